@@ -1,0 +1,385 @@
+//! `zhanqun`: a thin binary over the library crates. Parses the command line, loads the
+//! configuration, and calls into `zhanqun-web`, `zhanqun-sites` and `zhanqun-store`.
+//!
+//! Exit codes: 0 success; 1 failure (one line on stderr says why); 2 bad command line;
+//! 3 invalid input (tenants files, configuration); 4 `sites plan --check` found changes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use zhanqun_core::{Error, SiteCode, SiteStatus};
+use zhanqun_sites::demo;
+use zhanqun_store::Store;
+use zhanqun_web::server::{serve, Listeners};
+use zhanqun_web::{App, Config};
+
+#[derive(Parser)]
+#[command(name = "zhanqun", version, about = "zhanqun 站群：一个程序承载全省政府网站", long_about = None)]
+struct Cli {
+    /// Configuration file (default: ./zhanqun.toml when present).
+    #[arg(long, global = true, env = "ZHANQUN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct StoreArgs {
+    /// sqlite://path or postgres://… (default: sqlite://<data-dir>/zhanqun.db).
+    #[arg(long, global = true, env = "ZHANQUN_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Data directory (database, later uploads and the search index).
+    #[arg(long, global = true, env = "ZHANQUN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every site (public listener) and health/metrics (management listener).
+    Serve(ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Sites as code: plan, apply and list the tenants files.
+    #[command(subcommand)]
+    Sites(SitesCommand),
+    /// (Re)load the demo province (Shaanxi): replaces every site and article in the store.
+    Demo(DemoArgs),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Public address; port 0 picks a free port (logged).
+    #[arg(long, env = "ZHANQUN_PUBLIC_ADDR")]
+    public_addr: Option<SocketAddr>,
+    /// Management address (/healthz, /readyz, /metrics); port 0 picks a free port.
+    #[arg(long, env = "ZHANQUN_MANAGE_ADDR")]
+    manage_addr: Option<SocketAddr>,
+    /// A themes folder on disk overriding the embedded themes.
+    #[arg(long, env = "ZHANQUN_THEMES_DIR")]
+    themes_dir: Option<PathBuf>,
+    /// Do not load the demo province into an empty store.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+#[derive(Subcommand)]
+enum SitesCommand {
+    /// Show what `apply` would change in the store.
+    Plan {
+        #[command(flatten)]
+        dir: TenantsDir,
+        /// Exit with code 4 when there are changes (for CI).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write the tenants files to the store (idempotent; all or nothing).
+    Apply {
+        #[command(flatten)]
+        dir: TenantsDir,
+    },
+    /// List the sites in the store.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Set a site's status: active, suspended (503 maintenance page) or archived (410).
+    Status { code: String, status: String },
+}
+
+#[derive(Args)]
+struct TenantsDir {
+    /// Folder of tenants files (default: ./tenants).
+    #[arg(long, env = "ZHANQUN_TENANTS_DIR")]
+    tenants_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Only write the demo tenants files into this folder (no database).
+    #[arg(long)]
+    write_tenants: Option<PathBuf>,
+    /// The date the demo content is anchored to (default: today), YYYY-MM-DD.
+    #[arg(long)]
+    anchor: Option<chrono::NaiveDate>,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the default configuration, every key documented.
+    Default,
+    /// Print the effective configuration (passwords redacted).
+    Show,
+}
+
+/// A failure and the exit code it maps to.
+struct Failure(u8, String);
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let code = match e {
+            Error::InvalidInput(_) | Error::Conflict(_) => 3,
+            _ => 1,
+        };
+        let msg = match &e {
+            Error::Internal(detail) => format!("内部错误：{detail}"),
+            other => other.to_string(),
+        };
+        Failure(code, msg)
+    }
+}
+
+type Res<T = ()> = Result<T, Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("zhanqun: 无法启动运行时：{e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, msg)) => {
+            eprintln!("zhanqun: {}", msg.replace('\n', " "));
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> Res<Config> {
+    let mut c = Config::load(cli.config.as_deref())?;
+    if let Some(u) = &cli.store.database_url {
+        c.database_url = u.clone();
+    }
+    if let Some(d) = &cli.store.data_dir {
+        c.data_dir = d.clone();
+    }
+    Ok(c)
+}
+
+fn init_logging(c: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&c.log.filter)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if c.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(c: &Config) -> Res<Store> {
+    let store = Store::connect(&c.database_url()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+fn progress_bar(what: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
+async fn load_demo(store: &Store, anchor: Option<chrono::NaiveDate>) -> Res<demo::Summary> {
+    let anchor = anchor.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let pb = progress_bar("载入演示省份（陕西）");
+    let summary = demo::load(store, anchor, &|done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })
+    .await?;
+    pb.finish_and_clear();
+    Ok(summary)
+}
+
+fn tenants_dir(c: &Config, d: &TenantsDir) -> PathBuf {
+    d.tenants_dir.clone().unwrap_or_else(|| c.tenants_dir.clone())
+}
+
+fn load_tenants(dir: &std::path::Path) -> Res<Vec<zhanqun_store::SiteInput>> {
+    if !dir.is_dir() {
+        return Err(Failure(3, format!("租户目录 {} 不存在：请用 --tenants-dir 指定", dir.display())));
+    }
+    zhanqun_sites::load_dir(dir).map_err(|errs| {
+        let n = errs.len();
+        for e in errs.iter().skip(1) {
+            eprintln!("{e}");
+        }
+        let first = errs.first().map(ToString::to_string).unwrap_or_default();
+        Failure(3, if n > 1 { format!("{first}（另有 {} 处错误，见上）", n - 1) } else { first })
+    })
+}
+
+async fn run(cli: Cli) -> Res {
+    match &cli.command {
+        Command::Config(ConfigCommand::Default) => {
+            print!("{}", zhanqun_web::config::DEFAULT_TOML);
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Show) => {
+            let c = load_config(&cli)?;
+            println!("{c:#?}");
+            Ok(())
+        }
+        Command::Demo(DemoArgs { write_tenants: Some(dir), .. }) => {
+            let n = demo::write_tenants(dir).map_err(|e| Failure(1, format!("无法写入 {}：{e}", dir.display())))?;
+            println!("已写入 {n} 个租户文件到 {}", dir.display());
+            Ok(())
+        }
+        Command::Demo(DemoArgs { anchor, .. }) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let s = load_demo(&store, *anchor).await?;
+            println!("已载入演示省份：{} 个网站，{} 篇信息。", s.sites, s.articles);
+            println!("启动后访问例如 http://6108280001.localhost:{}/ （佳县）", c.public_addr.port());
+            Ok(())
+        }
+        Command::Migrate => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            println!("数据库迁移完成（{:?}）", store.backend());
+            Ok(())
+        }
+        Command::Sites(cmd) => sites(&cli, cmd).await,
+        Command::Serve(args) => {
+            let mut c = load_config(&cli)?;
+            if let Some(a) = args.public_addr {
+                c.public_addr = a;
+            }
+            if let Some(a) = args.manage_addr {
+                c.manage_addr = a;
+            }
+            if let Some(t) = &args.themes_dir {
+                c.themes_dir = t.clone();
+            }
+            if args.no_demo {
+                c.demo_on_empty = false;
+            }
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            if c.demo_on_empty && store.site_count().await? == 0 {
+                tracing::info!("store is empty: loading the demo province");
+                let s = load_demo(&store, None).await?;
+                tracing::info!(sites = s.sites, articles = s.articles, "demo province loaded");
+            }
+            let listeners = Listeners::bind(c.public_addr, c.manage_addr).await?;
+            let (public, manage) = listeners.addrs()?;
+            let app: Arc<App> = App::new(c, store.clone())?;
+            tracing::info!(%public, %manage, backend = ?store.backend(), "zhanqun serving");
+            eprintln!("公共站点：http://6108280001.localhost:{}/ （任一网站：http://<网站标识码>.localhost:{}/）", public.port(), public.port());
+            eprintln!("管理端口：http://{manage}/metrics");
+            serve(app, listeners, shutdown_signal()).await?;
+            store.close().await;
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}
+
+async fn sites(cli: &Cli, cmd: &SitesCommand) -> Res {
+    let c = load_config(cli)?;
+    match cmd {
+        SitesCommand::Plan { dir, check } => {
+            let inputs = load_tenants(&tenants_dir(&c, dir))?;
+            let store = open_store(&c).await?;
+            let plan = zhanqun_sites::plan(&store, &inputs).await?;
+            println!("{plan}");
+            if *check && !plan.is_empty() {
+                return Err(Failure(4, "有待应用的变更".into()));
+            }
+            Ok(())
+        }
+        SitesCommand::Apply { dir } => {
+            let inputs = load_tenants(&tenants_dir(&c, dir))?;
+            let store = open_store(&c).await?;
+            let pb = indicatif::ProgressBar::new_spinner();
+            pb.set_message(format!("应用 {} 个租户文件", inputs.len()));
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            let plan = zhanqun_sites::apply(&store, &inputs).await;
+            pb.finish_and_clear();
+            let plan = plan?;
+            println!("{plan}");
+            println!("{}", if plan.is_empty() { "无需变更。" } else { "已应用。" });
+            Ok(())
+        }
+        SitesCommand::List { format } => {
+            let store = open_store(&c).await?;
+            let sites = store.list_sites().await?;
+            match format {
+                Format::Json => {
+                    let v: Vec<serde_json::Value> = sites
+                        .iter()
+                        .map(|s| {
+                            let mut hosts = s.hosts.clone();
+                            hosts.push(format!("{}.localhost", s.code));
+                            serde_json::json!({
+                                "code": s.code.as_str(), "name": s.name, "kind": s.kind.as_str(),
+                                "status": s.status.as_str(), "theme": s.theme, "region": s.region_code,
+                                "hosts": hosts,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Failure(1, e.to_string()))?);
+                }
+                Format::Text => {
+                    for s in &sites {
+                        let host = s.hosts.first().cloned().unwrap_or_else(|| format!("{}.localhost", s.code));
+                        println!("{}  {:<6} {:<10} {}  {}", s.code, s.status.label(), s.kind.as_str(), s.name, host);
+                    }
+                    println!("共 {} 个网站", sites.len());
+                }
+            }
+            Ok(())
+        }
+        SitesCommand::Status { code, status } => {
+            let code = SiteCode::parse(code)?;
+            let status = SiteStatus::parse(status)?;
+            let store = open_store(&c).await?;
+            let site = store.site_by_code(&code).await?.ok_or_else(|| Failure(3, format!("网站 {code} 不存在")))?;
+            store.set_site_status(site.id, status).await?;
+            println!("网站 {code}（{}）状态已设为：{}", site.name, status.label());
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}

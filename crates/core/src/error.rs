@@ -1,0 +1,102 @@
+//! The one error type of the platform.
+//!
+//! Every failure that can reach a person or a script is an [`Error`] with a stable machine
+//! [`ErrorCode`] (for the API and for scripts) and a message in Chinese that says what to fix.
+//! Internal detail (SQL text, file paths, driver errors) is kept in `Internal` and logged once by
+//! the layer that turns the error into a response; it is never shown to a client.
+
+use std::fmt;
+
+/// Stable, machine-readable error codes. Never renumber or rename: scripts depend on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    UnknownHost,
+    InvalidInput,
+    Conflict,
+    SiteSuspended,
+    SiteArchived,
+    Gone,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::UnknownHost => "unknown_host",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::SiteSuspended => "site_suspended",
+            ErrorCode::SiteArchived => "site_archived",
+            ErrorCode::Gone => "gone",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status this code maps to, in one place.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::NotFound | ErrorCode::UnknownHost => 404,
+            ErrorCode::InvalidInput => 400,
+            ErrorCode::Conflict => 409,
+            ErrorCode::SiteSuspended => 503,
+            ErrorCode::SiteArchived | ErrorCode::Gone => 410,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Something asked for does not exist (message in Chinese, shown to people).
+    #[error("{0}")]
+    NotFound(String),
+    /// Input that cannot be accepted; the message says what to fix.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The request conflicts with what is stored (duplicate host, duplicate code, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// Something that existed and was taken away on purpose.
+    #[error("{0}")]
+    Gone(String),
+    /// A failure of ours. The detail is logged, never shown.
+    #[error("内部错误")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::Gone(_) => ErrorCode::Gone,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The message a person may see. For internal errors, a generic sentence.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Internal(_) => "服务器内部错误，请稍后再试。".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn internal(e: impl fmt::Display) -> Self {
+        Error::Internal(e.to_string())
+    }
+
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::InvalidInput(msg.into())
+    }
+
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Error::NotFound(msg.into())
+    }
+}

@@ -1,0 +1,240 @@
+//! Identifier newtypes and values parsed once at the edge.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+macro_rules! int_id {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+int_id!(
+    /// Row id of a site (tenant).
+    SiteId
+);
+int_id!(
+    /// Row id of a column.
+    ColumnId
+);
+int_id!(
+    /// Row id of an article. Also its permanent public URL: `/art/<id>.html`.
+    ArticleId
+);
+int_id!(
+    /// Row id of a placement (an article shown in a column of a site).
+    PlacementId
+);
+int_id!(
+    /// Row id of a unit (保障单位: bureau, town, office).
+    UnitId
+);
+
+/// 网站标识码: 6-digit region code (GB/T 2260) + 4-digit serial, e.g. `6108280001`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SiteCode(String);
+
+impl SiteCode {
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        if s.len() == 10 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(SiteCode(s.to_string()))
+        } else {
+            Err(Error::invalid(format!(
+                "网站标识码“{s}”不正确：应为 10 位数字（6 位行政区划代码 + 4 位序号），例如 6108280001"
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The 6-digit region code part.
+    pub fn region(&self) -> &str {
+        &self.0[..6]
+    }
+}
+
+impl TryFrom<String> for SiteCode {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        SiteCode::parse(&s)
+    }
+}
+
+impl From<SiteCode> for String {
+    fn from(c: SiteCode) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for SiteCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A host name as sites are looked up by: lower case, no port, no trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Host(String);
+
+impl Host {
+    /// Parses a configured host name or a `Host` header value (a port is dropped).
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        let raw = raw.trim();
+        let without_port = match raw.rsplit_once(':') {
+            Some((h, port)) if !h.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => raw,
+        };
+        let h = without_port.trim_end_matches('.').to_ascii_lowercase();
+        let valid_label = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if h.is_empty() || h.len() > 253 || !h.split('.').all(valid_label) {
+            return Err(Error::invalid(format!(
+                "主机名“{raw}”不正确：只能包含字母、数字、连字符和点，例如 www.jiaxian.gov.cn"
+            )));
+        }
+        Ok(Host(h))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Host {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        Host::parse(&s)
+    }
+}
+
+impl From<Host> for String {
+    fn from(h: Host) -> String {
+        h.0
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Path segments that belong to the platform and can never be a column slug.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "art", "static", "xxgkml", "sitemap.xml", "rss.xml", "robots.txt", "favicon.ico", "search",
+    "api", "console",
+];
+
+/// The path of a column within its site, e.g. `xwzx/zwyw`: slugs of lower-case ASCII letters,
+/// digits and hyphens, joined by `/`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ColumnPath(String);
+
+impl ColumnPath {
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        let p = raw.trim().trim_matches('/');
+        let ok_slug = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 40
+                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if p.is_empty() || !p.split('/').all(ok_slug) {
+            return Err(Error::invalid(format!(
+                "栏目路径“{raw}”不正确：每一级只能用小写字母、数字和连字符，例如 xwzx/zwyw"
+            )));
+        }
+        let first = p.split('/').next().unwrap_or_default();
+        if RESERVED_SLUGS.contains(&first) {
+            return Err(Error::invalid(format!("栏目路径“{raw}”以平台保留名称“{first}”开头，请换一个")));
+        }
+        Ok(ColumnPath(p.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The parent path, if this is not a first-level column.
+    pub fn parent(&self) -> Option<ColumnPath> {
+        self.0.rsplit_once('/').map(|(p, _)| ColumnPath(p.to_string()))
+    }
+
+    pub fn depth(&self) -> usize {
+        self.0.split('/').count()
+    }
+}
+
+impl TryFrom<String> for ColumnPath {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        ColumnPath::parse(&s)
+    }
+}
+
+impl From<ColumnPath> for String {
+    fn from(p: ColumnPath) -> String {
+        p.0
+    }
+}
+
+impl fmt::Display for ColumnPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_code_is_ten_digits() {
+        assert!(SiteCode::parse("6108280001").is_ok());
+        assert_eq!(SiteCode::parse("6108280001").map(|c| c.region().to_string()).ok().as_deref(), Some("610828"));
+        for bad in ["", "610828000", "61082800011", "61082800a1", "６１０８２８０００１"] {
+            assert!(SiteCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_drops_port_and_case() {
+        let h = Host::parse("WWW.Jiaxian.gov.cn:8080").ok();
+        assert_eq!(h.as_ref().map(Host::as_str), Some("www.jiaxian.gov.cn"));
+        assert_eq!(Host::parse("6108280001.localhost.").ok().map(String::from).as_deref(), Some("6108280001.localhost"));
+        for bad in ["", "a..b", "-a.cn", "a_b.cn", "佳县.cn", "a b", "[::1]:80"] {
+            assert!(Host::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn column_path_rules() {
+        assert_eq!(ColumnPath::parse("/xwzx/zwyw/").ok().map(String::from).as_deref(), Some("xwzx/zwyw"));
+        assert_eq!(ColumnPath::parse("xwzx/zwyw").ok().and_then(|p| p.parent()).map(String::from).as_deref(), Some("xwzx"));
+        for bad in ["", "/", "XWZX", "a//b", "art/x", "static", "中文"] {
+            assert!(ColumnPath::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Domain types of zhanqun.
+//!
+//! Everything here is plain data and plain rules: no SQL, no HTTP. Values are parsed once at the
+//! edge (`SiteCode::parse`, `Host::parse`, `ColumnPath::parse`, …) and trusted afterwards.
+
+pub mod error;
+pub mod ids;
+pub mod index_number;
+pub mod model;
+pub mod paging;
+
+pub use error::{Error, ErrorCode, Result};
+pub use ids::{ArticleId, ColumnId, ColumnPath, Host, PlacementId, SiteCode, SiteId, UnitId};
+pub use index_number::IndexPattern;
+pub use model::*;
+pub use paging::Page;

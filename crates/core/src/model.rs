@@ -1,0 +1,228 @@
+//! The shapes of the platform: site, column, article, placement.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{ArticleId, ColumnId, ColumnPath, Error, PlacementId, SiteCode, SiteId, UnitId};
+
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored (and configured) text of the value.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The Chinese label shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, Error> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(Error::invalid(format!(
+                        "“{other}”不是有效的{}：可选值为 {}",
+                        stringify!($name),
+                        [$($text),+].join("、")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What kind of website a site is.
+    SiteKind {
+        ProvincePortal => "province" / "省级政府门户网站",
+        CityPortal => "city" / "市级政府门户网站",
+        CountyPortal => "county" / "县级政府门户网站",
+        Department => "department" / "部门网站",
+        Topic => "topic" / "专题网站",
+    }
+);
+
+text_enum!(
+    /// Whether a site is served.
+    SiteStatus {
+        Active => "active" / "运行",
+        Suspended => "suspended" / "维护中",
+        Archived => "archived" / "已关停",
+    }
+);
+
+text_enum!(
+    /// What a column shows.
+    ColumnKind {
+        List => "list" / "列表栏目",
+        Page => "page" / "单页栏目",
+        Link => "link" / "链接栏目",
+    }
+);
+
+text_enum!(
+    /// The update category that drives the national check indicators.
+    UpdateCategory {
+        News => "news" / "动态要闻类（2周）",
+        Notice => "notice" / "通知公告、政策文件类（6个月）",
+        Personnel => "personnel" / "人事、规划计划类（1年）",
+        Static => "static" / "相对稳定类（不考核更新）",
+    }
+);
+
+text_enum!(
+    /// 公文时效.
+    Validity {
+        Valid => "valid" / "有效",
+        Invalid => "invalid" / "失效",
+        Amended => "amended" / "已修订",
+    }
+);
+
+text_enum!(
+    /// Lifecycle of an article (the full workflow comes with editorial work).
+    ArticleStatus {
+        Draft => "draft" / "草稿",
+        Published => "published" / "已发布",
+        Withdrawn => "withdrawn" / "已撤稿",
+    }
+);
+
+/// The footer data national rules require on every page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Footer {
+    /// 主办单位
+    pub organiser: String,
+    /// 承办单位
+    #[serde(default)]
+    pub operator: String,
+    /// 联系方式 (address, phone, e-mail)
+    #[serde(default)]
+    pub contact: String,
+    /// ICP备案号
+    #[serde(default)]
+    pub icp: String,
+    /// 公安备案号
+    #[serde(default)]
+    pub psb: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub id: SiteId,
+    pub code: SiteCode,
+    pub name: String,
+    pub kind: SiteKind,
+    pub parent_id: Option<SiteId>,
+    pub region_code: String,
+    pub status: SiteStatus,
+    pub theme: String,
+    pub index_pattern: String,
+    pub footer: Footer,
+    pub hosts: Vec<String>,
+}
+
+impl Site {
+    /// The primary host, or the development host `<code>.localhost`.
+    pub fn primary_host(&self) -> String {
+        self.hosts.first().cloned().unwrap_or_else(|| format!("{}.localhost", self.code))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub id: ColumnId,
+    pub site_id: SiteId,
+    pub parent_id: Option<ColumnId>,
+    pub path: ColumnPath,
+    pub name: String,
+    pub kind: ColumnKind,
+    pub update_category: UpdateCategory,
+    pub mandatory: bool,
+    pub sort_order: i64,
+    pub link_url: Option<String>,
+    /// Body of a single-page column.
+    pub body_html: Option<String>,
+    pub unit_id: Option<UnitId>,
+    /// Shown in the header navigation (first-level columns only).
+    pub in_nav: bool,
+}
+
+/// Disclosure metadata (政府信息公开) of an article.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Disclosure {
+    pub doc_number: Option<String>,
+    pub written_date: Option<NaiveDate>,
+    pub issuing_organ: Option<String>,
+    pub validity: Option<Validity>,
+    pub topic: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    pub id: ArticleId,
+    /// The site that owns (wrote) the article.
+    pub site_id: SiteId,
+    pub index_number: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub source: Option<String>,
+    pub source_url: Option<String>,
+    pub body_html: String,
+    pub status: ArticleStatus,
+    pub publish_date: NaiveDate,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub disclosure: Option<Disclosure>,
+    /// For an interpretation (政策解读): the policy it explains.
+    pub interprets: Option<ArticleId>,
+}
+
+/// An article shown in a column of a site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    pub id: PlacementId,
+    pub article_id: ArticleId,
+    pub site_id: SiteId,
+    pub column_id: ColumnId,
+    pub pinned: bool,
+    pub placed_at: DateTime<Utc>,
+}
+
+/// One row of a list: what a list, feed or catalogue shows of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListItem {
+    pub article_id: ArticleId,
+    pub column_id: ColumnId,
+    pub title: String,
+    pub summary: Option<String>,
+    pub publish_date: NaiveDate,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub pinned: bool,
+    pub index_number: String,
+    pub doc_number: Option<String>,
+    pub issuing_organ: Option<String>,
+    pub topic: Option<String>,
+    pub written_date: Option<NaiveDate>,
+}
+
+/// 主题分类 used by the disclosure catalogue (国务院公文主题分类, first level).
+pub const DISCLOSURE_TOPICS: &[&str] = &[
+    "综合政务", "国民经济管理、国有资产监管", "财政、金融、审计", "国土资源、能源", "农业、林业、水利",
+    "工业、交通", "商贸、海关、旅游", "市场监管、安全生产监管", "城乡建设、环境保护", "科技、教育",
+    "文化、广电、新闻出版", "卫生、体育", "人口与计划生育、妇女儿童工作", "劳动、人事、监察",
+    "公安、安全、司法", "民政、扶贫、救灾", "民族、宗教", "对外事务", "港澳台侨工作", "国防", "其他",
+];

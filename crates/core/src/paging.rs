@@ -1,0 +1,60 @@
+//! Page numbers of list pages (20 a page).
+
+use crate::Error;
+
+pub const PAGE_SIZE: u64 = 20;
+
+/// A 1-based page number, parsed from the `page` query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page(u64);
+
+impl Page {
+    pub const FIRST: Page = Page(1);
+
+    /// Parses `?page=`: absent means the first page; 0, negatives and non-numbers are refused.
+    pub fn parse(raw: Option<&str>) -> Result<Self, Error> {
+        let Some(raw) = raw else { return Ok(Page::FIRST) };
+        match raw.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Page(n)),
+            _ => Err(Error::invalid(format!("页码“{}”无效：页码应为从 1 开始的整数", truncate(raw, 40)))),
+        }
+    }
+
+    pub fn number(self) -> u64 {
+        self.0
+    }
+
+    /// Row offset, or `None` when the page lies beyond `total` rows (page 1 always exists).
+    pub fn offset_within(self, total: u64) -> Option<u64> {
+        let offset = (self.0 - 1).checked_mul(PAGE_SIZE)?;
+        (self.0 == 1 || offset < total).then_some(offset)
+    }
+
+    pub fn last_page(total: u64) -> u64 {
+        total.div_ceil(PAGE_SIZE).max(1)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages() {
+        assert_eq!(Page::parse(None).ok(), Some(Page::FIRST));
+        assert!(Page::parse(Some("0")).is_err());
+        assert!(Page::parse(Some("-1")).is_err());
+        assert!(Page::parse(Some("abc")).is_err());
+        let huge = Page::parse(Some("1000000000000")).ok();
+        assert_eq!(huge.and_then(|p| p.offset_within(45)), None);
+        assert_eq!(Page::parse(Some("99999999999999999999")).ok(), None);
+        assert_eq!(Page::parse(Some("3")).ok().and_then(|p| p.offset_within(45)), Some(40));
+        assert_eq!(Page::parse(Some("4")).ok().and_then(|p| p.offset_within(45)), None);
+        assert_eq!(Page::FIRST.offset_within(0), Some(0));
+        assert_eq!(Page::last_page(45), 3);
+    }
+}

@@ -1,0 +1,14 @@
+//! Sites as code.
+//!
+//! One TOML file a site under `tenants/`, plus column templates under `tenants/templates/`
+//! (the province's standard column sets). [`load_dir`] parses and checks them all, refusing a
+//! bad file with its path, line and field; [`plan`] compares them with the store; [`apply`]
+//! writes the difference in one transaction. The demo province ([`demo`]) is generated as the
+//! same TOML text and goes through the same parser.
+
+pub mod demo;
+mod plan;
+mod spec;
+
+pub use plan::{apply, plan, Plan, SiteChange};
+pub use spec::{load_dir, parse_sources, Source, SpecError, BUILTIN_TEMPLATES};

@@ -1,0 +1,553 @@
+//! Articles and placements: writing them, and the reads public pages need.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use zhanqun_core::*;
+
+use crate::rows::{article_cols, list_cols, ArticleRow, ListRow};
+use crate::{db_err, now, on_pool, Change, Store};
+
+/// An article as written by an editor or a generator.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleInput {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub source: Option<String>,
+    pub source_url: Option<String>,
+    /// Already sanitised HTML.
+    pub body_html: String,
+    pub published: bool,
+    pub published_at: Option<DateTime<Utc>>,
+    pub disclosure: Option<DisclosureInput>,
+    pub interprets: Option<ArticleId>,
+    pub unit: Option<UnitId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DisclosureInput {
+    pub doc_number: Option<String>,
+    pub written_date: Option<NaiveDate>,
+    pub issuing_organ: Option<String>,
+    pub validity: Option<Validity>,
+    pub topic: Option<String>,
+}
+
+/// Filters of the disclosure catalogue. Empty strings and `None` mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CatalogueFilter {
+    pub topic: Option<String>,
+    pub year: Option<i32>,
+    pub organ: Option<String>,
+}
+
+/// What the catalogue's filters can offer on a site.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Facets {
+    pub topics: Vec<String>,
+    pub organs: Vec<String>,
+    pub years: Vec<i32>,
+}
+
+impl ArticleInput {
+    fn check(&self) -> Result<()> {
+        let title = self.title.trim();
+        if title.is_empty() {
+            return Err(Error::invalid("标题不能为空"));
+        }
+        if title.chars().count() > 200 {
+            return Err(Error::invalid("标题过长：不能超过 200 个字"));
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Creates one article owned by `site` and places it in `columns` of that site.
+    pub async fn create_article(&self, site: SiteId, input: ArticleInput, columns: &[ColumnId]) -> Result<ArticleId> {
+        let ids = self.create_articles(site, vec![(input, columns.to_vec())]).await?;
+        ids.into_iter().next().ok_or_else(|| Error::internal("no article created"))
+    }
+
+    /// Creates several articles of one site in one transaction (all or none). Each gets its
+    /// index number from the site's pattern and counter, which never changes afterwards.
+    pub async fn create_articles(&self, site: SiteId, items: Vec<(ArticleInput, Vec<ColumnId>)>) -> Result<Vec<ArticleId>> {
+        for (input, cols) in &items {
+            input.check()?;
+            if cols.is_empty() {
+                return Err(Error::invalid(format!("信息“{}”没有指定栏目", input.title)));
+            }
+        }
+        let ts = now();
+        let mut changes = Vec::with_capacity(items.len());
+        let ids = on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let (code, pattern): (String, String) = sqlx::query_as("SELECT code, index_pattern FROM sites WHERE id = $1")
+                .bind(site.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
+            let code = SiteCode::parse(&code)?;
+            let pattern = IndexPattern::parse(&pattern)?;
+            let mut ids = Vec::with_capacity(items.len());
+            for (input, cols) in &items {
+                let published_at = input.published_at.unwrap_or(ts);
+                let date = published_at.date_naive();
+                let period = pattern.period(date);
+                let serial: i64 = sqlx::query_scalar(
+                    "INSERT INTO index_counters (site_id, period, last_serial) VALUES ($1, $2, 1) \
+                     ON CONFLICT (site_id, period) DO UPDATE SET last_serial = index_counters.last_serial + 1 \
+                     RETURNING last_serial",
+                )
+                .bind(site.0)
+                .bind(&period)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let index_number = pattern.format(&code, date, serial as u64);
+                let d = input.disclosure.clone().unwrap_or_default();
+                let id: i64 = sqlx::query_scalar(concat!(
+                    "INSERT INTO articles (site_id, unit_id, index_number, title, subtitle, summary, author, source, source_url, ",
+                    "body_html, status, publish_date, published_at, is_disclosure, doc_number, written_date, issuing_organ, ",
+                    "validity, topic, interprets_id, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) ",
+                    "RETURNING id"
+                ))
+                .bind(site.0)
+                .bind(input.unit.map(|u| u.0))
+                .bind(&index_number)
+                .bind(input.title.trim())
+                .bind(&input.subtitle)
+                .bind(&input.summary)
+                .bind(&input.author)
+                .bind(&input.source)
+                .bind(&input.source_url)
+                .bind(&input.body_html)
+                .bind(if input.published { "published" } else { "draft" })
+                .bind(date)
+                .bind(published_at)
+                .bind(input.disclosure.is_some())
+                .bind(&d.doc_number)
+                .bind(d.written_date)
+                .bind(&d.issuing_organ)
+                .bind(d.validity.map(Validity::as_str))
+                .bind(&d.topic)
+                .bind(input.interprets.map(|a| a.0))
+                .bind(ts)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                for col in cols {
+                    let owner: Option<i64> = sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
+                        .bind(col.0)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    if owner != Some(site.0) {
+                        return Err(Error::invalid(format!("栏目 {col} 不属于网站 {site}")));
+                    }
+                    sqlx::query(
+                        "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at) \
+                         VALUES ($1, $2, $3, FALSE, $4, $5)",
+                    )
+                    .bind(id)
+                    .bind(site.0)
+                    .bind(col.0)
+                    .bind(published_at)
+                    .bind(ts)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                changes.push(Change::Article {
+                    article: ArticleId(id),
+                    placements: cols.iter().map(|c| (site, *c)).collect(),
+                    related: input.interprets.into_iter().collect(),
+                });
+                ids.push(ArticleId(id));
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(ids)
+        })?;
+        for c in changes {
+            self.notify(c);
+        }
+        Ok(ids)
+    }
+
+    /// Edits an article's content; its index number and placements stay.
+    pub async fn update_article(&self, id: ArticleId, input: ArticleInput) -> Result<()> {
+        input.check()?;
+        let ts = now();
+        let d = input.disclosure.clone().unwrap_or_default();
+        let placements = on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let current: Option<(DateTime<Utc>, Option<i64>)> = sqlx::query_as("SELECT published_at, interprets_id FROM articles WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let (current, old_policy) = current.ok_or_else(|| Error::not_found(format!("信息 {id} 不存在")))?;
+            let published_at = input.published_at.unwrap_or(current);
+            sqlx::query(
+                "UPDATE articles SET title = $1, subtitle = $2, summary = $3, author = $4, source = $5, source_url = $6, \
+                 body_html = $7, publish_date = $8, published_at = $9, is_disclosure = $10, doc_number = $11, \
+                 written_date = $12, issuing_organ = $13, validity = $14, topic = $15, interprets_id = $16, updated_at = $17 \
+                 WHERE id = $18",
+            )
+            .bind(input.title.trim())
+            .bind(&input.subtitle)
+            .bind(&input.summary)
+            .bind(&input.author)
+            .bind(&input.source)
+            .bind(&input.source_url)
+            .bind(&input.body_html)
+            .bind(published_at.date_naive())
+            .bind(published_at)
+            .bind(input.disclosure.is_some())
+            .bind(&d.doc_number)
+            .bind(d.written_date)
+            .bind(&d.issuing_organ)
+            .bind(d.validity.map(Validity::as_str))
+            .bind(&d.topic)
+            .bind(input.interprets.map(|a| a.0))
+            .bind(ts)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query("UPDATE placements SET sort_at = $1 WHERE article_id = $2")
+                .bind(published_at)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let placements: Vec<(i64, i64)> = sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>((placements, old_policy))
+        })?;
+        let (placements, old_policy) = placements;
+        let mut related: Vec<ArticleId> = old_policy.map(ArticleId).into_iter().collect();
+        related.extend(input.interprets);
+        self.notify(Change::Article {
+            article: id,
+            placements: placements.into_iter().map(|(s, c)| (SiteId(s), ColumnId(c))).collect(),
+            related,
+        });
+        Ok(())
+    }
+
+    /// Sets an article's status everywhere it is placed (publish, withdraw, back to draft).
+    pub async fn set_article_status(&self, id: ArticleId, status: ArticleStatus) -> Result<()> {
+        let placements = on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let n = sqlx::query("UPDATE articles SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status.as_str())
+                .bind(now())
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            if n == 0 {
+                return Err(Error::not_found(format!("信息 {id} 不存在")));
+            }
+            let placements: Vec<(i64, i64)> = sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let policy: Option<i64> = sqlx::query_scalar("SELECT interprets_id FROM articles WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>((placements, policy))
+        })?;
+        let (placements, policy) = placements;
+        self.notify(Change::Article {
+            article: id,
+            placements: placements.into_iter().map(|(s, c)| (SiteId(s), ColumnId(c))).collect(),
+            related: policy.map(ArticleId).into_iter().collect(),
+        });
+        Ok(())
+    }
+
+    /// Shows an existing article in a column of another (or the same) site: a linked placement,
+    /// not a copy. Placing it twice in the same column is a no-op.
+    pub async fn place_article(&self, article: ArticleId, site: SiteId, column: ColumnId) -> Result<()> {
+        let ts = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let owner: Option<i64> = sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
+                .bind(column.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if owner != Some(site.0) {
+                return Err(Error::invalid(format!("栏目 {column} 不属于网站 {site}")));
+            }
+            let sort_at: DateTime<Utc> = sqlx::query_scalar("SELECT published_at FROM articles WHERE id = $1")
+                .bind(article.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(|| Error::not_found(format!("信息 {article} 不存在")))?;
+            sqlx::query(
+                "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at) VALUES ($1, $2, $3, FALSE, $4, $5) \
+                 ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
+            )
+            .bind(article.0)
+            .bind(site.0)
+            .bind(column.0)
+            .bind(sort_at)
+            .bind(ts)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(())
+        })?;
+        self.notify(Change::Article { article, placements: vec![(site, column)], related: Vec::new() });
+        Ok(())
+    }
+
+    pub async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        let row: Option<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!("SELECT ", article_cols!(), " FROM articles WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(Article::try_from).transpose()
+    }
+
+    /// The article and the column it is shown in, if it is placed on `site` (any status).
+    pub async fn article_on_site(&self, id: ArticleId, site: SiteId) -> Result<Option<(Article, ColumnId)>> {
+        let col: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT column_id FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
+        )
+        .bind(id.0)
+        .bind(site.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        let Some(col) = col else { return Ok(None) };
+        Ok(self.article(id).await?.map(|a| (a, ColumnId(col))))
+    }
+
+    /// Published interpretations (政策解读) of a policy.
+    pub async fn interpretations_of(&self, policy: ArticleId) -> Result<Vec<(ArticleId, String)>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT id, title FROM articles WHERE interprets_id = $1 AND status = 'published' ORDER BY published_at DESC"
+        )
+        .bind(policy.0)
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
+        Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
+    }
+
+    /// Published articles placed in `column` or any column below it on `site`, pinned first,
+    /// newest first; and how many there are in all.
+    pub async fn list_column(&self, site: SiteId, column: ColumnId, offset: u64, limit: u64) -> Result<(Vec<ListItem>, u64)> {
+        let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
+            let rows = sqlx::query_as(concat!(
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 ",
+                "UNION ALL SELECT c.id FROM columns c JOIN sub ON c.parent_id = sub.id) ",
+                "SELECT ", list_cols!(), " FROM placements p JOIN articles a ON a.id = p.article_id ",
+                "WHERE p.site_id = $1 AND p.column_id IN (SELECT id FROM sub) AND a.status = 'published' ",
+                "ORDER BY p.pinned DESC, p.sort_at DESC, a.id DESC LIMIT $3 OFFSET $4"
+            ))
+            .bind(site.0)
+            .bind(column.0)
+            .bind(limit as i64)
+            .bind(offset as i64)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)?;
+            let total: i64 = sqlx::query_scalar(concat!(
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 ",
+                "UNION ALL SELECT c.id FROM columns c JOIN sub ON c.parent_id = sub.id) ",
+                "SELECT COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id ",
+                "WHERE p.site_id = $1 AND p.column_id IN (SELECT id FROM sub) AND a.status = 'published'"
+            ))
+            .bind(site.0)
+            .bind(column.0)
+            .fetch_one(p)
+            .await
+            .map_err(db_err)?;
+            Ok::<_, Error>((rows, total))
+        })?;
+        Ok((rows.into_iter().map(ListItem::from).collect(), total.max(0) as u64))
+    }
+
+    /// The newest `n` published articles of every column of `site` (each column on its own,
+    /// not its subtree), in one query: what a home page shows.
+    pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
+        let rows: Vec<ListRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT * FROM (SELECT ", list_cols!(), ", ROW_NUMBER() OVER (PARTITION BY p.column_id ",
+            "ORDER BY p.pinned DESC, p.sort_at DESC, a.id DESC) AS rn ",
+            "FROM placements p JOIN articles a ON a.id = p.article_id ",
+            "WHERE p.site_id = $1 AND a.status = 'published') t WHERE t.rn <= $2 ORDER BY t.column_id, t.rn"
+        ))
+        .bind(site.0)
+        .bind(n as i64)
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
+        Ok(rows.into_iter().map(ListItem::from).collect())
+    }
+
+    /// The newest published articles of a whole site (for the site feed).
+    pub async fn latest_on_site(&self, site: SiteId, limit: u64) -> Result<Vec<ListItem>> {
+        let rows: Vec<ListRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ", list_cols!(), " FROM placements p JOIN articles a ON a.id = p.article_id ",
+            "WHERE p.site_id = $1 AND a.status = 'published' ORDER BY p.sort_at DESC, a.id DESC LIMIT $2"
+        ))
+        .bind(site.0)
+        .bind(limit as i64)
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
+        Ok(rows.into_iter().map(ListItem::from).collect())
+    }
+
+    /// Disclosure documents shown on `site`, filtered; and how many match.
+    pub async fn catalogue(&self, site: SiteId, f: &CatalogueFilter, offset: u64, limit: u64) -> Result<(Vec<ListItem>, u64)> {
+        let topic = f.topic.clone().unwrap_or_default();
+        let organ = f.organ.clone().unwrap_or_default();
+        let (from, to) = match f.year.and_then(|y| Some((NaiveDate::from_ymd_opt(y, 1, 1)?, NaiveDate::from_ymd_opt(y + 1, 1, 1)?))) {
+            Some(r) => r,
+            // Four-digit years only: SQLite compares dates as text.
+            None => (NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()),
+        };
+        let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
+            let rows = sqlx::query_as(concat!(
+                "SELECT a.id AS article_id, ",
+                "(SELECT MIN(p.column_id) FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) AS column_id, ",
+                "a.title, a.summary, a.publish_date, a.published_at, a.updated_at, FALSE AS pinned, a.index_number, ",
+                "a.doc_number, a.issuing_organ, a.topic, a.written_date FROM articles a ",
+                "WHERE a.status = 'published' AND a.is_disclosure ",
+                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ",
+                "AND ($2 = '' OR a.topic = $2) AND ($3 = '' OR a.issuing_organ = $3) ",
+                "AND a.publish_date >= $4 AND a.publish_date < $5 ",
+                "ORDER BY a.published_at DESC, a.id DESC LIMIT $6 OFFSET $7"
+            ))
+            .bind(site.0)
+            .bind(&topic)
+            .bind(&organ)
+            .bind(from)
+            .bind(to)
+            .bind(limit as i64)
+            .bind(offset as i64)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)?;
+            let total: i64 = sqlx::query_scalar(concat!(
+                "SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.is_disclosure ",
+                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ",
+                "AND ($2 = '' OR a.topic = $2) AND ($3 = '' OR a.issuing_organ = $3) ",
+                "AND a.publish_date >= $4 AND a.publish_date < $5"
+            ))
+            .bind(site.0)
+            .bind(&topic)
+            .bind(&organ)
+            .bind(from)
+            .bind(to)
+            .fetch_one(p)
+            .await
+            .map_err(db_err)?;
+            Ok::<_, Error>((rows, total))
+        })?;
+        Ok((rows.into_iter().map(ListItem::from).collect(), total.max(0) as u64))
+    }
+
+    /// The values the catalogue's filters can take on `site`.
+    pub async fn catalogue_facets(&self, site: SiteId) -> Result<Facets> {
+        let (topics, organs, range): (Vec<String>, Vec<String>, (Option<NaiveDate>, Option<NaiveDate>)) = on_pool!(self, |p| {
+            let topics = sqlx::query_scalar(
+                "SELECT DISTINCT a.topic FROM articles a WHERE a.status = 'published' AND a.is_disclosure AND a.topic IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ORDER BY a.topic",
+            )
+            .bind(site.0)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)?;
+            let organs = sqlx::query_scalar(
+                "SELECT DISTINCT a.issuing_organ FROM articles a WHERE a.status = 'published' AND a.is_disclosure \
+                 AND a.issuing_organ IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ORDER BY a.issuing_organ",
+            )
+            .bind(site.0)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)?;
+            let range = sqlx::query_as(
+                "SELECT MIN(a.publish_date), MAX(a.publish_date) FROM articles a WHERE a.status = 'published' AND a.is_disclosure \
+                 AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1)",
+            )
+            .bind(site.0)
+            .fetch_one(p)
+            .await
+            .map_err(db_err)?;
+            Ok::<_, Error>((topics, organs, range))
+        })?;
+        use chrono::Datelike;
+        let years = match range {
+            (Some(a), Some(b)) => (a.year()..=b.year()).rev().collect(),
+            _ => Vec::new(),
+        };
+        Ok(Facets { topics, organs, years })
+    }
+
+    /// Every published article shown on `site` with its last change, newest first (sitemap).
+    pub async fn sitemap_entries(&self, site: SiteId, limit: u64) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT a.id, a.updated_at FROM articles a WHERE a.status = 'published' \
+             AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $2"
+        )
+        .bind(site.0)
+        .bind(limit as i64)
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
+        Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
+    }
+
+    /// Deletes all content and sites (used by `zhanqun demo` before reloading).
+    pub async fn wipe(&self) -> Result<()> {
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            for sql in [
+                "DELETE FROM placements",
+                "UPDATE articles SET interprets_id = NULL",
+                "DELETE FROM articles",
+                "DELETE FROM index_counters",
+                "UPDATE columns SET parent_id = NULL",
+                "DELETE FROM columns",
+                "DELETE FROM units",
+                "DELETE FROM site_hosts",
+                "UPDATE sites SET parent_id = NULL",
+                "DELETE FROM sites",
+            ] {
+                sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(())
+        })?;
+        self.notify(Change::All);
+        Ok(())
+    }
+
+    /// Number of articles stored.
+    pub async fn article_count(&self) -> Result<i64> {
+        on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(p).await.map_err(db_err))
+    }
+}

@@ -1,0 +1,216 @@
+//! The content store: one facade, two backends.
+//!
+//! `Store` holds either a SQLite pool (the embedded default) or a PostgreSQL pool (scale-out),
+//! chosen once from the database URL. Every query is written once with `$N` placeholders and
+//! compiled for both pools through [`on_pool!`]; where the dialects differ, the difference is
+//! spelled out next to the query. Migrations live in `migrations/<backend>/` at the repository
+//! root and are applied at start-up.
+//!
+//! Every write that changes what a public page shows reports a [`Change`] to the registered
+//! listeners, synchronously and after the commit, so that the page cache is correct on the very
+//! next request.
+
+mod content;
+mod rows;
+mod sites;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
+
+pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
+pub use sites::{ColumnInput, SiteInput, SiteRecord};
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// Runs the same body against whichever pool the store holds; `$p` is bound to the pool.
+macro_rules! on_pool {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Pg($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// What changed, as far as public pages are concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A site's settings, hosts or columns changed (or the site was created).
+    Site(SiteId),
+    /// An article changed: every (site, column) that shows it, and the articles whose pages
+    /// mention it (the policy an interpretation explains).
+    Article { article: ArticleId, placements: Vec<(SiteId, ColumnId)>, related: Vec<ArticleId> },
+    /// Everything may have changed (demo reload, restore).
+    All,
+}
+
+type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
+
+/// The content store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    listeners: Arc<RwLock<Vec<Listener>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend()).finish()
+    }
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            return Error::Conflict("数据重复：与已有记录冲突".to_string());
+        }
+    }
+    Error::internal(format!("database: {e}"))
+}
+
+/// Current time, truncated to microseconds so both backends store the same value.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl Store {
+    /// Opens the store named by `url` (`sqlite://path` or `postgres://…`). For SQLite the file
+    /// and its directory are created when missing; WAL, `synchronous=FULL` and foreign keys are
+    /// set and read back: a store that cannot guarantee them is refused.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::invalid(format!("数据库地址“{url}”无法解析：{e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            if let Some(dir) = opts.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        Error::invalid(format!("无法创建数据目录 {}：{e}", dir.display()))
+                    })?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(|e| Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")))?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| Error::invalid(format!("数据库地址无法解析：{e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| Error::invalid(format!("无法连接 PostgreSQL：{e}")))?;
+            Pool::Pg(pool)
+        } else {
+            return Err(Error::invalid(format!(
+                "数据库地址“{url}”不受支持：请使用 sqlite://路径 或 postgres://用户@主机/库名"
+            )));
+        };
+        let store = Store { pool, listeners: Arc::new(RwLock::new(Vec::new())) };
+        store.check_durability().await?;
+        Ok(store)
+    }
+
+    /// The default SQLite URL for a data directory.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}", data_dir.join("zhanqun.db").display())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        let res = match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("../../migrations/sqlite").run(p).await,
+            Pool::Pg(p) => sqlx::migrate!("../../migrations/postgres").run(p).await,
+        };
+        res.map_err(|e| Error::internal(format!("migration failed: {e}")))
+    }
+
+    async fn check_durability(&self) -> Result<()> {
+        if let Pool::Sqlite(p) = &self.pool {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(p).await.map_err(db_err)?;
+            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.map_err(db_err)?;
+            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(p).await.map_err(db_err)?;
+            if !mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 {
+                return Err(Error::internal(format!(
+                    "SQLite durability settings not in force: journal_mode={mode} synchronous={sync} foreign_keys={fk}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads back the SQLite durability pragmas (journal mode, synchronous, foreign keys).
+    pub async fn sqlite_pragmas(&self) -> Result<Option<(String, i64, i64)>> {
+        let Pool::Sqlite(p) = &self.pool else { return Ok(None) };
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(p).await.map_err(db_err)?;
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.map_err(db_err)?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(p).await.map_err(db_err)?;
+        Ok(Some((mode, sync, fk)))
+    }
+
+    /// Whether the store can answer queries (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, |p| sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(p).await.is_ok())
+    }
+
+    /// Number of connections open and idle, for metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        on_pool!(self, |p| (p.size(), p.num_idle()))
+    }
+
+    /// Registers a listener called after every committed change that public pages can show.
+    pub fn on_change(&self, f: impl Fn(&Change) + Send + Sync + 'static) {
+        if let Ok(mut l) = self.listeners.write() {
+            l.push(Arc::new(f));
+        }
+    }
+
+    pub(crate) fn notify(&self, change: Change) {
+        let listeners = match self.listeners.read() {
+            Ok(l) => l.clone(),
+            Err(_) => return,
+        };
+        for l in listeners {
+            l(&change);
+        }
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+}

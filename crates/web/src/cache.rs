@@ -1,0 +1,313 @@
+//! The page cache: rendered public pages in memory, bounded by bytes, invalidated exactly.
+//!
+//! Every cached page lists what it shows as [`Dep`]s (its site's settings, its site's content as
+//! a whole, a column, an article). A content change bumps the version of the deps it touches; a
+//! page stays valid while none of its deps was bumped after the page began to render. So an edit
+//! refreshes the article's page, the lists of every column that places it, and the home pages,
+//! feeds and sitemaps of every site that places it — and nothing else.
+//!
+//! A hit costs a hash lookup, a few version checks and a header copy: no rendering and, after the
+//! first request for an encoding, no compression (gzip and brotli forms are made once per page).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use axum::body::{Body, Bytes};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::Response;
+use zhanqun_core::{ArticleId, ColumnId, SiteId};
+
+/// Something a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dep {
+    /// The site's settings, hosts and columns (header, navigation, footer of every page).
+    Site(SiteId),
+    /// Any article placed on the site (home page, feeds, sitemap, catalogue).
+    SiteContent(SiteId),
+    /// The articles placed in one column.
+    Column(ColumnId),
+    /// One article.
+    Article(ArticleId),
+}
+
+/// Cache key: site, and the normalised path with the query parameters the page reads.
+pub type PageKey = (SiteId, Box<str>);
+
+pub struct CachedPage {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: Bytes,
+    etag: String,
+    gzip: OnceLock<Bytes>,
+    br: OnceLock<Bytes>,
+    deps: Vec<Dep>,
+    generation: u64,
+}
+
+impl CachedPage {
+    /// Wraps a rendered body. `generation` is [`PageCache::generation`] read before rendering.
+    pub fn new(status: StatusCode, content_type: &'static str, body: String, deps: Vec<Dep>, generation: u64) -> CachedPage {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut h);
+        let etag = format!("{:016x}", h.finish());
+        CachedPage { status, content_type, body: Bytes::from(body), etag, gzip: OnceLock::new(), br: OnceLock::new(), deps, generation }
+    }
+
+    fn compressible(&self) -> bool {
+        self.body.len() > 512
+    }
+
+    /// The response for a request with `headers`: 304 when the client has it, else the best
+    /// encoding the client accepts.
+    pub fn respond(&self, headers: &HeaderMap, max_age: u32) -> Response {
+        let cache_control = if self.status.is_success() {
+            format!("public, max-age={max_age}")
+        } else {
+            "public, max-age=10".to_string()
+        };
+        if self.status == StatusCode::OK && etag_matches(headers, &self.etag) {
+            return builder(StatusCode::NOT_MODIFIED, &cache_control)
+                .header(header::ETAG, format!("\"{}\"", self.etag))
+                .body(Body::empty())
+                .unwrap_or_default();
+        }
+        let (body, encoding, tag) = match (self.compressible(), accepted(headers)) {
+            (true, Encoding::Brotli) => (self.br.get_or_init(|| brotli(&self.body)).clone(), Some("br"), format!("\"{}-br\"", self.etag)),
+            (true, Encoding::Gzip) => (self.gzip.get_or_init(|| gzip(&self.body)).clone(), Some("gzip"), format!("\"{}-gz\"", self.etag)),
+            _ => (self.body.clone(), None, format!("\"{}\"", self.etag)),
+        };
+        let mut b = builder(self.status, &cache_control).header(header::CONTENT_TYPE, self.content_type).header(header::ETAG, tag);
+        if let Some(enc) = encoding {
+            b = b.header(header::CONTENT_ENCODING, enc);
+        }
+        b.body(Body::from(body)).unwrap_or_default()
+    }
+
+    pub fn weight(&self) -> u32 {
+        // The body, room for its compressed forms, and the bookkeeping.
+        u32::try_from(self.body.len() + self.body.len() / 2 + 256 + self.deps.len() * 16).unwrap_or(u32::MAX)
+    }
+}
+
+fn builder(status: StatusCode, cache_control: &str) -> axum::http::response::Builder {
+    Response::builder()
+        .status(status)
+        .header(header::CACHE_CONTROL, cache_control)
+        .header(header::VARY, HeaderValue::from_static("Accept-Encoding"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+fn accepted(headers: &HeaderMap) -> Encoding {
+    let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return Encoding::Identity };
+    let mut br = false;
+    let mut gz = false;
+    for part in v.split(',') {
+        let mut it = part.split(';');
+        let token = it.next().unwrap_or("").trim();
+        let q_zero = it.any(|p| {
+            let p = p.trim();
+            p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().map(|q| q <= 0.0).unwrap_or(false))
+        });
+        if q_zero {
+            continue;
+        }
+        match token {
+            "br" => br = true,
+            "gzip" | "x-gzip" => gz = true,
+            "*" => {
+                br = true;
+                gz = true;
+            }
+            _ => {}
+        }
+    }
+    if br {
+        Encoding::Brotli
+    } else if gz {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// Whether `If-None-Match` names this page (in any encoding; weak or strong).
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else { return false };
+    v.split(',').any(|t| {
+        let t = t.trim();
+        if t == "*" {
+            return true;
+        }
+        let t = t.trim_start_matches("W/").trim_matches('"');
+        let base = t.strip_suffix("-br").or_else(|| t.strip_suffix("-gz")).unwrap_or(t);
+        base == etag
+    })
+}
+
+fn gzip(data: &[u8]) -> Bytes {
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::new(6));
+    if enc.write_all(data).is_err() {
+        return Bytes::copy_from_slice(data);
+    }
+    enc.finish().map(Bytes::from).unwrap_or_else(|_| Bytes::copy_from_slice(data))
+}
+
+fn brotli(data: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(data.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams { quality: 7, lgwin: 22, ..Default::default() };
+    match brotli::BrotliCompress(&mut &data[..], &mut out, &params) {
+        Ok(_) => Bytes::from(out),
+        Err(_) => Bytes::copy_from_slice(data),
+    }
+}
+
+/// Decompresses a body (tests and benchmarks check what clients get).
+pub fn decode(encoding: Option<&str>, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match encoding {
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(body).read_to_end(&mut out)?;
+        }
+        Some("br") => {
+            brotli::BrotliDecompress(&mut &body[..], &mut out)?;
+        }
+        _ => out.extend_from_slice(body),
+    }
+    Ok(out)
+}
+
+pub struct PageCache {
+    pages: moka::sync::Cache<PageKey, Arc<CachedPage>>,
+    versions: RwLock<HashMap<Dep, u64>>,
+    clock: AtomicU64,
+    /// Pages rendered before this generation are all stale (a bulk change).
+    epoch: AtomicU64,
+}
+
+impl PageCache {
+    pub fn new(max_bytes: u64) -> PageCache {
+        PageCache {
+            pages: moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|k: &PageKey, v: &Arc<CachedPage>| v.weight().saturating_add(k.1.len() as u32))
+                .build(),
+            versions: RwLock::new(HashMap::new()),
+            clock: AtomicU64::new(1),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    /// Read before rendering; stored with the page.
+    pub fn generation(&self) -> u64 {
+        self.clock.load(Ordering::Acquire)
+    }
+
+    /// A valid cached page, or `None` (a stale page is dropped).
+    pub fn get(&self, key: &PageKey) -> Option<Arc<CachedPage>> {
+        let page = self.pages.get(key)?;
+        if self.is_fresh(&page) {
+            Some(page)
+        } else {
+            self.pages.invalidate(key);
+            None
+        }
+    }
+
+    fn is_fresh(&self, page: &CachedPage) -> bool {
+        if page.generation < self.epoch.load(Ordering::Acquire) {
+            return false;
+        }
+        let Ok(versions) = self.versions.read() else { return false };
+        page.deps.iter().all(|d| versions.get(d).is_none_or(|v| *v <= page.generation))
+    }
+
+    pub fn insert(&self, key: PageKey, page: Arc<CachedPage>) {
+        self.pages.insert(key, page);
+    }
+
+    /// Marks everything that shows any of `deps` as stale.
+    pub fn bump(&self, deps: impl IntoIterator<Item = Dep>) {
+        let v = self.clock.fetch_add(1, Ordering::AcqRel) + 1;
+        if let Ok(mut versions) = self.versions.write() {
+            for d in deps {
+                versions.insert(d, v);
+            }
+        }
+    }
+
+    /// Marks every page as stale.
+    pub fn bump_all(&self) {
+        let v = self.clock.fetch_add(1, Ordering::AcqRel) + 1;
+        self.epoch.store(v, Ordering::Release);
+        self.pages.invalidate_all();
+    }
+
+    pub fn entry_count(&self) -> u64 {
+        self.pages.run_pending_tasks();
+        self.pages.entry_count()
+    }
+
+    pub fn weighted_size(&self) -> u64 {
+        self.pages.weighted_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(deps: Vec<Dep>, generation: u64) -> Arc<CachedPage> {
+        Arc::new(CachedPage::new(StatusCode::OK, "text/html; charset=utf-8", "x".repeat(2000), deps, generation))
+    }
+
+    #[test]
+    fn bumps_invalidate_exactly_the_dependent_pages() {
+        let c = PageCache::new(1 << 20);
+        let (a, b) = (ArticleId(1), ArticleId(2));
+        let g = c.generation();
+        c.insert((SiteId(1), "/art/1.html".into()), page(vec![Dep::Site(SiteId(1)), Dep::Article(a)], g));
+        c.insert((SiteId(1), "/art/2.html".into()), page(vec![Dep::Site(SiteId(1)), Dep::Article(b)], g));
+        c.bump([Dep::Article(a)]);
+        assert!(c.get(&(SiteId(1), "/art/1.html".into())).is_none());
+        assert!(c.get(&(SiteId(1), "/art/2.html".into())).is_some());
+        c.bump_all();
+        assert!(c.get(&(SiteId(1), "/art/2.html".into())).is_none());
+    }
+
+    #[test]
+    fn a_change_during_render_makes_the_result_stale() {
+        let c = PageCache::new(1 << 20);
+        let g = c.generation();
+        c.bump([Dep::Column(ColumnId(7))]);
+        c.insert((SiteId(1), "/x/".into()), page(vec![Dep::Column(ColumnId(7))], g));
+        assert!(c.get(&(SiteId(1), "/x/".into())).is_none());
+    }
+
+    #[test]
+    fn negotiation_and_etags() {
+        let p = page(vec![], 1);
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br;q=0"));
+        let r = p.respond(&h, 60);
+        assert_eq!(r.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()), Some("gzip"));
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br"));
+        let r = p.respond(&h, 60);
+        assert_eq!(r.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()), Some("br"));
+        let tag = r.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("W/{tag}")).unwrap_or(HeaderValue::from_static("x")));
+        assert_eq!(p.respond(&h, 60).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(decode(Some("br"), &brotli(&p.body)).ok().as_deref(), Some(&p.body[..]));
+        assert_eq!(decode(Some("gzip"), &gzip(&p.body)).ok().as_deref(), Some(&p.body[..]));
+    }
+}

@@ -1,0 +1,189 @@
+//! Typed configuration: defaults → file (`zhanqun.toml` or `--config`) → `ZHANQUN_*` variables →
+//! command-line flags. Every key is documented in [`DEFAULT_TOML`], which `zhanqun config default`
+//! prints and a test keeps equal to `Config::default()`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use zhanqun_core::Error;
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Public listener: the sites.
+    pub public_addr: SocketAddr,
+    /// Management listener: health, readiness, metrics (and later the console and API).
+    pub manage_addr: SocketAddr,
+    /// Where the SQLite database (and later uploads and the search index) live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/zhanqun.db`.
+    pub database_url: String,
+    /// The folder of tenants files (`sites plan|apply`).
+    pub tenants_dir: PathBuf,
+    /// A themes folder on disk that overrides the embedded themes; empty means embedded only.
+    pub themes_dir: PathBuf,
+    /// Load the demo province when the store holds no site.
+    pub demo_on_empty: bool,
+    /// Scheme used in absolute URLs (feeds, sitemaps).
+    pub public_scheme: String,
+    pub cache: CacheConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Upper bound of the rendered-page cache, in bytes (bodies and their compressed forms).
+    pub max_bytes: u64,
+    /// `max-age` sent to browsers and CDNs for public pages, in seconds.
+    pub max_age: u32,
+    /// Template fuel: an upper bound of the work one render may do (site templates are data).
+    pub render_fuel: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info,zhanqun_web=debug`. `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            public_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            manage_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            tenants_dir: PathBuf::from("tenants"),
+            themes_dir: PathBuf::new(),
+            demo_on_empty: true,
+            public_scheme: "http".into(),
+            cache: CacheConfig { max_bytes: 256 * 1024 * 1024, max_age: 60, render_fuel: 5_000_000 },
+            log: LogConfig { format: "text".into(), filter: "info".into() },
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The database URL may carry a password: never print it.
+        f.debug_struct("Config")
+            .field("public_addr", &self.public_addr)
+            .field("manage_addr", &self.manage_addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("tenants_dir", &self.tenants_dir)
+            .field("themes_dir", &self.themes_dir)
+            .field("demo_on_empty", &self.demo_on_empty)
+            .field("cache", &self.cache)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// Hides the password of a URL such as `postgres://user:secret@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The documented default configuration, as `zhanqun config default` prints it.
+pub const DEFAULT_TOML: &str = r#"# zhanqun configuration. Every key is optional; shown are the defaults.
+# Precedence: defaults < this file < ZHANQUN_* environment variables < command-line flags.
+# Nested keys in the environment use a double underscore: ZHANQUN_CACHE__MAX_BYTES=1000000.
+
+# Public listener (the sites). Port 0 picks a free port; the chosen address is logged.
+public_addr = "127.0.0.1:8080"
+# Management listener: /healthz, /readyz, /metrics.
+manage_addr = "127.0.0.1:8081"
+# Data directory: the SQLite database lives here.
+data_dir = "data"
+# sqlite://path or postgres://user:password@host/database. Empty: sqlite://<data_dir>/zhanqun.db
+database_url = ""
+# Folder of tenants files (one TOML file a site) for `zhanqun sites plan|apply`.
+tenants_dir = "tenants"
+# A themes folder on disk that overrides the embedded themes (for theme development). Empty: none.
+themes_dir = ""
+# Load the demo province (Shaanxi) on start when the store holds no site.
+demo_on_empty = true
+# Scheme of absolute URLs in feeds and sitemaps.
+public_scheme = "http"
+
+[cache]
+# Upper bound of the rendered-page cache in bytes.
+max_bytes = 268435456
+# Cache-Control max-age of public pages, in seconds.
+max_age = 60
+# Upper bound of the work one template render may do.
+render_fuel = 5000000
+
+[log]
+# text or json
+format = "text"
+# tracing filter; RUST_LOG overrides it
+filter = "info"
+"#;
+
+impl Config {
+    /// Loads defaults, then `file` (or `./zhanqun.toml` when present), then `ZHANQUN_*`.
+    pub fn load(file: Option<&Path>) -> Result<Config, Error> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.is_file() {
+                    return Err(Error::invalid(format!("配置文件 {} 不存在", f.display())));
+                }
+                fig = fig.merge(Toml::file(f));
+            }
+            None => {
+                if Path::new("zhanqun.toml").is_file() {
+                    fig = fig.merge(Toml::file("zhanqun.toml"));
+                }
+            }
+        }
+        fig = fig.merge(Env::prefixed("ZHANQUN_").split("__").ignore(&["test_database_url"]));
+        fig.extract().map_err(|e| Error::invalid(format!("配置错误：{e}")))
+    }
+
+    /// The effective database URL.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            zhanqun_store::Store::sqlite_url(&self.data_dir)
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_defaults_are_the_defaults() {
+        let parsed: Result<Config, _> = toml::from_str(DEFAULT_TOML);
+        assert!(parsed.as_ref().is_ok_and(|c| *c == Config::default()), "{:?}", parsed.err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://zq:s3cret@db:5432/zq"), "postgres://zq:***@db:5432/zq");
+        assert_eq!(redact_url("sqlite://data/zhanqun.db"), "sqlite://data/zhanqun.db");
+        let c = Config { database_url: "postgres://a:b@c/d".into(), ..Config::default() };
+        assert!(!format!("{c:?}").contains(":b@"));
+    }
+}

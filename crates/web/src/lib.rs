@@ -1,0 +1,21 @@
+//! The HTTP side of zhanqun.
+//!
+//! - [`App`] is the one piece of state every handler gets: configuration, store, site directory,
+//!   themes, page cache and metrics.
+//! - [`public`] serves the sites: host → site, path → page, page cache in front of rendering.
+//! - [`manage`] is the management listener: health, readiness, metrics (console and API later).
+//! - [`server`] binds both listeners and runs them until shutdown.
+
+pub mod app;
+pub mod cache;
+pub mod config;
+pub mod directory;
+pub mod manage;
+pub mod metrics;
+pub mod pages;
+pub mod public;
+pub mod server;
+pub mod themes;
+
+pub use app::App;
+pub use config::Config;

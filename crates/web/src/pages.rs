@@ -1,0 +1,518 @@
+//! Public pages: which page a path names, and how each is rendered.
+//!
+//! Rendering reads the store and the site context, builds a view model and renders the site's
+//! template. Each page declares the [`Dep`]s it shows so the cache can drop it exactly when one
+//! of them changes.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::{json, Value};
+use zhanqun_core::paging::PAGE_SIZE;
+use zhanqun_core::*;
+use zhanqun_store::CatalogueFilter;
+
+use crate::cache::Dep;
+use crate::directory::SiteCtx;
+use crate::App;
+
+/// The page a request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Column { path: String, page: Page },
+    /// A column path without its trailing slash: redirected.
+    ColumnNoSlash { path: String },
+    ColumnFeed { path: String },
+    Article(ArticleId),
+    Catalogue { filter: CatalogueFilter, page: Page },
+    Sitemap,
+    SiteFeed,
+    Robots,
+    Search,
+    Static { theme: String, file: String },
+}
+
+impl Route {
+    /// Parses a decoded path and its query parameters. Unknown parameters are ignored (and so
+    /// not part of the cache key).
+    pub fn parse(path: &str, query: &HashMap<String, String>) -> Result<Route> {
+        let page = || Page::parse(query.get("page").map(String::as_str));
+        let p = path.strip_prefix('/').unwrap_or(path);
+        Ok(match p {
+            "" | "index.html" => Route::Home,
+            "sitemap.xml" => Route::Sitemap,
+            "rss.xml" => Route::SiteFeed,
+            "robots.txt" => Route::Robots,
+            "search" => Route::Search,
+            "xxgkml" | "xxgkml/" => {
+                let topic = query.get("topic").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+                let organ = query.get("organ").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+                if topic.as_ref().is_some_and(|t| t.chars().count() > 100) || organ.as_ref().is_some_and(|t| t.chars().count() > 100) {
+                    return Err(Error::invalid("筛选条件过长"));
+                }
+                let year = match query.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
+                    None => None,
+                    Some(y) => match y.parse::<i32>() {
+                        Ok(y) if (1949..=2100).contains(&y) => Some(y),
+                        _ => return Err(Error::invalid(format!("年份“{}”无效：请填写四位数年份，例如 2025", y.chars().take(20).collect::<String>()))),
+                    },
+                };
+                Route::Catalogue { filter: CatalogueFilter { topic, year, organ }, page: page()? }
+            }
+            _ => {
+                if let Some(rest) = p.strip_prefix("static/") {
+                    let (theme, file) = rest.split_once('/').ok_or_else(|| Error::not_found("没有这个文件"))?;
+                    if file.is_empty() || file.split('/').any(|s| s.is_empty() || s == ".." || s == ".") {
+                        return Err(Error::not_found("没有这个文件"));
+                    }
+                    return Ok(Route::Static { theme: theme.to_string(), file: file.to_string() });
+                }
+                if let Some(rest) = p.strip_prefix("art/") {
+                    let id = rest
+                        .strip_suffix(".html")
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
+                    return Ok(Route::Article(ArticleId(id)));
+                }
+                if let Some(col) = p.strip_suffix("/rss.xml") {
+                    return Ok(Route::ColumnFeed { path: ColumnPath::parse(col).map_err(|_| Error::not_found("页面不存在"))?.to_string() });
+                }
+                let with_slash = p.ends_with('/');
+                let col = ColumnPath::parse(p).map_err(|_| Error::not_found("您访问的页面不存在"))?;
+                if with_slash {
+                    Route::Column { path: col.to_string(), page: page()? }
+                } else {
+                    Route::ColumnNoSlash { path: col.to_string() }
+                }
+            }
+        })
+    }
+
+    /// The page kind, a bounded metrics label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Route::Home => "home",
+            Route::Column { .. } | Route::ColumnNoSlash { .. } => "column",
+            Route::ColumnFeed { .. } | Route::SiteFeed => "feed",
+            Route::Article(_) => "article",
+            Route::Catalogue { .. } => "catalogue",
+            Route::Sitemap => "sitemap",
+            Route::Robots => "robots",
+            Route::Search => "search",
+            Route::Static { .. } => "static",
+        }
+    }
+
+    /// The cache key path: the page and only the parameters it reads. Pages with absolute URLs
+    /// (feeds, sitemap, robots) are keyed by host too, since a site may have several.
+    pub fn cache_key(&self, host: &str) -> Option<String> {
+        Some(match self {
+            Route::Home => "/".into(),
+            Route::Column { path, page } => format!("/{path}/?page={}", page.number()),
+            Route::Article(id) => format!("/art/{id}.html"),
+            Route::Catalogue { filter, page } => format!(
+                "/xxgkml/?topic={}&year={}&organ={}&page={}",
+                filter.topic.as_deref().unwrap_or(""),
+                filter.year.map(|y| y.to_string()).unwrap_or_default(),
+                filter.organ.as_deref().unwrap_or(""),
+                page.number()
+            ),
+            Route::ColumnFeed { path } => format!("{host}|/{path}/rss.xml"),
+            Route::Sitemap => format!("{host}|/sitemap.xml"),
+            Route::SiteFeed => format!("{host}|/rss.xml"),
+            Route::Robots => format!("{host}|/robots.txt"),
+            Route::ColumnNoSlash { .. } | Route::Search | Route::Static { .. } => return None,
+        })
+    }
+}
+
+/// A rendered page and what it shows.
+pub struct Rendered {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: String,
+    pub deps: Vec<Dep>,
+}
+
+pub const HTML: &str = "text/html; charset=utf-8";
+const XML: &str = "application/xml; charset=utf-8";
+const RSS: &str = "application/rss+xml; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// China Standard Time (UTC+8), in which dates are shown.
+const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+fn china(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&CHINA)
+}
+
+fn column_url(c: &Column) -> String {
+    match (&c.kind, &c.link_url) {
+        (ColumnKind::Link, Some(u)) => u.clone(),
+        _ => format!("/{}/", c.path),
+    }
+}
+
+fn item(it: &ListItem) -> Value {
+    json!({
+        "title": it.title,
+        "url": format!("/art/{}.html", it.article_id),
+        "date": it.publish_date.format("%Y-%m-%d").to_string(),
+        "summary": it.summary,
+        "pinned": it.pinned,
+        "index_number": it.index_number,
+        "doc_number": it.doc_number,
+        "organ": it.issuing_organ,
+        "topic": it.topic,
+    })
+}
+
+fn site_view(ctx: &SiteCtx, host: &str) -> Value {
+    let s = &ctx.site;
+    let nav: Vec<Value> = ctx
+        .children(None)
+        .filter(|c| c.in_nav)
+        .map(|c| json!({ "name": c.name, "url": column_url(c), "path": c.path.as_str() }))
+        .collect();
+    json!({
+        "code": s.code.as_str(),
+        "name": s.name,
+        "kind": s.kind.as_str(),
+        "kind_label": s.kind.label(),
+        "host": host,
+        "footer": {
+            "organiser": s.footer.organiser,
+            "operator": s.footer.operator,
+            "contact": s.footer.contact,
+            "icp": s.footer.icp,
+            "psb": s.footer.psb,
+        },
+        "nav": nav,
+        "static": format!("/static/{}/", s.theme),
+    })
+}
+
+fn crumbs(ctx: &SiteCtx, col: ColumnId) -> Vec<Value> {
+    ctx.trail(col).into_iter().map(|c| json!({ "name": c.name, "url": column_url(c) })).collect()
+}
+
+fn pager(page: Page, total: u64, base: &str, extra: &str) -> Value {
+    let last = Page::last_page(total);
+    let n = page.number();
+    let url = |p: u64| if p == 1 && extra.is_empty() { base.to_string() } else { format!("{base}?{extra}page={p}") };
+    json!({
+        "page": n,
+        "last": last,
+        "total": total,
+        "prev": (n > 1).then(|| url(n - 1)),
+        "next": (n < last).then(|| url(n + 1)),
+    })
+}
+
+impl App {
+    fn render_html(&self, ctx: &SiteCtx, template: &str, page: &Value) -> Result<String> {
+        self.themes().render(&ctx.site.theme, ctx.site.code.as_str(), template, page)
+    }
+
+    /// The themed error page of a site (never cached).
+    pub fn render_error(&self, ctx: &SiteCtx, host: &str, status: StatusCode, title: &str, message: &str) -> Result<String> {
+        let page = json!({
+            "site": site_view(ctx, host),
+            "page_title": title,
+            "nav_current": "-",
+            "status": status.as_u16(),
+            "title": title,
+            "message": message,
+        });
+        self.render_html(ctx, "error.html", &page)
+    }
+
+    /// Renders a cacheable page.
+    pub async fn render(&self, ctx: &SiteCtx, route: &Route, host: &str) -> Result<Rendered> {
+        let site = &ctx.site;
+        let base = [Dep::Site(site.id)];
+        match route {
+            Route::Home => {
+                let top = self.store().top_per_column(site.id, 8).await?;
+                let mut per_col: HashMap<ColumnId, Vec<&ListItem>> = HashMap::new();
+                for it in &top {
+                    per_col.entry(it.column_id).or_default().push(it);
+                }
+                let mut blocks = serde_json::Map::new();
+                for c in ctx.columns.iter().filter(|c| c.kind == ColumnKind::List) {
+                    let mut items: Vec<&ListItem> = ctx.subtree(c.id).iter().flat_map(|id| per_col.get(id).cloned().unwrap_or_default()).collect();
+                    items.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.published_at.cmp(&a.published_at)).then(b.article_id.cmp(&a.article_id)));
+                    items.truncate(8);
+                    blocks.insert(
+                        c.path.to_string(),
+                        json!({ "id": c.id.0, "name": c.name, "url": column_url(c), "items": items.iter().map(|i| item(i)).collect::<Vec<_>>() }),
+                    );
+                }
+                let page = json!({ "site": site_view(ctx, host), "page_title": "", "nav_current": "", "blocks": blocks });
+                Ok(Rendered { status: StatusCode::OK, content_type: HTML, body: self.render_html(ctx, "home.html", &page)?, deps: vec![base[0], Dep::SiteContent(site.id)] })
+            }
+            Route::Column { path, page } => {
+                let col = ctx.column_by_path(path).ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
+                let trail = ctx.trail(col.id);
+                let section = trail.first().copied().unwrap_or(col);
+                let mut section_children: Vec<Value> = ctx.children(Some(section.id)).map(|c| json!({ "name": c.name, "url": column_url(c), "path": c.path.as_str() })).collect();
+                if section_children.is_empty() {
+                    section_children.push(json!({ "name": section.name, "url": column_url(section), "path": section.path.as_str() }));
+                }
+                let mut deps: Vec<Dep> = vec![base[0]];
+                let common = json!({
+                    "site": site_view(ctx, host),
+                    "page_title": col.name,
+                    "nav_current": section.path.as_str(),
+                    "column": { "name": col.name, "url": column_url(col), "path": col.path.as_str() },
+                    "crumbs": crumbs(ctx, col.id),
+                    "section": { "name": section.name, "url": column_url(section) },
+                    "section_children": section_children,
+                });
+                let Value::Object(mut pagev) = common else { return Err(Error::internal("view model")) };
+                match col.kind {
+                    ColumnKind::Page => {
+                        deps.push(Dep::Column(col.id));
+                        let (items, _) = self.store().list_column(site.id, col.id, 0, 1).await?;
+                        let (body, updated) = match items.first() {
+                            Some(it) => match self.store().article(it.article_id).await? {
+                                Some(a) => (Some(a.body_html), Some(china(a.updated_at).format("%Y-%m-%d").to_string())),
+                                None => (col.body_html.clone(), None),
+                            },
+                            None => (col.body_html.clone(), None),
+                        };
+                        if let Some(it) = items.first() {
+                            deps.push(Dep::Article(it.article_id));
+                        }
+                        pagev.insert("body".into(), json!(body));
+                        pagev.insert("updated".into(), json!(updated));
+                        let body = self.render_html(ctx, "page.html", &Value::Object(pagev))?;
+                        Ok(Rendered { status: StatusCode::OK, content_type: HTML, body, deps })
+                    }
+                    ColumnKind::List | ColumnKind::Link => {
+                        let subtree = ctx.subtree(col.id);
+                        deps.extend(subtree.iter().map(|c| Dep::Column(*c)));
+                        // The count comes with the page; a page past the end is a 404.
+                        let offset = (page.number() - 1).checked_mul(PAGE_SIZE).ok_or_else(|| Error::not_found("页码超出范围"))?;
+                        let (items, total) = self.store().list_column(site.id, col.id, offset, PAGE_SIZE).await?;
+                        if page.offset_within(total).is_none() {
+                            return Err(Error::not_found(format!("页码超出范围：本栏目共 {} 页", Page::last_page(total))));
+                        }
+                        let url = column_url(col);
+                        pagev.insert("items".into(), json!(items.iter().map(item).collect::<Vec<_>>()));
+                        pagev.insert("pager".into(), pager(*page, total, &url, ""));
+                        pagev.insert("feed_url".into(), json!(format!("/{}/rss.xml", col.path)));
+                        let body = self.render_html(ctx, "list.html", &Value::Object(pagev))?;
+                        Ok(Rendered { status: StatusCode::OK, content_type: HTML, body, deps })
+                    }
+                }
+            }
+            Route::Article(id) => {
+                let (a, col_id) = self.store().article_on_site(*id, site.id).await?.ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
+                match a.status {
+                    ArticleStatus::Published => {}
+                    ArticleStatus::Draft => return Err(Error::not_found("您访问的信息不存在")),
+                    ArticleStatus::Withdrawn => return Err(Error::Gone("该信息已撤销".into())),
+                }
+                let mut deps = vec![base[0], Dep::Article(a.id)];
+                let col = ctx.column(col_id);
+                let policy = match a.interprets {
+                    None => None,
+                    Some(pid) => match self.store().article_on_site(pid, site.id).await? {
+                        Some((p, _)) if p.status == ArticleStatus::Published => Some(json!({ "title": p.title, "url": format!("/art/{}.html", p.id) })),
+                        _ => match self.store().article(pid).await? {
+                            Some(p) if p.status == ArticleStatus::Published => Some(json!({ "title": p.title, "url": null })),
+                            _ => None,
+                        },
+                    },
+                };
+                if let Some(pid) = a.interprets {
+                    deps.push(Dep::Article(pid));
+                }
+                let mut interpretations = Vec::new();
+                for (iid, title) in self.store().interpretations_of(a.id).await? {
+                    deps.push(Dep::Article(iid));
+                    if self.store().article_on_site(iid, site.id).await?.is_some() {
+                        interpretations.push(json!({ "title": title, "url": format!("/art/{iid}.html") }));
+                    }
+                }
+                let disclosure = a.disclosure.as_ref().map(|d| {
+                    json!({
+                        "doc_number": d.doc_number,
+                        "written_date": d.written_date.map(|w| w.format("%Y-%m-%d").to_string()),
+                        "issuing_organ": d.issuing_organ,
+                        "validity": d.validity.map(Validity::label),
+                        "topic": d.topic,
+                    })
+                });
+                let section = col.and_then(|c| ctx.trail(c.id).first().map(|s| s.path.to_string())).unwrap_or_default();
+                let page = json!({
+                    "site": site_view(ctx, host),
+                    "page_title": a.title,
+                    "nav_current": section,
+                    "column": { "name": col.map(|c| c.name.clone()).unwrap_or_default() },
+                    "crumbs": col.map(|c| crumbs(ctx, c.id)).unwrap_or_default(),
+                    "article": {
+                        "title": a.title,
+                        "subtitle": a.subtitle,
+                        "date": a.publish_date.format("%Y-%m-%d").to_string(),
+                        "datetime": china(a.published_at).format("%Y-%m-%d %H:%M").to_string(),
+                        "source": a.source,
+                        "source_url": a.source_url,
+                        "author": a.author,
+                        "index_number": a.index_number,
+                        "body": a.body_html,
+                        "disclosure": disclosure,
+                        "policy": policy,
+                        "interpretations": interpretations,
+                    },
+                });
+                Ok(Rendered { status: StatusCode::OK, content_type: HTML, body: self.render_html(ctx, "article.html", &page)?, deps })
+            }
+            Route::Catalogue { filter, page } => {
+                let offset = (page.number() - 1).checked_mul(PAGE_SIZE).ok_or_else(|| Error::not_found("页码超出范围"))?;
+                let (items, total) = self.store().catalogue(site.id, filter, offset, PAGE_SIZE).await?;
+                if page.offset_within(total).is_none() {
+                    return Err(Error::not_found(format!("页码超出范围：共 {} 页", Page::last_page(total))));
+                }
+                let facets = self.store().catalogue_facets(site.id).await?;
+                let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+                let mut extra = String::new();
+                if let Some(t) = &filter.topic {
+                    extra.push_str(&format!("topic={}&", enc(t)));
+                }
+                if let Some(y) = filter.year {
+                    extra.push_str(&format!("year={y}&"));
+                }
+                if let Some(o) = &filter.organ {
+                    extra.push_str(&format!("organ={}&", enc(o)));
+                }
+                let pagev = json!({
+                    "site": site_view(ctx, host),
+                    "page_title": "政府信息公开目录",
+                    "nav_current": "xxgkml",
+                    "crumbs": [{ "name": "信息公开目录", "url": "/xxgkml/" }],
+                    "items": items.iter().map(item).collect::<Vec<_>>(),
+                    "facets": facets,
+                    "filter": { "topic": filter.topic, "year": filter.year, "organ": filter.organ },
+                    "pager": pager(*page, total, "/xxgkml/", &extra),
+                });
+                Ok(Rendered { status: StatusCode::OK, content_type: HTML, body: self.render_html(ctx, "catalogue.html", &pagev)?, deps: vec![base[0], Dep::SiteContent(site.id)] })
+            }
+            Route::Sitemap => {
+                let origin = format!("{}://{}", self.config().public_scheme, host);
+                let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+                let mut url = |loc: String, lastmod: Option<DateTime<Utc>>, freq: &str, prio: &str| {
+                    xml.push_str("  <url><loc>");
+                    xml.push_str(&xml_escape(&loc));
+                    xml.push_str("</loc>");
+                    if let Some(t) = lastmod {
+                        xml.push_str(&format!("<lastmod>{}</lastmod>", t.format("%Y-%m-%dT%H:%M:%SZ")));
+                    }
+                    xml.push_str(&format!("<changefreq>{freq}</changefreq><priority>{prio}</priority></url>\n"));
+                };
+                url(format!("{origin}/"), None, "hourly", "1.0");
+                url(format!("{origin}/xxgkml/"), None, "daily", "0.8");
+                for c in ctx.columns.iter().filter(|c| c.kind != ColumnKind::Link) {
+                    url(format!("{origin}/{}/", c.path), None, "daily", "0.6");
+                }
+                for (id, updated) in self.store().sitemap_entries(site.id, 49_000).await? {
+                    url(format!("{origin}/art/{id}.html"), Some(updated), "monthly", "0.5");
+                }
+                xml.push_str("</urlset>\n");
+                Ok(Rendered { status: StatusCode::OK, content_type: XML, body: xml, deps: vec![base[0], Dep::SiteContent(site.id)] })
+            }
+            Route::SiteFeed => {
+                let items = self.store().latest_on_site(site.id, 20).await?;
+                let body = self.feed(ctx, host, &site.name, "/", &items)?;
+                Ok(Rendered { status: StatusCode::OK, content_type: RSS, body, deps: vec![base[0], Dep::SiteContent(site.id)] })
+            }
+            Route::ColumnFeed { path } => {
+                let col = ctx.column_by_path(path).ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
+                let (items, _) = self.store().list_column(site.id, col.id, 0, 20).await?;
+                let body = self.feed(ctx, host, &format!("{} - {}", col.name, site.name), &format!("/{}/", col.path), &items)?;
+                let mut deps = vec![base[0]];
+                deps.extend(ctx.subtree(col.id).into_iter().map(Dep::Column));
+                Ok(Rendered { status: StatusCode::OK, content_type: RSS, body, deps })
+            }
+            Route::Robots => {
+                let body = format!("User-agent: *\nAllow: /\nSitemap: {}://{host}/sitemap.xml\n", self.config().public_scheme);
+                Ok(Rendered { status: StatusCode::OK, content_type: TEXT, body, deps: base.to_vec() })
+            }
+            Route::ColumnNoSlash { .. } | Route::Search | Route::Static { .. } => Err(Error::internal("route is not rendered")),
+        }
+    }
+
+    fn feed(&self, ctx: &SiteCtx, host: &str, title: &str, path: &str, items: &[ListItem]) -> Result<String> {
+        let origin = format!("{}://{}", self.config().public_scheme, host);
+        let rss_items: Vec<rss::Item> = items
+            .iter()
+            .map(|it| {
+                let link = format!("{origin}/art/{}.html", it.article_id);
+                rss::ItemBuilder::default()
+                    .title(Some(it.title.clone()))
+                    .link(Some(link.clone()))
+                    .guid(Some(rss::GuidBuilder::default().value(link).permalink(true).build()))
+                    .pub_date(Some(china(it.published_at).to_rfc2822()))
+                    .description(it.summary.clone())
+                    .build()
+            })
+            .collect();
+        let channel = rss::ChannelBuilder::default()
+            .title(title.to_string())
+            .link(format!("{origin}{path}"))
+            .description(format!("{}（网站标识码 {}）最新信息", ctx.site.name, ctx.site.code))
+            .language(Some("zh-cn".to_string()))
+            .last_build_date(items.first().map(|i| china(i.updated_at).to_rfc2822()))
+            .items(rss_items)
+            .build();
+        Ok(channel.to_string())
+    }
+}
+
+/// Escapes text for XML content.
+pub fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn routes() {
+        let none = q(&[]);
+        assert_eq!(Route::parse("/", &none).ok(), Some(Route::Home));
+        assert_eq!(Route::parse("/art/12.html", &none).ok(), Some(Route::Article(ArticleId(12))));
+        assert!(Route::parse("/art/0.html", &none).is_err());
+        assert!(Route::parse("/art/x.html", &none).is_err());
+        assert_eq!(Route::parse("/xwzx/zwyw/", &q(&[("page", "2")])).ok().map(|r| r.cache_key("h")), Some(Some("/xwzx/zwyw/?page=2".into())));
+        assert!(Route::parse("/xwzx/zwyw/", &q(&[("page", "0")])).is_err());
+        assert_eq!(Route::parse("/xwzx", &none).ok(), Some(Route::ColumnNoSlash { path: "xwzx".into() }));
+        assert!(Route::parse("/static/default/../x", &none).is_err());
+        assert!(Route::parse("/xxgkml/", &q(&[("year", "abc")])).is_err());
+        assert_eq!(Route::parse("/xwzx/rss.xml", &none).ok(), Some(Route::ColumnFeed { path: "xwzx".into() }));
+        assert!(Route::parse("/%E4%BD%A0/", &none).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! Binding and running the two listeners.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use zhanqun_core::{Error, Result};
+
+use crate::App;
+
+/// Both listeners, bound (so the chosen ports are known before serving).
+pub struct Listeners {
+    pub public: TcpListener,
+    pub manage: TcpListener,
+}
+
+impl Listeners {
+    pub async fn bind(public: SocketAddr, manage: SocketAddr) -> Result<Listeners> {
+        let bind = |addr: SocketAddr, what: &'static str| async move {
+            TcpListener::bind(addr).await.map_err(|e| Error::invalid(format!("无法监听{what}地址 {addr}：{e}")))
+        };
+        Ok(Listeners { public: bind(public, "公共").await?, manage: bind(manage, "管理").await? })
+    }
+
+    pub fn addrs(&self) -> Result<(SocketAddr, SocketAddr)> {
+        let a = self.public.local_addr().map_err(Error::internal)?;
+        let b = self.manage.local_addr().map_err(Error::internal)?;
+        Ok((a, b))
+    }
+}
+
+/// Serves both listeners until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(app: Arc<App>, listeners: Listeners, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let public = listeners.public.tap_io(|s| {
+        let _ = s.set_nodelay(true);
+    });
+    let public = axum::serve(public, crate::public::router(app.clone())).with_graceful_shutdown(wait(rx.clone()));
+    let manage = axum::serve(listeners.manage, crate::manage::router(app)).with_graceful_shutdown(wait(rx));
+    let (a, b) = tokio::join!(async { public.await }, async { manage.await });
+    a.and(b).map_err(|e| Error::internal(format!("server: {e}")))
+}
