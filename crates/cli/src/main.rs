@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use zhanqun_core::{Error, SiteCode, SiteStatus};
 use zhanqun_sites::demo;
 use zhanqun_store::Store;
-use zhanqun_web::server::{serve, Listeners};
+use zhanqun_web::server::{Listeners, serve};
 use zhanqun_web::{App, Config};
 
 #[derive(Parser)]
@@ -146,7 +146,10 @@ type Res<T = ()> = Result<T, Failure>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("zhanqun: 无法启动运行时：{e}");
@@ -175,8 +178,12 @@ fn load_config(cli: &Cli) -> Res<Config> {
 
 fn init_logging(c: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&c.log.filter)).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&c.log.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if c.log.format == "json" {
         builder.json().init();
     } else {
@@ -192,7 +199,9 @@ async fn open_store(c: &Config) -> Res<Store> {
 
 fn progress_bar(what: &str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}")
+    {
         pb.set_style(style.progress_chars("=> "));
     }
     pb.set_message(what.to_string());
@@ -212,12 +221,17 @@ async fn load_demo(store: &Store, anchor: Option<chrono::NaiveDate>) -> Res<demo
 }
 
 fn tenants_dir(c: &Config, d: &TenantsDir) -> PathBuf {
-    d.tenants_dir.clone().unwrap_or_else(|| c.tenants_dir.clone())
+    d.tenants_dir
+        .clone()
+        .unwrap_or_else(|| c.tenants_dir.clone())
 }
 
 fn load_tenants(dir: &std::path::Path) -> Res<Vec<zhanqun_store::SiteInput>> {
     if !dir.is_dir() {
-        return Err(Failure(3, format!("租户目录 {} 不存在：请用 --tenants-dir 指定", dir.display())));
+        return Err(Failure(
+            3,
+            format!("租户目录 {} 不存在：请用 --tenants-dir 指定", dir.display()),
+        ));
     }
     zhanqun_sites::load_dir(dir).map_err(|errs| {
         let n = errs.len();
@@ -225,7 +239,14 @@ fn load_tenants(dir: &std::path::Path) -> Res<Vec<zhanqun_store::SiteInput>> {
             eprintln!("{e}");
         }
         let first = errs.first().map(ToString::to_string).unwrap_or_default();
-        Failure(3, if n > 1 { format!("{first}（另有 {} 处错误，见上）", n - 1) } else { first })
+        Failure(
+            3,
+            if n > 1 {
+                format!("{first}（另有 {} 处错误，见上）", n - 1)
+            } else {
+                first
+            },
+        )
     })
 }
 
@@ -240,8 +261,12 @@ async fn run(cli: Cli) -> Res {
             println!("{c:#?}");
             Ok(())
         }
-        Command::Demo(DemoArgs { write_tenants: Some(dir), .. }) => {
-            let n = demo::write_tenants(dir).map_err(|e| Failure(1, format!("无法写入 {}：{e}", dir.display())))?;
+        Command::Demo(DemoArgs {
+            write_tenants: Some(dir),
+            ..
+        }) => {
+            let n = demo::write_tenants(dir)
+                .map_err(|e| Failure(1, format!("无法写入 {}：{e}", dir.display())))?;
             println!("已写入 {n} 个租户文件到 {}", dir.display());
             Ok(())
         }
@@ -249,8 +274,14 @@ async fn run(cli: Cli) -> Res {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;
             let s = load_demo(&store, *anchor).await?;
-            println!("已载入演示省份：{} 个网站，{} 篇信息。", s.sites, s.articles);
-            println!("启动后访问例如 http://6108280001.localhost:{}/ （佳县）", c.public_addr.port());
+            println!(
+                "已载入演示省份：{} 个网站，{} 篇信息。",
+                s.sites, s.articles
+            );
+            println!(
+                "启动后访问例如 http://6108280001.localhost:{}/ （佳县）",
+                c.public_addr.port()
+            );
             Ok(())
         }
         Command::Migrate => {
@@ -279,13 +310,21 @@ async fn run(cli: Cli) -> Res {
             if c.demo_on_empty && store.site_count().await? == 0 {
                 tracing::info!("store is empty: loading the demo province");
                 let s = load_demo(&store, None).await?;
-                tracing::info!(sites = s.sites, articles = s.articles, "demo province loaded");
+                tracing::info!(
+                    sites = s.sites,
+                    articles = s.articles,
+                    "demo province loaded"
+                );
             }
             let listeners = Listeners::bind(c.public_addr, c.manage_addr).await?;
             let (public, manage) = listeners.addrs()?;
             let app: Arc<App> = App::new(c, store.clone())?;
             tracing::info!(%public, %manage, backend = ?store.backend(), "zhanqun serving");
-            eprintln!("公共站点：http://6108280001.localhost:{}/ （任一网站：http://<网站标识码>.localhost:{}/）", public.port(), public.port());
+            eprintln!(
+                "公共站点：http://6108280001.localhost:{}/ （任一网站：http://<网站标识码>.localhost:{}/）",
+                public.port(),
+                public.port()
+            );
             eprintln!("管理端口：http://{manage}/metrics");
             serve(app, listeners, shutdown_signal()).await?;
             store.close().await;
@@ -318,7 +357,14 @@ async fn sites(cli: &Cli, cmd: &SitesCommand) -> Res {
             pb.finish_and_clear();
             let plan = plan?;
             println!("{plan}");
-            println!("{}", if plan.is_empty() { "无需变更。" } else { "已应用。" });
+            println!(
+                "{}",
+                if plan.is_empty() {
+                    "无需变更。"
+                } else {
+                    "已应用。"
+                }
+            );
             Ok(())
         }
         SitesCommand::List { format } => {
@@ -338,12 +384,26 @@ async fn sites(cli: &Cli, cmd: &SitesCommand) -> Res {
                             })
                         })
                         .collect();
-                    println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Failure(1, e.to_string()))?);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&v).map_err(|e| Failure(1, e.to_string()))?
+                    );
                 }
                 Format::Text => {
                     for s in &sites {
-                        let host = s.hosts.first().cloned().unwrap_or_else(|| format!("{}.localhost", s.code));
-                        println!("{}  {:<6} {:<10} {}  {}", s.code, s.status.label(), s.kind.as_str(), s.name, host);
+                        let host = s
+                            .hosts
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| format!("{}.localhost", s.code));
+                        println!(
+                            "{}  {:<6} {:<10} {}  {}",
+                            s.code,
+                            s.status.label(),
+                            s.kind.as_str(),
+                            s.name,
+                            host
+                        );
                     }
                     println!("共 {} 个网站", sites.len());
                 }
@@ -354,7 +414,10 @@ async fn sites(cli: &Cli, cmd: &SitesCommand) -> Res {
             let code = SiteCode::parse(code)?;
             let status = SiteStatus::parse(status)?;
             let store = open_store(&c).await?;
-            let site = store.site_by_code(&code).await?.ok_or_else(|| Failure(3, format!("网站 {code} 不存在")))?;
+            let site = store
+                .site_by_code(&code)
+                .await?
+                .ok_or_else(|| Failure(3, format!("网站 {code} 不存在")))?;
             store.set_site_status(site.id, status).await?;
             println!("网站 {code}（{}）状态已设为：{}", site.name, status.label());
             Ok(())

@@ -143,8 +143,16 @@ impl fmt::Display for Host {
 
 /// Path segments that belong to the platform and can never be a column slug.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "art", "static", "xxgkml", "sitemap.xml", "rss.xml", "robots.txt", "favicon.ico", "search",
-    "api", "console",
+    "art",
+    "static",
+    "xxgkml",
+    "sitemap.xml",
+    "rss.xml",
+    "robots.txt",
+    "favicon.ico",
+    "search",
+    "api",
+    "console",
 ];
 
 /// The path of a column within its site, e.g. `xwzx/zwyw`: slugs of lower-case ASCII letters,
@@ -159,7 +167,8 @@ impl ColumnPath {
         let ok_slug = |s: &str| {
             !s.is_empty()
                 && s.len() <= 40
-                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         };
         if p.is_empty() || !p.split('/').all(ok_slug) {
             return Err(Error::invalid(format!(
@@ -168,7 +177,9 @@ impl ColumnPath {
         }
         let first = p.split('/').next().unwrap_or_default();
         if RESERVED_SLUGS.contains(&first) {
-            return Err(Error::invalid(format!("栏目路径“{raw}”以平台保留名称“{first}”开头，请换一个")));
+            return Err(Error::invalid(format!(
+                "栏目路径“{raw}”以平台保留名称“{first}”开头，请换一个"
+            )));
         }
         Ok(ColumnPath(p.to_string()))
     }
@@ -179,7 +190,9 @@ impl ColumnPath {
 
     /// The parent path, if this is not a first-level column.
     pub fn parent(&self) -> Option<ColumnPath> {
-        self.0.rsplit_once('/').map(|(p, _)| ColumnPath(p.to_string()))
+        self.0
+            .rsplit_once('/')
+            .map(|(p, _)| ColumnPath(p.to_string()))
     }
 
     pub fn depth(&self) -> usize {
@@ -213,8 +226,20 @@ mod tests {
     #[test]
     fn site_code_is_ten_digits() {
         assert!(SiteCode::parse("6108280001").is_ok());
-        assert_eq!(SiteCode::parse("6108280001").map(|c| c.region().to_string()).ok().as_deref(), Some("610828"));
-        for bad in ["", "610828000", "61082800011", "61082800a1", "６１０８２８０００１"] {
+        assert_eq!(
+            SiteCode::parse("6108280001")
+                .map(|c| c.region().to_string())
+                .ok()
+                .as_deref(),
+            Some("610828")
+        );
+        for bad in [
+            "",
+            "610828000",
+            "61082800011",
+            "61082800a1",
+            "６１０８２８０００１",
+        ] {
             assert!(SiteCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -223,7 +248,13 @@ mod tests {
     fn host_drops_port_and_case() {
         let h = Host::parse("WWW.Jiaxian.gov.cn:8080").ok();
         assert_eq!(h.as_ref().map(Host::as_str), Some("www.jiaxian.gov.cn"));
-        assert_eq!(Host::parse("6108280001.localhost.").ok().map(String::from).as_deref(), Some("6108280001.localhost"));
+        assert_eq!(
+            Host::parse("6108280001.localhost.")
+                .ok()
+                .map(String::from)
+                .as_deref(),
+            Some("6108280001.localhost")
+        );
         for bad in ["", "a..b", "-a.cn", "a_b.cn", "佳县.cn", "a b", "[::1]:80"] {
             assert!(Host::parse(bad).is_err(), "{bad}");
         }
@@ -231,8 +262,21 @@ mod tests {
 
     #[test]
     fn column_path_rules() {
-        assert_eq!(ColumnPath::parse("/xwzx/zwyw/").ok().map(String::from).as_deref(), Some("xwzx/zwyw"));
-        assert_eq!(ColumnPath::parse("xwzx/zwyw").ok().and_then(|p| p.parent()).map(String::from).as_deref(), Some("xwzx"));
+        assert_eq!(
+            ColumnPath::parse("/xwzx/zwyw/")
+                .ok()
+                .map(String::from)
+                .as_deref(),
+            Some("xwzx/zwyw")
+        );
+        assert_eq!(
+            ColumnPath::parse("xwzx/zwyw")
+                .ok()
+                .and_then(|p| p.parent())
+                .map(String::from)
+                .as_deref(),
+            Some("xwzx")
+        );
         for bad in ["", "/", "XWZX", "a//b", "art/x", "static", "中文"] {
             assert!(ColumnPath::parse(bad).is_err(), "{bad}");
         }

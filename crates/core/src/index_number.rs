@@ -47,7 +47,10 @@ impl IndexPattern {
                 "YYYY" => Part::Year,
                 "MM" => Part::Month,
                 "YYYYMM" => Part::YearMonth,
-                other => match other.strip_suffix("-digit serial").and_then(|n| n.parse::<usize>().ok()) {
+                other => match other
+                    .strip_suffix("-digit serial")
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
                     Some(n) if (1..=9).contains(&n) => Part::Serial(n),
                     _ => return Err(bad(&format!("不认识的占位符 <{other}>"))),
                 },
@@ -57,7 +60,12 @@ impl IndexPattern {
         if !rest.is_empty() {
             parts.push(Part::Text(rest.to_string()));
         }
-        if parts.iter().filter(|p| matches!(p, Part::Serial(_))).count() != 1 {
+        if parts
+            .iter()
+            .filter(|p| matches!(p, Part::Serial(_)))
+            .count()
+            != 1
+        {
             return Err(bad("必须恰好包含一个序号占位符"));
         }
         Ok(IndexPattern { parts })
@@ -107,7 +115,13 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_refused() {
-        for bad in ["<site code>", "<x>-<5-digit serial>", "<5-digit serial><3-digit serial>", "<YYYY", "<0-digit serial>"] {
+        for bad in [
+            "<site code>",
+            "<x>-<5-digit serial>",
+            "<5-digit serial><3-digit serial>",
+            "<YYYY",
+            "<0-digit serial>",
+        ] {
             assert!(IndexPattern::parse(bad).is_err(), "{bad}");
         }
         assert!(IndexPattern::parse("SX-<YYYY>-<6-digit serial>").is_ok());

@@ -135,7 +135,10 @@ pub struct Site {
 impl Site {
     /// The primary host, or the development host `<code>.localhost`.
     pub fn primary_host(&self) -> String {
-        self.hosts.first().cloned().unwrap_or_else(|| format!("{}.localhost", self.code))
+        self.hosts
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("{}.localhost", self.code))
     }
 }
 
@@ -221,8 +224,25 @@ pub struct ListItem {
 
 /// 主题分类 used by the disclosure catalogue (国务院公文主题分类, first level).
 pub const DISCLOSURE_TOPICS: &[&str] = &[
-    "综合政务", "国民经济管理、国有资产监管", "财政、金融、审计", "国土资源、能源", "农业、林业、水利",
-    "工业、交通", "商贸、海关、旅游", "市场监管、安全生产监管", "城乡建设、环境保护", "科技、教育",
-    "文化、广电、新闻出版", "卫生、体育", "人口与计划生育、妇女儿童工作", "劳动、人事、监察",
-    "公安、安全、司法", "民政、扶贫、救灾", "民族、宗教", "对外事务", "港澳台侨工作", "国防", "其他",
+    "综合政务",
+    "国民经济管理、国有资产监管",
+    "财政、金融、审计",
+    "国土资源、能源",
+    "农业、林业、水利",
+    "工业、交通",
+    "商贸、海关、旅游",
+    "市场监管、安全生产监管",
+    "城乡建设、环境保护",
+    "科技、教育",
+    "文化、广电、新闻出版",
+    "卫生、体育",
+    "人口与计划生育、妇女儿童工作",
+    "劳动、人事、监察",
+    "公安、安全、司法",
+    "民政、扶贫、救灾",
+    "民族、宗教",
+    "对外事务",
+    "港澳台侨工作",
+    "国防",
+    "其他",
 ];

@@ -13,10 +13,15 @@ impl Page {
 
     /// Parses `?page=`: absent means the first page; 0, negatives and non-numbers are refused.
     pub fn parse(raw: Option<&str>) -> Result<Self, Error> {
-        let Some(raw) = raw else { return Ok(Page::FIRST) };
+        let Some(raw) = raw else {
+            return Ok(Page::FIRST);
+        };
         match raw.parse::<u64>() {
             Ok(n) if n >= 1 => Ok(Page(n)),
-            _ => Err(Error::invalid(format!("页码“{}”无效：页码应为从 1 开始的整数", truncate(raw, 40)))),
+            _ => Err(Error::invalid(format!(
+                "页码“{}”无效：页码应为从 1 开始的整数",
+                truncate(raw, 40)
+            ))),
         }
     }
 
@@ -52,8 +57,18 @@ mod tests {
         let huge = Page::parse(Some("1000000000000")).ok();
         assert_eq!(huge.and_then(|p| p.offset_within(45)), None);
         assert_eq!(Page::parse(Some("99999999999999999999")).ok(), None);
-        assert_eq!(Page::parse(Some("3")).ok().and_then(|p| p.offset_within(45)), Some(40));
-        assert_eq!(Page::parse(Some("4")).ok().and_then(|p| p.offset_within(45)), None);
+        assert_eq!(
+            Page::parse(Some("3"))
+                .ok()
+                .and_then(|p| p.offset_within(45)),
+            Some(40)
+        );
+        assert_eq!(
+            Page::parse(Some("4"))
+                .ok()
+                .and_then(|p| p.offset_within(45)),
+            None
+        );
         assert_eq!(Page::FIRST.offset_within(0), Some(0));
         assert_eq!(Page::last_page(45), 3);
     }

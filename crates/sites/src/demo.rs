@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, DisclosureInput, Store};
 
-use crate::spec::{parse_sources, Source, BUILTIN_TEMPLATES};
+use crate::spec::{BUILTIN_TEMPLATES, Source, parse_sources};
 
 const AREAS: &str = include_str!("../data/shaanxi-areas.csv");
 const CITIES: &str = include_str!("../data/shaanxi-cities.csv");
@@ -72,21 +72,42 @@ fn known_host(code: &str) -> Option<&'static str> {
 
 fn strip_suffix(name: &str) -> String {
     for suffix in ["自治县", "县", "区", "市"] {
-        if let Some(s) = name.strip_suffix(suffix) {
-            if !s.is_empty() {
-                return s.to_string();
-            }
+        if let Some(s) = name.strip_suffix(suffix)
+            && !s.is_empty()
+        {
+            return s.to_string();
         }
     }
     name.to_string()
 }
 
 fn units_for(level: &str, place: &str) -> Vec<String> {
-    let p = if level == "省" { "省".to_string() } else { level.to_string() };
-    let office = if level == "省" { format!("{place}人民政府办公厅") } else { format!("{place}人民政府办公室") };
+    let p = if level == "省" {
+        "省".to_string()
+    } else {
+        level.to_string()
+    };
+    let office = if level == "省" {
+        format!("{place}人民政府办公厅")
+    } else {
+        format!("{place}人民政府办公室")
+    };
     let mut u = vec![office];
-    for b in ["发展和改革委员会", "教育局", "应急管理局", "农业农村局", "住房和城乡建设局", "卫生健康委员会", "生态环境局", "政务服务中心"] {
-        let b = if level == "省" { b.replace('局', "厅") } else { b.to_string() };
+    for b in [
+        "发展和改革委员会",
+        "教育局",
+        "应急管理局",
+        "农业农村局",
+        "住房和城乡建设局",
+        "卫生健康委员会",
+        "生态环境局",
+        "政务服务中心",
+    ] {
+        let b = if level == "省" {
+            b.replace('局', "厅")
+        } else {
+            b.to_string()
+        };
         u.push(format!("{p}{b}"));
     }
     u
@@ -94,7 +115,10 @@ fn units_for(level: &str, place: &str) -> Vec<String> {
 
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    rdr.records().filter_map(|r| r.ok()).map(|r| r.iter().map(str::to_string).collect()).collect()
+    rdr.records()
+        .filter_map(|r| r.ok())
+        .map(|r| r.iter().map(str::to_string).collect())
+        .collect()
 }
 
 /// Every demo site, province first, then cities, counties and departments.
@@ -110,7 +134,9 @@ pub fn sites() -> Vec<DemoSite> {
         place: "陕西省".into(),
         short: "陕".into(),
         level: "省".into(),
-        hosts: known_host("6100000001").map(|h| vec![h.to_string()]).unwrap_or_default(),
+        hosts: known_host("6100000001")
+            .map(|h| vec![h.to_string()])
+            .unwrap_or_default(),
         units: units_for("省", "陕西省"),
     });
     for c in parse_csv(CITIES) {
@@ -122,9 +148,15 @@ pub fn sites() -> Vec<DemoSite> {
             parent: Some(province.clone()),
             region: format!("{code4}00"),
             place: name.clone(),
-            short: strip_suffix(name).chars().next().map(String::from).unwrap_or_default(),
+            short: strip_suffix(name)
+                .chars()
+                .next()
+                .map(String::from)
+                .unwrap_or_default(),
             level: "市".into(),
-            hosts: known_host(&code).map(|h| vec![h.to_string()]).unwrap_or_default(),
+            hosts: known_host(&code)
+                .map(|h| vec![h.to_string()])
+                .unwrap_or_default(),
             units: units_for("市", name),
             code,
         });
@@ -132,7 +164,11 @@ pub fn sites() -> Vec<DemoSite> {
     for a in parse_csv(AREAS) {
         let (region, name, city) = (&a[0], &a[1], &a[2]);
         let code = format!("{region}0001");
-        let level = name.chars().last().map(String::from).unwrap_or_else(|| "县".into());
+        let level = name
+            .chars()
+            .last()
+            .map(String::from)
+            .unwrap_or_else(|| "县".into());
         out.push(DemoSite {
             name: format!("{name}人民政府"),
             kind: SiteKind::CountyPortal,
@@ -142,7 +178,9 @@ pub fn sites() -> Vec<DemoSite> {
             short: strip_suffix(name),
             units: units_for(&level, name),
             level,
-            hosts: known_host(&code).map(|h| vec![h.to_string()]).unwrap_or_default(),
+            hosts: known_host(&code)
+                .map(|h| vec![h.to_string()])
+                .unwrap_or_default(),
             code,
         });
     }
@@ -166,7 +204,11 @@ pub fn sites() -> Vec<DemoSite> {
             short: short.to_string(),
             level: "省".into(),
             hosts: Vec::new(),
-            units: vec![format!("{name}办公室"), format!("{name}政策法规处"), format!("{name}信息中心")],
+            units: vec![
+                format!("{name}办公室"),
+                format!("{name}政策法规处"),
+                format!("{name}信息中心"),
+            ],
         });
     }
     out
@@ -189,7 +231,10 @@ fn q(s: &str) -> String {
 }
 
 fn list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| q(s)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// The tenants file of a demo site.
@@ -199,13 +244,23 @@ pub fn tenant_toml(s: &DemoSite) -> String {
     let (organiser, operator) = if department {
         (s.name.clone(), format!("{}信息中心", s.name))
     } else if s.level == "省" {
-        ("陕西省人民政府办公厅".to_string(), "陕西省大数据服务中心".to_string())
+        (
+            "陕西省人民政府办公厅".to_string(),
+            "陕西省大数据服务中心".to_string(),
+        )
     } else {
-        (format!("{}人民政府办公室", s.place), format!("{}政务信息化服务中心", s.place))
+        (
+            format!("{}人民政府办公室", s.place),
+            format!("{}政务信息化服务中心", s.place),
+        )
     };
-    let phone = format!("0{}-{}", 910 + rng.below(10), 2_000_000 + rng.below(7_000_000));
+    let phone = format!(
+        "0{}-{}",
+        910 + rng.below(10),
+        2_000_000 + rng.below(7_000_000)
+    );
     let mut t = String::new();
-    t.push_str(&format!("# {} — generated by `zhanqun demo --write-tenants`; edit freely, then `zhanqun sites plan`.\n", s.name));
+    t.push_str(&format!("# {} — demo province, written by `zhanqun demo --write-tenants tenants`.\n# Change a file, then `zhanqun sites plan` and `zhanqun sites apply`.\n", s.name));
     t.push_str(&format!("code = {}\n", q(&s.code)));
     t.push_str(&format!("name = {}\n", q(&s.name)));
     t.push_str(&format!("kind = {}\n", q(s.kind.as_str())));
@@ -213,8 +268,14 @@ pub fn tenant_toml(s: &DemoSite) -> String {
         t.push_str(&format!("parent = {}\n", q(p)));
     }
     t.push_str(&format!("region = {}\n", q(&s.region)));
-    t.push_str(&format!("template = {}\n", q(if department { "department" } else { "portal" })));
-    t.push_str(&format!("theme = {}\n", q(if department { "department" } else { "default" })));
+    t.push_str(&format!(
+        "template = {}\n",
+        q(if department { "department" } else { "portal" })
+    ));
+    t.push_str(&format!(
+        "theme = {}\n",
+        q(if department { "department" } else { "default" })
+    ));
     t.push_str(&format!("hosts = {}\n", list(&s.hosts)));
     t.push_str(&format!("units = {}\n", list(&s.units)));
     if !department {
@@ -224,21 +285,49 @@ pub fn tenant_toml(s: &DemoSite) -> String {
             SiteKind::CityPortal => "区县动态",
             _ => "镇街动态",
         };
-        t.push_str(&format!("name = {}\nkind = \"list\"\nupdate = \"news\"\n", q(sub)));
+        t.push_str(&format!(
+            "name = {}\nkind = \"list\"\nupdate = \"news\"\n",
+            q(sub)
+        ));
         t.push_str(&format!("unit = {}\n", q(&s.units[0])));
     }
     t.push_str("\n[footer]\n");
     t.push_str(&format!("organiser = {}\n", q(&organiser)));
     t.push_str(&format!("operator = {}\n", q(&operator)));
-    t.push_str(&format!("contact = {}\n", q(&format!("地址：{}人民政府大院　电话：{phone}", s.place.trim_end_matches("人民政府")))));
-    t.push_str(&format!("icp = {}\n", q(&format!("陕ICP备{:08}号", 5_000_000 + rng.below(40_000_000)))));
-    t.push_str(&format!("psb = {}\n", q(&format!("陕公网安备 {}02{:06}号", &s.region[..6], rng.below(1_000_000)))));
+    t.push_str(&format!(
+        "contact = {}\n",
+        q(&format!(
+            "地址：{}人民政府大院　电话：{phone}",
+            s.place.trim_end_matches("人民政府")
+        ))
+    ));
+    t.push_str(&format!(
+        "icp = {}\n",
+        q(&format!(
+            "陕ICP备{:08}号",
+            5_000_000 + rng.below(40_000_000)
+        ))
+    ));
+    t.push_str(&format!(
+        "psb = {}\n",
+        q(&format!(
+            "陕公网安备 {}02{:06}号",
+            &s.region[..6],
+            rng.below(1_000_000)
+        ))
+    ));
     t
 }
 
 /// The demo sites as tenants files (`tenants/<code>.toml`).
 pub fn tenant_sources() -> Vec<Source> {
-    sites().iter().map(|s| Source { path: format!("tenants/{}.toml", s.code), text: tenant_toml(s) }).collect()
+    sites()
+        .iter()
+        .map(|s| Source {
+            path: format!("tenants/{}.toml", s.code),
+            text: tenant_toml(s),
+        })
+        .collect()
 }
 
 /// Writes the demo tenants files into `dir` (one file a site).
@@ -261,33 +350,59 @@ pub struct Summary {
 
 /// Wipes the store and loads the demo province, with dates spread over the year before `anchor`.
 /// `progress(done, total)` is called after each site.
-pub async fn load(store: &Store, anchor: NaiveDate, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Summary> {
-    let templates: Vec<Source> = BUILTIN_TEMPLATES.iter().map(|(p, t)| Source { path: p.to_string(), text: t.to_string() }).collect();
+pub async fn load(
+    store: &Store,
+    anchor: NaiveDate,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Summary> {
+    let templates: Vec<Source> = BUILTIN_TEMPLATES
+        .iter()
+        .map(|(p, t)| Source {
+            path: p.to_string(),
+            text: t.to_string(),
+        })
+        .collect();
     let inputs = parse_sources(&templates, &tenant_sources()).map_err(|errs| {
-        Error::internal(format!("demo tenants do not parse: {}", errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+        Error::internal(format!(
+            "demo tenants do not parse: {}",
+            errs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
     })?;
     store.wipe().await?;
     let ids = store.apply_sites(&inputs).await?;
     // `inputs` (and so `ids`) are ordered parents first: match the demo sites by code.
-    let demo: std::collections::HashMap<String, DemoSite> = sites().into_iter().map(|s| (s.code.clone(), s)).collect();
+    let demo: std::collections::HashMap<String, DemoSite> =
+        sites().into_iter().map(|s| (s.code.clone(), s)).collect();
     let mut articles = 0;
     for (i, (id, input)) in ids.iter().zip(inputs.iter()).enumerate() {
-        let site = demo.get(input.code.as_str()).ok_or_else(|| Error::internal(format!("demo site {} missing", input.code)))?;
+        let site = demo
+            .get(input.code.as_str())
+            .ok_or_else(|| Error::internal(format!("demo site {} missing", input.code)))?;
         articles += load_site_content(store, *id, site, anchor).await?;
         progress(i + 1, ids.len());
     }
-    Ok(Summary { sites: ids.len(), articles })
+    Ok(Summary {
+        sites: ids.len(),
+        articles,
+    })
 }
 
 fn at(anchor: NaiveDate, days_ago: i64, minute_of_day: u64) -> DateTime<Utc> {
     let d = anchor - Duration::days(days_ago.max(0));
-    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minute_of_day as i64);
+    let naive =
+        d.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minute_of_day as i64);
     // Office hours in China (UTC+8) are 01:00–10:00 UTC.
     Utc.from_utc_datetime(&(naive - Duration::hours(8)))
 }
 
 fn paragraphs(ps: &[String]) -> String {
-    ps.iter().map(|p| format!("<p>{p}</p>")).collect::<Vec<_>>().join("\n")
+    ps.iter()
+        .map(|p| format!("<p>{p}</p>"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 struct Gen<'a> {
@@ -306,9 +421,15 @@ impl Gen<'_> {
     fn news_body(&mut self, title: &str, unit: &str) -> String {
         let p = &self.s.place;
         let openings = [
-            format!("近日，{p}召开专题会议，传达学习上级有关会议精神，研究部署相关工作。会议强调，要提高政治站位，压实工作责任，确保各项任务落到实处。"),
-            format!("为深入贯彻落实上级决策部署，{unit}于日前组织开展专项工作，相关部门负责同志参加。"),
-            format!("{p}坚持以人民为中心的发展思想，聚焦群众关切，扎实推进各项重点工作，取得阶段性成效。"),
+            format!(
+                "近日，{p}召开专题会议，传达学习上级有关会议精神，研究部署相关工作。会议强调，要提高政治站位，压实工作责任，确保各项任务落到实处。"
+            ),
+            format!(
+                "为深入贯彻落实上级决策部署，{unit}于日前组织开展专项工作，相关部门负责同志参加。"
+            ),
+            format!(
+                "{p}坚持以人民为中心的发展思想，聚焦群众关切，扎实推进各项重点工作，取得阶段性成效。"
+            ),
         ];
         let middles = [
             "会议指出，今年以来，全{level}上下统筹发展和安全，主要经济指标保持平稳增长，民生保障持续改善，社会大局和谐稳定。",
@@ -321,19 +442,37 @@ impl Gen<'_> {
         let k = (j + 1) % middles.len();
         paragraphs(&[
             openings[i].clone(),
-            format!("围绕“{title}”，{}", middles[j].replace("{level}", &self.s.level)),
+            format!(
+                "围绕“{title}”，{}",
+                middles[j].replace("{level}", &self.s.level)
+            ),
             middles[k].replace("{level}", &self.s.level),
         ])
     }
 }
 
-async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: NaiveDate) -> Result<usize> {
+async fn load_site_content(
+    store: &Store,
+    site: SiteId,
+    s: &DemoSite,
+    anchor: NaiveDate,
+) -> Result<usize> {
     let columns = store.columns(site).await?;
-    let col = |path: &str| columns.iter().find(|c| c.path.as_str() == path).map(|c| c.id);
+    let col = |path: &str| {
+        columns
+            .iter()
+            .find(|c| c.path.as_str() == path)
+            .map(|c| c.id)
+    };
     let units = store.units(site).await?;
     let unit = |i: usize| units.get(i).map(|(id, _)| *id);
     let unit_name = |i: usize| units.get(i).map(|(_, n)| n.clone()).unwrap_or_default();
-    let mut g = Gen { s, rng: Rng::new(&format!("content-{}", s.code)), anchor, year: chrono::Datelike::year(&anchor) };
+    let mut g = Gen {
+        s,
+        rng: Rng::new(&format!("content-{}", s.code)),
+        anchor,
+        year: chrono::Datelike::year(&anchor),
+    };
     let p = s.place.clone();
     let l = s.level.clone();
     let y = g.year;
@@ -341,10 +480,43 @@ async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: Na
     let office = unit_name(0);
     let mut items: Vec<(ArticleInput, Vec<ColumnId>)> = Vec::new();
 
-    let (news_col, notice_col, policy_col, interp_col, personnel_col, plan_col, finance_col, guide_col, dept_col, page_col) = if department {
-        (col("xwdt"), col("tzgg"), col("xxgk/zcwj"), col("xxgk/zcjd"), col("xxgk/rsxx"), None, None, col("zwfw"), col("xwdt"), col("jggk"))
+    let (
+        news_col,
+        notice_col,
+        policy_col,
+        interp_col,
+        personnel_col,
+        plan_col,
+        finance_col,
+        guide_col,
+        dept_col,
+        page_col,
+    ) = if department {
+        (
+            col("xwdt"),
+            col("tzgg"),
+            col("xxgk/zcwj"),
+            col("xxgk/zcjd"),
+            col("xxgk/rsxx"),
+            None,
+            None,
+            col("zwfw"),
+            col("xwdt"),
+            col("jggk"),
+        )
     } else {
-        (col("xwzx/zwyw"), col("xwzx/tzgg"), col("zwgk/zcwj"), col("zwgk/zcjd"), col("zwgk/rsxx"), col("zwgk/ghjh"), col("zwgk/czzj"), col("zwfw/bszn"), col("xwzx/bmdt"), col("zjgk/gk"))
+        (
+            col("xwzx/zwyw"),
+            col("xwzx/tzgg"),
+            col("zwgk/zcwj"),
+            col("zwgk/zcjd"),
+            col("zwgk/rsxx"),
+            col("zwgk/ghjh"),
+            col("zwgk/czzj"),
+            col("zwfw/bszn"),
+            col("xwzx/bmdt"),
+            col("zjgk/gk"),
+        )
     };
     let mut add = |input: ArticleInput, c: Option<ColumnId>| {
         if let Some(c) = c {
@@ -366,10 +538,15 @@ async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: Na
         format!("{p}召开政府网站与政务新媒体工作推进会"),
         format!("{p}开展冬季供暖保障工作检查"),
         format!("{p}部署安全生产大检查工作"),
+        format!("{p}召开党风廉政建设工作会议"),
+        format!("{p}开展“放管服”改革专题调研"),
     ];
-    let n_news = if department { 12 } else { 10 };
+    let n_news = if department { 14 } else { 10 };
     for (i, t) in news.iter().take(n_news).enumerate() {
-        let when = g.when(i as i64 * 34, if i == 0 { 3 } else { 20 });
+        let when = g.when(
+            i as i64 * (340 / n_news as i64),
+            if i == 0 { 3 } else { 20 },
+        );
         let body = g.news_body(t, &office);
         add(
             ArticleInput {
@@ -400,14 +577,35 @@ async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: Na
             let t = format!("{name}{what}");
             let when = g.when(i as i64 * 60 + 5, 30);
             let body = g.news_body(&t, &name);
-            add(ArticleInput { title: t, source: Some(name), body_html: body, published: true, published_at: Some(when), unit: unit(*u), ..Default::default() }, dept_col);
+            add(
+                ArticleInput {
+                    title: t,
+                    source: Some(name),
+                    body_html: body,
+                    published: true,
+                    published_at: Some(when),
+                    unit: unit(*u),
+                    ..Default::default()
+                },
+                dept_col,
+            );
         }
         let towns = ["城关街道", "东城镇", "西湖镇"];
         for (i, town) in towns.iter().enumerate() {
             let t = format!("{town}扎实开展人居环境整治");
             let when = g.when(i as i64 * 90 + 10, 40);
             let body = g.news_body(&t, town);
-            add(ArticleInput { title: t, source: Some(format!("{p}{town}")), body_html: body, published: true, published_at: Some(when), ..Default::default() }, col("xwzx/xzdt"));
+            add(
+                ArticleInput {
+                    title: t,
+                    source: Some(format!("{p}{town}")),
+                    body_html: body,
+                    published: true,
+                    published_at: Some(when),
+                    ..Default::default()
+                },
+                col("xwzx/xzdt"),
+            );
         }
     }
     // 通知公告.
@@ -426,25 +624,82 @@ async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: Na
             "二、压实工作责任。严格落实属地管理责任、部门监管责任和单位主体责任，确保责任到人、措施到位。安全生产方面，要全面排查整治重大事故隐患，坚决防范遏制重特大事故发生。".to_string(),
             "三、加强督促检查。将适时组织督查，对工作不力、问题突出的单位予以通报。".to_string(),
         ]) + &format!("\n<p class=\"sign\">{office}<br>{}</p>", (when + Duration::hours(8)).format("%Y年%m月%d日"));
-        add(ArticleInput { title: t.clone(), source: Some(office.clone()), body_html: body, published: true, published_at: Some(when), unit: unit(0), ..Default::default() }, notice_col);
+        add(
+            ArticleInput {
+                title: t.clone(),
+                source: Some(office.clone()),
+                body_html: body,
+                published: true,
+                published_at: Some(when),
+                unit: unit(0),
+                ..Default::default()
+            },
+            notice_col,
+        );
     }
     // 政策文件 with full disclosure metadata; two get interpretations below.
-    let gov = if department { s.name.clone() } else { format!("{p}人民政府") };
+    let gov = if department {
+        s.name.clone()
+    } else {
+        format!("{p}人民政府")
+    };
     let policies = [
-        (format!("{office}关于进一步加强政府门户网站建设和管理工作的通知"), "办函", "综合政务", Validity::Valid),
-        (format!("{gov}关于印发《{p}安全生产专项整治实施方案》的通知"), "发", "市场监管、安全生产监管", Validity::Valid),
-        (format!("{office}关于印发《{p}优化营商环境若干措施》的通知"), "办发", "国民经济管理、国有资产监管", Validity::Valid),
-        (format!("{office}关于做好{y}年春耕生产工作的通知"), "办发", "农业、林业、水利", Validity::Valid),
-        (format!("{gov}关于印发《{p}城乡环境综合整治方案》的通知"), "发", "城乡建设、环境保护", Validity::Valid),
-        (format!("{office}关于印发《{p}义务教育优质均衡发展实施方案》的通知"), "办发", "科技、教育", Validity::Invalid),
+        (
+            format!("{office}关于进一步加强政府门户网站建设和管理工作的通知"),
+            "办函",
+            "综合政务",
+            Validity::Valid,
+        ),
+        (
+            format!("{gov}关于印发《{p}安全生产专项整治实施方案》的通知"),
+            "发",
+            "市场监管、安全生产监管",
+            Validity::Valid,
+        ),
+        (
+            format!("{office}关于印发《{p}优化营商环境若干措施》的通知"),
+            "办发",
+            "国民经济管理、国有资产监管",
+            Validity::Valid,
+        ),
+        (
+            format!("{office}关于做好{y}年春耕生产工作的通知"),
+            "办发",
+            "农业、林业、水利",
+            Validity::Valid,
+        ),
+        (
+            format!("{gov}关于印发《{p}城乡环境综合整治方案》的通知"),
+            "发",
+            "城乡建设、环境保护",
+            Validity::Valid,
+        ),
+        (
+            format!("{office}关于印发《{p}义务教育优质均衡发展实施方案》的通知"),
+            "办发",
+            "科技、教育",
+            Validity::Invalid,
+        ),
     ];
     let mut policy_dates = Vec::new();
     for (i, (t, kind, topic, validity)) in policies.iter().enumerate() {
         let when = g.when(i as i64 * 55 + 20, 25);
         policy_dates.push(when);
-        let prefix = if department { s.short.clone() } else { format!("{}政", s.short) };
-        let doc = format!("{prefix}{kind}〔{}〕{}号", chrono::Datelike::year(&when.date_naive()), 3 + g.rng.below(80));
-        let organ = if kind.starts_with('办') { office.clone() } else { gov.clone() };
+        let prefix = if department {
+            s.short.clone()
+        } else {
+            format!("{}政", s.short)
+        };
+        let doc = format!(
+            "{prefix}{kind}〔{}〕{}号",
+            chrono::Datelike::year(&when.date_naive()),
+            3 + g.rng.below(80)
+        );
+        let organ = if kind.starts_with('办') {
+            office.clone()
+        } else {
+            gov.clone()
+        };
         let written = (when - Duration::days(3 + g.rng.below(8) as i64)).date_naive();
         let body = paragraphs(&[
             format!("各{}、各部门、各直属机构：", if department { "市（区）有关单位" } else { "镇人民政府、街道办事处" }),
@@ -474,17 +729,25 @@ async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: Na
             policy_col,
         );
     }
-    let first_policy = items.len().checked_sub(policies.len()).ok_or_else(|| Error::internal(format!("demo site {} lacks a policy column", s.code)))?;
+    let first_policy = items
+        .len()
+        .checked_sub(policies.len())
+        .ok_or_else(|| Error::internal(format!("demo site {} lacks a policy column", s.code)))?;
     // The articles are created in one transaction; interpretations must point to a policy's id,
     // which is only known afterwards: create what we have, then the interpretations.
-    let mut created = store.create_articles(site, std::mem::take(&mut items)).await?;
+    let mut created = store
+        .create_articles(site, std::mem::take(&mut items))
+        .await?;
     let interp = [
         (2usize, format!("《{p}优化营商环境若干措施》政策解读")),
         (1usize, format!("图解：《{p}安全生产专项整治实施方案》")),
     ];
     let mut second: Vec<(ArticleInput, Vec<ColumnId>)> = Vec::new();
     for (pi, t) in interp {
-        let (Some(policy_id), Some(c)) = (created.get(first_policy + pi).copied(), interp_col) else { continue };
+        let (Some(policy_id), Some(c)) = (created.get(first_policy + pi).copied(), interp_col)
+        else {
+            continue;
+        };
         let when = (policy_dates[pi] + Duration::days(1)).min(at(anchor, 0, 9 * 60));
         let body = paragraphs(&[
             format!("一、出台背景。为贯彻落实上级决策部署，{gov}结合本地实际，制定出台了相关政策文件。"),
@@ -493,32 +756,140 @@ async fn load_site_content(store: &Store, site: SiteId, s: &DemoSite, anchor: Na
             format!("四、解读机关及联系方式。解读机关：{office}。"),
         ]);
         second.push((
-            ArticleInput { title: t, source: Some(office.clone()), body_html: body, published: true, published_at: Some(when), interprets: Some(policy_id), unit: unit(0), ..Default::default() },
+            ArticleInput {
+                title: t,
+                source: Some(office.clone()),
+                body_html: body,
+                published: true,
+                published_at: Some(when),
+                interprets: Some(policy_id),
+                unit: unit(0),
+                ..Default::default()
+            },
             vec![c],
         ));
     }
-    let mut more = |t: String, c: Option<ColumnId>, slot: i64, body: Vec<String>, g: &mut Gen<'_>| {
-        if let Some(c) = c {
-            let when = g.when(slot, 40);
-            second.push((ArticleInput { title: t, source: Some(office.clone()), body_html: paragraphs(&body), published: true, published_at: Some(when), unit: unit(0), ..Default::default() }, vec![c]));
-        }
-    };
-    more(format!("{gov}关于王建国等同志任免职务的通知"), personnel_col, 70, vec!["经研究决定：任命王建国同志为有关单位负责人；免去李明同志的有关职务。".into()], &mut g);
-    more(format!("{p}{y}年公开招聘事业单位工作人员公告"), personnel_col, 200, vec![format!("根据工作需要，经研究，{p}{y}年面向社会公开招聘事业单位工作人员，现将有关事项公告如下。"), "一、招聘原则。坚持德才兼备、以德为先，坚持公开、平等、竞争、择优。".into()], &mut g);
-    more(format!("{p}国民经济和社会发展第十五个五年规划纲要"), plan_col, 150, vec!["“十五五”时期是基本实现社会主义现代化夯实基础、全面发力的关键时期。".into(), "本纲要阐明规划期内发展战略意图，明确政府工作重点，引导市场主体行为。".into()], &mut g);
+    let mut more =
+        |t: String, c: Option<ColumnId>, slot: i64, body: Vec<String>, g: &mut Gen<'_>| {
+            if let Some(c) = c {
+                let when = g.when(slot, 40);
+                second.push((
+                    ArticleInput {
+                        title: t,
+                        source: Some(office.clone()),
+                        body_html: paragraphs(&body),
+                        published: true,
+                        published_at: Some(when),
+                        unit: unit(0),
+                        ..Default::default()
+                    },
+                    vec![c],
+                ));
+            }
+        };
+    more(
+        format!("{gov}关于王建国等同志任免职务的通知"),
+        personnel_col,
+        70,
+        vec!["经研究决定：任命王建国同志为有关单位负责人；免去李明同志的有关职务。".into()],
+        &mut g,
+    );
+    more(
+        format!("{p}{y}年公开招聘事业单位工作人员公告"),
+        personnel_col,
+        200,
+        vec![
+            format!(
+                "根据工作需要，经研究，{p}{y}年面向社会公开招聘事业单位工作人员，现将有关事项公告如下。"
+            ),
+            "一、招聘原则。坚持德才兼备、以德为先，坚持公开、平等、竞争、择优。".into(),
+        ],
+        &mut g,
+    );
+    more(
+        format!("{p}国民经济和社会发展第十五个五年规划纲要"),
+        plan_col,
+        150,
+        vec![
+            "“十五五”时期是基本实现社会主义现代化夯实基础、全面发力的关键时期。".into(),
+            "本纲要阐明规划期内发展战略意图，明确政府工作重点，引导市场主体行为。".into(),
+        ],
+        &mut g,
+    );
     more(format!("{y}年{p}政府工作报告"), plan_col, 300, vec!["过去一年，在上级党委、政府的坚强领导下，全{l}上下攻坚克难、砥砺奋进，经济社会发展取得新成效。".replace("{l}", &l)], &mut g);
-    more(format!("关于{p}{}年财政预算执行情况和{y}年财政预算草案的报告", y - 1), finance_col, 280, vec!["一、上年预算执行情况。一般公共预算收入完成预算目标，支出重点保障民生领域。".into(), "二、本年预算草案。坚持量入为出、收支平衡，集中财力保障重点支出。".into()], &mut g);
-    more("企业开办“一网通办”办事指南".into(), guide_col, 120, vec!["一、事项名称：企业开办。".into(), "二、办理依据：《中华人民共和国市场主体登记管理条例》。".into(), "三、办理时限：1个工作日内办结。".into(), "四、办理地点：政务服务中心综合窗口，或登录政务服务网在线办理。".into()], &mut g);
+    more(
+        format!(
+            "关于{p}{}年财政预算执行情况和{y}年财政预算草案的报告",
+            y - 1
+        ),
+        finance_col,
+        280,
+        vec![
+            "一、上年预算执行情况。一般公共预算收入完成预算目标，支出重点保障民生领域。".into(),
+            "二、本年预算草案。坚持量入为出、收支平衡，集中财力保障重点支出。".into(),
+        ],
+        &mut g,
+    );
+    more(
+        "企业开办“一网通办”办事指南".into(),
+        guide_col,
+        120,
+        vec![
+            "一、事项名称：企业开办。".into(),
+            "二、办理依据：《中华人民共和国市场主体登记管理条例》。".into(),
+            "三、办理时限：1个工作日内办结。".into(),
+            "四、办理地点：政务服务中心综合窗口，或登录政务服务网在线办理。".into(),
+        ],
+        &mut g,
+    );
     more("城乡居民基本养老保险参保登记办事指南".into(), guide_col, 240, vec!["一、适用对象：年满16周岁（不含在校学生），非国家机关和事业单位工作人员及不属于职工基本养老保险制度覆盖范围的城乡居民。".into(), "二、所需材料：居民身份证或户口簿。".into(), "三、办理时限：即时办结。".into()], &mut g);
     let about = if department {
         vec![format!("{}是省人民政府组成部门，为正厅级。", s.name), "主要职责：贯彻落实国家和省委、省政府有关方针政策和决策部署，拟订并组织实施本领域发展规划和政策措施。".into(), "内设机构：办公室、政策法规处、综合规划处、信息中心等。".into()]
     } else {
-        vec![format!("{p}位于陕西省，历史悠久，文化底蕴深厚，是{}的重要组成部分。", if s.level == "省" { "中华文明" } else { "陕西" }), format!("全{l}辖若干镇（街道），总面积和人口数据以统计部门最新发布为准。"), format!("近年来，{p}坚持新发展理念，经济社会持续健康发展，人民群众获得感、幸福感、安全感不断增强。")]
+        vec![
+            format!(
+                "{p}位于陕西省，历史悠久，文化底蕴深厚，是{}的重要组成部分。",
+                if s.level == "省" {
+                    "中华文明"
+                } else {
+                    "陕西"
+                }
+            ),
+            format!("全{l}辖若干镇（街道），总面积和人口数据以统计部门最新发布为准。"),
+            format!(
+                "近年来，{p}坚持新发展理念，经济社会持续健康发展，人民群众获得感、幸福感、安全感不断增强。"
+            ),
+        ]
     };
-    more(if department { "机构职能".into() } else { format!("{p}概况") }, page_col, 330, about, &mut g);
+    more(
+        if department {
+            "机构职能".into()
+        } else {
+            format!("{p}概况")
+        },
+        page_col,
+        330,
+        about,
+        &mut g,
+    );
     if !department {
-        more(format!("{p}行政区划"), col("zjgk/xzqh"), 330, vec![format!("{p}现辖城关街道、东城镇、西湖镇等镇（街道）。"), "行政区划以民政部门公布为准。".into()], &mut g);
-        more(format!("{p}优化营商环境专题"), col("ztzl"), 45, vec!["为持续打造市场化、法治化、国际化一流营商环境，特开设本专题。".into()], &mut g);
+        more(
+            format!("{p}行政区划"),
+            col("zjgk/xzqh"),
+            330,
+            vec![
+                format!("{p}现辖城关街道、东城镇、西湖镇等镇（街道）。"),
+                "行政区划以民政部门公布为准。".into(),
+            ],
+            &mut g,
+        );
+        more(
+            format!("{p}优化营商环境专题"),
+            col("ztzl"),
+            45,
+            vec!["为持续打造市场化、法治化、国际化一流营商环境，特开设本专题。".into()],
+            &mut g,
+        );
     }
     created.extend(store.create_articles(site, second).await?);
     Ok(created.len())
@@ -531,17 +902,41 @@ mod tests {
     #[test]
     fn demo_counts_and_codes() {
         let s = sites();
-        assert_eq!(s.iter().filter(|s| s.kind == SiteKind::ProvincePortal).count(), 1);
-        assert_eq!(s.iter().filter(|s| s.kind == SiteKind::CityPortal).count(), 10);
-        assert_eq!(s.iter().filter(|s| s.kind == SiteKind::CountyPortal).count(), 107);
+        assert_eq!(
+            s.iter()
+                .filter(|s| s.kind == SiteKind::ProvincePortal)
+                .count(),
+            1
+        );
+        assert_eq!(
+            s.iter().filter(|s| s.kind == SiteKind::CityPortal).count(),
+            10
+        );
+        assert_eq!(
+            s.iter()
+                .filter(|s| s.kind == SiteKind::CountyPortal)
+                .count(),
+            107
+        );
         assert!(s.iter().filter(|s| s.kind == SiteKind::Department).count() >= 5);
-        assert!(s.iter().any(|s| s.code == "6108280001" && s.name == "佳县人民政府" && s.parent.as_deref() == Some("6108000001")));
-        assert!(s.iter().any(|s| s.code == "6100000001" && s.name == "陕西省人民政府"));
+        assert!(s.iter().any(|s| s.code == "6108280001"
+            && s.name == "佳县人民政府"
+            && s.parent.as_deref() == Some("6108000001")));
+        assert!(
+            s.iter()
+                .any(|s| s.code == "6100000001" && s.name == "陕西省人民政府")
+        );
     }
 
     #[test]
     fn demo_tenants_parse() {
-        let templates: Vec<Source> = BUILTIN_TEMPLATES.iter().map(|(p, t)| Source { path: p.to_string(), text: t.to_string() }).collect();
+        let templates: Vec<Source> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(p, t)| Source {
+                path: p.to_string(),
+                text: t.to_string(),
+            })
+            .collect();
         let parsed = parse_sources(&templates, &tenant_sources());
         assert!(parsed.is_ok(), "{:?}", parsed.err());
         assert_eq!(parsed.map(|p| p.len()).unwrap_or(0), sites().len());
@@ -549,6 +944,36 @@ mod tests {
 
     #[test]
     fn generation_is_deterministic() {
-        assert_eq!(tenant_sources().iter().map(|s| s.text.clone()).collect::<Vec<_>>(), tenant_sources().iter().map(|s| s.text.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            tenant_sources()
+                .iter()
+                .map(|s| s.text.clone())
+                .collect::<Vec<_>>(),
+            tenant_sources()
+                .iter()
+                .map(|s| s.text.clone())
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[cfg(test)]
+mod repo_tests {
+    use super::*;
+
+    /// The repository's `tenants/` folder is the demo province as files: they must not drift.
+    #[test]
+    fn committed_tenants_match_the_generator() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants");
+        for s in tenant_sources() {
+            let name = s.path.trim_start_matches("tenants/");
+            let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+            assert_eq!(
+                on_disk, s.text,
+                "tenants/{name} differs from the generator: run `zhanqun demo --write-tenants tenants`"
+            );
+        }
+        let loaded = crate::load_dir(&dir);
+        assert_eq!(loaded.map(|v| v.len()).ok(), Some(sites().len()));
     }
 }

@@ -10,5 +10,5 @@ pub mod demo;
 mod plan;
 mod spec;
 
-pub use plan::{apply, plan, Plan, SiteChange};
-pub use spec::{load_dir, parse_sources, Source, SpecError, BUILTIN_TEMPLATES};
+pub use plan::{Plan, SiteChange, apply, plan};
+pub use spec::{BUILTIN_TEMPLATES, Source, SpecError, load_dir, parse_sources};

@@ -9,9 +9,19 @@ use zhanqun_store::{ColumnInput, SiteInput, SiteRecord, Store};
 /// The change one site needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SiteChange {
-    Create { code: SiteCode, name: String, columns: usize },
-    Update { code: SiteCode, name: String, details: Vec<String> },
-    Unchanged { code: SiteCode },
+    Create {
+        code: SiteCode,
+        name: String,
+        columns: usize,
+    },
+    Update {
+        code: SiteCode,
+        name: String,
+        details: Vec<String>,
+    },
+    Unchanged {
+        code: SiteCode,
+    },
 }
 
 /// The difference between the declared sites and the store.
@@ -24,7 +34,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
-        self.changes.iter().all(|c| matches!(c, SiteChange::Unchanged { .. }))
+        self.changes
+            .iter()
+            .all(|c| matches!(c, SiteChange::Unchanged { .. }))
     }
 
     pub fn counts(&self) -> (usize, usize, usize) {
@@ -44,8 +56,16 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.changes {
             match c {
-                SiteChange::Create { code, name, columns } => writeln!(f, "+ {code} {name}（新建，{columns} 个栏目）")?,
-                SiteChange::Update { code, name, details } => {
+                SiteChange::Create {
+                    code,
+                    name,
+                    columns,
+                } => writeln!(f, "+ {code} {name}（新建，{columns} 个栏目）")?,
+                SiteChange::Update {
+                    code,
+                    name,
+                    details,
+                } => {
                     writeln!(f, "~ {code} {name}")?;
                     for d in details {
                         writeln!(f, "    {d}")?;
@@ -72,14 +92,44 @@ fn diff_site(want: &SiteInput, have: &SiteRecord) -> Vec<String> {
     };
     field("name", s.name.clone(), want.name.clone());
     field("kind", s.kind.as_str().into(), want.kind.as_str().into());
-    field("parent", have.parent_code.as_ref().map(ToString::to_string).unwrap_or_default(), want.parent.as_ref().map(ToString::to_string).unwrap_or_default());
+    field(
+        "parent",
+        have.parent_code
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        want.parent
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    );
     field("region", s.region_code.clone(), want.region_code.clone());
-    field("status", s.status.as_str().into(), want.status.as_str().into());
+    field(
+        "status",
+        s.status.as_str().into(),
+        want.status.as_str().into(),
+    );
     field("theme", s.theme.clone(), want.theme.clone());
-    field("index_pattern", s.index_pattern.clone(), want.index_pattern.clone());
-    field("footer.organiser", s.footer.organiser.clone(), want.footer.organiser.clone());
-    field("footer.operator", s.footer.operator.clone(), want.footer.operator.clone());
-    field("footer.contact", s.footer.contact.clone(), want.footer.contact.clone());
+    field(
+        "index_pattern",
+        s.index_pattern.clone(),
+        want.index_pattern.clone(),
+    );
+    field(
+        "footer.organiser",
+        s.footer.organiser.clone(),
+        want.footer.organiser.clone(),
+    );
+    field(
+        "footer.operator",
+        s.footer.operator.clone(),
+        want.footer.operator.clone(),
+    );
+    field(
+        "footer.contact",
+        s.footer.contact.clone(),
+        want.footer.contact.clone(),
+    );
     field("footer.icp", s.footer.icp.clone(), want.footer.icp.clone());
     field("footer.psb", s.footer.psb.clone(), want.footer.psb.clone());
     let want_hosts: Vec<String> = want.hosts.iter().map(ToString::to_string).collect();
@@ -90,8 +140,10 @@ fn diff_site(want: &SiteInput, have: &SiteRecord) -> Vec<String> {
             d.push(format!("units: + {u}"));
         }
     }
-    let unit_names: HashMap<UnitId, &str> = have.units.iter().map(|(id, n)| (*id, n.as_str())).collect();
-    let have_cols: HashMap<&str, &Column> = have.columns.iter().map(|c| (c.path.as_str(), c)).collect();
+    let unit_names: HashMap<UnitId, &str> =
+        have.units.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    let have_cols: HashMap<&str, &Column> =
+        have.columns.iter().map(|c| (c.path.as_str(), c)).collect();
     for c in &want.columns {
         match have_cols.get(c.path.as_str()) {
             None => d.push(format!("columns: + {} {}", c.path, c.name)),
@@ -126,17 +178,28 @@ fn same_column(c: &ColumnInput, h: &Column, units: &HashMap<UnitId, &str>) -> bo
 /// Compares declared sites with the store.
 pub async fn plan(store: &Store, sites: &[SiteInput]) -> Result<Plan> {
     let records = store.site_records().await?;
-    let by_code: HashMap<&str, &SiteRecord> = records.iter().map(|r| (r.site.code.as_str(), r)).collect();
+    let by_code: HashMap<&str, &SiteRecord> =
+        records.iter().map(|r| (r.site.code.as_str(), r)).collect();
     let mut plan = Plan::default();
     for s in sites {
         plan.changes.push(match by_code.get(s.code.as_str()) {
-            None => SiteChange::Create { code: s.code.clone(), name: s.name.clone(), columns: s.columns.len() },
+            None => SiteChange::Create {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                columns: s.columns.len(),
+            },
             Some(r) => {
                 let details = diff_site(s, r);
                 if details.is_empty() {
-                    SiteChange::Unchanged { code: s.code.clone() }
+                    SiteChange::Unchanged {
+                        code: s.code.clone(),
+                    }
                 } else {
-                    SiteChange::Update { code: s.code.clone(), name: s.name.clone(), details }
+                    SiteChange::Update {
+                        code: s.code.clone(),
+                        name: s.name.clone(),
+                        details,
+                    }
                 }
             }
         });
@@ -157,11 +220,17 @@ pub async fn apply(store: &Store, sites: &[SiteInput]) -> Result<Plan> {
         .changes
         .iter()
         .filter_map(|c| match c {
-            SiteChange::Create { code, .. } | SiteChange::Update { code, .. } => Some(code.as_str()),
+            SiteChange::Create { code, .. } | SiteChange::Update { code, .. } => {
+                Some(code.as_str())
+            }
             SiteChange::Unchanged { .. } => None,
         })
         .collect();
-    let todo: Vec<SiteInput> = sites.iter().filter(|s| changed.contains(s.code.as_str())).cloned().collect();
+    let todo: Vec<SiteInput> = sites
+        .iter()
+        .filter(|s| changed.contains(s.code.as_str()))
+        .cloned()
+        .collect();
     if !todo.is_empty() {
         store.apply_sites(&todo).await?;
     }

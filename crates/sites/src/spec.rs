@@ -6,14 +6,20 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
-use zhanqun_core::index_number::{IndexPattern, DEFAULT_PATTERN};
+use zhanqun_core::index_number::{DEFAULT_PATTERN, IndexPattern};
 use zhanqun_core::*;
 use zhanqun_store::{ColumnInput, SiteInput};
 
 /// The templates shipped in the binary (the same files as `tenants/templates/`).
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("templates/portal.toml", include_str!("../../../tenants/templates/portal.toml")),
-    ("templates/department.toml", include_str!("../../../tenants/templates/department.toml")),
+    (
+        "templates/portal.toml",
+        include_str!("../../../tenants/templates/portal.toml"),
+    ),
+    (
+        "templates/department.toml",
+        include_str!("../../../tenants/templates/department.toml"),
+    ),
 ];
 
 /// A file's name (as shown in errors) and its text.
@@ -34,12 +40,18 @@ pub struct SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: 字段 {}: {}", self.path, self.line, self.field, self.message)
+        write!(
+            f,
+            "{}:{}: 字段 {}: {}",
+            self.path, self.line, self.field, self.message
+        )
     }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len())).map(|t| t.matches('\n').count() + 1).unwrap_or(1)
+    text.get(..offset.min(text.len()))
+        .map(|t| t.matches('\n').count() + 1)
+        .unwrap_or(1)
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,7 +142,10 @@ fn toml_error(src: &Source, e: toml::de::Error) -> SpecError {
     let field = msg
         .strip_prefix("unknown field `")
         .and_then(|r| r.split('`').next())
-        .or_else(|| msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()))
+        .or_else(|| {
+            msg.strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+        })
         .unwrap_or("-")
         .to_string();
     let message = if msg.starts_with("unknown field") {
@@ -140,7 +155,12 @@ fn toml_error(src: &Source, e: toml::de::Error) -> SpecError {
     } else {
         format!("TOML 格式错误：{msg}")
     };
-    SpecError { path: src.path.clone(), line, field, message }
+    SpecError {
+        path: src.path.clone(),
+        line,
+        field,
+        message,
+    }
 }
 
 fn column_input(c: &ColumnSpec) -> Result<ColumnInput> {
@@ -149,8 +169,15 @@ fn column_input(c: &ColumnSpec) -> Result<ColumnInput> {
         return Err(Error::invalid("栏目名称不能为空"));
     }
     let kind = ColumnKind::parse(&c.kind)?;
-    if kind == ColumnKind::Link && c.url.as_deref().is_none_or(|u| !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))) {
-        return Err(Error::invalid(format!("链接栏目 {} 需要以 http(s):// 或 / 开头的 url", c.path)));
+    if kind == ColumnKind::Link
+        && c.url.as_deref().is_none_or(|u| {
+            !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+        })
+    {
+        return Err(Error::invalid(format!(
+            "链接栏目 {} 需要以 http(s):// 或 / 开头的 url",
+            c.path
+        )));
     }
     Ok(ColumnInput {
         in_nav: c.nav && path.depth() == 1,
@@ -167,11 +194,17 @@ fn column_input(c: &ColumnSpec) -> Result<ColumnInput> {
 }
 
 /// Parses templates and tenants files; returns the sites (parents first) or every problem found.
-pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<SiteInput>, Vec<SpecError>> {
+pub fn parse_sources(
+    templates: &[Source],
+    tenants: &[Source],
+) -> Result<Vec<SiteInput>, Vec<SpecError>> {
     let mut errors = Vec::new();
     let mut tpls: HashMap<String, Vec<ColumnInput>> = HashMap::new();
     for src in templates {
-        let mut cx = Ctx { src, errors: &mut errors };
+        let mut cx = Ctx {
+            src,
+            errors: &mut errors,
+        };
         let file: TemplateFile = match toml::from_str(&src.text) {
             Ok(f) => f,
             Err(e) => {
@@ -198,7 +231,10 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
     let mut hosts: HashMap<String, String> = HashMap::new();
     let mut parents: Vec<(usize, Spanned<String>)> = Vec::new();
     for src in tenants {
-        let mut cx = Ctx { src, errors: &mut errors };
+        let mut cx = Ctx {
+            src,
+            errors: &mut errors,
+        };
         let before = cx.errors.len();
         let f: TenantFile = match toml::from_str(&src.text) {
             Ok(f) => f,
@@ -216,23 +252,42 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
         };
         let here = format!("{}:{}", src.path, line_of(&src.text, f.code.span().start));
         if let Some(other) = codes.insert(code.to_string(), here) {
-            cx.err(f.code.span(), "code", format!("网站标识码 {code} 重复：已在 {other} 声明"));
+            cx.err(
+                f.code.span(),
+                "code",
+                format!("网站标识码 {code} 重复：已在 {other} 声明"),
+            );
         }
-        let kind = SiteKind::parse(f.kind.get_ref()).map_err(|e| cx.err(f.kind.span(), "kind", e.to_string())).ok();
+        let kind = SiteKind::parse(f.kind.get_ref())
+            .map_err(|e| cx.err(f.kind.span(), "kind", e.to_string()))
+            .ok();
         let region = f.region.get_ref().clone();
         if region.len() != 6 || !region.bytes().all(|b| b.is_ascii_digit()) {
-            cx.err(f.region.span(), "region", format!("行政区划代码“{region}”应为 6 位数字"));
+            cx.err(
+                f.region.span(),
+                "region",
+                format!("行政区划代码“{region}”应为 6 位数字"),
+            );
         } else if code.region() != region {
-            cx.err(f.region.span(), "region", format!("行政区划代码 {region} 与网站标识码 {code} 的前 6 位不一致"));
+            cx.err(
+                f.region.span(),
+                "region",
+                format!("行政区划代码 {region} 与网站标识码 {code} 的前 6 位不一致"),
+            );
         }
         let status = match &f.status {
             None => Some(SiteStatus::Active),
-            Some(s) => SiteStatus::parse(s.get_ref()).map_err(|e| cx.err(s.span(), "status", e.to_string())).ok(),
+            Some(s) => SiteStatus::parse(s.get_ref())
+                .map_err(|e| cx.err(s.span(), "status", e.to_string()))
+                .ok(),
         };
         let theme = match &f.theme {
             None => "default".to_string(),
             Some(t) => {
-                let ok = !t.get_ref().is_empty() && t.get_ref().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                let ok = !t.get_ref().is_empty()
+                    && t.get_ref()
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
                 if !ok {
                     cx.err(t.span(), "theme", "主题名只能用小写字母、数字和连字符");
                 }
@@ -251,13 +306,25 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
         let mut site_hosts = Vec::new();
         for h in &f.hosts {
             match Host::parse(h.get_ref()) {
-                Ok(host) if host.as_str().ends_with(".localhost") || host.as_str() == "localhost" => {
-                    cx.err(h.span(), "hosts", format!("{host} 是保留的开发主机名：每个网站自动拥有 <网站标识码>.localhost"))
+                Ok(host)
+                    if host.as_str().ends_with(".localhost") || host.as_str() == "localhost" =>
+                {
+                    cx.err(
+                        h.span(),
+                        "hosts",
+                        format!(
+                            "{host} 是保留的开发主机名：每个网站自动拥有 <网站标识码>.localhost"
+                        ),
+                    )
                 }
                 Ok(host) => {
                     let here = format!("{}:{}", src.path, line_of(&src.text, h.span().start));
                     if let Some(other) = hosts.insert(host.to_string(), here) {
-                        cx.err(h.span(), "hosts", format!("主机名 {host} 重复：已在 {other} 使用"));
+                        cx.err(
+                            h.span(),
+                            "hosts",
+                            format!("主机名 {host} 重复：已在 {other} 使用"),
+                        );
                     }
                     site_hosts.push(host);
                 }
@@ -268,26 +335,56 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
             cx.err(f.code.span(), "name", "网站名称不能为空");
         }
         if f.footer.organiser.trim().is_empty() {
-            cx.err(f.code.span(), "footer.organiser", "主办单位不能为空（国家规定网站页脚须标明主办单位）");
+            cx.err(
+                f.code.span(),
+                "footer.organiser",
+                "主办单位不能为空（国家规定网站页脚须标明主办单位）",
+            );
         }
         let Some(template) = tpls.get(f.template.get_ref()) else {
             let known: Vec<&str> = tpls.keys().map(String::as_str).collect();
-            cx.err(f.template.span(), "template", format!("不存在的栏目模板“{}”：可用模板 {}", f.template.get_ref(), known.join("、")));
+            cx.err(
+                f.template.span(),
+                "template",
+                format!(
+                    "不存在的栏目模板“{}”：可用模板 {}",
+                    f.template.get_ref(),
+                    known.join("、")
+                ),
+            );
             continue;
         };
         // Template columns, minus exclusions, then the site's own columns (same path overrides).
         let mut cols: BTreeMap<String, ColumnInput> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
-        let excluded: HashSet<&str> = f.exclude.iter().map(|e| e.get_ref().trim_matches('/')).collect();
+        let excluded: HashSet<&str> = f
+            .exclude
+            .iter()
+            .map(|e| e.get_ref().trim_matches('/'))
+            .collect();
         for ex in &f.exclude {
-            match template.iter().find(|c| c.path.as_str() == ex.get_ref().trim_matches('/')) {
-                None => cx.err(ex.span(), "exclude", format!("模板中没有栏目 {}", ex.get_ref())),
-                Some(c) if c.mandatory => cx.err(ex.span(), "exclude", format!("栏目 {}（{}）是必设栏目，不能去掉", c.path, c.name)),
+            match template
+                .iter()
+                .find(|c| c.path.as_str() == ex.get_ref().trim_matches('/'))
+            {
+                None => cx.err(
+                    ex.span(),
+                    "exclude",
+                    format!("模板中没有栏目 {}", ex.get_ref()),
+                ),
+                Some(c) if c.mandatory => cx.err(
+                    ex.span(),
+                    "exclude",
+                    format!("栏目 {}（{}）是必设栏目，不能去掉", c.path, c.name),
+                ),
                 Some(_) => {}
             }
         }
         for c in template {
-            if excluded.iter().any(|e| c.path.as_str() == *e || c.path.as_str().starts_with(&format!("{e}/"))) {
+            if excluded
+                .iter()
+                .any(|e| c.path.as_str() == *e || c.path.as_str().starts_with(&format!("{e}/")))
+            {
                 continue;
             }
             order.push(c.path.to_string());
@@ -305,10 +402,14 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
                         ci.sort_order = next_order;
                         order.push(ci.path.to_string());
                     }
-                    if let Some(u) = &ci.unit {
-                        if !f.units.contains(u) {
-                            cx.err(c.span(), "columns.unit", format!("保障单位“{u}”不在本网站的 units 列表中"));
-                        }
+                    if let Some(u) = &ci.unit
+                        && !f.units.contains(u)
+                    {
+                        cx.err(
+                            c.span(),
+                            "columns.unit",
+                            format!("保障单位“{u}”不在本网站的 units 列表中"),
+                        );
                     }
                     cols.insert(ci.path.to_string(), ci);
                 }
@@ -319,10 +420,14 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
         columns.sort_by_key(|c| c.path.depth());
         let paths: HashSet<String> = columns.iter().map(|c| c.path.to_string()).collect();
         for c in &columns {
-            if let Some(parent) = c.path.parent() {
-                if !paths.contains(parent.as_str()) {
-                    cx.err(f.template.span(), "columns", format!("栏目 {} 的上级栏目 {} 不存在", c.path, parent));
-                }
+            if let Some(parent) = c.path.parent()
+                && !paths.contains(parent.as_str())
+            {
+                cx.err(
+                    f.template.span(),
+                    "columns",
+                    format!("栏目 {} 的上级栏目 {} 不存在", c.path, parent),
+                );
             }
         }
         if cx.errors.len() > before {
@@ -355,10 +460,19 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
     let known: HashSet<String> = sites.iter().map(|(s, _)| s.code.to_string()).collect();
     for (i, p) in parents {
         let src = sites[i].1.clone();
-        let mut cx = Ctx { src: &src, errors: &mut errors };
+        let mut cx = Ctx {
+            src: &src,
+            errors: &mut errors,
+        };
         match SiteCode::parse(p.get_ref()) {
-            Ok(code) if known.contains(code.as_str()) && code != sites[i].0.code => sites[i].0.parent = Some(code),
-            Ok(code) => cx.err(p.span(), "parent", format!("上级网站 {code} 没有对应的声明文件")),
+            Ok(code) if known.contains(code.as_str()) && code != sites[i].0.code => {
+                sites[i].0.parent = Some(code)
+            }
+            Ok(code) => cx.err(
+                p.span(),
+                "parent",
+                format!("上级网站 {code} 没有对应的声明文件"),
+            ),
             Err(e) => cx.err(p.span(), "parent", e.to_string()),
         }
     }
@@ -371,8 +485,11 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
     let mut rest: Vec<SiteInput> = sites.into_iter().map(|(s, _)| s).collect();
     while !rest.is_empty() {
         let before = rest.len();
-        let (ready, wait): (Vec<_>, Vec<_>) =
-            rest.into_iter().partition(|s| s.parent.as_ref().is_none_or(|p| placed.contains(p.as_str())));
+        let (ready, wait): (Vec<_>, Vec<_>) = rest.into_iter().partition(|s| {
+            s.parent
+                .as_ref()
+                .is_none_or(|p| placed.contains(p.as_str()))
+        });
         for s in ready {
             placed.insert(s.code.to_string());
             out.push(s);
@@ -395,17 +512,38 @@ pub fn parse_sources(templates: &[Source], tenants: &[Source]) -> Result<Vec<Sit
 
 fn read_toml_files(dir: &Path, base: &Path) -> Result<Vec<Source>, Vec<SpecError>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        vec![SpecError { path: dir.display().to_string(), line: 0, field: "-".into(), message: format!("无法读取目录：{e}") }]
+        vec![SpecError {
+            path: dir.display().to_string(),
+            line: 0,
+            field: "-".into(),
+            message: format!("无法读取目录：{e}"),
+        }]
     })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     paths.sort();
     paths
         .into_iter()
         .map(|p| {
-            let shown = base.join(p.file_name().unwrap_or_default()).display().to_string();
+            let shown = base
+                .join(p.file_name().unwrap_or_default())
+                .display()
+                .to_string();
             std::fs::read_to_string(&p)
-                .map(|text| Source { path: shown.clone(), text })
-                .map_err(|e| vec![SpecError { path: shown, line: 0, field: "-".into(), message: format!("无法读取文件（须为 UTF-8 文本）：{e}") }])
+                .map(|text| Source {
+                    path: shown.clone(),
+                    text,
+                })
+                .map_err(|e| {
+                    vec![SpecError {
+                        path: shown,
+                        line: 0,
+                        field: "-".into(),
+                        message: format!("无法读取文件（须为 UTF-8 文本）：{e}"),
+                    }]
+                })
         })
         .collect()
 }
@@ -417,7 +555,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SiteInput>, Vec<SpecError>> {
     let templates = if tdir.is_dir() {
         read_toml_files(&tdir, &tdir)?
     } else {
-        BUILTIN_TEMPLATES.iter().map(|(p, t)| Source { path: p.to_string(), text: t.to_string() }).collect()
+        BUILTIN_TEMPLATES
+            .iter()
+            .map(|(p, t)| Source {
+                path: p.to_string(),
+                text: t.to_string(),
+            })
+            .collect()
     };
     let tenants = read_toml_files(dir, dir)?;
     parse_sources(&templates, &tenants)

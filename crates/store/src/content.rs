@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use zhanqun_core::*;
 
-use crate::rows::{article_cols, list_cols, ArticleRow, ListRow};
-use crate::{db_err, now, on_pool, Change, Store};
+use crate::rows::{ArticleRow, ListRow, article_cols, list_cols};
+use crate::{Change, Store, db_err, now, on_pool};
 
 /// An article as written by an editor or a generator.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +49,13 @@ pub struct Facets {
     pub years: Vec<i32>,
 }
 
+/// Topics, organs, and the first and last publish dates of a site's disclosure documents.
+type FacetRows = (
+    Vec<String>,
+    Vec<String>,
+    (Option<NaiveDate>, Option<NaiveDate>),
+);
+
 impl ArticleInput {
     fn check(&self) -> Result<()> {
         let title = self.title.trim();
@@ -64,14 +71,27 @@ impl ArticleInput {
 
 impl Store {
     /// Creates one article owned by `site` and places it in `columns` of that site.
-    pub async fn create_article(&self, site: SiteId, input: ArticleInput, columns: &[ColumnId]) -> Result<ArticleId> {
-        let ids = self.create_articles(site, vec![(input, columns.to_vec())]).await?;
-        ids.into_iter().next().ok_or_else(|| Error::internal("no article created"))
+    pub async fn create_article(
+        &self,
+        site: SiteId,
+        input: ArticleInput,
+        columns: &[ColumnId],
+    ) -> Result<ArticleId> {
+        let ids = self
+            .create_articles(site, vec![(input, columns.to_vec())])
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("no article created"))
     }
 
     /// Creates several articles of one site in one transaction (all or none). Each gets its
     /// index number from the site's pattern and counter, which never changes afterwards.
-    pub async fn create_articles(&self, site: SiteId, items: Vec<(ArticleInput, Vec<ColumnId>)>) -> Result<Vec<ArticleId>> {
+    pub async fn create_articles(
+        &self,
+        site: SiteId,
+        items: Vec<(ArticleInput, Vec<ColumnId>)>,
+    ) -> Result<Vec<ArticleId>> {
         for (input, cols) in &items {
             input.check()?;
             if cols.is_empty() {
@@ -82,12 +102,13 @@ impl Store {
         let mut changes = Vec::with_capacity(items.len());
         let ids = on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let (code, pattern): (String, String) = sqlx::query_as("SELECT code, index_pattern FROM sites WHERE id = $1")
-                .bind(site.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
+            let (code, pattern): (String, String) =
+                sqlx::query_as("SELECT code, index_pattern FROM sites WHERE id = $1")
+                    .bind(site.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
             let code = SiteCode::parse(&code)?;
             let pattern = IndexPattern::parse(&pattern)?;
             let mut ids = Vec::with_capacity(items.len());
@@ -139,11 +160,12 @@ impl Store {
                 .await
                 .map_err(db_err)?;
                 for col in cols {
-                    let owner: Option<i64> = sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
-                        .bind(col.0)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    let owner: Option<i64> =
+                        sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
+                            .bind(col.0)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
                     if owner != Some(site.0) {
                         return Err(Error::invalid(format!("栏目 {col} 不属于网站 {site}")));
                     }
@@ -183,12 +205,14 @@ impl Store {
         let d = input.disclosure.clone().unwrap_or_default();
         let placements = on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let current: Option<(DateTime<Utc>, Option<i64>)> = sqlx::query_as("SELECT published_at, interprets_id FROM articles WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let (current, old_policy) = current.ok_or_else(|| Error::not_found(format!("信息 {id} 不存在")))?;
+            let current: Option<(DateTime<Utc>, Option<i64>)> =
+                sqlx::query_as("SELECT published_at, interprets_id FROM articles WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            let (current, old_policy) =
+                current.ok_or_else(|| Error::not_found(format!("信息 {id} 不存在")))?;
             let published_at = input.published_at.unwrap_or(current);
             sqlx::query(
                 "UPDATE articles SET title = $1, subtitle = $2, summary = $3, author = $4, source = $5, source_url = $6, \
@@ -223,11 +247,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            let placements: Vec<(i64, i64)> = sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
-                .bind(id.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            let placements: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
+                    .bind(id.0)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>((placements, old_policy))
         })?;
@@ -236,7 +261,10 @@ impl Store {
         related.extend(input.interprets);
         self.notify(Change::Article {
             article: id,
-            placements: placements.into_iter().map(|(s, c)| (SiteId(s), ColumnId(c))).collect(),
+            placements: placements
+                .into_iter()
+                .map(|(s, c)| (SiteId(s), ColumnId(c)))
+                .collect(),
             related,
         });
         Ok(())
@@ -257,23 +285,28 @@ impl Store {
             if n == 0 {
                 return Err(Error::not_found(format!("信息 {id} 不存在")));
             }
-            let placements: Vec<(i64, i64)> = sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
-                .bind(id.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let policy: Option<i64> = sqlx::query_scalar("SELECT interprets_id FROM articles WHERE id = $1")
-                .bind(id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            let placements: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
+                    .bind(id.0)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            let policy: Option<i64> =
+                sqlx::query_scalar("SELECT interprets_id FROM articles WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>((placements, policy))
         })?;
         let (placements, policy) = placements;
         self.notify(Change::Article {
             article: id,
-            placements: placements.into_iter().map(|(s, c)| (SiteId(s), ColumnId(c))).collect(),
+            placements: placements
+                .into_iter()
+                .map(|(s, c)| (SiteId(s), ColumnId(c)))
+                .collect(),
             related: policy.map(ArticleId).into_iter().collect(),
         });
         Ok(())
@@ -281,24 +314,31 @@ impl Store {
 
     /// Shows an existing article in a column of another (or the same) site: a linked placement,
     /// not a copy. Placing it twice in the same column is a no-op.
-    pub async fn place_article(&self, article: ArticleId, site: SiteId, column: ColumnId) -> Result<()> {
+    pub async fn place_article(
+        &self,
+        article: ArticleId,
+        site: SiteId,
+        column: ColumnId,
+    ) -> Result<()> {
         let ts = now();
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let owner: Option<i64> = sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
-                .bind(column.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
+                    .bind(column.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
             if owner != Some(site.0) {
                 return Err(Error::invalid(format!("栏目 {column} 不属于网站 {site}")));
             }
-            let sort_at: DateTime<Utc> = sqlx::query_scalar("SELECT published_at FROM articles WHERE id = $1")
-                .bind(article.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .ok_or_else(|| Error::not_found(format!("信息 {article} 不存在")))?;
+            let sort_at: DateTime<Utc> =
+                sqlx::query_scalar("SELECT published_at FROM articles WHERE id = $1")
+                    .bind(article.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or_else(|| Error::not_found(format!("信息 {article} 不存在")))?;
             sqlx::query(
                 "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at) VALUES ($1, $2, $3, FALSE, $4, $5) \
                  ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
@@ -314,48 +354,70 @@ impl Store {
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(())
         })?;
-        self.notify(Change::Article { article, placements: vec![(site, column)], related: Vec::new() });
+        self.notify(Change::Article {
+            article,
+            placements: vec![(site, column)],
+            related: Vec::new(),
+        });
         Ok(())
     }
 
     pub async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
-        let row: Option<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!("SELECT ", article_cols!(), " FROM articles WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err))?;
+        let row: Option<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ",
+            article_cols!(),
+            " FROM articles WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
         row.map(Article::try_from).transpose()
     }
 
     /// The article and the column it is shown in, if it is placed on `site` (any status).
-    pub async fn article_on_site(&self, id: ArticleId, site: SiteId) -> Result<Option<(Article, ColumnId)>> {
-        let col: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+    pub async fn article_on_site(
+        &self,
+        id: ArticleId,
+        site: SiteId,
+    ) -> Result<Option<(Article, ColumnId)>> {
+        let col: Option<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
             "SELECT column_id FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
         )
         .bind(id.0)
         .bind(site.0)
         .fetch_optional(p)
         .await
-        .map_err(db_err))?;
+        .map_err(db_err)
+        })?;
         let Some(col) = col else { return Ok(None) };
         Ok(self.article(id).await?.map(|a| (a, ColumnId(col))))
     }
 
     /// Published interpretations (政策解读) of a policy.
     pub async fn interpretations_of(&self, policy: ArticleId) -> Result<Vec<(ArticleId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT id, title FROM articles WHERE interprets_id = $1 AND status = 'published' ORDER BY published_at DESC"
         )
         .bind(policy.0)
         .fetch_all(p)
         .await
-        .map_err(db_err))?;
+        .map_err(db_err)
+        })?;
         Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
     }
 
     /// Published articles placed in `column` or any column below it on `site`, pinned first,
     /// newest first; and how many there are in all.
-    pub async fn list_column(&self, site: SiteId, column: ColumnId, offset: u64, limit: u64) -> Result<(Vec<ListItem>, u64)> {
+    pub async fn list_column(
+        &self,
+        site: SiteId,
+        column: ColumnId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ListItem>, u64)> {
         let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
             let rows = sqlx::query_as(concat!(
                 "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 ",
@@ -384,13 +446,17 @@ impl Store {
             .map_err(db_err)?;
             Ok::<_, Error>((rows, total))
         })?;
-        Ok((rows.into_iter().map(ListItem::from).collect(), total.max(0) as u64))
+        Ok((
+            rows.into_iter().map(ListItem::from).collect(),
+            total.max(0) as u64,
+        ))
     }
 
     /// The newest `n` published articles of every column of `site` (each column on its own,
     /// not its subtree), in one query: what a home page shows.
     pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+        let rows: Vec<ListRow> = on_pool!(self, |p| {
+            sqlx::query_as(concat!(
             "SELECT * FROM (SELECT ", list_cols!(), ", ROW_NUMBER() OVER (PARTITION BY p.column_id ",
             "ORDER BY p.pinned DESC, p.sort_at DESC, a.id DESC) AS rn ",
             "FROM placements p JOIN articles a ON a.id = p.article_id ",
@@ -400,13 +466,15 @@ impl Store {
         .bind(n as i64)
         .fetch_all(p)
         .await
-        .map_err(db_err))?;
+        .map_err(db_err)
+        })?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
     /// The newest published articles of a whole site (for the site feed).
     pub async fn latest_on_site(&self, site: SiteId, limit: u64) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+        let rows: Vec<ListRow> = on_pool!(self, |p| {
+            sqlx::query_as(concat!(
             "SELECT ", list_cols!(), " FROM placements p JOIN articles a ON a.id = p.article_id ",
             "WHERE p.site_id = $1 AND a.status = 'published' ORDER BY p.sort_at DESC, a.id DESC LIMIT $2"
         ))
@@ -414,18 +482,33 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(p)
         .await
-        .map_err(db_err))?;
+        .map_err(db_err)
+        })?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
     /// Disclosure documents shown on `site`, filtered; and how many match.
-    pub async fn catalogue(&self, site: SiteId, f: &CatalogueFilter, offset: u64, limit: u64) -> Result<(Vec<ListItem>, u64)> {
+    pub async fn catalogue(
+        &self,
+        site: SiteId,
+        f: &CatalogueFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ListItem>, u64)> {
         let topic = f.topic.clone().unwrap_or_default();
         let organ = f.organ.clone().unwrap_or_default();
-        let (from, to) = match f.year.and_then(|y| Some((NaiveDate::from_ymd_opt(y, 1, 1)?, NaiveDate::from_ymd_opt(y + 1, 1, 1)?))) {
+        let (from, to) = match f.year.and_then(|y| {
+            Some((
+                NaiveDate::from_ymd_opt(y, 1, 1)?,
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)?,
+            ))
+        }) {
             Some(r) => r,
             // Four-digit years only: SQLite compares dates as text.
-            None => (NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()),
+            None => (
+                NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or_default(),
+                NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+            ),
         };
         let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
             let rows = sqlx::query_as(concat!(
@@ -465,12 +548,15 @@ impl Store {
             .map_err(db_err)?;
             Ok::<_, Error>((rows, total))
         })?;
-        Ok((rows.into_iter().map(ListItem::from).collect(), total.max(0) as u64))
+        Ok((
+            rows.into_iter().map(ListItem::from).collect(),
+            total.max(0) as u64,
+        ))
     }
 
     /// The values the catalogue's filters can take on `site`.
     pub async fn catalogue_facets(&self, site: SiteId) -> Result<Facets> {
-        let (topics, organs, range): (Vec<String>, Vec<String>, (Option<NaiveDate>, Option<NaiveDate>)) = on_pool!(self, |p| {
+        let (topics, organs, range): FacetRows = on_pool!(self, |p| {
             let topics = sqlx::query_scalar(
                 "SELECT DISTINCT a.topic FROM articles a WHERE a.status = 'published' AND a.is_disclosure AND a.topic IS NOT NULL \
                  AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ORDER BY a.topic",
@@ -503,11 +589,19 @@ impl Store {
             (Some(a), Some(b)) => (a.year()..=b.year()).rev().collect(),
             _ => Vec::new(),
         };
-        Ok(Facets { topics, organs, years })
+        Ok(Facets {
+            topics,
+            organs,
+            years,
+        })
     }
 
     /// Every published article shown on `site` with its last change, newest first (sitemap).
-    pub async fn sitemap_entries(&self, site: SiteId, limit: u64) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
+    pub async fn sitemap_entries(
+        &self,
+        site: SiteId,
+        limit: u64,
+    ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
         let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
             "SELECT a.id, a.updated_at FROM articles a WHERE a.status = 'published' \
              AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) \
@@ -548,6 +642,11 @@ impl Store {
 
     /// Number of articles stored.
     pub async fn article_count(&self) -> Result<i64> {
-        on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(p).await.map_err(db_err))
+        on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM articles"
+        )
+        .fetch_one(p)
+        .await
+        .map_err(db_err))
     }
 }

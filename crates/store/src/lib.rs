@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
@@ -58,7 +60,11 @@ pub enum Change {
     Site(SiteId),
     /// An article changed: every (site, column) that shows it, and the articles whose pages
     /// mention it (the policy an interpretation explains).
-    Article { article: ArticleId, placements: Vec<(SiteId, ColumnId)>, related: Vec<ArticleId> },
+    Article {
+        article: ArticleId,
+        placements: Vec<(SiteId, ColumnId)>,
+        related: Vec<ArticleId>,
+    },
     /// Everything may have changed (demo reload, restore).
     All,
 }
@@ -74,15 +80,17 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend()).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            return Error::Conflict("数据重复：与已有记录冲突".to_string());
-        }
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        return Error::Conflict("数据重复：与已有记录冲突".to_string());
     }
     Error::internal(format!("database: {e}"))
 }
@@ -105,12 +113,12 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
-            if let Some(dir) = opts.get_filename().parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::invalid(format!("无法创建数据目录 {}：{e}", dir.display()))
-                    })?;
-                }
+            if let Some(dir) = opts.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::invalid(format!("无法创建数据目录 {}：{e}", dir.display()))
+                })?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
@@ -133,7 +141,10 @@ impl Store {
                 "数据库地址“{url}”不受支持：请使用 sqlite://路径 或 postgres://用户@主机/库名"
             )));
         };
-        let store = Store { pool, listeners: Arc::new(RwLock::new(Vec::new())) };
+        let store = Store {
+            pool,
+            listeners: Arc::new(RwLock::new(Vec::new())),
+        };
         store.check_durability().await?;
         Ok(store)
     }
@@ -161,9 +172,18 @@ impl Store {
 
     async fn check_durability(&self) -> Result<()> {
         if let Pool::Sqlite(p) = &self.pool {
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(p).await.map_err(db_err)?;
-            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.map_err(db_err)?;
-            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(p).await.map_err(db_err)?;
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(p)
+                .await
+                .map_err(db_err)?;
+            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(p)
+                .await
+                .map_err(db_err)?;
+            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(p)
+                .await
+                .map_err(db_err)?;
             if !mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 {
                 return Err(Error::internal(format!(
                     "SQLite durability settings not in force: journal_mode={mode} synchronous={sync} foreign_keys={fk}"
@@ -175,16 +195,32 @@ impl Store {
 
     /// Reads back the SQLite durability pragmas (journal mode, synchronous, foreign keys).
     pub async fn sqlite_pragmas(&self) -> Result<Option<(String, i64, i64)>> {
-        let Pool::Sqlite(p) = &self.pool else { return Ok(None) };
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(p).await.map_err(db_err)?;
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.map_err(db_err)?;
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(p).await.map_err(db_err)?;
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(None);
+        };
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(p)
+            .await
+            .map_err(db_err)?;
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(p)
+            .await
+            .map_err(db_err)?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(p)
+            .await
+            .map_err(db_err)?;
         Ok(Some((mode, sync, fk)))
     }
 
     /// Whether the store can answer queries (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        on_pool!(self, |p| sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(p).await.is_ok())
+        on_pool!(self, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(1 AS BIGINT)"
+        )
+        .fetch_one(p)
+        .await
+        .is_ok())
     }
 
     /// Number of connections open and idle, for metrics.

@@ -91,7 +91,8 @@ impl TryFrom<ColumnRow> for Column {
             path: ColumnPath::parse(&r.path).map_err(|e| bad("column path", e))?,
             name: r.name,
             kind: ColumnKind::parse(&r.kind).map_err(|e| bad("column kind", e))?,
-            update_category: UpdateCategory::parse(&r.update_category).map_err(|e| bad("update category", e))?,
+            update_category: UpdateCategory::parse(&r.update_category)
+                .map_err(|e| bad("update category", e))?,
             mandatory: r.mandatory,
             sort_order: r.sort_order,
             link_url: r.link_url,
@@ -142,7 +143,12 @@ impl TryFrom<ArticleRow> for Article {
                 doc_number: r.doc_number,
                 written_date: r.written_date,
                 issuing_organ: r.issuing_organ,
-                validity: r.validity.as_deref().map(Validity::parse).transpose().map_err(|e| bad("validity", e))?,
+                validity: r
+                    .validity
+                    .as_deref()
+                    .map(Validity::parse)
+                    .transpose()
+                    .map_err(|e| bad("validity", e))?,
                 topic: r.topic,
             })
         } else {

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use zhanqun_core::*;
 
-use crate::rows::{column_cols, site_cols, ColumnRow, SiteRow};
-use crate::{db_err, now, on_pool, Change, Store};
+use crate::rows::{ColumnRow, SiteRow, column_cols, site_cols};
+use crate::{Change, Store, db_err, now, on_pool};
 
 /// A site as declared (by a tenants file or the console), ready to be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,53 +52,74 @@ pub struct SiteRecord {
 impl Store {
     /// Every site, ordered by code, with its host names (primary first).
     pub async fn list_sites(&self) -> Result<Vec<Site>> {
-        let rows: Vec<SiteRow> = on_pool!(self, |p| sqlx::query_as(concat!("SELECT ", site_cols!(), " FROM sites ORDER BY code"))
-            .fetch_all(p)
-            .await
-            .map_err(db_err))?;
+        let rows: Vec<SiteRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ",
+            site_cols!(),
+            " FROM sites ORDER BY code"
+        ))
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
         let mut hosts: HashMap<i64, Vec<String>> = HashMap::new();
         for (host, site_id) in self.host_rows().await? {
             hosts.entry(site_id).or_default().push(host);
         }
-        rows.into_iter().map(|r| {
-            let h = hosts.remove(&r.id).unwrap_or_default();
-            r.into_site(h)
-        }).collect()
+        rows.into_iter()
+            .map(|r| {
+                let h = hosts.remove(&r.id).unwrap_or_default();
+                r.into_site(h)
+            })
+            .collect()
     }
 
     async fn host_rows(&self) -> Result<Vec<(String, i64)>> {
-        on_pool!(self, |p| sqlx::query_as("SELECT host, site_id FROM site_hosts ORDER BY site_id, position")
-            .fetch_all(p)
-            .await
-            .map_err(db_err))
+        on_pool!(self, |p| sqlx::query_as(
+            "SELECT host, site_id FROM site_hosts ORDER BY site_id, position"
+        )
+        .fetch_all(p)
+        .await
+        .map_err(db_err))
     }
 
     /// The configured host names and the site each belongs to.
     pub async fn hosts(&self) -> Result<Vec<(String, SiteId)>> {
-        Ok(self.host_rows().await?.into_iter().map(|(h, s)| (h, SiteId(s))).collect())
+        Ok(self
+            .host_rows()
+            .await?
+            .into_iter()
+            .map(|(h, s)| (h, SiteId(s)))
+            .collect())
     }
 
     pub async fn site(&self, id: SiteId) -> Result<Option<Site>> {
-        let row: Option<SiteRow> = on_pool!(self, |p| sqlx::query_as(concat!("SELECT ", site_cols!(), " FROM sites WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err))?;
+        let row: Option<SiteRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ",
+            site_cols!(),
+            " FROM sites WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
         let Some(row) = row else { return Ok(None) };
-        let hosts: Vec<String> = on_pool!(self, |p| sqlx::query_scalar("SELECT host FROM site_hosts WHERE site_id = $1 ORDER BY position")
-            .bind(id.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err))?;
+        let hosts: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT host FROM site_hosts WHERE site_id = $1 ORDER BY position"
+        )
+        .bind(id.0)
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
         row.into_site(hosts).map(Some)
     }
 
     pub async fn site_by_code(&self, code: &SiteCode) -> Result<Option<Site>> {
-        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar("SELECT id FROM sites WHERE code = $1")
-            .bind(code.as_str())
-            .fetch_optional(p)
-            .await
-            .map_err(db_err))?;
+        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM sites WHERE code = $1"
+        )
+        .bind(code.as_str())
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
         match id {
             Some(id) => self.site(SiteId(id)).await,
             None => Ok(None),
@@ -108,7 +129,9 @@ impl Store {
     /// The columns of a site, ordered for display (sort order, then path).
     pub async fn columns(&self, site: SiteId) -> Result<Vec<Column>> {
         let rows: Vec<ColumnRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ", column_cols!(), " FROM columns WHERE site_id = $1 ORDER BY sort_order, path"
+            "SELECT ",
+            column_cols!(),
+            " FROM columns WHERE site_id = $1 ORDER BY sort_order, path"
         ))
         .bind(site.0)
         .fetch_all(p)
@@ -118,24 +141,32 @@ impl Store {
     }
 
     pub async fn units(&self, site: SiteId) -> Result<Vec<(UnitId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as("SELECT id, name FROM units WHERE site_id = $1 ORDER BY id")
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err))?;
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT id, name FROM units WHERE site_id = $1 ORDER BY id"
+        )
+        .bind(site.0)
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
         Ok(rows.into_iter().map(|(id, n)| (UnitId(id), n)).collect())
     }
 
     /// Everything stored about every site, for `sites plan`.
     pub async fn site_records(&self) -> Result<Vec<SiteRecord>> {
         let sites = self.list_sites().await?;
-        let codes: HashMap<SiteId, SiteCode> = sites.iter().map(|s| (s.id, s.code.clone())).collect();
+        let codes: HashMap<SiteId, SiteCode> =
+            sites.iter().map(|s| (s.id, s.code.clone())).collect();
         let mut out = Vec::with_capacity(sites.len());
         for site in sites {
             let units = self.units(site.id).await?;
             let columns = self.columns(site.id).await?;
             let parent_code = site.parent_id.and_then(|p| codes.get(&p).cloned());
-            out.push(SiteRecord { site, parent_code, units, columns });
+            out.push(SiteRecord {
+                site,
+                parent_code,
+                units,
+                columns,
+            });
         }
         Ok(out)
     }
@@ -158,7 +189,12 @@ impl Store {
                             .fetch_optional(&mut *tx)
                             .await
                             .map_err(db_err)?
-                            .ok_or_else(|| Error::invalid(format!("网站 {} 的上级网站 {} 不存在", s.code, code)))?,
+                            .ok_or_else(|| {
+                                Error::invalid(format!(
+                                    "网站 {} 的上级网站 {} 不存在",
+                                    s.code, code
+                                ))
+                            })?,
                     ),
                 };
                 let site_id: i64 = sqlx::query_scalar(
@@ -190,7 +226,11 @@ impl Store {
                 .await
                 .map_err(db_err)?;
 
-                sqlx::query("DELETE FROM site_hosts WHERE site_id = $1").bind(site_id).execute(&mut *tx).await.map_err(db_err)?;
+                sqlx::query("DELETE FROM site_hosts WHERE site_id = $1")
+                    .bind(site_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                 for (pos, host) in s.hosts.iter().enumerate() {
                     let owner: Option<String> = sqlx::query_scalar(
                         "SELECT s.code FROM site_hosts h JOIN sites s ON s.id = h.site_id WHERE h.host = $1",
@@ -200,15 +240,20 @@ impl Store {
                     .await
                     .map_err(db_err)?;
                     if let Some(owner) = owner {
-                        return Err(Error::Conflict(format!("主机名 {host} 已属于网站 {owner}，不能再分配给 {}", s.code)));
+                        return Err(Error::Conflict(format!(
+                            "主机名 {host} 已属于网站 {owner}，不能再分配给 {}",
+                            s.code
+                        )));
                     }
-                    sqlx::query("INSERT INTO site_hosts (host, site_id, position) VALUES ($1, $2, $3)")
-                        .bind(host.as_str())
-                        .bind(site_id)
-                        .bind(pos as i64)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO site_hosts (host, site_id, position) VALUES ($1, $2, $3)",
+                    )
+                    .bind(host.as_str())
+                    .bind(site_id)
+                    .bind(pos as i64)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                 }
 
                 for unit in &s.units {
@@ -219,12 +264,14 @@ impl Store {
                         .await
                         .map_err(db_err)?;
                 }
-                let units: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM units WHERE site_id = $1")
-                    .bind(site_id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let unit_ids: HashMap<String, i64> = units.into_iter().map(|(id, n)| (n, id)).collect();
+                let units: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, name FROM units WHERE site_id = $1")
+                        .bind(site_id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                let unit_ids: HashMap<String, i64> =
+                    units.into_iter().map(|(id, n)| (n, id)).collect();
 
                 let mut path_ids: BTreeMap<String, i64> = BTreeMap::new();
                 for c in &s.columns {
@@ -237,7 +284,10 @@ impl Store {
                     let unit_id = match &c.unit {
                         None => None,
                         Some(u) => Some(*unit_ids.get(u).ok_or_else(|| {
-                            Error::invalid(format!("栏目 {} 的保障单位“{u}”不在网站 {} 的单位列表中", c.path, s.code))
+                            Error::invalid(format!(
+                                "栏目 {} 的保障单位“{u}”不在网站 {} 的单位列表中",
+                                c.path, s.code
+                            ))
                         })?),
                     };
                     let id: i64 = sqlx::query_scalar(
@@ -267,27 +317,36 @@ impl Store {
                     path_ids.insert(c.path.as_str().to_string(), id);
                 }
 
-                let stored: Vec<(i64, String)> = sqlx::query_as("SELECT id, path FROM columns WHERE site_id = $1")
-                    .bind(site_id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let wanted: HashSet<&str> = s.columns.iter().map(|c| c.path.as_str()).collect();
-                let mut gone: Vec<(i64, String)> = stored.into_iter().filter(|(_, p)| !wanted.contains(p.as_str())).collect();
-                gone.sort_by_key(|(_, p)| std::cmp::Reverse(p.matches('/').count()));
-                for (id, path) in gone {
-                    let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM placements WHERE column_id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *tx)
+                let stored: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, path FROM columns WHERE site_id = $1")
+                        .bind(site_id)
+                        .fetch_all(&mut *tx)
                         .await
                         .map_err(db_err)?;
+                let wanted: HashSet<&str> = s.columns.iter().map(|c| c.path.as_str()).collect();
+                let mut gone: Vec<(i64, String)> = stored
+                    .into_iter()
+                    .filter(|(_, p)| !wanted.contains(p.as_str()))
+                    .collect();
+                gone.sort_by_key(|(_, p)| std::cmp::Reverse(p.matches('/').count()));
+                for (id, path) in gone {
+                    let used: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM placements WHERE column_id = $1")
+                            .bind(id)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
                     if used > 0 {
                         return Err(Error::Conflict(format!(
                             "网站 {} 的栏目 {path} 中还有 {used} 篇信息，不能删除：请先移走信息或保留该栏目",
                             s.code
                         )));
                     }
-                    sqlx::query("DELETE FROM columns WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                    sqlx::query("DELETE FROM columns WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
                 }
                 ids.push(SiteId(site_id));
             }
@@ -302,14 +361,16 @@ impl Store {
 
     /// Sets a site's status (active, suspended, archived).
     pub async fn set_site_status(&self, site: SiteId, status: SiteStatus) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query("UPDATE sites SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(now())
-            .bind(site.0)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db_err))?;
+        let n = on_pool!(self, |p| sqlx::query(
+            "UPDATE sites SET status = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(status.as_str())
+        .bind(now())
+        .bind(site.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err))?;
         if n == 0 {
             return Err(Error::not_found(format!("网站 {site} 不存在")));
         }
@@ -319,6 +380,9 @@ impl Store {
 
     /// Number of sites stored (0 on a new store).
     pub async fn site_count(&self) -> Result<i64> {
-        on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM sites").fetch_one(p).await.map_err(db_err))
+        on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM sites")
+            .fetch_one(p)
+            .await
+            .map_err(db_err))
     }
 }

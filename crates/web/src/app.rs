@@ -22,7 +22,10 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("config", &self.config).field("store", &self.store).finish()
+        f.debug_struct("App")
+            .field("config", &self.config)
+            .field("store", &self.store)
+            .finish()
     }
 }
 
@@ -30,7 +33,8 @@ impl App {
     /// Builds the app on an opened, migrated store, and subscribes the page cache and the site
     /// directory to the store's changes.
     pub fn new(config: Config, store: Store) -> Result<Arc<App>> {
-        let themes_dir = (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
+        let themes_dir =
+            (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
         let themes = Themes::load(themes_dir, config.cache.render_fuel)?;
         let metrics = Arc::new(Metrics::new()?);
         let pages = Arc::new(PageCache::new(config.cache.max_bytes));
@@ -44,7 +48,11 @@ impl App {
                         directory.invalidate(Some(*id));
                         pages.bump([Dep::Site(*id), Dep::SiteContent(*id)]);
                     }
-                    Change::Article { article, placements, related } => {
+                    Change::Article {
+                        article,
+                        placements,
+                        related,
+                    } => {
                         let mut deps = vec![Dep::Article(*article)];
                         deps.extend(related.iter().map(|a| Dep::Article(*a)));
                         for (site, column) in placements {
@@ -60,7 +68,14 @@ impl App {
                 }
             });
         }
-        Ok(Arc::new(App { config, store, directory, themes, pages, metrics }))
+        Ok(Arc::new(App {
+            config,
+            store,
+            directory,
+            themes,
+            pages,
+            metrics,
+        }))
     }
 
     pub fn config(&self) -> &Config {

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use axum::body::{Body, Bytes};
-use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
 use zhanqun_core::{ArticleId, ColumnId, SiteId};
 
@@ -49,12 +49,27 @@ pub struct CachedPage {
 
 impl CachedPage {
     /// Wraps a rendered body. `generation` is [`PageCache::generation`] read before rendering.
-    pub fn new(status: StatusCode, content_type: &'static str, body: String, deps: Vec<Dep>, generation: u64) -> CachedPage {
+    pub fn new(
+        status: StatusCode,
+        content_type: &'static str,
+        body: String,
+        deps: Vec<Dep>,
+        generation: u64,
+    ) -> CachedPage {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         body.hash(&mut h);
         let etag = format!("{:016x}", h.finish());
-        CachedPage { status, content_type, body: Bytes::from(body), etag, gzip: OnceLock::new(), br: OnceLock::new(), deps, generation }
+        CachedPage {
+            status,
+            content_type,
+            body: Bytes::from(body),
+            etag,
+            gzip: OnceLock::new(),
+            br: OnceLock::new(),
+            deps,
+            generation,
+        }
     }
 
     fn compressible(&self) -> bool {
@@ -76,11 +91,21 @@ impl CachedPage {
                 .unwrap_or_default();
         }
         let (body, encoding, tag) = match (self.compressible(), accepted(headers)) {
-            (true, Encoding::Brotli) => (self.br.get_or_init(|| brotli(&self.body)).clone(), Some("br"), format!("\"{}-br\"", self.etag)),
-            (true, Encoding::Gzip) => (self.gzip.get_or_init(|| gzip(&self.body)).clone(), Some("gzip"), format!("\"{}-gz\"", self.etag)),
+            (true, Encoding::Brotli) => (
+                self.br.get_or_init(|| brotli(&self.body)).clone(),
+                Some("br"),
+                format!("\"{}-br\"", self.etag),
+            ),
+            (true, Encoding::Gzip) => (
+                self.gzip.get_or_init(|| gzip(&self.body)).clone(),
+                Some("gzip"),
+                format!("\"{}-gz\"", self.etag),
+            ),
             _ => (self.body.clone(), None, format!("\"{}\"", self.etag)),
         };
-        let mut b = builder(self.status, &cache_control).header(header::CONTENT_TYPE, self.content_type).header(header::ETAG, tag);
+        let mut b = builder(self.status, &cache_control)
+            .header(header::CONTENT_TYPE, self.content_type)
+            .header(header::ETAG, tag);
         if let Some(enc) = encoding {
             b = b.header(header::CONTENT_ENCODING, enc);
         }
@@ -89,7 +114,8 @@ impl CachedPage {
 
     pub fn weight(&self) -> u32 {
         // The body, room for its compressed forms, and the bookkeeping.
-        u32::try_from(self.body.len() + self.body.len() / 2 + 256 + self.deps.len() * 16).unwrap_or(u32::MAX)
+        u32::try_from(self.body.len() + self.body.len() / 2 + 256 + self.deps.len() * 16)
+            .unwrap_or(u32::MAX)
     }
 }
 
@@ -108,7 +134,12 @@ enum Encoding {
 }
 
 fn accepted(headers: &HeaderMap) -> Encoding {
-    let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return Encoding::Identity };
+    let Some(v) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Encoding::Identity;
+    };
     let mut br = false;
     let mut gz = false;
     for part in v.split(',') {
@@ -116,7 +147,8 @@ fn accepted(headers: &HeaderMap) -> Encoding {
         let token = it.next().unwrap_or("").trim();
         let q_zero = it.any(|p| {
             let p = p.trim();
-            p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().map(|q| q <= 0.0).unwrap_or(false))
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.trim().parse::<f32>().map(|q| q <= 0.0).unwrap_or(false))
         });
         if q_zero {
             continue;
@@ -142,29 +174,46 @@ fn accepted(headers: &HeaderMap) -> Encoding {
 
 /// Whether `If-None-Match` names this page (in any encoding; weak or strong).
 fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else { return false };
+    let Some(v) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
     v.split(',').any(|t| {
         let t = t.trim();
         if t == "*" {
             return true;
         }
         let t = t.trim_start_matches("W/").trim_matches('"');
-        let base = t.strip_suffix("-br").or_else(|| t.strip_suffix("-gz")).unwrap_or(t);
+        let base = t
+            .strip_suffix("-br")
+            .or_else(|| t.strip_suffix("-gz"))
+            .unwrap_or(t);
         base == etag
     })
 }
 
 fn gzip(data: &[u8]) -> Bytes {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::new(6));
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::new(6),
+    );
     if enc.write_all(data).is_err() {
         return Bytes::copy_from_slice(data);
     }
-    enc.finish().map(Bytes::from).unwrap_or_else(|_| Bytes::copy_from_slice(data))
+    enc.finish()
+        .map(Bytes::from)
+        .unwrap_or_else(|_| Bytes::copy_from_slice(data))
 }
 
 fn brotli(data: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(data.len() / 3);
-    let params = brotli::enc::BrotliEncoderParams { quality: 7, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 7,
+        lgwin: 22,
+        ..Default::default()
+    };
     match brotli::BrotliCompress(&mut &data[..], &mut out, &params) {
         Ok(_) => Bytes::from(out),
         Err(_) => Bytes::copy_from_slice(data),
@@ -200,7 +249,9 @@ impl PageCache {
         PageCache {
             pages: moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
-                .weigher(|k: &PageKey, v: &Arc<CachedPage>| v.weight().saturating_add(k.1.len() as u32))
+                .weigher(|k: &PageKey, v: &Arc<CachedPage>| {
+                    v.weight().saturating_add(k.1.len() as u32)
+                })
                 .build(),
             versions: RwLock::new(HashMap::new()),
             clock: AtomicU64::new(1),
@@ -228,8 +279,12 @@ impl PageCache {
         if page.generation < self.epoch.load(Ordering::Acquire) {
             return false;
         }
-        let Ok(versions) = self.versions.read() else { return false };
-        page.deps.iter().all(|d| versions.get(d).is_none_or(|v| *v <= page.generation))
+        let Ok(versions) = self.versions.read() else {
+            return false;
+        };
+        page.deps
+            .iter()
+            .all(|d| versions.get(d).is_none_or(|v| *v <= page.generation))
     }
 
     pub fn insert(&self, key: PageKey, page: Arc<CachedPage>) {
@@ -268,7 +323,13 @@ mod tests {
     use super::*;
 
     fn page(deps: Vec<Dep>, generation: u64) -> Arc<CachedPage> {
-        Arc::new(CachedPage::new(StatusCode::OK, "text/html; charset=utf-8", "x".repeat(2000), deps, generation))
+        Arc::new(CachedPage::new(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "x".repeat(2000),
+            deps,
+            generation,
+        ))
     }
 
     #[test]
@@ -276,8 +337,14 @@ mod tests {
         let c = PageCache::new(1 << 20);
         let (a, b) = (ArticleId(1), ArticleId(2));
         let g = c.generation();
-        c.insert((SiteId(1), "/art/1.html".into()), page(vec![Dep::Site(SiteId(1)), Dep::Article(a)], g));
-        c.insert((SiteId(1), "/art/2.html".into()), page(vec![Dep::Site(SiteId(1)), Dep::Article(b)], g));
+        c.insert(
+            (SiteId(1), "/art/1.html".into()),
+            page(vec![Dep::Site(SiteId(1)), Dep::Article(a)], g),
+        );
+        c.insert(
+            (SiteId(1), "/art/2.html".into()),
+            page(vec![Dep::Site(SiteId(1)), Dep::Article(b)], g),
+        );
         c.bump([Dep::Article(a)]);
         assert!(c.get(&(SiteId(1), "/art/1.html".into())).is_none());
         assert!(c.get(&(SiteId(1), "/art/2.html".into())).is_some());
@@ -290,7 +357,10 @@ mod tests {
         let c = PageCache::new(1 << 20);
         let g = c.generation();
         c.bump([Dep::Column(ColumnId(7))]);
-        c.insert((SiteId(1), "/x/".into()), page(vec![Dep::Column(ColumnId(7))], g));
+        c.insert(
+            (SiteId(1), "/x/".into()),
+            page(vec![Dep::Column(ColumnId(7))], g),
+        );
         assert!(c.get(&(SiteId(1), "/x/".into())).is_none());
     }
 
@@ -298,16 +368,43 @@ mod tests {
     fn negotiation_and_etags() {
         let p = page(vec![], 1);
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br;q=0"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br;q=0"),
+        );
         let r = p.respond(&h, 60);
-        assert_eq!(r.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()), Some("gzip"));
+        assert_eq!(
+            r.headers()
+                .get(header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok()),
+            Some("gzip")
+        );
         h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br"));
         let r = p.respond(&h, 60);
-        assert_eq!(r.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()), Some("br"));
-        let tag = r.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("W/{tag}")).unwrap_or(HeaderValue::from_static("x")));
+        assert_eq!(
+            r.headers()
+                .get(header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok()),
+            Some("br")
+        );
+        let tag = r
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("W/{tag}")).unwrap_or(HeaderValue::from_static("x")),
+        );
         assert_eq!(p.respond(&h, 60).status(), StatusCode::NOT_MODIFIED);
-        assert_eq!(decode(Some("br"), &brotli(&p.body)).ok().as_deref(), Some(&p.body[..]));
-        assert_eq!(decode(Some("gzip"), &gzip(&p.body)).ok().as_deref(), Some(&p.body[..]));
+        assert_eq!(
+            decode(Some("br"), &brotli(&p.body)).ok().as_deref(),
+            Some(&p.body[..])
+        );
+        assert_eq!(
+            decode(Some("gzip"), &gzip(&p.body)).ok().as_deref(),
+            Some(&p.body[..])
+        );
     }
 }

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use zhanqun_core::Error;
 
@@ -64,8 +64,15 @@ impl Default for Config {
             themes_dir: PathBuf::new(),
             demo_on_empty: true,
             public_scheme: "http".into(),
-            cache: CacheConfig { max_bytes: 256 * 1024 * 1024, max_age: 60, render_fuel: 5_000_000 },
-            log: LogConfig { format: "text".into(), filter: "info".into() },
+            cache: CacheConfig {
+                max_bytes: 256 * 1024 * 1024,
+                max_age: 60,
+                render_fuel: 5_000_000,
+            },
+            log: LogConfig {
+                format: "text".into(),
+                filter: "info".into(),
+            },
         }
     }
 }
@@ -155,8 +162,13 @@ impl Config {
                 }
             }
         }
-        fig = fig.merge(Env::prefixed("ZHANQUN_").split("__").ignore(&["test_database_url"]));
-        fig.extract().map_err(|e| Error::invalid(format!("配置错误：{e}")))
+        fig = fig.merge(
+            Env::prefixed("ZHANQUN_")
+                .split("__")
+                .ignore(&["test_database_url"]),
+        );
+        fig.extract()
+            .map_err(|e| Error::invalid(format!("配置错误：{e}")))
     }
 
     /// The effective database URL.
@@ -176,14 +188,27 @@ mod tests {
     #[test]
     fn documented_defaults_are_the_defaults() {
         let parsed: Result<Config, _> = toml::from_str(DEFAULT_TOML);
-        assert!(parsed.as_ref().is_ok_and(|c| *c == Config::default()), "{:?}", parsed.err());
+        assert!(
+            parsed.as_ref().is_ok_and(|c| *c == Config::default()),
+            "{:?}",
+            parsed.err()
+        );
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://zq:s3cret@db:5432/zq"), "postgres://zq:***@db:5432/zq");
-        assert_eq!(redact_url("sqlite://data/zhanqun.db"), "sqlite://data/zhanqun.db");
-        let c = Config { database_url: "postgres://a:b@c/d".into(), ..Config::default() };
+        assert_eq!(
+            redact_url("postgres://zq:s3cret@db:5432/zq"),
+            "postgres://zq:***@db:5432/zq"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/zhanqun.db"),
+            "sqlite://data/zhanqun.db"
+        );
+        let c = Config {
+            database_url: "postgres://a:b@c/d".into(),
+            ..Config::default()
+        };
         assert!(!format!("{c:?}").contains(":b@"));
     }
 }

@@ -22,13 +22,23 @@ pub struct SiteCtx {
 
 impl SiteCtx {
     pub fn new(site: Site, columns: Vec<Column>) -> SiteCtx {
-        let by_path = columns.iter().enumerate().map(|(i, c)| (c.path.to_string(), i)).collect();
+        let by_path = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.path.to_string(), i))
+            .collect();
         let by_id = columns.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
         let mut children: HashMap<Option<ColumnId>, Vec<usize>> = HashMap::new();
         for (i, c) in columns.iter().enumerate() {
             children.entry(c.parent_id).or_default().push(i);
         }
-        SiteCtx { site, columns, by_path, by_id, children }
+        SiteCtx {
+            site,
+            columns,
+            by_path,
+            by_id,
+            children,
+        }
     }
 
     pub fn column_by_path(&self, path: &str) -> Option<&Column> {
@@ -41,7 +51,11 @@ impl SiteCtx {
 
     /// Direct children of a column (`None`: the first-level columns), in display order.
     pub fn children(&self, id: Option<ColumnId>) -> impl Iterator<Item = &Column> {
-        self.children.get(&id).into_iter().flatten().map(|i| &self.columns[*i])
+        self.children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.columns[*i])
     }
 
     /// The column and every column below it.
@@ -144,7 +158,9 @@ impl Directory {
         if self.dirty.load(Ordering::Acquire) {
             self.reload_index().await?;
         }
-        let Ok(host) = Host::parse(host_header) else { return Ok(None) };
+        let Ok(host) = Host::parse(host_header) else {
+            return Ok(None);
+        };
         let id = {
             let idx = match self.index.read() {
                 Ok(i) => i.clone(),
@@ -167,7 +183,9 @@ impl Directory {
             return Ok(Some(c));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let Some(site) = self.store.site(id).await? else { return Ok(None) };
+        let Some(site) = self.store.site(id).await? else {
+            return Ok(None);
+        };
         let columns = self.store.columns(id).await?;
         let ctx = Arc::new(SiteCtx::new(site, columns));
         if self.generation.load(Ordering::Acquire) == generation {

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::App;
@@ -19,7 +21,9 @@ struct UuidV7;
 
 impl MakeRequestId for UuidV7 {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()).ok().map(RequestId::new)
+        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+            .ok()
+            .map(RequestId::new)
     }
 }
 
@@ -37,7 +41,10 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 async fn index() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-store")], "zhanqun 管理端口：/healthz /readyz /metrics\n")
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        "zhanqun 管理端口：/healthz /readyz /metrics\n",
+    )
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -48,21 +55,43 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     if app.store().ping().await {
         ([(header::CACHE_CONTROL, "no-store")], "ready\n").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable\n").into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CACHE_CONTROL, "no-store")],
+            "database unavailable\n",
+        )
+            .into_response()
     }
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
     let m = app.metrics();
-    m.cache_entries.set(i64::try_from(app.pages().entry_count()).unwrap_or(i64::MAX));
-    m.cache_bytes.set(i64::try_from(app.pages().weighted_size()).unwrap_or(i64::MAX));
+    m.cache_entries
+        .set(i64::try_from(app.pages().entry_count()).unwrap_or(i64::MAX));
+    m.cache_bytes
+        .set(i64::try_from(app.pages().weighted_size()).unwrap_or(i64::MAX));
     let (size, idle) = app.store().pool_stats();
     m.db_connections.set(i64::from(size));
     m.db_idle.set(i64::try_from(idle).unwrap_or(0));
-    m.sites.set(i64::try_from(app.directory().site_count()).unwrap_or(0));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], m.render()).into_response()
+    m.sites
+        .set(i64::try_from(app.directory().site_count()).unwrap_or(0));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        m.render(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "code": "not_found", "message": "没有这个管理接口" }))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "code": "not_found", "message": "没有这个管理接口" })),
+    )
+        .into_response()
 }

@@ -2,7 +2,10 @@
 //! and several apps can live in one process). Labels are bounded: page kinds, statuses, and the
 //! site code only for known sites.
 
-use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
+};
 
 pub struct Metrics {
     registry: Registry,
@@ -32,34 +35,103 @@ fn fail(e: prometheus::Error) -> zhanqun_core::Error {
 impl Metrics {
     pub fn new() -> Result<Metrics, zhanqun_core::Error> {
         let registry = Registry::new_custom(Some("zhanqun".into()), None).map_err(fail)?;
-        let buckets = vec![0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0];
+        let buckets = vec![
+            0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1,
+            0.25, 1.0,
+        ];
         let m = Metrics {
-            requests: IntCounterVec::new(Opts::new("http_requests_total", "Public requests by page kind and status"), &["page", "status"]).map_err(fail)?,
-            latency: HistogramVec::new(HistogramOpts::new("http_request_duration_seconds", "Public request latency by page kind").buckets(buckets.clone()), &["page"]).map_err(fail)?,
-            cache_hits: IntCounter::new("page_cache_hits_total", "Public requests answered from the page cache").map_err(fail)?,
-            cache_misses: IntCounter::new("page_cache_misses_total", "Public requests that had to render").map_err(fail)?,
-            cache_entries: IntGauge::new("page_cache_entries", "Pages in the page cache").map_err(fail)?,
-            cache_bytes: IntGauge::new("page_cache_bytes", "Weighted size of the page cache").map_err(fail)?,
-            invalidations: IntCounter::new("page_cache_invalidations_total", "Content changes applied to the page cache").map_err(fail)?,
-            render: HistogramVec::new(HistogramOpts::new("render_duration_seconds", "Render time of cache misses by page kind").buckets(buckets), &["page"]).map_err(fail)?,
-            db_connections: IntGauge::new("db_pool_connections", "Open database connections").map_err(fail)?,
+            requests: IntCounterVec::new(
+                Opts::new(
+                    "http_requests_total",
+                    "Public requests by page kind and status",
+                ),
+                &["page", "status"],
+            )
+            .map_err(fail)?,
+            latency: HistogramVec::new(
+                HistogramOpts::new(
+                    "http_request_duration_seconds",
+                    "Public request latency by page kind",
+                )
+                .buckets(buckets.clone()),
+                &["page"],
+            )
+            .map_err(fail)?,
+            cache_hits: IntCounter::new(
+                "page_cache_hits_total",
+                "Public requests answered from the page cache",
+            )
+            .map_err(fail)?,
+            cache_misses: IntCounter::new(
+                "page_cache_misses_total",
+                "Public requests that had to render",
+            )
+            .map_err(fail)?,
+            cache_entries: IntGauge::new("page_cache_entries", "Pages in the page cache")
+                .map_err(fail)?,
+            cache_bytes: IntGauge::new("page_cache_bytes", "Weighted size of the page cache")
+                .map_err(fail)?,
+            invalidations: IntCounter::new(
+                "page_cache_invalidations_total",
+                "Content changes applied to the page cache",
+            )
+            .map_err(fail)?,
+            render: HistogramVec::new(
+                HistogramOpts::new(
+                    "render_duration_seconds",
+                    "Render time of cache misses by page kind",
+                )
+                .buckets(buckets),
+                &["page"],
+            )
+            .map_err(fail)?,
+            db_connections: IntGauge::new("db_pool_connections", "Open database connections")
+                .map_err(fail)?,
             db_idle: IntGauge::new("db_pool_idle", "Idle database connections").map_err(fail)?,
             sites: IntGauge::new("sites", "Sites known to the directory").map_err(fail)?,
-            directory_reload: Histogram::with_opts(HistogramOpts::new("directory_reload_seconds", "Time to reload the host directory")).map_err(fail)?,
+            directory_reload: Histogram::with_opts(HistogramOpts::new(
+                "directory_reload_seconds",
+                "Time to reload the host directory",
+            ))
+            .map_err(fail)?,
             registry,
         };
-        m.registry.register(Box::new(m.requests.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.latency.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.cache_hits.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.cache_misses.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.cache_entries.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.cache_bytes.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.invalidations.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.render.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.db_connections.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.db_idle.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.sites.clone())).map_err(fail)?;
-        m.registry.register(Box::new(m.directory_reload.clone())).map_err(fail)?;
+        m.registry
+            .register(Box::new(m.requests.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.latency.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.cache_hits.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.cache_misses.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.cache_entries.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.cache_bytes.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.invalidations.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.render.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.db_connections.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.db_idle.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.sites.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.directory_reload.clone()))
+            .map_err(fail)?;
         Ok(m)
     }
 

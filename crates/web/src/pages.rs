@@ -8,30 +8,43 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zhanqun_core::paging::PAGE_SIZE;
 use zhanqun_core::*;
 use zhanqun_store::CatalogueFilter;
 
+use crate::App;
 use crate::cache::Dep;
 use crate::directory::SiteCtx;
-use crate::App;
 
 /// The page a request names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Home,
-    Column { path: String, page: Page },
+    Column {
+        path: String,
+        page: Page,
+    },
     /// A column path without its trailing slash: redirected.
-    ColumnNoSlash { path: String },
-    ColumnFeed { path: String },
+    ColumnNoSlash {
+        path: String,
+    },
+    ColumnFeed {
+        path: String,
+    },
     Article(ArticleId),
-    Catalogue { filter: CatalogueFilter, page: Page },
+    Catalogue {
+        filter: CatalogueFilter,
+        page: Page,
+    },
     Sitemap,
     SiteFeed,
     Robots,
     Search,
-    Static { theme: String, file: String },
+    Static {
+        theme: String,
+        file: String,
+    },
 }
 
 impl Route {
@@ -47,27 +60,56 @@ impl Route {
             "robots.txt" => Route::Robots,
             "search" => Route::Search,
             "xxgkml" | "xxgkml/" => {
-                let topic = query.get("topic").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-                let organ = query.get("organ").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-                if topic.as_ref().is_some_and(|t| t.chars().count() > 100) || organ.as_ref().is_some_and(|t| t.chars().count() > 100) {
+                let topic = query
+                    .get("topic")
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty());
+                let organ = query
+                    .get("organ")
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty());
+                if topic.as_ref().is_some_and(|t| t.chars().count() > 100)
+                    || organ.as_ref().is_some_and(|t| t.chars().count() > 100)
+                {
                     return Err(Error::invalid("筛选条件过长"));
                 }
-                let year = match query.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
+                let year = match query
+                    .get("year")
+                    .map(|y| y.trim())
+                    .filter(|y| !y.is_empty())
+                {
                     None => None,
                     Some(y) => match y.parse::<i32>() {
                         Ok(y) if (1949..=2100).contains(&y) => Some(y),
-                        _ => return Err(Error::invalid(format!("年份“{}”无效：请填写四位数年份，例如 2025", y.chars().take(20).collect::<String>()))),
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "年份“{}”无效：请填写四位数年份，例如 2025",
+                                y.chars().take(20).collect::<String>()
+                            )));
+                        }
                     },
                 };
-                Route::Catalogue { filter: CatalogueFilter { topic, year, organ }, page: page()? }
+                Route::Catalogue {
+                    filter: CatalogueFilter { topic, year, organ },
+                    page: page()?,
+                }
             }
             _ => {
                 if let Some(rest) = p.strip_prefix("static/") {
-                    let (theme, file) = rest.split_once('/').ok_or_else(|| Error::not_found("没有这个文件"))?;
-                    if file.is_empty() || file.split('/').any(|s| s.is_empty() || s == ".." || s == ".") {
+                    let (theme, file) = rest
+                        .split_once('/')
+                        .ok_or_else(|| Error::not_found("没有这个文件"))?;
+                    if file.is_empty()
+                        || file
+                            .split('/')
+                            .any(|s| s.is_empty() || s == ".." || s == ".")
+                    {
                         return Err(Error::not_found("没有这个文件"));
                     }
-                    return Ok(Route::Static { theme: theme.to_string(), file: file.to_string() });
+                    return Ok(Route::Static {
+                        theme: theme.to_string(),
+                        file: file.to_string(),
+                    });
                 }
                 if let Some(rest) = p.strip_prefix("art/") {
                     let id = rest
@@ -78,14 +120,24 @@ impl Route {
                     return Ok(Route::Article(ArticleId(id)));
                 }
                 if let Some(col) = p.strip_suffix("/rss.xml") {
-                    return Ok(Route::ColumnFeed { path: ColumnPath::parse(col).map_err(|_| Error::not_found("页面不存在"))?.to_string() });
+                    return Ok(Route::ColumnFeed {
+                        path: ColumnPath::parse(col)
+                            .map_err(|_| Error::not_found("页面不存在"))?
+                            .to_string(),
+                    });
                 }
                 let with_slash = p.ends_with('/');
-                let col = ColumnPath::parse(p).map_err(|_| Error::not_found("您访问的页面不存在"))?;
+                let col =
+                    ColumnPath::parse(p).map_err(|_| Error::not_found("您访问的页面不存在"))?;
                 if with_slash {
-                    Route::Column { path: col.to_string(), page: page()? }
+                    Route::Column {
+                        path: col.to_string(),
+                        page: page()?,
+                    }
                 } else {
-                    Route::ColumnNoSlash { path: col.to_string() }
+                    Route::ColumnNoSlash {
+                        path: col.to_string(),
+                    }
                 }
             }
         })
@@ -199,13 +251,22 @@ fn site_view(ctx: &SiteCtx, host: &str) -> Value {
 }
 
 fn crumbs(ctx: &SiteCtx, col: ColumnId) -> Vec<Value> {
-    ctx.trail(col).into_iter().map(|c| json!({ "name": c.name, "url": column_url(c) })).collect()
+    ctx.trail(col)
+        .into_iter()
+        .map(|c| json!({ "name": c.name, "url": column_url(c) }))
+        .collect()
 }
 
 fn pager(page: Page, total: u64, base: &str, extra: &str) -> Value {
     let last = Page::last_page(total);
     let n = page.number();
-    let url = |p: u64| if p == 1 && extra.is_empty() { base.to_string() } else { format!("{base}?{extra}page={p}") };
+    let url = |p: u64| {
+        if p == 1 && extra.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{extra}page={p}")
+        }
+    };
     json!({
         "page": n,
         "last": last,
@@ -217,11 +278,19 @@ fn pager(page: Page, total: u64, base: &str, extra: &str) -> Value {
 
 impl App {
     fn render_html(&self, ctx: &SiteCtx, template: &str, page: &Value) -> Result<String> {
-        self.themes().render(&ctx.site.theme, ctx.site.code.as_str(), template, page)
+        self.themes()
+            .render(&ctx.site.theme, ctx.site.code.as_str(), template, page)
     }
 
     /// The themed error page of a site (never cached).
-    pub fn render_error(&self, ctx: &SiteCtx, host: &str, status: StatusCode, title: &str, message: &str) -> Result<String> {
+    pub fn render_error(
+        &self,
+        ctx: &SiteCtx,
+        host: &str,
+        status: StatusCode,
+        title: &str,
+        message: &str,
+    ) -> Result<String> {
         let page = json!({
             "site": site_view(ctx, host),
             "page_title": title,
@@ -246,8 +315,17 @@ impl App {
                 }
                 let mut blocks = serde_json::Map::new();
                 for c in ctx.columns.iter().filter(|c| c.kind == ColumnKind::List) {
-                    let mut items: Vec<&ListItem> = ctx.subtree(c.id).iter().flat_map(|id| per_col.get(id).cloned().unwrap_or_default()).collect();
-                    items.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.published_at.cmp(&a.published_at)).then(b.article_id.cmp(&a.article_id)));
+                    let mut items: Vec<&ListItem> = ctx
+                        .subtree(c.id)
+                        .iter()
+                        .flat_map(|id| per_col.get(id).cloned().unwrap_or_default())
+                        .collect();
+                    items.sort_by(|a, b| {
+                        b.pinned
+                            .cmp(&a.pinned)
+                            .then(b.published_at.cmp(&a.published_at))
+                            .then(b.article_id.cmp(&a.article_id))
+                    });
                     items.truncate(8);
                     blocks.insert(
                         c.path.to_string(),
@@ -255,10 +333,17 @@ impl App {
                     );
                 }
                 let page = json!({ "site": site_view(ctx, host), "page_title": "", "nav_current": "", "blocks": blocks });
-                Ok(Rendered { status: StatusCode::OK, content_type: HTML, body: self.render_html(ctx, "home.html", &page)?, deps: vec![base[0], Dep::SiteContent(site.id)] })
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: HTML,
+                    body: self.render_html(ctx, "home.html", &page)?,
+                    deps: vec![base[0], Dep::SiteContent(site.id)],
+                })
             }
             Route::Column { path, page } => {
-                let col = ctx.column_by_path(path).ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
+                let col = ctx
+                    .column_by_path(path)
+                    .ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
                 let trail = ctx.trail(col.id);
                 let section = trail.first().copied().unwrap_or(col);
                 let mut section_children: Vec<Value> = ctx.children(Some(section.id)).map(|c| json!({ "name": c.name, "url": column_url(c), "path": c.path.as_str() })).collect();
@@ -275,14 +360,19 @@ impl App {
                     "section": { "name": section.name, "url": column_url(section) },
                     "section_children": section_children,
                 });
-                let Value::Object(mut pagev) = common else { return Err(Error::internal("view model")) };
+                let Value::Object(mut pagev) = common else {
+                    return Err(Error::internal("view model"));
+                };
                 match col.kind {
                     ColumnKind::Page => {
                         deps.push(Dep::Column(col.id));
                         let (items, _) = self.store().list_column(site.id, col.id, 0, 1).await?;
                         let (body, updated) = match items.first() {
                             Some(it) => match self.store().article(it.article_id).await? {
-                                Some(a) => (Some(a.body_html), Some(china(a.updated_at).format("%Y-%m-%d").to_string())),
+                                Some(a) => (
+                                    Some(a.body_html),
+                                    Some(china(a.updated_at).format("%Y-%m-%d").to_string()),
+                                ),
                                 None => (col.body_html.clone(), None),
                             },
                             None => (col.body_html.clone(), None),
@@ -293,28 +383,53 @@ impl App {
                         pagev.insert("body".into(), json!(body));
                         pagev.insert("updated".into(), json!(updated));
                         let body = self.render_html(ctx, "page.html", &Value::Object(pagev))?;
-                        Ok(Rendered { status: StatusCode::OK, content_type: HTML, body, deps })
+                        Ok(Rendered {
+                            status: StatusCode::OK,
+                            content_type: HTML,
+                            body,
+                            deps,
+                        })
                     }
                     ColumnKind::List | ColumnKind::Link => {
                         let subtree = ctx.subtree(col.id);
                         deps.extend(subtree.iter().map(|c| Dep::Column(*c)));
                         // The count comes with the page; a page past the end is a 404.
-                        let offset = (page.number() - 1).checked_mul(PAGE_SIZE).ok_or_else(|| Error::not_found("页码超出范围"))?;
-                        let (items, total) = self.store().list_column(site.id, col.id, offset, PAGE_SIZE).await?;
+                        let offset = (page.number() - 1)
+                            .checked_mul(PAGE_SIZE)
+                            .ok_or_else(|| Error::not_found("页码超出范围"))?;
+                        let (items, total) = self
+                            .store()
+                            .list_column(site.id, col.id, offset, PAGE_SIZE)
+                            .await?;
                         if page.offset_within(total).is_none() {
-                            return Err(Error::not_found(format!("页码超出范围：本栏目共 {} 页", Page::last_page(total))));
+                            return Err(Error::not_found(format!(
+                                "页码超出范围：本栏目共 {} 页",
+                                Page::last_page(total)
+                            )));
                         }
                         let url = column_url(col);
-                        pagev.insert("items".into(), json!(items.iter().map(item).collect::<Vec<_>>()));
-                        pagev.insert("pager".into(), pager(*page, total, &url, ""));
+                        pagev.insert(
+                            "items".into(),
+                            json!(items.iter().map(item).collect::<Vec<_>>()),
+                        );
+                        pagev.insert("paging".into(), pager(*page, total, &url, ""));
                         pagev.insert("feed_url".into(), json!(format!("/{}/rss.xml", col.path)));
                         let body = self.render_html(ctx, "list.html", &Value::Object(pagev))?;
-                        Ok(Rendered { status: StatusCode::OK, content_type: HTML, body, deps })
+                        Ok(Rendered {
+                            status: StatusCode::OK,
+                            content_type: HTML,
+                            body,
+                            deps,
+                        })
                     }
                 }
             }
             Route::Article(id) => {
-                let (a, col_id) = self.store().article_on_site(*id, site.id).await?.ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
+                let (a, col_id) = self
+                    .store()
+                    .article_on_site(*id, site.id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
                 match a.status {
                     ArticleStatus::Published => {}
                     ArticleStatus::Draft => return Err(Error::not_found("您访问的信息不存在")),
@@ -325,9 +440,13 @@ impl App {
                 let policy = match a.interprets {
                     None => None,
                     Some(pid) => match self.store().article_on_site(pid, site.id).await? {
-                        Some((p, _)) if p.status == ArticleStatus::Published => Some(json!({ "title": p.title, "url": format!("/art/{}.html", p.id) })),
+                        Some((p, _)) if p.status == ArticleStatus::Published => {
+                            Some(json!({ "title": p.title, "url": format!("/art/{}.html", p.id) }))
+                        }
                         _ => match self.store().article(pid).await? {
-                            Some(p) if p.status == ArticleStatus::Published => Some(json!({ "title": p.title, "url": null })),
+                            Some(p) if p.status == ArticleStatus::Published => {
+                                Some(json!({ "title": p.title, "url": null }))
+                            }
                             _ => None,
                         },
                     },
@@ -339,7 +458,8 @@ impl App {
                 for (iid, title) in self.store().interpretations_of(a.id).await? {
                     deps.push(Dep::Article(iid));
                     if self.store().article_on_site(iid, site.id).await?.is_some() {
-                        interpretations.push(json!({ "title": title, "url": format!("/art/{iid}.html") }));
+                        interpretations
+                            .push(json!({ "title": title, "url": format!("/art/{iid}.html") }));
                     }
                 }
                 let disclosure = a.disclosure.as_ref().map(|d| {
@@ -351,7 +471,9 @@ impl App {
                         "topic": d.topic,
                     })
                 });
-                let section = col.and_then(|c| ctx.trail(c.id).first().map(|s| s.path.to_string())).unwrap_or_default();
+                let section = col
+                    .and_then(|c| ctx.trail(c.id).first().map(|s| s.path.to_string()))
+                    .unwrap_or_default();
                 let page = json!({
                     "site": site_view(ctx, host),
                     "page_title": a.title,
@@ -373,16 +495,32 @@ impl App {
                         "interpretations": interpretations,
                     },
                 });
-                Ok(Rendered { status: StatusCode::OK, content_type: HTML, body: self.render_html(ctx, "article.html", &page)?, deps })
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: HTML,
+                    body: self.render_html(ctx, "article.html", &page)?,
+                    deps,
+                })
             }
             Route::Catalogue { filter, page } => {
-                let offset = (page.number() - 1).checked_mul(PAGE_SIZE).ok_or_else(|| Error::not_found("页码超出范围"))?;
-                let (items, total) = self.store().catalogue(site.id, filter, offset, PAGE_SIZE).await?;
+                let offset = (page.number() - 1)
+                    .checked_mul(PAGE_SIZE)
+                    .ok_or_else(|| Error::not_found("页码超出范围"))?;
+                let (items, total) = self
+                    .store()
+                    .catalogue(site.id, filter, offset, PAGE_SIZE)
+                    .await?;
                 if page.offset_within(total).is_none() {
-                    return Err(Error::not_found(format!("页码超出范围：共 {} 页", Page::last_page(total))));
+                    return Err(Error::not_found(format!(
+                        "页码超出范围：共 {} 页",
+                        Page::last_page(total)
+                    )));
                 }
                 let facets = self.store().catalogue_facets(site.id).await?;
-                let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+                let enc = |s: &str| {
+                    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string()
+                };
                 let mut extra = String::new();
                 if let Some(t) = &filter.topic {
                     extra.push_str(&format!("topic={}&", enc(t)));
@@ -401,55 +539,113 @@ impl App {
                     "items": items.iter().map(item).collect::<Vec<_>>(),
                     "facets": facets,
                     "filter": { "topic": filter.topic, "year": filter.year, "organ": filter.organ },
-                    "pager": pager(*page, total, "/xxgkml/", &extra),
+                    "paging": pager(*page, total, "/xxgkml/", &extra),
                 });
-                Ok(Rendered { status: StatusCode::OK, content_type: HTML, body: self.render_html(ctx, "catalogue.html", &pagev)?, deps: vec![base[0], Dep::SiteContent(site.id)] })
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: HTML,
+                    body: self.render_html(ctx, "catalogue.html", &pagev)?,
+                    deps: vec![base[0], Dep::SiteContent(site.id)],
+                })
             }
             Route::Sitemap => {
                 let origin = format!("{}://{}", self.config().public_scheme, host);
-                let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-                let mut url = |loc: String, lastmod: Option<DateTime<Utc>>, freq: &str, prio: &str| {
-                    xml.push_str("  <url><loc>");
-                    xml.push_str(&xml_escape(&loc));
-                    xml.push_str("</loc>");
-                    if let Some(t) = lastmod {
-                        xml.push_str(&format!("<lastmod>{}</lastmod>", t.format("%Y-%m-%dT%H:%M:%SZ")));
-                    }
-                    xml.push_str(&format!("<changefreq>{freq}</changefreq><priority>{prio}</priority></url>\n"));
-                };
+                let mut xml = String::from(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+                );
+                let mut url =
+                    |loc: String, lastmod: Option<DateTime<Utc>>, freq: &str, prio: &str| {
+                        xml.push_str("  <url><loc>");
+                        xml.push_str(&xml_escape(&loc));
+                        xml.push_str("</loc>");
+                        if let Some(t) = lastmod {
+                            xml.push_str(&format!(
+                                "<lastmod>{}</lastmod>",
+                                t.format("%Y-%m-%dT%H:%M:%SZ")
+                            ));
+                        }
+                        xml.push_str(&format!(
+                            "<changefreq>{freq}</changefreq><priority>{prio}</priority></url>\n"
+                        ));
+                    };
                 url(format!("{origin}/"), None, "hourly", "1.0");
                 url(format!("{origin}/xxgkml/"), None, "daily", "0.8");
                 for c in ctx.columns.iter().filter(|c| c.kind != ColumnKind::Link) {
                     url(format!("{origin}/{}/", c.path), None, "daily", "0.6");
                 }
                 for (id, updated) in self.store().sitemap_entries(site.id, 49_000).await? {
-                    url(format!("{origin}/art/{id}.html"), Some(updated), "monthly", "0.5");
+                    url(
+                        format!("{origin}/art/{id}.html"),
+                        Some(updated),
+                        "monthly",
+                        "0.5",
+                    );
                 }
                 xml.push_str("</urlset>\n");
-                Ok(Rendered { status: StatusCode::OK, content_type: XML, body: xml, deps: vec![base[0], Dep::SiteContent(site.id)] })
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: XML,
+                    body: xml,
+                    deps: vec![base[0], Dep::SiteContent(site.id)],
+                })
             }
             Route::SiteFeed => {
                 let items = self.store().latest_on_site(site.id, 20).await?;
                 let body = self.feed(ctx, host, &site.name, "/", &items)?;
-                Ok(Rendered { status: StatusCode::OK, content_type: RSS, body, deps: vec![base[0], Dep::SiteContent(site.id)] })
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: RSS,
+                    body,
+                    deps: vec![base[0], Dep::SiteContent(site.id)],
+                })
             }
             Route::ColumnFeed { path } => {
-                let col = ctx.column_by_path(path).ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
+                let col = ctx
+                    .column_by_path(path)
+                    .ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
                 let (items, _) = self.store().list_column(site.id, col.id, 0, 20).await?;
-                let body = self.feed(ctx, host, &format!("{} - {}", col.name, site.name), &format!("/{}/", col.path), &items)?;
+                let body = self.feed(
+                    ctx,
+                    host,
+                    &format!("{} - {}", col.name, site.name),
+                    &format!("/{}/", col.path),
+                    &items,
+                )?;
                 let mut deps = vec![base[0]];
                 deps.extend(ctx.subtree(col.id).into_iter().map(Dep::Column));
-                Ok(Rendered { status: StatusCode::OK, content_type: RSS, body, deps })
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: RSS,
+                    body,
+                    deps,
+                })
             }
             Route::Robots => {
-                let body = format!("User-agent: *\nAllow: /\nSitemap: {}://{host}/sitemap.xml\n", self.config().public_scheme);
-                Ok(Rendered { status: StatusCode::OK, content_type: TEXT, body, deps: base.to_vec() })
+                let body = format!(
+                    "User-agent: *\nAllow: /\nSitemap: {}://{host}/sitemap.xml\n",
+                    self.config().public_scheme
+                );
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: TEXT,
+                    body,
+                    deps: base.to_vec(),
+                })
             }
-            Route::ColumnNoSlash { .. } | Route::Search | Route::Static { .. } => Err(Error::internal("route is not rendered")),
+            Route::ColumnNoSlash { .. } | Route::Search | Route::Static { .. } => {
+                Err(Error::internal("route is not rendered"))
+            }
         }
     }
 
-    fn feed(&self, ctx: &SiteCtx, host: &str, title: &str, path: &str, items: &[ListItem]) -> Result<String> {
+    fn feed(
+        &self,
+        ctx: &SiteCtx,
+        host: &str,
+        title: &str,
+        path: &str,
+        items: &[ListItem],
+    ) -> Result<String> {
         let origin = format!("{}://{}", self.config().public_scheme, host);
         let rss_items: Vec<rss::Item> = items
             .iter()
@@ -458,7 +654,12 @@ impl App {
                 rss::ItemBuilder::default()
                     .title(Some(it.title.clone()))
                     .link(Some(link.clone()))
-                    .guid(Some(rss::GuidBuilder::default().value(link).permalink(true).build()))
+                    .guid(Some(
+                        rss::GuidBuilder::default()
+                            .value(link)
+                            .permalink(true)
+                            .build(),
+                    ))
                     .pub_date(Some(china(it.published_at).to_rfc2822()))
                     .description(it.summary.clone())
                     .build()
@@ -467,7 +668,10 @@ impl App {
         let channel = rss::ChannelBuilder::default()
             .title(title.to_string())
             .link(format!("{origin}{path}"))
-            .description(format!("{}（网站标识码 {}）最新信息", ctx.site.name, ctx.site.code))
+            .description(format!(
+                "{}（网站标识码 {}）最新信息",
+                ctx.site.name, ctx.site.code
+            ))
             .language(Some("zh-cn".to_string()))
             .last_build_date(items.first().map(|i| china(i.updated_at).to_rfc2822()))
             .items(rss_items)
@@ -497,22 +701,43 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn routes() {
         let none = q(&[]);
         assert_eq!(Route::parse("/", &none).ok(), Some(Route::Home));
-        assert_eq!(Route::parse("/art/12.html", &none).ok(), Some(Route::Article(ArticleId(12))));
+        assert_eq!(
+            Route::parse("/art/12.html", &none).ok(),
+            Some(Route::Article(ArticleId(12)))
+        );
         assert!(Route::parse("/art/0.html", &none).is_err());
         assert!(Route::parse("/art/x.html", &none).is_err());
-        assert_eq!(Route::parse("/xwzx/zwyw/", &q(&[("page", "2")])).ok().map(|r| r.cache_key("h")), Some(Some("/xwzx/zwyw/?page=2".into())));
+        assert_eq!(
+            Route::parse("/xwzx/zwyw/", &q(&[("page", "2")]))
+                .ok()
+                .map(|r| r.cache_key("h")),
+            Some(Some("/xwzx/zwyw/?page=2".into()))
+        );
         assert!(Route::parse("/xwzx/zwyw/", &q(&[("page", "0")])).is_err());
-        assert_eq!(Route::parse("/xwzx", &none).ok(), Some(Route::ColumnNoSlash { path: "xwzx".into() }));
+        assert_eq!(
+            Route::parse("/xwzx", &none).ok(),
+            Some(Route::ColumnNoSlash {
+                path: "xwzx".into()
+            })
+        );
         assert!(Route::parse("/static/default/../x", &none).is_err());
         assert!(Route::parse("/xxgkml/", &q(&[("year", "abc")])).is_err());
-        assert_eq!(Route::parse("/xwzx/rss.xml", &none).ok(), Some(Route::ColumnFeed { path: "xwzx".into() }));
+        assert_eq!(
+            Route::parse("/xwzx/rss.xml", &none).ok(),
+            Some(Route::ColumnFeed {
+                path: "xwzx".into()
+            })
+        );
         assert!(Route::parse("/%E4%BD%A0/", &none).is_err());
     }
 }

@@ -8,25 +8,34 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use zhanqun_core::{ColumnKind, Error, ErrorCode, SiteStatus};
 
+use crate::App;
 use crate::cache::CachedPage;
 use crate::directory::SiteCtx;
-use crate::pages::{Route, HTML};
-use crate::App;
+use crate::pages::{HTML, Route};
 
 /// Headers on every public response (including errors): no sniffing, no framing by others, a
 /// Content-Security-Policy without `unsafe-inline` (themes use no inline script or style).
 static SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
-    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-    (header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
-    (header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")),
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    ),
+    (
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    ),
     (
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -36,28 +45,50 @@ static SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
 ];
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new().fallback(handle).with_state(app).layer(axum::middleware::map_response(|mut res: Response| async move {
-        let h = res.headers_mut();
-        for (name, value) in SECURITY_HEADERS.iter() {
-            if !h.contains_key(name) {
-                h.insert(name.clone(), value.clone());
-            }
-        }
-        res
-    }))
+    Router::new()
+        .fallback(handle)
+        .with_state(app)
+        .layer(axum::middleware::map_response(
+            |mut res: Response| async move {
+                let h = res.headers_mut();
+                for (name, value) in SECURITY_HEADERS.iter() {
+                    if !h.contains_key(name) {
+                        h.insert(name.clone(), value.clone());
+                    }
+                }
+                res
+            },
+        ))
 }
 
-async fn handle(State(app): State<Arc<App>>, method: Method, headers: HeaderMap, uri: Uri) -> Response {
+async fn handle(
+    State(app): State<Arc<App>>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let start = Instant::now();
     let (kind, res) = serve(&app, &method, &headers, &uri).await;
     let m = app.metrics();
-    m.requests.with_label_values(&[kind, res.status().as_str()]).inc();
-    m.latency.with_label_values(&[kind]).observe(start.elapsed().as_secs_f64());
+    m.requests
+        .with_label_values(&[kind, res.status().as_str()])
+        .inc();
+    m.latency
+        .with_label_values(&[kind])
+        .observe(start.elapsed().as_secs_f64());
     res
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], text).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 fn redirect(status: StatusCode, to: &str) -> Response {
@@ -86,13 +117,36 @@ fn error_page(app: &App, ctx: &SiteCtx, host: &str, path: &str, err: &Error) -> 
     if let Error::Internal(detail) = err {
         tracing::error!(site.code = %ctx.site.code, path, error = %detail, "public page failed");
     }
-    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    themed(app, ctx, host, status, error_title(code), &err.public_message())
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    themed(
+        app,
+        ctx,
+        host,
+        status,
+        error_title(code),
+        &err.public_message(),
+    )
 }
 
-fn themed(app: &App, ctx: &SiteCtx, host: &str, status: StatusCode, title: &str, message: &str) -> Response {
+fn themed(
+    app: &App,
+    ctx: &SiteCtx,
+    host: &str,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> Response {
     match app.render_error(ctx, host, status, title, message) {
-        Ok(body) => (status, [(header::CONTENT_TYPE, HTML), (header::CACHE_CONTROL, "no-store")], body).into_response(),
+        Ok(body) => (
+            status,
+            [
+                (header::CONTENT_TYPE, HTML),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(site.code = %ctx.site.code, error = %e, "error page failed to render");
             plain(status, "出错了，请稍后再试。")
@@ -100,10 +154,16 @@ fn themed(app: &App, ctx: &SiteCtx, host: &str, status: StatusCode, title: &str,
     }
 }
 
-async fn serve(app: &App, method: &Method, headers: &HeaderMap, uri: &Uri) -> (&'static str, Response) {
+async fn serve(
+    app: &App,
+    method: &Method,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> (&'static str, Response) {
     if method != Method::GET && method != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed\n");
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return ("method", r);
     }
     let host = headers
@@ -113,10 +173,21 @@ async fn serve(app: &App, method: &Method, headers: &HeaderMap, uri: &Uri) -> (&
         .unwrap_or("");
     let ctx = match app.directory().resolve(host).await {
         Ok(Some(ctx)) => ctx,
-        Ok(None) => return ("unknown_host", plain(StatusCode::NOT_FOUND, "404 Not Found\n未找到该网站。\n")),
+        Ok(None) => {
+            return (
+                "unknown_host",
+                plain(StatusCode::NOT_FOUND, "404 Not Found\n未找到该网站。\n"),
+            );
+        }
         Err(e) => {
             tracing::error!(error = %e, "site directory unavailable");
-            return ("error", plain(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable\n服务暂时不可用，请稍后再试。\n"));
+            return (
+                "error",
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "503 Service Unavailable\n服务暂时不可用，请稍后再试。\n",
+                ),
+            );
         }
     };
     let host = host.to_ascii_lowercase();
@@ -127,7 +198,18 @@ async fn serve(app: &App, method: &Method, headers: &HeaderMap, uri: &Uri) -> (&
     };
     let query: HashMap<String, String> = match Query::<HashMap<String, String>>::try_from_uri(uri) {
         Ok(Query(q)) => q,
-        Err(_) => return ("error", error_page(app, &ctx, &host, &path, &Error::invalid("网址参数无效，请检查后重试。"))),
+        Err(_) => {
+            return (
+                "error",
+                error_page(
+                    app,
+                    &ctx,
+                    &host,
+                    &path,
+                    &Error::invalid("网址参数无效，请检查后重试。"),
+                ),
+            );
+        }
     };
     let route = match Route::parse(&path, &query) {
         Ok(r) => r,
@@ -139,36 +221,85 @@ async fn serve(app: &App, method: &Method, headers: &HeaderMap, uri: &Uri) -> (&
     match ctx.site.status {
         SiteStatus::Active => {}
         SiteStatus::Suspended => {
-            let mut r = themed(app, &ctx, &host, StatusCode::SERVICE_UNAVAILABLE, "网站维护中", "本网站正在维护，请稍后访问。");
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+            let mut r = themed(
+                app,
+                &ctx,
+                &host,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "网站维护中",
+                "本网站正在维护，请稍后访问。",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
             return ("unavailable", r);
         }
         SiteStatus::Archived => {
-            return ("unavailable", themed(app, &ctx, &host, StatusCode::GONE, "网站已关停", "本网站已关停，相关信息请访问上级政府门户网站。"));
+            return (
+                "unavailable",
+                themed(
+                    app,
+                    &ctx,
+                    &host,
+                    StatusCode::GONE,
+                    "网站已关停",
+                    "本网站已关停，相关信息请访问上级政府门户网站。",
+                ),
+            );
         }
     }
     let kind = route.kind();
     match &route {
         Route::ColumnNoSlash { path: col } => {
             return match ctx.column_by_path(col) {
-                Some(_) => (kind, redirect(StatusCode::MOVED_PERMANENTLY, &format!("/{col}/"))),
-                None => (kind, error_page(app, &ctx, &host, &path, &Error::not_found("您访问的页面不存在"))),
+                Some(_) => (
+                    kind,
+                    redirect(StatusCode::MOVED_PERMANENTLY, &format!("/{col}/")),
+                ),
+                None => (
+                    kind,
+                    error_page(
+                        app,
+                        &ctx,
+                        &host,
+                        &path,
+                        &Error::not_found("您访问的页面不存在"),
+                    ),
+                ),
             };
         }
         Route::Column { path: col, .. } => {
-            if let Some(c) = ctx.column_by_path(col) {
-                if let (ColumnKind::Link, Some(url)) = (c.kind, &c.link_url) {
-                    return (kind, redirect(StatusCode::FOUND, url));
-                }
+            if let Some(c) = ctx.column_by_path(col)
+                && let (ColumnKind::Link, Some(url)) = (c.kind, &c.link_url)
+            {
+                return (kind, redirect(StatusCode::FOUND, url));
             }
         }
         Route::Search => {
-            return (kind, themed(app, &ctx, &host, StatusCode::OK, "站内搜索", "站内搜索即将开通。在此之前，请通过栏目导航和信息公开目录查找信息。"));
+            return (
+                kind,
+                themed(
+                    app,
+                    &ctx,
+                    &host,
+                    StatusCode::OK,
+                    "站内搜索",
+                    "站内搜索即将开通。在此之前，请通过栏目导航和信息公开目录查找信息。",
+                ),
+            );
         }
         _ => {}
     }
     let Some(key_path) = route.cache_key(&host) else {
-        return ("error", error_page(app, &ctx, &host, &path, &Error::not_found("您访问的页面不存在")));
+        return (
+            "error",
+            error_page(
+                app,
+                &ctx,
+                &host,
+                &path,
+                &Error::not_found("您访问的页面不存在"),
+            ),
+        );
     };
     let key = (ctx.site.id, key_path.into_boxed_str());
     let max_age = app.config().cache.max_age;
@@ -180,10 +311,19 @@ async fn serve(app: &App, method: &Method, headers: &HeaderMap, uri: &Uri) -> (&
     let generation = app.pages().generation();
     let started = Instant::now();
     let rendered = app.render(&ctx, &route, &host).await;
-    app.metrics().render.with_label_values(&[kind]).observe(started.elapsed().as_secs_f64());
+    app.metrics()
+        .render
+        .with_label_values(&[kind])
+        .observe(started.elapsed().as_secs_f64());
     match rendered {
         Ok(r) => {
-            let page = Arc::new(CachedPage::new(r.status, r.content_type, r.body, r.deps, generation));
+            let page = Arc::new(CachedPage::new(
+                r.status,
+                r.content_type,
+                r.body,
+                r.deps,
+                generation,
+            ));
             app.pages().insert(key, page.clone());
             (kind, page.respond(headers, max_age))
         }
@@ -198,10 +338,20 @@ fn static_asset(app: &App, theme: &str, file: &str, headers: &HeaderMap) -> Resp
     let cached = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == asset.etag));
-    let b = Response::builder().header(header::ETAG, &asset.etag).header(header::CACHE_CONTROL, "public, max-age=86400");
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == asset.etag)
+        });
+    let b = Response::builder()
+        .header(header::ETAG, &asset.etag)
+        .header(header::CACHE_CONTROL, "public, max-age=86400");
     if cached {
-        return b.status(StatusCode::NOT_MODIFIED).body(Body::empty()).unwrap_or_default();
+        return b
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .unwrap_or_default();
     }
-    b.header(header::CONTENT_TYPE, asset.content_type).body(Body::from(axum::body::Bytes::from(asset.bytes.to_vec()))).unwrap_or_default()
+    b.header(header::CONTENT_TYPE, asset.content_type)
+        .body(Body::from(axum::body::Bytes::from(asset.bytes.to_vec())))
+        .unwrap_or_default()
 }

@@ -19,9 +19,14 @@ pub struct Listeners {
 impl Listeners {
     pub async fn bind(public: SocketAddr, manage: SocketAddr) -> Result<Listeners> {
         let bind = |addr: SocketAddr, what: &'static str| async move {
-            TcpListener::bind(addr).await.map_err(|e| Error::invalid(format!("无法监听{what}地址 {addr}：{e}")))
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::invalid(format!("无法监听{what}地址 {addr}：{e}")))
         };
-        Ok(Listeners { public: bind(public, "公共").await?, manage: bind(manage, "管理").await? })
+        Ok(Listeners {
+            public: bind(public, "公共").await?,
+            manage: bind(manage, "管理").await?,
+        })
     }
 
     pub fn addrs(&self) -> Result<(SocketAddr, SocketAddr)> {
@@ -32,7 +37,11 @@ impl Listeners {
 }
 
 /// Serves both listeners until `shutdown` completes, then lets in-flight requests finish.
-pub async fn serve(app: Arc<App>, listeners: Listeners, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
@@ -44,8 +53,11 @@ pub async fn serve(app: Arc<App>, listeners: Listeners, shutdown: impl Future<Ou
     let public = listeners.public.tap_io(|s| {
         let _ = s.set_nodelay(true);
     });
-    let public = axum::serve(public, crate::public::router(app.clone())).with_graceful_shutdown(wait(rx.clone()));
-    let manage = axum::serve(listeners.manage, crate::manage::router(app)).with_graceful_shutdown(wait(rx));
+    let public = axum::serve(public, crate::public::router(app.clone()))
+        .with_graceful_shutdown(wait(rx.clone()));
+    let manage =
+        axum::serve(listeners.manage, crate::manage::router(app)).with_graceful_shutdown(wait(rx));
     let (a, b) = tokio::join!(async { public.await }, async { manage.await });
-    a.and(b).map_err(|e| Error::internal(format!("server: {e}")))
+    a.and(b)
+        .map_err(|e| Error::internal(format!("server: {e}")))
 }

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use minijinja::value::Serde;
 use minijinja::Environment;
+use minijinja::value::Serde;
 use serde::Serialize;
 use zhanqun_core::Error;
 
@@ -48,7 +48,11 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn read_dir_into(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<[u8]>>) -> std::io::Result<()> {
+fn read_dir_into(
+    root: &Path,
+    dir: &Path,
+    out: &mut HashMap<String, Arc<[u8]>>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
@@ -63,25 +67,36 @@ fn read_dir_into(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<[u8]>>) 
 
 /// Like minijinja's default, but strings are escaped for HTML with the five characters that
 /// matter (`& < > " '`): URLs stay readable (`/art/1.html`, not `&#x2f;art&#x2f;1.html`).
-fn html_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &minijinja::Value) -> Result<(), minijinja::Error> {
-    if matches!(state.auto_escape(), minijinja::AutoEscape::Html) && !value.is_safe() {
-        if let Some(s) = value.as_str() {
-            let mut last = 0;
-            for (i, b) in s.bytes().enumerate() {
-                let rep = match b {
-                    b'&' => "&amp;",
-                    b'<' => "&lt;",
-                    b'>' => "&gt;",
-                    b'"' => "&quot;",
-                    b'\'' => "&#39;",
-                    _ => continue,
-                };
-                out.write_str(&s[last..i]).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?;
-                out.write_str(rep).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?;
-                last = i + 1;
-            }
-            return out.write_str(&s[last..]).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()));
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+        && !value.is_safe()
+        && let Some(s) = value.as_str()
+    {
+        let mut last = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let rep = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            out.write_str(&s[last..i]).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })?;
+            out.write_str(rep).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })?;
+            last = i + 1;
         }
+        return out
+            .write_str(&s[last..])
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()));
     }
     minijinja::escape_formatter(out, state, value)
 }
@@ -89,7 +104,10 @@ fn html_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, val
 impl Themes {
     /// The embedded themes, with files from `dir` (if given) taking precedence.
     pub fn load(dir: Option<&Path>, fuel: u64) -> Result<Themes, Error> {
-        let mut files: HashMap<String, Arc<[u8]>> = embedded::FILES.iter().map(|(p, b)| (p.to_string(), Arc::from(*b))).collect();
+        let mut files: HashMap<String, Arc<[u8]>> = embedded::FILES
+            .iter()
+            .map(|(p, b)| (p.to_string(), Arc::from(*b)))
+            .collect();
         if let Some(dir) = dir {
             read_dir_into(dir, dir, &mut files)
                 .map_err(|e| Error::invalid(format!("无法读取主题目录 {}：{e}", dir.display())))?;
@@ -111,7 +129,13 @@ impl Themes {
         if !themes.contains("default") {
             return Err(Error::invalid("主题目录中缺少 default 主题"));
         }
-        Ok(Themes { files: Arc::new(files), themes, overridden_sites, fuel, envs: Mutex::new(HashMap::new()) })
+        Ok(Themes {
+            files: Arc::new(files),
+            themes,
+            overridden_sites,
+            fuel,
+            envs: Mutex::new(HashMap::new()),
+        })
     }
 
     pub fn has_theme(&self, name: &str) -> bool {
@@ -125,13 +149,23 @@ impl Themes {
     }
 
     fn env_for(&self, theme: &str, site_code: &str) -> Result<Arc<Environment<'static>>, Error> {
-        let theme = if self.themes.contains(theme) { theme } else { "default" };
-        let site = self.overridden_sites.contains(site_code).then_some(site_code);
+        let theme = if self.themes.contains(theme) {
+            theme
+        } else {
+            "default"
+        };
+        let site = self
+            .overridden_sites
+            .contains(site_code)
+            .then_some(site_code);
         let key = match site {
             Some(code) => format!("{theme}+{code}"),
             None => theme.to_string(),
         };
-        let mut envs = self.envs.lock().map_err(|_| Error::internal("theme lock poisoned"))?;
+        let mut envs = self
+            .envs
+            .lock()
+            .map_err(|_| Error::internal("theme lock poisoned"))?;
         if let Some(env) = envs.get(&key) {
             return Ok(env.clone());
         }
@@ -151,7 +185,10 @@ impl Themes {
             for prefix in &chain {
                 if let Some(bytes) = files.get(&format!("{prefix}{name}")) {
                     let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
-                        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("template {name} is not UTF-8: {e}"))
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("template {name} is not UTF-8: {e}"),
+                        )
                     })?;
                     return Ok(Some(text));
                 }
@@ -164,20 +201,36 @@ impl Themes {
     }
 
     /// Renders `template` for a site (its theme, its overrides) with `ctx`.
-    pub fn render(&self, theme: &str, site_code: &str, template: &str, ctx: &impl Serialize) -> Result<String, Error> {
+    pub fn render(
+        &self,
+        theme: &str,
+        site_code: &str,
+        template: &str,
+        ctx: &impl Serialize,
+    ) -> Result<String, Error> {
         let env = self.env_for(theme, site_code)?;
-        let tmpl = env.get_template(template).map_err(|e| Error::internal(format!("template {template}: {e:#}")))?;
-        tmpl.render(Serde(ctx)).map_err(|e| Error::internal(format!("render {template} ({theme}/{site_code}): {e:#}")))
+        let tmpl = env
+            .get_template(template)
+            .map_err(|e| Error::internal(format!("template {template}: {e:#}")))?;
+        tmpl.render(Serde(ctx))
+            .map_err(|e| Error::internal(format!("render {template} ({theme}/{site_code}): {e:#}")))
     }
 
     /// A static file of a theme (falling back to the default theme).
     pub fn asset(&self, theme: &str, file: &str) -> Option<Asset> {
-        let (path, bytes) = [format!("{theme}/static/{file}"), format!("default/static/{file}")]
-            .into_iter()
-            .find_map(|p| self.files.get(&p).cloned().map(|b| (p, b)))?;
+        let (path, bytes) = [
+            format!("{theme}/static/{file}"),
+            format!("default/static/{file}"),
+        ]
+        .into_iter()
+        .find_map(|p| self.files.get(&p).cloned().map(|b| (p, b)))?;
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut h);
-        Some(Asset { content_type: content_type(&path), etag: format!("\"{:016x}\"", h.finish()), bytes })
+        Some(Asset {
+            content_type: content_type(&path),
+            etag: format!("\"{:016x}\"", h.finish()),
+            bytes,
+        })
     }
 }

@@ -1,0 +1,360 @@
+//! The `zhanqun` binary as scripts and operators use it: exit codes, one-line errors, bad
+//! tenants files refused with path, line and field, and nothing half-written.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn zhanqun(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zhanqun"))
+        .args(args)
+        .env("ZHANQUN_DATA_DIR", data)
+        .env_remove("ZHANQUN_DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run zhanqun")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+const GOOD_A: &str = r#"code = "6108280001"
+name = "佳县人民政府"
+kind = "county"
+region = "610828"
+template = "portal"
+hosts = ["www.jiaxian.gov.cn"]
+
+[footer]
+organiser = "佳县人民政府办公室"
+"#;
+
+const GOOD_B: &str = r#"code = "6108270001"
+name = "米脂县人民政府"
+kind = "county"
+region = "610827"
+template = "portal"
+hosts = ["www.mizhi.gov.cn"]
+
+[footer]
+organiser = "米脂县人民政府办公室"
+"#;
+
+fn tenants(dir: &Path, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+#[test]
+fn help_config_and_usage() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["sites", "plan", "--help"],
+        &["sites", "list", "--help"],
+        &["demo", "--help"],
+        &["migrate", "--help"],
+        &["config", "default", "--help"],
+    ] {
+        let o = zhanqun(tmp.path(), args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("Usage"), "{args:?}");
+    }
+    let o = zhanqun(tmp.path(), &["config", "default"]);
+    assert!(o.status.success() && stdout(&o).contains("public_addr = \"127.0.0.1:8080\""));
+    let o = zhanqun(tmp.path(), &["no-such-command"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = zhanqun(tmp.path(), &["--database-url", "mysql://x", "migrate"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(stderr(&o).lines().count(), 1, "one line: {}", stderr(&o));
+    assert!(stderr(&o).starts_with("zhanqun: ") && stderr(&o).contains("sqlite://"));
+    let o = zhanqun(
+        tmp.path(),
+        &["--config", "/nonexistent/zhanqun.toml", "migrate"],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("配置文件"));
+}
+
+#[test]
+fn sites_plan_apply_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tenants");
+    tenants(
+        &dir,
+        &[("6108280001.toml", GOOD_A), ("6108270001.toml", GOOD_B)],
+    );
+    let d = dir.to_str().unwrap();
+    let o = zhanqun(
+        tmp.path(),
+        &["sites", "plan", "--tenants-dir", d, "--check"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "plan --check with changes: {}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("+ 6108280001 佳县人民政府"));
+    let o = zhanqun(tmp.path(), &["sites", "apply", "--tenants-dir", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zhanqun(tmp.path(), &["sites", "apply", "--tenants-dir", d]);
+    assert!(
+        o.status.success() && stdout(&o).contains("无需变更"),
+        "apply is idempotent: {}",
+        stdout(&o)
+    );
+    let o = zhanqun(
+        tmp.path(),
+        &["sites", "plan", "--tenants-dir", d, "--check"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = zhanqun(tmp.path(), &["sites", "list", "--format", "json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    for key in ["code", "name", "kind", "status", "hosts"] {
+        assert!(list.iter().all(|s| s.get(key).is_some()), "{key}");
+    }
+    let jia = list.iter().find(|s| s["code"] == "6108280001").unwrap();
+    assert_eq!(
+        jia["hosts"],
+        serde_json::json!(["www.jiaxian.gov.cn", "6108280001.localhost"])
+    );
+    // A change shows in the plan, then applies.
+    tenants(
+        &dir,
+        &[(
+            "6108270001.toml",
+            &GOOD_B.replace("米脂县人民政府\"", "米脂县人民政府门户\""),
+        )],
+    );
+    let o = zhanqun(tmp.path(), &["sites", "plan", "--tenants-dir", d]);
+    assert!(
+        stdout(&o).contains("~ 6108270001") && stdout(&o).contains("name:"),
+        "{}",
+        stdout(&o)
+    );
+    let o = zhanqun(tmp.path(), &["sites", "status", "6108270001", "suspended"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zhanqun(tmp.path(), &["sites", "status", "6108270001", "sleeping"]);
+    assert_eq!(o.status.code(), Some(3));
+}
+
+type Case = (
+    &'static str,
+    Vec<(&'static str, String)>,
+    &'static str,
+    &'static str,
+);
+
+#[test]
+fn bad_tenants_files_are_refused_with_path_line_and_field() {
+    // (what, files, expected location, expected message)
+    let cases: Vec<Case> = vec![
+        (
+            "duplicate host",
+            vec![
+                ("6108280001.toml", GOOD_A.to_string()),
+                (
+                    "6108270001.toml",
+                    GOOD_B.replace("www.mizhi.gov.cn", "www.jiaxian.gov.cn"),
+                ),
+            ],
+            "6108280001.toml:6: 字段 hosts",
+            "重复",
+        ),
+        (
+            "duplicate site code",
+            vec![
+                ("6108280001.toml", GOOD_A.to_string()),
+                (
+                    "copy.toml",
+                    GOOD_A.replace("www.jiaxian.gov.cn", "www.other.gov.cn"),
+                ),
+            ],
+            ":1: 字段 code",
+            "网站标识码 6108280001 重复",
+        ),
+        (
+            "unknown field",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace("hosts =", "colour = \"red\"\nhosts ="),
+            )],
+            "6108280001.toml:6: 字段 colour",
+            "不认识的字段",
+        ),
+        (
+            "unknown parent",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace(
+                    "kind = \"county\"",
+                    "kind = \"county\"\nparent = \"6108000001\"",
+                ),
+            )],
+            "6108280001.toml:4: 字段 parent",
+            "上级网站 6108000001",
+        ),
+        (
+            "unknown template",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace("template = \"portal\"", "template = \"portel\""),
+            )],
+            "6108280001.toml:5: 字段 template",
+            "不存在的栏目模板",
+        ),
+        (
+            "bad code",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace("\"6108280001\"", "\"61082800\""),
+            )],
+            "6108280001.toml:1: 字段 code",
+            "10 位数字",
+        ),
+        (
+            "bad host",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace("www.jiaxian.gov.cn", "www.佳县.gov.cn"),
+            )],
+            "6108280001.toml:6: 字段 hosts",
+            "主机名",
+        ),
+        (
+            "mandatory column excluded",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace("hosts =", "exclude = [\"xwzx/zwyw\"]\nhosts ="),
+            )],
+            "6108280001.toml:6: 字段 exclude",
+            "必设栏目",
+        ),
+        (
+            "not TOML",
+            vec![("6108280001.toml", "code = = 1\n".to_string())],
+            "6108280001.toml:1:",
+            "TOML",
+        ),
+        (
+            "missing field",
+            vec![(
+                "6108280001.toml",
+                GOOD_A.replace("region = \"610828\"\n", ""),
+            )],
+            "字段 region",
+            "缺少必填字段",
+        ),
+    ];
+    for (what, files, location, message) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("tenants");
+        // A good site is applied first; the bad set must leave it exactly as it was.
+        tenants(&dir, &[("6108280001.toml", GOOD_A)]);
+        let d = dir.to_str().unwrap();
+        assert!(
+            zhanqun(tmp.path(), &["sites", "apply", "--tenants-dir", d])
+                .status
+                .success()
+        );
+        for f in std::fs::read_dir(&dir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        tenants(&dir, &files);
+        for cmd in ["plan", "apply"] {
+            let o = zhanqun(tmp.path(), &["sites", cmd, "--tenants-dir", d]);
+            let err = stderr(&o);
+            assert_eq!(
+                o.status.code(),
+                Some(3),
+                "{what} ({cmd}): exit code, stderr: {err}"
+            );
+            assert!(
+                err.contains(location) && err.contains(message),
+                "{what} ({cmd}): expected `{location}` and `{message}` in: {err}"
+            );
+            assert!(!err.contains("panicked"), "{what}: {err}");
+        }
+        let o = zhanqun(tmp.path(), &["sites", "list", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            v.as_array().map(Vec::len),
+            Some(1),
+            "{what}: nothing half-written"
+        );
+        assert_eq!(v[0]["name"], "佳县人民政府", "{what}: nothing half-written");
+    }
+}
+
+#[test]
+fn serve_on_port_zero_logs_the_chosen_addresses_and_stops_on_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tenants");
+    tenants(&dir, &[("6108280001.toml", GOOD_A)]);
+    assert!(
+        zhanqun(
+            tmp.path(),
+            &["sites", "apply", "--tenants-dir", dir.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhanqun"))
+        .args([
+            "serve",
+            "--public-addr",
+            "127.0.0.1:0",
+            "--manage-addr",
+            "127.0.0.1:0",
+            "--no-demo",
+        ])
+        .env("ZHANQUN_DATA_DIR", tmp.path())
+        .env("ZHANQUN_LOG__FORMAT", "json")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut public = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains("zhanqun serving") {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            public = v["fields"]["public"].as_str().map(str::to_string);
+            break;
+        }
+    }
+    let public = public.expect("serving line with the public address");
+    assert!(
+        !public.ends_with(":0"),
+        "the chosen port is logged: {public}"
+    );
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-H",
+            "Host: 6108280001.localhost",
+            &format!("http://{public}/"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("佳县人民政府"));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
+}

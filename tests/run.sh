@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command (README): every test, on SQLite and then on a throwaway PostgreSQL.
+# Installs what the tests need when it is missing (xmllint for the sitemap schema, PostgreSQL
+# server binaries) — on Debian, as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkg() { # command package
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $2 (for $1)" >&2
+    (apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; })
+  else
+    echo "missing $1: install the Debian package $2" >&2; exit 1
+  fi
+}
+need_pkg xmllint libxml2-utils
+need_pkg curl curl
+[ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need_pkg /usr/lib/postgresql/15/bin/initdb postgresql-15
+
+if cargo nextest --version >/dev/null 2>&1; then
+  run() { cargo nextest run --no-fail-fast --failure-output final "$@"; }
+else
+  run() { cargo test --no-fail-fast "$@"; }
+fi
+
+echo "== all tests on SQLite =="
+env -u ZHANQUN_TEST_DATABASE_URL bash -c "$(declare -f run); run --workspace"
+
+echo "== storage story and public pages on PostgreSQL =="
+tests/with-postgres.sh bash -c "$(declare -f run); run -p zhanqun-tests"

@@ -1,0 +1,693 @@
+//! Public serving over real HTTP: host routing, every page kind, errors, cache, formats.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use zhanqun_core::*;
+use zhanqun_store::ArticleInput;
+use zhanqun_tests::{TestApp, fixture_sites, fresh_store};
+
+const JIA: &str = "6108280001.localhost";
+const MI: &str = "6108270001.localhost";
+const EDU: &str = "6100000003.localhost";
+
+/// The fixture sites with a few articles; returns (app, ids of interest).
+struct Fixture {
+    t: TestApp,
+    a: ArticleId,
+    b: ArticleId,
+    policy: ArticleId,
+    draft: ArticleId,
+    mi_only: ArticleId,
+}
+
+async fn fixture() -> Fixture {
+    let db = fresh_store().await;
+    let store = db.store.clone();
+    zhanqun_sites::apply(&store, &fixture_sites())
+        .await
+        .unwrap();
+    let site = |code: &str| {
+        let store = store.clone();
+        let code = SiteCode::parse(code).unwrap();
+        async move { store.site_by_code(&code).await.unwrap().unwrap() }
+    };
+    let (jia, mi) = (site("6108280001").await, site("6108270001").await);
+    let cols = store.columns(jia.id).await.unwrap();
+    let col = |p: &str| cols.iter().find(|c| c.path.as_str() == p).unwrap().id;
+    let art = |title: &str, day: u32| ArticleInput {
+        title: title.into(),
+        summary: Some(format!("{title}摘要")),
+        body_html: format!("<p>{title}正文</p>"),
+        published: true,
+        published_at: Some(Utc.with_ymd_and_hms(2026, 10, day, 2, 0, 0).unwrap()),
+        ..Default::default()
+    };
+    let a = store
+        .create_article(
+            jia.id,
+            art("佳县召开安全生产工作会议", 20),
+            &[col("xwzx/zwyw")],
+        )
+        .await
+        .unwrap();
+    let b = store
+        .create_article(
+            jia.id,
+            art("关于做好冬季供暖工作的通知", 10),
+            &[col("xwzx/tzgg")],
+        )
+        .await
+        .unwrap();
+    let policy = store
+        .create_article(
+            jia.id,
+            ArticleInput {
+                disclosure: Some(zhanqun_store::DisclosureInput {
+                    doc_number: Some("佳政办函〔2019〕54号".into()),
+                    written_date: NaiveDate::from_ymd_opt(2019, 9, 16),
+                    issuing_organ: Some("佳县人民政府办公室".into()),
+                    validity: Some(Validity::Valid),
+                    topic: Some("综合政务".into()),
+                }),
+                ..art(
+                    "佳县人民政府办公室关于进一步加强县政府门户网站建设和管理工作的通知",
+                    5,
+                )
+            },
+            &[col("zwgk/zcwj")],
+        )
+        .await
+        .unwrap();
+    store
+        .create_article(
+            jia.id,
+            ArticleInput {
+                interprets: Some(policy),
+                ..art(
+                    "《关于进一步加强县政府门户网站建设和管理工作的通知》解读",
+                    6,
+                )
+            },
+            &[col("zwgk/zcjd")],
+        )
+        .await
+        .unwrap();
+    store
+        .create_article(jia.id, art("佳县概况", 1), &[col("zjgk/gk")])
+        .await
+        .unwrap();
+    let draft = store
+        .create_article(
+            jia.id,
+            ArticleInput {
+                published: false,
+                ..art("绝密草稿标题XYZZY", 21)
+            },
+            &[col("xwzx/zwyw")],
+        )
+        .await
+        .unwrap();
+    let mi_cols = store.columns(mi.id).await.unwrap();
+    let mi_news = mi_cols
+        .iter()
+        .find(|c| c.path.as_str() == "xwzx/zwyw")
+        .unwrap()
+        .id;
+    let mi_only = store
+        .create_article(mi.id, art("米脂县独有信息", 15), &[mi_news])
+        .await
+        .unwrap();
+    // 25 more for paging.
+    store
+        .create_articles(
+            jia.id,
+            (1..=25)
+                .map(|i| {
+                    (
+                        art(&format!("部门动态{i:02}"), 1 + (i % 9) as u32),
+                        vec![col("xwzx/bmdt")],
+                    )
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+    Fixture {
+        t: TestApp::spawn_on(db).await,
+        a,
+        b,
+        policy,
+        draft,
+        mi_only,
+    }
+}
+
+#[tokio::test]
+async fn every_demo_site_serves_its_own_home() {
+    let db = fresh_store().await;
+    zhanqun_sites::demo::load(
+        &db.store,
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    let t = TestApp::spawn_on(db).await;
+    let sites = t.store.list_sites().await.unwrap();
+    assert_eq!(sites.len(), 123);
+    for s in &sites {
+        let host = format!("{}.localhost", s.code);
+        let html = t.page(&host, "/", 200).await;
+        assert!(
+            html.contains(&format!("<title>{}</title>", s.name)),
+            "{} home shows its name",
+            s.code
+        );
+        for c in t
+            .store
+            .columns(s.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.in_nav)
+        {
+            assert!(
+                html.contains(&c.name),
+                "{} home shows column {}",
+                s.code,
+                c.name
+            );
+        }
+        assert!(
+            html.contains(&format!("网站标识码：{}", s.code)),
+            "{} footer",
+            s.code
+        );
+    }
+    // Configured host names work too, with or without a port, in any case.
+    assert!(
+        t.page("www.jiaxian.gov.cn", "/", 200)
+            .await
+            .contains("佳县人民政府")
+    );
+    assert!(
+        t.page("WWW.Shaanxi.gov.cn:8080", "/", 200)
+            .await
+            .contains("陕西省人民政府")
+    );
+}
+
+#[tokio::test]
+async fn pages_of_a_site() {
+    let f = fixture().await;
+    let t = &f.t;
+    let home = t.page(JIA, "/", 200).await;
+    assert!(
+        home.contains("佳县召开安全生产工作会议") && home.contains("关于做好冬季供暖工作的通知")
+    );
+    assert!(
+        !home.contains("米脂县独有信息"),
+        "another site's article is not on this home page"
+    );
+
+    let list = t.page(JIA, "/xwzx/bmdt/", 200).await;
+    assert!(list.matches("部门动态").count() >= 20);
+    assert!(list.contains("第 1 / 2 页，共 25 条"));
+    let page2 = t.page(JIA, "/xwzx/bmdt/?page=2", 200).await;
+    assert!(page2.contains("第 2 / 2 页"));
+    t.page(JIA, "/xwzx/bmdt/?page=3", 404).await;
+    t.page(JIA, "/xwzx/bmdt/?page=0", 400).await;
+    t.page(JIA, "/xwzx/bmdt/?page=1000000000000", 404).await;
+    t.page(JIA, "/xwzx/bmdt/?page=99999999999999999999999", 400)
+        .await;
+    t.page(JIA, "/xwzx/bmdt/?page=-1", 400).await;
+    // Parent columns list their subtree.
+    assert!(
+        t.page(JIA, "/xwzx/", 200)
+            .await
+            .contains("佳县召开安全生产工作会议")
+    );
+
+    let art = t.page(JIA, &format!("/art/{}.html", f.a), 200).await;
+    assert!(art.contains("佳县召开安全生产工作会议正文") && art.contains("6108280001/202610-"));
+    // Disclosure metadata, and the policy ↔ interpretation link both ways.
+    let pol = t.page(JIA, &format!("/art/{}.html", f.policy), 200).await;
+    for needle in [
+        "索引号",
+        "发文字号",
+        "佳政办函〔2019〕54号",
+        "成文日期",
+        "2019-09-16",
+        "发布机构",
+        "公文时效",
+        "有效",
+        "政策解读",
+    ] {
+        assert!(pol.contains(needle), "policy page shows {needle}");
+    }
+    let interp_url = pol
+        .split("政策解读</h2><ul><li><a href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        t.page(JIA, &interp_url, 200)
+            .await
+            .contains(&format!("/art/{}.html", f.policy))
+    );
+
+    // Single-page column shows its article's body.
+    assert!(t.page(JIA, "/zjgk/gk/", 200).await.contains("佳县概况正文"));
+    // Catalogue with filters.
+    let cat = t.page(JIA, "/xxgkml/", 200).await;
+    assert!(cat.contains("佳政办函〔2019〕54号"));
+    assert!(
+        t.page(
+            JIA,
+            "/xxgkml/?year=2026&topic=%E7%BB%BC%E5%90%88%E6%94%BF%E5%8A%A1",
+            200
+        )
+        .await
+        .contains("佳政办函〔2019〕54号")
+    );
+    assert!(
+        t.page(JIA, "/xxgkml/?year=2025", 200)
+            .await
+            .contains("没有符合条件的公开文件")
+    );
+    t.page(JIA, "/xxgkml/?year=abc", 400).await;
+    // A column without its slash is redirected; unknown things are themed 404s.
+    let r = t.get(JIA, "/xwzx").await;
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers().get("location").and_then(|v| v.to_str().ok())
+        ),
+        (301, Some("/xwzx/"))
+    );
+    let nf = t.page(JIA, "/no-such-column/", 404).await;
+    assert!(
+        nf.contains("页面不存在") && nf.contains("佳县人民政府"),
+        "themed 404"
+    );
+    t.page(JIA, "/art/0.html", 404).await;
+    t.page(JIA, "/art/abc.html", 404).await;
+    t.page(JIA, "/%FF%FE/", 400).await;
+    t.page(JIA, "/static/default/../../etc/passwd", 404).await;
+    t.page(JIA, "/static/default/site.css", 200).await;
+}
+
+#[tokio::test]
+async fn tenant_isolation_on_public_pages() {
+    let f = fixture().await;
+    let t = &f.t;
+    // Another site's article, a draft: not found, with nothing of the other site in the page.
+    let other = t.page(JIA, &format!("/art/{}.html", f.mi_only), 404).await;
+    assert!(!other.contains("米脂县独有信息"));
+    let draft = t.page(JIA, &format!("/art/{}.html", f.draft), 404).await;
+    assert!(!draft.contains("XYZZY"));
+    for path in [
+        "/",
+        "/xwzx/",
+        "/xwzx/zwyw/",
+        "/rss.xml",
+        "/xwzx/zwyw/rss.xml",
+        "/sitemap.xml",
+        "/xxgkml/",
+    ] {
+        let body = t.page(JIA, path, 200).await;
+        assert!(!body.contains("XYZZY"), "draft title leaked on {path}");
+        assert!(
+            !body.contains("米脂县独有信息"),
+            "other site leaked on {path}"
+        );
+        assert!(
+            !body.contains(&format!("/art/{}.html", f.draft)),
+            "draft URL leaked on {path}"
+        );
+    }
+    // Unknown host: a plain 404 that names no site.
+    for host in [
+        "evil.example",
+        "9999999999.localhost",
+        "localhost",
+        "",
+        "..",
+        "www.jiaxian.gov.cn.evil.example",
+    ] {
+        let r = t.get(host, "/").await;
+        assert_eq!(r.status().as_u16(), 404, "host {host:?}");
+        let body = r.text().await.unwrap();
+        assert!(
+            !body.contains("人民政府") && !body.contains("教育厅"),
+            "unknown host page names a site: {body}"
+        );
+    }
+    let r = t
+        .client
+        .post(format!("http://{}/", t.public))
+        .header("host", JIA)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn site_status_suspended_and_archived() {
+    let f = fixture().await;
+    let t = &f.t;
+    let mi = t
+        .store
+        .site_by_code(&SiteCode::parse("6108270001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    t.page(MI, "/", 200).await;
+    t.store
+        .set_site_status(mi.id, SiteStatus::Suspended)
+        .await
+        .unwrap();
+    let r = t.get(MI, "/").await;
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("维护"));
+    t.store
+        .set_site_status(mi.id, SiteStatus::Archived)
+        .await
+        .unwrap();
+    assert_eq!(t.get(MI, "/xwzx/").await.status().as_u16(), 410);
+    t.store
+        .set_site_status(mi.id, SiteStatus::Active)
+        .await
+        .unwrap();
+    t.page(MI, "/", 200).await;
+    t.page(JIA, "/", 200).await;
+}
+
+#[tokio::test]
+async fn editing_an_article_refreshes_exactly_its_pages() {
+    let f = fixture().await;
+    let t = &f.t;
+    let a_path = format!("/art/{}.html", f.a);
+    let b_path = format!("/art/{}.html", f.b);
+    // Reprint A onto 米脂 too: its pages there must follow the edit.
+    let mi = t
+        .store
+        .site_by_code(&SiteCode::parse("6108270001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mi_news = t
+        .store
+        .columns(mi.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.path.as_str() == "xwzx/zwyw")
+        .unwrap();
+    t.store.place_article(f.a, mi.id, mi_news.id).await.unwrap();
+    let pages = [
+        (JIA, a_path.as_str()),
+        (JIA, "/xwzx/zwyw/"),
+        (JIA, "/"),
+        (MI, a_path.as_str()),
+        (MI, "/xwzx/zwyw/"),
+        (MI, "/"),
+    ];
+    for (h, p) in pages {
+        assert!(
+            t.page(h, p, 200).await.contains("佳县召开安全生产工作会议"),
+            "{h}{p} before"
+        );
+    }
+    t.page(JIA, &b_path, 200).await;
+    t.page(JIA, "/xwzx/tzgg/", 200).await;
+    // Warm: all cached now.
+    let hits0 = t.metric("zhanqun_page_cache_hits_total").await;
+    let misses0 = t.metric("zhanqun_page_cache_misses_total").await;
+    t.page(JIA, &b_path, 200).await;
+    t.page(JIA, "/xwzx/tzgg/", 200).await;
+    assert_eq!(t.metric("zhanqun_page_cache_hits_total").await - hits0, 2.0);
+    assert_eq!(t.metric("zhanqun_page_cache_misses_total").await, misses0);
+
+    // Edit A through the store.
+    let mut edited = ArticleInput {
+        title: "佳县召开安全生产工作会议（更正稿）".into(),
+        body_html: "<p>更正后的正文</p>".into(),
+        published: true,
+        ..Default::default()
+    };
+    edited.published_at = Some(t.store.article(f.a).await.unwrap().unwrap().published_at);
+    t.store.update_article(f.a, edited).await.unwrap();
+
+    let hits1 = t.metric("zhanqun_page_cache_hits_total").await;
+    let misses1 = t.metric("zhanqun_page_cache_misses_total").await;
+    for (h, p) in pages {
+        assert!(
+            t.page(h, p, 200).await.contains("（更正稿）"),
+            "{h}{p} shows the edit on the next request"
+        );
+    }
+    assert_eq!(
+        t.metric("zhanqun_page_cache_misses_total").await - misses1,
+        pages.len() as f64,
+        "each affected page re-rendered once"
+    );
+    // Untouched pages come from the cache.
+    t.page(JIA, &b_path, 200).await;
+    t.page(JIA, "/xwzx/tzgg/", 200).await;
+    assert_eq!(
+        t.metric("zhanqun_page_cache_hits_total").await - hits1,
+        2.0,
+        "untouched pages are cache hits"
+    );
+    assert_eq!(
+        t.metric("zhanqun_page_cache_misses_total").await - misses1,
+        pages.len() as f64
+    );
+
+    // Withdrawing takes it down everywhere: 410 on its URL, gone from lists.
+    t.store
+        .set_article_status(f.a, ArticleStatus::Withdrawn)
+        .await
+        .unwrap();
+    t.page(JIA, &a_path, 410).await;
+    t.page(MI, &a_path, 410).await;
+    assert!(!t.page(MI, "/xwzx/zwyw/", 200).await.contains("更正稿"));
+    assert!(!t.page(JIA, "/rss.xml", 200).await.contains("更正稿"));
+}
+
+#[tokio::test]
+async fn conditional_requests_and_compression() {
+    let f = fixture().await;
+    let t = &f.t;
+    let r = t.get(JIA, "/").await;
+    let etag = r
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        r.headers().get("cache-control").unwrap(),
+        "public, max-age=60"
+    );
+    assert!(
+        r.headers()
+            .get("vary")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Accept-Encoding")
+    );
+    let identity = r.bytes().await.unwrap();
+    let r = t.get_with(JIA, "/", &[("if-none-match", &etag)]).await;
+    assert_eq!(r.status().as_u16(), 304);
+    for enc in ["gzip", "br"] {
+        let r = t.get_with(JIA, "/", &[("accept-encoding", enc)]).await;
+        assert_eq!(r.headers().get("content-encoding").unwrap(), enc);
+        let tag = r
+            .headers()
+            .get("etag")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = r.bytes().await.unwrap();
+        assert!(body.len() < identity.len() / 2, "{enc} compresses");
+        assert_eq!(
+            zhanqun_web::cache::decode(Some(enc), &body).unwrap(),
+            identity.to_vec()
+        );
+        assert_eq!(
+            t.get_with(
+                JIA,
+                "/",
+                &[("if-none-match", &tag), ("accept-encoding", enc)]
+            )
+            .await
+            .status()
+            .as_u16(),
+            304
+        );
+    }
+    // Security headers on pages, errors and unknown hosts alike.
+    for (h, p) in [(JIA, "/"), (JIA, "/nope/"), ("unknown.example", "/")] {
+        let r = t.get(h, p).await;
+        assert_eq!(
+            r.headers().get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{h}{p}"
+        );
+        let csp = r
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("object-src 'none'") && !csp.contains("unsafe-inline"));
+    }
+}
+
+#[tokio::test]
+async fn feeds_sitemap_and_html_are_valid() {
+    let f = fixture().await;
+    let t = &f.t;
+    // RSS parses in a standard feed parser, per site and per column.
+    for path in ["/rss.xml", "/xwzx/rss.xml", "/xwzx/bmdt/rss.xml"] {
+        let r = t.get(JIA, path).await;
+        assert_eq!(
+            r.headers().get("content-type").unwrap(),
+            "application/rss+xml; charset=utf-8"
+        );
+        let feed = feed_rs::parser::parse(&r.bytes().await.unwrap()[..])
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(!feed.entries.is_empty(), "{path} has entries");
+        assert!(feed.entries.iter().all(|e| {
+            e.links
+                .first()
+                .is_some_and(|l| l.href.starts_with("http://6108280001.localhost/art/"))
+        }));
+    }
+    // The sitemap is valid against the sitemap schema (xmllint).
+    let sitemap = t.page(JIA, "/sitemap.xml", 200).await;
+    assert!(sitemap.contains(&format!("http://6108280001.localhost/art/{}.html", f.a)));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sitemap.xml");
+    std::fs::write(&file, &sitemap).unwrap();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sitemap.xsd");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint (Debian libxml2-utils) must be installed");
+    assert!(
+        out.status.success(),
+        "sitemap invalid: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // HTML of every page kind parses without errors (html5ever, the HTML5 parsing algorithm).
+    let pages = [
+        "/".to_string(),
+        "/xwzx/".to_string(),
+        "/xwzx/bmdt/?page=2".to_string(),
+        format!("/art/{}.html", f.a),
+        format!("/art/{}.html", f.policy),
+        "/zjgk/gk/".to_string(),
+        "/xxgkml/".to_string(),
+        "/nope/".to_string(),
+    ];
+    for host in [JIA, EDU] {
+        for p in &pages {
+            let html = t.get(host, p).await.text().await.unwrap();
+            let doc = scraper::Html::parse_document(&html);
+            assert!(
+                doc.errors.is_empty(),
+                "{host}{p}: HTML parse errors {:?}",
+                doc.errors
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn themes_per_site_and_overrides() {
+    let f = fixture().await;
+    let t = &f.t;
+    let edu = t.page(EDU, "/", 200).await;
+    assert!(
+        edu.contains("/static/department/site.css") && edu.contains("dept-intro"),
+        "department theme"
+    );
+    let jia = t.page(JIA, "/", 200).await;
+    assert!(jia.contains("/static/default/site.css"));
+    assert!(jia.contains("notice-bar"), "佳县's own home.html override");
+    assert!(
+        !t.page(MI, "/", 200).await.contains("notice-bar"),
+        "overrides are per site"
+    );
+    let css = t.get(EDU, "/static/department/site.css").await;
+    assert_eq!(
+        css.headers().get("content-type").unwrap(),
+        "text/css; charset=utf-8"
+    );
+    // Department theme falls back to default assets.
+    t.page(EDU, "/static/department/emblem.svg", 200).await;
+    // Index numbers follow the site's own pattern.
+    let edu_site = t
+        .store
+        .site_by_code(&SiteCode::parse("6100000003").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let col = t
+        .store
+        .columns(edu_site.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.path.as_str() == "xwdt")
+        .unwrap();
+    let id = t
+        .store
+        .create_article(
+            edu_site.id,
+            ArticleInput {
+                title: "教育厅召开会议".into(),
+                body_html: "<p>x</p>".into(),
+                published: true,
+                ..Default::default()
+            },
+            &[col.id],
+        )
+        .await
+        .unwrap();
+    assert!(
+        t.page(EDU, &format!("/art/{id}.html"), 200)
+            .await
+            .contains("SXJYT-")
+    );
+}
+
+#[tokio::test]
+async fn management_listener() {
+    let t = TestApp::spawn().await;
+    let get = |p: &str| t.client.get(format!("http://{}{p}", t.manage)).send();
+    assert_eq!(get("/healthz").await.unwrap().status().as_u16(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status().as_u16(), 200);
+    let m = get("/metrics").await.unwrap();
+    assert!(m.headers().get("x-request-id").is_some());
+    let text = m.text().await.unwrap();
+    assert!(
+        text.contains("zhanqun_page_cache_hits_total")
+            && text.contains("zhanqun_db_pool_connections")
+    );
+    assert_eq!(get("/nope").await.unwrap().status().as_u16(), 404);
+    // The public listener does not serve management paths.
+    assert_eq!(t.get(JIA, "/metrics").await.status().as_u16(), 404);
+}
