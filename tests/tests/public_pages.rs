@@ -691,3 +691,40 @@ async fn management_listener() {
     // The public listener does not serve management paths.
     assert_eq!(t.get(JIA, "/metrics").await.status().as_u16(), 404);
 }
+
+/// The rendered disclosure article, as a snapshot: any change to what a visitor sees on a policy
+/// page shows up in review (`cargo insta review`).
+#[tokio::test]
+async fn policy_page_snapshot() {
+    let f = fixture().await;
+    let html = f.t.page(JIA, &format!("/art/{}.html", f.policy), 200).await;
+    let main = html
+        .split("<main id=\"main\" class=\"wrap\" tabindex=\"-1\">")
+        .nth(1)
+        .and_then(|r| r.split("</main>").next())
+        .unwrap();
+    // Ids depend on insertion order only, but keep the snapshot independent of them.
+    let mut redacted = main.to_string();
+    for (id, name) in [(f.policy, "POLICY"), (f.a, "A"), (f.b, "B")] {
+        redacted = redacted.replace(&format!("/art/{id}.html"), &format!("/art/[{name}].html"));
+    }
+    let redacted = regex_lite_ids(&redacted);
+    insta::assert_snapshot!("policy_page_main", redacted);
+}
+
+/// Replaces the remaining article ids in URLs (the interpretation's) with `[ID]`.
+fn regex_lite_ids(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("/art/") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("[ID]");
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}

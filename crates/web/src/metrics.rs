@@ -3,8 +3,8 @@
 //! site code only for known sites.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 pub struct Metrics {
@@ -24,8 +24,6 @@ pub struct Metrics {
     pub db_connections: IntGauge,
     pub db_idle: IntGauge,
     pub sites: IntGauge,
-    /// Time to reload the host directory (seconds).
-    pub directory_reload: Histogram,
 }
 
 fn fail(e: prometheus::Error) -> zhanqun_core::Error {
@@ -89,11 +87,6 @@ impl Metrics {
                 .map_err(fail)?,
             db_idle: IntGauge::new("db_pool_idle", "Idle database connections").map_err(fail)?,
             sites: IntGauge::new("sites", "Sites known to the directory").map_err(fail)?,
-            directory_reload: Histogram::with_opts(HistogramOpts::new(
-                "directory_reload_seconds",
-                "Time to reload the host directory",
-            ))
-            .map_err(fail)?,
             registry,
         };
         m.registry
@@ -129,8 +122,11 @@ impl Metrics {
         m.registry
             .register(Box::new(m.sites.clone()))
             .map_err(fail)?;
+        #[cfg(target_os = "linux")]
         m.registry
-            .register(Box::new(m.directory_reload.clone()))
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
             .map_err(fail)?;
         Ok(m)
     }

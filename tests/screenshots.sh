@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Takes the screenshots in docs/screenshots/ with headless Chromium (Debian's chromium package):
+# home, column list and article of 佳县 at desktop and phone widths and in 适老化 mode, plus the
+# disclosure catalogue and a department site. Look at them before calling a page done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v chromium >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+OUT=docs/screenshots
+DATA=$(mktemp -d)
+PUB=127.0.0.1:18280
+MAN=127.0.0.1:18281
+cargo build --release --quiet
+target/release/zhanqun --data-dir "$DATA" serve --public-addr $PUB --manage-addr $MAN > "$DATA/log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 600); do curl -sf "http://$MAN/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+H=6108280001.localhost
+ART=$(curl -s -H "Host: $H" "http://$PUB/zwgk/zcwj/" | grep -o '/art/[0-9]*\.html' | sed -n 3p)
+shot() { # name url width,height
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
+    --host-resolver-rules="MAP *.localhost 127.0.0.1" --window-size="$3" --screenshot="$OUT/$1.png" "$2" >/dev/null 2>&1
+  echo "$OUT/$1.png"
+}
+mkdir -p "$OUT"
+P=${PUB##*:}
+shot home-desktop "http://$H:$P/" 1366,1600
+shot list-desktop "http://$H:$P/xwzx/zwyw/" 1366,1100
+shot article-desktop "http://$H:$P$ART" 1366,1200
+shot home-phone "http://$H:$P/" 390,1600
+shot list-phone "http://$H:$P/xwzx/zwyw/" 390,1200
+shot article-phone "http://$H:$P$ART" 390,1400
+shot home-elder "http://$H:$P/#elder" 1366,1600
+shot list-elder "http://$H:$P/xwzx/zwyw/#elder" 1366,1100
+shot article-elder "http://$H:$P$ART#elder" 1366,1300
+shot catalogue-desktop "http://$H:$P/xxgkml/" 1366,1100
+shot department-home "http://6100000003.localhost:$P/" 1366,1100
+shot not-found "http://$H:$P/no-such-page/" 1366,700
