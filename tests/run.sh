@@ -18,14 +18,18 @@ need_pkg xmllint libxml2-utils
 need_pkg curl curl
 [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need_pkg /usr/lib/postgresql/15/bin/initdb postgresql-15
 
+# Both runs build the whole workspace (the same feature set, so the second run rebuilds nothing);
+# the PostgreSQL run then selects the story tests of the zhanqun-tests package.
 if cargo nextest --version >/dev/null 2>&1; then
-  run() { cargo nextest run --no-fail-fast --failure-output final "$@"; }
+  all=(cargo nextest run --workspace --no-fail-fast --failure-output final)
+  stories=("${all[@]}" -E 'package(zhanqun-tests)')
 else
-  run() { cargo test --no-fail-fast "$@"; }
+  all=(cargo test --workspace --no-fail-fast)
+  stories=("${all[@]}" --test storage_story --test public_pages)
 fi
 
 echo "== all tests on SQLite =="
-env -u ZHANQUN_TEST_DATABASE_URL bash -c "$(declare -f run); run --workspace"
+env -u ZHANQUN_TEST_DATABASE_URL "${all[@]}"
 
 echo "== storage story and public pages on PostgreSQL =="
-tests/with-postgres.sh bash -c "$(declare -f run); run -p zhanqun-tests"
+tests/with-postgres.sh "${stories[@]}"

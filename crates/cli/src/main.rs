@@ -47,7 +47,8 @@ enum Command {
     /// Sites as code: plan, apply and list the tenants files.
     #[command(subcommand)]
     Sites(SitesCommand),
-    /// (Re)load the demo province (Shaanxi): replaces every site and article in the store.
+    /// (Re)load the demo province (Shaanxi): replaces every site and article in the store
+    /// (`--yes` when the store is not empty). Restart running servers afterwards.
     Demo(DemoArgs),
     /// Configuration helpers.
     #[command(subcommand)]
@@ -91,6 +92,7 @@ enum SitesCommand {
         format: Format,
     },
     /// Set a site's status: active, suspended (503 maintenance page) or archived (410).
+    /// The next `sites apply` sets the status its tenants file declares.
     Status { code: String, status: String },
 }
 
@@ -115,6 +117,9 @@ struct DemoArgs {
     /// The date the demo content is anchored to (default: today), YYYY-MM-DD.
     #[arg(long)]
     anchor: Option<chrono::NaiveDate>,
+    /// Confirm that every site and article in a non-empty store may be replaced.
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Subcommand)]
@@ -270,9 +275,18 @@ async fn run(cli: Cli) -> Res {
             println!("已写入 {n} 个租户文件到 {}", dir.display());
             Ok(())
         }
-        Command::Demo(DemoArgs { anchor, .. }) => {
+        Command::Demo(DemoArgs { anchor, yes, .. }) => {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;
+            let existing = store.site_count().await?;
+            if existing > 0 && !yes {
+                return Err(Failure(
+                    3,
+                    format!(
+                        "库中已有 {existing} 个网站：zhanqun demo 会删除全部网站和信息后重新载入演示省份。确认请加 --yes"
+                    ),
+                ));
+            }
             let s = load_demo(&store, *anchor).await?;
             println!(
                 "已载入演示省份：{} 个网站，{} 篇信息。",

@@ -148,6 +148,18 @@ fn sites_plan_apply_list() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = zhanqun(tmp.path(), &["sites", "status", "6108270001", "sleeping"]);
     assert_eq!(o.status.code(), Some(3));
+    // The demo never wipes a store with sites unless told to.
+    let o = zhanqun(tmp.path(), &["demo"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--yes"));
+    let o = zhanqun(tmp.path(), &["sites", "list", "--format", "json"]);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout)
+            .unwrap()
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 }
 
 type Case = (

@@ -340,10 +340,10 @@ fn static_asset(app: &App, theme: &str, file: &str, headers: &HeaderMap) -> Resp
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == asset.etag)
+                .any(|t| t.trim().trim_start_matches("W/") == &*asset.etag)
         });
     let b = Response::builder()
-        .header(header::ETAG, &asset.etag)
+        .header(header::ETAG, &*asset.etag)
         .header(header::CACHE_CONTROL, "public, max-age=86400");
     if cached {
         return b
@@ -352,6 +352,6 @@ fn static_asset(app: &App, theme: &str, file: &str, headers: &HeaderMap) -> Resp
             .unwrap_or_default();
     }
     b.header(header::CONTENT_TYPE, asset.content_type)
-        .body(Body::from(axum::body::Bytes::from(asset.bytes.to_vec())))
+        .body(Body::from(asset.bytes))
         .unwrap_or_default()
 }

@@ -18,15 +18,17 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/themes.rs"));
 }
 
-/// A static asset ready to serve.
+/// A static asset ready to serve: bytes, type and ETag computed once, at load.
+#[derive(Clone)]
 pub struct Asset {
-    pub bytes: Arc<[u8]>,
+    pub bytes: axum::body::Bytes,
     pub content_type: &'static str,
-    pub etag: String,
+    pub etag: Arc<str>,
 }
 
 pub struct Themes {
     files: Arc<HashMap<String, Arc<[u8]>>>,
+    assets: HashMap<String, Asset>,
     themes: HashSet<String>,
     overridden_sites: HashSet<String>,
     fuel: u64,
@@ -129,8 +131,24 @@ impl Themes {
         if !themes.contains("default") {
             return Err(Error::invalid("主题目录中缺少 default 主题"));
         }
+        let assets = files
+            .iter()
+            .filter(|(p, _)| p.split('/').nth(1) == Some("static"))
+            .map(|(p, b)| {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                b.hash(&mut h);
+                let asset = Asset {
+                    bytes: axum::body::Bytes::copy_from_slice(b),
+                    content_type: content_type(p),
+                    etag: Arc::from(format!("\"{:016x}\"", h.finish())),
+                };
+                (p.clone(), asset)
+            })
+            .collect();
         Ok(Themes {
             files: Arc::new(files),
+            assets,
             themes,
             overridden_sites,
             fuel,
@@ -218,19 +236,9 @@ impl Themes {
 
     /// A static file of a theme (falling back to the default theme).
     pub fn asset(&self, theme: &str, file: &str) -> Option<Asset> {
-        let (path, bytes) = [
-            format!("{theme}/static/{file}"),
-            format!("default/static/{file}"),
-        ]
-        .into_iter()
-        .find_map(|p| self.files.get(&p).cloned().map(|b| (p, b)))?;
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        bytes.hash(&mut h);
-        Some(Asset {
-            content_type: content_type(&path),
-            etag: format!("\"{:016x}\"", h.finish()),
-            bytes,
-        })
+        self.assets
+            .get(&format!("{theme}/static/{file}"))
+            .or_else(|| self.assets.get(&format!("default/static/{file}")))
+            .cloned()
     }
 }
