@@ -3,12 +3,16 @@
 # same run on the same machine, and zhanqun's uncached render times. Writes docs/BENCHMARKS.md.
 #
 #   tests/bench/run.sh            # defaults: 10 s per run, 50 connections, 2 wrk threads
-#   DURATION=30 CONNS=100 tests/bench/run.sh
+#   DURATION=30 CONNS=100 ROUNDS=5 tests/bench/run.sh
+#
+# zhanqun and nginx are measured alternately, ROUNDS times each; the table reports the median
+# round (by requests/s) of each and the ratio of the medians, and lists every round.
 #
 # Needs wrk and nginx (Debian: apt-get install wrk nginx-light); installs them when root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 PUB=127.0.0.1:18180
@@ -98,11 +102,18 @@ PY
 }
 NGINX_PIDS=$(pgrep -f "nginx -c $PWD/$OUT/nginx/nginx.conf" | tr '\n' ' '; pgrep -P "$NGINX_PID" | tr '\n' ' ')
 hits0=$(metric zhanqun_page_cache_hits_total)
-read -r ZQ_RPS ZQ_P50 ZQ_P99 ZQ_CPU ZQ_ERR <<<"$(run_wrk zhanqun "http://$PUB/" $ZQ)"
+: > "$OUT/rounds.txt"
+for r in $(seq 1 "$ROUNDS"); do
+  echo "zhanqun $r $(run_wrk zhanqun-$r "http://$PUB/" $ZQ)" >> "$OUT/rounds.txt"
+  echo "nginx $r $(run_wrk nginx-$r "http://$NGX/" $NGINX_PIDS)" >> "$OUT/rounds.txt"
+done
 hits1=$(metric zhanqun_page_cache_hits_total)
-read -r NG_RPS NG_P50 NG_P99 NG_CPU NG_ERR <<<"$(run_wrk nginx "http://$NGX/" $NGINX_PIDS)"
+median() { grep "^$1 " "$OUT/rounds.txt" | sort -k3 -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $3, $4, $5, $6, $7}'; }
+read -r ZQ_RPS ZQ_P50 ZQ_P99 ZQ_CPU ZQ_ERR <<<"$(median zhanqun)"
+read -r NG_RPS NG_P50 NG_P99 NG_CPU NG_ERR <<<"$(median nginx)"
 RATIO=$(python3 -c "print(f'{$ZQ_RPS/$NG_RPS:.2f}')")
 CPU_RATIO=$(python3 -c "print(f'{$ZQ_CPU/$NG_CPU:.2f}')")
+ROUND_ROWS=$(awk '{printf "| %s | %s | %s | %s ms | %s ms | %s µs |\n", $2, $1, $3, $4, $5, $6}' "$OUT/rounds.txt" | sort -n -k2)
 RSS=$(awk '/VmRSS/ {print $2}' /proc/$ZQ/status)
 
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
@@ -117,7 +128,7 @@ measured here and never asserted in unit tests.
 - **Date:** $DATE (commit $COMMIT)
 - **Machine:** $MACHINE
 - **Tools:** $(wrk -v 2>&1 | head -1 | awk '{print "wrk", $2}'), $(nginx -v 2>&1 | sed 's#nginx version: ##'), release build of zhanqun on SQLite with the demo province ($("$BIN" --data-dir "$OUT/data" sites list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') sites, about 40 articles each)
-- **Load:** wrk, ${THREADS} threads, ${CONNS} connections, ${DURATION} s per run after a 2 s warm-up, on the same machine as the servers. The two cores are shared by wrk and the server under test.
+- **Load:** wrk, ${THREADS} threads, ${CONNS} connections, ${DURATION} s per run after a 2 s warm-up, ${ROUNDS} rounds alternating the two servers, on the same machine as the servers. The two cores are shared by wrk and the server under test.
 
 ## Cached page: zhanqun against nginx, same bytes, same run
 
@@ -130,6 +141,12 @@ both send the same bytes.
 | zhanqun | $ZQ_RPS | $ZQ_P50 ms | $ZQ_P99 ms | $ZQ_CPU µs | $ZQ_ERR |
 | nginx | $NG_RPS | $NG_P50 ms | $NG_P99 ms | $NG_CPU µs | $NG_ERR |
 | **ratio zhanqun / nginx** | **$RATIO** | | | **$CPU_RATIO** | |
+
+Median of $ROUNDS alternating rounds. Every round:
+
+| round | server | requests/s | p50 | p99 | CPU per request |
+|---:|---|---:|---:|---:|---:|
+$ROUND_ROWS
 
 During the zhanqun run, the page cache counted $(python3 -c "print(int($hits1 - $hits0))") hits. The server's resident memory
 after the run was $((RSS / 1024)) MiB. Server CPU per request is the utime+stime of the server
@@ -147,8 +164,8 @@ rendered page, including the store queries (SQLite). Each page was requested onc
 | article (every article of 佳县) | $ART_N | $ART_MS ms |
 
 Raw wrk output: \`tests/bench/out/wrk-*.txt\` (not committed). With wrk on the same two cores,
-run-to-run variance is large (±15 % between runs of the same build here). Compare ratios from one
-run, not absolute figures across runs.
+and on a shared virtual machine, variance between runs is large: a whole run of the same build
+varied by up to 40 % here. Compare the ratio within one run, not absolute figures across runs.
 MD
 echo "zhanqun ${ZQ_RPS} req/s vs nginx ${NG_RPS} req/s (ratio $RATIO); p99 ${ZQ_P99} vs ${NG_P99} ms; CPU/req ${ZQ_CPU} vs ${NG_CPU} us"
 echo "render: home ${HOME_MS} ms (n=$HOME_N), list ${LIST_MS} ms (n=$LIST_N), article ${ART_MS} ms (n=$ART_N)"
