@@ -200,6 +200,19 @@ impl Themes {
         env.set_fuel(Some(self.fuel));
         env.set_formatter(html_formatter);
         env.set_loader(move |name: &str| {
+            // `@<theme>/<name>` names one theme's template directly, so that an override can
+            // extend the template it replaces: `{% extends "@default/home.html" %}`.
+            if let Some((theme, rest)) = name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+                return match files.get(&format!("{theme}/templates/{rest}")) {
+                    Some(bytes) => String::from_utf8(bytes.to_vec()).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("template {name} is not UTF-8: {e}"),
+                        )
+                    }),
+                    None => Ok(None),
+                };
+            }
             for prefix in &chain {
                 if let Some(bytes) = files.get(&format!("{prefix}{name}")) {
                     let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
