@@ -88,6 +88,8 @@ pub fn parse(files: &[(&str, &str)]) -> Result<Vec<SiteInput>, Vec<zhanqun_sites
 pub struct TestApp {
     pub app: Arc<App>,
     pub store: Store,
+    /// The database URL, for a second connection (another process, another node).
+    pub url: String,
     pub public: SocketAddr,
     pub manage: SocketAddr,
     pub client: reqwest::Client,
@@ -115,7 +117,7 @@ impl TestApp {
             .await
             .expect("bind");
         let (public, manage) = listeners.addrs().expect("addrs");
-        let app = App::new(config, store.clone()).expect("app");
+        let app = App::new(config, store.clone()).await.expect("app");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
@@ -131,6 +133,7 @@ impl TestApp {
         TestApp {
             app,
             store,
+            url: db.url.clone(),
             public,
             manage,
             client,

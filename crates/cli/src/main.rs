@@ -332,7 +332,7 @@ async fn run(cli: Cli) -> Res {
             }
             let listeners = Listeners::bind(c.public_addr, c.manage_addr).await?;
             let (public, manage) = listeners.addrs()?;
-            let app: Arc<App> = App::new(c, store.clone())?;
+            let app: Arc<App> = App::new(c, store.clone()).await?;
             tracing::info!(%public, %manage, backend = ?store.backend(), "zhanqun serving");
             eprintln!(
                 "公共站点：http://6108280001.localhost:{}/ （任一网站：http://<网站标识码>.localhost:{}/）",

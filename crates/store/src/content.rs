@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use zhanqun_core::*;
 
 use crate::rows::{ArticleRow, ListRow, article_cols, list_cols};
-use crate::{Change, Store, db_err, now, on_pool};
+use crate::{Change, Store, db_err, log_change, now, on_pool};
 
 /// An article as written by an editor or a generator.
 #[derive(Debug, Clone, Default)]
@@ -189,6 +189,9 @@ impl Store {
                 });
                 ids.push(ArticleId(id));
             }
+            for c in &changes {
+                log_change!(self, tx, c);
+            }
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(ids)
         })?;
@@ -203,7 +206,7 @@ impl Store {
         input.check()?;
         let ts = now();
         let d = input.disclosure.clone().unwrap_or_default();
-        let placements = on_pool!(self, |p| {
+        let change = on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             let current: Option<(DateTime<Utc>, Option<i64>)> =
                 sqlx::query_as("SELECT published_at, interprets_id FROM articles WHERE id = $1")
@@ -253,26 +256,27 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await
                     .map_err(db_err)?;
+            let mut related: Vec<ArticleId> = old_policy.map(ArticleId).into_iter().collect();
+            related.extend(input.interprets);
+            let change = Change::Article {
+                article: id,
+                placements: placements
+                    .into_iter()
+                    .map(|(s, c)| (SiteId(s), ColumnId(c)))
+                    .collect(),
+                related,
+            };
+            log_change!(self, tx, &change);
             tx.commit().await.map_err(db_err)?;
-            Ok::<_, Error>((placements, old_policy))
+            Ok::<_, Error>(change)
         })?;
-        let (placements, old_policy) = placements;
-        let mut related: Vec<ArticleId> = old_policy.map(ArticleId).into_iter().collect();
-        related.extend(input.interprets);
-        self.notify(Change::Article {
-            article: id,
-            placements: placements
-                .into_iter()
-                .map(|(s, c)| (SiteId(s), ColumnId(c)))
-                .collect(),
-            related,
-        });
+        self.notify(change);
         Ok(())
     }
 
     /// Sets an article's status everywhere it is placed (publish, withdraw, back to draft).
     pub async fn set_article_status(&self, id: ArticleId, status: ArticleStatus) -> Result<()> {
-        let placements = on_pool!(self, |p| {
+        let change = on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             let n = sqlx::query("UPDATE articles SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(status.as_str())
@@ -297,18 +301,19 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(db_err)?;
+            let change = Change::Article {
+                article: id,
+                placements: placements
+                    .into_iter()
+                    .map(|(s, c)| (SiteId(s), ColumnId(c)))
+                    .collect(),
+                related: policy.map(ArticleId).into_iter().collect(),
+            };
+            log_change!(self, tx, &change);
             tx.commit().await.map_err(db_err)?;
-            Ok::<_, Error>((placements, policy))
+            Ok::<_, Error>(change)
         })?;
-        let (placements, policy) = placements;
-        self.notify(Change::Article {
-            article: id,
-            placements: placements
-                .into_iter()
-                .map(|(s, c)| (SiteId(s), ColumnId(c)))
-                .collect(),
-            related: policy.map(ArticleId).into_iter().collect(),
-        });
+        self.notify(change);
         Ok(())
     }
 
@@ -321,6 +326,11 @@ impl Store {
         column: ColumnId,
     ) -> Result<()> {
         let ts = now();
+        let change = Change::Article {
+            article,
+            placements: vec![(site, column)],
+            related: Vec::new(),
+        };
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             let owner: Option<i64> =
@@ -351,14 +361,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            log_change!(self, tx, &change);
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(())
         })?;
-        self.notify(Change::Article {
-            article,
-            placements: vec![(site, column)],
-            related: Vec::new(),
-        });
+        self.notify(change);
         Ok(())
     }
 
@@ -633,6 +640,7 @@ impl Store {
             ] {
                 sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
             }
+            log_change!(self, tx, &Change::All);
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(())
         })?;

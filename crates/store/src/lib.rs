@@ -53,8 +53,26 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// What changed, as far as public pages are concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Records a change in the change log, inside the transaction `$tx` that makes it.
+macro_rules! log_change {
+    ($store:expr, $tx:expr, $change:expr) => {
+        sqlx::query("INSERT INTO change_log (origin, payload, at) VALUES ($1, $2, $3)")
+            .bind(&*$store.origin)
+            .bind(
+                serde_json::to_string($change)
+                    .map_err(|e| Error::internal(format!("change: {e}")))?,
+            )
+            .bind($crate::now())
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?
+    };
+}
+pub(crate) use log_change;
+
+/// What changed, as far as public pages are concerned. Recorded in the change log (as JSON) in
+/// the transaction that makes the change, and announced to this process's listeners after commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// A site's settings, hosts or columns changed (or the site was created).
     Site(SiteId),
@@ -76,6 +94,8 @@ type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
 pub struct Store {
     pool: Pool,
     listeners: Arc<RwLock<Vec<Listener>>>,
+    /// Identifies this process's writes in the change log.
+    origin: Arc<str>,
 }
 
 impl std::fmt::Debug for Store {
@@ -144,6 +164,7 @@ impl Store {
         let store = Store {
             pool,
             listeners: Arc::new(RwLock::new(Vec::new())),
+            origin: Arc::from(uuid::Uuid::now_v7().to_string()),
         };
         store.check_durability().await?;
         Ok(store)
@@ -243,6 +264,50 @@ impl Store {
         for l in listeners {
             l(&change);
         }
+    }
+
+    /// The newest change-log id (0 when empty): where a new reader starts.
+    pub async fn last_change_id(&self) -> Result<i64> {
+        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT MAX(id) FROM change_log"
+        )
+        .fetch_one(p)
+        .await
+        .map_err(db_err))?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Changes made by other processes with an id above `after`, oldest first (at most 1,000).
+    pub async fn changes_since(&self, after: i64) -> Result<Vec<(i64, Change)>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, payload FROM change_log WHERE id > $1 AND origin <> $2 ORDER BY id LIMIT 1000"
+        )
+        .bind(after)
+        .bind(&*self.origin)
+        .fetch_all(p)
+        .await
+        .map_err(db_err)
+        })?;
+        rows.into_iter()
+            .map(|(id, payload)| {
+                serde_json::from_str(&payload)
+                    .map(|c| (id, c))
+                    .map_err(|e| Error::internal(format!("change log row {id}: {e}")))
+            })
+            .collect()
+    }
+
+    /// Deletes change-log rows older than `before`.
+    pub async fn prune_changes(&self, before: DateTime<Utc>) -> Result<u64> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM change_log WHERE at < $1"
+        )
+        .bind(before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err))
     }
 
     /// Closes the pool (waits for connections to be returned).

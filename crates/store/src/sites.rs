@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use zhanqun_core::*;
 
 use crate::rows::{ColumnRow, SiteRow, column_cols, site_cols};
-use crate::{Change, Store, db_err, now, on_pool};
+use crate::{Change, Store, db_err, log_change, now, on_pool};
 
 /// A site as declared (by a tenants file or the console), ready to be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +349,7 @@ impl Store {
                         .map_err(db_err)?;
                 }
                 ids.push(SiteId(site_id));
+                log_change!(self, tx, &Change::Site(SiteId(site_id)));
             }
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(ids)
@@ -361,19 +362,23 @@ impl Store {
 
     /// Sets a site's status (active, suspended, archived).
     pub async fn set_site_status(&self, site: SiteId, status: SiteStatus) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query(
-            "UPDATE sites SET status = $1, updated_at = $2 WHERE id = $3"
-        )
-        .bind(status.as_str())
-        .bind(now())
-        .bind(site.0)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(db_err))?;
-        if n == 0 {
-            return Err(Error::not_found(format!("网站 {site} 不存在")));
-        }
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let n = sqlx::query("UPDATE sites SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status.as_str())
+                .bind(now())
+                .bind(site.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            if n == 0 {
+                return Err(Error::not_found(format!("网站 {site} 不存在")));
+            }
+            log_change!(self, tx, &Change::Site(site));
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(())
+        })?;
         self.notify(Change::Site(site));
         Ok(())
     }

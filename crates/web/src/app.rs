@@ -1,5 +1,6 @@
 //! The one piece of state every handler receives.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use zhanqun_core::Result;
@@ -18,6 +19,7 @@ pub struct App {
     themes: Themes,
     pages: Arc<PageCache>,
     metrics: Arc<Metrics>,
+    sync: tokio::sync::Mutex<SyncState>,
 }
 
 impl std::fmt::Debug for App {
@@ -29,10 +31,51 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// Where this process is in the store's change log.
+struct SyncState {
+    /// Rows up to here were written before this process started: never replayed.
+    floor: i64,
+    last: i64,
+    /// Ids applied recently: PostgreSQL may commit ids out of order, so every read goes back a
+    /// little (`OVERLAP`) and skips what was seen.
+    seen: HashSet<i64>,
+    polls: u64,
+}
+
+const OVERLAP: i64 = 200;
+
+/// Applies a change to this process's page cache and site directory.
+fn apply_change(pages: &PageCache, directory: &Directory, metrics: &Metrics, change: &Change) {
+    metrics.invalidations.inc();
+    match change {
+        Change::Site(id) => {
+            directory.invalidate(Some(*id));
+            pages.bump([Dep::Site(*id), Dep::SiteContent(*id)]);
+        }
+        Change::Article {
+            article,
+            placements,
+            related,
+        } => {
+            let mut deps = vec![Dep::Article(*article)];
+            deps.extend(related.iter().map(|a| Dep::Article(*a)));
+            for (site, column) in placements {
+                deps.push(Dep::Column(*column));
+                deps.push(Dep::SiteContent(*site));
+            }
+            pages.bump(deps);
+        }
+        Change::All => {
+            directory.invalidate(None);
+            pages.bump_all();
+        }
+    }
+}
+
 impl App {
     /// Builds the app on an opened, migrated store, and subscribes the page cache and the site
     /// directory to the store's changes.
-    pub fn new(config: Config, store: Store) -> Result<Arc<App>> {
+    pub async fn new(config: Config, store: Store) -> Result<Arc<App>> {
         let themes_dir =
             (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
         let themes = Themes::load(themes_dir, config.cache.render_fuel)?;
@@ -41,34 +84,17 @@ impl App {
         let directory = Arc::new(Directory::new(store.clone()));
         {
             let (pages, directory, metrics) = (pages.clone(), directory.clone(), metrics.clone());
-            store.on_change(move |change| {
-                metrics.invalidations.inc();
-                match change {
-                    Change::Site(id) => {
-                        directory.invalidate(Some(*id));
-                        pages.bump([Dep::Site(*id), Dep::SiteContent(*id)]);
-                    }
-                    Change::Article {
-                        article,
-                        placements,
-                        related,
-                    } => {
-                        let mut deps = vec![Dep::Article(*article)];
-                        deps.extend(related.iter().map(|a| Dep::Article(*a)));
-                        for (site, column) in placements {
-                            deps.push(Dep::Column(*column));
-                            deps.push(Dep::SiteContent(*site));
-                        }
-                        pages.bump(deps);
-                    }
-                    Change::All => {
-                        directory.invalidate(None);
-                        pages.bump_all();
-                    }
-                }
-            });
+            store.on_change(move |change| apply_change(&pages, &directory, &metrics, change));
         }
+        let last = store.last_change_id().await?;
+        let sync = tokio::sync::Mutex::new(SyncState {
+            floor: last,
+            last,
+            seen: HashSet::new(),
+            polls: 0,
+        });
         Ok(Arc::new(App {
+            sync,
             config,
             store,
             directory,
@@ -100,5 +126,29 @@ impl App {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Applies the changes other processes (the CLI, other nodes) recorded in the store's change
+    /// log since the last call; returns how many. The server calls this every second.
+    pub async fn sync_changes(&self) -> Result<usize> {
+        let mut st = self.sync.lock().await;
+        let from = (st.last - OVERLAP).max(st.floor);
+        let mut applied = 0;
+        for (id, change) in self.store.changes_since(from).await? {
+            if id > st.floor && st.seen.insert(id) {
+                apply_change(&self.pages, &self.directory, &self.metrics, &change);
+                applied += 1;
+            }
+            st.last = st.last.max(id);
+        }
+        let keep_from = st.last - OVERLAP;
+        st.seen.retain(|id| *id > keep_from);
+        st.polls += 1;
+        if st.polls % 3600 == 0 {
+            // About hourly: the log only needs to outlive the slowest reader's poll.
+            let cutoff = zhanqun_store::now() - chrono::Duration::days(1);
+            self.store.prune_changes(cutoff).await?;
+        }
+        Ok(applied)
     }
 }

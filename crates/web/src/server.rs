@@ -50,6 +50,25 @@ pub async fn serve(
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
+    // Changes made by other processes reach this one through the store's change log.
+    {
+        let (app, stop) = (app.clone(), wait(rx.clone()));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tokio::pin!(stop);
+            loop {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tick.tick() => {
+                        if let Err(e) = app.sync_changes().await {
+                            tracing::warn!(error = %e, "change log unavailable");
+                        }
+                    }
+                }
+            }
+        });
+    }
     let public = listeners.public.tap_io(|s| {
         let _ = s.set_nodelay(true);
     });

@@ -1,0 +1,119 @@
+//! Writes by another process (the CLI, another node) reach a running server through the store's
+//! change log: `sites apply`, `sites status` or an edit made elsewhere refreshes its pages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use zhanqun_core::*;
+use zhanqun_store::{ArticleInput, Store};
+use zhanqun_tests::{TestApp, fixture_sites};
+
+const JIA: &str = "6108280001.localhost";
+
+#[tokio::test]
+async fn another_process_changes_reach_the_server() {
+    let t = TestApp::spawn().await;
+    // "The CLI": its own connection, so its own origin in the change log.
+    let cli = Store::connect(&t.url).await.unwrap();
+    zhanqun_sites::apply(&cli, &fixture_sites()).await.unwrap();
+    let jia = cli
+        .site_by_code(&SiteCode::parse("6108280001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let col = cli
+        .columns(jia.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.path.as_str() == "xwzx/zwyw")
+        .unwrap();
+    let id = cli
+        .create_article(
+            jia.id,
+            ArticleInput {
+                title: "原标题".into(),
+                body_html: "<p>x</p>".into(),
+                published: true,
+                ..Default::default()
+            },
+            &[col.id],
+        )
+        .await
+        .unwrap();
+    t.app.sync_changes().await.unwrap();
+    let path = format!("/art/{id}.html");
+    assert!(t.page(JIA, &path, 200).await.contains("原标题"));
+    assert!(t.page(JIA, "/", 200).await.contains("原标题"));
+
+    // An edit elsewhere: the cached pages stay until the log is read, then refresh.
+    cli.update_article(
+        id,
+        ArticleInput {
+            title: "新标题".into(),
+            body_html: "<p>x</p>".into(),
+            published: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        t.page(JIA, &path, 200).await.contains("原标题"),
+        "served from cache before the log is read"
+    );
+    assert_eq!(t.app.sync_changes().await.unwrap(), 1);
+    assert!(t.page(JIA, &path, 200).await.contains("新标题"));
+    assert!(t.page(JIA, "/", 200).await.contains("新标题"));
+
+    // Site status and site settings from another process.
+    cli.set_site_status(jia.id, SiteStatus::Suspended)
+        .await
+        .unwrap();
+    t.app.sync_changes().await.unwrap();
+    assert_eq!(t.get(JIA, "/").await.status().as_u16(), 503);
+    cli.set_site_status(jia.id, SiteStatus::Active)
+        .await
+        .unwrap();
+    t.app.sync_changes().await.unwrap();
+    t.page(JIA, "/", 200).await;
+
+    // The server's own writes are not applied twice, and reading again applies nothing new.
+    t.store
+        .update_article(
+            id,
+            ArticleInput {
+                title: "本进程修改".into(),
+                body_html: "<p>x</p>".into(),
+                published: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.app.sync_changes().await.unwrap(), 0);
+    assert!(t.page(JIA, &path, 200).await.contains("本进程修改"));
+
+    // Without anyone calling sync_changes, the server's own poller picks changes up (within a
+    // few seconds; the loop is bounded, it does not sleep and hope).
+    cli.update_article(
+        id,
+        ArticleInput {
+            title: "轮询可见".into(),
+            body_html: "<p>x</p>".into(),
+            published: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if t.page(JIA, &path, 200).await.contains("轮询可见") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the poller applied the change within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
