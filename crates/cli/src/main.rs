@@ -2,7 +2,8 @@
 //! configuration, and calls into `zhanqun-web`, `zhanqun-sites` and `zhanqun-store`.
 //!
 //! Exit codes: 0 success; 1 failure (one line on stderr says why); 2 bad command line;
-//! 3 invalid input (tenants files, configuration); 4 `sites plan --check` found changes.
+//! 3 invalid input (tenants files, configuration); 4 `sites plan --check` found changes;
+//! 5 `audit verify` found the audit log tampered with.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,6 +54,26 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The audit log: verify its hash chain, purge records past retention.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 5 when a record was changed or deleted.
+    Verify,
+    /// Delete records older than a date (never less than 180 days old).
+    Purge {
+        /// YYYY-MM-DD: records before this day (UTC) are deleted.
+        #[arg(long)]
+        before: chrono::NaiveDate,
+    },
+    /// Print the newest records.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+    },
 }
 
 #[derive(Args)]
@@ -225,6 +246,68 @@ async fn load_demo(store: &Store, anchor: Option<chrono::NaiveDate>) -> Res<demo
     Ok(summary)
 }
 
+/// Records a back-office action done from the command line. The actor is the operating-system
+/// user; the CLI acts with the system administrator's powers.
+async fn audit(
+    store: &Store,
+    action: &str,
+    object: Option<String>,
+    outcome: zhanqun_store::Outcome,
+    detail: Option<String>,
+) -> Res {
+    let user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    let entry = zhanqun_store::AuditEntry {
+        actor: format!("os:{user}"),
+        role: "system_admin".into(),
+        site_code: None,
+        client: Some("cli".into()),
+        action: action.into(),
+        object,
+        outcome,
+        request_id: Some(uuid_like()),
+        detail,
+    };
+    store.audit(&entry).await?;
+    Ok(())
+}
+
+fn uuid_like() -> String {
+    format!(
+        "cli-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    )
+}
+
+/// Runs a store action and records it in the audit log, whatever its outcome. A record that
+/// cannot be written fails the command.
+async fn audited<T>(
+    store: &Store,
+    action: &str,
+    object: Option<String>,
+    result: Result<T, Error>,
+) -> Res<T> {
+    match result {
+        Ok(v) => {
+            audit(store, action, object, zhanqun_store::Outcome::Success, None).await?;
+            Ok(v)
+        }
+        Err(e) => {
+            audit(
+                store,
+                action,
+                object,
+                zhanqun_store::Outcome::Failure,
+                Some(e.to_string()),
+            )
+            .await?;
+            Err(e.into())
+        }
+    }
+}
+
 fn tenants_dir(c: &Config, d: &TenantsDir) -> PathBuf {
     d.tenants_dir
         .clone()
@@ -287,7 +370,14 @@ async fn run(cli: Cli) -> Res {
                     ),
                 ));
             }
-            let s = load_demo(&store, *anchor).await?;
+            let s = load_demo(&store, *anchor).await;
+            let s = audited(
+                &store,
+                "demo.load",
+                Some("全部网站".into()),
+                s.map_err(|Failure(_, m)| Error::internal(m)),
+            )
+            .await?;
             println!(
                 "已载入演示省份：{} 个网站，{} 篇信息。",
                 s.sites, s.articles
@@ -305,6 +395,56 @@ async fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Sites(cmd) => sites(&cli, cmd).await,
+        Command::Audit(cmd) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            match cmd {
+                AuditCommand::Verify => {
+                    let r = store.audit_verify().await?;
+                    if r.ok() {
+                        println!(
+                            "审计日志完整：第 {}–{} 条，共 {} 条记录，哈希链校验通过。",
+                            r.first_seq, r.last_seq, r.rows
+                        );
+                        Ok(())
+                    } else {
+                        for p in &r.problems {
+                            eprintln!("{p}");
+                        }
+                        Err(Failure(
+                            5,
+                            format!("审计日志被篡改：发现 {} 处问题（见上）", r.problems.len()),
+                        ))
+                    }
+                }
+                AuditCommand::Purge { before } => {
+                    let before_utc = before.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                    let n = store.audit_purge(before_utc, chrono::Utc::now()).await;
+                    let n =
+                        audited(&store, "audit.purge", Some(format!("before {before}")), n).await?;
+                    println!("已清理 {n} 条 {before} 之前的审计记录。");
+                    Ok(())
+                }
+                AuditCommand::List { limit } => {
+                    for r in store.audit_records(*limit, 0).await? {
+                        // CR/LF are escaped so that one record is one line.
+                        let esc = |s: &str| s.replace('\r', "\\r").replace('\n', "\\n");
+                        println!(
+                            "{} {} {} {} {} {} {} {}",
+                            r.seq,
+                            r.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                            esc(&r.actor),
+                            r.role,
+                            esc(&r.action),
+                            esc(r.object.as_deref().unwrap_or("-")),
+                            r.outcome,
+                            esc(r.detail.as_deref().unwrap_or(""))
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
         Command::Serve(args) => {
             let mut c = load_config(&cli)?;
             if let Some(a) = args.public_addr {
@@ -369,7 +509,8 @@ async fn sites(cli: &Cli, cmd: &SitesCommand) -> Res {
             pb.enable_steady_tick(std::time::Duration::from_millis(120));
             let plan = zhanqun_sites::apply(&store, &inputs).await;
             pb.finish_and_clear();
-            let plan = plan?;
+            let object = Some(format!("{} 个租户文件", inputs.len()));
+            let plan = audited(&store, "sites.apply", object, plan).await?;
             println!("{plan}");
             println!(
                 "{}",
@@ -432,7 +573,14 @@ async fn sites(cli: &Cli, cmd: &SitesCommand) -> Res {
                 .site_by_code(&code)
                 .await?
                 .ok_or_else(|| Failure(3, format!("网站 {code} 不存在")))?;
-            store.set_site_status(site.id, status).await?;
+            let done = store.set_site_status(site.id, status).await;
+            audited(
+                &store,
+                "sites.status",
+                Some(format!("{code} → {}", status.as_str())),
+                done,
+            )
+            .await?;
             println!("网站 {code}（{}）状态已设为：{}", site.name, status.label());
             Ok(())
         }

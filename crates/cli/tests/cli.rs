@@ -370,3 +370,72 @@ fn serve_on_port_zero_logs_the_chosen_addresses_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
 }
+
+#[test]
+fn cli_actions_are_audited_and_tampering_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tenants");
+    tenants(&dir, &[("6108280001.toml", GOOD_A)]);
+    assert!(
+        zhanqun(
+            tmp.path(),
+            &["sites", "apply", "--tenants-dir", dir.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        zhanqun(tmp.path(), &["sites", "status", "6108280001", "suspended"])
+            .status
+            .success()
+    );
+    let o = zhanqun(tmp.path(), &["sites", "status", "6108280001", "archived"]);
+    assert!(o.status.success());
+    let o = zhanqun(tmp.path(), &["audit", "purge", "--before", "2999-01-01"]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "purge below 180 days is refused: {}",
+        stderr(&o)
+    );
+    let list = stdout(&zhanqun(tmp.path(), &["audit", "list"]));
+    assert!(
+        list.contains("sites.apply")
+            && list.contains("sites.status")
+            && list.contains("audit.purge"),
+        "{list}"
+    );
+    assert!(
+        list.contains("failure"),
+        "the refused purge is recorded as a failure: {list}"
+    );
+    let o = zhanqun(tmp.path(), &["audit", "verify"]);
+    assert!(
+        o.status.success() && stdout(&o).contains("哈希链校验通过"),
+        "{}",
+        stderr(&o)
+    );
+    // Someone with database access drops the trigger and edits a record.
+    let db = tmp.path().join("zhanqun.db");
+    let py = format!(
+        "import sqlite3; c = sqlite3.connect({:?}); c.execute('DROP TRIGGER audit_log_no_update'); \
+         c.execute(\"UPDATE audit_log SET actor = 'os:nobody' WHERE seq = 1\"); c.commit()",
+        db.to_str().unwrap()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &py])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let o = zhanqun(tmp.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("第 1 条记录的内容被改动"),
+        "{}",
+        stderr(&o)
+    );
+}

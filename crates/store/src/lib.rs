@@ -10,6 +10,7 @@
 //! listeners, synchronously and after the commit, so that the page cache is correct on the very
 //! next request.
 
+pub mod audit;
 mod content;
 mod rows;
 mod sites;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
 };
 use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 
+pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 

@@ -144,7 +144,7 @@ impl App {
         let keep_from = st.last - OVERLAP;
         st.seen.retain(|id| *id > keep_from);
         st.polls += 1;
-        if st.polls % 3600 == 0 {
+        if st.polls.is_multiple_of(3600) {
             // About hourly: the log only needs to outlive the slowest reader's poll.
             let cutoff = zhanqun_store::now() - chrono::Duration::days(1);
             self.store.prune_changes(cutoff).await?;

@@ -1,0 +1,36 @@
+-- The audit log (安全审计): append-only and hash-chained. Each row's hash covers its fields and
+-- the previous row's hash; audit_head holds the newest hash (so deleting the newest rows shows)
+-- and the anchor left by a retention purge. Rows cannot be updated (trigger); `zhanqun audit
+-- verify` detects a row edited or deleted by someone who drops the trigger first.
+CREATE TABLE audit_log (
+    seq        INTEGER PRIMARY KEY,
+    at         TEXT    NOT NULL,
+    actor      TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    site_code  TEXT,
+    client     TEXT,
+    action     TEXT    NOT NULL,
+    object     TEXT,
+    outcome    TEXT    NOT NULL,
+    request_id TEXT,
+    detail     TEXT,
+    prev_hash  TEXT    NOT NULL,
+    hash       TEXT    NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+CREATE TABLE audit_head (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    seq         INTEGER NOT NULL,
+    hash        TEXT    NOT NULL,
+    anchor_seq  INTEGER NOT NULL,
+    anchor_hash TEXT    NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash, anchor_seq, anchor_hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0,
+        '0000000000000000000000000000000000000000000000000000000000000000');
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
