@@ -57,6 +57,15 @@ enum Command {
     /// The audit log: verify its hash chain, purge records past retention.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Back-office accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// List the accounts (never their passwords).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -395,6 +404,26 @@ async fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Sites(cmd) => sites(&cli, cmd).await,
+        Command::Accounts(AccountsCommand::List) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            for a in store.accounts().await? {
+                println!(
+                    "{}  {}  {}  {}{}{}",
+                    a.id,
+                    a.username,
+                    a.display_name,
+                    a.platform_role.map(|r| r.label()).unwrap_or("—"),
+                    if a.disabled { "  已停用" } else { "" },
+                    if a.must_change_password {
+                        "  须修改密码"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
         Command::Audit(cmd) => {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;
@@ -468,6 +497,12 @@ async fn run(cli: Cli) -> Res {
                     sites = s.sites,
                     articles = s.articles,
                     "demo province loaded"
+                );
+            }
+            if let Some((user, password)) = store.ensure_first_admin().await? {
+                eprintln!("首次启动：已创建系统管理员账号 {user}，初始密码：{password}");
+                eprintln!(
+                    "该密码只显示这一次，不会写入日志文件以外的任何地方；首次登录控制台时须修改。"
                 );
             }
             let listeners = Listeners::bind(c.public_addr, c.manage_addr).await?;

@@ -341,8 +341,10 @@ fn serve_on_port_zero_logs_the_chosen_addresses_and_stops_on_sigterm() {
     use std::io::BufRead;
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut public = None;
+    let mut first_admin = false;
     for line in lines.by_ref() {
         let line = line.unwrap();
+        first_admin |= line.contains("初始密码：");
         if line.contains("zhanqun serving") {
             let v: serde_json::Value = serde_json::from_str(&line).unwrap();
             public = v["fields"]["public"].as_str().map(str::to_string);
@@ -350,6 +352,10 @@ fn serve_on_port_zero_logs_the_chosen_addresses_and_stops_on_sigterm() {
         }
     }
     let public = public.expect("serving line with the public address");
+    assert!(
+        first_admin,
+        "the first start prints the generated administrator password once"
+    );
     assert!(
         !public.ends_with(":0"),
         "the chosen port is logged: {public}"
@@ -369,6 +375,14 @@ fn serve_on_port_zero_logs_the_chosen_addresses_and_stops_on_sigterm() {
         .status();
     let status = child.wait().unwrap();
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
+    let accounts = stdout(&zhanqun(tmp.path(), &["accounts", "list"]));
+    assert!(
+        accounts.contains("admin")
+            && accounts.contains("系统管理员")
+            && accounts.contains("须修改密码"),
+        "{accounts}"
+    );
+    assert!(!accounts.contains("$argon2"), "never the hash");
 }
 
 #[test]

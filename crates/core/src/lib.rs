@@ -8,6 +8,7 @@ pub mod ids;
 pub mod index_number;
 pub mod model;
 pub mod paging;
+pub mod password;
 
 pub use error::{Error, ErrorCode, Result};
 pub use ids::{ArticleId, ColumnId, ColumnPath, Host, PlacementId, SiteCode, SiteId, UnitId};

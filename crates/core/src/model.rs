@@ -246,3 +246,24 @@ pub const DISCLOSURE_TOPICS: &[&str] = &[
     "国防",
     "其他",
 ];
+
+text_enum!(
+    /// Platform roles, kept apart (三权分立): no account holds two of the first three.
+    PlatformRole {
+        SystemAdmin => "system_admin" / "系统管理员",
+        SecurityAdmin => "security_admin" / "安全管理员",
+        AuditAdmin => "audit_admin" / "审计管理员",
+        ProvinceAuditor => "province_auditor" / "省级监管员",
+    }
+);
+
+/// A back-office account (never carries its password hash out of the store's auth queries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub platform_role: Option<PlatformRole>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+}

@@ -10,6 +10,7 @@
 //! listeners, synchronously and after the commit, so that the page cache is correct on the very
 //! next request.
 
+mod accounts;
 pub mod audit;
 mod content;
 mod rows;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{
 };
 use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 
+pub use accounts::{NewAccount, check_username};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};

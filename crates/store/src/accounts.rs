@@ -1,0 +1,174 @@
+//! Back-office accounts.
+
+use zhanqun_core::password::fold_username;
+use zhanqun_core::{Account, Error, PlatformRole, Result};
+
+use crate::{Store, db_err, now, on_pool};
+
+/// A new account; the password is already hashed (argon2id PHC string).
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub platform_role: Option<PlatformRole>,
+    pub must_change_password: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    platform_role: Option<String>,
+    disabled: bool,
+    must_change_password: bool,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = Error;
+    fn try_from(r: AccountRow) -> Result<Account> {
+        Ok(Account {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            platform_role: r
+                .platform_role
+                .as_deref()
+                .map(PlatformRole::parse)
+                .transpose()?,
+            disabled: r.disabled,
+            must_change_password: r.must_change_password,
+        })
+    }
+}
+
+/// User names: 2–64 characters, letters (any script), digits, `.`, `_`, `-`.
+pub fn check_username(name: &str) -> Result<()> {
+    let n = name.trim();
+    let ok_chars = n
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !(2..=64).contains(&n.chars().count()) || !ok_chars {
+        return Err(Error::invalid(format!(
+            "用户名“{n}”不正确：2–64 个字符，只能用字母、汉字、数字和 . _ -"
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates an account; a user name that differs from an existing one only in case is refused.
+    pub async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+        check_username(&a.username)?;
+        if !a.password_hash.starts_with("$argon2id$") {
+            return Err(Error::internal("password must be an argon2id hash"));
+        }
+        let ts = now();
+        let res: Result<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "INSERT INTO accounts (username, username_folded, display_name, password_hash, platform_role, disabled, \
+             must_change_password, password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $7) RETURNING id"
+        )
+        .bind(a.username.trim())
+        .bind(fold_username(&a.username))
+        .bind(a.display_name.trim())
+        .bind(&a.password_hash)
+        .bind(a.platform_role.map(PlatformRole::as_str))
+        .bind(a.must_change_password)
+        .bind(ts)
+        .fetch_one(p)
+        .await
+        .map_err(db_err)
+        });
+        res.map_err(|e| match e {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "用户名“{}”已存在（用户名不区分大小写）",
+                a.username.trim()
+            )),
+            other => other,
+        })
+    }
+
+    pub async fn account_count(&self) -> Result<i64> {
+        on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM accounts"
+        )
+        .fetch_one(p)
+        .await
+        .map_err(db_err))
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows: Vec<AccountRow> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, username, display_name, platform_role, disabled, must_change_password FROM accounts ORDER BY id"
+        )
+        .fetch_all(p)
+        .await
+        .map_err(db_err)
+        })?;
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
+    /// The account and its password hash, by user name in any case (for login).
+    pub async fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            account: AccountRow,
+            password_hash: String,
+        }
+        let row: Option<Row> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, username, display_name, platform_role, disabled, must_change_password, password_hash \
+             FROM accounts WHERE username_folded = $1"
+        )
+        .bind(fold_username(username))
+        .fetch_optional(p)
+        .await
+        .map_err(db_err)
+        })?;
+        row.map(|r| Ok((Account::try_from(r.account)?, r.password_hash)))
+            .transpose()
+    }
+}
+
+impl Store {
+    /// On a store without accounts, creates the first system administrator `admin` with a
+    /// generated password (which must be changed at first login) and returns that password, to
+    /// be shown once. There are no default credentials. Returns `None` when accounts exist.
+    pub async fn ensure_first_admin(&self) -> Result<Option<(String, String)>> {
+        if self.account_count().await? > 0 {
+            return Ok(None);
+        }
+        let password = zhanqun_core::password::generate();
+        let account = NewAccount {
+            username: "admin".into(),
+            display_name: "系统管理员".into(),
+            password_hash: zhanqun_core::password::hash(&password)?,
+            platform_role: Some(PlatformRole::SystemAdmin),
+            must_change_password: true,
+        };
+        match self.create_account(&account).await {
+            Ok(id) => {
+                self.audit(&crate::AuditEntry {
+                    actor: "system".into(),
+                    role: "system".into(),
+                    site_code: None,
+                    client: None,
+                    action: "account.create".into(),
+                    object: Some(format!("account:{id} admin (system_admin)")),
+                    outcome: crate::Outcome::Success,
+                    request_id: None,
+                    detail: Some("首次启动生成的系统管理员".into()),
+                })
+                .await?;
+                Ok(Some(("admin".into(), password)))
+            }
+            // Another process created it first.
+            Err(Error::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
