@@ -120,6 +120,11 @@ pub fn generate() -> String {
         .collect()
 }
 
+/// 16 random bytes from the operating system's generator (for tokens).
+pub fn random_bytes() -> [u8; 16] {
+    argon2::password_hash::generate_salt()
+}
+
 /// Folds a user name for uniqueness: `Admin`, `ADMIN` and `admin` are one account.
 pub fn fold_username(name: &str) -> String {
     name.trim().to_lowercase()

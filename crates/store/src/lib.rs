@@ -14,6 +14,7 @@ mod accounts;
 pub mod audit;
 mod content;
 mod rows;
+mod sessions;
 mod sites;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 pub use accounts::{NewAccount, check_username};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
+pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 
 /// Which backend a store runs on.

@@ -1,0 +1,330 @@
+//! Login with failure lockout, and server-side sessions. Time is passed in (`now`) so that
+//! lockout and timeouts are tested with an injected clock.
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use zhanqun_core::password::{self, fold_username};
+use zhanqun_core::{Account, Error, Result};
+
+use crate::{AuditEntry, Outcome, Store, db_err, on_pool};
+
+/// Lockout and session timeouts (等保 defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginPolicy {
+    pub max_failures: i64,
+    pub lock: Duration,
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            max_failures: 5,
+            lock: Duration::minutes(15),
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+/// Why a login was refused. Unknown user, wrong password and disabled account look the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// 用户名或密码错误.
+    BadCredentials,
+    /// Too many failures: locked until then.
+    Locked(DateTime<Utc>),
+    Store(String),
+}
+
+impl LoginError {
+    pub fn message(&self) -> String {
+        match self {
+            LoginError::BadCredentials => "用户名或密码错误".into(),
+            LoginError::Locked(_) => "登录失败次数过多，请 15 分钟后再试".into(),
+            LoginError::Store(_) => "服务器内部错误，请稍后再试。".into(),
+        }
+    }
+}
+
+impl From<Error> for LoginError {
+    fn from(e: Error) -> Self {
+        LoginError::Store(e.to_string())
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// 256 bits from the operating system's generator, hex encoded.
+fn new_token() -> String {
+    let mut b = argon2_salt().to_vec();
+    b.extend_from_slice(&argon2_salt());
+    hex::encode(b)
+}
+
+fn argon2_salt() -> [u8; 16] {
+    zhanqun_core::password::random_bytes()
+}
+
+/// Verifying against this when the user does not exist keeps the timing of both answers alike.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash("zhanqun-dummy-password").unwrap_or_default())
+}
+
+impl Store {
+    async fn throttle_locked(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let until: Option<Option<DateTime<Utc>>> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT locked_until FROM login_throttle WHERE key = $1"
+        )
+        .bind(key)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        Ok(until.flatten().filter(|u| *u > now))
+    }
+
+    /// Counts a failure; returns the lock end when this failure locks the key.
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let failures: i64 = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "INSERT INTO login_throttle (key, failures, locked_until) VALUES ($1, 1, NULL) \
+             ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1 RETURNING failures"
+        )
+        .bind(key)
+        .fetch_one(p)
+        .await
+        .map_err(db_err)
+        })?;
+        if failures >= policy.max_failures {
+            let until = now + policy.lock;
+            on_pool!(self, |p| sqlx::query(
+                "UPDATE login_throttle SET failures = 0, locked_until = $1 WHERE key = $2"
+            )
+            .bind(until)
+            .bind(key)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))?;
+            return Ok(Some(until));
+        }
+        Ok(None)
+    }
+
+    async fn throttle_clear(&self, key: &str) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM login_throttle WHERE key = $1"
+        )
+        .bind(key)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err))?;
+        Ok(())
+    }
+
+    async fn audit_login(
+        &self,
+        user: &str,
+        client: &str,
+        action: &str,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> Result<()> {
+        self.audit(&AuditEntry {
+            actor: format!("user:{}", fold_username(user)),
+            role: "-".into(),
+            site_code: None,
+            client: Some(client.into()),
+            action: action.into(),
+            object: None,
+            outcome,
+            request_id: None,
+            detail,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Checks the credentials; on success starts a session and returns its token (to be sent
+    /// as a cookie, never stored). Failures are counted per user name and per client address;
+    /// at `max_failures` either is locked for `lock`, and a locked login fails even with the
+    /// right password. Every outcome is audited.
+    pub async fn login(
+        &self,
+        username: &str,
+        password_text: &str,
+        client: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<(Account, String), LoginError> {
+        let user_key = format!("user:{}", fold_username(username));
+        let client_key = format!("client:{client}");
+        for key in [&user_key, &client_key] {
+            if let Some(until) = self.throttle_locked(key, now).await? {
+                self.audit_login(
+                    username,
+                    client,
+                    "login",
+                    Outcome::Failure,
+                    Some("locked".into()),
+                )
+                .await?;
+                return Err(LoginError::Locked(until));
+            }
+        }
+        let found = self.account_for_login(username).await?;
+        let ok = match &found {
+            Some((account, hash)) => password::verify(password_text, hash) && !account.disabled,
+            None => {
+                let _ = password::verify(password_text, dummy_hash());
+                false
+            }
+        };
+        let account = match (ok, found) {
+            (true, Some((account, _))) => account,
+            _ => {
+                let mut locked = None;
+                for key in [&user_key, &client_key] {
+                    if let Some(until) = self.throttle_fail(key, now, policy).await? {
+                        locked = Some(until);
+                    }
+                }
+                self.audit_login(
+                    username,
+                    client,
+                    "login",
+                    Outcome::Failure,
+                    Some("bad credentials".into()),
+                )
+                .await?;
+                if let Some(until) = locked {
+                    self.audit_login(
+                        username,
+                        client,
+                        "login.lockout",
+                        Outcome::Success,
+                        Some(format!("until {until}")),
+                    )
+                    .await?;
+                }
+                return Err(LoginError::BadCredentials);
+            }
+        };
+        self.throttle_clear(&user_key).await?;
+        let token = new_token();
+        on_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, client, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)"
+        )
+        .bind(token_hash(&token))
+        .bind(account.id)
+        .bind(client)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+        })?;
+        self.audit_login(username, client, "login", Outcome::Success, None)
+            .await?;
+        Ok((account, token))
+    }
+
+    /// The account a session token belongs to, if the session is still valid: not idle longer
+    /// than `idle`, not older than `absolute`, account not disabled. Touches the session.
+    pub async fn session(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<Option<Account>> {
+        let hash = token_hash(token);
+        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT account_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1"
+        )
+        .bind(&hash)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        let Some((account_id, created, seen)) = row else {
+            return Ok(None);
+        };
+        if now - seen > policy.idle || now - created > policy.absolute {
+            self.logout(token).await?;
+            return Ok(None);
+        }
+        let account = self
+            .accounts()
+            .await?
+            .into_iter()
+            .find(|a| a.id == account_id);
+        match account {
+            Some(a) if !a.disabled => {
+                on_pool!(self, |p| sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"
+                )
+                .bind(now)
+                .bind(&hash)
+                .execute(p)
+                .await
+                .map(|_| ())
+                .map_err(db_err))?;
+                Ok(Some(a))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends one session.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sessions WHERE token_hash = $1"
+        )
+        .bind(token_hash(token))
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err))?;
+        Ok(())
+    }
+
+    /// Disables (or re-enables) an account; disabling ends all its sessions.
+    pub async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()> {
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let n = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+                .bind(disabled)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            if n == 0 {
+                return Err(Error::not_found(format!("账号 {account_id} 不存在")));
+            }
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(())
+        })
+    }
+}
