@@ -501,9 +501,7 @@ async fn run(cli: Cli) -> Res {
             }
             if let Some((user, password)) = store.ensure_first_admin().await? {
                 eprintln!("首次启动：已创建系统管理员账号 {user}，初始密码：{password}");
-                eprintln!(
-                    "该密码只显示这一次，不会写入日志文件以外的任何地方；首次登录控制台时须修改。"
-                );
+                eprintln!("该密码只显示这一次，请立即妥善保存；首次登录控制台时须修改。");
             }
             let listeners = Listeners::bind(c.public_addr, c.manage_addr).await?;
             let (public, manage) = listeners.addrs()?;
