@@ -34,10 +34,6 @@ int_id!(
     ArticleId
 );
 int_id!(
-    /// Row id of a placement (an article shown in a column of a site).
-    PlacementId
-);
-int_id!(
     /// Row id of a unit (保障单位: bureau, town, office).
     UnitId
 );

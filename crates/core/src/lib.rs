@@ -11,7 +11,7 @@ pub mod paging;
 pub mod password;
 
 pub use error::{Error, ErrorCode, Result};
-pub use ids::{ArticleId, ColumnId, ColumnPath, Host, PlacementId, SiteCode, SiteId, UnitId};
+pub use ids::{ArticleId, ColumnId, ColumnPath, Host, SiteCode, SiteId, UnitId};
 pub use index_number::IndexPattern;
 pub use model::*;
 pub use paging::Page;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ArticleId, ColumnId, ColumnPath, Error, PlacementId, SiteCode, SiteId, UnitId};
+use crate::{ArticleId, ColumnId, ColumnPath, Error, SiteCode, SiteId, UnitId};
 
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? }) => {
@@ -132,16 +132,6 @@ pub struct Site {
     pub hosts: Vec<String>,
 }
 
-impl Site {
-    /// The primary host, or the development host `<code>.localhost`.
-    pub fn primary_host(&self) -> String {
-        self.hosts
-            .first()
-            .cloned()
-            .unwrap_or_else(|| format!("{}.localhost", self.code))
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
     pub id: ColumnId,
@@ -193,17 +183,6 @@ pub struct Article {
     pub interprets: Option<ArticleId>,
 }
 
-/// An article shown in a column of a site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Placement {
-    pub id: PlacementId,
-    pub article_id: ArticleId,
-    pub site_id: SiteId,
-    pub column_id: ColumnId,
-    pub pinned: bool,
-    pub placed_at: DateTime<Utc>,
-}
-
 /// One row of a list: what a list, feed or catalogue shows of an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListItem {
@@ -221,31 +200,6 @@ pub struct ListItem {
     pub topic: Option<String>,
     pub written_date: Option<NaiveDate>,
 }
-
-/// 主题分类 used by the disclosure catalogue (国务院公文主题分类, first level).
-pub const DISCLOSURE_TOPICS: &[&str] = &[
-    "综合政务",
-    "国民经济管理、国有资产监管",
-    "财政、金融、审计",
-    "国土资源、能源",
-    "农业、林业、水利",
-    "工业、交通",
-    "商贸、海关、旅游",
-    "市场监管、安全生产监管",
-    "城乡建设、环境保护",
-    "科技、教育",
-    "文化、广电、新闻出版",
-    "卫生、体育",
-    "人口与计划生育、妇女儿童工作",
-    "劳动、人事、监察",
-    "公安、安全、司法",
-    "民政、扶贫、救灾",
-    "民族、宗教",
-    "对外事务",
-    "港澳台侨工作",
-    "国防",
-    "其他",
-];
 
 text_enum!(
     /// Platform roles, kept apart (三权分立): no account holds two of the first three.

@@ -198,24 +198,12 @@ impl Store {
     }
 
     async fn check_durability(&self) -> Result<()> {
-        if let Pool::Sqlite(p) = &self.pool {
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(p)
-                .await
-                .map_err(db_err)?;
-            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(p)
-                .await
-                .map_err(db_err)?;
-            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-                .fetch_one(p)
-                .await
-                .map_err(db_err)?;
-            if !mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 {
-                return Err(Error::internal(format!(
-                    "SQLite durability settings not in force: journal_mode={mode} synchronous={sync} foreign_keys={fk}"
-                )));
-            }
+        if let Some((mode, sync, fk)) = self.sqlite_pragmas().await?
+            && (!mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1)
+        {
+            return Err(Error::internal(format!(
+                "SQLite durability settings not in force: journal_mode={mode} synchronous={sync} foreign_keys={fk}"
+            )));
         }
         Ok(())
     }

@@ -190,6 +190,7 @@ async fn serve(
             );
         }
     };
+    // Lower case but with its port: absolute URLs (feeds, sitemap) and their cache keys need it.
     let host = host.to_ascii_lowercase();
     let raw_path = uri.path();
     let Ok(path) = percent_encoding::percent_decode_str(raw_path).decode_utf8() else {

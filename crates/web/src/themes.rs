@@ -156,16 +156,6 @@ impl Themes {
         })
     }
 
-    pub fn has_theme(&self, name: &str) -> bool {
-        self.themes.contains(name)
-    }
-
-    pub fn theme_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.themes.iter().cloned().collect();
-        v.sort();
-        v
-    }
-
     fn env_for(&self, theme: &str, site_code: &str) -> Result<Arc<Environment<'static>>, Error> {
         let theme = if self.themes.contains(theme) {
             theme
