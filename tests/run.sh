@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README): every test, on SQLite and then on a throwaway PostgreSQL.
-# Installs what the tests need when it is missing (xmllint for the sitemap schema, PostgreSQL
-# server binaries) — on Debian, as root.
+# Installs what the tests need when it is missing (xmllint for the sitemap schema, Chromium for
+# the XSS browser check, PostgreSQL server binaries) — on Debian, as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ need_pkg() { # command package
 }
 need_pkg xmllint libxml2-utils
 need_pkg curl curl
+need_pkg chromium chromium
 [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need_pkg /usr/lib/postgresql/15/bin/initdb postgresql-15
 
 # Both runs build the whole workspace (the same feature set, so the second run rebuilds nothing);

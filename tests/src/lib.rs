@@ -191,6 +191,225 @@ impl TestApp {
     }
 }
 
+/// A back-office user of a [`TestApp`]: a cookie jar on the management listener.
+pub struct User {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub username: String,
+    pub id: i64,
+    /// The TOTP secret enrolled at first login (what the user's phone holds).
+    pub totp_secret: Option<String>,
+}
+
+/// A JSON answer: status and body.
+pub struct Answer {
+    pub status: u16,
+    pub json: serde_json::Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+}
+
+impl User {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Answer { status, json }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Answer {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> Answer {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// A console form post: status and body.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("request");
+        (res.status().as_u16(), res.text().await.unwrap_or_default())
+    }
+
+    /// A console page: status and HTML.
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        (res.status().as_u16(), res.text().await.unwrap_or_default())
+    }
+}
+
+/// The password every test account gets.
+pub const TEST_PASSWORD: &str = "Shaanxi-2026-test";
+
+impl TestApp {
+    /// Creates an account (and its platform role) directly in the store.
+    pub async fn account(&self, username: &str, role: Option<zhanqun_core::PlatformRole>) -> i64 {
+        self.store
+            .create_account(&zhanqun_store::NewAccount {
+                username: username.into(),
+                display_name: format!("{username}（测试）"),
+                password_hash: zhanqun_core::password::hash(TEST_PASSWORD).unwrap(),
+                platform_role: role,
+                must_change_password: false,
+                unit: None,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// The security administrator used to grant roles (created on first use).
+    pub async fn security_admin(&self) -> zhanqun_store::Actor {
+        let existing = self
+            .store
+            .accounts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.username == "test-secadmin");
+        let account = match existing {
+            Some(a) => a,
+            None => {
+                let id = self
+                    .account(
+                        "test-secadmin",
+                        Some(zhanqun_core::PlatformRole::SecurityAdmin),
+                    )
+                    .await;
+                self.store.account(id).await.unwrap().unwrap()
+            }
+        };
+        zhanqun_store::Actor {
+            principal: self.store.principal(account).await.unwrap(),
+            client: Some("test".into()),
+            request_id: None,
+        }
+    }
+
+    /// Grants a site role (on a column subtree when `column` is given).
+    pub async fn grant(
+        &self,
+        account: i64,
+        role: zhanqun_core::SiteRole,
+        site: zhanqun_core::SiteId,
+        column: Option<zhanqun_core::ColumnId>,
+    ) {
+        let admin = self.security_admin().await;
+        self.store
+            .grant(&admin, account, role, site, column)
+            .await
+            .unwrap();
+    }
+
+    /// Logs in over HTTP with a cookie jar: password, then TOTP enrolment with a code computed
+    /// from the secret the enrolment shows (as an authenticator app would).
+    pub async fn login(&self, username: &str) -> User {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let base = format!("http://{}", self.manage);
+        let user = User {
+            client,
+            base,
+            username: username.into(),
+            id: 0,
+            totp_secret: None,
+        };
+        let a = user
+            .post(
+                "/api/v1/session",
+                serde_json::json!({"username": username, "password": TEST_PASSWORD}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "login {username}: {}", a.json);
+        let id = a.json["account"]["id"].as_i64().unwrap();
+        let mut totp_secret = None;
+        if a.json["next"] == "enrol" {
+            let e = user
+                .post("/api/v1/session/totp/enrol", serde_json::json!({}))
+                .await;
+            assert_eq!(e.status, 200, "{}", e.json);
+            let secret = e.json["secret"].as_str().unwrap().to_string();
+            let code = zhanqun_core::totp::code_at(&secret, chrono::Utc::now()).unwrap();
+            let c = user
+                .post(
+                    "/api/v1/session/totp/confirm",
+                    serde_json::json!({"code": code}),
+                )
+                .await;
+            assert_eq!(c.status, 200, "{}", c.json);
+            totp_secret = Some(secret);
+        }
+        User {
+            id,
+            totp_secret,
+            ..user
+        }
+    }
+
+    /// The fixture sites applied, returning (site id, column id) lookups by code and path.
+    pub async fn fixture(&self) -> Fixture {
+        self.store.apply_sites(&fixture_sites()).await.unwrap();
+        let mut sites = std::collections::HashMap::new();
+        let mut columns = std::collections::HashMap::new();
+        for s in self.store.list_sites().await.unwrap() {
+            for c in self.store.columns(s.id).await.unwrap() {
+                columns.insert(format!("{}/{}", s.code, c.path), c.id);
+            }
+            sites.insert(s.code.to_string(), s.id);
+        }
+        Fixture { sites, columns }
+    }
+}
+
+/// Ids of the fixture province.
+pub struct Fixture {
+    pub sites: std::collections::HashMap<String, zhanqun_core::SiteId>,
+    pub columns: std::collections::HashMap<String, zhanqun_core::ColumnId>,
+}
+
+impl Fixture {
+    pub fn site(&self, code: &str) -> zhanqun_core::SiteId {
+        self.sites[code]
+    }
+    pub fn column(&self, code_path: &str) -> zhanqun_core::ColumnId {
+        *self
+            .columns
+            .get(code_path)
+            .unwrap_or_else(|| panic!("no column {code_path}"))
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {

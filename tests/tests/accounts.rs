@@ -48,6 +48,7 @@ async fn accounts_story() {
         password_hash: password::hash("Jiaxian-2026-editor").unwrap(),
         platform_role: None,
         must_change_password: false,
+        unit: None,
     };
     store.create_account(&new("LiMing")).await.unwrap();
     let dup = store.create_account(&new("liming")).await;

@@ -243,6 +243,20 @@ fn progress_bar(what: &str) -> indicatif::ProgressBar {
     pb
 }
 
+/// Shows the demo accounts and their passwords, once.
+fn print_demo_accounts(accounts: &[demo::DemoAccount]) {
+    eprintln!("演示账号（密码只显示这一次；首次登录须用手机验证器绑定动态口令）：");
+    for a in accounts {
+        match &a.password {
+            Some(p) => eprintln!("  {:<12} {:<10} {}", a.username, p, a.what),
+            None => eprintln!(
+                "  {:<12} {:<10} {}",
+                a.username, "（已存在，密码不变）", a.what
+            ),
+        }
+    }
+}
+
 async fn load_demo(store: &Store, anchor: Option<chrono::NaiveDate>) -> Res<demo::Summary> {
     let anchor = anchor.unwrap_or_else(|| chrono::Local::now().date_naive());
     let pb = progress_bar("载入演示省份（陕西）");
@@ -391,6 +405,7 @@ async fn run(cli: Cli) -> Res {
                 "已载入演示省份：{} 个网站，{} 篇信息。",
                 s.sites, s.articles
             );
+            print_demo_accounts(&demo::accounts(&store).await?);
             println!(
                 "启动后访问例如 http://6108280001.localhost:{}/ （佳县）",
                 c.public_addr.port()
@@ -498,6 +513,7 @@ async fn run(cli: Cli) -> Res {
                     articles = s.articles,
                     "demo province loaded"
                 );
+                print_demo_accounts(&demo::accounts(&store).await?);
             }
             if let Some((user, password)) = store.ensure_first_admin().await? {
                 eprintln!("首次启动：已创建系统管理员账号 {user}，初始密码：{password}");

@@ -19,9 +19,36 @@ pub enum ErrorCode {
     SiteArchived,
     Gone,
     Internal,
+    /// No valid session or token: log in first.
+    Unauthenticated,
+    /// Logged in, but the account's roles and grants do not allow this.
+    Forbidden,
+    /// The request came from another origin (CSRF protection).
+    CrossOrigin,
+    /// Too many failed logins: locked for a while.
+    Locked,
+    /// A second factor (TOTP) is needed, or enrolment in it.
+    SecondFactorRequired,
 }
 
 impl ErrorCode {
+    /// Every code, for the API document.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::NotFound,
+        ErrorCode::UnknownHost,
+        ErrorCode::InvalidInput,
+        ErrorCode::Conflict,
+        ErrorCode::SiteSuspended,
+        ErrorCode::SiteArchived,
+        ErrorCode::Gone,
+        ErrorCode::Internal,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::CrossOrigin,
+        ErrorCode::Locked,
+        ErrorCode::SecondFactorRequired,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::NotFound => "not_found",
@@ -32,6 +59,28 @@ impl ErrorCode {
             ErrorCode::SiteArchived => "site_archived",
             ErrorCode::Gone => "gone",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::CrossOrigin => "cross_origin",
+            ErrorCode::Locked => "locked",
+            ErrorCode::SecondFactorRequired => "second_factor_required",
+        }
+    }
+
+    /// A short Chinese title for error pages.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound | ErrorCode::UnknownHost => "页面不存在",
+            ErrorCode::InvalidInput => "请求有误",
+            ErrorCode::Gone | ErrorCode::SiteArchived => "信息已撤销",
+            ErrorCode::SiteSuspended => "网站维护中",
+            ErrorCode::Conflict => "请求冲突",
+            ErrorCode::Internal => "服务器错误",
+            ErrorCode::Unauthenticated => "请先登录",
+            ErrorCode::Forbidden => "没有权限",
+            ErrorCode::CrossOrigin => "请求来源无效",
+            ErrorCode::Locked => "账号已锁定",
+            ErrorCode::SecondFactorRequired => "需要动态口令",
         }
     }
 
@@ -44,6 +93,9 @@ impl ErrorCode {
             ErrorCode::SiteSuspended => 503,
             ErrorCode::SiteArchived | ErrorCode::Gone => 410,
             ErrorCode::Internal => 500,
+            ErrorCode::Unauthenticated | ErrorCode::SecondFactorRequired => 401,
+            ErrorCode::Forbidden | ErrorCode::CrossOrigin => 403,
+            ErrorCode::Locked => 429,
         }
     }
 }
@@ -62,6 +114,15 @@ pub enum Error {
     /// Something that existed and was taken away on purpose.
     #[error("{0}")]
     Gone(String),
+    /// Too many failed logins: locked for a while.
+    #[error("{0}")]
+    Locked(String),
+    /// Not logged in (or the session ended).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The actor's roles and grants do not allow this; the message says which right is missing.
+    #[error("{0}")]
+    Forbidden(String),
     /// A failure of ours. The detail is logged, never shown.
     #[error("内部错误")]
     Internal(String),
@@ -77,6 +138,9 @@ impl Error {
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::Gone(_) => ErrorCode::Gone,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::Locked(_) => ErrorCode::Locked,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
         }
     }
 
@@ -98,5 +162,13 @@ impl Error {
 
     pub fn not_found(msg: impl Into<String>) -> Self {
         Error::NotFound(msg.into())
+    }
+
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Error::Forbidden(msg.into())
+    }
+
+    pub fn conflict(msg: impl Into<String>) -> Self {
+        Error::Conflict(msg.into())
     }
 }

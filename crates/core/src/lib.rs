@@ -3,13 +3,17 @@
 //! Everything here is plain data and plain rules: no SQL, no HTTP. Values are parsed once at the
 //! edge (`SiteCode::parse`, `Host::parse`, `ColumnPath::parse`, …) and trusted afterwards.
 
+pub mod access;
 pub mod error;
 pub mod ids;
 pub mod index_number;
 pub mod model;
 pub mod paging;
 pub mod password;
+pub mod sanitize;
+pub mod totp;
 
+pub use access::{Act, Grant, Principal, SiteRole};
 pub use error::{Error, ErrorCode, Result};
 pub use ids::{ArticleId, ColumnId, ColumnPath, Host, SiteCode, SiteId, UnitId};
 pub use index_number::IndexPattern;

@@ -8,7 +8,7 @@ use crate::{ArticleId, ColumnId, ColumnPath, Error, SiteCode, SiteId, UnitId};
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -39,6 +39,8 @@ macro_rules! text_enum {
         }
     };
 }
+
+pub(crate) use text_enum;
 
 text_enum!(
     /// What kind of website a site is.
@@ -89,9 +91,13 @@ text_enum!(
 );
 
 text_enum!(
-    /// Lifecycle of an article (the full workflow comes with editorial work).
+    /// Lifecycle of an article: draft → submitted → (reviewed →) published, or scheduled when
+    /// approved with a publish time in the future; withdrawn (撤稿) takes it off every site.
     ArticleStatus {
         Draft => "draft" / "草稿",
+        Submitted => "submitted" / "待审核",
+        Reviewed => "reviewed" / "待签发",
+        Scheduled => "scheduled" / "待定时发布",
         Published => "published" / "已发布",
         Withdrawn => "withdrawn" / "已撤稿",
     }
@@ -149,6 +155,8 @@ pub struct Column {
     pub unit_id: Option<UnitId>,
     /// Shown in the header navigation (first-level columns only).
     pub in_nav: bool,
+    /// Articles need sign-off (签发) after review before they are published.
+    pub needs_signoff: bool,
 }
 
 /// Disclosure metadata (政府信息公开) of an article.
@@ -220,4 +228,8 @@ pub struct Account {
     pub platform_role: Option<PlatformRole>,
     pub disabled: bool,
     pub must_change_password: bool,
+    /// The unit (bureau, town) the account belongs to.
+    pub unit_id: Option<UnitId>,
+    /// Whether a TOTP second factor is enrolled.
+    pub totp_enrolled: bool,
 }

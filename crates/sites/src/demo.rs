@@ -977,3 +977,123 @@ mod repo_tests {
         assert_eq!(loaded.map(|v| v.len()).ok(), Some(sites().len()));
     }
 }
+
+/// A demo account as created: who, what for, and the password (shown once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub what: String,
+    /// `None` when the account already existed (its password is unchanged).
+    pub password: Option<String>,
+}
+
+/// The county whose editorial team the demo sets up (佳县).
+pub const DEMO_COUNTY: &str = "6108280001";
+
+/// Creates the demo's back-office accounts and grants: for 佳县 a site administrator, two bureau
+/// editors each delegated one column, a reviewer and a signer; for the province an auditor and
+/// the three platform administrators. Passwords are generated and returned to be shown once;
+/// accounts that exist keep their password and get their grants again (after a reload).
+pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
+    use zhanqun_core::{PlatformRole as P, SiteRole as R};
+    let sites = store.list_sites().await?;
+    let county = sites
+        .iter()
+        .find(|s| s.code.as_str() == DEMO_COUNTY)
+        .ok_or_else(|| Error::not_found(format!("演示县 {DEMO_COUNTY} 不存在")))?;
+    let columns = store.columns(county.id).await?;
+    let column = |path: &str| {
+        columns
+            .iter()
+            .find(|c| c.path.as_str() == path)
+            .map(|c| c.id)
+            .ok_or_else(|| Error::not_found(format!("演示栏目 {path} 不存在")))
+    };
+    let units = store.units(county.id).await?;
+    let unit = |name: &str| units.iter().find(|(_, n)| n == name).map(|(id, _)| *id);
+    type Spec<'a> = (
+        &'a str,
+        &'a str,
+        Option<P>,
+        Option<(R, Option<&'a str>)>,
+        Option<&'a str>,
+    );
+    let specs: [Spec<'_>; 9] = [
+        (
+            "jx-admin",
+            "佳县 网站管理员",
+            None,
+            Some((R::SiteAdmin, None)),
+            Some("佳县人民政府办公室"),
+        ),
+        (
+            "jx-yjj",
+            "佳县应急管理局 编辑（部门动态）",
+            None,
+            Some((R::Editor, Some("xwzx/bmdt"))),
+            Some("县应急管理局"),
+        ),
+        (
+            "jx-fgw",
+            "佳县发改委 编辑（政策文件）",
+            None,
+            Some((R::Editor, Some("zwgk/zcwj"))),
+            Some("县发展和改革委员会"),
+        ),
+        (
+            "jx-reviewer",
+            "佳县 审核员",
+            None,
+            Some((R::Reviewer, None)),
+            Some("佳县人民政府办公室"),
+        ),
+        (
+            "jx-signer",
+            "佳县 签发人",
+            None,
+            Some((R::Signer, None)),
+            Some("佳县人民政府办公室"),
+        ),
+        (
+            "sx-auditor",
+            "省级监管员（只读）",
+            Some(P::ProvinceAuditor),
+            None,
+            None,
+        ),
+        ("sysadmin", "系统管理员", Some(P::SystemAdmin), None, None),
+        ("secadmin", "安全管理员", Some(P::SecurityAdmin), None, None),
+        ("auditadmin", "审计管理员", Some(P::AuditAdmin), None, None),
+    ];
+    let existing = store.accounts().await?;
+    let mut out = Vec::new();
+    for (username, what, role, grant, unit_name) in specs {
+        let (id, password) = match existing.iter().find(|a| a.username == username) {
+            Some(a) => (a.id, None),
+            None => {
+                let password = zhanqun_core::password::generate();
+                let id = store
+                    .create_account(&zhanqun_store::NewAccount {
+                        username: username.into(),
+                        display_name: what.split_whitespace().last().unwrap_or(what).into(),
+                        password_hash: zhanqun_core::password::hash(&password)?,
+                        platform_role: role,
+                        must_change_password: false,
+                        unit: unit_name.and_then(unit),
+                    })
+                    .await?;
+                (id, Some(password))
+            }
+        };
+        if let Some((r, path)) = grant {
+            let col = path.map(column).transpose()?;
+            store.grant_as_system(id, r, county.id, col).await?;
+        }
+        out.push(DemoAccount {
+            username: username.into(),
+            what: what.into(),
+            password,
+        });
+    }
+    Ok(out)
+}

@@ -168,6 +168,7 @@ fn same_column(c: &ColumnInput, h: &Column, units: &HashMap<UnitId, &str>) -> bo
         && c.kind == h.kind
         && c.update_category == h.update_category
         && c.mandatory == h.mandatory
+        && c.needs_signoff == h.needs_signoff
         && c.sort_order == h.sort_order
         && c.link_url == h.link_url
         && c.body_html == h.body_html

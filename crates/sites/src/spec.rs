@@ -96,6 +96,9 @@ struct ColumnSpec {
     mandatory: bool,
     #[serde(default)]
     nav: bool,
+    /// Articles of this column need sign-off (签发) after review.
+    #[serde(default)]
+    signoff: bool,
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
@@ -186,6 +189,7 @@ fn column_input(c: &ColumnSpec) -> Result<ColumnInput> {
         kind,
         update_category: UpdateCategory::parse(&c.update)?,
         mandatory: c.mandatory,
+        needs_signoff: c.signoff,
         sort_order: 0,
         link_url: c.url.clone(),
         body_html: c.body.clone(),
@@ -397,6 +401,7 @@ pub fn parse_sources(
                     if let Some(t) = cols.get(ci.path.as_str()) {
                         ci.sort_order = t.sort_order;
                         ci.mandatory |= t.mandatory;
+                        ci.needs_signoff |= t.needs_signoff;
                     } else {
                         next_order += 10;
                         ci.sort_order = next_order;

@@ -13,16 +13,27 @@ pub struct NewAccount {
     pub password_hash: String,
     pub platform_role: Option<PlatformRole>,
     pub must_change_password: bool,
+    pub unit: Option<zhanqun_core::UnitId>,
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountRow {
+pub(crate) struct AccountRow {
     id: i64,
     username: String,
     display_name: String,
     platform_role: Option<String>,
     disabled: bool,
     must_change_password: bool,
+    unit_id: Option<i64>,
+    totp_enrolled: bool,
+}
+
+/// The columns an [`AccountRow`] is read from.
+macro_rules! account_cols {
+    () => {
+        "id, username, display_name, platform_role, disabled, must_change_password, unit_id, \
+         (totp_secret IS NOT NULL) AS totp_enrolled"
+    };
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -39,6 +50,8 @@ impl TryFrom<AccountRow> for Account {
                 .transpose()?,
             disabled: r.disabled,
             must_change_password: r.must_change_password,
+            unit_id: r.unit_id.map(zhanqun_core::UnitId),
+            totp_enrolled: r.totp_enrolled,
         })
     }
 }
@@ -60,27 +73,53 @@ pub fn check_username(name: &str) -> Result<()> {
 impl Store {
     /// Creates an account; a user name that differs from an existing one only in case is refused.
     pub async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+        self.create_account_with(a, None).await
+    }
+
+    /// Creates an account and its audit record in one transaction.
+    pub(crate) async fn create_account_audited(
+        &self,
+        a: &NewAccount,
+        entry: &crate::AuditEntry,
+    ) -> Result<i64> {
+        self.create_account_with(a, Some(entry)).await
+    }
+
+    async fn create_account_with(
+        &self,
+        a: &NewAccount,
+        entry: Option<&crate::AuditEntry>,
+    ) -> Result<i64> {
         check_username(&a.username)?;
         if !a.password_hash.starts_with("$argon2id$") {
             return Err(Error::internal("password must be an argon2id hash"));
         }
         let ts = now();
-        let res: Result<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar(
-            "INSERT INTO accounts (username, username_folded, display_name, password_hash, platform_role, disabled, \
-             must_change_password, password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $7) RETURNING id"
-        )
-        .bind(a.username.trim())
-        .bind(fold_username(&a.username))
-        .bind(a.display_name.trim())
-        .bind(&a.password_hash)
-        .bind(a.platform_role.map(PlatformRole::as_str))
-        .bind(a.must_change_password)
-        .bind(ts)
-        .fetch_one(p)
-        .await
-        .map_err(db_err)
-        });
+        let res: Result<i64> = async { on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (username, username_folded, display_name, password_hash, platform_role, disabled, \
+                 must_change_password, password_changed_at, created_at, unit_id) \
+                 VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $7, $8) RETURNING id",
+            )
+            .bind(a.username.trim())
+            .bind(fold_username(&a.username))
+            .bind(a.display_name.trim())
+            .bind(&a.password_hash)
+            .bind(a.platform_role.map(PlatformRole::as_str))
+            .bind(a.must_change_password)
+            .bind(ts)
+            .bind(a.unit.map(|u| u.0))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(entry) = entry {
+                crate::audit::append_audit!(tx, entry);
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(id)
+        }) }
+        .await;
         res.map_err(|e| match e {
             Error::Conflict(_) => Error::Conflict(format!(
                 "用户名“{}”已存在（用户名不区分大小写）",
@@ -99,14 +138,32 @@ impl Store {
         .map_err(db_err))
     }
 
+    /// One account by id.
+    pub async fn account(&self, id: i64) -> Result<Option<Account>> {
+        let row: Option<AccountRow> = on_pool!(self, |p| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                account_cols!(),
+                " FROM accounts WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err)
+        })?;
+        row.map(Account::try_from).transpose()
+    }
+
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let rows: Vec<AccountRow> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT id, username, display_name, platform_role, disabled, must_change_password FROM accounts ORDER BY id"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
+            sqlx::query_as(concat!(
+                "SELECT ",
+                account_cols!(),
+                " FROM accounts ORDER BY id"
+            ))
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
         })?;
         rows.into_iter().map(Account::try_from).collect()
     }
@@ -120,14 +177,15 @@ impl Store {
             password_hash: String,
         }
         let row: Option<Row> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT id, username, display_name, platform_role, disabled, must_change_password, password_hash \
-             FROM accounts WHERE username_folded = $1"
-        )
-        .bind(fold_username(username))
-        .fetch_optional(p)
-        .await
-        .map_err(db_err)
+            sqlx::query_as(concat!(
+                "SELECT ",
+                account_cols!(),
+                ", password_hash FROM accounts WHERE username_folded = $1"
+            ))
+            .bind(fold_username(username))
+            .fetch_optional(p)
+            .await
+            .map_err(db_err)
         })?;
         row.map(|r| Ok((Account::try_from(r.account)?, r.password_hash)))
             .transpose()
@@ -149,6 +207,7 @@ impl Store {
             password_hash: zhanqun_core::password::hash(&password)?,
             platform_role: Some(PlatformRole::SystemAdmin),
             must_change_password: true,
+            unit: None,
         };
         match self.create_account(&account).await {
             Ok(id) => {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zhanqun_core::{Error, Result};
 
-use crate::{Store, db_err, now, on_pool};
+use crate::{Store, db_err, on_pool};
 
 /// The shortest retention the law allows (网络安全法: network logs kept at least six months).
 pub const MIN_RETENTION_DAYS: i64 = 180;
@@ -80,8 +80,62 @@ impl AuditReport {
     }
 }
 
+/// Appends one audit record inside the caller's transaction `$tx` and evaluates to its position:
+/// an action and its audit record commit together or not at all (fail closed).
+macro_rules! append_audit {
+    ($tx:expr, $entry:expr) => {{
+        let entry: &$crate::AuditEntry = $entry;
+        let at = $crate::now();
+        // Writing first takes the write lock (SQLite) or the row lock (PostgreSQL): appends
+        // from every process are serialised here.
+        let (seq, prev): (i64, String) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err($crate::db_err)?;
+        let hash = $crate::audit::chain_hash(
+            &prev,
+            seq,
+            &at,
+            &$crate::audit::AuditRecordFields::from(entry),
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, role, site_code, client, action, object, outcome, request_id, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(&entry.actor)
+        .bind(&entry.role)
+        .bind(&entry.site_code)
+        .bind(&entry.client)
+        .bind(&entry.action)
+        .bind(&entry.object)
+        .bind(entry.outcome.as_str())
+        .bind(&entry.request_id)
+        .bind(&entry.detail)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *$tx)
+        .await
+        .map_err($crate::db_err)?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?;
+        seq
+    }};
+}
+pub(crate) use append_audit;
+
 /// SHA-256 (hex) over the previous hash and the row's fields, in a fixed, unambiguous encoding.
-fn chain_hash(prev: &str, seq: i64, at: &DateTime<Utc>, e: &AuditRecordFields<'_>) -> String {
+pub(crate) fn chain_hash(
+    prev: &str,
+    seq: i64,
+    at: &DateTime<Utc>,
+    e: &AuditRecordFields<'_>,
+) -> String {
     #[derive(Serialize)]
     struct Canon<'a> {
         prev: &'a str,
@@ -100,7 +154,7 @@ fn chain_hash(prev: &str, seq: i64, at: &DateTime<Utc>, e: &AuditRecordFields<'_
 }
 
 #[derive(Serialize)]
-struct AuditRecordFields<'a> {
+pub(crate) struct AuditRecordFields<'a> {
     actor: &'a str,
     role: &'a str,
     site_code: Option<&'a str>,
@@ -151,43 +205,9 @@ impl Store {
         if entry.actor.trim().is_empty() || entry.action.trim().is_empty() {
             return Err(Error::invalid("审计记录缺少操作人或操作"));
         }
-        let at = now();
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            // Writing first takes the write lock (SQLite) or the row lock (PostgreSQL): appends
-            // from every process are serialised here.
-            let (seq, prev): (i64, String) = sqlx::query_as(
-                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-            )
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let hash = chain_hash(&prev, seq, &at, &AuditRecordFields::from(entry));
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, role, site_code, client, action, object, outcome, request_id, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(seq)
-            .bind(at)
-            .bind(&entry.actor)
-            .bind(&entry.role)
-            .bind(&entry.site_code)
-            .bind(&entry.client)
-            .bind(&entry.action)
-            .bind(&entry.object)
-            .bind(entry.outcome.as_str())
-            .bind(&entry.request_id)
-            .bind(&entry.detail)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            let seq = append_audit!(tx, entry);
             tx.commit().await.map_err(db_err)?;
             Ok(seq)
         })

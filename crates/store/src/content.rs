@@ -92,6 +92,18 @@ impl Store {
         site: SiteId,
         items: Vec<(ArticleInput, Vec<ColumnId>)>,
     ) -> Result<Vec<ArticleId>> {
+        self.create_articles_with(site, items, None).await
+    }
+
+    /// As [`Store::create_articles`]; with `by`, the articles are an editor's drafts: the
+    /// author is recorded, the first revision and a "create" event are written, and the audit
+    /// record commits in the same transaction.
+    pub(crate) async fn create_articles_with(
+        &self,
+        site: SiteId,
+        items: Vec<(ArticleInput, Vec<ColumnId>)>,
+        by: Option<(i64, &crate::AuditEntry)>,
+    ) -> Result<Vec<ArticleId>> {
         for (input, cols) in &items {
             input.check()?;
             if cols.is_empty() {
@@ -131,8 +143,8 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(concat!(
                     "INSERT INTO articles (site_id, unit_id, index_number, title, subtitle, summary, author, source, source_url, ",
                     "body_html, status, publish_date, published_at, is_disclosure, doc_number, written_date, issuing_organ, ",
-                    "validity, topic, interprets_id, created_at, updated_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) ",
+                    "validity, topic, interprets_id, created_at, updated_at, home_column_id, created_by, revision) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24) ",
                     "RETURNING id"
                 ))
                 .bind(site.0)
@@ -156,6 +168,9 @@ impl Store {
                 .bind(&d.topic)
                 .bind(input.interprets.map(|a| a.0))
                 .bind(ts)
+                .bind(cols.first().map(|c| c.0))
+                .bind(by.map(|(account, _)| account))
+                .bind(if by.is_some() { 1_i64 } else { 0 })
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -182,6 +197,19 @@ impl Store {
                     .await
                     .map_err(db_err)?;
                 }
+                if let Some((account, _)) = by {
+                    crate::editorial::record_revision!(tx, id, 1_i64, account, input, ts);
+                    crate::editorial::record_event!(
+                        tx,
+                        id,
+                        account,
+                        "create",
+                        "draft",
+                        "draft",
+                        None::<String>,
+                        ts
+                    );
+                }
                 changes.push(Change::Article {
                     article: ArticleId(id),
                     placements: cols.iter().map(|c| (site, *c)).collect(),
@@ -191,6 +219,9 @@ impl Store {
             }
             for c in &changes {
                 log_change!(self, tx, c);
+            }
+            if let Some((_, entry)) = by {
+                crate::audit::append_audit!(tx, entry);
             }
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(ids)
@@ -203,6 +234,17 @@ impl Store {
 
     /// Edits an article's content; its index number and placements stay.
     pub async fn update_article(&self, id: ArticleId, input: ArticleInput) -> Result<()> {
+        self.update_article_with(id, input, None).await
+    }
+
+    /// As [`Store::update_article`]; with `by`, an editor's edit of a draft: it must still be a
+    /// draft (`Conflict` otherwise), a new revision is kept and the audit record commits with it.
+    pub(crate) async fn update_article_with(
+        &self,
+        id: ArticleId,
+        input: ArticleInput,
+        by: Option<(i64, &crate::AuditEntry)>,
+    ) -> Result<()> {
         input.check()?;
         let ts = now();
         let d = input.disclosure.clone().unwrap_or_default();
@@ -216,6 +258,20 @@ impl Store {
                     .map_err(db_err)?;
             let (current, old_policy) =
                 current.ok_or_else(|| Error::not_found(format!("信息 {id} 不存在")))?;
+            if let Some((account, entry)) = by {
+                let rev: Option<i64> = sqlx::query_scalar(
+                    "UPDATE articles SET revision = revision + 1 WHERE id = $1 AND status = 'draft' RETURNING revision",
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let rev = rev.ok_or_else(|| {
+                    Error::conflict("只有草稿可以修改：该信息已提交审核或已发布，请先退回或撤稿")
+                })?;
+                crate::editorial::record_revision!(tx, id.0, rev, account, input, ts);
+                crate::audit::append_audit!(tx, entry);
+            }
             let published_at = input.published_at.unwrap_or(current);
             sqlx::query(
                 "UPDATE articles SET title = $1, subtitle = $2, summary = $3, author = $4, source = $5, source_url = $6, \

@@ -13,6 +13,7 @@
 mod accounts;
 pub mod audit;
 mod content;
+pub mod editorial;
 mod rows;
 mod sessions;
 mod sites;
@@ -32,6 +33,7 @@ use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 pub use accounts::{NewAccount, check_username};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
+pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 

@@ -72,11 +72,12 @@ pub(crate) struct ColumnRow {
     pub body_html: Option<String>,
     pub unit_id: Option<i64>,
     pub in_nav: bool,
+    pub needs_signoff: bool,
 }
 
 macro_rules! column_cols {
     () => {
-        "id, site_id, parent_id, path, name, kind, update_category, mandatory, sort_order, link_url, body_html, unit_id, in_nav"
+        "id, site_id, parent_id, path, name, kind, update_category, mandatory, sort_order, link_url, body_html, unit_id, in_nav, needs_signoff"
     };
 }
 pub(crate) use column_cols;
@@ -98,6 +99,7 @@ impl TryFrom<ColumnRow> for Column {
             link_url: r.link_url,
             body_html: r.body_html,
             unit_id: r.unit_id.map(UnitId),
+            needs_signoff: r.needs_signoff,
             in_nav: r.in_nav,
         })
     }

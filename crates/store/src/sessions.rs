@@ -252,26 +252,37 @@ impl Store {
         now: DateTime<Utc>,
         policy: &LoginPolicy,
     ) -> Result<Option<Account>> {
+        Ok(self
+            .session_state(token, now, policy)
+            .await?
+            .map(|(a, _)| a))
+    }
+
+    /// As [`Store::session`], with whether the second factor was given in this session.
+    pub async fn session_state(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<Option<(Account, bool)>> {
         let hash = token_hash(token);
-        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT account_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1"
+        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>, bool)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT account_id, created_at, last_seen_at, mfa_done FROM sessions WHERE token_hash = $1"
         )
         .bind(&hash)
         .fetch_optional(p)
         .await
-        .map_err(db_err))?;
-        let Some((account_id, created, seen)) = row else {
+        .map_err(db_err)
+        })?;
+        let Some((account_id, created, seen, mfa_done)) = row else {
             return Ok(None);
         };
         if now - seen > policy.idle || now - created > policy.absolute {
             self.logout(token).await?;
             return Ok(None);
         }
-        let account = self
-            .accounts()
-            .await?
-            .into_iter()
-            .find(|a| a.id == account_id);
+        let account = self.account(account_id).await?;
         match account {
             Some(a) if !a.disabled => {
                 on_pool!(self, |p| sqlx::query(
@@ -283,7 +294,7 @@ impl Store {
                 .await
                 .map(|_| ())
                 .map_err(db_err))?;
-                Ok(Some(a))
+                Ok(Some((a, mfa_done)))
             }
             _ => Ok(None),
         }
@@ -326,5 +337,191 @@ impl Store {
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(())
         })
+    }
+}
+
+impl Store {
+    /// Marks a session as having passed the second factor.
+    async fn complete_mfa(&self, token: &str) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "UPDATE sessions SET mfa_done = TRUE WHERE token_hash = $1"
+        )
+        .bind(token_hash(token))
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err))
+    }
+
+    /// Starts TOTP enrolment: a new secret, kept pending until a code from it is confirmed.
+    /// Refused once a second factor is enrolled (a reset is an administrator's action).
+    pub async fn totp_begin(&self, account: &Account) -> Result<String> {
+        if account.totp_enrolled {
+            return Err(Error::conflict(
+                "已绑定动态口令，如需更换请联系系统管理员重置",
+            ));
+        }
+        let secret = zhanqun_core::totp::generate_secret();
+        on_pool!(self, |p| sqlx::query(
+            "UPDATE accounts SET totp_pending = $1 WHERE id = $2 AND totp_secret IS NULL"
+        )
+        .bind(&secret)
+        .bind(account.id)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err))?;
+        Ok(secret)
+    }
+
+    /// Records that `step` was used; false when it (or a later one) already was: each code once.
+    async fn totp_use_step(&self, account: i64, step: u64) -> Result<bool> {
+        let step = i64::try_from(step).map_err(Error::internal)?;
+        let n = on_pool!(self, |p| {
+            sqlx::query(
+            "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)"
+        )
+        .bind(step)
+        .bind(account)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err)
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Confirms enrolment with a code from the pending secret; the session passes the second
+    /// factor. Audited either way.
+    pub async fn totp_confirm(
+        &self,
+        token: &str,
+        account: &Account,
+        code: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let pending: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT totp_pending FROM accounts WHERE id = $1 AND totp_secret IS NULL"
+        )
+        .bind(account.id)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        let Some(secret) = pending.flatten() else {
+            return Err(Error::conflict("没有待确认的动态口令绑定，请重新开始绑定"));
+        };
+        let ok = match zhanqun_core::totp::check(&secret, code, now)? {
+            Some(step) => {
+                let step = i64::try_from(step).map_err(Error::internal)?;
+                on_pool!(self, |p| {
+                    sqlx::query(
+                    "UPDATE accounts SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 \
+                     WHERE id = $2 AND totp_secret IS NULL"
+                )
+                .bind(step)
+                .bind(account.id)
+                .execute(p)
+                .await
+                .map(|_| ())
+                .map_err(db_err)
+                })?;
+                self.complete_mfa(token).await?;
+                true
+            }
+            None => false,
+        };
+        let outcome = if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        self.audit_login(&account.username, client, "totp.enrol", outcome, None)
+            .await?;
+        Ok(ok)
+    }
+
+    /// Checks a code from the enrolled secret; a code is accepted once. Failures count toward
+    /// the login lockout of the account. On success the session passes the second factor.
+    pub async fn totp_verify(
+        &self,
+        token: &str,
+        account: &Account,
+        code: &str,
+        client: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<bool, LoginError> {
+        let user_key = format!("user:{}", fold_username(&account.username));
+        if let Some(until) = self.throttle_locked(&user_key, now).await? {
+            self.audit_login(
+                &account.username,
+                client,
+                "login.totp",
+                Outcome::Failure,
+                Some("locked".into()),
+            )
+            .await?;
+            return Err(LoginError::Locked(until));
+        }
+        let secret: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT totp_secret FROM accounts WHERE id = $1"
+        )
+        .bind(account.id)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        let Some(secret) = secret.flatten() else {
+            return Err(LoginError::Store("no totp secret".into()));
+        };
+        let ok = match zhanqun_core::totp::check(&secret, code, now)? {
+            Some(step) => self.totp_use_step(account.id, step).await?,
+            None => false,
+        };
+        if ok {
+            self.complete_mfa(token).await?;
+            self.throttle_clear(&user_key).await?;
+            self.audit_login(
+                &account.username,
+                client,
+                "login.totp",
+                Outcome::Success,
+                None,
+            )
+            .await?;
+        } else {
+            let locked = self.throttle_fail(&user_key, now, policy).await?;
+            self.audit_login(
+                &account.username,
+                client,
+                "login.totp",
+                Outcome::Failure,
+                Some("bad or reused code".into()),
+            )
+            .await?;
+            if let Some(until) = locked {
+                self.audit_login(
+                    &account.username,
+                    client,
+                    "login.lockout",
+                    Outcome::Success,
+                    Some(format!("until {until}")),
+                )
+                .await?;
+            }
+        }
+        Ok(ok)
+    }
+
+    /// Ends every session of an account (after a password change or a TOTP reset).
+    pub async fn end_sessions(&self, account: i64) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sessions WHERE account_id = $1"
+        )
+        .bind(account)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err))
     }
 }

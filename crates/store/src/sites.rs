@@ -33,6 +33,8 @@ pub struct ColumnInput {
     pub kind: ColumnKind,
     pub update_category: UpdateCategory,
     pub mandatory: bool,
+    /// Articles need sign-off (签发) after review.
+    pub needs_signoff: bool,
     pub sort_order: i64,
     pub link_url: Option<String>,
     pub body_html: Option<String>,
@@ -292,11 +294,11 @@ impl Store {
                     };
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO columns (site_id, parent_id, path, name, kind, update_category, mandatory, sort_order, \
-                         link_url, body_html, unit_id, in_nav) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         link_url, body_html, unit_id, in_nav, needs_signoff) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                          ON CONFLICT (site_id, path) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, \
                          kind = excluded.kind, update_category = excluded.update_category, mandatory = excluded.mandatory, \
                          sort_order = excluded.sort_order, link_url = excluded.link_url, body_html = excluded.body_html, \
-                         unit_id = excluded.unit_id, in_nav = excluded.in_nav \
+                         unit_id = excluded.unit_id, in_nav = excluded.in_nav, needs_signoff = excluded.needs_signoff \
                          RETURNING id",
                     )
                     .bind(site_id)
@@ -311,6 +313,7 @@ impl Store {
                     .bind(&c.body_html)
                     .bind(unit_id)
                     .bind(c.in_nav)
+                    .bind(c.needs_signoff)
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(db_err)?;

@@ -30,7 +30,17 @@ pub struct Config {
     /// Scheme used in absolute URLs (feeds, sitemaps).
     pub public_scheme: String,
     pub cache: CacheConfig,
+    pub console: ConsoleConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// Require the TOTP second factor of every back-office account (等保 level 3: yes).
+    pub require_totp: bool,
+    /// Largest upload to the media library, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +79,10 @@ impl Default for Config {
                 max_age: 60,
                 render_fuel: 5_000_000,
             },
+            console: ConsoleConfig {
+                require_totp: true,
+                max_upload_bytes: 20 * 1024 * 1024,
+            },
             log: LogConfig {
                 format: "text".into(),
                 filter: "info".into(),
@@ -89,6 +103,7 @@ impl std::fmt::Debug for Config {
             .field("themes_dir", &self.themes_dir)
             .field("demo_on_empty", &self.demo_on_empty)
             .field("cache", &self.cache)
+            .field("console", &self.console)
             .field("log", &self.log)
             .finish()
     }
@@ -115,7 +130,7 @@ pub const DEFAULT_TOML: &str = r#"# zhanqun configuration. Every key is optional
 
 # Public listener (the sites). Port 0 picks a free port; the chosen address is logged.
 public_addr = "127.0.0.1:8080"
-# Management listener: /healthz, /readyz, /metrics.
+# Management listener: the console (/), the JSON API (/api), /healthz, /readyz, /metrics.
 manage_addr = "127.0.0.1:8081"
 # Data directory: the SQLite database lives here.
 data_dir = "data"
@@ -137,6 +152,12 @@ max_bytes = 268435456
 max_age = 60
 # Upper bound of the work one template render may do.
 render_fuel = 5000000
+
+[console]
+# Require a TOTP second factor (authenticator app) of every back-office account.
+require_totp = true
+# Largest upload to the media library, in bytes.
+max_upload_bytes = 20971520
 
 [log]
 # text or json

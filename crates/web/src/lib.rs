@@ -6,9 +6,12 @@
 //! - [`manage`] is the management listener: health, readiness, metrics (console and API later).
 //! - [`server`] binds both listeners and runs them until shutdown.
 
+pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod console;
 pub mod directory;
 pub mod manage;
 pub mod metrics;

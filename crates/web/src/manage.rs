@@ -1,5 +1,7 @@
-//! The management listener: `/healthz` (the process answers), `/readyz` (the store answers),
-//! `/metrics` (Prometheus text). The console and the JSON API will live here too.
+//! The management listener: the console (server-rendered pages), the JSON API under `/api/v1`,
+//! its OpenAPI document, `/healthz` (the process answers), `/readyz` (the store answers) and
+//! `/metrics` (Prometheus text). Every route is declared with its access level (see
+//! [`crate::auth`]); cross-origin writes are refused before any handler runs.
 
 use std::sync::Arc;
 
@@ -14,7 +16,12 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use axum::http::Method;
+use tower_http::csrf::CsrfLayer;
+use zhanqun_core::{Error, ErrorCode};
+
 use crate::App;
+use crate::auth::{self, Access, RouteSpec, Routes};
 
 #[derive(Clone, Copy)]
 struct UuidV7;
@@ -27,24 +34,116 @@ impl MakeRequestId for UuidV7 {
     }
 }
 
+/// Every route of the management listener with its declared access (the permission table).
+pub fn route_table(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
+    let r = Routes::new(app)
+        .add(
+            Method::GET,
+            "/healthz",
+            Access::Public,
+            "进程存活",
+            get(healthz),
+        )
+        .add(
+            Method::GET,
+            "/readyz",
+            Access::Public,
+            "数据库可用",
+            get(readyz),
+        )
+        .add(
+            Method::GET,
+            "/metrics",
+            Access::Public,
+            "Prometheus 指标",
+            get(metrics),
+        )
+        .add(
+            Method::GET,
+            "/api/openapi.json",
+            Access::Public,
+            "OpenAPI 文档",
+            get(openapi),
+        );
+    let r = crate::api::routes(r);
+    crate::console::routes(r).finish()
+}
+
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/", get(index))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+    let (routes, _) = route_table(app.clone());
+    let csrf = CsrfLayer::new().with_rejection_response(|_| {
+        auth::fail_code(
+            "/api/",
+            ErrorCode::CrossOrigin,
+            &Error::forbidden("请求来源无效：跨站提交已被拒绝（CSRF 防护）"),
+        )
+    });
+    routes
         .fallback(not_found)
         .with_state(app)
+        .layer(axum::middleware::from_fn(crate::console::security_headers))
+        .layer(csrf)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(UuidV7))
 }
 
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        "zhanqun 管理端口：/healthz /readyz /metrics\n",
-    )
+/// The OpenAPI 3.1 document of the JSON API, generated from the route table so that it lists
+/// exactly the routes that exist, with their access levels.
+async fn openapi(State(app): State<Arc<App>>) -> Response {
+    let (_, specs) = route_table(app);
+    let mut paths = serde_json::Map::new();
+    for s in specs.iter().filter(|s| s.path.starts_with("/api/v1/")) {
+        let entry = paths.entry(s.path.to_string()).or_insert_with(|| json!({}));
+        let params: Vec<_> = s
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}}))
+            .collect();
+        let security = match s.access {
+            Access::Public => json!([]),
+            _ => json!([{"session": []}, {"bearer": []}]),
+        };
+        if let Some(obj) = entry.as_object_mut() {
+            obj.insert(
+                s.method.to_lowercase(),
+                json!({
+                    "summary": s.summary,
+                    "parameters": params,
+                    "security": security,
+                    "x-zhanqun-access": s.access,
+                    "responses": {
+                        "200": {"description": "成功", "content": {"application/json": {}}},
+                        "default": {"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                    }
+                }),
+            );
+        }
+    }
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "zhanqun 站群平台 API", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "__Host-zq_session"},
+                "bearer": {"type": "http", "scheme": "bearer"}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string", "enum": codes},
+                        "message": {"type": "string", "description": "给人看的中文说明"}
+                    }
+                }
+            }
+        }
+    });
+    ([(header::CACHE_CONTROL, "no-store")], Json(doc)).into_response()
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -88,10 +187,6 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "code": "not_found", "message": "没有这个管理接口" })),
-    )
-        .into_response()
+async fn not_found(uri: axum::http::Uri) -> Response {
+    auth::fail(uri.path(), Error::not_found("没有这个页面或接口"))
 }

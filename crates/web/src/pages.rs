@@ -432,7 +432,12 @@ impl App {
                     .ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
                 match a.status {
                     ArticleStatus::Published => {}
-                    ArticleStatus::Draft => return Err(Error::not_found("您访问的信息不存在")),
+                    ArticleStatus::Draft
+                    | ArticleStatus::Submitted
+                    | ArticleStatus::Reviewed
+                    | ArticleStatus::Scheduled => {
+                        return Err(Error::not_found("您访问的信息不存在"));
+                    }
                     ArticleStatus::Withdrawn => return Err(Error::Gone("该信息已撤销".into())),
                 }
                 let mut deps = vec![base[0], Dep::Article(a.id)];

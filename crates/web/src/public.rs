@@ -14,7 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use zhanqun_core::{ColumnKind, Error, ErrorCode, SiteStatus};
+use zhanqun_core::{ColumnKind, Error, SiteStatus};
 
 use crate::App;
 use crate::cache::CachedPage;
@@ -100,17 +100,6 @@ fn redirect(status: StatusCode, to: &str) -> Response {
         .unwrap_or_default()
 }
 
-fn error_title(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::NotFound | ErrorCode::UnknownHost => "页面不存在",
-        ErrorCode::InvalidInput => "请求有误",
-        ErrorCode::Gone | ErrorCode::SiteArchived => "信息已撤销",
-        ErrorCode::SiteSuspended => "网站维护中",
-        ErrorCode::Conflict => "请求冲突",
-        ErrorCode::Internal => "服务器错误",
-    }
-}
-
 /// A themed error page; internal errors are logged here, once, and never shown.
 fn error_page(app: &App, ctx: &SiteCtx, host: &str, path: &str, err: &Error) -> Response {
     let code = err.code();
@@ -119,14 +108,7 @@ fn error_page(app: &App, ctx: &SiteCtx, host: &str, path: &str, err: &Error) -> 
     }
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    themed(
-        app,
-        ctx,
-        host,
-        status,
-        error_title(code),
-        &err.public_message(),
-    )
+    themed(app, ctx, host, status, code.title(), &err.public_message())
 }
 
 fn themed(

