@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Takes the screenshots in docs/screenshots/ with headless Chromium (Debian's chromium package):
 # home, column list and article of 佳县 at desktop and phone widths and in 适老化 mode, plus the
-# disclosure catalogue and a department site. Look at them before calling a page done.
+# disclosure catalogue and a department site; then the console (login, TOTP enrolment, my work,
+# the editor, the review queue, an article under review) driven by puppeteer-core over the same
+# chromium, logging in as the demo accounts the server printed. Look at them before calling a
+# page done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
@@ -36,3 +39,13 @@ shot article-elder "http://$H:$P$ART#elder" 1366,1300
 shot catalogue-desktop "http://$H:$P/xxgkml/" 1366,1100
 shot department-home "http://6100000003.localhost:$P/" 1366,1100
 shot not-found "http://$H:$P/no-such-page/" 1366,700
+
+# The console: puppeteer-core (npm) drives the same chromium; the demo passwords come from the log.
+command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
+NODE_DIR=$(mktemp -d)
+(cd "$NODE_DIR" && npm init -y >/dev/null 2>&1 && npm install --silent puppeteer-core@23 >/dev/null 2>&1)
+cp tests/screenshots/console.mjs "$NODE_DIR/"
+grep -E '^  (jx|sx|sys|sec|audit)' "$DATA/log" | awk '{print $1, $2}' > "$DATA/accounts"
+node "$NODE_DIR/console.mjs" "http://$MAN" "$OUT" "$DATA/accounts"
+rm -rf "$NODE_DIR"
+ls "$OUT"/console-*.png

@@ -453,3 +453,36 @@ fn cli_actions_are_audited_and_tampering_is_caught() {
         stderr(&o)
     );
 }
+
+#[test]
+fn demo_prints_its_accounts_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = zhanqun(tmp.path(), &["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    for user in [
+        "jx-admin",
+        "jx-yjj",
+        "jx-fgw",
+        "jx-reviewer",
+        "jx-signer",
+        "sx-auditor",
+        "sysadmin",
+        "secadmin",
+        "auditadmin",
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(user))
+            .unwrap_or_else(|| panic!("{user} not printed: {err}"));
+        let password = line.split_whitespace().nth(1).unwrap();
+        assert!(password.chars().count() >= 12, "{line}");
+    }
+    // A reload keeps the accounts (and their passwords) and grants them again.
+    let o = zhanqun(tmp.path(), &["demo", "--yes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("已存在，密码不变"), "{}", stderr(&o));
+    let o = zhanqun(tmp.path(), &["accounts", "list"]);
+    let out = stdout(&o);
+    assert!(out.contains("jx-yjj") && out.contains("secadmin"), "{out}");
+}

@@ -1011,63 +1011,93 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
     };
     let units = store.units(county.id).await?;
     let unit = |name: &str| units.iter().find(|(_, n)| n == name).map(|(id, _)| *id);
-    type Spec<'a> = (
-        &'a str,
-        &'a str,
-        Option<P>,
-        Option<(R, Option<&'a str>)>,
-        Option<&'a str>,
-    );
-    let specs: [Spec<'_>; 9] = [
-        (
+    struct Spec {
+        username: &'static str,
+        name: &'static str,
+        what: &'static str,
+        role: Option<P>,
+        grant: Option<(R, Option<&'static str>)>,
+        unit: Option<&'static str>,
+    }
+    let office = Some("佳县人民政府办公室");
+    let site_role = |username, name, what, role, column, unit| Spec {
+        username,
+        name,
+        what,
+        role: None,
+        grant: Some((role, column)),
+        unit,
+    };
+    let platform = |username, name, what, role| Spec {
+        username,
+        name,
+        what,
+        role: Some(role),
+        grant: None,
+        unit: None,
+    };
+    let specs = [
+        site_role(
             "jx-admin",
+            "刘建华",
             "佳县 网站管理员",
+            R::SiteAdmin,
             None,
-            Some((R::SiteAdmin, None)),
-            Some("佳县人民政府办公室"),
+            office,
         ),
-        (
+        site_role(
             "jx-yjj",
+            "张敏",
             "佳县应急管理局 编辑（部门动态）",
-            None,
-            Some((R::Editor, Some("xwzx/bmdt"))),
+            R::Editor,
+            Some("xwzx/bmdt"),
             Some("县应急管理局"),
         ),
-        (
+        site_role(
             "jx-fgw",
+            "王磊",
             "佳县发改委 编辑（政策文件）",
-            None,
-            Some((R::Editor, Some("zwgk/zcwj"))),
+            R::Editor,
+            Some("zwgk/zcwj"),
             Some("县发展和改革委员会"),
         ),
-        (
+        site_role(
             "jx-reviewer",
+            "李娜",
             "佳县 审核员",
+            R::Reviewer,
             None,
-            Some((R::Reviewer, None)),
-            Some("佳县人民政府办公室"),
+            office,
         ),
-        (
+        site_role(
             "jx-signer",
+            "赵国强",
             "佳县 签发人",
+            R::Signer,
             None,
-            Some((R::Signer, None)),
-            Some("佳县人民政府办公室"),
+            office,
         ),
-        (
+        platform(
             "sx-auditor",
+            "陈静",
             "省级监管员（只读）",
-            Some(P::ProvinceAuditor),
-            None,
-            None,
+            P::ProvinceAuditor,
         ),
-        ("sysadmin", "系统管理员", Some(P::SystemAdmin), None, None),
-        ("secadmin", "安全管理员", Some(P::SecurityAdmin), None, None),
-        ("auditadmin", "审计管理员", Some(P::AuditAdmin), None, None),
+        platform("sysadmin", "孙涛", "系统管理员", P::SystemAdmin),
+        platform("secadmin", "周丽", "安全管理员", P::SecurityAdmin),
+        platform("auditadmin", "吴刚", "审计管理员", P::AuditAdmin),
     ];
     let existing = store.accounts().await?;
     let mut out = Vec::new();
-    for (username, what, role, grant, unit_name) in specs {
+    for Spec {
+        username,
+        name,
+        what,
+        role,
+        grant,
+        unit: unit_name,
+    } in specs
+    {
         let (id, password) = match existing.iter().find(|a| a.username == username) {
             Some(a) => (a.id, None),
             None => {
@@ -1075,7 +1105,7 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
                 let id = store
                     .create_account(&zhanqun_store::NewAccount {
                         username: username.into(),
-                        display_name: what.split_whitespace().last().unwrap_or(what).into(),
+                        display_name: name.into(),
                         password_hash: zhanqun_core::password::hash(&password)?,
                         platform_role: role,
                         must_change_password: false,

@@ -1,0 +1,94 @@
+// Screenshots of the console in headless Chromium (puppeteer-core drives the Debian chromium):
+// login, my work, the editor, the review queue and an article under review. Logs in as the demo
+// accounts whose passwords `zhanqun serve` printed, enrolling TOTP as an authenticator app would.
+// Usage: node console.mjs <manage base URL> <out dir> <accounts file: "name password" lines>
+import puppeteer from "puppeteer-core";
+import crypto from "node:crypto";
+import fs from "node:fs";
+
+const [base, out, accountsFile] = process.argv.slice(2);
+const passwords = Object.fromEntries(
+  fs.readFileSync(accountsFile, "utf8").trim().split("\n").map((l) => l.trim().split(/\s+/)));
+
+function totp(secret, t = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / 1000 / 30)));
+  const h = crypto.createHmac("sha1", key).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+const browser = await puppeteer.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"],
+});
+const secrets = {};
+
+async function login(name, shot) {
+  const ctx = await browser.createBrowserContext();
+  const page = await ctx.newPage();
+  await page.setViewport({ width: 1280, height: 860 });
+  await page.goto(`${base}/login`);
+  if (shot) await page.screenshot({ path: `${out}/console-login.png` });
+  await page.type("input[name=username]", name);
+  await page.type("input[name=password]", passwords[name]);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  if (page.url().endsWith("/login/enrol")) {
+    if (shot) await page.screenshot({ path: `${out}/console-totp-enrol.png` });
+    secrets[name] = await page.$eval("code", (e) => e.textContent.trim());
+    await page.type("input[name=code]", totp(secrets[name]));
+    await Promise.all([page.waitForNavigation(), page.click("form[action='/login/enrol'] button")]);
+  }
+  return page;
+}
+
+async function newArticle(page, columnName, title, html, submit) {
+  await page.goto(`${base}/sites`);
+  const href = await page.$$eval("table.list tr", (rows, name) => {
+    for (const r of rows) if (r.cells[0] && r.cells[0].textContent.trim() === name) {
+      const a = r.querySelector("a[href$='/new']"); if (a) return a.getAttribute("href");
+    }
+    return null;
+  }, columnName);
+  await page.goto(base + href);
+  await page.type("input[name=title]", title);
+  await page.evaluate((h) => { document.querySelector(".surface").innerHTML = h; }, html);
+  await Promise.all([page.waitForNavigation(), page.click(".editor-form button.primary")]);
+  if (submit) {
+    await page.click("input[name=secrecy_confirmed]");
+    await Promise.all([page.waitForNavigation(), page.click("form.inline button.primary")]);
+  }
+  return page.url();
+}
+
+const yjj = await login("jx-yjj", true);
+await newArticle(yjj, "部门动态", "县应急管理局开展冬季森林防火专项检查",
+  "<p>11月20日，县应急管理局组织对全县重点林区开展冬季森林防火专项检查。</p><h2>一、检查范围</h2><p>白云山、香炉寺周边林区。</p>", true);
+await newArticle(yjj, "部门动态", "县应急管理局召开安全生产形势分析会",
+  "<p>会议通报了前三季度安全生产形势。</p>", false);
+// The editor, filled in.
+await yjj.goto(`${base}/sites`);
+const newHref = await yjj.$$eval("a[href$='/new']", (as) => as[0].getAttribute("href"));
+await yjj.goto(base + newHref);
+await yjj.type("input[name=title]", "关于做好2026年冬春季安全生产工作的通知");
+await yjj.type("input[name=author]", "县应急管理局");
+await yjj.evaluate(() => {
+  document.querySelector(".surface").innerHTML =
+    "<p>各乡镇人民政府，县直各部门：</p><h2>一、总体要求</h2><p>坚持人民至上、生命至上，全面排查整治各类风险隐患。</p>" +
+    "<table><tbody><tr><th>重点领域</th><th>牵头单位</th></tr><tr><td>道路交通</td><td>县公安局</td></tr><tr><td>森林防火</td><td>县应急管理局</td></tr></tbody></table>";
+});
+await yjj.screenshot({ path: `${out}/console-editor.png`, fullPage: true });
+await yjj.goto(`${base}/`);
+await yjj.screenshot({ path: `${out}/console-my-work.png`, fullPage: true });
+
+const reviewer = await login("jx-reviewer", false);
+await reviewer.goto(`${base}/review`);
+await reviewer.screenshot({ path: `${out}/console-review-queue.png`, fullPage: true });
+const first = await reviewer.$eval("table.list a", (a) => a.getAttribute("href"));
+await reviewer.goto(base + first);
+await reviewer.screenshot({ path: `${out}/console-article-review.png`, fullPage: true });
+await browser.close();
