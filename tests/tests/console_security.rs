@@ -106,7 +106,11 @@ async fn the_province_auditor_reads_everything_and_changes_nothing() {
     let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
     let mut refused = 0;
     for s in &specs {
-        if s.method == "GET" || matches!(s.access, Access::Public | Access::Password) {
+        // Everyone changes their own password.
+        if s.method == "GET"
+            || matches!(s.access, Access::Public | Access::Password)
+            || s.path.ends_with("password")
+        {
             continue;
         }
         let path = s.path.replace("{id}", &id.to_string());
@@ -331,5 +335,61 @@ async fn lockout_second_factor_and_session_endings_over_http() {
         records
             .iter()
             .any(|r| r.action == "totp.enrol" && r.outcome == "success")
+    );
+}
+
+#[tokio::test]
+async fn an_initial_password_is_changed_before_anything_else() {
+    let t = TestApp::spawn().await;
+    t.store
+        .create_account(&zhanqun_store::NewAccount {
+            username: "newbie".into(),
+            display_name: "新用户".into(),
+            password_hash: zhanqun_core::password::hash(TEST_PASSWORD).unwrap(),
+            platform_role: None,
+            must_change_password: true,
+            unit: None,
+        })
+        .await
+        .unwrap();
+    let u = t.login("newbie").await;
+    let r = u.get("/api/v1/me/work").await;
+    assert_eq!((r.status, r.code()), (403, "password_change_required"));
+    let (status, _) = u.page("/").await;
+    assert_eq!(status, 303);
+    let weak = u
+        .post(
+            "/api/v1/session/password",
+            json!({"current_password": TEST_PASSWORD, "new_password": "password"}),
+        )
+        .await;
+    assert_eq!(
+        (weak.status, weak.code()),
+        (400, "invalid_input"),
+        "{}",
+        weak.json
+    );
+    let wrong = u
+        .post(
+            "/api/v1/session/password",
+            json!({"current_password": "Nope-2026-x", "new_password": "Yulin-2026-Strong"}),
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    let ok = u
+        .post(
+            "/api/v1/session/password",
+            json!({"current_password": TEST_PASSWORD, "new_password": "Yulin-2026-Strong"}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.json);
+    assert_eq!(u.get("/api/v1/me/work").await.status, 200);
+    let records = t.store.audit_records(100, 0).await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.action == "account.password")
+            .count(),
+        3
     );
 }

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     Locked,
     /// A second factor (TOTP) is needed, or enrolment in it.
     SecondFactorRequired,
+    /// The password is an initial one and must be changed first.
+    PasswordChangeRequired,
 }
 
 impl ErrorCode {
@@ -47,6 +49,7 @@ impl ErrorCode {
         ErrorCode::CrossOrigin,
         ErrorCode::Locked,
         ErrorCode::SecondFactorRequired,
+        ErrorCode::PasswordChangeRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +67,7 @@ impl ErrorCode {
             ErrorCode::CrossOrigin => "cross_origin",
             ErrorCode::Locked => "locked",
             ErrorCode::SecondFactorRequired => "second_factor_required",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
         }
     }
 
@@ -81,6 +85,7 @@ impl ErrorCode {
             ErrorCode::CrossOrigin => "请求来源无效",
             ErrorCode::Locked => "账号已锁定",
             ErrorCode::SecondFactorRequired => "需要动态口令",
+            ErrorCode::PasswordChangeRequired => "请修改初始密码",
         }
     }
 
@@ -94,7 +99,9 @@ impl ErrorCode {
             ErrorCode::SiteArchived | ErrorCode::Gone => 410,
             ErrorCode::Internal => 500,
             ErrorCode::Unauthenticated | ErrorCode::SecondFactorRequired => 401,
-            ErrorCode::Forbidden | ErrorCode::CrossOrigin => 403,
+            ErrorCode::Forbidden | ErrorCode::CrossOrigin | ErrorCode::PasswordChangeRequired => {
+                403
+            }
             ErrorCode::Locked => 429,
         }
     }

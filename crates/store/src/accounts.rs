@@ -193,6 +193,73 @@ impl Store {
 }
 
 impl Store {
+    /// Changes one's own password: the current one must be right, the new one must meet the
+    /// policy and differ; other sessions of the account end. Audited either way.
+    pub async fn change_password(
+        &self,
+        actor: &crate::Actor,
+        current: &str,
+        new: &str,
+        policy: &zhanqun_core::password::PasswordPolicy,
+    ) -> Result<()> {
+        let account = &actor.principal.account;
+        let object = format!("account:{}", account.id);
+        let check = async {
+            let (_, hash) = self
+                .account_for_login(&account.username)
+                .await?
+                .ok_or_else(|| Error::not_found("账号不存在"))?;
+            if !zhanqun_core::password::verify(current, &hash) {
+                return Err(Error::invalid("当前密码不正确"));
+            }
+            if current == new {
+                return Err(Error::invalid("新密码不能与当前密码相同"));
+            }
+            policy.check(new, &account.username)?;
+            zhanqun_core::password::hash(new)
+        }
+        .await;
+        let hash = match check {
+            Ok(h) => h,
+            Err(e) => {
+                let entry = actor.entry(
+                    "-",
+                    None,
+                    "account.password",
+                    object,
+                    crate::Outcome::Failure,
+                    Some(e.to_string()),
+                );
+                self.audit(&entry).await?;
+                return Err(e);
+            }
+        };
+        let entry = actor.entry(
+            "-",
+            None,
+            "account.password",
+            object,
+            crate::Outcome::Success,
+            None,
+        );
+        let ts = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query(
+                "UPDATE accounts SET password_hash = $1, must_change_password = FALSE, password_changed_at = $2 WHERE id = $3",
+            )
+            .bind(&hash)
+            .bind(ts)
+            .bind(account.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            crate::audit::append_audit!(tx, &entry);
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(())
+        })
+    }
+
     /// On a store without accounts, creates the first system administrator `admin` with a
     /// generated password (which must be changed at first login) and returns that password, to
     /// be shown once. There are no default credentials. Returns `None` when accounts exist.

@@ -733,6 +733,25 @@ impl Store {
 
     // ---- articles ---------------------------------------------------------------------------
 
+    /// A policy an interpretation may link to: published, or readable by the actor.
+    async fn check_policy_link(&self, actor: &Actor, input: &ArticleInput) -> Result<()> {
+        let Some(policy) = input.interprets else {
+            return Ok(());
+        };
+        let visible = match self.article(policy).await? {
+            Some(a) if a.status == ArticleStatus::Published => true,
+            Some(_) => self.locate_for(actor, policy, Act::Read).await.is_ok(),
+            None => false,
+        };
+        if visible {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "所解读的政策文件 {policy} 不存在或未发布"
+            )))
+        }
+    }
+
     /// Creates a draft in `column` (an editor of that column, or the site administrator).
     pub async fn create_draft(
         &self,
@@ -764,6 +783,11 @@ impl Store {
                     .await;
             }
         };
+        if let Err(e) = self.check_policy_link(actor, &input).await {
+            return self
+                .refused(actor, Some(&code), "article.create", object, e)
+                .await;
+        }
         if input.unit.is_none() {
             input.unit = actor.principal.account.unit_id;
         }
@@ -802,6 +826,11 @@ impl Store {
             Err(e) => return self.refused(actor, None, "article.edit", object, e).await,
         };
         let (loc, role) = loc;
+        if let Err(e) = self.check_policy_link(actor, &input).await {
+            return self
+                .refused(actor, Some(&loc.site_code), "article.edit", object, e)
+                .await;
+        }
         let entry = actor.entry(
             &role,
             Some(&loc.site_code),

@@ -236,6 +236,29 @@ async fn totp_confirm(
     Ok(ok(json!({ "ok": true })))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+async fn change_password(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Body(b): Body<PasswordBody>,
+) -> ApiResult {
+    app.store()
+        .change_password(
+            &a.actor,
+            &b.current_password,
+            &b.new_password,
+            &password::PasswordPolicy::default(),
+        )
+        .await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
 // ---- articles -----------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
@@ -744,6 +767,13 @@ pub fn routes(r: Routes) -> Routes {
         Password,
         "确认绑定动态口令",
         post(totp_confirm),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/session/password",
+        Session,
+        "修改本人密码",
+        post(change_password),
     )
     .add(
         Method::GET,

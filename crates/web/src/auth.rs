@@ -215,6 +215,7 @@ pub fn fail_code(path: &str, code: ErrorCode, err: &Error) -> Response {
         match code {
             ErrorCode::Unauthenticated => return Redirect::to("/login").into_response(),
             ErrorCode::SecondFactorRequired => return Redirect::to("/login/totp").into_response(),
+            ErrorCode::PasswordChangeRequired => return Redirect::to("/password").into_response(),
             _ => {}
         }
         return crate::console::error_page(code, &err.public_message());
@@ -285,10 +286,20 @@ async fn guard(
             Some(PlatformRole::SystemAdmin | PlatformRole::SecurityAdmin)
         ),
     };
+    // An initial password is changed before anything else.
+    let own_password = matches!(path.as_str(), "/password" | "/api/v1/session/password");
+    if principal.account.must_change_password && access != Access::Password && !own_password {
+        return fail_code(
+            &path,
+            ErrorCode::PasswordChangeRequired,
+            &Error::forbidden("这是初始密码：请先修改密码"),
+        );
+    }
     // The province auditor reads and never writes.
     let read_only_violation = principal.is(PlatformRole::ProvinceAuditor)
         && !matches!(*req.method(), Method::GET | Method::HEAD)
-        && access != Access::Password;
+        && access != Access::Password
+        && !own_password;
     if !allowed || read_only_violation {
         let actor = Actor {
             principal,

@@ -400,6 +400,55 @@ async fn enrol_submit(
     }
 }
 
+async fn password_page(a: Authed) -> Response {
+    render("password.html", page(Some(&a), "", "修改密码", json!({})))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+}
+
+async fn password_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let res = if f.new_password != f.new_password_again {
+        Err(Error::invalid("两次输入的新密码不一致"))
+    } else {
+        app.store()
+            .change_password(
+                &a.actor,
+                &f.current_password,
+                &f.new_password,
+                &zhanqun_core::password::PasswordPolicy::default(),
+            )
+            .await
+    };
+    match res {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e @ Error::InvalidInput(_)) => with_status(
+            render(
+                "password.html",
+                page(
+                    Some(&a),
+                    "",
+                    "修改密码",
+                    json!({ "error": e.public_message() }),
+                ),
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(e) => fail(e),
+    }
+}
+
 // ---- work ---------------------------------------------------------------------------------
 
 async fn my_work(State(app): State<Arc<App>>, a: Authed) -> PageResult {
@@ -873,6 +922,20 @@ pub fn routes(r: Routes) -> Routes {
         Password,
         "确认绑定动态口令",
         post(enrol_submit),
+    )
+    .add(
+        Method::GET,
+        "/password",
+        Session,
+        "修改密码页",
+        get(password_page),
+    )
+    .add(
+        Method::POST,
+        "/password",
+        Session,
+        "修改密码",
+        post(password_submit),
     )
     .add(Method::GET, "/", Session, "我的工作", get(my_work))
     .add(
