@@ -105,13 +105,24 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestStore) -> TestApp {
-        let config = Config {
+        Self::spawn_configured(db, |_| {}).await
+    }
+
+    /// Starts the app on a fresh store with a configuration tweak.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_configured(fresh_store().await, tweak).await
+    }
+
+    async fn spawn_configured(db: TestStore, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config {
             public_addr: "127.0.0.1:0".parse().unwrap(),
             manage_addr: "127.0.0.1:0".parse().unwrap(),
             database_url: db.url.clone(),
+            data_dir: db._dir.path().to_path_buf(),
             demo_on_empty: false,
             ..Config::default()
         };
+        tweak(&mut config);
         let store = db.store.clone();
         let listeners = Listeners::bind(config.public_addr, config.manage_addr)
             .await

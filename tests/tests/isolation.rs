@@ -118,7 +118,22 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 if path.ends_with("/diff") {
                     path.push_str("?from=1&to=1");
                 }
-                let status = if s.path.starts_with("/api/") {
+                let status = if s.path.ends_with("/media") && s.method == "POST" {
+                    // A real upload: only the permission can refuse it.
+                    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+                    let form = reqwest::multipart::Form::new().part(
+                        "file",
+                        reqwest::multipart::Part::bytes(png).file_name("a.png"),
+                    );
+                    let res = user
+                        .client
+                        .post(format!("{}{path}", user.base))
+                        .multipart(form)
+                        .send()
+                        .await
+                        .unwrap();
+                    res.status().as_u16()
+                } else if s.path.starts_with("/api/") {
                     // A body valid for the route, so that only the permission can refuse it.
                     let body = if s.path.ends_with("/transitions") {
                         json!({"action": "withdraw", "reason": "越权"})

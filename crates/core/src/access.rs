@@ -138,6 +138,15 @@ impl Principal {
         )))
     }
 
+    /// Whether any grant on `site` allows `act` somewhere on it (site-wide things such as the
+    /// media library, which every editor of the site uses).
+    pub fn may_on_site(&self, act: Act, site: SiteId) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.site_id == site && act.roles().contains(&g.role))
+            || (act == Act::Read && self.is(PlatformRole::ProvinceAuditor))
+    }
+
     /// The sites the actor holds any grant on.
     pub fn sites(&self) -> Vec<SiteId> {
         let mut s: Vec<SiteId> = self.grants.iter().map(|g| g.site_id).collect();

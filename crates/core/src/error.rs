@@ -31,6 +31,8 @@ pub enum ErrorCode {
     SecondFactorRequired,
     /// The password is an initial one and must be changed first.
     PasswordChangeRequired,
+    /// An upload larger than allowed.
+    TooLarge,
 }
 
 impl ErrorCode {
@@ -50,6 +52,7 @@ impl ErrorCode {
         ErrorCode::Locked,
         ErrorCode::SecondFactorRequired,
         ErrorCode::PasswordChangeRequired,
+        ErrorCode::TooLarge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl ErrorCode {
             ErrorCode::Locked => "locked",
             ErrorCode::SecondFactorRequired => "second_factor_required",
             ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::TooLarge => "too_large",
         }
     }
 
@@ -86,6 +90,7 @@ impl ErrorCode {
             ErrorCode::Locked => "账号已锁定",
             ErrorCode::SecondFactorRequired => "需要动态口令",
             ErrorCode::PasswordChangeRequired => "请修改初始密码",
+            ErrorCode::TooLarge => "文件过大",
         }
     }
 
@@ -103,6 +108,7 @@ impl ErrorCode {
                 403
             }
             ErrorCode::Locked => 429,
+            ErrorCode::TooLarge => 413,
         }
     }
 }
@@ -124,6 +130,9 @@ pub enum Error {
     /// Too many failed logins: locked for a while.
     #[error("{0}")]
     Locked(String),
+    /// An upload over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// Not logged in (or the session ended).
     #[error("{0}")]
     Unauthenticated(String),
@@ -147,6 +156,7 @@ impl Error {
             Error::Internal(_) => ErrorCode::Internal,
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::Locked(_) => ErrorCode::Locked,
+            Error::TooLarge(_) => ErrorCode::TooLarge,
             Error::Forbidden(_) => ErrorCode::Forbidden,
         }
     }

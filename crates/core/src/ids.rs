@@ -149,6 +149,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "search",
     "api",
     "console",
+    "media",
 ];
 
 /// The path of a column within its site, e.g. `xwzx/zwyw`: slugs of lower-case ASCII letters,

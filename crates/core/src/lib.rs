@@ -7,6 +7,7 @@ pub mod access;
 pub mod error;
 pub mod ids;
 pub mod index_number;
+pub mod media;
 pub mod model;
 pub mod paging;
 pub mod password;

@@ -14,6 +14,7 @@ mod accounts;
 pub mod audit;
 mod content;
 pub mod editorial;
+mod media;
 mod rows;
 mod sessions;
 mod sites;
@@ -34,6 +35,7 @@ pub use accounts::{NewAccount, check_username};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
+pub use media::{MediaRecord, NewMedia};
 pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 

@@ -512,6 +512,28 @@ async fn site_columns(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i
     Ok(ok(json!({ "columns": cols })))
 }
 
+async fn upload_media(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(site): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> ApiResult {
+    let up = crate::media::receive(&app, &a.actor, SiteId(site), multipart).await?;
+    Ok((StatusCode::CREATED, Json(json!(up))).into_response())
+}
+
+async fn list_media(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i64>) -> ApiResult {
+    let files = app.store().media_of_site(&a.actor, SiteId(site)).await?;
+    Ok(ok(json!({ "media": files })))
+}
+
+/// The request body limit of upload routes: the configured file limit plus room for the form.
+pub fn upload_limit(app: &App) -> usize {
+    usize::try_from(app.config().console.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024)
+}
+
 // ---- accounts, roles, grants ---------------------------------------------------------------
 
 async fn accounts(State(app): State<Arc<App>>) -> ApiResult {
@@ -726,7 +748,22 @@ use axum::routing::{delete, get, post, put};
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     use PlatformRole::*;
+    let limit = axum::extract::DefaultBodyLimit::max(upload_limit(r.app()));
     r.add(
+        Method::POST,
+        "/api/v1/sites/{id}/media",
+        Session,
+        "上传文件到网站媒体库",
+        post(upload_media).layer(limit),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/sites/{id}/media",
+        Session,
+        "网站媒体库",
+        get(list_media),
+    )
+    .add(
         Method::POST,
         "/api/v1/session",
         Public,

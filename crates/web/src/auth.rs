@@ -86,6 +86,10 @@ impl Routes {
         self
     }
 
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
     pub fn finish(self) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         (self.router, self.specs)
     }

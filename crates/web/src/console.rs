@@ -14,7 +14,7 @@ use minijinja::Environment;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::{
-    Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, PlatformRole, Validity,
+    Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, PlatformRole, SiteId, Validity,
 };
 use zhanqun_store::{Transition, WorkItem};
 
@@ -22,48 +22,30 @@ use crate::App;
 use crate::api::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
 use crate::auth::{self, Access, Authed, Routes};
 
-static TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../console/templates/base.html")),
-    (
-        "login.html",
-        include_str!("../console/templates/login.html"),
-    ),
-    ("totp.html", include_str!("../console/templates/totp.html")),
-    (
-        "enrol.html",
-        include_str!("../console/templates/enrol.html"),
-    ),
-    (
-        "work_list.html",
-        include_str!("../console/templates/work_list.html"),
-    ),
-    ("work.html", include_str!("../console/templates/work.html")),
-    (
-        "review.html",
-        include_str!("../console/templates/review.html"),
-    ),
-    (
-        "sites.html",
-        include_str!("../console/templates/sites.html"),
-    ),
-    (
-        "column.html",
-        include_str!("../console/templates/column.html"),
-    ),
-    (
-        "editor.html",
-        include_str!("../console/templates/editor.html"),
-    ),
-    (
-        "article.html",
-        include_str!("../console/templates/article.html"),
-    ),
-    ("diff.html", include_str!("../console/templates/diff.html")),
-    (
-        "error.html",
-        include_str!("../console/templates/error.html"),
-    ),
-];
+/// Every console template, compiled in (a test checks none in the folder is left out).
+macro_rules! templates {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../console/templates/", $name)))),+]
+    };
+}
+
+static TEMPLATES: &[(&str, &str)] = templates!(
+    "base.html",
+    "login.html",
+    "totp.html",
+    "enrol.html",
+    "password.html",
+    "work_list.html",
+    "work.html",
+    "review.html",
+    "sites.html",
+    "column.html",
+    "editor.html",
+    "article.html",
+    "diff.html",
+    "media.html",
+    "error.html",
+);
 
 type Asset = (&'static str, &'static str, &'static [u8]);
 
@@ -446,6 +428,62 @@ async fn password_submit(
             StatusCode::BAD_REQUEST,
         ),
         Err(e) => fail(e),
+    }
+}
+
+// ---- media -------------------------------------------------------------------------------
+
+async fn media_page_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let files = app.store().media_of_site(&a.actor, site).await?;
+    let s = app
+        .store()
+        .list_sites()
+        .await?
+        .into_iter()
+        .find(|s| s.id == site)
+        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let base_url = format!(
+        "{}://{}",
+        app.config().public_scheme,
+        s.hosts.first().cloned().unwrap_or_default()
+    );
+    let max_mb = app.config().console.max_upload_bytes / (1024 * 1024);
+    let can_upload = a.actor.principal.may_on_site(Act::Edit, site);
+    let ctx = json!({
+        "site": &s, "files": files, "base_url": base_url, "max_mb": max_mb,
+        "can_upload": can_upload, "flash": flash, "error": error,
+    });
+    Ok(render("media.html", page(Some(a), "sites", "媒体库", ctx)))
+}
+
+async fn media_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    media_page_with(&app, &a, SiteId(id), None, None).await
+}
+
+async fn media_upload(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    match crate::media::receive(&app, &a.actor, SiteId(id), multipart).await {
+        Ok(up) => {
+            let msg = format!("已上传“{}”，正文中可引用地址 {}", up.name, up.url);
+            media_page_with(&app, &a, SiteId(id), Some(msg), None).await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::TooLarge(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let res = media_page_with(&app, &a, SiteId(id), None, Some(e.public_message())).await?;
+            Ok(with_status(res, status))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -885,6 +923,7 @@ async fn diff_page(
 /// Adds the console's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
+    let upload_limit = axum::extract::DefaultBodyLimit::max(crate::api::upload_limit(r.app()));
     r.add(
         Method::GET,
         "/console/static/{name}",
@@ -922,6 +961,20 @@ pub fn routes(r: Routes) -> Routes {
         Password,
         "确认绑定动态口令",
         post(enrol_submit),
+    )
+    .add(
+        Method::GET,
+        "/sites/{id}/media",
+        Session,
+        "媒体库",
+        get(media_page),
+    )
+    .add(
+        Method::POST,
+        "/sites/{id}/media",
+        Session,
+        "上传文件",
+        post(media_upload).layer(upload_limit),
     )
     .add(
         Method::GET,
@@ -1002,4 +1055,27 @@ pub fn routes(r: Routes) -> Routes {
         "版本比较",
         get(diff_page),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_in_the_folder_is_compiled_in_and_parses() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("console/templates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed);
+        for (name, _) in TEMPLATES {
+            assert!(ENV.get_template(name).is_ok(), "{name}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod console;
 pub mod directory;
 pub mod manage;
+pub mod media;
 pub mod metrics;
 pub mod pages;
 pub mod public;

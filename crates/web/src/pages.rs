@@ -45,6 +45,8 @@ pub enum Route {
         theme: String,
         file: String,
     },
+    /// A file of the site's media library, by its generated storage name.
+    Media(String),
 }
 
 impl Route {
@@ -111,6 +113,18 @@ impl Route {
                         file: file.to_string(),
                     });
                 }
+                if let Some(name) = p.strip_prefix("media/") {
+                    let ok = name.split_once('.').is_some_and(|(stem, ext)| {
+                        stem.len() == 32
+                            && stem.bytes().all(|b| b.is_ascii_hexdigit())
+                            && (3..=4).contains(&ext.len())
+                            && ext.bytes().all(|b| b.is_ascii_lowercase())
+                    });
+                    if !ok {
+                        return Err(Error::not_found("没有这个文件"));
+                    }
+                    return Ok(Route::Media(name.to_string()));
+                }
                 if let Some(rest) = p.strip_prefix("art/") {
                     let id = rest
                         .strip_suffix(".html")
@@ -155,6 +169,7 @@ impl Route {
             Route::Robots => "robots",
             Route::Search => "search",
             Route::Static { .. } => "static",
+            Route::Media(_) => "media",
         }
     }
 
@@ -176,7 +191,10 @@ impl Route {
             Route::Sitemap => format!("{host}|/sitemap.xml"),
             Route::SiteFeed => format!("{host}|/rss.xml"),
             Route::Robots => format!("{host}|/robots.txt"),
-            Route::ColumnNoSlash { .. } | Route::Search | Route::Static { .. } => return None,
+            Route::ColumnNoSlash { .. }
+            | Route::Search
+            | Route::Static { .. }
+            | Route::Media(_) => return None,
         })
     }
 }
@@ -637,9 +655,10 @@ impl App {
                     deps: base.to_vec(),
                 })
             }
-            Route::ColumnNoSlash { .. } | Route::Search | Route::Static { .. } => {
-                Err(Error::internal("route is not rendered"))
-            }
+            Route::ColumnNoSlash { .. }
+            | Route::Search
+            | Route::Static { .. }
+            | Route::Media(_) => Err(Error::internal("route is not rendered")),
         }
     }
 

@@ -231,6 +231,12 @@ async fn serve(
         }
     }
     let kind = route.kind();
+    if let Route::Media(name) = &route {
+        return match crate::media::serve(app, ctx.site.id, name, headers).await {
+            Ok(res) => (kind, res),
+            Err(e) => ("error", error_page(app, &ctx, &host, &path, &e)),
+        };
+    }
     match &route {
         Route::ColumnNoSlash { path: col } => {
             return match ctx.column_by_path(col) {

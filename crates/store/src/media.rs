@@ -1,0 +1,121 @@
+//! The media library of a site: records of uploaded files (the bytes live on disk under a
+//! generated name). Uploading needs an editing role somewhere on the site.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhanqun_core::*;
+
+use crate::audit::append_audit;
+use crate::{Actor, Outcome, Store, db_err, now, on_pool};
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MediaRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub storage_name: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A file to record (already on disk under `storage_name`).
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub storage_name: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+}
+
+const MEDIA_SQL: &str = "SELECT m.id, m.site_id, m.storage_name, m.original_name, m.content_type, m.bytes, m.sha256, \
+     u.display_name AS uploaded_by, m.at FROM media m LEFT JOIN accounts u ON u.id = m.uploaded_by";
+
+impl Store {
+    /// Whether the actor may upload to the site's media library (`Forbidden` otherwise).
+    pub fn may_upload(&self, actor: &Actor, site: SiteId) -> Result<()> {
+        if actor.principal.may_on_site(Act::Edit, site) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("您没有在该网站上传文件的权限"))
+        }
+    }
+
+    /// Records an uploaded file, with its audit record.
+    pub async fn add_media(&self, actor: &Actor, site: SiteId, m: &NewMedia) -> Result<i64> {
+        self.may_upload(actor, site)?;
+        let code: String = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT code FROM sites WHERE id = $1"
+        )
+        .bind(site.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?
+        .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
+        let entry = actor.entry(
+            &actor.principal.role_text(),
+            Some(&code),
+            "media.upload",
+            format!(
+                "media {} “{}” {} bytes",
+                m.storage_name, m.original_name, m.bytes
+            ),
+            Outcome::Success,
+            Some(format!("sha256 {}", m.sha256)),
+        );
+        let ts = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO media (site_id, storage_name, original_name, content_type, bytes, sha256, uploaded_by, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(site.0)
+            .bind(&m.storage_name)
+            .bind(&m.original_name)
+            .bind(&m.content_type)
+            .bind(m.bytes)
+            .bind(&m.sha256)
+            .bind(actor.principal.id())
+            .bind(ts)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            append_audit!(tx, &entry);
+            tx.commit().await.map_err(db_err)?;
+            Ok(id)
+        })
+    }
+
+    /// A site's media library, newest first (readers of the site).
+    pub async fn media_of_site(&self, actor: &Actor, site: SiteId) -> Result<Vec<MediaRecord>> {
+        if !actor.principal.may_on_site(Act::Read, site) {
+            return Err(Error::not_found(format!("网站 {site} 不存在")));
+        }
+        let sql = format!("{MEDIA_SQL} WHERE m.site_id = $1 ORDER BY m.id DESC LIMIT 500");
+        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(site.0)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))
+    }
+
+    /// A file of a site by its storage name (public serving: only that site's files).
+    pub async fn media_file(
+        &self,
+        site: SiteId,
+        storage_name: &str,
+    ) -> Result<Option<MediaRecord>> {
+        let sql = format!("{MEDIA_SQL} WHERE m.site_id = $1 AND m.storage_name = $2");
+        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(site.0)
+            .bind(storage_name)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))
+    }
+}
