@@ -393,3 +393,126 @@ async fn an_initial_password_is_changed_before_anything_else() {
         3
     );
 }
+
+#[tokio::test]
+async fn administrators_pages_follow_the_separation_of_duties() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    t.account("sys", Some(PlatformRole::SystemAdmin)).await;
+    t.account("sec", Some(PlatformRole::SecurityAdmin)).await;
+    t.account("aud", Some(PlatformRole::AuditAdmin)).await;
+    let sys = t.login("sys").await;
+    let sec = t.login("sec").await;
+    let aud = t.login("aud").await;
+
+    // The system administrator creates an account; its initial password is shown once.
+    let (status, html) = sys
+        .form(
+            "/accounts",
+            &[("username", "gxq-editor"), ("display_name", "高新区编辑")],
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("gxq-editor") && html.contains("初始密码"));
+    let created = t
+        .store
+        .accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "gxq-editor")
+        .unwrap();
+    assert!(created.must_change_password);
+    // … but cannot grant, nor read the audit log.
+    let (status, _) = sys
+        .form(
+            &format!("/accounts/{}/grants", created.id),
+            &[("role", "editor"), ("site_code", JIAXIAN)],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(sys.page("/audit").await.0, 403);
+
+    // The security administrator grants a column by site code and path; a bad path is explained.
+    let (status, html) = sec
+        .form(
+            &format!("/accounts/{}/grants", created.id),
+            &[
+                ("role", "editor"),
+                ("site_code", JIAXIAN),
+                ("column_path", "no/such"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("没有栏目"), "{html}");
+    let (status, _) = sec
+        .form(
+            &format!("/accounts/{}/grants", created.id),
+            &[
+                ("role", "editor"),
+                ("site_code", JIAXIAN),
+                ("column_path", "xwzx/bmdt"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let grants = t.store.grants_of(created.id).await.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(
+        grants[0].column_id,
+        Some(f.column(&format!("{JIAXIAN}/xwzx/bmdt")))
+    );
+    let (_, html) = sec.page("/accounts").await;
+    assert!(html.contains("编辑：佳县人民政府 &#x2f; 部门动态"), "{html}");
+    // 三权分立 in the console too: the system administrator cannot become the auditor.
+    let sys_id = sys.id;
+    let (status, html) = sec
+        .form(
+            &format!("/accounts/{sys_id}/role"),
+            &[("role", "audit_admin")],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(html.contains("三权分立"));
+    // The security administrator cannot create accounts.
+    assert_eq!(
+        sec.form("/accounts", &[("username", "x1"), ("display_name", "x")])
+            .await
+            .0,
+        403
+    );
+
+    // The audit administrator reads the log with its chain verified; nobody else does.
+    let (status, html) = aud.page("/audit").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("完整") && html.contains("grant.add"),
+        "{html}"
+    );
+    assert_eq!(aud.page("/accounts").await.0, 403);
+    let export = aud
+        .client
+        .get(format!("{}/api/v1/audit/export", aud.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(export.text().await.unwrap().starts_with("seq,at,actor"));
+    let records = t.store.audit_records(500, 0).await.unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "audit.read" && r.actor == "user:aud")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "audit.export" && r.actor == "user:aud")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "account.create" && r.actor == "user:sys")
+    );
+}

@@ -18,6 +18,8 @@ use zhanqun_core::{
 };
 use zhanqun_store::{Transition, WorkItem};
 
+mod admin;
+
 use crate::App;
 use crate::api::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
 use crate::auth::{self, Access, Authed, Routes};
@@ -44,6 +46,8 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "article.html",
     "diff.html",
     "media.html",
+    "accounts.html",
+    "audit.html",
     "error.html",
 );
 
@@ -923,6 +927,7 @@ async fn diff_page(
 /// Adds the console's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
+    let r = admin::routes(r);
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::api::upload_limit(r.app()));
     r.add(
         Method::GET,

@@ -1,0 +1,329 @@
+//! Console pages of the platform administrators (三权分立): accounts (system administrator),
+//! platform roles and grants (security administrator), the audit log (audit administrator).
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use zhanqun_core::{Error, PlatformRole, SiteRole};
+
+use super::{PageResult, page, render, with_status};
+use crate::App;
+use crate::auth::{Access, Authed, Routes};
+
+#[derive(Serialize)]
+struct GrantLine {
+    id: i64,
+    label: String,
+}
+
+async fn accounts_page_with(
+    app: &App,
+    a: &Authed,
+    created: Option<(String, String)>,
+    error: Option<String>,
+) -> PageResult {
+    let sites = app.store().list_sites().await?;
+    let mut rows = Vec::new();
+    for account in app.store().accounts().await? {
+        let mut grants = Vec::new();
+        for g in app.store().grants_of(account.id).await? {
+            let site = sites.iter().find(|s| s.id == g.site_id);
+            let column = match (site, g.column_id) {
+                (Some(s), Some(c)) => app
+                    .store()
+                    .columns(s.id)
+                    .await?
+                    .into_iter()
+                    .find(|x| x.id == c)
+                    .map(|x| format!(" / {}", x.name)),
+                _ => None,
+            };
+            grants.push(GrantLine {
+                id: g.id,
+                label: format!(
+                    "{}：{}{}",
+                    g.role.label(),
+                    site.map_or("?", |s| s.name.as_str()),
+                    column.unwrap_or_default()
+                ),
+            });
+        }
+        let role_label = account.platform_role.map(PlatformRole::label);
+        rows.push(json!({ "account": account, "grants": grants, "role_label": role_label }));
+    }
+    let site_roles: Vec<(&str, &str)> = SiteRole::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label()))
+        .collect();
+    let platform_roles: Vec<(&str, &str)> = PlatformRole::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label()))
+        .collect();
+    let failed = error.is_some();
+    let ctx = json!({
+        "accounts": rows, "site_roles": site_roles, "platform_roles": platform_roles,
+        "created": created, "error": error,
+    });
+    let res = render(
+        "accounts.html",
+        page(Some(a), "accounts", "账号与授权", ctx),
+    );
+    Ok(if failed {
+        with_status(res, StatusCode::BAD_REQUEST)
+    } else {
+        res
+    })
+}
+
+async fn accounts_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+    accounts_page_with(&app, &a, None, None).await
+}
+
+/// After an administrator's form: back to the list, with the refusal shown when there was one.
+async fn after(app: &App, a: &Authed, res: Result<(), Error>) -> PageResult {
+    match res {
+        Ok(()) => Ok(Redirect::to("/accounts").into_response()),
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::NotFound(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let res = accounts_page_with(app, a, None, Some(e.public_message())).await?;
+            Ok(with_status(res, status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewAccountForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+/// Creates an account with a generated initial password, shown once; it must be changed at
+/// first login.
+async fn create(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Form(f): Form<NewAccountForm>,
+) -> PageResult {
+    let password = zhanqun_core::password::generate();
+    let username = f.username.trim().to_string();
+    let res = async {
+        if f.display_name.trim().is_empty() {
+            return Err(Error::invalid("请填写姓名"));
+        }
+        let account = zhanqun_store::NewAccount {
+            username: username.clone(),
+            display_name: f.display_name.trim().to_string(),
+            password_hash: zhanqun_core::password::hash(&password)?,
+            platform_role: None,
+            must_change_password: true,
+            unit: None,
+        };
+        app.store().create_account_by(&a.actor, &account).await
+    }
+    .await;
+    match res {
+        Ok(_) => accounts_page_with(&app, &a, Some((username, password)), None).await,
+        Err(e) => after(&app, &a, Err(e)).await,
+    }
+}
+
+async fn disable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let res = app
+        .store()
+        .set_account_disabled_by(&a.actor, id, true)
+        .await;
+    after(&app, &a, res).await
+}
+
+async fn enable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let res = app
+        .store()
+        .set_account_disabled_by(&a.actor, id, false)
+        .await;
+    after(&app, &a, res).await
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn set_role(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<RoleForm>,
+) -> PageResult {
+    let res = async {
+        let role = if f.role.is_empty() {
+            None
+        } else {
+            Some(PlatformRole::parse(&f.role)?)
+        };
+        app.store().set_platform_role(&a.actor, id, role).await
+    }
+    .await;
+    after(&app, &a, res).await
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    site_code: String,
+    #[serde(default)]
+    column_path: String,
+}
+
+async fn grant(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<GrantForm>,
+) -> PageResult {
+    let res = async {
+        let role = SiteRole::parse(&f.role)?;
+        let code = f.site_code.trim();
+        let site = app
+            .store()
+            .list_sites()
+            .await?
+            .into_iter()
+            .find(|s| s.code.as_str() == code)
+            .ok_or_else(|| Error::invalid(format!("网站标识码“{code}”不存在")))?;
+        let path = f.column_path.trim().trim_matches('/');
+        let column = if path.is_empty() {
+            None
+        } else {
+            let found = app
+                .store()
+                .columns(site.id)
+                .await?
+                .into_iter()
+                .find(|c| c.path.as_str() == path)
+                .map(|c| c.id);
+            Some(found.ok_or_else(|| Error::invalid(format!("网站 {code} 没有栏目“{path}”")))?)
+        };
+        app.store()
+            .grant(&a.actor, id, role, site.id, column)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after(&app, &a, res).await
+}
+
+async fn revoke(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let res = app.store().revoke_grant(&a.actor, id).await;
+    after(&app, &a, res).await
+}
+
+#[derive(Deserialize)]
+struct OffsetQuery {
+    #[serde(default)]
+    offset: u64,
+}
+
+/// The audit log, 100 records a page, with the hash chain's verification; reading it is audited.
+async fn audit_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<OffsetQuery>,
+) -> PageResult {
+    const PAGE: u64 = 100;
+    let records = app.store().audit_records(PAGE + 1, q.offset).await?;
+    let more = records.len() as u64 > PAGE;
+    let records: Vec<_> = records.into_iter().take(PAGE as usize).collect();
+    let report = app.store().audit_verify().await?;
+    let entry = a.actor.entry(
+        "audit_admin",
+        None,
+        "audit.read",
+        format!("offset {} records {}", q.offset, records.len()),
+        zhanqun_store::Outcome::Success,
+        None,
+    );
+    app.store().audit(&entry).await?;
+    let ctx = json!({
+        "records": records, "more": more, "offset": q.offset,
+        "prev": q.offset.saturating_sub(PAGE), "next": q.offset + PAGE,
+        "chain_ok": report.ok(), "rows": report.rows, "problems": report.problems,
+    });
+    Ok(render(
+        "audit.html",
+        page(Some(&a), "audit", "审计日志", ctx),
+    ))
+}
+
+/// The administrators' console routes.
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    use PlatformRole::*;
+    r.add(
+        Method::GET,
+        "/accounts",
+        Admins,
+        "账号与授权",
+        get(accounts_page),
+    )
+    .add(
+        Method::POST,
+        "/accounts",
+        Platform(SystemAdmin),
+        "新建账号",
+        post(create),
+    )
+    .add(
+        Method::POST,
+        "/accounts/{id}/disable",
+        Platform(SystemAdmin),
+        "停用账号",
+        post(disable),
+    )
+    .add(
+        Method::POST,
+        "/accounts/{id}/enable",
+        Platform(SystemAdmin),
+        "启用账号",
+        post(enable),
+    )
+    .add(
+        Method::POST,
+        "/accounts/{id}/role",
+        Platform(SecurityAdmin),
+        "设置平台角色",
+        post(set_role),
+    )
+    .add(
+        Method::POST,
+        "/accounts/{id}/grants",
+        Platform(SecurityAdmin),
+        "授予网站或栏目角色",
+        post(grant),
+    )
+    .add(
+        Method::POST,
+        "/grants/{id}/revoke",
+        Platform(SecurityAdmin),
+        "撤销授权",
+        post(revoke),
+    )
+    .add(
+        Method::GET,
+        "/audit",
+        Platform(AuditAdmin),
+        "审计日志",
+        get(audit_page),
+    )
+}
