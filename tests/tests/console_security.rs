@@ -464,7 +464,10 @@ async fn administrators_pages_follow_the_separation_of_duties() {
         Some(f.column(&format!("{JIAXIAN}/xwzx/bmdt")))
     );
     let (_, html) = sec.page("/accounts").await;
-    assert!(html.contains("编辑：佳县人民政府 &#x2f; 部门动态"), "{html}");
+    assert!(
+        html.contains("编辑：佳县人民政府 &#x2f; 部门动态"),
+        "{html}"
+    );
     // 三权分立 in the console too: the system administrator cannot become the auditor.
     let sys_id = sys.id;
     let (status, html) = sec

@@ -335,6 +335,51 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
             .contains("12月1日8时至18时停水")
     );
     assert!(t.page(HOST, "/xwzx/tzgg/", 200).await.contains("停水通知"));
+
+    // Pinning: the reviewer may, the editor may not; pinned comes first in its column.
+    let later = me
+        .post(
+            &format!("/api/v1/columns/{}/articles", notices.0),
+            json!({"title": "较新的通知", "body_html": "<p>新</p>"}),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    me.post(
+        &format!("/api/v1/articles/{later}/transitions"),
+        json!({"action": "submit", "secrecy_confirmed": true}),
+    )
+    .await;
+    rev.post(
+        &format!("/api/v1/articles/{later}/transitions"),
+        json!({"action": "approve"}),
+    )
+    .await;
+    let list = t.page(HOST, "/xwzx/tzgg/", 200).await;
+    assert!(list.find("较新的通知").unwrap() < list.find("停水通知").unwrap());
+    let plain = t.account("plain-editor", None).await;
+    t.grant(plain, SiteRole::Editor, a, Some(notices)).await;
+    let plain = t.login("plain-editor").await;
+    let r = plain
+        .post(
+            &format!("/api/v1/articles/{id}/pin"),
+            json!({"pinned": true}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = rev
+        .post(
+            &format!("/api/v1/articles/{id}/pin"),
+            json!({"pinned": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let list = t.page(HOST, "/xwzx/tzgg/", 200).await;
+    assert!(
+        list.find("停水通知").unwrap() < list.find("较新的通知").unwrap(),
+        "pinned first"
+    );
 }
 
 #[tokio::test]

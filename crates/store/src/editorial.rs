@@ -1263,6 +1263,21 @@ impl Store {
         Ok(())
     }
 
+    /// Whether an article is pinned on a site.
+    pub async fn is_pinned(&self, id: ArticleId, site: SiteId) -> Result<bool> {
+        let pinned: Option<bool> = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT pinned FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
+        )
+        .bind(id.0)
+        .bind(site.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err)
+        })?;
+        Ok(pinned.unwrap_or(false))
+    }
+
     /// History of an article (readers of its column).
     pub async fn article_events(&self, actor: &Actor, id: ArticleId) -> Result<Vec<ArticleEvent>> {
         self.locate_for(actor, id, Act::Read).await?;

@@ -809,8 +809,17 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
     let own = workflow.created_by == me || workflow.submitted_by == me;
     use ArticleStatus as S;
     let st = article.status;
-    let can = json!({ "edit": st == S::Draft && p.may(Act::Edit, site, &anc), "review": st == S::Submitted && !own && p.may(Act::Review, site, &anc), "sign": st == S::Reviewed && !own && workflow.reviewed_by != me && p.may(Act::Sign, site, &anc), "reject": !own && ((st == S::Submitted && p.may(Act::Review, site, &anc))
-            || (st == S::Reviewed && p.may(Act::Sign, site, &anc))), "withdraw": matches!(st, S::Published | S::Scheduled) && p.may(Act::Withdraw, site, &anc) });
+    let can = json!({
+        "edit": st == S::Draft && p.may(Act::Edit, site, &anc),
+        "review": st == S::Submitted && !own && p.may(Act::Review, site, &anc),
+        "sign": st == S::Reviewed && !own && workflow.reviewed_by != me && p.may(Act::Sign, site, &anc),
+        "reject": !own
+            && ((st == S::Submitted && p.may(Act::Review, site, &anc))
+                || (st == S::Reviewed && p.may(Act::Sign, site, &anc))),
+        "withdraw": matches!(st, S::Published | S::Scheduled) && p.may(Act::Withdraw, site, &anc),
+        "pin": st == S::Published && p.may(Act::Pin, site, &anc),
+    });
+    let pinned = app.store().is_pinned(ArticleId(id), site).await?;
     let host = app
         .store()
         .list_sites()
@@ -825,7 +834,7 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
         article.id.0
     );
     let title = article.title.clone();
-    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "public_url": public_url });
+    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "public_url": public_url });
     Ok(render("article.html", page(Some(&a), "work", &title, ctx)))
 }
 
@@ -879,6 +888,24 @@ async fn transition_submit(
     };
     app.store()
         .transition(&a.actor, ArticleId(id), step)
+        .await?;
+    Ok(Redirect::to(&format!("/articles/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct PinForm {
+    #[serde(default)]
+    pinned: String,
+}
+
+async fn pin_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<PinForm>,
+) -> PageResult {
+    app.store()
+        .pin(&a.actor, ArticleId(id), f.pinned == "1")
         .await?;
     Ok(Redirect::to(&format!("/articles/{id}")).into_response())
 }
@@ -1052,6 +1079,13 @@ pub fn routes(r: Routes) -> Routes {
         Session,
         "流程操作",
         post(transition_submit),
+    )
+    .add(
+        Method::POST,
+        "/articles/{id}/pin",
+        Session,
+        "置顶或取消置顶",
+        post(pin_submit),
     )
     .add(
         Method::GET,
