@@ -32,5 +32,5 @@ fi
 echo "== all tests on SQLite =="
 env -u ZHANQUN_TEST_DATABASE_URL "${all[@]}"
 
-echo "== storage story and public pages on PostgreSQL =="
+echo "== story tests (zhanqun-tests) on PostgreSQL =="
 tests/with-postgres.sh "${stories[@]}"

@@ -1,5 +1,6 @@
 // Screenshots of the console in headless Chromium (puppeteer-core drives the Debian chromium):
-// login, my work, the editor, the review queue and an article under review. Logs in as the demo
+// login, TOTP enrolment, my work, the editor, the review queue, an article under review, the
+// sites page, accounts and grants, the audit log. Logs in as the demo
 // accounts whose passwords `zhanqun serve` printed, enrolling TOTP as an authenticator app would.
 // Usage: node console.mjs <manage base URL> <out dir> <accounts file: "name password" lines>
 import puppeteer from "puppeteer-core";
@@ -91,4 +92,13 @@ await reviewer.screenshot({ path: `${out}/console-review-queue.png`, fullPage: t
 const first = await reviewer.$eval("table.list a", (a) => a.getAttribute("href"));
 await reviewer.goto(base + first);
 await reviewer.screenshot({ path: `${out}/console-article-review.png`, fullPage: true });
+await yjj.goto(`${base}/sites`);
+await yjj.screenshot({ path: `${out}/console-sites.png`, fullPage: true });
+
+const sec = await login("secadmin", false);
+await sec.goto(`${base}/accounts`);
+await sec.screenshot({ path: `${out}/console-accounts.png`, fullPage: true });
+const aud = await login("auditadmin", false);
+await aud.goto(`${base}/audit`);
+await aud.screenshot({ path: `${out}/console-audit.png` });
 await browser.close();

@@ -102,6 +102,17 @@ async fn the_province_auditor_reads_everything_and_changes_nothing() {
     // Reads: drafts of any site.
     let r = au.get(&format!("/api/v1/articles/{id}")).await;
     assert_eq!(r.status, 200, "{}", r.json);
+    // The console pages read.
+    for (path, heading) in [
+        ("/", "我的工作"),
+        ("/review", "审核队列"),
+        ("/sites", "米脂县人民政府"),
+        (&format!("/articles/{id}"), "草稿"),
+    ] {
+        let (status, html) = au.page(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(heading), "{path}: {html}");
+    }
     // Every mutating route is refused, whatever the body.
     let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
     let mut refused = 0;

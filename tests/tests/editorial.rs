@@ -115,8 +115,21 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
         .await;
     assert_eq!((r.status, r.code()), (403, "forbidden"));
 
+    // A cover image is a media-library file or an https address, nothing else.
+    for bad in [
+        "javascript:alert(1)",
+        "http://evil.example/x.png",
+        "/media/../../etc/passwd",
+    ] {
+        let mut b = body.clone();
+        b["cover_url"] = json!(bad);
+        let r = ed.put(&format!("/api/v1/articles/{id}"), b).await;
+        assert_eq!((r.status, r.code()), (400, "invalid_input"), "{bad}");
+    }
+
     // Edit → revision 2; submit needs the secrecy check.
     let mut edited = body.clone();
+    edited["cover_url"] = json!("https://www.jiaxian.gov.cn/images/winter.jpg");
     edited["title"] = json!("佳县应急管理局关于切实做好冬季安全生产工作的通知");
     let r = ed.put(&format!("/api/v1/articles/{id}"), edited).await;
     assert_eq!(r.status, 200, "{}", r.json);
@@ -178,6 +191,7 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
     assert!(page.contains("关于切实做好冬季安全生产工作的通知"));
     assert!(page.contains("佳应急发〔2026〕9号"));
     assert!(page.contains("<h2>一、总体要求</h2>"));
+    assert!(page.contains(r#"<img src="https://www.jiaxian.gov.cn/images/winter.jpg" alt="">"#));
 
     // History and revisions, with a readable diff.
     let ev = sig.get(&format!("/api/v1/articles/{id}/events")).await;

@@ -159,6 +159,21 @@ pub struct Column {
     pub needs_signoff: bool,
 }
 
+/// A column and its parents up to the top (the column first), from a site's column list: what
+/// grant decisions need, without a query per column.
+pub fn ancestry(columns: &[Column], id: ColumnId) -> Vec<ColumnId> {
+    let mut out = Vec::new();
+    let mut next = Some(id);
+    while let Some(c) = next {
+        if out.len() >= 32 || out.contains(&c) {
+            break;
+        }
+        out.push(c);
+        next = columns.iter().find(|x| x.id == c).and_then(|x| x.parent_id);
+    }
+    out
+}
+
 /// Disclosure metadata (政府信息公开) of an article.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Disclosure {
@@ -181,6 +196,8 @@ pub struct Article {
     pub author: Option<String>,
     pub source: Option<String>,
     pub source_url: Option<String>,
+    /// Cover image: a file of the site's media library (`/media/…`) or an https URL.
+    pub cover_url: Option<String>,
     pub body_html: String,
     pub status: ArticleStatus,
     pub publish_date: NaiveDate,

@@ -15,6 +15,8 @@ pub struct ArticleInput {
     pub author: Option<String>,
     pub source: Option<String>,
     pub source_url: Option<String>,
+    /// Cover image: `/media/…` of the site, or an https URL.
+    pub cover_url: Option<String>,
     /// Already sanitised HTML.
     pub body_html: String,
     pub published: bool,
@@ -64,6 +66,17 @@ impl ArticleInput {
         }
         if title.chars().count() > 200 {
             return Err(Error::invalid("标题过长：不能超过 200 个字"));
+        }
+        if let Some(c) = &self.cover_url {
+            let media = c.strip_prefix("/media/").is_some_and(|n| {
+                n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') && !n.contains("..")
+            });
+            let https = c.starts_with("https://") && !c.contains(['"', '<', '>', ' ']);
+            if !(media || https) {
+                return Err(Error::invalid(
+                    "封面图片须是本站媒体库中的文件（/media/…）或 https:// 开头的地址",
+                ));
+            }
         }
         Ok(())
     }
@@ -143,8 +156,8 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(concat!(
                     "INSERT INTO articles (site_id, unit_id, index_number, title, subtitle, summary, author, source, source_url, ",
                     "body_html, status, publish_date, published_at, is_disclosure, doc_number, written_date, issuing_organ, ",
-                    "validity, topic, interprets_id, created_at, updated_at, home_column_id, created_by, revision) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24) ",
+                    "validity, topic, interprets_id, created_at, updated_at, home_column_id, created_by, revision, cover_url) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24, $25) ",
                     "RETURNING id"
                 ))
                 .bind(site.0)
@@ -171,6 +184,7 @@ impl Store {
                 .bind(cols.first().map(|c| c.0))
                 .bind(by.map(|(account, _)| account))
                 .bind(if by.is_some() { 1_i64 } else { 0 })
+                .bind(&input.cover_url)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -276,8 +290,8 @@ impl Store {
             sqlx::query(
                 "UPDATE articles SET title = $1, subtitle = $2, summary = $3, author = $4, source = $5, source_url = $6, \
                  body_html = $7, publish_date = $8, published_at = $9, is_disclosure = $10, doc_number = $11, \
-                 written_date = $12, issuing_organ = $13, validity = $14, topic = $15, interprets_id = $16, updated_at = $17 \
-                 WHERE id = $18",
+                 written_date = $12, issuing_organ = $13, validity = $14, topic = $15, interprets_id = $16, updated_at = $17, \
+                 cover_url = $19 WHERE id = $18",
             )
             .bind(input.title.trim())
             .bind(&input.subtitle)
@@ -297,6 +311,7 @@ impl Store {
             .bind(input.interprets.map(|a| a.0))
             .bind(ts)
             .bind(id.0)
+            .bind(&input.cover_url)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;

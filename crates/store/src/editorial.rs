@@ -98,6 +98,7 @@ pub(crate) fn revision_fields(input: &ArticleInput) -> String {
     push("摘要", input.summary.as_deref());
     push("作者", input.author.as_deref());
     push("来源", input.source.as_deref());
+    push("封面", input.cover_url.as_deref());
     if let Some(d) = &input.disclosure {
         push("文号", d.doc_number.as_deref());
         push("发文机关", d.issuing_organ.as_deref());
@@ -1404,14 +1405,16 @@ impl Store {
 
     /// The columns of a site an actor may read (for the console's column picker).
     pub async fn readable_columns(&self, actor: &Actor, site: SiteId) -> Result<Vec<Column>> {
-        let mut out = Vec::new();
-        for c in self.columns(site).await? {
-            if let Some((s, ancestry, _)) = self.column_ancestry(c.id).await?
-                && actor.principal.may(Act::Read, s, &ancestry)
-            {
-                out.push(c);
-            }
-        }
-        Ok(out)
+        let columns = self.columns(site).await?;
+        let readable = columns
+            .iter()
+            .filter(|c| {
+                actor
+                    .principal
+                    .may(Act::Read, site, &ancestry(&columns, c.id))
+            })
+            .cloned()
+            .collect();
+        Ok(readable)
     }
 }

@@ -112,6 +112,7 @@ pub(crate) struct ArticleRow {
     pub index_number: String,
     pub title: String,
     pub subtitle: Option<String>,
+    pub cover_url: Option<String>,
     pub summary: Option<String>,
     pub author: Option<String>,
     pub source: Option<String>,
@@ -132,7 +133,7 @@ pub(crate) struct ArticleRow {
 
 macro_rules! article_cols {
     () => {
-        "id, site_id, index_number, title, subtitle, summary, author, source, source_url, body_html, status, publish_date, published_at, updated_at, is_disclosure, doc_number, written_date, issuing_organ, validity, topic, interprets_id"
+        "id, site_id, index_number, title, subtitle, cover_url, summary, author, source, source_url, body_html, status, publish_date, published_at, updated_at, is_disclosure, doc_number, written_date, issuing_organ, validity, topic, interprets_id"
     };
 }
 pub(crate) use article_cols;
@@ -162,6 +163,7 @@ impl TryFrom<ArticleRow> for Article {
             index_number: r.index_number,
             title: r.title,
             subtitle: r.subtitle,
+            cover_url: r.cover_url,
             summary: r.summary,
             author: r.author,
             source: r.source,

@@ -285,6 +285,9 @@ pub struct ArticleBody {
     pub source: Option<String>,
     #[serde(default)]
     pub source_url: Option<String>,
+    /// Cover image: `/media/…` of the site, or an https URL.
+    #[serde(default)]
+    pub cover_url: Option<String>,
     #[serde(default)]
     pub body_html: String,
     #[serde(default)]
@@ -325,6 +328,7 @@ impl ArticleBody {
             author: opt(self.author),
             source: opt(self.source),
             source_url: opt(self.source_url),
+            cover_url: opt(self.cover_url),
             body_html: self.body_html,
             published: false,
             published_at: None,

@@ -13,9 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use minijinja::Environment;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
-use zhanqun_core::{
-    Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, PlatformRole, SiteId, Validity,
-};
+use zhanqun_core::{Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, SiteId, Validity};
 use zhanqun_store::{Transition, WorkItem};
 
 mod admin;
@@ -520,27 +518,27 @@ struct ColumnLine {
 
 async fn sites(State(app): State<Arc<App>>, a: Authed) -> PageResult {
     let p = &a.actor.principal;
-    let all = app.store().list_sites().await?;
+    // Platform administrators and the auditor see every site; others the sites granted to them.
+    let all_sites = p.platform_role().is_some();
     let mine = p.sites();
     let mut out = Vec::new();
-    for site in all {
-        let auditor = p.is(PlatformRole::ProvinceAuditor);
-        if !mine.contains(&site.id) && !auditor {
+    for site in app.store().list_sites().await? {
+        if !all_sites && !mine.contains(&site.id) {
             continue;
         }
-        let cols = app.store().readable_columns(&a.actor, site.id).await?;
+        let columns = app.store().columns(site.id).await?;
         let mut lines = Vec::new();
-        for c in &cols {
-            let (depth, can_edit) = match app.store().column_ancestry(c.id).await? {
-                Some((s, anc, _)) => (anc.len().saturating_sub(1), p.may(Act::Edit, s, &anc)),
-                None => (0, false),
-            };
+        for c in &columns {
+            let anc = zhanqun_core::ancestry(&columns, c.id);
+            if !p.may(Act::Read, site.id, &anc) {
+                continue;
+            }
             lines.push(ColumnLine {
                 id: c.id.0,
                 name: c.name.clone(),
                 kind: c.kind.label(),
-                depth,
-                can_edit,
+                depth: anc.len().saturating_sub(1),
+                can_edit: p.may(Act::Edit, site.id, &anc),
             });
         }
         out.push(json!({ "site": &site, "columns": lines }));
@@ -624,6 +622,11 @@ struct ArticleForm {
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
+    cover_url: Option<String>,
+    /// For an interpretation (政策解读): the policy's article number.
+    #[serde(default)]
+    interprets: Option<String>,
+    #[serde(default)]
     body_html: String,
     #[serde(default)]
     is_disclosure: Option<String>,
@@ -649,6 +652,12 @@ impl ArticleForm {
                     Error::invalid(format!("成文日期“{d}”不是有效日期（年-月-日）"))
                 })?),
             };
+        let interprets = match f.interprets.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(n) => Some(n.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                Error::invalid(format!("所解读的政策文件编号“{n}”不是有效的编号"))
+            })?),
+        };
         let disclosure = f.is_disclosure.is_some().then_some(DisclosureBody {
             doc_number: f.doc_number,
             written_date,
@@ -663,9 +672,10 @@ impl ArticleForm {
             author: f.author,
             source: f.source,
             source_url: None,
+            cover_url: f.cover_url,
             body_html: f.body_html,
             disclosure,
-            interprets: None,
+            interprets,
         }
         .into_input()
     }
@@ -678,6 +688,8 @@ impl ArticleForm {
             summary: a.summary.clone(),
             author: a.author.clone(),
             source: a.source.clone(),
+            cover_url: a.cover_url.clone(),
+            interprets: a.interprets.map(|p| p.0.to_string()),
             body_html: a.body_html.clone(),
             is_disclosure: a.disclosure.is_some().then(|| "1".into()),
             doc_number: d.doc_number,

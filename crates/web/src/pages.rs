@@ -506,6 +506,7 @@ impl App {
                     "article": {
                         "title": a.title,
                         "subtitle": a.subtitle,
+                        "cover": a.cover_url,
                         "date": a.publish_date.format("%Y-%m-%d").to_string(),
                         "datetime": china(a.published_at).format("%Y-%m-%d %H:%M").to_string(),
                         "source": a.source,
