@@ -528,7 +528,9 @@ async fn run(cli: Cli) -> Res {
                 public.port(),
                 public.port()
             );
-            eprintln!("管理端口：http://{manage}/metrics");
+            eprintln!(
+                "管理后台：http://{manage}/ （JSON API：/api/v1，文档：/api/openapi.json，指标：/metrics）"
+            );
             serve(app, listeners, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");

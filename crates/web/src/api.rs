@@ -49,7 +49,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
             Err(e) => Err(ApiError(Error::invalid(match e {
-                JsonRejection::JsonDataError(d) => format!("请求内容有误：{}", d.body_text()),
+                JsonRejection::JsonDataError(d) => {
+                    let detail = std::error::Error::source(&d)
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| d.body_text());
+                    format!("请求内容有误（{detail}）：字段见 /api/openapi.json")
+                }
                 JsonRejection::JsonSyntaxError(_) => "请求体不是有效的 JSON".to_string(),
                 JsonRejection::MissingJsonContentType(_) => {
                     "请求需要 Content-Type: application/json".to_string()
