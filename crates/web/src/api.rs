@@ -142,17 +142,7 @@ async fn login(
 }
 
 async fn logout(State(app): State<Arc<App>>, headers: HeaderMap, a: Authed) -> ApiResult {
-    app.store().logout(&a.token).await?;
-    app.store()
-        .audit(&a.actor.entry(
-            "-",
-            None,
-            "logout",
-            format!("account:{}", a.actor.principal.id()),
-            zhanqun_store::Outcome::Success,
-            None,
-        ))
-        .await?;
+    a.logout(&app).await?;
     Ok((
         [(
             header::SET_COOKIE,
@@ -178,23 +168,7 @@ pub struct CodeBody {
 }
 
 async fn totp_verify(State(app): State<Arc<App>>, a: Authed, Body(b): Body<CodeBody>) -> ApiResult {
-    let account = &a.actor.principal.account;
-    if !account.totp_enrolled {
-        return Err(Error::conflict("尚未绑定动态口令，请先绑定").into());
-    }
-    let client = a.actor.client.clone().unwrap_or_default();
-    let ok_ = app
-        .store()
-        .totp_verify(
-            &a.token,
-            account,
-            &b.code,
-            &client,
-            zhanqun_store::now(),
-            &auth::policy(),
-        )
-        .await
-        .map_err(login_error)?;
+    let ok_ = a.verify_totp(&app, &b.code).await?;
     if !ok_ {
         return Err(Error::Unauthenticated("动态口令错误或已使用过，请输入新的口令".into()).into());
     }
@@ -224,17 +198,7 @@ async fn totp_confirm(
     a: Authed,
     Body(b): Body<CodeBody>,
 ) -> ApiResult {
-    let client = a.actor.client.clone().unwrap_or_default();
-    let done = app
-        .store()
-        .totp_confirm(
-            &a.token,
-            &a.actor.principal.account,
-            &b.code,
-            &client,
-            zhanqun_store::now(),
-        )
-        .await?;
+    let done = a.confirm_totp(&app, &b.code).await?;
     if !done {
         return Err(Error::invalid("动态口令不正确，请核对手机上的口令后重试").into());
     }

@@ -200,6 +200,54 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     }
 }
 
+impl Authed {
+    fn client(&self) -> String {
+        self.actor.client.clone().unwrap_or_default()
+    }
+
+    /// Checks a TOTP code of the enrolled secret; on success the session has its second factor.
+    pub async fn verify_totp(&self, app: &App, code: &str) -> Result<bool, Error> {
+        let account = &self.actor.principal.account;
+        if !account.totp_enrolled {
+            return Err(Error::conflict("尚未绑定动态口令，请先绑定"));
+        }
+        app.store()
+            .totp_verify(
+                &self.token,
+                account,
+                code,
+                &self.client(),
+                zhanqun_store::now(),
+                &policy(),
+            )
+            .await
+            .map_err(crate::api::login_error)
+    }
+
+    /// Confirms TOTP enrolment with a code of the pending secret.
+    pub async fn confirm_totp(&self, app: &App, code: &str) -> Result<bool, Error> {
+        let account = &self.actor.principal.account;
+        let now = zhanqun_store::now();
+        app.store()
+            .totp_confirm(&self.token, account, code, &self.client(), now)
+            .await
+    }
+
+    /// Ends this session, audited.
+    pub async fn logout(&self, app: &App) -> Result<(), Error> {
+        app.store().logout(&self.token).await?;
+        let entry = self.actor.entry(
+            "-",
+            None,
+            "logout",
+            format!("account:{}", self.actor.principal.id()),
+            zhanqun_store::Outcome::Success,
+            None,
+        );
+        app.store().audit(&entry).await.map(|_| ())
+    }
+}
+
 /// The login policy of the running platform.
 pub fn policy() -> LoginPolicy {
     LoginPolicy::default()

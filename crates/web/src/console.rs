@@ -287,16 +287,7 @@ async fn login_submit(
 }
 
 async fn logout(State(app): State<Arc<App>>, headers: HeaderMap, a: Authed) -> PageResult {
-    app.store().logout(&a.token).await?;
-    let entry = a.actor.entry(
-        "-",
-        None,
-        "logout",
-        format!("account:{}", a.actor.principal.id()),
-        zhanqun_store::Outcome::Success,
-        None,
-    );
-    app.store().audit(&entry).await?;
+    a.logout(&app).await?;
     let cookie = auth::clear_cookie(auth::secure_request(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }
@@ -319,20 +310,7 @@ async fn totp_submit(
     a: Authed,
     Form(f): Form<CodeForm>,
 ) -> PageResult {
-    let account = &a.actor.principal.account;
-    let client = a.actor.client.clone().unwrap_or_default();
-    let ok = app
-        .store()
-        .totp_verify(
-            &a.token,
-            account,
-            &f.code,
-            &client,
-            zhanqun_store::now(),
-            &auth::policy(),
-        )
-        .await
-        .map_err(crate::api::login_error)?;
+    let ok = a.verify_totp(&app, &f.code).await?;
     if ok {
         return Ok(Redirect::to("/").into_response());
     }
@@ -367,13 +345,7 @@ async fn enrol_submit(
     a: Authed,
     Form(f): Form<CodeForm>,
 ) -> PageResult {
-    let client = a.actor.client.clone().unwrap_or_default();
-    let account = &a.actor.principal.account;
-    let now = zhanqun_store::now();
-    let done = app
-        .store()
-        .totp_confirm(&a.token, account, &f.code, &client, now)
-        .await?;
+    let done = a.confirm_totp(&app, &f.code).await?;
     if done {
         Ok(Redirect::to("/").into_response())
     } else {
