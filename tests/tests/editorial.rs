@@ -394,6 +394,48 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
         list.find("停水通知").unwrap() < list.find("较新的通知").unwrap(),
         "pinned first"
     );
+
+    // The home-page slot (首页头条): one article a site, set by a reviewer, not by an editor.
+    // The home page's headline section ("" when the site shows none).
+    let headline = |html: &str| match html.find(r#"class="headline""#) {
+        Some(start) => html[start..].chars().take(300).collect::<String>(),
+        None => String::new(),
+    };
+    let r = plain
+        .post(
+            &format!("/api/v1/articles/{later}/home-slot"),
+            json!({"on": true}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = rev
+        .post(
+            &format!("/api/v1/articles/{later}/home-slot"),
+            json!({"on": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert!(headline(&t.page(HOST, "/", 200).await).contains("较新的通知"));
+    let r = rev
+        .post(
+            &format!("/api/v1/articles/{id}/home-slot"),
+            json!({"on": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let home = headline(&t.page(HOST, "/", 200).await);
+    assert!(
+        home.contains("停水通知") && !home.contains("较新的通知"),
+        "replaced: {home}"
+    );
+    let r = rev
+        .post(
+            &format!("/api/v1/articles/{id}/home-slot"),
+            json!({"on": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(!headline(&t.page(HOST, "/", 200).await).contains("停水通知"));
 }
 
 #[tokio::test]

@@ -377,6 +377,24 @@ async fn pin(
     Ok(ok(json!({ "ok": true })))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HomeSlotBody {
+    on: bool,
+}
+
+async fn home_slot(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<HomeSlotBody>,
+) -> ApiResult {
+    app.store()
+        .set_home_slot(&a.actor, ArticleId(id), b.on)
+        .await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
 async fn events(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
     let ev = app.store().article_events(&a.actor, ArticleId(id)).await?;
     Ok(ok(json!({ "events": ev })))
@@ -847,6 +865,13 @@ pub fn routes(r: Routes) -> Routes {
         Session,
         "置顶或取消置顶",
         post(pin),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/articles/{id}/home-slot",
+        Session,
+        "设为或撤下首页头条",
+        post(home_slot),
     )
     .add(
         Method::GET,

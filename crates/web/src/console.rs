@@ -804,6 +804,7 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
         "pin": st == S::Published && p.may(Act::Pin, site, &anc),
     });
     let pinned = app.store().is_pinned(ArticleId(id), site).await?;
+    let headline = app.store().in_home_slot(ArticleId(id), site).await?;
     let host = app
         .store()
         .list_sites()
@@ -818,7 +819,7 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
         article.id.0
     );
     let title = article.title.clone();
-    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "public_url": public_url });
+    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url });
     Ok(render("article.html", page(Some(&a), "work", &title, ctx)))
 }
 
@@ -880,6 +881,18 @@ async fn transition_submit(
 struct PinForm {
     #[serde(default)]
     pinned: String,
+}
+
+async fn home_slot_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<PinForm>,
+) -> PageResult {
+    app.store()
+        .set_home_slot(&a.actor, ArticleId(id), f.pinned == "1")
+        .await?;
+    Ok(Redirect::to(&format!("/articles/{id}")).into_response())
 }
 
 async fn pin_submit(
@@ -1063,6 +1076,13 @@ pub fn routes(r: Routes) -> Routes {
         Session,
         "流程操作",
         post(transition_submit),
+    )
+    .add(
+        Method::POST,
+        "/articles/{id}/home-slot",
+        Session,
+        "设为或撤下首页头条",
+        post(home_slot_submit),
     )
     .add(
         Method::POST,

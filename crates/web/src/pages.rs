@@ -350,7 +350,11 @@ impl App {
                         json!({ "id": c.id.0, "name": c.name, "url": column_url(c), "items": items.iter().map(|i| item(i)).collect::<Vec<_>>() }),
                     );
                 }
-                let page = json!({ "site": site_view(ctx, host), "page_title": "", "nav_current": "", "blocks": blocks });
+                let headline = self.store().home_slot(site.id).await?;
+                let page = json!({
+                    "site": site_view(ctx, host), "page_title": "", "nav_current": "", "blocks": blocks,
+                    "headline": headline.as_ref().map(item),
+                });
                 Ok(Rendered {
                     status: StatusCode::OK,
                     content_type: HTML,
