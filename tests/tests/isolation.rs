@@ -137,6 +137,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                     // A body valid for the route, so that only the permission can refuse it.
                     let body = if s.path.ends_with("/transitions") {
                         json!({"action": "withdraw", "reason": "越权"})
+                    } else if s.path.ends_with("/home-slot") {
+                        json!({"on": true})
                     } else if s.path.ends_with("/pin") {
                         json!({"pinned": true})
                     } else if s.path.ends_with("/grants") {
