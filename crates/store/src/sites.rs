@@ -142,6 +142,19 @@ impl Store {
         rows.into_iter().map(Column::try_from).collect()
     }
 
+    /// Every column of every site in one query, ordered as [`Store::columns`] within a site.
+    pub async fn all_columns(&self) -> Result<Vec<Column>> {
+        let rows: Vec<ColumnRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ",
+            column_cols!(),
+            " FROM columns ORDER BY site_id, sort_order, path"
+        ))
+        .fetch_all(p)
+        .await
+        .map_err(db_err))?;
+        rows.into_iter().map(Column::try_from).collect()
+    }
+
     pub async fn units(&self, site: SiteId) -> Result<Vec<(UnitId, String)>> {
         let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
             "SELECT id, name FROM units WHERE site_id = $1 ORDER BY id"

@@ -493,12 +493,17 @@ async fn sites(State(app): State<Arc<App>>, a: Authed) -> PageResult {
     // Platform administrators and the auditor see every site; others the sites granted to them.
     let all_sites = p.platform_role().is_some();
     let mine = p.sites();
+    let mut by_site: std::collections::HashMap<SiteId, Vec<zhanqun_core::Column>> =
+        std::collections::HashMap::new();
+    for c in app.store().all_columns().await? {
+        by_site.entry(c.site_id).or_default().push(c);
+    }
     let mut out = Vec::new();
     for site in app.store().list_sites().await? {
         if !all_sites && !mine.contains(&site.id) {
             continue;
         }
-        let columns = app.store().columns(site.id).await?;
+        let columns = by_site.remove(&site.id).unwrap_or_default();
         let mut lines = Vec::new();
         for c in &columns {
             let anc = zhanqun_core::ancestry(&columns, c.id);
