@@ -132,6 +132,7 @@ async fn the_province_auditor_reads_everything_and_changes_nothing() {
         refused += 1;
     }
     assert!(refused >= 13, "{refused}");
+    eprintln!("auditor: {refused} writing routes refused");
     let article = t
         .store
         .article(zhanqun_core::ArticleId(id))

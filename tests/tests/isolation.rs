@@ -178,6 +178,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         }
     }
     assert!(tried >= 100, "{tried} requests");
+    eprintln!("isolation: {tried} requests with site B's ids, all refused");
 
     // Site B is as it was, and its audit shows the refusals.
     let after = (
