@@ -82,6 +82,128 @@ impl ArticleInput {
     }
 }
 
+/// Inserts articles of one site and their placements inside the caller's transaction `$tx`,
+/// taking index numbers from the site's counter; pushes each article's [`Change`] to `$changes`
+/// and evaluates to the new ids. Shared by editors' drafts, generated content and reprints, so
+/// that each commits together with whatever else its caller writes.
+macro_rules! insert_articles {
+    ($tx:expr, $site:expr, $items:expr, $by:expr, $ts:expr, $changes:expr) => {{
+        let site: SiteId = $site;
+        let items: &[(ArticleInput, Vec<ColumnId>)] = $items;
+        let by: Option<(i64, &crate::AuditEntry)> = $by;
+        let ts: DateTime<Utc> = $ts;
+        let changes: &mut Vec<Change> = &mut $changes;
+        let tx = &mut *$tx;
+                let (code, pattern): (String, String) =
+                    sqlx::query_as("SELECT code, index_pattern FROM sites WHERE id = $1")
+                        .bind(site.0)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
+                let code = SiteCode::parse(&code)?;
+                let pattern = IndexPattern::parse(&pattern)?;
+                let mut ids = Vec::with_capacity(items.len());
+                for (input, cols) in items {
+                    let published_at = input.published_at.unwrap_or(ts);
+                    let date = published_at.date_naive();
+                    let period = pattern.period(date);
+                    let serial: i64 = sqlx::query_scalar(
+                        "INSERT INTO index_counters (site_id, period, last_serial) VALUES ($1, $2, 1) \
+                         ON CONFLICT (site_id, period) DO UPDATE SET last_serial = index_counters.last_serial + 1 \
+                         RETURNING last_serial",
+                    )
+                    .bind(site.0)
+                    .bind(&period)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let index_number = pattern.format(&code, date, serial as u64);
+                    let d = input.disclosure.clone().unwrap_or_default();
+                    let id: i64 = sqlx::query_scalar(concat!(
+                        "INSERT INTO articles (site_id, unit_id, index_number, title, subtitle, summary, author, source, source_url, ",
+                        "body_html, status, publish_date, published_at, is_disclosure, doc_number, written_date, issuing_organ, ",
+                        "validity, topic, interprets_id, created_at, updated_at, home_column_id, created_by, revision, cover_url) ",
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24, $25) ",
+                        "RETURNING id"
+                    ))
+                    .bind(site.0)
+                    .bind(input.unit.map(|u| u.0))
+                    .bind(&index_number)
+                    .bind(input.title.trim())
+                    .bind(&input.subtitle)
+                    .bind(&input.summary)
+                    .bind(&input.author)
+                    .bind(&input.source)
+                    .bind(&input.source_url)
+                    .bind(&input.body_html)
+                    .bind(if input.published { "published" } else { "draft" })
+                    .bind(date)
+                    .bind(published_at)
+                    .bind(input.disclosure.is_some())
+                    .bind(&d.doc_number)
+                    .bind(d.written_date)
+                    .bind(&d.issuing_organ)
+                    .bind(d.validity.map(Validity::as_str))
+                    .bind(&d.topic)
+                    .bind(input.interprets.map(|a| a.0))
+                    .bind(ts)
+                    .bind(cols.first().map(|c| c.0))
+                    .bind(by.map(|(account, _)| account))
+                    .bind(if by.is_some() { 1_i64 } else { 0 })
+                    .bind(&input.cover_url)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    for col in cols {
+                        let owner: Option<i64> =
+                            sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
+                                .bind(col.0)
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(db_err)?;
+                        if owner != Some(site.0) {
+                            return Err(Error::invalid(format!("栏目 {col} 不属于网站 {site}")));
+                        }
+                        sqlx::query(
+                            "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at) \
+                             VALUES ($1, $2, $3, FALSE, $4, $5)",
+                        )
+                        .bind(id)
+                        .bind(site.0)
+                        .bind(col.0)
+                        .bind(published_at)
+                        .bind(ts)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    }
+                    if let Some((account, _)) = by {
+                        crate::editorial::record_revision!(tx, id, 1_i64, account, input, ts);
+                        crate::editorial::record_event!(
+                            tx,
+                            id,
+                            account,
+                            "create",
+                            "draft",
+                            "draft",
+                            None::<String>,
+                            ts
+                        );
+                    }
+                    changes.push(Change::Article {
+                        article: ArticleId(id),
+                        placements: cols.iter().map(|c| (site, *c)).collect(),
+                        related: input.interprets.into_iter().collect(),
+                    });
+                    ids.push(ArticleId(id));
+                }
+
+        ids
+    }};
+}
+pub(crate) use insert_articles;
+
 impl Store {
     /// Creates one article owned by `site` and places it in `columns` of that site.
     pub async fn create_article(
@@ -127,110 +249,7 @@ impl Store {
         let mut changes = Vec::with_capacity(items.len());
         let ids = on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let (code, pattern): (String, String) =
-                sqlx::query_as("SELECT code, index_pattern FROM sites WHERE id = $1")
-                    .bind(site.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
-            let code = SiteCode::parse(&code)?;
-            let pattern = IndexPattern::parse(&pattern)?;
-            let mut ids = Vec::with_capacity(items.len());
-            for (input, cols) in &items {
-                let published_at = input.published_at.unwrap_or(ts);
-                let date = published_at.date_naive();
-                let period = pattern.period(date);
-                let serial: i64 = sqlx::query_scalar(
-                    "INSERT INTO index_counters (site_id, period, last_serial) VALUES ($1, $2, 1) \
-                     ON CONFLICT (site_id, period) DO UPDATE SET last_serial = index_counters.last_serial + 1 \
-                     RETURNING last_serial",
-                )
-                .bind(site.0)
-                .bind(&period)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let index_number = pattern.format(&code, date, serial as u64);
-                let d = input.disclosure.clone().unwrap_or_default();
-                let id: i64 = sqlx::query_scalar(concat!(
-                    "INSERT INTO articles (site_id, unit_id, index_number, title, subtitle, summary, author, source, source_url, ",
-                    "body_html, status, publish_date, published_at, is_disclosure, doc_number, written_date, issuing_organ, ",
-                    "validity, topic, interprets_id, created_at, updated_at, home_column_id, created_by, revision, cover_url) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24, $25) ",
-                    "RETURNING id"
-                ))
-                .bind(site.0)
-                .bind(input.unit.map(|u| u.0))
-                .bind(&index_number)
-                .bind(input.title.trim())
-                .bind(&input.subtitle)
-                .bind(&input.summary)
-                .bind(&input.author)
-                .bind(&input.source)
-                .bind(&input.source_url)
-                .bind(&input.body_html)
-                .bind(if input.published { "published" } else { "draft" })
-                .bind(date)
-                .bind(published_at)
-                .bind(input.disclosure.is_some())
-                .bind(&d.doc_number)
-                .bind(d.written_date)
-                .bind(&d.issuing_organ)
-                .bind(d.validity.map(Validity::as_str))
-                .bind(&d.topic)
-                .bind(input.interprets.map(|a| a.0))
-                .bind(ts)
-                .bind(cols.first().map(|c| c.0))
-                .bind(by.map(|(account, _)| account))
-                .bind(if by.is_some() { 1_i64 } else { 0 })
-                .bind(&input.cover_url)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                for col in cols {
-                    let owner: Option<i64> =
-                        sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
-                            .bind(col.0)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                    if owner != Some(site.0) {
-                        return Err(Error::invalid(format!("栏目 {col} 不属于网站 {site}")));
-                    }
-                    sqlx::query(
-                        "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at) \
-                         VALUES ($1, $2, $3, FALSE, $4, $5)",
-                    )
-                    .bind(id)
-                    .bind(site.0)
-                    .bind(col.0)
-                    .bind(published_at)
-                    .bind(ts)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-                if let Some((account, _)) = by {
-                    crate::editorial::record_revision!(tx, id, 1_i64, account, input, ts);
-                    crate::editorial::record_event!(
-                        tx,
-                        id,
-                        account,
-                        "create",
-                        "draft",
-                        "draft",
-                        None::<String>,
-                        ts
-                    );
-                }
-                changes.push(Change::Article {
-                    article: ArticleId(id),
-                    placements: cols.iter().map(|c| (site, *c)).collect(),
-                    related: input.interprets.into_iter().collect(),
-                });
-                ids.push(ArticleId(id));
-            }
+            let ids = insert_articles!(tx, site, &items, by, ts, changes);
             for c in &changes {
                 log_change!(self, tx, c);
             }

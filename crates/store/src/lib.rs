@@ -15,6 +15,7 @@ pub mod audit;
 mod content;
 pub mod editorial;
 mod media;
+pub mod reprint;
 mod rows;
 mod sessions;
 mod sites;
@@ -36,6 +37,7 @@ pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use media::{MediaRecord, NewMedia};
+pub use reprint::{Delivery, Ingested, NewItem, NewSource, ReprintMode};
 pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 
