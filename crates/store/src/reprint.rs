@@ -379,6 +379,8 @@ impl Store {
                     related: Vec::new(),
                 };
                 log_change!(self, tx, &change);
+                // This change covers the owner's placement too: announce it once.
+                changes.clear();
                 changes.push(change);
                 append_audit!(tx, &entry);
                 tx.commit().await.map_err(db_err)?;
