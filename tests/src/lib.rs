@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+pub mod feed;
+
 use sqlx::Connection;
 use zhanqun_sites::Source;
 use zhanqun_store::{SiteInput, Store};

@@ -40,7 +40,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
     let source = t
         .store
         .create_source(
-            &owner,
+            Some(&owner),
             &NewSource {
                 name: "国务院文件".into(),
                 kind: "manual".into(),
@@ -48,6 +48,8 @@ async fn one_item_reaches_every_subscribed_site_once() {
                 attribution: "中国政府网".into(),
                 owner: f.site(OWNER),
                 owner_column: f.column(&format!("{OWNER}/tzgg")),
+                poll_seconds: None,
+                extract_selector: None,
             },
         )
         .await
@@ -56,7 +58,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
     let refused = t
         .store
         .subscribe(
-            &jx,
+            Some(&jx),
             source,
             f.column(&format!("{MIZHI}/xwzx/tzgg")),
             ReprintMode::Publish,
@@ -69,7 +71,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
     );
     t.store
         .subscribe(
-            &jx,
+            Some(&jx),
             source,
             f.column(&format!("{JIAXIAN}/xwzx/tzgg")),
             ReprintMode::Publish,
@@ -79,7 +81,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
         .unwrap();
     t.store
         .subscribe(
-            &mz,
+            Some(&mz),
             source,
             f.column(&format!("{MIZHI}/xwzx/tzgg")),
             ReprintMode::Review,
@@ -95,6 +97,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
         body_html: "<p>各省、自治区、直辖市人民政府：</p><script>alert(1)</script>".into(),
         link: Some("https://www.gov.cn/zhengce/2026-11/22/content_0001.htm".into()),
         published_at: chrono::Utc::now() - chrono::Duration::minutes(5),
+        hash: None,
     };
     let first = t.store.ingest(Some(&owner), source, &item).await.unwrap();
     assert!(first.new);

@@ -60,6 +60,89 @@ enum Command {
     /// Back-office accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Reprint (转载): sources, subscriptions, manual items, deliveries and their timeliness.
+    #[command(subcommand)]
+    Reprint(ReprintCommand),
+}
+
+#[derive(Subcommand)]
+enum ReprintCommand {
+    /// List the sources with their polling state.
+    Sources {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Create a source owned by a site (the province portal, usually).
+    AddSource {
+        #[arg(long)]
+        name: String,
+        /// feed, manual or site.
+        #[arg(long, default_value = "feed")]
+        kind: String,
+        /// The feed's URL (RSS 2.0, Atom or JSON Feed).
+        #[arg(long)]
+        url: Option<String>,
+        /// Shown as 来源 on every reprint.
+        #[arg(long, default_value = "中国政府网")]
+        attribution: String,
+        /// The owner site's code.
+        #[arg(long)]
+        owner: String,
+        /// The owner's column path for the canonical articles, e.g. zwgk/zcwj.
+        #[arg(long)]
+        column: String,
+        /// Poll interval in seconds.
+        #[arg(long)]
+        poll: Option<i64>,
+        /// CSS selector of the body on item pages, for feeds that carry only summaries.
+        #[arg(long)]
+        selector: Option<String>,
+    },
+    /// Subscribe a site (or every site that has the column) to a source.
+    Subscribe {
+        #[arg(long)]
+        source: i64,
+        /// The site's code; or --all.
+        #[arg(long, required_unless_present = "all")]
+        site: Option<String>,
+        /// Every site that has the column (and isn't subscribed yet).
+        #[arg(long)]
+        all: bool,
+        /// The column path, e.g. zwgk/zcwj.
+        #[arg(long)]
+        column: String,
+        /// publish (at once) or review (after the site's reviewer).
+        #[arg(long, default_value = "publish")]
+        mode: String,
+        /// Items take the site's home-page slot.
+        #[arg(long)]
+        home_slot: bool,
+    },
+    /// Ingest one item by hand and fan it out (the province office's manual entry).
+    Ingest {
+        #[arg(long)]
+        source: i64,
+        #[arg(long)]
+        title: String,
+        /// The body (HTML; sanitised).
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        summary: Option<String>,
+        /// The original page.
+        #[arg(long)]
+        link: Option<String>,
+        /// Unique within the source (default: the link, or a new id).
+        #[arg(long)]
+        guid: Option<String>,
+    },
+    /// Deliveries of a site (or all recent ones) with their delays.
+    Deliveries {
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +182,10 @@ struct ServeArgs {
     /// Do not load the demo province into an empty store.
     #[arg(long)]
     no_demo: bool,
+    /// Development: subscribe the demo province to this feed (the stand-in State Council feed,
+    /// `cargo run -p zhanqun-tests --bin gov-feed`) and allow it on a local address.
+    #[arg(long, env = "ZHANQUN_REPRINT__DEV_FEED")]
+    dev_feed: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -419,6 +506,7 @@ async fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Sites(cmd) => sites(&cli, cmd).await,
+        Command::Reprint(cmd) => reprint(&cli, cmd).await,
         Command::Accounts(AccountsCommand::List) => {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;
@@ -503,6 +591,13 @@ async fn run(cli: Cli) -> Res {
             if args.no_demo {
                 c.demo_on_empty = false;
             }
+            if let Some(f) = &args.dev_feed {
+                c.reprint.dev_feed = f.clone();
+            }
+            if !c.reprint.dev_feed.is_empty() {
+                // The stand-in feed runs on this machine.
+                c.reprint.allow_private = true;
+            }
             init_logging(&c);
             let store = open_store(&c).await?;
             if c.demo_on_empty && store.site_count().await? == 0 {
@@ -514,6 +609,10 @@ async fn run(cli: Cli) -> Res {
                     "demo province loaded"
                 );
                 print_demo_accounts(&demo::accounts(&store).await?);
+            }
+            if !c.reprint.dev_feed.is_empty() {
+                let (source, n) = demo::subscribe_reprint(&store, &c.reprint.dev_feed).await?;
+                tracing::info!(source, sites = n, feed = %c.reprint.dev_feed, "demo province subscribed to the development feed");
             }
             if let Some((user, password)) = store.ensure_first_admin().await? {
                 eprintln!("首次启动：已创建系统管理员账号 {user}，初始密码：{password}");
@@ -534,6 +633,234 @@ async fn run(cli: Cli) -> Res {
             serve(app, listeners, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}
+
+async fn site_id(store: &Store, code: &str) -> Res<zhanqun_core::SiteId> {
+    let code = SiteCode::parse(code)?;
+    Ok(store
+        .site_by_code(&code)
+        .await?
+        .ok_or_else(|| Failure(3, format!("网站 {code} 不存在")))?
+        .id)
+}
+
+async fn column_id(
+    store: &Store,
+    site: zhanqun_core::SiteId,
+    path: &str,
+) -> Res<Option<zhanqun_core::ColumnId>> {
+    let path = path.trim().trim_matches('/');
+    Ok(store
+        .columns(site)
+        .await?
+        .into_iter()
+        .find(|c| c.path.as_str() == path)
+        .map(|c| c.id))
+}
+
+async fn reprint(cli: &Cli, cmd: &ReprintCommand) -> Res {
+    let c = load_config(cli)?;
+    let store = open_store(&c).await?;
+    match cmd {
+        ReprintCommand::Sources { format } => {
+            let sources = store.sources().await?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&sources)
+                        .map_err(|e| Failure(1, e.to_string()))?
+                ),
+                Format::Text => {
+                    for s in sources {
+                        println!(
+                            "{:>4}  {:<7} {:<24} {:>4} 个网站订阅 {:>5} 条  {}  {}",
+                            s.id,
+                            s.kind,
+                            s.name,
+                            s.subscriptions,
+                            s.items,
+                            s.last_status.as_deref().unwrap_or("-"),
+                            s.url.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        ReprintCommand::AddSource {
+            name,
+            kind,
+            url,
+            attribution,
+            owner,
+            column,
+            poll,
+            selector,
+        } => {
+            let site = site_id(&store, owner).await?;
+            let col = column_id(&store, site, column)
+                .await?
+                .ok_or_else(|| Failure(3, format!("网站 {owner} 没有栏目 {column}")))?;
+            let id = store
+                .create_source(
+                    None,
+                    &zhanqun_store::NewSource {
+                        name: name.clone(),
+                        kind: kind.clone(),
+                        url: url.clone(),
+                        attribution: attribution.clone(),
+                        owner: site,
+                        owner_column: col,
+                        poll_seconds: *poll,
+                        extract_selector: selector.clone(),
+                    },
+                )
+                .await?;
+            audit(
+                &store,
+                "reprint.source.create",
+                Some(format!("source:{id}")),
+                zhanqun_store::Outcome::Success,
+                None,
+            )
+            .await?;
+            println!("{id}");
+            Ok(())
+        }
+        ReprintCommand::Subscribe {
+            source,
+            site,
+            all,
+            column,
+            mode,
+            home_slot,
+        } => {
+            let mode = match mode.as_str() {
+                "publish" => zhanqun_store::ReprintMode::Publish,
+                "review" => zhanqun_store::ReprintMode::Review,
+                other => {
+                    return Err(Failure(
+                        3,
+                        format!(
+                            "方式“{other}”无效：可选 publish（立即发布）或 review（本站审核后发布）"
+                        ),
+                    ));
+                }
+            };
+            let targets: Vec<zhanqun_core::SiteId> = match (site, all) {
+                (Some(code), false) => vec![site_id(&store, code).await?],
+                (None, true) => {
+                    let have: std::collections::HashSet<i64> = store
+                        .subscriptions(Some(*source), None)
+                        .await?
+                        .into_iter()
+                        .map(|s| s.site_id)
+                        .collect();
+                    store
+                        .list_sites()
+                        .await?
+                        .into_iter()
+                        .map(|s| s.id)
+                        .filter(|s| !have.contains(&s.0))
+                        .collect()
+                }
+                _ => return Err(Failure(2, "请给出 --site 网站标识码 或 --all 之一".into())),
+            };
+            // Every column at once, then one subscription a site.
+            let columns: std::collections::HashMap<(i64, String), zhanqun_core::ColumnId> = store
+                .all_columns()
+                .await?
+                .into_iter()
+                .map(|c| ((c.site_id.0, c.path.to_string()), c.id))
+                .collect();
+            let path = column.trim().trim_matches('/').to_string();
+            let mut n = 0;
+            for site in &targets {
+                let Some(col) = columns.get(&(site.0, path.clone())) else {
+                    if targets.len() == 1 {
+                        return Err(Failure(3, format!("该网站没有栏目 {path}")));
+                    }
+                    continue;
+                };
+                store
+                    .subscribe(None, *source, *col, mode, *home_slot)
+                    .await?;
+                n += 1;
+            }
+            audit(
+                &store,
+                "reprint.subscribe",
+                Some(format!("source:{source} sites:{n}")),
+                zhanqun_store::Outcome::Success,
+                None,
+            )
+            .await?;
+            println!("{n}");
+            Ok(())
+        }
+        ReprintCommand::Ingest {
+            source,
+            title,
+            body,
+            summary,
+            link,
+            guid,
+        } => {
+            let guid = guid
+                .clone()
+                .or_else(|| link.clone())
+                .unwrap_or_else(|| format!("manual-{}", uuid_like()));
+            let done = store
+                .ingest(
+                    None,
+                    *source,
+                    &zhanqun_store::NewItem {
+                        guid,
+                        title: title.clone(),
+                        summary: summary.clone(),
+                        body_html: body.clone(),
+                        link: link.clone(),
+                        published_at: zhanqun_store::now(),
+                        hash: None,
+                    },
+                )
+                .await?;
+            println!(
+                "{}",
+                serde_json::to_string(&done).map_err(|e| Failure(1, e.to_string()))?
+            );
+            Ok(())
+        }
+        ReprintCommand::Deliveries { site, format } => {
+            let list = match site {
+                Some(code) => store.deliveries(site_id(&store, code).await?).await?,
+                None => {
+                    store
+                        .deliveries_since(zhanqun_store::now() - chrono::Duration::days(30))
+                        .await?
+                }
+            };
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).map_err(|e| Failure(1, e.to_string()))?
+                ),
+                Format::Text => {
+                    for d in list {
+                        let delay = d
+                            .placed_at
+                            .map(|p| format!("{} 秒", (p - d.source_published_at).num_seconds()))
+                            .unwrap_or_else(|| "-".into());
+                        println!(
+                            "{:>6}  {}  {:<8} {:>10}  {}",
+                            d.id, d.site_code, d.state, delay, d.title
+                        );
+                    }
+                }
+            }
             Ok(())
         }
     }

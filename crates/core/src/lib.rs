@@ -12,6 +12,7 @@ pub mod model;
 pub mod paging;
 pub mod password;
 pub mod sanitize;
+pub mod timeliness;
 pub mod totp;
 
 pub use access::{Act, Grant, Principal, SiteRole};

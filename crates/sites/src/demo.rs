@@ -1127,3 +1127,64 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
     }
     Ok(out)
 }
+
+/// The name of the demo's State Council reprint source.
+pub const REPRINT_SOURCE: &str = "国务院最新政策";
+
+/// Subscribes the demo province to a State Council feed (the stand-in of `tests/feed` in
+/// development): the province portal owns the source and places items in its 政策文件; every
+/// portal takes them at once into its 政策文件 and the home-page slot; department sites wait for
+/// their own reviewer. Idempotent: an existing source of that name is kept as it is. Returns the
+/// source and the number of subscribed sites.
+pub async fn subscribe_reprint(store: &Store, feed_url: &str) -> Result<(i64, usize)> {
+    if let Some(s) = store
+        .sources()
+        .await?
+        .into_iter()
+        .find(|s| s.name == REPRINT_SOURCE)
+    {
+        return Ok((s.id, s.subscriptions as usize));
+    }
+    let sites = store.list_sites().await?;
+    let column_of =
+        |cols: &[Column], path: &str| cols.iter().find(|c| c.path.as_str() == path).map(|c| c.id);
+    let province = sites
+        .iter()
+        .find(|s| s.code.as_str() == "6100000001")
+        .ok_or_else(|| Error::not_found("演示省份未载入：没有省政府门户网站 6100000001"))?;
+    let owner_column = column_of(&store.columns(province.id).await?, "zwgk/zcwj")
+        .ok_or_else(|| Error::not_found("省政府门户网站没有“政策文件”栏目"))?;
+    let source = store
+        .create_source(
+            None,
+            &zhanqun_store::NewSource {
+                name: REPRINT_SOURCE.into(),
+                kind: "feed".into(),
+                url: Some(feed_url.into()),
+                attribution: "中国政府网".into(),
+                owner: province.id,
+                owner_column,
+                poll_seconds: Some(60),
+                extract_selector: Some("#UCAP-CONTENT".into()),
+            },
+        )
+        .await?;
+    let mut n = 1;
+    for s in sites.iter().filter(|s| s.id != province.id) {
+        let cols = store.columns(s.id).await?;
+        let department = s.kind == SiteKind::Department;
+        let Some(col) = column_of(&cols, if department { "xxgk/zcwj" } else { "zwgk/zcwj" }) else {
+            continue;
+        };
+        let mode = if department {
+            zhanqun_store::ReprintMode::Review
+        } else {
+            zhanqun_store::ReprintMode::Publish
+        };
+        store
+            .subscribe(None, source, col, mode, !department)
+            .await?;
+        n += 1;
+    }
+    Ok((source, n))
+}

@@ -221,14 +221,14 @@ impl Transition {
 }
 
 /// An article with its column's place in the tree: what decisions need.
-struct Located {
-    site: SiteId,
-    site_code: String,
-    column: ColumnId,
-    ancestry: Vec<ColumnId>,
-    needs_signoff: bool,
-    status: ArticleStatus,
-    workflow: Workflow,
+pub(crate) struct Located {
+    pub(crate) site: SiteId,
+    pub(crate) site_code: String,
+    pub(crate) column: ColumnId,
+    pub(crate) ancestry: Vec<ColumnId>,
+    pub(crate) needs_signoff: bool,
+    pub(crate) status: ArticleStatus,
+    pub(crate) workflow: Workflow,
 }
 
 fn work_item_sql(filter: &str) -> String {
@@ -285,6 +285,7 @@ macro_rules! article_change {
         }
     }};
 }
+pub(crate) use article_change;
 
 impl Store {
     /// A site's code by id.
@@ -328,7 +329,7 @@ impl Store {
         )))
     }
 
-    async fn locate(&self, id: ArticleId) -> Result<Located> {
+    pub(crate) async fn locate(&self, id: ArticleId) -> Result<Located> {
         #[derive(sqlx::FromRow)]
         struct Row {
             site_id: i64,

@@ -19,6 +19,7 @@ pub mod reprint;
 mod rows;
 mod sessions;
 mod sites;
+mod submissions;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -37,9 +38,12 @@ pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use media::{MediaRecord, NewMedia};
-pub use reprint::{Delivery, Ingested, NewItem, NewSource, ReprintMode};
+pub use reprint::{
+    Alert, Delivery, Ingested, NewItem, NewSource, PollOutcome, ReprintMode, Source, Subscription,
+};
 pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
+pub use submissions::{Submission, SubmissionCount};
 
 /// Which backend a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +129,21 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
         return Error::Conflict("数据重复：与已有记录冲突".to_string());
     }
     Error::internal(format!("database: {e}"))
+}
+
+/// Crash-test hook: when the `ZHANQUN_FAILPOINT` variable names this point, the process aborts
+/// here — no unwinding, no cleanup, as `kill -9` or a power cut would. Read once; otherwise costs
+/// one comparison. Used by the test that kills a fan-out half-way.
+pub(crate) fn failpoint(name: &str) {
+    static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if POINT
+        .get_or_init(|| std::env::var("ZHANQUN_FAILPOINT").ok())
+        .as_deref()
+        == Some(name)
+    {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
 }
 
 /// Current time, truncated to microseconds so both backends store the same value.

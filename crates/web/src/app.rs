@@ -76,6 +76,9 @@ impl App {
     /// Builds the app on an opened, migrated store, and subscribes the page cache and the site
     /// directory to the store's changes.
     pub async fn new(config: Config, store: Store) -> Result<Arc<App>> {
+        // One TLS crypto provider for the whole process (ring, see STACK.md); installing it
+        // again is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let themes_dir =
             (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
         let themes = Themes::load(themes_dir, config.cache.render_fuel)?;

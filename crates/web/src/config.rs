@@ -31,7 +31,32 @@ pub struct Config {
     pub public_scheme: String,
     pub cache: CacheConfig,
     pub console: ConsoleConfig,
+    pub reprint: ReprintConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReprintConfig {
+    /// Poll feed sources from this node (a lease in the store makes each poll happen once).
+    pub poll: bool,
+    /// Allow fetching from loopback, private and link-local addresses: tests and the demo's
+    /// stand-in feed only, never in production (server-side request forgery).
+    pub allow_private: bool,
+    /// Largest feed or item page fetched, in bytes.
+    pub max_fetch_bytes: u64,
+    /// Time limit of one fetch, in seconds.
+    pub fetch_timeout_secs: u64,
+    /// The reprint target, in minutes after the source published the item.
+    pub deadline_minutes: i64,
+    /// A pending approval raises an alert this many minutes after the source published it.
+    pub alert_minutes: i64,
+    /// Public holidays (`YYYY-MM-DD`) that are not working days.
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// Weekend days that are working days (调休上班).
+    pub workdays: Vec<chrono::NaiveDate>,
+    /// Development: the URL of a stand-in State Council feed to subscribe the demo province to.
+    pub dev_feed: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +108,17 @@ impl Default for Config {
                 require_totp: true,
                 max_upload_bytes: 20 * 1024 * 1024,
             },
+            reprint: ReprintConfig {
+                poll: true,
+                allow_private: false,
+                max_fetch_bytes: 5 * 1024 * 1024,
+                fetch_timeout_secs: 20,
+                deadline_minutes: 60,
+                alert_minutes: 45,
+                holidays: Vec::new(),
+                workdays: Vec::new(),
+                dev_feed: String::new(),
+            },
             log: LogConfig {
                 format: "text".into(),
                 filter: "info".into(),
@@ -104,6 +140,7 @@ impl std::fmt::Debug for Config {
             .field("demo_on_empty", &self.demo_on_empty)
             .field("cache", &self.cache)
             .field("console", &self.console)
+            .field("reprint", &self.reprint)
             .field("log", &self.log)
             .finish()
     }
@@ -159,6 +196,29 @@ require_totp = true
 # Largest upload to the media library, in bytes.
 max_upload_bytes = 20971520
 
+[reprint]
+# Poll feed sources from this node. With several nodes, a lease in the store makes each poll
+# happen once.
+poll = true
+# Allow feeds on loopback, private and link-local addresses. Only for tests and the demo's
+# stand-in feed: in production this would let a source URL reach internal services.
+allow_private = false
+# Largest feed or item page fetched, in bytes.
+max_fetch_bytes = 5242880
+# Time limit of one fetch, in seconds.
+fetch_timeout_secs = 20
+# The reprint target (seed 004: within one hour), in minutes after the source published it.
+# The hard limit is one working day.
+deadline_minutes = 60
+# A pending approval alerts (log, metric, console) this many minutes after the source published it.
+alert_minutes = 45
+# The working-day calendar: weekends are days off; list public holidays and make-up working
+# days (调休上班) as "YYYY-MM-DD".
+holidays = []
+workdays = []
+# Development: a stand-in State Council feed (tests/feed) the demo province subscribes to.
+dev_feed = ""
+
 [log]
 # text or json
 format = "text"
@@ -190,6 +250,19 @@ impl Config {
         );
         fig.extract()
             .map_err(|e| Error::invalid(format!("配置错误：{e}")))
+    }
+
+    /// The reprint deadlines with the configured calendar.
+    pub fn deadlines(&self) -> zhanqun_core::timeliness::Deadlines {
+        let r = &self.reprint;
+        zhanqun_core::timeliness::Deadlines {
+            target: chrono::Duration::minutes(r.deadline_minutes),
+            alert: chrono::Duration::minutes(r.alert_minutes),
+            calendar: zhanqun_core::timeliness::WorkCalendar::new(
+                r.holidays.iter().copied(),
+                r.workdays.iter().copied(),
+            ),
+        }
     }
 
     /// The effective database URL.

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod config;
 pub mod console;
 pub mod directory;
+pub mod feeds;
 pub mod manage;
 pub mod media;
 pub mod metrics;

@@ -24,6 +24,12 @@ pub struct Metrics {
     pub db_connections: IntGauge,
     pub db_idle: IntGauge,
     pub sites: IntGauge,
+    /// Feed polls by outcome (ok, not_modified, error).
+    pub reprint_polls: IntCounterVec,
+    /// Reprint items ingested, by kind (new, updated).
+    pub reprint_items: IntCounterVec,
+    /// Pending reprint approvals that reached their alert time.
+    pub reprint_alerts: IntCounter,
 }
 
 fn fail(e: prometheus::Error) -> zhanqun_core::Error {
@@ -87,6 +93,24 @@ impl Metrics {
                 .map_err(fail)?,
             db_idle: IntGauge::new("db_pool_idle", "Idle database connections").map_err(fail)?,
             sites: IntGauge::new("sites", "Sites known to the directory").map_err(fail)?,
+            reprint_polls: IntCounterVec::new(
+                Opts::new("reprint_polls_total", "Feed polls by outcome"),
+                &["outcome"],
+            )
+            .map_err(fail)?,
+            reprint_items: IntCounterVec::new(
+                Opts::new(
+                    "reprint_items_total",
+                    "Reprint items ingested, new or corrected",
+                ),
+                &["kind"],
+            )
+            .map_err(fail)?,
+            reprint_alerts: IntCounter::new(
+                "reprint_alerts_total",
+                "Pending reprint approvals that reached their alert time",
+            )
+            .map_err(fail)?,
             registry,
         };
         m.registry
@@ -121,6 +145,12 @@ impl Metrics {
             .map_err(fail)?;
         m.registry
             .register(Box::new(m.sites.clone()))
+            .map_err(fail)?;
+        for c in [&m.reprint_polls, &m.reprint_items] {
+            m.registry.register(Box::new(c.clone())).map_err(fail)?;
+        }
+        m.registry
+            .register(Box::new(m.reprint_alerts.clone()))
             .map_err(fail)?;
         #[cfg(target_os = "linux")]
         m.registry

@@ -205,6 +205,9 @@ pub struct Rendered {
     pub content_type: &'static str,
     pub body: String,
     pub deps: Vec<Dep>,
+    /// The articles the page shows (titles or bodies): the first showing of a reprint is its
+    /// delivery's `shown_at`.
+    pub shown: Vec<ArticleId>,
 }
 
 pub const HTML: &str = "text/html; charset=utf-8";
@@ -332,6 +335,7 @@ impl App {
                     per_col.entry(it.column_id).or_default().push(it);
                 }
                 let mut blocks = serde_json::Map::new();
+                let mut shown: Vec<ArticleId> = Vec::new();
                 for c in ctx.columns.iter().filter(|c| c.kind == ColumnKind::List) {
                     let mut items: Vec<&ListItem> = ctx
                         .subtree(c.id)
@@ -345,6 +349,7 @@ impl App {
                             .then(b.article_id.cmp(&a.article_id))
                     });
                     items.truncate(8);
+                    shown.extend(items.iter().map(|i| i.article_id));
                     blocks.insert(
                         c.path.to_string(),
                         json!({ "id": c.id.0, "name": c.name, "url": column_url(c), "items": items.iter().map(|i| item(i)).collect::<Vec<_>>() }),
@@ -360,6 +365,10 @@ impl App {
                     content_type: HTML,
                     body: self.render_html(ctx, "home.html", &page)?,
                     deps: vec![base[0], Dep::SiteContent(site.id)],
+                    shown: shown
+                        .into_iter()
+                        .chain(headline.iter().map(|h| h.article_id))
+                        .collect(),
                 })
             }
             Route::Column { path, page } => {
@@ -410,6 +419,7 @@ impl App {
                             content_type: HTML,
                             body,
                             deps,
+                            shown: Vec::new(),
                         })
                     }
                     ColumnKind::List | ColumnKind::Link => {
@@ -442,6 +452,7 @@ impl App {
                             content_type: HTML,
                             body,
                             deps,
+                            shown: items.iter().map(|i| i.article_id).collect(),
                         })
                     }
                 }
@@ -501,6 +512,19 @@ impl App {
                 let section = col
                     .and_then(|c| ctx.trail(c.id).first().map(|s| s.path.to_string()))
                     .unwrap_or_default();
+                // An article of another site shown here (an adopted submission, a reprint
+                // without its own attribution) names its origin as 来源, with a link to it.
+                let (mut source, mut source_url) = (a.source.clone(), a.source_url.clone());
+                if a.site_id != site.id
+                    && source.as_deref().is_none_or(|s| s.trim().is_empty())
+                    && let Some(origin) = self.store().site(a.site_id).await?
+                {
+                    deps.push(Dep::Site(origin.id));
+                    source_url = origin.hosts.first().map(|h| {
+                        format!("{}://{h}/art/{}.html", self.config().public_scheme, a.id)
+                    });
+                    source = Some(origin.name);
+                }
                 let page = json!({
                     "site": site_view(ctx, host),
                     "page_title": a.title,
@@ -513,8 +537,8 @@ impl App {
                         "cover": a.cover_url,
                         "date": a.publish_date.format("%Y-%m-%d").to_string(),
                         "datetime": china(a.published_at).format("%Y-%m-%d %H:%M").to_string(),
-                        "source": a.source,
-                        "source_url": a.source_url,
+                        "source": source,
+                        "source_url": source_url,
                         "author": a.author,
                         "index_number": a.index_number,
                         "body": a.body_html,
@@ -528,6 +552,7 @@ impl App {
                     content_type: HTML,
                     body: self.render_html(ctx, "article.html", &page)?,
                     deps,
+                    shown: vec![a.id],
                 })
             }
             Route::Catalogue { filter, page } => {
@@ -574,6 +599,7 @@ impl App {
                     content_type: HTML,
                     body: self.render_html(ctx, "catalogue.html", &pagev)?,
                     deps: vec![base[0], Dep::SiteContent(site.id)],
+                    shown: Vec::new(),
                 })
             }
             Route::Sitemap => {
@@ -615,6 +641,7 @@ impl App {
                     content_type: XML,
                     body: xml,
                     deps: vec![base[0], Dep::SiteContent(site.id)],
+                    shown: Vec::new(),
                 })
             }
             Route::SiteFeed => {
@@ -625,6 +652,7 @@ impl App {
                     content_type: RSS,
                     body,
                     deps: vec![base[0], Dep::SiteContent(site.id)],
+                    shown: Vec::new(),
                 })
             }
             Route::ColumnFeed { path } => {
@@ -646,6 +674,7 @@ impl App {
                     content_type: RSS,
                     body,
                     deps,
+                    shown: Vec::new(),
                 })
             }
             Route::Robots => {
@@ -658,6 +687,7 @@ impl App {
                     content_type: TEXT,
                     body,
                     deps: base.to_vec(),
+                    shown: Vec::new(),
                 })
             }
             Route::ColumnNoSlash { .. }

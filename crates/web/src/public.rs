@@ -306,6 +306,16 @@ async fn serve(
         .observe(started.elapsed().as_secs_f64());
     match rendered {
         Ok(r) => {
+            if r.status == StatusCode::OK && !r.shown.is_empty() {
+                // Reprint timeliness: the first time a public page shows a delivery. Off the
+                // request path; one indexed query when nothing waits to be shown.
+                let (store, site, shown) = (app.store().clone(), ctx.site.id, r.shown);
+                tokio::spawn(async move {
+                    if let Err(e) = store.mark_shown(site, &shown, zhanqun_store::now()).await {
+                        tracing::warn!(error = %e, "reprint shown time not recorded");
+                    }
+                });
+            }
             let page = Arc::new(CachedPage::new(
                 r.status,
                 r.content_type,

@@ -81,6 +81,32 @@ pub async fn serve(
             }
         });
     }
+    // Reprint: feed polling (each poll leased in the store, so several nodes poll once) and
+    // deadline alerts of pending approvals. Its own task: a slow feed never delays the change
+    // log above.
+    if app.config().reprint.poll {
+        let (app, stop) = (app.clone(), wait(rx.clone()));
+        let fetcher = crate::feeds::Fetcher::new(&app.config().reprint)?;
+        let node = uuid::Uuid::now_v7().to_string();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tokio::pin!(stop);
+            loop {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tick.tick() => {
+                        if let Err(e) = crate::feeds::poll_due(&app, &fetcher, &node).await {
+                            tracing::warn!(error = %e, "reprint polling failed");
+                        }
+                        if let Err(e) = crate::feeds::raise_alerts(&app).await {
+                            tracing::warn!(error = %e, "reprint alerts failed");
+                        }
+                    }
+                }
+            }
+        });
+    }
     let public = listeners.public.tap_io(|s| {
         let _ = s.set_nodelay(true);
     });

@@ -1,0 +1,604 @@
+//! Reprint feeds: a fetcher that is safe to point at URLs typed by site administrators, the
+//! parsing of RSS 2.0, Atom and JSON Feed (feed-rs), body extraction from an item's page, and the
+//! poll loop that ingests what is new or corrected.
+//!
+//! **Server-side request forgery.** A source URL is data. The fetcher only speaks http and https,
+//! uses no proxy, and refuses loopback, private, link-local, shared, multicast and unspecified
+//! addresses — for the URL's host, for every address its name resolves to (our own resolver, so
+//! the check and the connection use the same addresses), and for every redirect (at most 5). Only
+//! `reprint.allow_private` (tests, the demo's stand-in feed) lifts the address rule.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::{StatusCode, Url};
+use sha2::{Digest, Sha256};
+use zhanqun_core::{Error, Result};
+use zhanqun_store::{NewItem, PollOutcome, Source};
+
+use crate::app::App;
+
+/// Whether an address is on the public internet.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+                || (a == 198 && (b == 18 || b == 19)) // benchmarking
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80 // link-local
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8)) // documentation
+        }
+    }
+}
+
+/// Why a URL may not be fetched, or `None`.
+fn refuse_url(url: &Url, allow_private: bool) -> Option<String> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Some(format!(
+            "只允许 http 和 https 地址，不允许 {}",
+            url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some("地址中不能带用户名或密码".into());
+    }
+    let host = url.host_str().unwrap_or("");
+    if host.is_empty() {
+        return Some("地址缺少主机名".into());
+    }
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<IpAddr>()
+        && !allow_private
+        && !is_public(ip)
+    {
+        return Some(format!("不允许访问内网、本机或链路本地地址 {ip}"));
+    }
+    None
+}
+
+/// Resolves names and drops addresses that are not public (unless allowed); no address left is
+/// an error, so the connection is never attempted.
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allow || is_public(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} 只解析到内网、本机或链路本地地址，拒绝访问").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// What a conditional GET returned.
+#[derive(Debug)]
+pub enum Fetched {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// The HTTP client for feeds and item pages.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_bytes: u64,
+    allow_private: bool,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("max_bytes", &self.max_bytes)
+            .field("allow_private", &self.allow_private)
+            .finish()
+    }
+}
+
+impl Fetcher {
+    pub fn new(cfg: &crate::config::ReprintConfig) -> Result<Fetcher> {
+        // One crypto provider in the whole tree (ring); a second install is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let allow_private = cfg.allow_private;
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("重定向超过 5 次")
+            } else if let Some(why) = refuse_url(attempt.url(), allow_private) {
+                attempt.error(format!("重定向被拒绝：{why}"))
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("zhanqun-reprint/", env!("CARGO_PKG_VERSION")))
+            .no_proxy()
+            .redirect(policy)
+            .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(cfg.fetch_timeout_secs.max(1)))
+            .build()
+            .map_err(|e| Error::internal(format!("http client: {e}")))?;
+        Ok(Fetcher {
+            client,
+            max_bytes: cfg.max_fetch_bytes,
+            allow_private,
+        })
+    }
+
+    /// GET with `If-None-Match` / `If-Modified-Since`; the body is read up to the size cap.
+    pub async fn get(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<Fetched> {
+        let parsed =
+            Url::parse(url).map_err(|e| Error::invalid(format!("地址 {url} 无效：{e}")))?;
+        if let Some(why) = refuse_url(&parsed, self.allow_private) {
+            return Err(Error::invalid(why));
+        }
+        let mut req = self.client.get(parsed);
+        if let Some(e) = etag {
+            req = req.header(reqwest::header::IF_NONE_MATCH, e);
+        }
+        if let Some(m) = last_modified {
+            req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
+        }
+        let mut resp = req.send().await.map_err(|e| fetch_error(url, &e))?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !resp.status().is_success() {
+            return Err(Error::invalid(format!(
+                "{url} 返回 HTTP {}",
+                resp.status().as_u16()
+            )));
+        }
+        if resp.content_length().is_some_and(|n| n > self.max_bytes) {
+            return Err(Error::TooLarge(format!(
+                "{url} 超过 {} 字节的抓取上限",
+                self.max_bytes
+            )));
+        }
+        let header = |h| {
+            resp.headers()
+                .get(h)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (etag, last_modified) = (
+            header(reqwest::header::ETAG),
+            header(reqwest::header::LAST_MODIFIED),
+        );
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| fetch_error(url, &e))? {
+            if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
+                return Err(Error::TooLarge(format!(
+                    "{url} 超过 {} 字节的抓取上限",
+                    self.max_bytes
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body {
+            bytes,
+            etag,
+            last_modified,
+        })
+    }
+}
+
+fn fetch_error(url: &str, e: &reqwest::Error) -> Error {
+    // The chain carries our resolver's and redirect policy's reasons.
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    let kind = if e.is_timeout() {
+        "超时"
+    } else {
+        "抓取失败"
+    };
+    Error::invalid(format!("{url} {kind}：{msg}"))
+}
+
+/// An item as the feed gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    pub guid: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub summary: Option<String>,
+    /// Full content, when the feed carries it.
+    pub content: Option<String>,
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl FeedItem {
+    /// The digest of what the feed said: a change means the source corrected the item.
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            Some(self.title.as_str()),
+            self.summary.as_deref(),
+            self.content.as_deref(),
+            self.link.as_deref(),
+        ] {
+            h.update(part.unwrap_or("").as_bytes());
+            h.update([0]);
+        }
+        if let Some(u) = self.updated {
+            h.update(u.to_rfc3339().as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// Parses RSS 2.0, Atom or JSON Feed. Items without a title, or without both guid and link,
+/// are skipped.
+pub fn parse_feed(bytes: &[u8]) -> Result<Vec<FeedItem>> {
+    let feed = feed_rs::parser::parse(bytes)
+        .map_err(|e| Error::invalid(format!("不是有效的 RSS、Atom 或 JSON Feed：{e}")))?;
+    let mut items = Vec::new();
+    for e in feed.entries {
+        let Some(title) = e.title.map(|t| t.content.trim().to_string()) else {
+            continue;
+        };
+        let link = e.links.first().map(|l| l.href.trim().to_string());
+        // feed-rs generates an id when the feed has none; prefer the link then.
+        let guid = if e.id.trim().is_empty() {
+            link.clone().unwrap_or_default()
+        } else {
+            e.id.trim().to_string()
+        };
+        if title.is_empty() || guid.is_empty() {
+            continue;
+        }
+        items.push(FeedItem {
+            guid,
+            title,
+            link,
+            summary: e.summary.map(|s| s.content.trim().to_string()),
+            content: e.content.and_then(|c| c.body).map(|b| b.trim().to_string()),
+            published: e.published.or(e.updated),
+            updated: e.updated,
+        });
+    }
+    Ok(items)
+}
+
+/// The inner HTML of the first element matching `selector` in a page.
+pub fn extract(html: &str, selector: &str) -> Result<Option<String>> {
+    let sel = scraper::Selector::parse(selector)
+        .map_err(|e| Error::invalid(format!("正文选择器“{selector}”无效：{e}")))?;
+    let doc = scraper::Html::parse_document(html);
+    Ok(doc
+        .select(&sel)
+        .next()
+        .map(|el| el.inner_html().trim().to_string())
+        .filter(|s| !s.is_empty()))
+}
+
+/// What one poll of one source did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PollReport {
+    pub new: usize,
+    pub updated: usize,
+    pub not_modified: bool,
+    /// The feed's validators, stored only after every item is in: a crash before that re-reads
+    /// the whole feed, and ingesting is idempotent.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// Polls one source (the caller holds its lease): fetches the feed conditionally, and ingests
+/// each new or changed item, fetching its page for the body when the feed has only a summary.
+pub async fn poll_source(app: &App, fetcher: &Fetcher, source: &Source) -> Result<PollReport> {
+    let url = source
+        .url
+        .as_deref()
+        .ok_or_else(|| Error::invalid("订阅源没有地址"))?;
+    let fetched = fetcher
+        .get(url, source.etag.as_deref(), source.last_modified.as_deref())
+        .await?;
+    let (bytes, etag, last_modified) = match fetched {
+        Fetched::NotModified => {
+            return Ok(PollReport {
+                not_modified: true,
+                ..Default::default()
+            });
+        }
+        Fetched::Body {
+            bytes,
+            etag,
+            last_modified,
+        } => (bytes, etag, last_modified),
+    };
+    let items = parse_feed(&bytes)?;
+    let mut report = PollReport {
+        etag,
+        last_modified,
+        ..Default::default()
+    };
+    let store = app.store();
+    for item in items {
+        let hash = item.hash();
+        let known = store.item_hash(source.id, &item.guid).await?;
+        if known
+            .as_ref()
+            .is_some_and(|h| h.as_deref() == Some(hash.as_str()))
+        {
+            continue;
+        }
+        let body = match (&item.content, &item.link, &source.extract_selector) {
+            (Some(c), _, _) if !c.is_empty() => c.clone(),
+            (_, Some(link), Some(sel)) => {
+                match fetcher.get(link, None, None).await {
+                    Ok(Fetched::Body { bytes, .. }) => {
+                        let html = String::from_utf8_lossy(&bytes);
+                        extract(&html, sel)?.unwrap_or_else(|| summary_body(&item))
+                    }
+                    Ok(Fetched::NotModified) => summary_body(&item),
+                    Err(e) => {
+                        // The summary and the link to the original still go out on time.
+                        tracing::warn!(source = source.id, link = %link, error = %e, "item page not fetched");
+                        summary_body(&item)
+                    }
+                }
+            }
+            _ => summary_body(&item),
+        };
+        let new_item = NewItem {
+            guid: item.guid.clone(),
+            title: item.title.clone(),
+            summary: item.summary.clone().map(|s| strip_tags(&s)),
+            body_html: body,
+            link: item.link.clone(),
+            published_at: item.published.unwrap_or_else(zhanqun_store::now),
+            hash: Some(hash),
+        };
+        let done = store.ingest(None, source.id, &new_item).await?;
+        if done.new {
+            report.new += 1;
+            app.metrics()
+                .reprint_items
+                .with_label_values(&["new"])
+                .inc();
+            tracing::info!(source = source.id, article = %done.article, placed = done.placed, pending = done.pending, title = %item.title, "reprint ingested");
+        } else if done.updated {
+            report.updated += 1;
+            app.metrics()
+                .reprint_items
+                .with_label_values(&["updated"])
+                .inc();
+            tracing::info!(source = source.id, article = %done.article, title = %item.title, "reprint corrected at the source");
+        }
+    }
+    Ok(report)
+}
+
+fn summary_body(item: &FeedItem) -> String {
+    let summary = item.summary.as_deref().unwrap_or("");
+    match &item.link {
+        Some(link) => format!(
+            "<p>{}</p><p><a href=\"{}\">阅读原文</a></p>",
+            escape(&strip_tags(summary)),
+            escape(link)
+        ),
+        None => format!("<p>{}</p>", escape(&strip_tags(summary))),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Plain text of a short HTML fragment (feed summaries often carry markup).
+fn strip_tags(s: &str) -> String {
+    let doc = scraper::Html::parse_fragment(s);
+    doc.root_element()
+        .text()
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// One round of the poll loop: every due source this node can lease.
+pub async fn poll_due(app: &App, fetcher: &Fetcher, node: &str) -> Result<usize> {
+    let store = app.store();
+    let now = zhanqun_store::now();
+    let mut polled = 0;
+    for source in store.due_sources(now).await? {
+        let ttl = chrono::Duration::seconds(
+            (app.config().reprint.fetch_timeout_secs as i64).saturating_mul(4) + 60,
+        );
+        if !store.take_lease(source.id, node, now, ttl).await? {
+            continue;
+        }
+        polled += 1;
+        let outcome = match poll_source(app, fetcher, &source).await {
+            Ok(r) if r.not_modified => {
+                app.metrics()
+                    .reprint_polls
+                    .with_label_values(&["not_modified"])
+                    .inc();
+                PollOutcome {
+                    status: "not_modified",
+                    ..Default::default()
+                }
+            }
+            Ok(r) => {
+                app.metrics().reprint_polls.with_label_values(&["ok"]).inc();
+                PollOutcome {
+                    status: "ok",
+                    error: None,
+                    etag: r.etag,
+                    last_modified: r.last_modified,
+                }
+            }
+            Err(e) => {
+                app.metrics()
+                    .reprint_polls
+                    .with_label_values(&["error"])
+                    .inc();
+                tracing::warn!(source = source.id, name = %source.name, error = %e, "feed poll failed");
+                PollOutcome {
+                    status: "error",
+                    error: Some(e.to_string()),
+                    ..Default::default()
+                }
+            }
+        };
+        store
+            .finish_poll(source.id, node, &outcome, zhanqun_store::now())
+            .await?;
+    }
+    Ok(polled)
+}
+
+/// Pending approvals past their alert time: one warning in the log, the alert counter, and the
+/// notice the console shows the site's reviewers (each delivery alerts once, on one node).
+pub async fn raise_alerts(app: &App) -> Result<usize> {
+    let deadlines = app.config().deadlines();
+    let now = zhanqun_store::now();
+    let alerts = app.store().raise_alerts(now - deadlines.alert, now).await?;
+    for a in &alerts {
+        app.metrics().reprint_alerts.inc();
+        tracing::warn!(
+            delivery = a.delivery,
+            site = %a.site_code,
+            title = %a.title,
+            published = %a.source_published_at,
+            "reprint waiting for approval is near its deadline"
+        );
+    }
+    Ok(alerts.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(
+                !is_public(ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))),
+                "{ip}"
+            );
+        }
+        for ip in ["1.1.1.1", "202.108.22.5", "2400:3200::1"] {
+            assert!(
+                is_public(ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))),
+                "{ip}"
+            );
+        }
+    }
+
+    #[test]
+    fn urls_are_refused_for_scheme_credentials_and_literal_addresses() {
+        let u = |s: &str| {
+            Url::parse(s)
+                .unwrap_or_else(|_| Url::parse("http://x").unwrap_or_else(|_| unreachable!()))
+        };
+        assert!(refuse_url(&u("file:///etc/passwd"), false).is_some());
+        assert!(refuse_url(&u("gopher://a.example/"), false).is_some());
+        assert!(refuse_url(&u("http://user:pw@www.gov.cn/"), false).is_some());
+        assert!(refuse_url(&u("http://127.0.0.1:8081/api"), false).is_some());
+        assert!(refuse_url(&u("http://[::1]/"), false).is_some());
+        assert!(refuse_url(&u("http://169.254.169.254/latest/meta-data"), false).is_some());
+        assert!(refuse_url(&u("http://127.0.0.1:8081/api"), true).is_none());
+        assert!(refuse_url(&u("https://www.gov.cn/rss.xml"), false).is_none());
+    }
+
+    #[test]
+    fn rss_atom_and_json_feed_parse_alike() {
+        let rss = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
+            <item><title>国务院关于A的通知</title><link>https://www.gov.cn/a.htm</link><guid>a-1</guid>
+            <description>&lt;p&gt;摘要&lt;/p&gt;</description><pubDate>Sun, 22 Nov 2026 08:00:00 +0800</pubDate></item>
+            <item><title></title><guid>empty</guid></item></channel></rss>"#;
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <id>urn:x</id><updated>2026-11-22T00:00:00Z</updated><entry><title>国务院关于A的通知</title>
+            <id>a-1</id><link href="https://www.gov.cn/a.htm"/><updated>2026-11-22T00:00:00Z</updated>
+            <summary>摘要</summary></entry></feed>"#;
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"a-1",
+            "url":"https://www.gov.cn/a.htm","title":"国务院关于A的通知","content_html":"<p>正文</p>",
+            "date_published":"2026-11-22T00:00:00Z"}]}"#;
+        for (kind, text) in [("rss", rss), ("atom", atom), ("json", json)] {
+            let items = parse_feed(text.as_bytes()).unwrap_or_default();
+            assert_eq!(items.len(), 1, "{kind}");
+            assert_eq!(items[0].guid, "a-1", "{kind}");
+            assert_eq!(items[0].title, "国务院关于A的通知", "{kind}");
+            assert_eq!(
+                items[0].link.as_deref(),
+                Some("https://www.gov.cn/a.htm"),
+                "{kind}"
+            );
+            assert!(items[0].published.is_some(), "{kind}");
+        }
+        assert!(parse_feed(b"<html>not a feed</html>").is_err());
+    }
+
+    #[test]
+    fn bodies_are_extracted_by_selector() {
+        let page = r#"<html><body><div class="nav">导航</div><div id="UCAP-CONTENT"><p>第一条</p></div></body></html>"#;
+        assert_eq!(
+            extract(page, "#UCAP-CONTENT").ok().flatten().as_deref(),
+            Some("<p>第一条</p>")
+        );
+        assert_eq!(extract(page, ".missing").ok().flatten(), None);
+        assert!(extract(page, "[[").is_err());
+    }
+}
