@@ -212,3 +212,600 @@ async fn one_item_reaches_every_subscribed_site_once() {
         assert!(records.iter().any(|r| r.action == action), "{action}");
     }
 }
+
+/// Waits (up to 30 s) until `check` holds; the poll loop ticks every 2 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..150 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn feed_source(t: &TestApp, f: &zhanqun_tests::Fixture, url: &str) -> i64 {
+    t.store
+        .create_source(
+            None,
+            &NewSource {
+                name: "国务院最新政策".into(),
+                kind: "feed".into(),
+                url: Some(url.into()),
+                attribution: "中国政府网".into(),
+                owner: f.site(OWNER),
+                owner_column: f.column(&format!("{OWNER}/tzgg")),
+                poll_seconds: Some(600),
+                extract_selector: Some("#UCAP-CONTENT".into()),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
+    let feed = zhanqun_tests::feed::FeedServer::spawn().await;
+    let t = TestApp::spawn_with(|c| {
+        c.reprint.allow_private = true;
+        c.reprint.alert_minutes = 10;
+    })
+    .await;
+    let f = t.fixture().await;
+    let office = actor(&t, "office", SiteRole::SiteAdmin, OWNER, &f).await;
+    let mz_reviewer = actor(&t, "mz-reviewer", SiteRole::Reviewer, MIZHI, &f).await;
+    let source = feed_source(&t, &f, &feed.url).await;
+    t.store
+        .subscribe(
+            None,
+            source,
+            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
+            ReprintMode::Publish,
+            true,
+        )
+        .await
+        .unwrap();
+    t.store
+        .subscribe(
+            None,
+            source,
+            f.column(&format!("{MIZHI}/zwgk/zcwj")),
+            ReprintMode::Review,
+            false,
+        )
+        .await
+        .unwrap();
+
+    // One poll brings all three items to 佳县 (the newest in the home-page slot); 米脂 waits.
+    eventually("three items at 佳县", || async {
+        t.store.deliveries(f.site(JIAXIAN)).await.unwrap().len() == 3
+    })
+    .await;
+    let items = feed.items();
+    let newest = &items[0].title;
+    let home = t.page("www.jiaxian.gov.cn", "/", 200).await;
+    let headline = &home[home.find(r#"class="headline""#).unwrap()..];
+    assert!(headline[..800.min(headline.len())].contains(newest.as_str()));
+    let list = t.page("www.jiaxian.gov.cn", "/zwgk/zcwj/", 200).await;
+    for it in &items {
+        assert!(list.contains(&it.title), "{}", it.title);
+    }
+    // The first item's feed entry has only a summary: the body came from its page.
+    let supply = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
+    let heating = supply
+        .iter()
+        .find(|d| d.title.contains("农村供暖"))
+        .unwrap();
+    let page = t
+        .page(
+            "www.jiaxian.gov.cn",
+            &format!("/art/{}.html", heating.article_id),
+            200,
+        )
+        .await;
+    assert!(page.contains("压实属地责任") && page.contains("中国政府网"));
+    assert!(
+        !page.contains("中国政府网（演示替身）"),
+        "only the body was taken"
+    );
+    // Every site's delay is on record; the first showing too, once a page showed it.
+    for d in &supply {
+        assert_eq!(d.state, "placed");
+        assert!(d.placed_at.unwrap() >= d.source_published_at);
+    }
+    eventually("shown times recorded", || async {
+        t.store
+            .deliveries(f.site(JIAXIAN))
+            .await
+            .unwrap()
+            .iter()
+            .all(|d| d.shown_at.is_some())
+    })
+    .await;
+    let mizhi = t.store.deliveries(f.site(MIZHI)).await.unwrap();
+    assert!(mizhi.iter().all(|d| d.state == "pending"));
+    assert!(
+        !t.page("www.mizhi.gov.cn", "/zwgk/zcwj/", 200)
+            .await
+            .contains(newest.as_str())
+    );
+    // Pending approvals past the alert time (10 min here) alert once: the items published 20
+    // and 12 minutes ago, not the one published 6 minutes ago.
+    eventually("alerts raised", || async {
+        t.store
+            .deliveries(f.site(MIZHI))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|d| d.alerted_at.is_some())
+            .count()
+            == 2
+    })
+    .await;
+    assert!(
+        t.app
+            .metrics()
+            .render()
+            .contains("zhanqun_reprint_alerts_total 2")
+    );
+    // 米脂's reviewer places the newest.
+    let newest_mz = mizhi.iter().find(|d| &d.title == newest).unwrap();
+    t.store
+        .approve_delivery(&mz_reviewer, newest_mz.id)
+        .await
+        .unwrap();
+    assert!(
+        t.page("www.mizhi.gov.cn", "/zwgk/zcwj/", 200)
+            .await
+            .contains(newest.as_str())
+    );
+
+    // Nothing changed: the next poll is a conditional GET answered 304.
+    let (_, not_modified) = feed.requests();
+    t.store.poll_now(None, source).await.unwrap();
+    eventually("a 304", || async { feed.requests().1 > not_modified }).await;
+    assert_eq!(t.store.deliveries(f.site(JIAXIAN)).await.unwrap().len(), 3);
+
+    // The source corrects the item: every site shows the correction on the next request.
+    let id = items[0].id;
+    let fixed = format!("{newest}（更正）");
+    feed.correct(
+        id,
+        &fixed,
+        "<p>更正后的正文：行政村全覆盖提前至2027年。</p>",
+    );
+    t.store.poll_now(None, source).await.unwrap();
+    let article = newest_mz.article_id;
+    eventually("the correction everywhere", || async {
+        let a = t
+            .page("www.jiaxian.gov.cn", &format!("/art/{article}.html"), 200)
+            .await;
+        let b = t
+            .page("www.mizhi.gov.cn", &format!("/art/{article}.html"), 200)
+            .await;
+        a.contains(&fixed) && b.contains(&fixed) && a.contains("提前至2027年")
+    })
+    .await;
+    assert_eq!(
+        t.store.deliveries(f.site(JIAXIAN)).await.unwrap().len(),
+        3,
+        "a correction is not a new item"
+    );
+
+    // The province office withdraws it: gone everywhere (410), and off the lists.
+    t.store
+        .transition(
+            &office,
+            ArticleId(article),
+            zhanqun_store::Transition::Withdraw {
+                reason: "来源已撤回".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for host in ["www.jiaxian.gov.cn", "www.mizhi.gov.cn"] {
+        assert_eq!(
+            t.get(host, &format!("/art/{article}.html")).await.status(),
+            410,
+            "{host}"
+        );
+        assert!(!t.page(host, "/zwgk/zcwj/", 200).await.contains(&fixed));
+    }
+    let records = t.store.audit_records(500, 0).await.unwrap();
+    assert!(records.iter().any(|r| r.action == "reprint.update"));
+}
+
+#[tokio::test]
+async fn feeds_on_internal_addresses_are_refused() {
+    let feed = zhanqun_tests::feed::FeedServer::spawn().await;
+    let t = TestApp::spawn().await; // allow_private = false, as in production
+    let f = t.fixture().await;
+    let port = feed.base.rsplit(':').next().unwrap().to_string();
+    let literal = feed_source(&t, &f, &feed.url).await;
+    let named = t
+        .store
+        .create_source(
+            None,
+            &NewSource {
+                name: "经由域名的内网地址".into(),
+                kind: "feed".into(),
+                url: Some(format!("http://localhost:{port}/rss.xml")),
+                attribution: "中国政府网".into(),
+                owner: f.site(OWNER),
+                owner_column: f.column(&format!("{OWNER}/tzgg")),
+                poll_seconds: None,
+                extract_selector: None,
+            },
+        )
+        .await
+        .unwrap();
+    for (source, why) in [(literal, "127.0.0.1"), (named, "localhost")] {
+        eventually("the poll refused", || async {
+            t.store
+                .source(source)
+                .await
+                .unwrap()
+                .is_some_and(|s| s.last_status.as_deref() == Some("error"))
+        })
+        .await;
+        let s = t.store.source(source).await.unwrap().unwrap();
+        let err = s.last_error.unwrap_or_default();
+        assert!(err.contains("内网"), "{why}: {err}");
+    }
+    assert_eq!(feed.requests().0, 0, "the feed server was never reached");
+    assert!(t.store.deliveries(f.site(OWNER)).await.unwrap().is_empty());
+
+    // Bad sources are refused with a message that says what to fix.
+    for (kind, url, poll) in [
+        ("feed", None, None),
+        ("feed", Some("ftp://www.gov.cn/rss.xml"), None),
+        ("rss", Some("https://www.gov.cn/rss.xml"), None),
+        ("feed", Some("https://www.gov.cn/rss.xml"), Some(1)),
+    ] {
+        let r = t
+            .store
+            .create_source(
+                None,
+                &NewSource {
+                    name: format!("坏来源 {kind} {url:?} {poll:?}"),
+                    kind: kind.into(),
+                    url: url.map(str::to_string),
+                    attribution: "中国政府网".into(),
+                    owner: f.site(OWNER),
+                    owner_column: f.column(&format!("{OWNER}/tzgg")),
+                    poll_seconds: poll,
+                    extract_selector: None,
+                },
+            )
+            .await;
+        assert!(
+            matches!(r, Err(zhanqun_core::Error::InvalidInput(_))),
+            "{kind} {url:?}: {r:?}"
+        );
+    }
+}
+
+const PROVINCE_PORTAL: &str = r#"code = "6100000001"
+name = "陕西省人民政府"
+kind = "province"
+region = "610000"
+template = "portal"
+hosts = ["www.shaanxi.gov.cn"]
+units = ["陕西省人民政府办公厅"]
+
+[footer]
+organiser = "陕西省人民政府办公厅"
+"#;
+
+#[tokio::test]
+async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    // The province portal, and 佳县 under it.
+    let jx_file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tenants/6108280001.toml"),
+    )
+    .unwrap();
+    let jx_file = format!("parent = \"6100000001\"\n{jx_file}");
+    let inputs = zhanqun_tests::parse(&[
+        ("6100000001.toml", PROVINCE_PORTAL),
+        ("6108280001.toml", jx_file.as_str()),
+    ])
+    .unwrap();
+    t.store.apply_sites(&inputs).await.unwrap();
+    let f2 = t.fixture().await; // (applies the fixture again: 佳县 without its parent)
+    t.store.apply_sites(&inputs).await.unwrap();
+    let province = f2.site("6100000001");
+
+    // A 佳县 editor (应急管理局, delegated 部门动态) writes and publishes two articles.
+    let units = t.store.units(f.site(JIAXIAN)).await.unwrap();
+    let unit = units.iter().find(|(_, n)| n == "佳县应急管理局").unwrap().0;
+    let editor_id = t
+        .store
+        .create_account(&zhanqun_store::NewAccount {
+            username: "jx-yjj".into(),
+            display_name: "佳县应急管理局编辑".into(),
+            password_hash: zhanqun_core::password::hash(zhanqun_tests::TEST_PASSWORD).unwrap(),
+            platform_role: None,
+            must_change_password: false,
+            unit: Some(unit),
+        })
+        .await
+        .unwrap();
+    t.grant(
+        editor_id,
+        SiteRole::Editor,
+        f.site(JIAXIAN),
+        Some(f.column(&format!("{JIAXIAN}/xwzx/bmdt"))),
+    )
+    .await;
+    let editor = {
+        let account = t.store.account(editor_id).await.unwrap().unwrap();
+        Actor {
+            principal: t.store.principal(account).await.unwrap(),
+            client: None,
+            request_id: None,
+        }
+    };
+    let mut ids = Vec::new();
+    for title in ["佳县开展冬季消防安全大检查", "佳县举行防汛应急演练"] {
+        let id = t
+            .store
+            .create_article(
+                f.site(JIAXIAN),
+                zhanqun_store::ArticleInput {
+                    title: title.into(),
+                    body_html: "<p>正文</p>".into(),
+                    published: true,
+                    ..Default::default()
+                },
+                &[f.column(&format!("{JIAXIAN}/xwzx/bmdt"))],
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let p_reviewer = actor(&t, "sx-reviewer", SiteRole::Reviewer, "6100000001", &f2).await;
+    let mz_admin = actor(&t, "mz-admin", SiteRole::SiteAdmin, MIZHI, &f).await;
+
+    let up = t
+        .store
+        .submit_article(&editor, ids[0], province, Some("请省政府网站采用"))
+        .await
+        .unwrap();
+    let up2 = t
+        .store
+        .submit_article(&editor, ids[1], province, None)
+        .await
+        .unwrap();
+    let offer = t
+        .store
+        .submit_article(&editor, ids[1], f.site(MIZHI), None)
+        .await
+        .unwrap();
+    // Twice to the same site is refused; a draft can't be submitted.
+    assert!(matches!(
+        t.store
+            .submit_article(&editor, ids[0], province, None)
+            .await,
+        Err(zhanqun_core::Error::Conflict(_))
+    ));
+    let inbox = t.store.submissions_to(&p_reviewer, province).await.unwrap();
+    assert_eq!(inbox.len(), 2);
+    assert!(
+        inbox.iter().all(|s| s.kind == "up" && s.state == "pending"),
+        "{inbox:?}"
+    );
+    assert_eq!(inbox[0].unit.as_deref(), Some("佳县应急管理局"));
+    let mz_inbox = t
+        .store
+        .submissions_to(&mz_admin, f.site(MIZHI))
+        .await
+        .unwrap();
+    assert_eq!((mz_inbox.len(), mz_inbox[0].kind.as_str()), (1, "offer"));
+    // Another site's staff can't see or decide the province's inbox.
+    assert!(t.store.submissions_to(&mz_admin, province).await.is_err());
+    assert!(
+        t.store
+            .adopt_submission(&mz_admin, up, f2.column("6100000001/xwzx/bmdt"))
+            .await
+            .is_err()
+    );
+
+    // The province adopts one: it shows on the province portal with 佳县 as 来源.
+    let col = f2.column("6100000001/xwzx/bmdt");
+    t.store
+        .adopt_submission(&p_reviewer, up, col)
+        .await
+        .unwrap();
+    let page = t
+        .page("www.shaanxi.gov.cn", &format!("/art/{}.html", ids[0]), 200)
+        .await;
+    assert!(page.contains("佳县开展冬季消防安全大检查") && page.contains("来源"));
+    assert!(page.contains("佳县人民政府"));
+    assert!(
+        t.page("www.shaanxi.gov.cn", "/xwzx/bmdt/", 200)
+            .await
+            .contains("佳县开展冬季消防安全大检查")
+    );
+    // It declines the other, with a reason the submitter sees.
+    assert!(matches!(
+        t.store.decline_submission(&p_reviewer, up2, "  ").await,
+        Err(zhanqun_core::Error::InvalidInput(_))
+    ));
+    t.store
+        .decline_submission(&p_reviewer, up2, "内容与省级门户定位不符")
+        .await
+        .unwrap();
+    assert!(matches!(
+        t.store.adopt_submission(&p_reviewer, up2, col).await,
+        Err(zhanqun_core::Error::Conflict(_))
+    ));
+    let mine = t.store.my_submissions(&editor).await.unwrap();
+    let declined = mine.iter().find(|s| s.id == up2).unwrap();
+    assert_eq!(
+        (declined.state.as_str(), declined.reason.as_deref()),
+        ("declined", Some("内容与省级门户定位不符"))
+    );
+    assert_eq!(
+        mine.iter().find(|s| s.id == offer).unwrap().state,
+        "pending"
+    );
+
+    // Counts per unit and site for the period.
+    let now = chrono::Utc::now();
+    let counts = t
+        .store
+        .submission_counts(
+            Some(province),
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 1);
+    assert_eq!(
+        (
+            counts[0].site_code.as_str(),
+            counts[0].unit.as_deref(),
+            counts[0].submitted,
+            counts[0].adopted,
+            counts[0].declined
+        ),
+        (JIAXIAN, Some("佳县应急管理局"), 2, 1, 1)
+    );
+    let all = t
+        .store
+        .submission_counts(
+            None,
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all[0].submitted, 3);
+    let records = t.store.audit_records(200, 0).await.unwrap();
+    for action in [
+        "submission.submit",
+        "submission.offer",
+        "submission.adopt",
+        "submission.decline",
+    ] {
+        assert!(records.iter().any(|r| r.action == action), "{action}");
+    }
+}
+
+#[tokio::test]
+async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let jx = actor(&t, "jx-admin", SiteRole::SiteAdmin, JIAXIAN, &f).await;
+    let jx_editor = actor(&t, "jx-editor", SiteRole::Editor, JIAXIAN, &f).await;
+    let mz = actor(&t, "mz-admin", SiteRole::SiteAdmin, MIZHI, &f).await;
+    let source = feed_source(&t, &f, "https://www.gov.cn/rss.xml").await;
+    t.store
+        .subscribe(
+            Some(&jx),
+            source,
+            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
+            ReprintMode::Publish,
+            true,
+        )
+        .await
+        .unwrap();
+    let mut articles = Vec::new();
+    for (n, title) in ["国务院关于甲的通知", "国务院关于乙的通知"]
+        .iter()
+        .enumerate()
+    {
+        let done = t
+            .store
+            .ingest(
+                None,
+                source,
+                &NewItem {
+                    guid: format!("item-{n}"),
+                    title: title.to_string(),
+                    summary: None,
+                    body_html: "<p>原文</p>".into(),
+                    link: None,
+                    published_at: chrono::Utc::now(),
+                    hash: Some(format!("h{n}")),
+                },
+            )
+            .await
+            .unwrap();
+        articles.push(done.article);
+    }
+    // Detaching needs the site administrator.
+    let d = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
+    let first = d.iter().find(|d| d.article_id == articles[0].0).unwrap();
+    assert!(matches!(
+        t.store.detach(&jx_editor, first.id).await,
+        Err(zhanqun_core::Error::Forbidden(_))
+    ));
+    let copy = t.store.detach(&jx, first.id).await.unwrap();
+    assert_ne!(copy, articles[0]);
+    // A correction at the source no longer reaches 佳县's copy; the canonical one moves on.
+    t.store
+        .ingest(
+            None,
+            source,
+            &NewItem {
+                guid: "item-0".into(),
+                title: "国务院关于甲的通知（更正）".into(),
+                summary: None,
+                body_html: "<p>更正</p>".into(),
+                link: None,
+                published_at: chrono::Utc::now(),
+                hash: Some("h0-fixed".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let list = t.page("www.jiaxian.gov.cn", "/zwgk/zcwj/", 200).await;
+    assert!(list.contains("国务院关于甲的通知") && !list.contains("（更正）"));
+    assert_eq!(
+        t.get("www.jiaxian.gov.cn", &format!("/art/{}.html", articles[0]))
+            .await
+            .status(),
+        404,
+        "the canonical article left the site"
+    );
+    let d = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
+    assert_eq!(
+        d.iter().find(|x| x.id == first.id).unwrap().state,
+        "detached"
+    );
+    assert!(
+        t.store
+            .audit_records(100, 0)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.action == "reprint.detach")
+    );
+
+    // 米脂 subscribes late and backfills the last week: both items, once.
+    let sub = t
+        .store
+        .subscribe(
+            Some(&mz),
+            source,
+            f.column(&format!("{MIZHI}/zwgk/zcwj")),
+            ReprintMode::Publish,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.store.backfill(Some(&mz), sub, 7).await.unwrap(), 2);
+    assert_eq!(t.store.backfill(Some(&mz), sub, 7).await.unwrap(), 0);
+    assert!(t.store.backfill(Some(&jx), sub, 7).await.is_err());
+    assert!(t.store.backfill(Some(&mz), sub, 0).await.is_err());
+    let list = t.page("www.mizhi.gov.cn", "/zwgk/zcwj/", 200).await;
+    assert!(list.contains("国务院关于甲的通知（更正）") && list.contains("国务院关于乙的通知"));
+}

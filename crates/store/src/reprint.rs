@@ -770,7 +770,7 @@ impl Store {
         let sql = format!(
             "SELECT s.id, s.name, s.kind, s.url, s.attribution, s.owner_site_id, o.code AS owner_code, \
              o.name AS owner_name, s.poll_seconds, s.extract_selector, s.etag, s.last_modified, s.next_poll_at, \
-             s.last_polled_at, s.last_status, s.last_error, 0 AS subscriptions, 0 AS items \
+             s.last_polled_at, s.last_status, s.last_error, CAST(0 AS BIGINT) AS subscriptions, CAST(0 AS BIGINT) AS items \
              FROM reprint_sources s JOIN sites o ON o.id = s.owner_site_id WHERE {due} ORDER BY s.id"
         );
         on_pool!(self, |p| {

@@ -246,7 +246,7 @@ impl Config {
         fig = fig.merge(
             Env::prefixed("ZHANQUN_")
                 .split("__")
-                .ignore(&["test_database_url"]),
+                .ignore(&["test_database_url", "failpoint"]),
         );
         fig.extract()
             .map_err(|e| Error::invalid(format!("配置错误：{e}")))

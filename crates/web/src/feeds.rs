@@ -350,7 +350,9 @@ pub async fn poll_source(app: &App, fetcher: &Fetcher, source: &Source) -> Resul
             last_modified,
         } => (bytes, etag, last_modified),
     };
-    let items = parse_feed(&bytes)?;
+    let mut items = parse_feed(&bytes)?;
+    // Oldest first, so the newest item ends in the home-page slot.
+    items.sort_by_key(|i| i.published);
     let mut report = PollReport {
         etag,
         last_modified,
