@@ -119,6 +119,8 @@ RSS=$(awk '/VmRSS/ {print $2}' /proc/$ZQ/status)
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
 DATE=$(date -u +%Y-%m-%d)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Keep the reprint section that tests/bench/reprint.sh wrote.
+REPRINT=$(sed -n '/<!-- reprint fan-out/,$p' docs/BENCHMARKS.md 2>/dev/null || true)
 cat > docs/BENCHMARKS.md <<MD
 # Benchmarks
 
@@ -167,5 +169,6 @@ Raw wrk output: \`tests/bench/out/wrk-*.txt\` (not committed). With wrk on the s
 and on a shared virtual machine, variance between runs is large: a whole run of the same build
 varied by up to 40 % here. Compare the ratio within one run, not absolute figures across runs.
 MD
+[ -n "$REPRINT" ] && printf '\n%s\n' "$REPRINT" >> docs/BENCHMARKS.md
 echo "zhanqun ${ZQ_RPS} req/s vs nginx ${NG_RPS} req/s (ratio $RATIO); p99 ${ZQ_P99} vs ${NG_P99} ms; CPU/req ${ZQ_CPU} vs ${NG_CPU} us"
 echo "render: home ${HOME_MS} ms (n=$HOME_N), list ${LIST_MS} ms (n=$LIST_N), article ${ART_MS} ms (n=$ART_N)"

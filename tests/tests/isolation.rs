@@ -61,6 +61,55 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await;
     assert_eq!(r.json["status"], "published");
     let b_grant = t.store.grants_of(eb).await.unwrap()[0].id;
+    // Site B's reprint source, its delivery and subscription, and a submission of B's article.
+    let b_source = t
+        .store
+        .create_source(
+            None,
+            &zhanqun_store::NewSource {
+                name: "米脂县转载源".into(),
+                kind: "manual".into(),
+                url: None,
+                attribution: "米脂县".into(),
+                owner: site_b,
+                owner_column: col_b,
+                poll_seconds: None,
+                extract_selector: None,
+            },
+        )
+        .await
+        .unwrap();
+    t.store
+        .ingest(
+            None,
+            b_source,
+            &zhanqun_store::NewItem {
+                guid: "b-1".into(),
+                title: "米脂县转载信息".into(),
+                summary: None,
+                body_html: "<p>米脂</p>".into(),
+                link: None,
+                published_at: chrono::Utc::now(),
+                hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    let b_delivery = t.store.deliveries(site_b).await.unwrap()[0].id;
+    let b_sub = t.store.subscriptions(Some(b_source), None).await.unwrap()[0].id;
+    let ebu_actor = {
+        let account = t.store.account(eb).await.unwrap().unwrap();
+        zhanqun_store::Actor {
+            principal: t.store.principal(account).await.unwrap(),
+            client: None,
+            request_id: None,
+        }
+    };
+    let b_submission = t
+        .store
+        .submit_article(&ebu_actor, ArticleId(live), f.site("6100000003"), None)
+        .await
+        .unwrap();
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -96,6 +145,14 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![eb, rb]
             } else if s.path.contains("/grants/{id}") {
                 vec![b_grant]
+            } else if s.path.contains("/sources/{id}") {
+                vec![b_source]
+            } else if s.path.contains("/deliveries/{id}") {
+                vec![b_delivery]
+            } else if s.path.contains("/subscriptions/{id}") {
+                vec![b_sub]
+            } else if s.path.contains("/submissions/{id}") {
+                vec![b_submission]
             } else {
                 vec![]
             };
@@ -145,8 +202,19 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         json!({"role": "editor", "site_id": site_a.0})
                     } else if s.path.ends_with("/platform-role") {
                         json!({"role": "audit_admin"})
-                    } else if s.path.ends_with("/articles") || s.path.ends_with("/articles/{id}") {
+                    } else if s.path.ends_with("/articles")
+                        || s.path.ends_with("/articles/{id}")
+                        || s.path.ends_with("/items")
+                    {
                         json!({"title": "被篡改", "body_html": "<p>x</p>"})
+                    } else if s.path.ends_with("/submissions") {
+                        json!({"to": A})
+                    } else if s.path.ends_with("/adopt") {
+                        json!({"column": "xwzx/tzgg"})
+                    } else if s.path.ends_with("/decline") {
+                        json!({"reason": "越权"})
+                    } else if s.path.ends_with("/backfill") {
+                        json!({"days": 7})
                     } else {
                         json!({})
                     };
@@ -154,13 +222,31 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                     assert!(!r.json.to_string().contains(B_DRAFT), "{path} leaks");
                     r.status
                 } else if s.method == "POST" {
-                    let fields = [
-                        ("title", "被篡改"),
-                        ("body_html", "<p>x</p>"),
-                        ("action", "withdraw"),
-                        ("reason", "越权"),
-                        ("secrecy_confirmed", "1"),
-                    ];
+                    // Fields valid for the form, so that only the permission can refuse it.
+                    let (col_a_id, site_a_id, sub) =
+                        (col_a.0.to_string(), site_a.0.to_string(), b_sub.to_string());
+                    let source = b_source.to_string();
+                    let fields: Vec<(&str, &str)> = if s.path.ends_with("/adopt") {
+                        vec![("column", &col_a_id)]
+                    } else if s.path.ends_with("/subscriptions") {
+                        vec![
+                            ("source", &source),
+                            ("column", "xwzx/tzgg"),
+                            ("mode", "publish"),
+                        ]
+                    } else if s.path.ends_with("/backfill") {
+                        vec![("subscription", &sub), ("days", "7")]
+                    } else if s.path.ends_with("/submit-to") {
+                        vec![("to", &site_a_id), ("note", "越权")]
+                    } else {
+                        vec![
+                            ("title", "被篡改"),
+                            ("body_html", "<p>x</p>"),
+                            ("action", "withdraw"),
+                            ("reason", "越权"),
+                            ("secrecy_confirmed", "1"),
+                        ]
+                    };
                     user.form(&path, &fields).await.0
                 } else {
                     let (status, body) = user.page(&path).await;
@@ -187,6 +273,21 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     );
     assert_eq!(before, after);
     assert_eq!(t.store.grants_of(eb).await.unwrap().len(), 1);
+    assert_eq!(t.store.deliveries(site_b).await.unwrap().len(), 1);
+    assert_eq!(
+        t.store
+            .subscriptions(None, Some(site_b))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let dept = t.store.sources().await.unwrap();
+    assert_eq!(
+        (dept.len(), dept[0].items),
+        (1, 1),
+        "no item entered into B's source"
+    );
     assert!(!t.store.account(eb).await.unwrap().unwrap().disabled);
 
     // The public side: site A's host does not show site B's articles.

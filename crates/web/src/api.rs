@@ -37,7 +37,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T = Response> = Result<T, ApiError>;
+pub(crate) type ApiResult<T = Response> = Result<T, ApiError>;
 
 /// JSON body whose rejection is one of our errors, in Chinese.
 pub struct Body<T>(pub T);
@@ -65,7 +65,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
-fn ok(v: serde_json::Value) -> Response {
+pub(crate) fn ok(v: serde_json::Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(v)).into_response()
 }
 

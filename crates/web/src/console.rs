@@ -17,6 +17,7 @@ use zhanqun_core::{Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, Si
 use zhanqun_store::{Transition, WorkItem};
 
 mod admin;
+mod reprint;
 
 use crate::App;
 use crate::api::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
@@ -47,6 +48,10 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "accounts.html",
     "audit.html",
     "error.html",
+    "reprint.html",
+    "reprint_site.html",
+    "reprint_board.html",
+    "submissions.html",
 );
 
 type Asset = (&'static str, &'static str, &'static [u8]);
@@ -465,9 +470,24 @@ async fn media_upload(
 
 async fn my_work(State(app): State<Arc<App>>, a: Authed) -> PageResult {
     let work = app.store().my_work(&a.actor).await?;
+    // Reprints waiting for this reviewer, with their deadlines (the console side of the alert).
+    let deadlines = app.config().deadlines();
+    let now = zhanqun_store::now();
+    let reprints: Vec<JsonValue> = app
+        .store()
+        .pending_for(&a.actor)
+        .await?
+        .iter()
+        .map(|d| reprint::delivery_view(d, &deadlines, now))
+        .collect();
     Ok(render(
         "work.html",
-        page(Some(&a), "work", "我的工作", json!({ "work": work })),
+        page(
+            Some(&a),
+            "work",
+            "我的工作",
+            json!({ "work": work, "reprints": reprints, "deadline_minutes": app.config().reprint.deadline_minutes }),
+        ),
     ))
 }
 
@@ -807,7 +827,30 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
                 || (st == S::Reviewed && p.may(Act::Sign, site, &anc))),
         "withdraw": matches!(st, S::Published | S::Scheduled) && p.may(Act::Withdraw, site, &anc),
         "pin": st == S::Published && p.may(Act::Pin, site, &anc),
+        "submit_to": st == S::Published && p.may(Act::Edit, site, &anc),
     });
+    // 信息报送: the parent portals first (upward), then every other site (sideways).
+    let all_sites = app.store().list_sites().await?;
+    let mut submit_targets = Vec::new();
+    let mut up = all_sites
+        .iter()
+        .find(|s| s.id == site)
+        .and_then(|s| s.parent_id);
+    while let Some(parent) = up {
+        let Some(s) = all_sites.iter().find(|s| s.id == parent) else {
+            break;
+        };
+        submit_targets.push(json!({ "id": s.id.0, "name": s.name, "up": true }));
+        up = s.parent_id;
+        if submit_targets.len() > 8 {
+            break;
+        }
+    }
+    for s in &all_sites {
+        if s.id != site && !submit_targets.iter().any(|t| t["id"] == s.id.0) {
+            submit_targets.push(json!({ "id": s.id.0, "name": s.name, "up": false }));
+        }
+    }
     let pinned = app.store().is_pinned(ArticleId(id), site).await?;
     let headline = app.store().in_home_slot(ArticleId(id), site).await?;
     let host = app
@@ -824,7 +867,7 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
         article.id.0
     );
     let title = article.title.clone();
-    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url });
+    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url, "submit_targets": submit_targets });
     Ok(render("article.html", page(Some(&a), "work", &title, ctx)))
 }
 
@@ -956,7 +999,7 @@ async fn diff_page(
 /// Adds the console's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    let r = admin::routes(r);
+    let r = reprint::routes(admin::routes(r));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::api::upload_limit(r.app()));
     r.add(
         Method::GET,

@@ -19,6 +19,7 @@ pub mod media;
 pub mod metrics;
 pub mod pages;
 pub mod public;
+pub mod reprint_api;
 pub mod server;
 pub mod themes;
 

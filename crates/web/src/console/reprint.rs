@@ -1,0 +1,795 @@
+//! Console pages of reprint (转载) and submissions (信息报送): the sources with their polling
+//! state and the province office's manual entry; each site's subscriptions and deliveries with
+//! approval, detach and backfill; the timeliness board with the overdue list; the submissions
+//! inbox with adopt and decline, and what the signed-in editor submitted.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value as JsonValue, json};
+use zhanqun_core::timeliness::{Deadlines, Standing};
+use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId, SiteRole};
+use zhanqun_store::{Delivery, NewItem, NewSource, ReprintMode};
+
+use super::{PageError, PageResult, page, render, with_status};
+use crate::App;
+use crate::auth::{Access, Authed, Routes};
+
+/// A delivery as the pages show it: its delay and where it stands against the deadlines.
+pub(super) fn delivery_view(d: &Delivery, deadlines: &Deadlines, now: DateTime<Utc>) -> JsonValue {
+    let standing = deadlines.standing(d.source_published_at, d.placed_at, now);
+    let delay = d
+        .placed_at
+        .map(|p| minutes_text((p - d.source_published_at).num_seconds()));
+    let waited = minutes_text((now - d.source_published_at).num_seconds());
+    json!({
+        "id": d.id, "site_id": d.site_id, "site_code": d.site_code, "site_name": d.site_name,
+        "article_id": d.article_id, "title": d.title, "state": d.state,
+        "source_published_at": d.source_published_at, "ingested_at": d.ingested_at,
+        "placed_at": d.placed_at, "shown_at": d.shown_at, "alerted": d.alerted_at.is_some(),
+        "delay": delay, "waited": waited,
+        "standing": standing, "standing_label": standing.label(), "late": standing.is_late(),
+    })
+}
+
+/// "3 分 20 秒", "1 小时 5 分", "2 天 3 小时".
+fn minutes_text(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s} 秒"),
+        60..3600 => format!("{} 分 {} 秒", s / 60, s % 60),
+        3600..86_400 => format!("{} 小时 {} 分", s / 3600, (s % 3600) / 60),
+        _ => format!("{} 天 {} 小时", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// A POST that failed on bad input re-renders its page with the message (400/403/409);
+/// anything else is an error page.
+async fn or_page<F, Fut>(res: Result<String, Error>, ok_to: F) -> PageResult
+where
+    F: FnOnce(Option<String>, Option<String>) -> Fut,
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match res {
+        Ok(flash) => ok_to(Some(flash), None).await,
+        Err(
+            e @ (Error::InvalidInput(_)
+            | Error::Conflict(_)
+            | Error::Forbidden(_)
+            | Error::TooLarge(_)),
+        ) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let page = ok_to(None, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// Sites where the actor is site administrator.
+fn admin_sites(a: &Authed) -> Vec<SiteId> {
+    let mut v: Vec<SiteId> = a
+        .actor
+        .principal
+        .grants
+        .iter()
+        .filter(|g| g.role == SiteRole::SiteAdmin)
+        .map(|g| g.site_id)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+// ---- sources ------------------------------------------------------------------------------
+
+async fn sources_page_with(
+    app: &App,
+    a: &Authed,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let sources = app.store().sources().await?;
+    let sites = app.store().list_sites().await?;
+    let admin = admin_sites(a);
+    let p = &a.actor.principal;
+    let rows: Vec<JsonValue> = sources
+        .iter()
+        .map(|s| {
+            let owner = SiteId(s.owner_site_id);
+            json!({
+                "s": s,
+                "can_admin": admin.contains(&owner),
+                "can_enter": p.may_on_site(Act::Edit, owner),
+            })
+        })
+        .collect();
+    let owner_sites: Vec<JsonValue> = sites
+        .iter()
+        .filter(|s| admin.contains(&s.id))
+        .map(|s| json!({ "id": s.id.0, "name": s.name, "code": s.code.as_str() }))
+        .collect();
+    let my_sites: Vec<JsonValue> = sites
+        .iter()
+        .filter(|s| p.grants.iter().any(|g| g.site_id == s.id))
+        .map(|s| json!({ "id": s.id.0, "name": s.name }))
+        .collect();
+    Ok(render(
+        "reprint.html",
+        page(
+            Some(a),
+            "reprint",
+            "转载来源",
+            json!({
+                "sources": rows, "owner_sites": owner_sites, "my_sites": my_sites,
+                "flash": flash, "error": error,
+            }),
+        ),
+    ))
+}
+
+async fn sources_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+    sources_page_with(&app, &a, None, None).await
+}
+
+#[derive(Deserialize)]
+struct SourceForm {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    url: String,
+    attribution: String,
+    owner: i64,
+    column: String,
+    #[serde(default)]
+    poll_seconds: String,
+    #[serde(default)]
+    selector: String,
+}
+
+async fn column_by_path(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Error> {
+    let path = path.trim().trim_matches('/');
+    app.store()
+        .columns(site)
+        .await?
+        .into_iter()
+        .find(|c| c.path.as_str() == path)
+        .map(|c| c.id)
+        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{path}”的栏目")))
+}
+
+async fn source_create(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Form(f): Form<SourceForm>,
+) -> PageResult {
+    let res = async {
+        let owner = SiteId(f.owner);
+        let column = column_by_path(&app, owner, &f.column).await?;
+        let poll = match f.poll_seconds.trim() {
+            "" => None,
+            v => Some(
+                v.parse::<i64>()
+                    .map_err(|_| Error::invalid("抓取间隔须是秒数，例如 60"))?,
+            ),
+        };
+        let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        app.store()
+            .create_source(
+                Some(&a.actor),
+                &NewSource {
+                    name: f.name.clone(),
+                    kind: f.kind.clone(),
+                    url: blank(&f.url),
+                    attribution: f.attribution.clone(),
+                    owner,
+                    owner_column: column,
+                    poll_seconds: poll,
+                    extract_selector: blank(&f.selector),
+                },
+            )
+            .await?;
+        Ok(format!("已创建转载来源“{}”", f.name.trim()))
+    }
+    .await;
+    or_page(res, |flash, error| {
+        sources_page_with(&app, &a, flash, error)
+    })
+    .await
+}
+
+async fn source_poll(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let res = app
+        .store()
+        .poll_now(Some(&a.actor), id)
+        .await
+        .map(|()| "已安排立即抓取，几秒后刷新本页查看结果".to_string());
+    or_page(res, |flash, error| {
+        sources_page_with(&app, &a, flash, error)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ItemForm {
+    title: String,
+    #[serde(default)]
+    summary: String,
+    body_html: String,
+    #[serde(default)]
+    link: String,
+}
+
+async fn source_item(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemForm>,
+) -> PageResult {
+    let res = async {
+        if f.title.trim().is_empty() || f.body_html.trim().is_empty() {
+            return Err(Error::invalid("请填写标题和正文"));
+        }
+        let link = (!f.link.trim().is_empty()).then(|| f.link.trim().to_string());
+        if let Some(l) = &link
+            && !(l.starts_with("https://") || l.starts_with("http://"))
+        {
+            return Err(Error::invalid("原文链接须以 http:// 或 https:// 开头"));
+        }
+        let guid = link
+            .clone()
+            .unwrap_or_else(|| format!("manual-{}", uuid::Uuid::now_v7()));
+        let done = app
+            .store()
+            .ingest(
+                Some(&a.actor),
+                id,
+                &NewItem {
+                    guid,
+                    title: f.title.trim().to_string(),
+                    summary: (!f.summary.trim().is_empty()).then(|| f.summary.trim().to_string()),
+                    body_html: f.body_html.clone(),
+                    link,
+                    published_at: zhanqun_store::now(),
+                    hash: None,
+                },
+            )
+            .await?;
+        Ok(if done.new {
+            format!(
+                "已发布到 {} 个网站，{} 个网站待本站审核",
+                done.placed, done.pending
+            )
+        } else {
+            "这条信息此前已录入，未重复发布".to_string()
+        })
+    }
+    .await;
+    or_page(res, |flash, error| {
+        sources_page_with(&app, &a, flash, error)
+    })
+    .await
+}
+
+// ---- a site's subscriptions and deliveries -----------------------------------------------
+
+async fn site_page_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let p = &a.actor.principal;
+    let on_site = p.grants.iter().any(|g| g.site_id == site) || p.may_on_site(Act::Read, site);
+    let s = match app.store().site(site).await? {
+        Some(s) if on_site => s,
+        _ => return Err(PageError(Error::not_found("网站不存在"))),
+    };
+    let is_admin = admin_sites(a).contains(&site);
+    let subs = app.store().subscriptions(None, Some(site)).await?;
+    let sources = app.store().sources().await?;
+    let columns: Vec<JsonValue> = app
+        .store()
+        .columns(site)
+        .await?
+        .into_iter()
+        .filter(|c| c.kind == ColumnKind::List)
+        .map(|c| json!({ "path": c.path.as_str(), "name": c.name }))
+        .collect();
+    let deadlines = app.config().deadlines();
+    let now = zhanqun_store::now();
+    let mut deliveries = Vec::new();
+    for d in app.store().deliveries(site).await? {
+        let mut v = delivery_view(&d, &deadlines, now);
+        let ancestry = app
+            .store()
+            .column_ancestry(ColumnId(d.column_id))
+            .await?
+            .map(|(_, a, _)| a)
+            .unwrap_or_default();
+        v["can_approve"] = json!(d.state == "pending" && p.may(Act::Review, site, &ancestry));
+        v["can_detach"] = json!(
+            d.state == "placed"
+                && is_admin
+                && app
+                    .store()
+                    .article(ArticleId(d.article_id))
+                    .await?
+                    .is_some_and(|a| a.site_id != site)
+        );
+        deliveries.push(v);
+    }
+    Ok(render(
+        "reprint_site.html",
+        page(
+            Some(a),
+            "reprint",
+            "订阅与转载",
+            json!({
+                "site": s, "subs": subs, "sources": sources, "columns": columns,
+                "deliveries": deliveries, "is_admin": is_admin,
+                "deadline_minutes": app.config().reprint.deadline_minutes,
+                "flash": flash, "error": error,
+            }),
+        ),
+    ))
+}
+
+async fn site_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    site_page_with(&app, &a, SiteId(id), None, None).await
+}
+
+#[derive(Deserialize)]
+struct SubscribeForm {
+    source: i64,
+    column: String,
+    mode: String,
+    #[serde(default)]
+    home_slot: Option<String>,
+}
+
+async fn subscribe_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<SubscribeForm>,
+) -> PageResult {
+    let site = SiteId(id);
+    let res = async {
+        if !admin_sites(&a).contains(&site) {
+            return Err(Error::forbidden("只有本网站的网站管理员可以订阅转载来源"));
+        }
+        let column = column_by_path(&app, site, &f.column).await?;
+        let mode = match f.mode.as_str() {
+            "publish" => ReprintMode::Publish,
+            "review" => ReprintMode::Review,
+            _ => return Err(Error::invalid("请选择发布方式：立即发布或本站审核后发布")),
+        };
+        app.store()
+            .subscribe(
+                Some(&a.actor),
+                f.source,
+                column,
+                mode,
+                f.home_slot.is_some(),
+            )
+            .await?;
+        Ok("已订阅；此后的新信息会按所选方式转载到本站。可用“补录”获取最近的信息。".to_string())
+    }
+    .await;
+    or_page(res, |flash, error| {
+        site_page_with(&app, &a, site, flash, error)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct BackfillForm {
+    subscription: i64,
+    days: i64,
+}
+
+async fn backfill_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<BackfillForm>,
+) -> PageResult {
+    let site = SiteId(id);
+    let res = async {
+        if !admin_sites(&a).contains(&site) {
+            return Err(Error::forbidden("只有本网站的网站管理员可以补录"));
+        }
+        let own = app
+            .store()
+            .subscriptions(None, Some(site))
+            .await?
+            .iter()
+            .any(|s| s.id == f.subscription);
+        if !own {
+            return Err(Error::invalid("该订阅不属于本网站"));
+        }
+        let n = app
+            .store()
+            .backfill(Some(&a.actor), f.subscription, f.days)
+            .await?;
+        Ok(format!("已补录 {n} 条信息"))
+    }
+    .await;
+    or_page(res, |flash, error| {
+        site_page_with(&app, &a, site, flash, error)
+    })
+    .await
+}
+
+async fn approve_submit(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let d = app.store().delivery(&a.actor, id).await?;
+    let site = SiteId(d.site_id);
+    let res = app
+        .store()
+        .approve_delivery(&a.actor, id)
+        .await
+        .map(|()| format!("“{}”已在本站发布", d.title));
+    or_page(res, |flash, error| {
+        site_page_with(&app, &a, site, flash, error)
+    })
+    .await
+}
+
+async fn detach_submit(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let d = app.store().delivery(&a.actor, id).await?;
+    let site = SiteId(d.site_id);
+    let res = app
+        .store()
+        .detach(&a.actor, id)
+        .await
+        .map(|copy| format!("已转为本站副本（信息 {copy}），此后不再随来源更正或撤回"));
+    or_page(res, |flash, error| {
+        site_page_with(&app, &a, site, flash, error)
+    })
+    .await
+}
+
+// ---- the timeliness board -----------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct BoardQuery {
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuery>) -> PageResult {
+    let p = &a.actor.principal;
+    let days = q.days.unwrap_or(7).clamp(1, 90);
+    let now = zhanqun_store::now();
+    let deadlines = app.config().deadlines();
+    // The province auditor and the offices that own a source see every site; others their own.
+    let owners: Vec<i64> = app
+        .store()
+        .sources()
+        .await?
+        .iter()
+        .map(|s| s.owner_site_id)
+        .collect();
+    let sees_all = p.is(zhanqun_core::PlatformRole::ProvinceAuditor)
+        || admin_sites(&a).iter().any(|s| owners.contains(&s.0));
+    let all = app
+        .store()
+        .deliveries_since(now - chrono::Duration::days(days))
+        .await?;
+    let mut per_site: Vec<(String, JsonValue)> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut late = Vec::new();
+    for d in &all {
+        if !sees_all && !p.grants.iter().any(|g| g.site_id.0 == d.site_id) {
+            continue;
+        }
+        let v = delivery_view(d, &deadlines, now);
+        let i = *index.entry(d.site_id).or_insert_with(|| {
+            per_site.push((
+                d.site_code.clone(),
+                json!({
+                    "site_id": d.site_id, "code": d.site_code, "name": d.site_name,
+                    "total": 0, "pending": 0, "late": 0, "overdue": 0, "on_time": 0,
+                    "last_delay": null, "last_title": null,
+                }),
+            ));
+            per_site.len() - 1
+        });
+        let row = &mut per_site[i].1;
+        let bump = |row: &mut JsonValue, k: &str| {
+            row[k] = json!(row[k].as_i64().unwrap_or(0) + 1);
+        };
+        bump(row, "total");
+        let standing = deadlines.standing(d.source_published_at, d.placed_at, now);
+        match standing {
+            Standing::OnTime => bump(row, "on_time"),
+            Standing::Pending => bump(row, "pending"),
+            Standing::Late => bump(row, "late"),
+            Standing::Overdue => bump(row, "overdue"),
+        }
+        if d.placed_at.is_none() && standing != Standing::Pending {
+            bump(row, "pending");
+        }
+        if row["last_delay"].is_null() && d.placed_at.is_some() {
+            row["last_delay"] = v["delay"].clone();
+            row["last_title"] = json!(d.title);
+        }
+        if standing.is_late() {
+            late.push(v);
+        }
+    }
+    per_site.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows: Vec<JsonValue> = per_site.into_iter().map(|(_, v)| v).collect();
+    let totals = json!({
+        "sites": rows.len(),
+        "deliveries": rows.iter().map(|r| r["total"].as_i64().unwrap_or(0)).sum::<i64>(),
+        "on_time": rows.iter().map(|r| r["on_time"].as_i64().unwrap_or(0)).sum::<i64>(),
+        "late": late.len(),
+    });
+    Ok(render(
+        "reprint_board.html",
+        page(
+            Some(&a),
+            "reprint",
+            "转载时效看板",
+            json!({
+                "rows": rows, "late": late, "days": days, "totals": totals,
+                "deadline_minutes": app.config().reprint.deadline_minutes,
+                "alert_minutes": app.config().reprint.alert_minutes,
+            }),
+        ),
+    ))
+}
+
+// ---- submissions --------------------------------------------------------------------------
+
+async fn submissions_page_with(
+    app: &App,
+    a: &Authed,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let p = &a.actor.principal;
+    let sites = app.store().list_sites().await?;
+    let now = zhanqun_store::now();
+    let month_start = now - chrono::Duration::days(30);
+    let mut inboxes = Vec::new();
+    let mut seen = Vec::new();
+    for g in &p.grants {
+        if seen.contains(&g.site_id) || !p.may_on_site(Act::Review, g.site_id) {
+            continue;
+        }
+        seen.push(g.site_id);
+        let Some(site) = sites.iter().find(|s| s.id == g.site_id) else {
+            continue;
+        };
+        let items = app.store().submissions_to(&a.actor, site.id).await?;
+        let columns: Vec<JsonValue> = app
+            .store()
+            .readable_columns(&a.actor, site.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind == ColumnKind::List)
+            .map(|c| json!({ "id": c.id.0, "name": c.name, "path": c.path.as_str() }))
+            .collect();
+        let counts = app
+            .store()
+            .submission_counts(
+                Some(site.id),
+                month_start,
+                now + chrono::Duration::seconds(1),
+            )
+            .await?;
+        inboxes.push(json!({
+            "site": { "id": site.id.0, "name": site.name },
+            "items": items, "columns": columns, "counts": counts,
+            "pending": 0,
+        }));
+    }
+    for ib in &mut inboxes {
+        let n = ib["items"]
+            .as_array()
+            .map(|v| v.iter().filter(|s| s["state"] == "pending").count())
+            .unwrap_or(0);
+        ib["pending"] = json!(n);
+    }
+    let mine = app.store().my_submissions(&a.actor).await?;
+    Ok(render(
+        "submissions.html",
+        page(
+            Some(a),
+            "submissions",
+            "信息报送",
+            json!({ "inboxes": inboxes, "mine": mine, "flash": flash, "error": error }),
+        ),
+    ))
+}
+
+async fn submissions_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+    submissions_page_with(&app, &a, None, None).await
+}
+
+#[derive(Deserialize)]
+struct AdoptForm {
+    column: i64,
+}
+
+async fn adopt_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<AdoptForm>,
+) -> PageResult {
+    let res = app
+        .store()
+        .adopt_submission(&a.actor, id, ColumnId(f.column))
+        .await
+        .map(|()| "已采用，信息已在所选栏目发布并注明来源".to_string());
+    or_page(res, |flash, error| {
+        submissions_page_with(&app, &a, flash, error)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct DeclineForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decline_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<DeclineForm>,
+) -> PageResult {
+    let res = app
+        .store()
+        .decline_submission(&a.actor, id, &f.reason)
+        .await
+        .map(|()| "已退回，报送人会看到理由".to_string());
+    or_page(res, |flash, error| {
+        submissions_page_with(&app, &a, flash, error)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct SubmitForm {
+    to: i64,
+    #[serde(default)]
+    note: String,
+}
+
+async fn submit_article(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<SubmitForm>,
+) -> Result<Response, PageError> {
+    match app
+        .store()
+        .submit_article(&a.actor, ArticleId(id), SiteId(f.to), Some(&f.note))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/submissions").into_response()),
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+            let page = submissions_page_with(&app, &a, None, Some(e.public_message())).await?;
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.add(
+        Method::GET,
+        "/reprint",
+        Session,
+        "转载来源",
+        get(sources_page),
+    )
+    .add(
+        Method::POST,
+        "/reprint/sources",
+        Session,
+        "新建转载来源",
+        post(source_create),
+    )
+    .add(
+        Method::POST,
+        "/reprint/sources/{id}/poll",
+        Session,
+        "立即抓取",
+        post(source_poll),
+    )
+    .add(
+        Method::POST,
+        "/reprint/sources/{id}/items",
+        Session,
+        "手工录入转载信息",
+        post(source_item),
+    )
+    .add(
+        Method::GET,
+        "/reprint/board",
+        Session,
+        "转载时效看板",
+        get(board),
+    )
+    .add(
+        Method::GET,
+        "/reprint/sites/{id}",
+        Session,
+        "网站的订阅与转载",
+        get(site_page),
+    )
+    .add(
+        Method::POST,
+        "/reprint/sites/{id}/subscriptions",
+        Session,
+        "订阅转载来源",
+        post(subscribe_submit),
+    )
+    .add(
+        Method::POST,
+        "/reprint/sites/{id}/backfill",
+        Session,
+        "补录订阅前的信息",
+        post(backfill_submit),
+    )
+    .add(
+        Method::POST,
+        "/reprint/deliveries/{id}/approve",
+        Session,
+        "审核通过转载",
+        post(approve_submit),
+    )
+    .add(
+        Method::POST,
+        "/reprint/deliveries/{id}/detach",
+        Session,
+        "转为本站副本",
+        post(detach_submit),
+    )
+    .add(
+        Method::GET,
+        "/submissions",
+        Session,
+        "信息报送",
+        get(submissions_page),
+    )
+    .add(
+        Method::POST,
+        "/submissions/{id}/adopt",
+        Session,
+        "采用报送",
+        post(adopt_submit),
+    )
+    .add(
+        Method::POST,
+        "/submissions/{id}/decline",
+        Session,
+        "退回报送",
+        post(decline_submit),
+    )
+    .add(
+        Method::POST,
+        "/articles/{id}/submit-to",
+        Session,
+        "报送或推荐信息",
+        post(submit_article),
+    )
+}

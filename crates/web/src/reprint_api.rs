@@ -1,0 +1,472 @@
+//! The reprint and submissions part of the JSON API (`/api/v1/reprint/…`, `/api/v1/submissions/…`):
+//! the same domain calls as the console pages.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use zhanqun_core::{ArticleId, ColumnId, Error, SiteCode, SiteId};
+use zhanqun_store::{NewItem, NewSource, ReprintMode};
+
+use crate::App;
+use crate::api::{ApiResult, Body, ok};
+use crate::auth::{Access, Authed, Routes};
+
+async fn site_by_code(app: &App, code: &str) -> Result<SiteId, Error> {
+    let code = SiteCode::parse(code)?;
+    Ok(app
+        .store()
+        .site_by_code(&code)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("网站 {code} 不存在")))?
+        .id)
+}
+
+async fn column_of(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Error> {
+    let path = path.trim().trim_matches('/');
+    app.store()
+        .columns(site)
+        .await?
+        .into_iter()
+        .find(|c| c.path.as_str() == path)
+        .map(|c| c.id)
+        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{path}”的栏目")))
+}
+
+async fn sources(State(app): State<Arc<App>>, _a: Authed) -> ApiResult {
+    Ok(ok(json!({ "sources": app.store().sources().await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceBody {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    url: Option<String>,
+    attribution: String,
+    /// The owner site's code.
+    site: String,
+    /// The owner's column path.
+    column: String,
+    #[serde(default)]
+    poll_seconds: Option<i64>,
+    #[serde(default)]
+    extract_selector: Option<String>,
+}
+
+async fn create_source(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Body(b): Body<SourceBody>,
+) -> ApiResult {
+    let owner = site_by_code(&app, &b.site).await?;
+    let column = column_of(&app, owner, &b.column).await?;
+    let id = app
+        .store()
+        .create_source(
+            Some(&a.actor),
+            &NewSource {
+                name: b.name,
+                kind: b.kind,
+                url: b.url,
+                attribution: b.attribution,
+                owner,
+                owner_column: column,
+                poll_seconds: b.poll_seconds,
+                extract_selector: b.extract_selector,
+            },
+        )
+        .await?;
+    Ok(ok(json!({ "id": id })))
+}
+
+async fn poll_now(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    app.store().poll_now(Some(&a.actor), id).await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemBody {
+    title: String,
+    body_html: String,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    link: Option<String>,
+    /// Unique within the source; default: the link, or a new id.
+    #[serde(default)]
+    guid: Option<String>,
+    /// When the source published it; default: now.
+    #[serde(default)]
+    published_at: Option<DateTime<Utc>>,
+}
+
+async fn ingest(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<ItemBody>,
+) -> ApiResult {
+    if b.title.trim().is_empty() || b.body_html.trim().is_empty() {
+        return Err(Error::invalid("请填写标题（title）和正文（body_html）").into());
+    }
+    let guid = b
+        .guid
+        .clone()
+        .or_else(|| b.link.clone())
+        .unwrap_or_else(|| format!("manual-{}", uuid::Uuid::now_v7()));
+    let done = app
+        .store()
+        .ingest(
+            Some(&a.actor),
+            id,
+            &NewItem {
+                guid,
+                title: b.title.trim().to_string(),
+                summary: b.summary,
+                body_html: b.body_html,
+                link: b.link,
+                published_at: b.published_at.unwrap_or_else(zhanqun_store::now),
+                hash: None,
+            },
+        )
+        .await?;
+    Ok(ok(json!(done)))
+}
+
+#[derive(Deserialize)]
+struct SiteQuery {
+    site: String,
+}
+
+/// Only someone with a role on the site (or the province auditor) reads its reprint records.
+fn check_on_site(a: &Authed, site: SiteId) -> Result<(), Error> {
+    let p = &a.actor.principal;
+    if p.grants.iter().any(|g| g.site_id == site)
+        || p.may_on_site(zhanqun_core::Act::Read, site)
+        || p.is(zhanqun_core::PlatformRole::ProvinceAuditor)
+    {
+        Ok(())
+    } else {
+        Err(Error::not_found("网站不存在"))
+    }
+}
+
+async fn subscriptions(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<SiteQuery>,
+) -> ApiResult {
+    let site = site_by_code(&app, &q.site).await?;
+    check_on_site(&a, site)?;
+    Ok(ok(
+        json!({ "subscriptions": app.store().subscriptions(None, Some(site)).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscribeBody {
+    source: i64,
+    site: String,
+    column: String,
+    mode: ReprintMode,
+    #[serde(default)]
+    home_slot: bool,
+}
+
+async fn subscribe(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Body(b): Body<SubscribeBody>,
+) -> ApiResult {
+    let site = site_by_code(&app, &b.site).await?;
+    let column = column_of(&app, site, &b.column).await?;
+    let id = app
+        .store()
+        .subscribe(Some(&a.actor), b.source, column, b.mode, b.home_slot)
+        .await?;
+    Ok(ok(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackfillBody {
+    days: i64,
+}
+
+async fn backfill(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<BackfillBody>,
+) -> ApiResult {
+    let n = app.store().backfill(Some(&a.actor), id, b.days).await?;
+    Ok(ok(json!({ "taken": n })))
+}
+
+async fn deliveries(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<SiteQuery>,
+) -> ApiResult {
+    let site = site_by_code(&app, &q.site).await?;
+    check_on_site(&a, site)?;
+    let deadlines = app.config().deadlines();
+    let now = zhanqun_store::now();
+    let list: Vec<serde_json::Value> = app
+        .store()
+        .deliveries(site)
+        .await?
+        .iter()
+        .map(|d| {
+            let mut v = json!(d);
+            v["standing"] = json!(deadlines.standing(d.source_published_at, d.placed_at, now));
+            v
+        })
+        .collect();
+    Ok(ok(json!({ "deliveries": list })))
+}
+
+async fn approve(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    app.store().approve_delivery(&a.actor, id).await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+async fn detach(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    let copy = app.store().detach(&a.actor, id).await?;
+    Ok(ok(json!({ "article": copy })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    /// The receiving site's code.
+    to: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<SubmitBody>,
+) -> ApiResult {
+    let to = site_by_code(&app, &b.to).await?;
+    let sid = app
+        .store()
+        .submit_article(&a.actor, ArticleId(id), to, b.note.as_deref())
+        .await?;
+    Ok(ok(json!({ "id": sid })))
+}
+
+async fn inbox(State(app): State<Arc<App>>, a: Authed, Query(q): Query<SiteQuery>) -> ApiResult {
+    let site = site_by_code(&app, &q.site).await?;
+    Ok(ok(
+        json!({ "submissions": app.store().submissions_to(&a.actor, site).await? }),
+    ))
+}
+
+async fn mine(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
+    Ok(ok(
+        json!({ "submissions": app.store().my_submissions(&a.actor).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdoptBody {
+    /// A column path of the receiving site.
+    column: String,
+}
+
+async fn adopt(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<AdoptBody>,
+) -> ApiResult {
+    // The column is resolved on each site the actor has a role on; adopt checks it belongs to
+    // the receiving site.
+    let mut column = None;
+    for g in &a.actor.principal.grants {
+        if let Ok(c) = column_of(&app, g.site_id, &b.column).await {
+            let subs = app.store().submissions_to(&a.actor, g.site_id).await?;
+            if subs.iter().any(|s| s.id == id) {
+                column = Some(c);
+                break;
+            }
+        }
+    }
+    let column = column
+        .ok_or_else(|| Error::not_found(format!("报送 {id} 不存在，或接收网站没有该栏目")))?;
+    app.store().adopt_submission(&a.actor, id, column).await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclineBody {
+    reason: String,
+}
+
+async fn decline(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<DeclineBody>,
+) -> ApiResult {
+    app.store()
+        .decline_submission(&a.actor, id, &b.reason)
+        .await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+struct CountsQuery {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    site: String,
+}
+
+async fn counts(State(app): State<Arc<App>>, a: Authed, Query(q): Query<CountsQuery>) -> ApiResult {
+    let site = site_by_code(&app, &q.site).await?;
+    check_on_site(&a, site)?;
+    if q.to < q.from {
+        return Err(Error::invalid("结束日期不能早于开始日期").into());
+    }
+    let from = q.from.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
+    let to =
+        q.to.succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc());
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(Error::invalid("日期无效").into());
+    };
+    Ok(ok(
+        json!({ "counts": app.store().submission_counts(Some(site), from, to).await? }),
+    ))
+}
+
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.add(
+        Method::GET,
+        "/api/v1/reprint/sources",
+        Session,
+        "转载来源列表",
+        get(sources),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/sources",
+        Session,
+        "新建转载来源",
+        post(create_source),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/sources/{id}/poll",
+        Session,
+        "立即抓取订阅源",
+        post(poll_now),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/sources/{id}/items",
+        Session,
+        "手工录入转载信息并分发",
+        post(ingest),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/reprint/subscriptions",
+        Session,
+        "网站的订阅（?site=网站标识码）",
+        get(subscriptions),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/subscriptions",
+        Session,
+        "订阅转载来源",
+        post(subscribe),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/subscriptions/{id}/backfill",
+        Session,
+        "补录订阅前的信息",
+        post(backfill),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/reprint/deliveries",
+        Session,
+        "网站的转载记录与时效（?site=网站标识码）",
+        get(deliveries),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/deliveries/{id}/approve",
+        Session,
+        "审核通过转载",
+        post(approve),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/reprint/deliveries/{id}/detach",
+        Session,
+        "转为本站副本",
+        post(detach),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/articles/{id}/submissions",
+        Session,
+        "报送或推荐信息",
+        post(submit),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/submissions/inbox",
+        Session,
+        "网站收到的报送（?site=网站标识码）",
+        get(inbox),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/submissions/mine",
+        Session,
+        "我报送的信息",
+        get(mine),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/submissions/{id}/adopt",
+        Session,
+        "采用报送",
+        post(adopt),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/submissions/{id}/decline",
+        Session,
+        "退回报送",
+        post(decline),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/submissions/counts",
+        Session,
+        "报送与采用统计（?site=&from=&to=）",
+        get(counts),
+    )
+}

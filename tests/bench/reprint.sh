@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Reprint fan-out benchmark: one article to 2,979 sites (every county-level division in
+# ../shared/data/divisions/areas.csv), from the ingest call until every home page shows it, on
+# SQLite and on a throwaway PostgreSQL. The reference, measured in the same run: fetching the
+# same 2,979 home pages from the page cache. Replaces the "Reprint fan-out" section of
+# docs/BENCHMARKS.md (tests/bench/run.sh keeps it).
+#
+#   tests/bench/reprint.sh [path/to/areas.csv]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CSV=${1:-../shared/data/divisions/areas.csv}
+[ -f "$CSV" ] || { echo "no $CSV" >&2; exit 1; }
+CSV=$(realpath "$CSV")
+cargo build --release --quiet -p zhanqun-tests --bin reprint-bench
+BIN=target/release/reprint-bench
+SQLITE=$(env -u ZHANQUN_TEST_DATABASE_URL "$BIN" "$CSV")
+PG=$(tests/with-postgres.sh "$BIN" "$CSV")
+MARK='<!-- reprint fan-out: written by tests/bench/reprint.sh -->'
+SECTION=$(cat <<MD
+$MARK
+## Reprint fan-out: one article to 2,979 sites
+
+Measured by \`tests/bench/reprint.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD)),
+$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build.
+Every county-level division of China (\`areas.csv\`, 2,979 rows) is a county portal; one owns a
+manual source and the other 2,978 subscribe to it (publish at once, home-page slot). Each home page
+is first cached. Then **ingest** is the one transaction that creates the article and its 2,979
+placements and delivery records. **Ingest → every home page** runs from that call until a
+client (16 concurrent requests, on the same two cores) has fetched all 2,979 home pages and each
+shows the new title. The **reference**, measured in the same run, is fetching the same 2,979 home
+pages from the page cache: the floor the client alone needs.
+
+| store | sites | placed | delivery records | ingest (one transaction) | ingest → every home page shows it | reference: 2,979 cached home pages | setup (sites, subscriptions) |
+|---|---:|---:|---:|---:|---:|---:|---:|
+$SQLITE
+$PG
+
+The target is under 1 second on SQLite. The difference between the last two timed columns is
+the price of the change: 2,979 invalidated home pages rendered again.
+MD
+)
+if grep -qF "$MARK" docs/BENCHMARKS.md; then
+  python3 - "$MARK" "$SECTION" <<'PY'
+import sys
+mark, section = sys.argv[1], sys.argv[2]
+text = open("docs/BENCHMARKS.md").read()
+open("docs/BENCHMARKS.md", "w").write(text[: text.index(mark)].rstrip() + "\n\n" + section + "\n")
+PY
+else
+  printf '\n%s\n' "$SECTION" >> docs/BENCHMARKS.md
+fi
+echo "$SQLITE"
+echo "$PG"
