@@ -2,7 +2,8 @@
 # Takes the screenshots in docs/screenshots/ with headless Chromium (Debian's chromium package):
 # home, column list and article of 佳县 at desktop and phone widths and in 适老化 mode, plus the
 # disclosure catalogue and a department site; then the console (login, TOTP enrolment, my work,
-# the editor, the review queue, an article under review) driven by puppeteer-core over the same
+# the editor, the review queue, an article under review, reprint sources, a site's subscriptions,
+# the timeliness board, the submissions inbox) driven by puppeteer-core over the same
 # chromium, logging in as the demo accounts the server printed. Look at them before calling a
 # page done.
 set -euo pipefail
@@ -12,10 +13,15 @@ OUT=docs/screenshots
 DATA=$(mktemp -d)
 PUB=127.0.0.1:18280
 MAN=127.0.0.1:18281
+FEED=127.0.0.1:18290
 cargo build --release --quiet
-target/release/zhanqun --data-dir "$DATA" serve --public-addr $PUB --manage-addr $MAN > "$DATA/log" 2>&1 &
+cargo build --release --quiet -p zhanqun-tests --bin gov-feed
+# The stand-in State Council feed, and the demo subscribed to it.
+target/release/gov-feed $FEED > "$DATA/feed.log" 2>&1 &
+FEED_PID=$!
+target/release/zhanqun --data-dir "$DATA" serve --public-addr $PUB --manage-addr $MAN --dev-feed "http://$FEED/rss.xml" > "$DATA/log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill $PID $FEED_PID 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 600); do curl -sf "http://$MAN/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 H=6108280001.localhost
 ART=$(curl -s -H "Host: $H" "http://$PUB/zwgk/zcwj/" | grep -o '/art/[0-9]*\.html' | sed -n 3p)

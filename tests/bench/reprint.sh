@@ -18,25 +18,30 @@ PG=$(tests/with-postgres.sh "$BIN" "$CSV")
 MARK='<!-- reprint fan-out: written by tests/bench/reprint.sh -->'
 SECTION=$(cat <<MD
 $MARK
-## Reprint fan-out: one article to 2,979 sites
+## Reprint fan-out: one article to every county-level site of China
 
 Measured by \`tests/bench/reprint.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD)),
 $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build.
-Every county-level division of China (\`areas.csv\`, 2,979 rows) is a county portal; one owns a
-manual source and the other 2,978 subscribe to it (publish at once, home-page slot). Each home page
-is first cached. Then **ingest** is the one transaction that creates the article and its 2,979
-placements and delivery records. **Ingest → every home page** runs from that call until a
-client (16 concurrent requests, on the same two cores) has fetched all 2,979 home pages and each
-shows the new title. The **reference**, measured in the same run, is fetching the same 2,979 home
-pages from the page cache: the floor the client alone needs.
+Every county-level division of China is a county portal: \`areas.csv\` has 2,979 lines, its
+header and 2,978 divisions. One site owns a manual source and the other 2,977 subscribe to it
+(publish at once, home-page slot). Every home page is first cached. Then **ingest** is the one
+transaction that creates the article, its placements on all 2,978 sites and their delivery
+records (three set-based statements); when it returns, the next request to any of the sites
+shows the article. **Ingest → every home page** runs from that call until a client (16
+concurrent requests, on the same two cores as the server) has fetched all 2,978 home pages and
+each shows the new title: every one of them is rendered again, because the change invalidated
+it. The **reference**, measured in the same run, is fetching the same 2,978 home pages from the
+page cache: what the client alone costs.
 
 | store | sites | placed | delivery records | ingest (one transaction) | ingest → every home page shows it | reference: 2,979 cached home pages | setup (sites, subscriptions) |
 |---|---:|---:|---:|---:|---:|---:|---:|
 $SQLITE
 $PG
 
-The target is under 1 second on SQLite. The difference between the last two timed columns is
-the price of the change: 2,979 invalidated home pages rendered again.
+The issue's target is under 1 second on SQLite. The ingest (after which every site serves the
+article) meets it; a client fetching all 2,978 re-rendered home pages does not: the difference
+between the last two timed columns is the re-rendering of 2,978 home pages (each render also
+records the delivery's first-shown time), on the two cores the client shares.
 MD
 )
 if grep -qF "$MARK" docs/BENCHMARKS.md; then

@@ -101,4 +101,51 @@ await sec.screenshot({ path: `${out}/console-accounts.png`, fullPage: true });
 const aud = await login("auditadmin", false);
 await aud.goto(`${base}/audit`);
 await aud.screenshot({ path: `${out}/console-audit.png` });
+
+// Reprint (the server runs with --dev-feed, the stand-in State Council feed) and submissions.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const office = await login("sx-office", false);
+for (let i = 0; i < 60; i++) {
+  await office.goto(`${base}/reprint`);
+  if (await office.$("td .s-published")) break;
+  await sleep(1000);
+}
+await office.screenshot({ path: `${out}/console-reprint-sources.png`, fullPage: true });
+const jxAdmin = await login("jx-admin", false);
+await jxAdmin.goto(`${base}/reprint`);
+const siteHref = await jxAdmin.$eval("a[href^='/reprint/sites/']", (a) => a.getAttribute("href"));
+await jxAdmin.goto(base + siteHref);
+await jxAdmin.screenshot({ path: `${out}/console-reprint-site.png`, fullPage: true });
+const auditor = await login("sx-auditor", false);
+await auditor.goto(`${base}/reprint/board`);
+await auditor.screenshot({ path: `${out}/console-reprint-board.png`, fullPage: true });
+
+// 张敏 (县应急管理局) submits two published 部门动态 articles to the province portal.
+await yjj.goto(`${base}/sites`);
+const colHref = await yjj.$$eval("table.list tr", (rows) => {
+  for (const r of rows) if (r.cells[0] && r.cells[0].textContent.trim() === "部门动态") {
+    const a = r.querySelector("a[href^='/columns/']"); if (a) return a.getAttribute("href");
+  }
+  return null;
+});
+await yjj.goto(`${base}${colHref}?status=published`);
+const arts = await yjj.$$eval("table.list a[href^='/articles/']", (as) => as.slice(0, 2).map((a) => a.getAttribute("href")));
+for (const [i, href] of arts.entries()) {
+  await yjj.goto(base + href);
+  const to = await yjj.$$eval("select[name=to] option", (os) => os.find((o) => o.textContent.includes("陕西省人民政府")).value);
+  await yjj.select("select[name=to]", to);
+  if (i === 0) await yjj.type("input[name=note]", "县应急管理局冬季安全工作，建议省政府网站采用");
+  await Promise.all([yjj.waitForNavigation(), yjj.click("form[action$='/submit-to'] button")]);
+}
+await office.goto(`${base}/submissions`);
+await office.screenshot({ path: `${out}/console-submissions-inbox.png`, fullPage: true });
+// Adopt the first into 部门动态, decline the second with a reason.
+const bmdt = await office.$$eval("form[action$='/adopt'] select[name=column] option", (os) => (os.find((o) => o.textContent.includes("部门动态")) || os[0]).value);
+await office.select("form[action$='/adopt'] select[name=column]", bmdt);
+await Promise.all([office.waitForNavigation(), office.click("form[action$='/adopt'] button")]);
+await office.evaluate(() => { const d = document.querySelector("details"); if (d) d.open = true; });
+await office.type("form[action$='/decline'] input[name=reason]", "内容为县级日常工作动态，请改报市政府网站");
+await Promise.all([office.waitForNavigation(), office.click("form[action$='/decline'] button")]);
+await yjj.goto(`${base}/submissions`);
+await yjj.screenshot({ path: `${out}/console-submissions-mine.png`, fullPage: true });
 await browser.close();

@@ -515,37 +515,53 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                let (mut placed, mut pending) = (0, 0);
-                let mut shown: Vec<(SiteId, ColumnId)> = Vec::new();
-                for (n, (sub, site, column, mode, home)) in subs.iter().enumerate() {
-                    if n == subs.len() / 2 {
-                        // Tests kill the process here, half-way through the fan-out.
-                        crate::failpoint("reprint.fanout");
-                    }
-                    let publish = mode == "publish";
-                    sqlx::query(
-                        "INSERT INTO reprint_deliveries (item_id, subscription_id, site_id, state, created_at, placed_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(item_id)
-                    .bind(sub)
-                    .bind(site)
-                    .bind(if publish { "placed" } else { "pending" })
-                    .bind(ts)
-                    .bind(publish.then_some(ts))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    if !publish {
-                        pending += 1;
-                        continue;
-                    }
-                    placed += 1;
-                    if *site != owner.0 {
-                        place!(tx, article.0, *site, *column, ts, *home);
-                    }
-                    shown.push((SiteId(*site), ColumnId(*column)));
-                }
+                // The fan-out is set-based: one statement for every site's delivery record,
+                // one to free the home-page slot where the item takes it, one for every
+                // placement — thousands of sites in three statements, not three per site.
+                sqlx::query(
+                    "INSERT INTO reprint_deliveries (item_id, subscription_id, site_id, state, created_at, placed_at) \
+                     SELECT $1, id, site_id, CASE WHEN mode = 'publish' THEN 'placed' ELSE 'pending' END, $2, \
+                     CASE WHEN mode = 'publish' THEN $2 ELSE NULL END \
+                     FROM reprint_subscriptions WHERE source_id = $3",
+                )
+                .bind(item_id)
+                .bind(ts)
+                .bind(source)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                // Tests kill the process here, half-way through the fan-out.
+                crate::failpoint("reprint.fanout");
+                sqlx::query(
+                    "UPDATE placements SET home_slot = FALSE WHERE home_slot AND site_id IN \
+                     (SELECT site_id FROM reprint_subscriptions \
+                      WHERE source_id = $1 AND mode = 'publish' AND home_slot AND site_id <> $2)",
+                )
+                .bind(source)
+                .bind(owner.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                sqlx::query(
+                    "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at, home_slot) \
+                     SELECT $1, site_id, column_id, FALSE, $2, $2, home_slot FROM reprint_subscriptions \
+                     WHERE source_id = $3 AND mode = 'publish' AND site_id <> $4 \
+                     ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
+                )
+                .bind(article.0)
+                .bind(ts)
+                .bind(source)
+                .bind(owner.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let shown: Vec<(SiteId, ColumnId)> = subs
+                    .iter()
+                    .filter(|s| s.3 == "publish")
+                    .map(|s| (SiteId(s.1), ColumnId(s.2)))
+                    .collect();
+                let placed = shown.len();
+                let pending = subs.len() - placed;
                 let change = Change::Article {
                     article,
                     placements: shown,
