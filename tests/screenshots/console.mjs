@@ -118,7 +118,7 @@ await jxAdmin.goto(base + siteHref);
 await jxAdmin.screenshot({ path: `${out}/console-reprint-site.png`, fullPage: true });
 const auditor = await login("sx-auditor", false);
 await auditor.goto(`${base}/reprint/board`);
-await auditor.screenshot({ path: `${out}/console-reprint-board.png`, fullPage: true });
+await auditor.screenshot({ path: `${out}/console-reprint-board.png` });
 
 // 张敏 (县应急管理局) submits two published 部门动态 articles to the province portal.
 await yjj.goto(`${base}/sites`);
@@ -137,15 +137,17 @@ for (const [i, href] of arts.entries()) {
   if (i === 0) await yjj.type("input[name=note]", "县应急管理局冬季安全工作，建议省政府网站采用");
   await Promise.all([yjj.waitForNavigation(), yjj.click("form[action$='/submit-to'] button")]);
 }
-await office.goto(`${base}/submissions`);
-await office.screenshot({ path: `${out}/console-submissions-inbox.png`, fullPage: true });
+const sxReviewer = await login("sx-reviewer", false);
+const office2 = sxReviewer;
+await office2.goto(`${base}/submissions`);
+await office2.screenshot({ path: `${out}/console-submissions-inbox.png`, fullPage: true });
 // Adopt the first into 部门动态, decline the second with a reason.
-const bmdt = await office.$$eval("form[action$='/adopt'] select[name=column] option", (os) => (os.find((o) => o.textContent.includes("部门动态")) || os[0]).value);
-await office.select("form[action$='/adopt'] select[name=column]", bmdt);
-await Promise.all([office.waitForNavigation(), office.click("form[action$='/adopt'] button")]);
-await office.evaluate(() => { const d = document.querySelector("details"); if (d) d.open = true; });
-await office.type("form[action$='/decline'] input[name=reason]", "内容为县级日常工作动态，请改报市政府网站");
-await Promise.all([office.waitForNavigation(), office.click("form[action$='/decline'] button")]);
+const bmdt = await office2.$$eval("form[action$='/adopt'] select[name=column] option", (os) => (os.find((o) => o.textContent.includes("部门动态")) || os[0]).value);
+await office2.select("form[action$='/adopt'] select[name=column]", bmdt);
+await Promise.all([office2.waitForNavigation(), office2.click("form[action$='/adopt'] button")]);
+await office2.evaluate(() => { const d = document.querySelector("details"); if (d) d.open = true; });
+await office2.type("form[action$='/decline'] input[name=reason]", "内容为县级日常工作动态，请改报市政府网站");
+await Promise.all([office2.waitForNavigation(), office2.click("form[action$='/decline'] button")]);
 await yjj.goto(`${base}/submissions`);
 await yjj.screenshot({ path: `${out}/console-submissions-mine.png`, fullPage: true });
 await browser.close();

@@ -809,3 +809,66 @@ async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
     let list = t.page("www.mizhi.gov.cn", "/zwgk/zcwj/", 200).await;
     assert!(list.contains("国务院关于甲的通知（更正）") && list.contains("国务院关于乙的通知"));
 }
+
+#[tokio::test]
+async fn one_node_at_a_time_polls_a_source() {
+    let t = TestApp::spawn_with(|c| c.reprint.poll = false).await;
+    let f = t.fixture().await;
+    let source = feed_source(&t, &f, "https://www.gov.cn/rss.xml").await;
+    let now = zhanqun_store::now();
+    let ttl = chrono::Duration::seconds(60);
+    // A second process on the same store stands in for a second node.
+    let other = zhanqun_store::Store::connect(&t.url).await.unwrap();
+    assert_eq!(t.store.due_sources(now).await.unwrap().len(), 1);
+    assert!(
+        t.store
+            .take_lease(source, "node-a", now, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(!other.take_lease(source, "node-b", now, ttl).await.unwrap());
+    assert!(
+        t.store.due_sources(now).await.unwrap().is_empty(),
+        "leased: not due"
+    );
+    // A lease that ran out (the node died mid-poll) is taken over.
+    let later = now + chrono::Duration::seconds(61);
+    assert!(
+        other
+            .take_lease(source, "node-b", later, ttl)
+            .await
+            .unwrap()
+    );
+    // Only the holder records the poll, which schedules the next one and frees the source.
+    let ok = zhanqun_store::PollOutcome {
+        status: "ok",
+        ..Default::default()
+    };
+    t.store
+        .finish_poll(source, "node-a", &ok, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.source(source).await.unwrap().unwrap().last_status,
+        None
+    );
+    other
+        .finish_poll(source, "node-b", &ok, later)
+        .await
+        .unwrap();
+    let s = t.store.source(source).await.unwrap().unwrap();
+    assert_eq!(s.last_status.as_deref(), Some("ok"));
+    assert_eq!(
+        s.next_poll_at.unwrap(),
+        later + chrono::Duration::seconds(600)
+    );
+    assert!(t.store.due_sources(later).await.unwrap().is_empty());
+    assert_eq!(
+        t.store
+            .due_sources(later + chrono::Duration::seconds(600))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -1125,35 +1125,47 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
             password,
         });
     }
-    // The province office: administrator of the province portal, which owns the reprint source
-    // of State Council policies and receives the counties' submissions.
+    // The province office: the province portal's administrator (owner of the State Council
+    // reprint source) and its reviewer (who adopts or declines the counties' submissions).
     if let Some(province) = sites.iter().find(|s| s.code.as_str() == "6100000001") {
-        let username = "sx-office";
-        let (id, password) = match existing.iter().find(|a| a.username == username) {
-            Some(a) => (a.id, None),
-            None => {
-                let password = zhanqun_core::password::generate();
-                let id = store
-                    .create_account(&zhanqun_store::NewAccount {
-                        username: username.into(),
-                        display_name: "黄海".into(),
-                        password_hash: zhanqun_core::password::hash(&password)?,
-                        platform_role: None,
-                        must_change_password: false,
-                        unit: None,
-                    })
-                    .await?;
-                (id, Some(password))
-            }
-        };
-        store
-            .grant_as_system(id, R::SiteAdmin, province.id, None)
-            .await?;
-        out.push(DemoAccount {
-            username: username.into(),
-            what: "陕西省政府办公厅 网站管理员（省政府门户：转载来源、信息报送）".into(),
-            password,
-        });
+        for (username, name, what, role) in [
+            (
+                "sx-office",
+                "黄海",
+                "陕西省政府办公厅 网站管理员（省政府门户、转载来源）",
+                R::SiteAdmin,
+            ),
+            (
+                "sx-reviewer",
+                "杨帆",
+                "陕西省政府办公厅 审核员（采用或退回各地报送）",
+                R::Reviewer,
+            ),
+        ] {
+            let (id, password) = match existing.iter().find(|a| a.username == username) {
+                Some(a) => (a.id, None),
+                None => {
+                    let password = zhanqun_core::password::generate();
+                    let id = store
+                        .create_account(&zhanqun_store::NewAccount {
+                            username: username.into(),
+                            display_name: name.into(),
+                            password_hash: zhanqun_core::password::hash(&password)?,
+                            platform_role: None,
+                            must_change_password: false,
+                            unit: None,
+                        })
+                        .await?;
+                    (id, Some(password))
+                }
+            };
+            store.grant_as_system(id, role, province.id, None).await?;
+            out.push(DemoAccount {
+                username: username.into(),
+                what: what.into(),
+                password,
+            });
+        }
     }
     Ok(out)
 }
