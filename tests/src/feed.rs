@@ -143,6 +143,7 @@ impl FeedServer {
         let app = Router::new()
             .route("/rss.xml", get(feed))
             .route("/zhengce/content/{id}", get(page))
+            .route("/redirect", get(redirect))
             .route("/admin/items", axum::routing::post(add_http))
             .route("/admin/items/{id}", put(correct_http).delete(remove_http))
             .with_state(server.clone());
@@ -283,6 +284,16 @@ async fn page(State(s): State<FeedServer>, Path(file): Path<String>) -> Response
             .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct RedirectTo {
+    to: String,
+}
+
+/// `302` to `?to=` — for the test that redirects to internal addresses are refused.
+async fn redirect(axum::extract::Query(q): axum::extract::Query<RedirectTo>) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, q.to)]).into_response()
 }
 
 async fn add_http(

@@ -872,3 +872,71 @@ async fn one_node_at_a_time_polls_a_source() {
         1
     );
 }
+
+#[tokio::test]
+async fn redirects_to_internal_addresses_are_refused() {
+    let feed = zhanqun_tests::feed::FeedServer::spawn().await;
+    // Only the feed server's own address is exempt, as an internal feed host would be.
+    let t = TestApp::spawn_with(|c| c.reprint.allow_ips = vec!["127.0.0.1".parse().unwrap()]).await;
+    let f = t.fixture().await;
+    let port = feed.base.rsplit(':').next().unwrap().to_string();
+    let mut sources = Vec::new();
+    for (n, target) in [
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://10.0.0.1/rss.xml".to_string(),
+        "http://[::1]/rss.xml".to_string(),
+        format!("http://[::ffff:10.0.0.1]:{port}/rss.xml"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let url = format!("{}/redirect?to={target}", feed.base);
+        let id = t
+            .store
+            .create_source(
+                None,
+                &NewSource {
+                    name: format!("重定向 {n}"),
+                    kind: "feed".into(),
+                    url: Some(url),
+                    attribution: "中国政府网".into(),
+                    owner: f.site(OWNER),
+                    owner_column: f.column(&format!("{OWNER}/tzgg")),
+                    poll_seconds: None,
+                    extract_selector: None,
+                },
+            )
+            .await
+            .unwrap();
+        sources.push((id, target.clone()));
+    }
+    // The exempt address itself works.
+    let good = feed_source(&t, &f, &feed.url).await;
+    eventually("the exempt feed polled", || async {
+        t.store
+            .source(good)
+            .await
+            .unwrap()
+            .is_some_and(|s| s.last_status.as_deref() == Some("ok"))
+    })
+    .await;
+    for (id, target) in sources {
+        eventually("the redirect refused", || async {
+            t.store
+                .source(id)
+                .await
+                .unwrap()
+                .is_some_and(|s| s.last_status.is_some())
+        })
+        .await;
+        let s = t.store.source(id).await.unwrap().unwrap();
+        assert_eq!(s.last_status.as_deref(), Some("error"), "{target}");
+        let err = s.last_error.unwrap_or_default();
+        assert!(err.contains("重定向被拒绝"), "{target}: {err}");
+    }
+    assert_eq!(
+        t.store.deliveries(f.site(OWNER)).await.unwrap().len(),
+        3,
+        "only the good feed's items"
+    );
+}

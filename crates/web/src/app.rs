@@ -79,6 +79,7 @@ impl App {
         // One TLS crypto provider for the whole process (ring, see STACK.md); installing it
         // again is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        config.check()?;
         let themes_dir =
             (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
         let themes = Themes::load(themes_dir, config.cache.render_fuel)?;

@@ -43,6 +43,9 @@ pub struct ReprintConfig {
     /// Allow fetching from loopback, private and link-local addresses: tests and the demo's
     /// stand-in feed only, never in production (server-side request forgery).
     pub allow_private: bool,
+    /// Internal addresses that feeds may nevertheless be fetched from (a feed server inside the
+    /// government network), each exactly; everything else internal stays refused.
+    pub allow_ips: Vec<std::net::IpAddr>,
     /// Largest feed or item page fetched, in bytes.
     pub max_fetch_bytes: u64,
     /// Time limit of one fetch, in seconds.
@@ -111,6 +114,7 @@ impl Default for Config {
             reprint: ReprintConfig {
                 poll: true,
                 allow_private: false,
+                allow_ips: Vec::new(),
                 max_fetch_bytes: 5 * 1024 * 1024,
                 fetch_timeout_secs: 20,
                 deadline_minutes: 60,
@@ -203,6 +207,9 @@ poll = true
 # Allow feeds on loopback, private and link-local addresses. Only for tests and the demo's
 # stand-in feed: in production this would let a source URL reach internal services.
 allow_private = false
+# Internal addresses feeds may nevertheless come from (e.g. a feed server inside the government
+# network), each listed exactly: allow_ips = ["10.12.0.8"]. Every other internal address stays refused.
+allow_ips = []
 # Largest feed or item page fetched, in bytes.
 max_fetch_bytes = 5242880
 # Time limit of one fetch, in seconds.
@@ -252,6 +259,33 @@ impl Config {
             .map_err(|e| Error::invalid(format!("配置错误：{e}")))
     }
 
+    /// Checks what the types can't: values that make no sense together.
+    pub fn check(&self) -> Result<(), Error> {
+        let r = &self.reprint;
+        if r.deadline_minutes < 1 {
+            return Err(Error::invalid(
+                "配置错误：reprint.deadline_minutes 须至少为 1 分钟",
+            ));
+        }
+        if r.alert_minutes < 0 || r.alert_minutes >= r.deadline_minutes {
+            return Err(Error::invalid(format!(
+                "配置错误：reprint.alert_minutes（{}）须在 0 到 deadline_minutes（{}）之间，预警须早于时限",
+                r.alert_minutes, r.deadline_minutes
+            )));
+        }
+        if r.fetch_timeout_secs == 0 || r.max_fetch_bytes == 0 {
+            return Err(Error::invalid(
+                "配置错误：reprint.fetch_timeout_secs 和 reprint.max_fetch_bytes 须大于 0",
+            ));
+        }
+        if let Some(d) = r.holidays.iter().find(|d| r.workdays.contains(d)) {
+            return Err(Error::invalid(format!(
+                "配置错误：{d} 同时列在 reprint.holidays 和 reprint.workdays 中"
+            )));
+        }
+        Ok(())
+    }
+
     /// The reprint deadlines with the configured calendar.
     pub fn deadlines(&self) -> zhanqun_core::timeliness::Deadlines {
         let r = &self.reprint;
@@ -287,6 +321,18 @@ mod tests {
             "{:?}",
             parsed.err()
         );
+    }
+
+    #[test]
+    fn contradictory_reprint_settings_are_refused() {
+        assert!(Config::default().check().is_ok());
+        let mut c = Config::default();
+        c.reprint.alert_minutes = 60;
+        assert!(c.check().is_err());
+        let mut c = Config::default();
+        c.reprint.holidays = vec![chrono::NaiveDate::default()];
+        c.reprint.workdays = vec![chrono::NaiveDate::default()];
+        assert!(c.check().is_err());
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! uses no proxy, and refuses loopback, private, link-local, shared, multicast and unspecified
 //! addresses — for the URL's host, for every address its name resolves to (our own resolver, so
 //! the check and the connection use the same addresses), and for every redirect (at most 5). Only
-//! `reprint.allow_private` (tests, the demo's stand-in feed) lifts the address rule.
+//! `reprint.allow_private` (tests, the demo's stand-in feed) lifts the address rule, and
+//! `reprint.allow_ips` exempts exactly the listed internal addresses (a feed server inside the
+//! government network).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -52,8 +54,27 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// Which internal addresses may be fetched anyway.
+#[derive(Debug, Clone, Default)]
+struct Exempt {
+    /// Every address (tests, the demo's stand-in feed).
+    all: bool,
+    /// These addresses exactly.
+    ips: Vec<IpAddr>,
+}
+
+impl Exempt {
+    fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        self.all || is_public(ip) || self.ips.contains(&ip)
+    }
+}
+
 /// Why a URL may not be fetched, or `None`.
-fn refuse_url(url: &Url, allow_private: bool) -> Option<String> {
+fn refuse_url(url: &Url, exempt: &Exempt) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Some(format!(
             "只允许 http 和 https 地址，不允许 {}",
@@ -69,8 +90,7 @@ fn refuse_url(url: &Url, allow_private: bool) -> Option<String> {
     }
     let literal = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = literal.parse::<IpAddr>()
-        && !allow_private
-        && !is_public(ip)
+        && !exempt.allows(ip)
     {
         return Some(format!("不允许访问内网、本机或链路本地地址 {ip}"));
     }
@@ -80,17 +100,18 @@ fn refuse_url(url: &Url, allow_private: bool) -> Option<String> {
 /// Resolves names and drops addresses that are not public (unless allowed); no address left is
 /// an error, so the connection is never attempted.
 struct GuardedResolver {
-    allow_private: bool,
+    exempt: Exempt,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow = self.allow_private;
+        let exempt = self.exempt.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
+            // Resolved once here; the connection uses exactly these (validated) addresses.
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
-                .filter(|a| allow || is_public(a.ip()))
+                .filter(|a| exempt.allows(a.ip()))
                 .collect();
             if addrs.is_empty() {
                 return Err(format!("{host} 只解析到内网、本机或链路本地地址，拒绝访问").into());
@@ -116,14 +137,14 @@ pub enum Fetched {
 pub struct Fetcher {
     client: reqwest::Client,
     max_bytes: u64,
-    allow_private: bool,
+    exempt: Exempt,
 }
 
 impl std::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fetcher")
             .field("max_bytes", &self.max_bytes)
-            .field("allow_private", &self.allow_private)
+            .field("exempt", &self.exempt)
             .finish()
     }
 }
@@ -132,11 +153,15 @@ impl Fetcher {
     pub fn new(cfg: &crate::config::ReprintConfig) -> Result<Fetcher> {
         // One crypto provider in the whole tree (ring); a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let allow_private = cfg.allow_private;
+        let exempt = Exempt {
+            all: cfg.allow_private,
+            ips: cfg.allow_ips.clone(),
+        };
+        let for_redirects = exempt.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
                 attempt.error("重定向超过 5 次")
-            } else if let Some(why) = refuse_url(attempt.url(), allow_private) {
+            } else if let Some(why) = refuse_url(attempt.url(), &for_redirects) {
                 attempt.error(format!("重定向被拒绝：{why}"))
             } else {
                 attempt.follow()
@@ -146,7 +171,9 @@ impl Fetcher {
             .user_agent(concat!("zhanqun-reprint/", env!("CARGO_PKG_VERSION")))
             .no_proxy()
             .redirect(policy)
-            .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+            .dns_resolver(Arc::new(GuardedResolver {
+                exempt: exempt.clone(),
+            }))
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(cfg.fetch_timeout_secs.max(1)))
             .build()
@@ -154,7 +181,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             max_bytes: cfg.max_fetch_bytes,
-            allow_private,
+            exempt,
         })
     }
 
@@ -167,7 +194,7 @@ impl Fetcher {
     ) -> Result<Fetched> {
         let parsed =
             Url::parse(url).map_err(|e| Error::invalid(format!("地址 {url} 无效：{e}")))?;
-        if let Some(why) = refuse_url(&parsed, self.allow_private) {
+        if let Some(why) = refuse_url(&parsed, &self.exempt) {
             return Err(Error::invalid(why));
         }
         let mut req = self.client.get(parsed);
@@ -555,14 +582,34 @@ mod tests {
             Url::parse(s)
                 .unwrap_or_else(|_| Url::parse("http://x").unwrap_or_else(|_| unreachable!()))
         };
-        assert!(refuse_url(&u("file:///etc/passwd"), false).is_some());
-        assert!(refuse_url(&u("gopher://a.example/"), false).is_some());
-        assert!(refuse_url(&u("http://user:pw@www.gov.cn/"), false).is_some());
-        assert!(refuse_url(&u("http://127.0.0.1:8081/api"), false).is_some());
-        assert!(refuse_url(&u("http://[::1]/"), false).is_some());
-        assert!(refuse_url(&u("http://169.254.169.254/latest/meta-data"), false).is_some());
-        assert!(refuse_url(&u("http://127.0.0.1:8081/api"), true).is_none());
-        assert!(refuse_url(&u("https://www.gov.cn/rss.xml"), false).is_none());
+        let none = Exempt::default();
+        let all = Exempt {
+            all: true,
+            ips: Vec::new(),
+        };
+        let one = Exempt {
+            all: false,
+            ips: vec![IpAddr::from([10, 12, 0, 8])],
+        };
+        for refused in [
+            "file:///etc/passwd",
+            "gopher://a.example/",
+            "http://user:pw@www.gov.cn/",
+            "http://127.0.0.1:8081/api",
+            "http://2130706433/", // 127.0.0.1 as one decimal number
+            "http://0x7f.1/",     // and in hex
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.100.100.200/", // CGNAT: a cloud metadata address
+            "http://10.12.0.9/",
+        ] {
+            assert!(refuse_url(&u(refused), &none).is_some(), "{refused}");
+            assert!(refuse_url(&u(refused), &one).is_some(), "{refused}");
+        }
+        assert!(refuse_url(&u("http://127.0.0.1:8081/api"), &all).is_none());
+        assert!(refuse_url(&u("http://10.12.0.8/rss.xml"), &one).is_none());
+        assert!(refuse_url(&u("https://www.gov.cn/rss.xml"), &none).is_none());
     }
 
     #[test]
