@@ -940,3 +940,107 @@ async fn redirects_to_internal_addresses_are_refused() {
         "only the good feed's items"
     );
 }
+
+#[tokio::test]
+async fn the_console_pages_work_for_their_roles() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let source = feed_source(&t, &f, "https://www.gov.cn/rss.xml").await;
+    t.store
+        .subscribe(
+            None,
+            source,
+            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
+            ReprintMode::Review,
+            true,
+        )
+        .await
+        .unwrap();
+    let title = "国务院关于做好岁末年初根治欠薪工作的通知";
+    t.store
+        .ingest(
+            None,
+            source,
+            &NewItem {
+                guid: "console-1".into(),
+                title: title.into(),
+                summary: None,
+                body_html: "<p>正文</p>".into(),
+                link: None,
+                published_at: chrono::Utc::now() - chrono::Duration::minutes(70),
+                hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    for (name, role) in [
+        ("jx-admin", SiteRole::SiteAdmin),
+        ("jx-reviewer", SiteRole::Reviewer),
+    ] {
+        let id = t.account(name, None).await;
+        t.grant(id, role, f.site(JIAXIAN), None).await;
+    }
+    let admin = t.login("jx-admin").await;
+    let reviewer = t.login("jx-reviewer").await;
+    let jx = f.site(JIAXIAN).0;
+
+    // The reviewer's 我的工作 shows the pending reprint, already past the one-hour target.
+    let (status, work) = reviewer.page("/").await;
+    assert_eq!(status, 200);
+    assert!(work.contains("待审核的转载") && work.contains(title) && work.contains("超时"));
+    let (status, site) = reviewer.page(&format!("/reprint/sites/{jx}")).await;
+    assert_eq!(status, 200);
+    assert!(site.contains(title) && site.contains("审核通过并发布"));
+    assert!(
+        !site.contains("转为本站副本"),
+        "only the administrator detaches"
+    );
+    let delivery = t.store.deliveries(f.site(JIAXIAN)).await.unwrap()[0].id;
+    let (status, done) = reviewer
+        .form(&format!("/reprint/deliveries/{delivery}/approve"), &[])
+        .await;
+    assert_eq!(status, 200);
+    assert!(done.contains("已在本站发布"));
+    let (status, again) = reviewer
+        .form(&format!("/reprint/deliveries/{delivery}/approve"), &[])
+        .await;
+    assert_eq!(status, 409);
+    assert!(again.contains("该转载已处理"));
+
+    // The administrator: sources, the board (the late approval is listed), subscriptions.
+    let (status, sources) = admin.page("/reprint").await;
+    assert_eq!(status, 200);
+    assert!(sources.contains("国务院最新政策") && sources.contains("尚未抓取"));
+    let (status, board) = admin.page("/reprint/board").await;
+    assert_eq!(status, 200);
+    assert!(board.contains("佳县人民政府") && board.contains("超时"));
+    let (status, page) = admin.page(&format!("/reprint/sites/{jx}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("转为本站副本") && page.contains("补录"));
+    let (status, bad) = admin
+        .form(
+            &format!("/reprint/sites/{jx}/subscriptions"),
+            &[
+                ("source", &source.to_string()),
+                ("column", "no/such"),
+                ("mode", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        bad.contains("该网站没有路径为“no&#x2f;such”的栏目"),
+        "{bad}"
+    );
+    let (status, bad) = admin
+        .form(
+            &format!("/reprint/sites/{jx}/backfill"),
+            &[("subscription", "999999"), ("days", "7")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(bad.contains("该订阅不属于本网站"));
+    let (status, subs) = admin.page("/submissions").await;
+    assert_eq!(status, 200);
+    assert!(subs.contains("我报送的信息"));
+}

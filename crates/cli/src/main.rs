@@ -652,13 +652,7 @@ async fn column_id(
     site: zhanqun_core::SiteId,
     path: &str,
 ) -> Res<Option<zhanqun_core::ColumnId>> {
-    let path = path.trim().trim_matches('/');
-    Ok(store
-        .columns(site)
-        .await?
-        .into_iter()
-        .find(|c| c.path.as_str() == path)
-        .map(|c| c.id))
+    Ok(store.column_by_path(site, path).await?)
 }
 
 async fn reprint(cli: &Cli, cmd: &ReprintCommand) -> Res {

@@ -95,6 +95,8 @@ pub struct Delivery {
     /// The subscribing column.
     pub column_id: i64,
     pub article_id: i64,
+    /// The site that owns the article (the source's site).
+    pub article_site_id: i64,
     pub title: String,
     /// `placed`, `pending` (waiting for the site's reviewer) or `detached` (the site keeps its
     /// own copy, which no longer follows the source).
@@ -110,7 +112,7 @@ pub struct Delivery {
 
 /// The columns every delivery query selects, for [`Delivery`].
 const DELIVERY_COLS: &str = "SELECT d.id, d.site_id, st.code AS site_code, st.name AS site_name, sub.column_id, \
-     i.article_id, a.title, d.state, i.source_published_at, i.ingested_at, d.placed_at, d.shown_at, d.alerted_at \
+     i.article_id, a.site_id AS article_site_id, a.title, d.state, i.source_published_at, i.ingested_at, d.placed_at, d.shown_at, d.alerted_at \
      FROM reprint_deliveries d JOIN reprint_items i ON i.id = d.item_id JOIN articles a ON a.id = i.article_id \
      JOIN sites st ON st.id = d.site_id JOIN reprint_subscriptions sub ON sub.id = d.subscription_id";
 
@@ -692,6 +694,7 @@ impl Store {
                 .map_err(db_err)
         })?;
         let mut mine = Vec::new();
+        let mut may: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
         for d in rows {
             if !actor
                 .principal
@@ -701,9 +704,21 @@ impl Store {
             {
                 continue;
             }
-            if let Some((site, ancestry, _)) = self.column_ancestry(ColumnId(d.column_id)).await?
-                && actor.principal.may(Act::Review, site, &ancestry)
-            {
+            // Pending deliveries share a few subscribing columns: one ancestry lookup a column.
+            let ok = match may.get(&d.column_id) {
+                Some(b) => *b,
+                None => {
+                    let b = match self.column_ancestry(ColumnId(d.column_id)).await? {
+                        Some((site, ancestry, _)) => {
+                            actor.principal.may(Act::Review, site, &ancestry)
+                        }
+                        None => false,
+                    };
+                    may.insert(d.column_id, b);
+                    b
+                }
+            };
+            if ok {
                 mine.push(d);
             }
         }

@@ -143,6 +143,20 @@ impl Store {
     }
 
     /// Every column of every site in one query, ordered as [`Store::columns`] within a site.
+    /// The column of a site at a path such as `zwgk/zcwj` (slashes around it ignored).
+    pub async fn column_by_path(&self, site: SiteId, path: &str) -> Result<Option<ColumnId>> {
+        let path = path.trim().trim_matches('/');
+        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM columns WHERE site_id = $1 AND path = $2"
+        )
+        .bind(site.0)
+        .bind(path)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        Ok(id.map(ColumnId))
+    }
+
     pub async fn all_columns(&self) -> Result<Vec<Column>> {
         let rows: Vec<ColumnRow> = on_pool!(self, |p| sqlx::query_as(concat!(
             "SELECT ",

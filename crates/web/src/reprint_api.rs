@@ -27,14 +27,10 @@ async fn site_by_code(app: &App, code: &str) -> Result<SiteId, Error> {
 }
 
 async fn column_of(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Error> {
-    let path = path.trim().trim_matches('/');
     app.store()
-        .columns(site)
+        .column_by_path(site, path)
         .await?
-        .into_iter()
-        .find(|c| c.path.as_str() == path)
-        .map(|c| c.id)
-        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{path}”的栏目")))
+        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
 }
 
 async fn sources(State(app): State<Arc<App>>, _a: Authed) -> ApiResult {

@@ -155,14 +155,10 @@ struct SourceForm {
 }
 
 async fn column_by_path(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Error> {
-    let path = path.trim().trim_matches('/');
     app.store()
-        .columns(site)
+        .column_by_path(site, path)
         .await?
-        .into_iter()
-        .find(|c| c.path.as_str() == path)
-        .map(|c| c.id)
-        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{path}”的栏目")))
+        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
 }
 
 async fn source_create(
