@@ -919,42 +919,64 @@ impl Store {
         })
     }
 
-    /// Records that a public page of `site` has just shown these articles: the first time is the
-    /// delivery's `shown_at`. One indexed query when nothing is waiting to be shown.
+    /// Records what public pages showed: each `(site, articles, when)` is one rendered page.
+    /// The first time a page of a site showed a placed delivery is its `shown_at`. One query
+    /// finds the deliveries still waiting to be shown; the updates share one transaction.
     pub async fn mark_shown(
         &self,
-        site: SiteId,
-        shown: &[ArticleId],
-        at: DateTime<Utc>,
+        shown: &[(SiteId, Vec<ArticleId>, DateTime<Utc>)],
     ) -> Result<u64> {
-        let waiting: Vec<(i64, i64)> = on_pool!(self, |p| {
+        if shown.is_empty() {
+            return Ok(0);
+        }
+        let waiting: Vec<(i64, i64, i64)> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT d.id, i.article_id FROM reprint_deliveries d JOIN reprint_items i ON i.id = d.item_id \
-                 WHERE d.site_id = $1 AND d.state = 'placed' AND d.shown_at IS NULL",
+                "SELECT d.id, d.site_id, i.article_id FROM reprint_deliveries d \
+                 JOIN reprint_items i ON i.id = d.item_id \
+                 WHERE d.state = 'placed' AND d.shown_at IS NULL",
             )
-            .bind(site.0)
             .fetch_all(p)
             .await
             .map_err(db_err)
         })?;
-        let mut n = 0;
-        for (delivery, article) in waiting {
-            if !shown.contains(&ArticleId(article)) {
-                continue;
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        let by_key: std::collections::HashMap<(i64, i64), i64> = waiting
+            .into_iter()
+            .map(|(id, site, article)| ((site, article), id))
+            .collect();
+        // The earliest showing of each delivery.
+        let mut first: std::collections::HashMap<i64, DateTime<Utc>> =
+            std::collections::HashMap::new();
+        for (site, articles, at) in shown {
+            for a in articles {
+                if let Some(id) = by_key.get(&(site.0, a.0)) {
+                    let t = first.entry(*id).or_insert(*at);
+                    *t = (*t).min(*at);
+                }
             }
-            n += on_pool!(self, |p| {
-                sqlx::query(
+        }
+        if first.is_empty() {
+            return Ok(0);
+        }
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut n = 0;
+            for (id, at) in &first {
+                n += sqlx::query(
                     "UPDATE reprint_deliveries SET shown_at = $1 WHERE id = $2 AND shown_at IS NULL",
                 )
                 .bind(at)
-                .bind(delivery)
-                .execute(p)
+                .bind(id)
+                .execute(&mut *tx)
                 .await
-                .map_err(db_err)
-                .map(|r| r.rows_affected())
-            })?;
-        }
-        Ok(n)
+                .map_err(db_err)?
+                .rows_affected();
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(n)
+        })
     }
 
     /// Pending approvals whose source was published at or before `before` and that have not

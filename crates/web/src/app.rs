@@ -20,7 +20,19 @@ pub struct App {
     pages: Arc<PageCache>,
     metrics: Arc<Metrics>,
     sync: tokio::sync::Mutex<SyncState>,
+    /// Pages rendered since the last flush and the articles they showed (reprint timeliness).
+    shown: std::sync::Mutex<Vec<Shown>>,
 }
+
+type Shown = (
+    zhanqun_core::SiteId,
+    Vec<zhanqun_core::ArticleId>,
+    chrono::DateTime<chrono::Utc>,
+);
+
+/// Upper bound of the shown-pages buffer between two flushes (a flood of cache misses can't
+/// grow memory without bound; the rest are recorded by later renders).
+const SHOWN_MAX: usize = 50_000;
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,6 +110,7 @@ impl App {
             polls: 0,
         });
         Ok(Arc::new(App {
+            shown: std::sync::Mutex::new(Vec::new()),
             sync,
             config,
             store,
@@ -130,6 +143,20 @@ impl App {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Notes that a rendered page of `site` showed these articles.
+    pub fn note_shown(&self, site: zhanqun_core::SiteId, articles: Vec<zhanqun_core::ArticleId>) {
+        let mut buf = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        if buf.len() < SHOWN_MAX {
+            buf.push((site, articles, zhanqun_store::now()));
+        }
+    }
+
+    /// Records the noted pages in the store (the server calls this every second).
+    pub async fn flush_shown(&self) -> Result<u64> {
+        let batch = std::mem::take(&mut *self.shown.lock().unwrap_or_else(|p| p.into_inner()));
+        self.store.mark_shown(&batch).await
     }
 
     /// Applies the changes other processes (the CLI, other nodes) recorded in the store's change

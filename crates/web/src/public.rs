@@ -307,14 +307,9 @@ async fn serve(
     match rendered {
         Ok(r) => {
             if r.status == StatusCode::OK && !r.shown.is_empty() {
-                // Reprint timeliness: the first time a public page shows a delivery. Off the
-                // request path; one indexed query when nothing waits to be shown.
-                let (store, site, shown) = (app.store().clone(), ctx.site.id, r.shown);
-                tokio::spawn(async move {
-                    if let Err(e) = store.mark_shown(site, &shown, zhanqun_store::now()).await {
-                        tracing::warn!(error = %e, "reprint shown time not recorded");
-                    }
-                });
+                // Reprint timeliness: what this page shows, recorded in a batch by the
+                // server's one-second loop — no write on the request path.
+                app.note_shown(ctx.site.id, r.shown);
             }
             let page = Arc::new(CachedPage::new(
                 r.status,

@@ -66,6 +66,9 @@ pub async fn serve(
                         if let Err(e) = app.sync_changes().await {
                             tracing::warn!(error = %e, "change log unavailable");
                         }
+                        if let Err(e) = app.flush_shown().await {
+                            tracing::warn!(error = %e, "reprint shown times not recorded");
+                        }
                         ticks += 1;
                         // Scheduled publishing and unpublishing: the schedule lives in the
                         // store, so a restart (or another node) picks it up.

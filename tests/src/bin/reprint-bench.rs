@@ -176,6 +176,8 @@ async fn main() {
     let cached = r0.elapsed();
 
     // The measurement: ingest, then every home page until all show the title.
+    let home = t.app.metrics().render.with_label_values(&["home"]);
+    let (sum0, n0) = (home.get_sample_sum(), home.get_sample_count());
     let t0 = Instant::now();
     let done = t
         .store
@@ -203,6 +205,12 @@ async fn main() {
         rounds += 1;
     }
     let everywhere = t0.elapsed();
+    let renders = home.get_sample_count() - n0;
+    let render_ms = if renders > 0 {
+        (home.get_sample_sum() - sum0) * 1000.0 / renders as f64
+    } else {
+        0.0
+    };
     if !missing.is_empty() {
         fail(format!(
             "{} home pages never showed the item",
@@ -216,7 +224,7 @@ async fn main() {
         .unwrap_or_else(|e| fail(e.to_string()));
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
     println!(
-        "| {backend} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {backend} | {} | {} | {} | {} | {} | {} | {renders} × {render_ms:.2} ms | {} |",
         sites.len(),
         done.placed,
         deliveries.len(),
