@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 success; 1 failure (one line on stderr says why); 2 bad command line;
 //! 3 invalid input (tenants files, configuration); 4 `sites plan --check` found changes;
-//! 5 `audit verify` found the audit log tampered with.
+//! 5 `audit verify` found the audit log tampered with; 6 `stats check` found a site failing a
+//! veto indicator.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -63,6 +64,21 @@ enum Command {
     /// Reprint (转载): sources, subscriptions, manual items, deliveries and their timeliness.
     #[command(subcommand)]
     Reprint(ReprintCommand),
+    /// Statistics: the national check indicators.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// The check indicators of every site (or one): findings, failing sites first. Exits 6 when
+    /// a veto indicator fails, for cron and alerting.
+    Check {
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -507,6 +523,43 @@ async fn run(cli: Cli) -> Res {
         }
         Command::Sites(cmd) => sites(&cli, cmd).await,
         Command::Reprint(cmd) => reprint(&cli, cmd).await,
+        Command::Stats(StatsCommand::Check { site, format }) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let one = match site {
+                Some(code) => Some(site_id(&store, code).await?),
+                None => None,
+            };
+            let checks = store
+                .site_checks(one, zhanqun_store::now(), &c.checks, &c.deadlines())
+                .await?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&checks).map_err(|e| Failure(1, e.to_string()))?
+                ),
+                Format::Text => {
+                    for s in &checks {
+                        let verdict = if s.fails {
+                            "不合格"
+                        } else if s.findings.is_empty() {
+                            "合格"
+                        } else {
+                            "有问题"
+                        };
+                        println!("{} {} {verdict}（{} 项）", s.code, s.name, s.findings.len());
+                        for f in &s.findings {
+                            println!("  {}{}", if f.veto { "【否决】" } else { "" }, f.message);
+                        }
+                    }
+                }
+            }
+            let failing = checks.iter().filter(|s| s.fails).count();
+            if failing > 0 {
+                return Err(Failure(6, format!("{failing} 个网站有单项否决指标不合格")));
+            }
+            Ok(())
+        }
         Command::Accounts(AccountsCommand::List) => {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;

@@ -651,3 +651,33 @@ fn a_fan_out_killed_half_way_leaves_nothing_and_the_retry_places_exactly_once() 
         stderr(&bad)
     );
 }
+
+#[test]
+fn stats_check_exits_6_when_a_veto_indicator_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = tmp.path().join("tenants");
+    tenants(&dir, &[("6108280001.toml", GOOD_A)]);
+    let o = zhanqun(
+        &data,
+        &["sites", "apply", "--tenants-dir", dir.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A new site has no content at all: its home page and its blank columns fail.
+    let o = zhanqun(&data, &["stats", "check"]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("【否决】首页没有任何信息"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("1 个网站有单项否决指标不合格"));
+    let o = zhanqun(
+        &data,
+        &["stats", "check", "--format", "json", "--site", "6108280001"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["fails"], true);
+    let o = zhanqun(&data, &["stats", "check", "--site", "61082800"]);
+    assert_eq!(o.status.code(), Some(3), "a bad site code is invalid input");
+}

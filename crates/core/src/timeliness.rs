@@ -192,4 +192,32 @@ mod tests {
         );
         assert!(Standing::Late.is_late() && !Standing::Pending.is_late());
     }
+
+    #[test]
+    fn one_working_day_reaches_across_the_weekend() {
+        let d = Deadlines {
+            target: Duration::minutes(60),
+            alert: Duration::minutes(45),
+            calendar: WorkCalendar::default(),
+        };
+        // Friday 17:00 → the working-day limit is Monday 17:00.
+        let fri = at("2026-11-20T17:00:00+08:00");
+        assert_eq!(
+            d.standing(fri, Some(at("2026-11-20T17:59:00+08:00")), fri),
+            Standing::OnTime
+        );
+        assert_eq!(
+            d.standing(fri, Some(at("2026-11-23T10:00:00+08:00")), fri),
+            Standing::Late
+        );
+        assert_eq!(
+            d.standing(fri, Some(at("2026-11-23T17:01:00+08:00")), fri),
+            Standing::Overdue
+        );
+        assert_eq!(
+            d.standing(fri, None, at("2026-11-22T12:00:00+08:00")),
+            Standing::Late,
+            "still waiting on Sunday: late, not yet overdue"
+        );
+    }
 }

@@ -19,6 +19,7 @@ pub mod reprint;
 mod rows;
 mod sessions;
 mod sites;
+pub mod stats;
 mod submissions;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub use reprint::{
 };
 pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
+pub use stats::SiteCheck;
 pub use submissions::{Submission, SubmissionCount};
 
 /// Which backend a store runs on.

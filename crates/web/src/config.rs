@@ -32,6 +32,8 @@ pub struct Config {
     pub cache: CacheConfig,
     pub console: ConsoleConfig,
     pub reprint: ReprintConfig,
+    /// The national check indicators' limits.
+    pub checks: zhanqun_core::checks::Thresholds,
     pub log: LogConfig,
 }
 
@@ -123,6 +125,7 @@ impl Default for Config {
                 workdays: Vec::new(),
                 dev_feed: String::new(),
             },
+            checks: zhanqun_core::checks::Thresholds::default(),
             log: LogConfig {
                 format: "text".into(),
                 filter: "info".into(),
@@ -145,6 +148,7 @@ impl std::fmt::Debug for Config {
             .field("cache", &self.cache)
             .field("console", &self.console)
             .field("reprint", &self.reprint)
+            .field("checks", &self.checks)
             .field("log", &self.log)
             .finish()
     }
@@ -225,6 +229,18 @@ holidays = []
 workdays = []
 # Development: a stand-in State Council feed (tests/feed) the demo province subscribes to.
 dev_feed = ""
+
+[checks]
+# The national check indicators (国办秘函〔2019〕19号). The home page must change within this many
+# days (veto); news columns within news_days; notice and policy columns within notice_months;
+# personnel and plan columns within personnel_months. This many overdue or blank columns fail the
+# site (veto).
+home_days = 14
+news_days = 14
+notice_months = 6
+personnel_months = 12
+overdue_veto = 5
+blank_veto = 5
 
 [log]
 # text or json

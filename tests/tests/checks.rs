@@ -1,0 +1,153 @@
+//! The national check indicators on real data (SQLite and PostgreSQL), with an injected clock:
+//! a news column last updated 15 days ago is overdue and 13 days ago is not; blank columns are
+//! counted and five fail the site; a reprint past its deadline is a finding.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{Duration, Utc};
+use zhanqun_core::checks::{Indicator, Thresholds};
+use zhanqun_store::{ArticleInput, NewItem, NewSource, ReprintMode};
+use zhanqun_tests::TestApp;
+
+const JIAXIAN: &str = "6108280001";
+
+#[tokio::test]
+async fn news_columns_blank_columns_and_late_reprints() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let jx = f.site(JIAXIAN);
+    let now = Utc::now();
+    let publish = |title: &str, days: i64, column: &str| {
+        let input = ArticleInput {
+            title: title.into(),
+            body_html: "<p>正文</p>".into(),
+            published: true,
+            published_at: Some(now - Duration::days(days)),
+            ..Default::default()
+        };
+        (input, vec![f.column(&format!("{JIAXIAN}/{column}"))])
+    };
+    t.store
+        .create_articles(
+            jx,
+            vec![
+                publish("十五天前的政务要闻", 15, "xwzx/zwyw"),
+                publish("十三天前的部门动态", 13, "xwzx/bmdt"),
+            ],
+        )
+        .await
+        .unwrap();
+    let th = Thresholds::default();
+    let deadlines = t.app.config().deadlines();
+    let check = t
+        .store
+        .site_checks(Some(jx), now, &th, &deadlines)
+        .await
+        .unwrap();
+    assert_eq!(check.len(), 1);
+    let findings = &check[0].findings;
+    let overdue: Vec<&str> = findings
+        .iter()
+        .filter(|x| x.indicator == Indicator::ColumnNotUpdated)
+        .map(|x| x.column.as_deref().unwrap())
+        .collect();
+    assert_eq!(overdue, vec!["政务要闻"], "15 days: overdue; 13 days: not");
+    assert!(
+        !findings
+            .iter()
+            .any(|x| x.indicator == Indicator::HomeNotUpdated),
+        "the home page changed 13 days ago"
+    );
+    // Every other list column of the portal is blank: counted, and five or more fail the site.
+    let blank = findings
+        .iter()
+        .filter(|x| x.indicator == Indicator::BlankColumn)
+        .count();
+    assert!(blank >= 5, "{blank}");
+    assert!(check[0].fails);
+    assert_eq!(findings[0].indicator, Indicator::TooManyBlank);
+
+    // Two days later the home page is stale as well (veto), and so is 部门动态.
+    let later = now + Duration::days(2);
+    let check = t
+        .store
+        .site_checks(Some(jx), later, &th, &deadlines)
+        .await
+        .unwrap();
+    let f2 = &check[0].findings;
+    assert!(
+        f2.iter()
+            .any(|x| x.indicator == Indicator::HomeNotUpdated && x.veto)
+    );
+    assert_eq!(
+        f2.iter()
+            .filter(|x| x.indicator == Indicator::ColumnNotUpdated)
+            .count(),
+        3,
+        "政务要闻, 部门动态 and their parent 新闻中心"
+    );
+
+    // A reprint waiting past its hour is a finding.
+    let source = t
+        .store
+        .create_source(
+            None,
+            &NewSource {
+                name: "国务院文件".into(),
+                kind: "manual".into(),
+                url: None,
+                attribution: "中国政府网".into(),
+                owner: f.site("6100000003"),
+                owner_column: f.column("6100000003/tzgg"),
+                poll_seconds: None,
+                extract_selector: None,
+            },
+        )
+        .await
+        .unwrap();
+    t.store
+        .subscribe(
+            None,
+            source,
+            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
+            ReprintMode::Review,
+            false,
+        )
+        .await
+        .unwrap();
+    t.store
+        .ingest(
+            None,
+            source,
+            &NewItem {
+                guid: "late-1".into(),
+                title: "国务院关于某项工作的通知".into(),
+                summary: None,
+                body_html: "<p>正文</p>".into(),
+                link: None,
+                published_at: now - Duration::hours(2),
+                hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    let check = t
+        .store
+        .site_checks(Some(jx), now, &th, &deadlines)
+        .await
+        .unwrap();
+    let late = check[0]
+        .findings
+        .iter()
+        .find(|x| x.indicator == Indicator::ReprintLate)
+        .unwrap();
+    assert!(late.message.contains("1 条"), "{}", late.message);
+
+    // The province view lists every active site, failing ones first.
+    let all = t
+        .store
+        .site_checks(None, now, &th, &deadlines)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].fails >= w[1].fails));
+}
