@@ -151,3 +151,50 @@ async fn news_columns_blank_columns_and_late_reprints() {
     assert_eq!(all.len(), 3);
     assert!(all.windows(2).all(|w| w[0].fails >= w[1].fails));
 }
+
+#[tokio::test]
+async fn the_auditor_sees_every_site_and_a_site_admin_their_own() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let auditor = t
+        .account(
+            "sx-auditor",
+            Some(zhanqun_core::PlatformRole::ProvinceAuditor),
+        )
+        .await;
+    let _ = auditor;
+    let admin = t.account("jx-admin", None).await;
+    t.grant(
+        admin,
+        zhanqun_core::SiteRole::SiteAdmin,
+        f.site(JIAXIAN),
+        None,
+    )
+    .await;
+    let auditor = t.login("sx-auditor").await;
+    let admin = t.login("jx-admin").await;
+    let (status, page) = auditor.page("/stats/checks").await;
+    assert_eq!(status, 200);
+    for name in ["佳县人民政府", "米脂县人民政府", "陕西省教育厅"] {
+        assert!(page.contains(name), "{name}");
+    }
+    assert!(page.contains("单项否决") && page.contains("首页没有任何信息"));
+    let (status, page) = admin.page("/stats/checks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("佳县人民政府") && !page.contains("米脂县人民政府"));
+    let res = auditor
+        .client
+        .get(format!("{}/stats/checks.csv", auditor.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8_lossy(&bytes[3..]).to_string();
+    assert!(text.starts_with("网站标识码,网站名称,结论"));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("6108270001,米脂县人民政府,不合格"))
+    );
+}

@@ -18,6 +18,7 @@ use zhanqun_store::{Transition, WorkItem};
 
 mod admin;
 mod reprint;
+mod stats;
 
 use crate::App;
 use crate::api::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
@@ -52,6 +53,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "reprint_site.html",
     "reprint_board.html",
     "submissions.html",
+    "checks.html",
 );
 
 type Asset = (&'static str, &'static str, &'static [u8]);
@@ -999,7 +1001,7 @@ async fn diff_page(
 /// Adds the console's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    let r = reprint::routes(admin::routes(r));
+    let r = stats::routes(reprint::routes(admin::routes(r)));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::api::upload_limit(r.app()));
     r.add(
         Method::GET,

@@ -1,0 +1,147 @@
+//! Console pages of statistics: the national check indicators, province-wide for the province
+//! auditor (read-only) and per site for those with a role on it; exportable as CSV.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use zhanqun_core::PlatformRole;
+use zhanqun_store::SiteCheck;
+
+use super::{PageResult, page, render};
+use crate::App;
+use crate::auth::{Access, Authed, Routes};
+
+/// The checks the signed-in account may see: every site for the province auditor, otherwise
+/// the sites it has a role on.
+async fn visible_checks(app: &App, a: &Authed) -> zhanqun_core::Result<Vec<SiteCheck>> {
+    let p = &a.actor.principal;
+    let all = app
+        .store()
+        .site_checks(
+            None,
+            zhanqun_store::now(),
+            &app.config().checks,
+            &app.config().deadlines(),
+        )
+        .await?;
+    if p.is(PlatformRole::ProvinceAuditor) {
+        return Ok(all);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|s| p.grants.iter().any(|g| g.site_id == s.site_id))
+        .collect())
+}
+
+async fn checks_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+    let checks = visible_checks(&app, &a).await?;
+    let failing = checks.iter().filter(|s| s.fails).count();
+    let with_findings = checks.iter().filter(|s| !s.findings.is_empty()).count();
+    let th = &app.config().checks;
+    Ok(render(
+        "checks.html",
+        page(
+            Some(&a),
+            "stats",
+            "网站检查指标",
+            json!({
+                "checks": checks, "failing": failing, "with_findings": with_findings,
+                "passing": checks.len() - with_findings, "th": th,
+            }),
+        ),
+    ))
+}
+
+async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, super::PageError> {
+    let checks = visible_checks(&app, &a).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let row = |w: &mut csv::Writer<Vec<u8>>, r: &[&str]| {
+        w.write_record(r)
+            .map_err(|e| zhanqun_core::Error::internal(format!("csv: {e}")))
+    };
+    row(
+        &mut w,
+        &[
+            "网站标识码",
+            "网站名称",
+            "结论",
+            "否决项",
+            "指标",
+            "栏目",
+            "最后更新",
+            "问题",
+        ],
+    )?;
+    for s in &checks {
+        let verdict = if s.fails { "不合格" } else { "合格" };
+        if s.findings.is_empty() {
+            row(&mut w, &[&s.code, &s.name, verdict, "", "", "", "", ""])?;
+        }
+        for f in &s.findings {
+            let indicator = serde_json::to_value(f.indicator)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let last = f
+                .last_update
+                .map(|t| {
+                    (t + chrono::Duration::hours(8))
+                        .format("%Y-%m-%d")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            row(
+                &mut w,
+                &[
+                    &s.code,
+                    &s.name,
+                    verdict,
+                    if f.veto { "是" } else { "否" },
+                    &indicator,
+                    f.column.as_deref().unwrap_or(""),
+                    &last,
+                    &f.message,
+                ],
+            )?;
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| zhanqun_core::Error::internal(format!("csv: {e}")))?;
+    // A byte-order mark, so that spreadsheet programs read the Chinese as UTF-8.
+    let mut body = vec![0xEF, 0xBB, 0xBF];
+    body.extend(bytes);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"checks.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.add(
+        Method::GET,
+        "/stats/checks",
+        Session,
+        "网站检查指标",
+        get(checks_page),
+    )
+    .add(
+        Method::GET,
+        "/stats/checks.csv",
+        Session,
+        "导出检查指标（CSV）",
+        get(checks_csv),
+    )
+}
