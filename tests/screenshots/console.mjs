@@ -119,6 +119,8 @@ await jxAdmin.screenshot({ path: `${out}/console-reprint-site.png`, fullPage: tr
 const auditor = await login("sx-auditor", false);
 await auditor.goto(`${base}/reprint/board`);
 await auditor.screenshot({ path: `${out}/console-reprint-board.png` });
+await auditor.goto(`${base}/stats/checks`);
+await auditor.screenshot({ path: `${out}/console-checks.png` });
 
 // 张敏 (县应急管理局) submits two published 部门动态 articles to the province portal.
 await yjj.goto(`${base}/sites`);

@@ -21,6 +21,7 @@ pub mod pages;
 pub mod public;
 pub mod reprint_api;
 pub mod server;
+pub mod stats_api;
 pub mod themes;
 
 pub use app::App;

@@ -65,7 +65,7 @@ pub fn route_table(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
             "OpenAPI 文档",
             get(openapi),
         );
-    let r = crate::reprint_api::routes(crate::api::routes(r));
+    let r = crate::stats_api::routes(crate::reprint_api::routes(crate::api::routes(r)));
     crate::console::routes(r).finish()
 }
 
