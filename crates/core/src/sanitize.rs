@@ -91,6 +91,11 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 });
 
 /// Cleans editor HTML for storage and display.
+/// Plain text made safe to put inside HTML (every markup character escaped; ammonia's).
+pub fn escape_text(text: &str) -> String {
+    ammonia::clean_text(text)
+}
+
 pub fn clean_html(html: &str) -> String {
     BUILDER.clean(html).to_string()
 }

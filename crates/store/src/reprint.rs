@@ -485,8 +485,10 @@ impl Store {
                         pending: 0,
                     });
                 }
-                let subs: Vec<(i64, i64, i64, String, bool)> = sqlx::query_as(
-                    "SELECT id, site_id, column_id, mode, home_slot FROM reprint_subscriptions \
+                // Who subscribes (for the change announcement and the counts); the fan-out
+                // itself is set-based below.
+                let subs: Vec<(i64, i64, String)> = sqlx::query_as(
+                    "SELECT site_id, column_id, mode FROM reprint_subscriptions \
                      WHERE source_id = $1 ORDER BY id",
                 )
                 .bind(source)
@@ -495,8 +497,8 @@ impl Store {
                 .map_err(db_err)?;
                 let owner_column = subs
                     .iter()
-                    .find(|s| s.1 == owner.0)
-                    .map(|s| ColumnId(s.2))
+                    .find(|s| s.0 == owner.0)
+                    .map(|s| ColumnId(s.1))
                     .ok_or_else(|| Error::internal("source without its owner's subscription"))?;
                 let items = vec![(input.clone(), vec![owner_column])];
                 let ids = insert_articles!(tx, owner, &items, None, ts, changes);
@@ -559,8 +561,8 @@ impl Store {
                 .map_err(db_err)?;
                 let shown: Vec<(SiteId, ColumnId)> = subs
                     .iter()
-                    .filter(|s| s.3 == "publish")
-                    .map(|s| (SiteId(s.1), ColumnId(s.2)))
+                    .filter(|s| s.2 == "publish")
+                    .map(|s| (SiteId(s.0), ColumnId(s.1)))
                     .collect();
                 let placed = shown.len();
                 let pending = subs.len() - placed;

@@ -447,18 +447,14 @@ fn summary_body(item: &FeedItem) -> String {
     match &item.link {
         Some(link) => format!(
             "<p>{}</p><p><a href=\"{}\">阅读原文</a></p>",
-            escape(&strip_tags(summary)),
-            escape(link)
+            zhanqun_core::sanitize::escape_text(&strip_tags(summary)),
+            zhanqun_core::sanitize::escape_text(link)
         ),
-        None => format!("<p>{}</p>", escape(&strip_tags(summary))),
+        None => format!(
+            "<p>{}</p>",
+            zhanqun_core::sanitize::escape_text(&strip_tags(summary))
+        ),
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Plain text of a short HTML fragment (feed summaries often carry markup).
