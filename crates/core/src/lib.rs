@@ -15,6 +15,7 @@ pub mod password;
 pub mod sanitize;
 pub mod timeliness;
 pub mod totp;
+pub mod visits;
 
 pub use access::{Act, Grant, Principal, SiteRole};
 pub use error::{Error, ErrorCode, Result};

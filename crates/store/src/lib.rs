@@ -21,6 +21,7 @@ mod sessions;
 mod sites;
 pub mod stats;
 mod submissions;
+pub mod visits;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -46,6 +47,7 @@ pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 pub use stats::SiteCheck;
 pub use submissions::{Submission, SubmissionCount};
+pub use visits::{PageViews, VisitDay, VisitTotals};
 
 /// Which backend a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

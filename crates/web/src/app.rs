@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
 use crate::themes::Themes;
+use crate::visits::VisitCounter;
 
 pub struct App {
     config: Config,
@@ -19,6 +20,7 @@ pub struct App {
     themes: Themes,
     pages: Arc<PageCache>,
     metrics: Arc<Metrics>,
+    visits: VisitCounter,
     sync: tokio::sync::Mutex<SyncState>,
     /// Pages rendered since the last flush and the articles they showed (reprint timeliness).
     shown: std::sync::Mutex<Vec<Shown>>,
@@ -109,7 +111,9 @@ impl App {
             seen: HashSet::new(),
             polls: 0,
         });
+        let visits = VisitCounter::new(&config.visits, &store).await?;
         Ok(Arc::new(App {
+            visits,
             shown: std::sync::Mutex::new(Vec::new()),
             sync,
             config,
@@ -143,6 +147,10 @@ impl App {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    pub fn visits(&self) -> &VisitCounter {
+        &self.visits
     }
 
     /// Notes that a rendered page of `site` showed these articles.

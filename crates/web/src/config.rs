@@ -32,6 +32,7 @@ pub struct Config {
     pub cache: CacheConfig,
     pub console: ConsoleConfig,
     pub reprint: ReprintConfig,
+    pub visits: VisitsConfig,
     /// The national check indicators' limits.
     pub checks: zhanqun_core::checks::Thresholds,
     pub log: LogConfig,
@@ -62,6 +63,19 @@ pub struct ReprintConfig {
     pub workdays: Vec<chrono::NaiveDate>,
     /// Development: the URL of a stand-in State Council feed to subscribe the demo province to.
     pub dev_feed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitsConfig {
+    /// Count page views and unique visitors on the public listener.
+    pub count: bool,
+    /// Seconds between two flushes of the counts to the store: at most this much counting is
+    /// lost when the process is killed (a graceful stop flushes).
+    pub flush_seconds: u64,
+    /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client. From any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +139,11 @@ impl Default for Config {
                 workdays: Vec::new(),
                 dev_feed: String::new(),
             },
+            visits: VisitsConfig {
+                count: true,
+                flush_seconds: 5,
+                trusted_proxies: Vec::new(),
+            },
             checks: zhanqun_core::checks::Thresholds::default(),
             log: LogConfig {
                 format: "text".into(),
@@ -148,6 +167,7 @@ impl std::fmt::Debug for Config {
             .field("cache", &self.cache)
             .field("console", &self.console)
             .field("reprint", &self.reprint)
+            .field("visits", &self.visits)
             .field("checks", &self.checks)
             .field("log", &self.log)
             .finish()
@@ -230,6 +250,17 @@ workdays = []
 # Development: a stand-in State Council feed (tests/feed) the demo province subscribes to.
 dev_feed = ""
 
+[visits]
+# Count page views (per site, column and article and day) and unique visitors (per site and day,
+# a HyperLogLog sketch of daily-salted hashes: no address or user agent is stored). Crawlers and
+# tools (by user agent) are not counted.
+count = true
+# Seconds between flushes of the counts to the store. A killed process loses at most this much
+# counting; a graceful stop flushes first.
+flush_seconds = 5
+# Reverse proxies whose X-Forwarded-For header names the client: trusted_proxies = ["10.0.0.2"].
+trusted_proxies = []
+
 [checks]
 # The national check indicators (国办秘函〔2019〕19号). The home page must change within this many
 # days (veto); news columns within news_days; notice and policy columns within notice_months;
@@ -292,6 +323,11 @@ impl Config {
         if r.fetch_timeout_secs == 0 || r.max_fetch_bytes == 0 {
             return Err(Error::invalid(
                 "配置错误：reprint.fetch_timeout_secs 和 reprint.max_fetch_bytes 须大于 0",
+            ));
+        }
+        if self.visits.flush_seconds == 0 || self.visits.flush_seconds > 3600 {
+            return Err(Error::invalid(
+                "配置错误：visits.flush_seconds 须在 1 到 3600 秒之间",
             ));
         }
         if let Some(d) = r.holidays.iter().find(|d| r.workdays.contains(d)) {

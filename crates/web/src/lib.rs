@@ -23,6 +23,7 @@ pub mod reprint_api;
 pub mod server;
 pub mod stats_api;
 pub mod themes;
+pub mod visits;
 
 pub use app::App;
 pub use config::Config;

@@ -30,6 +30,7 @@ pub struct Metrics {
     pub reprint_items: IntCounterVec,
     /// Pending reprint approvals that reached their alert time.
     pub reprint_alerts: IntCounter,
+    pub visits_flushed: IntCounter,
 }
 
 fn fail(e: prometheus::Error) -> zhanqun_core::Error {
@@ -111,6 +112,11 @@ impl Metrics {
                 "Pending reprint approvals that reached their alert time",
             )
             .map_err(fail)?,
+            visits_flushed: IntCounter::new(
+                "visits_flushed_total",
+                "Page views of people written to the store",
+            )
+            .map_err(fail)?,
             registry,
         };
         m.registry
@@ -149,9 +155,9 @@ impl Metrics {
         for c in [&m.reprint_polls, &m.reprint_items] {
             m.registry.register(Box::new(c.clone())).map_err(fail)?;
         }
-        m.registry
-            .register(Box::new(m.reprint_alerts.clone()))
-            .map_err(fail)?;
+        for c in [&m.reprint_alerts, &m.visits_flushed] {
+            m.registry.register(Box::new(c.clone())).map_err(fail)?;
+        }
         #[cfg(target_os = "linux")]
         m.registry
             .register(Box::new(

@@ -14,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use zhanqun_core::visits::PageKind;
 use zhanqun_core::{ColumnKind, Error, SiteStatus};
 
 use crate::App;
@@ -61,14 +62,14 @@ pub fn router(app: Arc<App>) -> Router {
         ))
 }
 
-async fn handle(
-    State(app): State<Arc<App>>,
-    method: Method,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
     let start = Instant::now();
-    let (kind, res) = serve(&app, &method, &headers, &uri).await;
+    let (parts, _) = req.into_parts();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let (kind, res) = serve(&app, &parts.method, &parts.headers, &parts.uri, peer).await;
     let m = app.metrics();
     m.requests
         .with_label_values(&[kind, res.status().as_str()])
@@ -136,11 +137,41 @@ fn themed(
     }
 }
 
+/// Counts a served page as a visit: pages people read (home, column, article, catalogue),
+/// shown (200) or revalidated (304), by GET.
+fn count_visit(
+    app: &App,
+    ctx: &SiteCtx,
+    route: &Route,
+    method: &Method,
+    peer: Option<std::net::SocketAddr>,
+    headers: &HeaderMap,
+    res: &Response,
+) {
+    if method != Method::GET
+        || !(res.status() == StatusCode::OK || res.status() == StatusCode::NOT_MODIFIED)
+    {
+        return;
+    }
+    let (page, target) = match route {
+        Route::Home => (PageKind::Home, 0),
+        Route::Column { path, .. } => match ctx.column_by_path(path) {
+            Some(c) => (PageKind::Column, c.id.0),
+            None => return,
+        },
+        Route::Article(id) => (PageKind::Article, id.0),
+        Route::Catalogue { .. } => (PageKind::Catalogue, 0),
+        _ => return,
+    };
+    app.visits().count(ctx.site.id, page, target, peer, headers);
+}
+
 async fn serve(
     app: &App,
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
+    peer: Option<std::net::SocketAddr>,
 ) -> (&'static str, Response) {
     if method != Method::GET && method != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed\n");
@@ -294,7 +325,9 @@ async fn serve(
     let max_age = app.config().cache.max_age;
     if let Some(page) = app.pages().get(&key) {
         app.metrics().cache_hits.inc();
-        return (kind, page.respond(headers, max_age));
+        let res = page.respond(headers, max_age);
+        count_visit(app, &ctx, &route, method, peer, headers, &res);
+        return (kind, res);
     }
     app.metrics().cache_misses.inc();
     let generation = app.pages().generation();
@@ -319,7 +352,9 @@ async fn serve(
                 generation,
             ));
             app.pages().insert(key, page.clone());
-            (kind, page.respond(headers, max_age))
+            let res = page.respond(headers, max_age);
+            count_visit(app, &ctx, &route, method, peer, headers, &res);
+            (kind, res)
         }
         Err(e) => (kind, error_page(app, &ctx, &host, &path, &e)),
     }

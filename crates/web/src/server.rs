@@ -70,6 +70,15 @@ pub async fn serve(
                             tracing::warn!(error = %e, "reprint shown times not recorded");
                         }
                         ticks += 1;
+                        if let Err(e) = app.visits().refresh_salt(app.store()).await {
+                            tracing::warn!(error = %e, "visit salt of the day not loaded");
+                        }
+                        if ticks.is_multiple_of(app.config().visits.flush_seconds) {
+                            match app.visits().flush(app.store()).await {
+                                Ok(n) => app.metrics().visits_flushed.inc_by(n),
+                                Err(e) => tracing::warn!(error = %e, "visit counts not recorded; kept for the next flush"),
+                            }
+                        }
                         // Scheduled publishing and unpublishing: the schedule lives in the
                         // store, so a restart (or another node) picks it up.
                         if ticks.is_multiple_of(5) {
@@ -113,14 +122,23 @@ pub async fn serve(
     let public = listeners.public.tap_io(|s| {
         let _ = s.set_nodelay(true);
     });
-    let public = axum::serve(public, crate::public::router(app.clone()))
-        .with_graceful_shutdown(wait(rx.clone()));
+    let public = axum::serve(
+        public,
+        crate::public::router(app.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(wait(rx.clone()));
     let manage = axum::serve(
         listeners.manage,
-        crate::manage::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        crate::manage::router(app.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(wait(rx));
     let (a, b) = tokio::join!(async { public.await }, async { manage.await });
+    // The last counts, after the last request.
+    if let Err(e) = app.visits().flush(app.store()).await {
+        tracing::warn!(error = %e, "visit counts of the last seconds not recorded");
+    }
     a.and(b)
         .map_err(|e| Error::internal(format!("server: {e}")))
 }
