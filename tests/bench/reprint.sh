@@ -15,7 +15,7 @@ cargo build --release --quiet -p zhanqun-tests --bin reprint-bench
 BIN=target/release/reprint-bench
 SQLITE=$(env -u ZHANQUN_TEST_DATABASE_URL "$BIN" "$CSV")
 PG=$(tests/with-postgres.sh "$BIN" "$CSV")
-MARK='<!-- reprint fan-out: written by tests/bench/reprint.sh -->'
+MARK='<!-- section: reprint (written by tests/bench/reprint.sh) -->'
 SECTION=$(cat <<MD
 $MARK
 ## Reprint fan-out: one article to every county-level site of China
@@ -46,15 +46,6 @@ earlier build wrote them after each render, and the client then needed 1.6–1.9
 is the server's own \`zhanqun_render_duration_seconds{page="home"}\` over the measured phase.
 MD
 )
-if grep -qF "$MARK" docs/BENCHMARKS.md; then
-  python3 - "$MARK" "$SECTION" <<'PY'
-import sys
-mark, section = sys.argv[1], sys.argv[2]
-text = open("docs/BENCHMARKS.md").read()
-open("docs/BENCHMARKS.md", "w").write(text[: text.index(mark)].rstrip() + "\n\n" + section + "\n")
-PY
-else
-  printf '\n%s\n' "$SECTION" >> docs/BENCHMARKS.md
-fi
+printf '%s\n' "$SECTION" | python3 tests/bench/section.py reprint
 echo "$SQLITE"
 echo "$PG"

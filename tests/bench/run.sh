@@ -119,8 +119,8 @@ RSS=$(awk '/VmRSS/ {print $2}' /proc/$ZQ/status)
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
 DATE=$(date -u +%Y-%m-%d)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# Keep the reprint section that tests/bench/reprint.sh wrote.
-REPRINT=$(sed -n '/<!-- reprint fan-out/,$p' docs/BENCHMARKS.md 2>/dev/null || true)
+# Keep the sections the other benchmark scripts wrote (reprint.sh, visits.sh).
+REPRINT=$(sed -n '/^<!-- section: /,$p' docs/BENCHMARKS.md 2>/dev/null || true)
 cat > docs/BENCHMARKS.md <<MD
 # Benchmarks
 

@@ -79,6 +79,18 @@ enum StatsCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Page views and unique visitors per day of a site (or, without --site, the province),
+    /// from --from to --to (Beijing days, YYYY-MM-DD; both default to today).
+    Visits {
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -557,6 +569,50 @@ async fn run(cli: Cli) -> Res {
             let failing = checks.iter().filter(|s| s.fails).count();
             if failing > 0 {
                 return Err(Failure(6, format!("{failing} 个网站有单项否决指标不合格")));
+            }
+            Ok(())
+        }
+        Command::Stats(StatsCommand::Visits {
+            site,
+            from,
+            to,
+            format,
+        }) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let one = match site {
+                Some(code) => Some(site_id(&store, code).await?),
+                None => None,
+            };
+            let today = zhanqun_core::visits::china_day(zhanqun_store::now());
+            let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
+            if from > to {
+                return Err(Failure(
+                    2,
+                    format!("起始日期 {from} 晚于结束日期 {to}，请调换后重试"),
+                ));
+            }
+            let days = store.visit_days(one, from, to).await?;
+            let totals = store.visit_totals(one, from, to).await?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "from": from, "to": to, "views": totals.views,
+                        "visitors": totals.visitors, "days": days,
+                    }))
+                    .map_err(|e| Failure(1, e.to_string()))?
+                ),
+                Format::Text => {
+                    println!("日期        浏览量  访客数（估计）");
+                    for d in &days {
+                        println!("{}  {:>8}  {:>8}", d.day, d.views, d.visitors);
+                    }
+                    println!(
+                        "{from} 至 {to} 合计：浏览量 {}，访客数 {}（去重合并，非逐日相加）",
+                        totals.views, totals.visitors
+                    );
+                }
             }
             Ok(())
         }

@@ -59,7 +59,7 @@ type FacetRows = (
 );
 
 impl ArticleInput {
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let title = self.title.trim();
         if title.is_empty() {
             return Err(Error::invalid("标题不能为空"));

@@ -14,6 +14,7 @@ mod accounts;
 pub mod audit;
 mod content;
 pub mod editorial;
+pub mod figures;
 mod media;
 pub mod reprint;
 mod rows;
@@ -39,6 +40,7 @@ pub use accounts::{NewAccount, check_username};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
+pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use media::{MediaRecord, NewMedia};
 pub use reprint::{
     Alert, Delivery, Ingested, NewItem, NewSource, PollOutcome, ReprintMode, Source, Subscription,

@@ -328,3 +328,33 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// Views of one page (a column or an article; target 0 for the home page) per day.
+    pub async fn page_views_by_day(
+        &self,
+        site: SiteId,
+        kind: PageKind,
+        target: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, i64)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT day, views FROM visit_pages \
+                 WHERE site_id = $1 AND kind = $2 AND target_id = $3 AND day >= $4 AND day <= $5 ORDER BY day",
+            )
+            .bind(site.0)
+            .bind(kind.as_str())
+            .bind(target)
+            .bind(day_str(from))
+            .bind(day_str(to))
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })?;
+        rows.into_iter()
+            .map(|(d, v)| Ok((parse_day(&d)?, v)))
+            .collect()
+    }
+}

@@ -17,6 +17,7 @@ use zhanqun_core::{Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, Si
 use zhanqun_store::{Transition, WorkItem};
 
 mod admin;
+mod dashboards;
 mod reprint;
 mod stats;
 
@@ -54,6 +55,11 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "reprint_board.html",
     "submissions.html",
     "checks.html",
+    "stats_overview.html",
+    "stats_site.html",
+    "stats_column.html",
+    "stats_reports.html",
+    "stats_report.html",
 );
 
 type Asset = (&'static str, &'static str, &'static [u8]);
@@ -1001,7 +1007,7 @@ async fn diff_page(
 /// Adds the console's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    let r = stats::routes(reprint::routes(admin::routes(r)));
+    let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::api::upload_limit(r.app()));
     r.add(
         Method::GET,
