@@ -79,6 +79,19 @@ enum StatsCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// A site's annual report (政府网站工作年度报表) for a year, filled from the data: CSV or
+    /// HTML to standard output (or --output), XLSX to --output (default
+    /// annual-report-CODE-YEAR.xlsx).
+    Report {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
+        format: ReportFormat,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Page views and unique visitors per day of a site (or, without --site, the province),
     /// from --from to --to (Beijing days, YYYY-MM-DD; both default to today).
     Visits {
@@ -252,6 +265,13 @@ struct TenantsDir {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Csv,
+    Xlsx,
+    Html,
 }
 
 #[derive(Args)]
@@ -569,6 +589,41 @@ async fn run(cli: Cli) -> Res {
             let failing = checks.iter().filter(|s| s.fails).count();
             if failing > 0 {
                 return Err(Failure(6, format!("{failing} 个网站有单项否决指标不合格")));
+            }
+            Ok(())
+        }
+        Command::Stats(StatsCommand::Report {
+            site,
+            year,
+            format,
+            output,
+        }) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let id = site_id(&store, site).await?;
+            zhanqun_store::figures::beijing_year(*year)?;
+            let report = store.annual_report(id, *year, &c.deadlines()).await?;
+            let bytes = match format {
+                ReportFormat::Csv => zhanqun_web::report::to_csv(&report)?,
+                ReportFormat::Xlsx => zhanqun_web::report::to_xlsx(&report)?,
+                ReportFormat::Html => zhanqun_web::report::to_html_document(&report).into_bytes(),
+            };
+            let output = output.clone().or_else(|| {
+                (*format == ReportFormat::Xlsx)
+                    .then(|| format!("annual-report-{}-{year}.xlsx", report.code).into())
+            });
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .map_err(|e| Failure(1, format!("无法写入 {}：{e}", path.display())))?;
+                    eprintln!("已写入 {}（{} 字节）", path.display(), bytes.len());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .map_err(|e| Failure(1, e.to_string()))?;
+                }
             }
             Ok(())
         }

@@ -680,4 +680,106 @@ fn stats_check_exits_6_when_a_veto_indicator_fails() {
     assert_eq!(v[0]["fails"], true);
     let o = zhanqun(&data, &["stats", "check", "--site", "61082800"]);
     assert_eq!(o.status.code(), Some(3), "a bad site code is invalid input");
+
+    // The annual report: CSV to standard output, XLSX and HTML to files.
+    let o = zhanqun(
+        &data,
+        &["stats", "report", "--site", "6108280001", "--year", "2026"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("网站基本信息,网站名称,佳县人民政府"), "{csv}");
+    assert!(csv.contains("信息发布,信息发布总数（条）,0"), "{csv}");
+    let xlsx = tmp.path().join("report.xlsx");
+    let o = zhanqun(
+        &data,
+        &[
+            "stats",
+            "report",
+            "--site",
+            "6108280001",
+            "--year",
+            "2026",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "an XLSX is a zip file"
+    );
+    let o = zhanqun(
+        &data,
+        &[
+            "stats",
+            "report",
+            "--site",
+            "6108280001",
+            "--year",
+            "2026",
+            "--format",
+            "html",
+        ],
+    );
+    assert!(stdout(&o).contains("<title>佳县人民政府政府网站工作年度报表（2026年度）</title>"));
+    // Bad input: a year out of range, an unknown site, an unknown format.
+    let o = zhanqun(
+        &data,
+        &["stats", "report", "--site", "6108280001", "--year", "1900"],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("年份 1900 无效"), "{}", stderr(&o));
+    let o = zhanqun(
+        &data,
+        &["stats", "report", "--site", "6108270001", "--year", "2026"],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let o = zhanqun(
+        &data,
+        &[
+            "stats",
+            "report",
+            "--site",
+            "6108280001",
+            "--year",
+            "2026",
+            "--format",
+            "pdf",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // Visits of the day: none yet.
+    let o = zhanqun(
+        &data,
+        &[
+            "stats",
+            "visits",
+            "--site",
+            "6108280001",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (v["views"].as_i64(), v["visitors"].as_i64()),
+        (Some(0), Some(0))
+    );
+    let o = zhanqun(
+        &data,
+        &[
+            "stats",
+            "visits",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-01-01",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
