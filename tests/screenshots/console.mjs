@@ -121,6 +121,26 @@ await auditor.goto(`${base}/reprint/board`);
 await auditor.screenshot({ path: `${out}/console-reprint-board.png` });
 await auditor.goto(`${base}/stats/checks`);
 await auditor.screenshot({ path: `${out}/console-checks.png` });
+// Statistics: the province overview and 佳县's drill-down (auditor), a column, and the annual
+// report that 佳县's site administrator publishes to its disclosure column.
+await auditor.goto(`${base}/stats`);
+await auditor.screenshot({ path: `${out}/console-stats-overview.png`, fullPage: true });
+const jxStats = await auditor.$$eval("table.list a[href^='/stats/sites/']", (as) => {
+  for (const a of as) if (a.textContent.trim() === "佳县人民政府") return a.getAttribute("href");
+});
+await auditor.goto(base + jxStats);
+await auditor.screenshot({ path: `${out}/console-stats-site.png`, fullPage: true });
+const colStats = await auditor.$$eval("table.list a[href*='/columns/']", (as) => {
+  for (const a of as) if (a.textContent.trim() === "政务要闻") return a.getAttribute("href");
+});
+await auditor.goto(base + colStats);
+await auditor.screenshot({ path: `${out}/console-stats-column.png`, fullPage: true });
+const jxId = jxStats.split("/")[3].split("?")[0];
+await jxAdmin.goto(`${base}/stats/sites/${jxId}/report`);
+await jxAdmin.screenshot({ path: `${out}/console-annual-report.png`, fullPage: true });
+await Promise.all([jxAdmin.waitForNavigation(), jxAdmin.click("form[action$='/report/publish'] button")]);
+await auditor.goto(`${base}/stats/reports`);
+await auditor.screenshot({ path: `${out}/console-annual-reports.png`, fullPage: true });
 
 // 张敏 (县应急管理局) submits two published 部门动态 articles to the province portal.
 await yjj.goto(`${base}/sites`);

@@ -9,7 +9,7 @@
 //! The sites are produced as tenants TOML text and parsed by the same code as `tenants/*.toml`;
 //! `zhanqun demo --write-tenants tenants/` writes the files the repository carries.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, DisclosureInput, Store};
 
@@ -384,10 +384,87 @@ pub async fn load(
         articles += load_site_content(store, *id, site, anchor).await?;
         progress(i + 1, ids.len());
     }
+    let kinds: Vec<(SiteId, SiteKind)> = ids
+        .iter()
+        .zip(inputs.iter())
+        .filter_map(|(id, input)| demo.get(input.code.as_str()).map(|s| (*id, s.kind)))
+        .collect();
+    load_visits(store, &kinds, anchor, VISIT_DAYS).await?;
     Ok(Summary {
         sites: ids.len(),
         articles,
     })
+}
+
+/// Days of synthetic visit history the demo province comes with.
+pub const VISIT_DAYS: i64 = 30;
+
+/// Synthetic visits of the `days` days before `anchor`, so that the dashboards of a fresh demo
+/// have trends to show: people per day by kind of site (fewer at weekends), two to three pages
+/// each, spread over the home page, the list columns and the newest articles. They go through
+/// the same sketches and tables as counted visits. Today is left to real visitors.
+pub async fn load_visits(
+    store: &Store,
+    sites: &[(SiteId, SiteKind)],
+    anchor: NaiveDate,
+    days: i64,
+) -> Result<()> {
+    use zhanqun_core::visits::{PageKind, VisitBatch};
+    let mut targets = Vec::new();
+    for (site, _) in sites {
+        let columns: Vec<i64> = store
+            .columns(*site)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind == ColumnKind::List)
+            .map(|c| c.id.0)
+            .collect();
+        let articles: Vec<i64> = store
+            .latest_on_site(*site, 12)
+            .await?
+            .into_iter()
+            .map(|a| a.article_id.0)
+            .collect();
+        targets.push((columns, articles));
+    }
+    for back in (1..=days).rev() {
+        let day = anchor - Duration::days(back);
+        let mut batch = VisitBatch::default();
+        for ((site, kind), (columns, articles)) in sites.iter().zip(&targets) {
+            let mut rng = Rng::new(&format!("visits {} {day}", site.0));
+            let base: u64 = match kind {
+                SiteKind::ProvincePortal => 2400,
+                SiteKind::CityPortal => 700,
+                SiteKind::CountyPortal => 260,
+                _ => 90,
+            };
+            let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+            let people = (base * if weekend { 55 } else { 100 } / 100) * (80 + rng.below(41)) / 100;
+            for _ in 0..people {
+                let visitor = rng.next();
+                for page in 0..(1 + rng.below(3)) {
+                    let (kind, target) = match (page, rng.below(10)) {
+                        (0, _) | (_, 0..=1) => (PageKind::Home, 0),
+                        (_, 2..=5) if !columns.is_empty() => (
+                            PageKind::Column,
+                            columns[rng.below(columns.len() as u64) as usize],
+                        ),
+                        (_, 6..=9) if !articles.is_empty() => {
+                            // The newest articles are read most.
+                            let i = rng
+                                .below(articles.len() as u64)
+                                .min(rng.below(articles.len() as u64));
+                            (PageKind::Article, articles[i as usize])
+                        }
+                        _ => (PageKind::Catalogue, 0),
+                    };
+                    batch.count(*site, day, kind, target, visitor);
+                }
+            }
+        }
+        store.record_visits(&batch).await?;
+    }
+    Ok(())
 }
 
 fn at(anchor: NaiveDate, days_ago: i64, minute_of_day: u64) -> DateTime<Utc> {

@@ -717,6 +717,10 @@ impl Store {
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             for sql in [
+                "DELETE FROM visit_pages",
+                "DELETE FROM visit_days",
+                "DELETE FROM visit_province_days",
+                "DELETE FROM annual_reports",
                 "DELETE FROM placements",
                 "UPDATE articles SET interprets_id = NULL",
                 "DELETE FROM articles",

@@ -12,11 +12,27 @@ use std::sync::{Mutex, RwLock};
 use axum::http::HeaderMap;
 use axum::http::header;
 use chrono::NaiveDate;
-use zhanqun_core::visits::{PageKind, VisitBatch, china_day, is_bot, visitor_key};
+use std::collections::{BTreeMap, HashMap};
+
+use zhanqun_core::visits::{
+    DayCount, PageKind, Sketch, VisitBatch, china_day, is_bot, visitor_key,
+};
 use zhanqun_core::{Result, SiteId};
 use zhanqun_store::Store;
 
 use crate::config::VisitsConfig;
+
+/// What this node counted. Views are deltas since the last flush. Sketches are the node's whole
+/// day, kept across flushes: merging is idempotent (a register keeps its maximum), so sending
+/// the whole day again is exact, and a sketch that stays in memory stays in its dense form,
+/// where an insert is a register update instead of a rebuild of the sparse list.
+#[derive(Default)]
+struct Pending {
+    views: BTreeMap<(SiteId, NaiveDate), u64>,
+    pages: BTreeMap<(SiteId, NaiveDate, PageKind, i64), u64>,
+    /// The node's sketch of each site-day, and whether it changed since the last flush.
+    sketches: HashMap<(SiteId, NaiveDate), (Sketch, bool)>,
+}
 
 /// Upper bound of distinct (site, day, page) entries pending between two flushes, so a flood of
 /// requests for distinct pages can't grow memory without bound (beyond it, page views still
@@ -26,7 +42,7 @@ const PAGES_MAX: usize = 200_000;
 pub struct VisitCounter {
     enabled: bool,
     trusted: Vec<IpAddr>,
-    pending: Mutex<VisitBatch>,
+    pending: Mutex<Pending>,
     /// The day whose salt is loaded, and the salt.
     salt: RwLock<(NaiveDate, [u8; 16])>,
 }
@@ -42,7 +58,7 @@ impl VisitCounter {
         Ok(VisitCounter {
             enabled: config.count,
             trusted: config.trusted_proxies.clone(),
-            pending: Mutex::new(VisitBatch::default()),
+            pending: Mutex::new(Pending::default()),
             salt: RwLock::new((today, salt)),
         })
     }
@@ -79,13 +95,14 @@ impl VisitCounter {
             visitor_key(&s.1, ip, ua)
         };
         let mut b = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        if b.pages.len() >= PAGES_MAX && !b.pages.contains_key(&(site, day, page, target)) {
-            let d = b.days.entry((site, day)).or_default();
-            d.views += 1;
-            d.visitors.insert(key);
-            return;
+        *b.views.entry((site, day)).or_default() += 1;
+        let s = b.sketches.entry((site, day)).or_default();
+        s.0.insert(key);
+        s.1 = true;
+        let k = (site, day, page, target);
+        if b.pages.len() < PAGES_MAX || b.pages.contains_key(&k) {
+            *b.pages.entry(k).or_default() += 1;
         }
-        b.count(site, day, page, target, key);
     }
 
     /// Loads the salt of the current day when the day has changed (the server calls this every
@@ -106,7 +123,29 @@ impl VisitCounter {
     /// Writes the pending counts to the store; returns the page views written. On failure the
     /// counts go back into the pending batch for the next flush.
     pub async fn flush(&self, store: &Store) -> Result<u64> {
-        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        let batch = {
+            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut batch = VisitBatch {
+                pages: std::mem::take(&mut p.pages),
+                ..VisitBatch::default()
+            };
+            for (key, views) in std::mem::take(&mut p.views) {
+                let visitors = match p.sketches.get_mut(&key) {
+                    Some((sketch, dirty)) => {
+                        *dirty = false;
+                        sketch.clone()
+                    }
+                    None => Sketch::new(),
+                };
+                batch.days.insert(key, DayCount { views, visitors });
+            }
+            // Days before yesterday are complete: their sketches were just sent for the last
+            // time.
+            let keep_from = china_day(zhanqun_store::now()) - chrono::Duration::days(1);
+            p.sketches
+                .retain(|(_, day), (_, dirty)| *day >= keep_from || *dirty);
+            batch
+        };
         if batch.is_empty() {
             return Ok(0);
         }
@@ -114,10 +153,18 @@ impl VisitCounter {
         match store.record_visits(&batch).await {
             Ok(()) => Ok(views),
             Err(e) => {
-                self.pending
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .absorb(batch);
+                // Back into the next flush: the view deltas added again, the sketches merged
+                // (or kept, for a day that was dropped meanwhile) and marked changed.
+                let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+                for (k, n) in batch.pages {
+                    *p.pages.entry(k).or_default() += n;
+                }
+                for (k, d) in batch.days {
+                    *p.views.entry(k).or_default() += d.views;
+                    let s = p.sketches.entry(k).or_default();
+                    let _ = s.0.merge(&d.visitors);
+                    s.1 = true;
+                }
                 Err(e)
             }
         }
@@ -141,16 +188,14 @@ pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[IpAdd
     if !trusted.contains(&peer) {
         return peer;
     }
-    let forwarded = headers
+    // The nearest hop first: the last header, its last address.
+    headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .collect::<Vec<_>>();
-    forwarded
-        .into_iter()
         .rev()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.rsplit(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
         .find(|a| !trusted.contains(a))
         .unwrap_or(peer)
 }
