@@ -173,6 +173,49 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     assert_eq!(text(&after, "首页网址"), JIA);
     assert!(text(&after, "收到留言数量（条）").starts_with("不适用"));
 
+    // The API's figures by period count the same articles.
+    let r = admin
+        .get(&format!("/api/v1/stats/sites/{}/figures?by=week", jx.0))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["total"]["news"], 2);
+    assert_eq!(r.json["total"]["disclosure"], 1);
+    assert_eq!(r.json["total"]["interpretations"], 1);
+    assert_eq!(r.json["total"]["total"], 4);
+    let weeks = r.json["figures"].as_array().unwrap();
+    assert_eq!(
+        weeks
+            .iter()
+            .map(|w| w["total"].as_i64().unwrap())
+            .sum::<i64>(),
+        4
+    );
+    assert_eq!(r.json["visits"]["views"], 4);
+    let r = admin
+        .get(&format!(
+            "/api/v1/stats/sites/{}/figures?by=day&column={}",
+            jx.0, news.0
+        ))
+        .await;
+    assert_eq!(r.json["total"]["total"], 2);
+    for (q, code) in [
+        ("by=fortnight", "invalid_input"),
+        ("from=2026-13-01", "invalid_input"),
+        ("from=2026-02-01&to=2026-01-01", "invalid_input"),
+    ] {
+        let r = admin
+            .get(&format!("/api/v1/stats/sites/{}/figures?{q}", jx.0))
+            .await;
+        assert_eq!((r.status, r.code()), (400, code), "{q}: {}", r.json);
+        assert!(
+            r.json["message"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|c| c > '\u{4e00}')
+        );
+    }
+
     // CSV and the HTML view carry the same figures.
     let csv = admin
         .client

@@ -227,25 +227,13 @@ impl Store {
             topics_kept = (first.len() - used_children + children) as i64;
             topics_opened = first.values().filter(|t| **t >= from).count() as i64;
         }
-        let mut on_time = 0;
-        let mut reprinted = 0;
-        for d in self.deliveries_since(from).await? {
-            if d.site_id != site.0 || d.source_published_at >= to {
-                continue;
-            }
-            if let Some(placed) = d.placed_at {
-                reprinted += 1;
-                if !deadlines
-                    .standing(d.source_published_at, Some(placed), placed)
-                    .is_late()
-                {
-                    on_time += 1;
-                }
-            }
-        }
-        let sent = self.submission_counts(None, from, to).await?;
-        let mine = sent.iter().filter(|c| c.site_code == s.code.as_str());
-        let (submitted, adopted) = mine.fold((0, 0), |(a, b), c| (a + c.submitted, b + c.adopted));
+        let reprints = self
+            .reprint_figures(site, from, to, deadlines, to.min(crate::now()))
+            .await?;
+        let reprinted = reprints.placed;
+        let on_time = reprints.on_time;
+        let subs = self.submission_figures(site, from, to).await?;
+        let (submitted, adopted) = (subs.submitted, subs.adopted);
         let host = s.hosts.first().cloned().unwrap_or_default();
         let text = |v: &str| {
             if v.trim().is_empty() {
@@ -547,5 +535,258 @@ impl Store {
             self.notify(c);
         }
         Ok(id)
+    }
+}
+
+/// The period a figure is bucketed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    Day,
+    /// Weeks start on Monday.
+    Week,
+    Month,
+    Year,
+}
+
+impl Granularity {
+    pub fn parse(s: &str) -> Result<Granularity> {
+        match s {
+            "day" => Ok(Granularity::Day),
+            "week" => Ok(Granularity::Week),
+            "month" => Ok(Granularity::Month),
+            "year" => Ok(Granularity::Year),
+            _ => Err(Error::invalid(format!(
+                "统计周期“{s}”无效，可选 day、week、month、year"
+            ))),
+        }
+    }
+
+    /// The first Beijing day of the bucket `day` falls in.
+    pub fn start(self, day: chrono::NaiveDate) -> chrono::NaiveDate {
+        use chrono::Datelike;
+        match self {
+            Granularity::Day => day,
+            Granularity::Week => {
+                day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
+            }
+            Granularity::Month => day.with_day(1).unwrap_or(day),
+            Granularity::Year => chrono::NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day),
+        }
+    }
+}
+
+/// What a site (or a column, or a unit) published in one period: distinct articles by
+/// category. 概况 are the static-category columns', 政务动态 the news columns', 信息公开目录
+/// those filed in the catalogue; reprints and adopted submissions are the others' articles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PublishingFigures {
+    pub period: Option<chrono::NaiveDate>,
+    pub total: i64,
+    pub overview: i64,
+    pub news: i64,
+    pub notices: i64,
+    pub personnel: i64,
+    pub disclosure: i64,
+    pub interpretations: i64,
+    pub own: i64,
+    pub from_other_sites: i64,
+}
+
+/// The whole of `pubs` as one figure (no period).
+pub fn publishing_total(pubs: &[&Publication]) -> PublishingFigures {
+    publishing_buckets(pubs, None).pop().unwrap_or_default()
+}
+
+/// Buckets publications by period, counting each article once per bucket (and once per
+/// category it falls in).
+pub fn publishing_figures(pubs: &[&Publication], by: Granularity) -> Vec<PublishingFigures> {
+    publishing_buckets(pubs, Some(by))
+}
+
+fn publishing_buckets(pubs: &[&Publication], by: Option<Granularity>) -> Vec<PublishingFigures> {
+    use std::collections::{BTreeMap, BTreeSet};
+    type Sets = [BTreeSet<(SiteId, ArticleId)>; 9];
+    let mut buckets: BTreeMap<Option<chrono::NaiveDate>, Sets> = BTreeMap::new();
+    for p in pubs {
+        let start = by.map(|b| b.start(zhanqun_core::visits::china_day(p.at)));
+        let s = buckets.entry(start).or_default();
+        let key = (p.site_id, p.article_id);
+        let flags = [
+            true,
+            p.category == UpdateCategory::Static,
+            p.category == UpdateCategory::News,
+            p.category == UpdateCategory::Notice,
+            p.category == UpdateCategory::Personnel,
+            p.disclosure,
+            p.interpretation,
+            p.own,
+            !p.own,
+        ];
+        for (i, on) in flags.iter().enumerate() {
+            if *on {
+                s[i].insert(key);
+            }
+        }
+    }
+    buckets
+        .into_iter()
+        .map(|(start, s)| {
+            let n = |i: usize| s[i].len() as i64;
+            PublishingFigures {
+                period: start,
+                total: n(0),
+                overview: n(1),
+                news: n(2),
+                notices: n(3),
+                personnel: n(4),
+                disclosure: n(5),
+                interpretations: n(6),
+                own: n(7),
+                from_other_sites: n(8),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn p(article: i64, category: UpdateCategory, day: u32, own: bool) -> Publication {
+        Publication {
+            site_id: SiteId(1),
+            article_id: ArticleId(article),
+            column_id: ColumnId(article % 3),
+            unit_id: None,
+            category,
+            disclosure: article % 2 == 0,
+            own,
+            interpretation: false,
+            // Noon in Beijing.
+            at: chrono::NaiveDate::from_ymd_opt(2026, 11, day)
+                .unwrap()
+                .and_hms_opt(4, 0, 0)
+                .unwrap()
+                .and_utc(),
+        }
+    }
+
+    #[test]
+    fn figures_count_each_article_once_per_period_and_category() {
+        // 2026-11-16 is a Monday; the 22nd a Sunday, the 23rd the next Monday.
+        let pubs = [
+            p(1, UpdateCategory::News, 16, true),
+            p(1, UpdateCategory::News, 16, true), // the same article in a second column
+            p(2, UpdateCategory::Static, 22, true),
+            p(3, UpdateCategory::News, 23, false),
+        ];
+        let refs: Vec<&Publication> = pubs.iter().collect();
+        let weeks = publishing_figures(&refs, Granularity::Week);
+        assert_eq!(weeks.len(), 2);
+        assert_eq!(
+            weeks[0].period,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 16)
+        );
+        assert_eq!(
+            (
+                weeks[0].total,
+                weeks[0].news,
+                weeks[0].overview,
+                weeks[0].disclosure
+            ),
+            (2, 1, 1, 1)
+        );
+        assert_eq!(
+            (weeks[1].total, weeks[1].from_other_sites, weeks[1].own),
+            (1, 1, 0)
+        );
+        let days = publishing_figures(&refs, Granularity::Day);
+        assert_eq!(days.len(), 3);
+        let months = publishing_figures(&refs, Granularity::Month);
+        assert_eq!((months.len(), months[0].total), (1, 3));
+        assert_eq!(
+            Granularity::Year.start(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        );
+        assert!(Granularity::parse("fortnight").is_err());
+    }
+}
+
+/// A site's reprints of items its sources published in a period, and their delays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReprintFigures {
+    pub total: i64,
+    pub placed: i64,
+    /// Placed within the deadline.
+    pub on_time: i64,
+    /// Past the deadline (or overdue and still not placed).
+    pub late: i64,
+    /// From the source's publication to the placement, over the placed ones.
+    pub mean_delay_minutes: Option<i64>,
+}
+
+/// What a site submitted to other sites in a period, and what became of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SubmissionFigures {
+    pub submitted: i64,
+    pub adopted: i64,
+    pub declined: i64,
+}
+
+impl Store {
+    pub async fn reprint_figures(
+        &self,
+        site: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        deadlines: &zhanqun_core::timeliness::Deadlines,
+        now: DateTime<Utc>,
+    ) -> Result<ReprintFigures> {
+        let mut f = ReprintFigures::default();
+        let mut delay = 0i64;
+        for d in self.deliveries_since(from).await? {
+            if d.site_id != site.0 || d.source_published_at >= to || d.source_published_at < from {
+                continue;
+            }
+            f.total += 1;
+            let late = deadlines
+                .standing(d.source_published_at, d.placed_at, now)
+                .is_late();
+            if late {
+                f.late += 1;
+            } else if d.placed_at.is_some() {
+                f.on_time += 1;
+            }
+            if let Some(at) = d.placed_at {
+                f.placed += 1;
+                delay += (at - d.source_published_at).num_seconds().max(0);
+            }
+        }
+        f.mean_delay_minutes = (f.placed > 0).then(|| delay / f.placed / 60);
+        Ok(f)
+    }
+
+    pub async fn submission_figures(
+        &self,
+        site: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<SubmissionFigures> {
+        let code = self
+            .site(site)
+            .await?
+            .map(|s| s.code.to_string())
+            .unwrap_or_default();
+        let mut f = SubmissionFigures::default();
+        for c in self.submission_counts(None, from, to).await? {
+            if c.site_code == code {
+                f.submitted += c.submitted;
+                f.adopted += c.adopted;
+                f.declined += c.declined;
+            }
+        }
+        Ok(f)
     }
 }

@@ -1,7 +1,7 @@
 //! Counting visits on the public request path.
 //!
 //! A counted view costs a clock read, a keyed hash of the client address and user agent, and
-//! an insert into this node's pending batch under a mutex — no I/O. The server flushes the batch
+//! an insert into this node's pending batch (one per thread) under a mutex — no I/O. The server flushes the batch
 //! to the store every `visits.flush_seconds` (one transaction, merged with other nodes' counts).
 //! A killed process loses what it counted since the last flush; a graceful stop flushes first;
 //! a flush that fails goes back into the next one.
@@ -12,11 +12,9 @@ use std::sync::{Mutex, RwLock};
 use axum::http::HeaderMap;
 use axum::http::header;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use zhanqun_core::visits::{
-    DayCount, PageKind, Sketch, VisitBatch, china_day, is_bot, visitor_key,
-};
+use zhanqun_core::visits::{PageKind, Sketch, VisitBatch, china_day, is_bot, visitor_key};
 use zhanqun_core::{Result, SiteId};
 use zhanqun_store::Store;
 
@@ -28,10 +26,28 @@ use crate::config::VisitsConfig;
 /// where an insert is a register update instead of a rebuild of the sparse list.
 #[derive(Default)]
 struct Pending {
-    views: BTreeMap<(SiteId, NaiveDate), u64>,
+    days: BTreeMap<(SiteId, NaiveDate), DayState>,
     pages: BTreeMap<(SiteId, NaiveDate, PageKind, i64), u64>,
-    /// The node's sketch of each site-day, and whether it changed since the last flush.
-    sketches: HashMap<(SiteId, NaiveDate), (Sketch, bool)>,
+}
+
+#[derive(Default)]
+struct DayState {
+    /// Views since the last flush.
+    views: u64,
+    /// The node's sketch of the whole day.
+    sketch: Sketch,
+    /// The sketch changed since the last flush.
+    dirty: bool,
+}
+
+static NEXT_SHARD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn new_shards() -> Vec<Mutex<Pending>> {
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 16);
+    (0..n).map(|_| Mutex::new(Pending::default())).collect()
 }
 
 /// Upper bound of distinct (site, day, page) entries pending between two flushes, so a flood of
@@ -42,7 +58,9 @@ const PAGES_MAX: usize = 200_000;
 pub struct VisitCounter {
     enabled: bool,
     trusted: Vec<IpAddr>,
-    pending: Mutex<Pending>,
+    /// One pending batch per shard; each thread counts into its own shard, so request threads
+    /// neither wait on one lock nor pass the same sketch's cache lines between cores.
+    shards: Vec<Mutex<Pending>>,
     /// The day whose salt is loaded, and the salt.
     salt: RwLock<(NaiveDate, [u8; 16])>,
 }
@@ -58,9 +76,17 @@ impl VisitCounter {
         Ok(VisitCounter {
             enabled: config.count,
             trusted: config.trusted_proxies.clone(),
-            pending: Mutex::new(Pending::default()),
+            shards: new_shards(),
             salt: RwLock::new((today, salt)),
         })
+    }
+
+    fn shard(&self) -> std::sync::MutexGuard<'_, Pending> {
+        thread_local! {
+            static INDEX: usize = NEXT_SHARD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let i = INDEX.with(|i| *i) % self.shards.len();
+        self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn enabled(&self) -> bool {
@@ -94,11 +120,11 @@ impl VisitCounter {
             let s = self.salt.read().unwrap_or_else(|p| p.into_inner());
             visitor_key(&s.1, ip, ua)
         };
-        let mut b = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        *b.views.entry((site, day)).or_default() += 1;
-        let s = b.sketches.entry((site, day)).or_default();
-        s.0.insert(key);
-        s.1 = true;
+        let mut b = self.shard();
+        let d = b.days.entry((site, day)).or_default();
+        d.views += 1;
+        d.sketch.insert(key);
+        d.dirty = true;
         let k = (site, day, page, target);
         if b.pages.len() < PAGES_MAX || b.pages.contains_key(&k) {
             *b.pages.entry(k).or_default() += 1;
@@ -123,29 +149,23 @@ impl VisitCounter {
     /// Writes the pending counts to the store; returns the page views written. On failure the
     /// counts go back into the pending batch for the next flush.
     pub async fn flush(&self, store: &Store) -> Result<u64> {
-        let batch = {
-            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            let mut batch = VisitBatch {
-                pages: std::mem::take(&mut p.pages),
-                ..VisitBatch::default()
-            };
-            for (key, views) in std::mem::take(&mut p.views) {
-                let visitors = match p.sketches.get_mut(&key) {
-                    Some((sketch, dirty)) => {
-                        *dirty = false;
-                        sketch.clone()
-                    }
-                    None => Sketch::new(),
-                };
-                batch.days.insert(key, DayCount { views, visitors });
+        let mut batch = VisitBatch::default();
+        // Days before yesterday are complete: their sketches are sent for the last time now.
+        let keep_from = china_day(zhanqun_store::now()) - chrono::Duration::days(1);
+        for shard in &self.shards {
+            let mut p = shard.lock().unwrap_or_else(|p| p.into_inner());
+            for (k, n) in std::mem::take(&mut p.pages) {
+                *batch.pages.entry(k).or_default() += n;
             }
-            // Days before yesterday are complete: their sketches were just sent for the last
-            // time.
-            let keep_from = china_day(zhanqun_store::now()) - chrono::Duration::days(1);
-            p.sketches
-                .retain(|(_, day), (_, dirty)| *day >= keep_from || *dirty);
-            batch
-        };
+            for (key, d) in p.days.iter_mut().filter(|(_, d)| d.dirty) {
+                let out = batch.days.entry(*key).or_default();
+                out.views += std::mem::take(&mut d.views);
+                d.dirty = false;
+                // Same precision everywhere: merging can't fail.
+                let _ = out.visitors.merge(&d.sketch);
+            }
+            p.days.retain(|(_, day), d| *day >= keep_from || d.dirty);
+        }
         if batch.is_empty() {
             return Ok(0);
         }
@@ -155,15 +175,15 @@ impl VisitCounter {
             Err(e) => {
                 // Back into the next flush: the view deltas added again, the sketches merged
                 // (or kept, for a day that was dropped meanwhile) and marked changed.
-                let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+                let mut p = self.shard();
                 for (k, n) in batch.pages {
                     *p.pages.entry(k).or_default() += n;
                 }
                 for (k, d) in batch.days {
-                    *p.views.entry(k).or_default() += d.views;
-                    let s = p.sketches.entry(k).or_default();
-                    let _ = s.0.merge(&d.visitors);
-                    s.1 = true;
+                    let s = p.days.entry(k).or_default();
+                    s.views += d.views;
+                    let _ = s.sketch.merge(&d.visitors);
+                    s.dirty = true;
                 }
                 Err(e)
             }
@@ -181,6 +201,9 @@ fn is_prefetch(headers: &HeaderMap) -> bool {
     })
 }
 
+static X_FORWARDED_FOR: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-forwarded-for");
+
 /// The client's address: the peer, or — when the peer is a trusted proxy — the last address in
 /// `X-Forwarded-For` that isn't itself a trusted proxy.
 pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
@@ -190,7 +213,7 @@ pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[IpAdd
     }
     // The nearest hop first: the last header, its last address.
     headers
-        .get_all("x-forwarded-for")
+        .get_all(&X_FORWARDED_FOR)
         .iter()
         .rev()
         .filter_map(|v| v.to_str().ok())
@@ -220,6 +243,73 @@ mod tests {
         assert_eq!(
             client_ip(Some(proxy), &HeaderMap::new(), &trusted),
             proxy.ip()
+        );
+    }
+}
+
+/// The cost of counting one view, single-threaded (`cargo test --release -p zhanqun-web
+/// count_cost -- --ignored --nocapture`): what tests/bench/visits.sh measures end to end.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod cost {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn count_cost() {
+        let c = VisitCounter {
+            enabled: true,
+            trusted: vec!["127.0.0.1".parse().unwrap()],
+            shards: new_shards(),
+            salt: RwLock::new((china_day(chrono::Utc::now()), [7; 16])),
+        };
+        let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+        let headers: Vec<HeaderMap> = (0..60_000u32)
+            .map(|i| {
+                let mut h = HeaderMap::new();
+                h.insert("user-agent", ua.parse().unwrap());
+                h.insert(
+                    "x-forwarded-for",
+                    format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255)
+                        .parse()
+                        .unwrap(),
+                );
+                h
+            })
+            .collect();
+        let peer = Some("127.0.0.1:4000".parse().unwrap());
+        let n = 600_000;
+        let time = |what: &str, f: &dyn Fn(usize)| {
+            let t = std::time::Instant::now();
+            for i in 0..n {
+                f(i);
+            }
+            eprintln!("{what}: {:.0} ns", t.elapsed().as_nanos() as f64 / n as f64);
+        };
+        time("is_bot", &|_| {
+            std::hint::black_box(is_bot(std::hint::black_box(ua)));
+        });
+        time("client_ip", &|i| {
+            std::hint::black_box(client_ip(peer, &headers[i % 60_000], &c.trusted));
+        });
+        time("visitor_key", &|i| {
+            std::hint::black_box(visitor_key(
+                &[7; 16],
+                IpAddr::from([10, 0, (i >> 8) as u8, i as u8]),
+                ua,
+            ));
+        });
+        time("count (whole)", &|i| {
+            c.count(SiteId(1), PageKind::Home, 0, peer, &headers[i % 60_000]);
+        });
+        let mut s = Sketch::new();
+        let t = std::time::Instant::now();
+        for i in 0..n as u64 {
+            s.insert(i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        }
+        eprintln!(
+            "sketch insert: {:.0} ns",
+            t.elapsed().as_nanos() as f64 / n as f64
         );
     }
 }

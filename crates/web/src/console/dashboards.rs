@@ -20,7 +20,9 @@ use serde_json::{Value as JsonValue, json};
 use zhanqun_core::visits::{PageKind, china_day};
 use zhanqun_core::{ColumnId, ColumnKind, Error, PlatformRole, Site, SiteId, SiteRole};
 use zhanqun_store::Publication;
-use zhanqun_store::figures::beijing_year;
+use zhanqun_store::figures::{
+    PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
+};
 
 use super::{PageError, PageResult, page, render, with_status};
 use crate::App;
@@ -517,6 +519,9 @@ struct SiteData {
     columns: Vec<ColumnLine>,
     units: Vec<(String, i64, i64)>,
     top: Vec<(i64, String, i64)>,
+    figures: PublishingFigures,
+    reprints: ReprintFigures,
+    submissions: SubmissionFigures,
 }
 
 async fn site_data(app: &App, site: &Site, q: &PeriodQuery) -> zhanqun_core::Result<SiteData> {
@@ -593,6 +598,18 @@ async fn site_data(app: &App, site: &Site, q: &PeriodQuery) -> zhanqun_core::Res
             )
         })
         .collect();
+    let in_period: Vec<&Publication> = pubs.iter().filter(|p| p.at >= from).collect();
+    let figures = publishing_total(&in_period);
+    let reprints = store
+        .reprint_figures(
+            site.id,
+            from,
+            to,
+            &app.config().deadlines(),
+            zhanqun_store::now(),
+        )
+        .await?;
+    let submissions = store.submission_figures(site.id, from, to).await?;
     let mut top = Vec::new();
     for pv in store
         .page_views(site.id, Some(PageKind::Article), period.from, period.to, 10)
@@ -624,6 +641,9 @@ async fn site_data(app: &App, site: &Site, q: &PeriodQuery) -> zhanqun_core::Res
         columns,
         units,
         top,
+        figures,
+        reprints,
+        submissions,
     })
 }
 
@@ -695,6 +715,7 @@ async fn site_page(
                 "year_views": d.year_views, "year_visitors": d.year_visitors,
                 "visits_chart": visits_chart, "publish_chart": publish_chart,
                 "columns": columns, "units": d.units, "top": d.top,
+                "figures": d.figures, "reprints": d.reprints, "submissions": d.submissions,
                 "check": checks.first(), "year": china_day(zhanqun_store::now()).year(),
             }),
         ),
