@@ -17,6 +17,13 @@ THREADS=${THREADS:-2}
 HOST=6108280001.localhost
 OUT=tests/bench/out-visits
 rm -rf "$OUT"; mkdir -p "$OUT"
+# Both servers on the first core and wrk on the second, so the load generator and the server
+# under test don't take turns on the same core (the main source of round-to-round noise here).
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  PIN_SERVER="taskset -c 0"; PIN_WRK="taskset -c 1"; PINNING="the servers pinned to core 0 and wrk to core 1 (taskset)"
+else
+  PIN_SERVER=""; PIN_WRK=""; PINNING="no pinning (taskset or a second core missing)"
+fi
 for t in wrk:wrk curl:curl; do
   command -v "${t%%:*}" >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq "${t#*:}" >/dev/null; } || { echo "need ${t%%:*}" >&2; exit 1; }
 done
@@ -25,7 +32,7 @@ BIN=target/release/zhanqun
 
 start() { # name count public manage
   ZHANQUN_VISITS__COUNT=$2 ZHANQUN_VISITS__TRUSTED_PROXIES='["127.0.0.1"]' \
-    "$BIN" --data-dir "$OUT/$1" serve --public-addr "$3" --manage-addr "$4" > "$OUT/$1.log" 2>&1 &
+    $PIN_SERVER "$BIN" --data-dir "$OUT/$1" serve --public-addr "$3" --manage-addr "$4" > "$OUT/$1.log" 2>&1 &
   echo $!
 }
 ON_PUB=127.0.0.1:18280; ON_MAN=127.0.0.1:18281; OFF_PUB=127.0.0.1:18282; OFF_MAN=127.0.0.1:18283
@@ -59,9 +66,9 @@ cmp -s <(curl -s -H "Host: $HOST" "http://$ON_PUB/") <(curl -s -H "Host: $HOST" 
 
 run_wrk() { # name url pid -> "rps p50 p99 cpu_us_per_req requests"
   local name=$1 url=$2 pid=$3
-  wrk -t"$THREADS" -c"$CONNS" -d2s -s "$OUT/visitors.lua" "$url" > "$OUT/warm-$name.txt" 2>&1
+  $PIN_WRK wrk -t"$THREADS" -c"$CONNS" -d2s -s "$OUT/visitors.lua" "$url" > "$OUT/warm-$name.txt" 2>&1
   local before; before=$(cpu_ticks "$pid")
-  wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$OUT/visitors.lua" "$url" > "$OUT/wrk-$name.txt"
+  $PIN_WRK wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$OUT/visitors.lua" "$url" > "$OUT/wrk-$name.txt"
   local after; after=$(cpu_ticks "$pid")
   python3 - "$OUT/wrk-$name.txt" "$before" "$after" "$HZ" "$OUT/warm-$name.txt" <<'PY'
 import re, sys
@@ -81,9 +88,13 @@ print(f"{rps:.0f} {lat(50):.3f} {lat(99):.3f} {cpu / reqs * 1e6:.1f} {reqs + war
 PY
 }
 : > "$OUT/rounds.txt"
+# Alternating which goes first in a round, so that neither always runs on a warmer machine.
 for r in $(seq 1 "$ROUNDS"); do
-  line=$(run_wrk on-$r "http://$ON_PUB/" "$ON"); echo "on $r $line" >> "$OUT/rounds.txt"
-  line=$(run_wrk off-$r "http://$OFF_PUB/" "$OFF"); echo "off $r $line" >> "$OUT/rounds.txt"
+  if [ $((r % 2)) = 1 ]; then order="on off"; else order="off on"; fi
+  for which in $order; do
+    if [ "$which" = on ]; then line=$(run_wrk on-$r "http://$ON_PUB/" "$ON"); else line=$(run_wrk off-$r "http://$OFF_PUB/" "$OFF"); fi
+    echo "$which $r $line" >> "$OUT/rounds.txt"
+  done
 done
 # Every request of the counting process is a counted view: wait for its next flush.
 SENT=$(awk '$1=="on" {s+=$7} END {print s}' "$OUT/rounds.txt")
@@ -114,7 +125,8 @@ Measured by \`tests/bench/visits.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-
 $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build on SQLite.
 Two zhanqun processes serve the cached home page of 佳县: one counts visits, one doesn't
 (\`visits.count = false\`). wrk (${THREADS} threads, ${CONNS} connections, ${DURATION} s after a
-2 s warm-up, on the same two cores) loads them alternately, ${ROUNDS} rounds each. Every request
+2 s warm-up) loads them alternately, ${ROUNDS} rounds each, the first of a round alternating;
+$PINNING. Every request
 carries a browser user agent and one of 60,000 client addresses (X-Forwarded-For from a trusted
 proxy), so every request of the counting process is a counted page view: a keyed hash of address
 and user agent, a sketch insert and a page counter under the node's mutex. The counts go to the
