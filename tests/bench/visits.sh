@@ -143,7 +143,7 @@ Two zhanqun processes serve the cached home page of 佳县: one counts visits, o
 $PINNING. Every request
 carries a browser user agent and one of 60,000 client addresses (X-Forwarded-For from a trusted
 proxy), so every request of the counting process is a counted page view: a keyed hash of address
-and user agent, a sketch insert and a page counter under the node's mutex. The counts go to the
+and user agent, a sketch insert and a page counter under the counting thread's own mutex. The counts go to the
 store every 5 s.
 
 | | requests/s | p50 | p99 | server CPU per request |
@@ -159,8 +159,9 @@ Median of ${ROUNDS} rounds each. Every round:
 |---:|---|---:|---:|---:|---:|
 $ROWS
 
-The counting process wrote ${FLUSHED%.*} page views to the store for the $SENT requests sent to it
-(warm-ups included); the other wrote ${OFF_FLUSHED%.*}. The store's day for 佳县 then read
+The counting process wrote ${FLUSHED%.*} page views to the store for the $SENT requests wrk
+completed against it, warm-ups included (wrk doesn't count the requests still in flight when a
+run stops, up to ${CONNS} a run); the other wrote ${OFF_FLUSHED%.*}. The store's day for 佳县 then read
 $DAY_VIEWS views and $DAY_VISITORS estimated unique visitors (60,000 addresses were used, plus the
 check request). The issue's limit is an overhead under 5 %. Round-to-round variation on this
 shared virtual machine is larger than the effect (see the spread of the pairs), so the figures
