@@ -725,7 +725,7 @@ fn stats_check_exits_6_when_a_veto_indicator_fails() {
             "html",
         ],
     );
-    assert!(stdout(&o).contains("<title>佳县人民政府政府网站工作年度报表（2026年度）</title>"));
+    assert!(stdout(&o).contains("<title>佳县人民政府网站工作年度报表（2026年度）</title>"));
     // Bad input: a year out of range, an unknown site, an unknown format.
     let o = zhanqun(
         &data,

@@ -402,7 +402,7 @@ pub const VISIT_DAYS: i64 = 30;
 /// Synthetic visits of the `days` days before `anchor`, so that the dashboards of a fresh demo
 /// have trends to show: people per day by kind of site (fewer at weekends), two to three pages
 /// each, spread over the home page, the list columns and the newest articles. They go through
-/// the same sketches and tables as counted visits. Today is left to real visitors.
+/// the same sketches and tables as counted visits, and real visits add to them.
 pub async fn load_visits(
     store: &Store,
     sites: &[(SiteId, SiteKind)],
@@ -427,7 +427,9 @@ pub async fn load_visits(
             .collect();
         targets.push((columns, articles));
     }
-    for back in (1..=days).rev() {
+    // Up to the anchor day itself: the anchor is the machine's date, which may be Beijing's
+    // yesterday.
+    for back in (0..days).rev() {
         let day = anchor - Duration::days(back);
         let mut batch = VisitBatch::default();
         for ((site, kind), (columns, articles)) in sites.iter().zip(&targets) {

@@ -481,7 +481,7 @@ impl Store {
             .await?
             .ok_or_else(|| Error::not_found("网站不存在"))?;
         let input = ArticleInput {
-            title: format!("{}政府网站工作年度报表（{}年度）", report.name, report.year),
+            title: format!("{}网站工作年度报表（{}年度）", report.name, report.year),
             body_html,
             published: true,
             source: Some(s.footer.organiser.clone()).filter(|o| !o.is_empty()),

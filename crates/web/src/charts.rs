@@ -21,21 +21,19 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 34.0;
 
-/// A "nice" upper bound of the axis for `max` (1, 2 or 5 times a power of ten).
+/// A "nice" upper bound of the axis for `max`: four steps of 1, 2 or 5 times a power of ten,
+/// so that every grid line has a round label.
 fn nice_max(max: i64) -> i64 {
-    if max <= 5 {
-        return 5;
-    }
     let mut p = 1i64;
-    while p * 10 <= max {
-        p *= 10;
-    }
-    for m in [1, 2, 5, 10] {
-        if m * p >= max {
-            return m * p;
+    loop {
+        for m in [1, 2, 5] {
+            let step = m * p;
+            if step * 4 >= max {
+                return step * 4;
+            }
         }
+        p = p.saturating_mul(10);
     }
-    10 * p
 }
 
 fn frame(out: &mut String, title: &str, labels: &[String], top: i64, series: &[Series<'_>]) {
@@ -173,11 +171,15 @@ mod tests {
 
     #[test]
     fn axis_bounds_are_round() {
-        assert_eq!(nice_max(0), 5);
-        assert_eq!(nice_max(7), 10);
+        assert_eq!(nice_max(0), 4);
+        assert_eq!(nice_max(6), 8);
         assert_eq!(nice_max(130), 200);
-        assert_eq!(nice_max(4_900), 5_000);
-        assert_eq!(nice_max(5_001), 10_000);
+        assert_eq!(nice_max(4_900), 8_000);
+        assert_eq!(nice_max(78_000), 80_000);
+        for m in [0, 3, 17, 999, 123_456] {
+            assert_eq!(nice_max(m) % 4, 0, "{m}");
+            assert!(nice_max(m) >= m);
+        }
     }
 
     #[test]

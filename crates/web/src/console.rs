@@ -107,6 +107,18 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or(v)
     });
+    // 1234567 → 1,234,567
+    env.add_filter("num", |v: i64| -> String {
+        let digits = v.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if v < 0 { format!("-{out}") } else { out }
+    });
     env.add_filter("status", |v: String| -> String {
         ArticleStatus::parse(&v)
             .map(|s| s.label().to_string())

@@ -8,7 +8,7 @@ use zhanqun_store::figures::{AnnualReport, ReportValue};
 
 /// The report's title line.
 pub fn title(r: &AnnualReport) -> String {
-    format!("{}政府网站工作年度报表（{}年度）", r.name, r.year)
+    format!("{}网站工作年度报表（{}年度）", r.name, r.year)
 }
 
 /// CSV: section, item, value; UTF-8 with a BOM so that spreadsheet programs read the Chinese.
