@@ -129,7 +129,8 @@ ROWS=$(awk '{printf "| %s | %s | %s | %s ms | %s ms | %s µs |\n", $2, ($1 == "o
 VIEWS=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d['views'], d['visitors'])" "$DAY")
 read -r DAY_VIEWS DAY_VISITORS <<<"$VIEWS"
 
-COST=$(cargo test --release -q -p zhanqun-web count_cost -- --ignored --nocapture 2>&1 | awk '/^count \(whole\)/ {print $3}')
+cargo build --release --quiet -p zhanqun-tests --bin visit-cost
+COST=$(target/release/visit-cost | awk '/^count \(whole\)/ {print $3}')
 MARK='<!-- section: visits (written by tests/bench/visits.sh) -->'
 python3 tests/bench/section.py visits <<MD
 $MARK
@@ -166,7 +167,7 @@ $DAY_VIEWS views and $DAY_VISITORS estimated unique visitors (60,000 addresses w
 check request). The issue's limit is an overhead under 5 %. Round-to-round variation on this
 shared virtual machine is larger than the effect (see the spread of the pairs), so the figures
 above bound the overhead rather than measure it. The cost itself is measured single-threaded by
-\`cargo test --release -p zhanqun-web count_cost -- --ignored --nocapture\`: $COST ns per counted
+\`cargo run --release -p zhanqun-tests --bin visit-cost\`: $COST ns per counted
 view (bot check, client address, visitor key, sketch and counters), against the
 $OFF_CPU µs of server CPU a request costs here.
 MD

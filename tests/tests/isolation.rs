@@ -171,7 +171,10 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 continue;
             }
             for id in ids {
-                let mut path = s.path.replace("{id}", &id.to_string());
+                let mut path = s
+                    .path
+                    .replace("{id}", &id.to_string())
+                    .replace("{column}", &col_b.0.to_string());
                 if path.ends_with("/diff") {
                     path.push_str("?from=1&to=1");
                 }

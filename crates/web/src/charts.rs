@@ -84,8 +84,9 @@ fn frame(out: &mut String, title: &str, labels: &[String], top: i64, series: &[S
     }
 }
 
-/// Grouped bars, one group per label.
-pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
+/// The chart's frame (title, grid, axis, labels, legend) scaled to the largest value; returns
+/// the SVG so far and the axis top.
+fn start(title: &str, labels: &[String], series: &[Series<'_>]) -> (String, i64) {
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
@@ -94,6 +95,12 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
     let top = nice_max(max);
     let mut out = String::new();
     frame(&mut out, title, labels, top, series);
+    (out, top)
+}
+
+/// Grouped bars, one group per label.
+pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
+    let (mut out, top) = start(title, labels, series);
     let n = labels.len().max(1);
     let slot = (W - LEFT - RIGHT) / n as f64;
     let k = series.len().max(1) as f64;
@@ -118,14 +125,7 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
 
 /// Lines with points, one line per series.
 pub fn lines(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
-    let max = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .max()
-        .unwrap_or(0);
-    let top = nice_max(max);
-    let mut out = String::new();
-    frame(&mut out, title, labels, top, series);
+    let (mut out, top) = start(title, labels, series);
     let n = labels.len().max(1);
     let slot = (W - LEFT - RIGHT) / n as f64;
     let plot_h = H - TOP - BOTTOM;

@@ -89,6 +89,32 @@ impl VisitCounter {
         self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A counter that counts without a store, with a fixed salt: for measuring the cost of
+    /// counting (`visit-cost`), never for serving.
+    pub fn detached(trusted: Vec<IpAddr>, salt: [u8; 16]) -> VisitCounter {
+        VisitCounter {
+            enabled: true,
+            trusted,
+            shards: new_shards(),
+            salt: RwLock::new((china_day(chrono::Utc::now()), salt)),
+        }
+    }
+
+    /// Views counted and not yet flushed.
+    pub fn pending_views(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .days
+                    .values()
+                    .map(|d| d.views)
+                    .sum::<u64>()
+            })
+            .sum()
+    }
+
     pub fn enabled(&self) -> bool {
         self.enabled
     }
@@ -279,76 +305,6 @@ mod tests {
         assert_eq!(
             client_ip(Some(proxy), &HeaderMap::new(), &trusted),
             proxy.ip()
-        );
-    }
-}
-
-/// The cost of counting one view, single-threaded (`cargo test --release -p zhanqun-web
-/// count_cost -- --ignored --nocapture`): what tests/bench/visits.sh measures end to end.
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod cost {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn count_cost() {
-        let c = VisitCounter {
-            enabled: true,
-            trusted: vec!["127.0.0.1".parse().unwrap()],
-            shards: new_shards(),
-            salt: RwLock::new((china_day(chrono::Utc::now()), [7; 16])),
-        };
-        let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
-        let headers: Vec<HeaderMap> = (0..60_000u32)
-            .map(|i| {
-                let mut h = HeaderMap::new();
-                h.insert("user-agent", ua.parse().unwrap());
-                h.insert(
-                    "x-forwarded-for",
-                    format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255)
-                        .parse()
-                        .unwrap(),
-                );
-                h
-            })
-            .collect();
-        let peer = Some("127.0.0.1:4000".parse().unwrap());
-        let n = 600_000;
-        let time = |what: &str, f: &dyn Fn(usize)| {
-            let t = std::time::Instant::now();
-            for i in 0..n {
-                f(i);
-            }
-            eprintln!("{what}: {:.0} ns", t.elapsed().as_nanos() as f64 / n as f64);
-        };
-        time("is_bot", &|_| {
-            std::hint::black_box(is_bot(std::hint::black_box(ua)));
-        });
-        time("is_bot_cached", &|_| {
-            std::hint::black_box(is_bot_cached(std::hint::black_box(ua)));
-        });
-        time("client_ip", &|i| {
-            std::hint::black_box(client_ip(peer, &headers[i % 60_000], &c.trusted));
-        });
-        time("visitor_key", &|i| {
-            std::hint::black_box(visitor_key(
-                &[7; 16],
-                IpAddr::from([10, 0, (i >> 8) as u8, i as u8]),
-                ua,
-            ));
-        });
-        time("count (whole)", &|i| {
-            c.count(SiteId(1), PageKind::Home, 0, peer, &headers[i % 60_000]);
-        });
-        let mut s = Sketch::new();
-        let t = std::time::Instant::now();
-        for i in 0..n as u64 {
-            s.insert(i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        }
-        eprintln!(
-            "sketch insert: {:.0} ns",
-            t.elapsed().as_nanos() as f64 / n as f64
         );
     }
 }

@@ -1088,6 +1088,8 @@ async fn report_xlsx(
 
 #[derive(Debug, Deserialize)]
 struct PublishForm {
+    /// Missing or bad: refused with a message after the access check, not before it.
+    #[serde(default)]
     year: String,
 }
 
