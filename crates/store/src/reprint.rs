@@ -825,8 +825,10 @@ impl Store {
         ttl: chrono::Duration,
     ) -> Result<bool> {
         let n = on_pool!(self, |p| {
+            // While leased, the source is not due before the lease ends; a "poll now" during the
+            // poll clears next_poll_at again, which finish_poll then keeps.
             sqlx::query(
-                "UPDATE reprint_sources SET lease_owner = $1, lease_until = $2 \
+                "UPDATE reprint_sources SET lease_owner = $1, lease_until = $2, next_poll_at = $2 \
                  WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)",
             )
             .bind(node)
@@ -849,26 +851,6 @@ impl Store {
         outcome: &PollOutcome,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, |p| {
-            sqlx::query(
-                "UPDATE reprint_sources SET etag = COALESCE($1, etag), last_modified = COALESCE($2, last_modified), \
-                 last_polled_at = $3, last_status = $4, last_error = $5, lease_owner = NULL, lease_until = NULL, \
-                 next_poll_at = $3 WHERE id = $6 AND lease_owner = $7",
-            )
-            .bind(&outcome.etag)
-            .bind(&outcome.last_modified)
-            .bind(at)
-            .bind(outcome.status)
-            .bind(&outcome.error)
-            .bind(source)
-            .bind(node)
-            .execute(p)
-            .await
-            .map_err(db_err)
-            .map(|_| ())
-        })?;
-        // The next poll: poll_seconds after this one (computed in the database's own terms would
-        // differ per backend; one more UPDATE is simpler).
         let poll: Option<i64> = on_pool!(self, |p| {
             sqlx::query_scalar("SELECT poll_seconds FROM reprint_sources WHERE id = $1")
                 .bind(source)
@@ -877,14 +859,28 @@ impl Store {
                 .map_err(db_err)
         })?;
         let next = at + chrono::Duration::seconds(poll.unwrap_or(60));
+        // One statement: the outcome, the lease given up, and the next poll — poll_seconds from
+        // now, unless someone asked for a poll while this one ran (next_poll_at cleared since
+        // take_lease set it), which then happens at the next tick.
         on_pool!(self, |p| {
-            sqlx::query("UPDATE reprint_sources SET next_poll_at = $1 WHERE id = $2")
-                .bind(next)
-                .bind(source)
-                .execute(p)
-                .await
-                .map_err(db_err)
-                .map(|_| ())
+            sqlx::query(
+                "UPDATE reprint_sources SET etag = COALESCE($1, etag), last_modified = COALESCE($2, last_modified), \
+                 last_polled_at = $3, last_status = $4, last_error = $5, lease_owner = NULL, lease_until = NULL, \
+                 next_poll_at = CASE WHEN next_poll_at IS NULL THEN NULL ELSE $8 END \
+                 WHERE id = $6 AND lease_owner = $7",
+            )
+            .bind(&outcome.etag)
+            .bind(&outcome.last_modified)
+            .bind(at)
+            .bind(outcome.status)
+            .bind(&outcome.error)
+            .bind(source)
+            .bind(node)
+            .bind(next)
+            .execute(p)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
         })?;
         Ok(())
     }
