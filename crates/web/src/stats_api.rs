@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::routing::get;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
-use zhanqun_core::PlatformRole;
+use zhanqun_core::Act;
 use zhanqun_core::visits::china_day;
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::Publication;
@@ -32,9 +32,7 @@ async fn checks(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
         .await?;
     let visible: Vec<_> = all
         .into_iter()
-        .filter(|s| {
-            p.is(PlatformRole::ProvinceAuditor) || p.grants.iter().any(|g| g.site_id == s.site_id)
-        })
+        .filter(|s| p.may_on_site(Act::Read, s.site_id))
         .collect();
     Ok(ok(json!({ "sites": visible })))
 }
@@ -84,7 +82,7 @@ async fn site_figures(
 ) -> ApiResult {
     let p = &a.actor.principal;
     let site = SiteId(id);
-    let visible = p.is(PlatformRole::ProvinceAuditor) || p.grants.iter().any(|g| g.site_id == site);
+    let visible = p.may_on_site(Act::Read, site);
     let s = match app.store().site(site).await? {
         Some(s) if visible => s,
         _ => return Err(Error::not_found("网站不存在或无权查看").into()),

@@ -18,7 +18,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::visits::{PageKind, china_day};
-use zhanqun_core::{ColumnId, ColumnKind, Error, PlatformRole, Site, SiteId, SiteRole};
+use zhanqun_core::{Act, ColumnId, ColumnKind, Error, PlatformRole, Site, SiteId, SiteRole};
 use zhanqun_store::Publication;
 use zhanqun_store::figures::{
     PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
@@ -39,7 +39,7 @@ fn sees_all(a: &Authed) -> bool {
 }
 
 fn may_see(a: &Authed, site: SiteId) -> bool {
-    sees_all(a) || a.actor.principal.grants.iter().any(|g| g.site_id == site)
+    a.actor.principal.may_on_site(Act::Read, site)
 }
 
 fn is_site_admin(a: &Authed, site: SiteId) -> bool {

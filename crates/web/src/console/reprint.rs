@@ -485,7 +485,7 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
     let mut index: HashMap<i64, usize> = HashMap::new();
     let mut late = Vec::new();
     for d in &all {
-        if !sees_all && !p.grants.iter().any(|g| g.site_id.0 == d.site_id) {
+        if !sees_all && !p.may_on_site(zhanqun_core::Act::Read, zhanqun_core::SiteId(d.site_id)) {
             continue;
         }
         let v = delivery_view(d, &deadlines, now);

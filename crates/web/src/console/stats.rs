@@ -8,7 +8,7 @@ use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
-use zhanqun_core::PlatformRole;
+use zhanqun_core::Act;
 use zhanqun_store::SiteCheck;
 
 use super::{PageResult, page, render};
@@ -28,12 +28,9 @@ async fn visible_checks(app: &App, a: &Authed) -> zhanqun_core::Result<Vec<SiteC
             &app.config().deadlines(),
         )
         .await?;
-    if p.is(PlatformRole::ProvinceAuditor) {
-        return Ok(all);
-    }
     Ok(all
         .into_iter()
-        .filter(|s| p.grants.iter().any(|g| g.site_id == s.site_id))
+        .filter(|s| p.may_on_site(Act::Read, s.site_id))
         .collect())
 }
 
