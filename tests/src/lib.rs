@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub mod feed;
+pub mod process;
 
 use sqlx::Connection;
 use zhanqun_sites::Source;
@@ -96,7 +97,9 @@ pub struct TestApp {
     pub manage: SocketAddr,
     pub client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _db: TestStore,
+    served: Option<tokio::task::JoinHandle<()>>,
+    /// The database and data directory (held by the first node only).
+    _db: Option<TestStore>,
 }
 
 impl TestApp {
@@ -116,16 +119,40 @@ impl TestApp {
     }
 
     async fn spawn_configured(db: TestStore, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let (store, url, dir) = (
+            db.store.clone(),
+            db.url.clone(),
+            db._dir.path().to_path_buf(),
+        );
+        Self::start(store, url, dir, Some(db), tweak).await
+    }
+
+    /// Another node on the same database (its own store connection, so its own origin in the
+    /// change log, its own caches and listeners), sharing the data directory.
+    pub async fn another_node(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let store = Store::connect(&self.url)
+            .await
+            .expect("connect second node");
+        let dir = self.app.config().data_dir.clone();
+        Self::start(store, self.url.clone(), dir, None, tweak).await
+    }
+
+    async fn start(
+        store: Store,
+        url: String,
+        data_dir: std::path::PathBuf,
+        db: Option<TestStore>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = Config {
             public_addr: "127.0.0.1:0".parse().unwrap(),
             manage_addr: "127.0.0.1:0".parse().unwrap(),
-            database_url: db.url.clone(),
-            data_dir: db._dir.path().to_path_buf(),
+            database_url: url.clone(),
+            data_dir,
             demo_on_empty: false,
             ..Config::default()
         };
         tweak(&mut config);
-        let store = db.store.clone();
         let listeners = Listeners::bind(config.public_addr, config.manage_addr)
             .await
             .expect("bind");
@@ -133,7 +160,7 @@ impl TestApp {
         let app = App::new(config, store.clone()).await.expect("app");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
-        tokio::spawn(async move {
+        let served = tokio::spawn(async move {
             let _ = serve(served, listeners, async {
                 let _ = rx.await;
             })
@@ -146,13 +173,23 @@ impl TestApp {
         TestApp {
             app,
             store,
-            url: db.url.clone(),
+            url,
             public,
             manage,
             client,
             stop: Some(tx),
+            served: Some(served),
             _db: db,
         }
+    }
+
+    /// Stops the node the way a crash does: its listeners and background jobs end at once,
+    /// nothing is flushed and no lease is given up.
+    pub fn kill(&mut self) {
+        if let Some(h) = self.served.take() {
+            h.abort();
+        }
+        self.stop.take();
     }
 
     /// GET `path` on the public listener with the `Host` header `host`.
@@ -227,6 +264,74 @@ impl Answer {
 }
 
 impl User {
+    /// Logs in over HTTP with a cookie jar: password, then TOTP enrolment with a code computed
+    /// from the secret the enrolment shows (as an authenticator app would).
+    pub async fn login(manage: SocketAddr, username: &str) -> User {
+        crypto();
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let base = format!("http://{manage}");
+        let user = User {
+            client,
+            base,
+            username: username.into(),
+            id: 0,
+            totp_secret: None,
+        };
+        let a = user
+            .post(
+                "/api/v1/session",
+                serde_json::json!({"username": username, "password": TEST_PASSWORD}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "login {username}: {}", a.json);
+        let id = a.json["account"]["id"].as_i64().unwrap();
+        let mut totp_secret = None;
+        if a.json["next"] == "enrol" {
+            let e = user
+                .post("/api/v1/session/totp/enrol", serde_json::json!({}))
+                .await;
+            assert_eq!(e.status, 200, "{}", e.json);
+            let secret = e.json["secret"].as_str().unwrap().to_string();
+            let code = zhanqun_core::totp::code_at(&secret, chrono::Utc::now()).unwrap();
+            let c = user
+                .post(
+                    "/api/v1/session/totp/confirm",
+                    serde_json::json!({"code": code}),
+                )
+                .await;
+            assert_eq!(c.status, 200, "{}", c.json);
+            totp_secret = Some(secret);
+        }
+        User {
+            id,
+            totp_secret,
+            ..user
+        }
+    }
+
+    /// As [`User::send`], but a failed connection is an error, not a panic (a server killed
+    /// under load).
+    pub async fn try_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Answer, String> {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let text = res.text().await.map_err(|e| e.to_string())?;
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Ok(Answer { status, json })
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,
@@ -280,51 +385,70 @@ impl User {
     }
 }
 
+/// Installs the process's TLS crypto provider (ring), as the server does; needed before the
+/// first HTTP client is built in a process that runs no server.
+pub fn crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The password every test account gets.
 pub const TEST_PASSWORD: &str = "Shaanxi-2026-test";
+
+/// Creates an account (and its platform role) directly in the store.
+pub async fn create_account(
+    store: &Store,
+    username: &str,
+    role: Option<zhanqun_core::PlatformRole>,
+) -> i64 {
+    store
+        .create_account(&zhanqun_store::NewAccount {
+            username: username.into(),
+            display_name: format!("{username}（测试）"),
+            password_hash: zhanqun_core::password::hash(TEST_PASSWORD).unwrap(),
+            platform_role: role,
+            must_change_password: false,
+            unit: None,
+        })
+        .await
+        .unwrap()
+}
+
+/// The security administrator used to grant roles (created on first use).
+pub async fn security_admin(store: &Store) -> zhanqun_store::Actor {
+    let existing = store
+        .accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "test-secadmin");
+    let account = match existing {
+        Some(a) => a,
+        None => {
+            let id = create_account(
+                store,
+                "test-secadmin",
+                Some(zhanqun_core::PlatformRole::SecurityAdmin),
+            )
+            .await;
+            store.account(id).await.unwrap().unwrap()
+        }
+    };
+    zhanqun_store::Actor {
+        principal: store.principal(account).await.unwrap(),
+        client: Some("test".into()),
+        request_id: None,
+    }
+}
 
 impl TestApp {
     /// Creates an account (and its platform role) directly in the store.
     pub async fn account(&self, username: &str, role: Option<zhanqun_core::PlatformRole>) -> i64 {
-        self.store
-            .create_account(&zhanqun_store::NewAccount {
-                username: username.into(),
-                display_name: format!("{username}（测试）"),
-                password_hash: zhanqun_core::password::hash(TEST_PASSWORD).unwrap(),
-                platform_role: role,
-                must_change_password: false,
-                unit: None,
-            })
-            .await
-            .unwrap()
+        create_account(&self.store, username, role).await
     }
 
     /// The security administrator used to grant roles (created on first use).
     pub async fn security_admin(&self) -> zhanqun_store::Actor {
-        let existing = self
-            .store
-            .accounts()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|a| a.username == "test-secadmin");
-        let account = match existing {
-            Some(a) => a,
-            None => {
-                let id = self
-                    .account(
-                        "test-secadmin",
-                        Some(zhanqun_core::PlatformRole::SecurityAdmin),
-                    )
-                    .await;
-                self.store.account(id).await.unwrap().unwrap()
-            }
-        };
-        zhanqun_store::Actor {
-            principal: self.store.principal(account).await.unwrap(),
-            client: Some("test".into()),
-            request_id: None,
-        }
+        security_admin(&self.store).await
     }
 
     /// Grants a site role (on a column subtree when `column` is given).
@@ -345,49 +469,7 @@ impl TestApp {
     /// Logs in over HTTP with a cookie jar: password, then TOTP enrolment with a code computed
     /// from the secret the enrolment shows (as an authenticator app would).
     pub async fn login(&self, username: &str) -> User {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let base = format!("http://{}", self.manage);
-        let user = User {
-            client,
-            base,
-            username: username.into(),
-            id: 0,
-            totp_secret: None,
-        };
-        let a = user
-            .post(
-                "/api/v1/session",
-                serde_json::json!({"username": username, "password": TEST_PASSWORD}),
-            )
-            .await;
-        assert_eq!(a.status, 200, "login {username}: {}", a.json);
-        let id = a.json["account"]["id"].as_i64().unwrap();
-        let mut totp_secret = None;
-        if a.json["next"] == "enrol" {
-            let e = user
-                .post("/api/v1/session/totp/enrol", serde_json::json!({}))
-                .await;
-            assert_eq!(e.status, 200, "{}", e.json);
-            let secret = e.json["secret"].as_str().unwrap().to_string();
-            let code = zhanqun_core::totp::code_at(&secret, chrono::Utc::now()).unwrap();
-            let c = user
-                .post(
-                    "/api/v1/session/totp/confirm",
-                    serde_json::json!({"code": code}),
-                )
-                .await;
-            assert_eq!(c.status, 200, "{}", c.json);
-            totp_secret = Some(secret);
-        }
-        User {
-            id,
-            totp_secret,
-            ..user
-        }
+        User::login(self.manage, username).await
     }
 
     /// The fixture sites applied, returning (site id, column id) lookups by code and path.

@@ -4,7 +4,7 @@
 //! Exit codes: 0 success; 1 failure (one line on stderr says why); 2 bad command line;
 //! 3 invalid input (tenants files, configuration); 4 `sites plan --check` found changes;
 //! 5 `audit verify` found the audit log tampered with; 6 `stats check` found a site failing a
-//! veto indicator.
+//! veto indicator; 7 `check` found the store damaged.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,6 +67,31 @@ enum Command {
     /// Statistics: the national check indicators.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Check the store: the database's own integrity check, foreign keys, the audit log's hash
+    /// chain and the content invariants. Exits 7 when something is wrong.
+    Check,
+    /// Write the canonical content export (one JSON line per site, host, column, article,
+    /// placement, uploaded file and account; the audit log has its own check, `audit verify`)
+    /// and print its SHA-256: the same content gives the same hash.
+    Export {
+        /// File to write (default: only the hash is printed).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Online backup while the server runs: a consistent copy of the SQLite database and the
+    /// uploaded files into a new directory, with a manifest of hashes. (PostgreSQL: pg_dump,
+    /// see ops/README.md.)
+    Backup {
+        /// A new (or empty) directory.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (--data-dir), checking every hash.
+    Restore {
+        /// The backup directory (made by `zhanqun backup`).
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -544,6 +569,88 @@ async fn run(cli: Cli) -> Res {
             println!(
                 "启动后访问例如 http://6108280001.localhost:{}/ （佳县）",
                 c.public_addr.port()
+            );
+            Ok(())
+        }
+        Command::Check => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let r = store.integrity().await?;
+            if r.ok() {
+                println!(
+                    "存储完整：{} 篇信息、{} 个栏目位置、{} 条审计记录，检查全部通过。",
+                    r.articles, r.placements, r.audit_records
+                );
+                Ok(())
+            } else {
+                for p in &r.problems {
+                    eprintln!("{p}");
+                }
+                Err(Failure(
+                    7,
+                    format!("存储检查发现 {} 处问题（见上）", r.problems.len()),
+                ))
+            }
+        }
+        Command::Export { output } => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let (sha, lines) = match output {
+                Some(path) => {
+                    let f = std::fs::File::create(path)
+                        .map_err(|e| Failure(1, format!("无法写入 {}：{e}", path.display())))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    let r = store.export(&mut w).await?;
+                    std::io::Write::flush(&mut w)
+                        .map_err(|e| Failure(1, format!("无法写入 {}：{e}", path.display())))?;
+                    r
+                }
+                None => store.export(&mut std::io::sink()).await?,
+            };
+            println!("{sha}  {lines} 行");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let t0 = std::time::Instant::now();
+            let r = zhanqun_web::backup::backup(&store, &c.data_dir, to).await;
+            let m = audited(&store, "store.backup", Some(to.display().to_string()), r).await?;
+            println!(
+                "备份完成：{}（数据库 {} 字节，{} 个上传文件，内容导出 {} 行，哈希 {}），用时 {:.1} 秒",
+                to.display(),
+                m.database.bytes,
+                m.files.len(),
+                m.export_lines,
+                m.export_sha256,
+                t0.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let c = load_config(&cli)?;
+            if !c.database_url.trim().is_empty() && !c.database_url.starts_with("sqlite:") {
+                return Err(Failure(
+                    3,
+                    "恢复只用于 SQLite 数据目录；PostgreSQL 请用 pg_restore（见 ops/README.md）"
+                        .into(),
+                ));
+            }
+            let m = zhanqun_web::backup::restore(from, &c.data_dir).await?;
+            let store = open_store(&c).await?;
+            audit(
+                &store,
+                "store.restore",
+                Some(from.display().to_string()),
+                zhanqun_store::Outcome::Success,
+                Some(format!("backup of {}", m.created_at)),
+            )
+            .await?;
+            println!(
+                "已恢复到 {}：{} 个上传文件，内容导出哈希 {} 与备份一致。",
+                c.data_dir.display(),
+                m.files.len(),
+                m.export_sha256
             );
             Ok(())
         }

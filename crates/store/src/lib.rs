@@ -16,6 +16,7 @@ mod content;
 pub mod editorial;
 pub mod figures;
 mod media;
+pub mod ops;
 pub mod reprint;
 mod rows;
 mod sessions;

@@ -24,7 +24,14 @@ pub struct App {
     sync: tokio::sync::Mutex<SyncState>,
     /// Pages rendered since the last flush and the articles they showed (reprint timeliness).
     shown: std::sync::Mutex<Vec<Shown>>,
+    /// This node's name in job leases (a fresh UUID each start).
+    node: String,
+    /// Until when this node holds the jobs lease, as far as it knows (renewed every second).
+    jobs_until: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// The lease under which the once-across-nodes jobs run.
+pub const JOBS_LEASE: &str = "jobs";
 
 type Shown = (
     zhanqun_core::SiteId,
@@ -112,8 +119,21 @@ impl App {
             polls: 0,
         });
         let visits = VisitCounter::new(&config.visits, &store).await?;
+        // PostgreSQL's own durability: fsync off loses committed writes in a power cut.
+        if let Some(fsync) = store.pg_fsync().await? {
+            metrics.db_durable.set(i64::from(fsync));
+            if !fsync {
+                tracing::warn!(
+                    "PostgreSQL runs with fsync=off: committed writes can be lost in a crash; only for tests"
+                );
+            }
+        } else {
+            metrics.db_durable.set(1);
+        }
         Ok(Arc::new(App {
             visits,
+            node: uuid::Uuid::now_v7().to_string(),
+            jobs_until: std::sync::Mutex::new(None),
             shown: std::sync::Mutex::new(Vec::new()),
             sync,
             config,
@@ -123,6 +143,63 @@ impl App {
             pages,
             metrics,
         }))
+    }
+
+    /// This node's name in leases.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Takes or renews the jobs lease (every second, from the housekeeping loop). True when
+    /// this node holds it and should run the once-across-nodes jobs.
+    pub async fn hold_jobs_lease(&self) -> bool {
+        let ttl = std::time::Duration::from_secs(self.config.jobs.lease_seconds);
+        let asked = std::time::Instant::now();
+        let held = match self
+            .store
+            .hold_lease(
+                JOBS_LEASE,
+                &self.node,
+                zhanqun_store::now(),
+                chrono::Duration::seconds(self.config.jobs.lease_seconds as i64),
+            )
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "jobs lease not renewed");
+                false
+            }
+        };
+        let mut until = self.jobs_until.lock().unwrap_or_else(|e| e.into_inner());
+        let was = until.is_some_and(|u| u > asked);
+        if held {
+            // Counted from before asking: the store's clock started the lease no earlier.
+            *until = Some(asked + ttl);
+        }
+        let now_held = until.is_some_and(|u| u > std::time::Instant::now());
+        if now_held != was {
+            tracing::info!(node = %self.node, held = now_held, "jobs lease");
+        }
+        self.metrics.jobs_lease_held.set(i64::from(now_held));
+        now_held
+    }
+
+    /// Whether this node holds the jobs lease right now.
+    pub fn leads_jobs(&self) -> bool {
+        self.jobs_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|u| u > std::time::Instant::now())
+    }
+
+    /// Gives the jobs lease up (a graceful stop): another node takes over at its next second.
+    pub async fn release_jobs_lease(&self) {
+        *self.jobs_until.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.metrics.jobs_lease_held.set(0);
+        if let Err(e) = self.store.release_lease(JOBS_LEASE, &self.node).await {
+            tracing::warn!(error = %e, "jobs lease not given up; it expires by itself");
+        }
     }
 
     pub fn config(&self) -> &Config {

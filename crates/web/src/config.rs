@@ -33,6 +33,9 @@ pub struct Config {
     pub console: ConsoleConfig,
     pub reprint: ReprintConfig,
     pub visits: VisitsConfig,
+    pub jobs: JobsConfig,
+    /// On SIGTERM: stop accepting, then give requests in flight this many seconds to finish.
+    pub shutdown_grace_seconds: u64,
     /// The national check indicators' limits.
     pub checks: zhanqun_core::checks::Thresholds,
     pub log: LogConfig,
@@ -76,6 +79,18 @@ pub struct VisitsConfig {
     /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client. From any
     /// other peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Background jobs that run once across nodes (scheduled publishing, reprint alerts) run on
+    /// the node holding their lease, renewed every second; when the holder dies another node
+    /// takes over after at most this many seconds.
+    pub lease_seconds: u64,
+    /// How often the change log is read (milliseconds). On PostgreSQL every commit also wakes
+    /// the other nodes at once (LISTEN/NOTIFY); the poll is the fallback.
+    pub change_poll_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,6 +159,11 @@ impl Default for Config {
                 flush_seconds: 5,
                 trusted_proxies: Vec::new(),
             },
+            jobs: JobsConfig {
+                lease_seconds: 15,
+                change_poll_ms: 1000,
+            },
+            shutdown_grace_seconds: 20,
             checks: zhanqun_core::checks::Thresholds::default(),
             log: LogConfig {
                 format: "text".into(),
@@ -168,6 +188,8 @@ impl std::fmt::Debug for Config {
             .field("console", &self.console)
             .field("reprint", &self.reprint)
             .field("visits", &self.visits)
+            .field("jobs", &self.jobs)
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("checks", &self.checks)
             .field("log", &self.log)
             .finish()
@@ -209,6 +231,9 @@ themes_dir = ""
 demo_on_empty = true
 # Scheme of absolute URLs in feeds and sitemaps.
 public_scheme = "http"
+# On SIGTERM: stop accepting connections, then give requests in flight this many seconds to
+# finish before exiting; visit counts are flushed and job leases given up either way.
+shutdown_grace_seconds = 20
 
 [cache]
 # Upper bound of the rendered-page cache in bytes.
@@ -260,6 +285,15 @@ count = true
 flush_seconds = 5
 # Reverse proxies whose X-Forwarded-For header names the client: trusted_proxies = ["10.0.0.2"].
 trusted_proxies = []
+
+[jobs]
+# Jobs that must run once across nodes (scheduled publishing, reprint alerts) run on the node
+# holding their lease in the store, renewed every second. When that node dies, another takes
+# over within this many seconds.
+lease_seconds = 15
+# How often the change log (what other nodes and the CLI changed) is read, in milliseconds. On
+# PostgreSQL every commit also wakes the other nodes at once (LISTEN/NOTIFY).
+change_poll_ms = 1000
 
 [checks]
 # The national check indicators (国办秘函〔2019〕19号). The home page must change within this many
@@ -328,6 +362,16 @@ impl Config {
         if self.visits.flush_seconds == 0 || self.visits.flush_seconds > 3600 {
             return Err(Error::invalid(
                 "配置错误：visits.flush_seconds 须在 1 到 3600 秒之间",
+            ));
+        }
+        if self.jobs.lease_seconds < 3 || self.jobs.lease_seconds > 3600 {
+            return Err(Error::invalid(
+                "配置错误：jobs.lease_seconds 须在 3 到 3600 秒之间（租约每秒续一次，至少留两次续约的余量）",
+            ));
+        }
+        if self.jobs.change_poll_ms < 10 {
+            return Err(Error::invalid(
+                "配置错误：jobs.change_poll_ms 须至少为 10 毫秒",
             ));
         }
         if let Some(d) = r.holidays.iter().find(|d| r.workdays.contains(d)) {

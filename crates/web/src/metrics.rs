@@ -31,6 +31,12 @@ pub struct Metrics {
     /// Pending reprint approvals that reached their alert time.
     pub reprint_alerts: IntCounter,
     pub visits_flushed: IntCounter,
+    /// 1 when this node holds the jobs lease (runs scheduled publishing and alerts).
+    pub jobs_lease_held: IntGauge,
+    /// Runs of the background jobs by job and outcome (ok, error).
+    pub job_runs: IntCounterVec,
+    /// 1 when the database syncs commits to disk (SQLite synchronous=FULL, PostgreSQL fsync).
+    pub db_durable: IntGauge,
 }
 
 fn fail(e: prometheus::Error) -> zhanqun_core::Error {
@@ -117,6 +123,21 @@ impl Metrics {
                 "Page views of people written to the store",
             )
             .map_err(fail)?,
+            jobs_lease_held: IntGauge::new(
+                "jobs_lease_held",
+                "1 when this node holds the lease of the once-across-nodes jobs",
+            )
+            .map_err(fail)?,
+            job_runs: IntCounterVec::new(
+                Opts::new("job_runs_total", "Background job runs by job and outcome"),
+                &["job", "outcome"],
+            )
+            .map_err(fail)?,
+            db_durable: IntGauge::new(
+                "db_durable",
+                "1 when the database syncs commits to disk (SQLite synchronous=FULL, PostgreSQL fsync=on)",
+            )
+            .map_err(fail)?,
             registry,
         };
         m.registry
@@ -158,6 +179,12 @@ impl Metrics {
         for c in [&m.reprint_alerts, &m.visits_flushed] {
             m.registry.register(Box::new(c.clone())).map_err(fail)?;
         }
+        for g in [&m.jobs_lease_held, &m.db_durable] {
+            m.registry.register(Box::new(g.clone())).map_err(fail)?;
+        }
+        m.registry
+            .register(Box::new(m.job_runs.clone()))
+            .map_err(fail)?;
         #[cfg(target_os = "linux")]
         m.registry
             .register(Box::new(

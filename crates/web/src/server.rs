@@ -42,19 +42,62 @@ pub async fn serve(
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    // Every background task belongs to this call: when it returns, or is dropped (a node
+    // killed in a test), they stop with it.
+    let mut tasks = tokio::task::JoinSet::new();
     let (tx, rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
+    tasks.spawn(async move {
         shutdown.await;
         let _ = tx.send(true);
     });
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
-    // Changes made by other processes reach this one through the store's change log; the same
-    // loop runs scheduled publishing.
+    // Changes made by other processes (the CLI, other nodes) reach this one through the
+    // store's change log: read every `jobs.change_poll_ms`, and at once when PostgreSQL
+    // notifies a commit.
     {
         let (app, stop) = (app.clone(), wait(rx.clone()));
-        tokio::spawn(async move {
+        tasks.spawn(async move {
+            let poll = std::time::Duration::from_millis(app.config().jobs.change_poll_ms);
+            let mut tick = tokio::time::interval(poll);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut wakeups = match app.store().change_wakeups().await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(error = %e, "change notifications unavailable; polling only");
+                    None
+                }
+            };
+            tokio::pin!(stop);
+            loop {
+                let woken = async {
+                    match wakeups.as_mut() {
+                        Some(w) => w.next().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tick.tick() => {}
+                    r = woken => {
+                        if let Err(e) = r {
+                            tracing::warn!(error = %e, "change notification lost");
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        }
+                    }
+                }
+                if let Err(e) = app.sync_changes().await {
+                    tracing::warn!(error = %e, "change log unavailable");
+                }
+            }
+        });
+    }
+    // Housekeeping, every second: this node's own buffers (reprint shown times, visit counts),
+    // and — on the one node holding the jobs lease — scheduled publishing.
+    {
+        let (app, stop) = (app.clone(), wait(rx.clone()));
+        tasks.spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tokio::pin!(stop);
@@ -63,13 +106,10 @@ pub async fn serve(
                 tokio::select! {
                     _ = &mut stop => break,
                     _ = tick.tick() => {
-                        if let Err(e) = app.sync_changes().await {
-                            tracing::warn!(error = %e, "change log unavailable");
-                        }
+                        ticks += 1;
                         if let Err(e) = app.flush_shown().await {
                             tracing::warn!(error = %e, "reprint shown times not recorded");
                         }
-                        ticks += 1;
                         if let Err(e) = app.visits().refresh_salt(app.store()).await {
                             tracing::warn!(error = %e, "visit salt of the day not loaded");
                         }
@@ -81,11 +121,19 @@ pub async fn serve(
                         }
                         // Scheduled publishing and unpublishing: the schedule lives in the
                         // store, so a restart (or another node) picks it up.
-                        if ticks.is_multiple_of(5) {
+                        if app.hold_jobs_lease().await && ticks.is_multiple_of(5) {
+                            let runs = &app.metrics().job_runs;
                             match app.store().run_due(zhanqun_store::now()).await {
-                                Ok((0, 0)) => {}
-                                Ok((p, u)) => tracing::info!(published = p, unpublished = u, "scheduled articles"),
-                                Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),
+                                Ok((p, u)) => {
+                                    runs.with_label_values(&["schedule", "ok"]).inc();
+                                    if p + u > 0 {
+                                        tracing::info!(published = p, unpublished = u, "scheduled articles");
+                                    }
+                                }
+                                Err(e) => {
+                                    runs.with_label_values(&["schedule", "error"]).inc();
+                                    tracing::warn!(error = %e, "scheduled publishing failed");
+                                }
                             }
                         }
                     }
@@ -99,8 +147,8 @@ pub async fn serve(
     if app.config().reprint.poll {
         let (app, stop) = (app.clone(), wait(rx.clone()));
         let fetcher = crate::feeds::Fetcher::new(&app.config().reprint)?;
-        let node = uuid::Uuid::now_v7().to_string();
-        tokio::spawn(async move {
+        let node = app.node().to_string();
+        tasks.spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tokio::pin!(stop);
@@ -111,8 +159,15 @@ pub async fn serve(
                         if let Err(e) = crate::feeds::poll_due(&app, &fetcher, &node).await {
                             tracing::warn!(error = %e, "reprint polling failed");
                         }
-                        if let Err(e) = crate::feeds::raise_alerts(&app).await {
-                            tracing::warn!(error = %e, "reprint alerts failed");
+                        if app.leads_jobs() {
+                            let outcome = match crate::feeds::raise_alerts(&app).await {
+                                Ok(_) => "ok",
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "reprint alerts failed");
+                                    "error"
+                                }
+                            };
+                            app.metrics().job_runs.with_label_values(&["reprint_alerts", outcome]).inc();
                         }
                     }
                 }
@@ -133,12 +188,29 @@ pub async fn serve(
         crate::manage::router(app.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(wait(rx));
-    let (a, b) = tokio::join!(async { public.await }, async { manage.await });
-    // The last counts, after the last request.
+    .with_graceful_shutdown(wait(rx.clone()));
+    // After the signal, requests in flight get `shutdown_grace_seconds` to finish.
+    let grace = std::time::Duration::from_secs(app.config().shutdown_grace_seconds);
+    let cut = {
+        let stop = wait(rx.clone());
+        async move {
+            stop.await;
+            tokio::time::sleep(grace).await;
+        }
+    };
+    let served = async { tokio::join!(async { public.await }, async { manage.await }) };
+    let result = tokio::select! {
+        (a, b) = served => a.and(b).map_err(|e| Error::internal(format!("server: {e}"))),
+        _ = cut => {
+            tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
+            Ok(())
+        }
+    };
+    // The last counts, after the last request; the jobs lease for another node at once.
     if let Err(e) = app.visits().flush(app.store()).await {
         tracing::warn!(error = %e, "visit counts of the last seconds not recorded");
     }
-    a.and(b)
-        .map_err(|e| Error::internal(format!("server: {e}")))
+    app.release_jobs_lease().await;
+    tracing::info!("stopped");
+    result
 }
