@@ -17,6 +17,7 @@ need_pkg() { # command package
 need_pkg xmllint libxml2-utils
 need_pkg curl curl
 need_pkg chromium chromium
+need_pkg promtool prometheus
 [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need_pkg /usr/lib/postgresql/15/bin/initdb postgresql-15
 
 # Both runs build the whole workspace (the same feature set, so the second run rebuilds nothing);

@@ -95,6 +95,8 @@ pub struct TestApp {
     pub url: String,
     pub public: SocketAddr,
     pub manage: SocketAddr,
+    /// The HTTPS listener, when the configuration enables it.
+    pub https: Option<SocketAddr>,
     pub client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
@@ -153,10 +155,9 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
-        let listeners = Listeners::bind(config.public_addr, config.manage_addr)
-            .await
-            .expect("bind");
+        let listeners = Listeners::bind_for(&config).await.expect("bind");
         let (public, manage) = listeners.addrs().expect("addrs");
+        let https = listeners.https_addr();
         let app = App::new(config, store.clone()).await.expect("app");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
@@ -176,6 +177,7 @@ impl TestApp {
             url,
             public,
             manage,
+            https,
             client,
             stop: Some(tx),
             served: Some(served),
@@ -267,6 +269,13 @@ impl User {
     /// Logs in over HTTP with a cookie jar: password, then TOTP enrolment with a code computed
     /// from the secret the enrolment shows (as an authenticator app would).
     pub async fn login(manage: SocketAddr, username: &str) -> User {
+        Self::try_login(manage, username)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`User::login`], an error instead of a panic (a server killed during the login).
+    pub async fn try_login(manage: SocketAddr, username: &str) -> Result<User, String> {
         crypto();
         let client = reqwest::Client::builder()
             .cookie_store(true)
@@ -282,13 +291,18 @@ impl User {
             totp_secret: None,
         };
         let a = user
-            .post(
+            .try_send(
+                reqwest::Method::POST,
                 "/api/v1/session",
-                serde_json::json!({"username": username, "password": TEST_PASSWORD}),
+                Some(serde_json::json!({"username": username, "password": TEST_PASSWORD})),
             )
-            .await;
-        assert_eq!(a.status, 200, "login {username}: {}", a.json);
-        let id = a.json["account"]["id"].as_i64().unwrap();
+            .await?;
+        if a.status != 200 {
+            return Err(format!("login {username}: {} {}", a.status, a.json));
+        }
+        let id = a.json["account"]["id"]
+            .as_i64()
+            .ok_or_else(|| format!("login {username}: no account id"))?;
         let mut totp_secret = None;
         if a.json["next"] == "enrol" {
             let e = user
@@ -306,11 +320,11 @@ impl User {
             assert_eq!(c.status, 200, "{}", c.json);
             totp_secret = Some(secret);
         }
-        User {
+        Ok(User {
             id,
             totp_secret,
             ..user
-        }
+        })
     }
 
     /// As [`User::send`], but a failed connection is an error, not a panic (a server killed

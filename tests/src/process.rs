@@ -182,11 +182,18 @@ pub struct Crew {
 
 impl Crew {
     pub async fn login(manage: SocketAddr) -> Crew {
-        Crew {
-            editor: User::login(manage, "crew-editor").await,
-            reviewer: User::login(manage, "crew-reviewer").await,
-            signer: User::login(manage, "crew-signer").await,
-        }
+        Self::try_login(manage)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`Crew::login`], an error instead of a panic (a server killed during the logins).
+    pub async fn try_login(manage: SocketAddr) -> Result<Crew, String> {
+        Ok(Crew {
+            editor: User::try_login(manage, "crew-editor").await?,
+            reviewer: User::try_login(manage, "crew-reviewer").await?,
+            signer: User::try_login(manage, "crew-signer").await?,
+        })
     }
 
     /// Writes, submits, approves and signs an article: its id when the sign-off was answered

@@ -690,6 +690,47 @@ async fn management_listener() {
     assert_eq!(get("/nope").await.unwrap().status().as_u16(), 404);
     // The public listener does not serve management paths.
     assert_eq!(t.get(JIA, "/metrics").await.status().as_u16(), 404);
+
+    // After some traffic, every family has samples: the exposition parses as Prometheus text
+    // (promtool, which tests/run.sh installs), and the labels are the bounded ones.
+    t.store
+        .apply_sites(&zhanqun_tests::fixture_sites())
+        .await
+        .unwrap();
+    t.app.sync_changes().await.unwrap();
+    t.page(JIA, "/", 200).await;
+    t.get("unknown.example", "/").await;
+    let text = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(text.contains("zhanqun_site_requests_total{class=\"2xx\",site=\"6108280001\"} 1"));
+    assert!(text.contains("zhanqun_site_requests_total{class=\"4xx\",site=\"unknown\"} 2"));
+    assert!(text.contains(
+        "zhanqun_manage_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1"
+    ));
+    assert!(
+        text.contains("route=\"unmatched\",status=\"404\""),
+        "{text}"
+    );
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian package prometheus; tests/run.sh installs it)");
+    use std::io::Write as _;
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = promtool.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The rendered disclosure article, as a snapshot: any change to what a visitor sees on a policy

@@ -889,8 +889,11 @@ async fn run(cli: Cli) -> Res {
                 eprintln!("首次启动：已创建系统管理员账号 {user}，初始密码：{password}");
                 eprintln!("该密码只显示这一次，请立即妥善保存；首次登录控制台时须修改。");
             }
-            let listeners = Listeners::bind(c.public_addr, c.manage_addr).await?;
+            let listeners = Listeners::bind_for(&c).await?;
             let (public, manage) = listeners.addrs()?;
+            if let Some(https) = listeners.https_addr() {
+                tracing::info!(%https, "HTTPS serving");
+            }
             let app: Arc<App> = App::new(c, store.clone()).await?;
             tracing::info!(%public, %manage, backend = ?store.backend(), "zhanqun serving");
             eprintln!(

@@ -54,7 +54,10 @@ fn publish_load(
         .map(|w| {
             let (done, stop, tag) = (done.clone(), stop.clone(), tag.to_string());
             tokio::spawn(async move {
-                let crew = Crew::login(manage).await;
+                // The server may be killed during the logins already.
+                let Ok(crew) = Crew::try_login(manage).await else {
+                    return;
+                };
                 for i in 0.. {
                     if stop.load(std::sync::atomic::Ordering::Relaxed) {
                         break;

@@ -123,6 +123,21 @@ pub struct Footer {
     pub psb: String,
 }
 
+/// A site's HTTPS certificate: PEM files (certificate chain, private key), relative to the
+/// `tls.dir` setting or absolute. Empty: the default certificate serves the site.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    pub cert: String,
+    pub key: String,
+}
+
+impl TlsFiles {
+    pub fn is_empty(&self) -> bool {
+        self.cert.is_empty() && self.key.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Site {
     pub id: SiteId,
@@ -136,6 +151,8 @@ pub struct Site {
     pub index_pattern: String,
     pub footer: Footer,
     pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "TlsFiles::is_empty")]
+    pub tls: TlsFiles,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

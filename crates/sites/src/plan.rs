@@ -132,6 +132,8 @@ fn diff_site(want: &SiteInput, have: &SiteRecord) -> Vec<String> {
     );
     field("footer.icp", s.footer.icp.clone(), want.footer.icp.clone());
     field("footer.psb", s.footer.psb.clone(), want.footer.psb.clone());
+    field("tls.cert", s.tls.cert.clone(), want.tls.cert.clone());
+    field("tls.key", s.tls.key.clone(), want.tls.key.clone());
     let want_hosts: Vec<String> = want.hosts.iter().map(ToString::to_string).collect();
     field("hosts", s.hosts.join(", "), want_hosts.join(", "));
     let have_units: HashSet<&str> = have.units.iter().map(|(_, n)| n.as_str()).collect();

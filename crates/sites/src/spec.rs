@@ -78,6 +78,9 @@ struct TenantFile {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     footer: Footer,
+    /// The site's HTTPS certificate files.
+    #[serde(default)]
+    tls: Option<Spanned<TlsFiles>>,
     /// Columns of the site beyond its template (or overriding a template column's fields).
     #[serde(default)]
     columns: Vec<Spanned<ColumnSpec>>,
@@ -338,6 +341,24 @@ pub fn parse_sources(
         if f.name.trim().is_empty() {
             cx.err(f.code.span(), "name", "网站名称不能为空");
         }
+        let mut tls = TlsFiles::default();
+        if let Some(t) = &f.tls {
+            let files = t.get_ref();
+            if files.cert.trim().is_empty() || files.key.trim().is_empty() {
+                cx.err(
+                    t.span(),
+                    "tls",
+                    "须同时给出证书文件 cert 和私钥文件 key（PEM 格式）",
+                );
+            } else if files.cert.contains("..") || files.key.contains("..") {
+                cx.err(t.span(), "tls", "证书文件路径不能包含“..”");
+            } else {
+                tls = TlsFiles {
+                    cert: files.cert.trim().to_string(),
+                    key: files.key.trim().to_string(),
+                };
+            }
+        }
         if f.footer.organiser.trim().is_empty() {
             cx.err(
                 f.code.span(),
@@ -454,6 +475,7 @@ pub fn parse_sources(
                 theme,
                 index_pattern,
                 footer: f.footer,
+                tls,
                 hosts: site_hosts,
                 units: f.units,
                 columns,

@@ -1,5 +1,6 @@
 //! Back-office accounts.
 
+use crate::BeginWrite;
 use zhanqun_core::password::fold_username;
 use zhanqun_core::{Account, Error, PlatformRole, Result};
 
@@ -96,7 +97,7 @@ impl Store {
         }
         let ts = now();
         let res: Result<i64> = async { on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO accounts (username, username_folded, display_name, password_hash, platform_role, disabled, \
                  must_change_password, password_changed_at, created_at, unit_id) \
@@ -244,7 +245,7 @@ impl Store {
         );
         let ts = now();
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query(
                 "UPDATE accounts SET password_hash = $1, must_change_password = FALSE, password_changed_at = $2 WHERE id = $3",
             )

@@ -7,6 +7,7 @@
 //! A purge may only remove rows older than the retention floor (180 days) and leaves an anchor
 //! (the last purged position and hash) from which verification continues.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -206,7 +207,7 @@ impl Store {
             return Err(Error::invalid("审计记录缺少操作人或操作"));
         }
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let seq = append_audit!(tx, entry);
             tx.commit().await.map_err(db_err)?;
             Ok(seq)
@@ -306,7 +307,7 @@ impl Store {
             )));
         }
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
                 .execute(&mut *tx)
                 .await

@@ -1,5 +1,6 @@
 //! Articles and placements: writing them, and the reads public pages need.
 
+use crate::BeginWrite;
 use chrono::{DateTime, NaiveDate, Utc};
 use zhanqun_core::*;
 
@@ -248,7 +249,7 @@ impl Store {
         let ts = now();
         let mut changes = Vec::with_capacity(items.len());
         let ids = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let ids = insert_articles!(tx, site, &items, by, ts, changes);
             for c in &changes {
                 log_change!(self, tx, c);
@@ -282,7 +283,7 @@ impl Store {
         let ts = now();
         let d = input.disclosure.clone().unwrap_or_default();
         let change = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let current: Option<(DateTime<Utc>, Option<i64>)> =
                 sqlx::query_as("SELECT published_at, interprets_id FROM articles WHERE id = $1")
                     .bind(id.0)
@@ -367,7 +368,7 @@ impl Store {
     /// Sets an article's status everywhere it is placed (publish, withdraw, back to draft).
     pub async fn set_article_status(&self, id: ArticleId, status: ArticleStatus) -> Result<()> {
         let change = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query("UPDATE articles SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(status.as_str())
                 .bind(now())
@@ -422,7 +423,7 @@ impl Store {
             related: Vec::new(),
         };
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let owner: Option<i64> =
                 sqlx::query_scalar("SELECT site_id FROM columns WHERE id = $1")
                     .bind(column.0)
@@ -715,7 +716,7 @@ impl Store {
     /// Deletes all content and sites (used by `zhanqun demo` before reloading).
     pub async fn wipe(&self) -> Result<()> {
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             for sql in [
                 "DELETE FROM visit_pages",
                 "DELETE FROM visit_days",

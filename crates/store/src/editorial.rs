@@ -4,6 +4,7 @@
 //! writes; what the request asked for never widens that. Each write commits together with its
 //! audit record (fail closed); a refusal is audited as a failure.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
@@ -492,7 +493,7 @@ impl Store {
         );
         let ts = now();
         let res: Result<i64> = async { on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO grants (account_id, role, site_id, column_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -541,7 +542,7 @@ impl Store {
         };
         let ts = now();
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query(
                 "INSERT INTO grants (account_id, role, site_id, column_id, created_at) \
                  SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM grants WHERE account_id = $1 \
@@ -582,7 +583,7 @@ impl Store {
             None,
         );
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query("DELETE FROM grants WHERE id = $1")
                 .bind(grant)
                 .execute(&mut *tx)
@@ -654,7 +655,7 @@ impl Store {
             None,
         );
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query("UPDATE accounts SET platform_role = $1 WHERE id = $2")
                 .bind(role.map(PlatformRole::as_str))
                 .bind(account)
@@ -928,7 +929,7 @@ impl Store {
         };
         let from = loc.status;
         let change = async { on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query(
                 "UPDATE articles SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
             )
@@ -1179,7 +1180,7 @@ impl Store {
                 };
                 let ts = now();
                 let change = async { on_pool!(self, |p| {
-                    let mut tx = p.begin().await.map_err(db_err)?;
+                    let mut tx = p.begin_write().await.map_err(db_err)?;
                     let n = sqlx::query(
                         "UPDATE articles SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
                     )
@@ -1247,7 +1248,7 @@ impl Store {
             None,
         );
         let change = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query("UPDATE placements SET pinned = $1 WHERE article_id = $2 AND site_id = $3")
                 .bind(pinned)
                 .bind(id.0)
@@ -1293,7 +1294,7 @@ impl Store {
             None,
         );
         let change = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let previous: Vec<i64> = sqlx::query_scalar(
                 "SELECT DISTINCT article_id FROM placements WHERE site_id = $1 AND home_slot",
             )

@@ -6,6 +6,7 @@
 //! the site. Aggregation by period, column, unit and category is plain Rust over these rows
 //! ([`Publication`]), so every view counts the same way.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
@@ -506,7 +507,7 @@ impl Store {
         let items = vec![(input, vec![column.id])];
         let id = async {
             on_pool!(self, |p| {
-                let mut tx = p.begin().await.map_err(db_err)?;
+                let mut tx = p.begin_write().await.map_err(db_err)?;
                 let ids = crate::content::insert_articles!(tx, site, &items, None, ts, changes);
                 let id = ids
                     .first()

@@ -76,6 +76,41 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Starting a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock
+/// at once and waits for it under the busy timeout. A deferred `BEGIN` would start as a reader:
+/// if another connection commits before it writes, SQLite answers SQLITE_BUSY at once, without
+/// waiting. On PostgreSQL it is a plain `BEGIN`.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>,
+    > + Send;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>,
+    > + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>,
+    > + Send {
+        self.begin()
+    }
+}
+
 /// Records a change in the change log, inside the transaction `$tx` that makes it.
 macro_rules! log_change {
     ($store:expr, $tx:expr, $change:expr) => {

@@ -1,6 +1,7 @@
 //! The media library of a site: records of uploaded files (the bytes live on disk under a
 //! generated name). Uploading needs an editing role somewhere on the site.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
@@ -69,7 +70,7 @@ impl Store {
         );
         let ts = now();
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO media (site_id, storage_name, original_name, content_type, bytes, sha256, uploaded_by, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

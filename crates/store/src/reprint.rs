@@ -7,6 +7,7 @@
 //! and the change-log entry. A crash anywhere in it leaves nothing; ingesting the same item again
 //! is a no-op. So each subscribed site ends with exactly one placement.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
@@ -283,7 +284,7 @@ impl Store {
         );
         let ts = now();
         let res: Result<i64> = async { on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO reprint_sources (name, kind, url, attribution, owner_site_id, created_at, poll_seconds, extract_selector) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -347,7 +348,7 @@ impl Store {
         let ts = now();
         let res: Result<i64> = async {
             on_pool!(self, |p| {
-                let mut tx = p.begin().await.map_err(db_err)?;
+                let mut tx = p.begin_write().await.map_err(db_err)?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO reprint_subscriptions (source_id, site_id, column_id, mode, home_slot, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -428,7 +429,7 @@ impl Store {
         let mut changes: Vec<Change> = Vec::new();
         let result: Result<Ingested> = async {
             on_pool!(self, |p| {
-                let mut tx = p.begin().await.map_err(db_err)?;
+                let mut tx = p.begin_write().await.map_err(db_err)?;
                 let seen: Option<(i64, i64, Option<String>)> = sqlx::query_as(
                     "SELECT id, article_id, content_hash FROM reprint_items WHERE source_id = $1 AND guid = $2",
                 )
@@ -637,7 +638,7 @@ impl Store {
             related: Vec::new(),
         };
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query(
                 "UPDATE reprint_deliveries SET state = 'placed', placed_at = $1 WHERE id = $2 AND state = 'pending'",
             )
@@ -679,6 +680,35 @@ impl Store {
         on_pool!(self, |p| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(since)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)
+        })
+    }
+
+    /// Every delivery waiting for a site's approval (for the overdue gauge).
+    pub async fn pending_deliveries(&self) -> Result<Vec<Delivery>> {
+        let sql = format!("{DELIVERY_COLS} WHERE d.state = 'pending' ORDER BY d.id");
+        on_pool!(self, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_all(p)
+                .await
+                .map_err(db_err)
+        })
+    }
+
+    /// Deliveries placed in `(after, until]` (for the delay histogram).
+    pub async fn placed_between(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>> {
+        let sql =
+            format!("{DELIVERY_COLS} WHERE d.placed_at > $1 AND d.placed_at <= $2 ORDER BY d.id");
+        on_pool!(self, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(after)
+                .bind(until)
                 .fetch_all(p)
                 .await
                 .map_err(db_err)
@@ -959,7 +989,7 @@ impl Store {
             return Ok(0);
         }
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let mut n = 0;
             for (id, at) in &first {
                 n += sqlx::query(
@@ -1061,7 +1091,7 @@ impl Store {
         let mut changes: Vec<Change> = Vec::new();
         let copy = async {
             on_pool!(self, |p| {
-                let mut tx = p.begin().await.map_err(db_err)?;
+                let mut tx = p.begin_write().await.map_err(db_err)?;
                 let home: Option<bool> = sqlx::query_scalar(
                     "SELECT home_slot FROM placements WHERE article_id = $1 AND site_id = $2 AND column_id = $3",
                 )
@@ -1157,7 +1187,7 @@ impl Store {
         let mut shown = Vec::new();
         let taken = async {
             on_pool!(self, |p| {
-                let mut tx = p.begin().await.map_err(db_err)?;
+                let mut tx = p.begin_write().await.map_err(db_err)?;
                 let items: Vec<(i64, i64)> = sqlx::query_as(
                     "SELECT i.id, i.article_id FROM reprint_items i JOIN articles a ON a.id = i.article_id \
                      WHERE i.source_id = $1 AND i.ingested_at >= $2 AND a.status = 'published' \

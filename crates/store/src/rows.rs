@@ -24,11 +24,13 @@ pub(crate) struct SiteRow {
     pub contact: String,
     pub icp: String,
     pub psb: String,
+    pub tls_cert: String,
+    pub tls_key: String,
 }
 
 macro_rules! site_cols {
     () => {
-        "id, code, name, kind, parent_id, region_code, status, theme, index_pattern, organiser, operator, contact, icp, psb"
+        "id, code, name, kind, parent_id, region_code, status, theme, index_pattern, organiser, operator, contact, icp, psb, tls_cert, tls_key"
     };
 }
 pub(crate) use site_cols;
@@ -53,6 +55,10 @@ impl SiteRow {
                 psb: self.psb,
             },
             hosts,
+            tls: TlsFiles {
+                cert: self.tls_cert,
+                key: self.tls_key,
+            },
         })
     }
 }

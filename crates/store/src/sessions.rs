@@ -1,6 +1,7 @@
 //! Login with failure lockout, and server-side sessions. Time is passed in (`now`) so that
 //! lockout and timeouts are tested with an injected clock.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use zhanqun_core::password::{self, fold_username};
@@ -316,7 +317,7 @@ impl Store {
     /// Disables (or re-enables) an account; disabling ends all its sessions.
     pub async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()> {
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
                 .bind(disabled)
                 .bind(account_id)

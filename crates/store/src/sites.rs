@@ -1,5 +1,6 @@
 //! Sites, host names, units and columns.
 
+use crate::BeginWrite;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use zhanqun_core::*;
@@ -19,6 +20,8 @@ pub struct SiteInput {
     pub theme: String,
     pub index_pattern: String,
     pub footer: Footer,
+    /// The HTTPS certificate files (empty: the default certificate).
+    pub tls: TlsFiles,
     /// Host names, primary first. `<code>.localhost` is implicit and not listed here.
     pub hosts: Vec<Host>,
     pub units: Vec<String>,
@@ -207,7 +210,7 @@ impl Store {
     pub async fn apply_sites(&self, inputs: &[SiteInput]) -> Result<Vec<SiteId>> {
         let ts = now();
         let ids = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let mut ids = Vec::with_capacity(inputs.len());
             for s in inputs {
                 let parent_id: Option<i64> = match &s.parent {
@@ -228,13 +231,13 @@ impl Store {
                 };
                 let site_id: i64 = sqlx::query_scalar(
                     "INSERT INTO sites (code, name, kind, parent_id, region_code, status, theme, index_pattern, \
-                     organiser, operator, contact, icp, psb, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+                     organiser, operator, contact, icp, psb, tls_cert, tls_key, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $14, $14) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
                      parent_id = excluded.parent_id, region_code = excluded.region_code, status = excluded.status, \
                      theme = excluded.theme, index_pattern = excluded.index_pattern, organiser = excluded.organiser, \
                      operator = excluded.operator, contact = excluded.contact, icp = excluded.icp, psb = excluded.psb, \
-                     updated_at = excluded.updated_at \
+                     tls_cert = excluded.tls_cert, tls_key = excluded.tls_key, updated_at = excluded.updated_at \
                      RETURNING id",
                 )
                 .bind(s.code.as_str())
@@ -251,6 +254,8 @@ impl Store {
                 .bind(&s.footer.icp)
                 .bind(&s.footer.psb)
                 .bind(ts)
+                .bind(&s.tls.cert)
+                .bind(&s.tls.key)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -393,7 +398,7 @@ impl Store {
     /// Sets a site's status (active, suspended, archived).
     pub async fn set_site_status(&self, site: SiteId, status: SiteStatus) -> Result<()> {
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query("UPDATE sites SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(status.as_str())
                 .bind(now())

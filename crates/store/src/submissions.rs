@@ -4,6 +4,7 @@
 //! with its origin shown as 来源) or declines it with a reason the submitter sees. Counted per
 //! unit and site per period.
 
+use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
@@ -114,7 +115,7 @@ impl Store {
         let unit = actor.principal.account.unit_id.map(|u| u.0);
         let res: Result<i64> = async {
             on_pool!(self, |p| {
-                let mut tx = p.begin().await.map_err(db_err)?;
+                let mut tx = p.begin_write().await.map_err(db_err)?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO submissions (article_id, from_site_id, to_site_id, kind, unit_id, submitted_by, submitted_at, note) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -223,7 +224,7 @@ impl Store {
             related: Vec::new(),
         };
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query(
                 "UPDATE submissions SET state = 'adopted', decided_by = $1, decided_at = $2, column_id = $3 \
                  WHERE id = $4 AND state = 'pending'",
@@ -290,7 +291,7 @@ impl Store {
         );
         let ts = now();
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query(
                 "UPDATE submissions SET state = 'declined', decided_by = $1, decided_at = $2, reason = $3 \
                  WHERE id = $4 AND state = 'pending'",

@@ -6,6 +6,7 @@
 //! flushes of the same day merge instead of overwriting each other. Rows are written in key
 //! order, so two nodes never wait on each other in opposite orders.
 
+use crate::BeginWrite;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
@@ -62,7 +63,7 @@ impl Store {
         let d = day_str(day);
         let old = day_str(day - Duration::days(1));
         let salt: Vec<u8> = on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO visit_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
             )
@@ -107,7 +108,7 @@ impl Store {
             .map(|c| c.visitors.to_bytes())
             .collect::<Result<_>>()?;
         on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
+            let mut tx = p.begin_write().await.map_err(db_err)?;
             for ((site, day, kind, target), n) in &batch.pages {
                 sqlx::query(
                     "INSERT INTO visit_pages (site_id, day, kind, target_id, views) VALUES ($1, $2, $3, $4, $5) \

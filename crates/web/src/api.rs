@@ -349,6 +349,12 @@ async fn transition(
     Path(id): Path<i64>,
     Body(step): Body<Transition>,
 ) -> ApiResult {
+    let was = app
+        .store()
+        .editorial_article(&a.actor, ArticleId(id))
+        .await?
+        .0
+        .status;
     app.store()
         .transition(&a.actor, ArticleId(id), step)
         .await?;
@@ -356,6 +362,12 @@ async fn transition(
         .store()
         .editorial_article(&a.actor, ArticleId(id))
         .await?;
+    if article.status == zhanqun_core::ArticleStatus::Published && was != article.status {
+        app.metrics()
+            .publishes
+            .with_label_values(&["workflow"])
+            .inc();
+    }
     Ok(ok(
         json!({ "status": article.status, "workflow": workflow }),
     ))

@@ -28,6 +28,8 @@ pub struct App {
     node: String,
     /// Until when this node holds the jobs lease, as far as it knows (renewed every second).
     jobs_until: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Up to when placed deliveries were observed in the delay histogram.
+    delays_until: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// The lease under which the once-across-nodes jobs run.
@@ -134,6 +136,7 @@ impl App {
             visits,
             node: uuid::Uuid::now_v7().to_string(),
             jobs_until: std::sync::Mutex::new(None),
+            delays_until: std::sync::Mutex::new(None),
             shown: std::sync::Mutex::new(Vec::new()),
             sync,
             config,
@@ -191,6 +194,56 @@ impl App {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .is_some_and(|u| u > std::time::Instant::now())
+    }
+
+    /// Reprint timeliness for the metrics (run by the jobs node): deliveries pending past their
+    /// deadline, and the delays of deliveries placed since the last run. A node that takes the
+    /// lease over starts from its own start, so delays are observed once, by one node (a few
+    /// may be missed at a hand-over).
+    pub async fn report_reprint(&self) -> Result<()> {
+        let now = zhanqun_store::now();
+        let deadlines = self.config.deadlines();
+        let overdue = self
+            .store
+            .pending_deliveries()
+            .await?
+            .iter()
+            .filter(|d| {
+                deadlines
+                    .standing(d.source_published_at, None, now)
+                    .is_late()
+            })
+            .count();
+        self.metrics.reprint_overdue.set(overdue as i64);
+        let after = *self.delays_until.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(after) = after {
+            for d in self.store.placed_between(after, now).await? {
+                if let Some(placed) = d.placed_at {
+                    let secs = (placed - d.source_published_at).num_milliseconds().max(0);
+                    self.metrics.reprint_delay.observe(secs as f64 / 1000.0);
+                }
+            }
+        }
+        *self.delays_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+        Ok(())
+    }
+
+    /// The national check for the metrics (run by the jobs node): sites failing a veto.
+    pub async fn report_checks(&self) -> Result<()> {
+        let failing = self
+            .store
+            .site_checks(
+                None,
+                zhanqun_store::now(),
+                &self.config.checks,
+                &self.config.deadlines(),
+            )
+            .await?
+            .iter()
+            .filter(|s| s.fails)
+            .count();
+        self.metrics.sites_failing_veto.set(failing as i64);
+        Ok(())
     }
 
     /// Gives the jobs lease up (a graceful stop): another node takes over at its next second.

@@ -34,6 +34,7 @@ pub struct Config {
     pub reprint: ReprintConfig,
     pub visits: VisitsConfig,
     pub jobs: JobsConfig,
+    pub tls: TlsConfig,
     /// On SIGTERM: stop accepting, then give requests in flight this many seconds to finish.
     pub shutdown_grace_seconds: u64,
     /// The national check indicators' limits.
@@ -79,6 +80,28 @@ pub struct VisitsConfig {
     /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client. From any
     /// other peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Serve the sites over HTTPS too, on `https_addr`.
+    pub enabled: bool,
+    pub https_addr: SocketAddr,
+    /// The folder relative certificate file names are in (`default_*`, tenants files' `[tls]`).
+    pub dir: PathBuf,
+    /// The certificate (PEM chain) and key for names no site has its own certificate for.
+    pub default_cert: String,
+    pub default_key: String,
+    /// Answer plain-HTTP requests to a site with a redirect to HTTPS (308), except ACME
+    /// http-01 challenges.
+    pub redirect_http: bool,
+    /// The HTTPS port visitors reach, in redirect addresses (443 is left out).
+    pub public_port: u16,
+    /// `Strict-Transport-Security: max-age` on HTTPS answers, in seconds; 0 sends none.
+    pub hsts_max_age: u64,
+    /// Seconds between checks of the certificate files for changes.
+    pub reload_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +186,17 @@ impl Default for Config {
                 lease_seconds: 15,
                 change_poll_ms: 1000,
             },
+            tls: TlsConfig {
+                enabled: false,
+                https_addr: SocketAddr::from(([127, 0, 0, 1], 8443)),
+                dir: PathBuf::from("certs"),
+                default_cert: "default.crt".into(),
+                default_key: "default.key".into(),
+                redirect_http: true,
+                public_port: 443,
+                hsts_max_age: 31_536_000,
+                reload_seconds: 5,
+            },
             shutdown_grace_seconds: 20,
             checks: zhanqun_core::checks::Thresholds::default(),
             log: LogConfig {
@@ -189,6 +223,7 @@ impl std::fmt::Debug for Config {
             .field("reprint", &self.reprint)
             .field("visits", &self.visits)
             .field("jobs", &self.jobs)
+            .field("tls", &self.tls)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("checks", &self.checks)
             .field("log", &self.log)
@@ -295,6 +330,26 @@ lease_seconds = 15
 # PostgreSQL every commit also wakes the other nodes at once (LISTEN/NOTIFY).
 change_poll_ms = 1000
 
+[tls]
+# Serve the sites over HTTPS too (rustls: TLS 1.2 and 1.3, HTTP/2 and HTTP/1.1), each site host
+# with its own certificate chosen by SNI: the PEM files named in the site's tenants file
+# ([tls] cert = "jiaxian.crt", key = "jiaxian.key"); other names get the default certificate.
+enabled = false
+https_addr = "127.0.0.1:8443"
+# The folder relative certificate file names are in.
+dir = "certs"
+default_cert = "default.crt"
+default_key = "default.key"
+# Redirect plain-HTTP requests to a site to HTTPS (308), except ACME http-01 challenges.
+redirect_http = true
+# The HTTPS port visitors reach (behind a load balancer: its port), used in redirect addresses.
+public_port = 443
+# Strict-Transport-Security max-age on HTTPS answers, in seconds (0: no header).
+hsts_max_age = 31536000
+# Seconds between checks of the certificate files: a renewed certificate written to disk is
+# served from the next handshake, without a restart.
+reload_seconds = 5
+
 [checks]
 # The national check indicators (国办秘函〔2019〕19号). The home page must change within this many
 # days (veto); news columns within news_days; notice and policy columns within notice_months;
@@ -367,6 +422,17 @@ impl Config {
         if self.jobs.lease_seconds < 3 || self.jobs.lease_seconds > 3600 {
             return Err(Error::invalid(
                 "配置错误：jobs.lease_seconds 须在 3 到 3600 秒之间（租约每秒续一次，至少留两次续约的余量）",
+            ));
+        }
+        if self.tls.enabled && self.tls.reload_seconds == 0 {
+            return Err(Error::invalid("配置错误：tls.reload_seconds 须至少为 1 秒"));
+        }
+        if self.tls.enabled
+            && self.tls.https_addr == self.public_addr
+            && self.public_addr.port() != 0
+        {
+            return Err(Error::invalid(
+                "配置错误：tls.https_addr 不能与 public_addr 相同",
             ));
         }
         if self.jobs.change_poll_ms < 10 {

@@ -939,9 +939,17 @@ async fn transition_submit(
         "withdraw" => Transition::Withdraw { reason: f.reason },
         other => return Err(PageError(Error::invalid(format!("未知的操作“{other}”")))),
     };
+    let was = app.store().article(ArticleId(id)).await?.map(|x| x.status);
     app.store()
         .transition(&a.actor, ArticleId(id), step)
         .await?;
+    let now = app.store().article(ArticleId(id)).await?.map(|x| x.status);
+    if now == Some(zhanqun_core::ArticleStatus::Published) && was != now {
+        app.metrics()
+            .publishes
+            .with_label_values(&["workflow"])
+            .inc();
+    }
     Ok(Redirect::to(&format!("/articles/{id}")).into_response())
 }
 

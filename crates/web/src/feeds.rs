@@ -429,6 +429,10 @@ pub async fn poll_source(app: &App, fetcher: &Fetcher, source: &Source) -> Resul
                 .reprint_items
                 .with_label_values(&["new"])
                 .inc();
+            app.metrics()
+                .publishes
+                .with_label_values(&["reprint"])
+                .inc_by(done.placed as u64);
             tracing::info!(source = source.id, article = %done.article, placed = done.placed, pending = done.pending, title = %item.title, "reprint ingested");
         } else if done.updated {
             report.updated += 1;

@@ -26,6 +26,7 @@ pub mod reprint_api;
 pub mod server;
 pub mod stats_api;
 pub mod themes;
+pub mod tls;
 pub mod visits;
 
 pub use app::App;

@@ -80,12 +80,38 @@ pub fn router(app: Arc<App>) -> Router {
     });
     routes
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), track))
         .with_state(app)
         .layer(axum::middleware::from_fn(crate::console::security_headers))
         .layer(csrf)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(UuidV7))
+}
+
+/// Counts console and API requests by method, matched route (the pattern, such as
+/// `/api/v1/articles/{id}`, never the raw path: a bounded label) and status, and their latency.
+async fn track(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let start = std::time::Instant::now();
+    let res = next.run(req).await;
+    let m = app.metrics();
+    m.manage_requests
+        .with_label_values(&[method.as_str(), &route, res.status().as_str()])
+        .inc();
+    m.manage_latency
+        .with_label_values(&[&route])
+        .observe(start.elapsed().as_secs_f64());
+    res
 }
 
 /// The OpenAPI 3.1 document of the JSON API, generated from the route table so that it lists

@@ -3,8 +3,8 @@
 //! site code only for known sites.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 pub struct Metrics {
@@ -35,6 +35,23 @@ pub struct Metrics {
     pub jobs_lease_held: IntGauge,
     /// Runs of the background jobs by job and outcome (ok, error).
     pub job_runs: IntCounterVec,
+    /// Public requests by site (code; `unknown` for hosts no site has) and status class.
+    pub site_requests: IntCounterVec,
+    /// Console and API requests by method, matched route and status.
+    pub manage_requests: IntCounterVec,
+    /// Console and API latency by matched route (seconds).
+    pub manage_latency: HistogramVec,
+    /// Articles published by this node (workflow, schedule, reprint fan-out counts each site).
+    pub publishes: IntCounterVec,
+    /// Reprint delay, source publication to placement on a site (seconds), observed by the jobs
+    /// node as deliveries are placed.
+    pub reprint_delay: Histogram,
+    /// Reprint deliveries still pending past their deadline (set by the jobs node).
+    pub reprint_overdue: IntGauge,
+    /// Sites failing a veto indicator of the national check (set by the jobs node).
+    pub sites_failing_veto: IntGauge,
+    /// Certificate reloads by outcome (ok, error).
+    pub tls_reloads: IntCounterVec,
     /// 1 when the database syncs commits to disk (SQLite synchronous=FULL, PostgreSQL fsync).
     pub db_durable: IntGauge,
 }
@@ -123,6 +140,64 @@ impl Metrics {
                 "Page views of people written to the store",
             )
             .map_err(fail)?,
+            site_requests: IntCounterVec::new(
+                Opts::new(
+                    "site_requests_total",
+                    "Public requests by site and status class",
+                ),
+                &["site", "class"],
+            )
+            .map_err(fail)?,
+            manage_requests: IntCounterVec::new(
+                Opts::new(
+                    "manage_requests_total",
+                    "Console and API requests by method, matched route and status",
+                ),
+                &["method", "route", "status"],
+            )
+            .map_err(fail)?,
+            manage_latency: HistogramVec::new(
+                HistogramOpts::new(
+                    "manage_request_duration_seconds",
+                    "Console and API latency by matched route",
+                )
+                .buckets(vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
+                &["route"],
+            )
+            .map_err(fail)?,
+            publishes: IntCounterVec::new(
+                Opts::new("publishes_total", "Articles published, by how"),
+                &["via"],
+            )
+            .map_err(fail)?,
+            reprint_delay: Histogram::with_opts(
+                HistogramOpts::new(
+                    "reprint_delay_seconds",
+                    "Reprint delay from the source's publication to placement on a site",
+                )
+                .buckets(vec![
+                    60.0, 300.0, 600.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0, 14400.0, 86400.0,
+                ]),
+            )
+            .map_err(fail)?,
+            reprint_overdue: IntGauge::new(
+                "reprint_overdue",
+                "Reprint deliveries still pending past their deadline",
+            )
+            .map_err(fail)?,
+            sites_failing_veto: IntGauge::new(
+                "sites_failing_veto",
+                "Sites failing a veto indicator of the national check",
+            )
+            .map_err(fail)?,
+            tls_reloads: IntCounterVec::new(
+                Opts::new(
+                    "tls_reloads_total",
+                    "Certificate reloads after a file or site changed, by outcome",
+                ),
+                &["outcome"],
+            )
+            .map_err(fail)?,
             jobs_lease_held: IntGauge::new(
                 "jobs_lease_held",
                 "1 when this node holds the lease of the once-across-nodes jobs",
@@ -179,7 +254,26 @@ impl Metrics {
         for c in [&m.reprint_alerts, &m.visits_flushed] {
             m.registry.register(Box::new(c.clone())).map_err(fail)?;
         }
-        for g in [&m.jobs_lease_held, &m.db_durable] {
+        for c in [
+            &m.site_requests,
+            &m.manage_requests,
+            &m.publishes,
+            &m.tls_reloads,
+        ] {
+            m.registry.register(Box::new(c.clone())).map_err(fail)?;
+        }
+        m.registry
+            .register(Box::new(m.manage_latency.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.reprint_delay.clone()))
+            .map_err(fail)?;
+        for g in [
+            &m.jobs_lease_held,
+            &m.db_durable,
+            &m.reprint_overdue,
+            &m.sites_failing_veto,
+        ] {
             m.registry.register(Box::new(g.clone())).map_err(fail)?;
         }
         m.registry

@@ -69,7 +69,16 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
-    let (kind, res) = serve(&app, &parts.method, &parts.headers, &parts.uri, peer).await;
+    let over_tls = parts.extensions.get::<OverTls>().is_some();
+    let (kind, res) = serve(
+        &app,
+        &parts.method,
+        &parts.headers,
+        &parts.uri,
+        peer,
+        over_tls,
+    )
+    .await;
     let m = app.metrics();
     m.requests
         .with_label_values(&[kind, res.status().as_str()])
@@ -77,7 +86,27 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
     m.latency
         .with_label_values(&[kind])
         .observe(start.elapsed().as_secs_f64());
+    // Per site, by status class only: a series count bounded by the sites in the directory.
+    let site = res
+        .extensions()
+        .get::<SiteLabel>()
+        .map(|s| s.0.as_str())
+        .unwrap_or("unknown");
+    m.site_requests
+        .with_label_values(&[site, status_class(res.status())])
+        .inc();
     res
+}
+
+/// `2xx` … `5xx`, with 503 apart: a suspended site answers 503 on purpose.
+fn status_class(s: StatusCode) -> &'static str {
+    match s.as_u16() {
+        503 => "503",
+        500..=599 => "5xx",
+        400..=499 => "4xx",
+        300..=399 => "3xx",
+        _ => "2xx",
+    }
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -166,12 +195,17 @@ fn count_visit(
     app.visits().count(ctx.site.id, page, target, peer, headers);
 }
 
+/// Marks a request that came over HTTPS (set by the HTTPS listener).
+#[derive(Clone, Copy, Debug)]
+pub struct OverTls;
+
 async fn serve(
     app: &App,
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
     peer: Option<std::net::SocketAddr>,
+    over_tls: bool,
 ) -> (&'static str, Response) {
     if method != Method::GET && method != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed\n");
@@ -203,6 +237,45 @@ async fn serve(
             );
         }
     };
+    // With HTTPS on, plain HTTP only redirects (a known site's host only: never an open
+    // redirect), except the ACME http-01 challenge a certificate authority fetches over HTTP.
+    let tls = &app.config().tls;
+    if tls.enabled
+        && tls.redirect_http
+        && !over_tls
+        && !uri.path().starts_with("/.well-known/acme-challenge/")
+    {
+        let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        let port = match tls.public_port {
+            443 => String::new(),
+            p => format!(":{p}"),
+        };
+        let pq = uri.path_and_query().map_or("/", |p| p.as_str());
+        let to = format!("https://{}{port}{pq}", name.to_ascii_lowercase());
+        let mut r = redirect(StatusCode::PERMANENT_REDIRECT, &to);
+        r.extensions_mut().insert(SiteLabel(ctx.site.code.clone()));
+        return ("redirect", r);
+    }
+    let site = ctx.site.code.clone();
+    let (kind, mut res) = serve_site(app, ctx, host, method, headers, uri, peer).await;
+    res.extensions_mut().insert(SiteLabel(site));
+    (kind, res)
+}
+
+/// Which site answered a request, for the per-site request counter.
+#[derive(Clone)]
+struct SiteLabel(zhanqun_core::SiteCode);
+
+/// A request to a known site.
+async fn serve_site(
+    app: &App,
+    ctx: Arc<SiteCtx>,
+    host: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    uri: &Uri,
+    peer: Option<std::net::SocketAddr>,
+) -> (&'static str, Response) {
     // Lower case but with its port: absolute URLs (feeds, sitemap) and their cache keys need it.
     let host = host.to_ascii_lowercase();
     let raw_path = uri.path();

@@ -10,10 +10,12 @@ use zhanqun_core::{Error, Result};
 
 use crate::App;
 
-/// Both listeners, bound (so the chosen ports are known before serving).
+/// The listeners, bound (so the chosen ports are known before serving): public HTTP,
+/// management, and public HTTPS when `tls.enabled`.
 pub struct Listeners {
     pub public: TcpListener,
     pub manage: TcpListener,
+    pub https: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -26,7 +28,27 @@ impl Listeners {
         Ok(Listeners {
             public: bind(public, "公共").await?,
             manage: bind(manage, "管理").await?,
+            https: None,
         })
+    }
+
+    /// The listeners a configuration asks for (HTTPS too when `tls.enabled`).
+    pub async fn bind_for(c: &crate::Config) -> Result<Listeners> {
+        let mut l = Listeners::bind(c.public_addr, c.manage_addr).await?;
+        if c.tls.enabled {
+            let addr = c.tls.https_addr;
+            l.https = Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| Error::invalid(format!("无法监听 HTTPS 地址 {addr}：{e}")))?,
+            );
+        }
+        Ok(l)
+    }
+
+    /// The HTTPS address, when bound.
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn addrs(&self) -> Result<(SocketAddr, SocketAddr)> {
@@ -121,11 +143,28 @@ pub async fn serve(
                         }
                         // Scheduled publishing and unpublishing: the schedule lives in the
                         // store, so a restart (or another node) picks it up.
-                        if app.hold_jobs_lease().await && ticks.is_multiple_of(5) {
-                            let runs = &app.metrics().job_runs;
+                        let leads = app.hold_jobs_lease().await;
+                        let runs = &app.metrics().job_runs;
+                        let outcome = |r: zhanqun_core::Result<()>, job: &str| match r {
+                            Ok(()) => runs.with_label_values(&[job, "ok"]).inc(),
+                            Err(e) => {
+                                runs.with_label_values(&[job, "error"]).inc();
+                                tracing::warn!(error = %e, job, "job failed");
+                            }
+                        };
+                        // The gauges of reprint timeliness every 15 s, the national check's
+                        // veto count every 5 minutes (first two seconds after the start).
+                        if leads && ticks.is_multiple_of(15) {
+                            outcome(app.report_reprint().await, "reprint_report");
+                        }
+                        if leads && (ticks % 300 == 2) {
+                            outcome(app.report_checks().await, "checks_report");
+                        }
+                        if leads && ticks.is_multiple_of(5) {
                             match app.store().run_due(zhanqun_store::now()).await {
                                 Ok((p, u)) => {
                                     runs.with_label_values(&["schedule", "ok"]).inc();
+                                    app.metrics().publishes.with_label_values(&["schedule"]).inc_by(p);
                                     if p + u > 0 {
                                         tracing::info!(published = p, unpublished = u, "scheduled articles");
                                     }
@@ -174,6 +213,51 @@ pub async fn serve(
             }
         });
     }
+    // HTTPS: certificates loaded now (a bad default certificate stops the start), then watched.
+    let https = match listeners.https {
+        Some(l) if app.config().tls.enabled => {
+            let sites = app.store().list_sites().await?;
+            let certs = crate::tls::Certs::load(&app.config().tls, &sites)?;
+            let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config()?);
+            let https = serve_https(app.clone(), l, acceptor, rx.clone());
+            let (app, stop) = (app.clone(), wait(rx.clone()));
+            tasks.spawn(async move {
+                let every = std::time::Duration::from_secs(app.config().tls.reload_seconds);
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                tokio::pin!(stop);
+                loop {
+                    tokio::select! {
+                        _ = &mut stop => break,
+                        _ = tick.tick() => {
+                            let sites = match app.store().list_sites().await {
+                                Ok(s) => s,
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "sites not read for the certificate check");
+                                    continue;
+                                }
+                            };
+                            match certs.reload(&app.config().tls, &sites, false) {
+                                Ok(true) => app.metrics().tls_reloads.with_label_values(&["ok"]).inc(),
+                                Ok(false) => {}
+                                Err(_) => app.metrics().tls_reloads.with_label_values(&["error"]).inc(),
+                            }
+                        }
+                    }
+                }
+            });
+            Some(https)
+        }
+        Some(_) => {
+            return Err(Error::invalid("HTTPS 监听已绑定但 tls.enabled 未开启"));
+        }
+        None if app.config().tls.enabled => {
+            return Err(Error::invalid(
+                "tls.enabled 已开启，但没有绑定 HTTPS 监听（请用 Listeners::bind_for）",
+            ));
+        }
+        None => None,
+    };
     let public = listeners.public.tap_io(|s| {
         let _ = s.set_nodelay(true);
     });
@@ -198,9 +282,15 @@ pub async fn serve(
             tokio::time::sleep(grace).await;
         }
     };
-    let served = async { tokio::join!(async { public.await }, async { manage.await }) };
+    let served = async {
+        tokio::join!(async { public.await }, async { manage.await }, async {
+            if let Some(h) = https {
+                h.await;
+            }
+        })
+    };
     let result = tokio::select! {
-        (a, b) = served => a.and(b).map_err(|e| Error::internal(format!("server: {e}"))),
+        (a, b, ()) = served => a.and(b).map_err(|e| Error::internal(format!("server: {e}"))),
         _ = cut => {
             tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
             Ok(())
@@ -213,4 +303,78 @@ pub async fn serve(
     app.release_jobs_lease().await;
     tracing::info!("stopped");
     result
+}
+
+/// The HTTPS accept loop: TLS handshake (SNI picks the certificate), then HTTP/2 or HTTP/1.1 as
+/// ALPN chose, serving the public router with `OverTls` and HSTS. On shutdown it stops
+/// accepting and waits for the open connections to finish their requests.
+async fn serve_https(
+    app: Arc<App>,
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut router =
+        crate::public::router(app.clone()).layer(axum::Extension(crate::public::OverTls));
+    let hsts = app.config().tls.hsts_max_age;
+    if hsts > 0
+        && let Ok(v) = axum::http::HeaderValue::from_str(&format!("max-age={hsts}"))
+    {
+        router = router.layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                v,
+            ),
+        );
+    }
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.wait_for(|v| *v) => break,
+            r = listener.accept() => r,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                tracing::warn!(error = %e, "HTTPS accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let svc = router
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // A client that never finishes its handshake is dropped after ten seconds.
+            let tls = match tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                acceptor.accept(tcp),
+            )
+            .await
+            {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => return,
+            };
+            let builder = Builder::new(TokioExecutor::new());
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(svc));
+            if let Err(e) = watcher.watch(conn.into_owned()).await {
+                tracing::debug!(%peer, error = %e, "HTTPS connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
