@@ -152,6 +152,8 @@ impl TestApp {
             database_url: url.clone(),
             data_dir,
             demo_on_empty: false,
+            // The throwaway PostgreSQL of tests/with-postgres.sh runs with fsync off.
+            allow_nondurable_database: true,
             ..Config::default()
         };
         tweak(&mut config);

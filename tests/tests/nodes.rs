@@ -177,3 +177,31 @@ async fn a_graceful_stop_gives_the_lease_up() {
     assert_eq!(now.holder, other.app.node());
     assert!(now.acquired_at < held.expires_at);
 }
+
+#[tokio::test]
+async fn a_postgres_that_may_lose_commits_is_refused() {
+    // tests/with-postgres.sh runs its throwaway cluster with fsync=off: exactly the setting a
+    // production node must refuse. SQLite's settings are checked (and set) at connect.
+    let db = zhanqun_tests::fresh_store().await;
+    let config = zhanqun_web::Config {
+        database_url: db.url.clone(),
+        demo_on_empty: false,
+        ..zhanqun_web::Config::default()
+    };
+    let unsafe_settings = db.store.pg_unsafe_settings().await.unwrap();
+    let started = zhanqun_web::App::new(config, db.store.clone()).await;
+    if backend_name() == "postgres" {
+        assert_eq!(
+            unsafe_settings,
+            vec![("fsync".to_string(), "off".to_string())]
+        );
+        let err = started.unwrap_err().to_string();
+        assert!(
+            err.contains("fsync=off") && err.contains("allow_nondurable_database"),
+            "{err}"
+        );
+    } else {
+        assert!(unsafe_settings.is_empty());
+        assert!(started.is_ok());
+    }
+}

@@ -70,7 +70,7 @@ fn text<'a>(report: &'a [(String, Data)], item: &str) -> &'a str {
 async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     let t = TestApp::spawn_with(|c| {
         c.visits.flush_seconds = 3600;
-        c.visits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     })
     .await;
     let f = t.fixture().await;

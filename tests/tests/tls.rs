@@ -251,6 +251,7 @@ async fn bad_certificate_settings_are_refused_with_a_clear_message() {
         manage_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: db.url.clone(),
         demo_on_empty: false,
+        allow_nondurable_database: true,
         ..zhanqun_web::Config::default()
     };
     config.tls.enabled = true;

@@ -42,7 +42,7 @@ async fn page_views_are_exact_and_visitors_merge() {
         // The test flushes by hand; requests come "through" a trusted proxy on loopback so
         // each can carry its own client address.
         c.visits.flush_seconds = 3600;
-        c.visits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     })
     .await;
     let f = t.fixture().await;

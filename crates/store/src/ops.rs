@@ -173,19 +173,25 @@ impl Store {
         }
     }
 
-    /// On PostgreSQL, whether the server syncs its writes to disk (`fsync`); `None` on SQLite
-    /// (whose settings are checked at connect).
-    pub async fn pg_fsync(&self) -> Result<Option<bool>> {
-        match &self.pool {
-            Pool::Sqlite(_) => Ok(None),
-            Pool::Pg(p) => {
-                let v: String = sqlx::query_scalar("SHOW fsync")
-                    .fetch_one(p)
-                    .await
-                    .map_err(db_err)?;
-                Ok(Some(v == "on"))
-            }
-        }
+    /// On PostgreSQL, the durability settings that are off (`fsync`, `synchronous_commit`,
+    /// `full_page_writes`), each with its value: empty when a committed write survives a
+    /// crash of the server or a power cut. Always empty on SQLite, whose settings are checked
+    /// at connect.
+    pub async fn pg_unsafe_settings(&self) -> Result<Vec<(String, String)>> {
+        let Pool::Pg(p) = &self.pool else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, setting FROM pg_settings \
+             WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
+        )
+        .fetch_all(p)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, v)| v == "off" || v == "local")
+            .collect())
     }
 
     /// The integrity check: the database's own (SQLite `integrity_check` and

@@ -126,7 +126,7 @@ async fn login(
     headers: HeaderMap,
     Body(body): Body<LoginBody>,
 ) -> ApiResult {
-    let client = peer.ip().to_string();
+    let client = app.client_ip(Some(peer), &headers).to_string();
     let (account, token) =
         login_with(&app, &headers, &client, &body.username, &body.password).await?;
     let secure = auth::secure_request(&headers);

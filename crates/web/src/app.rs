@@ -120,17 +120,26 @@ impl App {
             seen: HashSet::new(),
             polls: 0,
         });
-        let visits = VisitCounter::new(&config.visits, &store).await?;
-        // PostgreSQL's own durability: fsync off loses committed writes in a power cut.
-        if let Some(fsync) = store.pg_fsync().await? {
-            metrics.db_durable.set(i64::from(fsync));
-            if !fsync {
-                tracing::warn!(
-                    "PostgreSQL runs with fsync=off: committed writes can be lost in a crash; only for tests"
-                );
+        let visits = VisitCounter::new(&config.visits, &config.trusted_proxies, &store).await?;
+        // PostgreSQL's own durability: with fsync, synchronous_commit or full_page_writes off,
+        // committed writes (published pages, audit records) can be lost in a crash. Refused
+        // unless the configuration says this is a throwaway database.
+        let unsafe_settings = store.pg_unsafe_settings().await?;
+        metrics
+            .db_durable
+            .set(i64::from(unsafe_settings.is_empty()));
+        if !unsafe_settings.is_empty() {
+            let list = unsafe_settings
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if !config.allow_nondurable_database {
+                return Err(zhanqun_core::Error::invalid(format!(
+                    "PostgreSQL 的持久化设置已关闭（{list}）：崩溃或断电会丢失已提交的数据。请在 postgresql.conf 中打开；仅测试用的临时数据库可设置 allow_nondurable_database = true"
+                )));
             }
-        } else {
-            metrics.db_durable.set(1);
+            tracing::warn!(settings = %list, "PostgreSQL durability settings are off; allowed for a throwaway database only");
         }
         Ok(Arc::new(App {
             visits,
@@ -146,6 +155,16 @@ impl App {
             pages,
             metrics,
         }))
+    }
+
+    /// The client's address: the peer, or what `X-Forwarded-For` says when the peer is one of
+    /// `trusted_proxies`.
+    pub fn client_ip(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        crate::visits::client_ip(peer, headers, &self.config.trusted_proxies)
     }
 
     /// This node's name in leases.

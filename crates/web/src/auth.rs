@@ -164,12 +164,11 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The client address of a request (the peer; the proxy's forwarded address is issue 6's).
-pub fn client_addr(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The client address of a request: the peer, or the forwarded address when the peer is a
+/// trusted proxy.
+pub fn client_addr(app: &App, parts_ext: &axum::http::Extensions, headers: &HeaderMap) -> String {
+    let peer = parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    app.client_ip(peer, headers).to_string()
 }
 
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
@@ -355,7 +354,7 @@ async fn guard(
     if !allowed || read_only_violation {
         let actor = Actor {
             principal,
-            client: Some(client_addr(req.extensions())),
+            client: Some(client_addr(&app, req.extensions(), req.headers())),
             request_id: request_id(req.headers()),
         };
         let entry = actor.entry(
@@ -378,7 +377,7 @@ async fn guard(
     }
     let actor = Actor {
         principal,
-        client: Some(client_addr(req.extensions())),
+        client: Some(client_addr(&app, req.extensions(), req.headers())),
         request_id: request_id(req.headers()),
     };
     req.extensions_mut().insert(Authed {

@@ -29,12 +29,23 @@ pub struct Config {
     pub demo_on_empty: bool,
     /// Scheme used in absolute URLs (feeds, sitemaps).
     pub public_scheme: String,
+    /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client: for visit
+    /// counting, the login throttle and the audit log. From any other peer the header is
+    /// ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub cache: CacheConfig,
     pub console: ConsoleConfig,
     pub reprint: ReprintConfig,
     pub visits: VisitsConfig,
     pub jobs: JobsConfig,
     pub tls: TlsConfig,
+    /// Time limit of one public request, in seconds (answered 408 when exceeded).
+    pub request_timeout_seconds: u64,
+    /// Time limit of one console or API request (uploads included), in seconds.
+    pub console_timeout_seconds: u64,
+    /// Run on a PostgreSQL database whose durability settings are off (`fsync`,
+    /// `synchronous_commit`, `full_page_writes`). Only for throwaway test databases.
+    pub allow_nondurable_database: bool,
     /// On SIGTERM: stop accepting, then give requests in flight this many seconds to finish.
     pub shutdown_grace_seconds: u64,
     /// The national check indicators' limits.
@@ -77,9 +88,6 @@ pub struct VisitsConfig {
     /// Seconds between two flushes of the counts to the store: at most this much counting is
     /// lost when the process is killed (a graceful stop flushes).
     pub flush_seconds: u64,
-    /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client. From any
-    /// other peer the header is ignored.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,6 +164,7 @@ impl Default for Config {
             themes_dir: PathBuf::new(),
             demo_on_empty: true,
             public_scheme: "http".into(),
+            trusted_proxies: Vec::new(),
             cache: CacheConfig {
                 max_bytes: 256 * 1024 * 1024,
                 max_age: 60,
@@ -180,7 +189,6 @@ impl Default for Config {
             visits: VisitsConfig {
                 count: true,
                 flush_seconds: 5,
-                trusted_proxies: Vec::new(),
             },
             jobs: JobsConfig {
                 lease_seconds: 15,
@@ -198,6 +206,9 @@ impl Default for Config {
                 reload_seconds: 5,
             },
             shutdown_grace_seconds: 20,
+            allow_nondurable_database: false,
+            request_timeout_seconds: 30,
+            console_timeout_seconds: 300,
             checks: zhanqun_core::checks::Thresholds::default(),
             log: LogConfig {
                 format: "text".into(),
@@ -218,6 +229,7 @@ impl std::fmt::Debug for Config {
             .field("tenants_dir", &self.tenants_dir)
             .field("themes_dir", &self.themes_dir)
             .field("demo_on_empty", &self.demo_on_empty)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("cache", &self.cache)
             .field("console", &self.console)
             .field("reprint", &self.reprint)
@@ -225,6 +237,9 @@ impl std::fmt::Debug for Config {
             .field("jobs", &self.jobs)
             .field("tls", &self.tls)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("allow_nondurable_database", &self.allow_nondurable_database)
+            .field("request_timeout_seconds", &self.request_timeout_seconds)
+            .field("console_timeout_seconds", &self.console_timeout_seconds)
             .field("checks", &self.checks)
             .field("log", &self.log)
             .finish()
@@ -266,9 +281,20 @@ themes_dir = ""
 demo_on_empty = true
 # Scheme of absolute URLs in feeds and sitemaps.
 public_scheme = "http"
+# Reverse proxies (load balancers) whose X-Forwarded-For header names the client, for visit
+# counting, the login throttle and the audit log: trusted_proxies = ["10.0.0.2"]. From any other
+# peer the header is ignored (anyone can send it).
+trusted_proxies = []
 # On SIGTERM: stop accepting connections, then give requests in flight this many seconds to
 # finish before exiting; visit counts are flushed and job leases given up either way.
 shutdown_grace_seconds = 20
+# Refuse to run on a PostgreSQL database with fsync, synchronous_commit or full_page_writes off
+# (committed writes could be lost in a crash) unless this is true: throwaway test databases only.
+allow_nondurable_database = false
+# Time limit of one public request, in seconds: a request still running then is answered 408.
+request_timeout_seconds = 30
+# Time limit of one console or API request (uploads included), in seconds.
+console_timeout_seconds = 300
 
 [cache]
 # Upper bound of the rendered-page cache in bytes.
@@ -318,8 +344,6 @@ count = true
 # Seconds between flushes of the counts to the store. A killed process loses at most this much
 # counting; a graceful stop flushes first.
 flush_seconds = 5
-# Reverse proxies whose X-Forwarded-For header names the client: trusted_proxies = ["10.0.0.2"].
-trusted_proxies = []
 
 [jobs]
 # Jobs that must run once across nodes (scheduled publishing, reprint alerts) run on the node
@@ -433,6 +457,11 @@ impl Config {
         {
             return Err(Error::invalid(
                 "配置错误：tls.https_addr 不能与 public_addr 相同",
+            ));
+        }
+        if self.request_timeout_seconds == 0 || self.console_timeout_seconds == 0 {
+            return Err(Error::invalid(
+                "配置错误：request_timeout_seconds 和 console_timeout_seconds 须大于 0",
             ));
         }
         if self.jobs.change_poll_ms < 10 {

@@ -291,7 +291,7 @@ async fn login_submit(
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let client = peer.ip().to_string();
+    let client = app.client_ip(Some(peer), &headers).to_string();
     match login_with(&app, &headers, &client, &f.username, &f.password).await {
         Ok((account, token)) => {
             let to = match next_step(&app, account.totp_enrolled) {

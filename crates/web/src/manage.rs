@@ -78,8 +78,13 @@ pub fn router(app: Arc<App>) -> Router {
             &Error::forbidden("请求来源无效：跨站提交已被拒绝（CSRF 防护）"),
         )
     });
+    let timeout = std::time::Duration::from_secs(app.config().console_timeout_seconds);
     routes
         .fallback(not_found)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), track))
         .with_state(app)
         .layer(axum::middleware::from_fn(crate::console::security_headers))

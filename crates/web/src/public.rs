@@ -46,9 +46,14 @@ static SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
 ];
 
 pub fn router(app: Arc<App>) -> Router {
+    let timeout = std::time::Duration::from_secs(app.config().request_timeout_seconds);
     Router::new()
         .fallback(handle)
         .with_state(app)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(axum::middleware::map_response(
             |mut res: Response| async move {
                 let h = res.headers_mut();

@@ -4,7 +4,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use zhanqun_core::{Error, Result};
 
@@ -219,7 +218,7 @@ pub async fn serve(
             let sites = app.store().list_sites().await?;
             let certs = crate::tls::Certs::load(&app.config().tls, &sites)?;
             let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config()?);
-            let https = serve_https(app.clone(), l, acceptor, rx.clone());
+            let https = serve_public(app.clone(), l, Some(acceptor), rx.clone());
             let (app, stop) = (app.clone(), wait(rx.clone()));
             tasks.spawn(async move {
                 let every = std::time::Duration::from_secs(app.config().tls.reload_seconds);
@@ -258,15 +257,9 @@ pub async fn serve(
         }
         None => None,
     };
-    let public = listeners.public.tap_io(|s| {
-        let _ = s.set_nodelay(true);
-    });
-    let public = axum::serve(
-        public,
-        crate::public::router(app.clone())
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(wait(rx.clone()));
+    // The public side: our own accept loop for HTTP as for HTTPS (header read timeout, one
+    // way of draining at a stop).
+    let public = serve_public(app.clone(), listeners.public, None, rx.clone());
     let manage = axum::serve(
         listeners.manage,
         crate::manage::router(app.clone())
@@ -283,14 +276,14 @@ pub async fn serve(
         }
     };
     let served = async {
-        tokio::join!(async { public.await }, async { manage.await }, async {
+        tokio::join!(public, async { manage.await }, async {
             if let Some(h) = https {
                 h.await;
             }
         })
     };
     let result = tokio::select! {
-        (a, b, ()) = served => a.and(b).map_err(|e| Error::internal(format!("server: {e}"))),
+        ((), b, ()) = served => b.map_err(|e| Error::internal(format!("server: {e}"))),
         _ = cut => {
             tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
             Ok(())
@@ -305,31 +298,30 @@ pub async fn serve(
     result
 }
 
-/// The HTTPS accept loop: TLS handshake (SNI picks the certificate), then HTTP/2 or HTTP/1.1 as
-/// ALPN chose, serving the public router with `OverTls` and HSTS. On shutdown it stops
-/// accepting and waits for the open connections to finish their requests.
-async fn serve_https(
+/// The public accept loop, plain or TLS (SNI picks the certificate): then HTTP/2 or HTTP/1.1
+/// (ALPN on TLS; either by its preface on plain TCP), serving the public router. Over TLS the
+/// requests carry `OverTls` and the answers HSTS. On shutdown it stops accepting and waits for
+/// the open connections to finish their requests.
+async fn serve_public(
     app: Arc<App>,
     listener: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-
-    let mut router =
-        crate::public::router(app.clone()).layer(axum::Extension(crate::public::OverTls));
-    let hsts = app.config().tls.hsts_max_age;
-    if hsts > 0
-        && let Ok(v) = axum::http::HeaderValue::from_str(&format!("max-age={hsts}"))
-    {
-        router = router.layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::STRICT_TRANSPORT_SECURITY,
-                v,
-            ),
-        );
+    let mut router = crate::public::router(app.clone());
+    if tls.is_some() {
+        router = router.layer(axum::Extension(crate::public::OverTls));
+        let hsts = app.config().tls.hsts_max_age;
+        if hsts > 0
+            && let Ok(v) = axum::http::HeaderValue::from_str(&format!("max-age={hsts}"))
+        {
+            router = router.layer(
+                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                    axum::http::header::STRICT_TRANSPORT_SECURITY,
+                    v,
+                ),
+            );
+        }
     }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
@@ -341,40 +333,63 @@ async fn serve_https(
             Ok(x) => x,
             Err(e) => {
                 // Out of file descriptors and the like: wait a moment rather than spin.
-                tracing::warn!(error = %e, "HTTPS accept failed");
+                tracing::warn!(error = %e, "accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
         };
         let _ = tcp.set_nodelay(true);
-        let acceptor = acceptor.clone();
         let svc = router
             .clone()
             .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
         let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            // A client that never finishes its handshake is dropped after ten seconds.
-            let tls = match tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                acceptor.accept(tcp),
-            )
-            .await
-            {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => return,
-            };
-            let builder = Builder::new(TokioExecutor::new());
-            let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(svc));
-            if let Err(e) = watcher.watch(conn.into_owned()).await {
-                tracing::debug!(%peer, error = %e, "HTTPS connection ended with an error");
+        match &tls {
+            None => {
+                tokio::spawn(serve_conn(tcp, svc, watcher, peer));
             }
-        });
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A client that never finishes its handshake is dropped after ten seconds.
+                    match tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(tcp),
+                    )
+                    .await
+                    {
+                        Ok(Ok(stream)) => serve_conn(stream, svc, watcher, peer).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// One connection: HTTP/1.1 (headers within ten seconds, against slowloris) or HTTP/2.
+async fn serve_conn<IO>(
+    io: IO,
+    svc: axum::Router,
+    watcher: hyper_util::server::graceful::Watcher,
+    peer: SocketAddr,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(10));
+    let conn =
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(svc));
+    if let Err(e) = watcher.watch(conn.into_owned()).await {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
 }

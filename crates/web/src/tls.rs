@@ -113,7 +113,7 @@ impl Certs {
 
     /// Reloads when a file or a site's certificate settings changed since the last load.
     /// Returns whether anything was reloaded. A file that fails to load keeps the certificate
-    /// served before (a renewal written halfway is retried at the next check).
+    /// served before, until the file changes again.
     pub fn reload(&self, config: &TlsConfig, sites: &[Site], first: bool) -> Result<bool> {
         let fp = Self::fingerprint_of(config, sites);
         if !first && *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) == fp {
@@ -160,9 +160,9 @@ impl Certs {
         if let Ok(mut l) = self.loaded.write() {
             *l = Arc::new(Loaded { by_host, default });
         }
-        if !failed {
-            *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) = fp;
-        }
+        // Remembered even when a file failed: it is read again when it changes again (a renewal
+        // tool's final write changes its time), not every few seconds with the same error.
+        *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) = fp;
         tracing::info!(hosts, complete = !failed, "certificates loaded");
         if failed {
             Err(Error::invalid("部分证书未能加载（见日志）"))

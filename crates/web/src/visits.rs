@@ -66,7 +66,11 @@ pub struct VisitCounter {
 }
 
 impl VisitCounter {
-    pub async fn new(config: &VisitsConfig, store: &Store) -> Result<VisitCounter> {
+    pub async fn new(
+        config: &VisitsConfig,
+        trusted_proxies: &[IpAddr],
+        store: &Store,
+    ) -> Result<VisitCounter> {
         let today = china_day(zhanqun_store::now());
         let salt = if config.count {
             store.visit_salt(today).await?
@@ -75,7 +79,7 @@ impl VisitCounter {
         };
         Ok(VisitCounter {
             enabled: config.count,
-            trusted: config.trusted_proxies.clone(),
+            trusted: trusted_proxies.to_vec(),
             shards: new_shards(),
             salt: RwLock::new((today, salt)),
         })
