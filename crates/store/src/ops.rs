@@ -416,7 +416,7 @@ impl Store {
     pub async fn backup_sqlite(&self, dest: &Path) -> Result<()> {
         let Pool::Sqlite(p) = &self.pool else {
             return Err(Error::invalid(
-                "PostgreSQL 存储请用 pg_dump 备份数据库（见 ops/README.md），本命令只备份上传文件",
+                "PostgreSQL 存储请用 pg_dump 备份数据库、再复制上传文件目录（步骤见 ops/README.md）；zhanqun backup 只用于 SQLite",
             ));
         };
         if dest.exists() {
