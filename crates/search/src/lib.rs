@@ -1,0 +1,572 @@
+//! Site search in Chinese: a tantivy index whose text is cut into words by jieba, with a
+//! dictionary completed by the names of places, organs and sites (so 佳县 or 佳县应急管理局 stay
+//! one word), and queries built here rather than by tantivy's query parser: whatever a visitor
+//! types (syntax characters, full-width punctuation, ten thousand characters) is words to look
+//! for, never syntax, so a query never fails.
+//!
+//! What is indexed is an article as the public sees it: title, subtitle, summary, body text,
+//! source, document number (also as one exact term: 佳政办函〔2019〕54号 finds its document),
+//! and where it appears (sites and columns), its year and topic, and its publication time.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query as TQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenStream};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
+
+/// The name of the Chinese analyzer in the index.
+const ZH: &str = "zh";
+/// At most this many characters of a query are looked for.
+pub const QUERY_MAX_CHARS: usize = 100;
+/// At most this many words of a query are looked for.
+const QUERY_MAX_WORDS: usize = 16;
+/// Results are ranked among the best this many; deeper pages are not offered.
+pub const RANKED_MAX: usize = 500;
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::internal(format!("search index: {e}"))
+}
+
+/// jieba in search mode, shared (the dictionary is large: one copy for every clone).
+#[derive(Clone)]
+struct Jieba(Arc<jieba_rs::Jieba>);
+
+struct JiebaStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl tantivy::tokenizer::Tokenizer for Jieba {
+    type TokenStream<'a> = JiebaStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream {
+        let tokens = self
+            .0
+            .tokenize(text, jieba_rs::TokenizeMode::Search, true)
+            .into_iter()
+            // Words only: no spaces, no punctuation of either width.
+            .filter(|t| t.word.chars().any(char::is_alphanumeric))
+            .enumerate()
+            .map(|(i, t)| Token {
+                offset_from: t.byte_start,
+                offset_to: t.byte_end,
+                position: i,
+                text: t.word.to_string(),
+                position_length: 1,
+            })
+            .collect();
+        JiebaStream { tokens, index: 0 }
+    }
+}
+
+impl TokenStream for JiebaStream {
+    fn advance(&mut self) -> bool {
+        self.index += 1;
+        self.index <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+/// An article as the index holds it.
+#[derive(Debug, Clone)]
+pub struct SearchDoc {
+    pub article: ArticleId,
+    pub title: String,
+    pub subtitle: String,
+    pub summary: String,
+    /// The body as text (no markup).
+    pub body: String,
+    pub source: String,
+    pub doc_number: String,
+    pub topic: String,
+    pub published_at: DateTime<Utc>,
+    /// Every site and column that shows the article (reprints included).
+    pub placements: Vec<(SiteId, ColumnId)>,
+}
+
+impl Default for SearchDoc {
+    fn default() -> Self {
+        SearchDoc {
+            article: ArticleId(0),
+            title: String::new(),
+            subtitle: String::new(),
+            summary: String::new(),
+            body: String::new(),
+            source: String::new(),
+            doc_number: String::new(),
+            topic: String::new(),
+            published_at: DateTime::<Utc>::default(),
+            placements: Vec::new(),
+        }
+    }
+}
+
+/// What to look for, and where.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    /// One site's results only (a site's own search); `None`: the whole province.
+    pub site: Option<SiteId>,
+    pub column: Option<ColumnId>,
+    pub year: Option<i32>,
+    pub topic: Option<String>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub article: ArticleId,
+    /// The title, HTML-escaped, the matched words in `<b>`.
+    pub title_html: String,
+    /// A passage of the body around the matched words, HTML-escaped, matches in `<b>`.
+    pub snippet_html: String,
+    pub published_at: DateTime<Utc>,
+    pub doc_number: String,
+    /// The sites that show the article.
+    pub sites: Vec<SiteId>,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// Every match.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Matches per site among the ranked results (a province-wide search's facet).
+    pub by_site: Vec<(SiteId, usize)>,
+    /// The words looked for (what the query was cut into).
+    pub words: Vec<String>,
+    /// The query was longer than [`QUERY_MAX_CHARS`] and was cut.
+    pub truncated: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    article: Field,
+    title: Field,
+    subtitle: Field,
+    summary: Field,
+    body: Field,
+    source: Field,
+    doc_number: Field,
+    doc_number_exact: Field,
+    topic: Field,
+    sites: Field,
+    columns: Field,
+    year: Field,
+    published: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let zh = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ZH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let zh_stored = zh.clone().set_stored();
+    let f = Fields {
+        article: b.add_u64_field("article", INDEXED | STORED | FAST),
+        title: b.add_text_field("title", zh_stored.clone()),
+        subtitle: b.add_text_field("subtitle", zh.clone()),
+        summary: b.add_text_field("summary", zh.clone()),
+        body: b.add_text_field("body", zh_stored),
+        source: b.add_text_field("source", zh.clone()),
+        doc_number: b.add_text_field("doc_number", zh),
+        doc_number_exact: b.add_text_field("doc_number_exact", STRING | STORED),
+        topic: b.add_text_field("topic", STRING),
+        sites: b.add_u64_field("sites", INDEXED | STORED | FAST),
+        columns: b.add_u64_field("columns", INDEXED),
+        year: b.add_i64_field("year", INDEXED),
+        published: b.add_i64_field("published", STORED | FAST),
+    };
+    (b.build(), f)
+}
+
+/// The search index of a node (each node keeps its own, under its data directory).
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    dictionary: Arc<jieba_rs::Jieba>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir` (created when missing). `words` are added to the dictionary:
+    /// place, organ and site names that must stay whole words.
+    pub fn open(dir: &Path, words: &[String]) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(err)?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| {
+            err(format!(
+                "{e} (an index of an older format: delete {} and run `zhanqun search reindex`)",
+                dir.display()
+            ))
+        })?;
+        let mut jieba = jieba_rs::Jieba::new();
+        for w in words {
+            let w = w.trim();
+            if w.chars().count() >= 2 {
+                jieba.add_word(w, None, None);
+            }
+        }
+        let dictionary = Arc::new(jieba);
+        let analyzer = TextAnalyzer::builder(Jieba(dictionary.clone()))
+            .filter(RemoveLongFilter::limit(64))
+            .filter(LowerCaser)
+            .build();
+        index.tokenizers().register(ZH, analyzer.clone());
+        let writer = index.writer(32 * 1024 * 1024).map_err(err)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?;
+        Ok(SearchIndex {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            analyzer,
+            dictionary,
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts an article in the index (replacing what was there). Seen after [`Self::commit`].
+    pub fn upsert(&self, d: &SearchDoc) -> Result<()> {
+        let f = self.fields;
+        let w = self.writer();
+        w.delete_term(Term::from_field_u64(f.article, d.article.0 as u64));
+        if d.placements.is_empty() {
+            return Ok(());
+        }
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.article, d.article.0 as u64);
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.subtitle, &d.subtitle);
+        doc.add_text(f.summary, &d.summary);
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.source, &d.source);
+        doc.add_text(f.doc_number, &d.doc_number);
+        if !d.doc_number.trim().is_empty() {
+            doc.add_text(f.doc_number_exact, normalize(&d.doc_number));
+        }
+        if !d.topic.is_empty() {
+            doc.add_text(f.topic, &d.topic);
+        }
+        let mut sites: Vec<u64> = d.placements.iter().map(|p| p.0.0 as u64).collect();
+        sites.sort_unstable();
+        sites.dedup();
+        for s in sites {
+            doc.add_u64(f.sites, s);
+        }
+        for (_, c) in &d.placements {
+            doc.add_u64(f.columns, c.0 as u64);
+        }
+        doc.add_i64(f.year, i64::from(beijing_year(d.published_at)));
+        doc.add_i64(f.published, d.published_at.timestamp());
+        w.add_document(doc).map_err(err)?;
+        Ok(())
+    }
+
+    /// Takes an article out of the index (withdrawn, unpublished, deleted).
+    pub fn remove(&self, article: ArticleId) {
+        self.writer()
+            .delete_term(Term::from_field_u64(self.fields.article, article.0 as u64));
+    }
+
+    /// Empties the index (before a rebuild).
+    pub fn clear(&self) -> Result<()> {
+        self.writer().delete_all_documents().map_err(err)?;
+        Ok(())
+    }
+
+    /// Makes the changes since the last commit durable and visible to searches.
+    pub fn commit(&self) -> Result<()> {
+        self.writer().commit().map_err(err)?;
+        self.reader.reload().map_err(err)
+    }
+
+    /// Articles in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cuts text into the words the index holds.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        let mut a = self.analyzer.clone();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// Runs a query. Every word must appear (in the title, subtitle, summary, body, source or
+    /// document number; a title match counts most); a query equal to a document number finds
+    /// that document first. Ties in relevance go to the newer article.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let f = self.fields;
+        let text = normalize(&q.text);
+        let truncated = text.chars().count() > QUERY_MAX_CHARS;
+        let text: String = text.chars().take(QUERY_MAX_CHARS).collect();
+        let mut words = self.words(&text);
+        words.dedup();
+        // Search mode repeats the parts of long words (中华 人民 中华人民共和国); all are kept:
+        // any of them matches the same text.
+        let mut seen = std::collections::HashSet::new();
+        words.retain(|w| seen.insert(w.clone()));
+        words.truncate(QUERY_MAX_WORDS);
+        let empty = SearchResults {
+            total: 0,
+            hits: Vec::new(),
+            by_site: Vec::new(),
+            words: words.clone(),
+            truncated,
+        };
+        if words.is_empty() {
+            return Ok(empty);
+        }
+        let text_fields = [
+            (f.title, 4.0),
+            (f.subtitle, 2.0),
+            (f.summary, 1.5),
+            (f.body, 1.0),
+            (f.source, 1.0),
+            (f.doc_number, 3.0),
+        ];
+        let term_query = |field: Field, w: &str| -> Box<dyn TQuery> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, w),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        // Search mode cuts 安全生产 into 安全, 生产 and 安全生产: a word counts when the text
+        // has it or, for a long word, all of its parts.
+        let mut all_words: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+        for w in &words {
+            let in_any_field: Vec<(Occur, Box<dyn TQuery>)> = text_fields
+                .iter()
+                .map(|(field, boost)| {
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(term_query(*field, w), *boost)) as Box<dyn TQuery>,
+                    )
+                })
+                .collect();
+            all_words.push((Occur::Should, Box::new(BooleanQuery::new(in_any_field))));
+        }
+        // Every word of the default cut must match; the extra search-mode parts only add score.
+        let required = self.required_words(&text);
+        let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+        for w in &required {
+            let in_any_field: Vec<(Occur, Box<dyn TQuery>)> = text_fields
+                .iter()
+                .map(|(field, _)| (Occur::Should, term_query(*field, w)))
+                .collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(in_any_field))));
+        }
+        let words_query: Box<dyn TQuery> = Box::new(BooleanQuery::new(
+            must.into_iter()
+                .chain(all_words)
+                .collect::<Vec<_>>(),
+        ));
+        let exact: Box<dyn TQuery> =
+            Box::new(BoostQuery::new(term_query(f.doc_number_exact, &text), 20.0));
+        let matched: Box<dyn TQuery> = Box::new(BooleanQuery::new(vec![
+            (Occur::Should, words_query),
+            (Occur::Should, exact),
+        ]));
+        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Must, matched)];
+        let u64_term = |field: Field, v: u64| -> Box<dyn TQuery> {
+            Box::new(TermQuery::new(
+                Term::from_field_u64(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        if let Some(s) = q.site {
+            clauses.push((Occur::Must, u64_term(f.sites, s.0 as u64)));
+        }
+        if let Some(c) = q.column {
+            clauses.push((Occur::Must, u64_term(f.columns, c.0 as u64)));
+        }
+        if let Some(y) = q.year {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_i64(f.year, i64::from(y)),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if let Some(t) = q.topic.as_deref().filter(|t| !t.is_empty()) {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.topic, t),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let (total, top) = searcher
+            .search(
+                &query,
+                &(Count, TopDocs::with_limit(RANKED_MAX).order_by_score()),
+            )
+            .map_err(err)?;
+        // Relevance first, the newer article on a tie (scores equal to 1/1000).
+        let mut ranked = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+            let published = doc
+                .get_first(f.published)
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
+            ranked.push(((score * 1000.0).round() as i64, published, score, doc));
+        }
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        let mut by_site: std::collections::BTreeMap<u64, usize> = Default::default();
+        for (_, _, _, doc) in &ranked {
+            for s in doc.get_all(f.sites).filter_map(|v| v.as_u64()) {
+                *by_site.entry(s).or_default() += 1;
+            }
+        }
+        let mut by_site: Vec<(SiteId, usize)> = by_site
+            .into_iter()
+            .map(|(s, n)| (SiteId(s as i64), n))
+            .collect();
+        by_site.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut title_gen = SnippetGenerator::create(&searcher, &query, f.title).map_err(err)?;
+        title_gen.set_max_num_chars(400);
+        let mut body_gen = SnippetGenerator::create(&searcher, &query, f.body).map_err(err)?;
+        body_gen.set_max_num_chars(160);
+        let limit = if q.limit == 0 { 10 } else { q.limit };
+        let hits = ranked
+            .into_iter()
+            .skip(q.offset)
+            .take(limit)
+            .map(|(_, published, score, doc)| {
+                let title = doc
+                    .get_first(f.title)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let title_snip = title_gen.snippet_from_doc(&doc);
+                let title_html = if title_snip.highlighted().is_empty() {
+                    escape(&title)
+                } else {
+                    title_snip.to_html()
+                };
+                let body_snip = body_gen.snippet_from_doc(&doc);
+                let snippet_html = if body_snip.is_empty() {
+                    let body = doc
+                        .get_first(f.body)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    escape(&body.chars().take(120).collect::<String>())
+                } else {
+                    body_snip.to_html()
+                };
+                Hit {
+                    article: ArticleId(
+                        doc.get_first(f.article)
+                            .and_then(|v| v.as_u64())
+                            .unwrap_or(0) as i64,
+                    ),
+                    title_html,
+                    snippet_html,
+                    published_at: DateTime::from_timestamp(published, 0).unwrap_or_default(),
+                    doc_number: doc
+                        .get_first(f.doc_number_exact)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                    sites: doc
+                        .get_all(f.sites)
+                        .filter_map(|v| v.as_u64())
+                        .map(|s| SiteId(s as i64))
+                        .collect(),
+                    score,
+                }
+            })
+            .collect();
+        Ok(SearchResults {
+            total,
+            hits,
+            by_site,
+            words,
+            truncated,
+        })
+    }
+
+    /// The words of the default (not search-mode) cut: each must be found.
+    fn required_words(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        // The default cut of jieba, with the same filters as the index.
+        for t in self
+            .dictionary
+            .tokenize(text, jieba_rs::TokenizeMode::Default, true)
+        {
+            if t.word.chars().any(char::is_alphanumeric) && t.word.len() <= 64 {
+                let w = t.word.to_lowercase();
+                if !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+        }
+        out.truncate(QUERY_MAX_WORDS);
+        out
+    }
+}
+
+/// Full-width forms folded to their usual ones and spaces collapsed, as a visitor's query and a
+/// stored document number are compared.
+pub fn normalize(s: &str) -> String {
+    let folded: String = s
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn beijing_year(t: DateTime<Utc>) -> i32 {
+    (t + chrono::Duration::hours(8)).year()
+}
