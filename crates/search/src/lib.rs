@@ -392,9 +392,7 @@ impl SearchIndex {
             must.push((Occur::Must, Box::new(BooleanQuery::new(in_any_field))));
         }
         let words_query: Box<dyn TQuery> = Box::new(BooleanQuery::new(
-            must.into_iter()
-                .chain(all_words)
-                .collect::<Vec<_>>(),
+            must.into_iter().chain(all_words).collect::<Vec<_>>(),
         ));
         let exact: Box<dyn TQuery> =
             Box::new(BoostQuery::new(term_query(f.doc_number_exact, &text), 20.0));
