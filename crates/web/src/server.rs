@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use zhanqun_core::{Error, Result};
@@ -115,102 +116,36 @@ pub async fn serve(
         });
     }
     // Housekeeping, every second: this node's own buffers (reprint shown times, visit counts),
-    // and — on the one node holding the jobs lease — scheduled publishing.
+    // and — on the one node holding the jobs lease — scheduled publishing and the job gauges.
     {
-        let (app, stop) = (app.clone(), wait(rx.clone()));
-        tasks.spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tokio::pin!(stop);
-            let mut ticks: u64 = 0;
-            loop {
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tick.tick() => {
-                        ticks += 1;
-                        if let Err(e) = app.flush_shown().await {
-                            tracing::warn!(error = %e, "reprint shown times not recorded");
-                        }
-                        if let Err(e) = app.visits().refresh_salt(app.store()).await {
-                            tracing::warn!(error = %e, "visit salt of the day not loaded");
-                        }
-                        if ticks.is_multiple_of(app.config().visits.flush_seconds) {
-                            match app.visits().flush(app.store()).await {
-                                Ok(n) => app.metrics().visits_flushed.inc_by(n),
-                                Err(e) => tracing::warn!(error = %e, "visit counts not recorded; kept for the next flush"),
-                            }
-                        }
-                        // Scheduled publishing and unpublishing: the schedule lives in the
-                        // store, so a restart (or another node) picks it up.
-                        let leads = app.hold_jobs_lease().await;
-                        let runs = &app.metrics().job_runs;
-                        let outcome = |r: zhanqun_core::Result<()>, job: &str| match r {
-                            Ok(()) => runs.with_label_values(&[job, "ok"]).inc(),
-                            Err(e) => {
-                                runs.with_label_values(&[job, "error"]).inc();
-                                tracing::warn!(error = %e, job, "job failed");
-                            }
-                        };
-                        // The gauges of reprint timeliness every 15 s, the national check's
-                        // veto count every 5 minutes (first two seconds after the start).
-                        if leads && ticks.is_multiple_of(15) {
-                            outcome(app.report_reprint().await, "reprint_report");
-                        }
-                        if leads && (ticks % 300 == 2) {
-                            outcome(app.report_checks().await, "checks_report");
-                        }
-                        if leads && ticks.is_multiple_of(5) {
-                            match app.store().run_due(zhanqun_store::now()).await {
-                                Ok((p, u)) => {
-                                    runs.with_label_values(&["schedule", "ok"]).inc();
-                                    app.metrics().publishes.with_label_values(&["schedule"]).inc_by(p);
-                                    if p + u > 0 {
-                                        tracing::info!(published = p, unpublished = u, "scheduled articles");
-                                    }
-                                }
-                                Err(e) => {
-                                    runs.with_label_values(&["schedule", "error"]).inc();
-                                    tracing::warn!(error = %e, "scheduled publishing failed");
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        let app = app.clone();
+        let mut ticks: u64 = 0;
+        every(
+            &mut tasks,
+            Duration::from_secs(1),
+            wait(rx.clone()),
+            move || {
+                ticks += 1;
+                let (app, ticks) = (app.clone(), ticks);
+                async move { housekeeping(&app, ticks).await }
+            },
+        );
     }
     // Reprint: feed polling (each poll leased in the store, so several nodes poll once) and
     // deadline alerts of pending approvals. Its own task: a slow feed never delays the change
     // log above.
     if app.config().reprint.poll {
-        let (app, stop) = (app.clone(), wait(rx.clone()));
-        let fetcher = crate::feeds::Fetcher::new(&app.config().reprint)?;
-        let node = app.node().to_string();
-        tasks.spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tokio::pin!(stop);
-            loop {
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tick.tick() => {
-                        if let Err(e) = crate::feeds::poll_due(&app, &fetcher, &node).await {
-                            tracing::warn!(error = %e, "reprint polling failed");
-                        }
-                        if app.leads_jobs() {
-                            let outcome = match crate::feeds::raise_alerts(&app).await {
-                                Ok(_) => "ok",
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "reprint alerts failed");
-                                    "error"
-                                }
-                            };
-                            app.metrics().job_runs.with_label_values(&["reprint_alerts", outcome]).inc();
-                        }
-                    }
-                }
-            }
-        });
+        let app = app.clone();
+        let fetcher = Arc::new(crate::feeds::Fetcher::new(&app.config().reprint)?);
+        every(
+            &mut tasks,
+            Duration::from_secs(2),
+            wait(rx.clone()),
+            move || {
+                let (app, fetcher) = (app.clone(), fetcher.clone());
+                async move { reprint_tick(&app, &fetcher).await }
+            },
+        );
     }
     // HTTPS: certificates loaded now (a bad default certificate stops the start), then watched.
     let https = match listeners.https {
@@ -219,31 +154,11 @@ pub async fn serve(
             let certs = crate::tls::Certs::load(&app.config().tls, &sites)?;
             let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config()?);
             let https = serve_public(app.clone(), l, Some(acceptor), rx.clone());
-            let (app, stop) = (app.clone(), wait(rx.clone()));
-            tasks.spawn(async move {
-                let every = std::time::Duration::from_secs(app.config().tls.reload_seconds);
-                let mut tick = tokio::time::interval(every);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                tokio::pin!(stop);
-                loop {
-                    tokio::select! {
-                        _ = &mut stop => break,
-                        _ = tick.tick() => {
-                            let sites = match app.store().list_sites().await {
-                                Ok(s) => s,
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "sites not read for the certificate check");
-                                    continue;
-                                }
-                            };
-                            match certs.reload(&app.config().tls, &sites, false) {
-                                Ok(true) => app.metrics().tls_reloads.with_label_values(&["ok"]).inc(),
-                                Ok(false) => {}
-                                Err(_) => app.metrics().tls_reloads.with_label_values(&["error"]).inc(),
-                            }
-                        }
-                    }
-                }
+            let every_check = Duration::from_secs(app.config().tls.reload_seconds);
+            let app = app.clone();
+            every(&mut tasks, every_check, wait(rx.clone()), move || {
+                let (app, certs) = (app.clone(), certs.clone());
+                async move { reload_certs(&app, &certs).await }
             });
             Some(https)
         }
@@ -391,5 +306,124 @@ async fn serve_conn<IO>(
         builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(svc));
     if let Err(e) = watcher.watch(conn.into_owned()).await {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+/// Runs `job` every `period` until `stop` (a late tick waits, it never bursts).
+fn every<F, Fut>(
+    tasks: &mut tokio::task::JoinSet<()>,
+    period: Duration,
+    stop: impl Future<Output = ()> + Send + 'static,
+    mut job: F,
+) where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    tasks.spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = tick.tick() => job().await,
+            }
+        }
+    });
+}
+
+/// One second of housekeeping (`ticks` counts the seconds since the start).
+async fn housekeeping(app: &App, ticks: u64) {
+    if let Err(e) = app.flush_shown().await {
+        tracing::warn!(error = %e, "reprint shown times not recorded");
+    }
+    if let Err(e) = app.visits().refresh_salt(app.store()).await {
+        tracing::warn!(error = %e, "visit salt of the day not loaded");
+    }
+    if ticks.is_multiple_of(app.config().visits.flush_seconds) {
+        match app.visits().flush(app.store()).await {
+            Ok(n) => app.metrics().visits_flushed.inc_by(n),
+            Err(e) => {
+                tracing::warn!(error = %e, "visit counts not recorded; kept for the next flush")
+            }
+        }
+    }
+    // Scheduled publishing and unpublishing: the schedule lives in the
+    // store, so a restart (or another node) picks it up.
+    let leads = app.hold_jobs_lease().await;
+    let runs = &app.metrics().job_runs;
+    let outcome = |r: zhanqun_core::Result<()>, job: &str| match r {
+        Ok(()) => runs.with_label_values(&[job, "ok"]).inc(),
+        Err(e) => {
+            runs.with_label_values(&[job, "error"]).inc();
+            tracing::warn!(error = %e, job, "job failed");
+        }
+    };
+    // The gauges of reprint timeliness every 15 s, the national check's
+    // veto count every 5 minutes (first two seconds after the start).
+    if leads && ticks.is_multiple_of(15) {
+        outcome(app.report_reprint().await, "reprint_report");
+    }
+    if leads && (ticks % 300 == 2) {
+        outcome(app.report_checks().await, "checks_report");
+    }
+    if leads && ticks.is_multiple_of(5) {
+        match app.store().run_due(zhanqun_store::now()).await {
+            Ok((p, u)) => {
+                runs.with_label_values(&["schedule", "ok"]).inc();
+                app.metrics()
+                    .publishes
+                    .with_label_values(&["schedule"])
+                    .inc_by(p);
+                if p + u > 0 {
+                    tracing::info!(published = p, unpublished = u, "scheduled articles");
+                }
+            }
+            Err(e) => {
+                runs.with_label_values(&["schedule", "error"]).inc();
+                tracing::warn!(error = %e, "scheduled publishing failed");
+            }
+        }
+    }
+}
+
+/// Feed polling (each poll leased per source in the store) and, on the jobs node, the deadline
+/// alerts of pending approvals.
+async fn reprint_tick(app: &App, fetcher: &crate::feeds::Fetcher) {
+    if let Err(e) = crate::feeds::poll_due(app, fetcher, app.node()).await {
+        tracing::warn!(error = %e, "reprint polling failed");
+    }
+    if app.leads_jobs() {
+        let outcome = match crate::feeds::raise_alerts(app).await {
+            Ok(_) => "ok",
+            Err(e) => {
+                tracing::warn!(error = %e, "reprint alerts failed");
+                "error"
+            }
+        };
+        app.metrics()
+            .job_runs
+            .with_label_values(&["reprint_alerts", outcome])
+            .inc();
+    }
+}
+
+/// Reloads the certificates when a file or a site's settings changed.
+async fn reload_certs(app: &App, certs: &crate::tls::Certs) {
+    let sites = match app.store().list_sites().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "sites not read for the certificate check");
+            return;
+        }
+    };
+    match certs.reload(&app.config().tls, &sites, false) {
+        Ok(true) => app.metrics().tls_reloads.with_label_values(&["ok"]).inc(),
+        Ok(false) => {}
+        Err(_) => app
+            .metrics()
+            .tls_reloads
+            .with_label_values(&["error"])
+            .inc(),
     }
 }
