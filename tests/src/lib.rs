@@ -136,7 +136,13 @@ impl TestApp {
             .await
             .expect("connect second node");
         let dir = self.app.config().data_dir.clone();
-        Self::start(store, self.url.clone(), dir, None, tweak).await
+        // Each node keeps its own search index.
+        let search = dir.join(format!("search-{}", uuid::Uuid::now_v7()));
+        Self::start(store, self.url.clone(), dir, None, move |c| {
+            c.search.dir = search;
+            tweak(c)
+        })
+        .await
     }
 
     async fn start(

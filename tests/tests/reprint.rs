@@ -1010,7 +1010,10 @@ async fn the_console_pages_work_for_their_roles() {
     // The administrator: sources, the board (the late approval is listed), subscriptions.
     let (status, sources) = admin.page("/reprint").await;
     assert_eq!(status, 200);
-    assert!(sources.contains("国务院最新政策") && sources.contains("尚未抓取"));
+    assert!(
+        sources.contains("国务院最新政策") && sources.contains("尚未抓取"),
+        "{sources}"
+    );
     let (status, board) = admin.page("/reprint/board").await;
     assert_eq!(status, 200);
     assert!(board.contains("佳县人民政府") && board.contains("超时"));

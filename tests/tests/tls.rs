@@ -250,6 +250,7 @@ async fn bad_certificate_settings_are_refused_with_a_clear_message() {
         public_addr: "127.0.0.1:0".parse().unwrap(),
         manage_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: db.url.clone(),
+        data_dir: certs.path().to_path_buf(),
         demo_on_empty: false,
         allow_nondurable_database: true,
         ..zhanqun_web::Config::default()

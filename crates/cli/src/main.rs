@@ -86,12 +86,23 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Site search: this node's index.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Restore a backup into an empty data directory (--data-dir), checking every hash.
     Restore {
         /// The backup directory (made by `zhanqun backup`).
         #[arg(long)]
         from: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the index from the store, with a progress bar. The index belongs to one process:
+    /// stop the server first (a running server also rebuilds by itself at start when its index
+    /// is missing or stale).
+    Reindex,
 }
 
 #[derive(Subcommand)]
@@ -570,6 +581,29 @@ async fn run(cli: Cli) -> Res {
                 "启动后访问例如 http://6108280001.localhost:{}/ （佳县）",
                 c.public_addr.port()
             );
+            Ok(())
+        }
+        Command::Search(SearchCommand::Reindex) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let dir = c.search_dir();
+            let app: Arc<App> = App::new(c, store.clone()).await?;
+            app.open_search().await?;
+            let pb = progress_bar("重建搜索索引");
+            let started = std::time::Instant::now();
+            let n = app
+                .search_rebuild(|done, total| {
+                    pb.set_length(total);
+                    pb.set_position(done);
+                })
+                .await?;
+            pb.finish_and_clear();
+            println!(
+                "搜索索引已重建：{n} 篇信息，用时 {:.1} 秒，索引目录 {}",
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            store.close().await;
             Ok(())
         }
         Command::Check => {

@@ -49,18 +49,26 @@ struct JiebaStream {
 impl tantivy::tokenizer::Tokenizer for Jieba {
     type TokenStream<'a> = JiebaStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream {
-        let tokens = self
+        let mut words: Vec<(usize, usize, &str)> = self
             .0
             .tokenize(text, jieba_rs::TokenizeMode::Search, true)
             .into_iter()
             // Words only: no spaces, no punctuation of either width.
             .filter(|t| t.word.chars().any(char::is_alphanumeric))
+            .map(|t| (t.byte_start, t.byte_end, t.word))
+            .collect();
+        // Search mode gives the parts of a long word before the word, two-character parts
+        // first, then three-character parts from the word's start again: in text order here,
+        // as tantivy's snippets expect (a token never starts before the one before it).
+        words.sort_by_key(|(from, to, _)| (*from, *to));
+        let tokens = words
+            .into_iter()
             .enumerate()
-            .map(|(i, t)| Token {
-                offset_from: t.byte_start,
-                offset_to: t.byte_end,
+            .map(|(i, (from, to, word))| Token {
+                offset_from: from,
+                offset_to: to,
                 position: i,
-                text: t.word.to_string(),
+                text: word.to_string(),
                 position_length: 1,
             })
             .collect();
@@ -121,11 +129,24 @@ pub struct SearchQuery {
     pub text: String,
     /// One site's results only (a site's own search); `None`: the whole province.
     pub site: Option<SiteId>,
-    pub column: Option<ColumnId>,
+    /// Placed in any of these columns (a column and the columns below it); empty: any.
+    pub columns: Vec<ColumnId>,
     pub year: Option<i32>,
     pub topic: Option<String>,
     pub offset: usize,
     pub limit: usize,
+    /// Count the matches on every site (the province-wide facet), whatever `site` says.
+    pub facet: bool,
+    /// Only articles shown on one of these sites or in one of these columns (an editor's
+    /// grants); `None`: no such limit.
+    pub within: Option<Within>,
+}
+
+/// Sites and columns an editor may read.
+#[derive(Debug, Clone, Default)]
+pub struct Within {
+    pub sites: Vec<SiteId>,
+    pub columns: Vec<ColumnId>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,12 +168,14 @@ pub struct SearchResults {
     /// Every match.
     pub total: usize,
     pub hits: Vec<Hit>,
-    /// Matches per site among the ranked results (a province-wide search's facet).
+    /// Matches per site, most first (asked for with [`SearchQuery::facet`]).
     pub by_site: Vec<(SiteId, usize)>,
     /// The words looked for (what the query was cut into).
     pub words: Vec<String>,
     /// The query was longer than [`QUERY_MAX_CHARS`] and was cut.
     pub truncated: bool,
+    /// No article has every word: words no article has were left out.
+    pub partial: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -200,6 +223,7 @@ fn schema() -> (Schema, Fields) {
 
 /// The search index of a node (each node keeps its own, under its data directory).
 pub struct SearchIndex {
+    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -240,6 +264,7 @@ impl SearchIndex {
             .try_into()
             .map_err(err)?;
         Ok(SearchIndex {
+            index,
             reader,
             writer: Mutex::new(writer),
             fields,
@@ -254,9 +279,18 @@ impl SearchIndex {
 
     /// Puts an article in the index (replacing what was there). Seen after [`Self::commit`].
     pub fn upsert(&self, d: &SearchDoc) -> Result<()> {
+        self.writer().delete_term(Term::from_field_u64(
+            self.fields.article,
+            d.article.0 as u64,
+        ));
+        self.insert(d)
+    }
+
+    /// Adds an article that is not in the index (a rebuild after [`Self::clear`]): no
+    /// deletion to record.
+    pub fn insert(&self, d: &SearchDoc) -> Result<()> {
         let f = self.fields;
         let w = self.writer();
-        w.delete_term(Term::from_field_u64(f.article, d.article.0 as u64));
         if d.placements.is_empty() {
             return Ok(());
         }
@@ -307,6 +341,32 @@ impl SearchIndex {
         self.reader.reload().map_err(err)
     }
 
+    /// As [`Self::commit`], recording `mark` with the commit (where the index is in the store's
+    /// change log, so that a restarted node knows what it missed).
+    pub fn commit_marked(&self, mark: &str) -> Result<()> {
+        {
+            let mut w = self.writer();
+            let mut prepared = w.prepare_commit().map_err(err)?;
+            prepared.set_payload(mark);
+            prepared.commit().map_err(err)?;
+        }
+        self.reader.reload().map_err(err)
+    }
+
+    /// The mark of the last commit, if it had one.
+    pub fn mark(&self) -> Option<String> {
+        self.index.load_metas().ok()?.payload
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn size_bytes(&self) -> u64 {
+        self.reader
+            .searcher()
+            .space_usage()
+            .map(|u| u.total().get_bytes())
+            .unwrap_or(0)
+    }
+
     /// Articles in the index.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -330,7 +390,50 @@ impl SearchIndex {
     /// Runs a query. Every word must appear (in the title, subtitle, summary, body, source or
     /// document number; a title match counts most); a query equal to a document number finds
     /// that document first. Ties in relevance go to the newer article.
+    ///
+    ///
+    /// When no article has every word, Latin words and numbers no article has at all (stray
+    /// words, query syntax typed as words: AND, title) are left out and the rest looked for,
+    /// marked [`SearchResults::partial`]. Chinese words are never left out: 安全生产 does not
+    /// turn into 生产.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let text: String = normalize(&q.text).chars().take(QUERY_MAX_CHARS).collect();
+        let required = self.required_words(&text);
+        let strict = self.search_with(q, &required)?;
+        if strict.total > 0 || required.len() < 2 {
+            return Ok(strict);
+        }
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        let fields = [
+            f.title,
+            f.subtitle,
+            f.summary,
+            f.body,
+            f.source,
+            f.doc_number,
+        ];
+        let known: Vec<String> = required
+            .iter()
+            .filter(|w| {
+                !w.is_ascii()
+                    || fields.iter().any(|field| {
+                        searcher
+                            .doc_freq(&Term::from_field_text(*field, w))
+                            .is_ok_and(|n| n > 0)
+                    })
+            })
+            .cloned()
+            .collect();
+        if known.is_empty() || known.len() == required.len() {
+            return Ok(strict);
+        }
+        let mut some = self.search_with(q, &known)?;
+        some.partial = some.total > 0;
+        Ok(some)
+    }
+
+    fn search_with(&self, q: &SearchQuery, required: &[String]) -> Result<SearchResults> {
         let f = self.fields;
         let text = normalize(&q.text);
         let truncated = text.chars().count() > QUERY_MAX_CHARS;
@@ -348,6 +451,7 @@ impl SearchIndex {
             by_site: Vec::new(),
             words: words.clone(),
             truncated,
+            partial: false,
         };
         if words.is_empty() {
             return Ok(empty);
@@ -382,9 +486,8 @@ impl SearchIndex {
             all_words.push((Occur::Should, Box::new(BooleanQuery::new(in_any_field))));
         }
         // Every word of the default cut must match; the extra search-mode parts only add score.
-        let required = self.required_words(&text);
         let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
-        for w in &required {
+        for w in required {
             let in_any_field: Vec<(Occur, Box<dyn TQuery>)> = text_fields
                 .iter()
                 .map(|(field, _)| (Occur::Should, term_query(*field, w)))
@@ -407,11 +510,13 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             ))
         };
-        if let Some(s) = q.site {
-            clauses.push((Occur::Must, u64_term(f.sites, s.0 as u64)));
-        }
-        if let Some(c) = q.column {
-            clauses.push((Occur::Must, u64_term(f.columns, c.0 as u64)));
+        if !q.columns.is_empty() {
+            let any: Vec<(Occur, Box<dyn TQuery>)> = q
+                .columns
+                .iter()
+                .map(|c| (Occur::Should, u64_term(f.columns, c.0 as u64)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         if let Some(y) = q.year {
             clauses.push((
@@ -431,8 +536,38 @@ impl SearchIndex {
                 )),
             ));
         }
-        let query = BooleanQuery::new(clauses);
+        if let Some(w) = &q.within {
+            let any: Vec<(Occur, Box<dyn TQuery>)> = w
+                .sites
+                .iter()
+                .map(|s| (Occur::Should, u64_term(f.sites, s.0 as u64)))
+                .chain(
+                    w.columns
+                        .iter()
+                        .map(|c| (Occur::Should, u64_term(f.columns, c.0 as u64))),
+                )
+                .collect();
+            if any.is_empty() {
+                return Ok(empty);
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
         let searcher = self.reader.searcher();
+        let mut by_site: Vec<(SiteId, usize)> = Vec::new();
+        if q.facet {
+            let everywhere =
+                BooleanQuery::new(clauses.iter().map(|(o, c)| (*o, c.box_clone())).collect());
+            let counts = searcher.search(&everywhere, &SiteCounts).map_err(err)?;
+            by_site = counts
+                .into_iter()
+                .map(|(s, n)| (SiteId(s as i64), n))
+                .collect();
+            by_site.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        if let Some(s) = q.site {
+            clauses.push((Occur::Must, u64_term(f.sites, s.0 as u64)));
+        }
+        let query = BooleanQuery::new(clauses);
         let (total, top) = searcher
             .search(
                 &query,
@@ -450,17 +585,6 @@ impl SearchIndex {
             ranked.push(((score * 1000.0).round() as i64, published, score, doc));
         }
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-        let mut by_site: std::collections::BTreeMap<u64, usize> = Default::default();
-        for (_, _, _, doc) in &ranked {
-            for s in doc.get_all(f.sites).filter_map(|v| v.as_u64()) {
-                *by_site.entry(s).or_default() += 1;
-            }
-        }
-        let mut by_site: Vec<(SiteId, usize)> = by_site
-            .into_iter()
-            .map(|(s, n)| (SiteId(s as i64), n))
-            .collect();
-        by_site.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut title_gen = SnippetGenerator::create(&searcher, &query, f.title).map_err(err)?;
         title_gen.set_max_num_chars(400);
         let mut body_gen = SnippetGenerator::create(&searcher, &query, f.body).map_err(err)?;
@@ -480,7 +604,7 @@ impl SearchIndex {
                 let title_html = if title_snip.highlighted().is_empty() {
                     escape(&title)
                 } else {
-                    title_snip.to_html()
+                    title_snip.to_html().replace("</b><b>", "")
                 };
                 let body_snip = body_gen.snippet_from_doc(&doc);
                 let snippet_html = if body_snip.is_empty() {
@@ -490,7 +614,7 @@ impl SearchIndex {
                         .unwrap_or_default();
                     escape(&body.chars().take(120).collect::<String>())
                 } else {
-                    body_snip.to_html()
+                    body_snip.to_html().replace("</b><b>", "")
                 };
                 Hit {
                     article: ArticleId(
@@ -521,6 +645,7 @@ impl SearchIndex {
             by_site,
             words,
             truncated,
+            partial: false,
         })
     }
 
@@ -541,6 +666,61 @@ impl SearchIndex {
         }
         out.truncate(QUERY_MAX_WORDS);
         out
+    }
+}
+
+/// Counts matching articles per site (from the `sites` fast field), for the facet.
+struct SiteCounts;
+
+struct SiteCountsSegment {
+    sites: tantivy::columnar::Column<u64>,
+    counts: std::collections::HashMap<u64, usize>,
+}
+
+impl tantivy::collector::Collector for SiteCounts {
+    type Fruit = std::collections::HashMap<u64, usize>;
+    type Child = SiteCountsSegment;
+
+    fn for_segment(
+        &self,
+        _segment: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<SiteCountsSegment> {
+        Ok(SiteCountsSegment {
+            sites: reader.fast_fields().u64("sites")?,
+            counts: Default::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<std::collections::HashMap<u64, usize>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut all = std::collections::HashMap::new();
+        for f in fruits {
+            for (k, v) in f {
+                *all.entry(k).or_default() += v;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SiteCountsSegment {
+    type Fruit = std::collections::HashMap<u64, usize>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        for s in self.sites.values_for_doc(doc) {
+            *self.counts.entry(s).or_default() += 1;
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.counts
     }
 }
 
@@ -567,4 +747,29 @@ fn escape(s: &str) -> String {
 
 fn beijing_year(t: DateTime<Utc>) -> i32 {
     (t + chrono::Duration::hours(8)).year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::Tokenizer;
+
+    /// Tokens come in text order (tantivy's snippet code subtracts a fragment's start from each
+    /// later token's end): search mode alone would give 中华人民共和国's parts first.
+    #[test]
+    fn tokens_are_in_text_order() {
+        let mut jieba = Jieba(Arc::new(jieba_rs::Jieba::new()));
+        let text = "中华人民共和国国务院办公厅关于进一步加强安全生产监督管理工作的通知，中华人民共和国政府信息公开条例";
+        let mut stream = jieba.token_stream(text);
+        let mut last = (0, 0);
+        let mut n = 0;
+        while stream.advance() {
+            let t = stream.token();
+            assert!((t.offset_from, t.offset_to) >= last, "{last:?} then {t:?}");
+            assert!(t.offset_to > t.offset_from);
+            last = (t.offset_from, t.offset_to);
+            n += 1;
+        }
+        assert!(n > 10);
+    }
 }

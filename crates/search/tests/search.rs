@@ -118,13 +118,25 @@ fn chinese_words_document_numbers_and_sites() {
     assert_eq!(ids(&ix, &q("政务服务", Some(MIZHI))), vec![4]);
     assert_eq!(ids(&ix, &q("政务服务", Some(PROVINCE))), vec![4]);
     assert!(ids(&ix, &q("安全生产", Some(MIZHI))).is_empty());
+    // A word no article has is left out (and said so); words some article has are not.
+    let r = ix.search(&q("安全生产 xyzzy", None)).unwrap();
+    assert!(r.partial && r.total == 1, "{r:?}");
+    let r = ix.search(&q("安全生产 政务服务", None)).unwrap();
+    assert!(!r.partial && r.total == 0, "{r:?}");
 
-    // Province-wide: a facet per site.
-    let r = ix.search(&q("通知", None)).unwrap();
+    // Province-wide: a facet per site, counting every match, also when one site is picked.
+    let facet = |text: &str, site| SearchQuery {
+        facet: true,
+        ..q(text, site)
+    };
+    let r = ix.search(&facet("通知", None)).unwrap();
     assert_eq!(r.total, 2);
     assert_eq!(r.by_site, vec![(JIA, 2)]);
-    let r = ix.search(&q("政务服务", None)).unwrap();
+    let r = ix.search(&facet("政务服务", None)).unwrap();
     assert_eq!(r.by_site.len(), 3);
+    let r = ix.search(&facet("政务服务", Some(MIZHI))).unwrap();
+    assert_eq!((r.total, r.by_site.len()), (1, 3));
+    assert!(ix.search(&q("政务服务", None)).unwrap().by_site.is_empty());
 
     // Mixed Chinese, Latin and digits; full-width Latin folded.
     assert_eq!(ids(&ix, &q("GDP增长", None)), vec![4]);
@@ -170,7 +182,8 @@ fn changes_show_after_a_commit_and_survive_reopening() {
             "not before the commit"
         );
         ix.commit().unwrap();
-        assert!(ids(&ix, &q("安全生产", None)).is_empty());
+        let r = ix.search(&q("安全生产", None)).unwrap();
+        assert!(r.hits.is_empty(), "{r:?}");
         // Edited: the new title is found, the old one is not.
         ix.upsert(&doc(
             2,

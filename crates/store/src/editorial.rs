@@ -1502,6 +1502,43 @@ impl Store {
             .map_err(db_err))
     }
 
+    /// Articles not (or no longer) published whose title contains `text`, newest first, at most
+    /// 200, of the sites listed (every site when `sites` is `None`). The caller keeps those in
+    /// columns the actor may read: drafts are not in the search index, which holds only what
+    /// the public sees.
+    pub async fn unpublished_titled(
+        &self,
+        text: &str,
+        sites: Option<&[SiteId]>,
+    ) -> Result<Vec<WorkItem>> {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let list = match sites {
+            None => String::new(),
+            Some([]) => return Ok(Vec::new()),
+            Some(ids) => format!(
+                " AND a.site_id IN ({})",
+                ids.iter()
+                    .map(|s| s.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        // Only numbers (site ids) are spliced in; the text is bound.
+        let sql = work_item_sql(&format!(
+            "a.status <> 'published' AND a.title LIKE $1 ESCAPE '\\'{list}"
+        ));
+        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(&pattern)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))
+    }
+
     /// The columns of a site an actor may read (for the console's column picker).
     pub async fn readable_columns(&self, actor: &Actor, site: SiteId) -> Result<Vec<Column>> {
         let columns = self.columns(site).await?;

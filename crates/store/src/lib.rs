@@ -19,6 +19,7 @@ mod media;
 pub mod ops;
 pub mod reprint;
 mod rows;
+mod search;
 mod sessions;
 mod sites;
 pub mod stats;
@@ -46,6 +47,7 @@ pub use media::{MediaRecord, NewMedia};
 pub use reprint::{
     Alert, Delivery, Ingested, NewItem, NewSource, PollOutcome, ReprintMode, Source, Subscription,
 };
+pub use search::Searchable;
 pub use sessions::{LoginError, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 pub use stats::SiteCheck;

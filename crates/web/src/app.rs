@@ -30,6 +30,8 @@ pub struct App {
     jobs_until: std::sync::Mutex<Option<std::time::Instant>>,
     /// Up to when placed deliveries were observed in the delay histogram.
     delays_until: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// This node's search index (opened by the server) and what it has yet to take in.
+    search: crate::search::SearchState,
 }
 
 /// The lease under which the once-across-nodes jobs run.
@@ -70,6 +72,8 @@ const OVERLAP: i64 = 200;
 /// Applies a change to this process's page cache and site directory.
 fn apply_change(pages: &PageCache, directory: &Directory, metrics: &Metrics, change: &Change) {
     metrics.invalidations.inc();
+    // (The search index reads the change log itself, and hears this node's changes through
+    // its own listener: see `search.rs`.)
     match change {
         Change::Site(id) => {
             directory.invalidate(Some(*id));
@@ -113,6 +117,11 @@ impl App {
             let (pages, directory, metrics) = (pages.clone(), directory.clone(), metrics.clone());
             store.on_change(move |change| apply_change(&pages, &directory, &metrics, change));
         }
+        let search = crate::search::SearchState::default();
+        {
+            let feed = search.feed.clone();
+            store.on_change(move |change| feed.note(change));
+        }
         let last = store.last_change_id().await?;
         let sync = tokio::sync::Mutex::new(SyncState {
             floor: last,
@@ -147,6 +156,7 @@ impl App {
             jobs_until: std::sync::Mutex::new(None),
             delays_until: std::sync::Mutex::new(None),
             shown: std::sync::Mutex::new(Vec::new()),
+            search,
             sync,
             config,
             store,
@@ -296,6 +306,10 @@ impl App {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    pub fn search_state(&self) -> &crate::search::SearchState {
+        &self.search
     }
 
     pub fn visits(&self) -> &VisitCounter {

@@ -38,6 +38,7 @@ pub struct Config {
     pub reprint: ReprintConfig,
     pub visits: VisitsConfig,
     pub jobs: JobsConfig,
+    pub search: SearchConfig,
     pub tls: TlsConfig,
     /// Time limit of one public request, in seconds (answered 408 when exceeded).
     pub request_timeout_seconds: u64,
@@ -126,6 +127,16 @@ pub struct JobsConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Site search (the `/search` page of every site, the province-wide search, the console's).
+    pub enabled: bool,
+    /// Where this node keeps its search index; empty means `<data_dir>/search`. Each node needs
+    /// its own (the index is rebuilt from the store when missing).
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsoleConfig {
     /// Require the TOTP second factor of every back-office account (等保 level 3: yes).
     pub require_totp: bool,
@@ -193,6 +204,10 @@ impl Default for Config {
             jobs: JobsConfig {
                 lease_seconds: 15,
                 change_poll_ms: 1000,
+            },
+            search: SearchConfig {
+                enabled: true,
+                dir: PathBuf::new(),
             },
             tls: TlsConfig {
                 enabled: false,
@@ -354,6 +369,14 @@ lease_seconds = 15
 # PostgreSQL every commit also wakes the other nodes at once (LISTEN/NOTIFY).
 change_poll_ms = 1000
 
+[search]
+# Site search: every site's /search page, the province-wide search of the province portal and
+# the console's. Each node keeps its own index, fed from the store's change log; a missing or
+# stale index is rebuilt from the store at start (`zhanqun search reindex` does it by hand).
+enabled = true
+# Where the index lives; empty means <data_dir>/search.
+dir = ""
+
 [tls]
 # Serve the sites over HTTPS too (rustls: TLS 1.2 and 1.3, HTTP/2 and HTTP/1.1), each site host
 # with its own certificate chosen by SNI: the PEM files named in the site's tenants file
@@ -491,6 +514,15 @@ impl Config {
     }
 
     /// The effective database URL.
+    /// Where this node's search index lives.
+    pub fn search_dir(&self) -> PathBuf {
+        if self.search.dir.as_os_str().is_empty() {
+            self.data_dir.join("search")
+        } else {
+            self.search.dir.clone()
+        }
+    }
+
     pub fn database_url(&self) -> String {
         if self.database_url.trim().is_empty() {
             zhanqun_store::Store::sqlite_url(&self.data_dir)

@@ -41,6 +41,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "work_list.html",
     "work.html",
     "review.html",
+    "search.html",
     "sites.html",
     "column.html",
     "editor.html",
@@ -508,6 +509,31 @@ async fn my_work(State(app): State<Arc<App>>, a: Authed) -> PageResult {
             "我的工作",
             json!({ "work": work, "reprints": reprints, "deadline_minutes": app.config().reprint.deadline_minutes }),
         ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    page: Option<String>,
+}
+
+/// Search within the editor's grants: published articles (index) and unpublished ones (titles).
+async fn search_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<SearchParams>,
+) -> PageResult {
+    let view = crate::search::console(
+        &app,
+        &a.actor.principal,
+        q.q.as_deref().unwrap_or(""),
+        q.page.as_deref(),
+    )
+    .await?;
+    Ok(render(
+        "search.html",
+        page(Some(&a), "search", "搜索", view),
     ))
 }
 
@@ -1104,6 +1130,7 @@ pub fn routes(r: Routes) -> Routes {
         get(review_queue),
     )
     .add(Method::GET, "/sites", Session, "网站与栏目", get(sites))
+    .add(Method::GET, "/search", Session, "搜索", get(search_page))
     .add(
         Method::GET,
         "/columns/{id}",

@@ -23,6 +23,7 @@ pub mod pages;
 pub mod public;
 pub mod report;
 pub mod reprint_api;
+pub mod search;
 pub mod server;
 pub mod stats_api;
 pub mod themes;

@@ -54,6 +54,14 @@ pub struct Metrics {
     pub tls_reloads: IntCounterVec,
     /// 1 when the database syncs commits to disk (SQLite synchronous=FULL, PostgreSQL fsync).
     pub db_durable: IntGauge,
+    /// Searches by scope (site, province, console).
+    pub search_queries: IntCounterVec,
+    /// Search time by scope (seconds), the index query and its snippets.
+    pub search_seconds: HistogramVec,
+    /// Articles in this node's search index.
+    pub search_docs: IntGauge,
+    /// Articles put into or taken out of this node's search index.
+    pub search_updates: IntCounter,
 }
 
 fn fail(e: prometheus::Error) -> zhanqun_core::Error {
@@ -109,7 +117,7 @@ impl Metrics {
                     "render_duration_seconds",
                     "Render time of cache misses by page kind",
                 )
-                .buckets(buckets),
+                .buckets(buckets.clone()),
                 &["page"],
             )
             .map_err(fail)?,
@@ -213,8 +221,37 @@ impl Metrics {
                 "1 when the database syncs commits to disk (SQLite synchronous=FULL, PostgreSQL fsync=on)",
             )
             .map_err(fail)?,
+            search_queries: IntCounterVec::new(
+                Opts::new("search_queries_total", "Searches by scope (site, province, console)"),
+                &["scope"],
+            )
+            .map_err(fail)?,
+            search_seconds: HistogramVec::new(
+                HistogramOpts::new("search_seconds", "Search time by scope").buckets(buckets.clone()),
+                &["scope"],
+            )
+            .map_err(fail)?,
+            search_docs: IntGauge::new("search_docs", "Articles in this node's search index")
+                .map_err(fail)?,
+            search_updates: IntCounter::new(
+                "search_updates_total",
+                "Articles put into or taken out of this node's search index",
+            )
+            .map_err(fail)?,
             registry,
         };
+        m.registry
+            .register(Box::new(m.search_queries.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.search_seconds.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.search_docs.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.search_updates.clone()))
+            .map_err(fail)?;
         m.registry
             .register(Box::new(m.requests.clone()))
             .map_err(fail)?;

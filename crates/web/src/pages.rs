@@ -323,6 +323,19 @@ impl App {
         self.render_html(ctx, "error.html", &page)
     }
 
+    /// The search page of a site (never cached): `view` is the page's own context.
+    pub fn render_search(&self, ctx: &SiteCtx, host: &str, view: &Value) -> Result<String> {
+        let mut page = view.clone();
+        page["site"] = site_view(ctx, host);
+        page["page_title"] = json!(if page["scope_all"] == json!(true) {
+            "全省政府网站搜索"
+        } else {
+            "站内搜索"
+        });
+        page["nav_current"] = json!("-");
+        self.render_html(ctx, "search.html", &page)
+    }
+
     /// Renders a cacheable page.
     pub async fn render(&self, ctx: &SiteCtx, route: &Route, host: &str) -> Result<Rendered> {
         let site = &ctx.site;

@@ -373,17 +373,10 @@ async fn serve_site(
             }
         }
         Route::Search => {
-            return (
-                kind,
-                themed(
-                    app,
-                    &ctx,
-                    &host,
-                    StatusCode::OK,
-                    "站内搜索",
-                    "站内搜索即将开通。在此之前，请通过栏目导航和信息公开目录查找信息。",
-                ),
-            );
+            return match crate::search::page(app, &ctx, &host, &query).await {
+                Ok(r) => (kind, r),
+                Err(e) => ("error", error_page(app, &ctx, &host, &path, &e)),
+            };
         }
         _ => {}
     }

@@ -172,6 +172,55 @@ pub async fn serve(
         }
         None => None,
     };
+    // Search: this node's index, brought up to date (or rebuilt) in the background while the
+    // sites are served, then fed: at once when this node changes an article, and from the
+    // change log every `search::POLL` for changes made elsewhere.
+    if app.config().search.enabled {
+        let (app, stop) = (app.clone(), wait(rx.clone()));
+        tasks.spawn(async move {
+            // Opened here, not before serving: loading the dictionary takes a moment, and until
+            // the index is open the search page says search is not available yet.
+            let feed = app.search_state().feed.clone();
+            let mut caught_up = false;
+            let mut tried: Option<std::time::Instant> = None;
+            tokio::pin!(stop);
+            loop {
+                if !caught_up {
+                    // At start, and again every 10 s while it fails (a store not reachable yet,
+                    // the index directory held by another process).
+                    if tried.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                        tried = Some(std::time::Instant::now());
+                        match app.search_catch_up().await {
+                            Ok(_) => caught_up = true,
+                            Err(e) => {
+                                tracing::error!(error = %e, "search index not brought up to date; retried in 10 s")
+                            }
+                        }
+                    }
+                }
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = feed.woken() => {}
+                    _ = tokio::time::sleep(crate::search::POLL) => {}
+                }
+                if !caught_up {
+                    continue;
+                }
+                let outcome = match app.search_step().await {
+                    Ok(_) => "ok",
+                    Err(e) => {
+                        tracing::warn!(error = %e, "search index not updated; retried");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        "error"
+                    }
+                };
+                app.metrics()
+                    .job_runs
+                    .with_label_values(&["search", outcome])
+                    .inc();
+            }
+        });
+    }
     // The public side: our own accept loop for HTTP as for HTTPS (header read timeout, one
     // way of draining at a stop).
     let public = serve_public(app.clone(), listeners.public, None, rx.clone());
