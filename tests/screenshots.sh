@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the screenshots in docs/screenshots/ with headless Chromium (Debian's chromium package):
 # home, column list and article of 佳县 at desktop and phone widths and in 适老化 mode, plus the
-# disclosure catalogue and a department site; then the console (login, TOTP enrolment, my work,
+# disclosure catalogue, a department site and search (a site, the province); then the console (login, TOTP enrolment, my work,
 # the editor, the review queue, an article under review, reprint sources, a site's subscriptions,
 # the timeliness board, the submissions inbox) driven by puppeteer-core over the same
 # chromium, logging in as the demo accounts the server printed. Look at them before calling a
@@ -45,6 +45,12 @@ shot article-elder "http://$H:$P$ART#elder" 1366,1300
 shot catalogue-desktop "http://$H:$P/xxgkml/" 1366,1100
 shot department-home "http://6100000003.localhost:$P/" 1366,1100
 shot not-found "http://$H:$P/no-such-page/" 1366,700
+# Search: a county site, the province portal's province-wide scope, a phone.
+Q=%E5%AE%89%E5%85%A8%E7%94%9F%E4%BA%A7 # 安全生产
+for _ in $(seq 1 100); do curl -s -H "Host: $H" "http://$PUB/search?q=$Q" | grep -q '/art/' && break; sleep 0.2; done
+shot search-site-desktop "http://$H:$P/search?q=$Q" 1366,1300
+shot search-province-desktop "http://6100000001.localhost:$P/search?q=$Q&scope=all" 1366,1500
+shot search-site-phone "http://$H:$P/search?q=$Q" 390,1400
 
 # The console: puppeteer-core (npm) drives the same chromium; the demo passwords come from the log.
 command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }

@@ -28,7 +28,7 @@ One site per county-level division of China and $ARTICLES generated articles in 
 government sites: meetings, notices and policy documents (one in four with a document number),
 4 to 8 sentences each; one in 2,000 is a State Council item reprinted on every site; one in
 20,000 mentions 碳普惠. The index is built by the same \`SearchIndex\` the server uses (jieba with
-the 2,979 place names and their 人民政府 in the dictionary, one writer with a 32 MB budget), the
+the place names and their 人民政府 in the dictionary, one writer with a 32 MB budget), the
 articles generated as it reads them; the build time ends with the commit. Queries run one at a
 time, 300 per row, each returning the first page of 10 with highlighted title and snippet;
 province-wide queries also count every match per site (the facet). Common terms: 安全生产,

@@ -487,6 +487,29 @@ fn demo_prints_its_accounts_once() {
     assert!(out.contains("jx-yjj") && out.contains("secadmin"), "{out}");
 }
 
+#[test]
+fn search_reindex_rebuilds_and_refuses_an_index_in_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(zhanqun(tmp.path(), &["demo"]).status.success());
+    let o = zhanqun(tmp.path(), &["search", "reindex"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let n: u64 = out
+        .split("搜索索引已重建：")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(n > 1000, "{out}");
+    assert!(tmp.path().join("search/meta.json").exists());
+    // Another process holding the index (a running server): a clear refusal, exit 3.
+    let index = zhanqun_search::SearchIndex::open(&tmp.path().join("search"), &[]).unwrap();
+    let o = zhanqun(tmp.path(), &["search", "reindex"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("正被另一个进程使用"), "{}", stderr(&o));
+    drop(index);
+}
+
 /// A county portal's tenants file.
 fn county(code: &str, name: &str) -> String {
     format!(

@@ -182,11 +182,10 @@ pub struct SearchResults {
 struct Fields {
     article: Field,
     title: Field,
-    subtitle: Field,
-    summary: Field,
+    /// Every text of the article (title, subtitle, summary, body, source, document number):
+    /// what a word must be found in.
+    all: Field,
     body: Field,
-    source: Field,
-    doc_number: Field,
     doc_number_exact: Field,
     topic: Field,
     sites: Field,
@@ -197,20 +196,20 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    // Frequencies for BM25, no positions: queries are words, never phrases.
     let zh = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(ZH)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let zh_stored = zh.clone().set_stored();
     let f = Fields {
         article: b.add_u64_field("article", INDEXED | STORED | FAST),
+        // Title and body are indexed on their own too: the title weighs more, and snippets
+        // are cut from both.
         title: b.add_text_field("title", zh_stored.clone()),
-        subtitle: b.add_text_field("subtitle", zh.clone()),
-        summary: b.add_text_field("summary", zh.clone()),
         body: b.add_text_field("body", zh_stored),
-        source: b.add_text_field("source", zh.clone()),
-        doc_number: b.add_text_field("doc_number", zh),
+        all: b.add_text_field("all", zh),
         doc_number_exact: b.add_text_field("doc_number_exact", STRING | STORED),
         topic: b.add_text_field("topic", STRING),
         sites: b.add_u64_field("sites", INDEXED | STORED | FAST),
@@ -238,12 +237,21 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(err)?;
         let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(err)?;
-        let index = Index::open_or_create(directory, schema).map_err(|e| {
-            err(format!(
-                "{e} (an index of an older format: delete {} and run `zhanqun search reindex`)",
-                dir.display()
-            ))
-        })?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            // An index of another version of this schema: it only holds what the store holds,
+            // so it is emptied and built again (the caller sees no mark and rebuilds).
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                for entry in std::fs::read_dir(dir).map_err(err)?.flatten() {
+                    if entry.path().is_file() {
+                        std::fs::remove_file(entry.path()).map_err(err)?;
+                    }
+                }
+                let directory = tantivy::directory::MmapDirectory::open(dir).map_err(err)?;
+                Index::create(directory, schema, tantivy::IndexSettings::default()).map_err(err)?
+            }
+            Err(e) => return Err(err(e)),
+        };
         let mut jieba = jieba_rs::Jieba::new();
         for w in words {
             let w = w.trim();
@@ -257,7 +265,13 @@ impl SearchIndex {
             .filter(LowerCaser)
             .build();
         index.tokenizers().register(ZH, analyzer.clone());
-        let writer = index.writer(32 * 1024 * 1024).map_err(err)?;
+        let writer = index.writer(32 * 1024 * 1024).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => Error::conflict(format!(
+                "搜索索引目录 {} 正被另一个进程使用（运行中的服务？）。每个节点需要自己的索引目录（search.dir）；重建索引请先停止服务，或直接重启服务（启动时会检查并按需重建）",
+                dir.display()
+            )),
+            e => err(e),
+        })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -297,11 +311,22 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.article, d.article.0 as u64);
         doc.add_text(f.title, &d.title);
-        doc.add_text(f.subtitle, &d.subtitle);
-        doc.add_text(f.summary, &d.summary);
         doc.add_text(f.body, &d.body);
-        doc.add_text(f.source, &d.source);
-        doc.add_text(f.doc_number, &d.doc_number);
+        // The title twice: a word in the title counts more (BM25 over one field, so that a
+        // query is one intersection of posting lists, with no per-field clauses to weigh).
+        for text in [
+            &d.title,
+            &d.title,
+            &d.subtitle,
+            &d.summary,
+            &d.body,
+            &d.source,
+            &d.doc_number,
+        ] {
+            if !text.is_empty() {
+                doc.add_text(f.all, text);
+            }
+        }
         if !d.doc_number.trim().is_empty() {
             doc.add_text(f.doc_number_exact, normalize(&d.doc_number));
         }
@@ -391,7 +416,6 @@ impl SearchIndex {
     /// document number; a title match counts most); a query equal to a document number finds
     /// that document first. Ties in relevance go to the newer article.
     ///
-    ///
     /// When no article has every word, Latin words and numbers no article has at all (stray
     /// words, query syntax typed as words: AND, title) are left out and the rest looked for,
     /// marked [`SearchResults::partial`]. Chinese words are never left out: 安全生产 does not
@@ -405,23 +429,13 @@ impl SearchIndex {
         }
         let searcher = self.reader.searcher();
         let f = self.fields;
-        let fields = [
-            f.title,
-            f.subtitle,
-            f.summary,
-            f.body,
-            f.source,
-            f.doc_number,
-        ];
         let known: Vec<String> = required
             .iter()
             .filter(|w| {
                 !w.is_ascii()
-                    || fields.iter().any(|field| {
-                        searcher
-                            .doc_freq(&Term::from_field_text(*field, w))
-                            .is_ok_and(|n| n > 0)
-                    })
+                    || searcher
+                        .doc_freq(&Term::from_field_text(f.all, w))
+                        .is_ok_and(|n| n > 0)
             })
             .cloned()
             .collect();
@@ -456,54 +470,35 @@ impl SearchIndex {
         if words.is_empty() {
             return Ok(empty);
         }
-        let text_fields = [
-            (f.title, 4.0),
-            (f.subtitle, 2.0),
-            (f.summary, 1.5),
-            (f.body, 1.0),
-            (f.source, 1.0),
-            (f.doc_number, 3.0),
-        ];
         let term_query = |field: Field, w: &str| -> Box<dyn TQuery> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, w),
                 IndexRecordOption::WithFreqs,
             ))
         };
-        // Search mode cuts 安全生产 into 安全, 生产 and 安全生产: a word counts when the text
-        // has it or, for a long word, all of its parts.
-        let mut all_words: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
-        for w in &words {
-            let in_any_field: Vec<(Occur, Box<dyn TQuery>)> = text_fields
-                .iter()
-                .map(|(field, boost)| {
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(term_query(*field, w), *boost)) as Box<dyn TQuery>,
-                    )
-                })
-                .collect();
-            all_words.push((Occur::Should, Box::new(BooleanQuery::new(in_any_field))));
-        }
-        // Every word of the default cut must match; the extra search-mode parts only add score.
-        let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
-        for w in required {
-            let in_any_field: Vec<(Occur, Box<dyn TQuery>)> = text_fields
-                .iter()
-                .map(|(field, _)| (Occur::Should, term_query(*field, w)))
-                .collect();
-            must.push((Occur::Must, Box::new(BooleanQuery::new(in_any_field))));
-        }
-        let words_query: Box<dyn TQuery> = Box::new(BooleanQuery::new(
-            must.into_iter().chain(all_words).collect::<Vec<_>>(),
+        // Every word of the default cut must be in the article's text (one posting list a
+        // word: a conjunction tantivy intersects fast; the title is in it twice, so it weighs
+        // more); a query that is a document number ranks that document first. The finer
+        // search-mode words (安全生产 also gives 安全 and 生产) are highlighted.
+        let mut matched: Vec<(Occur, Box<dyn TQuery>)> = required
+            .iter()
+            .map(|w| (Occur::Must, term_query(f.all, w)))
+            .collect();
+        matched.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(term_query(f.doc_number_exact, &text), 20.0)),
         ));
-        let exact: Box<dyn TQuery> =
-            Box::new(BoostQuery::new(term_query(f.doc_number_exact, &text), 20.0));
-        let matched: Box<dyn TQuery> = Box::new(BooleanQuery::new(vec![
-            (Occur::Should, words_query),
-            (Occur::Should, exact),
-        ]));
-        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Must, matched)];
+        // What the snippets highlight: the words, in the title and in the body.
+        let in_field = |field: Field| -> BooleanQuery {
+            BooleanQuery::new(
+                words
+                    .iter()
+                    .map(|w| (Occur::Should, term_query(field, w)))
+                    .collect(),
+            )
+        };
+        // One flat boolean query: the words, the document number, then the filters.
+        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = matched;
         let u64_term = |field: Field, v: u64| -> Box<dyn TQuery> {
             Box::new(TermQuery::new(
                 Term::from_field_u64(field, v),
@@ -553,48 +548,77 @@ impl SearchIndex {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         let searcher = self.reader.searcher();
-        let mut by_site: Vec<(SiteId, usize)> = Vec::new();
-        if q.facet {
+        // The facet counts the matches on every site, whatever site is picked: in the same
+        // pass as the ranking when none is, in a pass of its own (no scoring) when one is.
+        let mut counts = None;
+        if q.facet && q.site.is_some() {
             let everywhere =
                 BooleanQuery::new(clauses.iter().map(|(o, c)| (*o, c.box_clone())).collect());
-            let counts = searcher.search(&everywhere, &SiteCounts).map_err(err)?;
-            by_site = counts
-                .into_iter()
-                .map(|(s, n)| (SiteId(s as i64), n))
-                .collect();
-            by_site.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            counts = Some(searcher.search(&everywhere, &SiteCounts).map_err(err)?);
         }
         if let Some(s) = q.site {
             clauses.push((Occur::Must, u64_term(f.sites, s.0 as u64)));
         }
         let query = BooleanQuery::new(clauses);
-        let (total, top) = searcher
-            .search(
-                &query,
-                &(Count, TopDocs::with_limit(RANKED_MAX).order_by_score()),
-            )
+        // Counting needs no score and ranking needs no count: apart, tantivy can skip blocks
+        // that cannot enter the top (block-max pruning), which it cannot with both in one pass.
+        let total = if q.facet && counts.is_none() {
+            let (total, c) = searcher.search(&query, &(Count, SiteCounts)).map_err(err)?;
+            counts = Some(c);
+            total
+        } else {
+            searcher.search(&query, &Count).map_err(err)?
+        };
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(RANKED_MAX).order_by_score())
             .map_err(err)?;
-        // Relevance first, the newer article on a tie (scores equal to 1/1000).
+        let mut by_site: Vec<(SiteId, usize)> = counts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, n)| (SiteId(s as i64), n))
+            .collect();
+        by_site.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Relevance first, the newer article on a tie (scores equal to 1/1000). The publication
+        // time comes from the fast field: only the page's own articles are loaded below.
         let mut ranked = Vec::with_capacity(top.len());
+        let mut columns: std::collections::HashMap<u32, tantivy::columnar::Column<i64>> =
+            Default::default();
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
-            let published = doc
-                .get_first(f.published)
-                .and_then(|v| v.as_i64())
-                .unwrap_or(0);
-            ranked.push(((score * 1000.0).round() as i64, published, score, doc));
+            let column = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .i64("published")
+                        .map_err(err)?,
+                ),
+            };
+            let published = column.first(addr.doc_id).unwrap_or(0);
+            ranked.push(((score * 1000.0).round() as i64, published, score, addr));
         }
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-        let mut title_gen = SnippetGenerator::create(&searcher, &query, f.title).map_err(err)?;
+        let mut title_gen =
+            SnippetGenerator::create(&searcher, &in_field(f.title), f.title).map_err(err)?;
         title_gen.set_max_num_chars(400);
-        let mut body_gen = SnippetGenerator::create(&searcher, &query, f.body).map_err(err)?;
+        let mut body_gen =
+            SnippetGenerator::create(&searcher, &in_field(f.body), f.body).map_err(err)?;
         body_gen.set_max_num_chars(160);
         let limit = if q.limit == 0 { 10 } else { q.limit };
-        let hits = ranked
+        let page: Vec<(i64, f32, TantivyDocument)> = ranked
             .into_iter()
             .skip(q.offset)
             .take(limit)
-            .map(|(_, published, score, doc)| {
+            .map(|(_, published, score, addr)| {
+                searcher
+                    .doc(addr)
+                    .map(|doc| (published, score, doc))
+                    .map_err(err)
+            })
+            .collect::<Result<_>>()?;
+        let hits = page
+            .into_iter()
+            .map(|(published, score, doc)| {
                 let title = doc
                     .get_first(f.title)
                     .and_then(|v| v.as_str())
@@ -674,7 +698,8 @@ struct SiteCounts;
 
 struct SiteCountsSegment {
     sites: tantivy::columnar::Column<u64>,
-    counts: std::collections::HashMap<u64, usize>,
+    /// By site id (ids are small and dense): a vector, not a map, on this hot path.
+    counts: Vec<u32>,
 }
 
 impl tantivy::collector::Collector for SiteCounts {
@@ -686,9 +711,13 @@ impl tantivy::collector::Collector for SiteCounts {
         _segment: tantivy::SegmentOrdinal,
         reader: &tantivy::SegmentReader,
     ) -> tantivy::Result<SiteCountsSegment> {
+        let sites = reader.fast_fields().u64("sites")?;
+        let max = usize::try_from(sites.max_value())
+            .unwrap_or(0)
+            .min(10_000_000);
         Ok(SiteCountsSegment {
-            sites: reader.fast_fields().u64("sites")?,
-            counts: Default::default(),
+            sites,
+            counts: vec![0; max + 1],
         })
     }
 
@@ -696,14 +725,13 @@ impl tantivy::collector::Collector for SiteCounts {
         false
     }
 
-    fn merge_fruits(
-        &self,
-        fruits: Vec<std::collections::HashMap<u64, usize>>,
-    ) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, fruits: Vec<Vec<u32>>) -> tantivy::Result<Self::Fruit> {
         let mut all = std::collections::HashMap::new();
         for f in fruits {
-            for (k, v) in f {
-                *all.entry(k).or_default() += v;
+            for (site, n) in f.into_iter().enumerate() {
+                if n > 0 {
+                    *all.entry(site as u64).or_default() += n as usize;
+                }
             }
         }
         Ok(all)
@@ -711,11 +739,13 @@ impl tantivy::collector::Collector for SiteCounts {
 }
 
 impl tantivy::collector::SegmentCollector for SiteCountsSegment {
-    type Fruit = std::collections::HashMap<u64, usize>;
+    type Fruit = Vec<u32>;
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
         for s in self.sites.values_for_doc(doc) {
-            *self.counts.entry(s).or_default() += 1;
+            if let Some(n) = self.counts.get_mut(s as usize) {
+                *n += 1;
+            }
         }
     }
 

@@ -218,3 +218,23 @@ fn ties_in_relevance_go_to_the_newer_article() {
     ix.commit().unwrap();
     assert_eq!(ids(&ix, &q("防汛", None)), vec![11, 12, 10]);
 }
+
+#[test]
+fn an_index_of_another_schema_is_emptied_and_built_again() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut b = tantivy::schema::Schema::builder();
+        let x = b.add_text_field("x", tantivy::schema::TEXT);
+        let old = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut w: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+        w.add_document(tantivy::doc!(x => "old")).unwrap();
+        w.commit().unwrap();
+    }
+    let ix = SearchIndex::open(dir.path(), &[]).unwrap();
+    assert!(ix.is_empty());
+    assert_eq!(ix.mark(), None, "no mark: the node rebuilds it");
+    ix.upsert(&doc(1, "佳县安全生产", "正文", &[JIA], 1))
+        .unwrap();
+    ix.commit().unwrap();
+    assert_eq!(ix.len(), 1);
+}

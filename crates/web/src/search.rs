@@ -148,7 +148,15 @@ pub fn doc_of(s: &Searchable) -> SearchDoc {
         subtitle: a.subtitle.clone().unwrap_or_default(),
         summary: a.summary.clone().unwrap_or_default(),
         body: html_text(&a.body_html),
-        source: a.source.clone().unwrap_or_default(),
+        // Where it comes from: the source and, for a disclosure document, its issuing organ.
+        source: [
+            a.source.as_deref(),
+            d.and_then(|d| d.issuing_organ.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" "),
         doc_number: d.and_then(|d| d.doc_number.clone()).unwrap_or_default(),
         topic: d.and_then(|d| d.topic.clone()).unwrap_or_default(),
         published_at: a.published_at,
@@ -199,19 +207,7 @@ impl App {
             .filter_map(|w| w.strip_suffix("人民政府").map(str::to_string))
             .collect();
         words.extend(short);
-        let index = blocking(move || {
-            SearchIndex::open(&dir, &words).map_err(|e| {
-                if e.to_string().contains("LockBusy") || e.to_string().contains("lock") {
-                    Error::conflict(format!(
-                        "搜索索引目录 {} 正被另一个进程使用（运行中的服务？）：每个节点需要自己的索引目录（search.dir）；重建索引请先停止服务，或直接重启服务（启动时会检查并重建）",
-                        dir.display()
-                    ))
-                } else {
-                    e
-                }
-            })
-        })
-        .await?;
+        let index = blocking(move || SearchIndex::open(&dir, &words)).await?;
         let index = Arc::new(index);
         let state = self.search_state();
         let _ = state.index.set(index.clone());
