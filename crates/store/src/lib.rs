@@ -342,12 +342,23 @@ impl Store {
 
     /// Changes made by other processes with an id above `after`, oldest first (at most 1,000).
     pub async fn changes_since(&self, after: i64) -> Result<Vec<(i64, Change)>> {
+        self.changes_after(after, &self.origin).await
+    }
+
+    /// Changes of every process (this one's included) with an id above `after`, oldest first,
+    /// at most 1,000: what a node's search index replays when it starts.
+    pub async fn all_changes_since(&self, after: i64) -> Result<Vec<(i64, Change)>> {
+        // No process has the empty origin.
+        self.changes_after(after, "").await
+    }
+
+    async fn changes_after(&self, after: i64, skip_origin: &str) -> Result<Vec<(i64, Change)>> {
         let rows: Vec<(i64, String)> = on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT id, payload FROM change_log WHERE id > $1 AND origin <> $2 ORDER BY id LIMIT 1000"
         )
         .bind(after)
-        .bind(&*self.origin)
+        .bind(skip_origin)
         .fetch_all(p)
         .await
         .map_err(db_err)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use zhanqun_core::*;
 
 use crate::rows::{ArticleRow, article_cols};
-use crate::{Change, Store, db_err, on_pool};
+use crate::{Store, db_err, on_pool};
 
 /// A published article and every (site, column) that shows it, reprints included.
 #[derive(Debug, Clone)]
@@ -126,25 +126,6 @@ impl Store {
         .fetch_one(p)
         .await
         .map_err(db_err))
-    }
-
-    /// Changes of every process (this one's included) with an id above `after`, oldest first,
-    /// at most 1,000: what a node's search index replays when it starts.
-    pub async fn all_changes_since(&self, after: i64) -> Result<Vec<(i64, Change)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, payload FROM change_log WHERE id > $1 ORDER BY id LIMIT 1000"
-        )
-        .bind(after)
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
-        rows.into_iter()
-            .map(|(id, payload)| {
-                serde_json::from_str(&payload)
-                    .map(|c| (id, c))
-                    .map_err(|e| Error::internal(format!("change log row {id}: {e}")))
-            })
-            .collect()
     }
 }
 
