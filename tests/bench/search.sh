@@ -31,7 +31,9 @@ government sites: meetings, notices and policy documents (one in four with a doc
 the place names and their 人民政府 in the dictionary, one writer with a 32 MB budget), the
 articles generated as it reads them; the build time ends with the commit. Queries run one at a
 time, 300 per row, each returning the first page of 10 with highlighted title and snippet;
-province-wide queries also count every match per site (the facet). Common terms: 安全生产,
+province-wide queries also count every match per site (the facet; the counting runs over the
+index's segments on every core while the ranking runs on a thread of its own, so the last row
+runs the same common terms from two threads at once, the cores shared). Common terms: 安全生产,
 乡村振兴, 工作会议, 通知; rare: 碳普惠, 20 document numbers, 20 place-and-topic pairs
 (榆林市 + 防汛抗旱 style). The reference is what a CMS without a search engine does, on the
 same articles in SQLite in the same run: \`title LIKE '%…%' OR body LIKE '%…%'\`, newest 10

@@ -189,6 +189,13 @@ struct Fields {
     doc_number_exact: Field,
     topic: Field,
     sites: Field,
+    /// The one site that shows the article, or 0 when several do (reprints): a single-valued
+    /// fast field the facet reads several times faster than `sites`.
+    site: Field,
+    /// For an article several sites show: a hash of its sorted sites. The facet counts such
+    /// articles by set and adds each set's count to its sites once (a State Council item shown
+    /// on all 3,000 sites costs one count, not 3,000).
+    site_set: Field,
     columns: Field,
     year: Field,
     published: Field,
@@ -213,6 +220,8 @@ fn schema() -> (Schema, Fields) {
         doc_number_exact: b.add_text_field("doc_number_exact", STRING | STORED),
         topic: b.add_text_field("topic", STRING),
         sites: b.add_u64_field("sites", INDEXED | STORED | FAST),
+        site: b.add_u64_field("site", FAST),
+        site_set: b.add_u64_field("site_set", FAST),
         columns: b.add_u64_field("columns", INDEXED),
         year: b.add_i64_field("year", INDEXED),
         published: b.add_i64_field("published", STORED | FAST),
@@ -228,6 +237,8 @@ pub struct SearchIndex {
     fields: Fields,
     analyzer: TextAnalyzer,
     dictionary: Arc<jieba_rs::Jieba>,
+    /// Counts the matches of a query (the facet) over the segments on every core.
+    counting: tantivy::Executor,
 }
 
 impl SearchIndex {
@@ -284,7 +295,25 @@ impl SearchIndex {
             fields,
             analyzer,
             dictionary,
+            counting: counting_executor(),
         })
+    }
+
+    /// Runs a collector that needs no scores over the segments in parallel.
+    fn count<C: tantivy::collector::Collector>(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn TQuery,
+        collector: &C,
+    ) -> Result<C::Fruit> {
+        searcher
+            .search_with_executor(
+                query,
+                collector,
+                &self.counting,
+                tantivy::query::EnableScoring::disabled_from_searcher(searcher),
+            )
+            .map_err(err)
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -336,6 +365,15 @@ impl SearchIndex {
         let mut sites: Vec<u64> = d.placements.iter().map(|p| p.0.0 as u64).collect();
         sites.sort_unstable();
         sites.dedup();
+        if let [one] = sites[..] {
+            doc.add_u64(f.site, one);
+        } else {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            sites.hash(&mut h);
+            doc.add_u64(f.site, 0);
+            doc.add_u64(f.site_set, h.finish());
+        }
         for s in sites {
             doc.add_u64(f.sites, s);
         }
@@ -480,14 +518,21 @@ impl SearchIndex {
         // word: a conjunction tantivy intersects fast; the title is in it twice, so it weighs
         // more); a query that is a document number ranks that document first. The finer
         // search-mode words (安全生产 also gives 安全 and 生产) are highlighted.
+        let searcher = self.reader.searcher();
         let mut matched: Vec<(Occur, Box<dyn TQuery>)> = required
             .iter()
             .map(|w| (Occur::Must, term_query(f.all, w)))
             .collect();
-        matched.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(term_query(f.doc_number_exact, &text), 20.0)),
-        ));
+        // The document-number clause only when some article has that number: without it, the
+        // query stays a conjunction of words, which tantivy ranks skipping the blocks of
+        // postings that cannot enter the top (block-max WAND).
+        let number = Term::from_field_text(f.doc_number_exact, &text);
+        if searcher.doc_freq(&number).map_err(err)? > 0 {
+            matched.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(term_query(f.doc_number_exact, &text), 20.0)),
+            ));
+        }
         // What the snippets highlight: the words, in the title and in the body.
         let in_field = |field: Field| -> BooleanQuery {
             BooleanQuery::new(
@@ -547,33 +592,55 @@ impl SearchIndex {
             }
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
-        let searcher = self.reader.searcher();
-        // The facet counts the matches on every site, whatever site is picked: in the same
-        // pass as the ranking when none is, in a pass of its own (no scoring) when one is.
-        let mut counts = None;
-        if q.facet && q.site.is_some() {
-            let everywhere =
-                BooleanQuery::new(clauses.iter().map(|(o, c)| (*o, c.box_clone())).collect());
-            counts = Some(searcher.search(&everywhere, &SiteCounts).map_err(err)?);
-        }
+        // The facet counts the matches on every site, whatever site is picked.
+        let everywhere = (q.facet && q.site.is_some())
+            .then(|| BooleanQuery::new(clauses.iter().map(|(o, c)| (*o, c.box_clone())).collect()));
         if let Some(s) = q.site {
             clauses.push((Occur::Must, u64_term(f.sites, s.0 as u64)));
         }
-        let query = BooleanQuery::new(clauses);
-        // Counting needs no score and ranking needs no count: apart, tantivy can skip blocks
-        // that cannot enter the top (block-max pruning), which it cannot with both in one pass.
-        let total = if q.facet && counts.is_none() {
-            let (total, c) = searcher.search(&query, &(Count, SiteCounts)).map_err(err)?;
-            counts = Some(c);
-            total
+        // A single clause is run as itself: tantivy prunes a lone term's postings, not a
+        // boolean query of one term.
+        let query: Box<dyn TQuery> = if clauses.len() == 1 && clauses[0].0 == Occur::Must {
+            clauses
+                .pop()
+                .map(|(_, c)| c)
+                .unwrap_or_else(|| Box::new(BooleanQuery::new(vec![])))
         } else {
-            searcher.search(&query, &Count).map_err(err)?
+            Box::new(BooleanQuery::new(clauses))
         };
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(RANKED_MAX).order_by_score())
-            .map_err(err)?;
+        // Counting needs no score and ranking needs no count: apart, tantivy skips the blocks
+        // of postings that cannot enter the top (block-max WAND), which it cannot while it
+        // also visits every match. With the facet (every match of a common word, hundreds of
+        // thousands), the ranking runs on a thread of its own while the counting runs over
+        // the segments on every core.
+        let rank = || {
+            searcher
+                .search(
+                    query.as_ref(),
+                    &TopDocs::with_limit(RANKED_MAX).order_by_score(),
+                )
+                .map_err(err)
+        };
+        let (total, counts, top) = if q.facet {
+            std::thread::scope(|scope| -> Result<_> {
+                let ranking = scope.spawn(rank);
+                let (total, counts) = match &everywhere {
+                    Some(everywhere) => (
+                        searcher.search(query.as_ref(), &Count).map_err(err)?,
+                        self.count(&searcher, everywhere, &SiteCounts)?,
+                    ),
+                    None => self.count(&searcher, query.as_ref(), &(Count, SiteCounts))?,
+                };
+                let top = ranking
+                    .join()
+                    .map_err(|_| err("the ranking thread failed"))??;
+                Ok((total, counts, top))
+            })?
+        } else {
+            let total = searcher.search(query.as_ref(), &Count).map_err(err)?;
+            (total, Default::default(), rank()?)
+        };
         let mut by_site: Vec<(SiteId, usize)> = counts
-            .unwrap_or_default()
             .into_iter()
             .map(|(s, n)| (SiteId(s as i64), n))
             .collect();
@@ -693,13 +760,48 @@ impl SearchIndex {
     }
 }
 
-/// Counts matching articles per site (from the `sites` fast field), for the facet.
+/// One thread a core (at most 4) for counting; one thread when threads cannot be started.
+fn counting_executor() -> tantivy::Executor {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if cores > 1
+        && let Ok(e) = tantivy::Executor::multi_thread(cores, "zhanqun-search-")
+    {
+        return e;
+    }
+    tantivy::Executor::single_thread()
+}
+
+/// Counts matching articles per site, for the facet: from the single-valued `site` fast field,
+/// and for the articles several sites show (site 0 there), from the multi-valued `sites`.
 struct SiteCounts;
 
 struct SiteCountsSegment {
+    site: tantivy::columnar::Column<u64>,
     sites: tantivy::columnar::Column<u64>,
+    site_set: tantivy::columnar::Column<u64>,
+    /// Articles several sites show, by set of sites: one such article and how many.
+    sets: std::collections::HashMap<u64, (tantivy::DocId, u32)>,
     /// By site id (ids are small and dense): a vector, not a map, on this hot path.
     counts: Vec<u32>,
+    /// The buffer of [`tantivy::collector::SegmentCollector::collect_block`].
+    values: Vec<Option<u64>>,
+}
+
+impl SiteCountsSegment {
+    fn count(&mut self, doc: tantivy::DocId, site: Option<u64>) {
+        match site {
+            Some(0) => {
+                let set = self.site_set.first(doc).unwrap_or(0);
+                self.sets.entry(set).or_insert((doc, 0)).1 += 1;
+            }
+            Some(s) => {
+                if let Some(n) = self.counts.get_mut(s as usize) {
+                    *n += 1;
+                }
+            }
+            None => {}
+        }
+    }
 }
 
 impl tantivy::collector::Collector for SiteCounts {
@@ -716,8 +818,12 @@ impl tantivy::collector::Collector for SiteCounts {
             .unwrap_or(0)
             .min(10_000_000);
         Ok(SiteCountsSegment {
+            site: reader.fast_fields().u64("site")?,
+            site_set: reader.fast_fields().u64("site_set")?,
+            sets: Default::default(),
             sites,
             counts: vec![0; max + 1],
+            values: Vec::new(),
         })
     }
 
@@ -742,14 +848,30 @@ impl tantivy::collector::SegmentCollector for SiteCountsSegment {
     type Fruit = Vec<u32>;
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
-        for s in self.sites.values_for_doc(doc) {
-            if let Some(n) = self.counts.get_mut(s as usize) {
-                *n += 1;
-            }
-        }
+        let site = self.site.first(doc);
+        self.count(doc, site);
     }
 
-    fn harvest(self) -> Self::Fruit {
+    /// Without scoring, matches come 64 at a time: their sites are read in one batch.
+    fn collect_block(&mut self, docs: &[tantivy::DocId]) {
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        values.resize(docs.len(), None);
+        self.site.first_vals(docs, &mut values);
+        for (&doc, &site) in docs.iter().zip(&values) {
+            self.count(doc, site);
+        }
+        self.values = values;
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        for (doc, n) in std::mem::take(&mut self.sets).into_values() {
+            for s in self.sites.values_for_doc(doc) {
+                if let Some(c) = self.counts.get_mut(s as usize) {
+                    *c += n;
+                }
+            }
+        }
         self.counts
     }
 }

@@ -238,3 +238,69 @@ fn an_index_of_another_schema_is_emptied_and_built_again() {
     ix.commit().unwrap();
     assert_eq!(ix.len(), 1);
 }
+
+/// The per-site facet is exact: articles on one site, on several (the same set of sites or
+/// different ones), edited onto other sites and withdrawn, in several segments, counted as a
+/// count over the articles themselves counts them.
+#[test]
+fn the_facet_counts_every_site_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let ix = SearchIndex::open(dir.path(), &[]).unwrap();
+    let sets: [&[SiteId]; 5] = [
+        &[JIA],
+        &[MIZHI],
+        &[JIA, MIZHI, PROVINCE],
+        &[MIZHI, PROVINCE],
+        &[PROVINCE, JIA],
+    ];
+    let mut expected: std::collections::BTreeMap<i64, Vec<SiteId>> = Default::default();
+    for id in 1..=300i64 {
+        let sites = sets[(id as usize * 7) % sets.len()];
+        let title = if id % 3 == 0 {
+            "防汛抗旱工作通知"
+        } else {
+            "森林防火工作通知"
+        };
+        ix.upsert(&doc(id, title, "正文", sites, 1 + (id % 28) as u32))
+            .unwrap();
+        if id % 3 == 0 {
+            expected.insert(id, sites.to_vec());
+        }
+        // A commit every 70 articles: several segments.
+        if id % 70 == 0 {
+            ix.commit().unwrap();
+        }
+    }
+    // Withdrawn, and moved to another set of sites.
+    for id in [3, 30, 33] {
+        ix.remove(ArticleId(id));
+        expected.remove(&id);
+    }
+    for id in [6, 60] {
+        ix.upsert(&doc(id, "防汛抗旱工作通知", "正文", &[MIZHI, JIA], 2))
+            .unwrap();
+        expected.insert(id, vec![MIZHI, JIA]);
+    }
+    ix.commit().unwrap();
+    let mut want: std::collections::BTreeMap<SiteId, usize> = Default::default();
+    for sites in expected.values() {
+        for s in sites {
+            *want.entry(*s).or_default() += 1;
+        }
+    }
+    for site in [None, Some(JIA), Some(PROVINCE)] {
+        let r = ix
+            .search(&SearchQuery {
+                facet: true,
+                ..q("防汛抗旱", site)
+            })
+            .unwrap();
+        let got: std::collections::BTreeMap<SiteId, usize> = r.by_site.iter().copied().collect();
+        assert_eq!(got, want, "site {site:?}");
+        let total = match site {
+            None => expected.len(),
+            Some(s) => want[&s],
+        };
+        assert_eq!(r.total, total, "site {site:?}");
+    }
+}
