@@ -7,6 +7,9 @@
 #
 #   tests/bench/search.sh                 # 1,000,000 articles
 #   ARTICLES=100000 tests/bench/search.sh # a quicker run (say so if you commit it)
+#
+# Working on queries: SEARCH_BENCH_INDEX=/tmp/index target/release/search-bench keeps the index
+# there; run again with the same directory, it only measures the queries (prints their table).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ARTICLES=${ARTICLES:-1000000}

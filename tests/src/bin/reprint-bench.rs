@@ -17,18 +17,12 @@ fn fail(msg: String) -> ! {
     std::process::exit(1)
 }
 
-/// (division code, name) of every line of areas.csv (`code,name,cityCode,provinceCode`).
+/// (division code, name) of every division of areas.csv.
 fn areas(path: &std::path::Path) -> Vec<(String, String)> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut parts = line.splitn(3, ',');
-            let code = parts.next()?.trim();
-            let name = parts.next()?.trim().trim_matches('"');
-            (code.len() == 6).then(|| (code.to_string(), name.to_string()))
-        })
+    zhanqun_tests::areas::read(path)
+        .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())))
+        .into_iter()
+        .map(|a| (a.code, a.name))
         .collect()
 }
 

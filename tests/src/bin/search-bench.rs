@@ -96,18 +96,12 @@ const SENTENCES: &[&str] = &[
     "请各单位于{y}年{n}月底前将工作开展情况报送县政府办公室。",
 ];
 
-/// (name) of every line of areas.csv (`code,name,cityCode,provinceCode`).
+/// The name of every division of areas.csv.
 fn areas(path: &std::path::Path) -> Vec<String> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut parts = line.splitn(3, ',');
-            let code = parts.next()?.trim();
-            let name = parts.next()?.trim().trim_matches('"');
-            (code.len() == 6).then(|| name.to_string())
-        })
+    zhanqun_tests::areas::read(path)
+        .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())))
+        .into_iter()
+        .map(|a| a.name)
         .collect()
 }
 
