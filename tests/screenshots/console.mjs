@@ -94,8 +94,8 @@ await reviewer.goto(base + first);
 await reviewer.screenshot({ path: `${out}/console-article-review.png`, fullPage: true });
 await yjj.goto(`${base}/sites`);
 await yjj.screenshot({ path: `${out}/console-sites.png`, fullPage: true });
-// Search within the editor's grants: their drafts by title, published articles by text.
-await yjj.goto(`${base}/search?q=${encodeURIComponent("安全生产")}`);
+// Search within the editor's grants (部门动态 of 佳县): their draft by title, published articles by text.
+await yjj.goto(`${base}/search?q=${encodeURIComponent("安全")}`);
 await yjj.screenshot({ path: `${out}/console-search.png`, fullPage: true });
 
 const sec = await login("secadmin", false);
