@@ -21,13 +21,15 @@ need_pkg promtool prometheus
 [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need_pkg /usr/lib/postgresql/15/bin/initdb postgresql-15
 
 # Both runs build the whole workspace (the same feature set, so the second run rebuilds nothing);
-# the PostgreSQL run then selects the story tests of the zhanqun-tests package.
-if cargo nextest --version >/dev/null 2>&1; then
+# the PostgreSQL run then runs every test of the zhanqun-tests package (the story tests, their
+# harness and the bench helpers' unit tests): the same set with nextest and with plain cargo test.
+# ZHANQUN_TEST_RUNNER=cargo forces plain cargo test where nextest is installed.
+if [ "${ZHANQUN_TEST_RUNNER:-}" != cargo ] && cargo nextest --version >/dev/null 2>&1; then
   all=(cargo nextest run --workspace --no-fail-fast --failure-output final)
-  stories=("${all[@]}" -E 'package(zhanqun-tests)')
+  stories=(cargo nextest run --workspace --no-fail-fast --failure-output final -E 'package(zhanqun-tests)')
 else
   all=(cargo test --workspace --no-fail-fast)
-  stories=("${all[@]}" --test storage_story --test public_pages)
+  stories=(cargo test -p zhanqun-tests --no-fail-fast)
 fi
 
 echo "== all tests on SQLite =="
