@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 pub mod areas;
 pub mod feed;
+pub mod national;
 pub mod process;
+pub mod words;
 
 use sqlx::Connection;
 use zhanqun_sites::Source;

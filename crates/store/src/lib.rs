@@ -12,6 +12,7 @@
 
 mod accounts;
 pub mod audit;
+pub mod bulk;
 mod content;
 pub mod editorial;
 pub mod figures;
@@ -40,6 +41,7 @@ use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 
 pub use accounts::{NewAccount, check_username};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
+pub use bulk::BulkArticle;
 pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};

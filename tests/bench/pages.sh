@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Public pages at volume: the cost of a cache miss per page kind at demo size and on the national
+# fixture (every division of China, a million articles), in the same run, through HTTP to the
+# release binary, on SQLite and then on a throwaway PostgreSQL. Replaces the "pages" section of
+# docs/BENCHMARKS.md.
+#
+#   tests/bench/pages.sh                  # 1,000,000 articles, both backends
+#   ARTICLES=100000 tests/bench/pages.sh  # a quicker run (say so if you commit it)
+#   BACKENDS=sqlite tests/bench/pages.sh  # one backend
+#
+# The SQLite fixture is kept under target/bench/pages and reused by the next run (delete the
+# directory after changing the generator); the PostgreSQL one lives as long as its cluster.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ARTICLES=${ARTICLES:-1000000}
+BACKENDS=${BACKENDS:-sqlite postgres}
+PER_KIND=${PER_KIND:-300}
+SECONDS_PER_KIND=${SECONDS_PER_KIND:-20}
+OUT=tests/bench/out-pages
+rm -rf "$OUT"; mkdir -p "$OUT"
+cargo build --release --quiet
+cargo build --release --quiet -p zhanqun-tests --bin page-bench
+run() { # backend
+  target/release/page-bench --articles "$ARTICLES" --dir target/bench/pages \
+    --per-kind "$PER_KIND" --seconds "$SECONDS_PER_KIND" >"$OUT/$1.md" 2>"$OUT/$1.log" \
+    || { tail -n 30 "$OUT/$1.log" >&2; exit 1; }
+  cat "$OUT/$1.md"
+}
+for b in $BACKENDS; do
+  case $b in
+    sqlite) env -u ZHANQUN_TEST_DATABASE_URL bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND run sqlite" ;;
+    postgres) tests/with-postgres.sh bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND run postgres" ;;
+    *) echo "unknown backend $b" >&2; exit 2 ;;
+  esac
+done
+MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
+{
+  echo "$MARK"
+  echo "## Public pages at volume: cache misses at demo size and on the national fixture"
+  echo
+  echo "Measured by \`tests/bench/pages.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD)),"
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build, search off."
+  echo "Each row requests distinct URLs of one page kind, one at a time and each once (every one a"
+  echo "cache miss), from a \`zhanqun serve\` process; server CPU is that process's user + system time"
+  echo "over the series (\`/proc/<pid>/stat\`, 10 ms ticks) divided by the requests; latency is the"
+  echo "client's. A kind stops after $PER_KIND requests or $SECONDS_PER_KIND s. Half of the list and"
+  echo "catalogue URLs come from the four sites with the most disclosure documents, at a random page"
+  echo "depth. The demo store is the demo province; the national store is \`zhanqun_tests::national\`"
+  echo "with $ARTICLES generated articles on top of it (see that module for the spread)."
+  for b in $BACKENDS; do
+    echo
+    echo "### $b"
+    echo
+    cat "$OUT/$b.md"
+    echo
+    grep -E "ready in|fixture built" "$OUT/$b.log" | sed 's/^page-bench: /- /'
+  done
+} | python3 tests/bench/section.py pages

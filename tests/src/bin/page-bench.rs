@@ -1,0 +1,493 @@
+//! Public pages at volume: the cost of a cache miss per page kind, at demo size and on the
+//! national fixture (`zhanqun_tests::national`: every division of China, a million articles and
+//! more), in the same run, through HTTP to a running `zhanqun serve` (the release binary).
+//!
+//! For each page kind it requests distinct URLs, one at a time, each once (so each is a cache
+//! miss), and reports server CPU per request (utime + stime of the server process from
+//! `/proc/<pid>/stat`, over the whole series) and the latency p50/p99 seen by the client. A kind
+//! stops after `--per-kind` requests or `--seconds`, whichever comes first (slow kinds show
+//! fewer requests: the table says how many).
+//!
+//! The fixture is built once and reused: SQLite under `--dir`, or, when
+//! `ZHANQUN_TEST_DATABASE_URL` names a PostgreSQL server, a database `zq_national_<N>` on it.
+//!
+//! `page-bench [--articles N] [--divisions DIR] [--dir DIR] [--per-kind N] [--seconds S]`
+//! prints Markdown; `tests/bench/pages.sh` runs it on both backends and writes
+//! docs/BENCHMARKS.md.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use sqlx::Connection;
+use zhanqun_core::paging::PAGE_SIZE;
+use zhanqun_core::{ColumnKind, SiteId};
+use zhanqun_store::{CatalogueFilter, Store};
+use zhanqun_tests::process::Process;
+use zhanqun_tests::words::Rng;
+
+fn fail(msg: String) -> ! {
+    eprintln!("page-bench: {msg}");
+    std::process::exit(1)
+}
+
+struct Args {
+    articles: u64,
+    divisions: PathBuf,
+    dir: PathBuf,
+    per_kind: usize,
+    seconds: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        articles: 1_000_000,
+        divisions: "../shared/data/divisions".into(),
+        dir: "target/bench/pages".into(),
+        per_kind: 300,
+        seconds: 20,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let v = it
+            .next()
+            .unwrap_or_else(|| fail(format!("{k} needs a value")));
+        let num = |v: &str| -> u64 {
+            v.replace('_', "")
+                .parse()
+                .unwrap_or_else(|_| fail(format!("{k}: not a number: {v}")))
+        };
+        match k.as_str() {
+            "--articles" => a.articles = num(&v),
+            "--divisions" => a.divisions = v.into(),
+            "--dir" => a.dir = v.into(),
+            "--per-kind" => a.per_kind = num(&v) as usize,
+            "--seconds" => a.seconds = num(&v),
+            _ => fail(format!("unknown option {k}")),
+        }
+    }
+    a
+}
+
+/// The anchor day of the generated content (fixed, so a reused fixture is the same fixture).
+fn anchor() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default()
+}
+
+/// A store at `url`, created (demo province, plus the national fixture when `articles` > 0)
+/// unless `done` marks it as built already.
+async fn prepare(url: &str, articles: u64, divisions: &Path, done: &Path) -> Store {
+    let store = Store::connect(url)
+        .await
+        .unwrap_or_else(|e| fail(format!("{url}: {e}")));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    if done.exists() {
+        eprintln!("page-bench: reusing {url}");
+        return store;
+    }
+    let t0 = Instant::now();
+    zhanqun_sites::demo::load(&store, anchor(), &|_, _| {})
+        .await
+        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    zhanqun_sites::demo::accounts(&store)
+        .await
+        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    if articles > 0 {
+        let divisions = zhanqun_tests::national::divisions(divisions)
+            .unwrap_or_else(|e| fail(format!("{}: {e}", divisions.display())));
+        let summary =
+            zhanqun_tests::national::build(&store, &divisions, articles, anchor(), &|done, all| {
+                if done % 100_000 == 0 || done == all {
+                    eprintln!(
+                        "page-bench: {done}/{all} articles, {:.0} s",
+                        t0.elapsed().as_secs_f64()
+                    );
+                }
+            })
+            .await
+            .unwrap_or_else(|e| fail(format!("{e:?}")));
+        eprintln!(
+            "page-bench: fixture built in {:.0} s: {} sites, {} articles, {} placements",
+            t0.elapsed().as_secs_f64(),
+            summary.sites,
+            summary.articles,
+            summary.placements
+        );
+        println!(
+            "Fixture build ({:?}): {:.0} s for {} sites, {} articles, {} placements.\n",
+            store.backend(),
+            t0.elapsed().as_secs_f64(),
+            summary.sites,
+            summary.articles,
+            summary.placements
+        );
+    }
+    std::fs::write(done, "built\n").unwrap_or_else(|e| fail(format!("{e:?}")));
+    store
+}
+
+/// CPU time (user + system) of a process, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 of what follows the ')'.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// One measured series: URLs (host, path) of one page kind.
+struct Series {
+    kind: &'static str,
+    urls: Vec<(String, String)>,
+}
+
+struct Measured {
+    kind: &'static str,
+    n: usize,
+    cpu_ms: f64,
+    p50: f64,
+    p99: f64,
+    status: String,
+}
+
+async fn measure(server: &Process, s: &Series, per_kind: usize, budget: Duration) -> Measured {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    let base = format!("http://{}", server.public);
+    let pid = server.pid();
+    let cpu0 = cpu_seconds(pid);
+    let t0 = Instant::now();
+    let mut lat = Vec::new();
+    let mut statuses = std::collections::BTreeMap::new();
+    for (host, path) in s.urls.iter().take(per_kind) {
+        let r0 = Instant::now();
+        let status = match client
+            .get(format!("{base}{path}"))
+            .header("host", host)
+            .send()
+            .await
+        {
+            Ok(r) => {
+                let st = r.status().as_u16();
+                let _ = r.bytes().await;
+                st
+            }
+            Err(_) => 0,
+        };
+        lat.push(r0.elapsed().as_secs_f64() * 1000.0);
+        *statuses.entry(status).or_insert(0) += 1;
+        if t0.elapsed() > budget {
+            break;
+        }
+    }
+    let cpu = cpu_seconds(pid) - cpu0;
+    lat.sort_by(f64::total_cmp);
+    let q = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
+    Measured {
+        kind: s.kind,
+        n: lat.len(),
+        cpu_ms: cpu * 1000.0 / lat.len().max(1) as f64,
+        p50: q(0.5),
+        p99: q(0.99),
+        status: statuses
+            .iter()
+            .map(|(k, v)| format!("{k}×{v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// Distinct cache-missing URLs of every page kind, chosen with a fixed seed. Half of the list
+/// and catalogue URLs are taken from the sites with the most articles, at any page depth.
+async fn series(store: &Store, n: usize) -> Vec<Series> {
+    let mut rng = Rng(0x0BAD_5EED_1234_5678);
+    let sites = store
+        .list_sites()
+        .await
+        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    let columns = store
+        .all_columns()
+        .await
+        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    let host = |id: SiteId| -> String {
+        let s = sites.iter().find(|s| s.id == id).unwrap_or(&sites[0]);
+        format!("{}.localhost", s.code.as_str())
+    };
+    // The sites with the most placements (heavy) and the rest.
+    let mut by_size: Vec<(u64, SiteId)> = Vec::new();
+    for s in &sites {
+        let (_, total) = store
+            .catalogue(s.id, &CatalogueFilter::default(), 0, 1)
+            .await
+            .unwrap_or((Vec::new(), 0));
+        by_size.push((total, s.id));
+    }
+    by_size.sort_by(|a, b| b.cmp(a));
+    let heavy: Vec<SiteId> = by_size.iter().take(4).map(|x| x.1).collect();
+    let pick_site = |rng: &mut Rng, i: usize| -> SiteId {
+        if i.is_multiple_of(2) {
+            heavy[(rng.next() % heavy.len() as u64) as usize]
+        } else {
+            sites[(rng.next() % sites.len() as u64) as usize].id
+        }
+    };
+
+    let mut home = Vec::new();
+    let mut order: Vec<usize> = (0..sites.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+    }
+    for &i in order.iter().take(n) {
+        home.push((host(sites[i].id), "/".to_string()));
+    }
+
+    let mut list = Vec::new();
+    let mut articles = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..n * 3 {
+        if list.len() >= n {
+            break;
+        }
+        let site = pick_site(&mut rng, i);
+        let cols: Vec<_> = columns
+            .iter()
+            .filter(|c| c.site_id == site && c.kind == ColumnKind::List)
+            .collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let col = cols[(rng.next() % cols.len() as u64) as usize];
+        let (items, total) = store
+            .list_column(site, col.id, 0, 1)
+            .await
+            .unwrap_or((Vec::new(), 0));
+        if items.is_empty() {
+            continue;
+        }
+        let pages = total.div_ceil(PAGE_SIZE).max(1);
+        let page = 1 + rng.next() % pages;
+        if !seen.insert((site, col.id, page)) {
+            continue;
+        }
+        list.push((host(site), format!("/{}/?page={page}", col.path.as_str())));
+        let (items, _) = store
+            .list_column(site, col.id, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+            .await
+            .unwrap_or((Vec::new(), 0));
+        if let Some(a) = items.get((rng.next() % items.len().max(1) as u64) as usize) {
+            articles.push((host(site), format!("/art/{}.html", a.article_id.0)));
+        }
+    }
+    articles.sort();
+    articles.dedup();
+    for i in (1..articles.len()).rev() {
+        articles.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+    }
+
+    let mut catalogue = Vec::new();
+    for i in 0..n * 3 {
+        if catalogue.len() >= n {
+            break;
+        }
+        let site = pick_site(&mut rng, i);
+        let facets = match store.catalogue_facets(site).await {
+            Ok(f) => f,
+            Err(_) => continue,
+        };
+        let mut filter = CatalogueFilter::default();
+        let mut query = Vec::new();
+        if rng.next().is_multiple_of(2) && !facets.topics.is_empty() {
+            let t = facets.topics[(rng.next() % facets.topics.len() as u64) as usize].clone();
+            query.push(format!("topic={}", urlencode(&t)));
+            filter.topic = Some(t);
+        }
+        if rng.next().is_multiple_of(3) && !facets.years.is_empty() {
+            let y = facets.years[(rng.next() % facets.years.len() as u64) as usize];
+            query.push(format!("year={y}"));
+            filter.year = Some(y);
+        }
+        let (_, total) = store
+            .catalogue(site, &filter, 0, 1)
+            .await
+            .unwrap_or((Vec::new(), 0));
+        let pages = total.div_ceil(PAGE_SIZE).max(1);
+        let page = 1 + rng.next() % pages;
+        query.push(format!("page={page}"));
+        let path = format!("/xxgkml/?{}", query.join("&"));
+        if seen_path(&mut seen, site, &path) {
+            catalogue.push((host(site), path));
+        }
+    }
+
+    let mut feeds = Vec::new();
+    let mut sitemaps = Vec::new();
+    let mut missing = Vec::new();
+    for (k, &i) in order.iter().take(n).enumerate() {
+        let id = sites[i].id;
+        feeds.push((host(id), "/rss.xml".to_string()));
+        sitemaps.push((host(id), "/sitemap.xml".to_string()));
+        missing.push((host(id), format!("/art/{}.html", 900_000_000 + k)));
+    }
+    vec![
+        Series {
+            kind: "home",
+            urls: home,
+        },
+        Series {
+            kind: "column list (any page)",
+            urls: list,
+        },
+        Series {
+            kind: "article",
+            urls: articles,
+        },
+        Series {
+            kind: "信息公开目录 (any filter, any page)",
+            urls: catalogue,
+        },
+        Series {
+            kind: "site RSS",
+            urls: feeds,
+        },
+        Series {
+            kind: "sitemap.xml",
+            urls: sitemaps,
+        },
+        Series {
+            kind: "404 (no such article)",
+            urls: missing,
+        },
+    ]
+}
+
+fn seen_path(
+    seen: &mut std::collections::HashSet<(SiteId, zhanqun_core::ColumnId, u64)>,
+    site: SiteId,
+    path: &str,
+) -> bool {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    seen.insert((site, zhanqun_core::ColumnId(-1), h.finish()))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A database URL for `name`: a SQLite file under `dir`, or a database on the PostgreSQL
+/// server of `ZHANQUN_TEST_DATABASE_URL` (created when missing).
+async fn database(dir: &Path, name: &str) -> (String, PathBuf) {
+    let done = dir.join(format!("{name}.built"));
+    match std::env::var("ZHANQUN_TEST_DATABASE_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| fail(format!("{admin}: {e}")));
+            let exists: Option<i32> =
+                sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                    .bind(name)
+                    .fetch_optional(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| fail(format!("{e:?}")));
+            let done = dir.join(format!("{name}.pg.built"));
+            if exists.is_none() {
+                let _ = std::fs::remove_file(&done);
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| fail(format!("{e:?}")));
+            }
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            (format!("{base}/{name}"), done)
+        }
+        _ => {
+            let d = dir.join(name);
+            std::fs::create_dir_all(&d).unwrap_or_else(|e| fail(format!("{e:?}")));
+            (format!("sqlite://{}", d.join("zhanqun.db").display()), done)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    std::fs::create_dir_all(&a.dir).unwrap_or_else(|e| fail(format!("{e:?}")));
+    let bin = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("zhanqun")))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| fail("build the zhanqun binary first (cargo build --release)".into()));
+    let mut rows = Vec::new();
+    for (label, articles) in [("demo", 0), ("national", a.articles)] {
+        let name = if articles == 0 {
+            "zq_bench_demo".to_string()
+        } else {
+            format!("zq_national_{articles}")
+        };
+        let (url, done) = database(&a.dir, &name).await;
+        let store = prepare(&url, articles, &a.divisions, &done).await;
+        let total = store.article_count().await.unwrap_or(0);
+        let sites = store.site_count().await.unwrap_or(0);
+        let series = series(&store, a.per_kind).await;
+        store.close().await;
+        let data = a.dir.join(format!("{name}.serve"));
+        std::fs::create_dir_all(&data).unwrap_or_else(|e| fail(format!("{e:?}")));
+        let mut env = vec![("ZHANQUN_SEARCH__ENABLED", "false")];
+        env.push(("ZHANQUN_DATABASE_URL", url.as_str()));
+        let t0 = Instant::now();
+        let server = Process::start(&bin, &data, &env).await;
+        let ready = t0.elapsed();
+        let rss0 = rss_mb(server.pid());
+        for s in &series {
+            let m = measure(&server, s, a.per_kind, Duration::from_secs(a.seconds)).await;
+            eprintln!(
+                "page-bench: {label} {}: {} requests, {:.3} ms CPU, p50 {:.2} ms, p99 {:.2} ms ({})",
+                m.kind, m.n, m.cpu_ms, m.p50, m.p99, m.status
+            );
+            rows.push((label, sites, total, m));
+        }
+        eprintln!(
+            "page-bench: {label}: ready in {:.2} s, RSS {rss0:.0} MB after start, {:.0} MB after the series",
+            ready.as_secs_f64(),
+            rss_mb(server.pid())
+        );
+        drop(server);
+    }
+    println!(
+        "| page (cache miss) | store | requests | server CPU / request | p50 | p99 | answers |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---|");
+    for (label, sites, total, m) in &rows {
+        println!(
+            "| {} | {label}: {sites} sites, {total} articles | {} | {:.3} ms | {:.2} ms | {:.2} ms | {} |",
+            m.kind, m.n, m.cpu_ms, m.p50, m.p99, m.status
+        );
+    }
+}
+
+/// Resident memory of a process in MB.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
