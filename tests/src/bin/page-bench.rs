@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use sqlx::Connection;
 use zhanqun_core::paging::PAGE_SIZE;
 use zhanqun_core::{ColumnKind, SiteId};
-use zhanqun_store::{CatalogueFilter, Store};
+use zhanqun_store::Store;
 use zhanqun_tests::process::Process;
 use zhanqun_tests::words::Rng;
 
@@ -220,11 +220,18 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
         let s = sites.iter().find(|s| s.id == id).unwrap_or(&sites[0]);
         format!("{}.localhost", s.code.as_str())
     };
-    // The sites with the most placements (heavy) and the rest.
+    // The sites with the most articles in 政务要闻 (heavy) and the rest. (Not the catalogue's
+    // count: before issue 17's fix that read the whole store per call.)
     let mut by_size: Vec<(u64, SiteId)> = Vec::new();
     for s in &sites {
+        let Some(c) = columns
+            .iter()
+            .find(|c| c.site_id == s.id && c.path.as_str() == "xwzx/zwyw")
+        else {
+            continue;
+        };
         let (_, total) = store
-            .catalogue(s.id, &CatalogueFilter::default(), 0, 1)
+            .list_column(s.id, c.id, 0, 1)
             .await
             .unwrap_or((Vec::new(), 0));
         by_size.push((total, s.id));
@@ -297,29 +304,17 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
             break;
         }
         let site = pick_site(&mut rng, i);
-        let facets = match store.catalogue_facets(site).await {
-            Ok(f) => f,
-            Err(_) => continue,
-        };
-        let mut filter = CatalogueFilter::default();
+        // Filter values the fixture uses (asking the store for the facets and the count would
+        // cost what the page costs); pages up to 5, so some fall past the end on small sites.
         let mut query = Vec::new();
-        if rng.next().is_multiple_of(2) && !facets.topics.is_empty() {
-            let t = facets.topics[(rng.next() % facets.topics.len() as u64) as usize].clone();
-            query.push(format!("topic={}", urlencode(&t)));
-            filter.topic = Some(t);
+        if rng.next().is_multiple_of(2) {
+            let t = rng.pick(zhanqun_tests::national::DISCLOSURE_TOPICS);
+            query.push(format!("topic={}", urlencode(t)));
         }
-        if rng.next().is_multiple_of(3) && !facets.years.is_empty() {
-            let y = facets.years[(rng.next() % facets.years.len() as u64) as usize];
-            query.push(format!("year={y}"));
-            filter.year = Some(y);
+        if rng.next().is_multiple_of(3) {
+            query.push(format!("year={}", 2017 + rng.next() % 10));
         }
-        let (_, total) = store
-            .catalogue(site, &filter, 0, 1)
-            .await
-            .unwrap_or((Vec::new(), 0));
-        let pages = total.div_ceil(PAGE_SIZE).max(1);
-        let page = 1 + rng.next() % pages;
-        query.push(format!("page={page}"));
+        query.push(format!("page={}", 1 + rng.next() % 5));
         let path = format!("/xxgkml/?{}", query.join("&"));
         if seen_path(&mut seen, site, &path) {
             catalogue.push((host(site), path));
