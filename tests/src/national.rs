@@ -183,16 +183,22 @@ pub async fn build(
     anchor: NaiveDate,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Summary> {
-    // Sites: parents first, as the tenants files of the whole country.
-    let sources: Vec<(String, String)> = divisions
-        .iter()
-        .map(|d| (format!("{}.toml", d.site_code()), tenant_toml(d)))
+    // Sites: the demo province's tenants files (they stay as they are: applying them again
+    // changes nothing) and the whole country's, parents first, parsed and applied together.
+    let sources: Vec<(String, String)> = zhanqun_sites::demo::tenant_sources()
+        .into_iter()
+        .map(|s| (s.path, s.text))
+        .chain(
+            divisions
+                .iter()
+                .map(|d| (format!("{}.toml", d.site_code()), tenant_toml(d))),
+        )
         .collect();
     let refs: Vec<(&str, &str)> = sources
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let mut inputs = crate::parse(&refs).map_err(|e| {
+    let all = crate::parse(&refs).map_err(|e| {
         Error::internal(format!(
             "national tenants: {}",
             e.iter()
@@ -201,19 +207,6 @@ pub async fn build(
                 .join("; ")
         ))
     })?;
-    // Parents named by code must exist: the demo province's sites stay as they are and the
-    // new sites are applied together with them.
-    let demo = zhanqun_sites::demo::tenant_sources();
-    let templates: Vec<zhanqun_sites::Source> = zhanqun_sites::BUILTIN_TEMPLATES
-        .iter()
-        .map(|(p, t)| zhanqun_sites::Source {
-            path: p.to_string(),
-            text: t.to_string(),
-        })
-        .collect();
-    let mut all = zhanqun_sites::parse_sources(&templates, &demo)
-        .map_err(|_| Error::internal("demo tenants do not parse"))?;
-    all.append(&mut inputs);
     store.apply_sites(&all).await?;
 
     let sites = store.list_sites().await?;
