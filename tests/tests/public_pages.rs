@@ -271,10 +271,20 @@ async fn pages_of_a_site() {
         .await
         .contains("佳政办函〔2019〕54号")
     );
+    // Filters offer only the values the site's documents have; any other is a 404.
     assert!(
-        t.page(JIA, "/xxgkml/?year=2025", 200)
+        t.page(JIA, "/xxgkml/?year=2025", 404)
             .await
-            .contains("没有符合条件的公开文件")
+            .contains("本站没有 2025 年的公开信息")
+    );
+    assert!(
+        t.page(
+            JIA,
+            "/xxgkml/?year=2026&organ=%E4%BD%B3%E5%8E%BF%E4%BA%BA%E6%B0%91%E6%94%BF%E5%BA%9C%E5%8A%9E%E5%85%AC%E5%AE%A4",
+            200
+        )
+        .await
+        .contains("佳政办函〔2019〕54号")
     );
     t.page(JIA, "/xxgkml/?year=abc", 400).await;
     // A column without its slash is redirected; unknown things are themed 404s.
@@ -296,6 +306,43 @@ async fn pages_of_a_site() {
     t.page(JIA, "/%FF%FE/", 400).await;
     t.page(JIA, "/static/default/../../etc/passwd", 404).await;
     t.page(JIA, "/static/default/site.css", 200).await;
+}
+
+/// Issue 17: what a visitor cannot use to fill the page cache. Filter values no document has,
+/// pages past the end and query parameters a page does not read are answered without a new
+/// cache entry; the values that exist are cached once each.
+#[tokio::test]
+async fn unknown_filters_and_pages_past_the_end_are_not_cached() {
+    let f = fixture().await;
+    let t = &f.t;
+    t.page(JIA, "/xxgkml/", 200).await;
+    t.page(JIA, "/xwzx/bmdt/", 200).await;
+    let before = t.app.pages().entry_count();
+    for (path, status) in [
+        (
+            "/xxgkml/?topic=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E4%B8%BB%E9%A2%98",
+            404,
+        ),
+        ("/xxgkml/?organ=%E6%9F%90%E6%9F%90%E5%B1%80", 404),
+        ("/xxgkml/?year=1999", 404),
+        ("/xxgkml/?page=40", 404),
+        ("/xxgkml/?year=2026&page=9", 404),
+        ("/xwzx/bmdt/?page=500", 404),
+        ("/xwzx/bmdt/?page=18446744073709551615", 404),
+        ("/xwzx/bmdt/?utm_source=x&page=1", 200),
+        ("/xxgkml/?unread=1&another=2", 200),
+    ] {
+        t.page(JIA, path, status).await;
+        assert_eq!(
+            t.app.pages().entry_count(),
+            before,
+            "{path} left the page cache as it was"
+        );
+    }
+    // A value that exists is a page of its own, cached once.
+    t.page(JIA, "/xxgkml/?year=2026", 200).await;
+    t.page(JIA, "/xxgkml/?year=2026&zzz=1", 200).await;
+    assert_eq!(t.app.pages().entry_count(), before + 1);
 }
 
 #[tokio::test]

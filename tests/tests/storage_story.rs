@@ -459,6 +459,9 @@ async fn demo_province_loads_and_reloads() {
         .unwrap();
     assert_eq!(s.sites, 123);
     assert!(s.articles >= 123 * 30, "{} articles", s.articles);
+    // What the public pages read (kept by triggers) agrees with the articles it comes from.
+    let drift = db.store.read_path_drift().await.unwrap();
+    assert!(drift.is_clean(), "{drift:?}");
     // Every portal has at least 30 articles, dated over the year before the anchor.
     for site in db.store.list_sites().await.unwrap() {
         let items = db.store.latest_on_site(site.id, 1000).await.unwrap();

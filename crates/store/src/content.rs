@@ -7,6 +7,30 @@ use zhanqun_core::*;
 use crate::rows::{ArticleRow, ListRow, article_cols, list_cols};
 use crate::{Change, Store, db_err, log_change, now, on_pool};
 
+/// The columns of a list read from [`Store::catalogue`], [`Store::latest_on_site`]: rows of
+/// `site_articles` (`s`, bound site `$1`) joined to their article (`a`); the column is the
+/// article's first on the site.
+macro_rules! shown_cols {
+    () => {
+        "a.id AS article_id, (SELECT MIN(p.column_id) FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) AS column_id, \
+         a.title, a.summary, a.publish_date, a.published_at, a.updated_at, FALSE AS pinned, a.index_number, \
+         a.doc_number, a.issuing_organ, a.topic, a.written_date"
+    };
+}
+
+/// One page of the catalogue: `$1` site, `$2` topic, `$3` organ, `[$4, $5)` publish time,
+/// `$6` limit, `$7` offset; `$filter` names the index (each variant mentions every parameter).
+macro_rules! catalogue_sql {
+    ($filter:literal) => {
+        concat!(
+            "SELECT ", shown_cols!(), " FROM (SELECT article_id, sort_at FROM site_articles ",
+            "WHERE site_id = $1 AND live AND disclosure ", $filter,
+            "AND sort_at >= $4 AND sort_at < $5 ORDER BY sort_at DESC, article_id DESC LIMIT $6 OFFSET $7) s ",
+            "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
+        )
+    };
+}
+
 /// An article as written by an editor or a generator.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleInput {
@@ -51,13 +75,6 @@ pub struct Facets {
     pub organs: Vec<String>,
     pub years: Vec<i32>,
 }
-
-/// Topics, organs, and the first and last publish dates of a site's disclosure documents.
-type FacetRows = (
-    Vec<String>,
-    Vec<String>,
-    (Option<NaiveDate>, Option<NaiveDate>),
-);
 
 impl ArticleInput {
     pub(crate) fn check(&self) -> Result<()> {
@@ -508,7 +525,10 @@ impl Store {
     }
 
     /// Published articles placed in `column` or any column below it on `site`, pinned first,
-    /// newest first; and how many there are in all.
+    /// newest first; and how many there are in all (kept in `column_counts`, not counted).
+    ///
+    /// Each column of the subtree is read from its own range of the `placements_live` index,
+    /// newest first, never more than `offset + limit` entries; a page past the end reads none.
     pub async fn list_column(
         &self,
         site: SiteId,
@@ -517,31 +537,56 @@ impl Store {
         limit: u64,
     ) -> Result<(Vec<ListItem>, u64)> {
         let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
-            let rows = sqlx::query_as(concat!(
-                "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 ",
-                "UNION ALL SELECT c.id FROM columns c JOIN sub ON c.parent_id = sub.id) ",
-                "SELECT ", list_cols!(), " FROM placements p JOIN articles a ON a.id = p.article_id ",
-                "WHERE p.site_id = $1 AND p.column_id IN (SELECT id FROM sub) AND a.status = 'published' ",
-                "ORDER BY p.pinned DESC, p.sort_at DESC, a.id DESC LIMIT $3 OFFSET $4"
-            ))
+            let subtree: Vec<i64> = sqlx::query_scalar(
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 AND site_id = $1 \
+                 UNION ALL SELECT c.id FROM columns c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub",
+            )
             .bind(site.0)
             .bind(column.0)
-            .bind(limit as i64)
-            .bind(offset as i64)
             .fetch_all(p)
             .await
             .map_err(db_err)?;
-            let total: i64 = sqlx::query_scalar(concat!(
-                "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 ",
-                "UNION ALL SELECT c.id FROM columns c JOIN sub ON c.parent_id = sub.id) ",
-                "SELECT COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id ",
-                "WHERE p.site_id = $1 AND p.column_id IN (SELECT id FROM sub) AND a.status = 'published'"
-            ))
-            .bind(site.0)
-            .bind(column.0)
-            .fetch_one(p)
-            .await
-            .map_err(db_err)?;
+            if subtree.is_empty() {
+                // Not a column of this site.
+                return Ok((Vec::new(), 0));
+            }
+            let sql = format!(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM column_counts WHERE column_id IN ({})",
+                placeholders(1, subtree.len())
+            );
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+            for c in &subtree {
+                q = q.bind(*c);
+            }
+            let total: i64 = q.fetch_one(p).await.map_err(db_err)?;
+            let rows = if limit == 0 || offset >= total.max(0) as u64 {
+                Vec::new()
+            } else if let [only] = subtree[..] {
+                sqlx::query_as(concat!(
+                    "SELECT ", list_cols!(), " FROM (SELECT column_id, article_id, pinned, sort_at FROM placements ",
+                    "WHERE column_id = $2 AND site_id = $1 AND live ",
+                    "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
+                    "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                ))
+                .bind(site.0)
+                .bind(only)
+                .bind(limit as i64)
+                .bind(offset as i64)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)?
+            } else {
+                let sql = newest_placements_sql(subtree.len(), true);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(site.0)
+                    .bind((offset + limit) as i64)
+                    .bind(limit as i64)
+                    .bind(offset as i64);
+                for c in &subtree {
+                    q = q.bind(*c);
+                }
+                q.fetch_all(p).await.map_err(db_err)?
+            };
             Ok::<_, Error>((rows, total))
         })?;
         Ok((
@@ -551,41 +596,59 @@ impl Store {
     }
 
     /// The newest `n` published articles of every column of `site` (each column on its own,
-    /// not its subtree), in one query: what a home page shows.
+    /// not its subtree), in one query of one index range a column: what a home page shows.
     pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
         let rows: Vec<ListRow> = on_pool!(self, |p| {
-            sqlx::query_as(concat!(
-            "SELECT * FROM (SELECT ", list_cols!(), ", ROW_NUMBER() OVER (PARTITION BY p.column_id ",
-            "ORDER BY p.pinned DESC, p.sort_at DESC, a.id DESC) AS rn ",
-            "FROM placements p JOIN articles a ON a.id = p.article_id ",
-            "WHERE p.site_id = $1 AND a.status = 'published') t WHERE t.rn <= $2 ORDER BY t.column_id, t.rn"
-        ))
-        .bind(site.0)
-        .bind(n as i64)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
+            let columns: Vec<i64> = sqlx::query_scalar(
+                "SELECT column_id FROM column_counts WHERE n > 0 AND column_id IN \
+                 (SELECT id FROM columns WHERE site_id = $1) ORDER BY column_id",
+            )
+            .bind(site.0)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)?;
+            let mut rows = Vec::new();
+            // SQLite allows 500 terms in a compound SELECT.
+            for chunk in columns.chunks(200) {
+                let sql = newest_placements_sql(chunk.len(), false);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(site.0)
+                    .bind(n as i64);
+                for c in chunk {
+                    q = q.bind(*c);
+                }
+                let mut part: Vec<ListRow> = q.fetch_all(p).await.map_err(db_err)?;
+                rows.append(&mut part);
+            }
+            Ok::<_, Error>(rows)
         })?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
-    /// The newest published articles of a whole site (for the site feed).
+    /// The newest published articles of a whole site, each once (the site feed), from the
+    /// `site_articles_live` index.
     pub async fn latest_on_site(&self, site: SiteId, limit: u64) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> = on_pool!(self, |p| {
-            sqlx::query_as(concat!(
-            "SELECT ", list_cols!(), " FROM placements p JOIN articles a ON a.id = p.article_id ",
-            "WHERE p.site_id = $1 AND a.status = 'published' ORDER BY p.sort_at DESC, a.id DESC LIMIT $2"
-        ))
-        .bind(site.0)
-        .bind(limit as i64)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        let rows: Vec<ListRow> =
+            on_pool!(self, |p| {
+                sqlx::query_as(concat!(
+                "SELECT ", shown_cols!(), " FROM (SELECT article_id, sort_at FROM site_articles ",
+                "WHERE site_id = $1 AND live ORDER BY sort_at DESC, article_id DESC LIMIT $2) s ",
+                "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
+            ))
+            .bind(site.0)
+            .bind(limit as i64)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+            })?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
     /// Disclosure documents shown on `site`, filtered; and how many match.
+    ///
+    /// The rows come from one of three partial indexes of `site_articles` (all, by topic, by
+    /// organ; a year is a range of the publish time in each), the total from
+    /// `catalogue_counts`; a page past the end reads no rows.
     pub async fn catalogue(
         &self,
         site: SiteId,
@@ -595,55 +658,41 @@ impl Store {
     ) -> Result<(Vec<ListItem>, u64)> {
         let topic = f.topic.clone().unwrap_or_default();
         let organ = f.organ.clone().unwrap_or_default();
-        let (from, to) = match f.year.and_then(|y| {
-            Some((
-                NaiveDate::from_ymd_opt(y, 1, 1)?,
-                NaiveDate::from_ymd_opt(y + 1, 1, 1)?,
-            ))
-        }) {
-            Some(r) => r,
-            // Four-digit years only: SQLite compares dates as text.
-            None => (
-                NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or_default(),
-                NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
-            ),
+        let year = f.year.unwrap_or(0);
+        let (from, to) = year_range(f.year);
+        let rows_sql = match (topic.is_empty(), organ.is_empty()) {
+            (true, true) => catalogue_sql!("AND $2 = '' AND $3 = '' "),
+            (false, true) => catalogue_sql!("AND topic = $2 AND $3 = '' "),
+            (true, false) => catalogue_sql!("AND $2 = '' AND organ = $3 "),
+            (false, false) => catalogue_sql!("AND topic = $2 AND organ = $3 "),
         };
         let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
-            let rows = sqlx::query_as(concat!(
-                "SELECT a.id AS article_id, ",
-                "(SELECT MIN(p.column_id) FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) AS column_id, ",
-                "a.title, a.summary, a.publish_date, a.published_at, a.updated_at, FALSE AS pinned, a.index_number, ",
-                "a.doc_number, a.issuing_organ, a.topic, a.written_date FROM articles a ",
-                "WHERE a.status = 'published' AND a.is_disclosure ",
-                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ",
-                "AND ($2 = '' OR a.topic = $2) AND ($3 = '' OR a.issuing_organ = $3) ",
-                "AND a.publish_date >= $4 AND a.publish_date < $5 ",
-                "ORDER BY a.published_at DESC, a.id DESC LIMIT $6 OFFSET $7"
-            ))
+            let total: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM catalogue_counts WHERE site_id = $1 \
+                 AND ($2 = '' OR topic = $2) AND ($3 = '' OR organ = $3) AND ($4 = 0 OR year = $4)",
+            )
             .bind(site.0)
             .bind(&topic)
             .bind(&organ)
-            .bind(from)
-            .bind(to)
-            .bind(limit as i64)
-            .bind(offset as i64)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)?;
-            let total: i64 = sqlx::query_scalar(concat!(
-                "SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.is_disclosure ",
-                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ",
-                "AND ($2 = '' OR a.topic = $2) AND ($3 = '' OR a.issuing_organ = $3) ",
-                "AND a.publish_date >= $4 AND a.publish_date < $5"
-            ))
-            .bind(site.0)
-            .bind(&topic)
-            .bind(&organ)
-            .bind(from)
-            .bind(to)
+            .bind(year)
             .fetch_one(p)
             .await
             .map_err(db_err)?;
+            let rows = if limit == 0 || offset >= total.max(0) as u64 {
+                Vec::new()
+            } else {
+                sqlx::query_as(rows_sql)
+                    .bind(site.0)
+                    .bind(&topic)
+                    .bind(&organ)
+                    .bind(from)
+                    .bind(to)
+                    .bind(limit as i64)
+                    .bind(offset as i64)
+                    .fetch_all(p)
+                    .await
+                    .map_err(db_err)?
+            };
             Ok::<_, Error>((rows, total))
         })?;
         Ok((
@@ -652,65 +701,90 @@ impl Store {
         ))
     }
 
-    /// The values the catalogue's filters can take on `site`.
+    /// The values the catalogue's filters can take on `site`: those at least one published
+    /// document has, read from `catalogue_counts`.
     pub async fn catalogue_facets(&self, site: SiteId) -> Result<Facets> {
-        let (topics, organs, range): FacetRows = on_pool!(self, |p| {
-            let topics = sqlx::query_scalar(
-                "SELECT DISTINCT a.topic FROM articles a WHERE a.status = 'published' AND a.is_disclosure AND a.topic IS NOT NULL \
-                 AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ORDER BY a.topic",
+        let rows: Vec<(String, String, i32)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT topic, organ, year FROM catalogue_counts WHERE site_id = $1 AND n > 0",
             )
             .bind(site.0)
             .fetch_all(p)
             .await
-            .map_err(db_err)?;
-            let organs = sqlx::query_scalar(
-                "SELECT DISTINCT a.issuing_organ FROM articles a WHERE a.status = 'published' AND a.is_disclosure \
-                 AND a.issuing_organ IS NOT NULL \
-                 AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) ORDER BY a.issuing_organ",
-            )
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)?;
-            let range = sqlx::query_as(
-                "SELECT MIN(a.publish_date), MAX(a.publish_date) FROM articles a WHERE a.status = 'published' AND a.is_disclosure \
-                 AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1)",
-            )
-            .bind(site.0)
-            .fetch_one(p)
-            .await
-            .map_err(db_err)?;
-            Ok::<_, Error>((topics, organs, range))
+            .map_err(db_err)
         })?;
-        use chrono::Datelike;
-        let years = match range {
-            (Some(a), Some(b)) => (a.year()..=b.year()).rev().collect(),
-            _ => Vec::new(),
-        };
+        let mut topics = std::collections::BTreeSet::new();
+        let mut organs = std::collections::BTreeSet::new();
+        let mut years = std::collections::BTreeSet::new();
+        for (t, o, y) in rows {
+            if !t.is_empty() {
+                topics.insert(t);
+            }
+            if !o.is_empty() {
+                organs.insert(o);
+            }
+            years.insert(y);
+        }
         Ok(Facets {
-            topics,
-            organs,
-            years,
+            topics: topics.into_iter().collect(),
+            organs: organs.into_iter().collect(),
+            years: years.into_iter().rev().collect(),
         })
     }
 
-    /// Every published article shown on `site` with its last change, newest first (sitemap).
+    /// Published articles shown on `site` with their last change, newest first, at most
+    /// `limit` (the sitemap), from the `site_articles_live` index; with `month`, those
+    /// published in that month (`YYYY-MM`) only.
     pub async fn sitemap_entries(
         &self,
         site: SiteId,
         limit: u64,
     ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
-        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT a.id, a.updated_at FROM articles a WHERE a.status = 'published' \
-             AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.site_id = $1) \
-             ORDER BY a.published_at DESC, a.id DESC LIMIT $2"
+        let (from, to) = year_range(None);
+        self.sitemap_between(site, from, to, limit).await
+    }
+
+    /// As [`Store::sitemap_entries`], published in `[from, to)`.
+    pub async fn sitemap_between(
+        &self,
+        site: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT a.id, a.updated_at FROM (SELECT article_id, sort_at FROM site_articles \
+             WHERE site_id = $1 AND live AND sort_at >= $2 AND sort_at < $3 \
+             ORDER BY sort_at DESC, article_id DESC LIMIT $4) s JOIN articles a ON a.id = s.article_id \
+             ORDER BY s.sort_at DESC, s.article_id DESC"
         )
         .bind(site.0)
+        .bind(from)
+        .bind(to)
         .bind(limit as i64)
         .fetch_all(p)
         .await
-        .map_err(db_err))?;
+        .map_err(db_err)
+        })?;
         Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
+    }
+
+    /// The publish times of the oldest and newest published article shown on `site`.
+    pub async fn published_span(
+        &self,
+        site: SiteId,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+            on_pool!(self, |p| sqlx::query_as(
+                "SELECT (SELECT MIN(sort_at) FROM site_articles WHERE site_id = $1 AND live), \
+                        (SELECT MAX(sort_at) FROM site_articles WHERE site_id = $1 AND live)"
+            )
+            .bind(site.0)
+            .fetch_one(p)
+            .await
+            .map_err(db_err))?;
+        Ok(first.zip(last))
     }
 
     /// Deletes all content and sites (used by `zhanqun demo` before reloading).
@@ -723,6 +797,9 @@ impl Store {
                 "DELETE FROM visit_province_days",
                 "DELETE FROM annual_reports",
                 "DELETE FROM placements",
+                "DELETE FROM site_articles",
+                "DELETE FROM catalogue_counts",
+                "DELETE FROM column_counts",
                 "UPDATE articles SET interprets_id = NULL",
                 "DELETE FROM articles",
                 "DELETE FROM index_counters",
@@ -751,5 +828,61 @@ impl Store {
         .fetch_one(p)
         .await
         .map_err(db_err))
+    }
+}
+
+/// `$first, $first+1, …`: `n` numbered parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The newest live placements of each of `n` columns (`$1` site, `$2` a column's limit,
+/// columns from `$3`), one range of `placements_live` a column. `paged`: the columns' lists
+/// merged into one, newest first, `$3` limit and `$4` offset, columns from `$5`.
+fn newest_placements_sql(n: usize, paged: bool) -> String {
+    let first = if paged { 5 } else { 3 };
+    let union = (0..n)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT column_id, article_id, pinned, sort_at FROM placements \
+                 WHERE column_id = ${} AND site_id = $1 AND live \
+                 ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $2) t{i}",
+                first + i
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let cols = list_cols!();
+    if paged {
+        format!(
+            "SELECT {cols} FROM (SELECT * FROM ({union}) u \
+             ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p \
+             JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+        )
+    } else {
+        format!(
+            "SELECT {cols} FROM ({union}) p JOIN articles a ON a.id = p.article_id \
+             ORDER BY p.column_id, p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+        )
+    }
+}
+
+/// The publish times of `year` (UTC, as `publish_date` is the UTC date), or of all time.
+pub(crate) fn year_range(year: Option<i32>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+    };
+    // Four-digit years only: SQLite compares times as text.
+    match year.and_then(|y| Some((start(y)?, start(y + 1)?))) {
+        Some(r) if year.is_some_and(|y| (1000..9999).contains(&y)) => r,
+        _ => (
+            start(1000).unwrap_or_default(),
+            start(9999).unwrap_or_default(),
+        ),
     }
 }

@@ -1339,7 +1339,7 @@ impl Store {
             "SELECT ",
             crate::rows::list_cols!(),
             " FROM placements p JOIN articles a ON a.id = p.article_id ",
-            "WHERE p.site_id = $1 AND p.home_slot AND a.status = 'published' LIMIT 1"
+            "WHERE p.site_id = $1 AND p.home_slot AND p.live LIMIT 1"
         ))
         .bind(site.0)
         .fetch_optional(p)

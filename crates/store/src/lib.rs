@@ -18,6 +18,7 @@ pub mod editorial;
 pub mod figures;
 mod media;
 pub mod ops;
+mod read_paths;
 pub mod reprint;
 mod rows;
 mod search;
@@ -46,6 +47,7 @@ pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
 pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use media::{MediaRecord, NewMedia};
+pub use read_paths::ReadPathDrift;
 pub use reprint::{
     Alert, Delivery, Ingested, NewItem, NewSource, PollOutcome, ReprintMode, Source, Subscription,
 };

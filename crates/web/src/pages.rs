@@ -569,6 +569,18 @@ impl App {
                 })
             }
             Route::Catalogue { filter, page } => {
+                // A filter value no document of this site has is a 404, never rendered or
+                // cached: the cache holds one entry per value that exists, not per request.
+                let facets = self.store().catalogue_facets(site.id).await?;
+                if let Some(t) = filter.topic.as_ref().filter(|t| !facets.topics.contains(t)) {
+                    return Err(Error::not_found(format!("本站没有主题为“{t}”的公开信息")));
+                }
+                if let Some(o) = filter.organ.as_ref().filter(|o| !facets.organs.contains(o)) {
+                    return Err(Error::not_found(format!("本站没有“{o}”发布的公开信息")));
+                }
+                if let Some(y) = filter.year.filter(|y| !facets.years.contains(y)) {
+                    return Err(Error::not_found(format!("本站没有 {y} 年的公开信息")));
+                }
                 let offset = (page.number() - 1)
                     .checked_mul(PAGE_SIZE)
                     .ok_or_else(|| Error::not_found("页码超出范围"))?;
@@ -582,7 +594,6 @@ impl App {
                         Page::last_page(total)
                     )));
                 }
-                let facets = self.store().catalogue_facets(site.id).await?;
                 let enc = |s: &str| {
                     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
                         .to_string()

@@ -1,0 +1,88 @@
+//! The public pages' read paths (migration 0014): checking that what the triggers keep
+//! agrees with the rows it is derived from.
+//!
+//! `placements.live`, `column_counts`, `site_articles` and `catalogue_counts` are kept by
+//! triggers on every write, so that a page reads one index range and never counts. This
+//! module recomputes each of them from `articles` and `placements` the slow way and reports
+//! every row that differs: the story tests run it after every kind of write, and an operator
+//! can run it on a live store (`zhanqun` has no repair: a difference is a bug to report).
+
+use crate::{Pool, Store, db_err};
+use zhanqun_core::*;
+
+/// Rows that differ between a kept read path and its source, per table. All zero is healthy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReadPathDrift {
+    /// Placements whose `live` is not their article's published state.
+    pub placements_live: i64,
+    /// Columns whose kept count of published placements is wrong.
+    pub column_counts: i64,
+    /// (site, article) pairs missing, extra or stale in `site_articles`.
+    pub site_articles: i64,
+    /// (site, topic, organ, year) groups whose kept count is wrong.
+    pub catalogue_counts: i64,
+}
+
+impl ReadPathDrift {
+    pub fn is_clean(&self) -> bool {
+        *self == ReadPathDrift::default()
+    }
+}
+
+/// `a EXCEPT b` and `b EXCEPT a`, counted.
+fn symmetric(a: &str, b: &str) -> String {
+    format!(
+        "SELECT (SELECT COUNT(*) FROM ({a} EXCEPT {b}) x) + (SELECT COUNT(*) FROM ({b} EXCEPT {a}) y)"
+    )
+}
+
+const LIVE: &str = "SELECT COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id \
+                    WHERE p.live <> (a.status = 'published')";
+const COLUMNS_KEPT: &str = "SELECT column_id, n FROM column_counts WHERE n <> 0";
+const COLUMNS_SOURCE: &str =
+    "SELECT column_id, COUNT(*) FROM placements WHERE live GROUP BY column_id";
+const SHOWN_KEPT: &str =
+    "SELECT site_id, article_id, live, disclosure, sort_at, topic, organ, year FROM site_articles";
+const CATALOGUE_KEPT: &str =
+    "SELECT site_id, topic, organ, year, n FROM catalogue_counts WHERE n <> 0";
+const CATALOGUE_SOURCE: &str = "SELECT site_id, topic, organ, year, COUNT(*) FROM site_articles \
+                                WHERE live AND disclosure GROUP BY site_id, topic, organ, year";
+
+/// The rows `site_articles` should hold; `year` is the backend's year of a date.
+fn shown_source(year: &str) -> String {
+    format!(
+        "SELECT DISTINCT p.site_id, a.id, a.status = 'published', a.is_disclosure, a.published_at, \
+         COALESCE(a.topic, ''), COALESCE(a.issuing_organ, ''), {year} \
+         FROM placements p JOIN articles a ON a.id = p.article_id"
+    )
+}
+
+impl Store {
+    /// Recomputes the kept read paths from their sources and counts the rows that differ.
+    /// Reads whole tables: for tests and operators, never for a page.
+    pub async fn read_path_drift(&self) -> Result<ReadPathDrift> {
+        let year = match &self.pool {
+            Pool::Sqlite(_) => "CAST(substr(a.publish_date, 1, 4) AS INTEGER)",
+            Pool::Pg(_) => "EXTRACT(YEAR FROM a.publish_date)::INTEGER",
+        };
+        let queries = [
+            LIVE.to_string(),
+            symmetric(COLUMNS_KEPT, COLUMNS_SOURCE),
+            symmetric(SHOWN_KEPT, &shown_source(year)),
+            symmetric(CATALOGUE_KEPT, CATALOGUE_SOURCE),
+        ];
+        let mut n = [0_i64; 4];
+        for (slot, sql) in n.iter_mut().zip(queries) {
+            *slot = crate::on_pool!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .map_err(db_err))?;
+        }
+        Ok(ReadPathDrift {
+            placements_live: n[0],
+            column_counts: n[1],
+            site_articles: n[2],
+            catalogue_counts: n[3],
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! The public pages' read paths (issue 17): the published flag on placements, the kept column
+//! and catalogue counts and the one-row-a-site table are kept in step with every kind of
+//! write — publish, withdraw, edits that move a document to another topic, organ or year,
+//! placing on another site — and what the pages read from them equals what the articles say.
+//! SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{TimeZone, Utc};
+use zhanqun_core::*;
+use zhanqun_store::{ArticleInput, CatalogueFilter, DisclosureInput};
+use zhanqun_tests::{fixture_sites, fresh_store};
+
+fn doc(title: &str, year: i32, topic: &str, organ: &str, published: bool) -> ArticleInput {
+    ArticleInput {
+        title: title.into(),
+        body_html: format!("<p>{title}</p>"),
+        published,
+        published_at: Some(Utc.with_ymd_and_hms(year, 6, 1, 2, 0, 0).unwrap()),
+        disclosure: Some(DisclosureInput {
+            topic: Some(topic.into()),
+            issuing_organ: Some(organ.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn filter(topic: &str, year: Option<i32>, organ: &str) -> CatalogueFilter {
+    CatalogueFilter {
+        topic: (!topic.is_empty()).then(|| topic.to_string()),
+        year,
+        organ: (!organ.is_empty()).then(|| organ.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn kept_read_paths_follow_every_write() {
+    let db = fresh_store().await;
+    let store = &db.store;
+    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
+    let site = |code: &str| {
+        let code = SiteCode::parse(code).unwrap();
+        async move { store.site_by_code(&code).await.unwrap().unwrap().id }
+    };
+    let (jia, mi) = (site("6108280001").await, site("6108270001").await);
+    let col = |s: SiteId, path: &'static str| async move {
+        store.column_by_path(s, path).await.unwrap().unwrap()
+    };
+    let (files, news, xwzx) = (
+        col(jia, "zwgk/zcwj").await,
+        col(jia, "xwzx/zwyw").await,
+        col(jia, "xwzx").await,
+    );
+    let mi_files = col(mi, "zwgk/zcwj").await;
+
+    let ids = store
+        .create_articles(
+            jia,
+            vec![
+                (doc("甲", 2024, "综合政务", "县政府办", true), vec![files]),
+                (doc("乙", 2024, "综合政务", "县发改局", true), vec![files]),
+                (
+                    doc("丙", 2025, "城乡建设", "县政府办", true),
+                    vec![files, news],
+                ),
+                (doc("丁", 2025, "城乡建设", "县政府办", false), vec![files]),
+            ],
+        )
+        .await
+        .unwrap();
+    let (a, b, c, d) = (ids[0], ids[1], ids[2], ids[3]);
+    let check = || async {
+        let drift = store.read_path_drift().await.unwrap();
+        assert!(drift.is_clean(), "{drift:?}");
+    };
+    check().await;
+    let total = |f: CatalogueFilter| async move { store.catalogue(jia, &f, 0, 20).await.unwrap() };
+    // 丙 is in two columns but is one document; 丁 is a draft.
+    assert_eq!(total(filter("", None, "")).await.1, 3);
+    assert_eq!(total(filter("", None, "")).await.0.len(), 3);
+    assert_eq!(total(filter("综合政务", None, "")).await.1, 2);
+    assert_eq!(total(filter("城乡建设", Some(2025), "县政府办")).await.1, 1);
+    assert_eq!(total(filter("", Some(2024), "县政府办")).await.1, 1);
+    assert_eq!(total(filter("", Some(2023), "")).await.1, 0);
+    let facets = store.catalogue_facets(jia).await.unwrap();
+    assert_eq!(facets.topics, ["城乡建设", "综合政务"]);
+    assert_eq!(facets.organs, ["县发改局", "县政府办"]);
+    assert_eq!(facets.years, [2025, 2024]);
+    // A parent column lists its subtree, with the kept count.
+    assert_eq!(store.list_column(jia, xwzx, 0, 20).await.unwrap().1, 1);
+    assert_eq!(store.list_column(jia, files, 0, 20).await.unwrap().1, 3);
+
+    // Publishing, withdrawing and editing move the counts and the rows.
+    store
+        .set_article_status(d, ArticleStatus::Published)
+        .await
+        .unwrap();
+    store
+        .set_article_status(c, ArticleStatus::Withdrawn)
+        .await
+        .unwrap();
+    store
+        .update_article(a, doc("甲（修订）", 2023, "城乡建设", "县住建局", true))
+        .await
+        .unwrap();
+    check().await;
+    assert_eq!(store.list_column(jia, xwzx, 0, 20).await.unwrap().1, 0);
+    assert_eq!(store.list_column(jia, files, 0, 20).await.unwrap().1, 3);
+    let facets = store.catalogue_facets(jia).await.unwrap();
+    assert_eq!(facets.topics, ["城乡建设", "综合政务"]);
+    assert_eq!(facets.organs, ["县住建局", "县发改局", "县政府办"]);
+    assert_eq!(facets.years, [2025, 2024, 2023]);
+    let (rows, n) = total(filter("城乡建设", None, "")).await;
+    assert_eq!(n, 2);
+    assert_eq!(
+        rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+        ["丁", "甲（修订）"]
+    );
+
+    // Placed on another site: shown there too, counted there once.
+    store.place_article(b, mi, mi_files).await.unwrap();
+    check().await;
+    let (on_mi, n) = store
+        .catalogue(mi, &CatalogueFilter::default(), 0, 20)
+        .await
+        .unwrap();
+    assert_eq!((on_mi.len(), n), (1, 1));
+    assert_eq!(on_mi[0].column_id, mi_files);
+    assert_eq!(store.latest_on_site(mi, 20).await.unwrap().len(), 1);
+
+    // Pages past the end read nothing and still say how many there are.
+    let (rows, n) = store.list_column(jia, files, 60, 20).await.unwrap();
+    assert_eq!((rows.len(), n), (0, 3));
+    let (rows, n) = total(filter("", None, "")).await;
+    assert_eq!((rows.len(), n), (3, 3));
+    let (rows, n) = store
+        .catalogue(jia, &CatalogueFilter::default(), 3, 20)
+        .await
+        .unwrap();
+    assert_eq!((rows.len(), n), (0, 3));
+    // Another site's column is not this site's list.
+    assert_eq!(store.list_column(jia, mi_files, 0, 20).await.unwrap().1, 0);
+
+    // Everything goes with the content.
+    store.wipe().await.unwrap();
+    check().await;
+}
