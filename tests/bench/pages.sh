@@ -42,7 +42,9 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
   echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build, search off."
   echo "Each row requests distinct URLs of one page kind, one at a time and each once (every one a"
   echo "cache miss), from a \`zhanqun serve\` process; server CPU is that process's user + system time"
-  echo "over the series (\`/proc/<pid>/stat\`, 10 ms ticks) divided by the requests; latency is the"
+  echo "over the series (\`/proc/<pid>/stat\`, 10 ms ticks), less what the background jobs take"
+  echo "while idle (measured for 16 s after the start-up check run, shown below), divided by the"
+  echo "requests; latency is the"
   echo "client's. A kind stops after $PER_KIND requests or $SECONDS_PER_KIND s. Half of the list and"
   echo "catalogue URLs come from the four sites with the most disclosure documents, at a random page"
   echo "depth. The demo store is the demo province; the national store is \`zhanqun_tests::national\`"
@@ -53,6 +55,6 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
     echo
     cat "$OUT/$b.md"
     echo
-    grep -E "ready in|fixture built" "$OUT/$b.log" | sed 's/^page-bench: /- /'
+    grep -E "ready in|fixture built|background jobs" "$OUT/$b.log" | sed 's/^page-bench: /- /'
   done
 } | python3 tests/bench/section.py pages

@@ -394,6 +394,14 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
         list.find("停水通知").unwrap() < list.find("较新的通知").unwrap(),
         "pinned first"
     );
+    // Also in the parent column's list (kept with its ancestors' lists, issue 17).
+    let parent = t.page(HOST, "/xwzx/", 200).await;
+    assert!(
+        parent.find("停水通知").unwrap() < parent.find("较新的通知").unwrap(),
+        "pinned first in the parent's list too"
+    );
+    let drift = t.store.read_path_drift().await.unwrap();
+    assert!(drift.is_clean(), "{drift:?}");
 
     // The home-page slot (首页头条): one article a site, set by a reviewer, not by an editor.
     // The home page's headline section ("" when the site shows none).

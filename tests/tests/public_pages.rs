@@ -354,6 +354,15 @@ async fn tenant_isolation_on_public_pages() {
     assert!(!other.contains("米脂县独有信息"));
     let draft = t.page(JIA, &format!("/art/{}.html", f.draft), 404).await;
     assert!(!draft.contains("XYZZY"));
+    // The sitemap part of the month the other site's article was published in.
+    let when = t
+        .store
+        .article(f.mi_only)
+        .await
+        .unwrap()
+        .unwrap()
+        .published_at;
+    let month = when.format("/sitemap-%Y-%m.xml").to_string();
     for path in [
         "/",
         "/xwzx/",
@@ -361,6 +370,8 @@ async fn tenant_isolation_on_public_pages() {
         "/rss.xml",
         "/xwzx/zwyw/rss.xml",
         "/sitemap.xml",
+        "/sitemap-pages.xml",
+        &month,
         "/xxgkml/",
     ] {
         let body = t.page(JIA, path, 200).await;
@@ -597,6 +608,92 @@ async fn conditional_requests_and_compression() {
             .unwrap();
         assert!(csp.contains("object-src 'none'") && !csp.contains("unsafe-inline"));
     }
+}
+
+/// A site with more than a thousand articles serves /sitemap.xml as an index of monthly parts
+/// (the protocol allows 50,000 URLs a file; a month keeps every miss small), each part valid
+/// against the sitemap schema; a month the index does not list is a 404 and caches nothing.
+#[tokio::test]
+async fn a_large_site_serves_a_sitemap_index() {
+    let f = fixture().await;
+    let t = &f.t;
+    let jia = t
+        .store
+        .site_by_code(&SiteCode::parse("6108280001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let news = t
+        .store
+        .column_by_path(jia.id, "xwzx/zwyw")
+        .await
+        .unwrap()
+        .unwrap();
+    let items: Vec<zhanqun_store::BulkArticle> = (0..1_050)
+        .map(|i| zhanqun_store::BulkArticle {
+            site: jia.id,
+            input: ArticleInput {
+                title: format!("往年信息{i}"),
+                body_html: "<p>正文</p>".into(),
+                published: true,
+                // 350 articles in each of January, February and March 2024.
+                published_at: Some(
+                    Utc.with_ymd_and_hms(2024, 1 + i / 350, 1 + (i % 28), 3, 0, 0)
+                        .unwrap(),
+                ),
+                ..Default::default()
+            },
+            columns: vec![news],
+            elsewhere: Vec::new(),
+        })
+        .collect();
+    t.store.bulk_load(&items).await.unwrap();
+    let index = t.page(JIA, "/sitemap.xml", 200).await;
+    assert!(index.contains("<sitemapindex"), "{index}");
+    for part in [
+        "sitemap-pages.xml",
+        "sitemap-2024-01.xml",
+        "sitemap-2024-03.xml",
+        "sitemap-2024-07.xml",
+    ] {
+        assert!(
+            index.contains(&format!("<loc>http://6108280001.localhost/{part}</loc>")),
+            "{part} listed"
+        );
+    }
+    assert!(!index.contains("sitemap-2023-12.xml"));
+    let feb = t.page(JIA, "/sitemap-2024-02.xml", 200).await;
+    assert_eq!(feb.matches("<url>").count(), 350);
+    let pages = t.page(JIA, "/sitemap-pages.xml", 200).await;
+    assert!(pages.contains("<loc>http://6108280001.localhost/xwzx/zwyw/</loc>"));
+    let dir = tempfile::tempdir().unwrap();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sitemap.xsd");
+    for (name, body) in [("feb.xml", &feb), ("pages.xml", &pages)] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, body).unwrap();
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&xsd)
+            .arg(&file)
+            .output()
+            .expect("xmllint (Debian libxml2-utils) must be installed");
+        assert!(
+            out.status.success(),
+            "{name} invalid: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let before = t.app.pages().entry_count();
+    for path in [
+        "/sitemap-2023-12.xml",
+        "/sitemap-2099-01.xml",
+        "/sitemap-2024-13.xml",
+        "/sitemap-x.xml",
+    ] {
+        t.page(JIA, path, 404).await;
+    }
+    assert_eq!(t.app.pages().entry_count(), before);
 }
 
 #[tokio::test]

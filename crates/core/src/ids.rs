@@ -152,6 +152,10 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "media",
 ];
 
+/// How deep a site's column tree may go. The store keeps each column's list together with its
+/// ancestors' (`list_entries`, migration 0016), walking up at most this many levels.
+pub const MAX_COLUMN_DEPTH: usize = 4;
+
 /// The path of a column within its site, e.g. `xwzx/zwyw`: slugs of lower-case ASCII letters,
 /// digits and hyphens, joined by `/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -170,6 +174,11 @@ impl ColumnPath {
         if p.is_empty() || !p.split('/').all(ok_slug) {
             return Err(Error::invalid(format!(
                 "栏目路径“{raw}”不正确：每一级只能用小写字母、数字和连字符，例如 xwzx/zwyw"
+            )));
+        }
+        if p.split('/').count() > MAX_COLUMN_DEPTH {
+            return Err(Error::invalid(format!(
+                "栏目路径“{raw}”层级过深：栏目最多 {MAX_COLUMN_DEPTH} 级"
             )));
         }
         let first = p.split('/').next().unwrap_or_default();
@@ -274,7 +283,17 @@ mod tests {
                 .as_deref(),
             Some("xwzx")
         );
-        for bad in ["", "/", "XWZX", "a//b", "art/x", "static", "中文"] {
+        assert!(ColumnPath::parse("a/b/c/d").is_ok());
+        for bad in [
+            "",
+            "/",
+            "XWZX",
+            "a//b",
+            "art/x",
+            "static",
+            "中文",
+            "a/b/c/d/e",
+        ] {
             assert!(ColumnPath::parse(bad).is_err(), "{bad}");
         }
     }

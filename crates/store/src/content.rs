@@ -525,10 +525,10 @@ impl Store {
     }
 
     /// Published articles placed in `column` or any column below it on `site`, pinned first,
-    /// newest first; and how many there are in all (kept in `column_counts`, not counted).
+    /// newest first; and how many there are in all.
     ///
-    /// Each column of the subtree is read from its own range of the `placements_live` index,
-    /// newest first, never more than `offset + limit` entries; a page past the end reads none.
+    /// One range of the `list_entries_live` index (each placement is filed under its column and
+    /// every ancestor), the total kept in `list_counts`; a page past the end reads no rows.
     pub async fn list_column(
         &self,
         site: SiteId,
@@ -537,55 +537,33 @@ impl Store {
         limit: u64,
     ) -> Result<(Vec<ListItem>, u64)> {
         let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
-            let subtree: Vec<i64> = sqlx::query_scalar(
-                "WITH RECURSIVE sub(id) AS (SELECT id FROM columns WHERE id = $2 AND site_id = $1 \
-                 UNION ALL SELECT c.id FROM columns c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub",
+            // No row: not a column of this site.
+            let total: Option<i64> = sqlx::query_scalar(
+                "SELECT COALESCE(lc.n, 0) FROM columns c LEFT JOIN list_counts lc ON lc.list_id = c.id \
+                 WHERE c.id = $2 AND c.site_id = $1",
             )
             .bind(site.0)
             .bind(column.0)
-            .fetch_all(p)
+            .fetch_optional(p)
             .await
             .map_err(db_err)?;
-            if subtree.is_empty() {
-                // Not a column of this site.
-                return Ok((Vec::new(), 0));
-            }
-            let sql = format!(
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM column_counts WHERE column_id IN ({})",
-                placeholders(1, subtree.len())
-            );
-            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-            for c in &subtree {
-                q = q.bind(*c);
-            }
-            let total: i64 = q.fetch_one(p).await.map_err(db_err)?;
+            let total = total.unwrap_or(0);
             let rows = if limit == 0 || offset >= total.max(0) as u64 {
                 Vec::new()
-            } else if let [only] = subtree[..] {
+            } else {
                 sqlx::query_as(concat!(
-                    "SELECT ", list_cols!(), " FROM (SELECT column_id, article_id, pinned, sort_at FROM placements ",
-                    "WHERE column_id = $2 AND site_id = $1 AND live ",
+                    "SELECT ", list_cols!(), " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+                    "WHERE list_id = $2 AND site_id = $1 AND live ",
                     "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
                     "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
                 ))
                 .bind(site.0)
-                .bind(only)
+                .bind(column.0)
                 .bind(limit as i64)
                 .bind(offset as i64)
                 .fetch_all(p)
                 .await
                 .map_err(db_err)?
-            } else {
-                let sql = newest_placements_sql(subtree.len(), true);
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(site.0)
-                    .bind((offset + limit) as i64)
-                    .bind(limit as i64)
-                    .bind(offset as i64);
-                for c in &subtree {
-                    q = q.bind(*c);
-                }
-                q.fetch_all(p).await.map_err(db_err)?
             };
             Ok::<_, Error>((rows, total))
         })?;
@@ -610,7 +588,7 @@ impl Store {
             let mut rows = Vec::new();
             // SQLite allows 500 terms in a compound SELECT.
             for chunk in columns.chunks(200) {
-                let sql = newest_placements_sql(chunk.len(), false);
+                let sql = newest_placements_sql(chunk.len());
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(site.0)
                     .bind(n as i64);
@@ -733,8 +711,7 @@ impl Store {
     }
 
     /// Published articles shown on `site` with their last change, newest first, at most
-    /// `limit` (the sitemap), from the `site_articles_live` index; with `month`, those
-    /// published in that month (`YYYY-MM`) only.
+    /// `limit` (the sitemap), from the `site_articles_live` index.
     pub async fn sitemap_entries(
         &self,
         site: SiteId,
@@ -796,6 +773,8 @@ impl Store {
                 "DELETE FROM visit_days",
                 "DELETE FROM visit_province_days",
                 "DELETE FROM annual_reports",
+                "DELETE FROM list_entries",
+                "DELETE FROM list_counts",
                 "DELETE FROM placements",
                 "DELETE FROM site_articles",
                 "DELETE FROM catalogue_counts",
@@ -831,43 +810,25 @@ impl Store {
     }
 }
 
-/// `$first, $first+1, …`: `n` numbered parameters.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The newest live placements of each of `n` columns (`$1` site, `$2` a column's limit,
-/// columns from `$3`), one range of `placements_live` a column. `paged`: the columns' lists
-/// merged into one, newest first, `$3` limit and `$4` offset, columns from `$5`.
-fn newest_placements_sql(n: usize, paged: bool) -> String {
-    let first = if paged { 5 } else { 3 };
+/// columns from `$3`), one range of `placements_live` a column, column by column.
+fn newest_placements_sql(n: usize) -> String {
     let union = (0..n)
         .map(|i| {
             format!(
                 "SELECT * FROM (SELECT column_id, article_id, pinned, sort_at FROM placements \
                  WHERE column_id = ${} AND site_id = $1 AND live \
                  ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $2) t{i}",
-                first + i
+                3 + i
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let cols = list_cols!();
-    if paged {
-        format!(
-            "SELECT {cols} FROM (SELECT * FROM ({union}) u \
-             ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p \
-             JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
-        )
-    } else {
-        format!(
-            "SELECT {cols} FROM ({union}) p JOIN articles a ON a.id = p.article_id \
-             ORDER BY p.column_id, p.pinned DESC, p.sort_at DESC, p.article_id DESC"
-        )
-    }
+    format!(
+        "SELECT {} FROM ({union}) p JOIN articles a ON a.id = p.article_id \
+         ORDER BY p.column_id, p.pinned DESC, p.sort_at DESC, p.article_id DESC",
+        list_cols!()
+    )
 }
 
 /// The publish times of `year` (UTC, as `publish_date` is the UTC date), or of all time.

@@ -1,8 +1,9 @@
-//! The public pages' read paths (migration 0014): checking that what the triggers keep
+//! The public pages' read paths (migrations 0014–0016): checking that what the triggers keep
 //! agrees with the rows it is derived from.
 //!
-//! `placements.live`, `column_counts`, `site_articles` and `catalogue_counts` are kept by
-//! triggers on every write, so that a page reads one index range and never counts. This
+//! `placements.live`, `column_counts`, `site_articles`, `catalogue_counts`, `list_entries` and
+//! `list_counts` are kept by triggers on every write, so that a page reads one index range and
+//! never counts. This
 //! module recomputes each of them from `articles` and `placements` the slow way and reports
 //! every row that differs: the story tests run it after every kind of write, and an operator
 //! can run it on a live store (`zhanqun` has no repair: a difference is a bug to report).
@@ -21,6 +22,10 @@ pub struct ReadPathDrift {
     pub site_articles: i64,
     /// (site, topic, organ, year) groups whose kept count is wrong.
     pub catalogue_counts: i64,
+    /// (list, placement) entries missing, extra or stale in `list_entries`.
+    pub list_entries: i64,
+    /// Lists whose kept count of published entries is wrong.
+    pub list_counts: i64,
 }
 
 impl ReadPathDrift {
@@ -43,6 +48,17 @@ const COLUMNS_SOURCE: &str =
     "SELECT column_id, COUNT(*) FROM placements WHERE live GROUP BY column_id";
 const SHOWN_KEPT: &str =
     "SELECT site_id, article_id, live, disclosure, sort_at, topic, organ, year FROM site_articles";
+const LIST_KEPT: &str = "SELECT list_id, placement_id, column_id, site_id, article_id, pinned, sort_at, live FROM list_entries";
+/// Each placement under its column and every ancestor, walked with a recursive query (the
+/// kept table uses the four-level `column_lineage` view).
+const LIST_SOURCE: &str = "SELECT l.list_id, p.id, p.column_id, p.site_id, p.article_id, p.pinned, p.sort_at, \
+     a.status = 'published' FROM placements p JOIN articles a ON a.id = p.article_id \
+     JOIN (WITH RECURSIVE up(column_id, list_id) AS (SELECT id, id FROM columns \
+           UNION ALL SELECT up.column_id, c.parent_id FROM up JOIN columns c ON c.id = up.list_id \
+           WHERE c.parent_id IS NOT NULL) SELECT column_id, list_id FROM up) l ON l.column_id = p.column_id";
+const LIST_COUNTS_KEPT: &str = "SELECT list_id, n FROM list_counts WHERE n <> 0";
+const LIST_COUNTS_SOURCE: &str =
+    "SELECT list_id, COUNT(*) FROM list_entries WHERE live GROUP BY list_id";
 const CATALOGUE_KEPT: &str =
     "SELECT site_id, topic, organ, year, n FROM catalogue_counts WHERE n <> 0";
 const CATALOGUE_SOURCE: &str = "SELECT site_id, topic, organ, year, COUNT(*) FROM site_articles \
@@ -70,8 +86,10 @@ impl Store {
             symmetric(COLUMNS_KEPT, COLUMNS_SOURCE),
             symmetric(SHOWN_KEPT, &shown_source(year)),
             symmetric(CATALOGUE_KEPT, CATALOGUE_SOURCE),
+            symmetric(LIST_KEPT, LIST_SOURCE),
+            symmetric(LIST_COUNTS_KEPT, LIST_COUNTS_SOURCE),
         ];
-        let mut n = [0_i64; 4];
+        let mut n = [0_i64; 6];
         for (slot, sql) in n.iter_mut().zip(queries) {
             *slot = crate::on_pool!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .fetch_one(p)
@@ -83,6 +101,8 @@ impl Store {
             column_counts: n[1],
             site_articles: n[2],
             catalogue_counts: n[3],
+            list_entries: n[4],
+            list_counts: n[5],
         })
     }
 }

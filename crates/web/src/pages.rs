@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use axum::http::StatusCode;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use serde_json::{Value, json};
 use zhanqun_core::paging::PAGE_SIZE;
 use zhanqun_core::*;
@@ -37,7 +37,11 @@ pub enum Route {
         filter: CatalogueFilter,
         page: Page,
     },
+    /// `/sitemap.xml`: every URL of a site of up to [`SITEMAP_SMALL`] articles, else an index
+    /// of the parts below.
     Sitemap,
+    /// `/sitemap-pages.xml` and `/sitemap-YYYY-MM.xml`: a large site's sitemap, in parts.
+    SitemapPart(SitemapPart),
     SiteFeed,
     Robots,
     Search,
@@ -49,6 +53,43 @@ pub enum Route {
     Media(String),
 }
 
+/// A part of a large site's sitemap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SitemapPart {
+    /// The home page, the catalogue and every column.
+    Pages,
+    /// The articles published in one month (UTC).
+    Month { year: i32, month: u32 },
+}
+
+impl SitemapPart {
+    fn parse(file: &str) -> Option<SitemapPart> {
+        let stem = file.strip_prefix("sitemap-")?.strip_suffix(".xml")?;
+        if stem == "pages" {
+            return Some(SitemapPart::Pages);
+        }
+        let (y, m) = stem.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        ((1949..=2100).contains(&year) && (1..=12).contains(&month))
+            .then_some(SitemapPart::Month { year, month })
+    }
+
+    fn file(&self) -> String {
+        match self {
+            SitemapPart::Pages => "sitemap-pages.xml".into(),
+            SitemapPart::Month { year, month } => format!("sitemap-{year:04}-{month:02}.xml"),
+        }
+    }
+}
+
+/// A site with more published articles than this serves its sitemap as an index of monthly
+/// parts, so that no miss renders more than a month of one site (the protocol's own limit is
+/// 50,000 URLs a file).
+pub const SITEMAP_SMALL: u64 = 1_000;
+
 impl Route {
     /// Parses a decoded path and its query parameters. Unknown parameters are ignored (and so
     /// not part of the cache key).
@@ -58,6 +99,9 @@ impl Route {
         Ok(match p {
             "" | "index.html" => Route::Home,
             "sitemap.xml" => Route::Sitemap,
+            p if p.starts_with("sitemap-") => SitemapPart::parse(p)
+                .map(Route::SitemapPart)
+                .ok_or_else(|| Error::not_found("页面不存在"))?,
             "rss.xml" => Route::SiteFeed,
             "robots.txt" => Route::Robots,
             "search" => Route::Search,
@@ -165,7 +209,7 @@ impl Route {
             Route::ColumnFeed { .. } | Route::SiteFeed => "feed",
             Route::Article(_) => "article",
             Route::Catalogue { .. } => "catalogue",
-            Route::Sitemap => "sitemap",
+            Route::Sitemap | Route::SitemapPart(_) => "sitemap",
             Route::Robots => "robots",
             Route::Search => "search",
             Route::Static { .. } => "static",
@@ -189,6 +233,7 @@ impl Route {
             ),
             Route::ColumnFeed { path } => format!("{host}|/{path}/rss.xml"),
             Route::Sitemap => format!("{host}|/sitemap.xml"),
+            Route::SitemapPart(part) => format!("{host}|/{}", part.file()),
             Route::SiteFeed => format!("{host}|/rss.xml"),
             Route::Robots => format!("{host}|/robots.txt"),
             Route::ColumnNoSlash { .. }
@@ -295,6 +340,57 @@ fn pager(page: Page, total: u64, base: &str, extra: &str) -> Value {
         "prev": (n > 1).then(|| url(n - 1)),
         "next": (n < last).then(|| url(n + 1)),
     })
+}
+
+/// A sitemap `<urlset>` being written.
+struct Urlset {
+    origin: String,
+    xml: String,
+}
+
+impl Urlset {
+    fn new(origin: &str) -> Urlset {
+        Urlset {
+            origin: origin.to_string(),
+            xml: String::from(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+            ),
+        }
+    }
+
+    fn url(&mut self, path: &str, lastmod: Option<DateTime<Utc>>, freq: &str, prio: &str) {
+        self.xml.push_str("  <url><loc>");
+        self.xml
+            .push_str(&xml_escape(&format!("{}{path}", self.origin)));
+        self.xml.push_str("</loc>");
+        if let Some(t) = lastmod {
+            self.xml.push_str(&format!(
+                "<lastmod>{}</lastmod>",
+                t.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+        }
+        self.xml.push_str(&format!(
+            "<changefreq>{freq}</changefreq><priority>{prio}</priority></url>\n"
+        ));
+    }
+
+    fn article(&mut self, id: ArticleId, updated: DateTime<Utc>) {
+        self.url(&format!("/art/{id}.html"), Some(updated), "monthly", "0.5");
+    }
+
+    fn finish(mut self) -> String {
+        self.xml.push_str("</urlset>\n");
+        self.xml
+    }
+}
+
+/// The home page, the catalogue and every column of a site, in a sitemap.
+fn site_pages(xml: &mut Urlset, ctx: &SiteCtx) {
+    xml.url("/", None, "hourly", "1.0");
+    xml.url("/xxgkml/", None, "daily", "0.8");
+    for c in ctx.columns.iter().filter(|c| c.kind != ColumnKind::Link) {
+        xml.url(&format!("/{}/", c.path), None, "daily", "0.6");
+    }
 }
 
 impl App {
@@ -628,42 +724,93 @@ impl App {
             }
             Route::Sitemap => {
                 let origin = format!("{}://{}", self.config().public_scheme, host);
-                let mut xml = String::from(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-                );
-                let mut url =
-                    |loc: String, lastmod: Option<DateTime<Utc>>, freq: &str, prio: &str| {
-                        xml.push_str("  <url><loc>");
-                        xml.push_str(&xml_escape(&loc));
-                        xml.push_str("</loc>");
-                        if let Some(t) = lastmod {
-                            xml.push_str(&format!(
-                                "<lastmod>{}</lastmod>",
-                                t.format("%Y-%m-%dT%H:%M:%SZ")
-                            ));
-                        }
+                let small = self
+                    .store()
+                    .sitemap_entries(site.id, SITEMAP_SMALL + 1)
+                    .await?;
+                let body = if small.len() as u64 <= SITEMAP_SMALL {
+                    let mut xml = Urlset::new(&origin);
+                    site_pages(&mut xml, ctx);
+                    for (id, updated) in small {
+                        xml.article(id, updated);
+                    }
+                    xml.finish()
+                } else {
+                    let mut xml = String::from(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+                    );
+                    let mut part = |p: SitemapPart| {
                         xml.push_str(&format!(
-                            "<changefreq>{freq}</changefreq><priority>{prio}</priority></url>\n"
+                            "  <sitemap><loc>{}</loc></sitemap>\n",
+                            xml_escape(&format!("{origin}/{}", p.file()))
                         ));
                     };
-                url(format!("{origin}/"), None, "hourly", "1.0");
-                url(format!("{origin}/xxgkml/"), None, "daily", "0.8");
-                for c in ctx.columns.iter().filter(|c| c.kind != ColumnKind::Link) {
-                    url(format!("{origin}/{}/", c.path), None, "daily", "0.6");
-                }
-                for (id, updated) in self.store().sitemap_entries(site.id, 49_000).await? {
-                    url(
-                        format!("{origin}/art/{id}.html"),
-                        Some(updated),
-                        "monthly",
-                        "0.5",
-                    );
-                }
-                xml.push_str("</urlset>\n");
+                    part(SitemapPart::Pages);
+                    if let Some((first, last)) = self.store().published_span(site.id).await? {
+                        let mut m = (last.year(), last.month());
+                        while m >= (first.year(), first.month()) {
+                            part(SitemapPart::Month {
+                                year: m.0,
+                                month: m.1,
+                            });
+                            m = if m.1 == 1 {
+                                (m.0 - 1, 12)
+                            } else {
+                                (m.0, m.1 - 1)
+                            };
+                        }
+                    }
+                    xml.push_str("</sitemapindex>\n");
+                    xml
+                };
                 Ok(Rendered {
                     status: StatusCode::OK,
                     content_type: XML,
-                    body: xml,
+                    body,
+                    deps: vec![base[0], Dep::SiteContent(site.id)],
+                    shown: Vec::new(),
+                })
+            }
+            Route::SitemapPart(part) => {
+                let origin = format!("{}://{}", self.config().public_scheme, host);
+                let mut xml = Urlset::new(&origin);
+                match *part {
+                    SitemapPart::Pages => site_pages(&mut xml, ctx),
+                    SitemapPart::Month { year, month } => {
+                        // Only the months the index lists exist: no entry for any other.
+                        let span = self.store().published_span(site.id).await?;
+                        let within = span.is_some_and(|(first, last)| {
+                            (first.year(), first.month()) <= (year, month)
+                                && (year, month) <= (last.year(), last.month())
+                        });
+                        let start = |y: i32, m: u32| {
+                            chrono::NaiveDate::from_ymd_opt(y, m, 1)
+                                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                                .map(|t| t.and_utc())
+                        };
+                        let next = if month == 12 {
+                            (year + 1, 1)
+                        } else {
+                            (year, month + 1)
+                        };
+                        let (Some(from), Some(to), true) =
+                            (start(year, month), start(next.0, next.1), within)
+                        else {
+                            return Err(Error::not_found("本站没有这个月的信息"));
+                        };
+                        for (id, updated) in self
+                            .store()
+                            .sitemap_between(site.id, from, to, 50_000)
+                            .await?
+                        {
+                            xml.article(id, updated);
+                        }
+                    }
+                }
+                Ok(Rendered {
+                    status: StatusCode::OK,
+                    content_type: XML,
+                    body: xml.finish(),
                     deps: vec![base[0], Dep::SiteContent(site.id)],
                     shown: Vec::new(),
                 })

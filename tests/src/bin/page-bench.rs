@@ -155,7 +155,43 @@ struct Measured {
     status: String,
 }
 
-async fn measure(server: &Process, s: &Series, per_kind: usize, budget: Duration) -> Measured {
+/// Waits until the server's start-up run of the national check is over (it reads every column
+/// of the store once, seconds of CPU at full size), then measures the process's CPU while no
+/// request comes: the background jobs' share (reprint gauges every 15 s, the change log every
+/// second), in CPU seconds a wall second, which `measure` takes off each series.
+async fn settle(server: &Process) -> f64 {
+    let client = reqwest::Client::new();
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(120) {
+        let text = match client
+            .get(format!("http://{}/metrics", server.manage))
+            .send()
+            .await
+        {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text
+            .lines()
+            .any(|l| l.starts_with("zhanqun_job_runs_total{job=\"checks_report\""))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pid = server.pid();
+    let (cpu0, w0) = (cpu_seconds(pid), Instant::now());
+    tokio::time::sleep(Duration::from_secs(16)).await;
+    (cpu_seconds(pid) - cpu0) / w0.elapsed().as_secs_f64()
+}
+
+async fn measure(
+    server: &Process,
+    s: &Series,
+    per_kind: usize,
+    budget: Duration,
+    idle: f64,
+) -> Measured {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
         .build()
@@ -187,7 +223,7 @@ async fn measure(server: &Process, s: &Series, per_kind: usize, budget: Duration
             break;
         }
     }
-    let cpu = cpu_seconds(pid) - cpu0;
+    let cpu = (cpu_seconds(pid) - cpu0 - idle * t0.elapsed().as_secs_f64()).max(0.0);
     lat.sort_by(f64::total_cmp);
     let q = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     Measured {
@@ -206,7 +242,7 @@ async fn measure(server: &Process, s: &Series, per_kind: usize, budget: Duration
 
 /// Distinct cache-missing URLs of every page kind, chosen with a fixed seed. Half of the list
 /// and catalogue URLs are taken from the sites with the most articles, at any page depth.
-async fn series(store: &Store, n: usize) -> Vec<Series> {
+async fn series(store: &Store, n: usize) -> (Vec<Series>, Vec<(String, String)>) {
     let mut rng = Rng(0x0BAD_5EED_1234_5678);
     let sites = store
         .list_sites()
@@ -257,6 +293,7 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
 
     let mut list = Vec::new();
     let mut articles = Vec::new();
+    let mut deep = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for i in 0..n * 3 {
         if list.len() >= n {
@@ -283,6 +320,9 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
         if !seen.insert((site, col.id, page)) {
             continue;
         }
+        if pages >= 20 {
+            deep.push((site, col.id, col.path.as_str().to_string(), pages));
+        }
         list.push((host(site), format!("/{}/?page={page}", col.path.as_str())));
         let (items, _) = store
             .list_column(site, col.id, (page - 1) * PAGE_SIZE, PAGE_SIZE)
@@ -290,6 +330,16 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
             .unwrap_or((Vec::new(), 0));
         if let Some(a) = items.get((rng.next() % items.len().max(1) as u64) as usize) {
             articles.push((host(site), format!("/art/{}.html", a.article_id.0)));
+        }
+    }
+    // The same long columns at their first and at their last page: what depth costs.
+    let (mut first_pages, mut last_pages) = (Vec::new(), Vec::new());
+    deep.sort();
+    deep.dedup_by_key(|d| (d.0, d.1));
+    for (site, col, path, pages) in deep {
+        if !seen.contains(&(site, col, 1)) && !seen.contains(&(site, col, pages)) {
+            first_pages.push((host(site), format!("/{path}/")));
+            last_pages.push((host(site), format!("/{path}/?page={pages}")));
         }
     }
     articles.sort();
@@ -304,17 +354,40 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
             break;
         }
         let site = pick_site(&mut rng, i);
-        // Filter values the fixture uses (asking the store for the facets and the count would
-        // cost what the page costs); pages up to 5, so some fall past the end on small sites.
+        // Filter values the site's documents have (the facets the page offers), any of the
+        // eight combinations, at any page of the result.
+        let facets = store
+            .catalogue_facets(site)
+            .await
+            .unwrap_or_else(|e| fail(format!("{e:?}")));
+        let mut filter = zhanqun_store::CatalogueFilter::default();
         let mut query = Vec::new();
-        if rng.next().is_multiple_of(2) {
-            let t = rng.pick(zhanqun_tests::national::DISCLOSURE_TOPICS);
-            query.push(format!("topic={}", urlencode(t)));
+        if rng.next().is_multiple_of(2) && !facets.topics.is_empty() {
+            let t = facets.topics[(rng.next() % facets.topics.len() as u64) as usize].clone();
+            query.push(format!("topic={}", urlencode(&t)));
+            filter.topic = Some(t);
         }
-        if rng.next().is_multiple_of(3) {
-            query.push(format!("year={}", 2017 + rng.next() % 10));
+        if rng.next().is_multiple_of(2) && !facets.years.is_empty() {
+            let y = facets.years[(rng.next() % facets.years.len() as u64) as usize];
+            query.push(format!("year={y}"));
+            filter.year = Some(y);
         }
-        query.push(format!("page={}", 1 + rng.next() % 5));
+        if rng.next().is_multiple_of(3) && !facets.organs.is_empty() {
+            let o = facets.organs[(rng.next() % facets.organs.len() as u64) as usize].clone();
+            query.push(format!("organ={}", urlencode(&o)));
+            filter.organ = Some(o);
+        }
+        let (_, total) = store
+            .catalogue(site, &filter, 0, 0)
+            .await
+            .unwrap_or_else(|e| fail(format!("{e:?}")));
+        if total == 0 {
+            continue;
+        }
+        query.push(format!(
+            "page={}",
+            1 + rng.next() % total.div_ceil(PAGE_SIZE)
+        ));
         let path = format!("/xxgkml/?{}", query.join("&"));
         if seen_path(&mut seen, site, &path) {
             catalogue.push((host(site), path));
@@ -323,14 +396,32 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
 
     let mut feeds = Vec::new();
     let mut sitemaps = Vec::new();
+    let mut months = Vec::new();
     let mut missing = Vec::new();
     for (k, &i) in order.iter().take(n).enumerate() {
         let id = sites[i].id;
         feeds.push((host(id), "/rss.xml".to_string()));
         sitemaps.push((host(id), "/sitemap.xml".to_string()));
+        // A month of a large site's sitemap (half from the heaviest sites).
+        let site = pick_site(&mut rng, k);
+        if let Ok(Some((first, last))) = store.published_span(site).await {
+            use chrono::Datelike;
+            let span = (last.year() * 12 + last.month0() as i32)
+                - (first.year() * 12 + first.month0() as i32);
+            let m =
+                first.year() * 12 + first.month0() as i32 + (rng.next() % (span as u64 + 1)) as i32;
+            let path = format!("/sitemap-{:04}-{:02}.xml", m / 12, m % 12 + 1);
+            if seen_path(&mut seen, site, &path) {
+                months.push((host(site), path));
+            }
+        }
         missing.push((host(id), format!("/art/{}.html", 900_000_000 + k)));
     }
-    vec![
+    let every_home = sites
+        .iter()
+        .map(|s| (format!("{}.localhost", s.code.as_str()), "/".to_string()))
+        .collect();
+    let series = vec![
         Series {
             kind: "home",
             urls: home,
@@ -338,6 +429,14 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
         Series {
             kind: "column list (any page)",
             urls: list,
+        },
+        Series {
+            kind: "column list, first page (columns of 20+ pages)",
+            urls: first_pages,
+        },
+        Series {
+            kind: "column list, last page (the same columns)",
+            urls: last_pages,
         },
         Series {
             kind: "article",
@@ -352,14 +451,19 @@ async fn series(store: &Store, n: usize) -> Vec<Series> {
             urls: feeds,
         },
         Series {
-            kind: "sitemap.xml",
+            kind: "sitemap.xml (an index above 1,000 articles)",
             urls: sitemaps,
+        },
+        Series {
+            kind: "sitemap, one month",
+            urls: months,
         },
         Series {
             kind: "404 (no such article)",
             urls: missing,
         },
-    ]
+    ];
+    (series, every_home)
 }
 
 fn seen_path(
@@ -439,7 +543,7 @@ async fn main() {
         let store = prepare(&url, articles, &a.divisions, &done).await;
         let total = store.article_count().await.unwrap_or(0);
         let sites = store.site_count().await.unwrap_or(0);
-        let series = series(&store, a.per_kind).await;
+        let (series, every_home) = series(&store, a.per_kind).await;
         store.close().await;
         let data = a.dir.join(format!("{name}.serve"));
         std::fs::create_dir_all(&data).unwrap_or_else(|e| fail(format!("{e:?}")));
@@ -449,18 +553,36 @@ async fn main() {
         let server = Process::start(&bin, &data, &env).await;
         let ready = t0.elapsed();
         let rss0 = rss_mb(server.pid());
-        for s in &series {
-            let m = measure(&server, s, a.per_kind, Duration::from_secs(a.seconds)).await;
+        let idle = settle(&server).await;
+        eprintln!(
+            "page-bench: {label}: background jobs while idle {:.1} ms CPU a second (taken off each series)",
+            idle * 1000.0
+        );
+        for s in series.iter().filter(|s| !s.urls.is_empty()) {
+            let m = measure(&server, s, a.per_kind, Duration::from_secs(a.seconds), idle).await;
             eprintln!(
                 "page-bench: {label} {}: {} requests, {:.3} ms CPU, p50 {:.2} ms, p99 {:.2} ms ({})",
                 m.kind, m.n, m.cpu_ms, m.p50, m.p99, m.status
             );
             rows.push((label, sites, total, m));
         }
+        let rss1 = rss_mb(server.pid());
+        // Memory with every site's home page rendered and cached.
+        let t1 = Instant::now();
+        let homes = Series {
+            kind: "every site's home page",
+            urls: every_home,
+        };
+        let m = measure(&server, &homes, usize::MAX, Duration::from_secs(600), idle).await;
         eprintln!(
-            "page-bench: {label}: ready in {:.2} s, RSS {rss0:.0} MB after start, {:.0} MB after the series",
+            "page-bench: {label}: ready in {:.2} s, RSS {rss0:.0} MB after start, {rss1:.0} MB after the series, \
+             {:.0} MB after every site's home page ({} sites in {:.1} s, {:.3} ms CPU each, {})",
             ready.as_secs_f64(),
-            rss_mb(server.pid())
+            rss_mb(server.pid()),
+            m.n,
+            t1.elapsed().as_secs_f64(),
+            m.cpu_ms,
+            m.status
         );
         drop(server);
     }
