@@ -42,6 +42,7 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
   echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build, search off."
   echo "Each row requests distinct URLs of one page kind, one at a time and each once (every one a"
   echo "cache miss), from a \`zhanqun serve\` process; server CPU is that process's user + system time"
+  echo "(on PostgreSQL plus that of the cluster's \`postgres\` processes, which run the queries)"
   echo "over the series (\`/proc/<pid>/stat\`, 10 ms ticks), less what the background jobs take"
   echo "while idle (measured for 16 s after the start-up check run, shown below), divided by the"
   echo "requests; latency is the"

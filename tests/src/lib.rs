@@ -35,6 +35,19 @@ pub fn backend_name() -> &'static str {
     }
 }
 
+impl TestStore {
+    /// An existing store (a benchmark's fixture), migrated; its data directory is temporary.
+    pub async fn existing(url: &str) -> TestStore {
+        let store = Store::connect(url).await.expect("connect store");
+        store.migrate().await.expect("migrate");
+        TestStore {
+            store,
+            url: url.to_string(),
+            _dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+}
+
 pub async fn fresh_store() -> TestStore {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = match std::env::var("ZHANQUN_TEST_DATABASE_URL") {
@@ -123,7 +136,7 @@ impl TestApp {
         Self::spawn_configured(fresh_store().await, tweak).await
     }
 
-    async fn spawn_configured(db: TestStore, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    pub async fn spawn_configured(db: TestStore, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let (store, url, dir) = (
             db.store.clone(),
             db.url.clone(),

@@ -3,7 +3,8 @@
 //! more), in the same run, through HTTP to a running `zhanqun serve` (the release binary).
 //!
 //! For each page kind it requests distinct URLs, one at a time, each once (so each is a cache
-//! miss), and reports server CPU per request (utime + stime of the server process from
+//! miss), and reports server CPU per request (utime + stime of the server process, and of the
+//! PostgreSQL backends when the store is PostgreSQL, from
 //! `/proc/<pid>/stat`, over the whole series) and the latency p50/p99 seen by the client. A kind
 //! stops after `--per-kind` requests or `--seconds`, whichever comes first (slow kinds show
 //! fewer requests: the table says how many).
@@ -140,6 +141,25 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// CPU seconds of the server and of its database: `zhanqun serve` itself, plus every
+/// `postgres` process on the machine (the throwaway cluster of tests/with-postgres.sh, whose
+/// backends do the queries; none runs during the SQLite series).
+fn server_cpu(pid: u32) -> f64 {
+    let mut total = cpu_seconds(pid);
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            if comm.trim() == "postgres" {
+                total += cpu_seconds(p);
+            }
+        }
+    }
+    total
+}
+
 /// One measured series: URLs (host, path) of one page kind.
 struct Series {
     kind: &'static str,
@@ -180,9 +200,9 @@ async fn settle(server: &Process) -> f64 {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let pid = server.pid();
-    let (cpu0, w0) = (cpu_seconds(pid), Instant::now());
+    let (cpu0, w0) = (server_cpu(pid), Instant::now());
     tokio::time::sleep(Duration::from_secs(16)).await;
-    (cpu_seconds(pid) - cpu0) / w0.elapsed().as_secs_f64()
+    (server_cpu(pid) - cpu0) / w0.elapsed().as_secs_f64()
 }
 
 async fn measure(
@@ -198,7 +218,7 @@ async fn measure(
         .unwrap_or_else(|e| fail(format!("{e:?}")));
     let base = format!("http://{}", server.public);
     let pid = server.pid();
-    let cpu0 = cpu_seconds(pid);
+    let cpu0 = server_cpu(pid);
     let t0 = Instant::now();
     let mut lat = Vec::new();
     let mut statuses = std::collections::BTreeMap::new();
@@ -223,7 +243,7 @@ async fn measure(
             break;
         }
     }
-    let cpu = (cpu_seconds(pid) - cpu0 - idle * t0.elapsed().as_secs_f64()).max(0.0);
+    let cpu = (server_cpu(pid) - cpu0 - idle * t0.elapsed().as_secs_f64()).max(0.0);
     lat.sort_by(f64::total_cmp);
     let q = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     Measured {
@@ -589,6 +609,16 @@ async fn main() {
             m.status
         );
         drop(server);
+        // PAGE_BENCH_HOLD=<seconds>: keep the store (and a throwaway cluster) for a while after
+        // the series, to look at query plans by hand.
+        if let Some(hold) = std::env::var("PAGE_BENCH_HOLD")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|_| label == "national")
+        {
+            eprintln!("page-bench: {label}: holding {url} for {hold} s");
+            tokio::time::sleep(Duration::from_secs(hold)).await;
+        }
     }
     println!(
         "| page (cache miss) | store | requests | server CPU / request | p50 | p99 | answers |"

@@ -4,6 +4,10 @@
 //! page cache in the same run. Runs on SQLite, or on PostgreSQL when
 //! `ZHANQUN_TEST_DATABASE_URL` is set. Prints a Markdown table row; `tests/bench/reprint.sh`
 //! runs it on both backends and writes docs/BENCHMARKS.md.
+//!
+//! With `REPRINT_BENCH_STORE=<database URL>` it runs on that store instead of empty sites: the
+//! national fixture of page-bench (every portal of China with its million articles), whose
+//! State Council source (国务院最新政策（基准）) every portal already subscribes to.
 
 use std::time::{Duration, Instant};
 
@@ -80,11 +84,17 @@ async fn main() {
     if areas.is_empty() {
         fail(format!("no divisions in {csv}"));
     }
-    let t = TestApp::spawn_with(|c| {
+    let tweak = |c: &mut zhanqun_web::Config| {
         c.reprint.poll = false;
         c.cache.max_bytes = 1 << 30;
-    })
-    .await;
+        c.allow_nondurable_database = true;
+    };
+    if let Ok(url) = std::env::var("REPRINT_BENCH_STORE") {
+        let db = zhanqun_tests::TestStore::existing(&url).await;
+        let t = TestApp::spawn_configured(db, tweak).await;
+        return on_fixture(t).await;
+    }
+    let t = TestApp::spawn_with(tweak).await;
     let backend = zhanqun_tests::backend_name();
 
     // The national fixture: one county portal per division.
@@ -152,6 +162,51 @@ async fn main() {
             .unwrap_or_else(|e| fail(e.to_string()));
     }
     let setup = started.elapsed();
+    measure(
+        &t,
+        source,
+        &sites,
+        &format!("{backend}, empty sites"),
+        setup,
+    )
+    .await;
+}
+
+/// On the national fixture: its State Council source and every site that subscribes to it.
+async fn on_fixture(t: TestApp) {
+    let source = t
+        .store
+        .sources()
+        .await
+        .unwrap_or_else(|e| fail(e.to_string()))
+        .into_iter()
+        .find(|s| s.name == "国务院最新政策（基准）")
+        .unwrap_or_else(|| {
+            fail("the store has no 国务院最新政策（基准） source: not the national fixture".into())
+        });
+    let sites = t
+        .store
+        .list_sites()
+        .await
+        .unwrap_or_else(|e| fail(e.to_string()));
+    let articles = t.store.article_count().await.unwrap_or(0);
+    let label = format!(
+        "{}, national fixture ({} articles)",
+        zhanqun_tests::backend_name(),
+        articles
+    );
+    measure(&t, source.id, &sites, &label, Duration::ZERO).await;
+}
+
+/// Ingests one item into `source` and fetches every site's home page until each shows it,
+/// with the reference (the same pages from the cache) first.
+async fn measure(
+    t: &TestApp,
+    source: i64,
+    sites: &[zhanqun_core::Site],
+    label: &str,
+    setup: Duration,
+) {
     let hosts: Vec<String> = sites
         .iter()
         .map(|s| {
@@ -164,12 +219,15 @@ async fn main() {
     let conc = 16;
 
     // Warm every home page into the cache, then the reference: all of them from the cache.
-    let _ = fetch_all(&t, &hosts, None, conc).await;
+    let _ = fetch_all(t, &hosts, None, conc).await;
     let r0 = Instant::now();
-    let _ = fetch_all(&t, &hosts, None, conc).await;
+    let _ = fetch_all(t, &hosts, None, conc).await;
     let cached = r0.elapsed();
 
-    // The measurement: ingest, then every home page until all show the title.
+    // The measurement: ingest, then every home page until all show the title (new each run: a
+    // fixture store keeps the items of earlier runs).
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let title = format!("{TITLE}{}", &run[run.len() - 6..]);
     let home = t.app.metrics().render.with_label_values(&["home"]);
     let (sum0, n0) = (home.get_sample_sum(), home.get_sample_count());
     let t0 = Instant::now();
@@ -179,8 +237,8 @@ async fn main() {
             None,
             source,
             &NewItem {
-                guid: "bench-1".into(),
-                title: TITLE.into(),
+                guid: format!("bench-{run}"),
+                title: title.clone(),
                 summary: None,
                 body_html: "<p>各省、自治区、直辖市人民政府：</p>".into(),
                 link: None,
@@ -191,11 +249,11 @@ async fn main() {
         .await
         .unwrap_or_else(|e| fail(e.to_string()));
     let ingest = t0.elapsed();
-    let mut missing = fetch_all(&t, &hosts, Some(TITLE), conc).await;
+    let mut missing = fetch_all(t, &hosts, Some(&title), conc).await;
     let mut rounds = 1;
     while !missing.is_empty() && rounds < 50 {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        missing = fetch_all(&t, &missing, Some(TITLE), conc).await;
+        missing = fetch_all(t, &missing, Some(&title), conc).await;
         rounds += 1;
     }
     let everywhere = t0.elapsed();
@@ -218,7 +276,7 @@ async fn main() {
         .unwrap_or_else(|e| fail(e.to_string()));
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
     println!(
-        "| {backend} | {} | {} | {} | {} | {} | {} | {renders} × {render_ms:.2} ms | {} |",
+        "| {label} | {} | {} | {} | {} | {} | {} | {renders} × {render_ms:.2} ms | {} |",
         sites.len(),
         done.placed,
         deliveries.len(),
@@ -228,7 +286,7 @@ async fn main() {
         ms(setup),
     );
     eprintln!(
-        "{backend}: {} sites, ingest {} , every home page {} (rounds {rounds}), cached reference {}",
+        "{label}: {} sites, ingest {} , every home page {} (rounds {rounds}), cached reference {}",
         sites.len(),
         ms(ingest),
         ms(everywhere),
