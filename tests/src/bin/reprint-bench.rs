@@ -184,11 +184,24 @@ async fn on_fixture(t: TestApp) {
         .unwrap_or_else(|| {
             fail("the store has no 国务院最新政策（基准） source: not the national fixture".into())
         });
-    let sites = t
+    // The subscribers (the item goes to their home pages) and the source's own site.
+    let subscribed: std::collections::HashSet<i64> = t
+        .store
+        .subscriptions(Some(source.id), None)
+        .await
+        .unwrap_or_else(|e| fail(e.to_string()))
+        .into_iter()
+        .map(|x| x.site_id)
+        .chain([source.owner_site_id])
+        .collect();
+    let sites: Vec<zhanqun_core::Site> = t
         .store
         .list_sites()
         .await
-        .unwrap_or_else(|e| fail(e.to_string()));
+        .unwrap_or_else(|e| fail(e.to_string()))
+        .into_iter()
+        .filter(|s| subscribed.contains(&s.id.0))
+        .collect();
     let articles = t.store.article_count().await.unwrap_or(0);
     let label = format!(
         "{}, national fixture ({} articles)",
