@@ -610,6 +610,26 @@ async fn conditional_requests_and_compression() {
     }
 }
 
+/// Checks a `<urlset>` against the sitemap schema with xmllint.
+fn assert_valid_sitemap(name: &str, body: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, body).unwrap();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sitemap.xsd");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint (Debian libxml2-utils) must be installed");
+    assert!(
+        out.status.success(),
+        "{name} invalid: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A site with more than a thousand articles serves /sitemap.xml as an index of monthly parts
 /// (the protocol allows 50,000 URLs a file; a month keeps every miss small), each part valid
 /// against the sitemap schema; a month the index does not list is a 404 and caches nothing.
@@ -666,24 +686,8 @@ async fn a_large_site_serves_a_sitemap_index() {
     assert_eq!(feb.matches("<url>").count(), 350);
     let pages = t.page(JIA, "/sitemap-pages.xml", 200).await;
     assert!(pages.contains("<loc>http://6108280001.localhost/xwzx/zwyw/</loc>"));
-    let dir = tempfile::tempdir().unwrap();
-    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sitemap.xsd");
-    for (name, body) in [("feb.xml", &feb), ("pages.xml", &pages)] {
-        let file = dir.path().join(name);
-        std::fs::write(&file, body).unwrap();
-        let out = std::process::Command::new("xmllint")
-            .arg("--noout")
-            .arg("--schema")
-            .arg(&xsd)
-            .arg(&file)
-            .output()
-            .expect("xmllint (Debian libxml2-utils) must be installed");
-        assert!(
-            out.status.success(),
-            "{name} invalid: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    assert_valid_sitemap("sitemap-2024-02.xml", &feb);
+    assert_valid_sitemap("sitemap-pages.xml", &pages);
     let before = t.app.pages().entry_count();
     for path in [
         "/sitemap-2023-12.xml",
@@ -719,22 +723,7 @@ async fn feeds_sitemap_and_html_are_valid() {
     // The sitemap is valid against the sitemap schema (xmllint).
     let sitemap = t.page(JIA, "/sitemap.xml", 200).await;
     assert!(sitemap.contains(&format!("http://6108280001.localhost/art/{}.html", f.a)));
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("sitemap.xml");
-    std::fs::write(&file, &sitemap).unwrap();
-    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sitemap.xsd");
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(&file)
-        .output()
-        .expect("xmllint (Debian libxml2-utils) must be installed");
-    assert!(
-        out.status.success(),
-        "sitemap invalid: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_valid_sitemap("sitemap.xml", &sitemap);
     // HTML of every page kind parses without errors (html5ever, the HTML5 parsing algorithm).
     let pages = [
         "/".to_string(),
