@@ -52,23 +52,34 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Publication>> {
+        // One site: its placements only (the shared SQL's `$1 IS NULL OR` read every placement
+        // of the store for one site too). The time is the publish time of the site's own
+        // articles and the placement time of the others (`own`, `sort_at`: migration 0018).
+        macro_rules! publications_sql {
+            ($site:literal) => {
+                concat!(
+                    "SELECT p.site_id, a.id, p.column_id, a.unit_id, c.update_category, a.is_disclosure, ",
+                    "p.own, a.interprets_id IS NOT NULL, ",
+                    "CASE WHEN p.own THEN p.sort_at ELSE p.placed_at END AS at ",
+                    "FROM placements p JOIN articles a ON a.id = p.article_id JOIN columns c ON c.id = p.column_id ",
+                    "WHERE p.live AND ", $site,
+                    " AND CASE WHEN p.own THEN p.sort_at ELSE p.placed_at END >= $2 ",
+                    "AND CASE WHEN p.own THEN p.sort_at ELSE p.placed_at END < $3 ORDER BY at"
+                )
+            };
+        }
+        let sql = match site {
+            Some(_) => publications_sql!("p.site_id = $1"),
+            None => publications_sql!("$1 = 0"),
+        };
         let rows: Vec<PublicationRow> = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT p.site_id, a.id, p.column_id, a.unit_id, c.update_category, a.is_disclosure, \
-                 a.site_id = p.site_id, a.interprets_id IS NOT NULL, \
-                 CASE WHEN a.site_id = p.site_id THEN a.published_at ELSE p.placed_at END AS at \
-                 FROM placements p JOIN articles a ON a.id = p.article_id JOIN columns c ON c.id = p.column_id \
-                 WHERE a.status = 'published' AND ($1 IS NULL OR p.site_id = $1) \
-                 AND CASE WHEN a.site_id = p.site_id THEN a.published_at ELSE p.placed_at END >= $2 \
-                 AND CASE WHEN a.site_id = p.site_id THEN a.published_at ELSE p.placed_at END < $3 \
-                 ORDER BY at",
-            )
-            .bind(site.map(|s| s.0))
-            .bind(from)
-            .bind(to)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
+            sqlx::query_as(sql)
+                .bind(site.map(|s| s.0).unwrap_or(0))
+                .bind(from)
+                .bind(to)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)
         })?;
         rows.into_iter()
             .map(

@@ -14,7 +14,8 @@ use zhanqun_core::*;
 /// Rows that differ between a kept read path and its source, per table. All zero is healthy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadPathDrift {
-    /// Placements whose `live` is not their article's published state.
+    /// Placements whose `live` is not their article's published state, or whose `own` is
+    /// not whether the article belongs to the placement's site.
     pub placements_live: i64,
     /// Columns whose kept count of published placements is wrong.
     pub column_counts: i64,
@@ -42,7 +43,7 @@ fn symmetric(a: &str, b: &str) -> String {
 }
 
 const LIVE: &str = "SELECT COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id \
-                    WHERE p.live <> (a.status = 'published')";
+                    WHERE p.live <> (a.status = 'published') OR p.own <> (a.site_id = p.site_id)";
 const COLUMNS_KEPT: &str = "SELECT column_id, n FROM column_counts WHERE n <> 0";
 const COLUMNS_SOURCE: &str =
     "SELECT column_id, COUNT(*) FROM placements WHERE live GROUP BY column_id";

@@ -32,27 +32,25 @@ impl Store {
         site: Option<SiteId>,
         now: DateTime<Utc>,
     ) -> Result<HashMap<ColumnId, Activity>> {
-        // One site: its own placements by the (site_id, sort_at) index; all sites: every
-        // placement of the store. (`$2 IS NULL OR p.site_id = $2` would scan for one site too.)
+        // A column's last update: the publish time of its site's own articles, the placement
+        // time of reprints and adopted ones (`own`, migration 0018). One site: its placements
+        // by the (site_id, sort_at) index; all sites: the covering `placements_activity` index,
+        // no table visited.
         let rows: Vec<(i64, Option<DateTime<Utc>>, i64)> = on_pool!(self, |p| {
             match site {
-                Some(site) => sqlx::query_as(concat!(
-                    "SELECT p.column_id, ",
-                    "MAX(CASE WHEN a.site_id = p.site_id THEN a.published_at ELSE p.placed_at END), ",
-                    "COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id ",
-                    "WHERE p.site_id = $2 AND p.live AND a.published_at <= $1 GROUP BY p.column_id"
-                ))
+                Some(site) => sqlx::query_as(
+                    "SELECT column_id, MAX(CASE WHEN own THEN sort_at ELSE placed_at END), COUNT(*) \
+                     FROM placements WHERE site_id = $2 AND live AND sort_at <= $1 GROUP BY column_id",
+                )
                 .bind(now)
                 .bind(site.0)
                 .fetch_all(p)
                 .await
                 .map_err(db_err),
-                None => sqlx::query_as(concat!(
-                    "SELECT p.column_id, ",
-                    "MAX(CASE WHEN a.site_id = p.site_id THEN a.published_at ELSE p.placed_at END), ",
-                    "COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id ",
-                    "WHERE p.live AND a.published_at <= $1 GROUP BY p.column_id"
-                ))
+                None => sqlx::query_as(
+                    "SELECT column_id, MAX(CASE WHEN own THEN sort_at ELSE placed_at END), COUNT(*) \
+                     FROM placements WHERE live AND sort_at <= $1 GROUP BY column_id",
+                )
                 .bind(now)
                 .fetch_all(p)
                 .await
