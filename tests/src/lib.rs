@@ -79,6 +79,17 @@ pub async fn fresh_store() -> TestStore {
     }
 }
 
+/// The id of the site with `code` (a test's fixture site; panics when there is none).
+pub async fn site_id(store: &Store, code: &str) -> zhanqun_core::SiteId {
+    let code = zhanqun_core::SiteCode::parse(code).expect("site code");
+    store
+        .site_by_code(&code)
+        .await
+        .expect("read site")
+        .unwrap_or_else(|| panic!("no site {code}"))
+        .id
+}
+
 /// The fixture province: two county portals and a department site (tests/fixtures/tenants).
 pub fn fixture_sites() -> Vec<SiteInput> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tenants");

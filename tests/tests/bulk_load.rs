@@ -6,7 +6,7 @@
 use chrono::{TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, BulkArticle, CatalogueFilter, DisclosureInput};
-use zhanqun_tests::{fixture_sites, fresh_store};
+use zhanqun_tests::{fixture_sites, fresh_store, site_id};
 
 fn input(title: &str, day: u32, disclosure: bool) -> ArticleInput {
     ArticleInput {
@@ -27,11 +27,10 @@ async fn bulk_loaded_articles_read_like_published_ones() {
     let db = fresh_store().await;
     let store = &db.store;
     zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let site = |code: &str| {
-        let code = SiteCode::parse(code).unwrap();
-        async move { store.site_by_code(&code).await.unwrap().unwrap().id }
-    };
-    let (jia, mi) = (site("6108280001").await, site("6108270001").await);
+    let (jia, mi) = (
+        site_id(store, "6108280001").await,
+        site_id(store, "6108270001").await,
+    );
     let news = store
         .column_by_path(jia, "xwzx/zwyw")
         .await

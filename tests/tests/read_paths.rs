@@ -8,7 +8,7 @@
 use chrono::{TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, CatalogueFilter, DisclosureInput};
-use zhanqun_tests::{fixture_sites, fresh_store};
+use zhanqun_tests::{fixture_sites, fresh_store, site_id};
 
 fn doc(title: &str, year: i32, topic: &str, organ: &str, published: bool) -> ArticleInput {
     ArticleInput {
@@ -38,11 +38,10 @@ async fn kept_read_paths_follow_every_write() {
     let db = fresh_store().await;
     let store = &db.store;
     zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let site = |code: &str| {
-        let code = SiteCode::parse(code).unwrap();
-        async move { store.site_by_code(&code).await.unwrap().unwrap().id }
-    };
-    let (jia, mi) = (site("6108280001").await, site("6108270001").await);
+    let (jia, mi) = (
+        site_id(store, "6108280001").await,
+        site_id(store, "6108270001").await,
+    );
     let col = |s: SiteId, path: &'static str| async move {
         store.column_by_path(s, path).await.unwrap().unwrap()
     };
