@@ -182,7 +182,8 @@ impl ColumnPath {
             )));
         }
         let first = p.split('/').next().unwrap_or_default();
-        if RESERVED_SLUGS.contains(&first) {
+        // `sitemap-…` names the parts of a large site's sitemap (`/sitemap-2024-05.xml`).
+        if RESERVED_SLUGS.contains(&first) || first.starts_with("sitemap-") {
             return Err(Error::invalid(format!(
                 "栏目路径“{raw}”以平台保留名称“{first}”开头，请换一个"
             )));
@@ -293,6 +294,7 @@ mod tests {
             "static",
             "中文",
             "a/b/c/d/e",
+            "sitemap-pages",
         ] {
             assert!(ColumnPath::parse(bad).is_err(), "{bad}");
         }
