@@ -130,7 +130,7 @@ fn tenant_toml(d: &Division) -> String {
 }
 
 /// 主题分类 of the disclosure catalogue.
-pub const DISCLOSURE_TOPICS: &[&str] = &[
+const DISCLOSURE_TOPICS: &[&str] = &[
     "国民经济管理、国有资产监管",
     "农业、林业、水利",
     "城乡建设、环境保护",

@@ -74,6 +74,25 @@ pub struct Facets {
     pub topics: Vec<String>,
     pub organs: Vec<String>,
     pub years: Vec<i32>,
+    /// The kept counts they come from: (topic, organ, year, documents).
+    #[serde(skip)]
+    counts: Vec<(String, String, i32, i64)>,
+}
+
+impl Facets {
+    /// How many published documents match `f` (from the counts read with the facets, so a
+    /// catalogue page needs no second count).
+    pub fn total(&self, f: &CatalogueFilter) -> u64 {
+        self.counts
+            .iter()
+            .filter(|(t, o, y, _)| {
+                f.topic.as_ref().is_none_or(|x| x == t)
+                    && f.organ.as_ref().is_none_or(|x| x == o)
+                    && f.year.is_none_or(|x| x == *y)
+            })
+            .map(|c| c.3.max(0) as u64)
+            .sum()
+    }
 }
 
 impl ArticleInput {
@@ -634,9 +653,28 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<ListItem>, u64)> {
+        let total = self.catalogue_facets(site).await?.total(f);
+        Ok((
+            self.catalogue_rows(site, f, total, offset, limit).await?,
+            total,
+        ))
+    }
+
+    /// One page of [`Store::catalogue`] when the caller knows how many match
+    /// ([`Facets::total`]): no row is read past `total`.
+    pub async fn catalogue_rows(
+        &self,
+        site: SiteId,
+        f: &CatalogueFilter,
+        total: u64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ListItem>> {
+        if limit == 0 || offset >= total {
+            return Ok(Vec::new());
+        }
         let topic = f.topic.clone().unwrap_or_default();
         let organ = f.organ.clone().unwrap_or_default();
-        let year = f.year.unwrap_or(0);
         let (from, to) = year_range(f.year);
         let rows_sql = match (topic.is_empty(), organ.is_empty()) {
             (true, true) => catalogue_sql!("AND $2 = '' AND $3 = '' "),
@@ -644,47 +682,28 @@ impl Store {
             (true, false) => catalogue_sql!("AND $2 = '' AND organ = $3 "),
             (false, false) => catalogue_sql!("AND topic = $2 AND organ = $3 "),
         };
-        let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
-            let total: i64 = sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM catalogue_counts WHERE site_id = $1 \
-                 AND ($2 = '' OR topic = $2) AND ($3 = '' OR organ = $3) AND ($4 = 0 OR year = $4)",
-            )
-            .bind(site.0)
-            .bind(&topic)
-            .bind(&organ)
-            .bind(year)
-            .fetch_one(p)
-            .await
-            .map_err(db_err)?;
-            let rows = if limit == 0 || offset >= total.max(0) as u64 {
-                Vec::new()
-            } else {
-                sqlx::query_as(rows_sql)
-                    .bind(site.0)
-                    .bind(&topic)
-                    .bind(&organ)
-                    .bind(from)
-                    .bind(to)
-                    .bind(limit as i64)
-                    .bind(offset as i64)
-                    .fetch_all(p)
-                    .await
-                    .map_err(db_err)?
-            };
-            Ok::<_, Error>((rows, total))
+        let rows: Vec<ListRow> = on_pool!(self, |p| {
+            sqlx::query_as(rows_sql)
+                .bind(site.0)
+                .bind(&topic)
+                .bind(&organ)
+                .bind(from)
+                .bind(to)
+                .bind(limit as i64)
+                .bind(offset as i64)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)
         })?;
-        Ok((
-            rows.into_iter().map(ListItem::from).collect(),
-            total.max(0) as u64,
-        ))
+        Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
     /// The values the catalogue's filters can take on `site`: those at least one published
     /// document has, read from `catalogue_counts`.
     pub async fn catalogue_facets(&self, site: SiteId) -> Result<Facets> {
-        let rows: Vec<(String, String, i32)> = on_pool!(self, |p| {
+        let rows: Vec<(String, String, i32, i64)> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT topic, organ, year FROM catalogue_counts WHERE site_id = $1 AND n > 0",
+                "SELECT topic, organ, year, n FROM catalogue_counts WHERE site_id = $1 AND n > 0",
             )
             .bind(site.0)
             .fetch_all(p)
@@ -694,19 +713,20 @@ impl Store {
         let mut topics = std::collections::BTreeSet::new();
         let mut organs = std::collections::BTreeSet::new();
         let mut years = std::collections::BTreeSet::new();
-        for (t, o, y) in rows {
+        for (t, o, y, _) in &rows {
             if !t.is_empty() {
-                topics.insert(t);
+                topics.insert(t.clone());
             }
             if !o.is_empty() {
-                organs.insert(o);
+                organs.insert(o.clone());
             }
-            years.insert(y);
+            years.insert(*y);
         }
         Ok(Facets {
             topics: topics.into_iter().collect(),
             organs: organs.into_iter().collect(),
             years: years.into_iter().rev().collect(),
+            counts: rows,
         })
     }
 

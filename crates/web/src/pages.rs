@@ -680,9 +680,10 @@ impl App {
                 let offset = (page.number() - 1)
                     .checked_mul(PAGE_SIZE)
                     .ok_or_else(|| Error::not_found("页码超出范围"))?;
-                let (items, total) = self
+                let total = facets.total(filter);
+                let items = self
                     .store()
-                    .catalogue(site.id, filter, offset, PAGE_SIZE)
+                    .catalogue_rows(site.id, filter, total, offset, PAGE_SIZE)
                     .await?;
                 if page.offset_within(total).is_none() {
                     return Err(Error::not_found(format!(
