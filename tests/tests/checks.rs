@@ -198,3 +198,83 @@ async fn the_auditor_sees_every_site_and_a_site_admin_their_own() {
             .any(|l| l.starts_with("6108270001,米脂县人民政府,不合格"))
     );
 }
+
+#[tokio::test]
+async fn the_province_check_is_kept_between_runs_and_shown_a_page_at_a_time() {
+    // As in production: the auditor's pages read the kept run until it is an hour old.
+    let t = TestApp::spawn_with(|c| c.jobs.checks_max_age_seconds = 3600).await;
+    let f = t.fixture().await;
+    t.account(
+        "sx-auditor",
+        Some(zhanqun_core::PlatformRole::ProvinceAuditor),
+    )
+    .await;
+    let auditor = t.login("sx-auditor").await;
+    let first = auditor.get("/api/v1/stats/checks").await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    let total = first.json["total"].as_u64().unwrap();
+    assert!(total >= 3, "{}", first.json);
+    assert_eq!(first.json["sites"].as_array().unwrap().len() as u64, total);
+    // A change to the content does not start a new run for every page view: the same run
+    // (and its time) answers until it is older than the limit.
+    t.store
+        .create_articles(
+            f.site(JIAXIAN),
+            vec![(
+                ArticleInput {
+                    title: "今天的政务要闻".into(),
+                    body_html: "<p>正文</p>".into(),
+                    published: true,
+                    ..Default::default()
+                },
+                vec![f.column(&format!("{JIAXIAN}/xwzx/zwyw"))],
+            )],
+        )
+        .await
+        .unwrap();
+    let again = auditor.get("/api/v1/stats/checks").await;
+    assert_eq!(again.json["checked_at"], first.json["checked_at"]);
+    let (status, page) = auditor.page("/stats/checks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("计算于"), "the page says when the run was");
+
+    // Pages: every site once, failing ones first; past the end a 404, bad numbers a 400.
+    let mut seen = Vec::new();
+    for n in 1..=total {
+        let a = auditor
+            .get(&format!("/api/v1/stats/checks?per_page=1&page={n}"))
+            .await;
+        assert_eq!(a.status, 200, "{}", a.json);
+        assert_eq!(a.json["pages"].as_u64(), Some(total));
+        seen.push(a.json["sites"][0]["code"].as_str().unwrap().to_string());
+    }
+    let all: Vec<String> = first.json["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(seen, all);
+    let past = auditor
+        .get(&format!(
+            "/api/v1/stats/checks?per_page=1&page={}",
+            total + 1
+        ))
+        .await;
+    assert_eq!(past.status, 404, "{}", past.json);
+    for bad in [
+        "per_page=0",
+        "per_page=501",
+        "per_page=x",
+        "page=0",
+        "page=-1",
+    ] {
+        let a = auditor.get(&format!("/api/v1/stats/checks?{bad}")).await;
+        assert_eq!(a.status, 400, "{bad}: {}", a.json);
+        assert_eq!(a.code(), "invalid_input", "{bad}");
+    }
+    let (status, _) = auditor.page("/stats/checks?page=99").await;
+    assert_eq!(status, 404);
+    let (status, _) = auditor.page("/stats?page=abc").await;
+    assert_eq!(status, 400);
+}

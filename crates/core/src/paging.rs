@@ -38,6 +38,19 @@ impl Page {
     pub fn last_page(total: u64) -> u64 {
         total.div_ceil(PAGE_SIZE).max(1)
     }
+
+    /// The rows of this page of `total` rows at `size` a page (the console's long lists), or
+    /// `None` when the page lies beyond the last one (page 1 always exists, empty or not).
+    pub fn rows(self, total: usize, size: usize) -> Option<std::ops::Range<usize>> {
+        let size = size.max(1);
+        let start = usize::try_from(self.0 - 1).ok()?.checked_mul(size)?;
+        (self.0 == 1 || start < total).then(|| start.min(total)..(start + size).min(total))
+    }
+
+    /// How many pages `total` rows make at `size` a page (at least one).
+    pub fn count(total: usize, size: usize) -> usize {
+        total.div_ceil(size.max(1)).max(1)
+    }
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -71,5 +84,17 @@ mod tests {
         );
         assert_eq!(Page::FIRST.offset_within(0), Some(0));
         assert_eq!(Page::last_page(45), 3);
+    }
+
+    #[test]
+    fn rows_of_a_long_list() {
+        let p = |n: &str| Page::parse(Some(n)).ok().unwrap_or(Page::FIRST);
+        assert_eq!(Page::FIRST.rows(0, 50), Some(0..0));
+        assert_eq!(Page::FIRST.rows(3346, 50), Some(0..50));
+        assert_eq!(p("67").rows(3346, 50), Some(3300..3346));
+        assert_eq!(p("68").rows(3346, 50), None);
+        assert_eq!(p("18446744073709551615").rows(3346, 50), None);
+        assert_eq!(Page::count(3346, 50), 67);
+        assert_eq!(Page::count(0, 50), 1);
     }
 }

@@ -192,7 +192,9 @@ impl Store {
                         .push_bind(*column)
                         .push_bind(false)
                         .push_bind(*at)
-                        .push_bind(ts);
+                        // An archive's placements were made when the article came out: the
+                        // statistics and the check count a reprint from when it was placed.
+                        .push_bind(*at);
                 });
                 q.build().execute(&mut *tx).await.map_err(db_err)?;
             }

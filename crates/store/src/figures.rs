@@ -44,6 +44,35 @@ type PublicationRow = (
 );
 
 impl Store {
+    /// Every site's appearances of articles in `[from, to)`: (site, article, when) for each
+    /// placement, a site's own articles at their publish time and the others at their placement
+    /// time. What the province overview counts; read from the two covering time indexes of
+    /// migration 0019 alone, no table visited.
+    pub async fn appearances(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(SiteId, ArticleId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, i64, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT site_id, article_id, sort_at FROM placements \
+                 WHERE live AND own AND sort_at >= $1 AND sort_at < $2 \
+                 UNION ALL \
+                 SELECT site_id, article_id, placed_at FROM placements \
+                 WHERE live AND NOT own AND placed_at >= $1 AND placed_at < $2",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, a, at)| (SiteId(s), ArticleId(a), at))
+            .collect())
+    }
+
     /// The published articles that appeared on a site (or every site) in `[from, to)`, one row
     /// per column they are placed in.
     pub async fn publications(
@@ -52,25 +81,32 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Publication>> {
-        // One site: its placements only (the shared SQL's `$1 IS NULL OR` read every placement
-        // of the store for one site too). The time is the publish time of the site's own
-        // articles and the placement time of the others (`own`, `sort_at`: migration 0018).
+        // A site's own articles count at their publish time (`sort_at`), reprints and adopted
+        // ones at their placement time (`placed_at`, migration 0018): two ranges, each on its
+        // index (migration 0019). One site: its own placements by (site_id, sort_at), its
+        // reprints per column by `placements_reprint_column`; every site: the two time indexes.
         macro_rules! publications_sql {
-            ($site:literal) => {
+            ($own:literal, $reprint:literal) => {
                 concat!(
                     "SELECT p.site_id, a.id, p.column_id, a.unit_id, c.update_category, a.is_disclosure, ",
-                    "p.own, a.interprets_id IS NOT NULL, ",
-                    "CASE WHEN p.own THEN p.sort_at ELSE p.placed_at END AS at ",
+                    "p.own, a.interprets_id IS NOT NULL, p.sort_at AS at ",
                     "FROM placements p JOIN articles a ON a.id = p.article_id JOIN columns c ON c.id = p.column_id ",
-                    "WHERE p.live AND ", $site,
-                    " AND CASE WHEN p.own THEN p.sort_at ELSE p.placed_at END >= $2 ",
-                    "AND CASE WHEN p.own THEN p.sort_at ELSE p.placed_at END < $3 ORDER BY at"
+                    "WHERE ", $own, " AND p.live AND p.own AND p.sort_at >= $2 AND p.sort_at < $3 ",
+                    "UNION ALL ",
+                    "SELECT p.site_id, a.id, p.column_id, a.unit_id, c.update_category, a.is_disclosure, ",
+                    "p.own, a.interprets_id IS NOT NULL, p.placed_at AS at ",
+                    "FROM placements p JOIN articles a ON a.id = p.article_id JOIN columns c ON c.id = p.column_id ",
+                    "WHERE ", $reprint, " AND p.live AND NOT p.own AND p.placed_at >= $2 AND p.placed_at < $3 ",
+                    "ORDER BY at"
                 )
             };
         }
         let sql = match site {
-            Some(_) => publications_sql!("p.site_id = $1"),
-            None => publications_sql!("$1 = 0"),
+            Some(_) => publications_sql!(
+                "p.site_id = $1",
+                "p.column_id IN (SELECT id FROM columns WHERE site_id = $1)"
+            ),
+            None => publications_sql!("$1 = 0", "$1 = 0"),
         };
         let rows: Vec<PublicationRow> = on_pool!(self, |p| {
             sqlx::query_as(sql)

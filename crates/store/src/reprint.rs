@@ -117,6 +117,15 @@ const DELIVERY_COLS: &str = "SELECT d.id, d.site_id, st.code AS site_code, st.na
      FROM reprint_deliveries d JOIN reprint_items i ON i.id = d.item_id JOIN articles a ON a.id = i.article_id \
      JOIN sites st ON st.id = d.site_id JOIN reprint_subscriptions sub ON sub.id = d.subscription_id";
 
+/// A delivery's timeliness facts ([`Store::delivery_times_since`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeliveryTime {
+    pub site_id: i64,
+    pub state: String,
+    pub source_published_at: DateTime<Utc>,
+    pub placed_at: Option<DateTime<Utc>>,
+}
+
 /// A reprint source with its polling state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Source {
@@ -679,6 +688,42 @@ impl Store {
         let sql = format!("{DELIVERY_COLS} WHERE i.ingested_at >= $1 ORDER BY st.code, d.id DESC");
         on_pool!(self, |p| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(since)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)
+        })
+    }
+
+    /// Every delivery of items ingested since `since`, reduced to what timeliness needs: site,
+    /// state, when the source published the item and when the site placed it. The overview and
+    /// the national check count these for all sites; no title, site or subscription is joined.
+    pub async fn delivery_times_since(&self, since: DateTime<Utc>) -> Result<Vec<DeliveryTime>> {
+        on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT d.site_id, d.state, i.source_published_at, d.placed_at \
+                 FROM reprint_items i JOIN reprint_deliveries d ON d.item_id = i.id \
+                 WHERE i.ingested_at >= $1",
+            )
+            .bind(since)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })
+    }
+
+    /// One site's deliveries of items ingested since `since`, newest first.
+    pub async fn site_deliveries_since(
+        &self,
+        site: SiteId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "{DELIVERY_COLS} WHERE d.site_id = $1 AND i.ingested_at >= $2 ORDER BY d.id DESC"
+        );
+        on_pool!(self, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(site.0)
                 .bind(since)
                 .fetch_all(p)
                 .await

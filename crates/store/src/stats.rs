@@ -23,6 +23,17 @@ pub struct SiteCheck {
     pub fails: bool,
 }
 
+/// Check results in the order every list shows them: failing sites first, then by how many
+/// findings, then by site code.
+pub fn order(checks: &mut [SiteCheck]) {
+    checks.sort_by(|a, b| {
+        b.fails
+            .cmp(&a.fails)
+            .then(b.findings.len().cmp(&a.findings.len()))
+            .then(a.code.cmp(&b.code))
+    });
+}
+
 impl Store {
     /// Every column's own activity: its newest update (the publish time of the site's own
     /// articles, the placement time of reprints and adopted articles) and its published
@@ -33,37 +44,43 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<HashMap<ColumnId, Activity>> {
         // A column's last update: the publish time of its site's own articles, the placement
-        // time of reprints and adopted ones (`own`, migration 0018). One site: its placements
-        // by the (site_id, sort_at) index; all sites: the covering `placements_activity` index,
-        // no table visited.
-        let rows: Vec<(i64, Option<DateTime<Utc>>, i64)> = on_pool!(self, |p| {
-            match site {
-                Some(site) => sqlx::query_as(
-                    "SELECT column_id, MAX(CASE WHEN own THEN sort_at ELSE placed_at END), COUNT(*) \
-                     FROM placements WHERE site_id = $2 AND live AND sort_at <= $1 GROUP BY column_id",
+        // time of reprints and adopted ones (`own`, migration 0018): per column one seek on
+        // each of `placements_activity` and `placements_reprint_column` (migration 0019), and
+        // the kept count (`column_counts`). No placement is read beyond the latest of each kind.
+        macro_rules! activity_sql {
+            ($columns:literal) => {
+                concat!(
+                    "SELECT c.id, ",
+                    "(SELECT MAX(p.sort_at) FROM placements p WHERE p.column_id = c.id AND p.live ",
+                    "AND p.own = TRUE AND p.sort_at <= $1), ",
+                    "(SELECT MAX(p.placed_at) FROM placements p WHERE p.column_id = c.id AND p.live ",
+                    "AND NOT p.own AND p.placed_at <= $1), ",
+                    "COALESCE((SELECT k.n FROM column_counts k WHERE k.column_id = c.id), 0) ",
+                    "FROM columns c WHERE ", $columns
                 )
+            };
+        }
+        let sql = match site {
+            Some(_) => activity_sql!("c.site_id = $2"),
+            None => activity_sql!("$2 = 0"),
+        };
+        type Row = (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64);
+        let rows: Vec<Row> = on_pool!(self, |p| {
+            sqlx::query_as(sql)
                 .bind(now)
-                .bind(site.0)
+                .bind(site.map(|s| s.0).unwrap_or(0))
                 .fetch_all(p)
                 .await
-                .map_err(db_err),
-                None => sqlx::query_as(
-                    "SELECT column_id, MAX(CASE WHEN own THEN sort_at ELSE placed_at END), COUNT(*) \
-                     FROM placements WHERE live AND sort_at <= $1 GROUP BY column_id",
-                )
-                .bind(now)
-                .fetch_all(p)
-                .await
-                .map_err(db_err),
-            }
+                .map_err(db_err)
         })?;
         Ok(rows
             .into_iter()
-            .map(|(c, last, n)| {
+            .filter(|r| r.1.is_some() || r.2.is_some() || r.3 > 0)
+            .map(|(c, own, reprint, n)| {
                 (
                     ColumnId(c),
                     Activity {
-                        last_update: last,
+                        last_update: own.max(reprint),
                         articles: n,
                     },
                 )
@@ -80,22 +97,38 @@ impl Store {
         th: &Thresholds,
         deadlines: &Deadlines,
     ) -> Result<Vec<SiteCheck>> {
-        let sites = self.list_sites().await?;
+        let sites = match site {
+            Some(id) => self.site(id).await?.into_iter().collect(),
+            None => self.list_sites().await?,
+        };
         let activity = self.column_activity(site, now).await?;
         let mut columns: HashMap<SiteId, Vec<Column>> = HashMap::new();
-        for c in self.all_columns().await? {
+        let all = match site {
+            Some(id) => self.columns(id).await?,
+            None => self.all_columns().await?,
+        };
+        for c in all {
             columns.entry(c.site_id).or_default().push(c);
         }
         let mut late: HashMap<i64, usize> = HashMap::new();
-        for d in self
-            .deliveries_since(now - chrono::Duration::days(30))
-            .await?
-        {
-            if deadlines
-                .standing(d.source_published_at, d.placed_at, now)
-                .is_late()
-            {
-                *late.entry(d.site_id).or_default() += 1;
+        let since = now - chrono::Duration::days(30);
+        let deliveries: Vec<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = match site {
+            Some(id) => self
+                .site_deliveries_since(id, since)
+                .await?
+                .into_iter()
+                .map(|d| (d.site_id, d.source_published_at, d.placed_at))
+                .collect(),
+            None => self
+                .delivery_times_since(since)
+                .await?
+                .into_iter()
+                .map(|d| (d.site_id, d.source_published_at, d.placed_at))
+                .collect(),
+        };
+        for (site_id, published, placed) in deliveries {
+            if deadlines.standing(published, placed, now).is_late() {
+                *late.entry(site_id).or_default() += 1;
             }
         }
         let mut out = Vec::new();
@@ -120,13 +153,7 @@ impl Store {
                 findings,
             });
         }
-        // Failing sites first, then by how many findings.
-        out.sort_by(|a, b| {
-            b.fails
-                .cmp(&a.fails)
-                .then(b.findings.len().cmp(&a.findings.len()))
-                .then(a.code.cmp(&b.code))
-        });
+        order(&mut out);
         Ok(out)
     }
 }

@@ -32,6 +32,16 @@ pub struct App {
     delays_until: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     /// This node's search index (opened by the server) and what it has yet to take in.
     search: crate::search::SearchState,
+    /// The last run of the national check over every site (see [`App::checks`]).
+    checks: tokio::sync::Mutex<Option<Arc<CheckRun>>>,
+}
+
+/// One run of the national check over every active site: when, and each site's findings
+/// (failing sites first).
+#[derive(Debug)]
+pub struct CheckRun {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub sites: Vec<zhanqun_store::SiteCheck>,
 }
 
 /// The lease under which the once-across-nodes jobs run.
@@ -157,6 +167,7 @@ impl App {
             delays_until: std::sync::Mutex::new(None),
             shown: std::sync::Mutex::new(Vec::new()),
             search,
+            checks: tokio::sync::Mutex::new(None),
             sync,
             config,
             store,
@@ -257,22 +268,91 @@ impl App {
         Ok(())
     }
 
-    /// The national check for the metrics (run by the jobs node): sites failing a veto.
+    /// The national check for the metrics (run by the jobs node every five minutes): sites
+    /// failing a veto. The run is kept for the console's pages ([`App::checks`]).
     pub async fn report_checks(&self) -> Result<()> {
-        let failing = self
-            .store
-            .site_checks(
-                None,
-                zhanqun_store::now(),
-                &self.config.checks,
-                &self.config.deadlines(),
-            )
-            .await?
-            .iter()
-            .filter(|s| s.fails)
-            .count();
+        let run = {
+            let mut kept = self.checks.lock().await;
+            match kept.as_ref() {
+                // A page ran it within the last minute: that run is as good.
+                Some(run) if zhanqun_store::now() - run.at < chrono::Duration::seconds(60) => {
+                    run.clone()
+                }
+                _ => self.run_checks_into(&mut kept).await?,
+            }
+        };
+        let failing = run.sites.iter().filter(|s| s.fails).count();
         self.metrics.sites_failing_veto.set(failing as i64);
         Ok(())
+    }
+
+    /// The check indicators of every site, as of the last run when it is at most
+    /// `jobs.checks_max_age_seconds` old, else from a new run (one at a time: requests that
+    /// find a run going wait for it instead of starting their own). At province scale a run
+    /// reads every column of the store (seconds), so the console's pages read the kept run.
+    pub async fn checks(&self) -> Result<Arc<CheckRun>> {
+        let max_age = chrono::Duration::seconds(
+            i64::try_from(self.config.jobs.checks_max_age_seconds).unwrap_or(i64::MAX / 2_000),
+        );
+        let mut kept = self.checks.lock().await;
+        if let Some(run) = kept.as_ref()
+            && max_age > chrono::Duration::zero()
+            && zhanqun_store::now() - run.at <= max_age
+        {
+            return Ok(run.clone());
+        }
+        self.run_checks_into(&mut kept).await
+    }
+
+    /// The check indicators of the sites `p` may read, failing sites first, and when they
+    /// were computed: the kept run of every site ([`App::checks`]) for the province auditor,
+    /// a run of each of its own sites for everyone else (one site's check is a few seeks).
+    pub async fn checks_for(
+        &self,
+        p: &zhanqun_core::Principal,
+    ) -> Result<(chrono::DateTime<chrono::Utc>, Vec<zhanqun_store::SiteCheck>)> {
+        use zhanqun_core::{Act, PlatformRole};
+        if p.is(PlatformRole::ProvinceAuditor) {
+            let run = self.checks().await?;
+            let sites = run
+                .sites
+                .iter()
+                .filter(|s| p.may_on_site(Act::Read, s.site_id))
+                .cloned()
+                .collect();
+            return Ok((run.at, sites));
+        }
+        let at = zhanqun_store::now();
+        let mut sites = Vec::new();
+        for site in p
+            .sites()
+            .into_iter()
+            .filter(|s| p.may_on_site(Act::Read, *s))
+        {
+            sites.extend(
+                self.store
+                    .site_checks(
+                        Some(site),
+                        at,
+                        &self.config.checks,
+                        &self.config.deadlines(),
+                    )
+                    .await?,
+            );
+        }
+        zhanqun_store::stats::order(&mut sites);
+        Ok((at, sites))
+    }
+
+    async fn run_checks_into(&self, kept: &mut Option<Arc<CheckRun>>) -> Result<Arc<CheckRun>> {
+        let at = zhanqun_store::now();
+        let sites = self
+            .store
+            .site_checks(None, at, &self.config.checks, &self.config.deadlines())
+            .await?;
+        let run = Arc::new(CheckRun { at, sites });
+        *kept = Some(run.clone());
+        Ok(run)
     }
 
     /// Gives the jobs lease up (a graceful stop): another node takes over at its next second.

@@ -123,6 +123,10 @@ pub struct JobsConfig {
     /// How often the change log is read (milliseconds). On PostgreSQL every commit also wakes
     /// the other nodes at once (LISTEN/NOTIFY); the poll is the fallback.
     pub change_poll_ms: u64,
+    /// The check indicators of every site (统计概览, 检查指标 and their API) are those of the
+    /// last run of the check, every five minutes; a page that finds them older than this many
+    /// seconds runs the check itself. 0: every page runs it (seconds at province scale).
+    pub checks_max_age_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,6 +208,7 @@ impl Default for Config {
             jobs: JobsConfig {
                 lease_seconds: 15,
                 change_poll_ms: 1000,
+                checks_max_age_seconds: 330,
             },
             search: SearchConfig {
                 enabled: true,
@@ -368,6 +373,10 @@ lease_seconds = 15
 # How often the change log (what other nodes and the CLI changed) is read, in milliseconds. On
 # PostgreSQL every commit also wakes the other nodes at once (LISTEN/NOTIFY).
 change_poll_ms = 1000
+# The check indicators of every site (统计概览, 检查指标 and their API) are those of the last run
+# of the check, every five minutes (seconds of work at province scale). A page that finds them
+# older than this many seconds runs the check itself; 0 runs it for every page.
+checks_max_age_seconds = 330
 
 [search]
 # Site search: every site's /search page, the province-wide search of the province portal and

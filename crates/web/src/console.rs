@@ -166,6 +166,33 @@ fn with_status(mut res: Response, status: StatusCode) -> Response {
 }
 
 /// The common values of a page (the signed-in account, navigation) merged with `extra`.
+/// Rows a page of the console's long lists shows (sites of the province, check results).
+const LIST_PAGE: usize = 50;
+
+/// Page `raw` (`?page=`) of a console list and its pager for the templates (`paging`: page,
+/// last, total, prev and next URLs). `base` is the list's URL with its other parameters. A
+/// page beyond the last is a 404, a page number that is not one a 400.
+fn paged<'a, T>(
+    items: &'a [T],
+    raw: Option<&str>,
+    base: &str,
+) -> Result<(&'a [T], JsonValue), PageError> {
+    let page = zhanqun_core::Page::parse(raw)?;
+    let rows = page
+        .rows(items.len(), LIST_PAGE)
+        .ok_or_else(|| Error::not_found("页码超出范围"))?;
+    let last = zhanqun_core::Page::count(items.len(), LIST_PAGE) as u64;
+    let n = page.number();
+    let join = if base.contains('?') { '&' } else { '?' };
+    let url = |p: u64| format!("{base}{join}page={p}");
+    let pager = json!({
+        "page": n, "last": last, "total": items.len(),
+        "prev": (n > 1).then(|| url(n - 1)),
+        "next": (n < last).then(|| url(n + 1)),
+    });
+    Ok((&items[rows], pager))
+}
+
 fn page(a: Option<&Authed>, nav: &str, title: &str, extra: JsonValue) -> JsonValue {
     let (me, role_text) = match a {
         Some(a) => {
@@ -554,22 +581,45 @@ struct ColumnLine {
     can_edit: bool,
 }
 
-async fn sites(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+#[derive(Deserialize)]
+struct SitesQuery {
+    /// Part of a site's name or code.
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+}
+
+async fn sites(State(app): State<Arc<App>>, a: Authed, Query(q): Query<SitesQuery>) -> PageResult {
     let p = &a.actor.principal;
     // Platform administrators and the auditor see every site; others the sites granted to them.
+    // A province holds thousands: they are found by name or code and shown a page at a time,
+    // each with its columns.
     let all_sites = p.platform_role().is_some();
     let mine = p.sites();
-    let mut by_site: std::collections::HashMap<SiteId, Vec<zhanqun_core::Column>> =
-        std::collections::HashMap::new();
-    for c in app.store().all_columns().await? {
-        by_site.entry(c.site_id).or_default().push(c);
-    }
+    let wanted: String = q.q.trim().chars().take(50).collect();
+    let wanted = wanted.as_str();
+    let visible: Vec<zhanqun_core::Site> = app
+        .store()
+        .list_sites()
+        .await?
+        .into_iter()
+        .filter(|s| all_sites || mine.contains(&s.id))
+        .filter(|s| {
+            wanted.is_empty() || s.name.contains(wanted) || s.code.as_str().contains(wanted)
+        })
+        .collect();
+    let base = if wanted.is_empty() {
+        "/sites".to_string()
+    } else {
+        format!(
+            "/sites?q={}",
+            percent_encoding::utf8_percent_encode(wanted, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    let (shown, paging) = paged(&visible, q.page.as_deref(), &base)?;
     let mut out = Vec::new();
-    for site in app.store().list_sites().await? {
-        if !all_sites && !mine.contains(&site.id) {
-            continue;
-        }
-        let columns = by_site.remove(&site.id).unwrap_or_default();
+    for site in shown {
+        let columns = app.store().columns(site.id).await?;
         let mut lines = Vec::new();
         for c in &columns {
             let anc = zhanqun_core::ancestry(&columns, c.id);
@@ -588,7 +638,12 @@ async fn sites(State(app): State<Arc<App>>, a: Authed) -> PageResult {
     }
     Ok(render(
         "sites.html",
-        page(Some(&a), "sites", "网站与栏目", json!({ "sites": out })),
+        page(
+            Some(&a),
+            "sites",
+            "网站与栏目",
+            json!({ "sites": out, "paging": paging, "q": wanted, "searchable": all_sites || mine.len() > 1 }),
+        ),
     ))
 }
 

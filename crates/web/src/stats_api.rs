@@ -19,22 +19,45 @@ use crate::App;
 use crate::api::{ApiResult, ok};
 use crate::auth::{Access, Authed, Routes};
 
-async fn checks(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
-    let p = &a.actor.principal;
-    let all = app
-        .store()
-        .site_checks(
-            None,
-            zhanqun_store::now(),
-            &app.config().checks,
-            &app.config().deadlines(),
-        )
-        .await?;
-    let visible: Vec<_> = all
-        .into_iter()
-        .filter(|s| p.may_on_site(Act::Read, s.site_id))
-        .collect();
-    Ok(ok(json!({ "sites": visible })))
+#[derive(Debug, serde::Deserialize)]
+struct ChecksQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// Sites a page of `GET /api/v1/stats/checks` holds unless `per_page` says otherwise (at most
+/// `CHECKS_MAX_PER_PAGE`): a province's full list is megabytes.
+const CHECKS_PER_PAGE: usize = 100;
+const CHECKS_MAX_PER_PAGE: usize = 500;
+
+async fn checks(State(app): State<Arc<App>>, a: Authed, Query(q): Query<ChecksQuery>) -> ApiResult {
+    let page = zhanqun_core::Page::parse(q.page.as_deref())?;
+    let per_page = match q.per_page.as_deref() {
+        None => CHECKS_PER_PAGE,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=CHECKS_MAX_PER_PAGE).contains(&n) => n,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "参数 per_page“{}”无效：应为 1 到 {CHECKS_MAX_PER_PAGE} 的整数",
+                    v.chars().take(20).collect::<String>()
+                ))
+                .into());
+            }
+        },
+    };
+    let (at, visible) = app.checks_for(&a.actor.principal).await?;
+    let rows = page
+        .rows(visible.len(), per_page)
+        .ok_or_else(|| Error::not_found("页码超出范围"))?;
+    Ok(ok(json!({
+        "checked_at": at,
+        "total": visible.len(),
+        "failing": visible.iter().filter(|s| s.fails).count(),
+        "page": page.number(),
+        "per_page": per_page,
+        "pages": zhanqun_core::Page::count(visible.len(), per_page),
+        "sites": &visible[rows],
+    })))
 }
 
 pub fn routes(r: Routes) -> Routes {

@@ -18,13 +18,15 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::visits::{PageKind, china_day};
-use zhanqun_core::{Act, ColumnId, ColumnKind, Error, PlatformRole, Site, SiteId, SiteRole};
+use zhanqun_core::{
+    Act, ArticleId, ColumnId, ColumnKind, Error, PlatformRole, Site, SiteId, SiteRole,
+};
 use zhanqun_store::Publication;
 use zhanqun_store::figures::{
     PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
 };
 
-use super::{PageError, PageResult, page, render, with_status};
+use super::{PageError, PageResult, page, paged, render, with_status};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
 use crate::charts::{self, Series};
@@ -70,6 +72,8 @@ async fn site_or_404(app: &App, a: &Authed, id: i64) -> Result<Site, PageError> 
 #[derive(Debug, Deserialize)]
 struct PeriodQuery {
     days: Option<i64>,
+    /// The page of the overview's list of sites.
+    page: Option<String>,
 }
 
 /// The period of a dashboard: the last `days` Beijing days up to today (7, 30, 90 or 365).
@@ -118,13 +122,16 @@ impl Period {
     }
 }
 
-/// Distinct (site, article) per Beijing day.
-fn per_day(pubs: &[&Publication], dates: &[NaiveDate]) -> Vec<i64> {
+/// Distinct (site, article) per Beijing day, of (site, article, when) appearances.
+fn per_day_of(
+    appearances: impl Iterator<Item = (SiteId, ArticleId, DateTime<Utc>)>,
+    dates: &[NaiveDate],
+) -> Vec<i64> {
     let mut seen: BTreeMap<NaiveDate, BTreeSet<(SiteId, i64)>> = BTreeMap::new();
-    for p in pubs {
-        seen.entry(china_day(p.at))
+    for (site, article, at) in appearances {
+        seen.entry(china_day(at))
             .or_default()
-            .insert((p.site_id, p.article_id.0));
+            .insert((site, article.0));
     }
     dates
         .iter()
@@ -243,14 +250,9 @@ async fn overview_data(app: &App, a: &Authed, q: &PeriodQuery) -> zhanqun_core::
         *kinds.entry(kind_label(s)).or_default() += 1;
     }
     let checks: HashMap<SiteId, (bool, usize)> = app
-        .store()
-        .site_checks(
-            None,
-            zhanqun_store::now(),
-            &app.config().checks,
-            &app.config().deadlines(),
-        )
+        .checks_for(&a.actor.principal)
         .await?
+        .1
         .into_iter()
         .filter(|c| ids.contains(&c.site_id))
         .map(|c| (c.site_id, (c.fails, c.findings.len())))
@@ -293,21 +295,18 @@ async fn overview_data(app: &App, a: &Authed, q: &PeriodQuery) -> zhanqun_core::
         (v, u, "各网站访客数之和")
     };
     let site_views = app.store().views_by_site(period.from, period.to).await?;
-    let pubs = app.store().publications(None, from, to).await?;
-    let mine: Vec<&Publication> = pubs.iter().filter(|p| ids.contains(&p.site_id)).collect();
-    let published = per_day(&mine, &dates);
+    let seen = app.store().appearances(from, to).await?;
+    let mine = || seen.iter().filter(|p| ids.contains(&p.0)).copied();
+    let published = per_day_of(mine(), &dates);
     let mut articles: HashMap<SiteId, BTreeSet<i64>> = HashMap::new();
-    for p in &mine {
-        articles
-            .entry(p.site_id)
-            .or_default()
-            .insert(p.article_id.0);
+    for (site, article, _) in mine() {
+        articles.entry(site).or_default().insert(article.0);
     }
     let deadlines = app.config().deadlines();
     let now = zhanqun_store::now();
     let mut reprints: HashMap<i64, (i64, i64)> = HashMap::new();
     let (mut total, mut late, mut pending) = (0, 0, 0);
-    for d in app.store().deliveries_since(from).await? {
+    for d in app.store().delivery_times_since(from).await? {
         if !ids.contains(&SiteId(d.site_id)) {
             continue;
         }
@@ -407,8 +406,12 @@ async fn overview(
             colour: ORANGE,
         }],
     );
-    let lines: Vec<JsonValue> = o
-        .lines
+    let (shown, paging) = paged(
+        &o.lines,
+        q.page.as_deref(),
+        &format!("/stats?days={}", o.period.days),
+    )?;
+    let lines: Vec<JsonValue> = shown
         .iter()
         .map(|l| {
             json!({
@@ -434,7 +437,8 @@ async fn overview(
             "统计概览",
             json!({
                 "days": o.period.days, "from": o.period.from, "to": o.period.to,
-                "sees_all": sees_all(&a), "kinds": o.kinds, "sites": lines,
+                "sees_all": sees_all(&a), "kinds": o.kinds, "sites": lines, "paging": paging,
+                "site_count": o.lines.len(),
                 "failing": o.failing, "with_findings": o.with_findings,
                 "views": o.views.iter().sum::<i64>(), "published": o.published.iter().sum::<i64>(),
                 "visitors_note": o.visitors_note,

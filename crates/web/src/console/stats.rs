@@ -3,41 +3,37 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
-use zhanqun_core::Act;
 use zhanqun_store::SiteCheck;
 
-use super::{PageResult, page, render};
+use super::{PageResult, page, paged, render};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
 
 /// The checks the signed-in account may see: every site for the province auditor, otherwise
 /// the sites it has a role on.
 async fn visible_checks(app: &App, a: &Authed) -> zhanqun_core::Result<Vec<SiteCheck>> {
-    let p = &a.actor.principal;
-    let all = app
-        .store()
-        .site_checks(
-            None,
-            zhanqun_store::now(),
-            &app.config().checks,
-            &app.config().deadlines(),
-        )
-        .await?;
-    Ok(all
-        .into_iter()
-        .filter(|s| p.may_on_site(Act::Read, s.site_id))
-        .collect())
+    Ok(app.checks_for(&a.actor.principal).await?.1)
 }
 
-async fn checks_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
-    let checks = visible_checks(&app, &a).await?;
+#[derive(serde::Deserialize)]
+struct ChecksQuery {
+    page: Option<String>,
+}
+
+async fn checks_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<ChecksQuery>,
+) -> PageResult {
+    let (at, checks) = app.checks_for(&a.actor.principal).await?;
     let failing = checks.iter().filter(|s| s.fails).count();
     let with_findings = checks.iter().filter(|s| !s.findings.is_empty()).count();
+    let (shown, paging) = paged(&checks, q.page.as_deref(), "/stats/checks")?;
     let th = &app.config().checks;
     Ok(render(
         "checks.html",
@@ -46,8 +42,9 @@ async fn checks_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
             "stats",
             "网站检查指标",
             json!({
-                "checks": checks, "failing": failing, "with_findings": with_findings,
-                "passing": checks.len() - with_findings, "th": th,
+                "checks": shown, "sites": checks.len(), "failing": failing,
+                "with_findings": with_findings, "passing": checks.len() - with_findings,
+                "th": th, "paging": paging, "checked_at": at,
             }),
         ),
     ))

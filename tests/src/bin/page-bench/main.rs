@@ -12,8 +12,11 @@
 //! The fixture is built once and reused: SQLite under `--dir`, or, when
 //! `ZHANQUN_TEST_DATABASE_URL` names a PostgreSQL server, a database `zq_national_<N>` on it.
 //!
-//! `page-bench [--articles N] [--divisions DIR] [--dir DIR] [--per-kind N] [--seconds S]`
-//! prints Markdown; `tests/bench/pages.sh` runs it on both backends and writes
+//! Then the console and the JSON API (module `console`): the auditor's, a site office's and the
+//! system administrator's pages, logged in over HTTP, server CPU and size per answer.
+//!
+//! `page-bench [--articles N] [--divisions DIR] [--dir DIR] [--per-kind N] [--seconds S]
+//! [--parts public,console] [--console-reps N]` prints Markdown; `tests/bench/pages.sh` runs it on both backends and writes
 //! docs/BENCHMARKS.md.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +30,8 @@ use zhanqun_store::Store;
 use zhanqun_tests::process::Process;
 use zhanqun_tests::words::Rng;
 
+mod console;
+
 fn fail(msg: String) -> ! {
     eprintln!("page-bench: {msg}");
     std::process::exit(1)
@@ -38,6 +43,10 @@ struct Args {
     dir: PathBuf,
     per_kind: usize,
     seconds: u64,
+    /// Which parts run: `public` (the page kinds), `console` (console and API), or both.
+    parts: String,
+    /// How many times each console URL is asked for.
+    console_reps: usize,
 }
 
 fn args() -> Args {
@@ -47,6 +56,8 @@ fn args() -> Args {
         dir: "target/bench/pages".into(),
         per_kind: 300,
         seconds: 20,
+        parts: "public,console".into(),
+        console_reps: 5,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -64,6 +75,8 @@ fn args() -> Args {
             "--dir" => a.dir = v.into(),
             "--per-kind" => a.per_kind = num(&v) as usize,
             "--seconds" => a.seconds = num(&v),
+            "--parts" => a.parts = v,
+            "--console-reps" => a.console_reps = num(&v).max(1) as usize,
             _ => fail(format!("unknown option {k}")),
         }
     }
@@ -553,6 +566,7 @@ async fn main() {
         .filter(|p| p.exists())
         .unwrap_or_else(|| fail("build the zhanqun binary first (cargo build --release)".into()));
     let mut rows = Vec::new();
+    let mut console_rows = Vec::new();
     for (label, articles) in [("demo", 0), ("national", a.articles)] {
         let name = if articles == 0 {
             "zq_bench_demo".to_string()
@@ -564,7 +578,9 @@ async fn main() {
         let total = store.article_count().await.unwrap_or(0);
         let sites = store.site_count().await.unwrap_or(0);
         let (series, every_home) = series(&store, a.per_kind).await;
+        let plan = console::prepare(&store).await;
         store.close().await;
+        let public = a.parts.contains("public");
         let data = a.dir.join(format!("{name}.serve"));
         std::fs::create_dir_all(&data).unwrap_or_else(|e| fail(format!("{e:?}")));
         let mut env = vec![("ZHANQUN_SEARCH__ENABLED", "false")];
@@ -582,7 +598,7 @@ async fn main() {
             "page-bench: {label}: background jobs while idle {:.1} ms CPU a second (taken off each series)",
             idle * 1000.0
         );
-        for s in series.iter().filter(|s| !s.urls.is_empty()) {
+        for s in series.iter().filter(|s| public && !s.urls.is_empty()) {
             let m = measure(&server, s, a.per_kind, Duration::from_secs(a.seconds), idle).await;
             eprintln!(
                 "page-bench: {label} {}: {} requests, {:.3} ms CPU, p50 {:.2} ms, p99 {:.2} ms ({})",
@@ -591,23 +607,30 @@ async fn main() {
             rows.push((label, sites, total, m));
         }
         let rss1 = rss_mb(server.pid());
-        // Memory with every site's home page rendered and cached.
-        let t1 = Instant::now();
-        let homes = Series {
-            kind: "every site's home page",
-            urls: every_home,
-        };
-        let m = measure(&server, &homes, usize::MAX, Duration::from_secs(600), idle).await;
-        eprintln!(
-            "page-bench: {label}: ready in {:.2} s, RSS {rss0:.0} MB after start, {rss1:.0} MB after the series, \
-             {:.0} MB after every site's home page ({} sites in {:.1} s, {:.3} ms CPU each, {})",
-            ready.as_secs_f64(),
-            rss_mb(server.pid()),
-            m.n,
-            t1.elapsed().as_secs_f64(),
-            m.cpu_ms,
-            m.status
-        );
+        if public {
+            // Memory with every site's home page rendered and cached.
+            let t1 = Instant::now();
+            let homes = Series {
+                kind: "every site's home page",
+                urls: every_home,
+            };
+            let m = measure(&server, &homes, usize::MAX, Duration::from_secs(600), idle).await;
+            eprintln!(
+                "page-bench: {label}: ready in {:.2} s, RSS {rss0:.0} MB after start, {rss1:.0} MB after the series, \
+                 {:.0} MB after every site's home page ({} sites in {:.1} s, {:.3} ms CPU each, {})",
+                ready.as_secs_f64(),
+                rss_mb(server.pid()),
+                m.n,
+                t1.elapsed().as_secs_f64(),
+                m.cpu_ms,
+                m.status
+            );
+        }
+        if a.parts.contains("console") {
+            for m in console::measure(&server, &plan, a.console_reps, idle).await {
+                console_rows.push((label, sites, total, m));
+            }
+        }
         drop(server);
         // PAGE_BENCH_HOLD=<seconds>: keep the store (and a throwaway cluster) for a while after
         // the series, to look at query plans by hand.
@@ -628,6 +651,23 @@ async fn main() {
         println!(
             "| {} | {label}: {sites} sites, {total} articles | {} | {:.3} ms | {:.2} ms | {:.2} ms | {} |",
             m.kind, m.n, m.cpu_ms, m.p50, m.p99, m.status
+        );
+    }
+    if console_rows.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "Console and JSON API (not cached; each URL asked for {} times in a row):",
+        a.console_reps
+    );
+    println!();
+    println!("| account | URL | store | server CPU / request | p50 | p99 | size | status |");
+    println!("|---|---|---|---:|---:|---:|---:|---|");
+    for (label, sites, total, m) in &console_rows {
+        println!(
+            "| {} | `{}` | {label}: {sites} sites, {total} articles | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} KB | {} |",
+            m.who, m.path, m.cpu_ms, m.p50, m.p99, m.kb, m.status
         );
     }
 }
