@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Public pages at volume: the cost of a cache miss per page kind at demo size and on the national
 # fixture (every division of China, a million articles), in the same run, through HTTP to the
-# release binary, on SQLite and then on a throwaway PostgreSQL. Replaces the "pages" section of
+# release binary, on SQLite and then on a throwaway PostgreSQL; then the console and the JSON API
+# logged in on the same server. Replaces the "pages" section of
 # docs/BENCHMARKS.md.
 #
 #   tests/bench/pages.sh                  # 1,000,000 articles, both backends
@@ -16,20 +17,21 @@ ARTICLES=${ARTICLES:-1000000}
 BACKENDS=${BACKENDS:-sqlite postgres}
 PER_KIND=${PER_KIND:-300}
 SECONDS_PER_KIND=${SECONDS_PER_KIND:-20}
+CONSOLE_REPS=${CONSOLE_REPS:-5}
 OUT=tests/bench/out-pages
 rm -rf "$OUT"; mkdir -p "$OUT"
 cargo build --release --quiet
 cargo build --release --quiet -p zhanqun-tests --bin page-bench
 run() { # backend
   target/release/page-bench --articles "$ARTICLES" --dir target/bench/pages \
-    --per-kind "$PER_KIND" --seconds "$SECONDS_PER_KIND" >"$OUT/$1.md" 2>"$OUT/$1.log" \
+    --per-kind "$PER_KIND" --seconds "$SECONDS_PER_KIND" --console-reps "$CONSOLE_REPS" >"$OUT/$1.md" 2>"$OUT/$1.log" \
     || { tail -n 30 "$OUT/$1.log" >&2; exit 1; }
   cat "$OUT/$1.md"
 }
 for b in $BACKENDS; do
   case $b in
-    sqlite) env -u ZHANQUN_TEST_DATABASE_URL bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND run sqlite" ;;
-    postgres) tests/with-postgres.sh bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND run postgres" ;;
+    sqlite) env -u ZHANQUN_TEST_DATABASE_URL bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND CONSOLE_REPS=$CONSOLE_REPS run sqlite" ;;
+    postgres) tests/with-postgres.sh bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND CONSOLE_REPS=$CONSOLE_REPS run postgres" ;;
     *) echo "unknown backend $b" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +52,12 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
   echo "catalogue URLs come from the four sites with the most disclosure documents, at a random page"
   echo "depth. The demo store is the demo province; the national store is \`zhanqun_tests::national\`"
   echo "with $ARTICLES generated articles on top of it (see that module for the spread)."
+  echo
+  echo "Then the console and the JSON API on the same running server: the bench's own accounts"
+  echo "(the province auditor, the province portal's and 佳县's site administrators, the system"
+  echo "administrator) log in over HTTP and ask for each URL $CONSOLE_REPS times in a row (console"
+  echo "pages are not cached); server CPU per request as above, and the size of the answer."
+  echo "Issue 17's target for these is 100 ms and 500 KB each."
   for b in $BACKENDS; do
     echo
     echo "### $b"

@@ -109,8 +109,14 @@ async fn kill_9_under_publishing_load_loses_no_answered_publish() {
             done.clone(),
             stop.clone(),
         );
-        // Killed at a random moment of the load (logins take the first moments).
-        tokio::time::sleep(Duration::from_millis(300 + rng.next(1200))).await;
+        // Killed at a random moment of the load, once it publishes: the logins (argon2) take
+        // the first moments, longer when other tests share the cores.
+        let before = done.lock().unwrap().len();
+        let t0 = std::time::Instant::now();
+        while done.lock().unwrap().len() == before && t0.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.next(1200))).await;
         p.kill9();
         for w in workers {
             w.await.unwrap();

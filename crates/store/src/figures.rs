@@ -794,8 +794,8 @@ impl Store {
     ) -> Result<ReprintFigures> {
         let mut f = ReprintFigures::default();
         let mut delay = 0i64;
-        for d in self.deliveries_since(from).await? {
-            if d.site_id != site.0 || d.source_published_at >= to || d.source_published_at < from {
+        for d in self.site_deliveries_since(site, from).await? {
+            if d.source_published_at >= to || d.source_published_at < from {
                 continue;
             }
             f.total += 1;

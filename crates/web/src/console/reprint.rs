@@ -460,7 +460,13 @@ async fn detach_submit(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i6
 struct BoardQuery {
     #[serde(default)]
     days: Option<i64>,
+    /// The page of the list of sites.
+    page: Option<String>,
 }
+
+/// Late and overdue reprints the board lists (the count is of all of them; each site's page
+/// lists its own in full).
+const BOARD_LATE_SHOWN: usize = 100;
 
 async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuery>) -> PageResult {
     let p = &a.actor.principal;
@@ -484,11 +490,11 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
     let mut per_site: Vec<(String, JsonValue)> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
     let mut late = Vec::new();
+    let mut late_count = 0usize;
     for d in &all {
         if !sees_all && !p.may_on_site(zhanqun_core::Act::Read, zhanqun_core::SiteId(d.site_id)) {
             continue;
         }
-        let v = delivery_view(d, &deadlines, now);
         let i = *index.entry(d.site_id).or_insert_with(|| {
             per_site.push((
                 d.site_code.clone(),
@@ -516,11 +522,14 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
             bump(row, "pending");
         }
         if row["last_delay"].is_null() && d.placed_at.is_some() {
-            row["last_delay"] = v["delay"].clone();
+            row["last_delay"] = delivery_view(d, &deadlines, now)["delay"].clone();
             row["last_title"] = json!(d.title);
         }
         if standing.is_late() {
-            late.push(v);
+            late_count += 1;
+            if late.len() < BOARD_LATE_SHOWN {
+                late.push(delivery_view(d, &deadlines, now));
+            }
         }
     }
     per_site.sort_by(|a, b| a.0.cmp(&b.0));
@@ -529,8 +538,13 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
         "sites": rows.len(),
         "deliveries": rows.iter().map(|r| r["total"].as_i64().unwrap_or(0)).sum::<i64>(),
         "on_time": rows.iter().map(|r| r["on_time"].as_i64().unwrap_or(0)).sum::<i64>(),
-        "late": late.len(),
+        "late": late_count,
     });
+    let (shown, paging) = super::paged(
+        &rows,
+        q.page.as_deref(),
+        &format!("/reprint/board?days={days}"),
+    )?;
     Ok(render(
         "reprint_board.html",
         page(
@@ -538,7 +552,7 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
             "reprint",
             "转载时效看板",
             json!({
-                "rows": rows, "late": late, "days": days, "totals": totals,
+                "rows": shown, "late": late, "days": days, "totals": totals, "paging": paging,
                 "deadline_minutes": app.config().reprint.deadline_minutes,
                 "alert_minutes": app.config().reprint.alert_minutes,
             }),
