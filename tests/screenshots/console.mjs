@@ -128,9 +128,14 @@ await auditor.screenshot({ path: `${out}/console-checks.png` });
 // report that 佳县's site administrator publishes to its disclosure column.
 await auditor.goto(`${base}/stats`);
 await auditor.screenshot({ path: `${out}/console-stats-overview.png`, fullPage: true });
-const jxStats = await auditor.$$eval("table.list a[href^='/stats/sites/']", (as) => {
-  for (const a of as) if (a.textContent.trim() === "佳县人民政府") return a.getAttribute("href");
-});
+// The overview lists 50 sites a page: look for 佳县 page by page.
+let jxStats;
+for (let p = 1; !jxStats && p <= 10; p++) {
+  await auditor.goto(`${base}/stats?page=${p}`);
+  jxStats = await auditor.$$eval("table.list a[href^='/stats/sites/']", (as) => {
+    for (const a of as) if (a.textContent.trim() === "佳县人民政府") return a.getAttribute("href");
+  });
+}
 await auditor.goto(base + jxStats);
 await auditor.screenshot({ path: `${out}/console-stats-site.png`, fullPage: true });
 const colStats = await auditor.$$eval("table.list a[href*='/columns/']", (as) => {
