@@ -595,15 +595,30 @@ impl Store {
     /// The newest `n` published articles of every column of `site` (each column on its own,
     /// not its subtree), in one query of one index range a column: what a home page shows.
     pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> = on_pool!(self, |p| {
-            let columns: Vec<i64> = sqlx::query_scalar(
+        let columns: Vec<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
                 "SELECT column_id FROM column_counts WHERE n > 0 AND column_id IN \
                  (SELECT id FROM columns WHERE site_id = $1) ORDER BY column_id",
             )
             .bind(site.0)
             .fetch_all(p)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)
+        })?;
+        let columns: Vec<ColumnId> = columns.into_iter().map(ColumnId).collect();
+        self.top_of_columns(site, &columns, n).await
+    }
+
+    /// The newest `n` live placements of each of `columns` of `site` (pinned first), ordered by
+    /// column: one index seek per column (`placements_live`), then the articles of those rows.
+    /// A column with nothing live has no rows.
+    pub async fn top_of_columns(
+        &self,
+        site: SiteId,
+        columns: &[ColumnId],
+        n: u64,
+    ) -> Result<Vec<ListItem>> {
+        let rows: Vec<ListRow> = on_pool!(self, |p| {
             let mut rows = Vec::new();
             // SQLite allows 500 terms in a compound SELECT.
             for chunk in columns.chunks(200) {
@@ -612,7 +627,7 @@ impl Store {
                     .bind(site.0)
                     .bind(n as i64);
                 for c in chunk {
-                    q = q.bind(*c);
+                    q = q.bind(c.0);
                 }
                 let mut part: Vec<ListRow> = q.fetch_all(p).await.map_err(db_err)?;
                 rows.append(&mut part);

@@ -18,7 +18,7 @@ use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
-use zhanqun_core::{ArticleId, ColumnId, SiteId};
+use zhanqun_core::{ArticleId, ColumnId, ListItem, SiteId};
 
 /// Something a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,6 +116,35 @@ impl CachedPage {
         // The body, room for its compressed forms, and the bookkeeping.
         u32::try_from(self.body.len() + self.body.len() / 2 + 256 + self.deps.len() * 16)
             .unwrap_or(u32::MAX)
+    }
+}
+
+/// The newest articles of one column, as a home page lists them: kept so that a change to one
+/// column re-reads that column only. A State Council reprint placed on every site changes one
+/// column of each home page; re-rendering the thousands of home pages it invalidates then reads
+/// one column each, not every column of every site (issue 17).
+pub struct ColumnTop {
+    pub items: Vec<ListItem>,
+    deps: [Dep; 2],
+    generation: u64,
+}
+
+impl ColumnTop {
+    fn weight(&self) -> u32 {
+        let text: usize = self
+            .items
+            .iter()
+            .map(|i| {
+                i.title.len()
+                    + i.summary.as_ref().map_or(0, String::len)
+                    + i.index_number.len()
+                    + i.doc_number.as_ref().map_or(0, String::len)
+                    + i.issuing_organ.as_ref().map_or(0, String::len)
+                    + i.topic.as_ref().map_or(0, String::len)
+                    + std::mem::size_of::<ListItem>()
+            })
+            .sum();
+        u32::try_from(text + 64).unwrap_or(u32::MAX)
     }
 }
 
@@ -238,6 +267,9 @@ pub fn decode(encoding: Option<&str>, body: &[u8]) -> std::io::Result<Vec<u8>> {
 
 pub struct PageCache {
     pages: moka::sync::Cache<PageKey, Arc<CachedPage>>,
+    /// The newest articles of a column as the home page lists them, under the same versions as
+    /// pages (see [`ColumnTop`]).
+    tops: moka::sync::Cache<ColumnId, Arc<ColumnTop>>,
     versions: RwLock<HashMap<Dep, u64>>,
     clock: AtomicU64,
     /// Pages rendered before this generation are all stale (a bulk change).
@@ -252,6 +284,10 @@ impl PageCache {
                 .weigher(|k: &PageKey, v: &Arc<CachedPage>| {
                     v.weight().saturating_add(k.1.len() as u32)
                 })
+                .build(),
+            tops: moka::sync::Cache::builder()
+                .max_capacity(max_bytes / 4)
+                .weigher(|_: &ColumnId, v: &Arc<ColumnTop>| v.weight())
                 .build(),
             versions: RwLock::new(HashMap::new()),
             clock: AtomicU64::new(1),
@@ -276,15 +312,48 @@ impl PageCache {
     }
 
     fn is_fresh(&self, page: &CachedPage) -> bool {
-        if page.generation < self.epoch.load(Ordering::Acquire) {
+        self.unchanged_since(&page.deps, page.generation)
+    }
+
+    /// Whether none of `deps` was bumped after `generation`.
+    fn unchanged_since(&self, deps: &[Dep], generation: u64) -> bool {
+        if generation < self.epoch.load(Ordering::Acquire) {
             return false;
         }
         let Ok(versions) = self.versions.read() else {
             return false;
         };
-        page.deps
-            .iter()
-            .all(|d| versions.get(d).is_none_or(|v| *v <= page.generation))
+        deps.iter()
+            .all(|d| versions.get(d).is_none_or(|v| *v <= generation))
+    }
+
+    /// The kept newest articles of `column`, unless its articles or its site's columns changed
+    /// since they were read.
+    pub fn column_top(&self, column: ColumnId) -> Option<Arc<ColumnTop>> {
+        let top = self.tops.get(&column)?;
+        if self.unchanged_since(&top.deps, top.generation) {
+            Some(top)
+        } else {
+            self.tops.invalidate(&column);
+            None
+        }
+    }
+
+    /// Keeps the newest articles of `column` of `site`, read after `generation` was taken.
+    pub fn keep_column_top(
+        &self,
+        site: SiteId,
+        column: ColumnId,
+        items: Vec<ListItem>,
+        generation: u64,
+    ) -> Arc<ColumnTop> {
+        let top = Arc::new(ColumnTop {
+            items,
+            deps: [Dep::Column(column), Dep::Site(site)],
+            generation,
+        });
+        self.tops.insert(column, top.clone());
+        top
     }
 
     pub fn insert(&self, key: PageKey, page: Arc<CachedPage>) {
@@ -306,6 +375,7 @@ impl PageCache {
         let v = self.clock.fetch_add(1, Ordering::AcqRel) + 1;
         self.epoch.store(v, Ordering::Release);
         self.pages.invalidate_all();
+        self.tops.invalidate_all();
     }
 
     pub fn entry_count(&self) -> u64 {
@@ -362,6 +432,31 @@ mod tests {
             page(vec![Dep::Column(ColumnId(7))], g),
         );
         assert!(c.get(&(SiteId(1), "/x/".into())).is_none());
+    }
+
+    #[test]
+    fn a_column_top_lasts_until_its_column_or_its_site_changes() {
+        let c = PageCache::new(1 << 20);
+        let (site, col, other) = (SiteId(1), ColumnId(7), ColumnId(8));
+        let keep = |g| {
+            c.keep_column_top(site, col, Vec::new(), g);
+            c.keep_column_top(site, other, Vec::new(), g);
+        };
+        keep(c.generation());
+        c.bump([Dep::Column(col), Dep::SiteContent(site)]);
+        assert!(c.column_top(col).is_none(), "its column changed");
+        assert!(c.column_top(other).is_some(), "another column did not");
+        keep(c.generation());
+        c.bump([Dep::Site(site)]);
+        assert!(c.column_top(other).is_none(), "the site's columns changed");
+        // Read before a change, kept after it: stale at once.
+        let g = c.generation();
+        c.bump([Dep::Column(col)]);
+        c.keep_column_top(site, col, Vec::new(), g);
+        assert!(c.column_top(col).is_none());
+        keep(c.generation());
+        c.bump_all();
+        assert!(c.column_top(other).is_none(), "a bulk change");
     }
 
     #[test]

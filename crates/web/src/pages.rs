@@ -5,6 +5,7 @@
 //! of them changes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
@@ -14,7 +15,7 @@ use zhanqun_core::*;
 use zhanqun_store::CatalogueFilter;
 
 use crate::App;
-use crate::cache::Dep;
+use crate::cache::{ColumnTop, Dep};
 use crate::directory::SiteCtx;
 
 /// The page a request names.
@@ -432,24 +433,73 @@ impl App {
         self.render_html(ctx, "search.html", &page)
     }
 
+    /// The newest `n` articles of every column of the site's list sections, from the page
+    /// cache's kept column tops; the columns not kept (or changed since) are read in one query.
+    async fn column_tops(
+        &self,
+        ctx: &SiteCtx,
+        n: u64,
+    ) -> Result<HashMap<ColumnId, Arc<ColumnTop>>> {
+        let mut wanted: Vec<ColumnId> = ctx
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::List)
+            .flat_map(|c| ctx.subtree(c.id))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut tops = HashMap::with_capacity(wanted.len());
+        let mut missing = Vec::new();
+        for c in wanted {
+            match self.pages().column_top(c) {
+                Some(t) => {
+                    tops.insert(c, t);
+                }
+                None => missing.push(c),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(tops);
+        }
+        let generation = self.pages().generation();
+        let mut read: HashMap<ColumnId, Vec<ListItem>> = HashMap::new();
+        for it in self
+            .store()
+            .top_of_columns(ctx.site.id, &missing, n)
+            .await?
+        {
+            read.entry(it.column_id).or_default().push(it);
+        }
+        for c in missing {
+            let items = read.remove(&c).unwrap_or_default();
+            let top = self
+                .pages()
+                .keep_column_top(ctx.site.id, c, items, generation);
+            tops.insert(c, top);
+        }
+        Ok(tops)
+    }
+
     /// Renders a cacheable page.
     pub async fn render(&self, ctx: &SiteCtx, route: &Route, host: &str) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
         match route {
             Route::Home => {
-                let top = self.store().top_per_column(site.id, 8).await?;
-                let mut per_col: HashMap<ColumnId, Vec<&ListItem>> = HashMap::new();
-                for it in &top {
-                    per_col.entry(it.column_id).or_default().push(it);
-                }
+                let per_col = self.column_tops(ctx, 8).await?;
                 let mut blocks = serde_json::Map::new();
                 let mut shown: Vec<ArticleId> = Vec::new();
                 for c in ctx.columns.iter().filter(|c| c.kind == ColumnKind::List) {
                     let mut items: Vec<&ListItem> = ctx
                         .subtree(c.id)
                         .iter()
-                        .flat_map(|id| per_col.get(id).cloned().unwrap_or_default())
+                        .flat_map(|id| {
+                            per_col
+                                .get(id)
+                                .map(|t| t.items.iter())
+                                .into_iter()
+                                .flatten()
+                        })
                         .collect();
                     items.sort_by(|a, b| {
                         b.pinned

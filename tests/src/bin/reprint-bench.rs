@@ -91,7 +91,13 @@ async fn main() {
     };
     if let Ok(url) = std::env::var("REPRINT_BENCH_STORE") {
         let db = zhanqun_tests::TestStore::existing(&url).await;
-        let t = TestApp::spawn_configured(db, tweak).await;
+        // Search off: the app's search index would be a fresh one, rebuilt from the million
+        // articles on both cores during the measurement (the pages section is measured so too).
+        let t = TestApp::spawn_configured(db, |c| {
+            tweak(c);
+            c.search.enabled = false;
+        })
+        .await;
         return on_fixture(t).await;
     }
     let t = TestApp::spawn_with(tweak).await;
