@@ -3,6 +3,7 @@
 //! once, with each site's delivery times recorded; a correction and a withdrawal show everywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use serde_json::json;
 use zhanqun_core::{ArticleId, ArticleStatus, SiteRole};
 use zhanqun_store::{Actor, NewItem, NewSource, ReprintMode};
 use zhanqun_tests::TestApp;
@@ -26,6 +27,151 @@ async fn actor(
         client: Some("test".into()),
         request_id: None,
     }
+}
+
+/// Issue 18, row 1: an editor whose one grant was a column of the source's site posted an item
+/// over the API and it went live at once on every subscribing site. Entering by hand is now for
+/// the column's reviewers and the site's administrators, and the item is a draft of the
+/// source's site until that site's review and sign-off publish it; only then does it fan out.
+#[tokio::test]
+async fn an_item_entered_by_hand_waits_for_its_own_sites_review_and_sign_off() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let owner = actor(&t, "office", SiteRole::SiteAdmin, OWNER, &f).await;
+    let jx = actor(&t, "jx-admin", SiteRole::SiteAdmin, JIAXIAN, &f).await;
+    let fed = f.column(&format!("{OWNER}/tzgg"));
+    let source = t
+        .store
+        .create_source(
+            Some(&owner),
+            &NewSource {
+                name: "国务院文件".into(),
+                kind: "manual".into(),
+                url: None,
+                attribution: "中国政府网".into(),
+                owner: f.site(OWNER),
+                owner_column: fed,
+                poll_seconds: None,
+                extract_selector: None,
+            },
+        )
+        .await
+        .unwrap();
+    t.store
+        .subscribe(
+            Some(&jx),
+            source,
+            f.column(&format!("{JIAXIAN}/xwzx/tzgg")),
+            ReprintMode::Publish,
+            true,
+        )
+        .await
+        .unwrap();
+    for (name, role, column) in [
+        ("tz-editor", SiteRole::Editor, Some(fed)),
+        ("tz-reviewer", SiteRole::Reviewer, Some(fed)),
+        ("owner-signer", SiteRole::Signer, None),
+    ] {
+        let id = t.account(name, None).await;
+        t.grant(id, role, f.site(OWNER), column).await;
+    }
+    let office_admin = t.account("office-web", None).await;
+    t.grant(office_admin, SiteRole::SiteAdmin, f.site(OWNER), None)
+        .await;
+    let title = "国务院关于进一步做好冬季安全生产工作的通知（手工录入）";
+    let item = json!({"title": title, "body_html": "<p>各省、自治区、直辖市人民政府：</p>"});
+    let items = format!("/api/v1/reprint/sources/{source}/items");
+
+    // The column's own editor may not: nothing is created, the refusal is audited.
+    let editor = t.login("tz-editor").await;
+    let r = editor.post(&items, item.clone()).await;
+    assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.json);
+    let src = t.store.source(source).await.unwrap().unwrap();
+    assert_eq!(src.items, 0);
+    let records = t.store.audit_records(50, 0).await.unwrap();
+    assert!(records.iter().any(|r| r.action == "reprint.ingest"
+        && r.outcome == "failure"
+        && r.site_code.as_deref() == Some(OWNER)));
+
+    // The site's administrator enters it: a draft of the source's column, shown nowhere.
+    let admin = t.login("office-web").await;
+    let r = admin.post(&items, item.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(
+        (&r.json["held"], &r.json["placed"]),
+        (&json!(true), &json!(0))
+    );
+    let id = r.json["article"].as_i64().unwrap();
+    let jx_home = || t.page("www.jiaxian.gov.cn", "/", 200);
+    assert!(!jx_home().await.contains(title));
+    assert_eq!(
+        t.get("www.jiaxian.gov.cn", &format!("/art/{id}.html"))
+            .await
+            .status(),
+        404
+    );
+    assert!(
+        t.store
+            .deliveries(f.site(JIAXIAN))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let records = t.store.audit_records(50, 0).await.unwrap();
+    let entered = records
+        .iter()
+        .find(|r| r.action == "reprint.ingest" && r.outcome == "success")
+        .expect("the entry is audited");
+    assert_eq!(entered.site_code.as_deref(), Some(OWNER));
+    assert!(
+        entered.detail.as_deref().unwrap_or("").contains("1 个网站"),
+        "{entered:?}"
+    );
+
+    // The site's own workflow: submitted, reviewed, signed; only then on every subscriber.
+    let step = |user: zhanqun_tests::User, body: serde_json::Value| async move {
+        let r = user
+            .post(&format!("/api/v1/articles/{id}/transitions"), body)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["status"].as_str().unwrap().to_string()
+    };
+    step(
+        admin,
+        json!({"action": "submit", "secrecy_confirmed": true}),
+    )
+    .await;
+    let reviewed = step(t.login("tz-reviewer").await, json!({"action": "approve"})).await;
+    if reviewed != "published" {
+        assert!(
+            !jx_home().await.contains(title),
+            "not before it is published"
+        );
+        assert_eq!(
+            step(t.login("owner-signer").await, json!({"action": "sign"})).await,
+            "published"
+        );
+    }
+    let home = jx_home().await;
+    let headline = &home[home.find(r#"class="headline""#).unwrap()..];
+    assert!(headline[..600.min(headline.len())].contains(title));
+    let delivered = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].state, "placed");
+    let records = t.store.audit_records(50, 0).await.unwrap();
+    let fanned = records
+        .iter()
+        .find(|r| r.action == "reprint.fanout")
+        .expect("the fan-out is audited");
+    assert_eq!(fanned.site_code.as_deref(), Some(OWNER));
+    // Exactly one fan-out.
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.action == "reprint.fanout")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -99,7 +245,8 @@ async fn one_item_reaches_every_subscribed_site_once() {
         published_at: chrono::Utc::now() - chrono::Duration::minutes(5),
         hash: None,
     };
-    let first = t.store.ingest(Some(&owner), source, &item).await.unwrap();
+    // As a feed delivers it (by hand, an item waits for review: see the next test).
+    let first = t.store.ingest(None, source, &item).await.unwrap();
     assert!(first.new);
     assert_eq!(
         (first.placed, first.pending),

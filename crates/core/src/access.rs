@@ -43,6 +43,10 @@ pub enum Act {
     Withdraw,
     /// Pin, or put in the home-page slot.
     Pin,
+    /// Enter an item by hand into a reprint source that feeds the column. The item becomes a
+    /// draft of the column and fans out to the subscribing sites only once the site's review
+    /// and sign-off publish it; entering it is for those who answer for the column's content.
+    EnterReprint,
 }
 
 impl Act {
@@ -54,6 +58,7 @@ impl Act {
             Act::Sign => "签发",
             Act::Withdraw => "撤稿",
             Act::Pin => "置顶",
+            Act::EnterReprint => "录入转载信息",
         }
     }
 
@@ -71,6 +76,7 @@ impl Act {
             Act::Sign => &[SiteRole::Signer],
             Act::Withdraw => &[SiteRole::SiteAdmin, SiteRole::Signer],
             Act::Pin => &[SiteRole::SiteAdmin, SiteRole::Reviewer],
+            Act::EnterReprint => &[SiteRole::SiteAdmin, SiteRole::Reviewer],
         }
     }
 }
@@ -234,10 +240,38 @@ mod tests {
     }
 
     #[test]
+    fn reprint_items_are_entered_by_those_who_answer_for_the_column() {
+        let fed = [ColumnId(11), ColumnId(10)];
+        let allowed = |role, column: Option<i64>| {
+            principal(None, vec![(role, 1, column)]).may(Act::EnterReprint, SiteId(1), &fed)
+        };
+        assert!(allowed(SiteRole::SiteAdmin, None));
+        assert!(allowed(SiteRole::Reviewer, Some(10)));
+        assert!(
+            !allowed(SiteRole::Reviewer, Some(12)),
+            "another column's reviewer"
+        );
+        assert!(
+            !allowed(SiteRole::Editor, Some(11)),
+            "the fed column's own editor"
+        );
+        assert!(!allowed(SiteRole::Signer, None));
+        let other_site = principal(None, vec![(SiteRole::SiteAdmin, 2, None)]);
+        assert!(!other_site.may(Act::EnterReprint, SiteId(1), &fed));
+    }
+
+    #[test]
     fn auditor_reads_everything_changes_nothing() {
         let p = principal(Some(PlatformRole::ProvinceAuditor), vec![]);
         assert!(p.may(Act::Read, SiteId(3), &[ColumnId(1)]));
-        for act in [Act::Edit, Act::Review, Act::Sign, Act::Withdraw, Act::Pin] {
+        for act in [
+            Act::Edit,
+            Act::Review,
+            Act::Sign,
+            Act::Withdraw,
+            Act::Pin,
+            Act::EnterReprint,
+        ] {
             assert!(!p.may(act, SiteId(3), &[ColumnId(1)]));
             assert!(p.require(act, SiteId(3), &[ColumnId(1)]).is_err());
         }

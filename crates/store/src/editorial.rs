@@ -10,6 +10,7 @@ use serde::Serialize;
 use zhanqun_core::*;
 
 use crate::audit::append_audit;
+use crate::reprint::fan_out;
 use crate::{ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool};
 
 /// Who does something, from where.
@@ -258,6 +259,35 @@ macro_rules! publish_now {
             .execute(&mut *$tx)
             .await
             .map_err(db_err)?;
+        // A reprint item entered by hand fans out when its own site publishes it.
+        let held: Option<(i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT i.id, i.source_id, s.owner_site_id, t.code FROM reprint_items i \
+             JOIN reprint_sources s ON s.id = i.source_id JOIN sites t ON t.id = s.owner_site_id \
+             WHERE i.article_id = $1 AND i.held",
+        )
+        .bind($id)
+        .fetch_optional(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+        if let Some((item, source, owner, code)) = held {
+            sqlx::query("UPDATE reprint_items SET held = FALSE WHERE id = $1")
+                .bind(item)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+            let (placed, pending, _) = fan_out!($tx, item, $id, source, owner, ts);
+            let entry = AuditEntry {
+                site_code: Some(code),
+                ..crate::reprint::system_entry(
+                    "reprint.fanout",
+                    format!("source:{source} article:{}", $id),
+                    Some(format!(
+                        "已发布到 {placed} 个网站，{pending} 个网站待本站审核"
+                    )),
+                )
+            };
+            append_audit!($tx, &entry);
+        }
     }};
 }
 
@@ -373,7 +403,7 @@ impl Store {
 
     /// Audits a refusal (outside any transaction: the refused action wrote nothing) and
     /// returns the error.
-    async fn refused<T>(
+    pub(crate) async fn refused<T>(
         &self,
         actor: &Actor,
         site_code: Option<&str>,

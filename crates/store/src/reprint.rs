@@ -6,6 +6,12 @@
 //! article, the owner's placement, every site's delivery record and placement, the audit record
 //! and the change-log entry. A crash anywhere in it leaves nothing; ingesting the same item again
 //! is a no-op. So each subscribed site ends with exactly one placement.
+//!
+//! An item entered by hand (an actor, not a feed) is a workflow act: only a reviewer or an
+//! administrator of the source's own column may enter one, and it becomes a draft of the
+//! source's site, held (`reprint_items.held`) until that site's review and sign-off publish it;
+//! the fan-out then runs in the publishing transaction ([`fan_out`], called by the editorial
+//! `publish_now!`).
 
 use crate::BeginWrite;
 use chrono::{DateTime, Utc};
@@ -17,6 +23,73 @@ use crate::content::insert_articles;
 use crate::{
     Actor, ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool,
 };
+
+/// The fan-out of item `$item` (article `$article`) of source `$source`, owned by site
+/// `$owner`, inside the caller's transaction: every subscriber's delivery record, the home-page
+/// slot freed where the item takes it, every placement — thousands of sites in three
+/// statements, not three per site. Evaluates to (placed, waiting for a site's reviewer, the
+/// (site, column) pairs that show it, the owner's included). Run by a feed's ingest, and by the
+/// publishing of an item entered by hand.
+macro_rules! fan_out {
+    ($tx:expr, $item:expr, $article:expr, $source:expr, $owner:expr, $ts:expr) => {{
+        let (item, article, source, owner): (i64, i64, i64, i64) =
+            ($item, $article, $source, $owner);
+        let ts: DateTime<Utc> = $ts;
+        let subs: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT site_id, column_id, mode FROM reprint_subscriptions \
+             WHERE source_id = $1 ORDER BY id",
+        )
+        .bind(source)
+        .fetch_all(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO reprint_deliveries (item_id, subscription_id, site_id, state, created_at, placed_at) \
+             SELECT $1, id, site_id, CASE WHEN mode = 'publish' THEN 'placed' ELSE 'pending' END, $2, \
+             CASE WHEN mode = 'publish' THEN $2 ELSE NULL END \
+             FROM reprint_subscriptions WHERE source_id = $3",
+        )
+        .bind(item)
+        .bind(ts)
+        .bind(source)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+        // Tests kill the process here, half-way through the fan-out.
+        crate::failpoint("reprint.fanout");
+        sqlx::query(
+            "UPDATE placements SET home_slot = FALSE WHERE home_slot AND site_id IN \
+             (SELECT site_id FROM reprint_subscriptions \
+              WHERE source_id = $1 AND mode = 'publish' AND home_slot AND site_id <> $2)",
+        )
+        .bind(source)
+        .bind(owner)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at, home_slot) \
+             SELECT $1, site_id, column_id, FALSE, $2, $2, home_slot FROM reprint_subscriptions \
+             WHERE source_id = $3 AND mode = 'publish' AND site_id <> $4 \
+             ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
+        )
+        .bind(article)
+        .bind(ts)
+        .bind(source)
+        .bind(owner)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+        let shown: Vec<(SiteId, ColumnId)> = subs
+            .iter()
+            .filter(|s| s.2 == "publish")
+            .map(|s| (SiteId(s.0), ColumnId(s.1)))
+            .collect();
+        let placed = shown.len();
+        (placed, subs.len() - placed, shown)
+    }};
+}
+pub(crate) use fan_out;
 
 /// How a subscribing site takes an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -84,6 +157,9 @@ pub struct Ingested {
     pub updated: bool,
     pub placed: usize,
     pub pending: usize,
+    /// True when the item was entered by hand: a draft of the source's site, fanned out when
+    /// that site publishes it.
+    pub held: bool,
 }
 
 /// One site's delivery of one item, with its timeliness.
@@ -148,6 +224,8 @@ pub struct Source {
     pub last_error: Option<String>,
     pub subscriptions: i64,
     pub items: i64,
+    /// The column the source feeds on its own site.
+    pub owner_column_id: Option<i64>,
 }
 
 /// A site's subscription to a source.
@@ -383,6 +461,31 @@ impl Store {
         })
     }
 
+    /// A source's site code, the column it feeds on its own site, and how many other sites
+    /// subscribe to it.
+    async fn source_fan(&self, source: i64, owner: SiteId) -> Result<(SiteCode, ColumnId, usize)> {
+        let (code, column, subscribers): (String, Option<i64>, i64) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT t.code, \
+                 (SELECT column_id FROM reprint_subscriptions WHERE source_id = $1 AND site_id = $2), \
+                 (SELECT COUNT(*) FROM reprint_subscriptions WHERE source_id = $1 AND site_id <> $2) \
+                 FROM sites t WHERE t.id = $2",
+            )
+            .bind(source)
+            .bind(owner.0)
+            .fetch_one(p)
+            .await
+            .map_err(db_err)
+        })?;
+        let column =
+            column.ok_or_else(|| Error::internal("source without its owner's subscription"))?;
+        Ok((
+            SiteCode::parse(&code)?,
+            ColumnId(column),
+            usize::try_from(subscribers).unwrap_or(0),
+        ))
+    }
+
     /// Ingests an item of a source and fans it out to every subscribed site, in one transaction.
     /// `actor` is `None` for the fetcher (the audit log says `system`).
     pub async fn ingest(
@@ -400,11 +503,34 @@ impl Store {
         .map_err(db_err))?
         .ok_or_else(|| Error::not_found(format!("转载来源 {source} 不存在")))?;
         let owner = SiteId(owner);
-        if let Some(a) = actor
-            && !a.principal.may_on_site(Act::Edit, owner)
-        {
-            return Err(Error::forbidden("您没有在来源所属网站录入信息的权限"));
-        }
+        let (owner_code, owner_column, subscribers) = self.source_fan(source, owner).await?;
+        // By hand: a reviewer or administrator of the column the source feeds on its own site,
+        // and the item waits for that site's review and sign-off.
+        let role = match actor {
+            Some(a) => {
+                let (_, ancestry, _) = self
+                    .column_ancestry(owner_column)
+                    .await?
+                    .ok_or_else(|| Error::not_found("来源栏目不存在"))?;
+                match a.principal.require(Act::EnterReprint, owner, &ancestry) {
+                    Ok(role) => Some(role),
+                    Err(_) => {
+                        return self
+                            .refused(
+                                a,
+                                Some(owner_code.as_str()),
+                                "reprint.ingest",
+                                format!("source:{source}"),
+                                Error::forbidden(
+                                    "只有来源所属栏目的审核人员或网站管理员可以录入转载信息",
+                                ),
+                            )
+                            .await;
+                    }
+                }
+            }
+            None => None,
+        };
         let guid = item.guid.trim();
         if guid.is_empty() {
             return Err(Error::invalid("转载信息须有唯一标识（guid 或原文链接）"));
@@ -415,24 +541,27 @@ impl Store {
             source: Some(attribution),
             source_url: item.link.clone(),
             body_html: sanitize::clean_html(&item.body_html),
-            published: true,
+            published: actor.is_none(),
             published_at: Some(now()),
             ..Default::default()
         };
-        let entry = match actor {
-            Some(a) => a.entry(
-                &a.principal.role_text(),
-                None,
+        let entry = match (actor, &role) {
+            (Some(a), Some(role)) => a.entry(
+                role,
+                Some(owner_code.as_str()),
                 "reprint.ingest",
                 format!("source:{source} guid {guid}"),
                 Outcome::Success,
-                None,
+                Some(format!("草稿，本站审核签发后转发到 {subscribers} 个网站")),
             ),
-            None => system_entry(
-                "reprint.ingest",
-                format!("source:{source} guid {guid}"),
-                None,
-            ),
+            _ => AuditEntry {
+                site_code: Some(owner_code.to_string()),
+                ..system_entry(
+                    "reprint.ingest",
+                    format!("source:{source} guid {guid}"),
+                    Some(format!("转发到 {subscribers} 个网站")),
+                )
+            },
         };
         let ts = now();
         let mut changes: Vec<Change> = Vec::new();
@@ -448,7 +577,8 @@ impl Store {
                 .await
                 .map_err(db_err)?;
                 if let Some((item_id, article, hash)) = seen {
-                    let corrected = item.hash.is_some() && hash != item.hash;
+                    // Corrections come from feeds; by hand, an article is edited in the console.
+                    let corrected = actor.is_none() && item.hash.is_some() && hash != item.hash;
                     if !corrected {
                         return Ok(Ingested {
                             article: ArticleId(article),
@@ -456,6 +586,7 @@ impl Store {
                             updated: false,
                             placed: 0,
                             pending: 0,
+                            held: false,
                         });
                     }
                     // A correction at the source: the canonical article takes the new text,
@@ -493,32 +624,19 @@ impl Store {
                         updated: true,
                         placed: 0,
                         pending: 0,
+                        held: false,
                     });
                 }
-                // Who subscribes (for the change announcement and the counts); the fan-out
-                // itself is set-based below.
-                let subs: Vec<(i64, i64, String)> = sqlx::query_as(
-                    "SELECT site_id, column_id, mode FROM reprint_subscriptions \
-                     WHERE source_id = $1 ORDER BY id",
-                )
-                .bind(source)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let owner_column = subs
-                    .iter()
-                    .find(|s| s.0 == owner.0)
-                    .map(|s| ColumnId(s.1))
-                    .ok_or_else(|| Error::internal("source without its owner's subscription"))?;
+                let by = actor.map(|a| (a.principal.id(), &entry));
                 let items = vec![(input.clone(), vec![owner_column])];
-                let ids = insert_articles!(tx, owner, &items, None, ts, changes);
+                let ids = insert_articles!(tx, owner, &items, by, ts, changes);
                 let article = ids
                     .first()
                     .copied()
                     .ok_or_else(|| Error::internal("no article created"))?;
                 let item_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO reprint_items (source_id, guid, article_id, source_published_at, ingested_at, content_hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO reprint_items (source_id, guid, article_id, source_published_at, ingested_at, content_hash, held) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(source)
                 .bind(guid)
@@ -526,56 +644,24 @@ impl Store {
                 .bind(item.published_at)
                 .bind(ts)
                 .bind(&item.hash)
+                .bind(actor.is_some())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                // The fan-out is set-based: one statement for every site's delivery record,
-                // one to free the home-page slot where the item takes it, one for every
-                // placement — thousands of sites in three statements, not three per site.
-                sqlx::query(
-                    "INSERT INTO reprint_deliveries (item_id, subscription_id, site_id, state, created_at, placed_at) \
-                     SELECT $1, id, site_id, CASE WHEN mode = 'publish' THEN 'placed' ELSE 'pending' END, $2, \
-                     CASE WHEN mode = 'publish' THEN $2 ELSE NULL END \
-                     FROM reprint_subscriptions WHERE source_id = $3",
-                )
-                .bind(item_id)
-                .bind(ts)
-                .bind(source)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                // Tests kill the process here, half-way through the fan-out.
-                crate::failpoint("reprint.fanout");
-                sqlx::query(
-                    "UPDATE placements SET home_slot = FALSE WHERE home_slot AND site_id IN \
-                     (SELECT site_id FROM reprint_subscriptions \
-                      WHERE source_id = $1 AND mode = 'publish' AND home_slot AND site_id <> $2)",
-                )
-                .bind(source)
-                .bind(owner.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                sqlx::query(
-                    "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at, home_slot) \
-                     SELECT $1, site_id, column_id, FALSE, $2, $2, home_slot FROM reprint_subscriptions \
-                     WHERE source_id = $3 AND mode = 'publish' AND site_id <> $4 \
-                     ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
-                )
-                .bind(article.0)
-                .bind(ts)
-                .bind(source)
-                .bind(owner.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let shown: Vec<(SiteId, ColumnId)> = subs
-                    .iter()
-                    .filter(|s| s.2 == "publish")
-                    .map(|s| (SiteId(s.0), ColumnId(s.1)))
-                    .collect();
-                let placed = shown.len();
-                let pending = subs.len() - placed;
+                if actor.is_some() {
+                    // A draft of the source's site: nothing is shown anywhere yet.
+                    append_audit!(tx, &entry);
+                    tx.commit().await.map_err(db_err)?;
+                    return Ok(Ingested {
+                        article,
+                        new: true,
+                        updated: false,
+                        placed: 0,
+                        pending: 0,
+                        held: true,
+                    });
+                }
+                let (placed, pending, shown) = fan_out!(tx, item_id, article.0, source, owner.0, ts);
                 let change = Change::Article {
                     article,
                     placements: shown,
@@ -593,6 +679,7 @@ impl Store {
                     updated: false,
                     placed,
                     pending,
+                    held: false,
                 })
             })
         }
@@ -836,7 +923,9 @@ impl Store {
              o.name AS owner_name, s.poll_seconds, s.extract_selector, s.etag, s.last_modified, s.next_poll_at, \
              s.last_polled_at, s.last_status, s.last_error, \
              (SELECT COUNT(*) FROM reprint_subscriptions x WHERE x.source_id = s.id) AS subscriptions, \
-             (SELECT COUNT(*) FROM reprint_items i WHERE i.source_id = s.id) AS items \
+             (SELECT COUNT(*) FROM reprint_items i WHERE i.source_id = s.id) AS items, \
+             (SELECT x.column_id FROM reprint_subscriptions x \
+               WHERE x.source_id = s.id AND x.site_id = s.owner_site_id) AS owner_column_id \
              FROM reprint_sources s JOIN sites o ON o.id = s.owner_site_id WHERE {filter} ORDER BY s.id"
         );
         on_pool!(self, |p| {
@@ -878,7 +967,8 @@ impl Store {
         let sql = format!(
             "SELECT s.id, s.name, s.kind, s.url, s.attribution, s.owner_site_id, o.code AS owner_code, \
              o.name AS owner_name, s.poll_seconds, s.extract_selector, s.etag, s.last_modified, s.next_poll_at, \
-             s.last_polled_at, s.last_status, s.last_error, CAST(0 AS BIGINT) AS subscriptions, CAST(0 AS BIGINT) AS items \
+             s.last_polled_at, s.last_status, s.last_error, CAST(0 AS BIGINT) AS subscriptions, CAST(0 AS BIGINT) AS items, \
+             CAST(NULL AS BIGINT) AS owner_column_id \
              FROM reprint_sources s JOIN sites o ON o.id = s.owner_site_id WHERE {due} ORDER BY s.id"
         );
         on_pool!(self, |p| {

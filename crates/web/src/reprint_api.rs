@@ -378,7 +378,7 @@ pub fn routes(r: Routes) -> Routes {
         Method::POST,
         "/api/v1/reprint/sources/{id}/items",
         Session,
-        "手工录入转载信息并分发",
+        "手工录入转载信息（成为来源网站的草稿，经审核签发发布后分发）",
         post(ingest),
     )
     .add(

@@ -90,6 +90,21 @@ fn admin_sites(a: &Authed) -> Vec<SiteId> {
 
 // ---- sources ------------------------------------------------------------------------------
 
+/// Whether the user may enter items into `s` by hand: a reviewer or administrator of the column
+/// it feeds on its own site, as `Store::ingest` requires.
+async fn may_enter(
+    app: &App,
+    a: &Authed,
+    s: &zhanqun_store::reprint::Source,
+) -> zhanqun_core::Result<bool> {
+    let owner = SiteId(s.owner_site_id);
+    let (Some(column), Some(ctx)) = (s.owner_column_id, app.directory().ctx(owner).await?) else {
+        return Ok(false);
+    };
+    let ancestry: Vec<ColumnId> = ctx.trail(ColumnId(column)).iter().map(|c| c.id).collect();
+    Ok(a.actor.principal.may(Act::EnterReprint, owner, &ancestry))
+}
+
 async fn sources_page_with(
     app: &App,
     a: &Authed,
@@ -100,17 +115,15 @@ async fn sources_page_with(
     let sites = app.store().list_sites().await?;
     let admin = admin_sites(a);
     let p = &a.actor.principal;
-    let rows: Vec<JsonValue> = sources
-        .iter()
-        .map(|s| {
-            let owner = SiteId(s.owner_site_id);
-            json!({
-                "s": s,
-                "can_admin": admin.contains(&owner),
-                "can_enter": p.may_on_site(Act::Edit, owner),
-            })
-        })
-        .collect();
+    let mut rows: Vec<JsonValue> = Vec::with_capacity(sources.len());
+    for s in &sources {
+        let owner = SiteId(s.owner_site_id);
+        rows.push(json!({
+            "s": s,
+            "can_admin": admin.contains(&owner),
+            "can_enter": may_enter(app, a, s).await?,
+        }));
+    }
     let owner_sites: Vec<JsonValue> = sites
         .iter()
         .filter(|s| admin.contains(&s.id))
@@ -258,7 +271,12 @@ async fn source_item(
                 },
             )
             .await?;
-        Ok(if done.new {
+        Ok(if done.held {
+            format!(
+                "已作为草稿录入本站（信息 {}）：送审并经审核、签发发布后，再转发到各订阅网站",
+                done.article
+            )
+        } else if done.new {
             format!(
                 "已发布到 {} 个网站，{} 个网站待本站审核",
                 done.placed, done.pending
