@@ -194,11 +194,14 @@ impl Store {
 }
 
 impl Store {
-    /// Changes one's own password: the current one must be right, the new one must meet the
-    /// policy and differ; other sessions of the account end. Audited either way.
+    /// Changes one's own password: the current one must be right (its checks count toward
+    /// the account's login lockout), the new one must meet the policy and differ; every other
+    /// session of the account ends (`keep` is the session making the change). Audited either
+    /// way.
     pub async fn change_password(
         &self,
         actor: &crate::Actor,
+        keep: Option<&str>,
         current: &str,
         new: &str,
         policy: &zhanqun_core::password::PasswordPolicy,
@@ -210,7 +213,15 @@ impl Store {
                 .account_for_login(&account.username)
                 .await?
                 .ok_or_else(|| Error::not_found("账号不存在"))?;
-            if !zhanqun_core::password::verify(current, &hash) {
+            let lockout = crate::LoginPolicy::default();
+            let at = now();
+            let attempt = self
+                .throttle_password_check(&account.username, at, &lockout)
+                .await?;
+            let right = zhanqun_core::password::verify(current, &hash);
+            self.throttle_password_checked(&account.username, attempt, right, at, &lockout)
+                .await?;
+            if !right {
                 return Err(Error::invalid("当前密码不正确"));
             }
             if current == new {
@@ -255,6 +266,12 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+                .bind(account.id)
+                .bind(keep.map(crate::sessions::token_hash).unwrap_or_default())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             crate::audit::append_audit!(tx, &entry);
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(())

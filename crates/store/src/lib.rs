@@ -53,7 +53,7 @@ pub use reprint::{
     Subscription,
 };
 pub use search::Searchable;
-pub use sessions::{LoginError, LoginPolicy};
+pub use sessions::{LoginError, LoginLock, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 pub use stats::SiteCheck;
 pub use submissions::{Submission, SubmissionCount};

@@ -55,7 +55,20 @@ impl From<Error> for LoginError {
     }
 }
 
-fn token_hash(token: &str) -> String {
+/// A login lock in force, for the security administrator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoginLock {
+    /// `user:<name>` or `client:<address>`.
+    pub key: String,
+    /// 账号 or 地址.
+    pub kind: &'static str,
+    pub name: String,
+    pub reason: String,
+    pub locked_at: Option<DateTime<Utc>>,
+    pub locked_until: DateTime<Utc>,
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -77,64 +90,134 @@ fn dummy_hash() -> &'static str {
 }
 
 impl Store {
-    async fn throttle_locked(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>> {
-        let until: Option<Option<DateTime<Utc>>> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT locked_until FROM login_throttle WHERE key = $1"
-        )
-        .bind(key)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
-        Ok(until.flatten().filter(|u| *u > now))
-    }
-
-    /// Counts a failure; returns the lock end when this failure locks the key.
-    async fn throttle_fail(
+    /// Takes an attempt on `key` before any secret is checked: the attempt is counted as a
+    /// failure in the same statement that reads the lock, so concurrent attempts cannot get
+    /// past the limit (issue 18: 40 concurrent wrong passwords were 35 password checks); an
+    /// attempt that succeeds gives its count back ([`Store::throttle_passed`]). Returns this
+    /// attempt's number, or the end of the lock.
+    async fn throttle_take(
         &self,
         key: &str,
         now: DateTime<Utc>,
         policy: &LoginPolicy,
+        reason: &str,
+    ) -> Result<Result<i64, DateTime<Utc>>> {
+        let (failures, until): (i64, Option<DateTime<Utc>>) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "INSERT INTO login_throttle (key, failures, locked_until) VALUES ($1, 1, NULL) \
+                 ON CONFLICT (key) DO UPDATE SET failures = CASE \
+                   WHEN login_throttle.locked_until IS NOT NULL AND login_throttle.locked_until > $2 \
+                   THEN login_throttle.failures ELSE login_throttle.failures + 1 END \
+                 RETURNING failures, locked_until",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_one(p)
+            .await
+            .map_err(db_err)
+        })?;
+        if let Some(until) = until.filter(|u| *u > now) {
+            return Ok(Err(until));
+        }
+        if failures > policy.max_failures {
+            return Ok(Err(self.throttle_lock(key, now, policy, reason).await?));
+        }
+        Ok(Ok(failures))
+    }
+
+    /// The attempt numbered `attempt` failed: the last one allowed locks the key. Returns the
+    /// end of the lock when it does.
+    async fn throttle_failed(
+        &self,
+        key: &str,
+        attempt: i64,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+        reason: &str,
     ) -> Result<Option<DateTime<Utc>>> {
-        let failures: i64 = on_pool!(self, |p| {
-            sqlx::query_scalar(
-            "INSERT INTO login_throttle (key, failures, locked_until) VALUES ($1, 1, NULL) \
-             ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1 RETURNING failures"
+        if attempt >= policy.max_failures {
+            return Ok(Some(self.throttle_lock(key, now, policy, reason).await?));
+        }
+        Ok(None)
+    }
+
+    async fn throttle_lock(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+        reason: &str,
+    ) -> Result<DateTime<Utc>> {
+        let until = now + policy.lock;
+        on_pool!(self, |p| {
+            sqlx::query(
+            "UPDATE login_throttle SET failures = 0, locked_until = $1, locked_at = $2, reason = $3 \
+             WHERE key = $4"
         )
+        .bind(until)
+        .bind(now)
+        .bind(reason)
         .bind(key)
-        .fetch_one(p)
+        .execute(p)
         .await
+        .map(|_| ())
         .map_err(db_err)
         })?;
-        if failures >= policy.max_failures {
-            let until = now + policy.lock;
-            on_pool!(self, |p| sqlx::query(
-                "UPDATE login_throttle SET failures = 0, locked_until = $1 WHERE key = $2"
-            )
-            .bind(until)
+        Ok(until)
+    }
+
+    /// An attempt succeeded: its count is given back; with `clear`, the earlier failures are
+    /// forgotten too (a login that passed every factor).
+    async fn throttle_passed(&self, key: &str, clear: bool) -> Result<()> {
+        let sql = if clear {
+            "DELETE FROM login_throttle WHERE key = $1"
+        } else {
+            "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
+        };
+        on_pool!(self, |p| sqlx::query(sql)
             .bind(key)
             .execute(p)
             .await
             .map(|_| ())
             .map_err(db_err))?;
-            return Ok(Some(until));
-        }
-        Ok(None)
+        Ok(())
     }
 
-    async fn throttle_clear(&self, key: &str) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM login_throttle WHERE key = $1"
-        )
-        .bind(key)
-        .execute(p)
-        .await
-        .map(|_| ())
-        .map_err(db_err))?;
-        Ok(())
+    /// Takes an attempt on the account's own key for a check of its current password (a
+    /// password change): the same count as logins, so a stolen session cannot guess it.
+    pub(crate) async fn throttle_password_check(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<i64> {
+        let key = format!("user:{}", fold_username(username));
+        match self
+            .throttle_take(&key, now, policy, "修改密码时当前密码错误次数过多")
+            .await?
+        {
+            Ok(attempt) => Ok(attempt),
+            Err(_) => Err(Error::Locked(LoginError::Locked(now).message())),
+        }
+    }
+
+    /// The outcome of a check taken with [`Store::throttle_password_check`].
+    pub(crate) async fn throttle_password_checked(
+        &self,
+        username: &str,
+        attempt: i64,
+        ok: bool,
+        now: DateTime<Utc>,
+        policy: &LoginPolicy,
+    ) -> Result<()> {
+        let key = format!("user:{}", fold_username(username));
+        if ok {
+            self.throttle_passed(&key, false).await
+        } else {
+            self.throttle_failed(&key, attempt, now, policy, "修改密码时当前密码错误次数过多")
+                .await
+                .map(|_| ())
+        }
     }
 
     async fn audit_login(
@@ -174,19 +257,30 @@ impl Store {
     ) -> Result<(Account, String), LoginError> {
         let user_key = format!("user:{}", fold_username(username));
         let client_key = format!("client:{client}");
-        for key in [&user_key, &client_key] {
-            if let Some(until) = self.throttle_locked(key, now).await? {
-                self.audit_login(
-                    username,
-                    client,
-                    "login",
-                    Outcome::Failure,
-                    Some("locked".into()),
-                )
-                .await?;
-                return Err(LoginError::Locked(until));
+        const REASON: &str = "密码或动态口令连续错误";
+        let refused = |until| async move {
+            self.audit_login(
+                username,
+                client,
+                "login",
+                Outcome::Failure,
+                Some("locked".into()),
+            )
+            .await?;
+            Err::<(Account, String), LoginError>(LoginError::Locked(until))
+        };
+        let user_attempt = match self.throttle_take(&user_key, now, policy, REASON).await? {
+            Ok(n) => n,
+            Err(until) => return refused(until).await,
+        };
+        let client_attempt = match self.throttle_take(&client_key, now, policy, REASON).await? {
+            Ok(n) => n,
+            Err(until) => {
+                // The address is locked: this attempt does not count against the account.
+                self.throttle_passed(&user_key, false).await?;
+                return refused(until).await;
             }
-        }
+        };
         let found = self.account_for_login(username).await?;
         let ok = match &found {
             Some((account, hash)) => password::verify(password_text, hash) && !account.disabled,
@@ -199,8 +293,11 @@ impl Store {
             (true, Some((account, _))) => account,
             _ => {
                 let mut locked = None;
-                for key in [&user_key, &client_key] {
-                    if let Some(until) = self.throttle_fail(key, now, policy).await? {
+                for (key, attempt) in [(&user_key, user_attempt), (&client_key, client_attempt)] {
+                    if let Some(until) = self
+                        .throttle_failed(key, attempt, now, policy, REASON)
+                        .await?
+                    {
                         locked = Some(until);
                     }
                 }
@@ -225,7 +322,11 @@ impl Store {
                 return Err(LoginError::BadCredentials);
             }
         };
-        self.throttle_clear(&user_key).await?;
+        // The account's failures are forgotten only when no second factor follows: password and
+        // code failures count together until the whole login succeeds.
+        self.throttle_passed(&user_key, !account.totp_enrolled)
+            .await?;
+        self.throttle_passed(&client_key, false).await?;
         let token = new_token();
         on_pool!(self, |p| {
             sqlx::query(
@@ -454,17 +555,21 @@ impl Store {
         policy: &LoginPolicy,
     ) -> Result<bool, LoginError> {
         let user_key = format!("user:{}", fold_username(&account.username));
-        if let Some(until) = self.throttle_locked(&user_key, now).await? {
-            self.audit_login(
-                &account.username,
-                client,
-                "login.totp",
-                Outcome::Failure,
-                Some("locked".into()),
-            )
-            .await?;
-            return Err(LoginError::Locked(until));
-        }
+        const REASON: &str = "密码或动态口令连续错误";
+        let attempt = match self.throttle_take(&user_key, now, policy, REASON).await? {
+            Ok(n) => n,
+            Err(until) => {
+                self.audit_login(
+                    &account.username,
+                    client,
+                    "login.totp",
+                    Outcome::Failure,
+                    Some("locked".into()),
+                )
+                .await?;
+                return Err(LoginError::Locked(until));
+            }
+        };
         let secret: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
             "SELECT totp_secret FROM accounts WHERE id = $1"
         )
@@ -481,7 +586,7 @@ impl Store {
         };
         if ok {
             self.complete_mfa(token).await?;
-            self.throttle_clear(&user_key).await?;
+            self.throttle_passed(&user_key, true).await?;
             self.audit_login(
                 &account.username,
                 client,
@@ -491,7 +596,9 @@ impl Store {
             )
             .await?;
         } else {
-            let locked = self.throttle_fail(&user_key, now, policy).await?;
+            let locked = self
+                .throttle_failed(&user_key, attempt, now, policy, REASON)
+                .await?;
             self.audit_login(
                 &account.username,
                 client,
@@ -512,6 +619,78 @@ impl Store {
             }
         }
         Ok(ok)
+    }
+
+    /// The login locks in force (security administrator): which account or address, why,
+    /// since and until when.
+    pub async fn login_locks(
+        &self,
+        actor: &crate::Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LoginLock>> {
+        actor
+            .principal
+            .require_platform(zhanqun_core::PlatformRole::SecurityAdmin)?;
+        type Row = (String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+        let rows: Vec<Row> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT key, reason, locked_at, locked_until FROM login_throttle \
+                     WHERE locked_until > $1 ORDER BY locked_until DESC, key LIMIT 500",
+            )
+            .bind(now)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, reason, locked_at, locked_until)| LoginLock {
+                kind: if key.starts_with("client:") {
+                    "地址"
+                } else {
+                    "账号"
+                },
+                name: key
+                    .split_once(':')
+                    .map_or(key.as_str(), |(_, n)| n)
+                    .to_string(),
+                key,
+                reason: reason.unwrap_or_default(),
+                locked_at,
+                locked_until,
+            })
+            .collect())
+    }
+
+    /// Lifts a login lock (security administrator); audited with the lock's reason.
+    pub async fn unlock_login(&self, actor: &crate::Actor, key: &str) -> Result<()> {
+        let object = format!("login-lock {key}");
+        if let Err(e) = actor
+            .principal
+            .require_platform(zhanqun_core::PlatformRole::SecurityAdmin)
+        {
+            return self.refused(actor, None, "login.unlock", object, e).await;
+        }
+        let reason: Option<Option<String>> = on_pool!(self, |p| {
+            sqlx::query_scalar("DELETE FROM login_throttle WHERE key = $1 RETURNING reason")
+                .bind(key)
+                .fetch_optional(p)
+                .await
+                .map_err(db_err)
+        })?;
+        let Some(reason) = reason else {
+            return Err(Error::not_found("该锁定不存在或已解除"));
+        };
+        self.audit(&actor.entry(
+            "security_admin",
+            None,
+            "login.unlock",
+            object,
+            Outcome::Success,
+            reason,
+        ))
+        .await?;
+        Ok(())
     }
 
     /// Ends every session of an account (after a password change or a TOTP reset).

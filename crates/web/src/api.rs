@@ -220,6 +220,7 @@ async fn change_password(
     app.store()
         .change_password(
             &a.actor,
+            Some(&a.token),
             &b.current_password,
             &b.new_password,
             &password::PasswordPolicy::default(),

@@ -32,7 +32,7 @@ pub struct Config {
     /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client: for visit
     /// counting, the login throttle and the audit log. From any other peer the header is
     /// ignored.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<crate::visits::ProxyNet>,
     pub cache: CacheConfig,
     pub console: ConsoleConfig,
     pub reprint: ReprintConfig,
@@ -302,8 +302,10 @@ demo_on_empty = true
 # Scheme of absolute URLs in feeds and sitemaps.
 public_scheme = "http"
 # Reverse proxies (load balancers) whose X-Forwarded-For header names the client, for visit
-# counting, the login throttle and the audit log: trusted_proxies = ["10.0.0.2"]. From any other
-# peer the header is ignored (anyone can send it).
+# counting, the login throttle and the audit log: addresses or networks, e.g.
+# trusted_proxies = ["10.0.0.2", "10.244.0.0/16"]. From any other peer the header is ignored
+# (anyone can send it). Behind a proxy that is not listed, every client has the proxy's address:
+# five wrong passwords from anyone lock the login for everyone.
 trusted_proxies = []
 # On SIGTERM: stop accepting connections, then give requests in flight this many seconds to
 # finish before exiting; visit counts are flushed and job leases given up either way.
@@ -565,6 +567,30 @@ mod tests {
         c.reprint.holidays = vec![chrono::NaiveDate::default()];
         c.reprint.workdays = vec![chrono::NaiveDate::default()];
         assert!(c.check().is_err());
+    }
+
+    /// The shipped Kubernetes configuration is a valid configuration and trusts the ingress
+    /// controller's pod network (issue 18: with no trusted proxy, all console users behind the
+    /// ingress shared one address and one login lockout).
+    #[test]
+    fn the_kubernetes_config_parses_and_trusts_the_ingress() {
+        let yaml = include_str!("../../../deploy/kubernetes/configmap.yaml");
+        let toml_text: String = yaml
+            .split_once("zhanqun.toml: |\n")
+            .map(|(_, t)| t)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let fig =
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(&toml_text));
+        let c: Config = fig.extract().unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.check().is_ok());
+        let pod: std::net::IpAddr = "10.244.3.7"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([0; 4]));
+        assert!(c.trusted_proxies.iter().any(|n| n.contains(&pod)));
     }
 
     #[test]

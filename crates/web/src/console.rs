@@ -434,6 +434,7 @@ async fn password_submit(
         app.store()
             .change_password(
                 &a.actor,
+                Some(&a.token),
                 &f.current_password,
                 &f.new_password,
                 &zhanqun_core::password::PasswordPolicy::default(),
@@ -442,7 +443,7 @@ async fn password_submit(
     };
     match res {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(e @ Error::InvalidInput(_)) => with_status(
+        Err(e @ (Error::InvalidInput(_) | Error::Locked(_))) => with_status(
             render(
                 "password.html",
                 page(

@@ -22,7 +22,7 @@ fn time(what: &str, f: &dyn Fn(usize)) {
 }
 
 fn main() {
-    let trusted: Vec<IpAddr> = vec!["127.0.0.1".parse().unwrap()];
+    let trusted: Vec<zhanqun_web::visits::ProxyNet> = vec!["127.0.0.1".parse().unwrap()];
     let counter = VisitCounter::detached(trusted.clone(), [7; 16]);
     // 60,000 visitors behind a trusted proxy, as in tests/bench/visits.sh.
     let headers: Vec<HeaderMap> = (0..60_000u32)

@@ -64,10 +64,17 @@ async fn accounts_page_with(
         .iter()
         .map(|r| (r.as_str(), r.label()))
         .collect();
+    let locks = if a.actor.principal.is(PlatformRole::SecurityAdmin) {
+        app.store()
+            .login_locks(&a.actor, zhanqun_store::now())
+            .await?
+    } else {
+        Vec::new()
+    };
     let failed = error.is_some();
     let ctx = json!({
         "accounts": rows, "site_roles": site_roles, "platform_roles": platform_roles,
-        "created": created, "error": error,
+        "created": created, "error": error, "locks": locks,
     });
     let res = render(
         "accounts.html",
@@ -266,6 +273,18 @@ async fn audit_page(
     ))
 }
 
+#[derive(Deserialize)]
+struct UnlockForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// Lifts a login lock (security administrator).
+async fn unlock(State(app): State<Arc<App>>, a: Authed, Form(f): Form<UnlockForm>) -> PageResult {
+    let res = app.store().unlock_login(&a.actor, f.key.trim()).await;
+    after(&app, &a, res).await
+}
+
 /// The administrators' console routes.
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
@@ -318,6 +337,13 @@ pub(super) fn routes(r: Routes) -> Routes {
         Platform(SecurityAdmin),
         "撤销授权",
         post(revoke),
+    )
+    .add(
+        Method::POST,
+        "/login-locks/unlock",
+        Platform(SecurityAdmin),
+        "解除登录锁定",
+        post(unlock),
     )
     .add(
         Method::GET,
