@@ -531,3 +531,86 @@ async fn administrators_pages_follow_the_separation_of_duties() {
             .any(|r| r.action == "account.create" && r.actor == "user:sys")
     );
 }
+
+/// Issue 18, rows 15 and 16: a site administrator's grant scoped to a column acted on the whole
+/// site, and the system administrator could disable the audit administrator (after which nobody
+/// could read the audit log). Both are refused now, in the console and the API.
+#[tokio::test]
+async fn site_wide_grants_take_no_column_and_no_administrator_removes_another() {
+    let t = TestApp::spawn().await;
+    t.fixture().await;
+    let sys_id = t.account("sys", Some(PlatformRole::SystemAdmin)).await;
+    let sec_id = t.account("sec", Some(PlatformRole::SecurityAdmin)).await;
+    let aud_id = t.account("aud", Some(PlatformRole::AuditAdmin)).await;
+    let auditor = t
+        .account("watch", Some(PlatformRole::ProvinceAuditor))
+        .await;
+    let someone = t.account("someone", None).await;
+    let sys = t.login("sys").await;
+    let sec = t.login("sec").await;
+
+    // Row 15.
+    let (status, html) = sec
+        .form(
+            &format!("/accounts/{someone}/grants"),
+            &[
+                ("role", "site_admin"),
+                ("site_code", JIAXIAN),
+                ("column_path", "xwzx/bmdt"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("针对整个网站"), "{html}");
+    assert!(t.store.grants_of(someone).await.unwrap().is_empty());
+    let (status, _) = sec
+        .form(
+            &format!("/accounts/{someone}/grants"),
+            &[("role", "site_admin"), ("site_code", JIAXIAN)],
+        )
+        .await;
+    assert_eq!(status, 303, "site-wide it is granted");
+
+    // Row 16: the system administrator disables neither of the other two (nor another system
+    // administrator); the security administrator demotes none of the three.
+    let other_sys = t.account("sys2", Some(PlatformRole::SystemAdmin)).await;
+    for target in [aud_id, sec_id, other_sys] {
+        let r = sys
+            .post(&format!("/api/v1/accounts/{target}/disable"), json!({}))
+            .await;
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.json);
+        let (status, html) = sys.form(&format!("/accounts/{target}/disable"), &[]).await;
+        assert_eq!(status, 403, "{html}");
+        assert!(!t.store.account(target).await.unwrap().unwrap().disabled);
+    }
+    for target in [aud_id, sys_id] {
+        let (status, _) = sec
+            .form(&format!("/accounts/{target}/role"), &[("role", "")])
+            .await;
+        assert_eq!(status, 403);
+        assert!(
+            t.store
+                .account(target)
+                .await
+                .unwrap()
+                .unwrap()
+                .platform_role
+                .is_some()
+        );
+    }
+    // Other accounts as before: the province auditor's role can be removed, anyone else disabled.
+    let (status, _) = sec
+        .form(&format!("/accounts/{auditor}/role"), &[("role", "")])
+        .await;
+    assert_eq!(status, 303);
+    let r = sys
+        .post(&format!("/api/v1/accounts/{someone}/disable"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let records = t.store.audit_records(200, 0).await.unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "account.disable" && r.outcome == "failure")
+    );
+}

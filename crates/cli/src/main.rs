@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use zhanqun_core::{Error, SiteCode, SiteStatus};
+use zhanqun_core::{Error, PlatformRole, SiteCode, SiteStatus};
 use zhanqun_sites::demo;
 use zhanqun_store::Store;
 use zhanqun_web::server::{Listeners, serve};
@@ -226,6 +226,15 @@ enum ReprintCommand {
 enum AccountsCommand {
     /// List the accounts (never their passwords).
     List,
+    /// Disable an account and end its sessions (on the server: also the system, security or
+    /// audit administrator, whom the console may not disable).
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set an account's platform role: system_admin, security_admin, audit_admin,
+    /// province_auditor or none (on the server: how one of the three administrators is
+    /// replaced).
+    Role { username: String, role: String },
 }
 
 #[derive(Subcommand)]
@@ -830,6 +839,48 @@ async fn run(cli: Cli) -> Res {
                     }
                 );
             }
+            Ok(())
+        }
+        Command::Accounts(cmd) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let (username, action) = match cmd {
+                AccountsCommand::Disable { username } => (username, "account.disable"),
+                AccountsCommand::Enable { username } => (username, "account.enable"),
+                AccountsCommand::Role { username, .. } => (username, "account.role"),
+                AccountsCommand::List => unreachable!("handled above"),
+            };
+            let account = store
+                .account_for_login(username)
+                .await?
+                .map(|(a, _)| a)
+                .ok_or_else(|| Failure(3, format!("账号 {username} 不存在")))?;
+            let object = Some(format!("account:{}", account.id));
+            let result = match cmd {
+                AccountsCommand::Disable { .. } => {
+                    store.set_account_disabled(account.id, true).await
+                }
+                AccountsCommand::Enable { .. } => {
+                    store.set_account_disabled(account.id, false).await
+                }
+                AccountsCommand::Role { role, .. } => {
+                    let role = match role.trim() {
+                        "none" | "" => Ok(None),
+                        r => PlatformRole::parse(r).map(Some).map_err(|_| {
+                            Error::invalid(format!(
+                                "平台角色“{r}”无效：可用 system_admin、security_admin、audit_admin、province_auditor 或 none"
+                            ))
+                        }),
+                    };
+                    match role {
+                        Ok(role) => store.assign_platform_role(account.id, role).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                AccountsCommand::List => Ok(()),
+            };
+            audited(&store, action, object, result).await?;
+            println!("{username}: 已完成");
             Ok(())
         }
         Command::Audit(cmd) => {

@@ -485,6 +485,35 @@ fn demo_prints_its_accounts_once() {
     let o = zhanqun(tmp.path(), &["accounts", "list"]);
     let out = stdout(&o);
     assert!(out.contains("jx-yjj") && out.contains("secadmin"), "{out}");
+
+    // One of the three administrators is replaced on the server (the console may not, 三权分立),
+    // audited; bad input is one clear line.
+    let o = zhanqun(tmp.path(), &["accounts", "disable", "auditadmin"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zhanqun(tmp.path(), &["accounts", "role", "auditadmin", "none"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zhanqun(tmp.path(), &["accounts", "role", "jx-yjj", "audit_admin"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("三权分立"), "{}", stderr(&o));
+    let o = zhanqun(tmp.path(), &["accounts", "role", "jx-admin", "superuser"]);
+    assert!(
+        stderr(&o).contains("平台角色“superuser”无效"),
+        "{}",
+        stderr(&o)
+    );
+    let o = zhanqun(tmp.path(), &["accounts", "disable", "nobody"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let out = stdout(&zhanqun(tmp.path(), &["accounts", "list"]));
+    let line = out.lines().find(|l| l.contains("auditadmin")).unwrap();
+    assert!(
+        line.contains("已停用") && !line.contains("审计管理员"),
+        "{line}"
+    );
+    let log = stdout(&zhanqun(tmp.path(), &["audit", "list", "--limit", "10"]));
+    assert!(
+        log.contains("account.disable") && log.contains("account.role"),
+        "{log}"
+    );
 }
 
 #[test]

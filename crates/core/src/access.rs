@@ -17,6 +17,49 @@ crate::model::text_enum!(
     }
 );
 
+impl SiteRole {
+    /// Whether the role is held on a whole site only. A site administrator scoped to a column
+    /// acted on the whole site anyway (issue 18, row 15), so such a grant is refused.
+    pub fn site_wide(self) -> bool {
+        self == SiteRole::SiteAdmin
+    }
+}
+
+/// Checks the scope of a grant before it is given.
+pub fn check_grant_scope(role: SiteRole, column: Option<ColumnId>) -> Result<()> {
+    if role.site_wide() && column.is_some() {
+        return Err(Error::invalid(format!(
+            "{}的授权针对整个网站，不能限定栏目；请把栏目留空，或改授编辑、审核员等栏目角色",
+            role.label()
+        )));
+    }
+    Ok(())
+}
+
+impl PlatformRole {
+    /// The three administrators kept apart (三权分立): system, security and audit.
+    pub fn separated(self) -> bool {
+        matches!(
+            self,
+            PlatformRole::SystemAdmin | PlatformRole::SecurityAdmin | PlatformRole::AuditAdmin
+        )
+    }
+}
+
+/// 三权分立 (issue 18, row 16): in the console none of the three administrators disables or
+/// demotes another of them (the system administrator could disable the audit administrator,
+/// and then nobody could read the audit log). Replacing one is done on the server with
+/// `zhanqun accounts`, audited.
+pub fn check_administrator_change(target: Option<PlatformRole>) -> Result<()> {
+    match target {
+        Some(r) if r.separated() => Err(Error::forbidden(format!(
+            "三权分立：不能在控制台停用或撤换{}；如需更换，请由运维人员在服务器上使用 zhanqun accounts 命令办理（记入审计日志）",
+            r.label()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// One grant: `role` on `site`, or only on `column` and the columns below it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
@@ -258,6 +301,22 @@ mod tests {
         assert!(!allowed(SiteRole::Signer, None));
         let other_site = principal(None, vec![(SiteRole::SiteAdmin, 2, None)]);
         assert!(!other_site.may(Act::EnterReprint, SiteId(1), &fed));
+    }
+
+    #[test]
+    fn site_wide_roles_take_no_column_and_administrators_stay_apart() {
+        assert!(check_grant_scope(SiteRole::SiteAdmin, Some(ColumnId(3))).is_err());
+        assert!(check_grant_scope(SiteRole::SiteAdmin, None).is_ok());
+        assert!(check_grant_scope(SiteRole::Editor, Some(ColumnId(3))).is_ok());
+        for r in [
+            PlatformRole::SystemAdmin,
+            PlatformRole::SecurityAdmin,
+            PlatformRole::AuditAdmin,
+        ] {
+            assert!(check_administrator_change(Some(r)).is_err(), "{r:?}");
+        }
+        assert!(check_administrator_change(Some(PlatformRole::ProvinceAuditor)).is_ok());
+        assert!(check_administrator_change(None).is_ok());
     }
 
     #[test]

@@ -494,6 +494,7 @@ impl Store {
         actor
             .principal
             .require_platform(PlatformRole::SecurityAdmin)?;
+        zhanqun_core::access::check_grant_scope(role, column)?;
         let target = self
             .account(account)
             .await?
@@ -661,6 +662,9 @@ impl Store {
                     new.label()
                 )));
             }
+            if target.platform_role != role {
+                zhanqun_core::access::check_administrator_change(target.platform_role)?;
+            }
             if let Some(new) = role
                 && new != PlatformRole::ProvinceAuditor
                 && !self.grants_of(account).await?.is_empty()
@@ -757,6 +761,15 @@ impl Store {
                     Error::forbidden("不能停用自己的账号"),
                 )
                 .await;
+        }
+        if disabled {
+            let target = self
+                .account(account)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("账号 {account} 不存在")))?;
+            if let Err(e) = zhanqun_core::access::check_administrator_change(target.platform_role) {
+                return self.refused(actor, None, action, object, e).await;
+            }
         }
         self.set_account_disabled(account, disabled).await?;
         self.audit(&actor.entry("system_admin", None, action, object, Outcome::Success, None))

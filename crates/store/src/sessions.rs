@@ -416,6 +416,36 @@ impl Store {
     }
 
     /// Disables (or re-enables) an account; disabling ends all its sessions.
+    /// Sets an account's platform role on the server (`zhanqun accounts role`, the operators'
+    /// path for replacing one of the three administrators). An account holding site roles
+    /// cannot become one of them (三权分立).
+    pub async fn assign_platform_role(
+        &self,
+        account_id: i64,
+        role: Option<zhanqun_core::PlatformRole>,
+    ) -> Result<()> {
+        if role.is_some_and(zhanqun_core::PlatformRole::separated)
+            && !self.grants_of(account_id).await?.is_empty()
+        {
+            return Err(Error::conflict(
+                "三权分立：该账号持有网站角色，须先撤销其网站授权",
+            ));
+        }
+        let n = on_pool!(self, |p| {
+            sqlx::query("UPDATE accounts SET platform_role = $1 WHERE id = $2")
+                .bind(role.map(zhanqun_core::PlatformRole::as_str))
+                .bind(account_id)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(db_err)
+        })?;
+        if n == 0 {
+            return Err(Error::not_found(format!("账号 {account_id} 不存在")));
+        }
+        Ok(())
+    }
+
     pub async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()> {
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
