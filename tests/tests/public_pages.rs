@@ -902,3 +902,47 @@ fn regex_lite_ids(s: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Issue 18, rows 9 and 10: the `Host` a visitor sent was printed into cached HTML
+/// (`<meta name="SiteDomain">`, case, port and trailing dot kept), and feeds, sitemaps and
+/// robots.txt were cached once per `host:port` a visitor chose. Now pages print the site's own
+/// host name, and those files are keyed by the normalised name and a port the server serves on.
+#[tokio::test]
+async fn the_host_a_visitor_sends_neither_shows_in_pages_nor_floods_the_cache() {
+    let f = fixture().await;
+    let t = &f.t;
+    let meta = r#"<meta name="SiteDomain" content="www.jiaxian.gov.cn">"#;
+    // The first visitor after a change sends an odd Host; what is cached is the site's own.
+    let home = t.page("WWW.JiaXian.GOV.cn.:31337", "/", 200).await;
+    assert!(home.contains(meta), "{home}");
+    assert!(!home.contains("31337") && !home.contains("JiaXian"));
+    assert!(t.page(JIA, "/", 200).await.contains(meta));
+
+    let files = [
+        "/rss.xml",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/xwzx/bmdt/rss.xml",
+    ];
+    for path in files {
+        t.page("www.jiaxian.gov.cn", path, 200).await;
+    }
+    let before = t.app.pages().entry_count();
+    for port in 1000..1030 {
+        for (i, path) in files.iter().enumerate() {
+            let host = if i % 2 == 0 {
+                format!("WWW.jiaxian.gov.cn.:{port}")
+            } else {
+                format!("www.jiaxian.gov.cn:{port}")
+            };
+            let body = t.page(&host, path, 200).await;
+            assert!(!body.contains(&format!(":{port}")), "{host}{path}: {body}");
+            assert!(!body.contains("gov.cn./"), "{host}{path}: {body}");
+        }
+    }
+    assert_eq!(
+        t.app.pages().entry_count(),
+        before,
+        "120 requests with chosen ports added no cache entry"
+    );
+}

@@ -399,6 +399,7 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
     let feed = zhanqun_tests::feed::FeedServer::spawn().await;
     let t = TestApp::spawn_with(|c| {
         c.reprint.allow_private = true;
+        c.reprint.allow_http = true;
         c.reprint.alert_minutes = 10;
     })
     .await;
@@ -566,10 +567,35 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
     assert!(records.iter().any(|r| r.action == "reprint.update"));
 }
 
+/// Issue 18, row 13: a plain-http feed fed the fan-out. Now feeds are https unless the operator
+/// opts in (`reprint.allow_http`); the feed server is never asked.
+#[tokio::test]
+async fn plain_http_feeds_need_an_explicit_opt_in() {
+    let feed = zhanqun_tests::feed::FeedServer::spawn().await;
+    let t = TestApp::spawn_with(|c| c.reprint.allow_private = true).await;
+    let f = t.fixture().await;
+    let source = feed_source(&t, &f, &feed.url).await;
+    eventually("the poll refused", || async {
+        t.store
+            .source(source)
+            .await
+            .unwrap()
+            .is_some_and(|s| s.last_status.as_deref() == Some("error"))
+    })
+    .await;
+    let err = t.store.source(source).await.unwrap().unwrap().last_error;
+    assert!(
+        err.as_deref().unwrap_or("").contains("只允许 https"),
+        "{err:?}"
+    );
+    assert_eq!(feed.requests().0, 0, "the feed server was never reached");
+}
+
 #[tokio::test]
 async fn feeds_on_internal_addresses_are_refused() {
     let feed = zhanqun_tests::feed::FeedServer::spawn().await;
-    let t = TestApp::spawn().await; // allow_private = false, as in production
+    // allow_private = false, as in production (http allowed: the feed server speaks no TLS).
+    let t = TestApp::spawn_with(|c| c.reprint.allow_http = true).await;
     let f = t.fixture().await;
     let port = feed.base.rsplit(':').next().unwrap().to_string();
     let literal = feed_source(&t, &f, &feed.url).await;
@@ -1024,7 +1050,11 @@ async fn one_node_at_a_time_polls_a_source() {
 async fn redirects_to_internal_addresses_are_refused() {
     let feed = zhanqun_tests::feed::FeedServer::spawn().await;
     // Only the feed server's own address is exempt, as an internal feed host would be.
-    let t = TestApp::spawn_with(|c| c.reprint.allow_ips = vec!["127.0.0.1".parse().unwrap()]).await;
+    let t = TestApp::spawn_with(|c| {
+        c.reprint.allow_ips = vec!["127.0.0.1".parse().unwrap()];
+        c.reprint.allow_http = true;
+    })
+    .await;
     let f = t.fixture().await;
     let port = feed.base.rsplit(':').next().unwrap().to_string();
     let mut sources = Vec::new();
@@ -1033,6 +1063,10 @@ async fn redirects_to_internal_addresses_are_refused() {
         "http://10.0.0.1/rss.xml".to_string(),
         "http://[::1]/rss.xml".to_string(),
         format!("http://[::ffff:10.0.0.1]:{port}/rss.xml"),
+        // IPv6 forms that reach an IPv4 address (issue 18, row 13): IPv4-compatible, NAT64, 6to4.
+        format!("http://[::127.0.0.2]:{port}/rss.xml"),
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/".to_string(),
+        "http://[2002:a00:1::1]/rss.xml".to_string(),
     ]
     .iter()
     .enumerate()
@@ -1193,4 +1227,73 @@ async fn the_console_pages_work_for_their_roles() {
     let (status, subs) = admin.page("/submissions").await;
     assert_eq!(status, 200);
     assert!(subs.contains("我报送的信息"));
+}
+
+/// Issue 18, row 14: any session listed every site's reprint sources with their addresses,
+/// validators and last errors. Now only those with a role on the owning site and the province
+/// auditor see them; a subscribing site sees the name, owner and state.
+#[tokio::test]
+async fn a_source_s_address_and_errors_are_for_its_own_site() {
+    let t = TestApp::spawn_with(|c| c.reprint.poll = false).await;
+    let f = t.fixture().await;
+    let source = t
+        .store
+        .create_source(
+            None,
+            &NewSource {
+                name: "国务院最新政策".into(),
+                kind: "feed".into(),
+                url: Some("https://feeds.internal.example/gov/rss.xml".into()),
+                attribution: "中国政府网".into(),
+                owner: f.site(OWNER),
+                owner_column: f.column(&format!("{OWNER}/tzgg")),
+                poll_seconds: None,
+                extract_selector: Some("#UCAP-CONTENT".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let owner_editor = t.account("owner-editor", None).await;
+    t.grant(owner_editor, SiteRole::Editor, f.site(OWNER), None)
+        .await;
+    let other_admin = t.account("other-admin", None).await;
+    t.grant(other_admin, SiteRole::SiteAdmin, f.site(JIAXIAN), None)
+        .await;
+    t.account("auditor", Some(zhanqun_core::PlatformRole::ProvinceAuditor))
+        .await;
+    async fn listed(u: &zhanqun_tests::User, source: i64) -> serde_json::Value {
+        let r = u.get("/api/v1/reprint/sources").await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == source)
+            .cloned()
+            .expect("the source is listed")
+    }
+    for who in ["owner-editor", "auditor"] {
+        let s = listed(&t.login(who).await, source).await;
+        assert_eq!(
+            s["url"], "https://feeds.internal.example/gov/rss.xml",
+            "{who}"
+        );
+        assert_eq!(s["extract_selector"], "#UCAP-CONTENT", "{who}");
+    }
+    let other = t.login("other-admin").await;
+    let s = listed(&other, source).await;
+    assert_eq!(s["name"], "国务院最新政策");
+    for hidden in [
+        "url",
+        "etag",
+        "last_modified",
+        "last_error",
+        "extract_selector",
+    ] {
+        assert!(s[hidden].is_null(), "{hidden}: {s}");
+    }
+    let (status, html) = other.page("/reprint").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("国务院最新政策"));
+    assert!(!html.contains("feeds.internal.example"), "{html}");
 }

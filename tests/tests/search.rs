@@ -332,9 +332,10 @@ async fn a_reprinted_item_is_found_on_every_site_that_shows_it_and_province_wide
             .unwrap();
     }
     let title = "国务院办公厅关于做好今冬明春能源保供工作的通知";
+    // As the feed poller brings it (an item entered by hand waits for review; see reprint.rs).
     t.store
         .ingest(
-            Some(&office),
+            None,
             source,
             &NewItem {
                 guid: "https://www.gov.cn/zhengce/content_0001.htm".into(),

@@ -951,8 +951,9 @@ async fn run(cli: Cli) -> Res {
                 c.reprint.dev_feed = f.clone();
             }
             if !c.reprint.dev_feed.is_empty() {
-                // The stand-in feed runs on this machine.
+                // The stand-in feed runs on this machine, over plain http.
                 c.reprint.allow_private = true;
+                c.reprint.allow_http = true;
             }
             init_logging(&c);
             let store = open_store(&c).await?;

@@ -116,6 +116,23 @@ impl Host {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A `Host` header value as a public page's absolute URLs (feeds, sitemaps, robots.txt) and
+    /// their cache keys use it: the name normalised as by [`Host::parse`], its port kept only when
+    /// it is one of `ports` (the port the visitor reached us on, the advertised HTTPS port). Any
+    /// other port is dropped: kept, every port a visitor chose would be a cache entry of its own
+    /// and an address printed into pages other visitors get.
+    pub fn authority(raw: &str, ports: &[u16]) -> Result<String, Error> {
+        let host = Host::parse(raw)?;
+        let port = raw
+            .trim()
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
+        Ok(match port {
+            Some(p) if ports.contains(&p) => format!("{}:{p}", host.0),
+            _ => host.0,
+        })
+    }
 }
 
 impl TryFrom<String> for Host {
@@ -265,6 +282,28 @@ mod tests {
         for bad in ["", "a..b", "-a.cn", "a_b.cn", "佳县.cn", "a b", "[::1]:80"] {
             assert!(Host::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_authority_keeps_only_a_port_we_serve_on() {
+        let a = |raw: &str| Host::authority(raw, &[8080]).ok();
+        assert_eq!(
+            a("WWW.Jiaxian.gov.cn.:8080").as_deref(),
+            Some("www.jiaxian.gov.cn:8080")
+        );
+        assert_eq!(
+            a("www.jiaxian.gov.cn:31337").as_deref(),
+            Some("www.jiaxian.gov.cn")
+        );
+        assert_eq!(
+            a("www.jiaxian.gov.cn").as_deref(),
+            Some("www.jiaxian.gov.cn")
+        );
+        assert_eq!(
+            a("www.jiaxian.gov.cn:").as_deref(),
+            Some("www.jiaxian.gov.cn")
+        );
+        assert_eq!(a("evil.example\"><x").as_deref(), None);
     }
 
     #[test]

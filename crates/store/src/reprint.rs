@@ -228,6 +228,23 @@ pub struct Source {
     pub owner_column_id: Option<i64>,
 }
 
+impl Source {
+    /// The source as `p` may see it. Those with a role on the owning site, and the province
+    /// auditor, see all of it; anyone else (a site choosing what to subscribe to) sees its name,
+    /// owner, kind and whether its polls succeed — not its address, its HTTP validators, its
+    /// body selector or its error messages, which describe the owner's systems.
+    pub fn seen_by(mut self, p: &Principal) -> Source {
+        if !p.may_on_site(Act::Read, SiteId(self.owner_site_id)) {
+            self.url = None;
+            self.etag = None;
+            self.last_modified = None;
+            self.extract_selector = None;
+            self.last_error = None;
+        }
+        self
+    }
+}
+
 /// A site's subscription to a source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Subscription {
@@ -910,6 +927,16 @@ impl Store {
     /// Every source with its polling state.
     pub async fn sources(&self) -> Result<Vec<Source>> {
         self.sources_where("TRUE", None).await
+    }
+
+    /// Every source, as the actor may see it ([`Source::seen_by`]).
+    pub async fn sources_for(&self, actor: &Actor) -> Result<Vec<Source>> {
+        Ok(self
+            .sources()
+            .await?
+            .into_iter()
+            .map(|s| s.seen_by(&actor.principal))
+            .collect())
     }
 
     /// One source.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, extract::ConnectInfo};
@@ -38,6 +38,8 @@ impl IntoResponse for ApiError {
 }
 
 pub(crate) type ApiResult<T = Response> = Result<T, ApiError>;
+
+crate::extract::edge_extractors!(ApiError);
 
 /// JSON body whose rejection is one of our errors, in Chinese.
 pub struct Body<T>(pub T);
@@ -696,8 +698,8 @@ async fn audit_export(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
             None,
         ))
         .await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let mut w = crate::export::Csv::new();
+    w.row([
         "seq",
         "at",
         "actor",
@@ -710,9 +712,9 @@ async fn audit_export(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
         "request_id",
         "detail",
         "hash",
-    ]);
+    ])?;
     for r in &records {
-        let _ = w.write_record([
+        w.row([
             r.seq.to_string(),
             r.at.to_rfc3339(),
             r.actor.clone(),
@@ -725,9 +727,9 @@ async fn audit_export(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
             r.request_id.clone().unwrap_or_default(),
             r.detail.clone().unwrap_or_default(),
             r.hash.clone(),
-        ]);
+        ])?;
     }
-    let bytes = w.into_inner().map_err(Error::internal)?;
+    let bytes = w.finish()?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

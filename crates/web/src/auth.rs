@@ -175,6 +175,7 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
+        .filter(|v| zhanqun_core::sanitize::request_id_ok(v))
         .map(str::to_string)
 }
 

@@ -65,6 +65,9 @@ pub struct ReprintConfig {
     /// Internal addresses that feeds may nevertheless be fetched from (a feed server inside the
     /// government network), each exactly; everything else internal stays refused.
     pub allow_ips: Vec<std::net::IpAddr>,
+    /// Fetch feeds over plain http too. Off by default: what a feed brings is fanned out to
+    /// every subscribing site, and plain http can be altered on the way.
+    pub allow_http: bool,
     /// Largest feed or item page fetched, in bytes.
     pub max_fetch_bytes: u64,
     /// Time limit of one fetch, in seconds.
@@ -193,6 +196,7 @@ impl Default for Config {
                 poll: true,
                 allow_private: false,
                 allow_ips: Vec::new(),
+                allow_http: false,
                 max_fetch_bytes: 5 * 1024 * 1024,
                 fetch_timeout_secs: 20,
                 deadline_minutes: 60,
@@ -342,6 +346,9 @@ allow_private = false
 # Internal addresses feeds may nevertheless come from (e.g. a feed server inside the government
 # network), each listed exactly: allow_ips = ["10.12.0.8"]. Every other internal address stays refused.
 allow_ips = []
+# Fetch feeds over plain http too. Off: a feed's items go to every subscribing site, and plain
+# http can be altered on the way. Turn on only for a feed server that offers no https.
+allow_http = false
 # Largest feed or item page fetched, in bytes.
 max_fetch_bytes = 5242880
 # Time limit of one fetch, in seconds.

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use axum::extract::{ConnectInfo, Form, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Form, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -262,6 +262,8 @@ impl IntoResponse for PageError {
 }
 
 type PageResult = Result<Response, PageError>;
+
+crate::extract::edge_extractors!(PageError);
 
 /// Security headers of every management response: no caching of back-office pages, no
 /// framing, a CSP that allows only our own scripts and styles.

@@ -22,6 +22,32 @@ use zhanqun_store::{NewItem, PollOutcome, Source};
 
 use crate::app::App;
 
+/// The IPv4 address an IPv6 address stands for, where it embeds one: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some stacks),
+/// NAT64 (`64:ff9b::/96`, RFC 6052) and 6to4 (`2002:aabb:ccdd::/48`, RFC 3056). A request to
+/// any of them can reach that IPv4 address, so it is judged as that address.
+pub fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let tail = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        std::net::Ipv4Addr::new(a, b, c, d)
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1) {
+        return Some(tail(s[6], s[7])); // IPv4-compatible (not :: or ::1)
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return Some(tail(s[6], s[7])); // NAT64 well-known prefix
+    }
+    if s[0] == 0x2002 {
+        return Some(tail(s[1], s[2])); // 6to4
+    }
+    None
+}
+
 /// Whether an address is on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -40,33 +66,39 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_v4(v6) {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)) // documentation
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo: tunnels to an obfuscated IPv4 address
+                || (s[0] == 0x64 && s[1] == 0xff9b) // local-use NAT64 (64:ff9b:1::/48)
+                || (s[..4] == [0x100, 0, 0, 0])) // discard-only
         }
     }
 }
 
-/// Which internal addresses may be fetched anyway.
+/// What the fetcher may do beyond https to public addresses.
 #[derive(Debug, Clone, Default)]
 struct Exempt {
     /// Every address (tests, the demo's stand-in feed).
     all: bool,
     /// These addresses exactly.
     ips: Vec<IpAddr>,
+    /// Plain http too (`reprint.allow_http`).
+    http: bool,
 }
 
 impl Exempt {
     fn allows(&self, ip: IpAddr) -> bool {
         let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            IpAddr::V6(v6) => embedded_v4(v6).map(IpAddr::V4).unwrap_or(ip),
             v4 => v4,
         };
         self.all || is_public(ip) || self.ips.contains(&ip)
@@ -75,11 +107,16 @@ impl Exempt {
 
 /// Why a URL may not be fetched, or `None`.
 fn refuse_url(url: &Url, exempt: &Exempt) -> Option<String> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Some(format!(
-            "只允许 http 和 https 地址，不允许 {}",
-            url.scheme()
-        ));
+    match url.scheme() {
+        "https" => {}
+        "http" if exempt.http => {}
+        "http" => {
+            return Some(
+                "只允许 https 地址：明文 http 传来的内容可能在途中被篡改，又会分发到所有订阅网站（确需 http 的，由运维在配置中开启 reprint.allow_http）"
+                    .into(),
+            );
+        }
+        other => return Some(format!("只允许 https 地址，不允许 {other}")),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Some("地址中不能带用户名或密码".into());
@@ -156,6 +193,7 @@ impl Fetcher {
         let exempt = Exempt {
             all: cfg.allow_private,
             ips: cfg.allow_ips.clone(),
+            http: cfg.allow_http,
         };
         let for_redirects = exempt.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -562,13 +600,28 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::127.0.0.1", // IPv4-compatible
+            "::10.0.0.1",
+            "64:ff9b::a00:1",    // NAT64 of 10.0.0.1
+            "64:ff9b::7f00:1",   // NAT64 of 127.0.0.1
+            "64:ff9b:1::1",      // local-use NAT64
+            "2002:a00:1::1",     // 6to4 of 10.0.0.1
+            "2002:a9fe:a9fe::1", // 6to4 of 169.254.169.254
+            "2001::1",           // Teredo
+            "fec0::1",
         ] {
             assert!(
                 !is_public(ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))),
                 "{ip}"
             );
         }
-        for ip in ["1.1.1.1", "202.108.22.5", "2400:3200::1"] {
+        for ip in [
+            "1.1.1.1",
+            "202.108.22.5",
+            "2400:3200::1",
+            "64:ff9b::ca6c:1605", // NAT64 of 202.108.22.5
+            "2002:ca6c:1605::1",  // 6to4 of 202.108.22.5
+        ] {
             assert!(
                 is_public(ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))),
                 "{ip}"
@@ -586,10 +639,12 @@ mod tests {
         let all = Exempt {
             all: true,
             ips: Vec::new(),
+            http: true,
         };
         let one = Exempt {
             all: false,
             ips: vec![IpAddr::from([10, 12, 0, 8])],
+            http: true,
         };
         for refused in [
             "file:///etc/passwd",
@@ -603,6 +658,9 @@ mod tests {
             "http://169.254.169.254/latest/meta-data",
             "http://100.100.100.200/", // CGNAT: a cloud metadata address
             "http://10.12.0.9/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[2002:a9fe:a9fe::]/latest/meta-data",
         ] {
             assert!(refuse_url(&u(refused), &none).is_some(), "{refused}");
             assert!(refuse_url(&u(refused), &one).is_some(), "{refused}");
@@ -610,6 +668,9 @@ mod tests {
         assert!(refuse_url(&u("http://127.0.0.1:8081/api"), &all).is_none());
         assert!(refuse_url(&u("http://10.12.0.8/rss.xml"), &one).is_none());
         assert!(refuse_url(&u("https://www.gov.cn/rss.xml"), &none).is_none());
+        // Plain http only where the operator opted in.
+        assert!(refuse_url(&u("http://www.gov.cn/rss.xml"), &none).is_some());
+        assert!(refuse_url(&u("http://www.gov.cn/rss.xml"), &one).is_none());
     }
 
     #[test]

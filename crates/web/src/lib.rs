@@ -15,6 +15,8 @@ pub mod charts;
 pub mod config;
 pub mod console;
 pub mod directory;
+pub mod export;
+pub(crate) mod extract;
 pub mod feeds;
 pub mod manage;
 pub mod media;

@@ -92,6 +92,25 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(UuidV7))
+        .layer(axum::middleware::from_fn(drop_unfit_request_id))
+}
+
+/// A client may name its request (`X-Request-Id`, echoed back and kept in the audit log), but only
+/// with a short plain token ([`zhanqun_core::sanitize::request_id_ok`]); any other value is dropped
+/// here, before [`SetRequestIdLayer`], which then gives the request an id of its own.
+async fn drop_unfit_request_id(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let unfit = req.headers().get_all("x-request-id").iter().count() > 1
+        || req.headers().get("x-request-id").is_some_and(|v| {
+            v.to_str()
+                .map_or(true, |v| !zhanqun_core::sanitize::request_id_ok(v))
+        });
+    if unfit {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
 }
 
 /// Counts console and API requests by method, matched route (the pattern, such as

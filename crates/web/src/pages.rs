@@ -292,8 +292,11 @@ fn item(it: &ListItem) -> Value {
     })
 }
 
-fn site_view(ctx: &SiteCtx, host: &str) -> Value {
+/// What every template knows of the site. `host` is the site's own first host name, never the
+/// request's: a cached page is shared by every visitor, whatever `Host` the first one sent.
+fn site_view(ctx: &SiteCtx, _request_host: &str) -> Value {
     let s = &ctx.site;
+    let host = s.hosts.first().map(String::as_str).unwrap_or_default();
     let nav: Vec<Value> = ctx
         .children(None)
         .filter(|c| c.in_nav)

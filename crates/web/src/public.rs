@@ -75,6 +75,7 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
     let over_tls = parts.extensions.get::<OverTls>().is_some();
+    let local_port = parts.extensions.get::<LocalPort>().map(|p| p.0);
     let (kind, res) = serve(
         &app,
         &parts.method,
@@ -82,6 +83,7 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         &parts.uri,
         peer,
         over_tls,
+        local_port,
     )
     .await;
     let m = app.metrics();
@@ -204,6 +206,10 @@ fn count_visit(
 #[derive(Clone, Copy, Debug)]
 pub struct OverTls;
 
+/// The port of the listener a request came in on (set by the accept loop).
+#[derive(Clone, Copy, Debug)]
+pub struct LocalPort(pub u16);
+
 async fn serve(
     app: &App,
     method: &Method,
@@ -211,6 +217,7 @@ async fn serve(
     uri: &Uri,
     peer: Option<std::net::SocketAddr>,
     over_tls: bool,
+    local_port: Option<u16>,
 ) -> (&'static str, Response) {
     if method != Method::GET && method != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed\n");
@@ -242,15 +249,31 @@ async fn serve(
             );
         }
     };
+    // The host as absolute URLs and cache keys use it: normalised once, here.
+    let tls = &app.config().tls;
+    let ports: Vec<u16> = local_port
+        .into_iter()
+        .chain(tls.enabled.then_some(tls.public_port))
+        .collect();
+    let Ok(authority) = zhanqun_core::Host::authority(host, &ports) else {
+        return (
+            "unknown_host",
+            plain(
+                StatusCode::NOT_FOUND,
+                "404 Not Found
+未找到该网站。
+",
+            ),
+        );
+    };
     // With HTTPS on, plain HTTP only redirects (a known site's host only: never an open
     // redirect), except the ACME http-01 challenge a certificate authority fetches over HTTP.
-    let tls = &app.config().tls;
     if tls.enabled
         && tls.redirect_http
         && !over_tls
         && !uri.path().starts_with("/.well-known/acme-challenge/")
     {
-        let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        let name = authority.split(':').next().unwrap_or_default();
         let port = match tls.public_port {
             443 => String::new(),
             p => format!(":{p}"),
@@ -262,7 +285,7 @@ async fn serve(
         return ("redirect", r);
     }
     let site = ctx.site.code.clone();
-    let (kind, mut res) = serve_site(app, ctx, host, method, headers, uri, peer).await;
+    let (kind, mut res) = serve_site(app, ctx, &authority, method, headers, uri, peer).await;
     res.extensions_mut().insert(SiteLabel(site));
     (kind, res)
 }

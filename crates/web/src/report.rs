@@ -13,14 +13,12 @@ pub fn title(r: &AnnualReport) -> String {
 
 /// CSV: section, item, value; UTF-8 with a BOM so that spreadsheet programs read the Chinese.
 pub fn to_csv(r: &AnnualReport) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(["类别", "项目", "数据"])
-        .map_err(Error::internal)?;
+    let mut w = crate::export::Csv::new();
+    w.row(["类别", "项目", "数据"])?;
     for row in &r.rows {
-        w.write_record([row.section, row.item, &row.value.to_string()])
-            .map_err(Error::internal)?;
+        w.row([row.section, row.item, row.value.to_string().as_str()])?;
     }
-    w.into_inner().map_err(|e| Error::internal(e.to_string()))
+    w.finish()
 }
 
 /// XLSX: one sheet with the title, the table (numbers as numbers) and the source note.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use zhanqun_core::{ArticleId, ColumnId, Error, SiteCode, SiteId};
 use zhanqun_store::{NewItem, NewSource, ReprintMode};
 
 use crate::App;
-use crate::api::{ApiResult, Body, ok};
+use crate::api::{ApiResult, Body, Path, Query, ok};
 use crate::auth::{Access, Authed, Routes};
 
 async fn site_by_code(app: &App, code: &str) -> Result<SiteId, Error> {
@@ -33,8 +33,10 @@ async fn column_of(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Erro
         .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
 }
 
-async fn sources(State(app): State<Arc<App>>, _a: Authed) -> ApiResult {
-    Ok(ok(json!({ "sources": app.store().sources().await? })))
+async fn sources(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
+    Ok(ok(
+        json!({ "sources": app.store().sources_for(&a.actor).await? }),
+    ))
 }
 
 #[derive(Deserialize)]

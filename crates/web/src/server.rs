@@ -288,6 +288,7 @@ async fn serve_public(
         }
     }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let local_port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     loop {
         let accepted = tokio::select! {
             _ = stop.wait_for(|v| *v) => break,
@@ -305,7 +306,8 @@ async fn serve_public(
         let _ = tcp.set_nodelay(true);
         let svc = router
             .clone()
-            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)))
+            .layer(axum::Extension(crate::public::LocalPort(local_port)));
         let watcher = graceful.watcher();
         match &tls {
             None => {

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::api::{Path, Query};
 use axum::http::Method;
 use axum::routing::get;
 use chrono::{Duration, NaiveDate};

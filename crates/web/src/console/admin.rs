@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zhanqun_core::{Error, PlatformRole, SiteRole};
 
-use super::{PageResult, page, render, with_status};
+use super::{PageResult, Path, Query, page, render, with_status};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
 

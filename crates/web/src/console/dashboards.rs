@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -26,7 +26,7 @@ use zhanqun_store::figures::{
     PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
 };
 
-use super::{PageError, PageResult, page, paged, render, with_status};
+use super::{PageError, PageResult, Path, Query, page, paged, render, with_status};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
 use crate::charts::{self, Series};
@@ -183,16 +183,11 @@ fn per_month(pubs: &[&Publication], months: &[(i32, u32)]) -> Vec<i64> {
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, PageError> {
     // Several tables in one file: records of different lengths, blank lines between.
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = crate::export::Csv::new();
     for r in rows {
-        w.write_record(&r)
-            .map_err(|e| Error::internal(format!("csv: {e}")))?;
+        w.row(r)?;
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| Error::internal(format!("csv: {e}")))?;
+    let body = w.finish()?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

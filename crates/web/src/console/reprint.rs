@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use zhanqun_core::timeliness::{Deadlines, Standing};
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId, SiteRole};
 use zhanqun_store::{Delivery, NewItem, NewSource, ReprintMode};
 
-use super::{PageError, PageResult, page, render, with_status};
+use super::{PageError, PageResult, Path, Query, page, render, with_status};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
 
@@ -111,7 +111,7 @@ async fn sources_page_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let sources = app.store().sources().await?;
+    let sources = app.store().sources_for(&a.actor).await?;
     let sites = app.store().list_sites().await?;
     let admin = admin_sites(a);
     let p = &a.actor.principal;
@@ -309,7 +309,7 @@ async fn site_page_with(
     };
     let is_admin = admin_sites(a).contains(&site);
     let subs = app.store().subscriptions(None, Some(site)).await?;
-    let sources = app.store().sources().await?;
+    let sources = app.store().sources_for(&a.actor).await?;
     let columns: Vec<JsonValue> = app
         .store()
         .columns(site)

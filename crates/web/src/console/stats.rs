@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use zhanqun_store::SiteCheck;
 
-use super::{PageResult, page, paged, render};
+use super::{PageResult, Query, page, paged, render};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
 
@@ -52,28 +52,30 @@ async fn checks_page(
 
 async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, super::PageError> {
     let checks = visible_checks(&app, &a).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let row = |w: &mut csv::Writer<Vec<u8>>, r: &[&str]| {
-        w.write_record(r)
-            .map_err(|e| zhanqun_core::Error::internal(format!("csv: {e}")))
-    };
-    row(
-        &mut w,
-        &[
-            "网站标识码",
-            "网站名称",
-            "结论",
-            "否决项",
-            "指标",
-            "栏目",
-            "最后更新",
-            "问题",
-        ],
-    )?;
+    let mut w = crate::export::Csv::new();
+    w.row([
+        "网站标识码",
+        "网站名称",
+        "结论",
+        "否决项",
+        "指标",
+        "栏目",
+        "最后更新",
+        "问题",
+    ])?;
     for s in &checks {
         let verdict = if s.fails { "不合格" } else { "合格" };
         if s.findings.is_empty() {
-            row(&mut w, &[&s.code, &s.name, verdict, "", "", "", "", ""])?;
+            w.row([
+                s.code.as_str(),
+                s.name.as_str(),
+                verdict,
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])?;
         }
         for f in &s.findings {
             let indicator = serde_json::to_value(f.indicator)
@@ -88,27 +90,19 @@ async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, 
                         .to_string()
                 })
                 .unwrap_or_default();
-            row(
-                &mut w,
-                &[
-                    &s.code,
-                    &s.name,
-                    verdict,
-                    if f.veto { "是" } else { "否" },
-                    &indicator,
-                    f.column.as_deref().unwrap_or(""),
-                    &last,
-                    &f.message,
-                ],
-            )?;
+            w.row([
+                s.code.as_str(),
+                s.name.as_str(),
+                verdict,
+                if f.veto { "是" } else { "否" },
+                indicator.as_str(),
+                f.column.as_deref().unwrap_or(""),
+                last.as_str(),
+                f.message.as_str(),
+            ])?;
         }
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| zhanqun_core::Error::internal(format!("csv: {e}")))?;
-    // A byte-order mark, so that spreadsheet programs read the Chinese as UTF-8.
-    let mut body = vec![0xEF, 0xBB, 0xBF];
-    body.extend(bytes);
+    let body = w.finish()?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
