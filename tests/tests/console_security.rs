@@ -225,7 +225,8 @@ async fn lockout_second_factor_and_session_endings_over_http() {
         }
         req.send()
     };
-    // Cookie attributes: plain-HTTP localhost gets the relaxed name; any other host __Host- + Secure.
+    // Cookie attributes: plain HTTP gets the relaxed name, whatever the host (the Secure flag
+    // follows the real scheme: tests/tests/listeners.rs).
     let res = login(TEST_PASSWORD, None).await.unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
@@ -240,9 +241,7 @@ async fn lockout_second_factor_and_session_endings_over_http() {
         .unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
-        cookie.starts_with("__Host-zq_session=")
-            && cookie.contains("; Secure")
-            && cookie.contains("Path=/"),
+        cookie.starts_with("zq_session=") && !cookie.contains("Secure"),
         "{cookie}"
     );
     let second: serde_json::Value = res.json().await.unwrap();

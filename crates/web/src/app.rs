@@ -188,6 +188,14 @@ impl App {
         crate::visits::client_ip(peer, headers, &self.config.trusted_proxies)
     }
 
+    /// Whether a peer is one of the trusted proxies (whose forwarded headers are believed).
+    pub fn trusts_proxy(&self, peer: std::net::IpAddr) -> bool {
+        self.config
+            .trusted_proxies
+            .iter()
+            .any(|n| n.contains(&peer))
+    }
+
     /// This node's name in leases.
     pub fn node(&self) -> &str {
         &self.node

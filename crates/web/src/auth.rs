@@ -105,24 +105,14 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// Whether this request came over HTTPS or to a non-local host (then cookies are Secure).
+/// Whether this request came over HTTPS (then cookies are Secure): our own TLS listener, or a
+/// trusted proxy that says so. `X-Forwarded-Proto` is set or dropped by the management router
+/// before any handler sees it (`manage::real_scheme`), so here it states the real scheme.
 pub fn secure_request(headers: &HeaderMap) -> bool {
-    if headers
+    headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-    {
-        return true;
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let name = match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
-    };
-    !matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 /// The `Set-Cookie` value that starts a session.

@@ -40,6 +40,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub search: SearchConfig,
     pub tls: TlsConfig,
+    pub connections: ConnectionsConfig,
+    pub metrics: MetricsConfig,
     /// Time limit of one public request, in seconds (answered 408 when exceeded).
     pub request_timeout_seconds: u64,
     /// Time limit of one console or API request (uploads included), in seconds.
@@ -114,6 +116,39 @@ pub struct TlsConfig {
     pub hsts_max_age: u64,
     /// Seconds between checks of the certificate files for changes.
     pub reload_seconds: u64,
+    /// Serve the management listener (console, API) over HTTPS only, with the same
+    /// certificates (the default one, or a site's whose host name the console is reached by).
+    pub manage: bool,
+}
+
+/// How long a connection may keep a listener busy, and how many may (both listeners).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsConfig {
+    /// A new or kept-alive connection must send a request's headers within this many seconds
+    /// (HTTP/1.1 and HTTP/2 alike; against slowloris).
+    pub header_read_timeout_seconds: u64,
+    /// A connection with no request in flight is closed after this many seconds.
+    pub idle_timeout_seconds: u64,
+    /// A response the client stops reading is abandoned after this many seconds without
+    /// progress.
+    pub stall_timeout_seconds: u64,
+    /// Open connections at most on the public listener (HTTP and HTTPS each); more wait in the
+    /// kernel's accept queue.
+    pub max_public: usize,
+    /// Open connections at most on the management listener.
+    pub max_manage: usize,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// When set, a scrape must send `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When not empty, only these addresses or networks may scrape (the connection's own
+    /// address: a forwarded one is not believed here).
+    pub allow: Vec<crate::visits::ProxyNet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +263,18 @@ impl Default for Config {
                 public_port: 443,
                 hsts_max_age: 31_536_000,
                 reload_seconds: 5,
+                manage: false,
+            },
+            connections: ConnectionsConfig {
+                header_read_timeout_seconds: 10,
+                idle_timeout_seconds: 60,
+                stall_timeout_seconds: 60,
+                max_public: 4096,
+                max_manage: 256,
+            },
+            metrics: MetricsConfig {
+                token: String::new(),
+                allow: Vec::new(),
             },
             shutdown_grace_seconds: 20,
             allow_nondurable_database: false,
@@ -260,6 +307,19 @@ impl std::fmt::Debug for Config {
             .field("visits", &self.visits)
             .field("jobs", &self.jobs)
             .field("tls", &self.tls)
+            .field("connections", &self.connections)
+            .field(
+                "metrics",
+                &format_args!(
+                    "token: {}, allow: {:?}",
+                    if self.metrics.token.is_empty() {
+                        "none"
+                    } else {
+                        "***"
+                    },
+                    self.metrics.allow
+                ),
+            )
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("allow_nondurable_database", &self.allow_nondurable_database)
             .field("request_timeout_seconds", &self.request_timeout_seconds)
@@ -414,6 +474,30 @@ hsts_max_age = 31536000
 # Seconds between checks of the certificate files: a renewed certificate written to disk is
 # served from the next handshake, without a restart.
 reload_seconds = 5
+# Serve the management listener (console, API) over HTTPS only, with the same certificates (the
+# default one, or the site certificate of the name the console is reached by). The session
+# cookie is Secure only on HTTPS (here, or from a trusted proxy saying X-Forwarded-Proto: https).
+manage = false
+
+[connections]
+# Both listeners, HTTP/1.1 and HTTP/2. A connection must send a request's headers within this
+# many seconds of opening (or of its last answer); a silent connection is closed then.
+header_read_timeout_seconds = 10
+# A connection with no request in flight is closed after this many seconds.
+idle_timeout_seconds = 60
+# A response the client stops reading is abandoned after this many seconds without progress.
+stall_timeout_seconds = 60
+# Open connections at most on the public listener (and on HTTPS), and on the management listener;
+# more wait in the kernel's accept queue. Keep them below the open-files limit (LimitNOFILE).
+max_public = 4096
+max_manage = 256
+
+[metrics]
+# Who may read /metrics on the management listener. A token: scrapes must send
+# Authorization: Bearer <token> (set it with ZHANQUN_METRICS__TOKEN rather than in this file).
+token = ""
+# Addresses or networks allowed to scrape, e.g. ["10.0.0.5", "10.244.0.0/16"]; empty: any.
+allow = []
 
 [checks]
 # The national check indicators (国办秘函〔2019〕19号). The home page must change within this many
@@ -489,7 +573,21 @@ impl Config {
                 "配置错误：jobs.lease_seconds 须在 3 到 3600 秒之间（租约每秒续一次，至少留两次续约的余量）",
             ));
         }
-        if self.tls.enabled && self.tls.reload_seconds == 0 {
+        let c = &self.connections;
+        if [
+            c.header_read_timeout_seconds,
+            c.idle_timeout_seconds,
+            c.stall_timeout_seconds,
+        ]
+        .contains(&0)
+            || c.max_public == 0
+            || c.max_manage == 0
+        {
+            return Err(Error::invalid(
+                "配置错误：connections 的各项超时和连接上限须大于 0",
+            ));
+        }
+        if (self.tls.enabled || self.tls.manage) && self.tls.reload_seconds == 0 {
             return Err(Error::invalid("配置错误：tls.reload_seconds 须至少为 1 秒"));
         }
         if self.tls.enabled
@@ -598,6 +696,7 @@ mod tests {
             .parse()
             .unwrap_or(std::net::IpAddr::from([0; 4]));
         assert!(c.trusted_proxies.iter().any(|n| n.contains(&pod)));
+        assert!(c.metrics.allow.iter().any(|n| n.contains(&pod)));
     }
 
     #[test]

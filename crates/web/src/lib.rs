@@ -13,6 +13,7 @@ pub mod backup;
 pub mod cache;
 pub mod charts;
 pub mod config;
+pub mod conn;
 pub mod console;
 pub mod directory;
 pub mod export;

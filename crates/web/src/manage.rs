@@ -86,13 +86,36 @@ pub fn router(app: Arc<App>) -> Router {
             timeout,
         ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), track))
-        .with_state(app)
+        .with_state(app.clone())
         .layer(axum::middleware::from_fn(crate::console::security_headers))
         .layer(csrf)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(UuidV7))
         .layer(axum::middleware::from_fn(drop_unfit_request_id))
+        .layer(axum::middleware::from_fn_with_state(app, real_scheme))
+}
+
+/// States once, for every handler, the scheme a request really came by: `X-Forwarded-Proto` is
+/// believed only from a trusted proxy, and is `https` on our own TLS listener. The session
+/// cookie's `Secure` flag follows it ([`auth::secure_request`]).
+async fn real_scheme(
+    State(app): State<Arc<App>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let over_tls = req.extensions().get::<crate::public::OverTls>().is_some();
+    let from_proxy = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|c| app.trusts_proxy(c.0.ip()));
+    if over_tls {
+        req.headers_mut()
+            .insert("x-forwarded-proto", HeaderValue::from_static("https"));
+    } else if !from_proxy {
+        req.headers_mut().remove("x-forwarded-proto");
+    }
+    next.run(req).await
 }
 
 /// A client may name its request (`X-Request-Id`, echoed back and kept in the audit log), but only
@@ -213,7 +236,31 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+/// `/metrics`: to an allowed address and with the token, when those are configured.
+async fn metrics(
+    State(app): State<Arc<App>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let cfg = &app.config().metrics;
+    if !cfg.allow.is_empty() && !cfg.allow.iter().any(|n| n.contains(&peer.ip())) {
+        return (StatusCode::FORBIDDEN, "403 Forbidden\n").into_response();
+    }
+    if !cfg.token.is_empty() {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !zhanqun_core::password::same_secret(given, &cfg.token) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "401 Unauthorized\n",
+            )
+                .into_response();
+        }
+    }
     let m = app.metrics();
     m.cache_entries
         .set(i64::try_from(app.pages().entry_count()).unwrap_or(i64::MAX));

@@ -148,29 +148,42 @@ pub async fn serve(
         );
     }
     // HTTPS: certificates loaded now (a bad default certificate stops the start), then watched.
-    let https = match listeners.https {
-        Some(l) if app.config().tls.enabled => {
-            let sites = app.store().list_sites().await?;
-            let certs = crate::tls::Certs::load(&app.config().tls, &sites)?;
-            let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config()?);
-            let https = serve_public(app.clone(), l, Some(acceptor), rx.clone());
-            let every_check = Duration::from_secs(app.config().tls.reload_seconds);
-            let app = app.clone();
-            every(&mut tasks, every_check, wait(rx.clone()), move || {
-                let (app, certs) = (app.clone(), certs.clone());
-                async move { reload_certs(&app, &certs).await }
-            });
-            Some(https)
-        }
-        Some(_) => {
+    // The same certificates serve the management listener when `tls.manage`.
+    let tls_cfg = &app.config().tls;
+    let limits = |max| crate::conn::Limits::from_config(&app.config().connections, max);
+    let public_limits = limits(app.config().connections.max_public);
+    let acceptor = if tls_cfg.enabled || tls_cfg.manage {
+        let sites = app.store().list_sites().await?;
+        let certs = crate::tls::Certs::load(tls_cfg, &sites)?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config()?);
+        let every_check = Duration::from_secs(tls_cfg.reload_seconds);
+        let app = app.clone();
+        every(&mut tasks, every_check, wait(rx.clone()), move || {
+            let (app, certs) = (app.clone(), certs.clone());
+            async move { reload_certs(&app, &certs).await }
+        });
+        Some(acceptor)
+    } else {
+        None
+    };
+    let https = match (listeners.https, &acceptor) {
+        (Some(l), Some(acceptor)) if tls_cfg.enabled => Some(crate::conn::serve(
+            "https",
+            l,
+            public_router(&app, true),
+            Some(acceptor.clone()),
+            public_limits,
+            rx.clone(),
+        )),
+        (Some(_), _) => {
             return Err(Error::invalid("HTTPS 监听已绑定但 tls.enabled 未开启"));
         }
-        None if app.config().tls.enabled => {
+        (None, _) if tls_cfg.enabled => {
             return Err(Error::invalid(
                 "tls.enabled 已开启，但没有绑定 HTTPS 监听（请用 Listeners::bind_for）",
             ));
         }
-        None => None,
+        (None, _) => None,
     };
     // Search: this node's index, brought up to date (or rebuilt) in the background while the
     // sites are served, then fed: at once when this node changes an article, and from the
@@ -221,15 +234,28 @@ pub async fn serve(
             }
         });
     }
-    // The public side: our own accept loop for HTTP as for HTTPS (header read timeout, one
-    // way of draining at a stop).
-    let public = serve_public(app.clone(), listeners.public, None, rx.clone());
-    let manage = axum::serve(
+    // Every listener: one accept loop (connection bound, header, idle and stall time limits,
+    // one way of draining at a stop).
+    let public = crate::conn::serve(
+        "public",
+        listeners.public,
+        public_router(&app, false),
+        None,
+        public_limits,
+        rx.clone(),
+    );
+    let manage = crate::conn::serve(
+        "manage",
         listeners.manage,
-        crate::manage::router(app.clone())
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(wait(rx.clone()));
+        crate::manage::router(app.clone()),
+        if app.config().tls.manage {
+            acceptor.clone()
+        } else {
+            None
+        },
+        limits(app.config().connections.max_manage),
+        rx.clone(),
+    );
     // After the signal, requests in flight get `shutdown_grace_seconds` to finish.
     let grace = std::time::Duration::from_secs(app.config().shutdown_grace_seconds);
     let cut = {
@@ -240,14 +266,14 @@ pub async fn serve(
         }
     };
     let served = async {
-        tokio::join!(public, async { manage.await }, async {
+        tokio::join!(public, manage, async {
             if let Some(h) = https {
                 h.await;
             }
         })
     };
     let result = tokio::select! {
-        ((), b, ()) = served => b.map_err(|e| Error::internal(format!("server: {e}"))),
+        ((), (), ()) = served => Ok(()),
         _ = cut => {
             tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
             Ok(())
@@ -262,102 +288,22 @@ pub async fn serve(
     result
 }
 
-/// The public accept loop, plain or TLS (SNI picks the certificate): then HTTP/2 or HTTP/1.1
-/// (ALPN on TLS; either by its preface on plain TCP), serving the public router. Over TLS the
-/// requests carry `OverTls` and the answers HSTS. On shutdown it stops accepting and waits for
-/// the open connections to finish their requests.
-async fn serve_public(
-    app: Arc<App>,
-    listener: TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut router = crate::public::router(app.clone());
-    if tls.is_some() {
-        router = router.layer(axum::Extension(crate::public::OverTls));
-        let hsts = app.config().tls.hsts_max_age;
-        if hsts > 0
-            && let Ok(v) = axum::http::HeaderValue::from_str(&format!("max-age={hsts}"))
-        {
-            router = router.layer(
-                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                    axum::http::header::STRICT_TRANSPORT_SECURITY,
-                    v,
-                ),
-            );
-        }
+/// The public router; over TLS its answers carry HSTS.
+fn public_router(app: &Arc<App>, over_tls: bool) -> axum::Router {
+    let router = crate::public::router(app.clone());
+    let hsts = app.config().tls.hsts_max_age;
+    if over_tls
+        && hsts > 0
+        && let Ok(v) = axum::http::HeaderValue::from_str(&format!("max-age={hsts}"))
+    {
+        return router.layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                v,
+            ),
+        );
     }
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let local_port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    loop {
-        let accepted = tokio::select! {
-            _ = stop.wait_for(|v| *v) => break,
-            r = listener.accept() => r,
-        };
-        let (tcp, peer) = match accepted {
-            Ok(x) => x,
-            Err(e) => {
-                // Out of file descriptors and the like: wait a moment rather than spin.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
-        let svc = router
-            .clone()
-            .layer(axum::Extension(axum::extract::ConnectInfo(peer)))
-            .layer(axum::Extension(crate::public::LocalPort(local_port)));
-        let watcher = graceful.watcher();
-        match &tls {
-            None => {
-                tokio::spawn(serve_conn(tcp, svc, watcher, peer));
-            }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    // A client that never finishes its handshake is dropped after ten seconds.
-                    match tokio::time::timeout(
-                        std::time::Duration::from_secs(10),
-                        acceptor.accept(tcp),
-                    )
-                    .await
-                    {
-                        Ok(Ok(stream)) => serve_conn(stream, svc, watcher, peer).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                    }
-                });
-            }
-        }
-    }
-    drop(listener);
-    graceful.shutdown().await;
-}
-
-/// One connection: HTTP/1.1 (headers within ten seconds, against slowloris) or HTTP/2.
-async fn serve_conn<IO>(
-    io: IO,
-    svc: axum::Router,
-    watcher: hyper_util::server::graceful::Watcher,
-    peer: SocketAddr,
-) where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(std::time::Duration::from_secs(10));
-    let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(svc));
-    if let Err(e) = watcher.watch(conn.into_owned()).await {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
-    }
+    router
 }
 
 /// Runs `job` every `period` until `stop` (a late tick waits, it never bursts).
