@@ -110,6 +110,30 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .submit_article(&ebu_actor, ArticleId(live), f.site("6100000003"), None)
         .await
         .unwrap();
+    // Site B's upload, not yet public: previewed in B's console only.
+    let b_media = "0193a0c27e1f7c4d9a536b1d3c2e8f10.png";
+    let media_dir = t
+        .app
+        .config()
+        .data_dir
+        .join("media")
+        .join(site_b.0.to_string());
+    std::fs::create_dir_all(&media_dir).unwrap();
+    std::fs::write(media_dir.join(b_media), b"\x89PNG\r\n\x1a\nsite B").unwrap();
+    t.store
+        .add_media(
+            &ebu_actor,
+            site_b,
+            &zhanqun_store::NewMedia {
+                storage_name: b_media.into(),
+                original_name: "米脂县内部照片.png".into(),
+                content_type: "image/png".into(),
+                bytes: 14,
+                sha256: "0".repeat(64),
+            },
+        )
+        .await
+        .unwrap();
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -174,7 +198,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 let mut path = s
                     .path
                     .replace("{id}", &id.to_string())
-                    .replace("{column}", &col_b.0.to_string());
+                    .replace("{column}", &col_b.0.to_string())
+                    .replace("{name}", b_media);
                 if path.ends_with("/diff") {
                     path.push_str("?from=1&to=1");
                 }

@@ -287,6 +287,15 @@ impl Store {
         let ids = on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let ids = insert_articles!(tx, site, &items, by, ts, changes);
+            for (input, _) in items.iter().filter(|(i, _)| i.published) {
+                crate::media::publish_media!(
+                    tx,
+                    site.0,
+                    &input.body_html,
+                    input.cover_url.as_deref(),
+                    ts
+                );
+            }
             for c in &changes {
                 log_change!(self, tx, c);
             }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use zhanqun_core::*;
 
 use crate::audit::append_audit;
+use crate::media::publish_media;
 use crate::reprint::fan_out;
 use crate::{ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool};
 
@@ -246,6 +247,14 @@ fn work_item_sql(filter: &str) -> String {
 macro_rules! publish_now {
     ($tx:expr, $id:expr, $ts:expr) => {{
         let ts: DateTime<Utc> = $ts;
+        // The files the article uses become public with it.
+        let (site, body, cover): (i64, String, Option<String>) =
+            sqlx::query_as("SELECT site_id, body_html, cover_url FROM articles WHERE id = $1")
+                .bind($id)
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        publish_media!($tx, site, &body, cover.as_deref(), ts);
         sqlx::query("UPDATE articles SET published_at = $1, publish_date = $2 WHERE id = $3")
             .bind(ts)
             .bind(ts.date_naive())

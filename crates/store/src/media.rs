@@ -21,6 +21,8 @@ pub struct MediaRecord {
     pub sha256: String,
     pub uploaded_by: Option<String>,
     pub at: DateTime<Utc>,
+    /// When an article using it was first published: from then on the public site serves it.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// A file to record (already on disk under `storage_name`).
@@ -33,8 +35,28 @@ pub struct NewMedia {
     pub sha256: String,
 }
 
+/// Inside a publishing transaction: the site's files that an article's body or cover uses
+/// become public (they are served on the site from then on).
+macro_rules! publish_media {
+    ($tx:expr, $site:expr, $body:expr, $cover:expr, $ts:expr) => {{
+        for name in zhanqun_core::media::referenced($body, $cover) {
+            sqlx::query(
+                "UPDATE media SET published_at = $1 \
+                 WHERE site_id = $2 AND storage_name = $3 AND published_at IS NULL",
+            )
+            .bind($ts)
+            .bind($site)
+            .bind(name)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        }
+    }};
+}
+pub(crate) use publish_media;
+
 const MEDIA_SQL: &str = "SELECT m.id, m.site_id, m.storage_name, m.original_name, m.content_type, m.bytes, m.sha256, \
-     u.display_name AS uploaded_by, m.at FROM media m LEFT JOIN accounts u ON u.id = m.uploaded_by";
+     u.display_name AS uploaded_by, m.at, m.published_at FROM media m LEFT JOIN accounts u ON u.id = m.uploaded_by";
 
 impl Store {
     /// Whether the actor may upload to the site's media library (`Forbidden` otherwise).
@@ -105,12 +127,33 @@ impl Store {
             .map_err(db_err))
     }
 
-    /// A file of a site by its storage name (public serving: only that site's files).
+    /// A published file of a site by its storage name (public serving: only that site's files,
+    /// and only once an article using them is published).
     pub async fn media_file(
         &self,
         site: SiteId,
         storage_name: &str,
     ) -> Result<Option<MediaRecord>> {
+        Ok(self
+            .media_record(site, storage_name)
+            .await?
+            .filter(|m| m.published_at.is_some()))
+    }
+
+    /// A file of a site for the console's preview, published or not (readers of the site).
+    pub async fn media_file_for(
+        &self,
+        actor: &Actor,
+        site: SiteId,
+        storage_name: &str,
+    ) -> Result<Option<MediaRecord>> {
+        if !actor.principal.may_on_site(Act::Read, site) {
+            return Ok(None);
+        }
+        self.media_record(site, storage_name).await
+    }
+
+    async fn media_record(&self, site: SiteId, storage_name: &str) -> Result<Option<MediaRecord>> {
         let sql = format!("{MEDIA_SQL} WHERE m.site_id = $1 AND m.storage_name = $2");
         on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(site.0)

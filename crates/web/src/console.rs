@@ -496,6 +496,16 @@ async fn media_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>)
     media_page_with(&app, &a, SiteId(id), None, None).await
 }
 
+/// A file of the library as the console previews it, published or not.
+async fn media_preview(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    headers: HeaderMap,
+    Path((id, name)): Path<(i64, String)>,
+) -> PageResult {
+    Ok(crate::media::preview(&app, &a.actor, SiteId(id), &name, &headers).await?)
+}
+
 async fn media_upload(
     State(app): State<Arc<App>>,
     a: Authed,
@@ -1164,6 +1174,13 @@ pub fn routes(r: Routes) -> Routes {
         Session,
         "上传文件",
         post(media_upload).layer(upload_limit),
+    )
+    .add(
+        Method::GET,
+        "/sites/{id}/media/{name}",
+        Session,
+        "预览媒体文件（发布前只在后台可见）",
+        get(media_preview),
     )
     .add(
         Method::GET,

@@ -1,12 +1,18 @@
 //! Uploads to a site's media library and serving them.
 //!
 //! An upload is streamed to a temporary file in `<data_dir>/media/<site id>/`, counting bytes as
-//! they come: past the limit it stops and the partial file is removed. Its type is decided by its
-//! first bytes (and must match its name); it is stored under a generated name (UUID v7 + the
-//! type's extension) and recorded with its SHA-256. Served with `nosniff`, a sandboxing CSP, and
-//! `Content-Disposition` that is `inline` only for images.
+//! they come: past the limit it stops. Its type is decided by its first bytes (and must match its
+//! name); a zip-based file must hold the parts of its type and no macros, a PDF must carry no
+//! script or other active content ([`zhanqun_core::media`]). It is stored under a generated name
+//! (UUID v7 + the type's extension) and recorded with its SHA-256. The temporary file is removed
+//! on every way out — refusal, error, or the request's time limit dropping the upload midway.
+//!
+//! The public site serves a file only once an article using it is published; until then the
+//! console previews it (`/sites/{id}/media/{name}`). Files are streamed from disk with range
+//! requests (tower-http's `ServeFile`), never read whole into memory, with `nosniff`, a
+//! sandboxing CSP, and `Content-Disposition` that is `inline` only for images.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::extract::Multipart;
@@ -34,6 +40,69 @@ pub struct Uploaded {
     pub name: String,
     pub content_type: String,
     pub bytes: i64,
+}
+
+/// A temporary upload file, removed when dropped unless kept: every exit path, including the
+/// request's time limit dropping the upload future, leaves nothing behind.
+struct TempUpload(Option<PathBuf>);
+
+impl TempUpload {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    /// Renames it into place; from then on it is no longer temporary.
+    async fn keep_as(mut self, to: &Path) -> Result<()> {
+        let from = self.0.take().unwrap_or_default();
+        if let Err(e) = tokio::fs::rename(&from, to).await {
+            let _ = std::fs::remove_file(&from);
+            return Err(Error::internal(format!("store upload: {e}")));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempUpload {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// What the container of an upload holds, checked against its type (zip parts, PDF names).
+async fn check_content(path: &Path, kind: zhanqun_core::media::MediaType) -> Result<()> {
+    let path = path.to_path_buf();
+    let (mime, ext) = (kind.mime, kind.ext);
+    let checked = tokio::task::spawn_blocking(move || -> Result<()> {
+        if mime == "application/pdf" {
+            let bytes = std::fs::read(&path).map_err(|e| Error::internal(format!("read upload: {e}")))?;
+            if let Some(name) = zhanqun_core::media::pdf_active_content(&bytes)? {
+                return Err(Error::invalid(format!(
+                    "PDF 中含有脚本或可执行内容（/{name}），不能上传：请另存为普通 PDF（如“打印为 PDF”）后重试"
+                )));
+            }
+        } else if mime.contains("openxmlformats") || mime == "application/zip" {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| Error::internal(format!("read upload: {e}")))?;
+            let zip = zip::ZipArchive::new(file).map_err(|_| {
+                Error::invalid(format!(
+                    "文件不是有效的 .{ext} 文件（压缩结构损坏），请检查后重新上传"
+                ))
+            })?;
+            let names: Vec<String> = zip
+                .file_names()
+                .map(|n| n.map(|n| n.into_owned()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|_| {
+                    Error::invalid(format!("文件不是有效的 .{ext} 文件（文件名编码损坏）"))
+                })?;
+            zhanqun_core::media::check_container(mime, ext, &names)?;
+        }
+        Ok(())
+    })
+    .await;
+    checked.map_err(|e| Error::internal(format!("content check: {e}")))?
 }
 
 fn multipart_err(e: axum::extract::multipart::MultipartError, max: u64) -> Error {
@@ -67,11 +136,13 @@ pub async fn receive(
             continue;
         }
         let original = clean_name(field.file_name().unwrap_or("附件"));
-        let tmp = dir.join(format!(".upload-{}", uuid::Uuid::now_v7().simple()));
-        let result = async {
-            let mut file = tokio::fs::File::create(&tmp)
+        let tmp = TempUpload(Some(
+            dir.join(format!(".upload-{}", uuid::Uuid::now_v7().simple())),
+        ));
+        let (size, kind, sha256) = async {
+            let mut file = tokio::fs::File::create(tmp.path())
                 .await
-                .map_err(|e| Error::internal(format!("create {}: {e}", tmp.display())))?;
+                .map_err(|e| Error::internal(format!("create {}: {e}", tmp.path().display())))?;
             let mut size: u64 = 0;
             let mut head: Vec<u8> = Vec::with_capacity(8192);
             let mut hasher = Sha256::new();
@@ -99,22 +170,14 @@ pub async fn receive(
                 return Err(Error::invalid("上传的文件是空的"));
             }
             let kind = detect(&head, &original)?;
-            Ok((size, kind, hex::encode(hasher.finalize())))
+            drop(file);
+            check_content(tmp.path(), kind).await?;
+            Ok::<_, Error>((size, kind, hex::encode(hasher.finalize())))
         }
-        .await;
-        let (size, kind, sha256) = match result {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
-            }
-        };
+        .await?;
         let storage_name = format!("{}.{}", uuid::Uuid::now_v7().simple(), kind.ext);
         let path = dir.join(&storage_name);
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(Error::internal(format!("store upload: {e}")));
-        }
+        tmp.keep_as(&path).await?;
         let record = NewMedia {
             storage_name: storage_name.clone(),
             original_name: original.clone(),
@@ -139,13 +202,40 @@ pub async fn receive(
     Err(Error::invalid("请选择要上传的文件（表单字段 file）"))
 }
 
-/// Serves a file of a site's media library on the public listener.
+/// Serves a published file of a site's media library on the public listener.
 pub async fn serve(app: &App, site: SiteId, name: &str, headers: &HeaderMap) -> Result<Response> {
     let record = app
         .store()
         .media_file(site, name)
         .await?
         .ok_or_else(|| Error::not_found("没有这个文件"))?;
+    respond(app, site, &record, headers, "public, max-age=86400").await
+}
+
+/// Serves a file, published or not, to the console (preview before publication).
+pub async fn preview(
+    app: &App,
+    actor: &Actor,
+    site: SiteId,
+    name: &str,
+    headers: &HeaderMap,
+) -> Result<Response> {
+    let record = app
+        .store()
+        .media_file_for(actor, site, name)
+        .await?
+        .ok_or_else(|| Error::not_found("没有这个文件"))?;
+    respond(app, site, &record, headers, "private, no-store").await
+}
+
+/// The file streamed from disk (ranges honoured), with our headers.
+async fn respond(
+    app: &App,
+    site: SiteId,
+    record: &zhanqun_store::MediaRecord,
+    headers: &HeaderMap,
+    cache: &str,
+) -> Result<Response> {
     let etag = format!("\"{}\"", record.sha256);
     if headers
         .get(header::IF_NONE_MATCH)
@@ -154,9 +244,25 @@ pub async fn serve(app: &App, site: SiteId, name: &str, headers: &HeaderMap) -> 
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
-    let bytes = tokio::fs::read(site_dir(app, site).join(&record.storage_name))
+    // Only the headers ServeFile reads: ranges. (Its date validators are ours to skip: the ETag
+    // above is the content's hash.)
+    let mut req = axum::http::Request::new(Body::empty());
+    for h in [header::RANGE, header::IF_RANGE] {
+        if let Some(v) = headers.get(&h) {
+            req.headers_mut().insert(h, v.clone());
+        }
+    }
+    let path = site_dir(app, site).join(&record.storage_name);
+    let served = tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(&path), req)
         .await
         .map_err(|e| Error::internal(format!("media file {}: {e}", record.storage_name)))?;
+    if served.status() == StatusCode::NOT_FOUND {
+        return Err(Error::internal(format!(
+            "media file {} missing on disk",
+            record.storage_name
+        )));
+    }
+    let mut res = served.map(Body::new);
     let inline = record.content_type.starts_with("image/");
     let ascii: String = record
         .original_name
@@ -174,8 +280,8 @@ pub async fn serve(app: &App, site: SiteId, name: &str, headers: &HeaderMap) -> 
         if inline { "inline" } else { "attachment" },
         utf8_percent_encode(&record.original_name, NON_ALPHANUMERIC)
     );
-    let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
+    h.remove(header::LAST_MODIFIED);
     let mut set = |k: header::HeaderName, v: &str| {
         if let Ok(v) = HeaderValue::from_str(v) {
             h.insert(k, v);
@@ -184,7 +290,7 @@ pub async fn serve(app: &App, site: SiteId, name: &str, headers: &HeaderMap) -> 
     set(header::CONTENT_TYPE, &record.content_type);
     set(header::CONTENT_DISPOSITION, &disposition);
     set(header::ETAG, &etag);
-    set(header::CACHE_CONTROL, "public, max-age=86400");
+    set(header::CACHE_CONTROL, cache);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(
         header::CONTENT_SECURITY_POLICY,
