@@ -118,6 +118,20 @@ pub fn referenced(body_html: &str, cover_url: Option<&str>) -> Vec<String> {
 /// have its parts (a zip that merely starts with `PK` is not a .docx), and none may carry macros
 /// (those are .docm/.xlsm/.pptm, which are not accepted).
 pub fn check_container(mime: &str, ext: &str, entries: &[String]) -> Result<()> {
+    if entries.len() > MAX_ZIP_ENTRIES {
+        return Err(Error::invalid(format!(
+            "压缩文件中的文件过多（{} 个，最多 {MAX_ZIP_ENTRIES} 个），不能上传",
+            entries.len()
+        )));
+    }
+    if let Some(bad) = entries
+        .iter()
+        .find(|e| e.starts_with('/') || e.split(['/', '\\']).any(|part| part == ".."))
+    {
+        return Err(Error::invalid(format!(
+            "压缩文件中含有指向目录之外的路径（{bad}），不能上传"
+        )));
+    }
     let has = |name: &str| entries.iter().any(|e| e == name);
     let required: &[&str] = match (mime, ext) {
         (m, _) if m.contains("wordprocessingml") => &["[Content_Types].xml", "word/document.xml"],
@@ -142,6 +156,10 @@ pub fn check_container(mime: &str, ext: &str, entries: &[String]) -> Result<()> 
     }
     Ok(())
 }
+
+/// Most entries an uploaded zip container may list (a real document has dozens; a bomb of empty
+/// entries has millions).
+const MAX_ZIP_ENTRIES: usize = 10_000;
 
 /// PDF names that make a document act rather than show: scripts, launching programs, embedded
 /// files, forms that submit or import, rich media.
@@ -307,6 +325,11 @@ mod tests {
         );
         assert!(check_container("application/zip", "ofd", &names(&["x"])).is_err());
         assert!(check_container("application/zip", "zip", &names(&["x"])).is_ok());
+        assert!(
+            check_container("application/zip", "zip", &names(&["a/../../etc/passwd"])).is_err()
+        );
+        let many: Vec<String> = (0..10_001).map(|i| format!("f{i}")).collect();
+        assert!(check_container("application/zip", "zip", &many).is_err());
     }
 
     #[test]
