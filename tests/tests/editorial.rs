@@ -550,3 +550,85 @@ async fn three_platform_roles_stay_apart() {
         .await;
     assert_eq!((r.status, r.code()), (403, "forbidden"));
 }
+
+/// Issue 19: the workflow rules were written three times and disagreed — a reviewer who also
+/// holds the signer's role saw in 待签发 the article they had reviewed, which the transition then
+/// refused to let them sign. Now the queue, the buttons and the transition ask the same rules
+/// (`zhanqun_core::workflow`).
+#[tokio::test]
+async fn a_reviewer_who_also_signs_is_not_offered_what_they_reviewed() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(JIAXIAN);
+    let policy = f.column(&format!("{JIAXIAN}/zwgk/zcwj")); // needs sign-off
+    let writer = t.account("zc-writer", None).await;
+    let both = t.account("zc-both", None).await;
+    let signer = t.account("zc-signer", None).await;
+    t.grant(writer, SiteRole::Editor, a, Some(policy)).await;
+    t.grant(both, SiteRole::Reviewer, a, None).await;
+    t.grant(both, SiteRole::Signer, a, None).await;
+    t.grant(signer, SiteRole::Signer, a, None).await;
+    let w = t.login("zc-writer").await;
+    let b = t.login("zc-both").await;
+    let s = t.login("zc-signer").await;
+
+    let created = w
+        .post(
+            &format!("/api/v1/columns/{}/articles", policy.0),
+            json!({"title": "佳县关于四眼原则的通知", "body_html": "<p>正文</p>"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    let id = created.json["id"].as_i64().unwrap();
+    async fn step(
+        u: &zhanqun_tests::User,
+        id: i64,
+        body: serde_json::Value,
+    ) -> zhanqun_tests::Answer {
+        u.post(&format!("/api/v1/articles/{id}/transitions"), body)
+            .await
+    }
+    async fn queued(u: &zhanqun_tests::User, list: &str, id: i64) -> bool {
+        u.get("/api/v1/me/work").await.json[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id)
+    }
+    assert_eq!(
+        step(
+            &w,
+            id,
+            json!({"action": "submit", "secrecy_confirmed": true})
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(queued(&b, "to_review", id).await);
+    let r = step(&b, id, json!({"action": "approve"})).await;
+    assert_eq!(
+        (r.status, r.json["status"].as_str()),
+        (200, Some("reviewed")),
+        "{}",
+        r.json
+    );
+
+    // Not offered to the one who reviewed it, neither in the queue nor as a button …
+    assert!(
+        !queued(&b, "to_sign", id).await,
+        "待签发 offers what its reader reviewed"
+    );
+    let (_, html) = b.page(&format!("/articles/{id}")).await;
+    assert!(!html.contains("value=\"sign\""), "{html}");
+    // … and refused if tried anyway; the other signer has it and signs it.
+    assert_eq!(step(&b, id, json!({"action": "sign"})).await.status, 403);
+    assert!(queued(&s, "to_sign", id).await);
+    let r = step(&s, id, json!({"action": "sign"})).await;
+    assert_eq!(
+        (r.status, r.json["status"].as_str()),
+        (200, Some("published")),
+        "{}",
+        r.json
+    );
+}

@@ -16,6 +16,7 @@ pub mod sanitize;
 pub mod timeliness;
 pub mod totp;
 pub mod visits;
+pub mod workflow;
 
 pub use access::{Act, Grant, Principal, SiteRole};
 pub use error::{Error, ErrorCode, Result};

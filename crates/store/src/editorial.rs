@@ -7,6 +7,7 @@
 use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use zhanqun_core::workflow;
 use zhanqun_core::*;
 
 use crate::audit::append_audit;
@@ -170,6 +171,23 @@ pub struct WorkItem {
     pub updated_at: DateTime<Utc>,
     pub author: Option<String>,
     pub reject_reason: Option<String>,
+    /// Who wrote, submitted and reviewed it (what the four-eyes rules read; not shown).
+    #[serde(skip)]
+    pub created_by: Option<i64>,
+    #[serde(skip)]
+    pub submitted_by: Option<i64>,
+    #[serde(skip)]
+    pub reviewed_by: Option<i64>,
+}
+
+impl WorkItem {
+    pub fn hands(&self) -> zhanqun_core::workflow::Hands {
+        zhanqun_core::workflow::Hands {
+            created_by: self.created_by,
+            submitted_by: self.submitted_by,
+            reviewed_by: self.reviewed_by,
+        }
+    }
 }
 
 /// The console's "my work" page.
@@ -212,6 +230,18 @@ pub enum Transition {
 }
 
 impl Transition {
+    /// The workflow step it asks for (the rules are in [`zhanqun_core::workflow`]).
+    pub fn step(&self) -> zhanqun_core::workflow::Step {
+        use zhanqun_core::workflow::Step;
+        match self {
+            Transition::Submit { .. } => Step::Submit,
+            Transition::Approve { .. } => Step::Approve,
+            Transition::Sign { .. } => Step::Sign,
+            Transition::Reject { .. } => Step::Reject,
+            Transition::Withdraw { .. } => Step::Withdraw,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Transition::Submit { .. } => "submit",
@@ -237,7 +267,8 @@ pub(crate) struct Located {
 fn work_item_sql(filter: &str) -> String {
     format!(
         "SELECT a.id, a.title, a.status, a.site_id, s.name AS site_name, a.home_column_id AS column_id, \
-         c.name AS column_name, a.updated_at, u.display_name AS author, a.reject_reason \
+         c.name AS column_name, a.updated_at, u.display_name AS author, a.reject_reason, \
+         a.created_by, a.submitted_by, a.reviewed_by \
          FROM articles a JOIN sites s ON s.id = a.site_id LEFT JOIN columns c ON c.id = a.home_column_id \
          LEFT JOIN accounts u ON u.id = a.created_by WHERE {filter} ORDER BY a.updated_at DESC, a.id DESC LIMIT 200"
     )
@@ -1099,89 +1130,45 @@ impl Store {
         id: ArticleId,
         step: &Transition,
     ) -> Result<(Located, String, ArticleStatus)> {
-        use ArticleStatus as S;
-        let act = match step {
-            Transition::Submit { .. } => Act::Edit,
-            Transition::Approve { .. } => Act::Review,
-            Transition::Sign { .. } => Act::Sign,
-            Transition::Reject { .. } => Act::Review,
-            Transition::Withdraw { .. } => Act::Withdraw,
-        };
-        // Rejecting a reviewed article is the signer's.
+        use zhanqun_core::workflow::Hands;
         let loc = self.locate(id).await?;
-        let act = if matches!(step, Transition::Reject { .. }) && loc.status == S::Reviewed {
-            Act::Sign
-        } else {
-            act
+        let kind = step.step();
+        let (loc, role) = self.locate_for(actor, id, kind.act(loc.status)).await?;
+        let w = &loc.workflow;
+        let hands = Hands {
+            created_by: w.created_by,
+            submitted_by: w.submitted_by,
+            reviewed_by: w.reviewed_by,
         };
-        let (loc, role) = self.locate_for(actor, id, act).await?;
-        let me = Some(actor.principal.id());
-        let own = loc.workflow.created_by == me || loc.workflow.submitted_by == me;
-        let wrong_state = |what: &str| {
-            Err(Error::conflict(format!(
-                "该信息当前为“{}”，不能{what}",
-                loc.status.label()
-            )))
-        };
-        let when = |publish_at: &Option<DateTime<Utc>>| match publish_at {
-            Some(t) if *t > now() => S::Scheduled,
-            _ => S::Published,
-        };
+        let to = workflow::next(
+            kind,
+            loc.status,
+            &hands,
+            actor.principal.id(),
+            loc.needs_signoff,
+        )?;
+        // What the step carries: the secrecy check, a reason, a publish time.
         let to = match step {
-            Transition::Submit { secrecy_confirmed } => {
-                if loc.status != S::Draft {
-                    return wrong_state("送审");
-                }
-                if !secrecy_confirmed {
-                    return Err(Error::invalid(
-                        "送审前请确认该信息已通过保密审查（勾选“已保密审查”）",
-                    ));
-                }
-                S::Submitted
+            Transition::Submit { secrecy_confirmed } if !secrecy_confirmed => {
+                return Err(Error::invalid(
+                    "送审前请确认该信息已通过保密审查（勾选“已保密审查”）",
+                ));
             }
-            Transition::Approve { publish_at, .. } => {
-                if loc.status != S::Submitted {
-                    return wrong_state("审核");
-                }
-                if own {
-                    return Err(Error::forbidden("不能审核自己撰写或提交的信息"));
-                }
-                if loc.needs_signoff {
-                    S::Reviewed
-                } else {
-                    when(publish_at)
+            Transition::Reject { reason } if reason.trim().is_empty() => {
+                return Err(Error::invalid("退回时请填写退回理由"));
+            }
+            Transition::Withdraw { reason } if reason.trim().is_empty() => {
+                return Err(Error::invalid("撤稿时请填写撤稿理由"));
+            }
+            Transition::Approve { publish_at, .. } | Transition::Sign { publish_at, .. }
+                if to == ArticleStatus::Published =>
+            {
+                match publish_at {
+                    Some(t) if *t > now() => ArticleStatus::Scheduled,
+                    _ => ArticleStatus::Published,
                 }
             }
-            Transition::Sign { publish_at, .. } => {
-                if loc.status != S::Reviewed {
-                    return wrong_state("签发");
-                }
-                if own || loc.workflow.reviewed_by == me {
-                    return Err(Error::forbidden("不能签发自己撰写、提交或审核的信息"));
-                }
-                when(publish_at)
-            }
-            Transition::Reject { reason } => {
-                if !matches!(loc.status, S::Submitted | S::Reviewed) {
-                    return wrong_state("退回");
-                }
-                if reason.trim().is_empty() {
-                    return Err(Error::invalid("退回时请填写退回理由"));
-                }
-                if own {
-                    return Err(Error::forbidden("不能审核自己撰写或提交的信息"));
-                }
-                S::Draft
-            }
-            Transition::Withdraw { reason } => {
-                if !matches!(loc.status, S::Published | S::Scheduled) {
-                    return wrong_state("撤稿");
-                }
-                if reason.trim().is_empty() {
-                    return Err(Error::invalid("撤稿时请填写撤稿理由"));
-                }
-                S::Withdrawn
-            }
+            _ => to,
         };
         Ok((loc, role, to))
     }
@@ -1484,8 +1471,12 @@ impl Store {
             .partition(|w| w.reject_reason.is_some());
         let mut submitted = fetch("submitted").await?;
         submitted.extend(fetch("reviewed").await?);
-        let to_review = self.queue(actor, "submitted", Act::Review).await?;
-        let to_sign = self.queue(actor, "reviewed", Act::Sign).await?;
+        let to_review = self
+            .queue(actor, ArticleStatus::Submitted, workflow::Step::Approve)
+            .await?;
+        let to_sign = self
+            .queue(actor, ArticleStatus::Reviewed, workflow::Step::Sign)
+            .await?;
         Ok(MyWork {
             drafts,
             rejected,
@@ -1495,27 +1486,31 @@ impl Store {
         })
     }
 
-    /// Articles in `status` on the actor's sites that the actor may `act` on, excluding their own.
-    async fn queue(&self, actor: &Actor, status: &str, act: Act) -> Result<Vec<WorkItem>> {
+    /// Articles in `status` on the actor's sites on which the actor may take `step` now
+    /// ([`workflow::may_take`]: their rights in the column and the four-eyes rules).
+    async fn queue(
+        &self,
+        actor: &Actor,
+        status: ArticleStatus,
+        step: workflow::Step,
+    ) -> Result<Vec<WorkItem>> {
         let me = actor.principal.id();
         let mut out = Vec::new();
         for site in actor.principal.sites() {
-            let sql = work_item_sql(
-                "a.site_id = $1 AND a.status = $2 AND (a.created_by IS NULL OR a.created_by <> $3) \
-                 AND (a.submitted_by IS NULL OR a.submitted_by <> $3)",
-            );
+            let sql = work_item_sql("a.site_id = $1 AND a.status = $2");
             let items: Vec<WorkItem> =
                 on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(site.0)
-                    .bind(status)
-                    .bind(me)
+                    .bind(status.as_str())
                     .fetch_all(p)
                     .await
                     .map_err(db_err))?;
             for item in items {
                 let Some(col) = item.column_id else { continue };
                 if let Some((s, ancestry, _)) = self.column_ancestry(ColumnId(col)).await?
-                    && actor.principal.may(act, s, &ancestry)
+                    && workflow::may_take(step, status, &item.hands(), me, |act| {
+                        actor.principal.may(act, s, &ancestry)
+                    })
                 {
                     out.push(item);
                 }

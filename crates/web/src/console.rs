@@ -928,18 +928,21 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
     let events = app.store().article_events(&a.actor, ArticleId(id)).await?;
     let revisions = app.store().revisions(&a.actor, ArticleId(id)).await?;
     let p = &a.actor.principal;
-    let me = Some(p.id());
-    let own = workflow.created_by == me || workflow.submitted_by == me;
     use ArticleStatus as S;
+    use zhanqun_core::workflow::{Hands, Step, may_take};
     let st = article.status;
+    let hands = Hands {
+        created_by: workflow.created_by,
+        submitted_by: workflow.submitted_by,
+        reviewed_by: workflow.reviewed_by,
+    };
+    let may = |step: Step| may_take(step, st, &hands, p.id(), |act| p.may(act, site, &anc));
     let can = json!({
         "edit": st == S::Draft && p.may(Act::Edit, site, &anc),
-        "review": st == S::Submitted && !own && p.may(Act::Review, site, &anc),
-        "sign": st == S::Reviewed && !own && workflow.reviewed_by != me && p.may(Act::Sign, site, &anc),
-        "reject": !own
-            && ((st == S::Submitted && p.may(Act::Review, site, &anc))
-                || (st == S::Reviewed && p.may(Act::Sign, site, &anc))),
-        "withdraw": matches!(st, S::Published | S::Scheduled) && p.may(Act::Withdraw, site, &anc),
+        "review": may(Step::Approve),
+        "sign": may(Step::Sign),
+        "reject": may(Step::Reject),
+        "withdraw": may(Step::Withdraw),
         "pin": st == S::Published && p.may(Act::Pin, site, &anc),
         "submit_to": st == S::Published && p.may(Act::Edit, site, &anc),
     });
