@@ -196,6 +196,51 @@ impl Principal {
             || (act == Act::Read && self.is(PlatformRole::ProvinceAuditor))
     }
 
+    /// Whether the actor administers `site` (a site administrator's grant is site-wide).
+    pub fn is_site_admin(&self, site: SiteId) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.site_id == site && g.role == SiteRole::SiteAdmin)
+    }
+
+    /// The sites the actor administers.
+    pub fn admin_sites(&self) -> Vec<SiteId> {
+        let mut s: Vec<SiteId> = self
+            .grants
+            .iter()
+            .filter(|g| g.role == SiteRole::SiteAdmin)
+            .map(|g| g.site_id)
+            .collect();
+        s.sort();
+        s.dedup();
+        s
+    }
+
+    /// Whether the actor sees every site's content, records and statistics: the province
+    /// auditor (reads everything, changes nothing).
+    pub fn sees_every_site(&self) -> bool {
+        self.is(PlatformRole::ProvinceAuditor)
+    }
+
+    /// Whether the actor sees this site's drafts, records and statistics: any role on it, or
+    /// the province auditor.
+    pub fn sees_site(&self, site: SiteId) -> bool {
+        self.sees_every_site() || self.grants.iter().any(|g| g.site_id == site)
+    }
+
+    /// Whether the actor lists every site (not their content): the province auditor, and the
+    /// system and security administrators, who manage sites, accounts and grants.
+    pub fn lists_every_site(&self) -> bool {
+        matches!(
+            self.platform_role(),
+            Some(
+                PlatformRole::ProvinceAuditor
+                    | PlatformRole::SystemAdmin
+                    | PlatformRole::SecurityAdmin
+            )
+        )
+    }
+
     /// The sites the actor holds any grant on.
     pub fn sites(&self) -> Vec<SiteId> {
         let mut s: Vec<SiteId> = self.grants.iter().map(|g| g.site_id).collect();
@@ -346,5 +391,31 @@ mod tests {
             let p = principal(Some(role), vec![]);
             assert!(!p.may(Act::Read, SiteId(1), &[ColumnId(1)]));
         }
+    }
+
+    #[test]
+    fn named_visibility() {
+        let admin = principal(
+            None,
+            vec![
+                (SiteRole::SiteAdmin, 1, None),
+                (SiteRole::Editor, 2, Some(7)),
+            ],
+        );
+        assert!(admin.is_site_admin(SiteId(1)) && !admin.is_site_admin(SiteId(2)));
+        assert_eq!(admin.admin_sites(), vec![SiteId(1)]);
+        assert!(
+            admin.sees_site(SiteId(1)) && admin.sees_site(SiteId(2)) && !admin.sees_site(SiteId(3))
+        );
+        assert!(!admin.sees_every_site() && !admin.lists_every_site());
+        let auditor = principal(Some(PlatformRole::ProvinceAuditor), vec![]);
+        assert!(
+            auditor.sees_every_site() && auditor.sees_site(SiteId(3)) && auditor.lists_every_site()
+        );
+        assert!(!auditor.is_site_admin(SiteId(3)));
+        let sys = principal(Some(PlatformRole::SystemAdmin), vec![]);
+        assert!(sys.lists_every_site() && !sys.sees_every_site() && !sys.sees_site(SiteId(1)));
+        let audit_admin = principal(Some(PlatformRole::AuditAdmin), vec![]);
+        assert!(!audit_admin.lists_every_site() && !audit_admin.sees_site(SiteId(1)));
     }
 }

@@ -227,7 +227,7 @@ pub fn evaluate(
 }
 
 fn china_date(t: DateTime<Utc>) -> String {
-    (t + Duration::hours(8)).format("%Y-%m-%d").to_string()
+    crate::beijing::day_text(t)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! edge (`SiteCode::parse`, `Host::parse`, `ColumnPath::parse`, …) and trusted afterwards.
 
 pub mod access;
+pub mod beijing;
 pub mod checks;
 pub mod error;
 pub mod ids;

@@ -4,14 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Utc, Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
 use serde::Serialize;
 
 /// China Standard Time: the calendar's days are Beijing days.
 fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix())
+    crate::beijing::OFFSET
 }
 
 /// Which days are working days.

@@ -13,7 +13,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
 use std::net::IpAddr;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +24,7 @@ pub const PRECISION: u8 = 14;
 
 /// The Beijing day of an instant: visits are counted per Beijing day.
 pub fn china_day(t: DateTime<Utc>) -> NaiveDate {
-    let cst = FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix());
-    t.with_timezone(&cst).date_naive()
+    crate::beijing::day(t)
 }
 
 /// The keys are already uniform 64-bit hashes: the sketch's hasher passes them through.

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query as TQuery, TermQuery};
@@ -898,7 +898,7 @@ fn escape(s: &str) -> String {
 }
 
 fn beijing_year(t: DateTime<Utc>) -> i32 {
-    (t + chrono::Duration::hours(8)).year()
+    zhanqun_core::beijing::year(t)
 }
 
 #[cfg(test)]

@@ -194,8 +194,7 @@ impl AnnualReport {
 pub fn beijing_year(year: i32) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     let start = |y: i32| {
         chrono::NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc() - chrono::Duration::hours(8))
+            .map(zhanqun_core::beijing::start_of)
             .ok_or_else(|| Error::invalid(format!("年份 {y} 无效")))
     };
     if !(2000..=2100).contains(&year) {
@@ -501,12 +500,7 @@ impl Store {
         body_html: String,
     ) -> Result<ArticleId> {
         let site = report.site_id;
-        let is_admin = actor
-            .principal
-            .grants
-            .iter()
-            .any(|g| g.site_id == site && g.role == SiteRole::SiteAdmin);
-        if !is_admin {
+        if !actor.principal.is_site_admin(site) {
             return Err(Error::forbidden("发布年度报表仅限该网站的网站管理员"));
         }
         if let Some(a) = self.annual_report_article(site, report.year).await? {

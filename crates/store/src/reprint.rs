@@ -332,12 +332,7 @@ fn admin_entry(actor: Option<&Actor>, action: &str, object: String) -> AuditEntr
 /// `None` is the platform itself (CLI, demo loader): allowed.
 fn require_site_admin(actor: Option<&Actor>, site: SiteId) -> Result<()> {
     let Some(actor) = actor else { return Ok(()) };
-    let ok = actor
-        .principal
-        .grants
-        .iter()
-        .any(|g| g.site_id == site && g.role == SiteRole::SiteAdmin);
-    if ok {
+    if actor.principal.is_site_admin(site) {
         Ok(())
     } else {
         Err(Error::forbidden("此操作仅限该网站的网站管理员"))

@@ -498,10 +498,7 @@ async fn column_articles(
 async fn sites(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
     let all = app.store().list_sites().await?;
     let p = &a.actor.principal;
-    let visible: Vec<_> = if p.is(PlatformRole::ProvinceAuditor)
-        || p.is(PlatformRole::SystemAdmin)
-        || p.is(PlatformRole::SecurityAdmin)
-    {
+    let visible: Vec<_> = if p.lists_every_site() {
         all
     } else {
         let mine = p.sites();

@@ -90,10 +90,8 @@ static ASSETS: &[Asset] = &[
 
 /// China Standard Time (UTC+8), what people read and type.
 fn cst() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| Utc.fix()))
+    zhanqun_core::beijing::OFFSET
 }
-
-use chrono::Offset;
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();

@@ -262,13 +262,8 @@ const RSS: &str = "application/rss+xml; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// China Standard Time (UTC+8), in which dates are shown.
-const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(o) => o,
-    None => panic!("UTC+8 is a valid offset"),
-};
-
 fn china(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    t.with_timezone(&CHINA)
+    zhanqun_core::beijing::at(t)
 }
 
 fn column_url(c: &Column) -> String {

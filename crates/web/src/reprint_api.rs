@@ -146,10 +146,7 @@ struct SiteQuery {
 /// Only someone with a role on the site (or the province auditor) reads its reprint records.
 fn check_on_site(a: &Authed, site: SiteId) -> Result<(), Error> {
     let p = &a.actor.principal;
-    if p.grants.iter().any(|g| g.site_id == site)
-        || p.may_on_site(zhanqun_core::Act::Read, site)
-        || p.is(zhanqun_core::PlatformRole::ProvinceAuditor)
-    {
+    if p.sees_site(site) {
         Ok(())
     } else {
         Err(Error::not_found("网站不存在"))

@@ -517,7 +517,7 @@ pub async fn page(
         .await
         .map(|f| f.topics)
         .unwrap_or_default();
-    let this_year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
+    let this_year = zhanqun_core::beijing::year(chrono::Utc::now());
     let years: Vec<i32> = (this_year - 9..=this_year).rev().collect();
     // Province-wide: one site picked from the facet.
     let mut picked: Option<Arc<SiteCtx>> = None;
@@ -641,7 +641,7 @@ pub async fn page(
                 "url": url,
                 "title_html": h.title_html,
                 "snippet_html": h.snippet_html,
-                "date": (h.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string(),
+                "date": zhanqun_core::beijing::day_text(h.published_at),
                 "doc_number": h.doc_number,
                 "site_name": site_name,
                 "others": others,
@@ -794,7 +794,7 @@ pub async fn console(
                 "id": h.article.0,
                 "title_html": h.title_html,
                 "snippet_html": h.snippet_html,
-                "date": (h.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string(),
+                "date": zhanqun_core::beijing::day_text(h.published_at),
                 "doc_number": h.doc_number,
                 "sites": sites,
             }));

@@ -119,11 +119,7 @@ async fn site_figures(
         return Err(Error::invalid("from 须不晚于 to，且跨度不超过 10 年").into());
     }
     let by = Granularity::parse(q.by.as_deref().unwrap_or("day"))?;
-    let start = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc() - Duration::hours(8))
-            .unwrap_or_default()
-    };
+    let start = zhanqun_core::beijing::start_of;
     let (t0, t1) = (start(from), start(to + Duration::days(1)));
     let pubs = app.store().publications(Some(site), t0, t1).await?;
     let chosen: Vec<&Publication> = pubs

@@ -18,9 +18,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::visits::{PageKind, china_day};
-use zhanqun_core::{
-    Act, ArticleId, ColumnId, ColumnKind, Error, PlatformRole, Site, SiteId, SiteRole,
-};
+use zhanqun_core::{ArticleId, ColumnId, ColumnKind, Error, Site, SiteId};
 use zhanqun_store::Publication;
 use zhanqun_store::figures::{
     PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
@@ -37,19 +35,15 @@ const ORANGE: &str = "#d2691e";
 
 /// Whether the account sees every site (the province auditor).
 fn sees_all(a: &Authed) -> bool {
-    a.actor.principal.is(PlatformRole::ProvinceAuditor)
+    a.actor.principal.sees_every_site()
 }
 
 fn may_see(a: &Authed, site: SiteId) -> bool {
-    a.actor.principal.may_on_site(Act::Read, site)
+    a.actor.principal.sees_site(site)
 }
 
 fn is_site_admin(a: &Authed, site: SiteId) -> bool {
-    a.actor
-        .principal
-        .grants
-        .iter()
-        .any(|g| g.site_id == site && g.role == SiteRole::SiteAdmin)
+    a.actor.principal.is_site_admin(site)
 }
 
 async fn visible_sites(app: &App, a: &Authed) -> zhanqun_core::Result<Vec<Site>> {
@@ -99,11 +93,7 @@ impl Period {
 
     /// `[start, end)` in UTC.
     fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        let start = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc() - Duration::hours(8))
-                .unwrap_or_default()
-        };
+        let start = zhanqun_core::beijing::start_of;
         (start(self.from), start(self.to + Duration::days(1)))
     }
 
@@ -159,8 +149,7 @@ fn last_twelve_months() -> Vec<(i32, u32)> {
 
 fn month_start(y: i32, m: u32) -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc() - Duration::hours(8))
+        .map(zhanqun_core::beijing::start_of)
         .unwrap_or_default()
 }
 

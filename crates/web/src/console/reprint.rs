@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::timeliness::{Deadlines, Standing};
-use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId, SiteRole};
+use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, NewItem, NewSource, ReprintMode};
 
 use super::{PageError, PageResult, Path, Query, page, render, with_status};
@@ -75,17 +75,7 @@ where
 
 /// Sites where the actor is site administrator.
 fn admin_sites(a: &Authed) -> Vec<SiteId> {
-    let mut v: Vec<SiteId> = a
-        .actor
-        .principal
-        .grants
-        .iter()
-        .filter(|g| g.role == SiteRole::SiteAdmin)
-        .map(|g| g.site_id)
-        .collect();
-    v.sort();
-    v.dedup();
-    v
+    a.actor.principal.admin_sites()
 }
 
 // ---- sources ------------------------------------------------------------------------------
@@ -302,7 +292,7 @@ async fn site_page_with(
     error: Option<String>,
 ) -> PageResult {
     let p = &a.actor.principal;
-    let on_site = p.grants.iter().any(|g| g.site_id == site) || p.may_on_site(Act::Read, site);
+    let on_site = p.sees_site(site);
     let s = match app.store().site(site).await? {
         Some(s) if on_site => s,
         _ => return Err(PageError(Error::not_found("网站不存在"))),
@@ -499,8 +489,7 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
         .iter()
         .map(|s| s.owner_site_id)
         .collect();
-    let sees_all = p.is(zhanqun_core::PlatformRole::ProvinceAuditor)
-        || admin_sites(&a).iter().any(|s| owners.contains(&s.0));
+    let sees_all = p.sees_every_site() || admin_sites(&a).iter().any(|s| owners.contains(&s.0));
     let all = app
         .store()
         .deliveries_since(now - chrono::Duration::days(days))

@@ -84,11 +84,7 @@ async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, 
                 .unwrap_or_default();
             let last = f
                 .last_update
-                .map(|t| {
-                    (t + chrono::Duration::hours(8))
-                        .format("%Y-%m-%d")
-                        .to_string()
-                })
+                .map(zhanqun_core::beijing::day_text)
                 .unwrap_or_default();
             w.row([
                 s.code.as_str(),
