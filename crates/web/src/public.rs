@@ -76,16 +76,30 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         .map(|c| c.0);
     let over_tls = parts.extensions.get::<OverTls>().is_some();
     let local_port = parts.extensions.get::<LocalPort>().map(|p| p.0);
-    let (kind, res) = serve(
-        &app,
-        &parts.method,
-        &parts.headers,
-        &parts.uri,
-        peer,
-        over_tls,
-        local_port,
+    // Every event of the request carries the site and the page kind once they are known.
+    let span = tracing::info_span!(
+        "public",
+        method = %parts.method,
+        path = %parts.uri.path(),
+        site.code = tracing::field::Empty,
+        page = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
+    let (kind, res) = tracing::Instrument::instrument(
+        serve(
+            &app,
+            &parts.method,
+            &parts.headers,
+            &parts.uri,
+            peer,
+            over_tls,
+            local_port,
+        ),
+        span.clone(),
     )
     .await;
+    span.record("page", kind);
+    span.record("status", res.status().as_u16());
     let m = app.metrics();
     m.requests
         .with_label_values(&[kind, res.status().as_str()])
@@ -249,6 +263,7 @@ async fn serve(
             );
         }
     };
+    tracing::Span::current().record("site.code", ctx.site.code.as_str());
     // The host as absolute URLs and cache keys use it: normalised once, here.
     let tls = &app.config().tls;
     let ports: Vec<u16> = local_port
