@@ -1,0 +1,157 @@
+//! Where a published article stands on its site: pinned in its columns, in the home-page slot.
+
+use super::*;
+
+impl Store {
+    /// Pins an article in its columns on its own site, or unpins it (site administrator or
+    /// reviewer of the column).
+    pub async fn pin(&self, actor: &Actor, id: ArticleId, pinned: bool) -> Result<()> {
+        let object = format!("article:{id}");
+        let action = if pinned {
+            "article.pin"
+        } else {
+            "article.unpin"
+        };
+        let (loc, role) = match self.locate_for(actor, id, Act::Pin).await {
+            Ok(v) => v,
+            Err(e) => return self.refused(actor, None, action, object, e).await,
+        };
+        let entry = actor.entry(
+            &role,
+            Some(&loc.site_code),
+            action,
+            object,
+            Outcome::Success,
+            None,
+        );
+        let change = on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            sqlx::query("UPDATE placements SET pinned = $1 WHERE article_id = $2 AND site_id = $3")
+                .bind(pinned)
+                .bind(id.0)
+                .bind(loc.site.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            append_audit!(tx, &entry);
+            let change = article_change!(tx, id.0);
+            log_change!(self, tx, &change);
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(change)
+        })?;
+        self.notify(change);
+        Ok(())
+    }
+
+    /// Puts an article in its site's home-page slot (首页头条), replacing the one there, or takes
+    /// it out (site administrator or reviewer of its column). Only a published article.
+    pub async fn set_home_slot(&self, actor: &Actor, id: ArticleId, on: bool) -> Result<()> {
+        let object = format!("article:{id}");
+        let action = if on {
+            "article.home_slot"
+        } else {
+            "article.home_slot_clear"
+        };
+        let (loc, role) = match self.locate_for(actor, id, Act::Pin).await {
+            Ok(v) => v,
+            Err(e) => return self.refused(actor, None, action, object, e).await,
+        };
+        if on && loc.status != ArticleStatus::Published {
+            let e = Error::conflict("只有已发布的信息可以设为首页头条");
+            return self
+                .refused(actor, Some(&loc.site_code), action, object, e)
+                .await;
+        }
+        let entry = actor.entry(
+            &role,
+            Some(&loc.site_code),
+            action,
+            object,
+            Outcome::Success,
+            None,
+        );
+        let change = on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            let previous: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT article_id FROM placements WHERE site_id = $1 AND home_slot",
+            )
+            .bind(loc.site.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if on {
+                sqlx::query(
+                    "UPDATE placements SET home_slot = FALSE WHERE site_id = $1 AND home_slot",
+                )
+                .bind(loc.site.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            sqlx::query(
+                "UPDATE placements SET home_slot = $1 WHERE id = (SELECT MIN(id) FROM placements WHERE article_id = $2 AND site_id = $3)",
+            )
+            .bind(on)
+            .bind(id.0)
+            .bind(loc.site.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            append_audit!(tx, &entry);
+            let mut change = article_change!(tx, id.0);
+            if let Change::Article { related, .. } = &mut change {
+                related.extend(previous.into_iter().map(ArticleId));
+            }
+            log_change!(self, tx, &change);
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(change)
+        })?;
+        self.notify(change);
+        Ok(())
+    }
+
+    /// The article in a site's home-page slot, if one is there and published.
+    pub async fn home_slot(&self, site: SiteId) -> Result<Option<ListItem>> {
+        let row: Option<crate::rows::ListRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ",
+            crate::rows::list_cols!(),
+            " FROM placements p JOIN articles a ON a.id = p.article_id ",
+            "WHERE p.site_id = $1 AND p.home_slot AND p.live LIMIT 1"
+        ))
+        .bind(site.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        Ok(row.map(ListItem::from))
+    }
+
+    /// Whether an article is in its site's home-page slot.
+    pub async fn in_home_slot(&self, id: ArticleId, site: SiteId) -> Result<bool> {
+        let n: i64 = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT COUNT(*) FROM placements WHERE article_id = $1 AND site_id = $2 AND home_slot"
+        )
+        .bind(id.0)
+        .bind(site.0)
+        .fetch_one(p)
+        .await
+        .map_err(db_err)
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Whether an article is pinned on a site.
+    pub async fn is_pinned(&self, id: ArticleId, site: SiteId) -> Result<bool> {
+        let pinned: Option<bool> = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT pinned FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
+        )
+        .bind(id.0)
+        .bind(site.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err)
+        })?;
+        Ok(pinned.unwrap_or(false))
+    }
+}
