@@ -946,3 +946,24 @@ async fn the_host_a_visitor_sends_neither_shows_in_pages_nor_floods_the_cache() 
         "120 requests with chosen ports added no cache entry"
     );
 }
+
+/// The main content of the pages a visitor reads most, as snapshots (article ids redacted): a
+/// change in what a page shows is seen in review, not found by a visitor.
+#[tokio::test]
+async fn main_pages_snapshots() {
+    let f = fixture().await;
+    for (name, path) in [
+        ("home_main", "/".to_string()),
+        ("column_list_page_2_main", "/xwzx/bmdt/?page=2".to_string()),
+        ("catalogue_main", "/xxgkml/".to_string()),
+        ("news_article_main", format!("/art/{}.html", f.a)),
+    ] {
+        let html = f.t.page(JIA, &path, 200).await;
+        let main = html
+            .split("<main id=\"main\" class=\"wrap\" tabindex=\"-1\">")
+            .nth(1)
+            .and_then(|r| r.split("</main>").next())
+            .unwrap_or_else(|| panic!("{path} has its <main>"));
+        insta::assert_snapshot!(name, regex_lite_ids(main));
+    }
+}
