@@ -86,12 +86,12 @@ async fn a_backup_restores_to_the_same_content() {
         s
     } else {
         let dest = work.path().join("backup");
-        let m = zhanqun_web::backup::backup(&t.store, &t.app.config().data_dir, &dest)
+        let m = zhanqun_store::backup::backup(&t.store, &t.app.config().data_dir, &dest)
             .await
             .unwrap();
         assert_eq!(m.export_sha256, want);
         let fresh = work.path().join("restored");
-        zhanqun_web::backup::restore(&dest, &fresh).await.unwrap();
+        zhanqun_store::backup::restore(&dest, &fresh).await.unwrap();
         Store::connect(&Store::sqlite_url(&fresh)).await.unwrap()
     };
     assert_eq!(export_hash(&restored).await, (want, lines));

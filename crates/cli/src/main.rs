@@ -160,7 +160,7 @@ async fn run(cli: Cli) -> Res {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;
             let t0 = std::time::Instant::now();
-            let r = zhanqun_web::backup::backup(&store, &c.data_dir, to).await;
+            let r = zhanqun_store::backup::backup(&store, &c.data_dir, to).await;
             let m = audited(&store, "store.backup", Some(to.display().to_string()), r).await?;
             println!(
                 "备份完成：{}（数据库 {} 字节，{} 个上传文件，内容导出 {} 行，哈希 {}），用时 {:.1} 秒",
@@ -182,7 +182,7 @@ async fn run(cli: Cli) -> Res {
                         .into(),
                 ));
             }
-            let m = zhanqun_web::backup::restore(from, &c.data_dir).await?;
+            let m = zhanqun_store::backup::restore(from, &c.data_dir).await?;
             let store = open_store(&c).await?;
             audit(
                 &store,
@@ -257,9 +257,11 @@ async fn run(cli: Cli) -> Res {
             zhanqun_store::figures::beijing_year(*year)?;
             let report = store.annual_report(id, *year, &c.deadlines()).await?;
             let bytes = match format {
-                ReportFormat::Csv => zhanqun_web::report::to_csv(&report)?,
-                ReportFormat::Xlsx => zhanqun_web::report::to_xlsx(&report)?,
-                ReportFormat::Html => zhanqun_web::report::to_html_document(&report).into_bytes(),
+                ReportFormat::Csv => zhanqun_report::annual::to_csv(&report)?,
+                ReportFormat::Xlsx => zhanqun_report::annual::to_xlsx(&report)?,
+                ReportFormat::Html => {
+                    zhanqun_report::annual::to_html_document(&report).into_bytes()
+                }
             };
             let output = output.clone().or_else(|| {
                 (*format == ReportFormat::Xlsx)

@@ -12,6 +12,7 @@
 
 mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 mod content;
 pub mod editorial;

@@ -695,7 +695,7 @@ async fn audit_export(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
             None,
         ))
         .await?;
-    let mut w = crate::export::Csv::new();
+    let mut w = zhanqun_report::csv::Csv::new();
     w.row([
         "seq",
         "at",

@@ -27,7 +27,7 @@ use zhanqun_store::figures::{
 use super::{PageError, PageResult, Path, Query, page, paged, render, with_status};
 use crate::App;
 use crate::auth::{Access, Authed, Routes};
-use crate::charts::{self, Series};
+use zhanqun_report::charts::{self, Series};
 
 const BLUE: &str = "#1f5fae";
 const GREEN: &str = "#2e8b57";
@@ -172,7 +172,7 @@ fn per_month(pubs: &[&Publication], months: &[(i32, u32)]) -> Vec<i64> {
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, PageError> {
     // Several tables in one file: records of different lengths, blank lines between.
-    let mut w = crate::export::Csv::new();
+    let mut w = zhanqun_report::csv::Csv::new();
     for r in rows {
         w.row(r)?;
     }
@@ -991,7 +991,7 @@ async fn report_page_with(
         page(
             Some(a),
             "dashboard",
-            &crate::report::title(&report),
+            &zhanqun_report::annual::title(&report),
             json!({
                 "site": site, "year": year, "years": [this, this - 1, this - 2],
                 "rows": report.rows.iter().map(|r| json!({
@@ -1029,13 +1029,13 @@ async fn report_file(
         .await?;
     let (body, ctype, ext) = if xlsx {
         (
-            crate::report::to_xlsx(&report)?,
+            zhanqun_report::annual::to_xlsx(&report)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         )
     } else {
         (
-            crate::report::to_csv(&report)?,
+            zhanqun_report::annual::to_csv(&report)?,
             "text/csv; charset=utf-8",
             "csv",
         )
@@ -1105,7 +1105,7 @@ async fn report_publish(
             .store()
             .annual_report(site.id, year, &app.config().deadlines())
             .await?;
-        let body = crate::report::to_html_table(&report);
+        let body = zhanqun_report::annual::to_html_table(&report);
         app.store()
             .publish_annual_report(&a.actor, &report, body)
             .await

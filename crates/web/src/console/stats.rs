@@ -52,7 +52,7 @@ async fn checks_page(
 
 async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, super::PageError> {
     let checks = visible_checks(&app, &a).await?;
-    let mut w = crate::export::Csv::new();
+    let mut w = zhanqun_report::csv::Csv::new();
     w.row([
         "网站标识码",
         "网站名称",

@@ -13,7 +13,7 @@ pub fn title(r: &AnnualReport) -> String {
 
 /// CSV: section, item, value; UTF-8 with a BOM so that spreadsheet programs read the Chinese.
 pub fn to_csv(r: &AnnualReport) -> Result<Vec<u8>> {
-    let mut w = crate::export::Csv::new();
+    let mut w = crate::csv::Csv::new();
     w.row(["类别", "项目", "数据"])?;
     for row in &r.rows {
         w.row([row.section, row.item, row.value.to_string().as_str()])?;

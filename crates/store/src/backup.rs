@@ -8,10 +8,10 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use crate::Store;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zhanqun_core::{Error, Result};
-use zhanqun_store::Store;
 
 /// The format written in `manifest.json`.
 pub const FORMAT: &str = "zhanqun-backup/1";
