@@ -33,7 +33,7 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        auth::fail("/api/", self.0)
+        auth::fail(auth::Shape::Json, self.0)
     }
 }
 
@@ -749,6 +749,7 @@ use axum::routing::{delete, get, post, put};
 
 /// Adds the API's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
+    let r = r.answering(auth::Shape::Json);
     use Access::*;
     use PlatformRole::*;
     let limit = axum::extract::DefaultBodyLimit::max(upload_limit(r.app()));

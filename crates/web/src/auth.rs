@@ -47,11 +47,32 @@ pub struct RouteSpec {
     pub summary: &'static str,
 }
 
+/// How a route answers a refusal: the JSON API's `{"code", "message"}`, or the console's page
+/// (with redirects to the login steps). Chosen when the route is registered ([`Routes::answering`]),
+/// never guessed from a request's path — except for a path no route has ([`Shape::unrouted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Json,
+    Page,
+}
+
+impl Shape {
+    /// For a request no route answers (the fallback): JSON under `/api/`, a page elsewhere.
+    pub fn unrouted(path: &str) -> Shape {
+        if path.starts_with("/api/") {
+            Shape::Json
+        } else {
+            Shape::Page
+        }
+    }
+}
+
 /// Builds the router and the table of routes together.
 pub struct Routes {
     app: Arc<App>,
     router: Router<Arc<App>>,
     specs: Vec<RouteSpec>,
+    shape: Shape,
 }
 
 impl Routes {
@@ -60,7 +81,14 @@ impl Routes {
             app,
             router: Router::new(),
             specs: Vec::new(),
+            shape: Shape::Json,
         }
+    }
+
+    /// The routes added from now on answer refusals in `shape`.
+    pub fn answering(mut self, shape: Shape) -> Routes {
+        self.shape = shape;
+        self
     }
 
     /// Adds a route with its access level; the guard runs before the handler.
@@ -79,7 +107,7 @@ impl Routes {
             summary,
         });
         let guarded = handler.route_layer(axum::middleware::from_fn_with_state(
-            (self.app.clone(), access),
+            (self.app.clone(), access, self.shape),
             guard,
         ));
         self.router = self.router.route(path, guarded);
@@ -182,11 +210,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Authed>()
-            .cloned()
-            .ok_or_else(|| fail(parts.uri.path(), Error::Unauthenticated("请先登录".into())))
+        parts.extensions.get::<Authed>().cloned().ok_or_else(|| {
+            // Only on a route without the guard (a public one): no shape was registered.
+            fail(
+                Shape::unrouted(parts.uri.path()),
+                Error::Unauthenticated("请先登录".into()),
+            )
+        })
     }
 }
 
@@ -245,15 +275,15 @@ pub fn policy() -> LoginPolicy {
 
 /// The error response of the management listener: JSON with a stable code for the API, a
 /// redirect to the login page or a console page for people.
-pub fn fail(path: &str, err: Error) -> Response {
-    fail_code(path, err.code(), &err)
+pub fn fail(shape: Shape, err: Error) -> Response {
+    fail_code(shape, err.code(), &err)
 }
 
-pub fn fail_code(path: &str, code: ErrorCode, err: &Error) -> Response {
+pub fn fail_code(shape: Shape, code: ErrorCode, err: &Error) -> Response {
     if let Error::Internal(detail) = err {
-        tracing::error!(path, error = %detail, "management request failed");
+        tracing::error!(error = %detail, "management request failed");
     }
-    if !path.starts_with("/api/") {
+    if shape == Shape::Page {
         match code {
             ErrorCode::Unauthenticated => return Redirect::to("/login").into_response(),
             ErrorCode::SecondFactorRequired => return Redirect::to("/login/totp").into_response(),
@@ -277,7 +307,7 @@ pub fn fail_code(path: &str, code: ErrorCode, err: &Error) -> Response {
 
 /// Enforces a route's access level, then passes the request (with its [`Authed`]) on.
 async fn guard(
-    State((app, access)): State<(Arc<App>, Access)>,
+    State((app, access, shape)): State<(Arc<App>, Access, Shape)>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -286,7 +316,7 @@ async fn guard(
     }
     let path = req.uri().path().to_string();
     let Some(token) = session_token(req.headers()) else {
-        return fail(&path, Error::Unauthenticated("请先登录".into()));
+        return fail(shape, Error::Unauthenticated("请先登录".into()));
     };
     let state = match app
         .store()
@@ -296,11 +326,11 @@ async fn guard(
         Ok(Some(s)) => s,
         Ok(None) => {
             return fail(
-                &path,
+                shape,
                 Error::Unauthenticated("登录已过期，请重新登录".into()),
             );
         }
-        Err(e) => return fail(&path, e),
+        Err(e) => return fail(shape, e),
     };
     let (account, mfa_done) = state;
     let mfa_done = mfa_done || !app.config().console.require_totp;
@@ -311,14 +341,14 @@ async fn guard(
             "请先绑定动态口令"
         };
         return fail_code(
-            &path,
+            shape,
             ErrorCode::SecondFactorRequired,
             &Error::Unauthenticated(msg.into()),
         );
     }
     let principal = match app.store().principal(account).await {
         Ok(p) => p,
-        Err(e) => return fail(&path, e),
+        Err(e) => return fail(shape, e),
     };
     let allowed = match access {
         Access::Public | Access::Password | Access::Session => true,
@@ -332,7 +362,7 @@ async fn guard(
     let own_password = matches!(path.as_str(), "/password" | "/api/v1/session/password");
     if principal.account.must_change_password && access != Access::Password && !own_password {
         return fail_code(
-            &path,
+            shape,
             ErrorCode::PasswordChangeRequired,
             &Error::forbidden("这是初始密码：请先修改密码"),
         );
@@ -357,14 +387,14 @@ async fn guard(
             None,
         );
         if let Err(e) = app.store().audit(&entry).await {
-            return fail(&path, e);
+            return fail(shape, e);
         }
         let msg = if read_only_violation {
             "省级监管员只能查看，不能修改"
         } else {
             "您的账号没有这项操作的权限"
         };
-        return fail(&path, Error::forbidden(msg));
+        return fail(shape, Error::forbidden(msg));
     }
     let actor = Actor {
         principal,

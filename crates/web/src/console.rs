@@ -1121,6 +1121,7 @@ async fn diff_page(
 
 /// Adds the console's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
+    let r = r.answering(crate::auth::Shape::Page);
     use Access::*;
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::api::upload_limit(r.app()));

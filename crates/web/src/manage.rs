@@ -73,7 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
     let (routes, _) = route_table(app.clone());
     let csrf = CsrfLayer::new().with_rejection_response(|_| {
         auth::fail_code(
-            "/api/",
+            auth::Shape::Json,
             ErrorCode::CrossOrigin,
             &Error::forbidden("请求来源无效：跨站提交已被拒绝（CSRF 防护）"),
         )
@@ -285,5 +285,8 @@ async fn metrics(
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    auth::fail(uri.path(), Error::not_found("没有这个页面或接口"))
+    auth::fail(
+        auth::Shape::unrouted(uri.path()),
+        Error::not_found("没有这个页面或接口"),
+    )
 }

@@ -351,6 +351,7 @@ async fn counts(State(app): State<Arc<App>>, a: Authed, Query(q): Query<CountsQu
 }
 
 pub fn routes(r: Routes) -> Routes {
+    let r = r.answering(crate::auth::Shape::Json);
     use Access::*;
     r.add(
         Method::GET,

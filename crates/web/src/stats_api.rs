@@ -63,6 +63,7 @@ async fn checks(State(app): State<Arc<App>>, a: Authed, Query(q): Query<ChecksQu
 }
 
 pub fn routes(r: Routes) -> Routes {
+    let r = r.answering(crate::auth::Shape::Json);
     r.add(
         Method::GET,
         "/api/v1/stats/checks",
