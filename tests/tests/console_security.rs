@@ -778,3 +778,41 @@ async fn bad_path_and_query_parameters_are_answered_in_our_own_words() {
     assert_eq!(status, 400);
     assert!(html.contains("地址中的参数"), "{html}");
 }
+
+/// Issue 19: account creation had two rule sets — the console required a name, the API did not.
+/// Now the store decides for both.
+#[tokio::test]
+async fn an_account_needs_a_name_whichever_way_it_is_made() {
+    let t = TestApp::spawn().await;
+    t.account("sys", Some(PlatformRole::SystemAdmin)).await;
+    let sys = t.login("sys").await;
+    for name in ["", "   ", "名\u{7}字"] {
+        let r = sys
+            .post(
+                "/api/v1/accounts",
+                json!({"username": "nameless", "display_name": name, "password": "Zq-7kd!wp2-mN4x"}),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "invalid_input"),
+            "{name:?}: {}",
+            r.json
+        );
+        let (status, html) = sys
+            .form(
+                "/accounts",
+                &[("username", "nameless"), ("display_name", name)],
+            )
+            .await;
+        assert_eq!(status, 400, "{name:?}");
+        assert!(html.contains("姓名"), "{html}");
+    }
+    let r = sys
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "named", "display_name": "张三", "password": "Zq-7kd!wp2-mN4x"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+}

@@ -92,6 +92,14 @@ impl Store {
         entry: Option<&crate::AuditEntry>,
     ) -> Result<i64> {
         check_username(&a.username)?;
+        // One rule for every way an account is made (console, API, command line).
+        let name = a.display_name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("请填写姓名"));
+        }
+        if name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(Error::invalid("姓名不能超过 64 个字，也不能含控制字符"));
+        }
         if !a.password_hash.starts_with("$argon2id$") {
             return Err(Error::internal("password must be an argon2id hash"));
         }

@@ -123,9 +123,6 @@ async fn create(
     let password = zhanqun_core::password::generate();
     let username = f.username.trim().to_string();
     let res = async {
-        if f.display_name.trim().is_empty() {
-            return Err(Error::invalid("请填写姓名"));
-        }
         let account = zhanqun_store::NewAccount {
             username: username.clone(),
             display_name: f.display_name.trim().to_string(),
