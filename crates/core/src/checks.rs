@@ -230,6 +230,41 @@ fn china_date(t: DateTime<Utc>) -> String {
     crate::beijing::day_text(t)
 }
 
+/// A site's standing in the check indicators, as the province's lists show it. Ordered as the
+/// lists sort: failing sites first, then sites with findings, passing sites, unchecked ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// A veto indicator failed (不合格).
+    Fails,
+    /// No veto, but findings (有问题).
+    HasFindings,
+    /// 合格.
+    Passes,
+    /// No check run yet.
+    NotChecked,
+}
+
+impl Verdict {
+    /// From a run's result for the site: whether a veto failed and how many findings there are.
+    pub fn of(result: Option<(bool, usize)>) -> Verdict {
+        match result {
+            None => Verdict::NotChecked,
+            Some((true, _)) => Verdict::Fails,
+            Some((false, n)) if n > 0 => Verdict::HasFindings,
+            Some(_) => Verdict::Passes,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Fails => "不合格",
+            Verdict::HasFindings => "有问题",
+            Verdict::Passes => "合格",
+            Verdict::NotChecked => "未检查",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +432,20 @@ mod tests {
         );
         assert_eq!(f[0].indicator, Indicator::TooManyBlank, "vetoes first");
         assert!(f.iter().any(|x| x.indicator == Indicator::ReprintLate));
+    }
+
+    #[test]
+    fn verdicts_sort_failing_sites_first() {
+        let mut v = [
+            Verdict::of(None),
+            Verdict::of(Some((false, 0))),
+            Verdict::of(Some((false, 3))),
+            Verdict::of(Some((true, 1))),
+        ];
+        v.sort();
+        assert_eq!(
+            v.iter().map(|v| v.label()).collect::<Vec<_>>(),
+            vec!["不合格", "有问题", "合格", "未检查"]
+        );
     }
 }

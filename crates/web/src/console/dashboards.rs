@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
+use zhanqun_core::checks::Verdict;
 use zhanqun_core::visits::{PageKind, china_day};
 use zhanqun_core::{ArticleId, ColumnId, ColumnKind, Error, Site, SiteId};
 use zhanqun_store::Publication;
@@ -205,7 +206,7 @@ struct SiteLine {
     articles: i64,
     reprints: i64,
     late: i64,
-    verdict: &'static str,
+    verdict: zhanqun_core::checks::Verdict,
     findings: usize,
 }
 
@@ -311,7 +312,7 @@ async fn overview_data(app: &App, a: &Authed, q: &PeriodQuery) -> zhanqun_core::
     let mut lines: Vec<SiteLine> = sites
         .iter()
         .map(|s| {
-            let (fails, findings) = checks.get(&s.id).copied().unwrap_or((false, 0));
+            let (_, findings) = checks.get(&s.id).copied().unwrap_or((false, 0));
             let r = reprints.get(&s.id.0).copied().unwrap_or((0, 0));
             SiteLine {
                 id: s.id.0,
@@ -322,23 +323,15 @@ async fn overview_data(app: &App, a: &Authed, q: &PeriodQuery) -> zhanqun_core::
                 articles: articles.get(&s.id).map(|a| a.len() as i64).unwrap_or(0),
                 reprints: r.0,
                 late: r.1,
-                verdict: if !checks.contains_key(&s.id) {
-                    "未检查"
-                } else if fails {
-                    "不合格"
-                } else if findings > 0 {
-                    "有问题"
-                } else {
-                    "合格"
-                },
+                verdict: zhanqun_core::checks::Verdict::of(checks.get(&s.id).copied()),
                 findings,
             }
         })
         .collect();
     // Failing sites first, then the most visited.
     lines.sort_by(|x, y| {
-        (x.verdict != "不合格")
-            .cmp(&(y.verdict != "不合格"))
+        (x.verdict != Verdict::Fails)
+            .cmp(&(y.verdict != Verdict::Fails))
             .then(y.views.cmp(&x.views))
             .then(x.code.cmp(&y.code))
     });
@@ -401,7 +394,7 @@ async fn overview(
             json!({
                 "id": l.id, "code": l.code, "name": l.name, "kind": l.kind, "views": l.views,
                 "articles": l.articles, "reprints": l.reprints, "late": l.late,
-                "verdict": l.verdict, "findings": l.findings,
+                "verdict": l.verdict.label(), "findings": l.findings,
             })
         })
         .collect();
@@ -459,7 +452,7 @@ async fn overview_csv(
             l.articles.to_string(),
             l.reprints.to_string(),
             l.late.to_string(),
-            l.verdict.into(),
+            l.verdict.label().into(),
             l.findings.to_string(),
         ]);
     }

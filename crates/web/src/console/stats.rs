@@ -64,7 +64,7 @@ async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, 
         "问题",
     ])?;
     for s in &checks {
-        let verdict = if s.fails { "不合格" } else { "合格" };
+        let verdict = zhanqun_core::checks::Verdict::of(Some((s.fails, s.findings.len()))).label();
         if s.findings.is_empty() {
             w.row([
                 s.code.as_str(),
