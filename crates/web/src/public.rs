@@ -76,8 +76,11 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         .map(|c| c.0);
     let over_tls = parts.extensions.get::<OverTls>().is_some();
     let local_port = parts.extensions.get::<LocalPort>().map(|p| p.0);
-    // Every event of the request carries the site and the page kind once they are known.
-    let span = tracing::info_span!(
+    // Every event of the request carries the site and the page kind once they are known. At
+    // debug level (`ZHANQUN_LOG__FILTER=info,zhanqun_web::public=debug`): formatting a span's
+    // fields on every request costs more than the cached answer itself, and errors name their
+    // site anyway.
+    let span = tracing::debug_span!(
         "public",
         method = %parts.method,
         path = %parts.uri.path(),
