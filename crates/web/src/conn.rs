@@ -163,6 +163,65 @@ impl http_body::Body for Tracked {
     }
 }
 
+/// The router of one connection, counting its requests for the watchdog: a request is being
+/// handled from its arrival until the router answers, then its body is being sent. A plain
+/// service rather than a middleware: no boxed future, no clone of the router per request.
+#[derive(Clone)]
+struct Track {
+    inner: axum::Router,
+    activity: Arc<Activity>,
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for Track
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Tracking;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        tower::Service::<axum::http::Request<B>>::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Tracking {
+        Tracking {
+            handling: Some(Handling::start(&self.activity)),
+            inner: tower::Service::call(&mut self.inner, req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request being handled; its answer's body keeps it counted until sent.
+    struct Tracking {
+        #[pin]
+        inner: axum::routing::future::RouteFuture<std::convert::Infallible>,
+        handling: Option<Handling>,
+    }
+}
+
+impl std::future::Future for Tracking {
+    type Output = Result<Response, std::convert::Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Poll::Ready(Ok(res)) = this.inner.poll(cx) else {
+            return Poll::Pending;
+        };
+        let Some(handling) = this.handling.take() else {
+            return Poll::Ready(Ok(res));
+        };
+        let (parts, body) = res.into_parts();
+        let body = Tracked {
+            inner: body,
+            _sending: handling.answered(),
+        };
+        Poll::Ready(Ok(Response::from_parts(parts, Body::new(body))))
+    }
+}
+
 /// The connection's bytes, with the time of the last one written.
 struct Watched<IO> {
     io: IO,
@@ -260,26 +319,12 @@ pub async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let activity = Arc::new(Activity::new());
-        let svc = {
-            let activity = activity.clone();
-            router
+        let svc = Track {
+            inner: router
                 .clone()
-                .layer(axum::middleware::from_fn(
-                    move |req: axum::extract::Request, next: axum::middleware::Next| {
-                        let handling = Handling::start(&activity);
-                        async move {
-                            let res = next.run(req).await;
-                            let (parts, body) = res.into_parts();
-                            let body = Tracked {
-                                inner: body,
-                                _sending: handling.answered(),
-                            };
-                            Response::from_parts(parts, Body::new(body))
-                        }
-                    },
-                ))
                 .layer(axum::Extension(axum::extract::ConnectInfo(peer)))
-                .layer(axum::Extension(crate::public::LocalPort(local_port)))
+                .layer(axum::Extension(crate::public::LocalPort(local_port))),
+            activity: activity.clone(),
         };
         let watcher = graceful.watcher();
         let tls = tls.clone();
@@ -308,7 +353,7 @@ pub async fn serve(
 /// under the watchdog.
 async fn connection<IO>(
     io: IO,
-    svc: axum::Router,
+    svc: Track,
     watcher: hyper_util::server::graceful::Watcher,
     peer: SocketAddr,
     activity: Arc<Activity>,
