@@ -122,16 +122,18 @@ impl Host {
     /// it is one of `ports` (the port the visitor reached us on, the advertised HTTPS port). Any
     /// other port is dropped: kept, every port a visitor chose would be a cache entry of its own
     /// and an address printed into pages other visitors get.
-    pub fn authority(raw: &str, ports: &[u16]) -> Result<String, Error> {
+    /// Returns the host (as sites are looked up by) and that authority: one parse per request.
+    pub fn authority(raw: &str, ports: &[u16]) -> Result<(Host, String), Error> {
         let host = Host::parse(raw)?;
         let port = raw
             .trim()
             .rsplit_once(':')
             .and_then(|(_, p)| p.parse::<u16>().ok());
-        Ok(match port {
+        let authority = match port {
             Some(p) if ports.contains(&p) => format!("{}:{p}", host.0),
-            _ => host.0,
-        })
+            _ => host.0.clone(),
+        };
+        Ok((host, authority))
     }
 }
 
@@ -286,7 +288,7 @@ mod tests {
 
     #[test]
     fn an_authority_keeps_only_a_port_we_serve_on() {
-        let a = |raw: &str| Host::authority(raw, &[8080]).ok();
+        let a = |raw: &str| Host::authority(raw, &[8080]).ok().map(|(_, a)| a);
         assert_eq!(
             a("WWW.Jiaxian.gov.cn.:8080").as_deref(),
             Some("www.jiaxian.gov.cn:8080")

@@ -155,12 +155,17 @@ impl Directory {
 
     /// The site a `Host` header names, if any.
     pub async fn resolve(&self, host_header: &str) -> Result<Option<Arc<SiteCtx>>> {
-        if self.dirty.load(Ordering::Acquire) {
-            self.reload_index().await?;
-        }
         let Ok(host) = Host::parse(host_header) else {
             return Ok(None);
         };
+        self.resolve_host(&host).await
+    }
+
+    /// As [`Directory::resolve`], for a host already parsed.
+    pub async fn resolve_host(&self, host: &Host) -> Result<Option<Arc<SiteCtx>>> {
+        if self.dirty.load(Ordering::Acquire) {
+            self.reload_index().await?;
+        }
         let id = {
             let idx = match self.index.read() {
                 Ok(i) => i.clone(),

@@ -247,14 +247,25 @@ async fn serve(
         .and_then(|h| h.to_str().ok())
         .or_else(|| uri.authority().map(|a| a.as_str()))
         .unwrap_or("");
-    let ctx = match app.directory().resolve(host).await {
+    // The host, parsed once: as sites are looked up by, and as absolute URLs and cache keys use
+    // it (a port only when it is ours).
+    let tls = &app.config().tls;
+    let ports: Vec<u16> = local_port
+        .into_iter()
+        .chain(tls.enabled.then_some(tls.public_port))
+        .collect();
+    let unknown = || {
+        (
+            "unknown_host",
+            plain(StatusCode::NOT_FOUND, "404 Not Found\n未找到该网站。\n"),
+        )
+    };
+    let Ok((site_host, authority)) = zhanqun_core::Host::authority(host, &ports) else {
+        return unknown();
+    };
+    let ctx = match app.directory().resolve_host(&site_host).await {
         Ok(Some(ctx)) => ctx,
-        Ok(None) => {
-            return (
-                "unknown_host",
-                plain(StatusCode::NOT_FOUND, "404 Not Found\n未找到该网站。\n"),
-            );
-        }
+        Ok(None) => return unknown(),
         Err(e) => {
             tracing::error!(error = %e, "site directory unavailable");
             return (
@@ -267,23 +278,6 @@ async fn serve(
         }
     };
     tracing::Span::current().record("site.code", ctx.site.code.as_str());
-    // The host as absolute URLs and cache keys use it: normalised once, here.
-    let tls = &app.config().tls;
-    let ports: Vec<u16> = local_port
-        .into_iter()
-        .chain(tls.enabled.then_some(tls.public_port))
-        .collect();
-    let Ok(authority) = zhanqun_core::Host::authority(host, &ports) else {
-        return (
-            "unknown_host",
-            plain(
-                StatusCode::NOT_FOUND,
-                "404 Not Found
-未找到该网站。
-",
-            ),
-        );
-    };
     // With HTTPS on, plain HTTP only redirects (a known site's host only: never an open
     // redirect), except the ACME http-01 challenge a certificate authority fetches over HTTP.
     if tls.enabled
@@ -291,7 +285,7 @@ async fn serve(
         && !over_tls
         && !uri.path().starts_with("/.well-known/acme-challenge/")
     {
-        let name = authority.split(':').next().unwrap_or_default();
+        let name = site_host.as_str();
         let port = match tls.public_port {
             443 => String::new(),
             p => format!(":{p}"),
