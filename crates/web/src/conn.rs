@@ -164,12 +164,17 @@ impl http_body::Body for Tracked {
 }
 
 /// The router of one connection, counting its requests for the watchdog: a request is being
-/// handled from its arrival until the router answers, then its body is being sent. A plain
-/// service rather than a middleware: no boxed future, no clone of the router per request.
+/// handled from its arrival until the router answers, then its body is being sent. It also puts
+/// the connection's facts on each request (peer, local port, TLS). A plain service rather than
+/// a middleware or router layers: no boxed future per request, no re-wrapping of every route
+/// per connection.
 #[derive(Clone)]
 struct Track {
     inner: axum::Router,
     activity: Arc<Activity>,
+    peer: SocketAddr,
+    local_port: u16,
+    over_tls: bool,
 }
 
 impl<B> tower::Service<axum::http::Request<B>> for Track
@@ -185,7 +190,13 @@ where
         tower::Service::<axum::http::Request<B>>::poll_ready(&mut self.inner, cx)
     }
 
-    fn call(&mut self, req: axum::http::Request<B>) -> Tracking {
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Tracking {
+        let ext = req.extensions_mut();
+        ext.insert(axum::extract::ConnectInfo(self.peer));
+        ext.insert(crate::public::LocalPort(self.local_port));
+        if self.over_tls {
+            ext.insert(crate::public::OverTls);
+        }
         Tracking {
             handling: Some(Handling::start(&self.activity)),
             inner: tower::Service::call(&mut self.inner, req),
@@ -289,11 +300,6 @@ pub async fn serve(
     limits: Limits,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let router = if tls.is_some() {
-        router.layer(axum::Extension(crate::public::OverTls))
-    } else {
-        router
-    };
     let local_port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -320,11 +326,11 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         let activity = Arc::new(Activity::new());
         let svc = Track {
-            inner: router
-                .clone()
-                .layer(axum::Extension(axum::extract::ConnectInfo(peer)))
-                .layer(axum::Extension(crate::public::LocalPort(local_port))),
+            inner: router.clone(),
             activity: activity.clone(),
+            peer,
+            local_port,
+            over_tls: tls.is_some(),
         };
         let watcher = graceful.watcher();
         let tls = tls.clone();

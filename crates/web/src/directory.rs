@@ -153,15 +153,8 @@ impl Directory {
         self.index.read().map(|i| i.codes.len()).unwrap_or(0)
     }
 
-    /// The site a `Host` header names, if any.
-    pub async fn resolve(&self, host_header: &str) -> Result<Option<Arc<SiteCtx>>> {
-        let Ok(host) = Host::parse(host_header) else {
-            return Ok(None);
-        };
-        self.resolve_host(&host).await
-    }
-
-    /// As [`Directory::resolve`], for a host already parsed.
+    /// The site of a host (parsed once per request: [`zhanqun_core::Host::authority`]), its
+    /// context loaded on first use.
     pub async fn resolve_host(&self, host: &Host) -> Result<Option<Arc<SiteCtx>>> {
         if self.dirty.load(Ordering::Acquire) {
             self.reload_index().await?;
