@@ -14,9 +14,9 @@ pub mod process;
 pub mod words;
 
 use sqlx::Connection;
+use zhanqun_server::{Listeners, serve};
 use zhanqun_sites::Source;
 use zhanqun_store::{SiteInput, Store};
-use zhanqun_web::server::{Listeners, serve};
 use zhanqun_web::{App, Config};
 
 /// A fresh, migrated store and what keeps it alive.
@@ -390,15 +390,35 @@ impl User {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Answer {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        let text = res.text().await.unwrap_or_default();
-        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        Answer { status, json }
+        self.try_send(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("request {path}: {e}"))
+    }
+
+    /// Writes a draft in column `column` through the API and returns its id; the test fails
+    /// when the draft is not created.
+    pub async fn draft(&self, column: i64, body: serde_json::Value) -> i64 {
+        let a = self
+            .post(&format!("/api/v1/columns/{column}/articles"), body)
+            .await;
+        a.json["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("draft not created: {} {}", a.status, a.json))
+    }
+
+    /// A workflow step on article `id` (`{"action": …}` and its fields).
+    pub async fn act(&self, id: i64, body: serde_json::Value) -> Answer {
+        self.post(&format!("/api/v1/articles/{id}/transitions"), body)
+            .await
+    }
+
+    /// Sends article `id` for review, its secrecy check confirmed.
+    pub async fn submit(&self, id: i64) -> Answer {
+        self.act(
+            id,
+            serde_json::json!({"action": "submit", "secrecy_confirmed": true}),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> Answer {

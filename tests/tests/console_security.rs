@@ -5,8 +5,8 @@
 
 use serde_json::json;
 use zhanqun_core::{PlatformRole, SiteRole};
+use zhanqun_manage::auth::Access;
 use zhanqun_tests::{TEST_PASSWORD, TestApp};
-use zhanqun_web::auth::Access;
 
 const JIAXIAN: &str = "6108280001";
 
@@ -17,7 +17,7 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn every_route_declares_its_access_and_refuses_anonymous_callers() {
     let t = TestApp::spawn().await;
-    let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
+    let (_, specs) = zhanqun_manage::route_table(t.app.clone());
     assert!(specs.len() >= 40, "{} routes", specs.len());
     let anon = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -88,14 +88,8 @@ async fn the_province_auditor_reads_everything_and_changes_nothing() {
         .await;
     let ed = t.login("ed").await;
     let id = ed
-        .post(
-            &format!("/api/v1/columns/{}/articles", column.0),
-            json!({"title": "草稿", "body_html": "<p>x</p>"}),
-        )
-        .await
-        .json["id"]
-        .as_i64()
-        .unwrap();
+        .draft(column.0, json!({"title": "草稿", "body_html": "<p>x</p>"}))
+        .await;
     t.account("auditor", Some(PlatformRole::ProvinceAuditor))
         .await;
     let au = t.login("auditor").await;
@@ -114,7 +108,7 @@ async fn the_province_auditor_reads_everything_and_changes_nothing() {
         assert!(html.contains(heading), "{path}: {html}");
     }
     // Every mutating route is refused, whatever the body.
-    let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
+    let (_, specs) = zhanqun_manage::route_table(t.app.clone());
     let mut refused = 0;
     for s in &specs {
         // Everyone changes their own password.
@@ -648,12 +642,7 @@ async fn exports_run_no_formulas_and_request_ids_are_plain_tokens() {
         .await;
     assert_eq!(created.status, 201, "{}", created.json);
     let id = created.json["id"].as_i64().unwrap();
-    let r = ed
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "submit", "secrecy_confirmed": true}),
-        )
-        .await;
+    let r = ed.submit(id).await;
     assert_eq!(r.status, 200, "{}", r.json);
 
     // A hostile request id is not echoed and not kept; the rejection reason is a formula.

@@ -78,12 +78,7 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.json);
-    let r = other
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "submit", "secrecy_confirmed": true}),
-        )
-        .await;
+    let r = other.submit(id).await;
     assert_eq!(r.status, 404, "{}", r.json);
     assert!(
         other.get("/api/v1/me/work").await.json["drafts"]
@@ -100,19 +95,9 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
         )
         .await;
     assert_eq!((r.status, r.code()), (400, "invalid_input"), "{}", r.json);
-    let r = ed
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "approve"}),
-        )
-        .await;
+    let r = ed.act(id, json!({"action": "approve"})).await;
     assert_eq!((r.status, r.code()), (403, "forbidden"));
-    let r = ed
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "sign"}),
-        )
-        .await;
+    let r = ed.act(id, json!({"action": "sign"})).await;
     assert_eq!((r.status, r.code()), (403, "forbidden"));
 
     // A cover image is a media-library file or an https address, nothing else.
@@ -133,20 +118,10 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
     edited["title"] = json!("佳县应急管理局关于切实做好冬季安全生产工作的通知");
     let r = ed.put(&format!("/api/v1/articles/{id}"), edited).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    let r = ed
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "submit"}),
-        )
-        .await;
+    let r = ed.act(id, json!({"action": "submit"})).await;
     assert_eq!((r.status, r.code()), (400, "invalid_input"));
     assert!(r.json["message"].as_str().unwrap().contains("保密审查"));
-    let r = ed
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "submit", "secrecy_confirmed": true}),
-        )
-        .await;
+    let r = ed.submit(id).await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["status"], "submitted");
     assert_eq!(r.json["workflow"]["submitted_by"], ed.id);
@@ -162,28 +137,13 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
     let rev = t.login("jx-reviewer").await;
     let queue = rev.get("/api/v1/me/work").await;
     assert_eq!(queue.json["to_review"][0]["id"], id, "{}", queue.json);
-    let r = rev
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "approve"}),
-        )
-        .await;
+    let r = rev.act(id, json!({"action": "approve"})).await;
     assert_eq!(r.json["status"], "reviewed", "{}", r.json);
     assert_eq!(t.get(HOST, &format!("/art/{id}.html")).await.status(), 404);
-    let r = rev
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "sign"}),
-        )
-        .await;
+    let r = rev.act(id, json!({"action": "sign"})).await;
     assert_eq!(r.status, 403);
     let sig = t.login("jx-signer").await;
-    let r = sig
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "sign"}),
-        )
-        .await;
+    let r = sig.act(id, json!({"action": "sign"})).await;
     assert_eq!(r.json["status"], "published", "{}", r.json);
 
     // On the public site, sanitised, with its disclosure metadata.
@@ -250,17 +210,11 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
 
     // Withdraw (撤稿) with a reason takes it off the site.
     let r = sig
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "withdraw", "reason": ""}),
-        )
+        .act(id, json!({"action": "withdraw", "reason": ""}))
         .await;
     assert_eq!(r.status, 400);
     let r = sig
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "withdraw", "reason": "文件已废止"}),
-        )
+        .act(id, json!({"action": "withdraw", "reason": "文件已废止"}))
         .await;
     assert_eq!(r.json["status"], "withdrawn", "{}", r.json);
     assert_eq!(t.get(HOST, &format!("/art/{id}.html")).await.status(), 410);
@@ -280,25 +234,13 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
 
     let me = t.login("editor-reviewer").await;
     let id = me
-        .post(
-            &format!("/api/v1/columns/{}/articles", notices.0),
+        .draft(
+            notices.0,
             json!({"title": "停水通知", "body_html": "<p>因管网检修停水。</p>"}),
         )
-        .await
-        .json["id"]
-        .as_i64()
-        .unwrap();
-    me.post(
-        &format!("/api/v1/articles/{id}/transitions"),
-        json!({"action": "submit", "secrecy_confirmed": true}),
-    )
-    .await;
-    let r = me
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "approve"}),
-        )
         .await;
+    me.submit(id).await;
+    let r = me.act(id, json!({"action": "approve"})).await;
     assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.json);
     assert!(
         me.get("/api/v1/me/work").await.json["to_review"]
@@ -309,17 +251,11 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
 
     let rev = t.login("reviewer").await;
     let r = rev
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "reject", "reason": " "}),
-        )
+        .act(id, json!({"action": "reject", "reason": " "}))
         .await;
     assert_eq!(r.status, 400);
     let r = rev
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "reject", "reason": "请补充停水时间"}),
-        )
+        .act(id, json!({"action": "reject", "reason": "请补充停水时间"}))
         .await;
     assert_eq!(r.json["status"], "draft", "{}", r.json);
     let work = me.get("/api/v1/me/work").await.json;
@@ -331,17 +267,8 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
         json!({"title": "停水通知", "body_html": "<p>12月1日8时至18时停水。</p>"}),
     )
     .await;
-    me.post(
-        &format!("/api/v1/articles/{id}/transitions"),
-        json!({"action": "submit", "secrecy_confirmed": true}),
-    )
-    .await;
-    let r = rev
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "approve"}),
-        )
-        .await;
+    me.submit(id).await;
+    let r = rev.act(id, json!({"action": "approve"})).await;
     assert_eq!(r.json["status"], "published", "{}", r.json);
     assert!(
         t.page(HOST, &format!("/art/{id}.html"), 200)
@@ -352,24 +279,13 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
 
     // Pinning: the reviewer may, the editor may not; pinned comes first in its column.
     let later = me
-        .post(
-            &format!("/api/v1/columns/{}/articles", notices.0),
+        .draft(
+            notices.0,
             json!({"title": "较新的通知", "body_html": "<p>新</p>"}),
         )
-        .await
-        .json["id"]
-        .as_i64()
-        .unwrap();
-    me.post(
-        &format!("/api/v1/articles/{later}/transitions"),
-        json!({"action": "submit", "secrecy_confirmed": true}),
-    )
-    .await;
-    rev.post(
-        &format!("/api/v1/articles/{later}/transitions"),
-        json!({"action": "approve"}),
-    )
-    .await;
+        .await;
+    me.submit(later).await;
+    rev.act(later, json!({"action": "approve"})).await;
     let list = t.page(HOST, "/xwzx/tzgg/", 200).await;
     assert!(list.find("较新的通知").unwrap() < list.find("停水通知").unwrap());
     let plain = t.account("plain-editor", None).await;
@@ -459,23 +375,14 @@ async fn scheduled_publishing_is_done_by_the_job_and_survives_a_restart() {
     let ed = t.login("ed").await;
     let rv = t.login("rv").await;
     let id = ed
-        .post(
-            &format!("/api/v1/columns/{}/articles", notices.0),
+        .draft(
+            notices.0,
             json!({"title": "元旦放假通知", "body_html": "<p>放假安排</p>"}),
         )
-        .await
-        .json["id"]
-        .as_i64()
-        .unwrap();
-    ed.post(
-        &format!("/api/v1/articles/{id}/transitions"),
-        json!({"action": "submit", "secrecy_confirmed": true}),
-    )
-    .await;
-    let at = chrono::Utc::now() + chrono::Duration::hours(2);
-    let r = rv
-        .post(&format!("/api/v1/articles/{id}/transitions"), json!({"action": "approve", "publish_at": at, "unpublish_at": at + chrono::Duration::days(30)}))
         .await;
+    ed.submit(id).await;
+    let at = chrono::Utc::now() + chrono::Duration::hours(2);
+    let r = rv.act(id, json!({"action": "approve", "publish_at": at, "unpublish_at": at + chrono::Duration::days(30)})).await;
     assert_eq!(r.json["status"], "scheduled", "{}", r.json);
     assert_eq!(t.get(HOST, &format!("/art/{id}.html")).await.status(), 404);
 
@@ -687,12 +594,7 @@ async fn api_answers_snapshots() {
         .await;
     assert_eq!(created.status, 201, "{}", created.json);
     let id = created.json["id"].as_i64().unwrap();
-    let r = ed
-        .post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "submit", "secrecy_confirmed": true}),
-        )
-        .await;
+    let r = ed.submit(id).await;
     assert_eq!(r.status, 200, "{}", r.json);
     insta::assert_json_snapshot!("api_article_submitted", redacted(&r.json));
     let events = ed.get(&format!("/api/v1/articles/{id}/events")).await;

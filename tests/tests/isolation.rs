@@ -6,8 +6,8 @@
 
 use serde_json::json;
 use zhanqun_core::{ArticleId, SiteRole};
+use zhanqun_manage::auth::Access;
 use zhanqun_tests::TestApp;
-use zhanqun_web::auth::Access;
 
 const A: &str = "6108280001";
 const B: &str = "6108270001";
@@ -48,17 +48,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .json["id"]
         .as_i64()
         .unwrap();
-    ebu.post(
-        &format!("/api/v1/articles/{live}/transitions"),
-        json!({"action": "submit", "secrecy_confirmed": true}),
-    )
-    .await;
-    let r = rbu
-        .post(
-            &format!("/api/v1/articles/{live}/transitions"),
-            json!({"action": "approve"}),
-        )
-        .await;
+    ebu.submit(live).await;
+    let r = rbu.act(live, json!({"action": "approve"})).await;
     assert_eq!(r.json["status"], "published");
     let b_grant = t.store.grants_of(eb).await.unwrap()[0].id;
     // Site B's reprint source, its delivery and subscription, and a submission of B's article.
@@ -152,7 +143,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         users.push(t.login(name).await);
     }
 
-    let (_, specs) = zhanqun_web::manage::route_table(t.app.clone());
+    let (_, specs) = zhanqun_manage::route_table(t.app.clone());
     let mut tried = 0;
     for user in &users {
         for s in &specs {

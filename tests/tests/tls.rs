@@ -258,13 +258,11 @@ async fn bad_certificate_settings_are_refused_with_a_clear_message() {
     config.tls.enabled = true;
     config.tls.https_addr = "127.0.0.1:0".parse().unwrap();
     config.tls.dir = certs.path().to_path_buf();
-    let listeners = zhanqun_web::server::Listeners::bind_for(&config)
-        .await
-        .unwrap();
+    let listeners = zhanqun_server::Listeners::bind_for(&config).await.unwrap();
     let app = zhanqun_web::App::new(config, db.store.clone())
         .await
         .unwrap();
-    let err = zhanqun_web::server::serve(app, listeners, async {})
+    let err = zhanqun_server::serve(app, listeners, async {})
         .await
         .unwrap_err();
     assert!(

@@ -165,17 +165,8 @@ async fn payloads_posted_to_the_api_are_stored_and_rendered_inert() {
             .await;
         assert_eq!(r.status, 201, "{p}: {}", r.json);
         let id = r.json["id"].as_i64().unwrap();
-        ed.post(
-            &format!("/api/v1/articles/{id}/transitions"),
-            json!({"action": "submit", "secrecy_confirmed": true}),
-        )
-        .await;
-        let r = rv
-            .post(
-                &format!("/api/v1/articles/{id}/transitions"),
-                json!({"action": "approve"}),
-            )
-            .await;
+        ed.submit(id).await;
+        let r = rv.act(id, json!({"action": "approve"})).await;
         assert_eq!(r.json["status"], "published", "{}", r.json);
 
         let stored = t

@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 use zhanqun_core::{Error, PlatformRole};
+use zhanqun_server::{Listeners, serve};
 use zhanqun_sites::demo;
 use zhanqun_web::App;
-use zhanqun_web::server::{Listeners, serve};
 
 use crate::args::*;
 use crate::common::*;

@@ -17,9 +17,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 use serde::Serialize;
 use zhanqun_core::{Error, ErrorCode, PlatformRole};
-use zhanqun_store::{Actor, LoginPolicy};
+use zhanqun_store::{Actor, LoginError, LoginPolicy};
 
-use crate::App;
+use zhanqun_web::App;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -241,7 +241,7 @@ impl Authed {
                 &policy(),
             )
             .await
-            .map_err(crate::api::login_error)
+            .map_err(login_error)
     }
 
     /// Confirms TOTP enrolment with a code of the pending secret.
@@ -268,6 +268,15 @@ impl Authed {
     }
 }
 
+/// A failed login step in the words people read (a store failure stays internal).
+pub fn login_error(e: LoginError) -> Error {
+    match e {
+        LoginError::Store(detail) => Error::internal(detail),
+        LoginError::Locked(_) => Error::Locked(e.message()),
+        other => Error::Unauthenticated(other.message()),
+    }
+}
+
 /// The login policy of the running platform.
 pub fn policy() -> LoginPolicy {
     LoginPolicy::default()
@@ -290,7 +299,7 @@ pub fn fail_code(shape: Shape, code: ErrorCode, err: &Error) -> Response {
             ErrorCode::PasswordChangeRequired => return Redirect::to("/password").into_response(),
             _ => {}
         }
-        return crate::console::error_page(code, &err.public_message());
+        return crate::view::error_page(code, &err.public_message());
     }
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

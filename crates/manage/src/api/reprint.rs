@@ -12,9 +12,9 @@ use serde_json::json;
 use zhanqun_core::{ArticleId, ColumnId, Error, SiteCode, SiteId};
 use zhanqun_store::{NewItem, NewSource, ReprintMode};
 
-use crate::App;
 use crate::api::{ApiResult, Body, Path, Query, ok};
 use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
 
 async fn site_by_code(app: &App, code: &str) -> Result<SiteId, Error> {
     let code = SiteCode::parse(code)?;

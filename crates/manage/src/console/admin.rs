@@ -12,8 +12,8 @@ use serde_json::json;
 use zhanqun_core::{Error, PlatformRole, SiteRole};
 
 use super::{PageResult, Path, Query, page, render, with_status};
-use crate::App;
 use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
 
 #[derive(Serialize)]
 struct GrantLine {

@@ -35,7 +35,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn from_config(c: &crate::config::ConnectionsConfig, max: usize) -> Limits {
+    pub fn from_config(c: &zhanqun_web::config::ConnectionsConfig, max: usize) -> Limits {
         Limits {
             header_read: Duration::from_secs(c.header_read_timeout_seconds),
             idle: Duration::from_secs(c.idle_timeout_seconds),
@@ -193,9 +193,9 @@ where
     fn call(&mut self, mut req: axum::http::Request<B>) -> Tracking {
         let ext = req.extensions_mut();
         ext.insert(axum::extract::ConnectInfo(self.peer));
-        ext.insert(crate::public::LocalPort(self.local_port));
+        ext.insert(zhanqun_web::public::LocalPort(self.local_port));
         if self.over_tls {
-            ext.insert(crate::public::OverTls);
+            ext.insert(zhanqun_web::public::OverTls);
         }
         Tracking {
             handling: Some(Handling::start(&self.activity)),
@@ -291,7 +291,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
 
 /// Accepts and serves connections until `stop`, then waits for the open ones to finish their
 /// requests. `router` gets each connection's peer (`ConnectInfo`) and local port
-/// ([`crate::public::LocalPort`]) as extensions; over TLS, [`crate::public::OverTls`] too.
+/// ([`zhanqun_web::public::LocalPort`]) as extensions; over TLS, [`zhanqun_web::public::OverTls`] too.
 pub async fn serve(
     what: &'static str,
     listener: TcpListener,

@@ -5,6 +5,13 @@
 
 use std::sync::Arc;
 
+pub mod api;
+pub mod auth;
+pub mod console;
+pub(crate) mod extract;
+pub mod service;
+pub mod view;
+
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +27,8 @@ use axum::http::Method;
 use tower_http::csrf::CsrfLayer;
 use zhanqun_core::{Error, ErrorCode};
 
-use crate::App;
-use crate::auth::{self, Access, RouteSpec, Routes};
+use crate::auth::{Access, RouteSpec, Routes};
+use zhanqun_web::App;
 
 #[derive(Clone, Copy)]
 struct UuidV7;
@@ -65,7 +72,7 @@ pub fn route_table(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
             "OpenAPI 文档",
             get(openapi),
         );
-    let r = crate::stats_api::routes(crate::reprint_api::routes(crate::api::routes(r)));
+    let r = crate::api::stats::routes(crate::api::reprint::routes(crate::api::routes(r)));
     crate::console::routes(r).finish()
 }
 
@@ -104,7 +111,10 @@ async fn real_scheme(
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let over_tls = req.extensions().get::<crate::public::OverTls>().is_some();
+    let over_tls = req
+        .extensions()
+        .get::<zhanqun_web::public::OverTls>()
+        .is_some();
     let from_proxy = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -17,9 +17,9 @@ use zhanqun_core::{Error, SiteId};
 use zhanqun_store::Publication;
 use zhanqun_store::figures::{Granularity, publishing_figures, publishing_total};
 
-use crate::App;
 use crate::api::{ApiResult, ok};
 use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
 
 #[derive(Debug, serde::Deserialize)]
 struct ChecksQuery {

@@ -11,8 +11,8 @@ use serde_json::json;
 use zhanqun_store::SiteCheck;
 
 use super::{PageResult, Query, page, paged, render};
-use crate::App;
 use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
 
 /// The checks the signed-in account may see: every site for the province auditor, otherwise
 /// the sites it has a role on.

@@ -15,7 +15,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use zhanqun_core::{Error, Result, Site};
 
-use crate::config::TlsConfig;
+use zhanqun_web::config::TlsConfig;
 
 /// The certificates in memory (the handshake is synchronous, so nothing is loaded during it).
 #[derive(Debug, Default)]

@@ -18,8 +18,8 @@ use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, NewItem, NewSource, ReprintMode};
 
 use super::{PageError, PageResult, Path, Query, page, render, with_status};
-use crate::App;
 use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
 
 /// A delivery as the pages show it: its delay and where it stands against the deadlines.
 pub(super) fn delivery_view(d: &Delivery, deadlines: &Deadlines, now: DateTime<Utc>) -> JsonValue {

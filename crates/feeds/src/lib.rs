@@ -1,6 +1,7 @@
 //! Reprint feeds: a fetcher that is safe to point at URLs typed by site administrators, the
-//! parsing of RSS 2.0, Atom and JSON Feed (feed-rs), body extraction from an item's page, and the
-//! poll loop that ingests what is new or corrected.
+//! parsing of RSS 2.0, Atom and JSON Feed (feed-rs) and body extraction from an item's page. The
+//! poll loop that ingests what is new or corrected is a job of the server
+//! (`zhanqun-server`, `jobs/reprint.rs`).
 //!
 //! **Server-side request forgery.** A source URL is data. The fetcher only speaks http and https,
 //! uses no proxy, and refuses loopback, private, link-local, shared, multicast and unspecified
@@ -18,9 +19,6 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{StatusCode, Url};
 use sha2::{Digest, Sha256};
 use zhanqun_core::{Error, Result};
-use zhanqun_store::{NewItem, PollOutcome, Source};
-
-use crate::app::App;
 
 /// The IPv4 address an IPv6 address stands for, where it embeds one: IPv4-mapped
 /// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some stacks),
@@ -169,6 +167,21 @@ pub enum Fetched {
     },
 }
 
+/// What the fetcher may reach and how much it reads (from the `reprint` configuration).
+#[derive(Debug, Clone, Default)]
+pub struct FetchPolicy {
+    /// Loopback, private and link-local addresses allowed: tests and the demo's stand-in feed.
+    pub allow_private: bool,
+    /// Internal addresses allowed each exactly (a feed server inside the government network).
+    pub allow_ips: Vec<IpAddr>,
+    /// Plain http allowed besides https.
+    pub allow_http: bool,
+    /// Largest feed or item page read, in bytes.
+    pub max_fetch_bytes: u64,
+    /// Time limit of one fetch, in seconds.
+    pub fetch_timeout_secs: u64,
+}
+
 /// The HTTP client for feeds and item pages.
 #[derive(Clone)]
 pub struct Fetcher {
@@ -187,7 +200,7 @@ impl std::fmt::Debug for Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(cfg: &crate::config::ReprintConfig) -> Result<Fetcher> {
+    pub fn new(cfg: &FetchPolicy) -> Result<Fetcher> {
         // One crypto provider in the whole tree (ring); a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let exempt = Exempt {
@@ -380,111 +393,34 @@ pub fn extract(html: &str, selector: &str) -> Result<Option<String>> {
         .filter(|s| !s.is_empty()))
 }
 
-/// What one poll of one source did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct PollReport {
-    pub new: usize,
-    pub updated: usize,
-    pub not_modified: bool,
-    /// The feed's validators, stored only after every item is in: a crash before that re-reads
-    /// the whole feed, and ingesting is idempotent.
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-/// Polls one source (the caller holds its lease): fetches the feed conditionally, and ingests
-/// each new or changed item, fetching its page for the body when the feed has only a summary.
-pub async fn poll_source(app: &App, fetcher: &Fetcher, source: &Source) -> Result<PollReport> {
-    let url = source
-        .url
-        .as_deref()
-        .ok_or_else(|| Error::invalid("订阅源没有地址"))?;
-    let fetched = fetcher
-        .get(url, source.etag.as_deref(), source.last_modified.as_deref())
-        .await?;
-    let (bytes, etag, last_modified) = match fetched {
-        Fetched::NotModified => {
-            return Ok(PollReport {
-                not_modified: true,
-                ..Default::default()
-            });
-        }
-        Fetched::Body {
-            bytes,
-            etag,
-            last_modified,
-        } => (bytes, etag, last_modified),
-    };
-    let mut items = parse_feed(&bytes)?;
-    // Oldest first, so the newest item ends in the home-page slot.
-    items.sort_by_key(|i| i.published);
-    let mut report = PollReport {
-        etag,
-        last_modified,
-        ..Default::default()
-    };
-    let store = app.store();
-    for item in items {
-        let hash = item.hash();
-        let known = store.item_hash(source.id, &item.guid).await?;
-        if known
-            .as_ref()
-            .is_some_and(|h| h.as_deref() == Some(hash.as_str()))
-        {
-            continue;
-        }
-        let body = match (&item.content, &item.link, &source.extract_selector) {
-            (Some(c), _, _) if !c.is_empty() => c.clone(),
-            (_, Some(link), Some(sel)) => {
-                match fetcher.get(link, None, None).await {
-                    Ok(Fetched::Body { bytes, .. }) => {
-                        let html = String::from_utf8_lossy(&bytes);
-                        extract(&html, sel)?.unwrap_or_else(|| summary_body(&item))
-                    }
-                    Ok(Fetched::NotModified) => summary_body(&item),
-                    Err(e) => {
-                        // The summary and the link to the original still go out on time.
-                        tracing::warn!(source = source.id, link = %link, error = %e, "item page not fetched");
-                        summary_body(&item)
-                    }
-                }
+/// The body an item is published with: the feed's own content when it has any; else the item's
+/// page cut down to `selector` (a source's extraction setting); else, or when the page cannot
+/// be fetched, the summary with a link to the original, so that the item still goes out on time.
+/// A selector that is not valid CSS is an error of the source's settings.
+pub async fn item_body(
+    fetcher: &Fetcher,
+    item: &FeedItem,
+    selector: Option<&str>,
+) -> Result<String> {
+    Ok(match (&item.content, &item.link, selector) {
+        (Some(c), _, _) if !c.is_empty() => c.clone(),
+        (_, Some(link), Some(sel)) => match fetcher.get(link, None, None).await {
+            Ok(Fetched::Body { bytes, .. }) => {
+                let html = String::from_utf8_lossy(&bytes);
+                extract(&html, sel)?.unwrap_or_else(|| summary_body(item))
             }
-            _ => summary_body(&item),
-        };
-        let new_item = NewItem {
-            guid: item.guid.clone(),
-            title: item.title.clone(),
-            summary: item.summary.clone().map(|s| strip_tags(&s)),
-            body_html: body,
-            link: item.link.clone(),
-            published_at: item.published.unwrap_or_else(zhanqun_store::now),
-            hash: Some(hash),
-        };
-        let done = store.ingest(None, source.id, &new_item).await?;
-        if done.new {
-            report.new += 1;
-            app.metrics()
-                .reprint_items
-                .with_label_values(&["new"])
-                .inc();
-            app.metrics()
-                .publishes
-                .with_label_values(&["reprint"])
-                .inc_by(done.placed as u64);
-            tracing::info!(source = source.id, article = %done.article, placed = done.placed, pending = done.pending, title = %item.title, "reprint ingested");
-        } else if done.updated {
-            report.updated += 1;
-            app.metrics()
-                .reprint_items
-                .with_label_values(&["updated"])
-                .inc();
-            tracing::info!(source = source.id, article = %done.article, title = %item.title, "reprint corrected at the source");
-        }
-    }
-    Ok(report)
+            Ok(Fetched::NotModified) => summary_body(item),
+            Err(e) => {
+                tracing::warn!(link = %link, error = %e, "item page not fetched");
+                summary_body(item)
+            }
+        },
+        _ => summary_body(item),
+    })
 }
 
-fn summary_body(item: &FeedItem) -> String {
+/// The body of an item whose feed has no content: its summary and a link to the original.
+pub fn summary_body(item: &FeedItem) -> String {
     let summary = item.summary.as_deref().unwrap_or("");
     match &item.link {
         Some(link) => format!(
@@ -500,85 +436,13 @@ fn summary_body(item: &FeedItem) -> String {
 }
 
 /// Plain text of a short HTML fragment (feed summaries often carry markup).
-fn strip_tags(s: &str) -> String {
+pub fn strip_tags(s: &str) -> String {
     let doc = scraper::Html::parse_fragment(s);
     doc.root_element()
         .text()
         .collect::<String>()
         .trim()
         .to_string()
-}
-
-/// One round of the poll loop: every due source this node can lease.
-pub async fn poll_due(app: &App, fetcher: &Fetcher, node: &str) -> Result<usize> {
-    let store = app.store();
-    let now = zhanqun_store::now();
-    let mut polled = 0;
-    for source in store.due_sources(now).await? {
-        let ttl = chrono::Duration::seconds(
-            (app.config().reprint.fetch_timeout_secs as i64).saturating_mul(4) + 60,
-        );
-        if !store.take_lease(source.id, node, now, ttl).await? {
-            continue;
-        }
-        polled += 1;
-        let outcome = match poll_source(app, fetcher, &source).await {
-            Ok(r) if r.not_modified => {
-                app.metrics()
-                    .reprint_polls
-                    .with_label_values(&["not_modified"])
-                    .inc();
-                PollOutcome {
-                    status: "not_modified",
-                    ..Default::default()
-                }
-            }
-            Ok(r) => {
-                app.metrics().reprint_polls.with_label_values(&["ok"]).inc();
-                PollOutcome {
-                    status: "ok",
-                    error: None,
-                    etag: r.etag,
-                    last_modified: r.last_modified,
-                }
-            }
-            Err(e) => {
-                app.metrics()
-                    .reprint_polls
-                    .with_label_values(&["error"])
-                    .inc();
-                tracing::warn!(source = source.id, name = %source.name, error = %e, "feed poll failed");
-                PollOutcome {
-                    status: "error",
-                    error: Some(e.to_string()),
-                    ..Default::default()
-                }
-            }
-        };
-        store
-            .finish_poll(source.id, node, &outcome, zhanqun_store::now())
-            .await?;
-    }
-    Ok(polled)
-}
-
-/// Pending approvals past their alert time: one warning in the log, the alert counter, and the
-/// notice the console shows the site's reviewers (each delivery alerts once, on one node).
-pub async fn raise_alerts(app: &App) -> Result<usize> {
-    let deadlines = app.config().deadlines();
-    let now = zhanqun_store::now();
-    let alerts = app.store().raise_alerts(now - deadlines.alert, now).await?;
-    for a in &alerts {
-        app.metrics().reprint_alerts.inc();
-        tracing::warn!(
-            delivery = a.delivery,
-            site = %a.site_code,
-            title = %a.title,
-            published = %a.source_published_at,
-            "reprint waiting for approval is near its deadline"
-        );
-    }
-    Ok(alerts.len())
 }
 
 #[cfg(test)]

@@ -1,0 +1,306 @@
+//! Articles through the API: write, read, move through the workflow, place (pin, home-page
+//! slot), revisions and diffs, one's work, a column's list, sites and columns, media.
+
+use super::*;
+
+// ---- articles -----------------------------------------------------------------------------
+
+async fn create_article(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(column): Path<i64>,
+    Body(b): Body<ArticleBody>,
+) -> ApiResult {
+    let id = app
+        .store()
+        .create_draft(&a.actor, ColumnId(column), b.into_input()?)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id.0 }))).into_response())
+}
+
+async fn get_article(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    let (article, workflow, column) = app
+        .store()
+        .editorial_article(&a.actor, ArticleId(id))
+        .await?;
+    Ok(ok(
+        json!({ "article": article, "workflow": workflow, "column_id": column.0 }),
+    ))
+}
+
+async fn edit_article(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<ArticleBody>,
+) -> ApiResult {
+    app.store()
+        .edit_draft(&a.actor, ArticleId(id), b.into_input()?)
+        .await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+async fn transition(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(step): Body<Transition>,
+) -> ApiResult {
+    let was = app
+        .store()
+        .editorial_article(&a.actor, ArticleId(id))
+        .await?
+        .0
+        .status;
+    app.store()
+        .transition(&a.actor, ArticleId(id), step)
+        .await?;
+    let (article, workflow, _) = app
+        .store()
+        .editorial_article(&a.actor, ArticleId(id))
+        .await?;
+    if article.status == zhanqun_core::ArticleStatus::Published && was != article.status {
+        app.metrics()
+            .publishes
+            .with_label_values(&["workflow"])
+            .inc();
+    }
+    Ok(ok(
+        json!({ "status": article.status, "workflow": workflow }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinBody {
+    pinned: bool,
+}
+
+async fn pin(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<PinBody>,
+) -> ApiResult {
+    app.store().pin(&a.actor, ArticleId(id), b.pinned).await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HomeSlotBody {
+    on: bool,
+}
+
+async fn home_slot(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<HomeSlotBody>,
+) -> ApiResult {
+    app.store()
+        .set_home_slot(&a.actor, ArticleId(id), b.on)
+        .await?;
+    Ok(ok(json!({ "ok": true })))
+}
+
+async fn events(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    let ev = app.store().article_events(&a.actor, ArticleId(id)).await?;
+    Ok(ok(json!({ "events": ev })))
+}
+
+async fn revisions(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    let revs = app.store().revisions(&a.actor, ArticleId(id)).await?;
+    Ok(ok(json!({ "revisions": revs })))
+}
+
+#[derive(Deserialize)]
+struct DiffQuery {
+    from: i64,
+    to: i64,
+}
+
+async fn diff(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> ApiResult {
+    let revs = app.store().revisions(&a.actor, ArticleId(id)).await?;
+    Ok(ok(json!({ "diff": revision_diff(&revs, q.from, q.to)? })))
+}
+
+async fn my_work(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
+    Ok(ok(json!(app.store().my_work(&a.actor).await?)))
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn column_articles(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(column): Path<i64>,
+    Query(q): Query<StatusQuery>,
+) -> ApiResult {
+    let status = q
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(ArticleStatus::parse)
+        .transpose()?;
+    let items = app
+        .store()
+        .column_articles(&a.actor, ColumnId(column), status)
+        .await?;
+    Ok(ok(json!({ "articles": items })))
+}
+
+async fn sites(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
+    let all = app.store().list_sites().await?;
+    let p = &a.actor.principal;
+    let visible: Vec<_> = if p.lists_every_site() {
+        all
+    } else {
+        let mine = p.sites();
+        all.into_iter().filter(|s| mine.contains(&s.id)).collect()
+    };
+    Ok(ok(json!({ "sites": visible })))
+}
+
+async fn site_columns(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i64>) -> ApiResult {
+    let cols = app.store().readable_columns(&a.actor, SiteId(site)).await?;
+    if cols.is_empty() && !a.actor.principal.is(PlatformRole::SecurityAdmin) {
+        return Err(Error::not_found(format!("网站 {site} 不存在")).into());
+    }
+    Ok(ok(json!({ "columns": cols })))
+}
+
+async fn upload_media(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(site): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> ApiResult {
+    let up = zhanqun_web::media::receive(&app, &a.actor, SiteId(site), multipart).await?;
+    Ok((StatusCode::CREATED, Json(json!(up))).into_response())
+}
+
+async fn list_media(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i64>) -> ApiResult {
+    let files = app.store().media_of_site(&a.actor, SiteId(site)).await?;
+    Ok(ok(json!({ "media": files })))
+}
+
+/// The routes of this file, each with its declared access.
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    let limit = axum::extract::DefaultBodyLimit::max(upload_limit(r.app()));
+    r.add(
+        Method::POST,
+        "/api/v1/sites/{id}/media",
+        Session,
+        "上传文件到网站媒体库",
+        post(upload_media).layer(limit),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/sites/{id}/media",
+        Session,
+        "网站媒体库",
+        get(list_media),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/me/work",
+        Session,
+        "我的工作",
+        get(my_work),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/sites",
+        Session,
+        "可见网站",
+        get(sites),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/sites/{id}/columns",
+        Session,
+        "网站中可见栏目",
+        get(site_columns),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/columns/{id}/articles",
+        Session,
+        "栏目信息列表",
+        get(column_articles),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/columns/{id}/articles",
+        Session,
+        "在栏目中新建草稿",
+        post(create_article),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/articles/{id}",
+        Session,
+        "信息详情与流程状态",
+        get(get_article),
+    )
+    .add(
+        Method::PUT,
+        "/api/v1/articles/{id}",
+        Session,
+        "修改草稿",
+        put(edit_article),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/articles/{id}/transitions",
+        Session,
+        "送审、审核、签发、退回、撤稿",
+        post(transition),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/articles/{id}/pin",
+        Session,
+        "置顶或取消置顶",
+        post(pin),
+    )
+    .add(
+        Method::POST,
+        "/api/v1/articles/{id}/home-slot",
+        Session,
+        "设为或撤下首页头条",
+        post(home_slot),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/articles/{id}/events",
+        Session,
+        "流程记录",
+        get(events),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/articles/{id}/revisions",
+        Session,
+        "历史版本",
+        get(revisions),
+    )
+    .add(
+        Method::GET,
+        "/api/v1/articles/{id}/diff",
+        Session,
+        "版本比较",
+        get(diff),
+    )
+}

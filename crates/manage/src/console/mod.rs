@@ -1,0 +1,433 @@
+//! The console: server-rendered Chinese pages on the management listener. No build step: the
+//! templates and assets are compiled into the binary; the editor is Squire over a textarea that
+//! works without JavaScript. Every page calls the same domain functions as the JSON API.
+
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Form, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as JsonValue, json};
+use zhanqun_core::{Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, SiteId, Validity};
+use zhanqun_store::{Transition, WorkItem};
+
+mod admin;
+mod articles;
+mod dashboards;
+mod reprint;
+mod session;
+mod stats;
+
+use crate::auth::{self, Access, Authed, Routes};
+use crate::service::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
+use crate::view::ASSETS;
+pub(crate) use crate::view::{cst, error_page, render, with_status};
+use zhanqun_web::App;
+
+/// The common values of a page (the signed-in account, navigation) merged with `extra`.
+/// Rows a page of the console's long lists shows (sites of the province, check results).
+const LIST_PAGE: usize = 50;
+
+/// Page `raw` (`?page=`) of a console list and its pager for the templates (`paging`: page,
+/// last, total, prev and next URLs). `base` is the list's URL with its other parameters. A
+/// page beyond the last is a 404, a page number that is not one a 400.
+fn paged<'a, T>(
+    items: &'a [T],
+    raw: Option<&str>,
+    base: &str,
+) -> Result<(&'a [T], JsonValue), PageError> {
+    let page = zhanqun_core::Page::parse(raw)?;
+    let rows = page
+        .rows(items.len(), LIST_PAGE)
+        .ok_or_else(|| Error::not_found("页码超出范围"))?;
+    let last = zhanqun_core::Page::count(items.len(), LIST_PAGE) as u64;
+    let n = page.number();
+    let join = if base.contains('?') { '&' } else { '?' };
+    let url = |p: u64| format!("{base}{join}page={p}");
+    let pager = json!({
+        "page": n, "last": last, "total": items.len(),
+        "prev": (n > 1).then(|| url(n - 1)),
+        "next": (n < last).then(|| url(n + 1)),
+    });
+    Ok((&items[rows], pager))
+}
+
+fn page(a: Option<&Authed>, nav: &str, title: &str, extra: JsonValue) -> JsonValue {
+    crate::view::page_of(a.map(|a| &a.actor.principal), nav, title, extra)
+}
+
+fn fail(err: Error) -> Response {
+    if let Error::Internal(detail) = &err {
+        tracing::error!(error = %detail, "console request failed");
+    }
+    error_page(err.code(), &err.public_message())
+}
+
+/// A failed console request: rendered as a console error page.
+pub struct PageError(Error);
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        fail(self.0)
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+crate::extract::edge_extractors!(PageError);
+
+/// Security headers of every management response: no caching of back-office pages, no
+/// framing, a CSP that allows only our own scripts and styles.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &'static str| {
+        if !h.contains_key(&k) {
+            h.insert(k, HeaderValue::from_static(v));
+        }
+    };
+    set(h, header::CACHE_CONTROL, "no-store");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    res
+}
+
+async fn asset(Path(name): Path<String>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, ct, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *ct),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => error_page(ErrorCode::NotFound, "没有这个文件"),
+    }
+}
+
+// ---- media -------------------------------------------------------------------------------
+
+async fn media_page_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let files = app.store().media_of_site(&a.actor, site).await?;
+    let s = app
+        .store()
+        .list_sites()
+        .await?
+        .into_iter()
+        .find(|s| s.id == site)
+        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let base_url = format!(
+        "{}://{}",
+        app.config().public_scheme,
+        s.hosts.first().cloned().unwrap_or_default()
+    );
+    let max_mb = app.config().console.max_upload_bytes / (1024 * 1024);
+    let can_upload = a.actor.principal.may_on_site(Act::Edit, site);
+    let ctx = json!({
+        "site": &s, "files": files, "base_url": base_url, "max_mb": max_mb,
+        "can_upload": can_upload, "flash": flash, "error": error,
+    });
+    Ok(render("media.html", page(Some(a), "sites", "媒体库", ctx)))
+}
+
+async fn media_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    media_page_with(&app, &a, SiteId(id), None, None).await
+}
+
+/// A file of the library as the console previews it, published or not.
+async fn media_preview(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    headers: HeaderMap,
+    Path((id, name)): Path<(i64, String)>,
+) -> PageResult {
+    Ok(zhanqun_web::media::preview(&app, &a.actor, SiteId(id), &name, &headers).await?)
+}
+
+async fn media_upload(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    match zhanqun_web::media::receive(&app, &a.actor, SiteId(id), multipart).await {
+        Ok(up) => {
+            let msg = format!("已上传“{}”，正文中可引用地址 {}", up.name, up.url);
+            media_page_with(&app, &a, SiteId(id), Some(msg), None).await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::TooLarge(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let res = media_page_with(&app, &a, SiteId(id), None, Some(e.public_message())).await?;
+            Ok(with_status(res, status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- work ---------------------------------------------------------------------------------
+
+async fn my_work(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+    let work = app.store().my_work(&a.actor).await?;
+    // Reprints waiting for this reviewer, with their deadlines (the console side of the alert).
+    let deadlines = app.config().deadlines();
+    let now = zhanqun_store::now();
+    let reprints: Vec<JsonValue> = app
+        .store()
+        .pending_for(&a.actor)
+        .await?
+        .iter()
+        .map(|d| reprint::delivery_view(d, &deadlines, now))
+        .collect();
+    Ok(render(
+        "work.html",
+        page(
+            Some(&a),
+            "work",
+            "我的工作",
+            json!({ "work": work, "reprints": reprints, "deadline_minutes": app.config().reprint.deadline_minutes }),
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    page: Option<String>,
+}
+
+/// Search within the editor's grants: published articles (index) and unpublished ones (titles).
+async fn search_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<SearchParams>,
+) -> PageResult {
+    let view = zhanqun_web::search::console(
+        &app,
+        &a.actor.principal,
+        q.q.as_deref().unwrap_or(""),
+        q.page.as_deref(),
+    )
+    .await?;
+    Ok(render(
+        "search.html",
+        page(Some(&a), "search", "搜索", view),
+    ))
+}
+
+async fn review_queue(State(app): State<Arc<App>>, a: Authed) -> PageResult {
+    let work = app.store().my_work(&a.actor).await?;
+    Ok(render(
+        "review.html",
+        page(Some(&a), "review", "审核队列", json!({ "work": work })),
+    ))
+}
+
+#[derive(Serialize)]
+struct ColumnLine {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    depth: usize,
+    can_edit: bool,
+}
+
+#[derive(Deserialize)]
+struct SitesQuery {
+    /// Part of a site's name or code.
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+}
+
+async fn sites(State(app): State<Arc<App>>, a: Authed, Query(q): Query<SitesQuery>) -> PageResult {
+    let p = &a.actor.principal;
+    // Platform administrators and the auditor see every site; others the sites granted to them.
+    // A province holds thousands: they are found by name or code and shown a page at a time,
+    // each with its columns.
+    let all_sites = p.platform_role().is_some();
+    let mine = p.sites();
+    let wanted: String = q.q.trim().chars().take(50).collect();
+    let wanted = wanted.as_str();
+    let visible: Vec<zhanqun_core::Site> = app
+        .store()
+        .list_sites()
+        .await?
+        .into_iter()
+        .filter(|s| all_sites || mine.contains(&s.id))
+        .filter(|s| {
+            wanted.is_empty() || s.name.contains(wanted) || s.code.as_str().contains(wanted)
+        })
+        .collect();
+    let base = if wanted.is_empty() {
+        "/sites".to_string()
+    } else {
+        format!(
+            "/sites?q={}",
+            percent_encoding::utf8_percent_encode(wanted, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    let (shown, paging) = paged(&visible, q.page.as_deref(), &base)?;
+    let mut out = Vec::new();
+    for site in shown {
+        let columns = app.store().columns(site.id).await?;
+        let mut lines = Vec::new();
+        for c in &columns {
+            let anc = zhanqun_core::ancestry(&columns, c.id);
+            if !p.may(Act::Read, site.id, &anc) {
+                continue;
+            }
+            lines.push(ColumnLine {
+                id: c.id.0,
+                name: c.name.clone(),
+                kind: c.kind.label(),
+                depth: anc.len().saturating_sub(1),
+                can_edit: p.may(Act::Edit, site.id, &anc),
+            });
+        }
+        out.push(json!({ "site": &site, "columns": lines }));
+    }
+    Ok(render(
+        "sites.html",
+        page(
+            Some(&a),
+            "sites",
+            "网站与栏目",
+            json!({ "sites": out, "paging": paging, "q": wanted, "searchable": all_sites || mine.len() > 1 }),
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn column_list(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<StatusQuery>,
+) -> PageResult {
+    let status = if q.status.is_empty() {
+        None
+    } else {
+        Some(ArticleStatus::parse(&q.status)?)
+    };
+    let (column, can_edit) = column_of(&app, &a, ColumnId(id)).await?;
+    let items: Vec<WorkItem> = app
+        .store()
+        .column_articles(&a.actor, ColumnId(id), status)
+        .await?;
+    let statuses: Vec<(&str, &str)> = ArticleStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect();
+    let title = column.name.clone();
+    let ctx = json!({ "column": &column, "can_edit": can_edit, "items": items, "statuses": statuses, "status": q.status });
+    Ok(render("column.html", page(Some(&a), "sites", &title, ctx)))
+}
+
+/// The column (if the actor may read it) and whether they may write in it.
+async fn column_of(
+    app: &App,
+    a: &Authed,
+    column: ColumnId,
+) -> Result<(zhanqun_core::Column, bool), Error> {
+    let not_found = || Error::not_found(format!("栏目 {column} 不存在"));
+    let (site, anc, _) = app
+        .store()
+        .column_ancestry(column)
+        .await?
+        .ok_or_else(not_found)?;
+    let p = &a.actor.principal;
+    if !p.may(Act::Read, site, &anc) {
+        return Err(not_found());
+    }
+    let col = app
+        .store()
+        .columns(site)
+        .await?
+        .into_iter()
+        .find(|c| c.id == column)
+        .ok_or_else(not_found)?;
+    Ok((col, p.may(Act::Edit, site, &anc)))
+}
+
+/// Adds the console's routes, each with its declared access.
+pub fn routes(r: Routes) -> Routes {
+    let r = r.answering(crate::auth::Shape::Page);
+    use Access::*;
+    let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
+    let r = session::routes(articles::routes(r));
+    let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));
+    r.add(
+        Method::GET,
+        "/console/static/{name}",
+        Public,
+        "控制台静态文件",
+        get(asset),
+    )
+    .add(
+        Method::GET,
+        "/sites/{id}/media",
+        Session,
+        "媒体库",
+        get(media_page),
+    )
+    .add(
+        Method::POST,
+        "/sites/{id}/media",
+        Session,
+        "上传文件",
+        post(media_upload).layer(upload_limit),
+    )
+    .add(
+        Method::GET,
+        "/sites/{id}/media/{name}",
+        Session,
+        "预览媒体文件（发布前只在后台可见）",
+        get(media_preview),
+    )
+    .add(Method::GET, "/", Session, "我的工作", get(my_work))
+    .add(
+        Method::GET,
+        "/review",
+        Session,
+        "审核队列",
+        get(review_queue),
+    )
+    .add(Method::GET, "/sites", Session, "网站与栏目", get(sites))
+    .add(Method::GET, "/search", Session, "搜索", get(search_page))
+    .add(
+        Method::GET,
+        "/columns/{id}",
+        Session,
+        "栏目信息列表",
+        get(column_list),
+    )
+}

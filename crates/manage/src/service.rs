@@ -1,0 +1,170 @@
+//! What the console and the JSON API both do, written once: logging in and what comes next,
+//! the article input both sides send (the API as JSON, the console as a form turned into the
+//! same body), revision diffs, the TOTP enrolment QR code and the upload body limit.
+
+use axum::http::HeaderMap;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use zhanqun_core::{ArticleId, Error, Validity};
+use zhanqun_store::{ArticleInput, DisclosureInput};
+use zhanqun_web::App;
+
+use crate::auth;
+
+/// What comes after a password login: the TOTP code, enrolment, or nothing.
+pub fn next_step(app: &App, totp_enrolled: bool) -> &'static str {
+    if !app.config().console.require_totp {
+        "done"
+    } else if totp_enrolled {
+        "totp"
+    } else {
+        "enrol"
+    }
+}
+
+/// Logs in with a password: ends any session the request carried and starts a new one.
+pub async fn login_with(
+    app: &App,
+    headers: &HeaderMap,
+    client: &str,
+    username: &str,
+    password_text: &str,
+) -> Result<(zhanqun_core::Account, String), Error> {
+    if let Some(old) = auth::session_token(headers) {
+        app.store().logout(&old).await?;
+    }
+    app.store()
+        .login(
+            username,
+            password_text,
+            client,
+            zhanqun_store::now(),
+            &auth::policy(),
+        )
+        .await
+        .map_err(auth::login_error)
+}
+
+/// A QR code (SVG) of an `otpauth://` URL.
+pub fn qr_svg(url: &str) -> Result<String, Error> {
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(Error::internal)?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureBody {
+    pub doc_number: Option<String>,
+    pub written_date: Option<NaiveDate>,
+    pub issuing_organ: Option<String>,
+    pub validity: Option<String>,
+    pub topic: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleBody {
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// Cover image: `/media/…` of the site, or an https URL.
+    #[serde(default)]
+    pub cover_url: Option<String>,
+    #[serde(default)]
+    pub body_html: String,
+    #[serde(default)]
+    pub disclosure: Option<DisclosureBody>,
+    #[serde(default)]
+    pub interprets: Option<i64>,
+}
+
+fn opt(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+impl ArticleBody {
+    /// The domain input; the store sanitises the body.
+    pub fn into_input(self) -> Result<ArticleInput, Error> {
+        if let Some(url) = self.source_url.as_deref().filter(|u| !u.trim().is_empty())
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(Error::invalid("来源网址须以 http:// 或 https:// 开头"));
+        }
+        let disclosure = match self.disclosure {
+            Some(d) => Some(DisclosureInput {
+                doc_number: opt(d.doc_number),
+                written_date: d.written_date,
+                issuing_organ: opt(d.issuing_organ),
+                validity: opt(d.validity)
+                    .as_deref()
+                    .map(Validity::parse)
+                    .transpose()?,
+                topic: opt(d.topic),
+            }),
+            None => None,
+        };
+        Ok(ArticleInput {
+            title: self.title,
+            subtitle: opt(self.subtitle),
+            summary: opt(self.summary),
+            author: opt(self.author),
+            source: opt(self.source),
+            source_url: opt(self.source_url),
+            cover_url: opt(self.cover_url),
+            body_html: self.body_html,
+            published: false,
+            published_at: None,
+            disclosure,
+            interprets: self.interprets.map(ArticleId),
+            unit: None,
+        })
+    }
+}
+
+/// A readable line diff between two revisions (title, fields, body as text lines).
+pub fn revision_diff(
+    revs: &[zhanqun_store::Revision],
+    from: i64,
+    to: i64,
+) -> Result<String, Error> {
+    let find = |r: i64| {
+        revs.iter()
+            .find(|x| x.rev == r)
+            .ok_or_else(|| Error::not_found(format!("版本 {r} 不存在")))
+    };
+    let text = |r: &zhanqun_store::Revision| {
+        format!(
+            "标题：{}\n{}\n{}\n",
+            r.title,
+            r.fields,
+            r.body_html
+                .replace("</p>", "</p>\n")
+                .replace("<br>", "<br>\n")
+        )
+    };
+    let (a, b) = (text(find(from)?), text(find(to)?));
+    let diff = similar::TextDiff::from_lines(&a, &b);
+    Ok(diff
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("版本 {from}"), &format!("版本 {to}"))
+        .to_string())
+}
+
+/// The request body limit of upload routes: the configured file limit plus room for the form.
+pub fn upload_limit(app: &App) -> usize {
+    usize::try_from(app.config().console.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024)
+}

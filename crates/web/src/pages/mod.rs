@@ -1,0 +1,472 @@
+//! Public pages: which page a path names, and how each is rendered.
+//!
+//! Rendering reads the store and the site context, builds a view model and renders the site's
+//! template. Each page declares the [`Dep`]s it shows so the cache can drop it exactly when one
+//! of them changes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use serde_json::{Value, json};
+use zhanqun_core::paging::PAGE_SIZE;
+use zhanqun_core::*;
+use zhanqun_store::CatalogueFilter;
+
+mod article;
+mod catalogue;
+mod feed;
+mod home;
+mod list;
+mod sitemap;
+
+use crate::App;
+use crate::cache::{ColumnTop, Dep};
+use crate::directory::SiteCtx;
+
+/// The page a request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Column {
+        path: String,
+        page: Page,
+    },
+    /// A column path without its trailing slash: redirected.
+    ColumnNoSlash {
+        path: String,
+    },
+    ColumnFeed {
+        path: String,
+    },
+    Article(ArticleId),
+    Catalogue {
+        filter: CatalogueFilter,
+        page: Page,
+    },
+    /// `/sitemap.xml`: every URL of a site of up to [`SITEMAP_SMALL`] articles, else an index
+    /// of the parts below.
+    Sitemap,
+    /// `/sitemap-pages.xml` and `/sitemap-YYYY-MM.xml`: a large site's sitemap, in parts.
+    SitemapPart(SitemapPart),
+    SiteFeed,
+    Robots,
+    Search,
+    Static {
+        theme: String,
+        file: String,
+    },
+    /// A file of the site's media library, by its generated storage name.
+    Media(String),
+}
+
+/// A part of a large site's sitemap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SitemapPart {
+    /// The home page, the catalogue and every column.
+    Pages,
+    /// The articles published in one month (UTC).
+    Month { year: i32, month: u32 },
+}
+
+impl SitemapPart {
+    fn parse(file: &str) -> Option<SitemapPart> {
+        let stem = file.strip_prefix("sitemap-")?.strip_suffix(".xml")?;
+        if stem == "pages" {
+            return Some(SitemapPart::Pages);
+        }
+        let (y, m) = stem.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        ((1949..=2100).contains(&year) && (1..=12).contains(&month))
+            .then_some(SitemapPart::Month { year, month })
+    }
+
+    fn file(&self) -> String {
+        match self {
+            SitemapPart::Pages => "sitemap-pages.xml".into(),
+            SitemapPart::Month { year, month } => format!("sitemap-{year:04}-{month:02}.xml"),
+        }
+    }
+}
+
+/// A site with more published articles than this serves its sitemap as an index of monthly
+/// parts, so that no miss renders more than a month of one site (the protocol's own limit is
+/// 50,000 URLs a file).
+pub const SITEMAP_SMALL: u64 = 1_000;
+
+impl Route {
+    /// Parses a decoded path and its query parameters. Unknown parameters are ignored (and so
+    /// not part of the cache key).
+    pub fn parse(path: &str, query: &HashMap<String, String>) -> Result<Route> {
+        let page = || Page::parse(query.get("page").map(String::as_str));
+        let p = path.strip_prefix('/').unwrap_or(path);
+        Ok(match p {
+            "" | "index.html" => Route::Home,
+            "sitemap.xml" => Route::Sitemap,
+            p if p.starts_with("sitemap-") => SitemapPart::parse(p)
+                .map(Route::SitemapPart)
+                .ok_or_else(|| Error::not_found("页面不存在"))?,
+            "rss.xml" => Route::SiteFeed,
+            "robots.txt" => Route::Robots,
+            "search" => Route::Search,
+            "xxgkml" | "xxgkml/" => {
+                let topic = query
+                    .get("topic")
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty());
+                let organ = query
+                    .get("organ")
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty());
+                if topic.as_ref().is_some_and(|t| t.chars().count() > 100)
+                    || organ.as_ref().is_some_and(|t| t.chars().count() > 100)
+                {
+                    return Err(Error::invalid("筛选条件过长"));
+                }
+                let year = match query
+                    .get("year")
+                    .map(|y| y.trim())
+                    .filter(|y| !y.is_empty())
+                {
+                    None => None,
+                    Some(y) => match y.parse::<i32>() {
+                        Ok(y) if (1949..=2100).contains(&y) => Some(y),
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "年份“{}”无效：请填写四位数年份，例如 2025",
+                                y.chars().take(20).collect::<String>()
+                            )));
+                        }
+                    },
+                };
+                Route::Catalogue {
+                    filter: CatalogueFilter { topic, year, organ },
+                    page: page()?,
+                }
+            }
+            _ => {
+                if let Some(rest) = p.strip_prefix("static/") {
+                    let (theme, file) = rest
+                        .split_once('/')
+                        .ok_or_else(|| Error::not_found("没有这个文件"))?;
+                    if file.is_empty()
+                        || file
+                            .split('/')
+                            .any(|s| s.is_empty() || s == ".." || s == ".")
+                    {
+                        return Err(Error::not_found("没有这个文件"));
+                    }
+                    return Ok(Route::Static {
+                        theme: theme.to_string(),
+                        file: file.to_string(),
+                    });
+                }
+                if let Some(name) = p.strip_prefix("media/") {
+                    let ok = name.split_once('.').is_some_and(|(stem, ext)| {
+                        stem.len() == 32
+                            && stem.bytes().all(|b| b.is_ascii_hexdigit())
+                            && (3..=4).contains(&ext.len())
+                            && ext.bytes().all(|b| b.is_ascii_lowercase())
+                    });
+                    if !ok {
+                        return Err(Error::not_found("没有这个文件"));
+                    }
+                    return Ok(Route::Media(name.to_string()));
+                }
+                if let Some(rest) = p.strip_prefix("art/") {
+                    let id = rest
+                        .strip_suffix(".html")
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
+                    return Ok(Route::Article(ArticleId(id)));
+                }
+                if let Some(col) = p.strip_suffix("/rss.xml") {
+                    return Ok(Route::ColumnFeed {
+                        path: ColumnPath::parse(col)
+                            .map_err(|_| Error::not_found("页面不存在"))?
+                            .to_string(),
+                    });
+                }
+                let with_slash = p.ends_with('/');
+                let col =
+                    ColumnPath::parse(p).map_err(|_| Error::not_found("您访问的页面不存在"))?;
+                if with_slash {
+                    Route::Column {
+                        path: col.to_string(),
+                        page: page()?,
+                    }
+                } else {
+                    Route::ColumnNoSlash {
+                        path: col.to_string(),
+                    }
+                }
+            }
+        })
+    }
+
+    /// The page kind, a bounded metrics label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Route::Home => "home",
+            Route::Column { .. } | Route::ColumnNoSlash { .. } => "column",
+            Route::ColumnFeed { .. } | Route::SiteFeed => "feed",
+            Route::Article(_) => "article",
+            Route::Catalogue { .. } => "catalogue",
+            Route::Sitemap | Route::SitemapPart(_) => "sitemap",
+            Route::Robots => "robots",
+            Route::Search => "search",
+            Route::Static { .. } => "static",
+            Route::Media(_) => "media",
+        }
+    }
+
+    /// The cache key path: the page and only the parameters it reads. Pages with absolute URLs
+    /// (feeds, sitemap, robots) are keyed by host too, since a site may have several.
+    pub fn cache_key(&self, host: &str) -> Option<String> {
+        Some(match self {
+            Route::Home => "/".into(),
+            Route::Column { path, page } => format!("/{path}/?page={}", page.number()),
+            Route::Article(id) => format!("/art/{id}.html"),
+            Route::Catalogue { filter, page } => format!(
+                "/xxgkml/?topic={}&year={}&organ={}&page={}",
+                filter.topic.as_deref().unwrap_or(""),
+                filter.year.map(|y| y.to_string()).unwrap_or_default(),
+                filter.organ.as_deref().unwrap_or(""),
+                page.number()
+            ),
+            Route::ColumnFeed { path } => format!("{host}|/{path}/rss.xml"),
+            Route::Sitemap => format!("{host}|/sitemap.xml"),
+            Route::SitemapPart(part) => format!("{host}|/{}", part.file()),
+            Route::SiteFeed => format!("{host}|/rss.xml"),
+            Route::Robots => format!("{host}|/robots.txt"),
+            Route::ColumnNoSlash { .. }
+            | Route::Search
+            | Route::Static { .. }
+            | Route::Media(_) => return None,
+        })
+    }
+}
+
+/// A rendered page and what it shows.
+pub struct Rendered {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: String,
+    pub deps: Vec<Dep>,
+    /// The articles the page shows (titles or bodies): the first showing of a reprint is its
+    /// delivery's `shown_at`.
+    pub shown: Vec<ArticleId>,
+}
+
+pub const HTML: &str = "text/html; charset=utf-8";
+const XML: &str = "application/xml; charset=utf-8";
+const RSS: &str = "application/rss+xml; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// China Standard Time (UTC+8), in which dates are shown.
+fn china(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    zhanqun_core::beijing::at(t)
+}
+
+fn column_url(c: &Column) -> String {
+    match (&c.kind, &c.link_url) {
+        (ColumnKind::Link, Some(u)) => u.clone(),
+        _ => format!("/{}/", c.path),
+    }
+}
+
+fn item(it: &ListItem) -> Value {
+    json!({
+        "title": it.title,
+        "url": format!("/art/{}.html", it.article_id),
+        "date": it.publish_date.format("%Y-%m-%d").to_string(),
+        "summary": it.summary,
+        "pinned": it.pinned,
+        "index_number": it.index_number,
+        "doc_number": it.doc_number,
+        "organ": it.issuing_organ,
+        "topic": it.topic,
+    })
+}
+
+/// What every template knows of the site. `host` is the site's own first host name, never the
+/// request's: a cached page is shared by every visitor, whatever `Host` the first one sent.
+fn site_view(ctx: &SiteCtx, _request_host: &str) -> Value {
+    let s = &ctx.site;
+    let host = s.hosts.first().map(String::as_str).unwrap_or_default();
+    let nav: Vec<Value> = ctx
+        .children(None)
+        .filter(|c| c.in_nav)
+        .map(|c| json!({ "name": c.name, "url": column_url(c), "path": c.path.as_str() }))
+        .collect();
+    json!({
+        "code": s.code.as_str(),
+        "name": s.name,
+        "kind": s.kind.as_str(),
+        "kind_label": s.kind.label(),
+        "host": host,
+        "footer": {
+            "organiser": s.footer.organiser,
+            "operator": s.footer.operator,
+            "contact": s.footer.contact,
+            "icp": s.footer.icp,
+            "psb": s.footer.psb,
+        },
+        "nav": nav,
+        "static": format!("/static/{}/", s.theme),
+    })
+}
+
+fn crumbs(ctx: &SiteCtx, col: ColumnId) -> Vec<Value> {
+    ctx.trail(col)
+        .into_iter()
+        .map(|c| json!({ "name": c.name, "url": column_url(c) }))
+        .collect()
+}
+
+fn pager(page: Page, total: u64, base: &str, extra: &str) -> Value {
+    let last = Page::last_page(total);
+    let n = page.number();
+    let url = |p: u64| {
+        if p == 1 && extra.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{extra}page={p}")
+        }
+    };
+    json!({
+        "page": n,
+        "last": last,
+        "total": total,
+        "prev": (n > 1).then(|| url(n - 1)),
+        "next": (n < last).then(|| url(n + 1)),
+    })
+}
+
+impl App {
+    fn render_html(&self, ctx: &SiteCtx, template: &str, page: &Value) -> Result<String> {
+        self.themes()
+            .render(&ctx.site.theme, ctx.site.code.as_str(), template, page)
+    }
+
+    /// The themed error page of a site (never cached).
+    pub fn render_error(
+        &self,
+        ctx: &SiteCtx,
+        host: &str,
+        status: StatusCode,
+        title: &str,
+        message: &str,
+    ) -> Result<String> {
+        let page = json!({
+            "site": site_view(ctx, host),
+            "page_title": title,
+            "nav_current": "-",
+            "status": status.as_u16(),
+            "title": title,
+            "message": message,
+        });
+        self.render_html(ctx, "error.html", &page)
+    }
+
+    /// The search page of a site (never cached): `view` is the page's own context.
+    pub fn render_search(&self, ctx: &SiteCtx, host: &str, view: &Value) -> Result<String> {
+        let mut page = view.clone();
+        page["site"] = site_view(ctx, host);
+        page["page_title"] = json!(if page["scope_all"] == json!(true) {
+            "全省政府网站搜索"
+        } else {
+            "站内搜索"
+        });
+        page["nav_current"] = json!("-");
+        self.render_html(ctx, "search.html", &page)
+    }
+
+    /// Renders a cacheable page: each kind in its own file of this folder.
+    pub async fn render(&self, ctx: &SiteCtx, route: &Route, host: &str) -> Result<Rendered> {
+        match route {
+            Route::Home => self.render_home(ctx, host).await,
+            Route::Column { path, page } => self.render_column(ctx, host, path, *page).await,
+            Route::Article(id) => self.render_article(ctx, host, *id).await,
+            Route::Catalogue { filter, page } => {
+                self.render_catalogue(ctx, host, filter, *page).await
+            }
+            Route::Sitemap => self.render_sitemap(ctx, host).await,
+            Route::SitemapPart(part) => self.render_sitemap_part(ctx, host, part).await,
+            Route::SiteFeed => self.render_site_feed(ctx, host).await,
+            Route::ColumnFeed { path } => self.render_column_feed(ctx, host, path).await,
+            Route::Robots => self.render_robots(ctx, host),
+            Route::ColumnNoSlash { .. }
+            | Route::Search
+            | Route::Static { .. }
+            | Route::Media(_) => Err(Error::internal("route is not rendered")),
+        }
+    }
+}
+
+/// Escapes text for XML content.
+pub fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn routes() {
+        let none = q(&[]);
+        assert_eq!(Route::parse("/", &none).ok(), Some(Route::Home));
+        assert_eq!(
+            Route::parse("/art/12.html", &none).ok(),
+            Some(Route::Article(ArticleId(12)))
+        );
+        assert!(Route::parse("/art/0.html", &none).is_err());
+        assert!(Route::parse("/art/x.html", &none).is_err());
+        assert_eq!(
+            Route::parse("/xwzx/zwyw/", &q(&[("page", "2")]))
+                .ok()
+                .map(|r| r.cache_key("h")),
+            Some(Some("/xwzx/zwyw/?page=2".into()))
+        );
+        assert!(Route::parse("/xwzx/zwyw/", &q(&[("page", "0")])).is_err());
+        assert_eq!(
+            Route::parse("/xwzx", &none).ok(),
+            Some(Route::ColumnNoSlash {
+                path: "xwzx".into()
+            })
+        );
+        assert!(Route::parse("/static/default/../x", &none).is_err());
+        assert!(Route::parse("/xxgkml/", &q(&[("year", "abc")])).is_err());
+        assert_eq!(
+            Route::parse("/xwzx/rss.xml", &none).ok(),
+            Some(Route::ColumnFeed {
+                path: "xwzx".into()
+            })
+        );
+        assert!(Route::parse("/%E4%BD%A0/", &none).is_err());
+    }
+}
