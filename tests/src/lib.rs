@@ -471,7 +471,7 @@ pub async fn create_account(
     store: &Store,
     username: &str,
     role: Option<zhanqun_core::PlatformRole>,
-) -> i64 {
+) -> zhanqun_core::AccountId {
     store
         .create_account(&zhanqun_store::NewAccount {
             username: username.into(),
@@ -514,7 +514,11 @@ pub async fn security_admin(store: &Store) -> zhanqun_store::Actor {
 
 impl TestApp {
     /// Creates an account (and its platform role) directly in the store.
-    pub async fn account(&self, username: &str, role: Option<zhanqun_core::PlatformRole>) -> i64 {
+    pub async fn account(
+        &self,
+        username: &str,
+        role: Option<zhanqun_core::PlatformRole>,
+    ) -> zhanqun_core::AccountId {
         create_account(&self.store, username, role).await
     }
 
@@ -526,7 +530,7 @@ impl TestApp {
     /// Grants a site role (on a column subtree when `column` is given).
     pub async fn grant(
         &self,
-        account: i64,
+        account: zhanqun_core::AccountId,
         role: zhanqun_core::SiteRole,
         site: zhanqun_core::SiteId,
         column: Option<zhanqun_core::ColumnId>,

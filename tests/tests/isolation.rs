@@ -87,7 +87,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap();
     let b_delivery = t.store.deliveries(site_b).await.unwrap()[0].id;
-    let b_sub = t.store.subscriptions(Some(b_source), None).await.unwrap()[0].id;
+    let b_sub = t.store.subscriptions(Some(b_source.0), None).await.unwrap()[0].id;
     let ebu_actor = {
         let account = t.store.account(eb).await.unwrap().unwrap();
         zhanqun_store::Actor {
@@ -157,13 +157,13 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
             } else if s.path.contains("/sites/{id}") {
                 vec![site_b.0]
             } else if s.path.contains("/accounts/{id}") {
-                vec![eb, rb]
+                vec![eb.0, rb.0]
             } else if s.path.contains("/grants/{id}") {
-                vec![b_grant]
+                vec![b_grant.0]
             } else if s.path.contains("/sources/{id}") {
-                vec![b_source]
+                vec![b_source.0]
             } else if s.path.contains("/deliveries/{id}") {
-                vec![b_delivery]
+                vec![b_delivery.0]
             } else if s.path.contains("/subscriptions/{id}") {
                 vec![b_sub]
             } else if s.path.contains("/submissions/{id}") {

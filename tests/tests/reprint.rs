@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
+use zhanqun_core::SubmissionId;
+use zhanqun_core::SubscriptionId;
 use zhanqun_core::{ArticleId, ArticleStatus, SiteRole};
 use zhanqun_store::{Actor, NewItem, NewSource, ReprintMode};
 use zhanqun_tests::TestApp;
@@ -157,7 +159,7 @@ async fn an_item_entered_by_hand_waits_for_its_own_sites_review_and_sign_off() {
     assert!(headline[..600.min(headline.len())].contains(title));
     let delivered = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
     assert_eq!(delivered.len(), 1);
-    assert_eq!(delivered[0].state, "placed");
+    assert_eq!(delivered[0].state.as_str(), "placed");
     let records = t.store.audit_records(50, 0).await.unwrap();
     let fanned = records
         .iter()
@@ -308,7 +310,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
             .contains(title)
     );
     let done = t.store.deliveries(f.site(MIZHI)).await.unwrap();
-    assert_eq!(done[0].state, "placed");
+    assert_eq!(done[0].state.as_str(), "placed");
     assert!(done[0].placed_at.unwrap() >= done[0].ingested_at);
     assert!(done[0].ingested_at > done[0].source_published_at);
     let jx_delivery = &t.store.deliveries(f.site(JIAXIAN)).await.unwrap()[0];
@@ -375,7 +377,7 @@ where
     panic!("timed out waiting for: {what}");
 }
 
-async fn feed_source(t: &TestApp, f: &zhanqun_tests::Fixture, url: &str) -> i64 {
+async fn feed_source(t: &TestApp, f: &zhanqun_tests::Fixture, url: &str) -> zhanqun_core::SourceId {
     t.store
         .create_source(
             None,
@@ -462,7 +464,7 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
     );
     // Every site's delay is on record; the first showing too, once a page showed it.
     for d in &supply {
-        assert_eq!(d.state, "placed");
+        assert_eq!(d.state.as_str(), "placed");
         assert!(d.placed_at.unwrap() >= d.source_published_at);
     }
     eventually("shown times recorded", || async {
@@ -475,7 +477,7 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
     })
     .await;
     let mizhi = t.store.deliveries(f.site(MIZHI)).await.unwrap();
-    assert!(mizhi.iter().all(|d| d.state == "pending"));
+    assert!(mizhi.iter().all(|d| d.state.as_str() == "pending"));
     assert!(
         !t.page("www.mizhi.gov.cn", "/zwgk/zcwj/", 200)
             .await
@@ -770,7 +772,9 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
     let inbox = t.store.submissions_to(&p_reviewer, province).await.unwrap();
     assert_eq!(inbox.len(), 2);
     assert!(
-        inbox.iter().all(|s| s.kind == "up" && s.state == "pending"),
+        inbox
+            .iter()
+            .all(|s| s.kind == "up" && s.state.as_str() == "pending"),
         "{inbox:?}"
     );
     assert_eq!(inbox[0].unit.as_deref(), Some("佳县应急管理局"));
@@ -784,7 +788,11 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
     assert!(t.store.submissions_to(&mz_admin, province).await.is_err());
     assert!(
         t.store
-            .adopt_submission(&mz_admin, up, f2.column("6100000001/xwzx/bmdt"))
+            .adopt_submission(
+                &mz_admin,
+                SubmissionId(up),
+                f2.column("6100000001/xwzx/bmdt")
+            )
             .await
             .is_err()
     );
@@ -792,7 +800,7 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
     // The province adopts one: it shows on the province portal with 佳县 as 来源.
     let col = f2.column("6100000001/xwzx/bmdt");
     t.store
-        .adopt_submission(&p_reviewer, up, col)
+        .adopt_submission(&p_reviewer, SubmissionId(up), col)
         .await
         .unwrap();
     let page = t
@@ -807,25 +815,33 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
     );
     // It declines the other, with a reason the submitter sees.
     assert!(matches!(
-        t.store.decline_submission(&p_reviewer, up2, "  ").await,
+        t.store
+            .decline_submission(&p_reviewer, SubmissionId(up2), "  ")
+            .await,
         Err(zhanqun_core::Error::InvalidInput(_))
     ));
     t.store
-        .decline_submission(&p_reviewer, up2, "内容与省级门户定位不符")
+        .decline_submission(&p_reviewer, SubmissionId(up2), "内容与省级门户定位不符")
         .await
         .unwrap();
     assert!(matches!(
-        t.store.adopt_submission(&p_reviewer, up2, col).await,
+        t.store
+            .adopt_submission(&p_reviewer, SubmissionId(up2), col)
+            .await,
         Err(zhanqun_core::Error::Conflict(_))
     ));
     let mine = t.store.my_submissions(&editor).await.unwrap();
-    let declined = mine.iter().find(|s| s.id == up2).unwrap();
+    let declined = mine.iter().find(|s| s.id == SubmissionId(up2)).unwrap();
     assert_eq!(
         (declined.state.as_str(), declined.reason.as_deref()),
         ("declined", Some("内容与省级门户定位不符"))
     );
     assert_eq!(
-        mine.iter().find(|s| s.id == offer).unwrap().state,
+        mine.iter()
+            .find(|s| s.id == SubmissionId(offer))
+            .unwrap()
+            .state
+            .as_str(),
         "pending"
     );
 
@@ -951,7 +967,7 @@ async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
     );
     let d = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
     assert_eq!(
-        d.iter().find(|x| x.id == first.id).unwrap().state,
+        d.iter().find(|x| x.id == first.id).unwrap().state.as_str(),
         "detached"
     );
     assert!(
@@ -975,10 +991,32 @@ async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
         )
         .await
         .unwrap();
-    assert_eq!(t.store.backfill(Some(&mz), sub, 7).await.unwrap(), 2);
-    assert_eq!(t.store.backfill(Some(&mz), sub, 7).await.unwrap(), 0);
-    assert!(t.store.backfill(Some(&jx), sub, 7).await.is_err());
-    assert!(t.store.backfill(Some(&mz), sub, 0).await.is_err());
+    assert_eq!(
+        t.store
+            .backfill(Some(&mz), SubscriptionId(sub), 7)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        t.store
+            .backfill(Some(&mz), SubscriptionId(sub), 7)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        t.store
+            .backfill(Some(&jx), SubscriptionId(sub), 7)
+            .await
+            .is_err()
+    );
+    assert!(
+        t.store
+            .backfill(Some(&mz), SubscriptionId(sub), 0)
+            .await
+            .is_err()
+    );
     let list = t.page("www.mizhi.gov.cn", "/zwgk/zcwj/", 200).await;
     assert!(list.contains("国务院关于甲的通知（更正）") && list.contains("国务院关于乙的通知"));
 }
@@ -1273,7 +1311,7 @@ async fn a_source_s_address_and_errors_are_for_its_own_site() {
             .expect("the source is listed")
     }
     for who in ["owner-editor", "auditor"] {
-        let s = listed(&t.login(who).await, source).await;
+        let s = listed(&t.login(who).await, source.0).await;
         assert_eq!(
             s["url"], "https://feeds.internal.example/gov/rss.xml",
             "{who}"
@@ -1281,7 +1319,7 @@ async fn a_source_s_address_and_errors_are_for_its_own_site() {
         assert_eq!(s["extract_selector"], "#UCAP-CONTENT", "{who}");
     }
     let other = t.login("other-admin").await;
-    let s = listed(&other, source).await;
+    let s = listed(&other, source.0).await;
     assert_eq!(s["name"], "国务院最新政策");
     for hidden in [
         "url",

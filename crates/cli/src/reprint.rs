@@ -2,6 +2,7 @@
 
 use crate::args::*;
 use crate::common::*;
+use zhanqun_core::SourceId;
 
 pub(crate) async fn reprint(cli: &Cli, cmd: &ReprintCommand) -> Res {
     let c = load_config(cli)?;
@@ -128,7 +129,7 @@ pub(crate) async fn reprint(cli: &Cli, cmd: &ReprintCommand) -> Res {
                     continue;
                 };
                 store
-                    .subscribe(None, *source, *col, mode, *home_slot)
+                    .subscribe(None, SourceId(*source), *col, mode, *home_slot)
                     .await?;
                 n += 1;
             }
@@ -158,7 +159,7 @@ pub(crate) async fn reprint(cli: &Cli, cmd: &ReprintCommand) -> Res {
             let done = store
                 .ingest(
                     None,
-                    *source,
+                    SourceId(*source),
                     &zhanqun_store::NewItem {
                         guid,
                         title: title.clone(),

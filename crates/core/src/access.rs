@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::model::{Account, PlatformRole};
-use crate::{ColumnId, Error, Result, SiteId};
+use crate::{AccountId, ColumnId, Error, GrantId, Result, SiteId};
 
 crate::model::text_enum!(
     /// Roles held on a site, or on a column and its subtree (the delegated column permission).
@@ -63,8 +63,8 @@ pub fn check_administrator_change(target: Option<PlatformRole>) -> Result<()> {
 /// One grant: `role` on `site`, or only on `column` and the columns below it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
-    pub id: i64,
-    pub account_id: i64,
+    pub id: GrantId,
+    pub account_id: AccountId,
     pub role: SiteRole,
     pub site_id: SiteId,
     pub column_id: Option<ColumnId>,
@@ -132,8 +132,9 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The account's row id (what the audit log and the store's rows hold).
     pub fn id(&self) -> i64 {
-        self.account.id
+        self.account.id.0
     }
 
     pub fn platform_role(&self) -> Option<PlatformRole> {
@@ -284,7 +285,7 @@ mod tests {
     ) -> Principal {
         Principal {
             account: Account {
-                id: 7,
+                id: AccountId(7),
                 username: "u".into(),
                 display_name: "u".into(),
                 platform_role: role,
@@ -297,8 +298,8 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (role, s, c))| Grant {
-                    id: i as i64,
-                    account_id: 7,
+                    id: GrantId(i as i64),
+                    account_id: AccountId(7),
                     role,
                     site_id: SiteId(s),
                     column_id: c.map(ColumnId),

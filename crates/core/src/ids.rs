@@ -18,6 +18,13 @@ macro_rules! int_id {
                 self.0.fmt(f)
             }
         }
+
+        /// A row id read from the store (`#[sqlx(try_from = "i64")]` on a row's field).
+        impl From<i64> for $name {
+            fn from(id: i64) -> $name {
+                $name(id)
+            }
+        }
     };
 }
 
@@ -36,6 +43,30 @@ int_id!(
 int_id!(
     /// Row id of a unit (保障单位: bureau, town, office).
     UnitId
+);
+int_id!(
+    /// Row id of a back-office account.
+    AccountId
+);
+int_id!(
+    /// Row id of a grant (a site role of an account, on a site or a column and below).
+    GrantId
+);
+int_id!(
+    /// Row id of a reprint source (a feed, a site, the province office's hand).
+    SourceId
+);
+int_id!(
+    /// Row id of a subscription: one site taking one source into one of its columns.
+    SubscriptionId
+);
+int_id!(
+    /// Row id of a delivery: one reprinted item on one subscribing site.
+    DeliveryId
+);
+int_id!(
+    /// Row id of a submission (报送): an article offered to another site.
+    SubmissionId
 );
 
 /// 网站标识码: 6-digit region code (GB/T 2260) + 4-digit serial, e.g. `6108280001`.

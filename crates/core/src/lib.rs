@@ -6,6 +6,7 @@
 pub mod access;
 pub mod beijing;
 pub mod checks;
+pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod index_number;
@@ -20,8 +21,12 @@ pub mod visits;
 pub mod workflow;
 
 pub use access::{Act, Grant, Principal, SiteRole};
+pub use delivery::{DeliveryState, SubmissionState};
 pub use error::{Error, ErrorCode, Result};
-pub use ids::{ArticleId, ColumnId, ColumnPath, Host, SiteCode, SiteId, UnitId};
+pub use ids::{
+    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, GrantId, Host, SiteCode, SiteId,
+    SourceId, SubmissionId, SubscriptionId, UnitId,
+};
 pub use index_number::IndexPattern;
 pub use model::*;
 pub use paging::Page;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ArticleId, ColumnId, ColumnPath, Error, SiteCode, SiteId, UnitId};
+use crate::{AccountId, ArticleId, ColumnId, ColumnPath, Error, SiteCode, SiteId, UnitId};
 
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? }) => {
@@ -256,7 +256,7 @@ text_enum!(
 /// A back-office account (never carries its password hash out of the store's auth queries).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     pub username: String,
     pub display_name: String,
     pub platform_role: Option<PlatformRole>,

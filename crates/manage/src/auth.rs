@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::MethodRouter;
+use axum::routing::{self, MethodRouter};
 use serde::Serialize;
 use zhanqun_core::{Error, ErrorCode, PlatformRole};
 use zhanqun_store::{Actor, LoginError, LoginPolicy};
@@ -75,6 +76,26 @@ pub struct Routes {
     shape: Shape,
 }
 
+/// `Routes::get`, `post`, `put`, `delete`: `add` with the method said once.
+macro_rules! method_routes {
+    ($($(#[$doc:meta])* $name:ident $method:ident),+ $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $name<H, T>(
+            self,
+            path: &'static str,
+            access: Access,
+            summary: &'static str,
+            h: H,
+        ) -> Routes
+        where
+            H: Handler<T, Arc<App>>,
+            T: 'static,
+        {
+            self.add(Method::$method, path, access, summary, routing::$name(h))
+        }
+    )+};
+}
+
 impl Routes {
     pub fn new(app: Arc<App>) -> Routes {
         Routes {
@@ -113,6 +134,17 @@ impl Routes {
         self.router = self.router.route(path, guarded);
         self
     }
+
+    method_routes!(
+        /// A GET route: `add` with the method said once.
+        get GET,
+        /// A POST route.
+        post POST,
+        /// A PUT route.
+        put PUT,
+        /// A DELETE route.
+        delete DELETE,
+    );
 
     pub fn app(&self) -> &Arc<App> {
         &self.app

@@ -15,7 +15,7 @@ pub mod view;
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::request_id::{
@@ -23,7 +23,6 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use axum::http::Method;
 use tower_http::csrf::CsrfLayer;
 use zhanqun_core::{Error, ErrorCode};
 
@@ -44,34 +43,10 @@ impl MakeRequestId for UuidV7 {
 /// Every route of the management listener with its declared access (the permission table).
 pub fn route_table(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
     let r = Routes::new(app)
-        .add(
-            Method::GET,
-            "/healthz",
-            Access::Public,
-            "进程存活",
-            get(healthz),
-        )
-        .add(
-            Method::GET,
-            "/readyz",
-            Access::Public,
-            "数据库可用",
-            get(readyz),
-        )
-        .add(
-            Method::GET,
-            "/metrics",
-            Access::Public,
-            "Prometheus 指标",
-            get(metrics),
-        )
-        .add(
-            Method::GET,
-            "/api/openapi.json",
-            Access::Public,
-            "OpenAPI 文档",
-            get(openapi),
-        );
+        .get("/healthz", Access::Public, "进程存活", healthz)
+        .get("/readyz", Access::Public, "数据库可用", readyz)
+        .get("/metrics", Access::Public, "Prometheus 指标", metrics)
+        .get("/api/openapi.json", Access::Public, "OpenAPI 文档", openapi);
     let r = crate::api::stats::routes(crate::api::reprint::routes(crate::api::routes(r)));
     crate::console::routes(r).finish()
 }

@@ -1264,7 +1264,7 @@ pub async fn subscribe_reprint(store: &Store, feed_url: &str) -> Result<(i64, us
         .into_iter()
         .find(|s| s.name == REPRINT_SOURCE)
     {
-        return Ok((s.id, s.subscriptions as usize));
+        return Ok((s.id.0, s.subscriptions as usize));
     }
     let sites = store.list_sites().await?;
     let column_of =
@@ -1307,5 +1307,5 @@ pub async fn subscribe_reprint(store: &Store, feed_url: &str) -> Result<(i64, us
             .await?;
         n += 1;
     }
-    Ok((source, n))
+    Ok((source.0, n))
 }

@@ -2,7 +2,7 @@
 
 use crate::BeginWrite;
 use zhanqun_core::password::fold_username;
-use zhanqun_core::{Account, Error, PlatformRole, Result};
+use zhanqun_core::{Account, AccountId, Error, PlatformRole, Result};
 
 use crate::{Store, db_err, now, on_pool};
 
@@ -41,7 +41,7 @@ impl TryFrom<AccountRow> for Account {
     type Error = Error;
     fn try_from(r: AccountRow) -> Result<Account> {
         Ok(Account {
-            id: r.id,
+            id: AccountId(r.id),
             username: r.username,
             display_name: r.display_name,
             platform_role: r
@@ -73,7 +73,7 @@ pub fn check_username(name: &str) -> Result<()> {
 
 impl Store {
     /// Creates an account; a user name that differs from an existing one only in case is refused.
-    pub async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+    pub async fn create_account(&self, a: &NewAccount) -> Result<AccountId> {
         self.create_account_with(a, None).await
     }
 
@@ -82,7 +82,7 @@ impl Store {
         &self,
         a: &NewAccount,
         entry: &crate::AuditEntry,
-    ) -> Result<i64> {
+    ) -> Result<AccountId> {
         self.create_account_with(a, Some(entry)).await
     }
 
@@ -90,7 +90,7 @@ impl Store {
         &self,
         a: &NewAccount,
         entry: Option<&crate::AuditEntry>,
-    ) -> Result<i64> {
+    ) -> Result<AccountId> {
         check_username(&a.username)?;
         // One rule for every way an account is made (console, API, command line).
         let name = a.display_name.trim();
@@ -104,7 +104,7 @@ impl Store {
             return Err(Error::internal("password must be an argon2id hash"));
         }
         let ts = now();
-        let res: Result<i64> = async { on_pool!(self, |p| {
+        let res: Result<AccountId> = async { on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO accounts (username, username_folded, display_name, password_hash, platform_role, disabled, \
@@ -126,7 +126,7 @@ impl Store {
                 crate::audit::append_audit!(tx, entry);
             }
             tx.commit().await.map_err(db_err)?;
-            Ok(id)
+            Ok(AccountId(id))
         }) }
         .await;
         res.map_err(|e| match e {
@@ -148,7 +148,8 @@ impl Store {
     }
 
     /// One account by id.
-    pub async fn account(&self, id: i64) -> Result<Option<Account>> {
+    pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        let id = id.0;
         let row: Option<AccountRow> = on_pool!(self, |p| {
             sqlx::query_as(concat!(
                 "SELECT ",
@@ -270,12 +271,12 @@ impl Store {
             )
             .bind(&hash)
             .bind(ts)
-            .bind(account.id)
+            .bind(account.id.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
-                .bind(account.id)
+                .bind(account.id.0)
                 .bind(keep.map(crate::sessions::token_hash).unwrap_or_default())
                 .execute(&mut *tx)
                 .await

@@ -50,8 +50,8 @@ pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
 pub use reprint::{
-    Alert, Delivery, DeliveryTime, Ingested, NewItem, NewSource, PollOutcome, ReprintMode, Source,
-    Subscription,
+    Alert, Delivery, DeliveryTime, HandItem, Ingested, NewItem, NewSource, PollOutcome,
+    ReprintMode, Source, Subscription,
 };
 pub use search::Searchable;
 pub use sessions::{LoginError, LoginLock, LoginPolicy};

@@ -5,7 +5,7 @@ use crate::BeginWrite;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use zhanqun_core::password::{self, fold_username};
-use zhanqun_core::{Account, Error, Result};
+use zhanqun_core::{Account, AccountId, Error, Result};
 
 use crate::{AuditEntry, Outcome, Store, db_err, on_pool};
 
@@ -333,7 +333,7 @@ impl Store {
             "INSERT INTO sessions (token_hash, account_id, client, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)"
         )
         .bind(token_hash(&token))
-        .bind(account.id)
+        .bind(account.id.0)
         .bind(client)
         .bind(now)
         .execute(p)
@@ -384,7 +384,7 @@ impl Store {
             self.logout(token).await?;
             return Ok(None);
         }
-        let account = self.account(account_id).await?;
+        let account = self.account(AccountId(account_id)).await?;
         match account {
             Some(a) if !a.disabled => {
                 on_pool!(self, |p| sqlx::query(
@@ -421,11 +421,12 @@ impl Store {
     /// cannot become one of them (三权分立).
     pub async fn assign_platform_role(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         role: Option<zhanqun_core::PlatformRole>,
     ) -> Result<()> {
+        let account_id = account_id.0;
         if role.is_some_and(zhanqun_core::PlatformRole::separated)
-            && !self.grants_of(account_id).await?.is_empty()
+            && !self.grants_of(AccountId(account_id)).await?.is_empty()
         {
             return Err(Error::conflict(
                 "三权分立：该账号持有网站角色，须先撤销其网站授权",
@@ -446,7 +447,8 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()> {
+    pub async fn set_account_disabled(&self, account_id: AccountId, disabled: bool) -> Result<()> {
+        let account_id = account_id.0;
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let n = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
@@ -498,7 +500,7 @@ impl Store {
             "UPDATE accounts SET totp_pending = $1 WHERE id = $2 AND totp_secret IS NULL"
         )
         .bind(&secret)
-        .bind(account.id)
+        .bind(account.id.0)
         .execute(p)
         .await
         .map(|_| ())
@@ -536,7 +538,7 @@ impl Store {
         let pending: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
             "SELECT totp_pending FROM accounts WHERE id = $1 AND totp_secret IS NULL"
         )
-        .bind(account.id)
+        .bind(account.id.0)
         .fetch_optional(p)
         .await
         .map_err(db_err))?;
@@ -552,7 +554,7 @@ impl Store {
                      WHERE id = $2 AND totp_secret IS NULL"
                 )
                 .bind(step)
-                .bind(account.id)
+                .bind(account.id.0)
                 .execute(p)
                 .await
                 .map(|_| ())
@@ -603,7 +605,7 @@ impl Store {
         let secret: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
             "SELECT totp_secret FROM accounts WHERE id = $1"
         )
-        .bind(account.id)
+        .bind(account.id.0)
         .fetch_optional(p)
         .await
         .map_err(db_err))?;
@@ -611,7 +613,7 @@ impl Store {
             return Err(LoginError::Store("no totp secret".into()));
         };
         let ok = match zhanqun_core::totp::check(&secret, code, now)? {
-            Some(step) => self.totp_use_step(account.id, step).await?,
+            Some(step) => self.totp_use_step(account.id.0, step).await?,
             None => false,
         };
         if ok {
@@ -724,7 +726,8 @@ impl Store {
     }
 
     /// Ends every session of an account (after a password change or a TOTP reset).
-    pub async fn end_sessions(&self, account: i64) -> Result<()> {
+    pub async fn end_sessions(&self, account: AccountId) -> Result<()> {
+        let account = account.0;
         on_pool!(self, |p| sqlx::query(
             "DELETE FROM sessions WHERE account_id = $1"
         )

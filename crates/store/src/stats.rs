@@ -117,7 +117,7 @@ impl Store {
                 .site_deliveries_since(id, since)
                 .await?
                 .into_iter()
-                .map(|d| (d.site_id, d.source_published_at, d.placed_at))
+                .map(|d| (d.site_id.0, d.source_published_at, d.placed_at))
                 .collect(),
             None => self
                 .delivery_times_since(since)

@@ -15,10 +15,13 @@ use crate::{Actor, Change, Outcome, Store, db_err, log_change, now, on_pool};
 /// One submission, as the inbox, the submitter and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Submission {
-    pub id: i64,
-    pub article_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: SubmissionId,
+    #[sqlx(try_from = "i64")]
+    pub article_id: ArticleId,
     pub title: String,
-    pub from_site_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub from_site_id: SiteId,
     pub from_site: String,
     pub to_site_id: i64,
     pub to_site: String,
@@ -29,7 +32,8 @@ pub struct Submission {
     pub submitted_at: DateTime<Utc>,
     pub note: Option<String>,
     /// `pending`, `adopted` or `declined`.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: SubmissionState,
     pub decided_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
     pub column_id: Option<i64>,
@@ -191,7 +195,13 @@ impl Store {
 
     /// The receiving site's reviewer adopts a submission into one of the site's columns: the
     /// same article gets a placement there, its origin shown as 来源.
-    pub async fn adopt_submission(&self, actor: &Actor, id: i64, column: ColumnId) -> Result<()> {
+    pub async fn adopt_submission(
+        &self,
+        actor: &Actor,
+        id: SubmissionId,
+        column: ColumnId,
+    ) -> Result<()> {
+        let id = id.0;
         let sub = self.submission(id).await?;
         let to = SiteId(sub.to_site_id);
         if !actor.principal.grants.iter().any(|g| g.site_id == to) {
@@ -205,7 +215,7 @@ impl Store {
             return Err(Error::invalid("采用的栏目须属于接收报送的网站"));
         }
         let role = actor.principal.require(Act::Review, site, &ancestry)?;
-        if sub.state != "pending" {
+        if sub.state != SubmissionState::Pending {
             return Err(Error::conflict("该报送已处理"));
         }
         let code = self.site(to).await?.map(|s| s.code.to_string());
@@ -219,7 +229,7 @@ impl Store {
         );
         let ts = now();
         let change = Change::Article {
-            article: ArticleId(sub.article_id),
+            article: sub.article_id,
             placements: vec![(to, column)],
             related: Vec::new(),
         };
@@ -244,7 +254,7 @@ impl Store {
                 "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at, home_slot) \
                  VALUES ($1, $2, $3, FALSE, $4, $4, FALSE) ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
             )
-            .bind(sub.article_id)
+            .bind(sub.article_id.0)
             .bind(to.0)
             .bind(column.0)
             .bind(ts)
@@ -261,7 +271,13 @@ impl Store {
     }
 
     /// The receiving site's reviewer declines a submission; the reason is shown to the submitter.
-    pub async fn decline_submission(&self, actor: &Actor, id: i64, reason: &str) -> Result<()> {
+    pub async fn decline_submission(
+        &self,
+        actor: &Actor,
+        id: SubmissionId,
+        reason: &str,
+    ) -> Result<()> {
+        let id = id.0;
         let sub = self.submission(id).await?;
         let to = SiteId(sub.to_site_id);
         if !actor.principal.grants.iter().any(|g| g.site_id == to) {
@@ -277,7 +293,7 @@ impl Store {
         if reason.chars().count() > 500 {
             return Err(Error::invalid("理由不能超过 500 字"));
         }
-        if sub.state != "pending" {
+        if sub.state != SubmissionState::Pending {
             return Err(Error::conflict("该报送已处理"));
         }
         let code = self.site(to).await?.map(|s| s.code.to_string());

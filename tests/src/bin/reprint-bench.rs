@@ -10,6 +10,7 @@
 //! State Council source (国务院最新政策（基准）) every portal already subscribes to.
 
 use std::time::{Duration, Instant};
+use zhanqun_core::SourceId;
 
 use zhanqun_store::{NewItem, NewSource, ReprintMode};
 use zhanqun_tests::TestApp;
@@ -170,7 +171,7 @@ async fn main() {
     let setup = started.elapsed();
     measure(
         &t,
-        source,
+        source.0,
         &sites,
         &format!("{backend}, empty sites"),
         setup,
@@ -193,7 +194,7 @@ async fn on_fixture(t: TestApp) {
     // The subscribers (the item goes to their home pages) and the source's own site.
     let subscribed: std::collections::HashSet<i64> = t
         .store
-        .subscriptions(Some(source.id), None)
+        .subscriptions(Some(source.id.0), None)
         .await
         .unwrap_or_else(|e| fail(e.to_string()))
         .into_iter()
@@ -214,7 +215,7 @@ async fn on_fixture(t: TestApp) {
         zhanqun_tests::backend_name(),
         articles
     );
-    measure(&t, source.id, &sites, &label, Duration::ZERO).await;
+    measure(&t, source.id.0, &sites, &label, Duration::ZERO).await;
 }
 
 /// Ingests one item into `source` and fetches every site's home page until each shows it,
@@ -254,7 +255,7 @@ async fn measure(
         .store
         .ingest(
             None,
-            source,
+            SourceId(source),
             &NewItem {
                 guid: format!("bench-{run}"),
                 title: title.clone(),

@@ -2,6 +2,7 @@
 //! CSV export (auditors).
 
 use super::*;
+use zhanqun_core::{AccountId, GrantId};
 
 // ---- accounts, roles, grants ---------------------------------------------------------------
 
@@ -42,14 +43,22 @@ async fn create_account(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
-async fn disable_account(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+async fn disable_account(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<AccountId>,
+) -> ApiResult {
     app.store()
         .set_account_disabled_by(&a.actor, id, true)
         .await?;
     Ok(ok(json!({ "ok": true })))
 }
 
-async fn enable_account(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+async fn enable_account(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<AccountId>,
+) -> ApiResult {
     app.store()
         .set_account_disabled_by(&a.actor, id, false)
         .await?;
@@ -65,7 +74,7 @@ struct RoleBody {
 async fn set_role(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Body(b): Body<RoleBody>,
 ) -> ApiResult {
     let role = b
@@ -78,7 +87,7 @@ async fn set_role(
     Ok(ok(json!({ "ok": true })))
 }
 
-async fn account_grants(State(app): State<Arc<App>>, Path(id): Path<i64>) -> ApiResult {
+async fn account_grants(State(app): State<Arc<App>>, Path(id): Path<AccountId>) -> ApiResult {
     Ok(ok(json!({ "grants": app.store().grants_of(id).await? })))
 }
 
@@ -94,7 +103,7 @@ struct GrantBody {
 async fn add_grant(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Body(b): Body<GrantBody>,
 ) -> ApiResult {
     let role = SiteRole::parse(&b.role)?;
@@ -111,7 +120,11 @@ async fn add_grant(
     Ok((StatusCode::CREATED, Json(json!({ "id": gid }))).into_response())
 }
 
-async fn remove_grant(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+async fn remove_grant(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<GrantId>,
+) -> ApiResult {
     app.store().revoke_grant(&a.actor, id).await?;
     Ok(ok(json!({ "ok": true })))
 }
@@ -211,74 +224,59 @@ async fn audit_export(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
     use PlatformRole::*;
-    r.add(
-        Method::GET,
-        "/api/v1/accounts",
-        Admins,
-        "账号列表",
-        get(accounts),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/accounts",
-        Platform(SystemAdmin),
-        "新建账号",
-        post(create_account),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/accounts/{id}/disable",
-        Platform(SystemAdmin),
-        "停用账号",
-        post(disable_account),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/accounts/{id}/enable",
-        Platform(SystemAdmin),
-        "启用账号",
-        post(enable_account),
-    )
-    .add(
-        Method::PUT,
-        "/api/v1/accounts/{id}/platform-role",
-        Platform(SecurityAdmin),
-        "设置平台角色",
-        put(set_role),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/accounts/{id}/grants",
-        Platform(SecurityAdmin),
-        "账号的授权",
-        get(account_grants),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/accounts/{id}/grants",
-        Platform(SecurityAdmin),
-        "授予网站或栏目角色",
-        post(add_grant),
-    )
-    .add(
-        Method::DELETE,
-        "/api/v1/grants/{id}",
-        Platform(SecurityAdmin),
-        "撤销授权",
-        delete(remove_grant),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/audit",
-        Platform(AuditAdmin),
-        "审计日志",
-        get(audit_list),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/audit/export",
-        Platform(AuditAdmin),
-        "导出审计日志（CSV）",
-        get(audit_export),
-    )
+    r.get("/api/v1/accounts", Admins, "账号列表", accounts)
+        .post(
+            "/api/v1/accounts",
+            Platform(SystemAdmin),
+            "新建账号",
+            create_account,
+        )
+        .post(
+            "/api/v1/accounts/{id}/disable",
+            Platform(SystemAdmin),
+            "停用账号",
+            disable_account,
+        )
+        .post(
+            "/api/v1/accounts/{id}/enable",
+            Platform(SystemAdmin),
+            "启用账号",
+            enable_account,
+        )
+        .put(
+            "/api/v1/accounts/{id}/platform-role",
+            Platform(SecurityAdmin),
+            "设置平台角色",
+            set_role,
+        )
+        .get(
+            "/api/v1/accounts/{id}/grants",
+            Platform(SecurityAdmin),
+            "账号的授权",
+            account_grants,
+        )
+        .post(
+            "/api/v1/accounts/{id}/grants",
+            Platform(SecurityAdmin),
+            "授予网站或栏目角色",
+            add_grant,
+        )
+        .delete(
+            "/api/v1/grants/{id}",
+            Platform(SecurityAdmin),
+            "撤销授权",
+            remove_grant,
+        )
+        .get(
+            "/api/v1/audit",
+            Platform(AuditAdmin),
+            "审计日志",
+            audit_list,
+        )
+        .get(
+            "/api/v1/audit/export",
+            Platform(AuditAdmin),
+            "导出审计日志（CSV）",
+            audit_export,
+        )
 }

@@ -8,21 +8,22 @@ use super::*;
 async fn create_article(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(column): Path<i64>,
+    Path(column): Path<ColumnId>,
     Body(b): Body<ArticleBody>,
 ) -> ApiResult {
     let id = app
         .store()
-        .create_draft(&a.actor, ColumnId(column), b.into_input()?)
+        .create_draft(&a.actor, column, b.into_input()?)
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id.0 }))).into_response())
 }
 
-async fn get_article(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
-    let (article, workflow, column) = app
-        .store()
-        .editorial_article(&a.actor, ArticleId(id))
-        .await?;
+async fn get_article(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<ArticleId>,
+) -> ApiResult {
+    let (article, workflow, column) = app.store().editorial_article(&a.actor, id).await?;
     Ok(ok(
         json!({ "article": article, "workflow": workflow, "column_id": column.0 }),
     ))
@@ -31,11 +32,11 @@ async fn get_article(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>
 async fn edit_article(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Body(b): Body<ArticleBody>,
 ) -> ApiResult {
     app.store()
-        .edit_draft(&a.actor, ArticleId(id), b.into_input()?)
+        .edit_draft(&a.actor, id, b.into_input()?)
         .await?;
     Ok(ok(json!({ "ok": true })))
 }
@@ -43,22 +44,12 @@ async fn edit_article(
 async fn transition(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Body(step): Body<Transition>,
 ) -> ApiResult {
-    let was = app
-        .store()
-        .editorial_article(&a.actor, ArticleId(id))
-        .await?
-        .0
-        .status;
-    app.store()
-        .transition(&a.actor, ArticleId(id), step)
-        .await?;
-    let (article, workflow, _) = app
-        .store()
-        .editorial_article(&a.actor, ArticleId(id))
-        .await?;
+    let was = app.store().editorial_article(&a.actor, id).await?.0.status;
+    app.store().transition(&a.actor, id, step).await?;
+    let (article, workflow, _) = app.store().editorial_article(&a.actor, id).await?;
     if article.status == zhanqun_core::ArticleStatus::Published && was != article.status {
         app.metrics()
             .publishes
@@ -79,10 +70,10 @@ struct PinBody {
 async fn pin(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Body(b): Body<PinBody>,
 ) -> ApiResult {
-    app.store().pin(&a.actor, ArticleId(id), b.pinned).await?;
+    app.store().pin(&a.actor, id, b.pinned).await?;
     Ok(ok(json!({ "ok": true })))
 }
 
@@ -95,22 +86,20 @@ struct HomeSlotBody {
 async fn home_slot(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Body(b): Body<HomeSlotBody>,
 ) -> ApiResult {
-    app.store()
-        .set_home_slot(&a.actor, ArticleId(id), b.on)
-        .await?;
+    app.store().set_home_slot(&a.actor, id, b.on).await?;
     Ok(ok(json!({ "ok": true })))
 }
 
-async fn events(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
-    let ev = app.store().article_events(&a.actor, ArticleId(id)).await?;
+async fn events(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ArticleId>) -> ApiResult {
+    let ev = app.store().article_events(&a.actor, id).await?;
     Ok(ok(json!({ "events": ev })))
 }
 
-async fn revisions(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
-    let revs = app.store().revisions(&a.actor, ArticleId(id)).await?;
+async fn revisions(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ArticleId>) -> ApiResult {
+    let revs = app.store().revisions(&a.actor, id).await?;
     Ok(ok(json!({ "revisions": revs })))
 }
 
@@ -123,10 +112,10 @@ struct DiffQuery {
 async fn diff(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Query(q): Query<DiffQuery>,
 ) -> ApiResult {
-    let revs = app.store().revisions(&a.actor, ArticleId(id)).await?;
+    let revs = app.store().revisions(&a.actor, id).await?;
     Ok(ok(json!({ "diff": revision_diff(&revs, q.from, q.to)? })))
 }
 
@@ -143,7 +132,7 @@ struct StatusQuery {
 async fn column_articles(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(column): Path<i64>,
+    Path(column): Path<ColumnId>,
     Query(q): Query<StatusQuery>,
 ) -> ApiResult {
     let status = q
@@ -154,7 +143,7 @@ async fn column_articles(
         .transpose()?;
     let items = app
         .store()
-        .column_articles(&a.actor, ColumnId(column), status)
+        .column_articles(&a.actor, column, status)
         .await?;
     Ok(ok(json!({ "articles": items })))
 }
@@ -171,8 +160,12 @@ async fn sites(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
     Ok(ok(json!({ "sites": visible })))
 }
 
-async fn site_columns(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i64>) -> ApiResult {
-    let cols = app.store().readable_columns(&a.actor, SiteId(site)).await?;
+async fn site_columns(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(site): Path<SiteId>,
+) -> ApiResult {
+    let cols = app.store().readable_columns(&a.actor, site).await?;
     if cols.is_empty() && !a.actor.principal.is(PlatformRole::SecurityAdmin) {
         return Err(Error::not_found(format!("网站 {site} 不存在")).into());
     }
@@ -182,15 +175,15 @@ async fn site_columns(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i
 async fn upload_media(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(site): Path<i64>,
+    Path(site): Path<SiteId>,
     multipart: axum::extract::Multipart,
 ) -> ApiResult {
-    let up = zhanqun_web::media::receive(&app, &a.actor, SiteId(site), multipart).await?;
+    let up = zhanqun_web::media::receive(&app, &a.actor, site, multipart).await?;
     Ok((StatusCode::CREATED, Json(json!(up))).into_response())
 }
 
-async fn list_media(State(app): State<Arc<App>>, a: Authed, Path(site): Path<i64>) -> ApiResult {
-    let files = app.store().media_of_site(&a.actor, SiteId(site)).await?;
+async fn list_media(State(app): State<Arc<App>>, a: Authed, Path(site): Path<SiteId>) -> ApiResult {
+    let files = app.store().media_of_site(&a.actor, site).await?;
     Ok(ok(json!({ "media": files })))
 }
 
@@ -205,102 +198,58 @@ pub(super) fn routes(r: Routes) -> Routes {
         "上传文件到网站媒体库",
         post(upload_media).layer(limit),
     )
-    .add(
-        Method::GET,
+    .get(
         "/api/v1/sites/{id}/media",
         Session,
         "网站媒体库",
-        get(list_media),
+        list_media,
     )
-    .add(
-        Method::GET,
-        "/api/v1/me/work",
-        Session,
-        "我的工作",
-        get(my_work),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/sites",
-        Session,
-        "可见网站",
-        get(sites),
-    )
-    .add(
-        Method::GET,
+    .get("/api/v1/me/work", Session, "我的工作", my_work)
+    .get("/api/v1/sites", Session, "可见网站", sites)
+    .get(
         "/api/v1/sites/{id}/columns",
         Session,
         "网站中可见栏目",
-        get(site_columns),
+        site_columns,
     )
-    .add(
-        Method::GET,
+    .get(
         "/api/v1/columns/{id}/articles",
         Session,
         "栏目信息列表",
-        get(column_articles),
+        column_articles,
     )
-    .add(
-        Method::POST,
+    .post(
         "/api/v1/columns/{id}/articles",
         Session,
         "在栏目中新建草稿",
-        post(create_article),
+        create_article,
     )
-    .add(
-        Method::GET,
+    .get(
         "/api/v1/articles/{id}",
         Session,
         "信息详情与流程状态",
-        get(get_article),
+        get_article,
     )
-    .add(
-        Method::PUT,
-        "/api/v1/articles/{id}",
-        Session,
-        "修改草稿",
-        put(edit_article),
-    )
-    .add(
-        Method::POST,
+    .put("/api/v1/articles/{id}", Session, "修改草稿", edit_article)
+    .post(
         "/api/v1/articles/{id}/transitions",
         Session,
         "送审、审核、签发、退回、撤稿",
-        post(transition),
+        transition,
     )
-    .add(
-        Method::POST,
-        "/api/v1/articles/{id}/pin",
-        Session,
-        "置顶或取消置顶",
-        post(pin),
-    )
-    .add(
-        Method::POST,
+    .post("/api/v1/articles/{id}/pin", Session, "置顶或取消置顶", pin)
+    .post(
         "/api/v1/articles/{id}/home-slot",
         Session,
         "设为或撤下首页头条",
-        post(home_slot),
+        home_slot,
     )
-    .add(
-        Method::GET,
-        "/api/v1/articles/{id}/events",
-        Session,
-        "流程记录",
-        get(events),
-    )
-    .add(
-        Method::GET,
+    .get("/api/v1/articles/{id}/events", Session, "流程记录", events)
+    .get(
         "/api/v1/articles/{id}/revisions",
         Session,
         "历史版本",
-        get(revisions),
+        revisions,
     )
-    .add(
-        Method::GET,
-        "/api/v1/articles/{id}/diff",
-        Session,
-        "版本比较",
-        get(diff),
-    )
+    .get("/api/v1/articles/{id}/diff", Session, "版本比较", diff)
 }

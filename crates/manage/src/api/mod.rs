@@ -188,60 +188,38 @@ async fn change_password(
 
 use crate::auth::{Access, Routes};
 use axum::http::Method;
-use axum::routing::{delete, get, post, put};
+use axum::routing::post;
 
 /// Adds the API's routes, each with its declared access.
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(auth::Shape::Json);
     use Access::*;
     let r = articles::routes(accounts::routes(r));
-    r.add(
-        Method::POST,
-        "/api/v1/session",
-        Public,
-        "用户名密码登录",
-        post(login),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/session",
-        Session,
-        "当前账号与授权",
-        get(whoami),
-    )
-    .add(
-        Method::DELETE,
-        "/api/v1/session",
-        Password,
-        "退出登录",
-        delete(logout),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/session/totp",
-        Password,
-        "输入动态口令",
-        post(totp_verify),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/session/totp/enrol",
-        Password,
-        "开始绑定动态口令",
-        post(totp_enrol),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/session/totp/confirm",
-        Password,
-        "确认绑定动态口令",
-        post(totp_confirm),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/session/password",
-        Session,
-        "修改本人密码",
-        post(change_password),
-    )
+    r.post("/api/v1/session", Public, "用户名密码登录", login)
+        .get("/api/v1/session", Session, "当前账号与授权", whoami)
+        .delete("/api/v1/session", Password, "退出登录", logout)
+        .post(
+            "/api/v1/session/totp",
+            Password,
+            "输入动态口令",
+            totp_verify,
+        )
+        .post(
+            "/api/v1/session/totp/enrol",
+            Password,
+            "开始绑定动态口令",
+            totp_enrol,
+        )
+        .post(
+            "/api/v1/session/totp/confirm",
+            Password,
+            "确认绑定动态口令",
+            totp_confirm,
+        )
+        .post(
+            "/api/v1/session/password",
+            Session,
+            "修改本人密码",
+            change_password,
+        )
 }

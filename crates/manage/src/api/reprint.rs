@@ -2,15 +2,15 @@
 //! the same domain calls as the console pages.
 
 use std::sync::Arc;
+use zhanqun_core::{DeliveryId, SourceId, SubmissionId, SubscriptionId};
 
 use axum::extract::State;
-use axum::http::Method;
-use axum::routing::{get, post};
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{ArticleId, ColumnId, Error, SiteCode, SiteId};
-use zhanqun_store::{NewItem, NewSource, ReprintMode};
+use zhanqun_store::{HandItem, NewItem, NewSource, ReprintMode};
 
 use crate::api::{ApiResult, Body, Path, Query, ok};
 use crate::auth::{Access, Authed, Routes};
@@ -83,7 +83,7 @@ async fn create_source(
     Ok(ok(json!({ "id": id })))
 }
 
-async fn poll_now(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+async fn poll_now(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SourceId>) -> ApiResult {
     app.store().poll_now(Some(&a.actor), id).await?;
     Ok(ok(json!({ "ok": true })))
 }
@@ -108,33 +108,21 @@ struct ItemBody {
 async fn ingest(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SourceId>,
     Body(b): Body<ItemBody>,
 ) -> ApiResult {
-    if b.title.trim().is_empty() || b.body_html.trim().is_empty() {
-        return Err(Error::invalid("请填写标题（title）和正文（body_html）").into());
-    }
-    let guid = b
-        .guid
-        .clone()
-        .or_else(|| b.link.clone())
-        .unwrap_or_else(|| format!("manual-{}", uuid::Uuid::now_v7()));
-    let done = app
-        .store()
-        .ingest(
-            Some(&a.actor),
-            id,
-            &NewItem {
-                guid,
-                title: b.title.trim().to_string(),
-                summary: b.summary,
-                body_html: b.body_html,
-                link: b.link,
-                published_at: b.published_at.unwrap_or_else(zhanqun_store::now),
-                hash: None,
-            },
-        )
-        .await?;
+    let item = NewItem::by_hand(
+        &HandItem {
+            title: &b.title,
+            summary: b.summary.as_deref(),
+            body_html: &b.body_html,
+            link: b.link.as_deref(),
+            guid: b.guid.as_deref(),
+            published_at: b.published_at,
+        },
+        zhanqun_store::now(),
+    )?;
+    let done = app.store().ingest(Some(&a.actor), id, &item).await?;
     Ok(ok(json!(done)))
 }
 
@@ -168,7 +156,7 @@ async fn subscriptions(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SubscribeBody {
-    source: i64,
+    source: SourceId,
     site: String,
     column: String,
     mode: ReprintMode,
@@ -199,7 +187,7 @@ struct BackfillBody {
 async fn backfill(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SubscriptionId>,
     Body(b): Body<BackfillBody>,
 ) -> ApiResult {
     let n = app.store().backfill(Some(&a.actor), id, b.days).await?;
@@ -229,12 +217,12 @@ async fn deliveries(
     Ok(ok(json!({ "deliveries": list })))
 }
 
-async fn approve(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+async fn approve(State(app): State<Arc<App>>, a: Authed, Path(id): Path<DeliveryId>) -> ApiResult {
     app.store().approve_delivery(&a.actor, id).await?;
     Ok(ok(json!({ "ok": true })))
 }
 
-async fn detach(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+async fn detach(State(app): State<Arc<App>>, a: Authed, Path(id): Path<DeliveryId>) -> ApiResult {
     let copy = app.store().detach(&a.actor, id).await?;
     Ok(ok(json!({ "article": copy })))
 }
@@ -251,13 +239,13 @@ struct SubmitBody {
 async fn submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Body(b): Body<SubmitBody>,
 ) -> ApiResult {
     let to = site_by_code(&app, &b.to).await?;
     let sid = app
         .store()
-        .submit_article(&a.actor, ArticleId(id), to, b.note.as_deref())
+        .submit_article(&a.actor, id, to, b.note.as_deref())
         .await?;
     Ok(ok(json!({ "id": sid })))
 }
@@ -285,7 +273,7 @@ struct AdoptBody {
 async fn adopt(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Body(b): Body<AdoptBody>,
 ) -> ApiResult {
     // The column is resolved on each site the actor has a role on; adopt checks it belongs to
@@ -315,7 +303,7 @@ struct DeclineBody {
 async fn decline(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Body(b): Body<DeclineBody>,
 ) -> ApiResult {
     app.store()
@@ -353,116 +341,85 @@ async fn counts(State(app): State<Arc<App>>, a: Authed, Query(q): Query<CountsQu
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(crate::auth::Shape::Json);
     use Access::*;
-    r.add(
-        Method::GET,
-        "/api/v1/reprint/sources",
-        Session,
-        "转载来源列表",
-        get(sources),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/sources",
-        Session,
-        "新建转载来源",
-        post(create_source),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/sources/{id}/poll",
-        Session,
-        "立即抓取订阅源",
-        post(poll_now),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/sources/{id}/items",
-        Session,
-        "手工录入转载信息（成为来源网站的草稿，经审核签发发布后分发）",
-        post(ingest),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/reprint/subscriptions",
-        Session,
-        "网站的订阅（?site=网站标识码）",
-        get(subscriptions),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/subscriptions",
-        Session,
-        "订阅转载来源",
-        post(subscribe),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/subscriptions/{id}/backfill",
-        Session,
-        "补录订阅前的信息",
-        post(backfill),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/reprint/deliveries",
-        Session,
-        "网站的转载记录与时效（?site=网站标识码）",
-        get(deliveries),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/deliveries/{id}/approve",
-        Session,
-        "审核通过转载",
-        post(approve),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/reprint/deliveries/{id}/detach",
-        Session,
-        "转为本站副本",
-        post(detach),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/articles/{id}/submissions",
-        Session,
-        "报送或推荐信息",
-        post(submit),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/submissions/inbox",
-        Session,
-        "网站收到的报送（?site=网站标识码）",
-        get(inbox),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/submissions/mine",
-        Session,
-        "我报送的信息",
-        get(mine),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/submissions/{id}/adopt",
-        Session,
-        "采用报送",
-        post(adopt),
-    )
-    .add(
-        Method::POST,
-        "/api/v1/submissions/{id}/decline",
-        Session,
-        "退回报送",
-        post(decline),
-    )
-    .add(
-        Method::GET,
-        "/api/v1/submissions/counts",
-        Session,
-        "报送与采用统计（?site=&from=&to=）",
-        get(counts),
-    )
+    r.get("/api/v1/reprint/sources", Session, "转载来源列表", sources)
+        .post(
+            "/api/v1/reprint/sources",
+            Session,
+            "新建转载来源",
+            create_source,
+        )
+        .post(
+            "/api/v1/reprint/sources/{id}/poll",
+            Session,
+            "立即抓取订阅源",
+            poll_now,
+        )
+        .post(
+            "/api/v1/reprint/sources/{id}/items",
+            Session,
+            "手工录入转载信息（成为来源网站的草稿，经审核签发发布后分发）",
+            ingest,
+        )
+        .get(
+            "/api/v1/reprint/subscriptions",
+            Session,
+            "网站的订阅（?site=网站标识码）",
+            subscriptions,
+        )
+        .post(
+            "/api/v1/reprint/subscriptions",
+            Session,
+            "订阅转载来源",
+            subscribe,
+        )
+        .post(
+            "/api/v1/reprint/subscriptions/{id}/backfill",
+            Session,
+            "补录订阅前的信息",
+            backfill,
+        )
+        .get(
+            "/api/v1/reprint/deliveries",
+            Session,
+            "网站的转载记录与时效（?site=网站标识码）",
+            deliveries,
+        )
+        .post(
+            "/api/v1/reprint/deliveries/{id}/approve",
+            Session,
+            "审核通过转载",
+            approve,
+        )
+        .post(
+            "/api/v1/reprint/deliveries/{id}/detach",
+            Session,
+            "转为本站副本",
+            detach,
+        )
+        .post(
+            "/api/v1/articles/{id}/submissions",
+            Session,
+            "报送或推荐信息",
+            submit,
+        )
+        .get(
+            "/api/v1/submissions/inbox",
+            Session,
+            "网站收到的报送（?site=网站标识码）",
+            inbox,
+        )
+        .get("/api/v1/submissions/mine", Session, "我报送的信息", mine)
+        .post("/api/v1/submissions/{id}/adopt", Session, "采用报送", adopt)
+        .post(
+            "/api/v1/submissions/{id}/decline",
+            Session,
+            "退回报送",
+            decline,
+        )
+        .get(
+            "/api/v1/submissions/counts",
+            Session,
+            "报送与采用统计（?site=&from=&to=）",
+            counts,
+        )
 }

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use axum::extract::State;
 
 use crate::api::{Path, Query};
-use axum::http::Method;
-use axum::routing::get;
+
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 use zhanqun_core::Act;
@@ -64,19 +63,17 @@ async fn checks(State(app): State<Arc<App>>, a: Authed, Query(q): Query<ChecksQu
 
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(crate::auth::Shape::Json);
-    r.add(
-        Method::GET,
+    r.get(
         "/api/v1/stats/checks",
         Access::Session,
         "网站检查指标（省级监管员看全部网站）",
-        get(checks),
+        checks,
     )
-    .add(
-        Method::GET,
+    .get(
         "/api/v1/stats/sites/{id}/figures",
         Access::Session,
         "网站发布数据（按日、周、月、年，可按栏目、单位）",
-        get(site_figures),
+        site_figures,
     )
 }
 
@@ -103,11 +100,11 @@ fn day_param(name: &str, v: Option<&str>, default: NaiveDate) -> Result<NaiveDat
 async fn site_figures(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SiteId>,
     Query(q): Query<FiguresQuery>,
 ) -> ApiResult {
     let p = &a.actor.principal;
-    let site = SiteId(id);
+    let site = id;
     let visible = p.may_on_site(Act::Read, site);
     let s = match app.store().site(site).await? {
         Some(s) if visible => s,

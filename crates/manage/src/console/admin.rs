@@ -2,11 +2,12 @@
 //! platform roles and grants (security administrator), the audit log (audit administrator).
 
 use std::sync::Arc;
+use zhanqun_core::{AccountId, GrantId};
 
 use axum::extract::{Form, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zhanqun_core::{Error, PlatformRole, SiteRole};
@@ -44,7 +45,7 @@ async fn accounts_page_with(
                 _ => None,
             };
             grants.push(GrantLine {
-                id: g.id,
+                id: g.id.0,
                 label: format!(
                     "{}：{}{}",
                     g.role.label(),
@@ -140,7 +141,7 @@ async fn create(
     }
 }
 
-async fn disable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+async fn disable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<AccountId>) -> PageResult {
     let res = app
         .store()
         .set_account_disabled_by(&a.actor, id, true)
@@ -148,7 +149,7 @@ async fn disable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) ->
     after(&app, &a, res).await
 }
 
-async fn enable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+async fn enable(State(app): State<Arc<App>>, a: Authed, Path(id): Path<AccountId>) -> PageResult {
     let res = app
         .store()
         .set_account_disabled_by(&a.actor, id, false)
@@ -165,7 +166,7 @@ struct RoleForm {
 async fn set_role(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(f): Form<RoleForm>,
 ) -> PageResult {
     let res = async {
@@ -193,7 +194,7 @@ struct GrantForm {
 async fn grant(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(f): Form<GrantForm>,
 ) -> PageResult {
     let res = async {
@@ -228,7 +229,7 @@ async fn grant(
     after(&app, &a, res).await
 }
 
-async fn revoke(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+async fn revoke(State(app): State<Arc<App>>, a: Authed, Path(id): Path<GrantId>) -> PageResult {
     let res = app.store().revoke_grant(&a.actor, id).await;
     after(&app, &a, res).await
 }
@@ -286,67 +287,43 @@ async fn unlock(State(app): State<Arc<App>>, a: Authed, Form(f): Form<UnlockForm
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
     use PlatformRole::*;
-    r.add(
-        Method::GET,
-        "/accounts",
-        Admins,
-        "账号与授权",
-        get(accounts_page),
-    )
-    .add(
-        Method::POST,
-        "/accounts",
-        Platform(SystemAdmin),
-        "新建账号",
-        post(create),
-    )
-    .add(
-        Method::POST,
-        "/accounts/{id}/disable",
-        Platform(SystemAdmin),
-        "停用账号",
-        post(disable),
-    )
-    .add(
-        Method::POST,
-        "/accounts/{id}/enable",
-        Platform(SystemAdmin),
-        "启用账号",
-        post(enable),
-    )
-    .add(
-        Method::POST,
-        "/accounts/{id}/role",
-        Platform(SecurityAdmin),
-        "设置平台角色",
-        post(set_role),
-    )
-    .add(
-        Method::POST,
-        "/accounts/{id}/grants",
-        Platform(SecurityAdmin),
-        "授予网站或栏目角色",
-        post(grant),
-    )
-    .add(
-        Method::POST,
-        "/grants/{id}/revoke",
-        Platform(SecurityAdmin),
-        "撤销授权",
-        post(revoke),
-    )
-    .add(
-        Method::POST,
-        "/login-locks/unlock",
-        Platform(SecurityAdmin),
-        "解除登录锁定",
-        post(unlock),
-    )
-    .add(
-        Method::GET,
-        "/audit",
-        Platform(AuditAdmin),
-        "审计日志",
-        get(audit_page),
-    )
+    r.get("/accounts", Admins, "账号与授权", accounts_page)
+        .post("/accounts", Platform(SystemAdmin), "新建账号", create)
+        .post(
+            "/accounts/{id}/disable",
+            Platform(SystemAdmin),
+            "停用账号",
+            disable,
+        )
+        .post(
+            "/accounts/{id}/enable",
+            Platform(SystemAdmin),
+            "启用账号",
+            enable,
+        )
+        .post(
+            "/accounts/{id}/role",
+            Platform(SecurityAdmin),
+            "设置平台角色",
+            set_role,
+        )
+        .post(
+            "/accounts/{id}/grants",
+            Platform(SecurityAdmin),
+            "授予网站或栏目角色",
+            grant,
+        )
+        .post(
+            "/grants/{id}/revoke",
+            Platform(SecurityAdmin),
+            "撤销授权",
+            revoke,
+        )
+        .post(
+            "/login-locks/unlock",
+            Platform(SecurityAdmin),
+            "解除登录锁定",
+            unlock,
+        )
+        .get("/audit", Platform(AuditAdmin), "审计日志", audit_page)
 }

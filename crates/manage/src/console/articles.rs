@@ -125,8 +125,8 @@ fn editor(
     }
 }
 
-async fn new_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
-    let (column, can_edit) = column_of(&app, &a, ColumnId(id)).await?;
+async fn new_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ColumnId>) -> PageResult {
+    let (column, can_edit) = column_of(&app, &a, id).await?;
     if !can_edit {
         return Err(PageError(Error::forbidden("您没有在该栏目“编辑”的权限")));
     }
@@ -136,16 +136,12 @@ async fn new_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -
 async fn new_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ColumnId>,
     Form(f): Form<ArticleForm>,
 ) -> PageResult {
-    let (column, _) = column_of(&app, &a, ColumnId(id)).await?;
+    let (column, _) = column_of(&app, &a, id).await?;
     let res = match f.to_input() {
-        Ok(input) => {
-            app.store()
-                .create_draft(&a.actor, ColumnId(id), input)
-                .await
-        }
+        Ok(input) => app.store().create_draft(&a.actor, id, input).await,
         Err(e) => Err(e),
     };
     match res {
@@ -157,11 +153,12 @@ async fn new_submit(
     }
 }
 
-async fn edit_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
-    let (article, _, col) = app
-        .store()
-        .editorial_article(&a.actor, ArticleId(id))
-        .await?;
+async fn edit_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<ArticleId>,
+) -> PageResult {
+    let (article, _, col) = app.store().editorial_article(&a.actor, id).await?;
     let (column, can_edit) = column_of(&app, &a, col).await?;
     if !can_edit {
         return Err(PageError(Error::forbidden("您没有在该栏目“编辑”的权限")));
@@ -172,48 +169,50 @@ async fn edit_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) 
         )));
     }
     let form = ArticleForm::from_article(&article);
-    Ok(editor(&a, &column, Some(id), &form, None))
+    Ok(editor(&a, &column, Some(id.0), &form, None))
 }
 
 async fn edit_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Form(f): Form<ArticleForm>,
 ) -> PageResult {
-    let (_, _, col) = app
-        .store()
-        .editorial_article(&a.actor, ArticleId(id))
-        .await?;
+    let (_, _, col) = app.store().editorial_article(&a.actor, id).await?;
     let (column, _) = column_of(&app, &a, col).await?;
     let res = match f.to_input() {
-        Ok(input) => app.store().edit_draft(&a.actor, ArticleId(id), input).await,
+        Ok(input) => app.store().edit_draft(&a.actor, id, input).await,
         Err(e) => Err(e),
     };
     match res {
         Ok(()) => Ok(Redirect::to(&format!("/articles/{id}")).into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            Ok(editor(&a, &column, Some(id), &f, Some(e.public_message())))
-        }
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => Ok(editor(
+            &a,
+            &column,
+            Some(id.0),
+            &f,
+            Some(e.public_message()),
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 // ---- article view and workflow --------------------------------------------------------------
 
-async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
-    let (article, workflow, col) = app
-        .store()
-        .editorial_article(&a.actor, ArticleId(id))
-        .await?;
+async fn article_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<ArticleId>,
+) -> PageResult {
+    let (article, workflow, col) = app.store().editorial_article(&a.actor, id).await?;
     let (site, anc, _) = app
         .store()
         .column_ancestry(col)
         .await?
         .ok_or_else(|| Error::not_found("栏目不存在"))?;
     let (column, _) = column_of(&app, &a, col).await?;
-    let events = app.store().article_events(&a.actor, ArticleId(id)).await?;
-    let revisions = app.store().revisions(&a.actor, ArticleId(id)).await?;
+    let events = app.store().article_events(&a.actor, id).await?;
+    let revisions = app.store().revisions(&a.actor, id).await?;
     let p = &a.actor.principal;
     use ArticleStatus as S;
     use zhanqun_core::workflow::{Hands, Step, may_take};
@@ -255,8 +254,8 @@ async fn article_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
             submit_targets.push(json!({ "id": s.id.0, "name": s.name, "up": false }));
         }
     }
-    let pinned = app.store().is_pinned(ArticleId(id), site).await?;
-    let headline = app.store().in_home_slot(ArticleId(id), site).await?;
+    let pinned = app.store().is_pinned(id, site).await?;
+    let headline = app.store().in_home_slot(id, site).await?;
     let host = app
         .store()
         .list_sites()
@@ -303,7 +302,7 @@ fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, Error> {
 async fn transition_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Form(f): Form<TransitionForm>,
 ) -> PageResult {
     let publish_at = parse_local(&f.publish_at)?;
@@ -323,11 +322,9 @@ async fn transition_submit(
         "withdraw" => Transition::Withdraw { reason: f.reason },
         other => return Err(PageError(Error::invalid(format!("未知的操作“{other}”")))),
     };
-    let was = app.store().article(ArticleId(id)).await?.map(|x| x.status);
-    app.store()
-        .transition(&a.actor, ArticleId(id), step)
-        .await?;
-    let now = app.store().article(ArticleId(id)).await?.map(|x| x.status);
+    let was = app.store().article(id).await?.map(|x| x.status);
+    app.store().transition(&a.actor, id, step).await?;
+    let now = app.store().article(id).await?.map(|x| x.status);
     if now == Some(zhanqun_core::ArticleStatus::Published) && was != now {
         app.metrics()
             .publishes
@@ -346,11 +343,11 @@ struct PinForm {
 async fn home_slot_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Form(f): Form<PinForm>,
 ) -> PageResult {
     app.store()
-        .set_home_slot(&a.actor, ArticleId(id), f.pinned == "1")
+        .set_home_slot(&a.actor, id, f.pinned == "1")
         .await?;
     Ok(Redirect::to(&format!("/articles/{id}")).into_response())
 }
@@ -358,12 +355,10 @@ async fn home_slot_submit(
 async fn pin_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Form(f): Form<PinForm>,
 ) -> PageResult {
-    app.store()
-        .pin(&a.actor, ArticleId(id), f.pinned == "1")
-        .await?;
+    app.store().pin(&a.actor, id, f.pinned == "1").await?;
     Ok(Redirect::to(&format!("/articles/{id}")).into_response())
 }
 
@@ -376,10 +371,10 @@ struct DiffQuery {
 async fn diff_page(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Query(q): Query<DiffQuery>,
 ) -> PageResult {
-    let revs = app.store().revisions(&a.actor, ArticleId(id)).await?;
+    let revs = app.store().revisions(&a.actor, id).await?;
     let text = revision_diff(&revs, q.from, q.to)?;
     let lines: Vec<(&str, &str)> = text
         .lines()
@@ -411,67 +406,23 @@ async fn diff_page(
 /// The routes of this file, each with its declared access.
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.add(
-        Method::GET,
-        "/columns/{id}/new",
-        Session,
-        "新建信息",
-        get(new_page),
-    )
-    .add(
-        Method::POST,
-        "/columns/{id}/new",
-        Session,
-        "保存新信息",
-        post(new_submit),
-    )
-    .add(
-        Method::GET,
-        "/articles/{id}",
-        Session,
-        "信息详情",
-        get(article_page),
-    )
-    .add(
-        Method::GET,
-        "/articles/{id}/edit",
-        Session,
-        "修改草稿",
-        get(edit_page),
-    )
-    .add(
-        Method::POST,
-        "/articles/{id}/edit",
-        Session,
-        "保存草稿",
-        post(edit_submit),
-    )
-    .add(
-        Method::POST,
-        "/articles/{id}/transition",
-        Session,
-        "流程操作",
-        post(transition_submit),
-    )
-    .add(
-        Method::POST,
-        "/articles/{id}/home-slot",
-        Session,
-        "设为或撤下首页头条",
-        post(home_slot_submit),
-    )
-    .add(
-        Method::POST,
-        "/articles/{id}/pin",
-        Session,
-        "置顶或取消置顶",
-        post(pin_submit),
-    )
-    .add(
-        Method::GET,
-        "/articles/{id}/diff",
-        Session,
-        "版本比较",
-        get(diff_page),
-    )
+    r.get("/columns/{id}/new", Session, "新建信息", new_page)
+        .post("/columns/{id}/new", Session, "保存新信息", new_submit)
+        .get("/articles/{id}", Session, "信息详情", article_page)
+        .get("/articles/{id}/edit", Session, "修改草稿", edit_page)
+        .post("/articles/{id}/edit", Session, "保存草稿", edit_submit)
+        .post(
+            "/articles/{id}/transition",
+            Session,
+            "流程操作",
+            transition_submit,
+        )
+        .post(
+            "/articles/{id}/home-slot",
+            Session,
+            "设为或撤下首页头条",
+            home_slot_submit,
+        )
+        .post("/articles/{id}/pin", Session, "置顶或取消置顶", pin_submit)
+        .get("/articles/{id}/diff", Session, "版本比较", diff_page)
 }

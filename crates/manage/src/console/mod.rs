@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Form, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
@@ -153,8 +153,8 @@ async fn media_page_with(
     Ok(render("media.html", page(Some(a), "sites", "媒体库", ctx)))
 }
 
-async fn media_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
-    media_page_with(&app, &a, SiteId(id), None, None).await
+async fn media_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    media_page_with(&app, &a, id, None, None).await
 }
 
 /// A file of the library as the console previews it, published or not.
@@ -170,18 +170,18 @@ async fn media_preview(
 async fn media_upload(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SiteId>,
     multipart: axum::extract::Multipart,
 ) -> PageResult {
-    match zhanqun_web::media::receive(&app, &a.actor, SiteId(id), multipart).await {
+    match zhanqun_web::media::receive(&app, &a.actor, id, multipart).await {
         Ok(up) => {
             let msg = format!("已上传“{}”，正文中可引用地址 {}", up.name, up.url);
-            media_page_with(&app, &a, SiteId(id), Some(msg), None).await
+            media_page_with(&app, &a, id, Some(msg), None).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::TooLarge(_))) => {
             let status =
                 StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let res = media_page_with(&app, &a, SiteId(id), None, Some(e.public_message())).await?;
+            let res = media_page_with(&app, &a, id, None, Some(e.public_message())).await?;
             Ok(with_status(res, status))
         }
         Err(e) => Err(e.into()),
@@ -330,7 +330,7 @@ struct StatusQuery {
 async fn column_list(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ColumnId>,
     Query(q): Query<StatusQuery>,
 ) -> PageResult {
     let status = if q.status.is_empty() {
@@ -338,11 +338,8 @@ async fn column_list(
     } else {
         Some(ArticleStatus::parse(&q.status)?)
     };
-    let (column, can_edit) = column_of(&app, &a, ColumnId(id)).await?;
-    let items: Vec<WorkItem> = app
-        .store()
-        .column_articles(&a.actor, ColumnId(id), status)
-        .await?;
+    let (column, can_edit) = column_of(&app, &a, id).await?;
+    let items: Vec<WorkItem> = app.store().column_articles(&a.actor, id, status).await?;
     let statuses: Vec<(&str, &str)> = ArticleStatus::ALL
         .iter()
         .map(|s| (s.as_str(), s.label()))
@@ -385,49 +382,24 @@ pub fn routes(r: Routes) -> Routes {
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(r));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));
-    r.add(
-        Method::GET,
-        "/console/static/{name}",
-        Public,
-        "控制台静态文件",
-        get(asset),
-    )
-    .add(
-        Method::GET,
-        "/sites/{id}/media",
-        Session,
-        "媒体库",
-        get(media_page),
-    )
-    .add(
-        Method::POST,
-        "/sites/{id}/media",
-        Session,
-        "上传文件",
-        post(media_upload).layer(upload_limit),
-    )
-    .add(
-        Method::GET,
-        "/sites/{id}/media/{name}",
-        Session,
-        "预览媒体文件（发布前只在后台可见）",
-        get(media_preview),
-    )
-    .add(Method::GET, "/", Session, "我的工作", get(my_work))
-    .add(
-        Method::GET,
-        "/review",
-        Session,
-        "审核队列",
-        get(review_queue),
-    )
-    .add(Method::GET, "/sites", Session, "网站与栏目", get(sites))
-    .add(Method::GET, "/search", Session, "搜索", get(search_page))
-    .add(
-        Method::GET,
-        "/columns/{id}",
-        Session,
-        "栏目信息列表",
-        get(column_list),
-    )
+    r.get("/console/static/{name}", Public, "控制台静态文件", asset)
+        .get("/sites/{id}/media", Session, "媒体库", media_page)
+        .add(
+            Method::POST,
+            "/sites/{id}/media",
+            Session,
+            "上传文件",
+            post(media_upload).layer(upload_limit),
+        )
+        .get(
+            "/sites/{id}/media/{name}",
+            Session,
+            "预览媒体文件（发布前只在后台可见）",
+            media_preview,
+        )
+        .get("/", Session, "我的工作", my_work)
+        .get("/review", Session, "审核队列", review_queue)
+        .get("/sites", Session, "网站与栏目", sites)
+        .get("/search", Session, "搜索", search_page)
+        .get("/columns/{id}", Session, "栏目信息列表", column_list)
 }

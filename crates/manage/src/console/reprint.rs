@@ -5,17 +5,19 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use zhanqun_core::SubscriptionId;
+use zhanqun_core::{DeliveryId, SourceId, SubmissionId};
 
 use axum::extract::{Form, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::timeliness::{Deadlines, Standing};
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
-use zhanqun_store::{Delivery, NewItem, NewSource, ReprintMode};
+use zhanqun_store::{Delivery, HandItem, NewItem, NewSource, ReprintMode};
 
 use super::{PageError, PageResult, Path, Query, page, render, with_status};
 use crate::auth::{Access, Authed, Routes};
@@ -204,7 +206,11 @@ async fn source_create(
     .await
 }
 
-async fn source_poll(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+async fn source_poll(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SourceId>,
+) -> PageResult {
     let res = app
         .store()
         .poll_now(Some(&a.actor), id)
@@ -229,38 +235,21 @@ struct ItemForm {
 async fn source_item(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SourceId>,
     Form(f): Form<ItemForm>,
 ) -> PageResult {
     let res = async {
-        if f.title.trim().is_empty() || f.body_html.trim().is_empty() {
-            return Err(Error::invalid("请填写标题和正文"));
-        }
-        let link = (!f.link.trim().is_empty()).then(|| f.link.trim().to_string());
-        if let Some(l) = &link
-            && !(l.starts_with("https://") || l.starts_with("http://"))
-        {
-            return Err(Error::invalid("原文链接须以 http:// 或 https:// 开头"));
-        }
-        let guid = link
-            .clone()
-            .unwrap_or_else(|| format!("manual-{}", uuid::Uuid::now_v7()));
-        let done = app
-            .store()
-            .ingest(
-                Some(&a.actor),
-                id,
-                &NewItem {
-                    guid,
-                    title: f.title.trim().to_string(),
-                    summary: (!f.summary.trim().is_empty()).then(|| f.summary.trim().to_string()),
-                    body_html: f.body_html.clone(),
-                    link,
-                    published_at: zhanqun_store::now(),
-                    hash: None,
-                },
-            )
-            .await?;
+        let item = NewItem::by_hand(
+            &HandItem {
+                title: &f.title,
+                summary: Some(&f.summary),
+                body_html: &f.body_html,
+                link: Some(&f.link),
+                ..Default::default()
+            },
+            zhanqun_store::now(),
+        )?;
+        let done = app.store().ingest(Some(&a.actor), id, &item).await?;
         Ok(if done.held {
             format!(
                 "已作为草稿录入本站（信息 {}）：送审并经审核、签发发布后，再转发到各订阅网站",
@@ -319,9 +308,9 @@ async fn site_page_with(
             .await?
             .map(|(_, a, _)| a)
             .unwrap_or_default();
-        v["can_approve"] = json!(d.state == "pending" && p.may(Act::Review, site, &ancestry));
+        v["can_approve"] = json!(d.state.awaits_review() && p.may(Act::Review, site, &ancestry));
         v["can_detach"] = json!(
-            d.state == "placed"
+            d.state.may_detach()
                 && is_admin
                 && app
                     .store()
@@ -347,8 +336,8 @@ async fn site_page_with(
     ))
 }
 
-async fn site_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
-    site_page_with(&app, &a, SiteId(id), None, None).await
+async fn site_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    site_page_with(&app, &a, id, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -363,10 +352,10 @@ struct SubscribeForm {
 async fn subscribe_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SiteId>,
     Form(f): Form<SubscribeForm>,
 ) -> PageResult {
-    let site = SiteId(id);
+    let site = id;
     let res = async {
         if !admin_sites(&a).contains(&site) {
             return Err(Error::forbidden("只有本网站的网站管理员可以订阅转载来源"));
@@ -380,7 +369,7 @@ async fn subscribe_submit(
         app.store()
             .subscribe(
                 Some(&a.actor),
-                f.source,
+                SourceId(f.source),
                 column,
                 mode,
                 f.home_slot.is_some(),
@@ -404,10 +393,10 @@ struct BackfillForm {
 async fn backfill_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SiteId>,
     Form(f): Form<BackfillForm>,
 ) -> PageResult {
-    let site = SiteId(id);
+    let site = id;
     let res = async {
         if !admin_sites(&a).contains(&site) {
             return Err(Error::forbidden("只有本网站的网站管理员可以补录"));
@@ -423,7 +412,7 @@ async fn backfill_submit(
         }
         let n = app
             .store()
-            .backfill(Some(&a.actor), f.subscription, f.days)
+            .backfill(Some(&a.actor), SubscriptionId(f.subscription), f.days)
             .await?;
         Ok(format!("已补录 {n} 条信息"))
     }
@@ -434,9 +423,13 @@ async fn backfill_submit(
     .await
 }
 
-async fn approve_submit(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+async fn approve_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<DeliveryId>,
+) -> PageResult {
     let d = app.store().delivery(&a.actor, id).await?;
-    let site = SiteId(d.site_id);
+    let site = d.site_id;
     let res = app
         .store()
         .approve_delivery(&a.actor, id)
@@ -448,9 +441,13 @@ async fn approve_submit(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i
     .await
 }
 
-async fn detach_submit(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+async fn detach_submit(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<DeliveryId>,
+) -> PageResult {
     let d = app.store().delivery(&a.actor, id).await?;
-    let site = SiteId(d.site_id);
+    let site = d.site_id;
     let res = app
         .store()
         .detach(&a.actor, id)
@@ -495,11 +492,11 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
         .deliveries_since(now - chrono::Duration::days(days))
         .await?;
     let mut per_site: Vec<(String, JsonValue)> = Vec::new();
-    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut index: HashMap<SiteId, usize> = HashMap::new();
     let mut late = Vec::new();
     let mut late_count = 0usize;
     for d in &all {
-        if !sees_all && !p.may_on_site(zhanqun_core::Act::Read, zhanqun_core::SiteId(d.site_id)) {
+        if !sees_all && !p.may_on_site(zhanqun_core::Act::Read, d.site_id) {
             continue;
         }
         let i = *index.entry(d.site_id).or_insert_with(|| {
@@ -646,7 +643,7 @@ struct AdoptForm {
 async fn adopt_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Form(f): Form<AdoptForm>,
 ) -> PageResult {
     let res = app
@@ -669,7 +666,7 @@ struct DeclineForm {
 async fn decline_submit(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Form(f): Form<DeclineForm>,
 ) -> PageResult {
     let res = app
@@ -693,12 +690,12 @@ struct SubmitForm {
 async fn submit_article(
     State(app): State<Arc<App>>,
     a: Authed,
-    Path(id): Path<i64>,
+    Path(id): Path<ArticleId>,
     Form(f): Form<SubmitForm>,
 ) -> Result<Response, PageError> {
     match app
         .store()
-        .submit_article(&a.actor, ArticleId(id), SiteId(f.to), Some(&f.note))
+        .submit_article(&a.actor, id, SiteId(f.to), Some(&f.note))
         .await
     {
         Ok(_) => Ok(Redirect::to("/submissions").into_response()),
@@ -714,102 +711,63 @@ async fn submit_article(
 
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.add(
-        Method::GET,
-        "/reprint",
-        Session,
-        "转载来源",
-        get(sources_page),
-    )
-    .add(
-        Method::POST,
-        "/reprint/sources",
-        Session,
-        "新建转载来源",
-        post(source_create),
-    )
-    .add(
-        Method::POST,
-        "/reprint/sources/{id}/poll",
-        Session,
-        "立即抓取",
-        post(source_poll),
-    )
-    .add(
-        Method::POST,
-        "/reprint/sources/{id}/items",
-        Session,
-        "手工录入转载信息",
-        post(source_item),
-    )
-    .add(
-        Method::GET,
-        "/reprint/board",
-        Session,
-        "转载时效看板",
-        get(board),
-    )
-    .add(
-        Method::GET,
-        "/reprint/sites/{id}",
-        Session,
-        "网站的订阅与转载",
-        get(site_page),
-    )
-    .add(
-        Method::POST,
-        "/reprint/sites/{id}/subscriptions",
-        Session,
-        "订阅转载来源",
-        post(subscribe_submit),
-    )
-    .add(
-        Method::POST,
-        "/reprint/sites/{id}/backfill",
-        Session,
-        "补录订阅前的信息",
-        post(backfill_submit),
-    )
-    .add(
-        Method::POST,
-        "/reprint/deliveries/{id}/approve",
-        Session,
-        "审核通过转载",
-        post(approve_submit),
-    )
-    .add(
-        Method::POST,
-        "/reprint/deliveries/{id}/detach",
-        Session,
-        "转为本站副本",
-        post(detach_submit),
-    )
-    .add(
-        Method::GET,
-        "/submissions",
-        Session,
-        "信息报送",
-        get(submissions_page),
-    )
-    .add(
-        Method::POST,
-        "/submissions/{id}/adopt",
-        Session,
-        "采用报送",
-        post(adopt_submit),
-    )
-    .add(
-        Method::POST,
-        "/submissions/{id}/decline",
-        Session,
-        "退回报送",
-        post(decline_submit),
-    )
-    .add(
-        Method::POST,
-        "/articles/{id}/submit-to",
-        Session,
-        "报送或推荐信息",
-        post(submit_article),
-    )
+    r.get("/reprint", Session, "转载来源", sources_page)
+        .post("/reprint/sources", Session, "新建转载来源", source_create)
+        .post(
+            "/reprint/sources/{id}/poll",
+            Session,
+            "立即抓取",
+            source_poll,
+        )
+        .post(
+            "/reprint/sources/{id}/items",
+            Session,
+            "手工录入转载信息",
+            source_item,
+        )
+        .get("/reprint/board", Session, "转载时效看板", board)
+        .get(
+            "/reprint/sites/{id}",
+            Session,
+            "网站的订阅与转载",
+            site_page,
+        )
+        .post(
+            "/reprint/sites/{id}/subscriptions",
+            Session,
+            "订阅转载来源",
+            subscribe_submit,
+        )
+        .post(
+            "/reprint/sites/{id}/backfill",
+            Session,
+            "补录订阅前的信息",
+            backfill_submit,
+        )
+        .post(
+            "/reprint/deliveries/{id}/approve",
+            Session,
+            "审核通过转载",
+            approve_submit,
+        )
+        .post(
+            "/reprint/deliveries/{id}/detach",
+            Session,
+            "转为本站副本",
+            detach_submit,
+        )
+        .get("/submissions", Session, "信息报送", submissions_page)
+        .post("/submissions/{id}/adopt", Session, "采用报送", adopt_submit)
+        .post(
+            "/submissions/{id}/decline",
+            Session,
+            "退回报送",
+            decline_submit,
+        )
+        .post(
+            "/articles/{id}/submit-to",
+            Session,
+            "报送或推荐信息",
+            submit_article,
+        )
 }

@@ -165,49 +165,13 @@ async fn password_submit(
 /// The routes of this file, each with its declared access.
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.add(Method::GET, "/login", Public, "登录页", get(login_page))
-        .add(Method::POST, "/login", Public, "登录", post(login_submit))
-        .add(Method::POST, "/logout", Password, "退出登录", post(logout))
-        .add(
-            Method::GET,
-            "/login/totp",
-            Password,
-            "动态口令页",
-            get(totp_page),
-        )
-        .add(
-            Method::POST,
-            "/login/totp",
-            Password,
-            "提交动态口令",
-            post(totp_submit),
-        )
-        .add(
-            Method::GET,
-            "/login/enrol",
-            Password,
-            "绑定动态口令页",
-            get(enrol_page),
-        )
-        .add(
-            Method::POST,
-            "/login/enrol",
-            Password,
-            "确认绑定动态口令",
-            post(enrol_submit),
-        )
-        .add(
-            Method::GET,
-            "/password",
-            Session,
-            "修改密码页",
-            get(password_page),
-        )
-        .add(
-            Method::POST,
-            "/password",
-            Session,
-            "修改密码",
-            post(password_submit),
-        )
+    r.get("/login", Public, "登录页", login_page)
+        .post("/login", Public, "登录", login_submit)
+        .post("/logout", Password, "退出登录", logout)
+        .get("/login/totp", Password, "动态口令页", totp_page)
+        .post("/login/totp", Password, "提交动态口令", totp_submit)
+        .get("/login/enrol", Password, "绑定动态口令页", enrol_page)
+        .post("/login/enrol", Password, "确认绑定动态口令", enrol_submit)
+        .get("/password", Session, "修改密码页", password_page)
+        .post("/password", Session, "修改密码", password_submit)
 }

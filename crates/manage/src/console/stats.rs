@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{Method, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+
 use serde_json::json;
 use zhanqun_store::SiteCheck;
 
@@ -114,18 +114,11 @@ async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, 
 
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.add(
-        Method::GET,
-        "/stats/checks",
-        Session,
-        "网站检查指标",
-        get(checks_page),
-    )
-    .add(
-        Method::GET,
-        "/stats/checks.csv",
-        Session,
-        "导出检查指标（CSV）",
-        get(checks_csv),
-    )
+    r.get("/stats/checks", Session, "网站检查指标", checks_page)
+        .get(
+            "/stats/checks.csv",
+            Session,
+            "导出检查指标（CSV）",
+            checks_csv,
+        )
 }

@@ -54,7 +54,7 @@ pub struct PollReport {
 
 /// Polls one source (the caller holds its lease): fetches the feed conditionally, and ingests
 /// each new or changed item, fetching its page for the body when the feed has only a summary.
-#[tracing::instrument(level = "debug", skip_all, fields(source = source.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(source = %source.id))]
 pub async fn poll_source(app: &App, fetcher: &Fetcher, source: &Source) -> Result<PollReport> {
     let url = source
         .url
@@ -115,14 +115,14 @@ pub async fn poll_source(app: &App, fetcher: &Fetcher, source: &Source) -> Resul
                 .publishes
                 .with_label_values(&["reprint"])
                 .inc_by(done.placed as u64);
-            tracing::info!(source = source.id, article = %done.article, placed = done.placed, pending = done.pending, title = %item.title, "reprint ingested");
+            tracing::info!(source = %source.id, article = %done.article, placed = done.placed, pending = done.pending, title = %item.title, "reprint ingested");
         } else if done.updated {
             report.updated += 1;
             app.metrics()
                 .reprint_items
                 .with_label_values(&["updated"])
                 .inc();
-            tracing::info!(source = source.id, article = %done.article, title = %item.title, "reprint corrected at the source");
+            tracing::info!(source = %source.id, article = %done.article, title = %item.title, "reprint corrected at the source");
         }
     }
     Ok(report)
@@ -166,7 +166,7 @@ pub async fn poll_due(app: &App, fetcher: &Fetcher, node: &str) -> Result<usize>
                     .reprint_polls
                     .with_label_values(&["error"])
                     .inc();
-                tracing::warn!(source = source.id, name = %source.name, error = %e, "feed poll failed");
+                tracing::warn!(source = %source.id, name = %source.name, error = %e, "feed poll failed");
                 PollOutcome {
                     status: "error",
                     error: Some(e.to_string()),

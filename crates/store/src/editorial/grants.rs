@@ -4,7 +4,8 @@
 use super::*;
 
 impl Store {
-    pub async fn grants_of(&self, account: i64) -> Result<Vec<Grant>> {
+    pub async fn grants_of(&self, account: AccountId) -> Result<Vec<Grant>> {
+        let account = account.0;
         let rows: Vec<(i64, i64, String, i64, Option<i64>)> = on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT id, account_id, role, site_id, column_id FROM grants WHERE account_id = $1 ORDER BY id"
@@ -17,8 +18,8 @@ impl Store {
         rows.into_iter()
             .map(|(id, account_id, role, site, column)| {
                 Ok(Grant {
-                    id,
-                    account_id,
+                    id: GrantId(id),
+                    account_id: AccountId(account_id),
                     role: SiteRole::parse(&role)?,
                     site_id: SiteId(site),
                     column_id: column.map(ColumnId),
@@ -38,11 +39,12 @@ impl Store {
     pub async fn grant(
         &self,
         actor: &Actor,
-        account: i64,
+        account: AccountId,
         role: SiteRole,
         site: SiteId,
         column: Option<ColumnId>,
-    ) -> Result<i64> {
+    ) -> Result<GrantId> {
+        let account = account.0;
         let object = format!(
             "account:{account} {} site:{site} column:{column:?}",
             role.as_str()
@@ -51,7 +53,7 @@ impl Store {
             .grant_inner(actor, account, role, site, column, &object)
             .await;
         match res {
-            Ok(v) => Ok(v),
+            Ok(v) => Ok(GrantId(v)),
             Err(e) => self.refused(actor, None, "grant.add", object, e).await,
         }
     }
@@ -70,7 +72,7 @@ impl Store {
             .require_platform(PlatformRole::SecurityAdmin)?;
         zhanqun_core::access::check_grant_scope(role, column)?;
         let target = self
-            .account(account)
+            .account(AccountId(account))
             .await?
             .ok_or_else(|| Error::not_found(format!("账号 {account} 不存在")))?;
         if let Some(r) = target.platform_role
@@ -125,11 +127,12 @@ impl Store {
     /// actor `system`. Granting what is already granted does nothing.
     pub async fn grant_as_system(
         &self,
-        account: i64,
+        account: AccountId,
         role: SiteRole,
         site: SiteId,
         column: Option<ColumnId>,
     ) -> Result<()> {
+        let account = account.0;
         let code = self.site_code_of(site).await?;
         let entry = AuditEntry {
             actor: "system".into(),
@@ -171,7 +174,8 @@ impl Store {
     }
 
     /// Removes a grant (security administrator).
-    pub async fn revoke_grant(&self, actor: &Actor, grant: i64) -> Result<()> {
+    pub async fn revoke_grant(&self, actor: &Actor, grant: GrantId) -> Result<()> {
+        let grant = grant.0;
         let object = format!("grant:{grant}");
         if let Err(e) = actor
             .principal
@@ -209,9 +213,10 @@ impl Store {
     pub async fn set_platform_role(
         &self,
         actor: &Actor,
-        account: i64,
+        account: AccountId,
         role: Option<PlatformRole>,
     ) -> Result<()> {
+        let account = account.0;
         let object = format!(
             "account:{account} role:{}",
             role.map_or("none", PlatformRole::as_str)
@@ -224,7 +229,7 @@ impl Store {
                 return Err(Error::forbidden("不能修改自己的平台角色"));
             }
             let target = self
-                .account(account)
+                .account(AccountId(account))
                 .await?
                 .ok_or_else(|| Error::not_found(format!("账号 {account} 不存在")))?;
             if let (Some(old), Some(new)) = (target.platform_role, role)
@@ -241,7 +246,7 @@ impl Store {
             }
             if let Some(new) = role
                 && new != PlatformRole::ProvinceAuditor
-                && !self.grants_of(account).await?.is_empty()
+                && !self.grants_of(AccountId(account)).await?.is_empty()
             {
                 return Err(Error::conflict(format!(
                     "三权分立：该账号持有网站角色，不能担任{}",
@@ -282,7 +287,7 @@ impl Store {
         &self,
         actor: &Actor,
         account: &crate::NewAccount,
-    ) -> Result<i64> {
+    ) -> Result<AccountId> {
         let object = format!("account {}", account.username.trim());
         if let Err(e) = actor.principal.require_platform(PlatformRole::SystemAdmin) {
             return self.refused(actor, None, "account.create", object, e).await;
@@ -313,9 +318,10 @@ impl Store {
     pub async fn set_account_disabled_by(
         &self,
         actor: &Actor,
-        account: i64,
+        account: AccountId,
         disabled: bool,
     ) -> Result<()> {
+        let account = account.0;
         let action = if disabled {
             "account.disable"
         } else {
@@ -338,14 +344,15 @@ impl Store {
         }
         if disabled {
             let target = self
-                .account(account)
+                .account(AccountId(account))
                 .await?
                 .ok_or_else(|| Error::not_found(format!("账号 {account} 不存在")))?;
             if let Err(e) = zhanqun_core::access::check_administrator_change(target.platform_role) {
                 return self.refused(actor, None, action, object, e).await;
             }
         }
-        self.set_account_disabled(account, disabled).await?;
+        self.set_account_disabled(AccountId(account), disabled)
+            .await?;
         self.audit(&actor.entry("system_admin", None, action, object, Outcome::Success, None))
             .await?;
         Ok(())

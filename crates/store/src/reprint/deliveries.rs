@@ -6,7 +6,8 @@ use super::*;
 
 impl Store {
     /// A reviewer of the subscribing column places a pending delivery.
-    pub async fn approve_delivery(&self, actor: &Actor, delivery: i64) -> Result<()> {
+    pub async fn approve_delivery(&self, actor: &Actor, delivery: DeliveryId) -> Result<()> {
+        let delivery = delivery.0;
         let row: Option<(i64, i64, i64, i64, bool, String)> = on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT d.site_id, s.column_id, i.article_id, d.item_id, s.home_slot, d.state FROM reprint_deliveries d \
@@ -178,7 +179,7 @@ impl Store {
                 .principal
                 .grants
                 .iter()
-                .any(|g| g.site_id.0 == d.site_id)
+                .any(|g| g.site_id == d.site_id)
             {
                 continue;
             }
@@ -204,7 +205,8 @@ impl Store {
     }
 
     /// One delivery, if the actor may read the subscribing column.
-    pub async fn delivery(&self, actor: &Actor, id: i64) -> Result<Delivery> {
+    pub async fn delivery(&self, actor: &Actor, id: DeliveryId) -> Result<Delivery> {
+        let id = id.0;
         let sql = format!("{DELIVERY_COLS} WHERE d.id = $1");
         let row: Option<Delivery> = on_pool!(self, |p| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -305,7 +307,7 @@ impl Store {
                     "UPDATE reprint_deliveries SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL",
                 )
                 .bind(at)
-                .bind(d.id)
+                .bind(d.id.0)
                 .execute(p)
                 .await
                 .map_err(db_err)
@@ -313,7 +315,7 @@ impl Store {
             })?;
             if n == 1 {
                 alerts.push(Alert {
-                    delivery: d.id,
+                    delivery: d.id.0,
                     site_code: d.site_code,
                     title: d.title,
                     source_published_at: d.source_published_at,
@@ -326,11 +328,12 @@ impl Store {
     /// A site keeps its own copy of a reprint, which no longer follows the source: the copy is a
     /// new article of the site in the same column; the canonical article leaves the site. Only
     /// the site's administrator may, and the audit log says so.
-    pub async fn detach(&self, actor: &Actor, delivery: i64) -> Result<ArticleId> {
-        let d = self.delivery(actor, delivery).await?;
-        let site = SiteId(d.site_id);
+    pub async fn detach(&self, actor: &Actor, delivery: DeliveryId) -> Result<ArticleId> {
+        let delivery = delivery.0;
+        let d = self.delivery(actor, DeliveryId(delivery)).await?;
+        let site = d.site_id;
         require_site_admin(Some(actor), site)?;
-        if d.state != "placed" {
+        if !d.state.may_detach() {
             return Err(Error::conflict("只有已上线的转载可以转为本站副本"));
         }
         let original = self
@@ -435,9 +438,10 @@ impl Store {
     pub async fn backfill(
         &self,
         actor: Option<&Actor>,
-        subscription: i64,
+        subscription: SubscriptionId,
         days: i64,
     ) -> Result<usize> {
+        let subscription = subscription.0;
         if !(1..=365).contains(&days) {
             return Err(Error::invalid("补录天数须在 1 到 365 之间"));
         }

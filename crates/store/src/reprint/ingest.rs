@@ -34,9 +34,10 @@ impl Store {
     pub async fn ingest(
         &self,
         actor: Option<&Actor>,
-        source: i64,
+        source: SourceId,
         item: &NewItem,
     ) -> Result<Ingested> {
+        let source = source.0;
         let (owner, attribution): (i64, String) = on_pool!(self, |p| sqlx::query_as(
             "SELECT owner_site_id, attribution FROM reprint_sources WHERE id = $1"
         )

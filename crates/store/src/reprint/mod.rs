@@ -147,6 +147,49 @@ pub struct NewItem {
     pub hash: Option<String>,
 }
 
+/// What a person typed to enter an item by hand (the console's form, the API's body).
+#[derive(Debug, Clone, Default)]
+pub struct HandItem<'a> {
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub body_html: &'a str,
+    pub link: Option<&'a str>,
+    /// Unique within the source; default: the link, or a new id.
+    pub guid: Option<&'a str>,
+    /// When the source published it; default: `now`.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl NewItem {
+    /// The item entered by hand, checked the same way wherever it is typed: a title and a body,
+    /// a link to the original only over http or https; blanks are absent.
+    pub fn by_hand(h: &HandItem<'_>, now: DateTime<Utc>) -> Result<NewItem> {
+        let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        let title = h.title.trim();
+        if title.is_empty() || h.body_html.trim().is_empty() {
+            return Err(Error::invalid("请填写标题和正文"));
+        }
+        let link = text(h.link);
+        if let Some(l) = &link
+            && !(l.starts_with("https://") || l.starts_with("http://"))
+        {
+            return Err(Error::invalid("原文链接须以 http:// 或 https:// 开头"));
+        }
+        let guid = text(h.guid)
+            .or_else(|| link.clone())
+            .unwrap_or_else(|| format!("manual-{}", uuid::Uuid::now_v7()));
+        Ok(NewItem {
+            guid,
+            title: title.to_string(),
+            summary: text(h.summary),
+            body_html: h.body_html.to_string(),
+            link,
+            published_at: h.published_at.unwrap_or(now),
+            hash: None,
+        })
+    }
+}
+
 /// What an ingest did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ingested {
@@ -165,8 +208,10 @@ pub struct Ingested {
 /// One site's delivery of one item, with its timeliness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Delivery {
-    pub id: i64,
-    pub site_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: DeliveryId,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
     pub site_code: String,
     pub site_name: String,
     /// The subscribing column.
@@ -177,7 +222,8 @@ pub struct Delivery {
     pub title: String,
     /// `placed`, `pending` (waiting for the site's reviewer) or `detached` (the site keeps its
     /// own copy, which no longer follows the source).
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: DeliveryState,
     pub source_published_at: DateTime<Utc>,
     pub ingested_at: DateTime<Utc>,
     pub placed_at: Option<DateTime<Utc>>,
@@ -197,7 +243,8 @@ const DELIVERY_COLS: &str = "SELECT d.id, d.site_id, st.code AS site_code, st.na
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeliveryTime {
     pub site_id: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: DeliveryState,
     pub source_published_at: DateTime<Utc>,
     pub placed_at: Option<DateTime<Utc>>,
 }
@@ -205,7 +252,8 @@ pub struct DeliveryTime {
 /// A reprint source with its polling state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Source {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: SourceId,
     pub name: String,
     pub kind: String,
     pub url: Option<String>,
@@ -343,3 +391,35 @@ fn require_site_admin(actor: Option<&Actor>, site: SiteId) -> Result<()> {
 mod deliveries;
 mod ingest;
 mod sources;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_by_hand_needs_a_title_a_body_and_a_web_link() {
+        let now = Utc::now();
+        let item = |title, body, link| HandItem {
+            title,
+            body_html: body,
+            link,
+            ..Default::default()
+        };
+        assert!(NewItem::by_hand(&item(" ", "<p>x</p>", None), now).is_err());
+        assert!(NewItem::by_hand(&item("标题", "  ", None), now).is_err());
+        let bad = NewItem::by_hand(&item("标题", "<p>x</p>", Some("javascript:alert(1)")), now);
+        assert!(matches!(bad, Err(Error::InvalidInput(m)) if m.contains("http")));
+        let ok = NewItem::by_hand(
+            &item(" 标题 ", "<p>x</p>", Some(" https://www.gov.cn/a.htm ")),
+            now,
+        )
+        .unwrap();
+        assert_eq!(ok.title, "标题");
+        assert_eq!(ok.guid, "https://www.gov.cn/a.htm");
+        assert_eq!(ok.link.as_deref(), Some("https://www.gov.cn/a.htm"));
+        assert_eq!(ok.published_at, now);
+        let anon = NewItem::by_hand(&item("标题", "<p>x</p>", Some("")), now).unwrap();
+        assert!(anon.guid.starts_with("manual-") && anon.link.is_none());
+    }
+}

@@ -6,7 +6,7 @@ use super::*;
 
 impl Store {
     /// Creates a source owned by a site (its site administrator).
-    pub async fn create_source(&self, actor: Option<&Actor>, s: &NewSource) -> Result<i64> {
+    pub async fn create_source(&self, actor: Option<&Actor>, s: &NewSource) -> Result<SourceId> {
         require_site_admin(actor, s.owner)?;
         if !matches!(s.kind.as_str(), "feed" | "site" | "manual") {
             return Err(Error::invalid(format!(
@@ -47,7 +47,7 @@ impl Store {
             format!("source “{}”", s.name.trim()),
         );
         let ts = now();
-        let res: Result<i64> = async { on_pool!(self, |p| {
+        let res: Result<SourceId> = async { on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO reprint_sources (name, kind, url, attribution, owner_site_id, created_at, poll_seconds, extract_selector) \
@@ -78,7 +78,7 @@ impl Store {
             .map_err(db_err)?;
             append_audit!(tx, &entry);
             tx.commit().await.map_err(db_err)?;
-            Ok(id)
+            Ok(SourceId(id))
         }) }.await;
         res.map_err(|e| match e {
             Error::Conflict(_) => Error::conflict(format!("已有名为“{}”的转载来源", s.name.trim())),
@@ -91,17 +91,18 @@ impl Store {
     pub async fn subscribe(
         &self,
         actor: Option<&Actor>,
-        source: i64,
+        source: SourceId,
         column: ColumnId,
         mode: ReprintMode,
         home_slot: bool,
     ) -> Result<i64> {
+        let source = source.0;
         let (site, _, _) = self
             .column_ancestry(column)
             .await?
             .ok_or_else(|| Error::not_found(format!("栏目 {column} 不存在")))?;
         require_site_admin(actor, site)?;
-        if self.source(source).await?.is_none() {
+        if self.source(SourceId(source)).await?.is_none() {
             return Err(Error::not_found(format!("转载来源 {source} 不存在")));
         }
         let entry = admin_entry(
@@ -154,7 +155,8 @@ impl Store {
     }
 
     /// One source.
-    pub async fn source(&self, id: i64) -> Result<Option<Source>> {
+    pub async fn source(&self, id: SourceId) -> Result<Option<Source>> {
+        let id = id.0;
         Ok(self.sources_where("s.id = $1", Some(id)).await?.pop())
     }
 
@@ -225,11 +227,12 @@ impl Store {
     /// so two nodes can't both win. True when this node holds it.
     pub async fn take_lease(
         &self,
-        source: i64,
+        source: SourceId,
         node: &str,
         at: DateTime<Utc>,
         ttl: chrono::Duration,
     ) -> Result<bool> {
+        let source = source.0;
         let n = on_pool!(self, |p| {
             // While leased, the source is not due before the lease ends; a "poll now" during the
             // poll clears next_poll_at again, which finish_poll then keeps.
@@ -252,11 +255,12 @@ impl Store {
     /// Records a poll's outcome, schedules the next one and gives up the lease.
     pub async fn finish_poll(
         &self,
-        source: i64,
+        source: SourceId,
         node: &str,
         outcome: &PollOutcome,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        let source = source.0;
         let poll: Option<i64> = on_pool!(self, |p| {
             sqlx::query_scalar("SELECT poll_seconds FROM reprint_sources WHERE id = $1")
                 .bind(source)
@@ -292,9 +296,10 @@ impl Store {
     }
 
     /// Asks for a source to be polled at the next tick (the console's “立即抓取”).
-    pub async fn poll_now(&self, actor: Option<&Actor>, source: i64) -> Result<()> {
+    pub async fn poll_now(&self, actor: Option<&Actor>, source: SourceId) -> Result<()> {
+        let source = source.0;
         let s = self
-            .source(source)
+            .source(SourceId(source))
             .await?
             .ok_or_else(|| Error::not_found(format!("转载来源 {source} 不存在")))?;
         require_site_admin(actor, SiteId(s.owner_site_id))?;
@@ -310,7 +315,8 @@ impl Store {
     }
 
     /// The digest stored for an item, if it was ingested (`Some(None)`: ingested without one).
-    pub async fn item_hash(&self, source: i64, guid: &str) -> Result<Option<Option<String>>> {
+    pub async fn item_hash(&self, source: SourceId, guid: &str) -> Result<Option<Option<String>>> {
+        let source = source.0;
         on_pool!(self, |p| {
             sqlx::query_scalar(
                 "SELECT content_hash FROM reprint_items WHERE source_id = $1 AND guid = $2",

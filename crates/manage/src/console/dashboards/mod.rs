@@ -19,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::extract::{Form, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
@@ -205,75 +205,55 @@ fn kind_label(s: &Site) -> &'static str {
 
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.add(Method::GET, "/stats", Session, "统计概览", get(overview))
-        .add(
-            Method::GET,
+    r.get("/stats", Session, "统计概览", overview)
+        .get(
             "/stats/sites.csv",
             Session,
             "导出各网站统计（CSV）",
-            get(overview_csv),
+            overview_csv,
         )
-        .add(
-            Method::GET,
-            "/stats/sites/{id}",
-            Session,
-            "网站统计",
-            get(site_page),
-        )
-        .add(
-            Method::GET,
+        .get("/stats/sites/{id}", Session, "网站统计", site_page)
+        .get(
             "/stats/sites/{id}/columns.csv",
             Session,
             "导出网站栏目统计（CSV）",
-            get(site_csv),
+            site_csv,
         )
-        .add(
-            Method::GET,
+        .get(
             "/stats/sites/{id}/columns/{column}",
             Session,
             "栏目统计",
-            get(column_page),
+            column_page,
         )
-        .add(
-            Method::GET,
+        .get(
             "/stats/sites/{id}/columns/{column}/stats.csv",
             Session,
             "导出栏目统计（CSV）",
-            get(column_csv),
+            column_csv,
         )
-        .add(
-            Method::GET,
-            "/stats/reports",
-            Session,
-            "网站工作年度报表",
-            get(reports_page),
-        )
-        .add(
-            Method::GET,
+        .get("/stats/reports", Session, "网站工作年度报表", reports_page)
+        .get(
             "/stats/sites/{id}/report",
             Session,
             "网站年度报表",
-            get(report_page),
+            report_page,
         )
-        .add(
-            Method::GET,
+        .get(
             "/stats/sites/{id}/report.csv",
             Session,
             "下载年度报表（CSV）",
-            get(report_csv),
+            report_csv,
         )
-        .add(
-            Method::GET,
+        .get(
             "/stats/sites/{id}/report.xlsx",
             Session,
             "下载年度报表（XLSX）",
-            get(report_xlsx),
+            report_xlsx,
         )
-        .add(
-            Method::POST,
+        .post(
             "/stats/sites/{id}/report/publish",
             Session,
             "发布年度报表到信息公开栏目",
-            post(report_publish),
+            report_publish,
         )
 }

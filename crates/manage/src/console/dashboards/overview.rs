@@ -117,7 +117,7 @@ pub(super) async fn overview_data(
             e.1 += 1;
             late += 1;
         }
-        if d.state == "pending" {
+        if d.state.awaits_review() {
             pending += 1;
         }
     }
