@@ -8,6 +8,9 @@
 //! source, document number (also as one exact term: 佳政办函〔2019〕54号 finds its document),
 //! and where it appears (sites and columns), its year and topic, and its publication time.
 
+mod counts;
+mod tokenizer;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -20,9 +23,12 @@ use tantivy::schema::{
     TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenStream};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, TokenStream};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
+
+use counts::{SiteCounts, counting_executor};
+use tokenizer::Jieba;
 
 /// The name of the Chinese analyzer in the index.
 const ZH: &str = "zh";
@@ -35,58 +41,6 @@ pub const RANKED_MAX: usize = 500;
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::internal(format!("search index: {e}"))
-}
-
-/// jieba in search mode, shared (the dictionary is large: one copy for every clone).
-#[derive(Clone)]
-struct Jieba(Arc<jieba_rs::Jieba>);
-
-struct JiebaStream {
-    tokens: Vec<Token>,
-    index: usize,
-}
-
-impl tantivy::tokenizer::Tokenizer for Jieba {
-    type TokenStream<'a> = JiebaStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream {
-        let mut words: Vec<(usize, usize, &str)> = self
-            .0
-            .tokenize(text, jieba_rs::TokenizeMode::Search, true)
-            .into_iter()
-            // Words only: no spaces, no punctuation of either width.
-            .filter(|t| t.word.chars().any(char::is_alphanumeric))
-            .map(|t| (t.byte_start, t.byte_end, t.word))
-            .collect();
-        // Search mode gives the parts of a long word before the word, two-character parts
-        // first, then three-character parts from the word's start again: in text order here,
-        // as tantivy's snippets expect (a token never starts before the one before it).
-        words.sort_by_key(|(from, to, _)| (*from, *to));
-        let tokens = words
-            .into_iter()
-            .enumerate()
-            .map(|(i, (from, to, word))| Token {
-                offset_from: from,
-                offset_to: to,
-                position: i,
-                text: word.to_string(),
-                position_length: 1,
-            })
-            .collect();
-        JiebaStream { tokens, index: 0 }
-    }
-}
-
-impl TokenStream for JiebaStream {
-    fn advance(&mut self) -> bool {
-        self.index += 1;
-        self.index <= self.tokens.len()
-    }
-    fn token(&self) -> &Token {
-        &self.tokens[self.index - 1]
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.index - 1]
-    }
 }
 
 /// An article as the index holds it.
@@ -757,122 +711,6 @@ impl SearchIndex {
         }
         out.truncate(QUERY_MAX_WORDS);
         out
-    }
-}
-
-/// One thread a core (at most 4) for counting; one thread when threads cannot be started.
-fn counting_executor() -> tantivy::Executor {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if cores > 1
-        && let Ok(e) = tantivy::Executor::multi_thread(cores, "zhanqun-search-")
-    {
-        return e;
-    }
-    tantivy::Executor::single_thread()
-}
-
-/// Counts matching articles per site, for the facet: from the single-valued `site` fast field,
-/// and for the articles several sites show (site 0 there), from the multi-valued `sites`.
-struct SiteCounts;
-
-struct SiteCountsSegment {
-    site: tantivy::columnar::Column<u64>,
-    sites: tantivy::columnar::Column<u64>,
-    site_set: tantivy::columnar::Column<u64>,
-    /// Articles several sites show, by set of sites: one such article and how many.
-    sets: std::collections::HashMap<u64, (tantivy::DocId, u32)>,
-    /// By site id (ids are small and dense): a vector, not a map, on this hot path.
-    counts: Vec<u32>,
-    /// The buffer of [`tantivy::collector::SegmentCollector::collect_block`].
-    values: Vec<Option<u64>>,
-}
-
-impl SiteCountsSegment {
-    fn count(&mut self, doc: tantivy::DocId, site: Option<u64>) {
-        match site {
-            Some(0) => {
-                let set = self.site_set.first(doc).unwrap_or(0);
-                self.sets.entry(set).or_insert((doc, 0)).1 += 1;
-            }
-            Some(s) => {
-                if let Some(n) = self.counts.get_mut(s as usize) {
-                    *n += 1;
-                }
-            }
-            None => {}
-        }
-    }
-}
-
-impl tantivy::collector::Collector for SiteCounts {
-    type Fruit = std::collections::HashMap<u64, usize>;
-    type Child = SiteCountsSegment;
-
-    fn for_segment(
-        &self,
-        _segment: tantivy::SegmentOrdinal,
-        reader: &tantivy::SegmentReader,
-    ) -> tantivy::Result<SiteCountsSegment> {
-        let sites = reader.fast_fields().u64("sites")?;
-        let max = usize::try_from(sites.max_value())
-            .unwrap_or(0)
-            .min(10_000_000);
-        Ok(SiteCountsSegment {
-            site: reader.fast_fields().u64("site")?,
-            site_set: reader.fast_fields().u64("site_set")?,
-            sets: Default::default(),
-            sites,
-            counts: vec![0; max + 1],
-            values: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<u32>>) -> tantivy::Result<Self::Fruit> {
-        let mut all = std::collections::HashMap::new();
-        for f in fruits {
-            for (site, n) in f.into_iter().enumerate() {
-                if n > 0 {
-                    *all.entry(site as u64).or_default() += n as usize;
-                }
-            }
-        }
-        Ok(all)
-    }
-}
-
-impl tantivy::collector::SegmentCollector for SiteCountsSegment {
-    type Fruit = Vec<u32>;
-
-    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
-        let site = self.site.first(doc);
-        self.count(doc, site);
-    }
-
-    /// Without scoring, matches come 64 at a time: their sites are read in one batch.
-    fn collect_block(&mut self, docs: &[tantivy::DocId]) {
-        let mut values = std::mem::take(&mut self.values);
-        values.clear();
-        values.resize(docs.len(), None);
-        self.site.first_vals(docs, &mut values);
-        for (&doc, &site) in docs.iter().zip(&values) {
-            self.count(doc, site);
-        }
-        self.values = values;
-    }
-
-    fn harvest(mut self) -> Self::Fruit {
-        for (doc, n) in std::mem::take(&mut self.sets).into_values() {
-            for s in self.sites.values_for_doc(doc) {
-                if let Some(c) = self.counts.get_mut(s as usize) {
-                    *c += n;
-                }
-            }
-        }
-        self.counts
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use zhanqun_core::{ColumnId, Error, IndexPattern, Result, SiteCode, SiteId};
 
-use crate::content::ArticleInput;
+use crate::input::ArticleInput;
 use crate::{BeginWrite, Change, Store, db_err, log_change, now, on_pool};
 
 /// One article of a bulk load: published, owned by `site`, shown in `columns` of that site and

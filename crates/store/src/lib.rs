@@ -11,12 +11,15 @@
 //! next request.
 
 mod accounts;
+mod actor;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
 mod content;
 pub mod editorial;
 pub mod figures;
+mod history;
+mod input;
 mod media;
 pub mod ops;
 mod read_paths;
@@ -42,11 +45,13 @@ use sqlx::sqlite::{
 use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 
 pub use accounts::{NewAccount, check_username};
+pub use actor::Actor;
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
-pub use content::{ArticleInput, CatalogueFilter, DisclosureInput, Facets};
-pub use editorial::{Actor, ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
+pub use content::{CatalogueFilter, Facets};
+pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
+pub use input::{ArticleInput, DisclosureInput};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
 pub use reprint::{

@@ -31,7 +31,7 @@ pub struct App {
     /// Up to when placed deliveries were observed in the delay histogram.
     delays_until: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     /// This node's search index (opened by the server) and what it has yet to take in.
-    search: crate::search::SearchState,
+    search: crate::index::SearchState,
     /// The last run of the national check over every site (see [`App::checks`]).
     checks: tokio::sync::Mutex<Option<Arc<CheckRun>>>,
 }
@@ -127,7 +127,7 @@ impl App {
             let (pages, directory, metrics) = (pages.clone(), directory.clone(), metrics.clone());
             store.on_change(move |change| apply_change(&pages, &directory, &metrics, change));
         }
-        let search = crate::search::SearchState::default();
+        let search = crate::index::SearchState::default();
         {
             let feed = search.feed.clone();
             store.on_change(move |change| feed.note(change));
@@ -185,7 +185,7 @@ impl App {
         peer: Option<std::net::SocketAddr>,
         headers: &axum::http::HeaderMap,
     ) -> std::net::IpAddr {
-        crate::visits::client_ip(peer, headers, &self.config.trusted_proxies)
+        crate::client::client_ip(peer, headers, &self.config.trusted_proxies)
     }
 
     /// Whether a peer is one of the trusted proxies (whose forwarded headers are believed).
@@ -396,7 +396,7 @@ impl App {
         &self.metrics
     }
 
-    pub fn search_state(&self) -> &crate::search::SearchState {
+    pub fn search_state(&self) -> &crate::index::SearchState {
         &self.search
     }
 

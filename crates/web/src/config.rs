@@ -32,7 +32,7 @@ pub struct Config {
     /// Reverse proxies (load balancers) whose `X-Forwarded-For` names the client: for visit
     /// counting, the login throttle and the audit log. From any other peer the header is
     /// ignored.
-    pub trusted_proxies: Vec<crate::visits::ProxyNet>,
+    pub trusted_proxies: Vec<crate::client::ProxyNet>,
     pub cache: CacheConfig,
     pub console: ConsoleConfig,
     pub reprint: ReprintConfig,
@@ -148,7 +148,7 @@ pub struct MetricsConfig {
     pub token: String,
     /// When not empty, only these addresses or networks may scrape (the connection's own
     /// address: a forwarded one is not believed here).
-    pub allow: Vec<crate::visits::ProxyNet>,
+    pub allow: Vec<crate::client::ProxyNet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,10 @@
 
 pub mod app;
 pub mod cache;
+pub mod client;
 pub mod config;
 pub mod directory;
+pub mod index;
 pub mod media;
 pub mod metrics;
 pub mod pages;

@@ -9,9 +9,9 @@
 //! rebuilds from the store when the log no longer reaches back (pruned after a day) or the
 //! index does not hold what the store says it should.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -24,14 +24,14 @@ use zhanqun_store::{Change, Searchable};
 
 use crate::App;
 use crate::directory::SiteCtx;
+pub use crate::index::CatchUp;
+use crate::index::REBUILD_OVER;
 use crate::pages::HTML;
 
 /// How often the indexer reads the change log for changes made elsewhere.
 pub const POLL: Duration = Duration::from_millis(250);
 /// Change-log ids read again on every poll: PostgreSQL may commit ids out of order.
 const OVERLAP: i64 = 200;
-/// More changed articles than this at once (a bulk import): rebuild instead.
-const REBUILD_OVER: usize = 20_000;
 /// Articles read from the store per batch of a rebuild.
 const BATCH: u64 = 1_000;
 /// Results per page.
@@ -40,103 +40,6 @@ const PER_PAGE: usize = 10;
 const MARK_EVERY: Duration = Duration::from_secs(30);
 
 const MARK_PREFIX: &str = "zhanqun-search/1 change ";
-
-/// What changed since the indexer last ran, and where it is in the change log.
-#[derive(Default)]
-pub struct Feed {
-    pending: Mutex<Pending>,
-    wake: tokio::sync::Notify,
-    /// Set once this node's index is open (before that, nothing is queued).
-    active: AtomicBool,
-    building: AtomicBool,
-    cursor: tokio::sync::Mutex<Cursor>,
-}
-
-#[derive(Default)]
-struct Pending {
-    articles: BTreeSet<ArticleId>,
-    rebuild: bool,
-}
-
-#[derive(Default)]
-struct Cursor {
-    /// Change-log id read up to.
-    last: i64,
-    seen: HashSet<i64>,
-    /// The id recorded in the index with its last commit, and when.
-    marked: i64,
-    marked_at: Option<Instant>,
-}
-
-impl Feed {
-    /// Notes a change (the store's change listener calls this after every commit).
-    pub fn note(&self, change: &Change) {
-        if !self.active.load(Ordering::Relaxed) {
-            return;
-        }
-        {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            match change {
-                Change::Article { article, .. } => {
-                    if !p.rebuild {
-                        p.articles.insert(*article);
-                        if p.articles.len() > REBUILD_OVER {
-                            p.articles.clear();
-                            p.rebuild = true;
-                        }
-                    }
-                }
-                Change::All => {
-                    p.articles.clear();
-                    p.rebuild = true;
-                }
-                // A site's settings: its name and status are looked up when results are shown.
-                Change::Site(_) => return,
-            }
-        }
-        self.wake.notify_one();
-    }
-
-    /// Waits until a change is noted.
-    pub async fn woken(&self) {
-        self.wake.notified().await;
-    }
-
-    /// Whether a rebuild is under way (results may be incomplete).
-    pub fn building(&self) -> bool {
-        self.building.load(Ordering::Relaxed)
-    }
-
-    fn take(&self) -> (BTreeSet<ArticleId>, bool) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        (
-            std::mem::take(&mut p.articles),
-            std::mem::take(&mut p.rebuild),
-        )
-    }
-}
-
-/// How a starting node brought its index up to date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CatchUp {
-    /// From the change log: this many articles re-read.
-    Replayed(usize),
-    /// From the store: this many articles indexed.
-    Rebuilt(usize),
-}
-
-/// The holder of this node's index.
-#[derive(Default)]
-pub struct SearchState {
-    pub feed: Arc<Feed>,
-    index: OnceLock<Arc<SearchIndex>>,
-}
-
-impl SearchState {
-    pub fn index(&self) -> Option<&Arc<SearchIndex>> {
-        self.index.get()
-    }
-}
 
 /// An article as the index holds it: its body as text.
 pub fn doc_of(s: &Searchable) -> SearchDoc {

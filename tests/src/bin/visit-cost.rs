@@ -8,7 +8,8 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use zhanqun_core::SiteId;
 use zhanqun_core::visits::{PageKind, Sketch, is_bot, visitor_key};
-use zhanqun_web::visits::{VisitCounter, client_ip};
+use zhanqun_web::client::client_ip;
+use zhanqun_web::visits::VisitCounter;
 
 const UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 const N: usize = 600_000;
@@ -22,7 +23,7 @@ fn time(what: &str, f: &dyn Fn(usize)) {
 }
 
 fn main() {
-    let trusted: Vec<zhanqun_web::visits::ProxyNet> = vec!["127.0.0.1".parse().unwrap()];
+    let trusted: Vec<zhanqun_web::client::ProxyNet> = vec!["127.0.0.1".parse().unwrap()];
     let counter = VisitCounter::detached(trusted.clone(), [7; 16]);
     // 60,000 visitors behind a trusted proxy, as in tests/bench/visits.sh.
     let headers: Vec<HeaderMap> = (0..60_000u32)

@@ -11,108 +11,12 @@ use zhanqun_core::workflow;
 use zhanqun_core::*;
 
 use crate::audit::append_audit;
+use crate::history::{article_change, record_event};
 use crate::media::publish_media;
 use crate::reprint::fan_out;
-use crate::{ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool};
-
-/// Who does something, from where.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub principal: Principal,
-    pub client: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Actor {
-    /// The audit record of an action by this actor.
-    pub fn entry(
-        &self,
-        role: &str,
-        site_code: Option<&str>,
-        action: &str,
-        object: impl Into<String>,
-        outcome: Outcome,
-        detail: Option<String>,
-    ) -> AuditEntry {
-        AuditEntry {
-            actor: format!("user:{}", self.principal.account.username),
-            role: role.to_string(),
-            site_code: site_code.map(str::to_string),
-            client: self.client.clone(),
-            action: action.to_string(),
-            object: Some(object.into()),
-            outcome,
-            request_id: self.request_id.clone(),
-            detail,
-        }
-    }
-}
-
-/// Writes a revision row inside a transaction.
-macro_rules! record_revision {
-    ($tx:expr, $article:expr, $rev:expr, $account:expr, $input:expr, $ts:expr) => {{
-        let input: &$crate::ArticleInput = &$input;
-        sqlx::query(
-            "INSERT INTO revisions (article_id, rev, at, account_id, title, body_html, fields) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind($article)
-        .bind($rev)
-        .bind($ts)
-        .bind($account)
-        .bind(input.title.trim())
-        .bind(&input.body_html)
-        .bind($crate::editorial::revision_fields(input))
-        .execute(&mut *$tx)
-        .await
-        .map_err($crate::db_err)?;
-    }};
-}
-pub(crate) use record_revision;
-
-/// Writes a workflow event row inside a transaction.
-macro_rules! record_event {
-    ($tx:expr, $article:expr, $account:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $ts:expr) => {{
-        sqlx::query(
-            "INSERT INTO article_events (article_id, at, account_id, action, from_status, to_status, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind($article)
-        .bind($ts)
-        .bind($account)
-        .bind($action)
-        .bind($from)
-        .bind($to)
-        .bind($reason)
-        .execute(&mut *$tx)
-        .await
-        .map_err($crate::db_err)?;
-    }};
-}
-pub(crate) use record_event;
-
-/// The fields of a revision besides title and body, as readable text lines (for the diff).
-pub(crate) fn revision_fields(input: &ArticleInput) -> String {
-    let mut lines = Vec::new();
-    let mut push = |k: &str, v: Option<&str>| {
-        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-            lines.push(format!("{k}：{}", v.trim()));
-        }
-    };
-    push("副标题", input.subtitle.as_deref());
-    push("摘要", input.summary.as_deref());
-    push("作者", input.author.as_deref());
-    push("来源", input.source.as_deref());
-    push("封面", input.cover_url.as_deref());
-    if let Some(d) = &input.disclosure {
-        push("文号", d.doc_number.as_deref());
-        push("发文机关", d.issuing_organ.as_deref());
-        push("主题分类", d.topic.as_deref());
-        let written = d.written_date.map(|w| w.to_string());
-        push("成文日期", written.as_deref());
-        push("有效性", d.validity.map(Validity::label));
-    }
-    lines.join("\n")
-}
+use crate::{
+    Actor, ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool,
+};
 
 /// Where an article is in the workflow, who moved it and when.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -330,33 +234,6 @@ macro_rules! publish_now {
         }
     }};
 }
-
-/// The change of an article for the page cache: every place it is shown, and its policy.
-macro_rules! article_change {
-    ($tx:expr, $id:expr) => {{
-        let placements: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
-                .bind($id)
-                .fetch_all(&mut *$tx)
-                .await
-                .map_err(db_err)?;
-        let policy: Option<i64> =
-            sqlx::query_scalar("SELECT interprets_id FROM articles WHERE id = $1")
-                .bind($id)
-                .fetch_one(&mut *$tx)
-                .await
-                .map_err(db_err)?;
-        Change::Article {
-            article: ArticleId($id),
-            placements: placements
-                .into_iter()
-                .map(|(s, c)| (SiteId(s), ColumnId(c)))
-                .collect(),
-            related: policy.map(ArticleId).into_iter().collect(),
-        }
-    }};
-}
-pub(crate) use article_change;
 
 impl Store {
     /// A site's code by id.

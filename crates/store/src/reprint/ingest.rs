@@ -155,7 +155,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
-                    let change = crate::editorial::article_change!(tx, article);
+                    let change = crate::history::article_change!(tx, article);
                     log_change!(self, tx, &change);
                     let mut entry = entry.clone();
                     entry.action = "reprint.update".into();

@@ -4,6 +4,7 @@ use crate::BeginWrite;
 use chrono::{DateTime, NaiveDate, Utc};
 use zhanqun_core::*;
 
+use crate::input::ArticleInput;
 use crate::rows::{ArticleRow, ListRow, article_cols, list_cols};
 use crate::{Change, Store, db_err, log_change, now, on_pool};
 
@@ -29,94 +30,6 @@ macro_rules! catalogue_sql {
             "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
         )
     };
-}
-
-/// An article as written by an editor or a generator.
-#[derive(Debug, Clone, Default)]
-pub struct ArticleInput {
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub summary: Option<String>,
-    pub author: Option<String>,
-    pub source: Option<String>,
-    pub source_url: Option<String>,
-    /// Cover image: `/media/…` of the site, or an https URL.
-    pub cover_url: Option<String>,
-    /// Already sanitised HTML.
-    pub body_html: String,
-    pub published: bool,
-    pub published_at: Option<DateTime<Utc>>,
-    pub disclosure: Option<DisclosureInput>,
-    pub interprets: Option<ArticleId>,
-    pub unit: Option<UnitId>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct DisclosureInput {
-    pub doc_number: Option<String>,
-    pub written_date: Option<NaiveDate>,
-    pub issuing_organ: Option<String>,
-    pub validity: Option<Validity>,
-    pub topic: Option<String>,
-}
-
-/// Filters of the disclosure catalogue. Empty strings and `None` mean "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct CatalogueFilter {
-    pub topic: Option<String>,
-    pub year: Option<i32>,
-    pub organ: Option<String>,
-}
-
-/// What the catalogue's filters can offer on a site.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Facets {
-    pub topics: Vec<String>,
-    pub organs: Vec<String>,
-    pub years: Vec<i32>,
-    /// The kept counts they come from: (topic, organ, year, documents).
-    #[serde(skip)]
-    counts: Vec<(String, String, i32, i64)>,
-}
-
-impl Facets {
-    /// How many published documents match `f` (from the counts read with the facets, so a
-    /// catalogue page needs no second count).
-    pub fn total(&self, f: &CatalogueFilter) -> u64 {
-        self.counts
-            .iter()
-            .filter(|(t, o, y, _)| {
-                f.topic.as_ref().is_none_or(|x| x == t)
-                    && f.organ.as_ref().is_none_or(|x| x == o)
-                    && f.year.is_none_or(|x| x == *y)
-            })
-            .map(|c| c.3.max(0) as u64)
-            .sum()
-    }
-}
-
-impl ArticleInput {
-    pub(crate) fn check(&self) -> Result<()> {
-        let title = self.title.trim();
-        if title.is_empty() {
-            return Err(Error::invalid("标题不能为空"));
-        }
-        if title.chars().count() > 200 {
-            return Err(Error::invalid("标题过长：不能超过 200 个字"));
-        }
-        if let Some(c) = &self.cover_url {
-            let media = c.strip_prefix("/media/").is_some_and(|n| {
-                n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') && !n.contains("..")
-            });
-            let https = c.starts_with("https://") && !c.contains(['"', '<', '>', ' ']);
-            if !(media || https) {
-                return Err(Error::invalid(
-                    "封面图片须是本站媒体库中的文件（/media/…）或 https:// 开头的地址",
-                ));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Inserts articles of one site and their placements inside the caller's transaction `$tx`,
@@ -216,8 +129,8 @@ macro_rules! insert_articles {
                         .map_err(db_err)?;
                     }
                     if let Some((account, _)) = by {
-                        crate::editorial::record_revision!(tx, id, 1_i64, account, input, ts);
-                        crate::editorial::record_event!(
+                        crate::history::record_revision!(tx, id, 1_i64, account, input, ts);
+                        crate::history::record_event!(
                             tx,
                             id,
                             account,
@@ -348,7 +261,7 @@ impl Store {
                 let rev = rev.ok_or_else(|| {
                     Error::conflict("只有草稿可以修改：该信息已提交审核或已发布，请先退回或撤稿")
                 })?;
-                crate::editorial::record_revision!(tx, id.0, rev, account, input, ts);
+                crate::history::record_revision!(tx, id.0, rev, account, input, ts);
                 crate::audit::append_audit!(tx, entry);
             }
             let published_at = input.published_at.unwrap_or(current);
@@ -505,309 +418,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
-        let row: Option<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            article_cols!(),
-            " FROM articles WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
-        row.map(Article::try_from).transpose()
-    }
-
-    /// The article and the column it is shown in, if it is placed on `site` (any status).
-    pub async fn article_on_site(
-        &self,
-        id: ArticleId,
-        site: SiteId,
-    ) -> Result<Option<(Article, ColumnId)>> {
-        let col: Option<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar(
-            "SELECT column_id FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
-        )
-        .bind(id.0)
-        .bind(site.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err)
-        })?;
-        let Some(col) = col else { return Ok(None) };
-        Ok(self.article(id).await?.map(|a| (a, ColumnId(col))))
-    }
-
-    /// Published interpretations (政策解读) of a policy.
-    pub async fn interpretations_of(&self, policy: ArticleId) -> Result<Vec<(ArticleId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT id, title FROM articles WHERE interprets_id = $1 AND status = 'published' ORDER BY published_at DESC"
-        )
-        .bind(policy.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
-        Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
-    }
-
-    /// Published articles placed in `column` or any column below it on `site`, pinned first,
-    /// newest first; and how many there are in all.
-    ///
-    /// One range of the `list_entries_live` index (each placement is filed under its column and
-    /// every ancestor), the total kept in `list_counts`; a page past the end reads no rows.
-    pub async fn list_column(
-        &self,
-        site: SiteId,
-        column: ColumnId,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<ListItem>, u64)> {
-        let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
-            // No row: not a column of this site.
-            let total: Option<i64> = sqlx::query_scalar(
-                "SELECT COALESCE(lc.n, 0) FROM columns c LEFT JOIN list_counts lc ON lc.list_id = c.id \
-                 WHERE c.id = $2 AND c.site_id = $1",
-            )
-            .bind(site.0)
-            .bind(column.0)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)?;
-            let total = total.unwrap_or(0);
-            let rows = if limit == 0 || offset >= total.max(0) as u64 {
-                Vec::new()
-            } else {
-                sqlx::query_as(concat!(
-                    "SELECT ", list_cols!(), " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
-                    "WHERE list_id = $2 AND site_id = $1 AND live ",
-                    "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
-                    "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
-                ))
-                .bind(site.0)
-                .bind(column.0)
-                .bind(limit as i64)
-                .bind(offset as i64)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)?
-            };
-            Ok::<_, Error>((rows, total))
-        })?;
-        Ok((
-            rows.into_iter().map(ListItem::from).collect(),
-            total.max(0) as u64,
-        ))
-    }
-
-    /// The newest `n` published articles of every column of `site` (each column on its own,
-    /// not its subtree), in one query of one index range a column: what a home page shows.
-    pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
-        let columns: Vec<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar(
-                "SELECT column_id FROM column_counts WHERE n > 0 AND column_id IN \
-                 (SELECT id FROM columns WHERE site_id = $1) ORDER BY column_id",
-            )
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
-        let columns: Vec<ColumnId> = columns.into_iter().map(ColumnId).collect();
-        self.top_of_columns(site, &columns, n).await
-    }
-
-    /// The newest `n` live placements of each of `columns` of `site` (pinned first), ordered by
-    /// column: one index seek per column (`placements_live`), then the articles of those rows.
-    /// A column with nothing live has no rows.
-    pub async fn top_of_columns(
-        &self,
-        site: SiteId,
-        columns: &[ColumnId],
-        n: u64,
-    ) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> = on_pool!(self, |p| {
-            let mut rows = Vec::new();
-            // SQLite allows 500 terms in a compound SELECT.
-            for chunk in columns.chunks(200) {
-                let sql = newest_placements_sql(chunk.len());
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(site.0)
-                    .bind(n as i64);
-                for c in chunk {
-                    q = q.bind(c.0);
-                }
-                let mut part: Vec<ListRow> = q.fetch_all(p).await.map_err(db_err)?;
-                rows.append(&mut part);
-            }
-            Ok::<_, Error>(rows)
-        })?;
-        Ok(rows.into_iter().map(ListItem::from).collect())
-    }
-
-    /// The newest published articles of a whole site, each once (the site feed), from the
-    /// `site_articles_live` index.
-    pub async fn latest_on_site(&self, site: SiteId, limit: u64) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> =
-            on_pool!(self, |p| {
-                sqlx::query_as(concat!(
-                "SELECT ", shown_cols!(), " FROM (SELECT article_id, sort_at FROM site_articles ",
-                "WHERE site_id = $1 AND live ORDER BY sort_at DESC, article_id DESC LIMIT $2) s ",
-                "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
-            ))
-            .bind(site.0)
-            .bind(limit as i64)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-            })?;
-        Ok(rows.into_iter().map(ListItem::from).collect())
-    }
-
-    /// Disclosure documents shown on `site`, filtered; and how many match.
-    ///
-    /// The rows come from one of three partial indexes of `site_articles` (all, by topic, by
-    /// organ; a year is a range of the publish time in each), the total from
-    /// `catalogue_counts`; a page past the end reads no rows.
-    pub async fn catalogue(
-        &self,
-        site: SiteId,
-        f: &CatalogueFilter,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<ListItem>, u64)> {
-        let total = self.catalogue_facets(site).await?.total(f);
-        Ok((
-            self.catalogue_rows(site, f, total, offset, limit).await?,
-            total,
-        ))
-    }
-
-    /// One page of [`Store::catalogue`] when the caller knows how many match
-    /// ([`Facets::total`]): no row is read past `total`.
-    pub async fn catalogue_rows(
-        &self,
-        site: SiteId,
-        f: &CatalogueFilter,
-        total: u64,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Vec<ListItem>> {
-        if limit == 0 || offset >= total {
-            return Ok(Vec::new());
-        }
-        let topic = f.topic.clone().unwrap_or_default();
-        let organ = f.organ.clone().unwrap_or_default();
-        let (from, to) = year_range(f.year);
-        let rows_sql = match (topic.is_empty(), organ.is_empty()) {
-            (true, true) => catalogue_sql!("AND $2 = '' AND $3 = '' "),
-            (false, true) => catalogue_sql!("AND topic = $2 AND $3 = '' "),
-            (true, false) => catalogue_sql!("AND $2 = '' AND organ = $3 "),
-            (false, false) => catalogue_sql!("AND topic = $2 AND organ = $3 "),
-        };
-        let rows: Vec<ListRow> = on_pool!(self, |p| {
-            sqlx::query_as(rows_sql)
-                .bind(site.0)
-                .bind(&topic)
-                .bind(&organ)
-                .bind(from)
-                .bind(to)
-                .bind(limit as i64)
-                .bind(offset as i64)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
-        Ok(rows.into_iter().map(ListItem::from).collect())
-    }
-
-    /// The values the catalogue's filters can take on `site`: those at least one published
-    /// document has, read from `catalogue_counts`.
-    pub async fn catalogue_facets(&self, site: SiteId) -> Result<Facets> {
-        let rows: Vec<(String, String, i32, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT topic, organ, year, n FROM catalogue_counts WHERE site_id = $1 AND n > 0",
-            )
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
-        let mut topics = std::collections::BTreeSet::new();
-        let mut organs = std::collections::BTreeSet::new();
-        let mut years = std::collections::BTreeSet::new();
-        for (t, o, y, _) in &rows {
-            if !t.is_empty() {
-                topics.insert(t.clone());
-            }
-            if !o.is_empty() {
-                organs.insert(o.clone());
-            }
-            years.insert(*y);
-        }
-        Ok(Facets {
-            topics: topics.into_iter().collect(),
-            organs: organs.into_iter().collect(),
-            years: years.into_iter().rev().collect(),
-            counts: rows,
-        })
-    }
-
-    /// Published articles shown on `site` with their last change, newest first, at most
-    /// `limit` (the sitemap), from the `site_articles_live` index.
-    pub async fn sitemap_entries(
-        &self,
-        site: SiteId,
-        limit: u64,
-    ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
-        let (from, to) = year_range(None);
-        self.sitemap_between(site, from, to, limit).await
-    }
-
-    /// As [`Store::sitemap_entries`], published in `[from, to)`.
-    pub async fn sitemap_between(
-        &self,
-        site: SiteId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u64,
-    ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
-        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT a.id, a.updated_at FROM (SELECT article_id, sort_at FROM site_articles \
-             WHERE site_id = $1 AND live AND sort_at >= $2 AND sort_at < $3 \
-             ORDER BY sort_at DESC, article_id DESC LIMIT $4) s JOIN articles a ON a.id = s.article_id \
-             ORDER BY s.sort_at DESC, s.article_id DESC"
-        )
-        .bind(site.0)
-        .bind(from)
-        .bind(to)
-        .bind(limit as i64)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
-        Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
-    }
-
-    /// The publish times of the oldest and newest published article shown on `site`.
-    pub async fn published_span(
-        &self,
-        site: SiteId,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-        let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
-            on_pool!(self, |p| sqlx::query_as(
-                "SELECT (SELECT MIN(sort_at) FROM site_articles WHERE site_id = $1 AND live), \
-                        (SELECT MAX(sort_at) FROM site_articles WHERE site_id = $1 AND live)"
-            )
-            .bind(site.0)
-            .fetch_one(p)
-            .await
-            .map_err(db_err))?;
-        Ok(first.zip(last))
-    }
-
     /// Deletes all content and sites (used by `zhanqun demo` before reloading).
     pub async fn wipe(&self) -> Result<()> {
         on_pool!(self, |p| {
@@ -854,40 +464,9 @@ impl Store {
     }
 }
 
-/// The newest live placements of each of `n` columns (`$1` site, `$2` a column's limit,
-/// columns from `$3`), one range of `placements_live` a column, column by column.
-fn newest_placements_sql(n: usize) -> String {
-    let union = (0..n)
-        .map(|i| {
-            format!(
-                "SELECT * FROM (SELECT column_id, article_id, pinned, sort_at FROM placements \
-                 WHERE column_id = ${} AND site_id = $1 AND live \
-                 ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $2) t{i}",
-                3 + i
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
-    format!(
-        "SELECT {} FROM ({union}) p JOIN articles a ON a.id = p.article_id \
-         ORDER BY p.column_id, p.pinned DESC, p.sort_at DESC, p.article_id DESC",
-        list_cols!()
-    )
-}
+// After the macros above (`macro_rules!` reach the modules declared below them).
+mod catalogue;
+mod reads;
 
-/// The publish times of `year` (UTC, as `publish_date` is the UTC date), or of all time.
-pub(crate) fn year_range(year: Option<i32>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = |y: i32| {
-        NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc())
-    };
-    // Four-digit years only: SQLite compares times as text.
-    match year.and_then(|y| Some((start(y)?, start(y + 1)?))) {
-        Some(r) if year.is_some_and(|y| (1000..9999).contains(&y)) => r,
-        _ => (
-            start(1000).unwrap_or_default(),
-            start(9999).unwrap_or_default(),
-        ),
-    }
-}
+pub(crate) use catalogue::year_range;
+pub use catalogue::{CatalogueFilter, Facets};

@@ -1,0 +1,241 @@
+//! What public pages read: an article, a column's list at any depth, the newest items of
+//! every column for a home page, a site's latest, sitemap entries.
+
+use super::*;
+
+impl Store {
+    pub async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        let row: Option<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT ",
+            article_cols!(),
+            " FROM articles WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err))?;
+        row.map(Article::try_from).transpose()
+    }
+
+    /// The article and the column it is shown in, if it is placed on `site` (any status).
+    pub async fn article_on_site(
+        &self,
+        id: ArticleId,
+        site: SiteId,
+    ) -> Result<Option<(Article, ColumnId)>> {
+        let col: Option<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT column_id FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
+        )
+        .bind(id.0)
+        .bind(site.0)
+        .fetch_optional(p)
+        .await
+        .map_err(db_err)
+        })?;
+        let Some(col) = col else { return Ok(None) };
+        Ok(self.article(id).await?.map(|a| (a, ColumnId(col))))
+    }
+
+    /// Published interpretations (政策解读) of a policy.
+    pub async fn interpretations_of(&self, policy: ArticleId) -> Result<Vec<(ArticleId, String)>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, title FROM articles WHERE interprets_id = $1 AND status = 'published' ORDER BY published_at DESC"
+        )
+        .bind(policy.0)
+        .fetch_all(p)
+        .await
+        .map_err(db_err)
+        })?;
+        Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
+    }
+
+    /// Published articles placed in `column` or any column below it on `site`, pinned first,
+    /// newest first; and how many there are in all.
+    ///
+    /// One range of the `list_entries_live` index (each placement is filed under its column and
+    /// every ancestor), the total kept in `list_counts`; a page past the end reads no rows.
+    pub async fn list_column(
+        &self,
+        site: SiteId,
+        column: ColumnId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ListItem>, u64)> {
+        let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
+            // No row: not a column of this site.
+            let total: Option<i64> = sqlx::query_scalar(
+                "SELECT COALESCE(lc.n, 0) FROM columns c LEFT JOIN list_counts lc ON lc.list_id = c.id \
+                 WHERE c.id = $2 AND c.site_id = $1",
+            )
+            .bind(site.0)
+            .bind(column.0)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err)?;
+            let total = total.unwrap_or(0);
+            let rows = if limit == 0 || offset >= total.max(0) as u64 {
+                Vec::new()
+            } else {
+                sqlx::query_as(concat!(
+                    "SELECT ", list_cols!(), " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+                    "WHERE list_id = $2 AND site_id = $1 AND live ",
+                    "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
+                    "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                ))
+                .bind(site.0)
+                .bind(column.0)
+                .bind(limit as i64)
+                .bind(offset as i64)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)?
+            };
+            Ok::<_, Error>((rows, total))
+        })?;
+        Ok((
+            rows.into_iter().map(ListItem::from).collect(),
+            total.max(0) as u64,
+        ))
+    }
+
+    /// The newest `n` published articles of every column of `site` (each column on its own,
+    /// not its subtree), in one query of one index range a column: what a home page shows.
+    pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
+        let columns: Vec<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
+                "SELECT column_id FROM column_counts WHERE n > 0 AND column_id IN \
+                 (SELECT id FROM columns WHERE site_id = $1) ORDER BY column_id",
+            )
+            .bind(site.0)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })?;
+        let columns: Vec<ColumnId> = columns.into_iter().map(ColumnId).collect();
+        self.top_of_columns(site, &columns, n).await
+    }
+
+    /// The newest `n` live placements of each of `columns` of `site` (pinned first), ordered by
+    /// column: one index seek per column (`placements_live`), then the articles of those rows.
+    /// A column with nothing live has no rows.
+    pub async fn top_of_columns(
+        &self,
+        site: SiteId,
+        columns: &[ColumnId],
+        n: u64,
+    ) -> Result<Vec<ListItem>> {
+        let rows: Vec<ListRow> = on_pool!(self, |p| {
+            let mut rows = Vec::new();
+            // SQLite allows 500 terms in a compound SELECT.
+            for chunk in columns.chunks(200) {
+                let sql = newest_placements_sql(chunk.len());
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(site.0)
+                    .bind(n as i64);
+                for c in chunk {
+                    q = q.bind(c.0);
+                }
+                let mut part: Vec<ListRow> = q.fetch_all(p).await.map_err(db_err)?;
+                rows.append(&mut part);
+            }
+            Ok::<_, Error>(rows)
+        })?;
+        Ok(rows.into_iter().map(ListItem::from).collect())
+    }
+
+    /// The newest published articles of a whole site, each once (the site feed), from the
+    /// `site_articles_live` index.
+    pub async fn latest_on_site(&self, site: SiteId, limit: u64) -> Result<Vec<ListItem>> {
+        let rows: Vec<ListRow> =
+            on_pool!(self, |p| {
+                sqlx::query_as(concat!(
+                "SELECT ", shown_cols!(), " FROM (SELECT article_id, sort_at FROM site_articles ",
+                "WHERE site_id = $1 AND live ORDER BY sort_at DESC, article_id DESC LIMIT $2) s ",
+                "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
+            ))
+            .bind(site.0)
+            .bind(limit as i64)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+            })?;
+        Ok(rows.into_iter().map(ListItem::from).collect())
+    }
+
+    /// Published articles shown on `site` with their last change, newest first, at most
+    /// `limit` (the sitemap), from the `site_articles_live` index.
+    pub async fn sitemap_entries(
+        &self,
+        site: SiteId,
+        limit: u64,
+    ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
+        let (from, to) = year_range(None);
+        self.sitemap_between(site, from, to, limit).await
+    }
+
+    /// As [`Store::sitemap_entries`], published in `[from, to)`.
+    pub async fn sitemap_between(
+        &self,
+        site: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT a.id, a.updated_at FROM (SELECT article_id, sort_at FROM site_articles \
+             WHERE site_id = $1 AND live AND sort_at >= $2 AND sort_at < $3 \
+             ORDER BY sort_at DESC, article_id DESC LIMIT $4) s JOIN articles a ON a.id = s.article_id \
+             ORDER BY s.sort_at DESC, s.article_id DESC"
+        )
+        .bind(site.0)
+        .bind(from)
+        .bind(to)
+        .bind(limit as i64)
+        .fetch_all(p)
+        .await
+        .map_err(db_err)
+        })?;
+        Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
+    }
+
+    /// The publish times of the oldest and newest published article shown on `site`.
+    pub async fn published_span(
+        &self,
+        site: SiteId,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+            on_pool!(self, |p| sqlx::query_as(
+                "SELECT (SELECT MIN(sort_at) FROM site_articles WHERE site_id = $1 AND live), \
+                        (SELECT MAX(sort_at) FROM site_articles WHERE site_id = $1 AND live)"
+            )
+            .bind(site.0)
+            .fetch_one(p)
+            .await
+            .map_err(db_err))?;
+        Ok(first.zip(last))
+    }
+}
+
+/// The newest live placements of each of `n` columns (`$1` site, `$2` a column's limit,
+/// columns from `$3`), one range of `placements_live` a column, column by column.
+fn newest_placements_sql(n: usize) -> String {
+    let union = (0..n)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT column_id, article_id, pinned, sort_at FROM placements \
+                 WHERE column_id = ${} AND site_id = $1 AND live \
+                 ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $2) t{i}",
+                3 + i
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    format!(
+        "SELECT {} FROM ({union}) p JOIN articles a ON a.id = p.article_id \
+         ORDER BY p.column_id, p.pinned DESC, p.sort_at DESC, p.article_id DESC",
+        list_cols!()
+    )
+}

@@ -1,0 +1,83 @@
+//! What a writer sends for an article (an editor in the console or the API, a generator, an
+//! import): the fields, the disclosure metadata, the checks they pass before any write, and
+//! their text as a revision keeps it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use zhanqun_core::*;
+
+/// An article as written by an editor or a generator.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleInput {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub source: Option<String>,
+    pub source_url: Option<String>,
+    /// Cover image: `/media/…` of the site, or an https URL.
+    pub cover_url: Option<String>,
+    /// Already sanitised HTML.
+    pub body_html: String,
+    pub published: bool,
+    pub published_at: Option<DateTime<Utc>>,
+    pub disclosure: Option<DisclosureInput>,
+    pub interprets: Option<ArticleId>,
+    pub unit: Option<UnitId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DisclosureInput {
+    pub doc_number: Option<String>,
+    pub written_date: Option<NaiveDate>,
+    pub issuing_organ: Option<String>,
+    pub validity: Option<Validity>,
+    pub topic: Option<String>,
+}
+
+impl ArticleInput {
+    pub(crate) fn check(&self) -> Result<()> {
+        let title = self.title.trim();
+        if title.is_empty() {
+            return Err(Error::invalid("标题不能为空"));
+        }
+        if title.chars().count() > 200 {
+            return Err(Error::invalid("标题过长：不能超过 200 个字"));
+        }
+        if let Some(c) = &self.cover_url {
+            let media = c.strip_prefix("/media/").is_some_and(|n| {
+                n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') && !n.contains("..")
+            });
+            let https = c.starts_with("https://") && !c.contains(['"', '<', '>', ' ']);
+            if !(media || https) {
+                return Err(Error::invalid(
+                    "封面图片须是本站媒体库中的文件（/media/…）或 https:// 开头的地址",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The fields of a revision besides title and body, as readable text lines (for the diff).
+pub(crate) fn revision_fields(input: &ArticleInput) -> String {
+    let mut lines = Vec::new();
+    let mut push = |k: &str, v: Option<&str>| {
+        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+            lines.push(format!("{k}：{}", v.trim()));
+        }
+    };
+    push("副标题", input.subtitle.as_deref());
+    push("摘要", input.summary.as_deref());
+    push("作者", input.author.as_deref());
+    push("来源", input.source.as_deref());
+    push("封面", input.cover_url.as_deref());
+    if let Some(d) = &input.disclosure {
+        push("文号", d.doc_number.as_deref());
+        push("发文机关", d.issuing_organ.as_deref());
+        push("主题分类", d.topic.as_deref());
+        let written = d.written_date.map(|w| w.to_string());
+        push("成文日期", written.as_deref());
+        push("有效性", d.validity.map(Validity::label));
+    }
+    lines.join("\n")
+}
