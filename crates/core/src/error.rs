@@ -188,4 +188,13 @@ impl Error {
     pub fn conflict(msg: impl Into<String>) -> Self {
         Error::Conflict(msg.into())
     }
+
+    /// A conflict (a unique key the write ran into) told in the caller's words; any other
+    /// error unchanged.
+    pub fn conflict_as(self, msg: impl Into<String>) -> Self {
+        match self {
+            Error::Conflict(_) => Error::Conflict(msg.into()),
+            other => other,
+        }
+    }
 }

@@ -129,12 +129,11 @@ impl Store {
             Ok(AccountId(id))
         }) }
         .await;
-        res.map_err(|e| match e {
-            Error::Conflict(_) => Error::Conflict(format!(
+        res.map_err(|e| {
+            e.conflict_as(format!(
                 "用户名“{}”已存在（用户名不区分大小写）",
                 a.username.trim()
-            )),
-            other => other,
+            ))
         })
     }
 
@@ -281,8 +280,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            crate::audit::append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            crate::audit::commit_audited!(tx, &entry);
             Ok::<_, Error>(())
         })
     }

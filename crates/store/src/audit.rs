@@ -130,6 +130,16 @@ macro_rules! append_audit {
 }
 pub(crate) use append_audit;
 
+/// Appends `$entry` to the audit log and commits `$tx`: a write and its audit record land
+/// together or not at all.
+macro_rules! commit_audited {
+    ($tx:expr, $entry:expr) => {{
+        $crate::audit::append_audit!($tx, $entry);
+        $tx.commit().await.map_err($crate::db_err)?;
+    }};
+}
+pub(crate) use commit_audited;
+
 /// SHA-256 (hex) over the previous hash and the row's fields, in a fixed, unambiguous encoding.
 pub(crate) fn chain_hash(
     prev: &str,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
 
-use crate::audit::append_audit;
+use crate::audit::commit_audited;
 use crate::{Actor, Outcome, Store, db_err, now, on_pool};
 
 /// A stored file.
@@ -108,8 +108,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok(id)
         })
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
 
-use crate::audit::append_audit;
+use crate::audit::commit_audited;
 use crate::{Actor, Change, Outcome, Store, db_err, log_change, now, on_pool};
 
 /// One submission, as the inbox, the submitter and the API show it.
@@ -135,16 +135,12 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                append_audit!(tx, &entry);
-                tx.commit().await.map_err(db_err)?;
+                commit_audited!(tx, &entry);
                 Ok(id)
             })
         }
         .await;
-        res.map_err(|e| match e {
-            Error::Conflict(_) => Error::conflict(format!("该信息已报送给{}", target.name)),
-            other => other,
-        })
+        res.map_err(|e| e.conflict_as(format!("该信息已报送给{}", target.name)))
     }
 
     /// Submissions received by a site, pending first: for anyone with a role on that site.
@@ -262,8 +258,7 @@ impl Store {
             .await
             .map_err(db_err)?;
             log_change!(self, tx, &change);
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok::<_, Error>(())
         })?;
         self.notify(change);
@@ -323,8 +318,7 @@ impl Store {
             if n == 0 {
                 return Err(Error::conflict("该报送已处理"));
             }
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok::<_, Error>(())
         })
     }

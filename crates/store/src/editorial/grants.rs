@@ -112,15 +112,11 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok(id)
         }) }
         .await;
-        res.map_err(|e| match e {
-            Error::Conflict(_) => Error::conflict("该账号已有这项授权"),
-            other => other,
-        })
+        res.map_err(|e| e.conflict_as("该账号已有这项授权"))
     }
 
     /// Grants a role as the system itself (demo setup from the command line), audited with the
@@ -202,8 +198,7 @@ impl Store {
             if n == 0 {
                 return Err(Error::not_found(format!("授权 {grant} 不存在")));
             }
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok(())
         })
     }
@@ -275,8 +270,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok(())
         })
     }

@@ -433,8 +433,7 @@ impl Store {
                 for c in &changes {
                     crate::log_change!(self, tx, c);
                 }
-                crate::audit::append_audit!(tx, &entry);
-                tx.commit().await.map_err(db_err)?;
+                crate::audit::commit_audited!(tx, &entry);
                 Ok::<_, Error>(id)
             })
         }

@@ -64,8 +64,7 @@ impl Store {
             }
             place!(tx, article, site, column, ts, home);
             log_change!(self, tx, &change);
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok::<_, Error>(())
         })?;
         self.notify(change);
@@ -420,8 +419,7 @@ impl Store {
                 };
                 log_change!(self, tx, &gone);
                 changes.push(gone);
-                append_audit!(tx, &entry);
-                tx.commit().await.map_err(db_err)?;
+                commit_audited!(tx, &entry);
                 Ok(copy)
             })
         }
@@ -503,8 +501,7 @@ impl Store {
                         shown.push(change);
                     }
                 }
-                append_audit!(tx, &entry);
-                tx.commit().await.map_err(db_err)?;
+                commit_audited!(tx, &entry);
                 Ok::<_, Error>(items.len())
             })
         }

@@ -159,8 +159,7 @@ impl Store {
                     log_change!(self, tx, &change);
                     let mut entry = entry.clone();
                     entry.action = "reprint.update".into();
-                    append_audit!(tx, &entry);
-                    tx.commit().await.map_err(db_err)?;
+                    commit_audited!(tx, &entry);
                     changes.push(change);
                     return Ok(Ingested {
                         article: ArticleId(article),
@@ -194,8 +193,7 @@ impl Store {
                 .map_err(db_err)?;
                 if actor.is_some() {
                     // A draft of the source's site: nothing is shown anywhere yet.
-                    append_audit!(tx, &entry);
-                    tx.commit().await.map_err(db_err)?;
+                    commit_audited!(tx, &entry);
                     return Ok(Ingested {
                         article,
                         new: true,
@@ -215,8 +213,7 @@ impl Store {
                 // This change covers the owner's placement too: announce it once.
                 changes.clear();
                 changes.push(change);
-                append_audit!(tx, &entry);
-                tx.commit().await.map_err(db_err)?;
+                commit_audited!(tx, &entry);
                 Ok(Ingested {
                     article,
                     new: true,

@@ -76,14 +76,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            append_audit!(tx, &entry);
-            tx.commit().await.map_err(db_err)?;
+            commit_audited!(tx, &entry);
             Ok(SourceId(id))
         }) }.await;
-        res.map_err(|e| match e {
-            Error::Conflict(_) => Error::conflict(format!("已有名为“{}”的转载来源", s.name.trim())),
-            other => other,
-        })
+        res.map_err(|e| e.conflict_as(format!("已有名为“{}”的转载来源", s.name.trim())))
     }
 
     /// Subscribes a site to a source (that site's administrator): into which column, at once or
@@ -127,16 +123,12 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                append_audit!(tx, &entry);
-                tx.commit().await.map_err(db_err)?;
+                commit_audited!(tx, &entry);
                 Ok(id)
             })
         }
         .await;
-        res.map_err(|e| match e {
-            Error::Conflict(_) => Error::conflict("该网站已订阅这个来源"),
-            other => other,
-        })
+        res.map_err(|e| e.conflict_as("该网站已订阅这个来源"))
     }
 
     /// Every source with its polling state.
