@@ -155,25 +155,18 @@ fn redirect(status: StatusCode, to: &str) -> Response {
 }
 
 /// A themed error page; internal errors are logged here, once, and never shown.
-fn error_page(app: &App, ctx: &SiteCtx, host: &str, path: &str, err: &Error) -> Response {
+fn error_page(app: &App, ctx: &SiteCtx, path: &str, err: &Error) -> Response {
     let code = err.code();
     if let Error::Internal(detail) = err {
         tracing::error!(site.code = %ctx.site.code, path, error = %detail, "public page failed");
     }
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    themed(app, ctx, host, status, code.title(), &err.public_message())
+    themed(app, ctx, status, code.title(), &err.public_message())
 }
 
-fn themed(
-    app: &App,
-    ctx: &SiteCtx,
-    host: &str,
-    status: StatusCode,
-    title: &str,
-    message: &str,
-) -> Response {
-    match app.render_error(ctx, host, status, title, message) {
+fn themed(app: &App, ctx: &SiteCtx, status: StatusCode, title: &str, message: &str) -> Response {
+    match app.render_error(ctx, status, title, message) {
         Ok(body) => (
             status,
             [
@@ -321,7 +314,7 @@ async fn serve_site(
     let raw_path = uri.path();
     let Ok(path) = percent_encoding::percent_decode_str(raw_path).decode_utf8() else {
         let err = Error::invalid("网址中含有无效字符，请检查后重试。");
-        return ("error", error_page(app, &ctx, &host, raw_path, &err));
+        return ("error", error_page(app, &ctx, raw_path, &err));
     };
     let query: HashMap<String, String> = match Query::<HashMap<String, String>>::try_from_uri(uri) {
         Ok(Query(q)) => q,
@@ -331,7 +324,6 @@ async fn serve_site(
                 error_page(
                     app,
                     &ctx,
-                    &host,
                     &path,
                     &Error::invalid("网址参数无效，请检查后重试。"),
                 ),
@@ -340,7 +332,7 @@ async fn serve_site(
     };
     let route = match Route::parse(&path, &query) {
         Ok(r) => r,
-        Err(e) => return ("error", error_page(app, &ctx, &host, &path, &e)),
+        Err(e) => return ("error", error_page(app, &ctx, &path, &e)),
     };
     if let Route::Static { theme, file } = &route {
         return ("static", static_asset(app, theme, file, headers));
@@ -351,7 +343,6 @@ async fn serve_site(
             let mut r = themed(
                 app,
                 &ctx,
-                &host,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "网站维护中",
                 "本网站正在维护，请稍后访问。",
@@ -366,7 +357,6 @@ async fn serve_site(
                 themed(
                     app,
                     &ctx,
-                    &host,
                     StatusCode::GONE,
                     "网站已关停",
                     "本网站已关停，相关信息请访问上级政府门户网站。",
@@ -378,7 +368,7 @@ async fn serve_site(
     if let Route::Media(name) = &route {
         return match crate::media::serve(app, ctx.site.id, name, headers).await {
             Ok(res) => (kind, res),
-            Err(e) => ("error", error_page(app, &ctx, &host, &path, &e)),
+            Err(e) => ("error", error_page(app, &ctx, &path, &e)),
         };
     }
     match &route {
@@ -390,13 +380,7 @@ async fn serve_site(
                 ),
                 None => (
                     kind,
-                    error_page(
-                        app,
-                        &ctx,
-                        &host,
-                        &path,
-                        &Error::not_found("您访问的页面不存在"),
-                    ),
+                    error_page(app, &ctx, &path, &Error::not_found("您访问的页面不存在")),
                 ),
             };
         }
@@ -410,7 +394,7 @@ async fn serve_site(
         Route::Search => {
             return match crate::search::page(app, &ctx, &host, &query).await {
                 Ok(r) => (kind, r),
-                Err(e) => ("error", error_page(app, &ctx, &host, &path, &e)),
+                Err(e) => ("error", error_page(app, &ctx, &path, &e)),
             };
         }
         _ => {}
@@ -418,13 +402,7 @@ async fn serve_site(
     let Some(key_path) = route.cache_key(&host) else {
         return (
             "error",
-            error_page(
-                app,
-                &ctx,
-                &host,
-                &path,
-                &Error::not_found("您访问的页面不存在"),
-            ),
+            error_page(app, &ctx, &path, &Error::not_found("您访问的页面不存在")),
         );
     };
     let key = (ctx.site.id, key_path.into_boxed_str());
@@ -462,7 +440,7 @@ async fn serve_site(
             count_visit(app, &ctx, &route, method, peer, headers, &res);
             (kind, res)
         }
-        Err(e) => (kind, error_page(app, &ctx, &host, &path, &e)),
+        Err(e) => (kind, error_page(app, &ctx, &path, &e)),
     }
 }
 

@@ -598,7 +598,7 @@ pub async fn page(
             .with_label_values(&[scope])
             .observe(started.elapsed().as_secs_f64());
     }
-    let body = app.render_search(ctx, host, &view)?;
+    let body = app.render_search(ctx, &view)?;
     Ok((
         StatusCode::OK,
         [

@@ -3,12 +3,7 @@
 use super::*;
 
 impl App {
-    pub(super) async fn render_article(
-        &self,
-        ctx: &SiteCtx,
-        host: &str,
-        id: ArticleId,
-    ) -> Result<Rendered> {
+    pub(super) async fn render_article(&self, ctx: &SiteCtx, id: ArticleId) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
         let (a, col_id) = self
@@ -79,7 +74,7 @@ impl App {
             source = Some(origin.name);
         }
         let page = json!({
-            "site": site_view(ctx, host),
+            "site": SiteView::of(ctx),
             "page_title": a.title,
             "nav_current": section,
             "column": { "name": col.map(|c| c.name.clone()).unwrap_or_default() },

@@ -6,7 +6,6 @@ impl App {
     pub(super) async fn render_catalogue(
         &self,
         ctx: &SiteCtx,
-        host: &str,
         filter: &CatalogueFilter,
         page: Page,
     ) -> Result<Rendered> {
@@ -52,14 +51,14 @@ impl App {
             extra.push_str(&format!("organ={}&", enc(o)));
         }
         let pagev = json!({
-            "site": site_view(ctx, host),
+            "site": SiteView::of(ctx),
             "page_title": "政府信息公开目录",
             "nav_current": "xxgkml",
             "crumbs": [{ "name": "信息公开目录", "url": "/xxgkml/" }],
-            "items": items.iter().map(item).collect::<Vec<_>>(),
+            "items": Item::all(&items),
             "facets": facets,
             "filter": { "topic": filter.topic, "year": filter.year, "organ": filter.organ },
-            "paging": pager(page, total, "/xxgkml/", &extra),
+            "paging": Pager::new(page, total, "/xxgkml/", &extra),
         });
         Ok(Rendered {
             status: StatusCode::OK,

@@ -4,7 +4,7 @@
 use super::*;
 
 impl App {
-    pub(super) async fn render_home(&self, ctx: &SiteCtx, host: &str) -> Result<Rendered> {
+    pub(super) async fn render_home(&self, ctx: &SiteCtx) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
         let per_col = self.column_tops(ctx, 8).await?;
@@ -32,13 +32,13 @@ impl App {
             shown.extend(items.iter().map(|i| i.article_id));
             blocks.insert(
                     c.path.to_string(),
-                    json!({ "id": c.id.0, "name": c.name, "url": column_url(c), "items": items.iter().map(|i| item(i)).collect::<Vec<_>>() }),
+                    json!({ "id": c.id.0, "name": c.name, "url": column_url(c), "items": items.iter().map(|i| Item::of(i)).collect::<Vec<_>>() }),
                 );
         }
         let headline = self.store().home_slot(site.id).await?;
         let page = json!({
-            "site": site_view(ctx, host), "page_title": "", "nav_current": "", "blocks": blocks,
-            "headline": headline.as_ref().map(item),
+            "site": SiteView::of(ctx), "page_title": "", "nav_current": "", "blocks": blocks,
+            "headline": headline.as_ref().map(Item::of),
         });
         Ok(Rendered {
             status: StatusCode::OK,

@@ -6,7 +6,6 @@ impl App {
     pub(super) async fn render_column(
         &self,
         ctx: &SiteCtx,
-        host: &str,
         path: &str,
         page: Page,
     ) -> Result<Rendered> {
@@ -17,16 +16,16 @@ impl App {
             .ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
         let trail = ctx.trail(col.id);
         let section = trail.first().copied().unwrap_or(col);
-        let mut section_children: Vec<Value> = ctx
+        let mut section_children: Vec<Link> = ctx
             .children(Some(section.id))
-            .map(|c| json!({ "name": c.name, "url": column_url(c), "path": c.path.as_str() }))
+            .map(|c| Link::column(c, true))
             .collect();
         if section_children.is_empty() {
-            section_children.push(json!({ "name": section.name, "url": column_url(section), "path": section.path.as_str() }));
+            section_children.push(Link::column(section, true));
         }
         let mut deps: Vec<Dep> = vec![base[0]];
         let common = json!({
-            "site": site_view(ctx, host),
+            "site": SiteView::of(ctx),
             "page_title": col.name,
             "nav_current": section.path.as_str(),
             "column": { "name": col.name, "url": column_url(col), "path": col.path.as_str() },
@@ -83,11 +82,8 @@ impl App {
                     )));
                 }
                 let url = column_url(col);
-                pagev.insert(
-                    "items".into(),
-                    json!(items.iter().map(item).collect::<Vec<_>>()),
-                );
-                pagev.insert("paging".into(), pager(page, total, &url, ""));
+                pagev.insert("items".into(), json!(Item::all(&items)));
+                pagev.insert("paging".into(), json!(Pager::new(page, total, &url, "")));
                 pagev.insert("feed_url".into(), json!(format!("/{}/rss.xml", col.path)));
                 let body = self.render_html(ctx, "list.html", &Value::Object(pagev))?;
                 Ok(Rendered {

@@ -20,10 +20,12 @@ mod feed;
 mod home;
 mod list;
 mod sitemap;
+mod view;
 
 use crate::App;
 use crate::cache::{ColumnTop, Dep};
 use crate::directory::SiteCtx;
+use view::{Item, Link, Pager, SiteView, crumbs};
 
 /// The page a request names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,76 +282,13 @@ fn column_url(c: &Column) -> String {
     }
 }
 
-fn item(it: &ListItem) -> Value {
-    json!({
-        "title": it.title,
-        "url": format!("/art/{}.html", it.article_id),
-        "date": it.publish_date.format("%Y-%m-%d").to_string(),
-        "summary": it.summary,
-        "pinned": it.pinned,
-        "index_number": it.index_number,
-        "doc_number": it.doc_number,
-        "organ": it.issuing_organ,
-        "topic": it.topic,
-    })
-}
-
-/// What every template knows of the site. `host` is the site's own first host name, never the
-/// request's: a cached page is shared by every visitor, whatever `Host` the first one sent.
-fn site_view(ctx: &SiteCtx, _request_host: &str) -> Value {
-    let s = &ctx.site;
-    let host = s.hosts.first().map(String::as_str).unwrap_or_default();
-    let nav: Vec<Value> = ctx
-        .children(None)
-        .filter(|c| c.in_nav)
-        .map(|c| json!({ "name": c.name, "url": column_url(c), "path": c.path.as_str() }))
-        .collect();
-    json!({
-        "code": s.code.as_str(),
-        "name": s.name,
-        "kind": s.kind.as_str(),
-        "kind_label": s.kind.label(),
-        "host": host,
-        "footer": {
-            "organiser": s.footer.organiser,
-            "operator": s.footer.operator,
-            "contact": s.footer.contact,
-            "icp": s.footer.icp,
-            "psb": s.footer.psb,
-        },
-        "nav": nav,
-        "static": format!("/static/{}/", s.theme),
-    })
-}
-
-fn crumbs(ctx: &SiteCtx, col: ColumnId) -> Vec<Value> {
-    ctx.trail(col)
-        .into_iter()
-        .map(|c| json!({ "name": c.name, "url": column_url(c) }))
-        .collect()
-}
-
-fn pager(page: Page, total: u64, base: &str, extra: &str) -> Value {
-    let last = Page::last_page(total);
-    let n = page.number();
-    let url = |p: u64| {
-        if p == 1 && extra.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{extra}page={p}")
-        }
-    };
-    json!({
-        "page": n,
-        "last": last,
-        "total": total,
-        "prev": (n > 1).then(|| url(n - 1)),
-        "next": (n < last).then(|| url(n + 1)),
-    })
-}
-
 impl App {
-    fn render_html(&self, ctx: &SiteCtx, template: &str, page: &Value) -> Result<String> {
+    fn render_html(
+        &self,
+        ctx: &SiteCtx,
+        template: &str,
+        page: &impl serde::Serialize,
+    ) -> Result<String> {
         self.themes()
             .render(&ctx.site.theme, ctx.site.code.as_str(), template, page)
     }
@@ -358,13 +297,12 @@ impl App {
     pub fn render_error(
         &self,
         ctx: &SiteCtx,
-        host: &str,
         status: StatusCode,
         title: &str,
         message: &str,
     ) -> Result<String> {
         let page = json!({
-            "site": site_view(ctx, host),
+            "site": SiteView::of(ctx),
             "page_title": title,
             "nav_current": "-",
             "status": status.as_u16(),
@@ -375,9 +313,9 @@ impl App {
     }
 
     /// The search page of a site (never cached): `view` is the page's own context.
-    pub fn render_search(&self, ctx: &SiteCtx, host: &str, view: &Value) -> Result<String> {
+    pub fn render_search(&self, ctx: &SiteCtx, view: &Value) -> Result<String> {
         let mut page = view.clone();
-        page["site"] = site_view(ctx, host);
+        page["site"] = json!(SiteView::of(ctx));
         page["page_title"] = json!(if page["scope_all"] == json!(true) {
             "全省政府网站搜索"
         } else {
@@ -390,12 +328,10 @@ impl App {
     /// Renders a cacheable page: each kind in its own file of this folder.
     pub async fn render(&self, ctx: &SiteCtx, route: &Route, host: &str) -> Result<Rendered> {
         match route {
-            Route::Home => self.render_home(ctx, host).await,
-            Route::Column { path, page } => self.render_column(ctx, host, path, *page).await,
-            Route::Article(id) => self.render_article(ctx, host, *id).await,
-            Route::Catalogue { filter, page } => {
-                self.render_catalogue(ctx, host, filter, *page).await
-            }
+            Route::Home => self.render_home(ctx).await,
+            Route::Column { path, page } => self.render_column(ctx, path, *page).await,
+            Route::Article(id) => self.render_article(ctx, *id).await,
+            Route::Catalogue { filter, page } => self.render_catalogue(ctx, filter, *page).await,
             Route::Sitemap => self.render_sitemap(ctx, host).await,
             Route::SitemapPart(part) => self.render_sitemap_part(ctx, host, part).await,
             Route::SiteFeed => self.render_site_feed(ctx, host).await,

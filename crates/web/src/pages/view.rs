@@ -1,0 +1,141 @@
+//! What the themes' templates see, as typed values: the site (name, footer, navigation), a
+//! list item, a breadcrumb, a pager. Each page kind builds its own view from these; a field a
+//! template uses is a field here, so renaming one is a compile error, not an empty string on a
+//! page. The names are the templates' contract (see `themes/default/templates`).
+
+use serde::Serialize;
+use zhanqun_core::{Column, ColumnId, Footer, ListItem, Page};
+
+use crate::directory::SiteCtx;
+
+use super::column_url;
+
+/// A link in the navigation, a section's children or the breadcrumb.
+#[derive(Debug, Serialize)]
+pub(crate) struct Link<'a> {
+    pub name: &'a str,
+    pub url: String,
+    /// The column's path (navigation only: the template marks the current section with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a str>,
+}
+
+impl<'a> Link<'a> {
+    /// A column's link, with its path when `with_path`.
+    pub fn column(c: &'a Column, with_path: bool) -> Link<'a> {
+        Link {
+            name: &c.name,
+            url: column_url(c),
+            path: with_path.then_some(c.path.as_str()),
+        }
+    }
+}
+
+/// What every template knows of the site. `host` is the site's own first host name, never the
+/// request's: a cached page is shared by every visitor, whatever `Host` the first one sent.
+#[derive(Debug, Serialize)]
+pub(crate) struct SiteView<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub kind_label: &'a str,
+    pub host: &'a str,
+    pub footer: &'a Footer,
+    pub nav: Vec<Link<'a>>,
+    #[serde(rename = "static")]
+    pub static_root: String,
+}
+
+impl<'a> SiteView<'a> {
+    pub fn of(ctx: &'a SiteCtx) -> SiteView<'a> {
+        let s = &ctx.site;
+        SiteView {
+            code: s.code.as_str(),
+            name: &s.name,
+            kind: s.kind.as_str(),
+            kind_label: s.kind.label(),
+            host: s.hosts.first().map(String::as_str).unwrap_or_default(),
+            footer: &s.footer,
+            nav: ctx
+                .children(None)
+                .filter(|c| c.in_nav)
+                .map(|c| Link::column(c, true))
+                .collect(),
+            static_root: format!("/static/{}/", s.theme),
+        }
+    }
+}
+
+/// An article in a list.
+#[derive(Debug, Serialize)]
+pub(crate) struct Item<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub date: String,
+    pub summary: Option<&'a str>,
+    pub pinned: bool,
+    pub index_number: &'a str,
+    pub doc_number: Option<&'a str>,
+    pub organ: Option<&'a str>,
+    pub topic: Option<&'a str>,
+}
+
+impl<'a> Item<'a> {
+    pub fn of(it: &'a ListItem) -> Item<'a> {
+        Item {
+            title: &it.title,
+            url: format!("/art/{}.html", it.article_id),
+            date: it.publish_date.format("%Y-%m-%d").to_string(),
+            summary: it.summary.as_deref(),
+            pinned: it.pinned,
+            index_number: &it.index_number,
+            doc_number: it.doc_number.as_deref(),
+            organ: it.issuing_organ.as_deref(),
+            topic: it.topic.as_deref(),
+        }
+    }
+
+    pub fn all(items: &'a [ListItem]) -> Vec<Item<'a>> {
+        items.iter().map(Item::of).collect()
+    }
+}
+
+/// The breadcrumb down to column `col`.
+pub(crate) fn crumbs(ctx: &SiteCtx, col: ColumnId) -> Vec<Link<'_>> {
+    ctx.trail(col)
+        .into_iter()
+        .map(|c| Link::column(c, false))
+        .collect()
+}
+
+/// The pager of a list: page `page` of `total` items at `base` (`extra` is the other query
+/// parameters, each ending in `&`).
+#[derive(Debug, Serialize)]
+pub(crate) struct Pager {
+    pub page: u64,
+    pub last: u64,
+    pub total: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new(page: Page, total: u64, base: &str, extra: &str) -> Pager {
+        let last = Page::last_page(total);
+        let n = page.number();
+        let url = |p: u64| {
+            if p == 1 && extra.is_empty() {
+                base.to_string()
+            } else {
+                format!("{base}?{extra}page={p}")
+            }
+        };
+        Pager {
+            page: n,
+            last,
+            total,
+            prev: (n > 1).then(|| url(n - 1)),
+            next: (n < last).then(|| url(n + 1)),
+        }
+    }
+}
