@@ -1,0 +1,397 @@
+//! What the public writes in (互动交流), the rules before any of it is stored: the kinds of letter
+//! a site takes, the contact details a writer gives (phone, e-mail, 身份证号 with its check digit),
+//! how personal data is masked wherever a list or an export shows it, and the 查询码 a writer
+//! follows a letter with. Pure functions; the forms, the encryption at rest and the handling
+//! workflow use them.
+
+use serde::Serialize;
+
+use crate::Error;
+
+/// The kinds of letter a site takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterKind {
+    /// 领导信箱: to a named leader or office.
+    Mailbox,
+    /// 咨询: a question, answered publicly without the writer's data.
+    Consultation,
+    /// 投诉: a complaint.
+    Complaint,
+    /// 建议: a suggestion (建言献策).
+    Suggestion,
+    /// 我为政府网站找错: a mistake on the site itself (a dead link, a wrong date, an error).
+    SiteError,
+}
+
+impl LetterKind {
+    pub const ALL: [LetterKind; 5] = [
+        LetterKind::Mailbox,
+        LetterKind::Consultation,
+        LetterKind::Complaint,
+        LetterKind::Suggestion,
+        LetterKind::SiteError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterKind::Mailbox => "mailbox",
+            LetterKind::Consultation => "consultation",
+            LetterKind::Complaint => "complaint",
+            LetterKind::Suggestion => "suggestion",
+            LetterKind::SiteError => "site_error",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LetterKind::Mailbox => "领导信箱",
+            LetterKind::Consultation => "咨询",
+            LetterKind::Complaint => "投诉",
+            LetterKind::Suggestion => "建议",
+            LetterKind::SiteError => "我为政府网站找错",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<LetterKind, Error> {
+        LetterKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid("请选择留言类型：领导信箱、咨询、投诉、建议或我为政府网站找错")
+            })
+    }
+
+    /// Counts for the national check's 互动回应差 (a 政务咨询 message unanswered for more than
+    /// three months fails the site): the 咨询建言 channels. 找错 reports are scored apart.
+    pub fn is_consultation_channel(self) -> bool {
+        !matches!(self, LetterKind::SiteError)
+    }
+}
+
+/// A mainland phone number as people write it: a mobile (11 digits from 13–19) or a landline
+/// with its area code (`0912-1234567`, extension after a dash). Spaces and dashes are dropped
+/// from what is kept, except the extension's.
+pub fn phone(s: &str) -> Result<String, Error> {
+    let s = s.trim();
+    let (main, ext) = match s.rsplit_once(['转', '#']) {
+        Some((m, e)) if !e.is_empty() && e.chars().all(|c| c.is_ascii_digit()) => (m, Some(e)),
+        _ => (s, None),
+    };
+    let digits: String = main
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）'))
+        .collect();
+    let wrong = || {
+        Error::invalid(format!(
+            "电话号码“{s}”不正确：请填写 11 位手机号码，或带区号的固定电话（如 0912-1234567）"
+        ))
+    };
+    let digits = digits.strip_prefix("+86").unwrap_or(&digits).to_string();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(wrong());
+    }
+    let mobile = digits.len() == 11 && digits.starts_with('1') && digits.as_bytes()[1] >= b'3';
+    let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
+    if !(mobile || landline) {
+        return Err(wrong());
+    }
+    Ok(match ext {
+        Some(e) if landline => format!("{digits}-{e}"),
+        Some(_) => return Err(wrong()),
+        None => digits,
+    })
+}
+
+/// An e-mail address, checked for its shape only (one `@`, a dotted domain, no spaces); whether
+/// it receives mail is for the reply to find out.
+pub fn email(s: &str) -> Result<String, Error> {
+    let s = s.trim();
+    let wrong = || Error::invalid(format!("电子邮箱“{s}”不正确：应形如 name@example.com"));
+    let (local, domain) = s.split_once('@').ok_or_else(wrong)?;
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && s.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && s.chars().all(|c| c.is_ascii_graphic() || !c.is_ascii())
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    if ok { Ok(s.to_string()) } else { Err(wrong()) }
+}
+
+/// A 居民身份证号码 (GB 11643-1999): 17 digits and a check character (0–9 or X) computed from
+/// them, with a real date of birth. The 15-digit numbers of before 1999 are no longer valid.
+pub fn id_number(s: &str) -> Result<String, Error> {
+    let s = s.trim().to_ascii_uppercase();
+    let wrong = |why: &str| Error::invalid(format!("身份证号码不正确：{why}"));
+    let b = s.as_bytes();
+    if b.len() != 18
+        || !b[..17].iter().all(u8::is_ascii_digit)
+        || !(b[17].is_ascii_digit() || b[17] == b'X')
+    {
+        return Err(wrong("应为 18 位，最后一位可为数字或 X"));
+    }
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    if CHECK[(sum % 11) as usize] != b[17] {
+        return Err(wrong("校验位不符，请核对后重新填写"));
+    }
+    let birth = chrono::NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
+        .map_err(|_| wrong("出生日期不存在"))?;
+    if birth.format("%Y").to_string().as_str() < "1900" {
+        return Err(wrong("出生日期不存在"));
+    }
+    Ok(s)
+}
+
+/// A name as lists show it: the family name and `*` for the rest (张*, 欧阳**).
+pub fn mask_name(s: &str) -> String {
+    let chars: Vec<char> = s.trim().chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        n => {
+            let keep = if n >= 4 { 2 } else { 1 };
+            chars[..keep]
+                .iter()
+                .chain(std::iter::repeat_n(&'*', n - keep))
+                .collect()
+        }
+    }
+}
+
+/// A phone number as lists show it: the first three and last four digits (138****5678).
+pub fn mask_phone(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    chars[..3]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', n - 7))
+        .chain(chars[n - 4..].iter())
+        .collect()
+}
+
+/// An e-mail address as lists show it: the first character and the domain (z***@example.com).
+pub fn mask_email(s: &str) -> String {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+/// A 身份证号 as lists show it: the region's first six digits and the check character.
+pub fn mask_id_number(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    chars[..6]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', n - 7))
+        .chain(chars[n - 1..].iter())
+        .collect()
+}
+
+/// The alphabet of 查询码: no 0/O, 1/I/L, so that a code read aloud or copied by hand survives.
+const CODE_ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// A 查询码: what a writer keeps to follow a letter and read its reply. Twelve characters of
+/// [`CODE_ALPHABET`] shown in groups of four (`K7QM-3XRD-PA9F`); the last is a check character,
+/// so a mistyped code is told apart from an unknown one without a lookup. Eleven random
+/// characters are 31^11 ≈ 2.5 × 10^16 codes: not guessable at the rate limit of the lookup form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QueryCode(String);
+
+impl QueryCode {
+    /// A code from 11 random bytes (the caller's random source: the store uses the OS's).
+    pub fn from_random(bytes: [u8; 11]) -> QueryCode {
+        let body: Vec<u8> = bytes
+            .iter()
+            .map(|b| CODE_ALPHABET[(*b as usize) % CODE_ALPHABET.len()])
+            .collect();
+        let mut code = String::from_utf8_lossy(&body).into_owned();
+        code.push(check_char(&body) as char);
+        QueryCode(code)
+    }
+
+    /// What a person typed: case, spaces and dashes do not matter.
+    pub fn parse(s: &str) -> Result<QueryCode, Error> {
+        let raw: String = s
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '－' | '—'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let wrong =
+            || Error::invalid("查询码不正确：应为 12 位字母和数字（如 K7QM-3XRD-PA9F），请核对");
+        let b = raw.as_bytes();
+        if b.len() != 12 || !b.iter().all(|c| CODE_ALPHABET.contains(c)) {
+            return Err(wrong());
+        }
+        if check_char(&b[..11]) != b[11] {
+            return Err(wrong());
+        }
+        Ok(QueryCode(raw))
+    }
+
+    /// The 12 characters as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// As shown to the writer: three groups of four.
+    pub fn display(&self) -> String {
+        format!("{}-{}-{}", &self.0[..4], &self.0[4..8], &self.0[8..])
+    }
+}
+
+/// A weighted sum modulo 31 over the alphabet's positions: catches every single wrong
+/// character and every swap of two neighbours.
+fn check_char(body: &[u8]) -> u8 {
+    let sum: usize = body
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i + 1) * CODE_ALPHABET.iter().position(|a| a == c).unwrap_or(0))
+        .sum();
+    CODE_ALPHABET[sum % CODE_ALPHABET.len()]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_site_errors_are_scored_apart() {
+        for k in LetterKind::ALL {
+            assert_eq!(LetterKind::parse(k.as_str()).unwrap(), k);
+        }
+        assert!(LetterKind::parse("letter").is_err());
+        assert!(LetterKind::Consultation.is_consultation_channel());
+        assert!(!LetterKind::SiteError.is_consultation_channel());
+    }
+
+    #[test]
+    fn phones_are_mobiles_or_landlines_with_area_codes() {
+        assert_eq!(phone(" 138 1234 5678 ").unwrap(), "13812345678");
+        assert_eq!(phone("+86 13812345678").unwrap(), "13812345678");
+        assert_eq!(phone("0912-5612345").unwrap(), "09125612345");
+        assert_eq!(phone("(029)88881234转806").unwrap(), "02988881234-806");
+        for bad in [
+            "12812345678",
+            "1381234567",
+            "5612345",
+            "abc",
+            "",
+            "13812345678转1",
+        ] {
+            let e = phone(bad).unwrap_err().to_string();
+            assert!(e.contains("手机号码"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn emails_have_one_at_and_a_dotted_domain() {
+        assert_eq!(
+            email(" zhang@jiaxian.gov.cn ").unwrap(),
+            "zhang@jiaxian.gov.cn"
+        );
+        assert!(email("张三@例子.中国").is_ok());
+        for bad in [
+            "zhang", "zhang@", "@gov.cn", "a@b", "a@@b.cn", "a b@c.cn", "a@.cn", "a@b..cn",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn id_numbers_need_their_check_digit_and_a_real_birthday() {
+        // The standard's own example (GB 11643-1999, appendix): 11010519491231002X.
+        assert_eq!(
+            id_number("11010519491231002x").unwrap(),
+            "11010519491231002X"
+        );
+        assert!(
+            id_number("110105194912310021")
+                .unwrap_err()
+                .to_string()
+                .contains("校验位")
+        );
+        // Right check digit, impossible date (February 30th).
+        let body = "11010519490230002";
+        let sum: u32 = body
+            .bytes()
+            .zip([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
+        let check = b"10X98765432"[(sum % 11) as usize] as char;
+        let e = id_number(&format!("{body}{check}"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("出生日期"), "{e}");
+        assert!(id_number("110105491231002").is_err(), "15 digits");
+    }
+
+    #[test]
+    fn lists_show_masked_personal_data() {
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("李建国"), "李**");
+        assert_eq!(mask_name("欧阳文华"), "欧阳**");
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_email("zhang@jiaxian.gov.cn"), "z***@jiaxian.gov.cn");
+        assert_eq!(mask_id_number("11010519491231002X"), "110105***********X");
+    }
+
+    #[test]
+    fn query_codes_catch_typos_and_ignore_case_and_dashes() {
+        let code = QueryCode::from_random([7, 200, 13, 99, 0, 255, 31, 62, 5, 128, 77]);
+        assert_eq!(code.as_str().len(), 12);
+        let shown = code.display();
+        assert_eq!(QueryCode::parse(&shown.to_lowercase()).unwrap(), code);
+        assert_eq!(
+            QueryCode::parse(&format!(" {} ", code.as_str())).unwrap(),
+            code
+        );
+        // Every single wrong character is caught.
+        let s = code.as_str().as_bytes().to_vec();
+        for i in 0..12 {
+            for &c in CODE_ALPHABET {
+                if c == s[i] {
+                    continue;
+                }
+                let mut t = s.clone();
+                t[i] = c;
+                assert!(QueryCode::parse(std::str::from_utf8(&t).unwrap()).is_err());
+            }
+        }
+        // And every swap of two different neighbours.
+        for i in 0..11 {
+            if s[i] != s[i + 1] {
+                let mut t = s.clone();
+                t.swap(i, i + 1);
+                assert!(QueryCode::parse(std::str::from_utf8(&t).unwrap()).is_err());
+            }
+        }
+        assert!(QueryCode::parse("K7QM-3XRD-PA9").is_err());
+        assert!(
+            QueryCode::parse("K7QM-3XRD-PA90").is_err(),
+            "0 is not in the alphabet"
+        );
+    }
+}
