@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod index_number;
+pub mod letter_flow;
 pub mod letters;
 pub mod media;
 pub mod model;

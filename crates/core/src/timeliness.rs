@@ -38,6 +38,23 @@ impl WorkCalendar {
         !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
     }
 
+    /// The `n`th working day after `day` (`day` itself does not count: "自收到之日起 n 个工作日").
+    pub fn working_days_after(&self, day: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = day;
+        let mut left = n;
+        // A calendar with no working day at all would loop: stop after ten years.
+        for _ in 0..3660 {
+            if left == 0 {
+                break;
+            }
+            d = d.succ_opt().unwrap_or(d);
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
     /// One working day after `t`: the same Beijing time of day on the next working day; from a
     /// day off, the end of the next working day.
     pub fn add_working_day(&self, t: DateTime<Utc>) -> DateTime<Utc> {
