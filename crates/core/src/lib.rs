@@ -16,6 +16,7 @@ pub mod media;
 pub mod model;
 pub mod paging;
 pub mod password;
+pub mod pii;
 pub mod sanitize;
 pub mod timeliness;
 pub mod totp;
