@@ -329,3 +329,53 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         404
     );
 }
+
+/// The site list of the API is paged (a province has thousands of sites) and still shows an
+/// account only the sites it holds a role on.
+#[tokio::test]
+async fn the_site_list_is_paged_and_shows_only_ones_own_sites() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let admin = t.account("a-admin", None).await;
+    t.grant(admin, SiteRole::SiteAdmin, f.site(A), None).await;
+    t.account(
+        "sx-auditor",
+        Some(zhanqun_core::PlatformRole::ProvinceAuditor),
+    )
+    .await;
+    let admin = t.login("a-admin").await;
+    let auditor = t.login("sx-auditor").await;
+
+    let all = auditor.get("/api/v1/sites").await;
+    assert_eq!(all.status, 200, "{}", all.json);
+    let total = all.json["total"].as_u64().unwrap();
+    assert!(total >= 2, "{}", all.json);
+    assert_eq!(all.json["sites"].as_array().unwrap().len() as u64, total);
+    assert_eq!(
+        (all.json["page"].as_u64(), all.json["last"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let mine = admin.get("/api/v1/sites?page=1").await;
+    assert_eq!(mine.json["total"], 1, "{}", mine.json);
+    assert_eq!(mine.json["sites"][0]["code"], A);
+
+    let past = auditor.get("/api/v1/sites?page=2").await;
+    assert_eq!(
+        (past.status, past.code()),
+        (404, "not_found"),
+        "{}",
+        past.json
+    );
+    for bad in ["0", "abc", "-1"] {
+        let r = auditor.get(&format!("/api/v1/sites?page={bad}")).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "invalid_input"),
+            "{bad}: {}",
+            r.json
+        );
+    }
+    let unknown = auditor.get("/api/v1/sites?size=5000").await;
+    assert_eq!(unknown.status, 400, "{}", unknown.json);
+}

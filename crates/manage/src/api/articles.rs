@@ -148,7 +148,16 @@ async fn column_articles(
     Ok(ok(json!({ "articles": items })))
 }
 
-async fn sites(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
+/// Sites a page of `/api/v1/sites` holds: a province has thousands.
+const SITES_PER_PAGE: usize = 200;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+async fn sites(State(app): State<Arc<App>>, a: Authed, Query(q): Query<PageQuery>) -> ApiResult {
     let all = app.store().list_sites().await?;
     let p = &a.actor.principal;
     let visible: Vec<_> = if p.lists_every_site() {
@@ -157,7 +166,16 @@ async fn sites(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
         let mine = p.sites();
         all.into_iter().filter(|s| mine.contains(&s.id)).collect()
     };
-    Ok(ok(json!({ "sites": visible })))
+    let page = zhanqun_core::Page::parse(q.page.as_deref())?;
+    let rows = page
+        .rows(visible.len(), SITES_PER_PAGE)
+        .ok_or_else(|| Error::not_found("页码超出范围"))?;
+    Ok(ok(json!({
+        "sites": &visible[rows],
+        "page": page.number(),
+        "last": zhanqun_core::Page::count(visible.len(), SITES_PER_PAGE),
+        "total": visible.len(),
+    })))
 }
 
 async fn site_columns(
