@@ -35,6 +35,32 @@ pub enum LetterState {
 }
 
 impl LetterState {
+    /// The word stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterState::Received => "received",
+            LetterState::Assigned => "assigned",
+            LetterState::Drafted => "drafted",
+            LetterState::Replied => "replied",
+            LetterState::Merged => "merged",
+            LetterState::Invalid => "invalid",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<LetterState, Error> {
+        [
+            LetterState::Received,
+            LetterState::Assigned,
+            LetterState::Drafted,
+            LetterState::Replied,
+            LetterState::Merged,
+            LetterState::Invalid,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .ok_or_else(|| Error::internal(format!("unknown letter state {s:?}")))
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             LetterState::Received => "待分办",

@@ -231,6 +231,15 @@ impl QueryCode {
         QueryCode(code)
     }
 
+    /// A new code from the operating system's random source.
+    pub fn new_random() -> QueryCode {
+        use chacha20poly1305::aead::OsRng;
+        use chacha20poly1305::aead::rand_core::RngCore;
+        let mut bytes = [0u8; 11];
+        OsRng.fill_bytes(&mut bytes);
+        QueryCode::from_random(bytes)
+    }
+
     /// What a person typed: case, spaces and dashes do not matter.
     pub fn parse(s: &str) -> Result<QueryCode, Error> {
         let raw: String = s

@@ -20,6 +20,7 @@ pub mod editorial;
 pub mod figures;
 mod history;
 mod input;
+mod letters;
 mod media;
 pub mod ops;
 mod read_paths;
@@ -52,6 +53,7 @@ pub use content::{CatalogueFilter, Facets};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use input::{ArticleInput, DisclosureInput};
+pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
 pub use reprint::{

@@ -237,7 +237,7 @@ macro_rules! publish_now {
 
 impl Store {
     /// A site's code by id.
-    async fn site_code_of(&self, site: SiteId) -> Result<String> {
+    pub(crate) async fn site_code_of(&self, site: SiteId) -> Result<String> {
         on_pool!(self, |p| sqlx::query_scalar(
             "SELECT code FROM sites WHERE id = $1"
         )

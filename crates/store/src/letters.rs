@@ -1,0 +1,404 @@
+//! Letters from the public (互动交流): received with the writer's personal data sealed per field,
+//! followed by the writer with a 查询码, listed for the site's office with that data masked, and
+//! shown in full only to the office, each full view audited. Handling (转办, replies, review)
+//! follows `zhanqun_core::letter_flow`; its writes come with the console and API pages.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhanqun_core::letter_flow::{self, LetterState};
+use zhanqun_core::letters::{self, LetterKind, QueryCode};
+use zhanqun_core::pii::Keyring;
+use zhanqun_core::timeliness::WorkCalendar;
+use zhanqun_core::{Act, Error, Result, SiteId};
+
+use crate::audit::{Outcome, commit_audited};
+use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, on_pool};
+
+/// A letter as the writer sends it, checked by [`NewLetter::check`] before anything is stored.
+#[derive(Debug, Clone, Default)]
+pub struct NewLetter {
+    pub kind: Option<LetterKind>,
+    pub subject: String,
+    pub body: String,
+    /// The writer agrees that the letter and its reply are published (without their data).
+    pub public: bool,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub id_number: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A checked letter: every field within its limits, contact details in their normal form.
+#[derive(Debug, Clone)]
+pub struct CheckedLetter {
+    kind: LetterKind,
+    subject: String,
+    body: String,
+    public: bool,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    id_number: Option<String>,
+    address: Option<String>,
+}
+
+impl NewLetter {
+    /// Checks every field and says in Chinese what to fix. A writer gives a phone number or an
+    /// e-mail address (or both), so that the reply can reach them.
+    pub fn check(&self) -> Result<CheckedLetter> {
+        let kind = self.kind.ok_or_else(|| Error::invalid("请选择留言类型"))?;
+        let text = |v: &str, what: &str, min: usize, max: usize| -> Result<String> {
+            let v = v.trim();
+            let n = v.chars().count();
+            if n < min {
+                return Err(Error::invalid(if min <= 1 {
+                    format!("请填写{what}")
+                } else {
+                    format!("{what}至少 {min} 个字")
+                }));
+            }
+            if n > max {
+                return Err(Error::invalid(format!(
+                    "{what}不能超过 {max} 个字（现有 {n} 个）"
+                )));
+            }
+            if v.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+            {
+                return Err(Error::invalid(format!(
+                    "{what}含有不可见的控制字符，请删除后重试"
+                )));
+            }
+            Ok(v.to_string())
+        };
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let phone = given(&self.phone).map(letters::phone).transpose()?;
+        let email = given(&self.email).map(letters::email).transpose()?;
+        if phone.is_none() && email.is_none() {
+            return Err(Error::invalid(
+                "请至少填写手机号码或电子邮箱中的一项，以便答复",
+            ));
+        }
+        Ok(CheckedLetter {
+            kind,
+            subject: text(&self.subject, "标题", 1, 100)?,
+            body: text(&self.body, "留言内容", 5, 5000)?,
+            public: self.public,
+            name: text(&self.name, "姓名", 1, 50)?,
+            phone,
+            email,
+            id_number: given(&self.id_number).map(letters::id_number).transpose()?,
+            address: given(&self.address)
+                .map(|a| text(a, "地址", 1, 200))
+                .transpose()?,
+        })
+    }
+}
+
+/// What the writer reads with the 查询码: the letter, where it is, and the reply once given. Never
+/// the personal data (the code may have been seen by someone else).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterStatus {
+    pub kind: LetterKind,
+    pub subject: String,
+    pub body: String,
+    pub state: LetterState,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub reply_html: Option<String>,
+    pub replied_at: Option<DateTime<Utc>>,
+}
+
+/// A letter in the office's list: the writer's name and phone masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterLine {
+    pub id: i64,
+    pub kind: LetterKind,
+    pub subject: String,
+    pub state: LetterState,
+    pub standing: Option<letter_flow::Standing>,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// A letter with the writer's personal data opened, for the office that handles it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterInFull {
+    pub id: i64,
+    pub site_id: SiteId,
+    pub kind: LetterKind,
+    pub subject: String,
+    pub body: String,
+    pub public: bool,
+    pub state: LetterState,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub id_number: Option<String>,
+    pub address: Option<String>,
+}
+
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+const COLS: &str = "id, site_id, kind, query_code, subject, body, public, state, name_sealed, \
+     phone_sealed, email_sealed, id_number_sealed, address_sealed, received_at, due_at";
+
+/// The place a sealed field is bound to: its letter's query code (known before the row's id).
+fn record(code: &str) -> String {
+    format!("letter:{code}")
+}
+
+/// The office of a site: those who handle its letters and see the writers' data.
+fn is_office(actor: &Actor, site: SiteId) -> bool {
+    let p = &actor.principal;
+    p.is_site_admin(site) || p.may_on_site(Act::Review, site)
+}
+
+impl Store {
+    /// Receives a letter for `site`: checked, personal data sealed with `keys`, due `days`
+    /// working days after today on `cal`. Answers the 查询码 the writer keeps.
+    pub async fn submit_letter(
+        &self,
+        site: SiteId,
+        letter: &NewLetter,
+        keys: &Keyring,
+        cal: &WorkCalendar,
+        days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<QueryCode> {
+        let l = letter.check()?;
+        let code = self.site_code_of(site).await?;
+        let due_at = letter_flow::due(cal, now, days);
+        // A code that is already taken (one chance in 10^16) is drawn again.
+        for _ in 0..3 {
+            let qc = QueryCode::new_random();
+            let at = record(qc.as_str());
+            let seal = |field: &str, v: &Option<String>| -> Result<Option<String>> {
+                v.as_deref().map(|v| keys.seal(field, &at, v)).transpose()
+            };
+            let name = keys.seal("name", &at, &l.name)?;
+            let (phone, email) = (seal("phone", &l.phone)?, seal("email", &l.email)?);
+            let (id_number, address) = (
+                seal("id_number", &l.id_number)?,
+                seal("address", &l.address)?,
+            );
+            let entry = AuditEntry {
+                actor: "public".into(),
+                role: "public".into(),
+                site_code: Some(code.to_string()),
+                client: None,
+                action: "letter.receive".into(),
+                object: Some(format!("letter {}", l.kind.as_str())),
+                outcome: Outcome::Success,
+                request_id: None,
+                detail: None,
+            };
+            let res: Result<()> = on_pool!(self, |p| {
+                let mut tx = p.begin_write().await.map_err(db_err)?;
+                sqlx::query(
+                    "INSERT INTO letters (site_id, kind, query_code, subject, body, public, state, name_sealed, \
+                     phone_sealed, email_sealed, id_number_sealed, address_sealed, received_at, due_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(site.0)
+                .bind(l.kind.as_str())
+                .bind(qc.as_str())
+                .bind(&l.subject)
+                .bind(&l.body)
+                .bind(l.public)
+                .bind(LetterState::Received.as_str())
+                .bind(&name)
+                .bind(&phone)
+                .bind(&email)
+                .bind(&id_number)
+                .bind(&address)
+                .bind(now)
+                .bind(due_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                commit_audited!(tx, &entry);
+                Ok(())
+            });
+            match res {
+                Ok(()) => return Ok(qc),
+                Err(Error::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::internal("no free query code"))
+    }
+
+    /// The letter of `site` with query code `code`, as its writer reads it.
+    pub async fn letter_status(&self, site: SiteId, code: &QueryCode) -> Result<LetterStatus> {
+        type Full = (
+            String,
+            String,
+            String,
+            String,
+            DateTime<Utc>,
+            DateTime<Utc>,
+            Option<String>,
+            Option<DateTime<Utc>>,
+        );
+        let row: Option<Full> = on_pool!(self, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(
+                "SELECT kind, subject, body, state, received_at, due_at, reply_html, replied_at \
+                 FROM letters WHERE site_id = $1 AND query_code = $2",
+            ))
+            .bind(site.0)
+            .bind(code.as_str())
+            .fetch_optional(p)
+            .await
+            .map_err(db_err)
+        })?;
+        let (kind, subject, body, state, received_at, due_at, reply_html, replied_at) =
+            row.ok_or_else(|| Error::not_found("没有找到这个查询码对应的留言，请核对查询码"))?;
+        Ok(LetterStatus {
+            kind: LetterKind::parse(&kind)?,
+            subject,
+            body,
+            state: LetterState::parse(&state)?,
+            received_at,
+            due_at,
+            reply_html,
+            replied_at,
+        })
+    }
+
+    /// The letters of `site`, newest first, for its office and the province auditor: the
+    /// writer's name and phone masked, the standing of each open letter against its deadline.
+    pub async fn site_letters(
+        &self,
+        actor: &Actor,
+        site: SiteId,
+        keys: &Keyring,
+        cal: &WorkCalendar,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LetterLine>> {
+        if !(is_office(actor, site) || actor.principal.sees_every_site()) {
+            return Err(Error::forbidden("只有本网站的办理人员可以查看留言"));
+        }
+        let rows: Vec<Row> = on_pool!(self, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM letters WHERE site_id = $1 ORDER BY received_at DESC, id DESC LIMIT 500"
+            )))
+            .bind(site.0)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })?;
+        rows.into_iter()
+            .map(|r| {
+                let at = record(&r.3);
+                let state = LetterState::parse(&r.7)?;
+                Ok(LetterLine {
+                    id: r.0,
+                    kind: LetterKind::parse(&r.2)?,
+                    subject: r.4,
+                    state,
+                    standing: state
+                        .is_open()
+                        .then(|| letter_flow::standing(cal, r.13, r.14, now)),
+                    received_at: r.13,
+                    due_at: r.14,
+                    name: letters::mask_name(&keys.open("name", &at, &r.8)?),
+                    phone: r
+                        .9
+                        .as_deref()
+                        .map(|v| keys.open("phone", &at, v).map(|p| letters::mask_phone(&p)))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Letter `id` with the writer's data opened, for the office of its site only; every view,
+    /// and every refusal, is in the audit log.
+    pub async fn letter_in_full(
+        &self,
+        actor: &Actor,
+        id: i64,
+        keys: &Keyring,
+    ) -> Result<LetterInFull> {
+        let row: Option<Row> = on_pool!(self, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM letters WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err)
+        })?;
+        let Some(r) = row else {
+            return Err(Error::not_found("留言不存在"));
+        };
+        let site = SiteId(r.1);
+        let site_code = self.site_code_of(site).await?;
+        let allowed = is_office(actor, site);
+        let entry = actor.entry(
+            "letter_office",
+            Some(site_code.as_str()),
+            "letter.view_personal",
+            format!("letter:{id}"),
+            if allowed {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            },
+            None,
+        );
+        self.audit(&entry).await?;
+        if !allowed {
+            // Another site's letter is not there at all for this account.
+            return Err(if actor.principal.sees_site(site) {
+                Error::forbidden("只有本网站的办理人员可以查看写信人的个人信息")
+            } else {
+                Error::not_found("留言不存在")
+            });
+        }
+        let at = record(&r.3);
+        let open = |field: &str, v: &Option<String>| -> Result<Option<String>> {
+            v.as_deref().map(|v| keys.open(field, &at, v)).transpose()
+        };
+        Ok(LetterInFull {
+            id: r.0,
+            site_id: site,
+            kind: LetterKind::parse(&r.2)?,
+            subject: r.4,
+            body: r.5,
+            public: r.6,
+            state: LetterState::parse(&r.7)?,
+            received_at: r.13,
+            due_at: r.14,
+            name: keys.open("name", &at, &r.8)?,
+            phone: open("phone", &r.9)?,
+            email: open("email", &r.10)?,
+            id_number: open("id_number", &r.11)?,
+            address: open("address", &r.12)?,
+        })
+    }
+}

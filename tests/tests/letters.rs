@@ -1,0 +1,216 @@
+//! Letters from the public, on SQLite and PostgreSQL: what a writer may send (and what they are
+//! told to fix), the 查询码 they follow it with, personal data masked in the office's list and
+//! opened only for the office of the letter's site, each full view in the audit log.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use zhanqun_core::letters::{LetterKind, QueryCode};
+use zhanqun_core::pii::Keyring;
+use zhanqun_core::timeliness::WorkCalendar;
+use zhanqun_core::{AccountId, PlatformRole, SiteRole};
+use zhanqun_store::{Actor, NewLetter};
+use zhanqun_tests::TestApp;
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+
+async fn actor(t: &TestApp, account: AccountId) -> Actor {
+    Actor {
+        principal: t
+            .store
+            .principal(t.store.account(account).await.unwrap().unwrap())
+            .await
+            .unwrap(),
+        client: Some("test".into()),
+        request_id: None,
+    }
+}
+
+fn letter() -> NewLetter {
+    NewLetter {
+        kind: Some(LetterKind::Consultation),
+        subject: "咨询新生儿医保办理".into(),
+        body: "请问新生儿医保在哪里办理，需要带哪些材料？".into(),
+        public: true,
+        name: "张三".into(),
+        phone: Some("138 1234 5678".into()),
+        email: None,
+        id_number: Some("11010519491231002x".into()),
+        address: Some("佳县佳芦镇".into()),
+    }
+}
+
+#[tokio::test]
+async fn a_letter_is_received_followed_and_read_only_by_its_office() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let keys = Keyring::parse(&Keyring::new_key_line("k1")).unwrap();
+    let cal = WorkCalendar::default();
+    let now = zhanqun_store::now();
+
+    // What the writer is told to fix; nothing is stored.
+    for (bad, why) in [
+        (
+            NewLetter {
+                phone: None,
+                ..letter()
+            },
+            "手机号码或电子邮箱",
+        ),
+        (
+            NewLetter {
+                phone: Some("12345".into()),
+                ..letter()
+            },
+            "电话号码",
+        ),
+        (
+            NewLetter {
+                body: "你好".into(),
+                ..letter()
+            },
+            "至少 5 个字",
+        ),
+        (
+            NewLetter {
+                subject: " ".into(),
+                ..letter()
+            },
+            "请填写标题",
+        ),
+        (
+            NewLetter {
+                kind: None,
+                ..letter()
+            },
+            "留言类型",
+        ),
+        (
+            NewLetter {
+                id_number: Some("110105194912310021".into()),
+                ..letter()
+            },
+            "校验位",
+        ),
+        (
+            NewLetter {
+                name: "张\u{0}三".into(),
+                ..letter()
+            },
+            "控制字符",
+        ),
+    ] {
+        let e = t
+            .store
+            .submit_letter(a, &bad, &keys, &cal, 5, now)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains(why), "{why}: {e}");
+    }
+
+    let code = t
+        .store
+        .submit_letter(a, &letter(), &keys, &cal, 5, now)
+        .await
+        .unwrap();
+    // The writer follows it with the code, typed any way; it shows nothing of their data.
+    let typed = QueryCode::parse(&code.display().to_lowercase()).unwrap();
+    let status = t.store.letter_status(a, &typed).await.unwrap();
+    assert_eq!(status.subject, "咨询新生儿医保办理");
+    assert_eq!(status.state.label(), "待分办");
+    assert!(status.due_at > now);
+    let shown = serde_json::to_string(&status).unwrap();
+    for private in ["张三", "13812345678", "11010519491231002X", "佳芦镇"] {
+        assert!(!shown.contains(private), "{private} in {shown}");
+    }
+    // Not on another site, not with another code.
+    assert!(t.store.letter_status(b, &code).await.is_err());
+    let other = QueryCode::from_random([1; 11]);
+    let e = t.store.letter_status(a, &other).await.unwrap_err();
+    assert!(e.to_string().contains("查询码"), "{e}");
+
+    // The office of site A, another site's administrator, the province auditor.
+    let office = t.account("a-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let other_admin = t.account("b-admin", None).await;
+    t.grant(other_admin, SiteRole::SiteAdmin, b, None).await;
+    let auditor = t
+        .account("sx-auditor", Some(PlatformRole::ProvinceAuditor))
+        .await;
+    let (office, other_admin, auditor) = (
+        actor(&t, office).await,
+        actor(&t, other_admin).await,
+        actor(&t, auditor).await,
+    );
+
+    let list = t
+        .store
+        .site_letters(&office, a, &keys, &cal, now)
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].name, "张*");
+    assert_eq!(list[0].phone.as_deref(), Some("138****5678"));
+    assert_eq!(list[0].standing.map(|s| s.label()), Some("办理中"));
+    let masked = t
+        .store
+        .site_letters(&auditor, a, &keys, &cal, now)
+        .await
+        .unwrap();
+    assert_eq!(masked[0].name, "张*");
+    assert!(
+        t.store
+            .site_letters(&other_admin, a, &keys, &cal, now)
+            .await
+            .is_err()
+    );
+
+    let full = t
+        .store
+        .letter_in_full(&office, list[0].id, &keys)
+        .await
+        .unwrap();
+    assert_eq!(full.name, "张三");
+    assert_eq!(full.phone.as_deref(), Some("13812345678"));
+    assert_eq!(full.id_number.as_deref(), Some("11010519491231002X"));
+    assert_eq!(full.address.as_deref(), Some("佳县佳芦镇"));
+    // Another site's administrator: not there at all; the auditor: refused.
+    let e = t
+        .store
+        .letter_in_full(&other_admin, list[0].id, &keys)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().as_str(), "not_found");
+    let e = t
+        .store
+        .letter_in_full(&auditor, list[0].id, &keys)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().as_str(), "forbidden");
+    // With another key file the sealed data does not open.
+    let wrong = Keyring::parse(&Keyring::new_key_line("k1")).unwrap();
+    assert!(
+        t.store
+            .letter_in_full(&office, list[0].id, &wrong)
+            .await
+            .is_err()
+    );
+
+    // Every full view, and every refusal, is audited; no personal data is in the log.
+    let log = t.store.audit_records(50, 0).await.unwrap();
+    let views: Vec<_> = log
+        .iter()
+        .filter(|r| r.action == "letter.view_personal")
+        .collect();
+    assert_eq!(views.len(), 4, "{views:?}");
+    assert_eq!(
+        views.iter().filter(|r| r.outcome == "success").count(),
+        2,
+        "{views:?}"
+    );
+    let text = format!("{log:?}");
+    for private in ["张三", "13812345678", "11010519491231002X"] {
+        assert!(!text.contains(private), "{private} in the audit log");
+    }
+    assert!(log.iter().any(|r| r.action == "letter.receive"));
+}
