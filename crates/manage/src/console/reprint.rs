@@ -53,6 +53,24 @@ fn minutes_text(secs: i64) -> String {
 
 /// A POST that failed on bad input re-renders its page with the message (400/403/409);
 /// anything else is an error page.
+/// A step on a site's reprint page, answered with that page (its outcome as a notice).
+async fn back_to_site(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    res: Result<String, Error>,
+) -> PageResult {
+    or_page(res, |flash, error| {
+        site_page_with(app, a, site, flash, error)
+    })
+    .await
+}
+
+/// A step on the sources page, answered with that page.
+async fn back_to_sources(app: &App, a: &Authed, res: Result<String, Error>) -> PageResult {
+    or_page(res, |flash, error| sources_page_with(app, a, flash, error)).await
+}
+
 async fn or_page<F, Fut>(res: Result<String, Error>, ok_to: F) -> PageResult
 where
     F: FnOnce(Option<String>, Option<String>) -> Fut,
@@ -200,10 +218,7 @@ async fn source_create(
         Ok(format!("已创建转载来源“{}”", f.name.trim()))
     }
     .await;
-    or_page(res, |flash, error| {
-        sources_page_with(&app, &a, flash, error)
-    })
-    .await
+    back_to_sources(&app, &a, res).await
 }
 
 async fn source_poll(
@@ -216,10 +231,7 @@ async fn source_poll(
         .poll_now(Some(&a.actor), id)
         .await
         .map(|()| "已安排立即抓取，几秒后刷新本页查看结果".to_string());
-    or_page(res, |flash, error| {
-        sources_page_with(&app, &a, flash, error)
-    })
-    .await
+    back_to_sources(&app, &a, res).await
 }
 
 #[derive(Deserialize)]
@@ -265,10 +277,7 @@ async fn source_item(
         })
     }
     .await;
-    or_page(res, |flash, error| {
-        sources_page_with(&app, &a, flash, error)
-    })
-    .await
+    back_to_sources(&app, &a, res).await
 }
 
 // ---- a site's subscriptions and deliveries -----------------------------------------------
@@ -378,10 +387,7 @@ async fn subscribe_submit(
         Ok("已订阅；此后的新信息会按所选方式转载到本站。可用“补录”获取最近的信息。".to_string())
     }
     .await;
-    or_page(res, |flash, error| {
-        site_page_with(&app, &a, site, flash, error)
-    })
-    .await
+    back_to_site(&app, &a, site, res).await
 }
 
 #[derive(Deserialize)]
@@ -417,10 +423,7 @@ async fn backfill_submit(
         Ok(format!("已补录 {n} 条信息"))
     }
     .await;
-    or_page(res, |flash, error| {
-        site_page_with(&app, &a, site, flash, error)
-    })
-    .await
+    back_to_site(&app, &a, site, res).await
 }
 
 async fn approve_submit(
@@ -435,10 +438,7 @@ async fn approve_submit(
         .approve_delivery(&a.actor, id)
         .await
         .map(|()| format!("“{}”已在本站发布", d.title));
-    or_page(res, |flash, error| {
-        site_page_with(&app, &a, site, flash, error)
-    })
-    .await
+    back_to_site(&app, &a, site, res).await
 }
 
 async fn detach_submit(
@@ -453,10 +453,7 @@ async fn detach_submit(
         .detach(&a.actor, id)
         .await
         .map(|copy| format!("已转为本站副本（信息 {copy}），此后不再随来源更正或撤回"));
-    or_page(res, |flash, error| {
-        site_page_with(&app, &a, site, flash, error)
-    })
-    .await
+    back_to_site(&app, &a, site, res).await
 }
 
 // ---- the timeliness board -----------------------------------------------------------------
