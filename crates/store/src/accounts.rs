@@ -4,7 +4,7 @@ use crate::BeginWrite;
 use zhanqun_core::password::fold_username;
 use zhanqun_core::{Account, AccountId, Error, PlatformRole, Result};
 
-use crate::{Store, db_err, now, on_pool};
+use crate::{Store, db_err, fetch, now, on_pool};
 
 /// A new account; the password is already hashed (argon2id PHC string).
 #[derive(Debug, Clone)]
@@ -138,42 +138,39 @@ impl Store {
     }
 
     pub async fn account_count(&self) -> Result<i64> {
-        on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM accounts"
+        fetch!(
+            self,
+            one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
         )
-        .fetch_one(p)
-        .await
-        .map_err(db_err))
     }
 
     /// One account by id.
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let id = id.0;
-        let row: Option<AccountRow> = on_pool!(self, |p| {
+        let row: Option<AccountRow> = fetch!(
+            self,
+            optional,
             sqlx::query_as(concat!(
                 "SELECT ",
                 account_cols!(),
                 " FROM accounts WHERE id = $1"
             ))
             .bind(id)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         row.map(Account::try_from).transpose()
     }
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {
-        let rows: Vec<AccountRow> = on_pool!(self, |p| {
+        let rows: Vec<AccountRow> = fetch!(
+            self,
+            all,
             sqlx::query_as(concat!(
                 "SELECT ",
                 account_cols!(),
                 " FROM accounts ORDER BY id"
             ))
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         rows.into_iter().map(Account::try_from).collect()
     }
 
@@ -185,17 +182,16 @@ impl Store {
             account: AccountRow,
             password_hash: String,
         }
-        let row: Option<Row> = on_pool!(self, |p| {
+        let row: Option<Row> = fetch!(
+            self,
+            optional,
             sqlx::query_as(concat!(
                 "SELECT ",
                 account_cols!(),
                 ", password_hash FROM accounts WHERE username_folded = $1"
             ))
             .bind(fold_username(username))
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         row.map(|r| Ok((Account::try_from(r.account)?, r.password_hash)))
             .transpose()
     }

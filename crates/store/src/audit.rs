@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zhanqun_core::{Error, Result};
 
-use crate::{Store, db_err, on_pool};
+use crate::{Store, db_err, fetch, on_pool};
 
 /// The shortest retention the law allows (网络安全法: network logs kept at least six months).
 pub const MIN_RETENTION_DAYS: i64 = 180;
@@ -226,29 +226,24 @@ impl Store {
 
     /// Records, newest first.
     pub async fn audit_records(&self, limit: u64, offset: u64) -> Result<Vec<AuditRecord>> {
-        on_pool!(self, |p| {
-            sqlx::query_as(
+        fetch!(self, all, sqlx::query_as(
             "SELECT seq, at, actor, role, site_code, client, action, object, outcome, request_id, detail, prev_hash, hash \
              FROM audit_log ORDER BY seq DESC LIMIT $1 OFFSET $2"
         )
         .bind(limit as i64)
-        .bind(offset as i64)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })
+        .bind(offset as i64))
     }
 
     /// Walks the whole chain: recomputes every hash, checks every link and that positions are
     /// contiguous from the purge anchor to the head.
     pub async fn audit_verify(&self) -> Result<AuditReport> {
-        let (head_seq, head_hash, anchor_seq, anchor_hash): (i64, String, i64, String) =
-            on_pool!(self, |p| sqlx::query_as(
+        let (head_seq, head_hash, anchor_seq, anchor_hash): (i64, String, i64, String) = fetch!(
+            self,
+            one,
+            sqlx::query_as(
                 "SELECT seq, hash, anchor_seq, anchor_hash FROM audit_head WHERE id = 1"
             )
-            .fetch_one(p)
-            .await
-            .map_err(db_err))?;
+        )?;
         let mut report = AuditReport {
             first_seq: anchor_seq + 1,
             last_seq: anchor_seq,
@@ -257,16 +252,11 @@ impl Store {
         let (mut expect_seq, mut prev) = (anchor_seq + 1, anchor_hash);
         let mut after = anchor_seq;
         loop {
-            let rows: Vec<AuditRecord> = on_pool!(self, |p| {
-                sqlx::query_as(
+            let rows: Vec<AuditRecord> = fetch!(self, all, sqlx::query_as(
                 "SELECT seq, at, actor, role, site_code, client, action, object, outcome, request_id, detail, prev_hash, hash \
                  FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000"
             )
-            .bind(after)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-            })?;
+            .bind(after))?;
             if rows.is_empty() {
                 break;
             }

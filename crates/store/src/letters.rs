@@ -12,7 +12,7 @@ use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Act, Error, Result, SiteId};
 
 use crate::audit::{Outcome, commit_audited};
-use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, on_pool};
+use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// A letter as the writer sends it, checked by [`NewLetter::check`] before anything is stored.
 #[derive(Debug, Clone, Default)]
@@ -264,17 +264,13 @@ impl Store {
             Option<String>,
             Option<DateTime<Utc>>,
         );
-        let row: Option<Full> = on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(
+        let row: Option<Full> =
+            fetch!(self, optional, sqlx::query_as(sqlx::AssertSqlSafe(
                 "SELECT kind, subject, body, state, received_at, due_at, reply_html, replied_at \
                  FROM letters WHERE site_id = $1 AND query_code = $2",
             ))
             .bind(site.0)
-            .bind(code.as_str())
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)
-        })?;
+            .bind(code.as_str()))?;
         let (kind, subject, body, state, received_at, due_at, reply_html, replied_at) =
             row.ok_or_else(|| Error::not_found("没有找到这个查询码对应的留言，请核对查询码"))?;
         Ok(LetterStatus {
@@ -302,15 +298,10 @@ impl Store {
         if !(is_office(actor, site) || actor.principal.sees_every_site()) {
             return Err(Error::forbidden("只有本网站的办理人员可以查看留言"));
         }
-        let rows: Vec<Row> = on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<Row> = fetch!(self, all, sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLS} FROM letters WHERE site_id = $1 ORDER BY received_at DESC, id DESC LIMIT 500"
             )))
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+            .bind(site.0))?;
         rows.into_iter()
             .map(|r| {
                 let at = record(&r.3);
@@ -344,15 +335,14 @@ impl Store {
         id: i64,
         keys: &Keyring,
     ) -> Result<LetterInFull> {
-        let row: Option<Row> = on_pool!(self, |p| {
+        let row: Option<Row> = fetch!(
+            self,
+            optional,
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLS} FROM letters WHERE id = $1"
             )))
             .bind(id)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         let Some(r) = row else {
             return Err(Error::not_found("留言不存在"));
         };

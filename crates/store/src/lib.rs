@@ -91,6 +91,25 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// One query on whichever pool the store holds, its database error mapped:
+/// `fetch!(self, all, sqlx::query_as(SQL).bind(x))` is a `Result<Vec<_>>`; `optional` and `one`
+/// fetch an `Option` and exactly one row.
+macro_rules! fetch {
+    ($store:expr, all, $q:expr) => {
+        $crate::on_pool!($store, |p| $q.fetch_all(p).await.map_err($crate::db_err))
+    };
+    ($store:expr, optional, $q:expr) => {
+        $crate::on_pool!($store, |p| $q
+            .fetch_optional(p)
+            .await
+            .map_err($crate::db_err))
+    };
+    ($store:expr, one, $q:expr) => {
+        $crate::on_pool!($store, |p| $q.fetch_one(p).await.map_err($crate::db_err))
+    };
+}
+pub(crate) use fetch;
+
 /// Starting a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock
 /// at once and waits for it under the busy timeout. A deferred `BEGIN` would start as a reader:
 /// if another connection commits before it writes, SQLite answers SQLITE_BUSY at once, without
@@ -353,12 +372,11 @@ impl Store {
 
     /// The newest change-log id (0 when empty): where a new reader starts.
     pub async fn last_change_id(&self) -> Result<i64> {
-        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT MAX(id) FROM change_log"
-        )
-        .fetch_one(p)
-        .await
-        .map_err(db_err))?;
+        let id: Option<i64> = fetch!(
+            self,
+            one,
+            sqlx::query_scalar("SELECT MAX(id) FROM change_log")
+        )?;
         Ok(id.unwrap_or(0))
     }
 
@@ -375,16 +393,11 @@ impl Store {
     }
 
     async fn changes_after(&self, after: i64, skip_origin: &str) -> Result<Vec<(i64, Change)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(i64, String)> = fetch!(self, all, sqlx::query_as(
             "SELECT id, payload FROM change_log WHERE id > $1 AND origin <> $2 ORDER BY id LIMIT 1000"
         )
         .bind(after)
-        .bind(skip_origin)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(skip_origin))?;
         rows.into_iter()
             .map(|(id, payload)| {
                 serde_json::from_str(&payload)

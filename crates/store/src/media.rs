@@ -7,7 +7,7 @@ use serde::Serialize;
 use zhanqun_core::*;
 
 use crate::audit::commit_audited;
-use crate::{Actor, Outcome, Store, db_err, now, on_pool};
+use crate::{Actor, Outcome, Store, db_err, fetch, now, on_pool};
 
 /// A stored file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -71,13 +71,11 @@ impl Store {
     /// Records an uploaded file, with its audit record.
     pub async fn add_media(&self, actor: &Actor, site: SiteId, m: &NewMedia) -> Result<i64> {
         self.may_upload(actor, site)?;
-        let code: String = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT code FROM sites WHERE id = $1"
-        )
-        .bind(site.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?
+        let code: String = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT code FROM sites WHERE id = $1").bind(site.0)
+        )?
         .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
         let entry = actor.entry(
             &actor.principal.role_text(),
@@ -119,11 +117,11 @@ impl Store {
             return Err(Error::not_found(format!("网站 {site} 不存在")));
         }
         let sql = format!("{MEDIA_SQL} WHERE m.site_id = $1 ORDER BY m.id DESC LIMIT 500");
-        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err))
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(site.0)
+        )
     }
 
     /// A published file of a site by its storage name (public serving: only that site's files,
@@ -154,11 +152,12 @@ impl Store {
 
     async fn media_record(&self, site: SiteId, storage_name: &str) -> Result<Option<MediaRecord>> {
         let sql = format!("{MEDIA_SQL} WHERE m.site_id = $1 AND m.storage_name = $2");
-        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(site.0)
-            .bind(storage_name)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err))
+        fetch!(
+            self,
+            optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(site.0)
+                .bind(storage_name)
+        )
     }
 }

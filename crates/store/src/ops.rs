@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zhanqun_core::*;
 
-use crate::{Pool, Store, db_err, on_pool};
+use crate::{Pool, Store, db_err, fetch, on_pool};
 
 /// A job lease as stored: who runs the job, until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -148,14 +148,13 @@ impl Store {
 
     /// Every job lease, by name.
     pub async fn job_leases(&self) -> Result<Vec<JobLease>> {
-        on_pool!(self, |p| {
+        fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT name, holder, expires_at, acquired_at FROM job_leases ORDER BY name",
             )
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })
+        )
     }
 
     /// On PostgreSQL, a listener woken by every commit that writes the change log (a trigger
@@ -223,12 +222,8 @@ impl Store {
                 ));
             }
         }
-        let count = |sql: &'static str| async move {
-            on_pool!(self, |p| sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(p)
-                .await
-                .map_err(db_err))
-        };
+        let count =
+            |sql: &'static str| async move { fetch!(self, one, sqlx::query_scalar::<_, i64>(sql)) };
         out.articles = count("SELECT COUNT(*) FROM articles").await?;
         out.placements = count("SELECT COUNT(*) FROM placements").await?;
         out.audit_records = count("SELECT COUNT(*) FROM audit_log").await?;
@@ -275,12 +270,13 @@ impl Store {
             Ok(())
         };
         type SiteRow = (i64, String, String, String, String, String, DateTime<Utc>);
-        let sites: Vec<SiteRow> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, code, name, kind, status, theme, updated_at FROM sites ORDER BY id"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let sites: Vec<SiteRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT id, code, name, kind, status, theme, updated_at FROM sites ORDER BY id"
+            )
+        )?;
         for (id, code, name, kind, status, theme, updated_at) in sites {
             emit(ExportLine::Site {
                 id,
@@ -292,22 +288,22 @@ impl Store {
                 updated_at,
             })?;
         }
-        let hosts: Vec<(String, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT host, site_id FROM site_hosts ORDER BY host"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let hosts: Vec<(String, i64)> = fetch!(
+            self,
+            all,
+            sqlx::query_as("SELECT host, site_id FROM site_hosts ORDER BY host")
+        )?;
         for (host, site_id) in hosts {
             emit(ExportLine::Host { host, site_id })?;
         }
         type ColumnRow = (i64, i64, String, String, String, Option<String>);
-        let columns: Vec<ColumnRow> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, site_id, path, name, kind, body_html FROM columns ORDER BY id"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let columns: Vec<ColumnRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT id, site_id, path, name, kind, body_html FROM columns ORDER BY id"
+            )
+        )?;
         for (id, site_id, path, name, kind, body_html) in columns {
             emit(ExportLine::Column {
                 id,
@@ -331,16 +327,11 @@ impl Store {
                 DateTime<Utc>,
                 DateTime<Utc>,
             );
-            let page: Vec<ArticleRow> = on_pool!(self, |p| {
-                sqlx::query_as(
+            let page: Vec<ArticleRow> = fetch!(self, all, sqlx::query_as(
                 "SELECT id, site_id, index_number, title, body_html, status, published_at, updated_at \
                  FROM articles WHERE id > $1 ORDER BY id LIMIT 1000"
             )
-            .bind(after)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-            })?;
+            .bind(after))?;
             let Some(last) = page.last() else { break };
             after = last.0;
             for (id, site_id, index_number, title, body_html, status, published_at, updated_at) in
@@ -360,14 +351,15 @@ impl Store {
         }
         let mut after = 0i64;
         loop {
-            let page: Vec<(i64, i64, i64, i64, bool)> = on_pool!(self, |p| sqlx::query_as(
-                "SELECT id, article_id, site_id, column_id, pinned FROM placements \
+            let page: Vec<(i64, i64, i64, i64, bool)> = fetch!(
+                self,
+                all,
+                sqlx::query_as(
+                    "SELECT id, article_id, site_id, column_id, pinned FROM placements \
                  WHERE id > $1 ORDER BY id LIMIT 5000"
-            )
-            .bind(after)
-            .fetch_all(p)
-            .await
-            .map_err(db_err))?;
+                )
+                .bind(after)
+            )?;
             let Some(last) = page.last() else { break };
             after = last.0;
             for (_, article_id, site_id, column_id, pinned) in page {
@@ -379,12 +371,13 @@ impl Store {
                 })?;
             }
         }
-        let media: Vec<(i64, i64, String, i64, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, site_id, storage_name, bytes, sha256 FROM media ORDER BY id"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let media: Vec<(i64, i64, String, i64, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT id, site_id, storage_name, bytes, sha256 FROM media ORDER BY id"
+            )
+        )?;
         for (id, site_id, storage_name, bytes, sha256) in media {
             emit(ExportLine::Media {
                 id,
@@ -394,12 +387,11 @@ impl Store {
                 sha256,
             })?;
         }
-        let accounts: Vec<(i64, String, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, username, display_name FROM accounts ORDER BY id"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let accounts: Vec<(i64, String, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as("SELECT id, username, display_name FROM accounts ORDER BY id")
+        )?;
         for (id, username, display_name) in accounts {
             emit(ExportLine::Account {
                 id,
@@ -449,11 +441,10 @@ pub struct MediaFile {
 impl Store {
     /// Every uploaded file the store knows, by id (what a backup must copy).
     pub async fn media_files(&self) -> Result<Vec<MediaFile>> {
-        on_pool!(self, |p| sqlx::query_as(
-            "SELECT site_id, storage_name, sha256, bytes FROM media ORDER BY id"
+        fetch!(
+            self,
+            all,
+            sqlx::query_as("SELECT site_id, storage_name, sha256, bytes FROM media ORDER BY id")
         )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))
     }
 }

@@ -8,7 +8,7 @@
 //! every row that differs: the story tests run it after every kind of write, and an operator
 //! can run it on a live store (`zhanqun` has no repair: a difference is a bug to report).
 
-use crate::{Pool, Store, db_err};
+use crate::{Pool, Store};
 use zhanqun_core::*;
 
 /// Rows that differ between a kept read path and its source, per table. All zero is healthy.
@@ -92,10 +92,7 @@ impl Store {
         ];
         let mut n = [0_i64; 6];
         for (slot, sql) in n.iter_mut().zip(queries) {
-            *slot = crate::on_pool!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
-                .await
-                .map_err(db_err))?;
+            *slot = crate::fetch!(self, one, sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))?;
         }
         Ok(ReadPathDrift {
             placements_live: n[0],

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use zhanqun_core::*;
 
 use crate::rows::{ArticleRow, article_cols};
-use crate::{Store, db_err, on_pool};
+use crate::{Store, db_err, fetch, on_pool};
 
 /// A published article and every (site, column) that shows it, reprints included.
 #[derive(Debug, Clone)]
@@ -28,31 +28,27 @@ impl Store {
     /// Published, placed articles with an id above `after`, by id, at most `limit`: a rebuild
     /// reads the store in these batches.
     pub async fn searchable_after(&self, after: ArticleId, limit: u64) -> Result<Vec<Searchable>> {
-        let rows: Vec<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            article_cols!(),
-            " FROM articles a WHERE a.id > $1 AND a.status = 'published' ",
-            "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id) ",
-            "ORDER BY a.id LIMIT $2"
-        ))
-        .bind(after.0)
-        .bind(limit as i64)
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let rows: Vec<ArticleRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                article_cols!(),
+                " FROM articles a WHERE a.id > $1 AND a.status = 'published' ",
+                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id) ",
+                "ORDER BY a.id LIMIT $2"
+            ))
+            .bind(after.0)
+            .bind(limit as i64)
+        )?;
         let Some(last) = rows.last().map(|r| r.id) else {
             return Ok(Vec::new());
         };
-        let places: Vec<(i64, i64, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let places: Vec<(i64, i64, i64)> = fetch!(self, all, sqlx::query_as(
             "SELECT article_id, site_id, column_id FROM placements WHERE article_id > $1 AND article_id <= $2 ORDER BY id"
         )
         .bind(after.0)
-        .bind(last)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(last))?;
         join(rows, places)
     }
 
@@ -95,37 +91,34 @@ impl Store {
 
     /// How many articles the index should hold (published and placed).
     pub async fn searchable_count(&self) -> Result<u64> {
-        let n: i64 = on_pool!(self, |p| {
+        let n: i64 = fetch!(
+            self,
+            one,
             sqlx::query_scalar(
-            "SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id)"
-        )
-        .fetch_one(p)
-        .await
-        .map_err(db_err)
-        })?;
+                "SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id)"
+            )
+        )?;
         Ok(n.max(0) as u64)
     }
 
     /// Names that must stay whole words when text is cut: sites and their units (佳县人民政府,
     /// 佳县应急管理局).
     pub async fn search_words(&self) -> Result<Vec<String>> {
-        let words: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT name FROM sites UNION SELECT name FROM units"
-        )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let words: Vec<String> = fetch!(
+            self,
+            all,
+            sqlx::query_scalar("SELECT name FROM sites UNION SELECT name FROM units")
+        )?;
         Ok(words)
     }
 
     /// The oldest change-log id still kept (older rows are pruned), if any.
     pub async fn first_change_id(&self) -> Result<Option<i64>> {
-        on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT MIN(id) FROM change_log"
+        fetch!(
+            self,
+            one,
+            sqlx::query_scalar("SELECT MIN(id) FROM change_log")
         )
-        .fetch_one(p)
-        .await
-        .map_err(db_err))
     }
 }
 

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use zhanqun_core::password::{self, fold_username};
 use zhanqun_core::{Account, AccountId, Error, Result};
 
-use crate::{AuditEntry, Outcome, Store, db_err, on_pool};
+use crate::{AuditEntry, Outcome, Store, db_err, fetch, on_pool};
 
 /// Lockout and session timeouts (等保 defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +102,7 @@ impl Store {
         policy: &LoginPolicy,
         reason: &str,
     ) -> Result<Result<i64, DateTime<Utc>>> {
-        let (failures, until): (i64, Option<DateTime<Utc>>) = on_pool!(self, |p| {
-            sqlx::query_as(
+        let (failures, until): (i64, Option<DateTime<Utc>>) = fetch!(self, one, sqlx::query_as(
                 "INSERT INTO login_throttle (key, failures, locked_until) VALUES ($1, 1, NULL) \
                  ON CONFLICT (key) DO UPDATE SET failures = CASE \
                    WHEN login_throttle.locked_until IS NOT NULL AND login_throttle.locked_until > $2 \
@@ -111,11 +110,7 @@ impl Store {
                  RETURNING failures, locked_until",
             )
             .bind(key)
-            .bind(now)
-            .fetch_one(p)
-            .await
-            .map_err(db_err)
-        })?;
+            .bind(now))?;
         if let Some(until) = until.filter(|u| *u > now) {
             return Ok(Err(until));
         }
@@ -368,15 +363,10 @@ impl Store {
         policy: &LoginPolicy,
     ) -> Result<Option<(Account, bool)>> {
         let hash = token_hash(token);
-        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>, bool)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>, bool)> = fetch!(self, optional, sqlx::query_as(
             "SELECT account_id, created_at, last_seen_at, mfa_done FROM sessions WHERE token_hash = $1"
         )
-        .bind(&hash)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(&hash))?;
         let Some((account_id, created, seen, mfa_done)) = row else {
             return Ok(None);
         };
@@ -535,13 +525,14 @@ impl Store {
         client: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let pending: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT totp_pending FROM accounts WHERE id = $1 AND totp_secret IS NULL"
-        )
-        .bind(account.id.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let pending: Option<Option<String>> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar(
+                "SELECT totp_pending FROM accounts WHERE id = $1 AND totp_secret IS NULL"
+            )
+            .bind(account.id.0)
+        )?;
         let Some(secret) = pending.flatten() else {
             return Err(Error::conflict("没有待确认的动态口令绑定，请重新开始绑定"));
         };
@@ -602,13 +593,11 @@ impl Store {
                 return Err(LoginError::Locked(until));
             }
         };
-        let secret: Option<Option<String>> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT totp_secret FROM accounts WHERE id = $1"
-        )
-        .bind(account.id.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let secret: Option<Option<String>> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT totp_secret FROM accounts WHERE id = $1").bind(account.id.0)
+        )?;
         let Some(secret) = secret.flatten() else {
             return Err(LoginError::Store("no totp secret".into()));
         };
@@ -664,16 +653,15 @@ impl Store {
             .principal
             .require_platform(zhanqun_core::PlatformRole::SecurityAdmin)?;
         type Row = (String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
-        let rows: Vec<Row> = on_pool!(self, |p| {
+        let rows: Vec<Row> = fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT key, reason, locked_at, locked_until FROM login_throttle \
                      WHERE locked_until > $1 ORDER BY locked_until DESC, key LIMIT 500",
             )
             .bind(now)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         Ok(rows
             .into_iter()
             .map(|(key, reason, locked_at, locked_until)| LoginLock {
@@ -703,13 +691,12 @@ impl Store {
         {
             return self.refused(actor, None, "login.unlock", object, e).await;
         }
-        let reason: Option<Option<String>> = on_pool!(self, |p| {
+        let reason: Option<Option<String>> = fetch!(
+            self,
+            optional,
             sqlx::query_scalar("DELETE FROM login_throttle WHERE key = $1 RETURNING reason")
                 .bind(key)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err)
-        })?;
+        )?;
         let Some(reason) = reason else {
             return Err(Error::not_found("该锁定不存在或已解除"));
         };

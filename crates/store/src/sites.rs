@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use zhanqun_core::*;
 
 use crate::rows::{ColumnRow, SiteRow, column_cols, site_cols};
-use crate::{Change, Store, db_err, log_change, now, on_pool};
+use crate::{Change, Store, db_err, fetch, log_change, now, on_pool};
 
 /// A site as declared (by a tenants file or the console), ready to be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,14 +57,15 @@ pub struct SiteRecord {
 impl Store {
     /// Every site, ordered by code, with its host names (primary first).
     pub async fn list_sites(&self) -> Result<Vec<Site>> {
-        let rows: Vec<SiteRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            site_cols!(),
-            " FROM sites ORDER BY code"
-        ))
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let rows: Vec<SiteRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                site_cols!(),
+                " FROM sites ORDER BY code"
+            ))
+        )?;
         let mut hosts: HashMap<i64, Vec<String>> = HashMap::new();
         for (host, site_id) in self.host_rows().await? {
             hosts.entry(site_id).or_default().push(host);
@@ -78,12 +79,11 @@ impl Store {
     }
 
     async fn host_rows(&self) -> Result<Vec<(String, i64)>> {
-        on_pool!(self, |p| sqlx::query_as(
-            "SELECT host, site_id FROM site_hosts ORDER BY site_id, position"
+        fetch!(
+            self,
+            all,
+            sqlx::query_as("SELECT host, site_id FROM site_hosts ORDER BY site_id, position")
         )
-        .fetch_all(p)
-        .await
-        .map_err(db_err))
     }
 
     /// The configured host names and the site each belongs to.
@@ -97,34 +97,32 @@ impl Store {
     }
 
     pub async fn site(&self, id: SiteId) -> Result<Option<Site>> {
-        let row: Option<SiteRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            site_cols!(),
-            " FROM sites WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let row: Option<SiteRow> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                site_cols!(),
+                " FROM sites WHERE id = $1"
+            ))
+            .bind(id.0)
+        )?;
         let Some(row) = row else { return Ok(None) };
-        let hosts: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT host FROM site_hosts WHERE site_id = $1 ORDER BY position"
-        )
-        .bind(id.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let hosts: Vec<String> = fetch!(
+            self,
+            all,
+            sqlx::query_scalar("SELECT host FROM site_hosts WHERE site_id = $1 ORDER BY position")
+                .bind(id.0)
+        )?;
         row.into_site(hosts).map(Some)
     }
 
     pub async fn site_by_code(&self, code: &SiteCode) -> Result<Option<Site>> {
-        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT id FROM sites WHERE code = $1"
-        )
-        .bind(code.as_str())
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let id: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT id FROM sites WHERE code = $1").bind(code.as_str())
+        )?;
         match id {
             Some(id) => self.site(SiteId(id)).await,
             None => Ok(None),
@@ -133,15 +131,16 @@ impl Store {
 
     /// The columns of a site, ordered for display (sort order, then path).
     pub async fn columns(&self, site: SiteId) -> Result<Vec<Column>> {
-        let rows: Vec<ColumnRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            column_cols!(),
-            " FROM columns WHERE site_id = $1 ORDER BY sort_order, path"
-        ))
-        .bind(site.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let rows: Vec<ColumnRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                column_cols!(),
+                " FROM columns WHERE site_id = $1 ORDER BY sort_order, path"
+            ))
+            .bind(site.0)
+        )?;
         rows.into_iter().map(Column::try_from).collect()
     }
 
@@ -149,37 +148,36 @@ impl Store {
     /// The column of a site at a path such as `zwgk/zcwj` (slashes around it ignored).
     pub async fn column_by_path(&self, site: SiteId, path: &str) -> Result<Option<ColumnId>> {
         let path = path.trim().trim_matches('/');
-        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT id FROM columns WHERE site_id = $1 AND path = $2"
-        )
-        .bind(site.0)
-        .bind(path)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let id: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT id FROM columns WHERE site_id = $1 AND path = $2")
+                .bind(site.0)
+                .bind(path)
+        )?;
         Ok(id.map(ColumnId))
     }
 
     pub async fn all_columns(&self) -> Result<Vec<Column>> {
-        let rows: Vec<ColumnRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            column_cols!(),
-            " FROM columns ORDER BY site_id, sort_order, path"
-        ))
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let rows: Vec<ColumnRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                column_cols!(),
+                " FROM columns ORDER BY site_id, sort_order, path"
+            ))
+        )?;
         rows.into_iter().map(Column::try_from).collect()
     }
 
     pub async fn units(&self, site: SiteId) -> Result<Vec<(UnitId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, name FROM units WHERE site_id = $1 ORDER BY id"
-        )
-        .bind(site.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
+        let rows: Vec<(i64, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as("SELECT id, name FROM units WHERE site_id = $1 ORDER BY id")
+                .bind(site.0)
+        )?;
         Ok(rows.into_iter().map(|(id, n)| (UnitId(id), n)).collect())
     }
 
@@ -420,9 +418,6 @@ impl Store {
 
     /// Number of sites stored (0 on a new store).
     pub async fn site_count(&self) -> Result<i64> {
-        on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM sites")
-            .fetch_one(p)
-            .await
-            .map_err(db_err))
+        fetch!(self, one, sqlx::query_scalar("SELECT COUNT(*) FROM sites"))
     }
 }

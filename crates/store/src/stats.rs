@@ -9,7 +9,7 @@ use zhanqun_core::checks::{Activity, Finding, Thresholds, evaluate};
 use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::*;
 
-use crate::{Store, db_err, on_pool};
+use crate::{Store, fetch};
 
 /// One site's check result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,14 +65,13 @@ impl Store {
             None => activity_sql!("$2 = 0"),
         };
         type Row = (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64);
-        let rows: Vec<Row> = on_pool!(self, |p| {
+        let rows: Vec<Row> = fetch!(
+            self,
+            all,
             sqlx::query_as(sql)
                 .bind(now)
                 .bind(site.map(|s| s.0).unwrap_or(0))
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
+        )?;
         Ok(rows
             .into_iter()
             .filter(|r| r.1.is_some() || r.2.is_some() || r.3 > 0)

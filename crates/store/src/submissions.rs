@@ -10,7 +10,7 @@ use serde::Serialize;
 use zhanqun_core::*;
 
 use crate::audit::commit_audited;
-use crate::{Actor, Change, Outcome, Store, db_err, log_change, now, on_pool};
+use crate::{Actor, Change, Outcome, Store, db_err, fetch, log_change, now, on_pool};
 
 /// One submission, as the inbox, the submitter and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -154,13 +154,11 @@ impl Store {
             "{SUBMISSION_COLS} WHERE x.to_site_id = $1 \
              ORDER BY CASE WHEN x.state = 'pending' THEN 0 ELSE 1 END, x.submitted_at DESC LIMIT 500"
         );
-        on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(site.0)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(site.0)
+        )
     }
 
     /// What the actor submitted, newest first, with each decision and its reason.
@@ -168,24 +166,20 @@ impl Store {
         let sql = format!(
             "{SUBMISSION_COLS} WHERE x.submitted_by = $1 ORDER BY x.submitted_at DESC LIMIT 200"
         );
-        on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(actor.principal.id())
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(actor.principal.id())
+        )
     }
 
     async fn submission(&self, id: i64) -> Result<Submission> {
         let sql = format!("{SUBMISSION_COLS} WHERE x.id = $1");
-        let row: Option<Submission> = on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(id)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err)
-        })?;
+        let row: Option<Submission> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id)
+        )?;
         row.ok_or_else(|| Error::not_found(format!("报送 {id} 不存在")))
     }
 
@@ -331,8 +325,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<SubmissionCount>> {
-        on_pool!(self, |p| {
-            sqlx::query_as(
+        fetch!(self, all, sqlx::query_as(
                 "SELECT f.code AS site_code, f.name AS site_name, u.name AS unit, COUNT(*) AS submitted, \
                  SUM(CASE WHEN x.state = 'adopted' THEN 1 ELSE 0 END) AS adopted, \
                  SUM(CASE WHEN x.state = 'declined' THEN 1 ELSE 0 END) AS declined \
@@ -342,10 +335,6 @@ impl Store {
             )
             .bind(from)
             .bind(to)
-            .bind(to_site.map(|s| s.0))
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })
+            .bind(to_site.map(|s| s.0)))
     }
 }

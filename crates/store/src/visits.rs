@@ -14,7 +14,7 @@ use serde::Serialize;
 use zhanqun_core::visits::{PageKind, Sketch, VisitBatch};
 use zhanqun_core::*;
 
-use crate::{Store, db_err, on_pool};
+use crate::{Store, db_err, fetch, on_pool};
 
 /// A day's views and (estimated) unique visitors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -280,17 +280,16 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<BTreeMap<SiteId, i64>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |p| {
+        let rows: Vec<(i64, i64)> = fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT site_id, CAST(SUM(views) AS BIGINT) FROM visit_days \
                  WHERE day >= $1 AND day <= $2 GROUP BY site_id",
             )
             .bind(day_str(from))
             .bind(day_str(to))
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         Ok(rows.into_iter().map(|(s, v)| (SiteId(s), v)).collect())
     }
 
@@ -304,7 +303,9 @@ impl Store {
         to: NaiveDate,
         limit: i64,
     ) -> Result<Vec<PageViews>> {
-        let rows: Vec<(String, i64, i64)> = on_pool!(self, |p| {
+        let rows: Vec<(String, i64, i64)> = fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT kind, target_id, CAST(SUM(views) AS BIGINT) AS v FROM visit_pages \
                  WHERE site_id = $1 AND ($2 IS NULL OR kind = $2) AND day >= $3 AND day <= $4 \
@@ -315,10 +316,7 @@ impl Store {
             .bind(day_str(from))
             .bind(day_str(to))
             .bind(limit)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         Ok(rows
             .into_iter()
             .map(|(kind, target_id, views)| PageViews {
@@ -340,8 +338,7 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(NaiveDate, i64)>> {
-        let rows: Vec<(String, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(String, i64)> = fetch!(self, all, sqlx::query_as(
                 "SELECT day, views FROM visit_pages \
                  WHERE site_id = $1 AND kind = $2 AND target_id = $3 AND day >= $4 AND day <= $5 ORDER BY day",
             )
@@ -349,11 +346,7 @@ impl Store {
             .bind(kind.as_str())
             .bind(target)
             .bind(day_str(from))
-            .bind(day_str(to))
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+            .bind(day_str(to)))?;
         rows.into_iter()
             .map(|(d, v)| Ok((parse_day(&d)?, v)))
             .collect()

@@ -2,6 +2,7 @@
 //! the kept counts, and its pages.
 
 use super::*;
+use crate::fetch;
 
 /// Filters of the disclosure catalogue. Empty strings and `None` mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -80,7 +81,9 @@ impl Store {
             (true, false) => catalogue_sql!("AND $2 = '' AND organ = $3 "),
             (false, false) => catalogue_sql!("AND topic = $2 AND organ = $3 "),
         };
-        let rows: Vec<ListRow> = on_pool!(self, |p| {
+        let rows: Vec<ListRow> = fetch!(
+            self,
+            all,
             sqlx::query_as(rows_sql)
                 .bind(site.0)
                 .bind(&topic)
@@ -89,25 +92,18 @@ impl Store {
                 .bind(to)
                 .bind(limit as i64)
                 .bind(offset as i64)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
+        )?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
     /// The values the catalogue's filters can take on `site`: those at least one published
     /// document has, read from `catalogue_counts`.
     pub async fn catalogue_facets(&self, site: SiteId) -> Result<Facets> {
-        let rows: Vec<(String, String, i32, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(String, String, i32, i64)> =
+            fetch!(self, all, sqlx::query_as(
                 "SELECT topic, organ, year, n FROM catalogue_counts WHERE site_id = $1 AND n > 0",
             )
-            .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+            .bind(site.0))?;
         let mut topics = std::collections::BTreeSet::new();
         let mut organs = std::collections::BTreeSet::new();
         let mut years = std::collections::BTreeSet::new();

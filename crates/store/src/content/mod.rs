@@ -6,7 +6,7 @@ use zhanqun_core::*;
 
 use crate::input::ArticleInput;
 use crate::rows::{ArticleRow, ListRow, article_cols, list_cols};
-use crate::{Change, Store, db_err, log_change, now, on_pool};
+use crate::{Change, Store, db_err, fetch, log_change, now, on_pool};
 
 /// The columns of a list read from [`Store::catalogue`], [`Store::latest_on_site`]: rows of
 /// `site_articles` (`s`, bound site `$1`) joined to their article (`a`); the column is the
@@ -455,12 +455,11 @@ impl Store {
 
     /// Number of articles stored.
     pub async fn article_count(&self) -> Result<i64> {
-        on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM articles"
+        fetch!(
+            self,
+            one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM articles")
         )
-        .fetch_one(p)
-        .await
-        .map_err(db_err))
     }
 }
 

@@ -2,18 +2,20 @@
 //! every column for a home page, a site's latest, sitemap entries.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     pub async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
-        let row: Option<ArticleRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            article_cols!(),
-            " FROM articles WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let row: Option<ArticleRow> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                article_cols!(),
+                " FROM articles WHERE id = $1"
+            ))
+            .bind(id.0)
+        )?;
         row.map(Article::try_from).transpose()
     }
 
@@ -23,31 +25,21 @@ impl Store {
         id: ArticleId,
         site: SiteId,
     ) -> Result<Option<(Article, ColumnId)>> {
-        let col: Option<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar(
+        let col: Option<i64> = fetch!(self, optional, sqlx::query_scalar(
             "SELECT column_id FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
         )
         .bind(id.0)
-        .bind(site.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(site.0))?;
         let Some(col) = col else { return Ok(None) };
         Ok(self.article(id).await?.map(|a| (a, ColumnId(col))))
     }
 
     /// Published interpretations (政策解读) of a policy.
     pub async fn interpretations_of(&self, policy: ArticleId) -> Result<Vec<(ArticleId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(i64, String)> = fetch!(self, all, sqlx::query_as(
             "SELECT id, title FROM articles WHERE interprets_id = $1 AND status = 'published' ORDER BY published_at DESC"
         )
-        .bind(policy.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(policy.0))?;
         Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
     }
 
@@ -103,16 +95,15 @@ impl Store {
     /// The newest `n` published articles of every column of `site` (each column on its own,
     /// not its subtree), in one query of one index range a column: what a home page shows.
     pub async fn top_per_column(&self, site: SiteId, n: u64) -> Result<Vec<ListItem>> {
-        let columns: Vec<i64> = on_pool!(self, |p| {
+        let columns: Vec<i64> = fetch!(
+            self,
+            all,
             sqlx::query_scalar(
                 "SELECT column_id FROM column_counts WHERE n > 0 AND column_id IN \
                  (SELECT id FROM columns WHERE site_id = $1) ORDER BY column_id",
             )
             .bind(site.0)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         let columns: Vec<ColumnId> = columns.into_iter().map(ColumnId).collect();
         self.top_of_columns(site, &columns, n).await
     }
@@ -149,18 +140,13 @@ impl Store {
     /// `site_articles_live` index.
     pub async fn latest_on_site(&self, site: SiteId, limit: u64) -> Result<Vec<ListItem>> {
         let rows: Vec<ListRow> =
-            on_pool!(self, |p| {
-                sqlx::query_as(concat!(
+            fetch!(self, all, sqlx::query_as(concat!(
                 "SELECT ", shown_cols!(), " FROM (SELECT article_id, sort_at FROM site_articles ",
                 "WHERE site_id = $1 AND live ORDER BY sort_at DESC, article_id DESC LIMIT $2) s ",
                 "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
             ))
             .bind(site.0)
-            .bind(limit as i64)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-            })?;
+            .bind(limit as i64))?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
@@ -183,8 +169,7 @@ impl Store {
         to: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
-        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(i64, DateTime<Utc>)> = fetch!(self, all, sqlx::query_as(
             "SELECT a.id, a.updated_at FROM (SELECT article_id, sort_at FROM site_articles \
              WHERE site_id = $1 AND live AND sort_at >= $2 AND sort_at < $3 \
              ORDER BY sort_at DESC, article_id DESC LIMIT $4) s JOIN articles a ON a.id = s.article_id \
@@ -193,11 +178,7 @@ impl Store {
         .bind(site.0)
         .bind(from)
         .bind(to)
-        .bind(limit as i64)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(limit as i64))?;
         Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
     }
 
@@ -206,15 +187,15 @@ impl Store {
         &self,
         site: SiteId,
     ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-        let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
-            on_pool!(self, |p| sqlx::query_as(
+        let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = fetch!(
+            self,
+            one,
+            sqlx::query_as(
                 "SELECT (SELECT MIN(sort_at) FROM site_articles WHERE site_id = $1 AND live), \
                         (SELECT MAX(sort_at) FROM site_articles WHERE site_id = $1 AND live)"
             )
             .bind(site.0)
-            .fetch_one(p)
-            .await
-            .map_err(db_err))?;
+        )?;
         Ok(first.zip(last))
     }
 }

@@ -2,19 +2,15 @@
 //! administrators, each change with its audit record.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     pub async fn grants_of(&self, account: AccountId) -> Result<Vec<Grant>> {
         let account = account.0;
-        let rows: Vec<(i64, i64, String, i64, Option<i64>)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(i64, i64, String, i64, Option<i64>)> = fetch!(self, all, sqlx::query_as(
             "SELECT id, account_id, role, site_id, column_id FROM grants WHERE account_id = $1 ORDER BY id"
         )
-        .bind(account)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(account))?;
         rows.into_iter()
             .map(|(id, account_id, role, site, column)| {
                 Ok(Grant {

@@ -15,7 +15,8 @@ use crate::history::{article_change, record_event};
 use crate::media::publish_media;
 use crate::reprint::fan_out;
 use crate::{
-    Actor, ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool,
+    Actor, ArticleInput, AuditEntry, Change, Outcome, Store, db_err, fetch, log_change, now,
+    on_pool,
 };
 
 /// Where an article is in the workflow, who moved it and when.
@@ -238,13 +239,11 @@ macro_rules! publish_now {
 impl Store {
     /// A site's code by id.
     pub(crate) async fn site_code_of(&self, site: SiteId) -> Result<String> {
-        on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT code FROM sites WHERE id = $1"
-        )
-        .bind(site.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?
+        fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT code FROM sites WHERE id = $1").bind(site.0)
+        )?
         .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))
     }
 
@@ -253,19 +252,14 @@ impl Store {
         &self,
         column: ColumnId,
     ) -> Result<Option<(SiteId, Vec<ColumnId>, bool)>> {
-        let rows: Vec<(i64, i64, bool, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<(i64, i64, bool, i64)> = fetch!(self, all, sqlx::query_as(
             "WITH RECURSIVE up(id, parent_id, site_id, needs_signoff, depth) AS ( \
                SELECT id, parent_id, site_id, needs_signoff, CAST(0 AS BIGINT) FROM columns WHERE id = $1 \
                UNION ALL SELECT c.id, c.parent_id, c.site_id, c.needs_signoff, up.depth + 1 \
                FROM columns c JOIN up ON c.id = up.parent_id WHERE up.depth < 32) \
              SELECT id, site_id, needs_signoff, depth FROM up ORDER BY depth"
         )
-        .bind(column.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(column.0))?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
@@ -286,12 +280,11 @@ impl Store {
             workflow: Workflow,
         }
         let sql = format!("SELECT site_id, status, {WORKFLOW_COLS} FROM articles WHERE id = $1");
-        let row: Option<Row> =
-            on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(id.0)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err))?;
+        let row: Option<Row> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0)
+        )?;
         let row = row.ok_or_else(|| Error::not_found(format!("信息 {id} 不存在")))?;
         let column = row
             .workflow

@@ -1,6 +1,7 @@
 //! Where a published article stands on its site: pinned in its columns, in the home-page slot.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     /// Pins an article in its columns on its own site, or unpins it (site administrator or
@@ -112,46 +113,37 @@ impl Store {
 
     /// The article in a site's home-page slot, if one is there and published.
     pub async fn home_slot(&self, site: SiteId) -> Result<Option<ListItem>> {
-        let row: Option<crate::rows::ListRow> = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT ",
-            crate::rows::list_cols!(),
-            " FROM placements p JOIN articles a ON a.id = p.article_id ",
-            "WHERE p.site_id = $1 AND p.home_slot AND p.live LIMIT 1"
-        ))
-        .bind(site.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?;
+        let row: Option<crate::rows::ListRow> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(concat!(
+                "SELECT ",
+                crate::rows::list_cols!(),
+                " FROM placements p JOIN articles a ON a.id = p.article_id ",
+                "WHERE p.site_id = $1 AND p.home_slot AND p.live LIMIT 1"
+            ))
+            .bind(site.0)
+        )?;
         Ok(row.map(ListItem::from))
     }
 
     /// Whether an article is in its site's home-page slot.
     pub async fn in_home_slot(&self, id: ArticleId, site: SiteId) -> Result<bool> {
-        let n: i64 = on_pool!(self, |p| {
-            sqlx::query_scalar(
+        let n: i64 = fetch!(self, one, sqlx::query_scalar(
             "SELECT COUNT(*) FROM placements WHERE article_id = $1 AND site_id = $2 AND home_slot"
         )
         .bind(id.0)
-        .bind(site.0)
-        .fetch_one(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(site.0))?;
         Ok(n > 0)
     }
 
     /// Whether an article is pinned on a site.
     pub async fn is_pinned(&self, id: ArticleId, site: SiteId) -> Result<bool> {
-        let pinned: Option<bool> = on_pool!(self, |p| {
-            sqlx::query_scalar(
+        let pinned: Option<bool> = fetch!(self, optional, sqlx::query_scalar(
             "SELECT pinned FROM placements WHERE article_id = $1 AND site_id = $2 ORDER BY id LIMIT 1"
         )
         .bind(id.0)
-        .bind(site.0)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(site.0))?;
         Ok(pinned.unwrap_or(false))
     }
 }

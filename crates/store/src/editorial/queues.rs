@@ -2,36 +2,27 @@
 //! column's articles, unpublished titles.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     /// History of an article (readers of its column).
     pub async fn article_events(&self, actor: &Actor, id: ArticleId) -> Result<Vec<ArticleEvent>> {
         self.locate_for(actor, id, Act::Read).await?;
-        on_pool!(self, |p| {
-            sqlx::query_as(
+        fetch!(self, all, sqlx::query_as(
             "SELECT e.at, u.display_name AS account, e.action, e.from_status, e.to_status, e.reason \
              FROM article_events e LEFT JOIN accounts u ON u.id = e.account_id WHERE e.article_id = $1 ORDER BY e.id"
         )
-        .bind(id.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })
+        .bind(id.0))
     }
 
     /// Kept versions of an article, newest first (readers of its column).
     pub async fn revisions(&self, actor: &Actor, id: ArticleId) -> Result<Vec<Revision>> {
         self.locate_for(actor, id, Act::Read).await?;
-        on_pool!(self, |p| {
-            sqlx::query_as(
+        fetch!(self, all, sqlx::query_as(
             "SELECT r.rev, r.at, u.display_name AS account, r.title, r.body_html, r.fields \
              FROM revisions r LEFT JOIN accounts u ON u.id = r.account_id WHERE r.article_id = $1 ORDER BY r.rev DESC"
         )
-        .bind(id.0)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })
+        .bind(id.0))
     }
 
     /// The console's "my work": my drafts, my rejected drafts, what I submitted, and what waits
@@ -42,14 +33,13 @@ impl Store {
         let fetch = |status: &'static str| {
             let sql = mine_sql.clone();
             async move {
-                on_pool!(self, |p| sqlx::query_as::<_, WorkItem>(
-                    sqlx::AssertSqlSafe(sql)
+                fetch!(
+                    self,
+                    all,
+                    sqlx::query_as::<_, WorkItem>(sqlx::AssertSqlSafe(sql))
+                        .bind(me)
+                        .bind(status)
                 )
-                .bind(me)
-                .bind(status)
-                .fetch_all(p)
-                .await
-                .map_err(db_err))
             }
         };
         let drafts_all = fetch("draft").await?;
@@ -85,13 +75,13 @@ impl Store {
         let mut out = Vec::new();
         for site in actor.principal.sites() {
             let sql = work_item_sql("a.site_id = $1 AND a.status = $2");
-            let items: Vec<WorkItem> =
-                on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            let items: Vec<WorkItem> = fetch!(
+                self,
+                all,
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(site.0)
                     .bind(status.as_str())
-                    .fetch_all(p)
-                    .await
-                    .map_err(db_err))?;
+            )?;
             for item in items {
                 let Some(col) = item.column_id else { continue };
                 if let Some((s, ancestry, _)) = self.column_ancestry(ColumnId(col)).await?
@@ -128,12 +118,13 @@ impl Store {
                 "a.home_column_id IN (SELECT id FROM sub) AND ($2 = '' OR a.status = $2)"
             )
         );
-        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(column.0)
-            .bind(status)
-            .fetch_all(p)
-            .await
-            .map_err(db_err))
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(column.0)
+                .bind(status)
+        )
     }
 
     /// Articles not (or no longer) published whose title contains `text`, newest first, at most
@@ -166,11 +157,11 @@ impl Store {
         let sql = work_item_sql(&format!(
             "a.status <> 'published' AND a.title LIKE $1 ESCAPE '\\'{list}"
         ));
-        on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(&pattern)
-            .fetch_all(p)
-            .await
-            .map_err(db_err))
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(&pattern)
+        )
     }
 
     /// The columns of a site an actor may read (for the console's column picker).

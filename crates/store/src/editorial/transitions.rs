@@ -2,6 +2,7 @@
 //! commits with its event, audit record and change-log entry, and scheduled publishing runs.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     /// Moves an article one step in the workflow, if the actor's grants allow that step in the
@@ -214,24 +215,20 @@ impl Store {
     /// unpublish time has passed. Run by the server every few seconds; the schedule is in the
     /// store, so it survives restarts. Returns (published, unpublished).
     pub async fn run_due(&self, at: DateTime<Utc>) -> Result<(u64, u64)> {
-        let due: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT a.id, s.code FROM articles a JOIN sites s ON s.id = a.site_id \
-             WHERE a.status = 'scheduled' AND a.publish_at <= $1 ORDER BY a.publish_at LIMIT 100"
-        )
-        .bind(at)
-        .fetch_all(p)
-        .await
-        .map_err(db_err))?;
-        let expired: Vec<(i64, String)> = on_pool!(self, |p| {
+        let due: Vec<(i64, String)> = fetch!(
+            self,
+            all,
             sqlx::query_as(
+                "SELECT a.id, s.code FROM articles a JOIN sites s ON s.id = a.site_id \
+             WHERE a.status = 'scheduled' AND a.publish_at <= $1 ORDER BY a.publish_at LIMIT 100"
+            )
+            .bind(at)
+        )?;
+        let expired: Vec<(i64, String)> = fetch!(self, all, sqlx::query_as(
             "SELECT a.id, s.code FROM articles a JOIN sites s ON s.id = a.site_id \
              WHERE a.status = 'published' AND a.unpublish_at IS NOT NULL AND a.unpublish_at <= $1 LIMIT 100"
         )
-        .bind(at)
-        .fetch_all(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(at))?;
         let mut counts = (0, 0);
         for (list, from, to, action) in [
             (&due, "scheduled", "published", "article.publish_scheduled"),

@@ -2,6 +2,7 @@
 //! from the store, and its publication as an article of the site's disclosure column.
 
 use super::*;
+use crate::fetch;
 
 /// A value of the annual report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -327,28 +328,26 @@ impl Store {
         site: SiteId,
         year: i32,
     ) -> Result<Option<ArticleId>> {
-        let id: Option<i64> = on_pool!(self, |p| {
+        let id: Option<i64> = fetch!(
+            self,
+            optional,
             sqlx::query_scalar(
                 "SELECT article_id FROM annual_reports WHERE site_id = $1 AND year = $2",
             )
             .bind(site.0)
             .bind(year)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         Ok(id.map(ArticleId))
     }
 
     /// Every published report of `year`: (site, article).
     pub async fn annual_report_articles(&self, year: i32) -> Result<Vec<(SiteId, ArticleId)>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |p| {
+        let rows: Vec<(i64, i64)> = fetch!(
+            self,
+            all,
             sqlx::query_as("SELECT site_id, article_id FROM annual_reports WHERE year = $1")
                 .bind(year)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
+        )?;
         Ok(rows
             .into_iter()
             .map(|(s, a)| (SiteId(s), ArticleId(a)))

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
 
-use crate::{ArticleInput, Change, Store, db_err, on_pool};
+use crate::{ArticleInput, Change, Store, db_err, fetch, on_pool};
 
 mod annual;
 
@@ -57,7 +57,9 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(SiteId, ArticleId, DateTime<Utc>)>> {
-        let rows: Vec<(i64, i64, DateTime<Utc>)> = on_pool!(self, |p| {
+        let rows: Vec<(i64, i64, DateTime<Utc>)> = fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT site_id, article_id, sort_at FROM placements \
                  WHERE live AND own AND sort_at >= $1 AND sort_at < $2 \
@@ -67,10 +69,7 @@ impl Store {
             )
             .bind(from)
             .bind(to)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         Ok(rows
             .into_iter()
             .map(|(s, a, at)| (SiteId(s), ArticleId(a), at))
@@ -112,15 +111,14 @@ impl Store {
             ),
             None => publications_sql!("$1 = 0", "$1 = 0"),
         };
-        let rows: Vec<PublicationRow> = on_pool!(self, |p| {
+        let rows: Vec<PublicationRow> = fetch!(
+            self,
+            all,
             sqlx::query_as(sql)
                 .bind(site.map(|s| s.0).unwrap_or(0))
                 .bind(from)
                 .bind(to)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
+        )?;
         rows.into_iter()
             .map(
                 |(site, article, column, unit, category, disclosure, own, interpretation, at)| {

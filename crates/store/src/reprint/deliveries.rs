@@ -3,22 +3,18 @@
 //! backfilling a new subscriber.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     /// A reviewer of the subscribing column places a pending delivery.
     pub async fn approve_delivery(&self, actor: &Actor, delivery: DeliveryId) -> Result<()> {
         let delivery = delivery.0;
-        let row: Option<(i64, i64, i64, i64, bool, String)> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let row: Option<(i64, i64, i64, i64, bool, String)> = fetch!(self, optional, sqlx::query_as(
             "SELECT d.site_id, s.column_id, i.article_id, d.item_id, s.home_slot, d.state FROM reprint_deliveries d \
              JOIN reprint_subscriptions s ON s.id = d.subscription_id JOIN reprint_items i ON i.id = d.item_id \
              WHERE d.id = $1"
         )
-        .bind(delivery)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err)
-        })?;
+        .bind(delivery))?;
         let (site, column, article, _, home, state) =
             row.ok_or_else(|| Error::not_found(format!("转载记录 {delivery} 不存在")))?;
         let (_, ancestry, _) = self
@@ -74,43 +70,38 @@ impl Store {
     /// A site's deliveries, newest first, with their timeliness.
     pub async fn deliveries(&self, site: SiteId) -> Result<Vec<Delivery>> {
         let sql = format!("{DELIVERY_COLS} WHERE d.site_id = $1 ORDER BY d.id DESC LIMIT 500");
-        on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(site.0)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(site.0)
+        )
     }
 
     /// Every site's deliveries of items ingested since `since`, by site, newest first: what the
     /// timeliness board is computed from.
     pub async fn deliveries_since(&self, since: DateTime<Utc>) -> Result<Vec<Delivery>> {
         let sql = format!("{DELIVERY_COLS} WHERE i.ingested_at >= $1 ORDER BY st.code, d.id DESC");
-        on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(since)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(since)
+        )
     }
 
     /// Every delivery of items ingested since `since`, reduced to what timeliness needs: site,
     /// state, when the source published the item and when the site placed it. The overview and
     /// the national check count these for all sites; no title, site or subscription is joined.
     pub async fn delivery_times_since(&self, since: DateTime<Utc>) -> Result<Vec<DeliveryTime>> {
-        on_pool!(self, |p| {
+        fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT d.site_id, d.state, i.source_published_at, d.placed_at \
                  FROM reprint_items i JOIN reprint_deliveries d ON d.item_id = i.id \
                  WHERE i.ingested_at >= $1",
             )
             .bind(since)
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })
+        )
     }
 
     /// One site's deliveries of items ingested since `since`, newest first.
@@ -122,25 +113,19 @@ impl Store {
         let sql = format!(
             "{DELIVERY_COLS} WHERE d.site_id = $1 AND i.ingested_at >= $2 ORDER BY d.id DESC"
         );
-        on_pool!(self, |p| {
+        fetch!(
+            self,
+            all,
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(site.0)
                 .bind(since)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        )
     }
 
     /// Every delivery waiting for a site's approval (for the overdue gauge).
     pub async fn pending_deliveries(&self) -> Result<Vec<Delivery>> {
         let sql = format!("{DELIVERY_COLS} WHERE d.state = 'pending' ORDER BY d.id");
-        on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        fetch!(self, all, sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())))
     }
 
     /// Deliveries placed in `(after, until]` (for the delay histogram).
@@ -151,26 +136,21 @@ impl Store {
     ) -> Result<Vec<Delivery>> {
         let sql =
             format!("{DELIVERY_COLS} WHERE d.placed_at > $1 AND d.placed_at <= $2 ORDER BY d.id");
-        on_pool!(self, |p| {
+        fetch!(
+            self,
+            all,
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(after)
                 .bind(until)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        )
     }
 
     /// Pending deliveries the actor may approve (a reviewer of the subscribing column).
     pub async fn pending_for(&self, actor: &Actor) -> Result<Vec<Delivery>> {
         let sql =
             format!("{DELIVERY_COLS} WHERE d.state = 'pending' ORDER BY i.source_published_at");
-        let rows: Vec<Delivery> = on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
+        let rows: Vec<Delivery> =
+            fetch!(self, all, sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())))?;
         let mut mine = Vec::new();
         let mut may: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
         for d in rows {
@@ -207,13 +187,11 @@ impl Store {
     pub async fn delivery(&self, actor: &Actor, id: DeliveryId) -> Result<Delivery> {
         let id = id.0;
         let sql = format!("{DELIVERY_COLS} WHERE d.id = $1");
-        let row: Option<Delivery> = on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(id)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err)
-        })?;
+        let row: Option<Delivery> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id)
+        )?;
         let missing = || Error::not_found(format!("转载记录 {id} 不存在"));
         let d = row.ok_or_else(missing)?;
         match self.column_ancestry(ColumnId(d.column_id)).await? {
@@ -232,16 +210,15 @@ impl Store {
         if shown.is_empty() {
             return Ok(0);
         }
-        let waiting: Vec<(i64, i64, i64)> = on_pool!(self, |p| {
+        let waiting: Vec<(i64, i64, i64)> = fetch!(
+            self,
+            all,
             sqlx::query_as(
                 "SELECT d.id, d.site_id, i.article_id FROM reprint_deliveries d \
                  JOIN reprint_items i ON i.id = d.item_id \
                  WHERE d.state = 'placed' AND d.shown_at IS NULL",
             )
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })?;
+        )?;
         if waiting.is_empty() {
             return Ok(0);
         }
@@ -292,13 +269,11 @@ impl Store {
         let sql = format!(
             "{DELIVERY_COLS} WHERE d.state = 'pending' AND d.alerted_at IS NULL AND i.source_published_at <= $1"
         );
-        let rows: Vec<Delivery> = on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(before)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })?;
+        let rows: Vec<Delivery> = fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(before)
+        )?;
         let mut alerts = Vec::new();
         for d in rows {
             let n = on_pool!(self, |p| {

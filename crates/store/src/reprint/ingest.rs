@@ -2,24 +2,20 @@
 //! (see the module above); an item entered by hand waits as a draft for its own site's review.
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     /// A source's site code, the column it feeds on its own site, and how many other sites
     /// subscribe to it.
     async fn source_fan(&self, source: i64, owner: SiteId) -> Result<(SiteCode, ColumnId, usize)> {
-        let (code, column, subscribers): (String, Option<i64>, i64) = on_pool!(self, |p| {
-            sqlx::query_as(
+        let (code, column, subscribers): (String, Option<i64>, i64) = fetch!(self, one, sqlx::query_as(
                 "SELECT t.code, \
                  (SELECT column_id FROM reprint_subscriptions WHERE source_id = $1 AND site_id = $2), \
                  (SELECT COUNT(*) FROM reprint_subscriptions WHERE source_id = $1 AND site_id <> $2) \
                  FROM sites t WHERE t.id = $2",
             )
             .bind(source)
-            .bind(owner.0)
-            .fetch_one(p)
-            .await
-            .map_err(db_err)
-        })?;
+            .bind(owner.0))?;
         let column =
             column.ok_or_else(|| Error::internal("source without its owner's subscription"))?;
         Ok((
@@ -38,13 +34,12 @@ impl Store {
         item: &NewItem,
     ) -> Result<Ingested> {
         let source = source.0;
-        let (owner, attribution): (i64, String) = on_pool!(self, |p| sqlx::query_as(
-            "SELECT owner_site_id, attribution FROM reprint_sources WHERE id = $1"
-        )
-        .bind(source)
-        .fetch_optional(p)
-        .await
-        .map_err(db_err))?
+        let (owner, attribution): (i64, String) = fetch!(
+            self,
+            optional,
+            sqlx::query_as("SELECT owner_site_id, attribution FROM reprint_sources WHERE id = $1")
+                .bind(source)
+        )?
         .ok_or_else(|| Error::not_found(format!("转载来源 {source} 不存在")))?;
         let owner = SiteId(owner);
         let (owner_code, owner_column, subscribers) = self.source_fan(source, owner).await?;

@@ -3,6 +3,7 @@
 //! of a poll, a poll asked for now, the hash of an item already in).
 
 use super::*;
+use crate::fetch;
 
 impl Store {
     /// Creates a source owned by a site (its site administrator).
@@ -178,8 +179,7 @@ impl Store {
         source: Option<i64>,
         site: Option<SiteId>,
     ) -> Result<Vec<Subscription>> {
-        on_pool!(self, |p| {
-            sqlx::query_as(
+        fetch!(self, all, sqlx::query_as(
                 "SELECT x.id, x.source_id, s.name AS source_name, x.site_id, st.code AS site_code, st.name AS site_name, \
                  x.column_id, c.name AS column_name, c.path AS column_path, x.mode, x.home_slot, x.created_at \
                  FROM reprint_subscriptions x JOIN reprint_sources s ON s.id = x.source_id \
@@ -188,11 +188,7 @@ impl Store {
                  ORDER BY st.code, s.name",
             )
             .bind(source)
-            .bind(site.map(|s| s.0))
-            .fetch_all(p)
-            .await
-            .map_err(db_err)
-        })
+            .bind(site.map(|s| s.0)))
     }
 
     /// Feed sources whose next poll is due and that no node holds a lease on.
@@ -206,13 +202,11 @@ impl Store {
              CAST(NULL AS BIGINT) AS owner_column_id \
              FROM reprint_sources s JOIN sites o ON o.id = s.owner_site_id WHERE {due} ORDER BY s.id"
         );
-        on_pool!(self, |p| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(at)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)
-        })
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(at)
+        )
     }
 
     /// Takes the lease on polling a source for `ttl`, unless another node holds it: one UPDATE,
@@ -253,13 +247,12 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let source = source.0;
-        let poll: Option<i64> = on_pool!(self, |p| {
+        let poll: Option<i64> = fetch!(
+            self,
+            optional,
             sqlx::query_scalar("SELECT poll_seconds FROM reprint_sources WHERE id = $1")
                 .bind(source)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err)
-        })?;
+        )?;
         let next = at + chrono::Duration::seconds(poll.unwrap_or(60));
         // One statement: the outcome, the lease given up, and the next poll — poll_seconds from
         // now, unless someone asked for a poll while this one ran (next_poll_at cleared since
@@ -309,15 +302,14 @@ impl Store {
     /// The digest stored for an item, if it was ingested (`Some(None)`: ingested without one).
     pub async fn item_hash(&self, source: SourceId, guid: &str) -> Result<Option<Option<String>>> {
         let source = source.0;
-        on_pool!(self, |p| {
+        fetch!(
+            self,
+            optional,
             sqlx::query_scalar(
                 "SELECT content_hash FROM reprint_items WHERE source_id = $1 AND guid = $2",
             )
             .bind(source)
             .bind(guid.trim())
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)
-        })
+        )
     }
 }
