@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 pub mod areas;
 pub mod feed;
+pub mod letters;
 pub mod national;
 pub mod process;
 pub mod words;

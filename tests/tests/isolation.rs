@@ -1,6 +1,6 @@
 //! Tenant isolation: a route crawler takes every declared route of the management listener,
 //! fills it with the ids of site B's resources (drafts, published articles, columns, the site,
-//! its accounts and grants) and calls it with every one of site A's accounts — all refused, and
+//! its accounts and grants, reprints, submissions, media and letters from the public) and calls it with every one of site A's accounts — all refused, and
 //! nothing of site B changes or shows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,6 +13,20 @@ const A: &str = "6108280001";
 const B: &str = "6108270001";
 const B_DRAFT: &str = "米脂县尚未发布的草稿XYZ";
 const B_LIVE: &str = "米脂县已发布信息QRS";
+const B_LETTER: &str = "米脂县来信路灯损坏LMN";
+
+/// An actor for `account` (to read site B's letter id as its office does).
+async fn actor_of(t: &TestApp, account: zhanqun_core::AccountId) -> zhanqun_store::Actor {
+    zhanqun_store::Actor {
+        principal: t
+            .store
+            .principal(t.store.account(account).await.unwrap().unwrap())
+            .await
+            .unwrap(),
+        client: None,
+        request_id: None,
+    }
+}
 
 #[tokio::test]
 async fn site_a_accounts_cannot_reach_anything_of_site_b() {
@@ -125,6 +139,41 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         )
         .await
         .unwrap();
+    // A letter from the public to site B.
+    let b_letter = t
+        .store
+        .submit_letter(
+            site_b,
+            &zhanqun_store::NewLetter {
+                kind: Some(zhanqun_core::letters::LetterKind::Complaint),
+                subject: B_LETTER.into(),
+                body: "米脂县某路段路灯损坏，夜间不安全。".into(),
+                public: false,
+                name: "李四".into(),
+                phone: Some("13987654321".into()),
+                ..Default::default()
+            },
+            t.app.letters().keys(),
+            &t.app.config().calendar(),
+            15,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .code;
+    let b_letter_id: i64 = t
+        .store
+        .site_letters(
+            &actor_of(&t, rb).await,
+            site_b,
+            t.app.letters().keys(),
+            &t.app.config().calendar(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()[0]
+        .id
+        .0;
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -168,6 +217,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_sub]
             } else if s.path.contains("/submissions/{id}") {
                 vec![b_submission]
+            } else if s.path.contains("/letters/{id}") {
+                vec![b_letter_id]
             } else {
                 vec![]
             };
@@ -177,7 +228,9 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 if s.method == "GET" {
                     let (_, body) = user.page(s.path).await;
                     assert!(
-                        !body.contains(B_DRAFT) && !body.contains(B_LIVE),
+                        !body.contains(B_DRAFT)
+                            && !body.contains(B_LIVE)
+                            && !body.contains(B_LETTER),
                         "{} {} shows site B",
                         user.username,
                         s.path
@@ -257,6 +310,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         vec![("subscription", &sub), ("days", "7")]
                     } else if s.path.ends_with("/submit-to") {
                         vec![("to", &site_a_id), ("note", "越权")]
+                    } else if s.path.ends_with("/step") {
+                        vec![("step", "mark_invalid"), ("note", "越权")]
                     } else {
                         vec![
                             ("title", "被篡改"),
@@ -269,7 +324,10 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                     user.form(&path, &fields).await.0
                 } else {
                     let (status, body) = user.page(&path).await;
-                    assert!(!body.contains(B_DRAFT), "{path} leaks");
+                    assert!(
+                        !body.contains(B_DRAFT) && !body.contains(B_LETTER),
+                        "{path} leaks"
+                    );
                     status
                 };
                 assert!(
@@ -291,6 +349,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
     );
     assert_eq!(before, after);
+    let letter = t.store.letter_status(site_b, &b_letter).await.unwrap();
+    assert_eq!(letter.state.label(), "待分办", "site B's letter untouched");
     assert_eq!(t.store.grants_of(eb).await.unwrap().len(), 1);
     assert_eq!(t.store.deliveries(site_b).await.unwrap().len(), 1);
     assert_eq!(

@@ -36,6 +36,7 @@ fn letter() -> NewLetter {
         email: None,
         id_number: Some("11010519491231002x".into()),
         address: Some("佳县佳芦镇".into()),
+        form_nonce: None,
     }
 }
 
@@ -112,7 +113,8 @@ async fn a_letter_is_received_followed_and_read_only_by_its_office() {
         .store
         .submit_letter(a, &letter(), &keys, &cal, 5, now)
         .await
-        .unwrap();
+        .unwrap()
+        .code;
     // The writer follows it with the code, typed any way; it shows nothing of their data.
     let typed = QueryCode::parse(&code.display().to_lowercase()).unwrap();
     let status = t.store.letter_status(a, &typed).await.unwrap();

@@ -204,6 +204,26 @@ impl Principal {
             .any(|g| g.site_id == site && g.role == SiteRole::SiteAdmin)
     }
 
+    /// Whether the actor is the office of `site` for letters from the public (互动交流): its
+    /// administrators and reviewers, who assign letters, review replies and may open the
+    /// writers' personal data.
+    pub fn is_letter_office(&self, site: SiteId) -> bool {
+        self.is_site_admin(site) || self.may_on_site(Act::Review, site)
+    }
+
+    /// The sites whose letter office the actor is.
+    pub fn letter_office_sites(&self) -> Vec<SiteId> {
+        let mut s: Vec<SiteId> = self
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, SiteRole::SiteAdmin | SiteRole::Reviewer))
+            .map(|g| g.site_id)
+            .collect();
+        s.sort();
+        s.dedup();
+        s
+    }
+
     /// The sites the actor administers.
     pub fn admin_sites(&self) -> Vec<SiteId> {
         let mut s: Vec<SiteId> = self

@@ -68,6 +68,11 @@ int_id!(
     /// Row id of a submission (报送): an article offered to another site.
     SubmissionId
 );
+int_id!(
+    /// Row id of a letter from the public (互动交流). Never shown to the public: the writer
+    /// follows a letter with its 查询码, and a published reply is reached by its own address.
+    LetterId
+);
 
 /// 网站标识码: 6-digit region code (GB/T 2260) + 4-digit serial, e.g. `6108280001`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

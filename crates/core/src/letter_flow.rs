@@ -118,6 +118,38 @@ pub enum LetterHand {
 }
 
 impl LetterStep {
+    pub const ALL: [LetterStep; 8] = [
+        LetterStep::Assign,
+        LetterStep::HandBack,
+        LetterStep::Draft,
+        LetterStep::Approve,
+        LetterStep::Return,
+        LetterStep::Extend,
+        LetterStep::Merge,
+        LetterStep::MarkInvalid,
+    ];
+
+    /// The word in forms, the API and the letter's history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterStep::Assign => "assign",
+            LetterStep::HandBack => "hand_back",
+            LetterStep::Draft => "draft",
+            LetterStep::Approve => "approve",
+            LetterStep::Return => "return",
+            LetterStep::Extend => "extend",
+            LetterStep::Merge => "merge",
+            LetterStep::MarkInvalid => "mark_invalid",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<LetterStep, Error> {
+        LetterStep::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| Error::invalid("没有这个办理步骤"))
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             LetterStep::Assign => "转办",
@@ -173,6 +205,33 @@ pub fn next(
         (HandBack, Office, _) => refuse("退回分办由承办单位操作"),
         _ => refuse(&format!("留言当前为“{}”", state.label())),
     }
+}
+
+/// The steps `hand` may take on a letter in `state` (the console's buttons, the API's
+/// `steps`): exactly those [`next`] allows.
+pub fn steps_for(state: LetterState, hand: LetterHand, drafted_by_me: bool) -> Vec<LetterStep> {
+    LetterStep::ALL
+        .into_iter()
+        .filter(|s| next(state, *s, hand, drafted_by_me).is_ok())
+        .collect()
+}
+
+/// Working days a deadline may be extended by at once.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+
+/// A reply as the handler typed it (plain text) as the HTML the writer and the public read:
+/// escaped, one paragraph per block, line breaks kept. No markup of the handler's survives, so
+/// a reply cannot carry a script or a link that was not reviewed as text.
+pub fn reply_html(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let lines: Vec<String> = p.lines().map(crate::sanitize::escape_text).collect();
+            format!("<p>{}</p>", lines.join("<br>"))
+        })
+        .collect()
 }
 
 /// The deadline of a letter received at `received` with `days` working days to answer: the end
@@ -252,6 +311,26 @@ mod tests {
         assert_eq!(next(Assigned, HandBack, Unit, false).unwrap(), Received);
         // The office may answer itself.
         assert_eq!(next(Assigned, Draft, Office, false).unwrap(), Drafted);
+    }
+
+    #[test]
+    fn buttons_are_the_steps_next_allows_and_replies_are_text() {
+        assert_eq!(
+            steps_for(Received, Office, false),
+            vec![Assign, Merge, MarkInvalid]
+        );
+        assert_eq!(steps_for(Assigned, Unit, false), vec![HandBack, Draft]);
+        assert_eq!(steps_for(Drafted, Office, true), vec![Return, Extend]);
+        assert!(steps_for(Replied, Office, false).is_empty());
+        for s in LetterStep::ALL {
+            assert_eq!(LetterStep::parse(s.as_str()).unwrap(), s);
+        }
+        let html = reply_html("您好：\r\n已转交。\n\n<script>x</script>");
+        assert!(
+            html.starts_with("<p>您好：<br>已转交。</p><p>&lt;script&gt;x"),
+            "{html}"
+        );
+        assert!(!html.contains("<script"), "{html}");
     }
 
     #[test]

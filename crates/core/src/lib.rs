@@ -8,6 +8,7 @@ pub mod beijing;
 pub mod checks;
 pub mod delivery;
 pub mod error;
+pub mod form;
 pub mod ids;
 pub mod index_number;
 pub mod letter_flow;
@@ -27,8 +28,8 @@ pub use access::{Act, Grant, Principal, SiteRole};
 pub use delivery::{DeliveryState, SubmissionState};
 pub use error::{Error, ErrorCode, Result};
 pub use ids::{
-    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, GrantId, Host, SiteCode, SiteId,
-    SourceId, SubmissionId, SubscriptionId, UnitId,
+    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, GrantId, Host, LetterId, SiteCode,
+    SiteId, SourceId, SubmissionId, SubscriptionId, UnitId,
 };
 pub use index_number::IndexPattern;
 pub use model::*;

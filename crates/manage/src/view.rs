@@ -21,6 +21,9 @@ macro_rules! templates {
 static TEMPLATES: &[(&str, &str)] = templates!(
     "base.html",
     "login.html",
+    "letters.html",
+    "site_letters.html",
+    "letter.html",
     "totp.html",
     "enrol.html",
     "password.html",

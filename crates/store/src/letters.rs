@@ -9,7 +9,7 @@ use zhanqun_core::letter_flow::{self, LetterState};
 use zhanqun_core::letters::{self, LetterKind, QueryCode};
 use zhanqun_core::pii::Keyring;
 use zhanqun_core::timeliness::WorkCalendar;
-use zhanqun_core::{Act, Error, Result, SiteId};
+use zhanqun_core::{Error, LetterId, Result, SiteId};
 
 use crate::audit::{Outcome, commit_audited};
 use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
@@ -27,6 +27,9 @@ pub struct NewLetter {
     pub email: Option<String>,
     pub id_number: Option<String>,
     pub address: Option<String>,
+    /// The once-only mark of the form it came with (`zhanqun_core::form`): the same form sent
+    /// again finds this letter instead of making another.
+    pub form_nonce: Option<String>,
 }
 
 /// A checked letter: every field within its limits, contact details in their normal form.
@@ -98,6 +101,13 @@ impl NewLetter {
     }
 }
 
+/// A letter received: the 查询码 its writer keeps, and whether the same form had already sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub code: QueryCode,
+    pub again: bool,
+}
+
 /// What the writer reads with the 查询码: the letter, where it is, and the reply once given. Never
 /// the personal data (the code may have been seen by someone else).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,12 +120,14 @@ pub struct LetterStatus {
     pub due_at: DateTime<Utc>,
     pub reply_html: Option<String>,
     pub replied_at: Option<DateTime<Utc>>,
+    /// The writer's rating of the reply (1 to 5), once given.
+    pub rating: Option<i64>,
 }
 
 /// A letter in the office's list: the writer's name and phone masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LetterLine {
-    pub id: i64,
+    pub id: LetterId,
     pub kind: LetterKind,
     pub subject: String,
     pub state: LetterState,
@@ -129,7 +141,7 @@ pub struct LetterLine {
 /// A letter with the writer's personal data opened, for the office that handles it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LetterInFull {
-    pub id: i64,
+    pub id: LetterId,
     pub site_id: SiteId,
     pub kind: LetterKind,
     pub subject: String,
@@ -167,14 +179,45 @@ const COLS: &str = "id, site_id, kind, query_code, subject, body, public, state,
      phone_sealed, email_sealed, id_number_sealed, address_sealed, received_at, due_at";
 
 /// The place a sealed field is bound to: its letter's query code (known before the row's id).
-fn record(code: &str) -> String {
+pub(crate) fn record(code: &str) -> String {
     format!("letter:{code}")
 }
 
 /// The office of a site: those who handle its letters and see the writers' data.
-fn is_office(actor: &Actor, site: SiteId) -> bool {
-    let p = &actor.principal;
-    p.is_site_admin(site) || p.may_on_site(Act::Review, site)
+pub(crate) fn is_office(actor: &Actor, site: SiteId) -> bool {
+    actor.principal.is_letter_office(site)
+}
+
+/// Rows as the lists show them: name and phone masked, open letters with their standing.
+fn lines(
+    rows: Vec<Row>,
+    keys: &Keyring,
+    cal: &WorkCalendar,
+    now: DateTime<Utc>,
+) -> Result<Vec<LetterLine>> {
+    rows.into_iter()
+        .map(|r| {
+            let at = record(&r.3);
+            let state = LetterState::parse(&r.7)?;
+            Ok(LetterLine {
+                id: LetterId(r.0),
+                kind: LetterKind::parse(&r.2)?,
+                subject: r.4,
+                state,
+                standing: state
+                    .is_open()
+                    .then(|| letter_flow::standing(cal, r.13, r.14, now)),
+                received_at: r.13,
+                due_at: r.14,
+                name: letters::mask_name(&keys.open("name", &at, &r.8)?),
+                phone: r
+                    .9
+                    .as_deref()
+                    .map(|v| keys.open("phone", &at, v).map(|p| letters::mask_phone(&p)))
+                    .transpose()?,
+            })
+        })
+        .collect()
 }
 
 impl Store {
@@ -188,9 +231,29 @@ impl Store {
         cal: &WorkCalendar,
         days: u32,
         now: DateTime<Utc>,
-    ) -> Result<QueryCode> {
+    ) -> Result<Submitted> {
         let l = letter.check()?;
+        let form_nonce = letter.form_nonce.as_deref();
         let code = self.site_code_of(site).await?;
+        // The same form sent again (a double click, a reload): the letter it already made.
+        let earlier = || async {
+            let Some(nonce) = form_nonce else {
+                return Ok(None);
+            };
+            let code: Option<String> = fetch!(
+                self,
+                optional,
+                sqlx::query_scalar(
+                    "SELECT query_code FROM letters WHERE site_id = $1 AND form_nonce = $2"
+                )
+                .bind(site.0)
+                .bind(nonce)
+            )?;
+            code.map(|c| QueryCode::parse(&c)).transpose()
+        };
+        if let Some(code) = earlier().await? {
+            return Ok(Submitted { code, again: true });
+        }
         let due_at = letter_flow::due(cal, now, days);
         // A code that is already taken (one chance in 10^16) is drawn again.
         for _ in 0..3 {
@@ -218,10 +281,11 @@ impl Store {
             };
             let res: Result<()> = on_pool!(self, |p| {
                 let mut tx = p.begin_write().await.map_err(db_err)?;
-                sqlx::query(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO letters (site_id, kind, query_code, subject, body, public, state, name_sealed, \
-                     phone_sealed, email_sealed, id_number_sealed, address_sealed, received_at, due_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     phone_sealed, email_sealed, id_number_sealed, address_sealed, received_at, due_at, \
+                     form_nonce) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                     RETURNING id",
                 )
                 .bind(site.0)
                 .bind(l.kind.as_str())
@@ -237,6 +301,16 @@ impl Store {
                 .bind(&address)
                 .bind(now)
                 .bind(due_at)
+                .bind(form_nonce)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                sqlx::query(
+                    "INSERT INTO letter_events (letter_id, at, step, state) VALUES ($1, $2, 'receive', $3)",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(LetterState::Received.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -244,8 +318,19 @@ impl Store {
                 Ok(())
             });
             match res {
-                Ok(()) => return Ok(qc),
-                Err(Error::Conflict(_)) => continue,
+                Ok(()) => {
+                    return Ok(Submitted {
+                        code: qc,
+                        again: false,
+                    });
+                }
+                // The form's mark taken meanwhile (two POSTs at once), else the code: draw again.
+                Err(Error::Conflict(_)) => {
+                    if let Some(code) = earlier().await? {
+                        return Ok(Submitted { code, again: true });
+                    }
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -263,15 +348,16 @@ impl Store {
             DateTime<Utc>,
             Option<String>,
             Option<DateTime<Utc>>,
+            Option<i64>,
         );
         let row: Option<Full> =
             fetch!(self, optional, sqlx::query_as(sqlx::AssertSqlSafe(
-                "SELECT kind, subject, body, state, received_at, due_at, reply_html, replied_at \
+                "SELECT kind, subject, body, state, received_at, due_at, reply_html, replied_at, rating \
                  FROM letters WHERE site_id = $1 AND query_code = $2",
             ))
             .bind(site.0)
             .bind(code.as_str()))?;
-        let (kind, subject, body, state, received_at, due_at, reply_html, replied_at) =
+        let (kind, subject, body, state, received_at, due_at, reply_html, replied_at, rating) =
             row.ok_or_else(|| Error::not_found("没有找到这个查询码对应的留言，请核对查询码"))?;
         Ok(LetterStatus {
             kind: LetterKind::parse(&kind)?,
@@ -282,6 +368,7 @@ impl Store {
             due_at,
             reply_html,
             replied_at,
+            rating,
         })
     }
 
@@ -295,36 +382,42 @@ impl Store {
         cal: &WorkCalendar,
         now: DateTime<Utc>,
     ) -> Result<Vec<LetterLine>> {
-        if !(is_office(actor, site) || actor.principal.sees_every_site()) {
-            return Err(Error::forbidden("只有本网站的办理人员可以查看留言"));
+        let p = &actor.principal;
+        if !(is_office(actor, site) || p.sees_every_site()) {
+            return Err(if p.sees_site(site) {
+                Error::forbidden("只有本网站的办理人员可以查看留言")
+            } else {
+                Error::not_found("网站不存在")
+            });
         }
         let rows: Vec<Row> = fetch!(self, all, sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLS} FROM letters WHERE site_id = $1 ORDER BY received_at DESC, id DESC LIMIT 500"
             )))
             .bind(site.0))?;
-        rows.into_iter()
-            .map(|r| {
-                let at = record(&r.3);
-                let state = LetterState::parse(&r.7)?;
-                Ok(LetterLine {
-                    id: r.0,
-                    kind: LetterKind::parse(&r.2)?,
-                    subject: r.4,
-                    state,
-                    standing: state
-                        .is_open()
-                        .then(|| letter_flow::standing(cal, r.13, r.14, now)),
-                    received_at: r.13,
-                    due_at: r.14,
-                    name: letters::mask_name(&keys.open("name", &at, &r.8)?),
-                    phone: r
-                        .9
-                        .as_deref()
-                        .map(|v| keys.open("phone", &at, v).map(|p| letters::mask_phone(&p)))
-                        .transpose()?,
-                })
-            })
-            .collect()
+        lines(rows, keys, cal, now)
+    }
+
+    /// The open letters assigned to the actor's unit (承办单位), soonest deadline first.
+    pub async fn unit_letters(
+        &self,
+        actor: &Actor,
+        keys: &Keyring,
+        cal: &WorkCalendar,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LetterLine>> {
+        let Some(unit) = actor.principal.account.unit_id else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<Row> = fetch!(self, all, sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM letters WHERE unit_id = $1 AND state IN ('assigned', 'drafted') \
+                 ORDER BY due_at, id LIMIT 500"
+            )))
+            .bind(unit.0))?;
+        let rows = rows
+            .into_iter()
+            .filter(|r| actor.principal.sees_site(SiteId(r.1)))
+            .collect();
+        lines(rows, keys, cal, now)
     }
 
     /// Letter `id` with the writer's data opened, for the office of its site only; every view,
@@ -332,7 +425,7 @@ impl Store {
     pub async fn letter_in_full(
         &self,
         actor: &Actor,
-        id: i64,
+        id: LetterId,
         keys: &Keyring,
     ) -> Result<LetterInFull> {
         let row: Option<Row> = fetch!(
@@ -341,7 +434,7 @@ impl Store {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLS} FROM letters WHERE id = $1"
             )))
-            .bind(id)
+            .bind(id.0)
         )?;
         let Some(r) = row else {
             return Err(Error::not_found("留言不存在"));
@@ -375,7 +468,7 @@ impl Store {
             v.as_deref().map(|v| keys.open(field, &at, v)).transpose()
         };
         Ok(LetterInFull {
-            id: r.0,
+            id: LetterId(r.0),
             site_id: site,
             kind: LetterKind::parse(&r.2)?,
             subject: r.4,

@@ -20,6 +20,7 @@ pub mod editorial;
 pub mod figures;
 mod history;
 mod input;
+mod letter_handling;
 mod letters;
 mod media;
 pub mod ops;
@@ -53,7 +54,8 @@ pub use content::{CatalogueFilter, Facets};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use input::{ArticleInput, DisclosureInput};
-pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter};
+pub use letter_handling::{LetterCase, LetterEvent, PublicReply, StepInput};
+pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter, Submitted};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
 pub use reprint::{

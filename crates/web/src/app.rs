@@ -32,6 +32,8 @@ pub struct App {
     delays_until: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     /// This node's search index (opened by the server) and what it has yet to take in.
     search: crate::index::SearchState,
+    /// The letter pages' key ring and limits (互动交流).
+    letters: crate::desk::Desk,
     /// The last run of the national check over every site (see [`App::checks`]).
     checks: tokio::sync::Mutex<Option<Arc<CheckRun>>>,
 }
@@ -140,6 +142,10 @@ impl App {
             polls: 0,
         });
         let visits = VisitCounter::new(&config.visits, &config.trusted_proxies, &store).await?;
+        let letters = crate::desk::Desk::open(
+            &config.letters_key_file(),
+            config.letters.key_file.as_os_str().is_empty(),
+        )?;
         // PostgreSQL's own durability: with fsync, synchronous_commit or full_page_writes off,
         // committed writes (published pages, audit records) can be lost in a crash. Refused
         // unless the configuration says this is a throwaway database.
@@ -162,6 +168,7 @@ impl App {
         }
         Ok(Arc::new(App {
             visits,
+            letters,
             node: uuid::Uuid::now_v7().to_string(),
             jobs_until: std::sync::Mutex::new(None),
             delays_until: std::sync::Mutex::new(None),
@@ -194,6 +201,11 @@ impl App {
             .trusted_proxies
             .iter()
             .any(|n| n.contains(&peer))
+    }
+
+    /// The letter pages' key ring and limits.
+    pub fn letters(&self) -> &crate::desk::Desk {
+        &self.letters
     }
 
     /// This node's name in leases.

@@ -42,6 +42,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub connections: ConnectionsConfig,
     pub metrics: MetricsConfig,
+    pub letters: crate::desk::LettersConfig,
     /// Time limit of one public request, in seconds (answered 408 when exceeded).
     pub request_timeout_seconds: u64,
     /// Time limit of one console or API request (uploads included), in seconds.
@@ -272,6 +273,17 @@ impl Default for Config {
                 max_public: 4096,
                 max_manage: 256,
             },
+            letters: crate::desk::LettersConfig {
+                key_file: PathBuf::new(),
+                days_mailbox: 15,
+                days_consultation: 5,
+                days_complaint: 15,
+                days_suggestion: 15,
+                days_site_error: 3,
+                per_address_per_hour: 5,
+                per_site_per_hour: 300,
+                lookups_per_address_per_hour: 60,
+            },
             metrics: MetricsConfig {
                 token: String::new(),
                 allow: Vec::new(),
@@ -499,6 +511,25 @@ token = ""
 # Addresses or networks allowed to scrape, e.g. ["10.0.0.5", "10.244.0.0/16"]; empty: any.
 allow = []
 
+[letters]
+# 互动交流: letters from the public. The writers' name, phone, e-mail, ID number and address are
+# encrypted per field with the keys of this file (one "<id> <64 hex digits>" a line, newest first;
+# docs/LETTERS.md says how to rotate). Keep it out of the database and its backups. Empty:
+# <data_dir>/letters.key, made with a new key on first start when missing.
+key_file = ""
+# Working days to answer, by kind (the national check fails a site with a valid message left
+# unanswered for more than three months; these are the province's own, shorter targets).
+days_mailbox = 15
+days_consultation = 5
+days_complaint = 15
+days_suggestion = 15
+days_site_error = 3
+# Letters one client address may send in an hour; letters one site takes in an hour; 查询码
+# lookups and ratings one address may make in an hour. Past a limit the form says to wait.
+per_address_per_hour = 5
+per_site_per_hour = 300
+lookups_per_address_per_hour = 60
+
 [checks]
 # The national check indicators (国办秘函〔2019〕19号). The home page must change within this many
 # days (veto); news columns within news_days; notice and policy columns within notice_months;
@@ -613,6 +644,21 @@ impl Config {
                 "配置错误：{d} 同时列在 reprint.holidays 和 reprint.workdays 中"
             )));
         }
+        let l = &self.letters;
+        if zhanqun_core::letters::LetterKind::ALL
+            .iter()
+            .any(|k| !(1..=60).contains(&l.days(*k)))
+        {
+            return Err(Error::invalid(
+                "配置错误：letters.days_* 应为 1 至 60 个工作日",
+            ));
+        }
+        if l.per_address_per_hour == 0
+            || l.per_site_per_hour == 0
+            || l.lookups_per_address_per_hour == 0
+        {
+            return Err(Error::invalid("配置错误：letters 的每小时限额须大于 0"));
+        }
         Ok(())
     }
 
@@ -622,10 +668,26 @@ impl Config {
         zhanqun_core::timeliness::Deadlines {
             target: chrono::Duration::minutes(r.deadline_minutes),
             alert: chrono::Duration::minutes(r.alert_minutes),
-            calendar: zhanqun_core::timeliness::WorkCalendar::new(
-                r.holidays.iter().copied(),
-                r.workdays.iter().copied(),
-            ),
+            calendar: self.calendar(),
+        }
+    }
+
+    /// The working-day calendar (weekends, holidays and make-up days of `[reprint]`): reprint
+    /// and letter deadlines alike.
+    pub fn calendar(&self) -> zhanqun_core::timeliness::WorkCalendar {
+        let r = &self.reprint;
+        zhanqun_core::timeliness::WorkCalendar::new(
+            r.holidays.iter().copied(),
+            r.workdays.iter().copied(),
+        )
+    }
+
+    /// Where the letters' key file is.
+    pub fn letters_key_file(&self) -> PathBuf {
+        if self.letters.key_file.as_os_str().is_empty() {
+            self.data_dir.join("letters.key")
+        } else {
+            self.letters.key_file.clone()
         }
     }
 

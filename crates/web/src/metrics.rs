@@ -15,6 +15,8 @@ pub struct Metrics {
     pub latency: HistogramVec,
     pub cache_hits: IntCounter,
     pub cache_misses: IntCounter,
+    /// Letters received from the public forms (互动交流), all sites.
+    pub letters_received: IntCounter,
     pub cache_entries: IntGauge,
     pub cache_bytes: IntGauge,
     /// Invalidation events applied to the page cache.
@@ -101,6 +103,11 @@ impl Metrics {
             cache_misses: IntCounter::new(
                 "page_cache_misses_total",
                 "Public requests that had to render",
+            )
+            .map_err(fail)?,
+            letters_received: IntCounter::new(
+                "letters_received_total",
+                "Letters received from the public forms",
             )
             .map_err(fail)?,
             cache_entries: IntGauge::new("page_cache_entries", "Pages in the page cache")
@@ -263,6 +270,9 @@ impl Metrics {
             .map_err(fail)?;
         m.registry
             .register(Box::new(m.cache_misses.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.letters_received.clone()))
             .map_err(fail)?;
         m.registry
             .register(Box::new(m.cache_entries.clone()))

@@ -47,9 +47,18 @@ static SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
 
 pub fn router(app: Arc<App>) -> Router {
     let timeout = std::time::Duration::from_secs(app.config().request_timeout_seconds);
+    // The letter forms are the public listener's only writes: a browser's POST from another
+    // origin (Sec-Fetch-Site, Origin) is refused before it reaches them.
+    let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| {
+        plain(
+            StatusCode::FORBIDDEN,
+            "403 Forbidden\n提交来自其他网站，已拒绝。请在本站页面上填写后提交。\n",
+        )
+    });
     Router::new()
         .fallback(handle)
         .with_state(app)
+        .layer(csrf)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -69,7 +78,7 @@ pub fn router(app: Arc<App>) -> Router {
 
 async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
     let start = Instant::now();
-    let (parts, _) = req.into_parts();
+    let (parts, body) = req.into_parts();
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -91,12 +100,15 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
     let (kind, res) = tracing::Instrument::instrument(
         serve(
             &app,
-            &parts.method,
-            &parts.headers,
-            &parts.uri,
-            peer,
+            Req {
+                method: &parts.method,
+                headers: &parts.headers,
+                uri: &parts.uri,
+                peer,
+            },
             over_tls,
             local_port,
+            body,
         ),
         span.clone(),
     )
@@ -131,6 +143,13 @@ fn status_class(s: StatusCode) -> &'static str {
         300..=399 => "3xx",
         _ => "2xx",
     }
+}
+
+fn not_allowed() -> Response {
+    let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed\n");
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    r
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -220,20 +239,27 @@ pub struct OverTls;
 #[derive(Clone, Copy, Debug)]
 pub struct LocalPort(pub u16);
 
+/// What the serving steps read of a request (its body travels apart: only the letter forms
+/// read it).
+#[derive(Clone, Copy)]
+struct Req<'a> {
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    uri: &'a Uri,
+    peer: Option<std::net::SocketAddr>,
+}
+
 async fn serve(
     app: &App,
-    method: &Method,
-    headers: &HeaderMap,
-    uri: &Uri,
-    peer: Option<std::net::SocketAddr>,
+    req: Req<'_>,
     over_tls: bool,
     local_port: Option<u16>,
+    body: Body,
 ) -> (&'static str, Response) {
-    if method != Method::GET && method != Method::HEAD {
-        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed\n");
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return ("method", r);
+    let (method, headers, uri) = (req.method, req.headers, req.uri);
+    // POST only to the letter pages (checked once the route is known).
+    if method != Method::GET && method != Method::HEAD && method != Method::POST {
+        return ("method", not_allowed());
     }
     let host = headers
         .get(header::HOST)
@@ -290,7 +316,7 @@ async fn serve(
         return ("redirect", r);
     }
     let site = ctx.site.code.clone();
-    let (kind, mut res) = serve_site(app, ctx, &authority, method, headers, uri, peer).await;
+    let (kind, mut res) = serve_site(app, ctx, &authority, req, body).await;
     res.extensions_mut().insert(SiteLabel(site));
     (kind, res)
 }
@@ -304,11 +330,10 @@ async fn serve_site(
     app: &App,
     ctx: Arc<SiteCtx>,
     host: &str,
-    method: &Method,
-    headers: &HeaderMap,
-    uri: &Uri,
-    peer: Option<std::net::SocketAddr>,
+    req: Req<'_>,
+    body: Body,
 ) -> (&'static str, Response) {
+    let (method, headers, uri, peer) = (req.method, req.headers, req.uri, req.peer);
     // Lower case but with its port: absolute URLs (feeds, sitemap) and their cache keys need it.
     let host = host.to_ascii_lowercase();
     let raw_path = uri.path();
@@ -334,6 +359,9 @@ async fn serve_site(
         Ok(r) => r,
         Err(e) => return ("error", error_page(app, &ctx, &path, &e)),
     };
+    if method == Method::POST && !matches!(route, Route::Letters(_)) {
+        return ("method", not_allowed());
+    }
     if let Route::Static { theme, file } = &route {
         return ("static", static_asset(app, theme, file, headers));
     }
@@ -393,6 +421,13 @@ async fn serve_site(
         }
         Route::Search => {
             return match crate::search::page(app, &ctx, &host, &query).await {
+                Ok(r) => (kind, r),
+                Err(e) => ("error", error_page(app, &ctx, &path, &e)),
+            };
+        }
+        Route::Letters(page) => {
+            let client = app.client_ip(peer, headers);
+            return match crate::letters::serve(app, &ctx, page, method, body, client).await {
                 Ok(r) => (kind, r),
                 Err(e) => ("error", error_page(app, &ctx, &path, &e)),
             };

@@ -24,6 +24,7 @@ mod view;
 
 use crate::App;
 use crate::cache::{ColumnTop, Dep};
+use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use view::{Item, Link, Pager, SiteView, crumbs};
 
@@ -55,6 +56,8 @@ pub enum Route {
     SiteFeed,
     Robots,
     Search,
+    /// `/hudong/…`: the letter forms, the 查询码 lookup and the published replies (never cached).
+    Letters(LetterPage),
     Static {
         theme: String,
         file: String,
@@ -115,6 +118,7 @@ impl Route {
             "rss.xml" => Route::SiteFeed,
             "robots.txt" => Route::Robots,
             "search" => Route::Search,
+            p if p.starts_with("hudong/") => Route::Letters(LetterPage::parse(&p[7..], query)?),
             "xxgkml" | "xxgkml/" => {
                 let topic = query
                     .get("topic")
@@ -222,6 +226,7 @@ impl Route {
             Route::Sitemap | Route::SitemapPart(_) => "sitemap",
             Route::Robots => "robots",
             Route::Search => "search",
+            Route::Letters(_) => "letters",
             Route::Static { .. } => "static",
             Route::Media(_) => "media",
         }
@@ -248,6 +253,7 @@ impl Route {
             Route::Robots => format!("{host}|/robots.txt"),
             Route::ColumnNoSlash { .. }
             | Route::Search
+            | Route::Letters(_)
             | Route::Static { .. }
             | Route::Media(_) => return None,
         })
@@ -325,6 +331,23 @@ impl App {
         self.render_html(ctx, "search.html", &page)
     }
 
+    /// A page of the site that is never cached (the letter forms and replies), in the site's
+    /// frame: `view` is the page's own context, `nav` the navigation entry it is under.
+    pub fn render_own(
+        &self,
+        ctx: &SiteCtx,
+        template: &str,
+        title: &str,
+        nav: &str,
+        view: Value,
+    ) -> Result<String> {
+        let mut page = view;
+        page["site"] = json!(SiteView::of(ctx));
+        page["page_title"] = json!(title);
+        page["nav_current"] = json!(nav);
+        self.render_html(ctx, template, &page)
+    }
+
     /// Renders a cacheable page: each kind in its own file of this folder.
     pub async fn render(&self, ctx: &SiteCtx, route: &Route, host: &str) -> Result<Rendered> {
         match route {
@@ -339,6 +362,7 @@ impl App {
             Route::Robots => self.render_robots(ctx, host),
             Route::ColumnNoSlash { .. }
             | Route::Search
+            | Route::Letters(_)
             | Route::Static { .. }
             | Route::Media(_) => Err(Error::internal("route is not rendered")),
         }

@@ -1,0 +1,373 @@
+//! 互动交流 on every site's public listener, under `/hudong/`: the letter form (领导信箱, 咨询,
+//! 投诉, 建议, 我为政府网站找错), the 查询码 lookup with the reply and its rating, and the replies
+//! writers agreed to publish. The first anonymous write path of the platform, so:
+//!
+//! - a browser's POST from another origin is refused by the public router (CSRF layer), and
+//!   every POST carries a [`FormTicket`] (CSRF, the human check, once-only), opened for this site
+//!   only; a form sent again finds the letter it made instead of making another;
+//! - limits per client address and per site (counted in `crate::desk`), refused with 429 and a message;
+//! - bodies over [`MAX_BODY`] are refused before parsing; every field is checked in core with a
+//!   message that says what to fix, and the form comes back filled in (never the answer);
+//! - no page here is cached or caches the writer's data: they are answered `no-store`, and the
+//!   replies list carries nothing of the writer.
+
+use std::net::IpAddr;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zhanqun_core::form::FormTicket;
+use zhanqun_core::letter_flow::LetterState;
+use zhanqun_core::letters::{LetterKind, QueryCode};
+use zhanqun_core::{Error, LetterId, Page, Result};
+use zhanqun_store::NewLetter;
+
+use crate::App;
+use crate::desk::LetterPage;
+use crate::directory::SiteCtx;
+use crate::pages::HTML;
+
+/// Largest form body taken, in bytes (a letter of 5,000 characters is about 45 KB encoded).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The letter form as posted. Every field optional here: what is missing is said by the checks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LetterForm {
+    kind: String,
+    subject: String,
+    body: String,
+    name: String,
+    phone: String,
+    email: String,
+    id_number: String,
+    address: String,
+    public: Option<String>,
+    answer: String,
+    ticket: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+    rating: String,
+}
+
+fn some(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl LetterForm {
+    fn letter(&self) -> NewLetter {
+        NewLetter {
+            kind: LetterKind::parse(self.kind.trim()).ok(),
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            public: self.public.is_some(),
+            name: self.name.clone(),
+            phone: some(&self.phone),
+            email: some(&self.email),
+            id_number: some(&self.id_number),
+            address: some(&self.address),
+            form_nonce: None,
+        }
+    }
+
+    /// What the form shows again after an error: what was typed, never the answer or ticket.
+    fn refill(&self) -> Value {
+        json!({
+            "kind": self.kind, "subject": self.subject, "body": self.body, "name": self.name,
+            "phone": self.phone, "email": self.email, "id_number": self.id_number,
+            "address": self.address, "public": self.public.is_some(),
+        })
+    }
+}
+
+/// Answers a request for a page under `/hudong/`.
+pub async fn serve(
+    app: &App,
+    ctx: &SiteCtx,
+    page: &LetterPage,
+    method: &Method,
+    body: Body,
+    client: IpAddr,
+) -> Result<Response> {
+    let post = method == Method::POST;
+    if post && !page.takes_post() {
+        return Err(Error::invalid("这个页面不接受提交"));
+    }
+    match page {
+        LetterPage::Index { page } => index(app, ctx, *page).await,
+        LetterPage::Reply(id) => reply(app, ctx, *id).await,
+        LetterPage::Write { kind } if !post => {
+            let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });
+            form_page(app, ctx, StatusCode::OK, &mut v)
+        }
+        LetterPage::Write { .. } => {
+            let form: LetterForm = read_form(body).await?;
+            write(app, ctx, form, client).await
+        }
+        LetterPage::Lookup if !post => own(
+            app,
+            ctx,
+            StatusCode::OK,
+            "letter_status.html",
+            "留言查询",
+            json!({}),
+        ),
+        LetterPage::Lookup | LetterPage::Rate => {
+            let form: CodeForm = read_form(body).await?;
+            lookup(app, ctx, form, client, matches!(page, LetterPage::Rate)).await
+        }
+    }
+}
+
+async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> Result<T> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| Error::TooLarge("提交的内容过长，请删减后再提交".into()))?;
+    serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::invalid("提交的表单无效，请重新填写"))
+}
+
+fn own(
+    app: &App,
+    ctx: &SiteCtx,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    view: Value,
+) -> Result<Response> {
+    let html = app.render_own(ctx, template, title, "hdjl", view)?;
+    Ok((
+        status,
+        [
+            (header::CONTENT_TYPE, HTML),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+/// The letter form with a fresh ticket; `v` holds what to show again and the error, if any.
+fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Result<Response> {
+    let ticket = FormTicket::new(ctx.site.id, Utc::now());
+    v["ticket"] = json!(ticket.seal(app.letters().keys())?);
+    v["question"] = json!(ticket.question());
+    v["kinds"] = json!(
+        LetterKind::ALL
+            .iter()
+            .map(|k| json!({ "value": k.as_str(), "label": k.label() }))
+            .collect::<Vec<_>>()
+    );
+    own(app, ctx, status, "letter_form.html", "我要写信", v.take())
+}
+
+async fn write(app: &App, ctx: &SiteCtx, form: LetterForm, client: IpAddr) -> Result<Response> {
+    let limits = &app.config().letters;
+    let desk = app.letters();
+    let (addr_key, site_key) = (format!("w:{client}"), format!("s:{}", ctx.site.id));
+    // Every attempt counts toward a wider bound, so that guessing the question is no way in.
+    let attempts = desk.hit(&format!("a:{client}"));
+    let refused = if attempts > limits.per_address_per_hour.saturating_mul(6)
+        || desk.hits(&addr_key) >= limits.per_address_per_hour
+    {
+        Some("您提交得太频繁，请一小时后再试。如有急事，请拨打页面下方的联系电话")
+    } else if desk.hits(&site_key) >= limits.per_site_per_hour {
+        Some("本网站此刻收到的留言太多，请稍后再试")
+    } else {
+        None
+    };
+    let now = Utc::now();
+    let checked = match refused {
+        Some(why) => Err(Error::Locked(why.into())),
+        None => FormTicket::open(desk.keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
+            t.check_answer(&form.answer)?;
+            Ok(t)
+        }),
+    };
+    let mut letter = form.letter();
+    let result = match checked {
+        Ok(ticket) => {
+            letter.form_nonce = Some(ticket.nonce);
+            let kind = letter.kind.unwrap_or(LetterKind::Consultation);
+            app.store()
+                .submit_letter(
+                    ctx.site.id,
+                    &letter,
+                    desk.keys(),
+                    &app.config().calendar(),
+                    limits.days(kind),
+                    now,
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(sent) => {
+            if !sent.again {
+                desk.hit(&addr_key);
+                desk.hit(&site_key);
+                app.metrics().letters_received.inc();
+            }
+            own(
+                app,
+                ctx,
+                StatusCode::OK,
+                "letter_status.html",
+                "留言已提交",
+                json!({
+                    "done": { "code": sent.code.display(), "again": sent.again,
+                              "kind": letter.kind.map(|k| k.label()),
+                              "days": letter.kind.map(|k| limits.days(k)) },
+                }),
+            )
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut v = json!({ "form": form.refill(), "error": e.public_message() });
+            form_page(app, ctx, status, &mut v)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn lookup(
+    app: &App,
+    ctx: &SiteCtx,
+    form: CodeForm,
+    client: IpAddr,
+    rate: bool,
+) -> Result<Response> {
+    let limit = app.config().letters.lookups_per_address_per_hour;
+    let desk = app.letters();
+    let shown_code = form.code.trim().chars().take(20).collect::<String>();
+    let again = |status: StatusCode, msg: String| {
+        own(
+            app,
+            ctx,
+            status,
+            "letter_status.html",
+            "留言查询",
+            json!({ "code": shown_code, "error": msg }),
+        )
+    };
+    if desk.hit(&format!("q:{client}")) > limit {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "查询过于频繁，请一小时后再试".into(),
+        );
+    }
+    let code = match QueryCode::parse(&form.code) {
+        Ok(c) => c,
+        Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
+    };
+    let mut notice = None;
+    if rate {
+        let rating = form.rating.trim().parse::<u8>().unwrap_or(0);
+        match app.store().rate_letter(ctx.site.id, &code, rating).await {
+            Ok(()) => notice = Some("感谢您的评价！"),
+            Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+                return again(StatusCode::BAD_REQUEST, e.public_message());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let status = match app.store().letter_status(ctx.site.id, &code).await {
+        Ok(s) => s,
+        Err(e @ Error::NotFound(_)) => return again(StatusCode::NOT_FOUND, e.public_message()),
+        Err(e) => return Err(e),
+    };
+    let replied = status.state == LetterState::Replied;
+    own(
+        app,
+        ctx,
+        StatusCode::OK,
+        "letter_status.html",
+        "留言查询",
+        json!({
+            "code": code.display(),
+            "notice": notice,
+            "letter": {
+                "kind": status.kind.label(), "subject": status.subject, "body": status.body,
+                "state": if status.state.is_open() { "办理中" } else { status.state.label() },
+                "received": zhanqun_core::beijing::day_text(status.received_at),
+                "due": zhanqun_core::beijing::day_text(status.due_at),
+                "reply_html": status.reply_html.filter(|_| replied),
+                "replied": status.replied_at.map(zhanqun_core::beijing::day_text),
+                "rating": status.rating,
+                "may_rate": replied && status.rating.is_none(),
+            },
+        }),
+    )
+}
+
+async fn index(app: &App, ctx: &SiteCtx, page: Page) -> Result<Response> {
+    let (rows, total) = app.store().public_replies(ctx.site.id, page).await?;
+    let last = Page::last_page(total);
+    let n = page.number();
+    let replies: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "url": format!("/hudong/huifu/{}.html", r.id),
+                "subject": r.subject,
+                "kind": LetterKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
+                "unit": r.unit,
+                "replied": r.replied_at.map(zhanqun_core::beijing::day_text),
+            })
+        })
+        .collect();
+    let kinds: Vec<Value> = LetterKind::ALL
+        .iter()
+        .map(
+            |k| json!({ "label": k.label(), "url": format!("/hudong/xiexin?kind={}", k.as_str()) }),
+        )
+        .collect();
+    own(
+        app,
+        ctx,
+        StatusCode::OK,
+        "hudong.html",
+        "互动交流",
+        json!({
+            "kinds": kinds, "replies": replies,
+            "paging": { "page": n, "last": last, "total": total,
+                        "prev": (n > 1).then(|| format!("/hudong/?page={}", n - 1)),
+                        "next": (n < last).then(|| format!("/hudong/?page={}", n + 1)) },
+        }),
+    )
+}
+
+async fn reply(app: &App, ctx: &SiteCtx, id: LetterId) -> Result<Response> {
+    let r = app.store().public_reply(ctx.site.id, id).await?;
+    let mut res = own(
+        app,
+        ctx,
+        StatusCode::OK,
+        "letter_reply.html",
+        &r.subject,
+        json!({
+            "reply": {
+                "subject": r.subject, "body": r.body, "unit": r.unit,
+                "kind": LetterKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
+                "received": zhanqun_core::beijing::day_text(r.received_at),
+                "replied": r.replied_at.map(zhanqun_core::beijing::day_text),
+                "reply_html": r.reply_html,
+            },
+        }),
+    )?;
+    // Public text without the writer's data: proxies may keep it briefly.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=60"),
+    );
+    Ok(res)
+}

@@ -1,0 +1,328 @@
+//! 互动交流 over HTTP, on SQLite and PostgreSQL: a letter written on 佳县's public form is
+//! assigned to a unit, answered, reviewed by another person and published; its writer reads the
+//! reply with the 查询码 and rates it. Bad input comes back with a Chinese message and the form
+//! filled in; the same form sent twice makes one letter; a flood is refused; the database holds
+//! none of the writer's personal data in clear.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use zhanqun_core::SiteRole;
+use zhanqun_tests::TestApp;
+use zhanqun_tests::letters::{OpenForm, between, consultation, fill_time, open_form, post, send};
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const HOST_A: &str = "www.jiaxian.gov.cn";
+
+fn with(
+    fields: &[(&'static str, &'static str)],
+    key: &str,
+    value: &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (*k, if *k == key { value } else { *v }))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let host_b = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
+
+    let form = open_form(&t, HOST_A).await;
+    fill_time().await;
+    // Bad input: a message that says what to fix, the form filled in again, nothing stored.
+    let (s, html) = send(&t, HOST_A, &form, &with(&consultation(), "phone", "12345")).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("电话号码“12345”不正确"), "{html}");
+    assert!(
+        html.contains("value=\"咨询新生儿医保办理\""),
+        "the subject is kept"
+    );
+    let wrong = OpenForm {
+        ticket: form.ticket.clone(),
+        answer: "99".into(),
+    };
+    let (s, html) = send(&t, HOST_A, &wrong, &consultation()).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("验证问题的答案不正确"), "{html}");
+    let (s, html) = post(&t, HOST_A, "/hudong/xiexin", &consultation()).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("表单已失效"), "{html}");
+    // A ticket of 佳县 is not one of 吴堡's.
+    let (s, html) = send(&t, &host_b, &form, &consultation()).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("表单已失效"), "{html}");
+    // A browser's POST from another site's page.
+    let res = t
+        .client
+        .post(format!("http://{}/hudong/xiexin", t.public))
+        .header("host", HOST_A)
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&consultation())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // POST is refused on every other page.
+    let (s, _) = post(&t, HOST_A, "/", &[]).await;
+    assert_eq!(s, 405);
+
+    let (s, html) = send(&t, HOST_A, &form, &consultation()).await;
+    assert_eq!(s, 200, "{html}");
+    let code = between(&html, "class=\"code\">", "<").expect("a query code");
+    // The same form again (a double click): the same letter, not a second one.
+    let (s, again) = send(&t, HOST_A, &form, &consultation()).await;
+    assert_eq!(s, 200);
+    assert!(again.contains("已经提交过"), "{again}");
+    assert_eq!(
+        between(&again, "class=\"code\">", "<").as_deref(),
+        Some(code.as_str())
+    );
+
+    // The writer follows it: where it is, none of their data.
+    let (s, html) = post(
+        &t,
+        HOST_A,
+        "/hudong/chaxun",
+        &[("code", &code.to_lowercase())],
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("咨询新生儿医保办理") && html.contains("办理中"),
+        "{html}"
+    );
+    for private in ["张三", "13812345678", "11010519491231002X", "佳芦镇"] {
+        assert!(!html.contains(private), "{private} on the status page");
+    }
+    let (s, html) = post(&t, &host_b, "/hudong/chaxun", &[("code", &code)]).await;
+    assert_eq!(s, 404, "another site does not know the code");
+    assert!(html.contains("没有找到"), "{html}");
+
+    // The office (a reviewer of 佳县), a unit (应急管理局), another site's administrator.
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let office2 = t.account("jx-office2", None).await;
+    t.grant(office2, SiteRole::SiteAdmin, a, None).await;
+    let unit = t
+        .store
+        .units(a)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, n)| n == "佳县应急管理局")
+        .unwrap()
+        .0;
+    let worker = t
+        .store
+        .create_account(&zhanqun_store::NewAccount {
+            username: "jx-yingji".into(),
+            display_name: "应急局办理人".into(),
+            password_hash: zhanqun_core::password::hash(zhanqun_tests::TEST_PASSWORD).unwrap(),
+            platform_role: None,
+            must_change_password: false,
+            unit: Some(unit),
+        })
+        .await
+        .unwrap();
+    t.grant(worker, SiteRole::Editor, a, None).await;
+    let stranger = t.account("wb-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
+
+    let o = t.login("jx-office").await;
+    let (s, list) = o.page(&format!("/sites/{}/letters", a.0)).await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains("咨询新生儿医保办理") && list.contains("张*"),
+        "{list}"
+    );
+    assert!(!list.contains("张三") && !list.contains("13812345678"));
+    let id = between(&list, "<a href=\"/letters/", "\"").expect("a letter link");
+    let case = format!("/letters/{id}");
+    let step = format!("/letters/{id}/step");
+
+    // Another site's administrator: not there at all.
+    let w = t.login("wb-admin").await;
+    assert_eq!(w.page(&case).await.0, 404);
+    assert_eq!(w.page(&format!("/sites/{}/letters", a.0)).await.0, 404);
+    assert_eq!(
+        w.form(&step, &[("step", "mark_invalid"), ("note", "x")])
+            .await
+            .0,
+        404
+    );
+
+    // The full view, on request, audited.
+    let (s, full) = o.form(&format!("{case}/personal"), &[]).await;
+    assert_eq!(s, 200);
+    assert!(full.contains("13812345678") && full.contains("11010519491231002X"));
+
+    // 转办 to the unit; the unit drafts; it may not approve its own.
+    let (s, html) = o
+        .form(&step, &[("step", "assign"), ("unit", &unit.0.to_string())])
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("佳县应急管理局"));
+    let u = t.login("jx-yingji").await;
+    let (_, mine) = u.page("/letters").await;
+    assert!(mine.contains("咨询新生儿医保办理"), "{mine}");
+    let (s, html) = u.form(&step, &[("step", "draft"), ("reply", "好")]).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("至少 5 个字"), "{html}");
+    let reply = "您好：\n新生儿医保在佳县政务服务中心一楼办理，请携带出生医学证明和户口簿。<script>alert(1)</script>";
+    let (s, html) = u.form(&step, &[("step", "draft"), ("reply", reply)]).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("待审核"));
+    assert_eq!(u.form(&step, &[("step", "approve")]).await.0, 409);
+    // The office returns it once, then approves the redraft.
+    let (s, _) = o
+        .form(&step, &[("step", "return"), ("note", "请补充办理时间")])
+        .await;
+    assert_eq!(s, 200);
+    let redraft = format!("{reply}\n办理时间：工作日 9:00—17:00。");
+    assert_eq!(
+        u.form(&step, &[("step", "draft"), ("reply", &redraft)])
+            .await
+            .0,
+        200
+    );
+    let (s, html) = o.form(&step, &[("step", "approve")]).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("已答复"));
+    assert!(
+        html.contains("请补充办理时间"),
+        "the history keeps the reason"
+    );
+
+    // Published without the writer's data; the writer reads it and rates it once.
+    let index = t.page(HOST_A, "/hudong/", 200).await;
+    let url = between(&index, "<a href=\"/hudong/huifu/", "\"").expect("a published reply");
+    let public = t.page(HOST_A, &format!("/hudong/huifu/{url}"), 200).await;
+    assert!(public.contains("政务服务中心一楼"), "{public}");
+    assert!(!public.contains("<script>alert"), "the reply is text");
+    for private in ["张三", "13812345678", "11010519491231002X", "佳芦镇"] {
+        assert!(!public.contains(private), "{private} on the public reply");
+    }
+    t.page(&host_b, &format!("/hudong/huifu/{url}"), 404).await;
+    let (_, status) = post(&t, HOST_A, "/hudong/chaxun", &[("code", &code)]).await;
+    assert!(
+        status.contains("政务服务中心一楼") && status.contains("提交评价"),
+        "{status}"
+    );
+    let (s, html) = post(
+        &t,
+        HOST_A,
+        "/hudong/pingjia",
+        &[("code", &code), ("rating", "5")],
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("感谢您的评价"), "{html}");
+    let (s, html) = post(
+        &t,
+        HOST_A,
+        "/hudong/pingjia",
+        &[("code", &code), ("rating", "1")],
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(html.contains("已经评价过"), "{html}");
+
+    // Every step and the full view are in the audit log, none of the personal data.
+    let log = t.store.audit_records(100, 0).await.unwrap();
+    for action in [
+        "letter.receive",
+        "letter.view_personal",
+        "letter.assign",
+        "letter.draft",
+        "letter.return",
+        "letter.approve",
+    ] {
+        assert!(log.iter().any(|r| r.action == action), "{action} audited");
+    }
+    let text = format!("{log:?}");
+    for private in ["张三", "13812345678", "11010519491231002X"] {
+        assert!(!text.contains(private), "{private} in the audit log");
+    }
+}
+
+/// Every table of the database as text: `pg_dump` or the `sqlite3` shell's `.dump`.
+fn dump(url: &str) -> String {
+    let out = if url.starts_with("postgres") {
+        std::process::Command::new("pg_dump")
+            .arg("--data-only")
+            .arg(url)
+            .output()
+    } else {
+        let path = url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        std::process::Command::new("sqlite3")
+            .arg(path)
+            .arg(".dump")
+            .output()
+    }
+    .expect("dump tool");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_database_holds_no_personal_data_in_clear_and_a_flood_is_refused() {
+    let t = TestApp::spawn_with(|c| c.letters.per_address_per_hour = 2).await;
+    t.fixture().await;
+    let forms = [
+        open_form(&t, HOST_A).await,
+        open_form(&t, HOST_A).await,
+        open_form(&t, HOST_A).await,
+    ];
+    fill_time().await;
+    let mut fields = consultation();
+    fields.push(("email", "zhangsan@example.cn"));
+    for f in &forms[..2] {
+        let (s, html) = send(&t, HOST_A, f, &fields).await;
+        assert_eq!(s, 200, "{html}");
+    }
+    // The third letter from the same address within the hour.
+    let (s, html) = send(&t, HOST_A, &forms[2], &fields).await;
+    assert_eq!(s, 429);
+    assert!(html.contains("太频繁"), "{html}");
+    // A script posting without reading the page gets nowhere, and soon not even a check.
+    let mut last = 0;
+    for _ in 0..20 {
+        last = post(&t, HOST_A, "/hudong/xiexin", &fields).await.0;
+        assert!(last == 400 || last == 429, "{last}");
+    }
+    assert_eq!(last, 429);
+    assert_eq!(t.metric("zhanqun_letters_received_total").await, 2.0);
+
+    let text = dump(&t.url);
+    assert!(
+        text.contains("咨询新生儿医保办理"),
+        "the dump holds the letters"
+    );
+    for private in [
+        "13812345678",
+        "1381234",
+        "11010519491231002X",
+        "zhangsan@example.cn",
+        "佳县佳芦镇",
+        "张三",
+    ] {
+        assert!(
+            !text.contains(private),
+            "{private} in clear in the database"
+        );
+    }
+}
