@@ -216,3 +216,55 @@ async fn a_letter_is_received_followed_and_read_only_by_its_office() {
     }
     assert!(log.iter().any(|r| r.action == "letter.receive"));
 }
+
+#[tokio::test]
+async fn a_new_key_reseals_old_letters_and_a_lost_key_file_stops_the_server() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let old_line = Keyring::new_key_line("k1");
+    let old = Keyring::parse(&old_line).unwrap();
+    let cal = WorkCalendar::default();
+    let now = zhanqun_store::now();
+    for _ in 0..3 {
+        t.store
+            .submit_letter(a, &letter(), &old, &cal, 5, now)
+            .await
+            .unwrap();
+    }
+    // The new key on top, the old one below: everything opens, three letters are re-sealed.
+    let both = Keyring::parse(&format!("{}\n{old_line}", Keyring::new_key_line("k2"))).unwrap();
+    assert_eq!(t.store.reseal_letters(&both, i64::MAX).await.unwrap(), 3);
+    assert_eq!(t.store.reseal_letters(&both, i64::MAX).await.unwrap(), 0);
+    // Without the old key now.
+    let office = t.account("a-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let office = actor(&t, office).await;
+    let list = t
+        .store
+        .site_letters(&office, a, &both, &cal, now)
+        .await
+        .unwrap();
+    for l in &list {
+        let full = t.store.letter_in_full(&office, l.id, &both).await.unwrap();
+        assert_eq!(full.name, "张三");
+    }
+    // The old key alone no longer opens them.
+    assert!(
+        t.store
+            .letter_in_full(&office, list[0].id, &old)
+            .await
+            .is_err()
+    );
+
+    // A server whose key file is gone while letters exist does not start, and says why.
+    let dir = t.app.config().data_dir.clone();
+    let url = t.url.clone();
+    let store = zhanqun_store::Store::connect(&url).await.unwrap();
+    let mut config = t.app.config().clone();
+    config.data_dir = dir.join("elsewhere");
+    config.letters.key_file = std::path::PathBuf::new();
+    let e = zhanqun_web::App::new(config, store).await.unwrap_err();
+    assert!(e.to_string().contains("密钥文件"), "{e}");
+    assert!(e.to_string().contains("3 封留言"), "{e}");
+}

@@ -76,12 +76,27 @@ pub(crate) enum Command {
     /// Site search: this node's index.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Letters from the public: the key their writers' personal data is sealed with.
+    #[command(subcommand)]
+    Letters(LettersCommand),
     /// Restore a backup into an empty data directory (--data-dir), checking every hash.
     Restore {
         /// The backup directory (made by `zhanqun backup`).
         #[arg(long)]
         from: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum LettersCommand {
+    /// Print a new key line (`<id> <64 hex digits>`) to put at the top of the key file
+    /// (docs/LETTERS.md, rotating the key).
+    NewKey {
+        /// The key's name: letters, digits and `-`, at most 16, e.g. k20270101.
+        id: String,
+    },
+    /// Seal again, under the newest key of the key file, every value sealed under an older one.
+    Reseal,
 }
 
 #[derive(Subcommand)]

@@ -118,6 +118,26 @@ async fn run(cli: Cli) -> Res {
             store.close().await;
             Ok(())
         }
+        Command::Letters(LettersCommand::NewKey { id }) => {
+            let line = zhanqun_core::pii::Keyring::new_key_line(id);
+            // The line must parse as a key file of its own (the id's rules).
+            zhanqun_core::pii::Keyring::parse(&line)?;
+            println!("{line}");
+            Ok(())
+        }
+        Command::Letters(LettersCommand::Reseal) => {
+            let c = load_config(&cli)?;
+            let store = open_store(&c).await?;
+            let path = c.letters_key_file();
+            let desk = zhanqun_web::desk::Desk::open(&path, false)?;
+            let n = store.reseal_letters(desk.keys(), i64::MAX).await?;
+            println!(
+                "已用最新密钥重新加密 {n} 封留言的个人信息（密钥文件 {}）",
+                path.display()
+            );
+            store.close().await;
+            Ok(())
+        }
         Command::Check => {
             let c = load_config(&cli)?;
             let store = open_store(&c).await?;

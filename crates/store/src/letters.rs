@@ -485,3 +485,80 @@ impl Store {
         })
     }
 }
+
+/// The sealed columns of a letter, by field name.
+const SEALED: [&str; 5] = ["name", "phone", "email", "id_number", "address"];
+
+/// A letter's id, query code and sealed values (name, phone, e-mail, ID number, address).
+type SealedRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl Store {
+    /// How many letters the store holds (a missing key file is fatal when there are any).
+    pub async fn letter_count(&self) -> Result<i64> {
+        fetch!(
+            self,
+            one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM letters")
+        )
+    }
+
+    /// Seals again, under the newest key of `keys`, up to `batch` letters holding a value sealed
+    /// under an older key; each letter in its own transaction. Answers how many were re-sealed
+    /// (0: none is left under an old key).
+    pub async fn reseal_letters(&self, keys: &Keyring, batch: i64) -> Result<usize> {
+        let rows: Vec<SealedRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT id, query_code, name_sealed, phone_sealed, email_sealed, id_number_sealed, \
+                 address_sealed FROM letters ORDER BY id"
+            )
+        )?;
+        let mut done = 0;
+        for (id, code, name, phone, email, id_number, address) in rows {
+            if done as i64 >= batch {
+                break;
+            }
+            let values = [Some(name), phone, email, id_number, address];
+            if values.iter().flatten().all(|v| keys.is_current(v)) {
+                continue;
+            }
+            let at = record(&code);
+            let mut fresh: Vec<Option<String>> = Vec::with_capacity(5);
+            for (field, v) in SEALED.iter().zip(values.iter()) {
+                fresh.push(match v {
+                    Some(v) if !keys.is_current(v) => {
+                        Some(keys.seal(field, &at, &keys.open(field, &at, v)?)?)
+                    }
+                    other => other.clone(),
+                });
+            }
+            on_pool!(self, |p| {
+                sqlx::query(
+                    "UPDATE letters SET name_sealed = $1, phone_sealed = $2, email_sealed = $3, \
+                     id_number_sealed = $4, address_sealed = $5 WHERE id = $6",
+                )
+                .bind(fresh[0].clone().unwrap_or_default())
+                .bind(&fresh[1])
+                .bind(&fresh[2])
+                .bind(&fresh[3])
+                .bind(&fresh[4])
+                .bind(id)
+                .execute(p)
+                .await
+                .map(|_| ())
+                .map_err(db_err)
+            })?;
+            done += 1;
+        }
+        Ok(done)
+    }
+}

@@ -142,10 +142,20 @@ impl App {
             polls: 0,
         });
         let visits = VisitCounter::new(&config.visits, &config.trusted_proxies, &store).await?;
-        let letters = crate::desk::Desk::open(
-            &config.letters_key_file(),
-            config.letters.key_file.as_os_str().is_empty(),
-        )?;
+        let key_file = config.letters_key_file();
+        // A new key only for a store without letters: with letters, a missing key file means
+        // their writers' data is lost unless the file is restored, so the server says so.
+        if !key_file.exists() {
+            let n = store.letter_count().await?;
+            if n > 0 {
+                return Err(zhanqun_core::Error::invalid(format!(
+                    "留言个人信息密钥文件 {} 不存在，而数据库中已有 {n} 封留言：请从备份恢复该文件，或用 letters.key_file 指向它（见 docs/LETTERS.md）",
+                    key_file.display()
+                )));
+            }
+        }
+        let letters =
+            crate::desk::Desk::open(&key_file, config.letters.key_file.as_os_str().is_empty())?;
         // PostgreSQL's own durability: with fsync, synchronous_commit or full_page_writes off,
         // committed writes (published pages, audit records) can be lost in a crash. Refused
         // unless the configuration says this is a throwaway database.
