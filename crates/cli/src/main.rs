@@ -119,10 +119,8 @@ async fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Letters(LettersCommand::NewKey { id }) => {
-            let line = zhanqun_core::pii::Keyring::new_key_line(id);
-            // The line must parse as a key file of its own (the id's rules).
-            zhanqun_core::pii::Keyring::parse(&line)?;
-            println!("{line}");
+            zhanqun_core::pii::check_key_id(id)?;
+            println!("{}", zhanqun_core::pii::Keyring::new_key_line(id));
             Ok(())
         }
         Command::Letters(LettersCommand::Reseal) => {

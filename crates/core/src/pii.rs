@@ -35,6 +35,17 @@ impl std::fmt::Debug for Keyring {
     }
 }
 
+/// A key's id: letters, digits and `-`, at most 16.
+pub fn check_key_id(id: &str) -> Result<(), Error> {
+    if id.is_empty() || id.len() > 16 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(Error::invalid(
+            "密钥编号只能由字母、数字和 - 组成，最长 16 位",
+        ));
+    }
+    Ok(())
+}
+
 impl Keyring {
     /// Reads a key file: one key a line, `<id> <64 hex digits>`, newest first; `#` starts a
     /// comment. Ids are letters, digits and `-` (at most 16), each once.
@@ -50,12 +61,7 @@ impl Keyring {
                 .split_once(char::is_whitespace)
                 .ok_or_else(|| wrong("应为“编号 64位十六进制密钥”"))?;
             let hex_key = hex_key.trim();
-            if id.is_empty()
-                || id.len() > 16
-                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            {
-                return Err(wrong("密钥编号只能由字母、数字和 - 组成，最长 16 位"));
-            }
+            check_key_id(id).map_err(|e| wrong(&e.public_message()))?;
             if keys.iter().any(|k| k.id == id) {
                 return Err(wrong("密钥编号重复"));
             }
