@@ -268,3 +268,118 @@ async fn a_new_key_reseals_old_letters_and_a_lost_key_file_stops_the_server() {
     assert!(e.to_string().contains("密钥文件"), "{e}");
     assert!(e.to_string().contains("3 封留言"), "{e}");
 }
+
+#[tokio::test]
+async fn three_months_unanswered_fail_the_site_until_a_year_after_the_answer() {
+    use zhanqun_core::checks::{Indicator, Thresholds};
+    use zhanqun_core::letter_flow::LetterStep;
+    use zhanqun_store::StepInput;
+
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let keys = Keyring::parse(&Keyring::new_key_line("k1")).unwrap();
+    let cal = WorkCalendar::default();
+    let t0 = zhanqun_store::now();
+    let days = |n: i64| t0 + chrono::Duration::days(n);
+    let th = Thresholds::default();
+    let deadlines = t.app.config().deadlines();
+    let poor = |checks: &[zhanqun_store::SiteCheck]| {
+        checks[0]
+            .findings
+            .iter()
+            .any(|f| f.indicator == Indicator::InteractionPoor && f.veto)
+    };
+    // A 找错 report and an invalid letter never count; the consultation does.
+    let consultation = t
+        .store
+        .submit_letter(a, &letter(), &keys, &cal, 5, t0)
+        .await
+        .unwrap();
+    t.store
+        .submit_letter(
+            a,
+            &NewLetter {
+                kind: Some(LetterKind::SiteError),
+                ..letter()
+            },
+            &keys,
+            &cal,
+            3,
+            t0,
+        )
+        .await
+        .unwrap();
+    let at = |n: i64| {
+        let t = &t;
+        let (th, deadlines) = (&th, &deadlines);
+        async move {
+            t.store
+                .site_checks(Some(a), days(n), th, deadlines)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!poor(&at(60).await), "two months: not yet");
+    let four = at(120).await;
+    assert!(poor(&four), "four months unanswered: 互动回应差");
+    assert!(four[0].fails);
+    let message = four[0]
+        .findings
+        .iter()
+        .find(|f| f.indicator == Indicator::InteractionPoor)
+        .unwrap()
+        .message
+        .clone();
+    assert!(
+        message.contains("1 件公众留言超过三个月未答复"),
+        "{message}"
+    );
+
+    // Answered at four months: it still counts for a year after the answer, then not.
+    let office = t.account("a-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let office2 = t.account("a-admin", None).await;
+    t.grant(office2, SiteRole::SiteAdmin, a, None).await;
+    let (office, office2) = (actor(&t, office).await, actor(&t, office2).await);
+    let id = t
+        .store
+        .site_letters(&office, a, &keys, &cal, t0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.kind == LetterKind::Consultation)
+        .unwrap()
+        .id;
+    let step = |s: LetterStep| StepInput {
+        step: Some(s),
+        reply: Some("您好，新生儿医保在政务服务中心办理。".into()),
+        ..Default::default()
+    };
+    for (who, s) in [
+        (&office, LetterStep::Assign),
+        (&office, LetterStep::Draft),
+        (&office2, LetterStep::Approve),
+    ] {
+        t.store
+            .letter_step(who, id, &step(s), &cal, days(120))
+            .await
+            .unwrap();
+    }
+    assert!(
+        poor(&at(150).await),
+        "answered late: counts for the year after"
+    );
+    assert!(
+        !poor(&at(120 + 370).await),
+        "a year after the late answer: no longer"
+    );
+    let status = t.store.letter_status(a, &consultation.code).await.unwrap();
+    assert_eq!(status.state.label(), "已答复");
+
+    // The annual report of that year counts it.
+    let year = zhanqun_core::beijing::year(days(120));
+    let report = t.store.annual_report(a, year, &deadlines).await.unwrap();
+    assert_eq!(report.count("办结留言数量（条）"), Some(1));
+    assert_eq!(report.count("公开答复数量（条）"), Some(1));
+}

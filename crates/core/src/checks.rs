@@ -56,6 +56,8 @@ pub enum Indicator {
     BlankColumn,
     TooManyBlank,
     ReprintLate,
+    /// 互动回应差: a letter left unanswered for more than three months within the past year.
+    InteractionPoor,
 }
 
 /// One failed indicator.
@@ -87,13 +89,23 @@ pub fn due(
     }
 }
 
+/// What a site's letters from the public bring to the check: how many were left unanswered for
+/// more than three months within the past year (`letter_flow::left_unanswered`), and when the
+/// oldest of them arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unanswered {
+    pub letters: usize,
+    pub oldest: DateTime<Utc>,
+}
+
 /// Evaluates a site's indicators at `now`. `activity(column)` is the activity of the column's
 /// own placements; a column's figure is its whole subtree's. `late_reprints` is how many
-/// reprints of the period missed their deadline.
+/// reprints of the period missed their deadline; `unanswered`, the site's letters that fail 互动回应差.
 pub fn evaluate(
     columns: &[Column],
     activity: &dyn Fn(ColumnId) -> Activity,
     late_reprints: usize,
+    unanswered: Option<Unanswered>,
     now: DateTime<Utc>,
     th: &Thresholds,
 ) -> Vec<Finding> {
@@ -221,6 +233,21 @@ pub fn evaluate(
             message: format!("{late_reprints} 条上级政策转载超过时限"),
         });
     }
+    if let Some(u) = unanswered.filter(|u| u.letters > 0) {
+        findings.push(Finding {
+            indicator: Indicator::InteractionPoor,
+            veto: true,
+            column_id: None,
+            column: None,
+            last_update: None,
+            since: u.oldest.checked_add_months(Months::new(3)),
+            message: format!(
+                "{} 件公众留言超过三个月未答复（最早的于 {} 收到；互动回应差，单项否决）",
+                u.letters,
+                china_date(u.oldest)
+            ),
+        });
+    }
     // Vetoes first, then by how long it has failed.
     findings.sort_by(|a, b| b.veto.cmp(&a.veto).then(a.since.cmp(&b.since)));
     findings
@@ -334,6 +361,7 @@ mod tests {
                     _ => Activity::default(),
                 },
                 0,
+                None,
                 now,
                 &th,
             )
@@ -378,6 +406,41 @@ mod tests {
     }
 
     #[test]
+    fn letters_unanswered_for_three_months_veto_the_site() {
+        let now = Utc::now();
+        let f = evaluate(
+            &[],
+            &|_| Activity::default(),
+            0,
+            Some(Unanswered {
+                letters: 2,
+                oldest: now - Duration::days(120),
+            }),
+            now,
+            &Thresholds::default(),
+        );
+        assert!(
+            f.iter().any(|x| x.indicator == Indicator::InteractionPoor
+                && x.veto
+                && x.message.contains("2 件公众留言超过三个月未答复")),
+            "{f:?}"
+        );
+        let none = evaluate(
+            &[],
+            &|_| Activity::default(),
+            0,
+            None,
+            now,
+            &Thresholds::default(),
+        );
+        assert!(
+            !none
+                .iter()
+                .any(|x| x.indicator == Indicator::InteractionPoor)
+        );
+    }
+
+    #[test]
     fn blank_columns_are_counted_and_five_veto() {
         let now = Utc::now();
         let th = Thresholds::default();
@@ -408,7 +471,7 @@ mod tests {
                 Activity::default()
             }
         };
-        let f = evaluate(&cols, &act, 0, now, &th);
+        let f = evaluate(&cols, &act, 0, None, now, &th);
         assert_eq!(
             f.iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)
@@ -423,7 +486,7 @@ mod tests {
             UpdateCategory::Static,
             None,
         ));
-        let f = evaluate(&cols, &act, 2, now, &th);
+        let f = evaluate(&cols, &act, 2, None, now, &th);
         assert_eq!(
             f.iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)

@@ -245,6 +245,25 @@ pub fn due(cal: &WorkCalendar, received: DateTime<Utc>, days: u32) -> DateTime<U
         .map_or(received, |t| t.with_timezone(&Utc))
 }
 
+/// Whether a letter received at `received` and answered at `replied` (or not yet) counts
+/// against its site in the national check at `now` (互动回应差, 国办秘函〔2019〕19号: a valid
+/// message left unanswered for more than three months within the past year). Invalid and merged
+/// letters, and 找错 reports, are left out by the caller.
+pub fn left_unanswered(
+    received: DateTime<Utc>,
+    replied: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    let answered_or_now = replied.unwrap_or(now);
+    let late = received
+        .checked_add_months(Months::new(3))
+        .is_some_and(|limit| answered_or_now > limit);
+    let within_year = now
+        .checked_sub_months(Months::new(12))
+        .is_none_or(|year_ago| answered_or_now >= year_ago);
+    late && within_year
+}
+
 /// Where an open letter stands against its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -311,6 +330,33 @@ mod tests {
         assert_eq!(next(Assigned, HandBack, Unit, false).unwrap(), Received);
         // The office may answer itself.
         assert_eq!(next(Assigned, Draft, Office, false).unwrap(), Drafted);
+    }
+
+    #[test]
+    fn a_letter_unanswered_for_three_months_in_the_past_year_counts() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let now = t("2026-12-05T10:00:00+08:00");
+        // Open, received four months ago: counts; two months ago: not yet.
+        assert!(left_unanswered(t("2026-08-01T09:00:00+08:00"), None, now));
+        assert!(!left_unanswered(t("2026-10-01T09:00:00+08:00"), None, now));
+        // Answered after four months, in the past year: still counts for a year.
+        assert!(left_unanswered(
+            t("2026-01-10T09:00:00+08:00"),
+            Some(t("2026-05-20T09:00:00+08:00")),
+            now
+        ));
+        // Answered late but more than a year ago: no longer.
+        assert!(!left_unanswered(
+            t("2025-06-01T09:00:00+08:00"),
+            Some(t("2025-10-01T09:00:00+08:00")),
+            now
+        ));
+        // Answered within three months: never.
+        assert!(!left_unanswered(
+            t("2026-08-01T09:00:00+08:00"),
+            Some(t("2026-10-30T09:00:00+08:00")),
+            now
+        ));
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //! taken from must still be the state), its history row and its audit record, in one
 //! transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use zhanqun_core::checks::Unanswered;
 use zhanqun_core::letter_flow::{self, LetterHand, LetterState, LetterStep, Standing};
 use zhanqun_core::letters::{self, LetterKind, QueryCode};
 use zhanqun_core::paging::PAGE_SIZE;
@@ -435,6 +438,48 @@ impl Store {
             .bind(site.0)
         )?
         .ok_or_else(|| Error::not_found("没有这条公开答复"))
+    }
+
+    /// Per site (or for one), the letters that fail 互动回应差 at `now`: valid letters of the
+    /// consultation channels left unanswered for more than three months within the past year
+    /// (`letter_flow::left_unanswered`). Reads only letters older than three months that are
+    /// open or were answered within the year (the `letters_open` and `letters_site` indexes).
+    pub async fn unanswered_letters(
+        &self,
+        site: Option<SiteId>,
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<SiteId, Unanswered>> {
+        let three_months_ago = now - chrono::Duration::days(89);
+        let year_ago = now - chrono::Duration::days(366);
+        let rows: Vec<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT site_id, received_at, replied_at FROM letters \
+                 WHERE state NOT IN ('merged', 'invalid') AND kind <> 'site_error' \
+                 AND received_at < $1 AND (replied_at IS NULL OR replied_at >= $2) \
+                 AND ($3 = 0 OR site_id = $3)"
+            )
+            .bind(three_months_ago)
+            .bind(year_ago)
+            .bind(site.map_or(0, |s| s.0))
+        )?;
+        let mut out: HashMap<SiteId, Unanswered> = HashMap::new();
+        for (site, received, replied) in rows {
+            if !letter_flow::left_unanswered(received, replied, now) {
+                continue;
+            }
+            out.entry(SiteId(site))
+                .and_modify(|u| {
+                    u.letters += 1;
+                    u.oldest = u.oldest.min(received);
+                })
+                .or_insert(Unanswered {
+                    letters: 1,
+                    oldest: received,
+                });
+        }
+        Ok(out)
     }
 
     /// The writer rates the reply to their letter, once (1 to 5).

@@ -130,6 +130,7 @@ impl Store {
                 *late.entry(site_id).or_default() += 1;
             }
         }
+        let unanswered = self.unanswered_letters(site, now).await?;
         let mut out = Vec::new();
         for s in sites
             .iter()
@@ -140,6 +141,7 @@ impl Store {
                 &cols,
                 &|c| activity.get(&c).copied().unwrap_or_default(),
                 late.get(&s.id.0).copied().unwrap_or(0),
+                unanswered.get(&s.id).copied(),
                 now,
                 th,
             );
