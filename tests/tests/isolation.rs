@@ -287,6 +287,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         json!({"reason": "越权"})
                     } else if s.path.ends_with("/backfill") {
                         json!({"days": 7})
+                    } else if s.path.ends_with("/letters/{id}/steps") {
+                        json!({"step": "mark_invalid", "note": "越权"})
                     } else {
                         json!({})
                     };

@@ -156,6 +156,44 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
         404
     );
 
+    // The JSON API answers the same: masked in the list, the steps the caller may take.
+    let api = o.get(&format!("/api/v1/sites/{}/letters", a.0)).await;
+    assert_eq!(api.status, 200, "{}", api.json);
+    assert_eq!(api.json["letters"][0]["name"], "张*");
+    assert!(!api.json.to_string().contains("13812345678"));
+    let one = o.get(&format!("/api/v1/letters/{id}")).await;
+    assert_eq!(one.json["state"], "received");
+    assert_eq!(
+        one.json["steps"],
+        serde_json::json!(["assign", "merge", "mark_invalid"])
+    );
+    let bad = o
+        .post(
+            &format!("/api/v1/letters/{id}/steps"),
+            serde_json::json!({"step": "extend", "days": 99, "note": "x"}),
+        )
+        .await;
+    assert_eq!((bad.status, bad.code()), (409, "conflict"), "{}", bad.json);
+    let bad = o
+        .post(
+            &format!("/api/v1/letters/{id}/steps"),
+            serde_json::json!({"step": "fly"}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (400, "invalid_input"),
+        "{}",
+        bad.json
+    );
+    assert_eq!(w.get(&format!("/api/v1/letters/{id}")).await.status, 404);
+    assert_eq!(
+        w.get(&format!("/api/v1/letters/{id}/personal"))
+            .await
+            .status,
+        404
+    );
+
     // The full view, on request, audited.
     let (s, full) = o.form(&format!("{case}/personal"), &[]).await;
     assert_eq!(s, 200);

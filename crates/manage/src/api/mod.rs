@@ -4,6 +4,7 @@
 
 mod accounts;
 mod articles;
+mod letters;
 pub mod reprint;
 pub mod stats;
 
@@ -194,7 +195,7 @@ use axum::routing::post;
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(auth::Shape::Json);
     use Access::*;
-    let r = articles::routes(accounts::routes(r));
+    let r = letters::routes(articles::routes(accounts::routes(r)));
     r.post("/api/v1/session", Public, "用户名密码登录", login)
         .get("/api/v1/session", Session, "当前账号与授权", whoami)
         .delete("/api/v1/session", Password, "退出登录", logout)
