@@ -84,11 +84,19 @@ async fn run(cli: Cli) -> Res {
                 s.map_err(|Failure(_, m)| Error::internal(m)),
             )
             .await?;
+            let accounts = demo::accounts(&store).await?;
+            let key_file = c.letters_key_file();
+            let desk = zhanqun_web::desk::Desk::open(
+                &key_file,
+                c.letters.key_file.as_os_str().is_empty(),
+            )?;
+            let letters =
+                zhanqun_sites::demo_letters::load(&store, desk.keys(), &c.calendar()).await?;
             println!(
-                "已载入演示省份：{} 个网站，{} 篇信息。",
+                "已载入演示省份：{} 个网站，{} 篇信息，{letters} 封公众留言。",
                 s.sites, s.articles
             );
-            print_demo_accounts(&demo::accounts(&store).await?);
+            print_demo_accounts(&accounts);
             println!(
                 "启动后访问例如 http://6108280001.localhost:{}/ （佳县）",
                 c.public_addr.port()
@@ -480,7 +488,8 @@ async fn run(cli: Cli) -> Res {
             }
             init_logging(&c);
             let store = open_store(&c).await?;
-            if c.demo_on_empty && store.site_count().await? == 0 {
+            let demo_now = c.demo_on_empty && store.site_count().await? == 0;
+            if demo_now {
                 tracing::info!("store is empty: loading the demo province");
                 let s = load_demo(&store, None).await?;
                 tracing::info!(
@@ -504,6 +513,12 @@ async fn run(cli: Cli) -> Res {
                 tracing::info!(%https, "HTTPS serving");
             }
             let app: Arc<App> = App::new(c, store.clone()).await?;
+            if demo_now {
+                let cal = app.config().calendar();
+                let n =
+                    zhanqun_sites::demo_letters::load(&store, app.letters().keys(), &cal).await?;
+                tracing::info!(letters = n, "demo letters loaded");
+            }
             tracing::info!(%public, %manage, backend = ?store.backend(), "zhanqun serving");
             eprintln!(
                 "公共站点：http://6108280001.localhost:{}/ （任一网站：http://<网站标识码>.localhost:{}/）",

@@ -1,0 +1,272 @@
+//! Letters from the public in the demo province: 佳县 and the province portal receive the kinds
+//! of letter a county really gets, at different points of their handling — one waiting to be
+//! assigned, one with a unit, one drafted and waiting for review, answered ones published, one
+//! past its deadline. Written through the store's own functions (sealed personal data, history,
+//! audit), dated back from now. The writers and their details are invented.
+
+use chrono::{DateTime, Duration, Utc};
+use zhanqun_core::letter_flow::LetterStep;
+use zhanqun_core::letters::LetterKind;
+use zhanqun_core::pii::Keyring;
+use zhanqun_core::timeliness::WorkCalendar;
+use zhanqun_core::{Error, LetterId, Result, SiteId};
+use zhanqun_store::{Actor, NewLetter, StepInput, Store};
+
+use crate::demo::DEMO_COUNTY;
+
+/// How far a demo letter got.
+#[derive(Clone, Copy)]
+enum Stage {
+    Received,
+    Assigned(&'static str),
+    Drafted(&'static str),
+    Replied(&'static str),
+}
+
+struct Demo {
+    site: &'static str,
+    kind: LetterKind,
+    days_ago: i64,
+    subject: &'static str,
+    body: &'static str,
+    name: &'static str,
+    phone: &'static str,
+    public: bool,
+    stage: Stage,
+    reply: &'static str,
+}
+
+const PROVINCE: &str = "6100000001";
+
+fn demo() -> Vec<Demo> {
+    use LetterKind::*;
+    use Stage::*;
+    vec![
+        Demo {
+            site: DEMO_COUNTY,
+            kind: Consultation,
+            days_ago: 18,
+            subject: "新生儿医保在哪里办理，需要哪些材料？",
+            body: "孩子上个月出生，想给孩子办理城乡居民医保，请问在哪里办理，需要带哪些材料？能不能在网上办？",
+            name: "高晓燕",
+            phone: "13709121234",
+            public: true,
+            stage: Replied("县政务服务中心"),
+            reply: "您好！新生儿参加城乡居民基本医疗保险，可由父母一方持新生儿出生医学证明、户口簿到县政务服务中心一楼医保窗口办理，也可通过“陕西医保”公众号在线办理。出生后90天内参保缴费的，自出生之日起享受待遇。\n\n咨询电话：0912-6721234（工作日 9:00—17:00）。",
+        },
+        Demo {
+            site: DEMO_COUNTY,
+            kind: Suggestion,
+            days_ago: 30,
+            subject: "建议增加佳县至榆林的早班客车",
+            body: "每天早上第一班去榆林的客车是7点半，到榆林已经10点多，去医院看病挂号很不方便，建议增加一班6点左右的早班车。",
+            name: "刘志刚",
+            phone: "13991234567",
+            public: true,
+            stage: Replied("县住房和城乡建设局"),
+            reply: "您好！感谢您对我县公共交通的关心。经与县交通运输部门和客运企业沟通，自下月1日起增开佳县至榆林6:10早班车一班，票价不变。具体班次以客运站公告为准。",
+        },
+        Demo {
+            site: DEMO_COUNTY,
+            kind: Mailbox,
+            days_ago: 6,
+            subject: "汛期前佳芦河沿岸防汛物资是否到位",
+            body: "去年汛期佳芦河水位上涨，沿河几个村的沙袋不够用。今年汛期快到了，想了解沿岸各村的防汛物资储备情况和应急预案。",
+            name: "马建军",
+            phone: "15891234567",
+            public: true,
+            stage: Assigned("县应急管理局"),
+            reply: "",
+        },
+        Demo {
+            site: DEMO_COUNTY,
+            kind: Complaint,
+            days_ago: 12,
+            subject: "县城东关街路灯损坏多日无人维修",
+            body: "东关街从十字路口往东约200米的路灯已经坏了半个多月，晚上一片漆黑，老人孩子出行很不安全，希望尽快维修。",
+            name: "王秀英",
+            phone: "0912-6725678",
+            public: false,
+            stage: Drafted("县住房和城乡建设局"),
+            reply: "您好！接到您的反映后，县住建局已安排市政维修人员现场查看，东关街损坏的6盏路灯已于昨日全部修复。今后如发现路灯故障，可拨打市政维修电话0912-6729999。",
+        },
+        Demo {
+            site: DEMO_COUNTY,
+            kind: Consultation,
+            days_ago: 16,
+            subject: "农村危房改造补助申请条件",
+            body: "我家住的是七十年代的土窑洞，墙体开裂，想问问农村危房改造补助需要什么条件，怎么申请？",
+            name: "张福贵",
+            phone: "13809128765",
+            public: true,
+            stage: Assigned("县住房和城乡建设局"),
+            reply: "",
+        },
+        Demo {
+            site: DEMO_COUNTY,
+            kind: SiteError,
+            days_ago: 1,
+            subject: "政策文件栏目中一个附件链接打不开",
+            body: "政策文件栏目里《佳县2025年春季造林绿化实施方案》的附件点开后显示找不到页面。",
+            name: "李明",
+            phone: "18691234567",
+            public: false,
+            stage: Received,
+            reply: "",
+        },
+        Demo {
+            site: DEMO_COUNTY,
+            kind: Complaint,
+            days_ago: 2,
+            subject: "小区旁建筑工地夜间施工噪音扰民",
+            body: "佳芦镇新区某小区旁边的工地连续几天晚上十一点以后还在施工，噪音很大，影响休息。",
+            name: "赵丽",
+            phone: "13572123456",
+            public: false,
+            stage: Received,
+            reply: "",
+        },
+        Demo {
+            site: PROVINCE,
+            kind: Suggestion,
+            days_ago: 40,
+            subject: "建议省政府网站办事指南增加材料样表下载",
+            body: "在省政府网站查办事指南时，很多事项只写了材料名称，没有样表可以下载，建议统一提供空白表格和填写样例。",
+            name: "孙浩",
+            phone: "13310291234",
+            public: true,
+            stage: Replied("省政务服务中心"),
+            reply: "您好！感谢您的建议。省政务服务中心正在对省级政务服务事项办事指南逐项核查，年底前将为需要填写表格的事项统一提供空白表格和填写样例下载。",
+        },
+        Demo {
+            site: PROVINCE,
+            kind: Consultation,
+            days_ago: 3,
+            subject: "跨省异地就医备案怎么办理",
+            body: "父母长期在外省跟随子女居住，想办理跨省异地就医备案，请问需要什么手续？",
+            name: "周晨",
+            phone: "18192345678",
+            public: true,
+            stage: Received,
+            reply: "",
+        },
+    ]
+}
+
+async fn actor(store: &Store, username: &str) -> Result<Actor> {
+    let account = store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.username == username)
+        .ok_or_else(|| Error::not_found(format!("演示账号 {username} 不存在")))?;
+    Ok(Actor {
+        principal: store.principal(account).await?,
+        client: Some("demo".into()),
+        request_id: None,
+    })
+}
+
+/// Loads the demo letters once (a store with letters is left as it is). Answers how many.
+pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<usize> {
+    if store.letter_count().await? > 0 {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let sites = store.list_sites().await?;
+    let site = |code: &str| -> Option<SiteId> {
+        sites.iter().find(|s| s.code.as_str() == code).map(|s| s.id)
+    };
+    // The 佳县 office (its administrator drafts, its reviewer approves) and the province's.
+    let offices = [
+        (
+            DEMO_COUNTY,
+            actor(store, "jx-reviewer").await?,
+            actor(store, "jx-admin").await?,
+        ),
+        (
+            PROVINCE,
+            actor(store, "sx-reviewer").await?,
+            actor(store, "sx-office").await?,
+        ),
+    ];
+    let mut n = 0;
+    for d in demo() {
+        let Some(site_id) = site(d.site) else {
+            continue;
+        };
+        let received: DateTime<Utc> = now - Duration::days(d.days_ago) - Duration::hours(3);
+        let letter = NewLetter {
+            kind: Some(d.kind),
+            subject: d.subject.into(),
+            body: d.body.into(),
+            public: d.public,
+            name: d.name.into(),
+            phone: Some(d.phone.into()),
+            ..Default::default()
+        };
+        let days = match d.kind {
+            LetterKind::Consultation => 5,
+            LetterKind::SiteError => 3,
+            _ => 15,
+        };
+        let code = store
+            .submit_letter(site_id, &letter, keys, cal, days, received)
+            .await?
+            .code;
+        n += 1;
+        let Some((_, drafter, approver)) = offices.iter().find(|(c, _, _)| *c == d.site) else {
+            continue;
+        };
+        let id = letter_id(store, drafter, site_id, d.subject, keys, cal).await?;
+        let units = store.units(site_id).await?;
+        let unit_of = |name: &str| units.iter().find(|(_, n)| n == name).map(|(id, _)| *id);
+        let (unit, steps): (&str, &[LetterStep]) = match d.stage {
+            Stage::Received => ("", &[]),
+            Stage::Assigned(u) => (u, &[LetterStep::Assign]),
+            Stage::Drafted(u) => (u, &[LetterStep::Assign, LetterStep::Draft]),
+            Stage::Replied(u) => (
+                u,
+                &[LetterStep::Assign, LetterStep::Draft, LetterStep::Approve],
+            ),
+        };
+        for (i, step) in steps.iter().enumerate() {
+            let who = if *step == LetterStep::Approve {
+                approver
+            } else {
+                drafter
+            };
+            // Assigned the next morning; drafted and approved over the following days.
+            let at = received + Duration::hours(20) + Duration::days(i as i64 * d.days_ago / 4);
+            let input = StepInput {
+                step: Some(*step),
+                unit: unit_of(unit),
+                reply: Some(d.reply.into()),
+                ..Default::default()
+            };
+            store.letter_step(who, id, &input, cal, at.min(now)).await?;
+        }
+        if matches!(d.stage, Stage::Replied(_)) && d.days_ago > 20 {
+            store.rate_letter(site_id, &code, 5).await?;
+        }
+    }
+    Ok(n)
+}
+
+/// The id of the letter of `site` with `subject`, as its office lists it.
+async fn letter_id(
+    store: &Store,
+    office: &Actor,
+    site: SiteId,
+    subject: &str,
+    keys: &Keyring,
+    cal: &WorkCalendar,
+) -> Result<LetterId> {
+    store
+        .site_letters(office, site, keys, cal, Utc::now())
+        .await?
+        .into_iter()
+        .find(|l| l.subject == subject)
+        .map(|l| l.id)
+        .ok_or_else(|| Error::internal("demo letter not listed"))
+}

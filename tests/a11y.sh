@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Accessibility: axe-core's WCAG 2.1 A and AA rules on the public pages of the demo province
+# (a county portal, the province portal, a department site), each at desktop and phone width and
+# in 适老化 mode, in headless Chromium (Debian's chromium; puppeteer-core and axe-core from npm).
+# Covers the home page, a column list and its second page, an article, the disclosure catalogue,
+# search, a 404, and the 互动交流 pages: the channels, the letter form, the form sent empty (its
+# messages), the 查询码 lookup and a published reply. Exits 1 on any violation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v chromium >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
+DATA=$(mktemp -d)
+NODE_DIR=$(mktemp -d)
+PUB=127.0.0.1:18380
+MAN=127.0.0.1:18381
+(cd "$NODE_DIR" && npm init -y >/dev/null 2>&1 && npm install --silent puppeteer-core@23 axe-core@4 >/dev/null 2>&1) || {
+  echo "a11y: npm could not install puppeteer-core and axe-core (no network?)" >&2; exit 1; }
+cp tests/a11y/axe.mjs "$NODE_DIR/"
+cargo build --quiet
+target/debug/zhanqun --data-dir "$DATA" serve --public-addr $PUB --manage-addr $MAN > "$DATA/log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$DATA" "$NODE_DIR"' EXIT
+for _ in $(seq 1 600); do curl -sf "http://$MAN/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+P=${PUB##*:}
+H=6108280001.localhost
+ART=$(curl -s -H "Host: $H" "http://$PUB/zwgk/zcwj/" | grep -o '/art/[0-9]*\.html' | sed -n 3p)
+REPLY=$(curl -s -H "Host: $H" "http://$PUB/hudong/" | grep -o '/hudong/huifu/[0-9]*\.html' | sed -n 1p)
+Q=%E5%AE%89%E5%85%A8%E7%94%9F%E4%BA%A7 # 安全生产
+status=0
+node "$NODE_DIR/axe.mjs" "http://$H:$P" / /xwzx/zwyw/ "/xwzx/zwyw/?page=2" "$ART" /xxgkml/ "/search?q=$Q" /no-such-page/ \
+  /hudong/ /hudong/xiexin "POST:/hudong/xiexin" /hudong/chaxun "$REPLY" || status=1
+node "$NODE_DIR/axe.mjs" "http://6100000001.localhost:$P" / /hudong/ "/search?q=$Q&scope=all" || status=1
+node "$NODE_DIR/axe.mjs" "http://6100000003.localhost:$P" / /hudong/xiexin || status=1
+exit $status
