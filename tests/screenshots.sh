@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the screenshots in docs/screenshots/ with headless Chromium (Debian's chromium package):
 # home, column list and article of 佳县 at desktop and phone widths and in 适老化 mode, plus the
-# disclosure catalogue, a department site and search (a site, the province); then the console (login, TOTP enrolment, my work,
+# disclosure catalogue, a department site, search (a site, the province) and the 互动交流 pages; then the console (login, TOTP enrolment, my work,
 # the editor, the review queue, an article under review, reprint sources, a site's subscriptions,
 # the timeliness board, the submissions inbox) driven by puppeteer-core over the same
 # chromium, logging in as the demo accounts the server printed. Look at them before calling a
@@ -51,6 +51,13 @@ for _ in $(seq 1 100); do curl -s -H "Host: $H" "http://$PUB/search?q=$Q" | grep
 shot search-site-desktop "http://$H:$P/search?q=$Q" 1366,1300
 shot search-province-desktop "http://6100000001.localhost:$P/search?q=$Q&scope=all" 1366,1500
 shot search-site-phone "http://$H:$P/search?q=$Q" 390,1400
+# 互动交流: the channels and published replies, the letter form (desktop, phone, 适老化), a reply.
+REPLY=$(curl -s -H "Host: $H" "http://$PUB/hudong/" | grep -o '/hudong/huifu/[0-9]*\.html' | sed -n 1p)
+shot hudong-desktop "http://$H:$P/hudong/" 1366,1000
+shot letter-form-desktop "http://$H:$P/hudong/xiexin?kind=consultation" 1366,1500
+shot letter-form-phone "http://$H:$P/hudong/xiexin?kind=consultation" 390,2000
+shot letter-form-elder "http://$H:$P/hudong/xiexin?kind=consultation#elder" 1366,1700
+shot letter-reply-desktop "http://$H:$P$REPLY" 1366,1000
 
 # The console: puppeteer-core (npm) drives the same chromium; the demo passwords come from the log.
 command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
@@ -58,6 +65,6 @@ NODE_DIR=$(mktemp -d)
 (cd "$NODE_DIR" && npm init -y >/dev/null 2>&1 && npm install --silent puppeteer-core@23 >/dev/null 2>&1)
 cp tests/screenshots/console.mjs "$NODE_DIR/"
 grep -E '^  (jx|sx|sys|sec|audit)' "$DATA/log" | awk '{print $1, $2}' > "$DATA/accounts"
-node "$NODE_DIR/console.mjs" "http://$MAN" "$OUT" "$DATA/accounts"
+node "$NODE_DIR/console.mjs" "http://$MAN" "$OUT" "$DATA/accounts" "http://$H:$P"
 rm -rf "$NODE_DIR"
 ls "$OUT"/console-*.png

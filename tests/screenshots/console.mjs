@@ -1,13 +1,13 @@
 // Screenshots of the console in headless Chromium (puppeteer-core drives the Debian chromium):
 // login, TOTP enrolment, my work, the editor, the review queue, an article under review, the
-// sites page, accounts and grants, the audit log. Logs in as the demo
+// sites page, accounts and grants, the audit log, reprint, statistics, submissions and 留言办理. Logs in as the demo
 // accounts whose passwords `zhanqun serve` printed, enrolling TOTP as an authenticator app would.
 // Usage: node console.mjs <manage base URL> <out dir> <accounts file: "name password" lines>
 import puppeteer from "puppeteer-core";
 import crypto from "node:crypto";
 import fs from "node:fs";
 
-const [base, out, accountsFile] = process.argv.slice(2);
+const [base, out, accountsFile, publicBase] = process.argv.slice(2);
 const passwords = Object.fromEntries(
   fs.readFileSync(accountsFile, "utf8").trim().split("\n").map((l) => l.trim().split(/\s+/)));
 
@@ -25,7 +25,7 @@ function totp(secret, t = Date.now()) {
 
 const browser = await puppeteer.launch({
   executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"],
+  args: ["--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN", "--host-resolver-rules=MAP *.localhost 127.0.0.1"],
 });
 const secrets = {};
 
@@ -180,4 +180,45 @@ await office2.type("form[action$='/decline'] input[name=reason]", "内容为县�
 await Promise.all([office2.waitForNavigation(), office2.click("form[action$='/decline'] button")]);
 await yjj.goto(`${base}/submissions`);
 await yjj.screenshot({ path: `${out}/console-submissions-mine.png`, fullPage: true });
+
+// 留言办理: 佳县's office sees its letters (the demo's, masked), opens the one drafted by the
+// office, views the writer's data (audited) and approves the reply; 张敏's unit has its own.
+await jxAdmin.goto(`${base}/letters`);
+const lettersHref = await jxAdmin.$eval("a[href$='/letters']:not([href='/letters'])", (a) => a.getAttribute("href"));
+await jxAdmin.goto(`${base}${lettersHref}?show=all`);
+await jxAdmin.screenshot({ path: `${out}/console-letters-site.png`, fullPage: true });
+const drafted = await jxAdmin.$$eval("table.list tr", (rows) => {
+  for (const r of rows) if (r.textContent.includes("待审核")) return r.querySelector("a[href^='/letters/']").getAttribute("href");
+});
+await jxAdmin.goto(base + drafted);
+await Promise.all([jxAdmin.waitForNavigation(), jxAdmin.click("form[action$='/personal'] button")]);
+await jxAdmin.screenshot({ path: `${out}/console-letter.png`, fullPage: true });
+await Promise.all([jxAdmin.waitForNavigation(), jxAdmin.click("form[action$='/step'] button")]);
+await yjj.goto(`${base}/letters`);
+await yjj.screenshot({ path: `${out}/console-letters-unit.png`, fullPage: true });
+
+// The public letter form as a writer fills it in: a mistake first (the form comes back with the
+// message and what was typed), then the letter sent and its 查询码.
+if (publicBase) {
+  const w = await (await browser.createBrowserContext()).newPage();
+  await w.setViewport({ width: 1366, height: 900 });
+  const fill = async (phone) => {
+    await w.goto(`${publicBase}/hudong/xiexin?kind=consultation`);
+    const q = await w.$eval("label[for=answer]", (l) => l.textContent);
+    const d = "零一二三四五六七八九";
+    const m = q.match(/(.)加(.)等于几/);
+    await w.type("#subject", "咨询营业执照变更登记需要的材料");
+    await w.type("#body", "我在佳县开了一家小超市，现在要变更经营地址，请问需要准备哪些材料，能否在网上办理？");
+    await w.type("#name", "陈晓峰");
+    await w.type("#phone", phone);
+    await w.click("input[name=public]");
+    await w.type("#answer", String(d.indexOf(m[1]) + d.indexOf(m[2])));
+    await sleep(3500);
+    await Promise.all([w.waitForNavigation(), w.click("form.letterform button[type=submit]")]);
+  };
+  await fill("1391234");
+  await w.screenshot({ path: `${out}/letter-form-error.png`, fullPage: true });
+  await fill("13912345678");
+  await w.screenshot({ path: `${out}/letter-sent.png`, fullPage: true });
+}
 await browser.close();

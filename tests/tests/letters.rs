@@ -153,7 +153,7 @@ async fn a_letter_is_received_followed_and_read_only_by_its_office() {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].name, "张*");
     assert_eq!(list[0].phone.as_deref(), Some("138****5678"));
-    assert_eq!(list[0].standing.map(|s| s.label()), Some("办理中"));
+    assert_eq!(list[0].standing.map(|s| s.label()), Some("期限内"));
     let masked = t
         .store
         .site_letters(&auditor, a, &keys, &cal, now)

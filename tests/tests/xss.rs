@@ -1,5 +1,6 @@
 //! XSS: payloads posted straight to the API (no editor in between) into every text field of an
-//! article; the stored and rendered HTML (public page and console) carry nothing that runs, and
+//! article, and written into every field of the public letter form and into a reply; the stored
+//! and rendered HTML (public pages, the writer's status page, the console) carry nothing that runs, and
 //! headless Chromium, opening what was rendered, sees no dialog. A control page with one
 //! unsanitised payload proves the browser check can fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -202,12 +203,127 @@ async fn payloads_posted_to_the_api_are_stored_and_rendered_inert() {
     let (_, work) = ed.page("/").await;
     assert_inert(&work, "my work");
 
-    browser_sees_no_dialog(&rendered);
+    browser_sees_no_dialog(&rendered, "正文0");
+}
+
+/// The first `n` characters of `s`.
+fn cut(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+#[tokio::test]
+async fn payloads_written_into_every_letter_field_are_shown_inert() {
+    use zhanqun_tests::letters::{between, fill_time, open_form, post, send};
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let site = f.site("6108280001");
+    let host = "www.jiaxian.gov.cn";
+    let office = t.account("office", None).await;
+    t.grant(office, SiteRole::Reviewer, site, None).await;
+    let office2 = t.account("office2", None).await;
+    t.grant(office2, SiteRole::SiteAdmin, site, None).await;
+    let o = t.login("office").await;
+    let o2 = t.login("office2").await;
+
+    // Every field of the public form carries payloads (each within the field's length).
+    let all: String = PAYLOADS.join("\n");
+    let forms = [open_form(&t, host).await, open_form(&t, host).await];
+    fill_time().await;
+    let mut codes = Vec::new();
+    for (n, form) in forms.iter().enumerate() {
+        let subject = format!("来信{n}{}", cut(PAYLOADS[n * 7 % PAYLOADS.len()], 90));
+        let name = cut(PAYLOADS[(n * 5 + 3) % PAYLOADS.len()], 50);
+        let address = cut(PAYLOADS[(n * 11 + 1) % PAYLOADS.len()], 200);
+        let (status, html) = send(
+            &t,
+            host,
+            form,
+            &[
+                ("kind", "consultation"),
+                ("subject", &subject),
+                ("body", &cut(&all, 5000)),
+                ("name", &name),
+                ("phone", "13812345678"),
+                ("address", &address),
+                ("public", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        assert_inert(&html, "the sent page");
+        codes.push(between(&html, "class=\"code\">", "<").unwrap());
+    }
+    // A form sent back with errors shows what was typed, escaped.
+    let form = open_form(&t, host).await;
+    fill_time().await;
+    let (status, refilled) = send(
+        &t,
+        host,
+        &form,
+        &[
+            ("kind", "<script>alert(1)</script>"),
+            ("subject", PAYLOADS[0]),
+            ("body", &cut(&all, 5000)),
+            ("name", PAYLOADS[3]),
+            ("phone", "\"><script>alert(1)</script>"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_inert(&refilled, "the form sent back");
+    let mut rendered = vec![refilled];
+
+    // The office's list, each letter, its full view, and a reply full of payloads published.
+    let (_, list) = o.page(&format!("/sites/{}/letters?show=all", site.0)).await;
+    assert_inert(&list, "the office's list");
+    rendered.push(list.clone());
+    let mut ids = Vec::new();
+    let mut rest = list.as_str();
+    while let Some(i) = rest.find("<a href=\"/letters/") {
+        rest = &rest[i + 18..];
+        let id = &rest[..rest.find('"').unwrap()];
+        if !ids.iter().any(|x: &String| x == id) {
+            ids.push(id.to_string());
+        }
+    }
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for id in &ids {
+        let (_, full) = o.form(&format!("/letters/{id}/personal"), &[]).await;
+        assert_inert(&full, "a letter with the writer's data");
+        let step = format!("/letters/{id}/step");
+        assert_eq!(o.form(&step, &[("step", "assign")]).await.0, 200);
+        let reply = format!("您好：{}", cut(&all, 4000));
+        assert_eq!(
+            o.form(&step, &[("step", "draft"), ("reply", &reply)])
+                .await
+                .0,
+            200
+        );
+        let (status, approved) = o2.form(&step, &[("step", "approve")]).await;
+        assert_eq!(status, 200);
+        assert_inert(&approved, "the letter with its reply");
+        rendered.push(full);
+        rendered.push(approved);
+    }
+    let index = t.page(host, "/hudong/", 200).await;
+    assert_inert(&index, "the published replies");
+    rendered.push(index.clone());
+    let url = between(&index, "<a href=\"/hudong/huifu/", "\"").unwrap();
+    let public = t.page(host, &format!("/hudong/huifu/{url}"), 200).await;
+    assert_inert(&public, "a published reply");
+    assert!(public.contains("您好："), "the reply is there");
+    rendered.push(public);
+    for code in &codes {
+        let (_, status) = post(&t, host, "/hudong/chaxun", &[("code", code)]).await;
+        assert_inert(&status, "the writer's status page");
+        rendered.push(status);
+    }
+    browser_sees_no_dialog(&rendered, "您好：");
 }
 
 /// Opens the rendered pages in headless Chromium with the dialog functions replaced by a marker
 /// (no CSP in the way: the markup alone must be inert).
-fn browser_sees_no_dialog(pages: &[String]) {
+fn browser_sees_no_dialog(pages: &[String], marker: &str) {
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|b| {
@@ -266,7 +382,7 @@ fn browser_sees_no_dialog(pages: &[String]) {
             "<!doctype html><html><head><meta charset=utf-8>{hook}</head><body>{bodies}</body></html>"
         ),
     );
-    assert!(dom.contains("正文0"), "the pages were rendered");
+    assert!(dom.contains(marker), "the pages were rendered");
     assert!(
         !dom.contains("data-xss=\"fired\""),
         "a dialog was opened by rendered content"

@@ -280,7 +280,7 @@ pub enum Standing {
 impl Standing {
     pub fn label(self) -> &'static str {
         match self {
-            Standing::InTime => "办理中",
+            Standing::InTime => "期限内",
             Standing::DueSoon => "即将到期",
             Standing::Overdue => "已超期",
             Standing::Veto => "超过三个月未答复",
