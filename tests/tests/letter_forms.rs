@@ -270,6 +270,27 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
     assert_eq!(s, 400);
     assert!(html.contains("已经评价过"), "{html}");
 
+    // The statistics: per site for the office, per unit within the site, as CSV; not for
+    // another site's administrator.
+    let (s, stats) = o.page("/stats/letters").await;
+    assert_eq!(s, 200);
+    assert!(stats.contains("佳县人民政府"), "{stats}");
+    let (s, units) = o.page(&format!("/stats/letters?site={}", a.0)).await;
+    assert_eq!(s, 200);
+    assert!(units.contains("佳县应急管理局"), "{units}");
+    let (s, csv) = o.page(&format!("/stats/letters.csv?site={}", a.0)).await;
+    assert_eq!(s, 200);
+    let line = csv
+        .lines()
+        .find(|l| l.contains("佳县应急管理局"))
+        .expect("the unit's row");
+    // 收到 1, 办结 1, 按时 1, 未办结 0, 已超期 0, and the rating of 5.
+    assert!(line.contains(",1,1,1,0,0,"), "{line}");
+    assert!(line.ends_with(",1,5.0"), "{line}");
+    assert_eq!(w.page(&format!("/stats/letters?site={}", a.0)).await.0, 404);
+    let (_, theirs) = w.page("/stats/letters").await;
+    assert!(!theirs.contains("佳县人民政府"), "another site's office sees only its own");
+
     // Every step and the full view are in the audit log, none of the personal data.
     let log = t.store.audit_records(100, 0).await.unwrap();
     for action in [

@@ -383,3 +383,70 @@ async fn three_months_unanswered_fail_the_site_until_a_year_after_the_answer() {
     assert_eq!(report.count("办结留言数量（条）"), Some(1));
     assert_eq!(report.count("公开答复数量（条）"), Some(1));
 }
+
+#[tokio::test]
+async fn a_deadline_counts_working_days_across_a_holiday_and_warns_the_day_before() {
+    use zhanqun_core::letter_flow::Standing;
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let keys = Keyring::parse(&Keyring::new_key_line("k1")).unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // National Day 2026: 10-01 to 10-07 off (the weekend inside it too), Saturday 10-10 worked.
+    let cal = WorkCalendar::new(
+        [
+            "2026-10-01",
+            "2026-10-02",
+            "2026-10-05",
+            "2026-10-06",
+            "2026-10-07",
+        ]
+        .map(day),
+        ["2026-10-10"].map(day),
+    );
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // Received on Wednesday 09-30 with 3 working days: 10-08, 10-09 and the make-up 10-10.
+    let received = at("2026-09-30T16:00:00+08:00");
+    t.store
+        .submit_letter(a, &letter(), &keys, &cal, 3, received)
+        .await
+        .unwrap();
+    let office = t.account("a-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let office = actor(&t, office).await;
+    let standing = |now: &'static str| {
+        let (t, office, keys, cal) = (&t, &office, &keys, &cal);
+        async move {
+            let l = t
+                .store
+                .site_letters(office, a, keys, cal, at(now))
+                .await
+                .unwrap();
+            (l[0].due_at, l[0].standing)
+        }
+    };
+    let (due, s) = standing("2026-10-03T10:00:00+08:00").await;
+    assert_eq!(
+        due,
+        at("2026-10-10T23:59:59+08:00"),
+        "due on the make-up Saturday"
+    );
+    assert_eq!(s, Some(Standing::InTime), "during the holiday");
+    assert_eq!(
+        standing("2026-10-08T10:00:00+08:00").await.1,
+        Some(Standing::InTime)
+    );
+    assert_eq!(
+        standing("2026-10-09T10:00:00+08:00").await.1,
+        Some(Standing::DueSoon),
+        "the warning: due by the end of the next working day"
+    );
+    assert_eq!(
+        standing("2026-10-11T08:00:00+08:00").await.1,
+        Some(Standing::Overdue)
+    );
+}

@@ -24,6 +24,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "letters.html",
     "site_letters.html",
     "letter.html",
+    "letter_stats.html",
     "totp.html",
     "enrol.html",
     "password.html",

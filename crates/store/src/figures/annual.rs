@@ -72,55 +72,7 @@ pub fn beijing_year(year: i32) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     Ok((start(year)?, start(year + 1)?))
 }
 
-/// A site's letters of a period, as the annual report counts them: received (merged and invalid
-/// ones left out), answered in the period, their mean time to answer in days, and the answers
-/// published.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct LetterFigures {
-    pub received: i64,
-    pub answered: i64,
-    pub mean_days: Option<f64>,
-    pub published: i64,
-}
-
 impl Store {
-    /// The letter figures of `site` for `[from, to)`.
-    pub async fn letter_figures(
-        &self,
-        site: SiteId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<LetterFigures> {
-        let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, bool)> = fetch!(
-            self,
-            all,
-            sqlx::query_as(
-                "SELECT received_at, replied_at, public FROM letters WHERE site_id = $1 \
-                 AND state NOT IN ('merged', 'invalid') \
-                 AND ((received_at >= $2 AND received_at < $3) OR (replied_at >= $2 AND replied_at < $3))"
-            )
-            .bind(site.0)
-            .bind(from)
-            .bind(to)
-        )?;
-        let mut f = LetterFigures::default();
-        let mut days = 0.0;
-        for (received, replied, public) in rows {
-            if received >= from && received < to {
-                f.received += 1;
-            }
-            if let Some(r) = replied.filter(|r| *r >= from && *r < to) {
-                f.answered += 1;
-                days += (r - received).num_seconds() as f64 / 86_400.0;
-                if public {
-                    f.published += 1;
-                }
-            }
-        }
-        f.mean_days = (f.answered > 0).then(|| days / f.answered as f64);
-        Ok(f)
-    }
-
     /// Builds a site's annual report for `year` from the data: the site's registration, its
     /// visits (unique visitors merged over the year's days), what it published, its topics,
     /// interpretations, reprints (on time against `deadlines`) and submissions.
