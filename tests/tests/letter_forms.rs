@@ -289,7 +289,10 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
     assert!(line.ends_with(",1,5.0"), "{line}");
     assert_eq!(w.page(&format!("/stats/letters?site={}", a.0)).await.0, 404);
     let (_, theirs) = w.page("/stats/letters").await;
-    assert!(!theirs.contains("佳县人民政府"), "another site's office sees only its own");
+    assert!(
+        !theirs.contains("佳县人民政府"),
+        "another site's office sees only its own"
+    );
 
     // Every step and the full view are in the audit log, none of the personal data.
     let log = t.store.audit_records(100, 0).await.unwrap();

@@ -450,3 +450,37 @@ async fn a_deadline_counts_working_days_across_a_holiday_and_warns_the_day_befor
         Some(Standing::Overdue)
     );
 }
+
+#[tokio::test]
+async fn the_metrics_count_open_letters_by_standing() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let (keys, cal) = (t.app.letters().keys(), t.app.config().calendar());
+    let now = zhanqun_store::now();
+    for days_ago in [1, 30, 120] {
+        t.store
+            .submit_letter(
+                a,
+                &letter(),
+                keys,
+                &cal,
+                5,
+                now - chrono::Duration::days(days_ago),
+            )
+            .await
+            .unwrap();
+    }
+    // What the jobs node runs every minute, run now (not waited for).
+    t.app.report_letters().await.unwrap();
+    let seen = (
+        t.metric("zhanqun_letters_open{standing=\"in_time\"}").await,
+        t.metric("zhanqun_letters_open{standing=\"overdue\"}").await,
+        t.metric("zhanqun_letters_open{standing=\"veto\"}").await,
+    );
+    assert_eq!(
+        seen,
+        (1.0, 1.0, 1.0),
+        "one in time, one overdue, one past three months"
+    );
+}

@@ -482,6 +482,18 @@ impl Store {
         Ok(out)
     }
 
+    /// When each open letter of the store arrived and is due (the metrics' standing counts).
+    pub async fn open_letter_times(&self) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT received_at, due_at FROM letters \
+                 WHERE state IN ('received', 'assigned', 'drafted')"
+            )
+        )
+    }
+
     /// The writer rates the reply to their letter, once (1 to 5).
     pub async fn rate_letter(&self, site: SiteId, code: &QueryCode, rating: u8) -> Result<()> {
         if !(1..=5).contains(&rating) {

@@ -298,6 +298,29 @@ impl App {
         Ok(())
     }
 
+    /// Open letters by standing for the metrics (run by the jobs node every minute): the
+    /// warnings (due by the end of the next working day), the overdue, the vetoes.
+    pub async fn report_letters(&self) -> Result<()> {
+        use zhanqun_core::letter_flow::{Standing, standing};
+        let (now, cal) = (zhanqun_store::now(), self.config.calendar());
+        let mut counts = [0i64; 4];
+        for (received, due) in self.store.open_letter_times().await? {
+            counts[match standing(&cal, received, due, now) {
+                Standing::InTime => 0,
+                Standing::DueSoon => 1,
+                Standing::Overdue => 2,
+                Standing::Veto => 3,
+            }] += 1;
+        }
+        for (label, n) in ["in_time", "due_soon", "overdue", "veto"]
+            .iter()
+            .zip(counts)
+        {
+            self.metrics.letters_open.with_label_values(&[label]).set(n);
+        }
+        Ok(())
+    }
+
     /// The national check for the metrics (run by the jobs node every five minutes): sites
     /// failing a veto. The run is kept for the console's pages ([`App::checks`]).
     pub async fn report_checks(&self) -> Result<()> {

@@ -3,8 +3,8 @@
 //! site code only for known sites.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 pub struct Metrics {
@@ -50,6 +50,9 @@ pub struct Metrics {
     pub reprint_delay: Histogram,
     /// Reprint deliveries still pending past their deadline (set by the jobs node).
     pub reprint_overdue: IntGauge,
+    /// Open letters from the public by where they stand against their deadline (in_time,
+    /// due_soon, overdue, veto: unanswered for more than three months).
+    pub letters_open: IntGaugeVec,
     /// Sites failing a veto indicator of the national check (set by the jobs node).
     pub sites_failing_veto: IntGauge,
     /// Certificate reloads by outcome (ok, error).
@@ -200,6 +203,14 @@ impl Metrics {
                 "Reprint deliveries still pending past their deadline",
             )
             .map_err(fail)?,
+            letters_open: IntGaugeVec::new(
+                Opts::new(
+                    "letters_open",
+                    "Open letters from the public by standing against their deadline",
+                ),
+                &["standing"],
+            )
+            .map_err(fail)?,
             sites_failing_veto: IntGauge::new(
                 "sites_failing_veto",
                 "Sites failing a veto indicator of the national check",
@@ -325,6 +336,9 @@ impl Metrics {
         }
         m.registry
             .register(Box::new(m.job_runs.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.letters_open.clone()))
             .map_err(fail)?;
         #[cfg(target_os = "linux")]
         m.registry

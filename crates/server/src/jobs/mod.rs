@@ -207,6 +207,10 @@ async fn housekeeping(app: &App, ticks: u64) {
     if leads && (ticks % 300 == 2) {
         outcome(app.report_checks().await, "checks_report");
     }
+    // Letters by standing every minute (first three seconds after the start).
+    if leads && (ticks % 60 == 3) {
+        outcome(app.report_letters().await, "letters_report");
+    }
     if leads && ticks.is_multiple_of(5) {
         match app.store().run_due(zhanqun_store::now()).await {
             Ok((p, u)) => {
