@@ -438,6 +438,8 @@ impl Store {
                 "DELETE FROM index_counters",
                 "UPDATE columns SET parent_id = NULL",
                 "DELETE FROM columns",
+                "DELETE FROM letter_events",
+                "DELETE FROM letters",
                 "DELETE FROM units",
                 "DELETE FROM site_hosts",
                 "UPDATE sites SET parent_id = NULL",
