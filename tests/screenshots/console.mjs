@@ -214,7 +214,7 @@ if (publicBase) {
     await w.click("input[name=public]");
     await w.type("#answer", String(d.indexOf(m[1]) + d.indexOf(m[2])));
     await sleep(3500);
-    await Promise.all([w.waitForNavigation(), w.click("form.letterform button[type=submit]")]);
+    await Promise.all([w.waitForNavigation(), w.click("form[action='/hudong/xiexin'] button[type=submit]")]);
   };
   await fill("1391234");
   await w.screenshot({ path: `${out}/letter-form-error.png`, fullPage: true });

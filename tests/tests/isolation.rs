@@ -174,6 +174,22 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .unwrap()[0]
         .id
         .0;
+    // An entry of site B's 知识库.
+    let b_faq = t
+        .store
+        .add_faq(
+            &actor_of(&t, rb).await,
+            site_b,
+            &zhanqun_store::NewFaq {
+                question: "米脂县知识库问题".into(),
+                answer: "米脂县知识库答案".into(),
+                letter: None,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .0;
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -219,6 +235,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_submission]
             } else if s.path.contains("/letters/{id}") {
                 vec![b_letter_id]
+            } else if s.path.contains("/faq/{id}") {
+                vec![b_faq]
             } else {
                 vec![]
             };
@@ -314,6 +332,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         vec![("to", &site_a_id), ("note", "越权")]
                     } else if s.path.ends_with("/step") {
                         vec![("step", "mark_invalid"), ("note", "越权")]
+                    } else if s.path.ends_with("/faq") {
+                        vec![("question", "越权加入的问题"), ("answer", "越权加入的答案")]
                     } else {
                         vec![
                             ("title", "被篡改"),
@@ -351,6 +371,12 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
     );
     assert_eq!(before, after);
+    let (faqs, _) = t
+        .store
+        .faqs(site_b, None, zhanqun_core::Page::FIRST)
+        .await
+        .unwrap();
+    assert_eq!(faqs.len(), 1, "site B's 知识库 untouched");
     let letter = t.store.letter_status(site_b, &b_letter).await.unwrap();
     assert_eq!(letter.state.label(), "待分办", "site B's letter untouched");
     assert_eq!(t.store.grants_of(eb).await.unwrap().len(), 1);

@@ -270,6 +270,53 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
     assert_eq!(s, 400);
     assert!(html.contains("已经评价过"), "{html}");
 
+    // The answer into the 知识库, found by a search on the site, not on another site; only the
+    // office removes it.
+    let (s, _) = o
+        .form(
+            &format!("{case}/faq"),
+            &[
+                ("question", "新生儿医保在哪里办理？"),
+                (
+                    "answer",
+                    "在佳县政务服务中心一楼医保窗口办理，也可在线办理。",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303, "back to the site's 知识库");
+    let found = t
+        .page(HOST_A, "/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D", 200)
+        .await; // 医保
+    assert!(
+        found.contains("新生儿医保在哪里办理？") && found.contains("找到 1 条"),
+        "{found}"
+    );
+    let none = t.page(HOST_A, "/hudong/zhishiku/?q=%25", 200).await; // a literal %
+    assert!(none.contains("找到 0 条"), "{none}");
+    let elsewhere = t.page(&host_b, "/hudong/zhishiku/", 200).await;
+    assert!(
+        !elsewhere.contains("新生儿医保在哪里办理"),
+        "another site's 知识库"
+    );
+    let (_, faq_page) = o.page(&format!("/sites/{}/faq", a.0)).await;
+    let faq_id = between(&faq_page, "action=\"/faq/", "/delete").expect("an entry");
+    assert_eq!(w.form(&format!("/faq/{faq_id}/delete"), &[]).await.0, 404);
+    assert_eq!(w.page(&format!("/sites/{}/faq", a.0)).await.0, 404);
+    let (s, _) = u
+        .form(
+            &format!("{case}/faq"),
+            &[
+                ("question", "单位不能加入知识库吗"),
+                ("answer", "不能，由网站办公室维护。"),
+            ],
+        )
+        .await;
+    assert!(s == 403 || s == 404, "the unit may not: {s}");
+    assert_eq!(o.form(&format!("/faq/{faq_id}/delete"), &[]).await.0, 200);
+    let gone = t.page(HOST_A, "/hudong/zhishiku/", 200).await;
+    assert!(!gone.contains("新生儿医保在哪里办理？"));
+
     // The statistics: per site for the office, per unit within the site, as CSV; not for
     // another site's administrator.
     let (s, stats) = o.page("/stats/letters").await;

@@ -73,6 +73,10 @@ int_id!(
     /// follows a letter with its 查询码, and a published reply is reached by its own address.
     LetterId
 );
+int_id!(
+    /// Row id of an entry of a site's 知识库 (answers to common questions).
+    FaqId
+);
 
 /// 网站标识码: 6-digit region code (GB/T 2260) + 4-digit serial, e.g. `6108280001`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -28,8 +28,8 @@ pub use access::{Act, Grant, Principal, SiteRole};
 pub use delivery::{DeliveryState, SubmissionState};
 pub use error::{Error, ErrorCode, Result};
 pub use ids::{
-    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, GrantId, Host, LetterId, SiteCode,
-    SiteId, SourceId, SubmissionId, SubscriptionId, UnitId,
+    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, FaqId, GrantId, Host, LetterId,
+    SiteCode, SiteId, SourceId, SubmissionId, SubscriptionId, UnitId,
 };
 pub use index_number::IndexPattern;
 pub use model::*;

@@ -25,6 +25,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "site_letters.html",
     "letter.html",
     "letter_stats.html",
+    "faq.html",
     "totp.html",
     "enrol.html",
     "password.html",

@@ -10,7 +10,7 @@ use zhanqun_core::letters::LetterKind;
 use zhanqun_core::pii::Keyring;
 use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, Result, SiteId};
-use zhanqun_store::{Actor, NewLetter, StepInput, Store};
+use zhanqun_store::{Actor, NewFaq, NewLetter, StepInput, Store};
 
 use crate::demo::DEMO_COUNTY;
 
@@ -248,6 +248,15 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
         }
         if matches!(d.stage, Stage::Replied(_)) && d.days_ago > 20 {
             store.rate_letter(site_id, &code, 5).await?;
+        }
+        // An answered consultation becomes an entry of the site's 知识库.
+        if matches!(d.stage, Stage::Replied(_)) && d.kind == LetterKind::Consultation {
+            let faq = NewFaq {
+                question: d.subject.into(),
+                answer: d.reply.into(),
+                letter: Some(id),
+            };
+            store.add_faq(approver, site_id, &faq, now).await?;
         }
     }
     Ok(n)

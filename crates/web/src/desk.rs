@@ -60,6 +60,8 @@ pub enum LetterPage {
     Rate,
     /// `/hudong/huifu/<id>.html`: one published reply.
     Reply(LetterId),
+    /// `/hudong/zhishiku/`: the 知识库, searched by `q` (at most 50 characters).
+    Faq { q: Option<String>, page: Page },
 }
 
 impl LetterPage {
@@ -74,6 +76,17 @@ impl LetterPage {
                 kind: query.get("kind").and_then(|k| LetterKind::parse(k).ok()),
             },
             "chaxun" => LetterPage::Lookup,
+            "zhishiku/" | "zhishiku" => {
+                let q = query
+                    .get("q")
+                    .map(|q| q.trim())
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.chars().take(50).collect());
+                LetterPage::Faq {
+                    q,
+                    page: Page::parse(query.get("page").map(String::as_str))?,
+                }
+            }
             "pingjia" => LetterPage::Rate,
             r => {
                 let id = r

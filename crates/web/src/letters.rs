@@ -104,6 +104,7 @@ pub async fn serve(
     match page {
         LetterPage::Index { page } => index(app, ctx, *page).await,
         LetterPage::Reply(id) => reply(app, ctx, *id).await,
+        LetterPage::Faq { q, page } => faq(app, ctx, q.as_deref(), *page).await,
         LetterPage::Write { kind } if !post => {
             let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });
             form_page(app, ctx, StatusCode::OK, &mut v)
@@ -342,6 +343,43 @@ async fn index(app: &App, ctx: &SiteCtx, page: Page) -> Result<Response> {
             "paging": { "page": n, "last": last, "total": total,
                         "prev": (n > 1).then(|| format!("/hudong/?page={}", n - 1)),
                         "next": (n < last).then(|| format!("/hudong/?page={}", n + 1)) },
+        }),
+    )
+}
+
+async fn faq(app: &App, ctx: &SiteCtx, q: Option<&str>, page: Page) -> Result<Response> {
+    let (rows, total) = app.store().faqs(ctx.site.id, q, page).await?;
+    let n = page.number();
+    let last = Page::last_page(total);
+    let url = |p: u64| {
+        let q = q
+            .map(|q| {
+                format!(
+                    "q={}&",
+                    percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
+                )
+            })
+            .unwrap_or_default();
+        format!("/hudong/zhishiku/?{q}page={p}")
+    };
+    let faqs: Vec<Value> = rows
+        .iter()
+        .map(|f| {
+            json!({ "question": f.question, "answer_html": f.answer_html,
+                    "date": zhanqun_core::beijing::day_text(f.created_at) })
+        })
+        .collect();
+    own(
+        app,
+        ctx,
+        StatusCode::OK,
+        "faq.html",
+        "知识库",
+        json!({
+            "q": q, "faqs": faqs,
+            "paging": { "page": n, "last": last, "total": total,
+                        "prev": (n > 1).then(|| url(n - 1)),
+                        "next": (n < last).then(|| url(n + 1)) },
         }),
     )
 }

@@ -18,6 +18,7 @@ use zhanqun_store::{Transition, WorkItem};
 mod admin;
 mod articles;
 mod dashboards;
+mod faq;
 mod letter_stats;
 mod letters;
 mod reprint;
@@ -382,7 +383,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = r.answering(crate::auth::Shape::Page);
     use Access::*;
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
-    let r = session::routes(articles::routes(letters::routes(letter_stats::routes(r))));
+    let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
+        faq::routes(r),
+    ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));
     r.get("/console/static/{name}", Public, "控制台静态文件", asset)
         .get("/sites/{id}/media", Session, "媒体库", media_page)

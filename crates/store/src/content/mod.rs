@@ -438,6 +438,7 @@ impl Store {
                 "DELETE FROM index_counters",
                 "UPDATE columns SET parent_id = NULL",
                 "DELETE FROM columns",
+                "DELETE FROM faqs",
                 "DELETE FROM letter_events",
                 "DELETE FROM letters",
                 "DELETE FROM units",

@@ -1,0 +1,150 @@
+//! Console pages of a site's 知识库: its entries with a form to add one by hand and a button
+//! to remove each; an answered letter's page adds it (`/letters/{id}/faq`). The site's office
+//! only (the store decides).
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use serde_json::json;
+use zhanqun_core::{Error, FaqId, LetterId, Page, SiteId};
+use zhanqun_store::NewFaq;
+
+use super::{PageError, PageResult, Path, Query, page, render, with_status};
+use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
+
+#[derive(Deserialize)]
+struct FaqQuery {
+    page: Option<String>,
+}
+
+async fn faq_page_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    page_no: Page,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let p = &a.actor.principal;
+    let s = app
+        .store()
+        .site(site)
+        .await?
+        .filter(|_| p.is_letter_office(site))
+        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let (rows, total) = app.store().faqs(site, None, page_no).await?;
+    let last = Page::last_page(total);
+    let n = page_no.number();
+    let url = |p: u64| format!("/sites/{}/faq?page={p}", site.0);
+    Ok(render(
+        "faq.html",
+        page(
+            Some(a),
+            "letters",
+            &format!("{} · 知识库", s.name),
+            json!({
+                "site": s, "faqs": rows, "flash": flash, "error": error,
+                "paging": { "page": n, "last": last, "total": total,
+                            "prev": (n > 1).then(|| url(n - 1)), "next": (n < last).then(|| url(n + 1)) },
+            }),
+        ),
+    ))
+}
+
+async fn faq_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Query(q): Query<FaqQuery>,
+) -> PageResult {
+    let page_no = Page::parse(q.page.as_deref())?;
+    faq_page_with(&app, &a, id, page_no, None, None).await
+}
+
+#[derive(Deserialize)]
+struct FaqForm {
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    answer: String,
+}
+
+async fn faq_add(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Form(f): Form<FaqForm>,
+) -> PageResult {
+    let faq = NewFaq {
+        question: f.question,
+        answer: f.answer,
+        letter: None,
+    };
+    match app
+        .store()
+        .add_faq(&a.actor, id, &faq, zhanqun_store::now())
+        .await
+    {
+        Ok(_) => faq_page_with(&app, &a, id, Page::FIRST, Some("已加入知识库".into()), None).await,
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+            let status = axum::http::StatusCode::from_u16(e.code().http_status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let res =
+                faq_page_with(&app, &a, id, Page::FIRST, None, Some(e.public_message())).await?;
+            Ok(with_status(res, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// An answered letter into the 知识库, in the office's words; back to the site's 知识库.
+async fn letter_to_faq(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<LetterId>,
+    Form(f): Form<FaqForm>,
+) -> PageResult {
+    let (keys, cal) = (app.letters().keys(), app.config().calendar());
+    let case = app
+        .store()
+        .letter_case(&a.actor, id, keys, &cal, zhanqun_store::now())
+        .await?;
+    let faq = NewFaq {
+        question: f.question,
+        answer: f.answer,
+        letter: Some(id),
+    };
+    app.store()
+        .add_faq(&a.actor, case.site_id, &faq, zhanqun_store::now())
+        .await?;
+    Ok(Redirect::to(&format!("/sites/{}/faq", case.site_id.0)).into_response())
+}
+
+async fn faq_remove(State(app): State<Arc<App>>, a: Authed, Path(id): Path<FaqId>) -> PageResult {
+    let site = app.store().remove_faq(&a.actor, id).await?;
+    faq_page_with(
+        &app,
+        &a,
+        site,
+        Page::FIRST,
+        Some("已从知识库删除".into()),
+        None,
+    )
+    .await
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/sites/{id}/faq", Session, "网站知识库", faq_page)
+        .post("/sites/{id}/faq", Session, "添加知识库条目", faq_add)
+        .post(
+            "/letters/{id}/faq",
+            Session,
+            "已答复的留言加入知识库",
+            letter_to_faq,
+        )
+        .post("/faq/{id}/delete", Session, "删除知识库条目", faq_remove)
+}
