@@ -13,7 +13,13 @@ const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "�
 
 /// Opens `/hudong/xiexin` on `host` and reads the ticket and the question as a person would.
 pub async fn open_form(app: &TestApp, host: &str) -> OpenForm {
-    let page = app.page(host, "/hudong/xiexin", 200).await;
+    open_form_at(app, host, "/hudong/xiexin").await
+}
+
+/// Opens the form page `path` on `host` (a letter form, a survey) and reads its ticket and
+/// question.
+pub async fn open_form_at(app: &TestApp, host: &str, path: &str) -> OpenForm {
+    let page = app.page(host, path, 200).await;
     let ticket = between(&page, "name=\"ticket\" value=\"", "\"").expect("ticket on the form");
     let question = between(&page, "请回答：", "等于几").expect("question on the form");
     let (a, b) = question.split_once('加').expect("a sum");

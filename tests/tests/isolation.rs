@@ -190,6 +190,24 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap()
         .0;
+    // A survey of site B.
+    let b_survey = t
+        .store
+        .create_survey(
+            &actor_of(&t, rb).await,
+            site_b,
+            &zhanqun_store::NewSurvey {
+                title: "米脂县调查".into(),
+                intro: String::new(),
+                questions: "单选：米脂县的问题\n甲\n乙".into(),
+                opens_at: chrono::Utc::now(),
+                closes_at: chrono::Utc::now() + chrono::Duration::days(7),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .0;
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -237,6 +255,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_letter_id]
             } else if s.path.contains("/faq/{id}") {
                 vec![b_faq]
+            } else if s.path.contains("/surveys/{id}") {
+                vec![b_survey]
             } else {
                 vec![]
             };

@@ -77,6 +77,10 @@ int_id!(
     /// Row id of an entry of a site's 知识库 (answers to common questions).
     FaqId
 );
+int_id!(
+    /// Row id of a survey (征集调查).
+    SurveyId
+);
 
 /// 网站标识码: 6-digit region code (GB/T 2260) + 4-digit serial, e.g. `6108280001`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

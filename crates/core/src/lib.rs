@@ -19,6 +19,7 @@ pub mod paging;
 pub mod password;
 pub mod pii;
 pub mod sanitize;
+pub mod survey;
 pub mod timeliness;
 pub mod totp;
 pub mod visits;
@@ -29,7 +30,7 @@ pub use delivery::{DeliveryState, SubmissionState};
 pub use error::{Error, ErrorCode, Result};
 pub use ids::{
     AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, FaqId, GrantId, Host, LetterId,
-    SiteCode, SiteId, SourceId, SubmissionId, SubscriptionId, UnitId,
+    SiteCode, SiteId, SourceId, SubmissionId, SubscriptionId, SurveyId, UnitId,
 };
 pub use index_number::IndexPattern;
 pub use model::*;

@@ -26,6 +26,8 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "letter.html",
     "letter_stats.html",
     "faq.html",
+    "surveys.html",
+    "survey_results.html",
     "totp.html",
     "enrol.html",
     "password.html",

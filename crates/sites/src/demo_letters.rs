@@ -1,4 +1,4 @@
-//! Letters from the public in the demo province: 佳县 and the province portal receive the kinds
+//! Letters from the public in the demo province, and 佳县's surveys: 佳县 and the province portal receive the kinds
 //! of letter a county really gets, at different points of their handling — one waiting to be
 //! assigned, one with a unit, one drafted and waiting for review, answered ones published, one
 //! past its deadline. Written through the store's own functions (sealed personal data, history,
@@ -258,6 +258,71 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
             };
             store.add_faq(approver, site_id, &faq, now).await?;
         }
+    }
+    if let Some(jx) = site(DEMO_COUNTY) {
+        surveys(store, &offices[0].1, jx, now).await?;
+    }
+    Ok(n)
+}
+
+/// The demo's 征集调查 on 佳县: one closed with its results (a deterministic spread of answers)
+/// and one open.
+async fn surveys(store: &Store, office: &Actor, site: SiteId, now: DateTime<Utc>) -> Result<usize> {
+    let specs = [
+        (
+            "佳县2026年民生实事项目意见征集",
+            "为办好明年的民生实事，现向社会公开征集意见，请选出您最关心的事项。",
+            "多选：您最希望县政府明年办好哪些民生实事？\n城乡道路改造\n农村饮水安全\n学校和幼儿园建设\n医疗服务提升\n养老服务设施\n\n单选：您的年龄段\n30岁以下\n30至50岁\n50岁以上\n\n填空：其他建议",
+            -40,
+            -10,
+        ),
+        (
+            "政务服务满意度调查",
+            "请您对县政务服务中心的服务作出评价，约需一分钟。",
+            "单选：您对县政务服务中心的服务是否满意？\n满意\n基本满意\n不满意\n\n多选：您希望增加哪些网上办事事项？\n社保\n医保\n不动产登记\n户籍\n\n填空：其他意见和建议",
+            -5,
+            25,
+        ),
+    ];
+    let mut n = 0;
+    for (i, (title, intro, questions, from, to)) in specs.into_iter().enumerate() {
+        let opens_at = now + Duration::days(from);
+        let s = zhanqun_store::NewSurvey {
+            title: title.into(),
+            intro: intro.into(),
+            questions: questions.into(),
+            opens_at,
+            closes_at: now + Duration::days(to),
+        };
+        let id = store.create_survey(office, site, &s, opens_at).await?;
+        let parsed = zhanqun_core::survey::parse_questions(questions)?;
+        let answers = if i == 0 { 46 } else { 12 };
+        for k in 0..answers {
+            // A fixed spread: choices by the answer's number, so every load gives the same result.
+            let form: Vec<(String, String)> = parsed
+                .iter()
+                .enumerate()
+                .flat_map(|(qi, q)| {
+                    let name = format!("q{qi}");
+                    match q.kind {
+                        zhanqun_core::survey::QuestionKind::Text => vec![],
+                        zhanqun_core::survey::QuestionKind::Single => {
+                            vec![(name, ((k * 7 + qi) % q.choices.len()).to_string())]
+                        }
+                        zhanqun_core::survey::QuestionKind::Multi => (0..q.choices.len())
+                            .filter(|c| (k * (c + 3) + c) % 7 < 3 || *c == k % q.choices.len())
+                            .map(|c| (name.clone(), c.to_string()))
+                            .collect(),
+                    }
+                })
+                .collect();
+            let checked = zhanqun_core::survey::check_answers(&parsed, &form)?;
+            let at = opens_at + Duration::hours(3 + k as i64 * 5);
+            store
+                .answer_survey(site, id, &checked, &format!("demo-{i}-{k}"), at)
+                .await?;
+        }
+        n += 1;
     }
     Ok(n)
 }

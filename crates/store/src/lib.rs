@@ -33,6 +33,7 @@ mod sessions;
 mod sites;
 pub mod stats;
 mod submissions;
+mod survey;
 pub mod visits;
 
 use std::path::Path;
@@ -69,6 +70,7 @@ pub use sessions::{LoginError, LoginLock, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 pub use stats::SiteCheck;
 pub use submissions::{Submission, SubmissionCount};
+pub use survey::{NewSurvey, QuestionResult, Survey};
 pub use visits::{PageViews, VisitDay, VisitTotals};
 
 /// Which backend a store runs on.

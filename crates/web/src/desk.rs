@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use zhanqun_core::letters::LetterKind;
 use zhanqun_core::pii::Keyring;
-use zhanqun_core::{Error, LetterId, Page, Result};
+use zhanqun_core::{Error, LetterId, Page, Result, SurveyId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +62,11 @@ pub enum LetterPage {
     Reply(LetterId),
     /// `/hudong/zhishiku/`: the 知识库, searched by `q` (at most 50 characters).
     Faq { q: Option<String>, page: Page },
+    /// `/hudong/zhengji/`: the site's surveys (征集调查).
+    Surveys,
+    /// `/hudong/zhengji/<id>.html`: a survey — its form while open (POST: an answer), its
+    /// results once closed.
+    Survey(SurveyId),
 }
 
 impl LetterPage {
@@ -76,6 +81,16 @@ impl LetterPage {
                 kind: query.get("kind").and_then(|k| LetterKind::parse(k).ok()),
             },
             "chaxun" => LetterPage::Lookup,
+            "zhengji/" | "zhengji" => LetterPage::Surveys,
+            r if r.starts_with("zhengji/") => {
+                let id = r
+                    .strip_prefix("zhengji/")
+                    .and_then(|r| r.strip_suffix(".html"))
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(missing)?;
+                LetterPage::Survey(SurveyId(id))
+            }
             "zhishiku/" | "zhishiku" => {
                 let q = query
                     .get("q")
@@ -104,7 +119,10 @@ impl LetterPage {
     pub fn takes_post(&self) -> bool {
         matches!(
             self,
-            LetterPage::Write { .. } | LetterPage::Lookup | LetterPage::Rate
+            LetterPage::Write { .. }
+                | LetterPage::Lookup
+                | LetterPage::Rate
+                | LetterPage::Survey(_)
         )
     }
 }

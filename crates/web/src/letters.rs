@@ -6,7 +6,7 @@
 //!   every POST carries a [`FormTicket`] (CSRF, the human check, once-only), opened for this site
 //!   only; a form sent again finds the letter it made instead of making another;
 //! - limits per client address and per site (counted in `crate::desk`), refused with 429 and a message;
-//! - bodies over [`MAX_BODY`] are refused before parsing; every field is checked in core with a
+//! - bodies over `forms::MAX_BODY` are refused before parsing; every field is checked in core with a
 //!   message that says what to fix, and the form comes back filled in (never the answer);
 //! - no page here is cached or caches the writer's data: they are answered `no-store`, and the
 //!   replies list carries nothing of the writer.
@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,10 +28,7 @@ use zhanqun_store::NewLetter;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::pages::HTML;
-
-/// Largest form body taken, in bytes (a letter of 5,000 characters is about 45 KB encoded).
-pub const MAX_BODY: usize = 64 * 1024;
+use crate::forms::{own, read_form};
 
 /// The letter form as posted. Every field optional here: what is missing is said by the checks.
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +102,9 @@ pub async fn serve(
         LetterPage::Index { page } => index(app, ctx, *page).await,
         LetterPage::Reply(id) => reply(app, ctx, *id).await,
         LetterPage::Faq { q, page } => faq(app, ctx, q.as_deref(), *page).await,
+        LetterPage::Surveys | LetterPage::Survey(_) => {
+            Err(Error::internal("surveys are answered by crate::surveys"))
+        }
         LetterPage::Write { kind } if !post => {
             let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });
             form_page(app, ctx, StatusCode::OK, &mut v)
@@ -126,33 +126,6 @@ pub async fn serve(
             lookup(app, ctx, form, client, matches!(page, LetterPage::Rate)).await
         }
     }
-}
-
-async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> Result<T> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| Error::TooLarge("提交的内容过长，请删减后再提交".into()))?;
-    serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::invalid("提交的表单无效，请重新填写"))
-}
-
-fn own(
-    app: &App,
-    ctx: &SiteCtx,
-    status: StatusCode,
-    template: &str,
-    title: &str,
-    view: Value,
-) -> Result<Response> {
-    let html = app.render_own(ctx, template, title, "hdjl", view)?;
-    Ok((
-        status,
-        [
-            (header::CONTENT_TYPE, HTML),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        html,
-    )
-        .into_response())
 }
 
 /// The letter form with a fresh ticket; `v` holds what to show again and the error, if any.

@@ -15,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod desk;
 pub mod directory;
+pub mod forms;
 pub mod index;
 pub mod letters;
 pub mod media;
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod pages;
 pub mod public;
 pub mod search;
+pub mod surveys;
 pub mod themes;
 pub mod visits;
 

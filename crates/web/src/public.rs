@@ -427,7 +427,13 @@ async fn serve_site(
         }
         Route::Letters(page) => {
             let client = app.client_ip(peer, headers);
-            return match crate::letters::serve(app, &ctx, page, method, body, client).await {
+            let answered = match page {
+                crate::desk::LetterPage::Surveys | crate::desk::LetterPage::Survey(_) => {
+                    crate::surveys::serve(app, &ctx, page, method, body, client).await
+                }
+                _ => crate::letters::serve(app, &ctx, page, method, body, client).await,
+            };
+            return match answered {
                 Ok(r) => (kind, r),
                 Err(e) => ("error", error_page(app, &ctx, &path, &e)),
             };

@@ -24,6 +24,7 @@ mod letters;
 mod reprint;
 mod session;
 mod stats;
+mod surveys;
 
 use crate::auth::{self, Access, Authed, Routes};
 use crate::service::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
@@ -384,7 +385,7 @@ pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
-        faq::routes(r),
+        faq::routes(surveys::routes(r)),
     ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));
     r.get("/console/static/{name}", Public, "控制台静态文件", asset)

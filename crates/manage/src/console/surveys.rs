@@ -1,0 +1,142 @@
+//! Console pages of 征集调查: a site's surveys with the form that opens one (the questions
+//! written as text, see `zhanqun_core::survey`), and each survey's results with the texts
+//! visitors typed. The site's office only.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use chrono::{NaiveDate, TimeZone};
+use serde::Deserialize;
+use serde_json::json;
+use zhanqun_core::{Error, SiteId, SurveyId};
+use zhanqun_store::NewSurvey;
+
+use super::{PageError, PageResult, Path, page, render, with_status};
+use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
+
+async fn list_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let s = app
+        .store()
+        .site(site)
+        .await?
+        .filter(|_| a.actor.principal.is_letter_office(site))
+        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let now = zhanqun_store::now();
+    let surveys: Vec<_> = app
+        .store()
+        .surveys(site)
+        .await?
+        .into_iter()
+        .map(|v| {
+            json!({ "id": v.id, "title": v.title, "open": v.is_open(now), "answers": v.answers,
+                         "opens": zhanqun_core::beijing::day_text(v.opens_at),
+                         "closes": zhanqun_core::beijing::day_text(v.closes_at) })
+        })
+        .collect();
+    Ok(render(
+        "surveys.html",
+        page(
+            Some(a),
+            "letters",
+            &format!("{} · 征集调查", s.name),
+            json!({ "site": s, "surveys": surveys, "flash": flash, "error": error }),
+        ),
+    ))
+}
+
+async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    list_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct SurveyForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    intro: String,
+    #[serde(default)]
+    questions: String,
+    #[serde(default)]
+    opens: String,
+    #[serde(default)]
+    closes: String,
+}
+
+/// A Beijing date as typed (`2026-12-05`): its start, or its end when `end`.
+fn date(v: &str, what: &str, end: bool) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    let d = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(format!("{what}应为日期，例如 2026-12-31")))?;
+    let t = if end { d.succ_opt().unwrap_or(d) } else { d };
+    Ok(zhanqun_core::beijing::OFFSET
+        .from_local_datetime(&t.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default())
+}
+
+async fn create(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Form(f): Form<SurveyForm>,
+) -> PageResult {
+    let res = async {
+        let s = NewSurvey {
+            title: f.title,
+            intro: f.intro,
+            questions: f.questions,
+            opens_at: date(&f.opens, "开始日期", false)?,
+            closes_at: date(&f.closes, "结束日期", true)?,
+        };
+        app.store()
+            .create_survey(&a.actor, id, &s, zhanqun_store::now())
+            .await
+    }
+    .await;
+    match res {
+        Ok(_) => list_with(&app, &a, id, Some("调查已发布".into()), None).await,
+        Err(e @ Error::InvalidInput(_)) => {
+            let page = list_with(&app, &a, id, None, Some(e.public_message())).await?;
+            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn results(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SurveyId>) -> PageResult {
+    let site = app
+        .store()
+        .survey_site(id)
+        .await?
+        .filter(|s| a.actor.principal.is_letter_office(*s))
+        .ok_or_else(|| Error::not_found("没有这个调查"))?;
+    let (s, results) = app.store().survey_results(site, id, true).await?;
+    Ok(render(
+        "survey_results.html",
+        page(
+            Some(&a),
+            "letters",
+            &s.title,
+            json!({ "survey": s, "results": results, "site_id": site }),
+        ),
+    ))
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/sites/{id}/surveys", Session, "网站的征集调查", list)
+        .post("/sites/{id}/surveys", Session, "发布征集调查", create)
+        .get(
+            "/surveys/{id}",
+            Session,
+            "征集调查结果（含填写内容）",
+            results,
+        )
+}

@@ -1,0 +1,44 @@
+//! What the public forms share (the letters, the surveys): reading a bounded form body, and a
+//! page of the site's own that is never cached.
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use zhanqun_core::{Error, Result};
+
+use crate::App;
+use crate::directory::SiteCtx;
+use crate::pages::HTML;
+
+/// Largest form body taken, in bytes (a letter of 5,000 characters is about 45 KB encoded).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The form of a POST, at most [`MAX_BODY`] bytes.
+pub(crate) async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> Result<T> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| Error::TooLarge("提交的内容过长，请删减后再提交".into()))?;
+    serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::invalid("提交的表单无效，请重新填写"))
+}
+
+/// A page of the site under 互动交流 (`template` with `view`), answered `no-store`.
+pub(crate) fn own(
+    app: &App,
+    ctx: &SiteCtx,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    view: Value,
+) -> Result<Response> {
+    let html = app.render_own(ctx, template, title, "hdjl", view)?;
+    Ok((
+        status,
+        [
+            (header::CONTENT_TYPE, HTML),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response())
+}

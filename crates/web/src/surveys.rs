@@ -1,0 +1,176 @@
+//! 征集调查 on the public listener: the site's surveys, each one's form while it is open and its
+//! results once it has closed (as bars with their numbers). Answers come with a form ticket like
+//! the letters (CSRF, the human check, one answer per form) and an hourly limit per address and
+//! survey; what visitors typed is never shown publicly.
+
+use std::net::IpAddr;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use serde_json::{Value, json};
+use zhanqun_core::form::FormTicket;
+use zhanqun_core::survey::check_answers;
+use zhanqun_core::{Error, Result, SurveyId};
+
+use crate::App;
+use crate::desk::LetterPage;
+use crate::directory::SiteCtx;
+use crate::forms::{own, read_form};
+
+/// Answers one visitor address may give to one survey in an hour (a family behind one address
+/// may answer; a script may not flood).
+const ANSWERS_PER_ADDRESS: u32 = 5;
+
+pub async fn serve(
+    app: &App,
+    ctx: &SiteCtx,
+    page: &LetterPage,
+    method: &Method,
+    body: Body,
+    client: IpAddr,
+) -> Result<Response> {
+    match page {
+        LetterPage::Surveys => list(app, ctx).await,
+        LetterPage::Survey(id) if method == Method::POST => {
+            let form: Vec<(String, String)> = read_form(body).await?;
+            answer(app, ctx, *id, form, client).await
+        }
+        LetterPage::Survey(id) => show(app, ctx, *id, StatusCode::OK, None).await,
+        _ => Err(Error::internal("not a survey page")),
+    }
+}
+
+fn day(t: chrono::DateTime<Utc>) -> String {
+    zhanqun_core::beijing::day_text(t)
+}
+
+async fn list(app: &App, ctx: &SiteCtx) -> Result<Response> {
+    let now = Utc::now();
+    let surveys: Vec<Value> = app
+        .store()
+        .surveys(ctx.site.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.opens_at <= now)
+        .map(|s| {
+            json!({
+                "url": format!("/hudong/zhengji/{}.html", s.id), "title": s.title,
+                "open": s.is_open(now), "opens": day(s.opens_at), "closes": day(s.closes_at),
+            })
+        })
+        .collect();
+    own(
+        app,
+        ctx,
+        StatusCode::OK,
+        "surveys.html",
+        "征集调查",
+        json!({ "surveys": surveys }),
+    )
+}
+
+/// A survey: its form with a fresh ticket while open, its results once closed.
+async fn show(
+    app: &App,
+    ctx: &SiteCtx,
+    id: SurveyId,
+    status: StatusCode,
+    note: Option<(bool, String)>,
+) -> Result<Response> {
+    let now = Utc::now();
+    let s = app.store().survey(ctx.site.id, id).await?;
+    if now < s.opens_at {
+        return Err(Error::not_found("没有这个调查"));
+    }
+    let mut view = json!({
+        "survey": { "id": s.id, "title": s.title, "intro": s.intro, "opens": day(s.opens_at),
+                    "closes": day(s.closes_at), "answers": s.answers },
+        "open": s.is_open(now),
+    });
+    if let Some((ok, text)) = note {
+        view[if ok { "thanks" } else { "error" }] = json!(text);
+    }
+    if s.is_open(now) {
+        let ticket = FormTicket::new(ctx.site.id, now);
+        view["ticket"] = json!(ticket.seal(app.letters().keys())?);
+        view["question"] = json!(ticket.question());
+        view["questions"] = json!(
+            s.questions
+                .iter()
+                .enumerate()
+                .map(|(i, q)| json!({ "name": format!("q{i}"), "kind": q.kind, "label": q.kind.label(),
+                                      "text": q.text, "choices": q.choices }))
+                .collect::<Vec<_>>()
+        );
+    } else {
+        let (_, results) = app.store().survey_results(ctx.site.id, id, false).await?;
+        view["results"] = json!(
+            results
+                .iter()
+                .filter(|r| !r.choices.is_empty())
+                .map(|r| json!({
+                    "text": r.text, "label": r.kind.label(),
+                    "choices": r.choices.iter().map(|(c, n, p)| json!({
+                        "choice": c, "count": n, "percent": format!("{p:.1}"), "width": p.round() as i64,
+                    })).collect::<Vec<_>>(),
+                }))
+                .collect::<Vec<_>>()
+        );
+    }
+    own(app, ctx, status, "survey.html", &s.title, view)
+}
+
+async fn answer(
+    app: &App,
+    ctx: &SiteCtx,
+    id: SurveyId,
+    form: Vec<(String, String)>,
+    client: IpAddr,
+) -> Result<Response> {
+    let now = Utc::now();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let survey = app.store().survey(ctx.site.id, id).await?;
+    let key = format!("v:{client}:{}", id.0);
+    let checked = if app.letters().hits(&key) >= ANSWERS_PER_ADDRESS {
+        Err(Error::Locked("您提交得太频繁，请稍后再试".into()))
+    } else {
+        FormTicket::open(app.letters().keys(), ctx.site.id, field("ticket"), now).and_then(|t| {
+            t.check_answer(field("answer"))?;
+            Ok((t, check_answers(&survey.questions, &form)?))
+        })
+    };
+    let result = match checked {
+        Ok((ticket, answers)) => {
+            app.store()
+                .answer_survey(ctx.site.id, id, &answers, &ticket.nonce, now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(again) => {
+            if !again {
+                app.letters().hit(&key);
+            }
+            let text = if again {
+                "这份问卷已经提交过，无需重复提交。"
+            } else {
+                "提交成功，感谢您参与！调查结束后将在本页公布结果。"
+            };
+            show(app, ctx, id, StatusCode::OK, Some((true, text.into()))).await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            show(app, ctx, id, status, Some((false, e.public_message()))).await
+        }
+        Err(e) => Err(e),
+    }
+}

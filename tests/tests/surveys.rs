@@ -1,0 +1,190 @@
+//! 征集调查 over HTTP, on SQLite and PostgreSQL: the office opens a survey in the console, a
+//! visitor answers it on the site (once per form, every choice question required), the office
+//! reads the results with the texts, and a closed survey shows its results on the site as bars
+//! without the texts. Another site sees none of it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use zhanqun_core::SiteRole;
+use zhanqun_tests::TestApp;
+use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const HOST_A: &str = "www.jiaxian.gov.cn";
+const QUESTIONS: &str = "单选：您对政务服务中心的服务是否满意？\n满意\n基本满意\n不满意\n\n多选：您希望增加哪些网上办事事项？\n社保\n医保\n不动产登记\n\n填空：其他意见和建议";
+
+#[tokio::test]
+async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let host_b = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let stranger = t.account("wb-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
+    let o = t.login("jx-office").await;
+    let w = t.login("wb-admin").await;
+
+    let today = zhanqun_core::beijing::day_text(chrono::Utc::now());
+    let later = zhanqun_core::beijing::day_text(chrono::Utc::now() + chrono::Duration::days(7));
+    let new = format!("/sites/{}/surveys", a.0);
+    let (s, html) = o
+        .form(
+            &new,
+            &[
+                ("title", "政务服务满意度调查"),
+                ("opens", &today),
+                ("closes", &later),
+                ("questions", "问答：什么"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(html.contains("第 1 题应以"), "{html}");
+    let (s, html) = o
+        .form(
+            &new,
+            &[
+                ("title", "政务服务满意度调查"),
+                ("intro", "请您花一分钟填写。"),
+                ("opens", &today),
+                ("closes", &later),
+                ("questions", QUESTIONS),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("调查已发布"));
+    let id = between(&html, "<a href=\"/surveys/", "\"").unwrap();
+    assert_eq!(
+        w.form(
+            &new,
+            &[
+                ("title", "越权"),
+                ("opens", &today),
+                ("closes", &later),
+                ("questions", QUESTIONS)
+            ]
+        )
+        .await
+        .0,
+        404
+    );
+
+    // On the site: listed, answered once per form, every choice question required.
+    let list = t.page(HOST_A, "/hudong/zhengji/", 200).await;
+    assert!(list.contains("【进行中】政务服务满意度调查"), "{list}");
+    let path = format!("/hudong/zhengji/{id}.html");
+    let form = open_form_at(&t, HOST_A, &path).await;
+    let form2 = open_form_at(&t, HOST_A, &path).await;
+    fill_time().await;
+    let with = |f: &zhanqun_tests::letters::OpenForm, extra: &[(&'static str, &'static str)]| {
+        let mut v: Vec<(String, String)> = vec![
+            ("ticket".into(), f.ticket.clone()),
+            ("answer".into(), f.answer.clone()),
+        ];
+        v.extend(extra.iter().map(|(k, x)| (k.to_string(), x.to_string())));
+        v
+    };
+    let send = |fields: Vec<(String, String)>| {
+        let (t, path) = (&t, &path);
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            post(t, HOST_A, path, &pairs).await
+        }
+    };
+    let (s, html) = send(with(&form, &[("q1", "0")])).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("请回答第 1 题"), "{html}");
+    let answer = [
+        ("q0", "0"),
+        ("q1", "1"),
+        ("q1", "2"),
+        ("q2", "<script>alert(1)</script>希望延长办公时间"),
+    ];
+    let (s, html) = send(with(&form, &answer)).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("提交成功"), "{html}");
+    let (_, again) = send(with(&form, &answer)).await;
+    assert!(again.contains("已经提交过"), "{again}");
+    let (s, _) = send(with(&form2, &[("q0", "2"), ("q1", "1")])).await;
+    assert_eq!(s, 200);
+    // Not on another site.
+    t.page(&host_b, &path, 404).await;
+
+    // The office's results, texts included (escaped); not another site's administrator's.
+    let (s, results) = o.page(&format!("/surveys/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(results.contains("共 2 份问卷"), "{results}");
+    assert!(
+        results.contains("希望延长办公时间") && !results.contains("<script>alert"),
+        "{results}"
+    );
+    assert_eq!(w.page(&format!("/surveys/{id}")).await.0, 404);
+
+    // A survey that has closed shows its results on the site, without the texts.
+    let office_actor = zhanqun_store::Actor {
+        principal: t
+            .store
+            .principal(t.store.account(office).await.unwrap().unwrap())
+            .await
+            .unwrap(),
+        client: None,
+        request_id: None,
+    };
+    let now = chrono::Utc::now();
+    let closed = t
+        .store
+        .create_survey(
+            &office_actor,
+            a,
+            &zhanqun_store::NewSurvey {
+                title: "去年的调查".into(),
+                intro: String::new(),
+                questions: QUESTIONS.into(),
+                opens_at: now - chrono::Duration::days(30),
+                closes_at: now - chrono::Duration::days(2),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let q = zhanqun_core::survey::parse_questions(QUESTIONS).unwrap();
+    for (n, choice) in [0usize, 0, 2].into_iter().enumerate() {
+        let form = vec![
+            ("q0".to_string(), choice.to_string()),
+            ("q1".into(), "0".into()),
+            ("q2".into(), "私下的意见".into()),
+        ];
+        let answers = zhanqun_core::survey::check_answers(&q, &form).unwrap();
+        t.store
+            .answer_survey(
+                a,
+                closed,
+                &answers,
+                &format!("nonce{n}"),
+                now - chrono::Duration::days(10),
+            )
+            .await
+            .unwrap();
+    }
+    let late = t
+        .store
+        .answer_survey(a, closed, &[], "late", now)
+        .await
+        .unwrap_err();
+    assert!(late.to_string().contains("已经结束"), "{late}");
+    let shown = t
+        .page(HOST_A, &format!("/hudong/zhengji/{}.html", closed.0), 200)
+        .await;
+    assert!(
+        shown.contains("调查结果") && shown.contains("2 份（66.7%）"),
+        "{shown}"
+    );
+    assert!(!shown.contains("私下的意见"), "texts are the office's");
+    assert!(!shown.contains("name=\"ticket\""), "no form once closed");
+}
