@@ -22,3 +22,7 @@ CREATE TABLE survey_answers (
     answers    TEXT    NOT NULL,
     UNIQUE (survey_id, form_nonce)
 );
+
+-- 意见征集: after a consultation on a draft closes, the office publishes how the comments were
+-- taken up (采纳情况) with the results.
+ALTER TABLE surveys ADD COLUMN feedback TEXT;

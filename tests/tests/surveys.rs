@@ -187,4 +187,37 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
     );
     assert!(!shown.contains("私下的意见"), "texts are the office's");
     assert!(!shown.contains("name=\"ticket\""), "no form once closed");
+
+    // 采纳情况: published by the office once closed, shown with the results.
+    let (s, html) = o
+        .form(
+            &format!("/surveys/{id}/feedback"),
+            &[("feedback", "尚未结束的调查")],
+        )
+        .await;
+    assert_eq!(s, 409, "{html}");
+    assert!(html.contains("调查结束后才能发布采纳情况"));
+    assert_eq!(
+        w.form(
+            &format!("/surveys/{}/feedback", closed.0),
+            &[("feedback", "越权发布的采纳情况")]
+        )
+        .await
+        .0,
+        404
+    );
+    let (s, _) = o
+        .form(
+            &format!("/surveys/{}/feedback", closed.0),
+            &[("feedback", "共收到意见 3 条，采纳 2 条：延长周六办公时间。")],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let shown = t
+        .page(HOST_A, &format!("/hudong/zhengji/{}.html", closed.0), 200)
+        .await;
+    assert!(
+        shown.contains("采纳情况") && shown.contains("延长周六办公时间"),
+        "{shown}"
+    );
 }

@@ -33,6 +33,9 @@ pub struct Survey {
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub answers: i64,
+    /// 采纳情况: how the comments were taken up, published by the office once closed (HTML of
+    /// escaped text).
+    pub feedback_html: Option<String>,
 }
 
 impl Survey {
@@ -62,6 +65,7 @@ struct SurveyRow {
     opens_at: DateTime<Utc>,
     closes_at: DateTime<Utc>,
     answers: i64,
+    feedback: Option<String>,
 }
 
 impl SurveyRow {
@@ -76,11 +80,12 @@ impl SurveyRow {
             opens_at: self.opens_at,
             closes_at: self.closes_at,
             answers: self.answers,
+            feedback_html: self.feedback,
         })
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.site_id, s.title, s.intro, s.questions, s.opens_at, s.closes_at, \
+const SELECT: &str = "SELECT s.id, s.site_id, s.title, s.intro, s.questions, s.opens_at, s.closes_at, s.feedback, \
      (SELECT COUNT(*) FROM survey_answers a WHERE a.survey_id = s.id) AS answers FROM surveys s";
 
 impl Store {
@@ -164,6 +169,52 @@ impl Store {
         )?;
         row.ok_or_else(|| Error::not_found("没有这个调查"))?
             .survey()
+    }
+
+    /// Publishes how the comments of closed survey `id` were taken up (采纳情况), or replaces
+    /// it; the office of its site only. Answers the site.
+    pub async fn set_survey_feedback(
+        &self,
+        actor: &Actor,
+        id: SurveyId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SiteId> {
+        let site = self
+            .survey_site(id)
+            .await?
+            .filter(|s| is_office(actor, *s))
+            .ok_or_else(|| Error::not_found("没有这个调查"))?;
+        let s = self.survey(site, id).await?;
+        if now < s.closes_at {
+            return Err(Error::conflict("调查结束后才能发布采纳情况"));
+        }
+        let text = text.trim();
+        let n = text.chars().count();
+        if !(5..=5000).contains(&n) {
+            return Err(Error::invalid("采纳情况应为 5 至 5000 个字"));
+        }
+        let html = zhanqun_core::letter_flow::reply_html(text);
+        let code = self.site_code_of(site).await?;
+        let entry = actor.entry(
+            "letter_office",
+            Some(code.as_str()),
+            "survey.feedback",
+            format!("survey:{}", id.0),
+            Outcome::Success,
+            None,
+        );
+        on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            sqlx::query("UPDATE surveys SET feedback = $1 WHERE id = $2")
+                .bind(&html)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            commit_audited!(tx, &entry);
+            Ok(site)
+        })
     }
 
     /// The site of survey `id`, if there is one.

@@ -86,7 +86,7 @@ async fn show(
     }
     let mut view = json!({
         "survey": { "id": s.id, "title": s.title, "intro": s.intro, "opens": day(s.opens_at),
-                    "closes": day(s.closes_at), "answers": s.answers },
+                    "closes": day(s.closes_at), "answers": s.answers, "feedback_html": s.feedback_html },
         "open": s.is_open(now),
     });
     if let Some((ok, text)) = note {

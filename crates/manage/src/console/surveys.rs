@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Redirect};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
@@ -111,6 +112,10 @@ async fn create(
 }
 
 async fn results(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SurveyId>) -> PageResult {
+    results_with(&app, &a, id, None).await
+}
+
+async fn results_with(app: &App, a: &Authed, id: SurveyId, error: Option<String>) -> PageResult {
     let site = app
         .store()
         .survey_site(id)
@@ -118,15 +123,45 @@ async fn results(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SurveyId
         .filter(|s| a.actor.principal.is_letter_office(*s))
         .ok_or_else(|| Error::not_found("没有这个调查"))?;
     let (s, results) = app.store().survey_results(site, id, true).await?;
+    let closed = zhanqun_store::now() >= s.closes_at;
     Ok(render(
         "survey_results.html",
         page(
-            Some(&a),
+            Some(a),
             "letters",
             &s.title,
-            json!({ "survey": s, "results": results, "site_id": site }),
+            json!({ "survey": s, "results": results, "site_id": site, "error": error, "closed": closed }),
         ),
     ))
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    #[serde(default)]
+    feedback: String,
+}
+
+/// The office publishes how the comments were taken up (采纳情况), shown with the results.
+async fn feedback(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SurveyId>,
+    Form(f): Form<FeedbackForm>,
+) -> PageResult {
+    match app
+        .store()
+        .set_survey_feedback(&a.actor, id, &f.feedback, zhanqun_store::now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/surveys/{}", id.0)).into_response()),
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+            let status = axum::http::StatusCode::from_u16(e.code().http_status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let page = results_with(&app, &a, id, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -138,5 +173,11 @@ pub(super) fn routes(r: Routes) -> Routes {
             Session,
             "征集调查结果（含填写内容）",
             results,
+        )
+        .post(
+            "/surveys/{id}/feedback",
+            Session,
+            "发布意见采纳情况",
+            feedback,
         )
 }

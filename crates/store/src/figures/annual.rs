@@ -149,6 +149,12 @@ impl Store {
         let subs = self.submission_figures(site, from, to).await?;
         let (submitted, adopted) = (subs.submitted, subs.adopted);
         let letters = self.letter_figures(site, from, to).await?;
+        let surveys = self
+            .surveys(site)
+            .await?
+            .iter()
+            .filter(|v| v.opens_at >= from && v.opens_at < to)
+            .count() as i64;
         let host = s.hosts.first().cloned().unwrap_or_default();
         let text = |v: &str| {
             if v.trim().is_empty() {
@@ -283,7 +289,7 @@ impl Store {
             ReportRow {
                 section: "互动交流",
                 item: "征集调查期数（期）",
-                value: NotApplicable,
+                value: Count(surveys),
             },
             ReportRow {
                 section: "互动交流",
