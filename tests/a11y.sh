@@ -29,7 +29,8 @@ Q=%E5%AE%89%E5%85%A8%E7%94%9F%E4%BA%A7 # 安全生产
 status=0
 node "$NODE_DIR/axe.mjs" "http://$H:$P" / /xwzx/zwyw/ "/xwzx/zwyw/?page=2" "$ART" /xxgkml/ "/search?q=$Q" /no-such-page/ \
   /hudong/ /hudong/xiexin "POST:/hudong/xiexin" /hudong/chaxun "$REPLY" /hudong/zhishiku/ \
-  "/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" /hudong/zhengji/ /hudong/zhengji/1.html /hudong/zhengji/2.html || status=1
+  "/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" /hudong/zhengji/ /hudong/zhengji/1.html /hudong/zhengji/2.html \
+  /hudong/fangtan/ /hudong/fangtan/1.html /hudong/fangtan/2.html || status=1
 node "$NODE_DIR/axe.mjs" "http://6100000001.localhost:$P" / /hudong/ "/search?q=$Q&scope=all" || status=1
 node "$NODE_DIR/axe.mjs" "http://6100000003.localhost:$P" / /hudong/xiexin || status=1
 exit $status

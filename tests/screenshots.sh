@@ -60,6 +60,7 @@ shot letter-form-elder "http://$H:$P/hudong/xiexin?kind=consultation#elder" 1366
 shot letter-reply-desktop "http://$H:$P$REPLY" 1366,1000
 shot survey-results-desktop "http://$H:$P/hudong/zhengji/1.html" 1366,1100
 shot survey-form-phone "http://$H:$P/hudong/zhengji/2.html" 390,1500
+shot interview-transcript-desktop "http://$H:$P/hudong/fangtan/1.html" 1366,1200
 shot faq-desktop "http://$H:$P/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" 1366,900
 
 # The console: puppeteer-core (npm) drives the same chromium; the demo passwords come from the log.

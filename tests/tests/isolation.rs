@@ -208,6 +208,24 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap()
         .0;
+    // An interview of site B.
+    let b_interview = t
+        .store
+        .create_interview(
+            &actor_of(&t, rb).await,
+            site_b,
+            &zhanqun_store::NewInterview {
+                title: "米脂县访谈".into(),
+                guests: "米脂县嘉宾".into(),
+                intro: String::new(),
+                starts_at: chrono::Utc::now(),
+                ends_at: chrono::Utc::now() + chrono::Duration::hours(2),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .0;
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -257,6 +275,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_faq]
             } else if s.path.contains("/surveys/{id}") {
                 vec![b_survey]
+            } else if s.path.contains("/interviews/{id}") {
+                vec![b_interview]
             } else {
                 vec![]
             };

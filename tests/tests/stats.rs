@@ -174,7 +174,8 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     // No letter yet: counted as none, not 不适用 (every site takes letters now).
     assert_eq!(count(&after, "收到留言数量（条）"), 0);
     assert_eq!(count(&after, "征集调查期数（期）"), 0);
-    assert!(text(&after, "在线访谈期数（期）").starts_with("不适用"));
+    assert_eq!(count(&after, "在线访谈期数（期）"), 0);
+    assert!(text(&after, "办件量（件）").starts_with("不适用"));
 
     // The API's figures by period count the same articles.
     let r = admin

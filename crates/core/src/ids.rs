@@ -81,6 +81,14 @@ int_id!(
     /// Row id of a survey (征集调查).
     SurveyId
 );
+int_id!(
+    /// Row id of an online interview (在线访谈).
+    InterviewId
+);
+int_id!(
+    /// Row id of a visitor's question to an interview.
+    QuestionId
+);
 
 /// 网站标识码: 6-digit region code (GB/T 2260) + 4-digit serial, e.g. `6108280001`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -29,8 +29,9 @@ pub use access::{Act, Grant, Principal, SiteRole};
 pub use delivery::{DeliveryState, SubmissionState};
 pub use error::{Error, ErrorCode, Result};
 pub use ids::{
-    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, FaqId, GrantId, Host, LetterId,
-    SiteCode, SiteId, SourceId, SubmissionId, SubscriptionId, SurveyId, UnitId,
+    AccountId, ArticleId, ColumnId, ColumnPath, DeliveryId, FaqId, GrantId, Host, InterviewId,
+    LetterId, QuestionId, SiteCode, SiteId, SourceId, SubmissionId, SubscriptionId, SurveyId,
+    UnitId,
 };
 pub use index_number::IndexPattern;
 pub use model::*;

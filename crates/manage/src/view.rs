@@ -27,6 +27,8 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "letter_stats.html",
     "faq.html",
     "surveys.html",
+    "interviews.html",
+    "interview.html",
     "survey_results.html",
     "totp.html",
     "enrol.html",

@@ -261,6 +261,7 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
     }
     if let Some(jx) = site(DEMO_COUNTY) {
         surveys(store, &offices[0].1, jx, now).await?;
+        interviews(store, &offices[0].1, jx, now).await?;
     }
     Ok(n)
 }
@@ -325,6 +326,63 @@ async fn surveys(store: &Store, office: &Actor, site: SiteId, now: DateTime<Utc>
         n += 1;
     }
     Ok(n)
+}
+
+/// The demo's 在线访谈 on 佳县: one held last month with its transcript, one announced.
+async fn interviews(store: &Store, office: &Actor, site: SiteId, now: DateTime<Utc>) -> Result<()> {
+    let held = zhanqun_store::NewInterview {
+        title: "稳就业促创业政策解读".into(),
+        guests: "佳县人力资源和社会保障局局长".into(),
+        intro: "就高校毕业生就业、返乡创业补贴和创业担保贷款等政策回答网友提问。".into(),
+        starts_at: now - Duration::days(20),
+        ends_at: now - Duration::days(20) + Duration::hours(2),
+    };
+    let id = store
+        .create_interview(office, site, &held, held.starts_at - Duration::days(7))
+        .await?;
+    let qa = [
+        (
+            "佳县青年",
+            "大学生回乡创业有哪些补贴？",
+            "符合条件的返乡创业高校毕业生可申请一次性创业补贴5000元，并可申请最高30万元的创业担保贷款，财政给予贴息。",
+        ),
+        (
+            "网友",
+            "灵活就业人员怎么缴纳养老保险？",
+            "灵活就业人员可在县政务服务中心社保窗口或“陕西养老保险”APP办理参保登记，按年或按月缴费。",
+        ),
+        (
+            "乡村振兴关注者",
+            "今年有哪些面向农民工的技能培训？",
+            "今年计划开展电工、焊工、家政服务等培训20期，培训期间给予生活补贴，报名可咨询各镇便民服务中心。",
+        ),
+    ];
+    for (k, (nick, q, _)) in qa.iter().enumerate() {
+        let asked = held.starts_at - Duration::days(3) + Duration::hours(k as i64);
+        store
+            .ask_interview(site, id, nick, q, &format!("demo-iv-{k}"), asked)
+            .await?;
+    }
+    for (k, q) in store
+        .interview_questions(id, true)
+        .await?
+        .iter()
+        .enumerate()
+    {
+        let at = held.starts_at + Duration::minutes(20 + 25 * k as i64);
+        store
+            .moderate_question(office, id, q.id, Some(qa[k].2), at)
+            .await?;
+    }
+    let next = zhanqun_store::NewInterview {
+        title: "冬季供暖和安全生产网上访谈".into(),
+        guests: "佳县住房和城乡建设局、应急管理局负责同志".into(),
+        intro: "欢迎网友提前提问。".into(),
+        starts_at: now + Duration::days(6),
+        ends_at: now + Duration::days(6) + Duration::hours(2),
+    };
+    store.create_interview(office, site, &next, now).await?;
+    Ok(())
 }
 
 /// The id of the letter of `site` with `subject`, as its office lists it.

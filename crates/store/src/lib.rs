@@ -21,6 +21,7 @@ mod faq;
 pub mod figures;
 mod history;
 mod input;
+mod interview;
 mod letter_handling;
 mod letters;
 mod media;
@@ -57,6 +58,7 @@ pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workfl
 pub use faq::{Faq, NewFaq};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use input::{ArticleInput, DisclosureInput};
+pub use interview::{Interview, InterviewQuestion, NewInterview};
 pub use letter_handling::{LetterCase, LetterEvent, PublicReply, StepInput};
 pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter, Submitted};
 pub use media::{MediaRecord, NewMedia};

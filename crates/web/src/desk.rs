@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use zhanqun_core::letters::LetterKind;
 use zhanqun_core::pii::Keyring;
-use zhanqun_core::{Error, LetterId, Page, Result, SurveyId};
+use zhanqun_core::{Error, InterviewId, LetterId, Page, Result, SurveyId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +67,11 @@ pub enum LetterPage {
     /// `/hudong/zhengji/<id>.html`: a survey — its form while open (POST: an answer), its
     /// results once closed.
     Survey(SurveyId),
+    /// `/hudong/fangtan/`: the site's online interviews (在线访谈).
+    Interviews,
+    /// `/hudong/fangtan/<id>.html`: an interview — the published questions and answers (the
+    /// transcript afterwards) and, until its end, the question form (POST: a question).
+    Interview(InterviewId),
 }
 
 impl LetterPage {
@@ -82,6 +87,16 @@ impl LetterPage {
             },
             "chaxun" => LetterPage::Lookup,
             "zhengji/" | "zhengji" => LetterPage::Surveys,
+            "fangtan/" | "fangtan" => LetterPage::Interviews,
+            r if r.starts_with("fangtan/") => {
+                let id = r
+                    .strip_prefix("fangtan/")
+                    .and_then(|r| r.strip_suffix(".html"))
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(missing)?;
+                LetterPage::Interview(InterviewId(id))
+            }
             r if r.starts_with("zhengji/") => {
                 let id = r
                     .strip_prefix("zhengji/")
@@ -123,6 +138,7 @@ impl LetterPage {
                 | LetterPage::Lookup
                 | LetterPage::Rate
                 | LetterPage::Survey(_)
+                | LetterPage::Interview(_)
         )
     }
 }

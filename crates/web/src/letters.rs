@@ -102,9 +102,12 @@ pub async fn serve(
         LetterPage::Index { page } => index(app, ctx, *page).await,
         LetterPage::Reply(id) => reply(app, ctx, *id).await,
         LetterPage::Faq { q, page } => faq(app, ctx, q.as_deref(), *page).await,
-        LetterPage::Surveys | LetterPage::Survey(_) => {
-            Err(Error::internal("surveys are answered by crate::surveys"))
-        }
+        LetterPage::Surveys
+        | LetterPage::Survey(_)
+        | LetterPage::Interviews
+        | LetterPage::Interview(_) => Err(Error::internal(
+            "surveys and interviews are answered by their own modules",
+        )),
         LetterPage::Write { kind } if !post => {
             let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });
             form_page(app, ctx, StatusCode::OK, &mut v)

@@ -17,6 +17,7 @@ pub mod desk;
 pub mod directory;
 pub mod forms;
 pub mod index;
+pub mod interviews;
 pub mod letters;
 pub mod media;
 pub mod metrics;

@@ -431,6 +431,9 @@ async fn serve_site(
                 crate::desk::LetterPage::Surveys | crate::desk::LetterPage::Survey(_) => {
                     crate::surveys::serve(app, &ctx, page, method, body, client).await
                 }
+                crate::desk::LetterPage::Interviews | crate::desk::LetterPage::Interview(_) => {
+                    crate::interviews::serve(app, &ctx, page, method, body, client).await
+                }
                 _ => crate::letters::serve(app, &ctx, page, method, body, client).await,
             };
             return match answered {

@@ -439,6 +439,8 @@ impl Store {
                 "UPDATE columns SET parent_id = NULL",
                 "DELETE FROM columns",
                 "DELETE FROM faqs",
+                "DELETE FROM interview_questions",
+                "DELETE FROM interviews",
                 "DELETE FROM survey_answers",
                 "DELETE FROM surveys",
                 "DELETE FROM letter_events",

@@ -155,6 +155,12 @@ impl Store {
             .iter()
             .filter(|v| v.opens_at >= from && v.opens_at < to)
             .count() as i64;
+        let interviews = self
+            .interviews(site)
+            .await?
+            .iter()
+            .filter(|i| i.starts_at >= from && i.starts_at < to)
+            .count() as i64;
         let host = s.hosts.first().cloned().unwrap_or_default();
         let text = |v: &str| {
             if v.trim().is_empty() {
@@ -294,7 +300,7 @@ impl Store {
             ReportRow {
                 section: "互动交流",
                 item: "在线访谈期数（期）",
-                value: NotApplicable,
+                value: Count(interviews),
             },
             ReportRow {
                 section: "转载与报送",

@@ -1,0 +1,217 @@
+//! Console pages of 在线访谈: a site's interviews with the form that announces one, and each
+//! interview's moderation — the questions visitors sent, each published with the guests' answer
+//! or rejected. The site's office only.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use chrono::{NaiveDateTime, TimeZone};
+use serde::Deserialize;
+use serde_json::json;
+use zhanqun_core::{Error, InterviewId, QuestionId, SiteId};
+use zhanqun_store::NewInterview;
+
+use super::{PageError, PageResult, Path, page, render, with_status};
+use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
+
+fn minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&super::cst())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+async fn list_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let s = app
+        .store()
+        .site(site)
+        .await?
+        .filter(|_| a.actor.principal.is_letter_office(site))
+        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let items: Vec<_> = app
+        .store()
+        .interviews(site)
+        .await?
+        .iter()
+        .map(|i| {
+            json!({ "id": i.id, "title": i.title, "guests": i.guests,
+                         "starts": minute(i.starts_at), "ends": minute(i.ends_at) })
+        })
+        .collect();
+    Ok(render(
+        "interviews.html",
+        page(
+            Some(a),
+            "letters",
+            &format!("{} · 在线访谈", s.name),
+            json!({ "site": s, "interviews": items, "flash": flash, "error": error }),
+        ),
+    ))
+}
+
+async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    list_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct InterviewForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    guests: String,
+    #[serde(default)]
+    intro: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
+}
+
+/// A Beijing time as a `datetime-local` input sends it (`2026-12-05T10:00`).
+fn at(v: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|t| super::cst().from_local_datetime(&t).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| Error::invalid(format!("{what}应为日期和时间，例如 2026-12-20 10:00")))
+}
+
+async fn create(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Form(f): Form<InterviewForm>,
+) -> PageResult {
+    let res = async {
+        let i = NewInterview {
+            title: f.title,
+            guests: f.guests,
+            intro: f.intro,
+            starts_at: at(&f.starts, "开始时间")?,
+            ends_at: at(&f.ends, "结束时间")?,
+        };
+        app.store()
+            .create_interview(&a.actor, id, &i, zhanqun_store::now())
+            .await
+    }
+    .await;
+    match res {
+        Ok(_) => list_with(&app, &a, id, Some("访谈已发布".into()), None).await,
+        Err(e @ Error::InvalidInput(_)) => {
+            let page = list_with(&app, &a, id, None, Some(e.public_message())).await?;
+            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn moderate_with(
+    app: &App,
+    a: &Authed,
+    id: InterviewId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let i = app.store().interview(None, id).await?;
+    if !a.actor.principal.is_letter_office(i.site_id) {
+        return Err(Error::not_found("没有这个访谈").into());
+    }
+    let questions: Vec<_> = app
+        .store()
+        .interview_questions(id, true)
+        .await?
+        .iter()
+        .map(|q| {
+            json!({ "id": q.id, "nickname": q.nickname, "question": q.question,
+                         "asked": minute(q.asked_at), "state": q.state, "answer": q.answer })
+        })
+        .collect();
+    Ok(render(
+        "interview.html",
+        page(
+            Some(a),
+            "letters",
+            &i.title,
+            json!({
+                "interview": { "id": i.id, "site_id": i.site_id, "title": i.title, "guests": i.guests,
+                               "starts": minute(i.starts_at), "ends": minute(i.ends_at) },
+                "questions": questions, "flash": flash, "error": error,
+            }),
+        ),
+    ))
+}
+
+async fn moderate(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<InterviewId>,
+) -> PageResult {
+    moderate_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct ModerateForm {
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    answer: String,
+    /// `publish` or `reject`.
+    #[serde(default)]
+    action: String,
+}
+
+async fn moderate_post(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<InterviewId>,
+    Form(f): Form<ModerateForm>,
+) -> PageResult {
+    let answer = (f.action == "publish").then_some(f.answer.as_str());
+    // The office is checked before the question: a wrong number is a conflict, not a hint.
+    let question = QuestionId(f.question.trim().parse::<i64>().unwrap_or(0));
+    let res = app
+        .store()
+        .moderate_question(&a.actor, id, question, answer, zhanqun_store::now())
+        .await;
+    match res {
+        Ok(_) => {
+            let msg = if answer.is_some() {
+                "已发布问题和回答"
+            } else {
+                "已不予选用"
+            };
+            moderate_with(&app, &a, id, Some(msg.into()), None).await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+            let status = axum::http::StatusCode::from_u16(e.code().http_status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let page = moderate_with(&app, &a, id, None, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/sites/{id}/interviews", Session, "网站的在线访谈", list)
+        .post("/sites/{id}/interviews", Session, "发布在线访谈", create)
+        .get(
+            "/interviews/{id}",
+            Session,
+            "在线访谈的提问与回答",
+            moderate,
+        )
+        .post(
+            "/interviews/{id}",
+            Session,
+            "发布或不予选用网友提问",
+            moderate_post,
+        )
+}

@@ -1,0 +1,270 @@
+//! 在线访谈: an interview the site's office announces (guests, a time), the questions visitors
+//! send before and during it (once per form), and what the office publishes: the questions it
+//! takes with the guests' answers, in the order answered. After the interview its page is the
+//! transcript. The office alone sees the questions not (yet) taken.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhanqun_core::{Error, InterviewId, QuestionId, Result, SiteId};
+
+use crate::audit::{Outcome, commit_audited};
+use crate::letters::is_office;
+use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
+
+/// An interview as the office announces it.
+#[derive(Debug, Clone)]
+pub struct NewInterview {
+    pub title: String,
+    pub guests: String,
+    pub intro: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Interview {
+    #[sqlx(try_from = "i64")]
+    pub id: InterviewId,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    pub title: String,
+    pub guests: String,
+    pub intro: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+impl Interview {
+    /// Visitors may still send questions (before the end).
+    pub fn takes_questions(&self, now: DateTime<Utc>) -> bool {
+        now < self.ends_at
+    }
+}
+
+/// A visitor's question and, once published, its answer.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InterviewQuestion {
+    #[sqlx(try_from = "i64")]
+    pub id: QuestionId,
+    pub nickname: String,
+    pub question: String,
+    pub asked_at: DateTime<Utc>,
+    pub state: String,
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// `s` trimmed, between `min` and `max` characters, without control characters, or what to fix.
+fn text(s: &str, what: &str, min: usize, max: usize) -> Result<String> {
+    let s = s.trim();
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(Error::invalid(format!("{what}应为 {min} 至 {max} 个字")));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Error::invalid(format!("{what}含有不可见的控制字符")));
+    }
+    Ok(s.to_string())
+}
+
+const COLS: &str = "id, site_id, title, guests, intro, starts_at, ends_at";
+const QCOLS: &str = "id, nickname, question, asked_at, state, answer, answered_at";
+
+impl Store {
+    /// Announces an interview on `site` (its office only).
+    pub async fn create_interview(
+        &self,
+        actor: &Actor,
+        site: SiteId,
+        i: &NewInterview,
+        now: DateTime<Utc>,
+    ) -> Result<InterviewId> {
+        if !is_office(actor, site) {
+            return Err(Error::not_found("网站不存在"));
+        }
+        let title = text(&i.title, "访谈标题", 1, 100)?;
+        let guests = text(&i.guests, "访谈嘉宾", 1, 200)?;
+        let intro = if i.intro.trim().is_empty() {
+            String::new()
+        } else {
+            text(&i.intro, "访谈简介", 1, 2000)?
+        };
+        if i.ends_at <= i.starts_at {
+            return Err(Error::invalid("结束时间应晚于开始时间"));
+        }
+        let code = self.site_code_of(site).await?;
+        let entry = actor.entry(
+            "letter_office",
+            Some(code.as_str()),
+            "interview.create",
+            format!("site:{}", site.0),
+            Outcome::Success,
+            Some(title.clone()),
+        );
+        on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO interviews (site_id, title, guests, intro, starts_at, ends_at, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(site.0)
+            .bind(&title)
+            .bind(&guests)
+            .bind(&intro)
+            .bind(i.starts_at)
+            .bind(i.ends_at)
+            .bind(now)
+            .bind(actor.principal.id())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            commit_audited!(tx, &entry);
+            Ok(InterviewId(id))
+        })
+    }
+
+    /// The interviews of `site`, newest first (at most 200).
+    pub async fn interviews(&self, site: SiteId) -> Result<Vec<Interview>> {
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM interviews WHERE site_id = $1 ORDER BY starts_at DESC, id DESC LIMIT 200"
+            )))
+            .bind(site.0)
+        )
+    }
+
+    /// Interview `id`: of `site` when given, else of any site.
+    pub async fn interview(&self, site: Option<SiteId>, id: InterviewId) -> Result<Interview> {
+        let i: Option<Interview> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM interviews WHERE id = $1"
+            )))
+            .bind(id.0)
+        )?;
+        i.filter(|i| site.is_none_or(|s| s == i.site_id))
+            .ok_or_else(|| Error::not_found("没有这个访谈"))
+    }
+
+    /// A visitor's question to interview `id` of `site`, before its end, once per form.
+    /// Answers whether that form had already sent it.
+    pub async fn ask_interview(
+        &self,
+        site: SiteId,
+        id: InterviewId,
+        nickname: &str,
+        question: &str,
+        form_nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let i = self.interview(Some(site), id).await?;
+        if !i.takes_questions(now) {
+            return Err(Error::invalid("访谈已经结束，不再接受提问"));
+        }
+        let nickname = if nickname.trim().is_empty() {
+            "网友".to_string()
+        } else {
+            text(nickname, "称呼", 1, 20)?
+        };
+        let question = text(question, "问题", 5, 500)?;
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO interview_questions (interview_id, nickname, question, asked_at, form_nonce, state) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending')",
+            )
+            .bind(id.0)
+            .bind(&nickname)
+            .bind(&question)
+            .bind(now)
+            .bind(form_nonce)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+        });
+        match done {
+            Ok(()) => Ok(false),
+            Err(Error::Conflict(_)) => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The questions of interview `id`: the published ones in the order answered, and with
+    /// `all` (the office) the pending and rejected ones too, oldest first.
+    pub async fn interview_questions(
+        &self,
+        id: InterviewId,
+        all: bool,
+    ) -> Result<Vec<InterviewQuestion>> {
+        let filter = if all { "" } else { "AND state = 'published'" };
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {QCOLS} FROM interview_questions WHERE interview_id = $1 {filter} \
+                 ORDER BY answered_at, asked_at, id LIMIT 2000"
+            )))
+            .bind(id.0)
+        )
+    }
+
+    /// The office publishes question `q` of interview `id` with the guests' `answer`, or
+    /// rejects it (`answer` none). Answers the interview's site.
+    pub async fn moderate_question(
+        &self,
+        actor: &Actor,
+        id: InterviewId,
+        q: QuestionId,
+        answer: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<SiteId> {
+        let i = self.interview(None, id).await?;
+        if !is_office(actor, i.site_id) {
+            return Err(Error::not_found("没有这个访谈"));
+        }
+        let answer = answer.map(|a| text(a, "回答", 2, 5000)).transpose()?;
+        let code = self.site_code_of(i.site_id).await?;
+        let entry = actor.entry(
+            "letter_office",
+            Some(code.as_str()),
+            if answer.is_some() {
+                "interview.publish"
+            } else {
+                "interview.reject"
+            },
+            format!("interview:{} question:{}", id.0, q.0),
+            Outcome::Success,
+            None,
+        );
+        let state = if answer.is_some() {
+            "published"
+        } else {
+            "rejected"
+        };
+        on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            let done = sqlx::query(
+                "UPDATE interview_questions SET state = $1, answer = $2, answered_at = $3 \
+                 WHERE id = $4 AND interview_id = $5 AND state = 'pending'",
+            )
+            .bind(state)
+            .bind(&answer)
+            .bind(answer.as_ref().map(|_| now))
+            .bind(q.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if done.rows_affected() != 1 {
+                return Err(Error::conflict("这个问题已经处理过，或不是这场访谈的"));
+            }
+            commit_audited!(tx, &entry);
+            Ok(i.site_id)
+        })
+    }
+}
