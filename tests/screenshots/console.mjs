@@ -184,7 +184,7 @@ await yjj.screenshot({ path: `${out}/console-submissions-mine.png`, fullPage: tr
 // 留言办理: 佳县's office sees its letters (the demo's, masked), opens the one drafted by the
 // office, views the writer's data (audited) and approves the reply; 张敏's unit has its own.
 await jxAdmin.goto(`${base}/letters`);
-const lettersHref = await jxAdmin.$eval("a[href$='/letters']:not([href='/letters'])", (a) => a.getAttribute("href"));
+const lettersHref = await jxAdmin.$eval("a[href^='/sites/'][href$='/letters']", (a) => a.getAttribute("href"));
 await jxAdmin.goto(`${base}${lettersHref}?show=all`);
 await jxAdmin.screenshot({ path: `${out}/console-letters-site.png`, fullPage: true });
 const drafted = await jxAdmin.$$eval("table.list tr", (rows) => {

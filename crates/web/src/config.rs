@@ -524,8 +524,9 @@ days_consultation = 5
 days_complaint = 15
 days_suggestion = 15
 days_site_error = 3
-# Letters one client address may send in an hour; letters one site takes in an hour; 查询码
-# lookups and ratings one address may make in an hour. Past a limit the form says to wait.
+# Letters one client address may send in an hour (and answers to one survey, questions to one
+# interview); letters one site takes in an hour; 查询码 lookups and ratings one address may make
+# in an hour. Past a limit the form says to wait.
 per_address_per_hour = 5
 per_site_per_hour = 300
 lookups_per_address_per_hour = 60

@@ -25,7 +25,8 @@ pub struct LettersConfig {
     pub days_complaint: u32,
     pub days_suggestion: u32,
     pub days_site_error: u32,
-    /// Letters one client address may send in an hour (all sites together).
+    /// Letters one client address may send in an hour (all sites together); also the answers to
+    /// one survey and the questions to one interview from one address in an hour.
     pub per_address_per_hour: u32,
     /// Letters one site takes in an hour (from everyone together).
     pub per_site_per_hour: u32,

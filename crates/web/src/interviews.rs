@@ -1,7 +1,7 @@
 //! 在线访谈 on the public listener: the site's interviews, and each one's page — the guests, the
 //! time, the questions the office published with their answers (the transcript once it is over)
-//! and, until the end, a form to ask (the form ticket like the letters; five questions an hour
-//! per address and interview). Questions not published are never shown.
+//! and, until the end, a form to ask (the form ticket like the letters; as many questions an hour
+//! per address and interview as letters, `[letters] per_address_per_hour`). Questions not published are never shown.
 
 use std::net::IpAddr;
 
@@ -18,8 +18,6 @@ use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use crate::forms::{own, read_form};
-
-const QUESTIONS_PER_ADDRESS: u32 = 5;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -137,7 +135,7 @@ async fn ask(
 ) -> Result<Response> {
     let now = Utc::now();
     let key = format!("i:{client}:{}", id.0);
-    let checked = if app.letters().hits(&key) >= QUESTIONS_PER_ADDRESS {
+    let checked = if app.letters().hits(&key) >= app.config().letters.per_address_per_hour {
         Err(Error::Locked("您提问得太频繁，请稍后再试".into()))
     } else {
         FormTicket::open(app.letters().keys(), ctx.site.id, &form.ticket, now).and_then(|t| {

@@ -1,7 +1,7 @@
 //! 征集调查 on the public listener: the site's surveys, each one's form while it is open and its
 //! results once it has closed (as bars with their numbers). Answers come with a form ticket like
 //! the letters (CSRF, the human check, one answer per form) and an hourly limit per address and
-//! survey; what visitors typed is never shown publicly.
+//! survey (`[letters] per_address_per_hour`); what visitors typed is never shown publicly.
 
 use std::net::IpAddr;
 
@@ -18,10 +18,6 @@ use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use crate::forms::{own, read_form};
-
-/// Answers one visitor address may give to one survey in an hour (a family behind one address
-/// may answer; a script may not flood).
-const ANSWERS_PER_ADDRESS: u32 = 5;
 
 pub async fn serve(
     app: &App,
@@ -138,7 +134,9 @@ async fn answer(
     };
     let survey = app.store().survey(ctx.site.id, id).await?;
     let key = format!("v:{client}:{}", id.0);
-    let checked = if app.letters().hits(&key) >= ANSWERS_PER_ADDRESS {
+    // As many answers to one survey from one address in an hour as letters (`[letters]
+    // per_address_per_hour`): a family behind one address may answer, a script may not flood.
+    let checked = if app.letters().hits(&key) >= app.config().letters.per_address_per_hour {
         Err(Error::Locked("您提交得太频繁，请稍后再试".into()))
     } else {
         FormTicket::open(app.letters().keys(), ctx.site.id, field("ticket"), now).and_then(|t| {
