@@ -69,6 +69,34 @@ impl LetterKind {
     }
 }
 
+/// A text field of a public form or of the office's own (a subject, a name, a question, an
+/// answer): trimmed, between `min` and `max` characters, without invisible control characters
+/// (line breaks and tabs allowed); or a message that says what to fix.
+pub fn text_field(v: &str, what: &str, min: usize, max: usize) -> Result<String, Error> {
+    let v = v.trim();
+    let n = v.chars().count();
+    if n < min {
+        return Err(Error::invalid(if min <= 1 {
+            format!("请填写{what}")
+        } else {
+            format!("{what}至少 {min} 个字")
+        }));
+    }
+    if n > max {
+        return Err(Error::invalid(format!(
+            "{what}不能超过 {max} 个字（现有 {n} 个）"
+        )));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Error::invalid(format!(
+            "{what}含有不可见的控制字符，请删除后重试"
+        )));
+    }
+    Ok(v.to_string())
+}
+
 /// A mainland phone number as people write it: a mobile (11 digits from 13–19) or a landline
 /// with its area code (`0912-1234567`, extension after a dash). Spaces and dashes are dropped
 /// from what is kept, except the extension's.

@@ -10,7 +10,9 @@ use zhanqun_core::letter_flow::{self, LetterState};
 use zhanqun_core::paging::PAGE_SIZE;
 use zhanqun_core::{Error, FaqId, LetterId, Page, Result, SiteId};
 
-use crate::audit::{Outcome, commit_audited};
+use zhanqun_core::letters::text_field as text;
+
+use crate::audit::commit_audited;
 use crate::letters::is_office;
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -32,21 +34,6 @@ pub struct Faq {
     pub question: String,
     pub answer_html: String,
     pub created_at: DateTime<Utc>,
-}
-
-/// `s` trimmed, between `min` and `max` characters, or what to fix.
-fn text(s: &str, what: &str, min: usize, max: usize) -> Result<String> {
-    let s = s.trim();
-    let n = s.chars().count();
-    if n < min {
-        return Err(Error::invalid(format!("{what}至少 {min} 个字")));
-    }
-    if n > max {
-        return Err(Error::invalid(format!(
-            "{what}不能超过 {max} 个字（现有 {n} 个）"
-        )));
-    }
-    Ok(s.to_string())
 }
 
 /// A LIKE pattern matching `q` anywhere, its wildcards taken literally (`ESCAPE '\'`).
@@ -95,15 +82,15 @@ impl Store {
                 _ => return Err(Error::not_found("留言不存在")),
             }
         }
-        let code = self.site_code_of(site).await?;
-        let entry = actor.entry(
-            "letter_office",
-            Some(code.as_str()),
-            "faq.add",
-            format!("site:{}", site.0),
-            Outcome::Success,
-            faq.letter.map(|l| format!("letter:{}", l.0)),
-        );
+        let entry = self
+            .office_entry(
+                actor,
+                site,
+                "faq.add",
+                format!("site:{}", site.0),
+                faq.letter.map(|l| format!("letter:{}", l.0)),
+            )
+            .await?;
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
@@ -135,15 +122,9 @@ impl Store {
             Some(s) if is_office(actor, s) => s,
             _ => return Err(Error::not_found("知识库条目不存在")),
         };
-        let code = self.site_code_of(site).await?;
-        let entry = actor.entry(
-            "letter_office",
-            Some(code.as_str()),
-            "faq.remove",
-            format!("faq:{}", id.0),
-            Outcome::Success,
-            None,
-        );
+        let entry = self
+            .office_entry(actor, site, "faq.remove", format!("faq:{}", id.0), None)
+            .await?;
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query("DELETE FROM faqs WHERE id = $1")

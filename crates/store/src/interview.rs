@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::{Error, InterviewId, QuestionId, Result, SiteId};
 
-use crate::audit::{Outcome, commit_audited};
-use crate::letters::is_office;
+use zhanqun_core::letters::text_field as text;
+
+use crate::audit::commit_audited;
+use crate::letters::{first_or_again, is_office};
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// An interview as the office announces it.
@@ -54,21 +56,6 @@ pub struct InterviewQuestion {
     pub answered_at: Option<DateTime<Utc>>,
 }
 
-/// `s` trimmed, between `min` and `max` characters, without control characters, or what to fix.
-fn text(s: &str, what: &str, min: usize, max: usize) -> Result<String> {
-    let s = s.trim();
-    let n = s.chars().count();
-    if n < min || n > max {
-        return Err(Error::invalid(format!("{what}应为 {min} 至 {max} 个字")));
-    }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(Error::invalid(format!("{what}含有不可见的控制字符")));
-    }
-    Ok(s.to_string())
-}
-
 const COLS: &str = "id, site_id, title, guests, intro, starts_at, ends_at";
 const QCOLS: &str = "id, nickname, question, asked_at, state, answer, answered_at";
 
@@ -94,15 +81,15 @@ impl Store {
         if i.ends_at <= i.starts_at {
             return Err(Error::invalid("结束时间应晚于开始时间"));
         }
-        let code = self.site_code_of(site).await?;
-        let entry = actor.entry(
-            "letter_office",
-            Some(code.as_str()),
-            "interview.create",
-            format!("site:{}", site.0),
-            Outcome::Success,
-            Some(title.clone()),
-        );
+        let entry = self
+            .office_entry(
+                actor,
+                site,
+                "interview.create",
+                format!("site:{}", site.0),
+                Some(title.clone()),
+            )
+            .await?;
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
@@ -187,11 +174,7 @@ impl Store {
             .map(|_| ())
             .map_err(db_err)
         });
-        match done {
-            Ok(()) => Ok(false),
-            Err(Error::Conflict(_)) => Ok(true),
-            Err(e) => Err(e),
-        }
+        first_or_again(done)
     }
 
     /// The questions of interview `id`: the published ones in the order answered, and with
@@ -228,19 +211,19 @@ impl Store {
             return Err(Error::not_found("没有这个访谈"));
         }
         let answer = answer.map(|a| text(a, "回答", 2, 5000)).transpose()?;
-        let code = self.site_code_of(i.site_id).await?;
-        let entry = actor.entry(
-            "letter_office",
-            Some(code.as_str()),
-            if answer.is_some() {
-                "interview.publish"
-            } else {
-                "interview.reject"
-            },
-            format!("interview:{} question:{}", id.0, q.0),
-            Outcome::Success,
-            None,
-        );
+        let entry = self
+            .office_entry(
+                actor,
+                i.site_id,
+                if answer.is_some() {
+                    "interview.publish"
+                } else {
+                    "interview.reject"
+                },
+                format!("interview:{} question:{}", id.0, q.0),
+                None,
+            )
+            .await?;
         let state = if answer.is_some() {
             "published"
         } else {

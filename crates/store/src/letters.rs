@@ -51,30 +51,7 @@ impl NewLetter {
     /// e-mail address (or both), so that the reply can reach them.
     pub fn check(&self) -> Result<CheckedLetter> {
         let kind = self.kind.ok_or_else(|| Error::invalid("请选择留言类型"))?;
-        let text = |v: &str, what: &str, min: usize, max: usize| -> Result<String> {
-            let v = v.trim();
-            let n = v.chars().count();
-            if n < min {
-                return Err(Error::invalid(if min <= 1 {
-                    format!("请填写{what}")
-                } else {
-                    format!("{what}至少 {min} 个字")
-                }));
-            }
-            if n > max {
-                return Err(Error::invalid(format!(
-                    "{what}不能超过 {max} 个字（现有 {n} 个）"
-                )));
-            }
-            if v.chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-            {
-                return Err(Error::invalid(format!(
-                    "{what}含有不可见的控制字符，请删除后重试"
-                )));
-            }
-            Ok(v.to_string())
-        };
+        let text = letters::text_field;
         fn given(v: &Option<String>) -> Option<&str> {
             v.as_deref().map(str::trim).filter(|v| !v.is_empty())
         }
@@ -186,6 +163,38 @@ pub(crate) fn record(code: &str) -> String {
 /// The office of a site: those who handle its letters and see the writers' data.
 pub(crate) fn is_office(actor: &Actor, site: SiteId) -> bool {
     actor.principal.is_letter_office(site)
+}
+
+/// A row written once per public form: a unique-key conflict means the form was sent before
+/// (answers true), anything else is as it came.
+pub(crate) fn first_or_again(written: Result<()>) -> Result<bool> {
+    match written {
+        Ok(()) => Ok(false),
+        Err(Error::Conflict(_)) => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+impl Store {
+    /// The audit record of a step the site's office takes (知识库, surveys, interviews).
+    pub(crate) async fn office_entry(
+        &self,
+        actor: &Actor,
+        site: SiteId,
+        action: &str,
+        object: String,
+        detail: Option<String>,
+    ) -> Result<AuditEntry> {
+        let code = self.site_code_of(site).await?;
+        Ok(actor.entry(
+            "letter_office",
+            Some(code.as_str()),
+            action,
+            object,
+            Outcome::Success,
+            detail,
+        ))
+    }
 }
 
 /// Rows as the lists show them: name and phone masked, open letters with their standing.

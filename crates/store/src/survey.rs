@@ -7,8 +7,8 @@ use serde::Serialize;
 use zhanqun_core::survey::{self, Answer, Question, QuestionKind};
 use zhanqun_core::{Error, Result, SiteId, SurveyId};
 
-use crate::audit::{Outcome, commit_audited};
-use crate::letters::is_office;
+use crate::audit::commit_audited;
+use crate::letters::{first_or_again, is_office};
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// A survey as the office opens it.
@@ -112,15 +112,15 @@ impl Store {
         }
         let questions = survey::parse_questions(&s.questions)?;
         let json = serde_json::to_string(&questions).map_err(|e| Error::internal(e.to_string()))?;
-        let code = self.site_code_of(site).await?;
-        let entry = actor.entry(
-            "letter_office",
-            Some(code.as_str()),
-            "survey.create",
-            format!("site:{}", site.0),
-            Outcome::Success,
-            Some(title.to_string()),
-        );
+        let entry = self
+            .office_entry(
+                actor,
+                site,
+                "survey.create",
+                format!("site:{}", site.0),
+                Some(title.to_string()),
+            )
+            .await?;
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
@@ -195,15 +195,15 @@ impl Store {
             return Err(Error::invalid("采纳情况应为 5 至 5000 个字"));
         }
         let html = zhanqun_core::letter_flow::reply_html(text);
-        let code = self.site_code_of(site).await?;
-        let entry = actor.entry(
-            "letter_office",
-            Some(code.as_str()),
-            "survey.feedback",
-            format!("survey:{}", id.0),
-            Outcome::Success,
-            None,
-        );
+        let entry = self
+            .office_entry(
+                actor,
+                site,
+                "survey.feedback",
+                format!("survey:{}", id.0),
+                None,
+            )
+            .await?;
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             sqlx::query("UPDATE surveys SET feedback = $1 WHERE id = $2")
@@ -258,11 +258,7 @@ impl Store {
             .map(|_| ())
             .map_err(db_err)
         });
-        match done {
-            Ok(()) => Ok(false),
-            Err(Error::Conflict(_)) => Ok(true),
-            Err(e) => Err(e),
-        }
+        first_or_again(done)
     }
 
     /// The results of survey `id` of `site`: each question's counts, and the texts when
