@@ -196,6 +196,14 @@ await jxAdmin.screenshot({ path: `${out}/console-letter.png`, fullPage: true });
 await Promise.all([jxAdmin.waitForNavigation(), jxAdmin.click("form[action$='/step'] button")]);
 await yjj.goto(`${base}/letters`);
 await yjj.screenshot({ path: `${out}/console-letters-unit.png`, fullPage: true });
+// 留言统计 per unit of 佳县, and the closed survey's results with the texts (the office's view).
+const siteId = lettersHref.split("/")[2];
+await jxAdmin.goto(`${base}/stats/letters?site=${siteId}`);
+await jxAdmin.screenshot({ path: `${out}/console-letter-stats.png`, fullPage: true });
+await jxAdmin.goto(`${base}/sites/${siteId}/surveys`);
+const surveyHref = await jxAdmin.$eval("table.list a[href^='/surveys/']", (a) => a.getAttribute("href"));
+await jxAdmin.goto(base + surveyHref);
+await jxAdmin.screenshot({ path: `${out}/console-survey-results.png`, fullPage: true });
 
 // The public letter form as a writer fills it in: a mistake first (the form comes back with the
 // message and what was typed), then the letter sent and its 查询码.
