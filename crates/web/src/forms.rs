@@ -7,9 +7,46 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use zhanqun_core::{Error, Result};
 
+use chrono::{DateTime, Utc};
+use zhanqun_core::form::FormTicket;
+
 use crate::App;
 use crate::directory::SiteCtx;
 use crate::pages::HTML;
+
+/// Puts a fresh ticket for a form of `ctx`'s site into `view`: the sealed `ticket` for the
+/// hidden field and the human check's `question`.
+pub(crate) fn with_ticket(
+    app: &App,
+    ctx: &SiteCtx,
+    view: &mut Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let ticket = FormTicket::new(ctx.site.id, now);
+    view["ticket"] = serde_json::json!(ticket.seal(app.letters().keys())?);
+    view["question"] = serde_json::json!(ticket.question());
+    Ok(())
+}
+
+/// Admits a form sent to `ctx`'s site: under the hourly limit of `key` (`[letters]
+/// per_address_per_hour`), with a good ticket of this site and the right answer to its human
+/// check. A survey's answer and an interview's question come through here; the letter form has
+/// limits of its own (per site, and every attempt counted).
+pub(crate) fn admit(
+    app: &App,
+    ctx: &SiteCtx,
+    key: &str,
+    ticket: &str,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<FormTicket> {
+    if app.letters().hits(key) >= app.config().letters.per_address_per_hour {
+        return Err(Error::Locked("您提交得太频繁，请稍后再试".into()));
+    }
+    let t = FormTicket::open(app.letters().keys(), ctx.site.id, ticket, now)?;
+    t.check_answer(answer)?;
+    Ok(t)
+}
 
 /// Largest form body taken, in bytes (a letter of 5,000 characters is about 45 KB encoded).
 pub const MAX_BODY: usize = 64 * 1024;

@@ -11,13 +11,12 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zhanqun_core::form::FormTicket;
 use zhanqun_core::{Error, InterviewId, Result};
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{own, read_form};
+use crate::forms::{admit, own, read_form, with_ticket};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -119,9 +118,7 @@ async fn show(
         view["form"] = json!({ "nickname": form.nickname, "question": form.question });
     }
     if i.takes_questions(now) {
-        let ticket = FormTicket::new(ctx.site.id, now);
-        view["ticket"] = json!(ticket.seal(app.letters().keys())?);
-        view["question"] = json!(ticket.question());
+        with_ticket(app, ctx, &mut view, now)?;
     }
     own(app, ctx, status, "interview.html", &i.title, view)
 }
@@ -135,14 +132,7 @@ async fn ask(
 ) -> Result<Response> {
     let now = Utc::now();
     let key = format!("i:{client}:{}", id.0);
-    let checked = if app.letters().hits(&key) >= app.config().letters.per_address_per_hour {
-        Err(Error::Locked("您提问得太频繁，请稍后再试".into()))
-    } else {
-        FormTicket::open(app.letters().keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
-            t.check_answer(&form.answer)?;
-            Ok(t)
-        })
-    };
+    let checked = admit(app, ctx, &key, &form.ticket, &form.answer, now);
     let result = match checked {
         Ok(t) => {
             app.store()

@@ -28,7 +28,7 @@ use zhanqun_store::NewLetter;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{own, read_form};
+use crate::forms::{own, read_form, with_ticket};
 
 /// The letter form as posted. Every field optional here: what is missing is said by the checks.
 #[derive(Debug, Default, Deserialize)]
@@ -133,9 +133,7 @@ pub async fn serve(
 
 /// The letter form with a fresh ticket; `v` holds what to show again and the error, if any.
 fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Result<Response> {
-    let ticket = FormTicket::new(ctx.site.id, Utc::now());
-    v["ticket"] = json!(ticket.seal(app.letters().keys())?);
-    v["question"] = json!(ticket.question());
+    with_ticket(app, ctx, v, Utc::now())?;
     v["kinds"] = json!(
         LetterKind::ALL
             .iter()

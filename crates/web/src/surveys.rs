@@ -10,14 +10,13 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
-use zhanqun_core::form::FormTicket;
 use zhanqun_core::survey::check_answers;
 use zhanqun_core::{Error, Result, SurveyId};
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{own, read_form};
+use crate::forms::{admit, own, read_form, with_ticket};
 
 pub async fn serve(
     app: &App,
@@ -89,9 +88,7 @@ async fn show(
         view[if ok { "thanks" } else { "error" }] = json!(text);
     }
     if s.is_open(now) {
-        let ticket = FormTicket::new(ctx.site.id, now);
-        view["ticket"] = json!(ticket.seal(app.letters().keys())?);
-        view["question"] = json!(ticket.question());
+        with_ticket(app, ctx, &mut view, now)?;
         view["questions"] = json!(
             s.questions
                 .iter()
@@ -134,16 +131,10 @@ async fn answer(
     };
     let survey = app.store().survey(ctx.site.id, id).await?;
     let key = format!("v:{client}:{}", id.0);
-    // As many answers to one survey from one address in an hour as letters (`[letters]
-    // per_address_per_hour`): a family behind one address may answer, a script may not flood.
-    let checked = if app.letters().hits(&key) >= app.config().letters.per_address_per_hour {
-        Err(Error::Locked("您提交得太频繁，请稍后再试".into()))
-    } else {
-        FormTicket::open(app.letters().keys(), ctx.site.id, field("ticket"), now).and_then(|t| {
-            t.check_answer(field("answer"))?;
-            Ok((t, check_answers(&survey.questions, &form)?))
-        })
-    };
+    // As many answers to one survey from one address in an hour as letters: a family behind one
+    // address may answer, a script may not flood.
+    let checked = admit(app, ctx, &key, field("ticket"), field("answer"), now)
+        .and_then(|t| Ok((t, check_answers(&survey.questions, &form)?)));
     let result = match checked {
         Ok((ticket, answers)) => {
             app.store()
