@@ -550,6 +550,21 @@ impl TestApp {
     }
 
     /// The fixture sites applied, returning (site id, column id) lookups by code and path.
+    /// The fixture sites and the province portal (`6100000001`) over them.
+    pub async fn province_fixture(&self) -> Fixture {
+        let mut sites = fixture_sites();
+        let portal = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tenants/6100000001.toml"),
+        )
+        .unwrap_or_else(|e| panic!("province portal tenant: {e}"));
+        sites.extend(parse(&[("6100000001.toml", &portal)]).unwrap_or_else(|e| panic!("{e:?}")));
+        self.store
+            .apply_sites(&sites)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.fixture().await
+    }
+
     pub async fn fixture(&self) -> Fixture {
         self.store.apply_sites(&fixture_sites()).await.unwrap();
         let mut sites = std::collections::HashMap::new();

@@ -44,11 +44,11 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let ebu = t.login("mz-editor").await;
     let rbu = t.login("mz-reviewer").await;
     let new = |title: &str| json!({"title": title, "body_html": "<p>米脂</p>"});
+    // The draft is a service item: its guide is site B's as much as its title.
+    let mut b_draft = new(B_DRAFT);
+    b_draft["service"] = json!({"basis": B_DRAFT, "materials": [{"name": B_DRAFT}]});
     let draft = ebu
-        .post(
-            &format!("/api/v1/columns/{}/articles", col_b.0),
-            new(B_DRAFT),
-        )
+        .post(&format!("/api/v1/columns/{}/articles", col_b.0), b_draft)
         .await
         .json["id"]
         .as_i64()
@@ -456,6 +456,14 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
             .status(),
         404
     );
+    // Nor lists B's service items (a draft on B's own host neither).
+    for host in ["www.jiaxian.gov.cn", "www.mizhi.gov.cn"] {
+        let list = t.page(host, "/banshi/", 200).await;
+        assert!(
+            !list.contains(B_DRAFT),
+            "{host} lists B's draft service item"
+        );
+    }
 }
 
 /// The site list of the API is paged (a province has thousands of sites) and still shows an

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, DisclosureInput, NewItem, NewSource, ReprintMode};
-use zhanqun_tests::{TestApp, fixture_sites};
+use zhanqun_tests::TestApp;
 use zhanqun_web::search::CatchUp;
 
 const JIA: &str = "www.jiaxian.gov.cn";
@@ -16,14 +16,7 @@ const PROVINCE: &str = "www.shaanxi.gov.cn";
 
 /// The fixture province and its portal: (佳县, 米脂, 省政府) ids and the lookup of columns.
 async fn province(t: &TestApp) -> zhanqun_tests::Fixture {
-    let mut sites = fixture_sites();
-    let portal = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tenants/6100000001.toml"),
-    )
-    .unwrap();
-    sites.extend(zhanqun_tests::parse(&[("6100000001.toml", &portal)]).unwrap());
-    t.store.apply_sites(&sites).await.unwrap();
-    t.fixture().await
+    t.province_fixture().await
 }
 
 fn article(title: &str, body: &str) -> ArticleInput {

@@ -58,7 +58,7 @@ pub(crate) fn init_logging(c: &Config) {
 pub(crate) async fn open_store(c: &Config) -> Res<Store> {
     let store = Store::connect(&c.database_url()).await?;
     store.migrate().await?;
-    Ok(store)
+    Ok(store.with_service_elements(&c.checks.service_elements))
 }
 
 pub(crate) fn progress_bar(what: &str) -> indicatif::ProgressBar {

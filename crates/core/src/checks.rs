@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Months, Utc};
 use serde::Serialize;
 
+use crate::service::{Element, ServiceStanding};
 use crate::{Column, ColumnId, ColumnKind, UpdateCategory};
 
 /// The limits; the defaults are the national ones.
@@ -24,6 +25,14 @@ pub struct Thresholds {
     pub overdue_veto: usize,
     /// This many blank columns fail the site (veto).
     pub blank_veto: usize,
+    /// The key elements a service item's guide must have before it is published, and whose
+    /// lack fails the site (服务不实用). Default: the national check's ten.
+    #[serde(default = "national_elements")]
+    pub service_elements: Vec<Element>,
+}
+
+fn national_elements() -> Vec<Element> {
+    Element::NATIONAL.to_vec()
 }
 
 impl Default for Thresholds {
@@ -35,6 +44,7 @@ impl Default for Thresholds {
             personnel_months: 12,
             overdue_veto: 5,
             blank_veto: 5,
+            service_elements: national_elements(),
         }
     }
 }
@@ -58,6 +68,9 @@ pub enum Indicator {
     ReprintLate,
     /// 互动回应差: a letter left unanswered for more than three months within the past year.
     InteractionPoor,
+    /// 服务不实用: no service item where one is expected, a guide lacking a key element, or a
+    /// form that cannot be downloaded.
+    ServiceUseless,
 }
 
 /// One failed indicator.
@@ -100,12 +113,14 @@ pub struct Unanswered {
 
 /// Evaluates a site's indicators at `now`. `activity(column)` is the activity of the column's
 /// own placements; a column's figure is its whole subtree's. `late_reprints` is how many
-/// reprints of the period missed their deadline; `unanswered`, the site's letters that fail 互动回应差.
+/// reprints of the period missed their deadline; `unanswered`, the site's letters that fail 互动回应差;
+/// `services`, its published service items (服务不实用).
 pub fn evaluate(
     columns: &[Column],
     activity: &dyn Fn(ColumnId) -> Activity,
     late_reprints: usize,
     unanswered: Option<Unanswered>,
+    services: &ServiceStanding,
     now: DateTime<Utc>,
     th: &Thresholds,
 ) -> Vec<Finding> {
@@ -248,6 +263,17 @@ pub fn evaluate(
             ),
         });
     }
+    if let Some(message) = services.failure() {
+        findings.push(Finding {
+            indicator: Indicator::ServiceUseless,
+            veto: true,
+            column_id: None,
+            column: None,
+            last_update: None,
+            since: None,
+            message,
+        });
+    }
     // Vetoes first, then by how long it has failed.
     findings.sort_by(|a, b| b.veto.cmp(&a.veto).then(a.since.cmp(&b.since)));
     findings
@@ -293,6 +319,7 @@ impl Verdict {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::{ColumnPath, SiteId};
@@ -362,6 +389,7 @@ mod tests {
                 },
                 0,
                 None,
+                &ServiceStanding::default(),
                 now,
                 &th,
             )
@@ -416,6 +444,7 @@ mod tests {
                 letters: 2,
                 oldest: now - Duration::days(120),
             }),
+            &ServiceStanding::default(),
             now,
             &Thresholds::default(),
         );
@@ -430,6 +459,7 @@ mod tests {
             &|_| Activity::default(),
             0,
             None,
+            &ServiceStanding::default(),
             now,
             &Thresholds::default(),
         );
@@ -438,6 +468,43 @@ mod tests {
                 .iter()
                 .any(|x| x.indicator == Indicator::InteractionPoor)
         );
+    }
+
+    #[test]
+    fn a_portal_without_usable_services_fails() {
+        let now = Utc::now();
+        let run = |s: &ServiceStanding| {
+            evaluate(
+                &[],
+                &|_| Activity::default(),
+                0,
+                None,
+                s,
+                now,
+                &Thresholds::default(),
+            )
+            .into_iter()
+            .find(|x| x.indicator == Indicator::ServiceUseless)
+        };
+        let mut s = ServiceStanding {
+            expected: true,
+            ..ServiceStanding::default()
+        };
+        assert!(run(&s).is_some_and(|f| f.veto));
+        s.items = 12;
+        assert_eq!(run(&s), None);
+        s.broken_links = 1;
+        assert!(run(&s).is_some_and(|f| f.message.contains("1 个表格或样本无法下载")));
+    }
+
+    #[test]
+    fn the_default_key_elements_read_from_config() {
+        let th: Thresholds = serde_json::from_str(
+            r#"{"home_days": 14, "news_days": 14, "notice_months": 6, "personnel_months": 12,
+                "overdue_veto": 5, "blank_veto": 5, "service_elements": ["name", "basis"]}"#,
+        )
+        .unwrap();
+        assert_eq!(th.service_elements, vec![Element::Name, Element::Basis]);
     }
 
     #[test]
@@ -471,7 +538,7 @@ mod tests {
                 Activity::default()
             }
         };
-        let f = evaluate(&cols, &act, 0, None, now, &th);
+        let f = evaluate(&cols, &act, 0, None, &ServiceStanding::default(), now, &th);
         assert_eq!(
             f.iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)
@@ -486,7 +553,7 @@ mod tests {
             UpdateCategory::Static,
             None,
         ));
-        let f = evaluate(&cols, &act, 2, None, now, &th);
+        let f = evaluate(&cols, &act, 2, None, &ServiceStanding::default(), now, &th);
         assert_eq!(
             f.iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)

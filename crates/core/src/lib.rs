@@ -19,6 +19,7 @@ pub mod paging;
 pub mod password;
 pub mod pii;
 pub mod sanitize;
+pub mod service;
 pub mod survey;
 pub mod timeliness;
 pub mod totp;

@@ -53,6 +53,16 @@ text_enum!(
     }
 );
 
+impl SiteKind {
+    /// A government portal (province, city, county): it must carry services and interaction.
+    pub fn is_portal(self) -> bool {
+        matches!(
+            self,
+            SiteKind::ProvincePortal | SiteKind::CityPortal | SiteKind::CountyPortal
+        )
+    }
+}
+
 text_enum!(
     /// Whether a site is served.
     SiteStatus {

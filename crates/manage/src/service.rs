@@ -87,6 +87,9 @@ pub struct ArticleBody {
     pub disclosure: Option<DisclosureBody>,
     #[serde(default)]
     pub interprets: Option<i64>,
+    /// A service item's guide (办事指南): the article is then a service item.
+    #[serde(default)]
+    pub service: Option<zhanqun_core::service::ServiceGuide>,
 }
 
 fn opt(s: Option<String>) -> Option<String> {
@@ -128,6 +131,7 @@ impl ArticleBody {
             disclosure,
             interprets: self.interprets.map(ArticleId),
             unit: None,
+            service: self.service.map(|g| g.cleaned()).transpose()?,
         })
     }
 }

@@ -40,6 +40,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "sites.html",
     "column.html",
     "editor.html",
+    "service_editor.html",
     "article.html",
     "diff.html",
     "media.html",

@@ -909,19 +909,9 @@ async fn load_site_content(
         ],
         &mut g,
     );
-    more(
-        "企业开办“一网通办”办事指南".into(),
-        guide_col,
-        120,
-        vec![
-            "一、事项名称：企业开办。".into(),
-            "二、办理依据：《中华人民共和国市场主体登记管理条例》。".into(),
-            "三、办理时限：1个工作日内办结。".into(),
-            "四、办理地点：政务服务中心综合窗口，或登录政务服务网在线办理。".into(),
-        ],
-        &mut g,
-    );
-    more("城乡居民基本养老保险参保登记办事指南".into(), guide_col, 240, vec!["一、适用对象：年满16周岁（不含在校学生），非国家机关和事业单位工作人员及不属于职工基本养老保险制度覆盖范围的城乡居民。".into(), "二、所需材料：居民身份证或户口簿。".into(), "三、办理时限：即时办结。".into()], &mut g);
+    // 办事指南: service items with their guides (the two every site has keep the times their
+    // free-text forerunners had, so the rest of the generated content is unchanged).
+    let guide_times = guide_col.map(|_| [g.when(120, 40), g.when(240, 40)]);
     let about = if department {
         vec![format!("{}是省人民政府组成部门，为正厅级。", s.name), "主要职责：贯彻落实国家和省委、省政府有关方针政策和决策部署，拟订并组织实施本领域发展规划和政策措施。".into(), "内设机构：办公室、政策法规处、综合规划处、信息中心等。".into()]
     } else {
@@ -969,6 +959,31 @@ async fn load_site_content(
             vec!["为持续打造市场化、法治化、国际化一流营商环境，特开设本专题。".into()],
             &mut g,
         );
+    }
+    if let (Some(c), Some(times)) = (guide_col, guide_times) {
+        let featured = s.code == DEMO_COUNTY || s.kind == SiteKind::ProvincePortal;
+        for (i, d) in crate::demo_services::items(&p, &l, featured)
+            .into_iter()
+            .enumerate()
+        {
+            let when = match times.get(i) {
+                Some(t) => *t,
+                None => at(anchor, 30 + 11 * i as i64, 570),
+            };
+            second.push((
+                ArticleInput {
+                    title: d.title,
+                    summary: Some(d.summary),
+                    source: Some(office.clone()),
+                    published: true,
+                    published_at: Some(when),
+                    unit: unit(d.unit),
+                    service: Some(d.guide),
+                    ..Default::default()
+                },
+                vec![c],
+            ));
+        }
     }
     created.extend(store.create_articles(site, second).await?);
     Ok(created.len())

@@ -23,6 +23,8 @@ pub struct ArticleInput {
     pub disclosure: Option<DisclosureInput>,
     pub interprets: Option<ArticleId>,
     pub unit: Option<UnitId>,
+    /// A service item's guide (办事指南): the article is then a service item.
+    pub service: Option<zhanqun_core::service::ServiceGuide>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,6 +56,9 @@ impl ArticleInput {
                 ));
             }
         }
+        if let Some(g) = &self.service {
+            g.clone().cleaned()?;
+        }
         Ok(())
     }
 }
@@ -78,6 +83,9 @@ pub(crate) fn revision_fields(input: &ArticleInput) -> String {
         let written = d.written_date.map(|w| w.to_string());
         push("成文日期", written.as_deref());
         push("有效性", d.validity.map(Validity::label));
+    }
+    if let Some(g) = &input.service {
+        lines.push(g.revision_text());
     }
     lines.join("\n")
 }

@@ -30,6 +30,7 @@ mod read_paths;
 pub mod reprint;
 mod rows;
 mod search;
+mod services;
 mod sessions;
 mod sites;
 pub mod stats;
@@ -68,6 +69,7 @@ pub use reprint::{
     ReprintMode, Source, Subscription,
 };
 pub use search::Searchable;
+pub use services::{ServiceFacets, ServiceFilter, ServiceLine};
 pub use sessions::{LoginError, LoginLock, LoginPolicy};
 pub use sites::{ColumnInput, SiteInput, SiteRecord};
 pub use stats::SiteCheck;
@@ -196,6 +198,8 @@ pub struct Store {
     listeners: Arc<RwLock<Vec<Listener>>>,
     /// Identifies this process's writes in the change log.
     origin: Arc<str>,
+    /// The key elements a service item's guide needs before review and publication.
+    service_elements: Arc<[zhanqun_core::service::Element]>,
 }
 
 impl std::fmt::Debug for Store {
@@ -289,6 +293,7 @@ impl Store {
             pool,
             listeners: Arc::new(RwLock::new(Vec::new())),
             origin: Arc::from(uuid::Uuid::now_v7().to_string()),
+            service_elements: Arc::from(zhanqun_core::service::Element::NATIONAL.as_slice()),
         };
         store.check_durability().await?;
         Ok(store)

@@ -131,17 +131,21 @@ impl Store {
             }
         }
         let unanswered = self.unanswered_letters(site, now).await?;
+        let mut services = self.service_standings(site, &th.service_elements).await?;
         let mut out = Vec::new();
         for s in sites
             .iter()
             .filter(|s| s.status == SiteStatus::Active && site.is_none_or(|id| id == s.id))
         {
             let cols = columns.remove(&s.id).unwrap_or_default();
+            let mut standing = services.remove(&s.id).unwrap_or_default();
+            standing.expected = s.kind.is_portal() || standing.items > 0;
             let findings = evaluate(
                 &cols,
                 &|c| activity.get(&c).copied().unwrap_or_default(),
                 late.get(&s.id.0).copied().unwrap_or(0),
                 unanswered.get(&s.id).copied(),
+                &standing,
                 now,
                 th,
             );

@@ -96,7 +96,7 @@ fn apply_change(pages: &PageCache, directory: &Directory, metrics: &Metrics, cha
             placements,
             related,
         } => {
-            let mut deps = vec![Dep::Article(*article)];
+            let mut deps = vec![Dep::Article(*article), Dep::AnyContent];
             deps.extend(related.iter().map(|a| Dep::Article(*a)));
             for (site, column) in placements {
                 deps.push(Dep::Column(*column));
@@ -119,6 +119,7 @@ impl App {
         // again is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
         config.check()?;
+        let store = store.with_service_elements(&config.checks.service_elements);
         let themes_dir =
             (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
         let themes = Themes::load(themes_dir, config.cache.render_fuel)?;

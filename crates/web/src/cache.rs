@@ -31,6 +31,8 @@ pub enum Dep {
     Column(ColumnId),
     /// One article.
     Article(ArticleId),
+    /// Any article of any site (the province-wide service catalogue).
+    AnyContent,
 }
 
 /// Cache key: site, and the normalised path with the query parameters the page reads.

@@ -74,6 +74,7 @@ impl ArticleForm {
             body_html: f.body_html,
             disclosure,
             interprets,
+            service: None,
         }
         .into_input()
     }
@@ -270,7 +271,11 @@ async fn article_page(
         article.id.0
     );
     let title = article.title.clone();
-    let ctx = json!({ "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url, "submit_targets": submit_targets });
+    let service = app.store().service_guide(id).await?.map(|g| {
+        let gaps = zhanqun_core::service::missing(&title, &g, app.store().service_elements());
+        json!({ "missing": gaps.iter().map(|e| e.label()).collect::<Vec<_>>() })
+    });
+    let ctx = json!({ "service": service, "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url, "submit_targets": submit_targets });
     Ok(render("article.html", page(Some(&a), "work", &title, ctx)))
 }
 

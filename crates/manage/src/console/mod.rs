@@ -23,6 +23,7 @@ mod interviews;
 mod letter_stats;
 mod letters;
 mod reprint;
+mod services;
 mod session;
 mod stats;
 mod surveys;
@@ -386,7 +387,7 @@ pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
-        faq::routes(surveys::routes(interviews::routes(r))),
+        faq::routes(surveys::routes(interviews::routes(services::routes(r)))),
     ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));
     r.get("/console/static/{name}", Public, "控制台静态文件", asset)

@@ -128,6 +128,7 @@ macro_rules! insert_articles {
                         .await
                         .map_err(db_err)?;
                     }
+                    crate::services::save_guide!(tx, id, input);
                     if let Some((account, _)) = by {
                         crate::history::record_revision!(tx, id, 1_i64, account, input, ts);
                         crate::history::record_event!(
@@ -191,6 +192,9 @@ impl Store {
     ) -> Result<Vec<ArticleId>> {
         for (input, cols) in &items {
             input.check()?;
+            if let Some(g) = input.service.as_ref().filter(|_| input.published) {
+                zhanqun_core::service::publishable(&input.title, g, &self.service_elements)?;
+            }
             if cols.is_empty() {
                 return Err(Error::invalid(format!("信息“{}”没有指定栏目", input.title)));
             }
@@ -201,10 +205,15 @@ impl Store {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let ids = insert_articles!(tx, site, &items, by, ts, changes);
             for (input, _) in items.iter().filter(|(i, _)| i.published) {
+                let guide = input
+                    .service
+                    .as_ref()
+                    .map(|g| g.media_links().join(" "))
+                    .unwrap_or_default();
                 crate::media::publish_media!(
                     tx,
                     site.0,
-                    &input.body_html,
+                    &format!("{} {guide}", input.body_html),
                     input.cover_url.as_deref(),
                     ts
                 );
@@ -293,6 +302,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            crate::services::save_guide!(tx, id.0, input);
             sqlx::query("UPDATE placements SET sort_at = $1 WHERE article_id = $2")
                 .bind(published_at)
                 .bind(id.0)
@@ -434,6 +444,7 @@ impl Store {
                 "DELETE FROM catalogue_counts",
                 "DELETE FROM column_counts",
                 "UPDATE articles SET interprets_id = NULL",
+                "DELETE FROM service_items",
                 "DELETE FROM articles",
                 "DELETE FROM index_counters",
                 "UPDATE columns SET parent_id = NULL",

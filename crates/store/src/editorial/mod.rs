@@ -184,12 +184,17 @@ macro_rules! publish_now {
     ($tx:expr, $id:expr, $ts:expr) => {{
         let ts: DateTime<Utc> = $ts;
         // The files the article uses become public with it.
-        let (site, body, cover): (i64, String, Option<String>) =
-            sqlx::query_as("SELECT site_id, body_html, cover_url FROM articles WHERE id = $1")
-                .bind($id)
-                .fetch_one(&mut *$tx)
-                .await
-                .map_err(db_err)?;
+        // A service item's guide links its forms and samples: they become public too.
+        let (site, body, cover, guide): (i64, String, Option<String>, Option<String>) =
+            sqlx::query_as(
+                "SELECT a.site_id, a.body_html, a.cover_url, g.guide FROM articles a \
+                 LEFT JOIN service_items g ON g.article_id = a.id WHERE a.id = $1",
+            )
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        let body = format!("{body} {}", guide.unwrap_or_default());
         publish_media!($tx, site, &body, cover.as_deref(), ts);
         sqlx::query("UPDATE articles SET published_at = $1, publish_date = $2 WHERE id = $3")
             .bind(ts)

@@ -208,6 +208,15 @@ impl Store {
             }
             _ => to,
         };
+        // A service item goes for review, and out, only with every key element of its guide.
+        if matches!(
+            step,
+            Transition::Submit { .. } | Transition::Approve { .. } | Transition::Sign { .. }
+        ) && let Some(guide) = self.service_guide(id).await?
+        {
+            let title = self.article(id).await?.map(|a| a.title).unwrap_or_default();
+            zhanqun_core::service::publishable(&title, &guide, &self.service_elements)?;
+        }
         Ok((loc, role, to))
     }
 

@@ -95,10 +95,19 @@ impl App {
                 "interpretations": interpretations,
             },
         });
+        // A service item shows its guide (办事指南) in place of an article body.
+        let (template, page) = match self.store().service_guide(a.id).await? {
+            None => ("article.html", page),
+            Some(g) => {
+                let mut page = page;
+                page["guide"] = super::services::guide_view(&g);
+                ("service.html", page)
+            }
+        };
         Ok(Rendered {
             status: StatusCode::OK,
             content_type: HTML,
-            body: self.render_html(ctx, "article.html", &page)?,
+            body: self.render_html(ctx, template, &page)?,
             deps,
             shown: vec![a.id],
         })

@@ -12,13 +12,14 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use serde_json::{Value, json};
 use zhanqun_core::paging::PAGE_SIZE;
 use zhanqun_core::*;
-use zhanqun_store::CatalogueFilter;
+use zhanqun_store::{CatalogueFilter, ServiceFilter};
 
 mod article;
 mod catalogue;
 mod feed;
 mod home;
 mod list;
+mod services;
 mod sitemap;
 mod view;
 
@@ -47,6 +48,12 @@ pub enum Route {
     Catalogue {
         filter: CatalogueFilter,
         page: Page,
+    },
+    /// `/banshi/`: the service catalogue (the whole province's on the province portal), by
+    /// theme, department and audience, newest first, a page of items before `before`.
+    Services {
+        filter: ServiceFilter,
+        before: Option<ArticleId>,
     },
     /// `/sitemap.xml`: every URL of a site of up to [`SITEMAP_SMALL`] articles, else an index
     /// of the parts below.
@@ -119,6 +126,7 @@ impl Route {
             "robots.txt" => Route::Robots,
             "search" => Route::Search,
             p if p.starts_with("hudong/") => Route::Letters(LetterPage::parse(&p[7..], query)?),
+            "banshi" | "banshi/" => services::parse(query)?,
             "xxgkml" | "xxgkml/" => {
                 let topic = query
                     .get("topic")
@@ -223,6 +231,7 @@ impl Route {
             Route::ColumnFeed { .. } | Route::SiteFeed => "feed",
             Route::Article(_) => "article",
             Route::Catalogue { .. } => "catalogue",
+            Route::Services { .. } => "services",
             Route::Sitemap | Route::SitemapPart(_) => "sitemap",
             Route::Robots => "robots",
             Route::Search => "search",
@@ -246,6 +255,7 @@ impl Route {
                 filter.organ.as_deref().unwrap_or(""),
                 page.number()
             ),
+            Route::Services { filter, before } => services::cache_key(filter, *before),
             Route::ColumnFeed { path } => format!("{host}|/{path}/rss.xml"),
             Route::Sitemap => format!("{host}|/sitemap.xml"),
             Route::SitemapPart(part) => format!("{host}|/{}", part.file()),
@@ -355,6 +365,7 @@ impl App {
             Route::Column { path, page } => self.render_column(ctx, path, *page).await,
             Route::Article(id) => self.render_article(ctx, *id).await,
             Route::Catalogue { filter, page } => self.render_catalogue(ctx, filter, *page).await,
+            Route::Services { filter, before } => self.render_services(ctx, filter, *before).await,
             Route::Sitemap => self.render_sitemap(ctx, host).await,
             Route::SitemapPart(part) => self.render_sitemap_part(ctx, host, part).await,
             Route::SiteFeed => self.render_site_feed(ctx, host).await,

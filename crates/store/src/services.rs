@@ -1,0 +1,233 @@
+//! 办事服务 on the store: a service item is an article with its guide in `service_items`, written
+//! in the article's own transaction (so the workflow, revisions and audit are the article's);
+//! the public catalogue's reads; and what the check indicator 服务不实用 reads of a site.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhanqun_core::service::{Audience, Element, ServiceGuide, ServiceStanding, missing};
+use zhanqun_core::{ArticleId, Error, Result, SiteId};
+
+use crate::{Store, fetch};
+
+/// Writes (or replaces) the guide of article `$id` inside the caller's transaction, when the
+/// input carries one.
+macro_rules! save_guide {
+    ($tx:expr, $id:expr, $input:expr) => {{
+        if let Some(g) = &$input.service {
+            let json = serde_json::to_string(g)
+                .map_err(|e| zhanqun_core::Error::internal(format!("guide: {e}")))?;
+            sqlx::query(
+                "INSERT INTO service_items (article_id, site_id, theme, audience, item_type, guide) \
+                 VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3, $4, $5) ON CONFLICT (article_id) DO UPDATE SET \
+                 theme = excluded.theme, audience = excluded.audience, item_type = excluded.item_type, \
+                 guide = excluded.guide",
+            )
+            .bind($id)
+            .bind(&g.theme)
+            .bind(g.audience.as_str())
+            .bind(&g.item_type)
+            .bind(json)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?;
+        }
+    }};
+}
+pub(crate) use save_guide;
+
+/// A line of the service catalogue.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ServiceLine {
+    #[sqlx(try_from = "i64")]
+    pub id: ArticleId,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub title: String,
+    pub unit: Option<String>,
+    pub theme: String,
+    pub audience: String,
+    pub item_type: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// What a visitor narrows the catalogue by. Values are checked against [`ServiceFacets`] before
+/// a page is rendered (a value no item has is a 404, never a cached page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceFilter {
+    pub theme: Option<String>,
+    pub unit: Option<String>,
+    pub audience: Option<Audience>,
+}
+
+/// The values the catalogue offers, each with how many published items have it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServiceFacets {
+    pub themes: Vec<(String, i64)>,
+    pub units: Vec<(String, i64)>,
+    pub total: i64,
+}
+
+/// Published service items of one site (`$1`), or of every active site when `$1` is 0.
+const PUBLISHED: &str = "FROM service_items si JOIN articles a ON a.id = si.article_id \
+     JOIN sites s ON s.id = si.site_id LEFT JOIN units u ON u.id = a.unit_id \
+     WHERE ($1 = 0 OR si.site_id = $1) AND a.status = 'published' AND s.status = 'active'";
+
+impl Store {
+    /// The guide of article `id`, if it is a service item.
+    pub async fn service_guide(&self, id: ArticleId) -> Result<Option<ServiceGuide>> {
+        let json: Option<String> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT guide FROM service_items WHERE article_id = $1").bind(id.0)
+        )?;
+        json.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| Error::internal(format!("service item {id}: stored guide: {e}")))
+        })
+        .transpose()
+    }
+
+    /// The key elements a guide needs before it is sent for review or published.
+    pub fn service_elements(&self) -> &[Element] {
+        &self.service_elements
+    }
+
+    /// The store with another list of key elements (the `[checks] service_elements` setting).
+    pub fn with_service_elements(mut self, required: &[Element]) -> Store {
+        self.service_elements = std::sync::Arc::from(required);
+        self
+    }
+
+    /// The themes and departments of the published items of `site` (every site: `None`).
+    pub async fn service_facets(&self, site: Option<SiteId>) -> Result<ServiceFacets> {
+        let scope = site.map(|s| s.0).unwrap_or(0);
+        let themes: Vec<(String, i64)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT si.theme, COUNT(*) {PUBLISHED} AND si.theme <> '' GROUP BY si.theme ORDER BY COUNT(*) DESC, si.theme"
+            )))
+            .bind(scope)
+        )?;
+        let units: Vec<(String, i64)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT u.name, COUNT(*) {PUBLISHED} AND u.name IS NOT NULL GROUP BY u.name ORDER BY COUNT(*) DESC, u.name"
+            )))
+            .bind(scope)
+        )?;
+        let total: i64 = fetch!(
+            self,
+            one,
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {PUBLISHED}")))
+                .bind(scope)
+        )?;
+        Ok(ServiceFacets {
+            themes,
+            units,
+            total,
+        })
+    }
+
+    /// One page of the catalogue, newest first: `limit` items published before item `before`
+    /// (keyset: a deep page costs what the first does).
+    pub async fn service_lines(
+        &self,
+        site: Option<SiteId>,
+        filter: &ServiceFilter,
+        before: Option<ArticleId>,
+        limit: i64,
+    ) -> Result<Vec<ServiceLine>> {
+        let audiences: Vec<&str> = match filter.audience {
+            None => Audience::ALL.iter().map(|a| a.as_str()).collect(),
+            Some(w) => Audience::ALL
+                .iter()
+                .filter(|a| a.serves(w))
+                .map(|a| a.as_str())
+                .collect(),
+        };
+        let sql = format!(
+            "SELECT a.id, si.site_id, s.name AS site_name, a.title, u.name AS unit, si.theme, si.audience, \
+             si.item_type, a.published_at {PUBLISHED} \
+             AND ($2 = '' OR si.theme = $2) AND ($3 = '' OR u.name = $3) \
+             AND si.audience IN ($4, $5, $6) AND si.article_id < $7 \
+             ORDER BY si.article_id DESC LIMIT $8"
+        );
+        let pick = |i: usize| {
+            audiences
+                .get(i)
+                .or(audiences.first())
+                .copied()
+                .unwrap_or("")
+        };
+        fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(site.map(|s| s.0).unwrap_or(0))
+                .bind(filter.theme.as_deref().unwrap_or(""))
+                .bind(filter.unit.as_deref().unwrap_or(""))
+                .bind(pick(0))
+                .bind(pick(1))
+                .bind(pick(2))
+                .bind(before.map(|b| b.0).unwrap_or(i64::MAX))
+                .bind(limit)
+        )
+    }
+
+    /// What 服务不实用 reads of each site (of `site`, or of every site): its published items,
+    /// those lacking a key element of `required`, and their links to files the site does not
+    /// serve (missing, or never published). `expected` is left to the caller (it depends on the
+    /// site's kind).
+    pub async fn service_standings(
+        &self,
+        site: Option<SiteId>,
+        required: &[Element],
+    ) -> Result<HashMap<SiteId, ServiceStanding>> {
+        let scope = site.map(|s| s.0).unwrap_or(0);
+        let items: Vec<(i64, String, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT si.site_id, a.title, si.guide {PUBLISHED}"
+            )))
+            .bind(scope)
+        )?;
+        let served: Vec<(i64, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT m.site_id, m.storage_name FROM media m \
+                 WHERE m.published_at IS NOT NULL AND ($1 = 0 OR m.site_id = $1) \
+                 AND m.site_id IN (SELECT site_id FROM service_items)"
+            )
+            .bind(scope)
+        )?;
+        let served: HashSet<(i64, String)> = served.into_iter().collect();
+        let mut out: HashMap<SiteId, ServiceStanding> = HashMap::new();
+        for (site, title, json) in items {
+            let s = out.entry(SiteId(site)).or_default();
+            s.items += 1;
+            let Ok(guide) = serde_json::from_str::<ServiceGuide>(&json) else {
+                s.incomplete.push(title);
+                continue;
+            };
+            if !missing(&title, &guide, required).is_empty() {
+                s.incomplete.push(title.clone());
+            }
+            s.broken_links += guide
+                .media_links()
+                .iter()
+                .filter(|l| {
+                    let name = l.trim_start_matches("/media/").to_string();
+                    !served.contains(&(site, name))
+                })
+                .count();
+        }
+        Ok(out)
+    }
+}
