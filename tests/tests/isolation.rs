@@ -174,6 +174,36 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .unwrap()[0]
         .id
         .0;
+    // A 依申请公开 application to site B (its content carries B's letter mark for the lists).
+    t.store
+        .submit_info_request(
+            site_b,
+            &zhanqun_store::NewInfoRequest {
+                applicant: Some(zhanqun_core::disclosure::Applicant::Person),
+                name: "李四".into(),
+                id_number: "110101199003078515".into(),
+                phone: "13987654321".into(),
+                content: format!("{B_LETTER}：米脂县路灯维修合同"),
+                delivery: Some(zhanqun_core::disclosure::Delivery::Pickup),
+                ..Default::default()
+            },
+            t.app.letters().keys(),
+            &t.app.config().calendar(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let b_request = t
+        .store
+        .site_info_requests(
+            &actor_of(&t, rb).await,
+            site_b,
+            t.app.letters().keys(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()[0]
+        .id;
     // An entry of site B's 知识库.
     let b_faq = t
         .store
@@ -277,9 +307,18 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_survey]
             } else if s.path.contains("/interviews/{id}") {
                 vec![b_interview]
+            } else if s.path.starts_with("/ysqgk/{id}") {
+                vec![b_request]
             } else {
                 vec![]
             };
+            // A new route with an id must say here which of site B's ids it is tried with.
+            assert!(
+                !s.path.contains("{id}") || !ids.is_empty(),
+                "{} {}: no id of site B to try",
+                s.method,
+                s.path
+            );
             let method = reqwest::Method::from_bytes(s.method.as_bytes()).unwrap();
             if !s.path.contains("{id}") {
                 // Lists: whatever they answer, nothing of site B is in it.

@@ -7,6 +7,7 @@ pub mod access;
 pub mod beijing;
 pub mod checks;
 pub mod delivery;
+pub mod disclosure;
 pub mod error;
 pub mod form;
 pub mod ids;

@@ -262,8 +262,108 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
     if let Some(jx) = site(DEMO_COUNTY) {
         surveys(store, &offices[0].1, jx, now).await?;
         interviews(store, &offices[0].1, jx, now).await?;
+        n += info_requests(store, &offices[0].2, jx, keys, cal, now).await?;
     }
     Ok(n)
+}
+
+/// The demo's 依申请公开 on 佳县: one answered, one waiting for 补正, one extended.
+async fn info_requests(
+    store: &Store,
+    office: &Actor,
+    site: SiteId,
+    keys: &Keyring,
+    cal: &WorkCalendar,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    use zhanqun_core::disclosure::{Applicant, Delivery, Outcome, RequestStep};
+    use zhanqun_store::{NewInfoRequest, RequestStepInput};
+    let specs: [(Applicant, &str, &str, i64); 3] = [
+        (
+            Applicant::Person,
+            "刘建华",
+            "佳县2025年度城乡居民基本养老保险基金收支情况（收入、支出和年末结余）",
+            40,
+        ),
+        (
+            Applicant::Company,
+            "张丽",
+            "佳县城区集中供热价格调整的成本监审报告",
+            9,
+        ),
+        (
+            Applicant::Person,
+            "高志强",
+            "佳县2026年农村公路建设项目的招标文件和中标结果",
+            25,
+        ),
+    ];
+    for (i, (applicant, name, content, days_ago)) in specs.into_iter().enumerate() {
+        let received = now - Duration::days(days_ago);
+        let r = NewInfoRequest {
+            applicant: Some(applicant),
+            organisation: if applicant.is_organisation() {
+                "佳县兴达商贸有限公司".into()
+            } else {
+                String::new()
+            },
+            name: name.into(),
+            id_number: "610828198805120019".into(),
+            phone: "13909121234".into(),
+            email: "applicant@example.com".into(),
+            content: content.into(),
+            delivery: Some(Delivery::Email),
+            ..Default::default()
+        };
+        store
+            .submit_info_request(site, &r, keys, cal, received)
+            .await?;
+        let id = store
+            .site_info_requests(office, site, keys, now)
+            .await?
+            .iter()
+            .find(|l| l.content == content)
+            .map(|l| l.id)
+            .ok_or_else(|| zhanqun_core::Error::internal("demo application not listed"))?;
+        let step = |s: RequestStep| RequestStepInput {
+            step: Some(s),
+            ..Default::default()
+        };
+        let day = |d: i64| received + Duration::days(d);
+        match i {
+            0 => {
+                store
+                    .info_request_step(office, id, &step(RequestStep::Accept), cal, day(1))
+                    .await?;
+                let mut answer = step(RequestStep::Answer);
+                answer.outcome = Some(Outcome::Disclosed);
+                answer.answer = "您好！您申请的佳县2025年度城乡居民基本养老保险基金收支情况已整理完毕，现以电子邮件向您提供《基金收支情况表》。".into();
+                store
+                    .info_request_step(office, id, &answer, cal, day(12))
+                    .await?;
+            }
+            1 => {
+                let mut ask = step(RequestStep::AskCorrection);
+                ask.note = "请说明所需成本监审报告的年度，并提供单位的统一社会信用代码证明，请于15日内补正。".into();
+                store
+                    .info_request_step(office, id, &ask, cal, day(2))
+                    .await?;
+            }
+            _ => {
+                store
+                    .info_request_step(office, id, &step(RequestStep::Accept), cal, day(1))
+                    .await?;
+                let mut ext = step(RequestStep::Extend);
+                ext.days = 15;
+                ext.approver = "县政府办公室政务公开股负责人".into();
+                ext.note = "涉及中标企业的商业信息，需要征求第三方意见".into();
+                store
+                    .info_request_step(office, id, &ext, cal, day(18))
+                    .await?;
+            }
+        }
+    }
+    Ok(specs.len())
 }
 
 /// The demo's 征集调查 on 佳县: one closed with its results (a deterministic spread of answers)

@@ -510,27 +510,53 @@ type SealedRow = (
 );
 
 impl Store {
-    /// How many letters the store holds (a missing key file is fatal when there are any).
+    /// How many letters and 依申请公开 applications the store holds: personal data sealed
+    /// under the key file (a missing key file is fatal when there are any).
     pub async fn letter_count(&self) -> Result<i64> {
         fetch!(
             self,
             one,
-            sqlx::query_scalar("SELECT COUNT(*) FROM letters")
+            sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM letters) + (SELECT COUNT(*) FROM info_requests)"
+            )
         )
     }
 
-    /// Seals again, under the newest key of `keys`, up to `batch` letters holding a value sealed
-    /// under an older key; each letter in its own transaction. Answers how many were re-sealed
-    /// (0: none is left under an old key).
+    /// Seals again, under the newest key of `keys`, up to `batch` letters and 依申请公开
+    /// applications holding a value sealed under an older key; each in its own transaction.
+    /// Answers how many were re-sealed (0: none is left under an old key).
     pub async fn reseal_letters(&self, keys: &Keyring, batch: i64) -> Result<usize> {
+        let letters = self.reseal_table("letters", "letter", keys, batch).await?;
+        let left = batch - letters as i64;
+        let requests = if left > 0 {
+            self.reseal_table("info_requests", "info_request", keys, left)
+                .await?
+        } else {
+            0
+        };
+        Ok(letters + requests)
+    }
+
+    /// [`Store::reseal_letters`] on one table whose sealed values are bound to `{prefix}:{query code}`.
+    async fn reseal_table(
+        &self,
+        table: &'static str,
+        prefix: &'static str,
+        keys: &Keyring,
+        batch: i64,
+    ) -> Result<usize> {
         let rows: Vec<SealedRow> = fetch!(
             self,
             all,
-            sqlx::query_as(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, query_code, name_sealed, phone_sealed, email_sealed, id_number_sealed, \
-                 address_sealed FROM letters ORDER BY id"
-            )
+                 address_sealed FROM {table} ORDER BY id"
+            )))
         )?;
+        let update = format!(
+            "UPDATE {table} SET name_sealed = $1, phone_sealed = $2, email_sealed = $3, \
+             id_number_sealed = $4, address_sealed = $5 WHERE id = $6"
+        );
         let mut done = 0;
         for (id, code, name, phone, email, id_number, address) in rows {
             if done as i64 >= batch {
@@ -540,7 +566,7 @@ impl Store {
             if values.iter().flatten().all(|v| keys.is_current(v)) {
                 continue;
             }
-            let at = record(&code);
+            let at = format!("{prefix}:{code}");
             let mut fresh: Vec<Option<String>> = Vec::with_capacity(5);
             for (field, v) in SEALED.iter().zip(values.iter()) {
                 fresh.push(match v {
@@ -551,20 +577,17 @@ impl Store {
                 });
             }
             on_pool!(self, |p| {
-                sqlx::query(
-                    "UPDATE letters SET name_sealed = $1, phone_sealed = $2, email_sealed = $3, \
-                     id_number_sealed = $4, address_sealed = $5 WHERE id = $6",
-                )
-                .bind(fresh[0].clone().unwrap_or_default())
-                .bind(&fresh[1])
-                .bind(&fresh[2])
-                .bind(&fresh[3])
-                .bind(&fresh[4])
-                .bind(id)
-                .execute(p)
-                .await
-                .map(|_| ())
-                .map_err(db_err)
+                sqlx::query(sqlx::AssertSqlSafe(update.clone()))
+                    .bind(fresh[0].clone().unwrap_or_default())
+                    .bind(&fresh[1])
+                    .bind(&fresh[2])
+                    .bind(&fresh[3])
+                    .bind(&fresh[4])
+                    .bind(id)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_err)
             })?;
             done += 1;
         }

@@ -20,6 +20,7 @@ pub mod editorial;
 mod faq;
 pub mod figures;
 mod history;
+mod info_requests;
 mod input;
 mod interview;
 mod letter_handling;
@@ -58,6 +59,10 @@ pub use content::{CatalogueFilter, Facets};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use faq::{Faq, NewFaq};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
+pub use info_requests::{
+    InfoRequestEvent, InfoRequestInFull, InfoRequestLine, InfoRequestStatus, NewInfoRequest,
+    RequestStepInput,
+};
 pub use input::{ArticleInput, DisclosureInput};
 pub use interview::{Interview, InterviewQuestion, NewInterview};
 pub use letter_handling::{LetterCase, LetterEvent, PublicReply, StepInput};

@@ -179,6 +179,21 @@ impl Store {
         )
     }
 
+    /// How many service items `site` had published before `before` (the annual report's
+    /// 政务服务事项数量).
+    pub async fn service_item_count(&self, site: SiteId, before: DateTime<Utc>) -> Result<i64> {
+        fetch!(
+            self,
+            one,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM service_items si JOIN articles a ON a.id = si.article_id \
+                 WHERE si.site_id = $1 AND a.status = 'published' AND a.published_at < $2"
+            )
+            .bind(site.0)
+            .bind(before)
+        )
+    }
+
     /// What 服务不实用 reads of each site (of `site`, or of every site): its published items,
     /// those lacking a key element of `required`, and their links to files the site does not
     /// serve (missing, or never published). `expected` is left to the caller (it depends on the

@@ -73,6 +73,10 @@ pub enum LetterPage {
     /// `/hudong/fangtan/<id>.html`: an interview — the published questions and answers (the
     /// transcript afterwards) and, until its end, the question form (POST: a question).
     Interview(InterviewId),
+    /// `/ysqgk/`: the 依申请公开 application form (GET) and sending it (POST).
+    Disclosure,
+    /// `/ysqgk/chaxun`: an application followed with its 查询码 (GET the form, POST the code).
+    DisclosureLookup,
 }
 
 impl LetterPage {
@@ -131,6 +135,15 @@ impl LetterPage {
         })
     }
 
+    /// Parses the path after `/ysqgk/` (依申请公开).
+    pub fn parse_disclosure(rest: &str) -> Result<LetterPage> {
+        match rest {
+            "" => Ok(LetterPage::Disclosure),
+            "chaxun" => Ok(LetterPage::DisclosureLookup),
+            _ => Err(Error::not_found("您访问的页面不存在")),
+        }
+    }
+
     /// Whether the page takes a POST.
     pub fn takes_post(&self) -> bool {
         matches!(
@@ -140,6 +153,8 @@ impl LetterPage {
                 | LetterPage::Rate
                 | LetterPage::Survey(_)
                 | LetterPage::Interview(_)
+                | LetterPage::Disclosure
+                | LetterPage::DisclosureLookup
         )
     }
 }

@@ -68,7 +68,20 @@ pub(crate) fn own(
     title: &str,
     view: Value,
 ) -> Result<Response> {
-    let html = app.render_own(ctx, template, title, "hdjl", view)?;
+    own_in(app, ctx, status, template, title, "hdjl", view)
+}
+
+/// As [`own`], under the navigation entry `nav`.
+pub(crate) fn own_in(
+    app: &App,
+    ctx: &SiteCtx,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    nav: &str,
+    view: Value,
+) -> Result<Response> {
+    let html = app.render_own(ctx, template, title, nav, view)?;
     Ok((
         status,
         [

@@ -105,8 +105,10 @@ pub async fn serve(
         LetterPage::Surveys
         | LetterPage::Survey(_)
         | LetterPage::Interviews
-        | LetterPage::Interview(_) => Err(Error::internal(
-            "surveys and interviews are answered by their own modules",
+        | LetterPage::Interview(_)
+        | LetterPage::Disclosure
+        | LetterPage::DisclosureLookup => Err(Error::internal(
+            "surveys, interviews and 依申请公开 are answered by their own modules",
         )),
         LetterPage::Write { kind } if !post => {
             let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });

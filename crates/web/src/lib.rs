@@ -15,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod desk;
 pub mod directory;
+pub mod disclosure;
 pub mod forms;
 pub mod index;
 pub mod interviews;

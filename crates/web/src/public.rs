@@ -434,6 +434,9 @@ async fn serve_site(
                 crate::desk::LetterPage::Interviews | crate::desk::LetterPage::Interview(_) => {
                     crate::interviews::serve(app, &ctx, page, method, body, client).await
                 }
+                crate::desk::LetterPage::Disclosure | crate::desk::LetterPage::DisclosureLookup => {
+                    crate::disclosure::serve(app, &ctx, page, method, body, client).await
+                }
                 _ => crate::letters::serve(app, &ctx, page, method, body, client).await,
             };
             return match answered {

@@ -18,6 +18,7 @@ use zhanqun_store::{Transition, WorkItem};
 mod admin;
 mod articles;
 mod dashboards;
+mod disclosure;
 mod faq;
 mod interviews;
 mod letter_stats;
@@ -387,7 +388,9 @@ pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
-        faq::routes(surveys::routes(interviews::routes(services::routes(r)))),
+        faq::routes(surveys::routes(interviews::routes(services::routes(
+            disclosure::routes(r),
+        )))),
     ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));
     r.get("/console/static/{name}", Public, "控制台静态文件", asset)

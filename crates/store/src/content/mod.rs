@@ -449,6 +449,8 @@ impl Store {
                 "DELETE FROM index_counters",
                 "UPDATE columns SET parent_id = NULL",
                 "DELETE FROM columns",
+                "DELETE FROM info_request_events",
+                "DELETE FROM info_requests",
                 "DELETE FROM faqs",
                 "DELETE FROM interview_questions",
                 "DELETE FROM interviews",

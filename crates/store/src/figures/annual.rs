@@ -149,6 +149,7 @@ impl Store {
         let subs = self.submission_figures(site, from, to).await?;
         let (submitted, adopted) = (subs.submitted, subs.adopted);
         let letters = self.letter_figures(site, from, to).await?;
+        let service_items = self.service_item_count(site, to).await?;
         let surveys = self
             .surveys(site)
             .await?
@@ -262,7 +263,7 @@ impl Store {
             ReportRow {
                 section: "办事服务",
                 item: "政务服务事项数量（项）",
-                value: NotApplicable,
+                value: Count(service_items),
             },
             ReportRow {
                 section: "办事服务",

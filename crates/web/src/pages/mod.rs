@@ -126,6 +126,8 @@ impl Route {
             "robots.txt" => Route::Robots,
             "search" => Route::Search,
             p if p.starts_with("hudong/") => Route::Letters(LetterPage::parse(&p[7..], query)?),
+            "ysqgk" => return Err(Error::not_found("您访问的页面不存在")),
+            p if p.starts_with("ysqgk/") => Route::Letters(LetterPage::parse_disclosure(&p[6..])?),
             "banshi" | "banshi/" => services::parse(query)?,
             "xxgkml" | "xxgkml/" => {
                 let topic = query

@@ -1,0 +1,311 @@
+//! Console pages of 依申请公开 for a site's office: its applications with their deadlines, one
+//! application with its history and the statutory steps (受理, 告知补正, 收到补正, 延期答复, 答复
+//! with the answer's type), the applicant's data opened with a button (audited), and the
+//! yearly report's table 三 computed from the applications (HTML and CSV).
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zhanqun_core::disclosure::{Applicant, MAX_EXTENSION, Outcome, RequestStep, YearTable};
+use zhanqun_core::{Error, SiteId};
+use zhanqun_store::{InfoRequestInFull, RequestStepInput};
+
+use super::{PageError, PageResult, Path, Query, page, render, with_status};
+use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
+
+fn at(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&super::cst())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The site, for its office only (anyone else: not there).
+async fn office_site(app: &App, a: &Authed, id: SiteId) -> Result<zhanqun_core::Site, Error> {
+    app.store()
+        .site(id)
+        .await?
+        .filter(|_| a.actor.principal.is_letter_office(id))
+        .ok_or_else(|| Error::not_found("网站不存在"))
+}
+
+async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    let site = office_site(&app, &a, id).await?;
+    let now = zhanqun_store::now();
+    let rows: Vec<Value> = app
+        .store()
+        .site_info_requests(&a.actor, id, app.letters().keys(), now)
+        .await?
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "applicant": r.applicant.label(), "name": r.name,
+                "content": r.content.chars().take(60).collect::<String>(),
+                "state": r.state.label(), "received": at(r.received_at),
+                "due": r.due_on.map(|d| d.to_string()), "overdue": r.overdue,
+            })
+        })
+        .collect();
+    let year = zhanqun_core::beijing::year(now);
+    Ok(render(
+        "disclosure_list.html",
+        page(
+            Some(&a),
+            "letters",
+            &format!("{} · 依申请公开", site.name),
+            json!({ "site": site, "rows": rows, "year": year }),
+        ),
+    ))
+}
+
+async fn request_page_with(
+    app: &App,
+    a: &Authed,
+    id: i64,
+    full: bool,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let cal = app.config().calendar();
+    let r: InfoRequestInFull = app
+        .store()
+        .info_request(&a.actor, id, app.letters().keys(), &cal, full)
+        .await?;
+    let site = app.store().site(r.site_id).await?;
+    let steps: Vec<Value> = r
+        .steps
+        .iter()
+        .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
+        .collect();
+    let outcomes: Vec<Value> = Outcome::ALL
+        .iter()
+        .map(|o| json!({ "value": o.as_str(), "label": o.label() }))
+        .collect();
+    let events: Vec<Value> = r
+        .events
+        .iter()
+        .map(|e| {
+            let step = RequestStep::parse(&e.step).map(|s| s.label()).unwrap_or("收到申请");
+            let state = zhanqun_core::disclosure::RequestState::parse(&e.state)
+                .map(|s| s.label())
+                .unwrap_or("");
+            json!({ "at": at(e.at), "who": e.account, "step": step, "state": state, "note": e.note })
+        })
+        .collect();
+    let view = json!({
+        "r": {
+            "id": r.id, "code": r.code, "applicant": r.applicant.label(),
+            "organisation": r.organisation, "name": r.name, "id_number": r.id_number,
+            "phone": r.phone, "email": r.email, "address": r.address, "content": r.content,
+            "delivery": r.delivery.label(), "state": r.state.label(), "received": at(r.received_at),
+            "clock_start": r.clock_start.to_string(), "extension": r.extension_days,
+            "due": r.due_on.map(|d| d.to_string()), "correction_by": r.correction_by.to_string(),
+            "outcome": r.outcome.map(|o| o.label()), "answer_html": r.answer_html,
+            "answered": r.answered_at.map(at),
+        },
+        "site": site, "steps": steps, "outcomes": outcomes, "events": events, "full": full,
+        "max_days": MAX_EXTENSION, "flash": flash, "error": error,
+    });
+    Ok(render(
+        "disclosure_request.html",
+        page(Some(a), "letters", "依申请公开办理", view),
+    ))
+}
+
+async fn request_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    request_page_with(&app, &a, id, false, None, None).await
+}
+
+async fn personal(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let note = "已显示申请人的完整信息，本次查看已记入审计日志".to_string();
+    request_page_with(&app, &a, id, true, Some(note), None).await
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    step: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    approver: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    answer: String,
+}
+
+impl StepForm {
+    fn input(&self) -> Result<RequestStepInput, Error> {
+        let on = match self.on.trim() {
+            "" => None,
+            d => Some(
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| Error::invalid(format!("日期“{d}”不是有效日期（年-月-日）")))?,
+            ),
+        };
+        let days = match self.days.trim() {
+            "" => 0,
+            d => d
+                .parse::<u32>()
+                .map_err(|_| Error::invalid("延期天数应为数字"))?,
+        };
+        let outcome = match self.outcome.trim() {
+            "" => None,
+            o => Some(Outcome::parse(o)?),
+        };
+        Ok(RequestStepInput {
+            step: Some(RequestStep::parse(self.step.trim())?),
+            note: self.note.clone(),
+            on,
+            days,
+            approver: self.approver.clone(),
+            outcome,
+            answer: self.answer.clone(),
+        })
+    }
+}
+
+async fn step(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<StepForm>,
+) -> PageResult {
+    let cal = app.config().calendar();
+    let res = match f.input() {
+        Ok(input) => {
+            app.store()
+                .info_request_step(&a.actor, id, &input, &cal, zhanqun_store::now())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(state) => {
+            let msg = format!("已办理，申请现为“{}”", state.label());
+            request_page_with(&app, &a, id, false, Some(msg), None).await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let page =
+                request_page_with(&app, &a, id, false, None, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: Option<String>,
+}
+
+fn year_of(q: &YearQuery) -> Result<i32, Error> {
+    match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => Ok(zhanqun_core::beijing::year(zhanqun_store::now())),
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2008..=2100).contains(y))
+            .ok_or_else(|| Error::invalid("年份无效：请填写四位数年份，例如 2026")),
+    }
+}
+
+async fn report(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let site = office_site(&app, &a, id).await?;
+    let year = year_of(&q)?;
+    let t = app.store().info_request_year(id, year).await?;
+    let heads: Vec<&str> = Applicant::ALL.iter().map(|a| a.label()).collect();
+    Ok(render(
+        "disclosure_report.html",
+        page(
+            Some(&a),
+            "letters",
+            &format!("{} · {year}年依申请公开情况", site.name),
+            json!({ "site": site, "year": year, "t": t, "heads": heads }),
+        ),
+    ))
+}
+
+/// Table 三 as CSV (the one CSV writer: UTF-8 with a BOM, every cell neutralised).
+fn csv(t: &YearTable) -> Result<Vec<u8>, Error> {
+    let mut out = zhanqun_report::csv::Csv::new();
+    let mut head = vec!["项目".to_string()];
+    head.extend(Applicant::ALL.iter().map(|a| a.label().to_string()));
+    head.push("总计".into());
+    out.row(head)?;
+    let rows = std::iter::once(&t.received)
+        .chain(std::iter::once(&t.carried_in))
+        .chain(t.outcomes.iter())
+        .chain([&t.answered, &t.carried_out]);
+    for r in rows {
+        let mut cells = vec![r.label.clone()];
+        cells.extend(r.by_applicant.iter().map(|n| n.to_string()));
+        cells.push(r.total.to_string());
+        out.row(cells)?;
+    }
+    out.finish()
+}
+
+async fn report_csv(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, PageError> {
+    let site = office_site(&app, &a, id).await?;
+    let year = year_of(&q)?;
+    let t = app.store().info_request_year(id, year).await?;
+    let name = format!("{}-{year}-ysqgk.csv", site.code);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv(&t)?,
+    )
+        .into_response())
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::Session;
+    r.get("/sites/{id}/ysqgk", Session, "依申请公开", list)
+        .get(
+            "/sites/{id}/ysqgk/report",
+            Session,
+            "政府信息公开工作年度报告（依申请公开）",
+            report,
+        )
+        .get(
+            "/sites/{id}/ysqgk/report.csv",
+            Session,
+            "依申请公开年度情况（CSV）",
+            report_csv,
+        )
+        .get("/ysqgk/{id}", Session, "依申请公开办理", request_page)
+        .post(
+            "/ysqgk/{id}/personal",
+            Session,
+            "查看申请人完整信息（记入审计日志）",
+            personal,
+        )
+        .post("/ysqgk/{id}/step", Session, "办理依申请公开", step)
+}

@@ -1,0 +1,253 @@
+//! 依申请公开 on every site's public listener, under `/ysqgk/`: the application form (自然人 or
+//! 法人、其他组织; what is asked; how it is to be delivered) and the 查询码 lookup with the state,
+//! the deadline, what to complete (补正) and the answer. The same defences as the letter form
+//! (`crate::letters`): the form's ticket (CSRF, human check, once only), limits per address and
+//! per site, bounded bodies, checks with messages that say what to fix, pages never cached.
+
+use std::net::IpAddr;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zhanqun_core::disclosure::{Applicant, Delivery, RequestState};
+use zhanqun_core::form::FormTicket;
+use zhanqun_core::letters::QueryCode;
+use zhanqun_core::{Error, Result};
+use zhanqun_store::NewInfoRequest;
+
+use crate::App;
+use crate::desk::LetterPage;
+use crate::directory::SiteCtx;
+use crate::forms::{own_in, read_form, with_ticket};
+
+/// The application form as posted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RequestForm {
+    applicant: String,
+    organisation: String,
+    name: String,
+    id_number: String,
+    phone: String,
+    email: String,
+    address: String,
+    content: String,
+    delivery: String,
+    answer: String,
+    ticket: String,
+}
+
+impl RequestForm {
+    fn request(&self) -> NewInfoRequest {
+        NewInfoRequest {
+            applicant: Applicant::parse(self.applicant.trim()).ok(),
+            organisation: self.organisation.clone(),
+            name: self.name.clone(),
+            id_number: self.id_number.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            address: self.address.clone(),
+            content: self.content.clone(),
+            delivery: Delivery::parse(self.delivery.trim()).ok(),
+            form_nonce: None,
+        }
+    }
+
+    /// What the form shows again after an error (never the answer or the ticket).
+    fn refill(&self) -> Value {
+        json!({
+            "applicant": self.applicant, "organisation": self.organisation, "name": self.name,
+            "id_number": self.id_number, "phone": self.phone, "email": self.email,
+            "address": self.address, "content": self.content, "delivery": self.delivery,
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+}
+
+const NAV: &str = "zwgk";
+
+/// Answers a request for a page under `/ysqgk/`.
+pub async fn serve(
+    app: &App,
+    ctx: &SiteCtx,
+    page: &LetterPage,
+    method: &Method,
+    body: Body,
+    client: IpAddr,
+) -> Result<Response> {
+    let post = method == Method::POST;
+    match page {
+        LetterPage::Disclosure if !post => {
+            form_page(app, ctx, StatusCode::OK, &mut json!({ "form": {} }))
+        }
+        LetterPage::Disclosure => {
+            let form: RequestForm = read_form(body).await?;
+            apply(app, ctx, form, client).await
+        }
+        LetterPage::DisclosureLookup if !post => own_in(
+            app,
+            ctx,
+            StatusCode::OK,
+            "disclosure_status.html",
+            "依申请公开查询",
+            NAV,
+            json!({}),
+        ),
+        LetterPage::DisclosureLookup => {
+            let form: CodeForm = read_form(body).await?;
+            lookup(app, ctx, form, client).await
+        }
+        _ => Err(Error::internal("not a 依申请公开 page")),
+    }
+}
+
+fn options<T: Copy>(
+    all: &[T],
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Value {
+    all.iter()
+        .map(|x| json!({ "value": value(*x), "label": label(*x) }))
+        .collect()
+}
+
+fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Result<Response> {
+    with_ticket(app, ctx, v, Utc::now())?;
+    v["applicants"] = options(Applicant::ALL, Applicant::as_str, Applicant::label);
+    v["deliveries"] = options(Delivery::ALL, Delivery::as_str, Delivery::label);
+    own_in(
+        app,
+        ctx,
+        status,
+        "disclosure_form.html",
+        "政府信息公开申请",
+        NAV,
+        v.take(),
+    )
+}
+
+async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> Result<Response> {
+    let limits = &app.config().letters;
+    let desk = app.letters();
+    let (addr_key, site_key) = (format!("d:{client}"), format!("ds:{}", ctx.site.id));
+    let attempts = desk.hit(&format!("da:{client}"));
+    let refused = if attempts > limits.per_address_per_hour.saturating_mul(6)
+        || desk.hits(&addr_key) >= limits.per_address_per_hour
+    {
+        Some("您提交得太频繁，请一小时后再试")
+    } else if desk.hits(&site_key) >= limits.per_site_per_hour {
+        Some("本网站此刻收到的申请太多，请稍后再试")
+    } else {
+        None
+    };
+    let now = Utc::now();
+    let checked = match refused {
+        Some(why) => Err(Error::Locked(why.into())),
+        None => FormTicket::open(desk.keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
+            t.check_answer(&form.answer)?;
+            Ok(t)
+        }),
+    };
+    let mut request = form.request();
+    let result = match checked {
+        Ok(ticket) => {
+            request.form_nonce = Some(ticket.nonce);
+            app.store()
+                .submit_info_request(
+                    ctx.site.id,
+                    &request,
+                    desk.keys(),
+                    &app.config().calendar(),
+                    now,
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(sent) => {
+            if !sent.again {
+                desk.hit(&addr_key);
+                desk.hit(&site_key);
+            }
+            own_in(
+                app,
+                ctx,
+                StatusCode::OK,
+                "disclosure_status.html",
+                "申请已提交",
+                NAV,
+                json!({ "done": { "code": sent.code.display(), "again": sent.again,
+                                   "days": zhanqun_core::disclosure::ANSWER_DAYS } }),
+            )
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut v = json!({ "form": form.refill(), "error": e.public_message() });
+            form_page(app, ctx, status, &mut v)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Result<Response> {
+    let desk = app.letters();
+    let shown = form.code.trim().chars().take(20).collect::<String>();
+    let again = |status: StatusCode, msg: String| {
+        own_in(
+            app,
+            ctx,
+            status,
+            "disclosure_status.html",
+            "依申请公开查询",
+            NAV,
+            json!({ "code": shown, "error": msg }),
+        )
+    };
+    if desk.hit(&format!("q:{client}")) > app.config().letters.lookups_per_address_per_hour {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "查询过于频繁，请一小时后再试".into(),
+        );
+    }
+    let code = match QueryCode::parse(&form.code) {
+        Ok(c) => c,
+        Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
+    };
+    let s = match app.store().info_request_status(ctx.site.id, &code).await {
+        Ok(s) => s,
+        Err(e @ Error::NotFound(_)) => return again(StatusCode::NOT_FOUND, e.public_message()),
+        Err(e) => return Err(e),
+    };
+    let answered = s.state == RequestState::Answered;
+    own_in(
+        app,
+        ctx,
+        StatusCode::OK,
+        "disclosure_status.html",
+        "依申请公开查询",
+        NAV,
+        json!({
+            "code": code.display(),
+            "request": {
+                "content": s.content,
+                "state": s.state.label(),
+                "received": zhanqun_core::beijing::day_text(s.received_at),
+                "due": s.due_on.map(|d| d.to_string()),
+                "correction": s.correction,
+                "outcome": s.outcome.filter(|_| answered).map(|o| o.label()),
+                "answer_html": s.answer_html.filter(|_| answered),
+                "answered": s.answered_at.map(zhanqun_core::beijing::day_text),
+            },
+        }),
+    )
+}

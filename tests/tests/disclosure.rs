@@ -1,0 +1,450 @@
+//! 依申请公开 on SQLite and PostgreSQL: an application sent on the public form (bad input
+//! answered with what to fix), followed with its 查询码; the office asks for 补正 (the clock
+//! stops), records the completed application (the clock restarts), extends with approval and
+//! answers — each deadline as the 政府信息公开条例 counts it across the National Day holidays
+//! (an injected clock and calendar); the yearly report's table 三 matches the applications;
+//! another site's office sees none of it, and the applicant's data is sealed in the store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use zhanqun_core::SiteRole;
+use zhanqun_core::disclosure::{Applicant, Delivery, Outcome, RequestState, RequestStep};
+use zhanqun_core::timeliness::WorkCalendar;
+use zhanqun_store::{NewInfoRequest, RequestStepInput};
+use zhanqun_tests::TestApp;
+use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const HOST: &str = "www.jiaxian.gov.cn";
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// 10:00 Beijing time on the day.
+fn at(y: i32, m: u32, day: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, day, 2, 0, 0).unwrap()
+}
+
+/// 2026: National Day and Mid-Autumn 10-01..10-08 off; Sunday 09-27 and Saturday 10-10 worked.
+fn calendar() -> WorkCalendar {
+    WorkCalendar::new(
+        (1..=8).map(|n| d(2026, 10, n)),
+        [d(2026, 9, 27), d(2026, 10, 10)],
+    )
+}
+
+fn request(applicant: Applicant, content: &str) -> NewInfoRequest {
+    NewInfoRequest {
+        applicant: Some(applicant),
+        organisation: if applicant == Applicant::Person {
+            String::new()
+        } else {
+            "佳县枣业有限公司".into()
+        },
+        name: "王小明".into(),
+        id_number: "110101199003078515".into(),
+        phone: "13812345678".into(),
+        email: "wxm@example.com".into(),
+        content: content.into(),
+        delivery: Some(Delivery::Email),
+        ..NewInfoRequest::default()
+    }
+}
+
+fn step(s: RequestStep) -> RequestStepInput {
+    RequestStepInput {
+        step: Some(s),
+        ..RequestStepInput::default()
+    }
+}
+
+#[tokio::test]
+async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matches() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::SiteAdmin, a, None).await;
+    let actor = {
+        let acc = t.store.account(office).await.unwrap().unwrap();
+        zhanqun_store::Actor {
+            principal: t.store.principal(acc).await.unwrap(),
+            client: None,
+            request_id: None,
+        }
+    };
+    let keys = t.app.letters().keys();
+    let cal = calendar();
+    let store = &t.store;
+
+    // Received Friday 2026-09-25: 20 working days, skipping the golden week, end on 10-29.
+    let sent = store
+        .submit_info_request(
+            a,
+            &request(
+                Applicant::Person,
+                "佳县2025年度城乡居民基本养老保险基金收支情况",
+            ),
+            keys,
+            &cal,
+            at(2026, 9, 25),
+        )
+        .await
+        .unwrap();
+    let id = |code: String| id_of(store, &actor, a, code, keys);
+    let r1 = id(sent.code.as_str().to_string()).await;
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, Some(d(2026, 10, 29)));
+
+    // Unclear: 补正 asked on 09-28 (the clock stops: no deadline while the applicant completes).
+    let mut ask = step(RequestStep::AskCorrection);
+    ask.note = "请说明所需信息的年度和范围（基金收入、支出还是结余）".into();
+    let st = store
+        .info_request_step(&actor, r1, &ask, &cal, at(2026, 9, 28))
+        .await
+        .unwrap();
+    assert_eq!(st, RequestState::Correcting);
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, None);
+    assert!(status.correction.unwrap().contains("年度和范围"));
+    // No extension while the clock stops; no answer but 逾期不补正.
+    assert!(
+        store
+            .info_request_step(
+                &actor,
+                r1,
+                &step(RequestStep::Extend),
+                &cal,
+                at(2026, 9, 29)
+            )
+            .await
+            .is_err()
+    );
+    let mut early = step(RequestStep::Answer);
+    early.outcome = Some(Outcome::Disclosed);
+    early.answer = "现予以公开。".into();
+    let err = store
+        .info_request_step(&actor, r1, &early, &cal, at(2026, 9, 29))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("尚在补正中"), "{err}");
+
+    // Completed application received on Friday 10-09 (during the make-up week): 20 working
+    // days from then: 10-10 (Saturday, worked) counts; the deadline is 11-05.
+    let mut got = step(RequestStep::Corrected);
+    got.on = Some(d(2026, 10, 9));
+    store
+        .info_request_step(&actor, r1, &got, &cal, at(2026, 10, 9))
+        .await
+        .unwrap();
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, Some(d(2026, 11, 5)));
+
+    // Extension: at most 20 working days, approved by someone named; once only.
+    let mut ext = step(RequestStep::Extend);
+    ext.days = 21;
+    ext.approver = "李主任".into();
+    ext.note = "需要征求第三方意见".into();
+    assert!(
+        store
+            .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 20))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("1 至 20")
+    );
+    ext.days = 20;
+    ext.approver = " ".into();
+    assert!(
+        store
+            .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 20))
+            .await
+            .is_err()
+    );
+    ext.approver = "李主任".into();
+    store
+        .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 20))
+        .await
+        .unwrap();
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, Some(d(2026, 12, 3)));
+    assert!(
+        store
+            .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 21))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("只能延长一次")
+    );
+
+    // Answered on 12-01: partly disclosed.
+    let mut ans = step(RequestStep::Answer);
+    ans.outcome = Some(Outcome::Partly);
+    ans.answer = "经查，现提供基金收支总表；其中涉及个人信息的部分不予公开。".into();
+    store
+        .info_request_step(&actor, r1, &ans, &cal, at(2026, 12, 1))
+        .await
+        .unwrap();
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.state, RequestState::Answered);
+    assert_eq!(status.outcome, Some(Outcome::Partly));
+
+    // Two more: a company's, answered 不掌握; one received late in the year, still open; and
+    // one of last year answered this January (carried in).
+    let s2 = store
+        .submit_info_request(
+            a,
+            &request(Applicant::Company, "佳县2026年招商引资项目清单及投资额"),
+            keys,
+            &cal,
+            at(2026, 3, 2),
+        )
+        .await
+        .unwrap();
+    let r2 = id(s2.code.as_str().to_string()).await;
+    let mut no = step(RequestStep::Answer);
+    no.outcome = Some(Outcome::NotHeld);
+    no.answer = "经检索，本机关未制作或获取该信息。".into();
+    store
+        .info_request_step(&actor, r2, &no, &cal, at(2026, 3, 10))
+        .await
+        .unwrap();
+    store
+        .submit_info_request(
+            a,
+            &request(Applicant::Person, "佳县2026年老旧小区改造项目名单"),
+            keys,
+            &cal,
+            at(2026, 12, 28),
+        )
+        .await
+        .unwrap();
+    let s4 = store
+        .submit_info_request(
+            a,
+            &request(Applicant::Research, "佳县2025年空气质量监测月报原始数据"),
+            keys,
+            &cal,
+            at(2025, 12, 22),
+        )
+        .await
+        .unwrap();
+    let r4 = id(s4.code.as_str().to_string()).await;
+    store
+        .info_request_step(
+            &actor,
+            r4,
+            &step(RequestStep::Accept),
+            &cal,
+            at(2025, 12, 23),
+        )
+        .await
+        .unwrap();
+    let mut yes = step(RequestStep::Answer);
+    yes.outcome = Some(Outcome::Disclosed);
+    yes.answer = "现予以公开，见附件。".into();
+    store
+        .info_request_step(&actor, r4, &yes, &cal, at(2026, 1, 12))
+        .await
+        .unwrap();
+
+    let t26 = store.info_request_year(a, 2026).await.unwrap();
+    assert_eq!(t26.received.total, 3);
+    assert_eq!(t26.received.by_applicant, vec![2, 1, 0, 0, 0, 0]);
+    assert_eq!(t26.carried_in.total, 1);
+    assert_eq!(t26.carried_in.by_applicant[2], 1, "科研机构");
+    assert_eq!(t26.answered.total, 3);
+    let row = |o: Outcome| t26.outcomes[Outcome::ALL.iter().position(|x| *x == o).unwrap()].total;
+    assert_eq!(
+        (
+            row(Outcome::Disclosed),
+            row(Outcome::Partly),
+            row(Outcome::NotHeld)
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(t26.carried_out.total, 1);
+    let t25 = store.info_request_year(a, 2025).await.unwrap();
+    assert_eq!(
+        (
+            t25.received.total,
+            t25.answered.total,
+            t25.carried_out.total
+        ),
+        (1, 0, 1)
+    );
+
+    // The console shows the same figures, and exports them.
+    let o = t.login("jx-office").await;
+    let (s, page) = o
+        .page(&format!("/sites/{}/ysqgk/report?year=2026", a.0))
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains("一、本年新收政府信息公开申请数量"), "{page}");
+    let csv = o
+        .client
+        .get(format!(
+            "{}/sites/{}/ysqgk/report.csv?year=2026",
+            o.base, a.0
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("一、本年新收政府信息公开申请数量,2,1,0,0,0,0,3"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("四、结转下年度继续办理,1,0,0,0,0,0,1"),
+        "{csv}"
+    );
+}
+
+/// The id of `site`'s application with query code `code` (as its office finds it).
+async fn id_of(
+    store: &zhanqun_store::Store,
+    actor: &zhanqun_store::Actor,
+    site: zhanqun_core::SiteId,
+    code: String,
+    keys: &zhanqun_core::pii::Keyring,
+) -> i64 {
+    let cal = calendar();
+    let rows = store
+        .site_info_requests(actor, site, keys, Utc::now())
+        .await
+        .unwrap();
+    for r in rows {
+        let full = store
+            .info_request(actor, r.id, keys, &cal, true)
+            .await
+            .unwrap();
+        if full.code == code {
+            return r.id;
+        }
+    }
+    panic!("application {code} not listed")
+}
+
+#[tokio::test]
+async fn an_application_from_the_public_form_to_the_answer_and_no_other_site_sees_it() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::SiteAdmin, a, None).await;
+    let stranger = t.account("mz-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
+    let o = t.login("jx-office").await;
+    let mz = t.login("mz-admin").await;
+
+    let form = open_form_at(&t, HOST, "/ysqgk/").await;
+    fill_time().await;
+    let mut fields = vec![
+        ("applicant", "person"),
+        ("name", "王小明"),
+        ("id_number", "110101199003078514"),
+        ("phone", "13812345678"),
+        ("content", "佳县2025年度城乡居民基本养老保险基金收支情况"),
+        ("delivery", "paper"),
+        ("ticket", form.ticket.as_str()),
+        ("answer", form.answer.as_str()),
+    ];
+    // A wrong check digit, then a paper delivery without an address: said, and kept.
+    let (s, page) = post(&t, HOST, "/ysqgk/", &fields).await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("身份证号"), "{page}");
+    assert!(
+        page.contains("城乡居民基本养老保险基金"),
+        "what was typed comes back"
+    );
+    fields[2] = ("id_number", "110101199003078515");
+    let form = open_form_at(&t, HOST, "/ysqgk/").await;
+    fill_time().await;
+    fields[6] = ("ticket", form.ticket.as_str());
+    fields[7] = ("answer", form.answer.as_str());
+    let (s, page) = post(&t, HOST, "/ysqgk/", &fields).await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("请填写通信地址"), "{page}");
+    fields[5] = ("delivery", "email");
+    fields.push(("email", "wxm@example.com"));
+    let (s, page) = post(&t, HOST, "/ysqgk/", &fields).await;
+    assert_eq!(s, 200, "{page}");
+    let code = between(&page, "<strong class=\"code\">", "<").unwrap();
+    // The same form again: the same application.
+    let (_, again) = post(&t, HOST, "/ysqgk/", &fields).await;
+    assert!(
+        again.contains(&code) && again.contains("已经提交过"),
+        "{again}"
+    );
+
+    // The office lists it (name masked), takes it, answers it.
+    let (s, list) = o.page(&format!("/sites/{}/ysqgk", a.0)).await;
+    assert_eq!(s, 200);
+    assert!(list.contains("王*"), "{list}");
+    assert!(!list.contains("王小明"));
+    let id = between(&list, "<a href=\"/ysqgk/", "\"").unwrap();
+    let (s, page) = o.page(&format!("/ysqgk/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(
+        !page.contains("110101199003078515"),
+        "masked until asked for"
+    );
+    let (_, full) = o.form(&format!("/ysqgk/{id}/personal"), &[]).await;
+    assert!(full.contains("110101199003078515") && full.contains("已记入审计日志"));
+    let (s, page) = o
+        .form(
+            &format!("/ysqgk/{id}/step"),
+            &[
+                ("step", "answer"),
+                ("outcome", "robot"),
+                ("answer", "答复内容"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("不是有效的选项"), "{page}");
+    let (s, page) = o
+        .form(
+            &format!("/ysqgk/{id}/step"),
+            &[
+                ("step", "answer"),
+                ("outcome", "disclosed"),
+                ("answer", "现予以公开，详见附件《基金收支表》。"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("申请现为“已答复”"), "{page}");
+
+    // The applicant reads the answer with the code; a wrong code is said so.
+    let (s, status) = post(&t, HOST, "/ysqgk/chaxun", &[("code", &code)]).await;
+    assert_eq!(s, 200);
+    assert!(
+        status.contains("予以公开") && status.contains("基金收支表"),
+        "{status}"
+    );
+    assert!(!status.contains("王小明"));
+    let mizhi = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
+    let (s, _) = post(&t, &mizhi, "/ysqgk/chaxun", &[("code", &code)]).await;
+    assert_eq!(s, 404, "another site does not know the code");
+
+    // Another site's office: not there at all.
+    assert_eq!(mz.page(&format!("/ysqgk/{id}")).await.0, 404);
+    assert_eq!(mz.form(&format!("/ysqgk/{id}/personal"), &[]).await.0, 404);
+    assert_eq!(
+        mz.form(&format!("/ysqgk/{id}/step"), &[("step", "accept")])
+            .await
+            .0,
+        404
+    );
+    assert_eq!(mz.page(&format!("/sites/{}/ysqgk", a.0)).await.0, 404);
+    assert_eq!(
+        mz.page(&format!("/sites/{}/ysqgk/report", a.0)).await.0,
+        404
+    );
+}
