@@ -204,6 +204,70 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap()[0]
         .id;
+    // A published service item of site B, an online application for it, and B's service token.
+    let b_item = t
+        .store
+        .create_article(
+            site_b,
+            zhanqun_store::ArticleInput {
+                title: "米脂县办事事项".into(),
+                published: true,
+                service: Some(zhanqun_core::service::ServiceGuide {
+                    basis: "依据".into(),
+                    conditions: "条件".into(),
+                    agency: "米脂县民政局".into(),
+                    fee: "不收费".into(),
+                    process: "申请".into(),
+                    place: "米脂县政务服务中心".into(),
+                    hours: "工作日".into(),
+                    consult_phone: "0912-1234567".into(),
+                    materials: vec![zhanqun_core::service::Material {
+                        name: "身份证".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            &[col_b],
+        )
+        .await
+        .unwrap();
+    t.store
+        .submit_application(
+            site_b,
+            &zhanqun_store::NewApplication {
+                item: b_item,
+                organisation: String::new(),
+                name: "李四".into(),
+                id_number: "110101199003078515".into(),
+                phone: "13987654321".into(),
+                note: format!("{B_LETTER}：网上申请"),
+                form_nonce: None,
+            },
+            t.app.letters().keys(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let b_application = t
+        .store
+        .site_applications(&actor_of(&t, rb).await, site_b, t.app.letters().keys())
+        .await
+        .unwrap()[0]
+        .id;
+    let mb = t.account("mz-admin", None).await;
+    t.grant(mb, SiteRole::SiteAdmin, site_b, None).await;
+    let (b_token, _) = t
+        .store
+        .create_service_token(
+            &actor_of(&t, mb).await,
+            site_b,
+            "米脂县业务系统",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     // An entry of site B's 知识库.
     let b_faq = t
         .store
@@ -309,6 +373,10 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_interview]
             } else if s.path.starts_with("/ysqgk/{id}") {
                 vec![b_request]
+            } else if s.path.starts_with("/applications/{id}") {
+                vec![b_application]
+            } else if s.path.starts_with("/service-tokens/{id}") {
+                vec![b_token]
             } else {
                 vec![]
             };

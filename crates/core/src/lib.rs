@@ -21,6 +21,7 @@ pub mod password;
 pub mod pii;
 pub mod sanitize;
 pub mod service;
+pub mod service_flow;
 pub mod survey;
 pub mod timeliness;
 pub mod totp;

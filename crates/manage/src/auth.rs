@@ -37,6 +37,9 @@ pub enum Access {
     Platform(PlatformRole),
     /// A full session of any of the platform administrators (account lists).
     Admins,
+    /// A business system with a live service token of a site (`Authorization: Bearer zqs_…`):
+    /// no account, no session; the handler gets the [`zhanqun_store::ServiceCaller`].
+    ServiceToken,
 }
 
 /// A declared route.
@@ -355,6 +358,44 @@ async fn guard(
     if access == Access::Public {
         return next.run(req).await;
     }
+    if access == Access::ServiceToken {
+        let path = req.uri().path().to_string();
+        let Some(token) = session_token(req.headers()) else {
+            return fail(
+                shape,
+                Error::Unauthenticated("请在 Authorization 头中提供业务系统令牌".into()),
+            );
+        };
+        return match app.store().service_caller(&token).await {
+            Ok(Some(caller)) => {
+                req.extensions_mut().insert(caller);
+                next.run(req).await
+            }
+            Ok(None) => {
+                // A refused token is audited with where it came from (a guess, or a revoked
+                // token still in use).
+                let entry = zhanqun_store::AuditEntry {
+                    actor: "service-token:unknown".into(),
+                    role: "business_system".into(),
+                    site_code: None,
+                    client: Some(client_addr(&app, req.extensions(), req.headers())),
+                    action: "service_token.refused".into(),
+                    object: Some(format!("{} {path}", req.method())),
+                    outcome: zhanqun_store::Outcome::Failure,
+                    request_id: request_id(req.headers()),
+                    detail: None,
+                };
+                if let Err(e) = app.store().audit(&entry).await {
+                    return fail(shape, e);
+                }
+                fail(
+                    shape,
+                    Error::Unauthenticated("业务系统令牌无效或已吊销".into()),
+                )
+            }
+            Err(e) => fail(shape, e),
+        };
+    }
     let path = req.uri().path().to_string();
     let Some(token) = session_token(req.headers()) else {
         return fail(shape, Error::Unauthenticated("请先登录".into()));
@@ -393,6 +434,8 @@ async fn guard(
     };
     let allowed = match access {
         Access::Public | Access::Password | Access::Session => true,
+        // Answered above, before any session is looked at.
+        Access::ServiceToken => false,
         Access::Platform(role) => principal.is(role),
         Access::Admins => matches!(
             principal.platform_role(),

@@ -157,10 +157,18 @@ async fn openapi(State(app): State<Arc<App>>) -> Response {
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}}))
+            .map(|name| {
+                let kind = if name == "receipt" {
+                    "string"
+                } else {
+                    "integer"
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": kind}})
+            })
             .collect();
         let security = match s.access {
             Access::Public => json!([]),
+            Access::ServiceToken => json!([{"service_token": []}]),
             _ => json!([{"session": []}, {"bearer": []}]),
         };
         if let Some(obj) = entry.as_object_mut() {
@@ -187,7 +195,8 @@ async fn openapi(State(app): State<Arc<App>>) -> Response {
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "__Host-zq_session"},
-                "bearer": {"type": "http", "scheme": "bearer"}
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "service_token": {"type": "http", "scheme": "bearer", "description": "业务系统令牌（zqs_ 开头，由网站管理员在控制台创建）"}
             },
             "schemas": {
                 "Error": {

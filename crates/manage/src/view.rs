@@ -44,6 +44,8 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "disclosure_list.html",
     "disclosure_request.html",
     "disclosure_report.html",
+    "applications.html",
+    "service_tokens.html",
     "article.html",
     "diff.html",
     "media.html",

@@ -263,6 +263,79 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
         surveys(store, &offices[0].1, jx, now).await?;
         interviews(store, &offices[0].1, jx, now).await?;
         n += info_requests(store, &offices[0].2, jx, keys, cal, now).await?;
+        n += applications(store, &offices[0].2, jx, keys, now).await?;
+    }
+    Ok(n)
+}
+
+/// The demo's 在线办理 on 佳县: three online applications — one finished (in 结果公示), one
+/// accepted, one waiting.
+async fn applications(
+    store: &Store,
+    office: &Actor,
+    site: SiteId,
+    keys: &Keyring,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    use zhanqun_store::{Mover, NewApplication, ServiceFilter, Which};
+    let items = store
+        .service_lines(Some(site), &ServiceFilter::default(), None, 100)
+        .await?;
+    let item = |title: &str| items.iter().find(|l| l.title == title).map(|l| l.id);
+    let specs = [
+        (
+            "结婚登记",
+            "刘建华",
+            "申请办理结婚登记，拟于下周二上午到婚姻登记处现场办理。",
+            12,
+            Some(("done", "准予登记，已当场颁发结婚证")),
+        ),
+        (
+            "企业开办“一网通办”",
+            "张丽",
+            "申请设立佳县兴达商贸有限公司，经营范围为农副产品销售。",
+            3,
+            Some(("accepted", "")),
+        ),
+        ("生育登记", "高志强", "第二个子女生育登记。", 1, None),
+    ];
+    let mut n = 0;
+    for (title, name, note, days_ago, moved) in specs {
+        let Some(item) = item(title) else { continue };
+        let at = now - Duration::days(days_ago);
+        let a = NewApplication {
+            item,
+            organisation: String::new(),
+            name: name.into(),
+            id_number: "610828198805120019".into(),
+            phone: "13909121234".into(),
+            note: note.into(),
+            form_nonce: None,
+        };
+        let r = store.submit_application(site, &a, keys, at).await?;
+        n += 1;
+        let Some((to, result)) = moved else { continue };
+        let who = Mover::Person(office);
+        store
+            .move_application(
+                who,
+                Which::Receipt(&r.receipt),
+                "accepted",
+                "",
+                at + Duration::hours(2),
+            )
+            .await?;
+        if to == "done" {
+            store
+                .move_application(
+                    Mover::Person(office),
+                    Which::Receipt(&r.receipt),
+                    to,
+                    result,
+                    at + Duration::days(1),
+                )
+                .await?;
+        }
     }
     Ok(n)
 }

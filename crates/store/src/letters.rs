@@ -517,13 +517,14 @@ impl Store {
             self,
             one,
             sqlx::query_scalar(
-                "SELECT (SELECT COUNT(*) FROM letters) + (SELECT COUNT(*) FROM info_requests)"
+                "SELECT (SELECT COUNT(*) FROM letters) + (SELECT COUNT(*) FROM info_requests) \
+                 + (SELECT COUNT(*) FROM service_applications)"
             )
         )
     }
 
-    /// Seals again, under the newest key of `keys`, up to `batch` letters and 依申请公开
-    /// applications holding a value sealed under an older key; each in its own transaction.
+    /// Seals again, under the newest key of `keys`, up to `batch` letters, 依申请公开
+    /// applications and online service applications holding a value sealed under an older key; each in its own transaction.
     /// Answers how many were re-sealed (0: none is left under an old key).
     pub async fn reseal_letters(&self, keys: &Keyring, batch: i64) -> Result<usize> {
         let letters = self.reseal_table("letters", "letter", keys, batch).await?;
@@ -534,7 +535,14 @@ impl Store {
         } else {
             0
         };
-        Ok(letters + requests)
+        let left = left - requests as i64;
+        let applications = if left > 0 {
+            self.reseal_table("service_applications", "service_application", keys, left)
+                .await?
+        } else {
+            0
+        };
+        Ok(letters + requests + applications)
     }
 
     /// [`Store::reseal_letters`] on one table whose sealed values are bound to `{prefix}:{query code}`.

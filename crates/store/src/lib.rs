@@ -12,6 +12,7 @@
 
 mod accounts;
 mod actor;
+mod applications;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
@@ -53,6 +54,9 @@ use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
 
 pub use accounts::{NewAccount, check_username};
 pub use actor::Actor;
+pub use applications::{
+    ApplicationView, Mover, NewApplication, Received, ServiceCaller, ServiceToken, Which,
+};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
 pub use content::{CatalogueFilter, Facets};

@@ -77,6 +77,12 @@ pub enum LetterPage {
     Disclosure,
     /// `/ysqgk/chaxun`: an application followed with its 查询码 (GET the form, POST the code).
     DisclosureLookup,
+    /// `/banshi/shenqing/<id>`: the online application form of a service item (POST: apply).
+    Apply(zhanqun_core::ArticleId),
+    /// `/banshi/chaxun`: 状态查询 with the 受理编号 and 查询码.
+    ApplyLookup,
+    /// `/banshi/gongshi`: 结果公示 of finished applications.
+    ApplyResults,
 }
 
 impl LetterPage {
@@ -144,6 +150,23 @@ impl LetterPage {
         }
     }
 
+    /// Parses the path after `/banshi/` (the catalogue itself is not a page here).
+    pub fn parse_services(rest: &str) -> Result<LetterPage> {
+        let missing = || Error::not_found("您访问的页面不存在");
+        match rest {
+            "chaxun" => Ok(LetterPage::ApplyLookup),
+            "gongshi" | "gongshi/" => Ok(LetterPage::ApplyResults),
+            r => {
+                let id = r
+                    .strip_prefix("shenqing/")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(missing)?;
+                Ok(LetterPage::Apply(zhanqun_core::ArticleId(id)))
+            }
+        }
+    }
+
     /// Whether the page takes a POST.
     pub fn takes_post(&self) -> bool {
         matches!(
@@ -155,6 +178,8 @@ impl LetterPage {
                 | LetterPage::Interview(_)
                 | LetterPage::Disclosure
                 | LetterPage::DisclosureLookup
+                | LetterPage::Apply(_)
+                | LetterPage::ApplyLookup
         )
     }
 }

@@ -107,8 +107,11 @@ pub async fn serve(
         | LetterPage::Interviews
         | LetterPage::Interview(_)
         | LetterPage::Disclosure
-        | LetterPage::DisclosureLookup => Err(Error::internal(
-            "surveys, interviews and 依申请公开 are answered by their own modules",
+        | LetterPage::DisclosureLookup
+        | LetterPage::Apply(_)
+        | LetterPage::ApplyLookup
+        | LetterPage::ApplyResults => Err(Error::internal(
+            "surveys, interviews, 依申请公开 and 在线办理 are answered by their own modules",
         )),
         LetterPage::Write { kind } if !post => {
             let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });

@@ -10,6 +10,7 @@
 //! limits, TLS and background jobs are `zhanqun-server`.
 
 pub mod app;
+pub mod applications;
 pub mod cache;
 pub mod client;
 pub mod config;

@@ -437,6 +437,11 @@ async fn serve_site(
                 crate::desk::LetterPage::Disclosure | crate::desk::LetterPage::DisclosureLookup => {
                     crate::disclosure::serve(app, &ctx, page, method, body, client).await
                 }
+                crate::desk::LetterPage::Apply(_)
+                | crate::desk::LetterPage::ApplyLookup
+                | crate::desk::LetterPage::ApplyResults => {
+                    crate::applications::serve(app, &ctx, page, method, body, client).await
+                }
                 _ => crate::letters::serve(app, &ctx, page, method, body, client).await,
             };
             return match answered {

@@ -3,6 +3,7 @@
 //! actor, answer. Errors are `{"code": …, "message": …}` with the stable codes of `ErrorCode`.
 
 mod accounts;
+mod applications;
 mod articles;
 mod letters;
 pub mod reprint;
@@ -195,7 +196,7 @@ use axum::routing::post;
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(auth::Shape::Json);
     use Access::*;
-    let r = letters::routes(articles::routes(accounts::routes(r)));
+    let r = applications::routes(letters::routes(articles::routes(accounts::routes(r))));
     r.post("/api/v1/session", Public, "用户名密码登录", login)
         .get("/api/v1/session", Session, "当前账号与授权", whoami)
         .delete("/api/v1/session", Password, "退出登录", logout)

@@ -16,6 +16,7 @@ use zhanqun_core::{Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, Si
 use zhanqun_store::{Transition, WorkItem};
 
 mod admin;
+mod applications;
 mod articles;
 mod dashboards;
 mod disclosure;
@@ -389,7 +390,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
         faq::routes(surveys::routes(interviews::routes(services::routes(
-            disclosure::routes(r),
+            disclosure::routes(applications::routes(r)),
         )))),
     ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));

@@ -80,6 +80,7 @@ impl App {
             "column": { "name": col.map(|c| c.name.clone()).unwrap_or_default() },
             "crumbs": col.map(|c| crumbs(ctx, c.id)).unwrap_or_default(),
             "article": {
+                "id": a.id.0,
                 "title": a.title,
                 "subtitle": a.subtitle,
                 "cover": a.cover_url,

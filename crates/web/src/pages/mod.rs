@@ -129,6 +129,7 @@ impl Route {
             "ysqgk" => return Err(Error::not_found("您访问的页面不存在")),
             p if p.starts_with("ysqgk/") => Route::Letters(LetterPage::parse_disclosure(&p[6..])?),
             "banshi" | "banshi/" => services::parse(query)?,
+            p if p.starts_with("banshi/") => Route::Letters(LetterPage::parse_services(&p[7..])?),
             "xxgkml" | "xxgkml/" => {
                 let topic = query
                     .get("topic")

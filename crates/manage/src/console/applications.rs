@@ -1,0 +1,214 @@
+//! Console pages of 在线办理: a site's online applications for the back office (the site's office
+//! and the units that carry the items), each with the moves it allows (受理, 需补充材料, 不予受理,
+//! 办结 with the result); and the site's service tokens, with which business systems push the
+//! same moves over the API (made and revoked by the site's administrator; a token is shown once).
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zhanqun_core::service_flow::{self, AppState};
+use zhanqun_core::{Error, SiteId};
+use zhanqun_store::{Mover, Which};
+
+use super::{PageError, PageResult, Path, page, render, with_status};
+use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
+
+fn at(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&super::cst())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+async fn list_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let s = app
+        .store()
+        .site(site)
+        .await?
+        .filter(|_| a.actor.principal.sees_site(site))
+        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let rows: Vec<Value> = app
+        .store()
+        .site_applications(&a.actor, site, app.letters().keys())
+        .await?
+        .into_iter()
+        .map(|v| {
+            let state = AppState::parse(&v.state).unwrap_or(AppState::Submitted);
+            let moves: Vec<Value> = AppState::ALL
+                .iter()
+                .filter(|to| **to != AppState::Submitted && service_flow::check_move(state, **to).is_ok())
+                .map(|to| json!({ "value": to.as_str(), "label": to.label(), "note": service_flow::needs_note(*to) }))
+                .collect();
+            json!({
+                "id": v.id, "receipt": v.receipt_no, "item": v.item, "unit": v.unit,
+                "applicant": v.organisation.clone().unwrap_or(v.applicant.clone()),
+                "note": v.note, "state": state.label(), "submitted": at(v.submitted_at),
+                "reply": v.reply, "result": v.result, "moves": moves,
+            })
+        })
+        .collect();
+    Ok(render(
+        "applications.html",
+        page(
+            Some(a),
+            "letters",
+            &format!("{} · 在线办理", s.name),
+            json!({ "site": s, "rows": rows, "flash": flash, "error": error,
+                    "admin": a.actor.principal.is_site_admin(site) }),
+        ),
+    ))
+}
+
+async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    list_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn move_one(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<MoveForm>,
+) -> PageResult {
+    let site: Option<i64> = app.store().application_site(id).await?;
+    let site = SiteId(site.ok_or_else(|| Error::not_found("没有这份办事申请"))?);
+    let res = app
+        .store()
+        .move_application(
+            Mover::Person(&a.actor),
+            Which::Id(id),
+            &f.to,
+            &f.note,
+            zhanqun_store::now(),
+        )
+        .await;
+    match res {
+        Ok(state) => {
+            list_with(
+                &app,
+                &a,
+                site,
+                Some(format!("已办理，申请现为“{}”", state.label())),
+                None,
+            )
+            .await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let page = list_with(&app, &a, site, None, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn tokens_with(
+    app: &App,
+    a: &Authed,
+    site: SiteId,
+    fresh: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let tokens = app.store().service_tokens(&a.actor, site).await?;
+    let s = app.store().site(site).await?;
+    let rows: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({ "id": t.id, "name": t.name, "created": at(t.created_at),
+                    "revoked": t.revoked_at.map(at), "used": t.last_used_at.map(at) })
+        })
+        .collect();
+    Ok(render(
+        "service_tokens.html",
+        page(
+            Some(a),
+            "letters",
+            "业务系统令牌",
+            json!({ "site": s, "rows": rows, "fresh": fresh, "error": error }),
+        ),
+    ))
+}
+
+async fn tokens(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
+    tokens_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn token_create(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
+    match app
+        .store()
+        .create_service_token(&a.actor, id, &f.name, zhanqun_store::now())
+        .await
+    {
+        Ok((_, token)) => tokens_with(&app, &a, id, Some(token), None).await,
+        Err(e @ Error::InvalidInput(_)) => {
+            let page = tokens_with(&app, &a, id, None, Some(e.public_message())).await?;
+            Ok(with_status(page, StatusCode::BAD_REQUEST))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn token_revoke(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    let site = app
+        .store()
+        .revoke_service_token(&a.actor, id, zhanqun_store::now())
+        .await?;
+    tokens_with(&app, &a, site, None, None).await
+}
+
+pub(super) fn routes(r: Routes) -> Routes {
+    use Access::Session;
+    r.get(
+        "/sites/{id}/applications",
+        Session,
+        "在线办理（网上申请）",
+        list,
+    )
+    .post("/applications/{id}/move", Session, "办理网上申请", move_one)
+    .get(
+        "/sites/{id}/service-tokens",
+        Session,
+        "业务系统令牌",
+        tokens,
+    )
+    .post(
+        "/sites/{id}/service-tokens",
+        Session,
+        "新建业务系统令牌",
+        token_create,
+    )
+    .post(
+        "/service-tokens/{id}/revoke",
+        Session,
+        "吊销业务系统令牌",
+        token_revoke,
+    )
+}

@@ -1,0 +1,281 @@
+//! 在线办理 on every site's public listener, under `/banshi/`: the online application form of a
+//! service item (`/banshi/shenqing/<id>`), 状态查询 with the 受理编号 and 查询码
+//! (`/banshi/chaxun`), and 结果公示 of finished applications without personal data
+//! (`/banshi/gongshi`). The same defences as the letter form (`crate::letters`).
+
+use std::net::IpAddr;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zhanqun_core::form::FormTicket;
+use zhanqun_core::letters::QueryCode;
+use zhanqun_core::service_flow::{self, AppState};
+use zhanqun_core::{ArticleId, Error, Result};
+use zhanqun_store::{ApplicationView, NewApplication};
+
+use crate::App;
+use crate::desk::LetterPage;
+use crate::directory::SiteCtx;
+use crate::forms::{own_in, read_form, with_ticket};
+
+const NAV: &str = "zwfw";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ApplyForm {
+    organisation: String,
+    name: String,
+    id_number: String,
+    phone: String,
+    note: String,
+    answer: String,
+    ticket: String,
+}
+
+impl ApplyForm {
+    fn refill(&self) -> Value {
+        json!({ "organisation": self.organisation, "name": self.name, "id_number": self.id_number,
+                "phone": self.phone, "note": self.note })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LookupForm {
+    receipt: String,
+    code: String,
+}
+
+/// Answers a page under `/banshi/` that is not the catalogue.
+pub async fn serve(
+    app: &App,
+    ctx: &SiteCtx,
+    page: &LetterPage,
+    method: &Method,
+    body: Body,
+    client: IpAddr,
+) -> Result<Response> {
+    let post = method == Method::POST;
+    match page {
+        LetterPage::Apply(item) if !post => {
+            let title = item_title(app, ctx, *item).await?;
+            form_page(
+                app,
+                ctx,
+                *item,
+                &title,
+                StatusCode::OK,
+                &mut json!({ "form": {} }),
+            )
+        }
+        LetterPage::Apply(item) => {
+            let form: ApplyForm = read_form(body).await?;
+            apply(app, ctx, *item, form, client).await
+        }
+        LetterPage::ApplyLookup if !post => own_in(
+            app,
+            ctx,
+            StatusCode::OK,
+            "apply_status.html",
+            "办件状态查询",
+            NAV,
+            json!({}),
+        ),
+        LetterPage::ApplyLookup => {
+            let form: LookupForm = read_form(body).await?;
+            lookup(app, ctx, form, client).await
+        }
+        LetterPage::ApplyResults => results(app, ctx).await,
+        _ => Err(Error::internal("not a 在线办理 page")),
+    }
+}
+
+/// The title of `item` if it is a published service item of this site (else 404).
+async fn item_title(app: &App, ctx: &SiteCtx, item: ArticleId) -> Result<String> {
+    let missing = || Error::not_found("没有这个办事事项");
+    let (a, _) = app
+        .store()
+        .article_on_site(item, ctx.site.id)
+        .await?
+        .ok_or_else(missing)?;
+    let is_item = app.store().service_guide(item).await?.is_some();
+    if a.site_id != ctx.site.id || a.status != zhanqun_core::ArticleStatus::Published || !is_item {
+        return Err(missing());
+    }
+    Ok(a.title)
+}
+
+fn form_page(
+    app: &App,
+    ctx: &SiteCtx,
+    item: ArticleId,
+    title: &str,
+    status: StatusCode,
+    v: &mut Value,
+) -> Result<Response> {
+    with_ticket(app, ctx, v, Utc::now())?;
+    v["item"] = json!({ "id": item.0, "title": title });
+    own_in(
+        app,
+        ctx,
+        status,
+        "apply_form.html",
+        "在线申请",
+        NAV,
+        v.take(),
+    )
+}
+
+async fn apply(
+    app: &App,
+    ctx: &SiteCtx,
+    item: ArticleId,
+    form: ApplyForm,
+    client: IpAddr,
+) -> Result<Response> {
+    let title = item_title(app, ctx, item).await?;
+    let limits = &app.config().letters;
+    let desk = app.letters();
+    let (addr_key, site_key) = (format!("b:{client}"), format!("bs:{}", ctx.site.id));
+    let attempts = desk.hit(&format!("ba:{client}"));
+    let now = Utc::now();
+    let checked = if attempts > limits.per_address_per_hour.saturating_mul(6)
+        || desk.hits(&addr_key) >= limits.per_address_per_hour
+    {
+        Err(Error::Locked("您提交得太频繁，请一小时后再试".into()))
+    } else if desk.hits(&site_key) >= limits.per_site_per_hour {
+        Err(Error::Locked("本网站此刻收到的申请太多，请稍后再试".into()))
+    } else {
+        FormTicket::open(desk.keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
+            t.check_answer(&form.answer)?;
+            Ok(t)
+        })
+    };
+    let result = match checked {
+        Ok(ticket) => {
+            let a = NewApplication {
+                item,
+                organisation: form.organisation.clone(),
+                name: form.name.clone(),
+                id_number: form.id_number.clone(),
+                phone: form.phone.clone(),
+                note: form.note.clone(),
+                form_nonce: Some(ticket.nonce),
+            };
+            app.store()
+                .submit_application(ctx.site.id, &a, desk.keys(), now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(r) => {
+            if !r.again {
+                desk.hit(&addr_key);
+                desk.hit(&site_key);
+            }
+            own_in(
+                app,
+                ctx,
+                StatusCode::OK,
+                "apply_status.html",
+                "申请已提交",
+                NAV,
+                json!({ "done": { "receipt": r.receipt, "code": r.code.display(),
+                                   "again": r.again, "item": title } }),
+            )
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut v = json!({ "form": form.refill(), "error": e.public_message() });
+            form_page(app, ctx, item, &title, status, &mut v)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An application as 状态查询 and 结果公示 show it (seed 003 第二十四条(四)(五)).
+fn view(a: &ApplicationView) -> Value {
+    let day = |t: Option<chrono::DateTime<Utc>>| t.map(zhanqun_core::beijing::day_text);
+    let state = AppState::parse(&a.state).ok();
+    json!({
+        "receipt": a.receipt_no, "item": a.item,
+        "item_url": format!("/art/{}.html", a.item_id),
+        "applicant": a.organisation.clone().unwrap_or_else(|| a.applicant.clone()),
+        "unit": a.unit, "state": state.map(|s| s.label()).unwrap_or(""),
+        "submitted": zhanqun_core::beijing::day_text(a.submitted_at),
+        "accepted": day(a.accepted_at), "finished": day(a.finished_at),
+        "reply": a.reply, "result": a.result,
+        "done": state == Some(AppState::Done),
+    })
+}
+
+async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> Result<Response> {
+    let desk = app.letters();
+    let shown = json!({
+        "receipt": form.receipt.trim().chars().take(30).collect::<String>(),
+        "code": form.code.trim().chars().take(20).collect::<String>(),
+    });
+    let again = |status: StatusCode, msg: String| {
+        own_in(
+            app,
+            ctx,
+            status,
+            "apply_status.html",
+            "办件状态查询",
+            NAV,
+            json!({ "form": shown, "error": msg }),
+        )
+    };
+    if desk.hit(&format!("q:{client}")) > app.config().letters.lookups_per_address_per_hour {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "查询过于频繁，请一小时后再试".into(),
+        );
+    }
+    let parsed = service_flow::parse_receipt(&form.receipt)
+        .and_then(|r| Ok((r, QueryCode::parse(&form.code)?)));
+    let (receipt, code) = match parsed {
+        Ok(p) => p,
+        Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
+    };
+    match app
+        .store()
+        .application_status(ctx.site.id, &receipt, &code, desk.keys())
+        .await
+    {
+        Ok(a) => own_in(
+            app,
+            ctx,
+            StatusCode::OK,
+            "apply_status.html",
+            "办件状态查询",
+            NAV,
+            json!({ "form": shown, "application": view(&a) }),
+        ),
+        Err(e @ Error::NotFound(_)) => again(StatusCode::NOT_FOUND, e.public_message()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn results(app: &App, ctx: &SiteCtx) -> Result<Response> {
+    let rows = app
+        .store()
+        .application_results(ctx.site.id, app.letters().keys(), 100)
+        .await?;
+    let rows: Vec<Value> = rows.iter().map(view).collect();
+    own_in(
+        app,
+        ctx,
+        StatusCode::OK,
+        "apply_results.html",
+        "办件结果公示",
+        NAV,
+        json!({ "rows": rows }),
+    )
+}

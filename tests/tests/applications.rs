@@ -1,0 +1,262 @@
+//! 在线办理 over HTTP, on SQLite and PostgreSQL: a citizen applies online for a published service
+//! item (bad input said, nothing lost), gets a 受理编号 and a 查询码; the business unit accepts it
+//! in the console; the department's business system pushes the result with its site's service
+//! token; the applicant sees it with the 受理编号 (状态查询) and everyone in 结果公示, without
+//! personal data. Another site's token, a revoked token and no token are refused.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use zhanqun_core::SiteRole;
+use zhanqun_tests::TestApp;
+use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const HOST: &str = "www.jiaxian.gov.cn";
+
+fn guide() -> serde_json::Value {
+    json!({
+        "item_type": "行政确认", "audience": "person", "theme": "婚姻登记",
+        "basis": "《婚姻登记条例》", "conditions": "双方自愿", "agency": "佳县民政局",
+        "fee": "不收费", "process": "申请\n受理\n登记", "place": "佳县民政局婚姻登记处",
+        "hours": "工作日", "consult_phone": "0912-6722699",
+        "materials": [{"name": "居民身份证"}]
+    })
+}
+
+/// A published service item of `column` (by the site's administrator and reviewer).
+async fn item(admin: &zhanqun_tests::User, reviewer: &zhanqun_tests::User, column: i64) -> i64 {
+    let id = admin
+        .draft(column, json!({"title": "结婚登记", "service": guide()}))
+        .await;
+    assert_eq!(admin.submit(id).await.status, 200);
+    assert_eq!(
+        reviewer.act(id, json!({"action": "approve"})).await.status,
+        200
+    );
+    id
+}
+
+/// Pushes a status with a bearer token: status and JSON.
+async fn push(
+    t: &TestApp,
+    token: &str,
+    receipt: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = t
+        .client
+        .post(format!(
+            "http://{}/api/v1/service-applications/{receipt}/status",
+            t.manage
+        ))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_business_system() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let col = f.column(&format!("{A}/zwfw/bszn"));
+    let admin = t.account("jx-admin", None).await;
+    t.grant(admin, SiteRole::SiteAdmin, a, None).await;
+    let reviewer = t.account("jx-reviewer", None).await;
+    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
+    let stranger = t.account("mz-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
+    let ad = t.login("jx-admin").await;
+    let rv = t.login("jx-reviewer").await;
+    let mz = t.login("mz-admin").await;
+    let item = item(&ad, &rv, col.0).await;
+
+    // The item page offers the application; a draft or another site's item does not exist here.
+    let page = t.page(HOST, &format!("/art/{item}.html"), 200).await;
+    assert!(page.contains(&format!("/banshi/shenqing/{item}")), "{page}");
+    t.page(HOST, "/banshi/shenqing/999999", 404).await;
+
+    let path = format!("/banshi/shenqing/{item}");
+    let form = open_form_at(&t, HOST, &path).await;
+    fill_time().await;
+    let mut fields = vec![
+        ("name", "王小明"),
+        ("id_number", "110101199003078514"),
+        ("phone", "13812345678"),
+        ("note", "申请预约12月10日上午办理结婚登记。"),
+        ("ticket", form.ticket.as_str()),
+        ("answer", form.answer.as_str()),
+    ];
+    let (s, page) = post(&t, HOST, &path, &fields).await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("身份证号"), "{page}");
+    assert!(page.contains("申请预约12月10日上午办理结婚登记"), "kept");
+    fields[1] = ("id_number", "110101199003078515");
+    let (s, page) = post(&t, HOST, &path, &fields).await;
+    assert_eq!(s, 200, "{page}");
+    let receipt = between(&page, "受理编号：<strong class=\"code\">", "<").unwrap();
+    let code = between(&page, "查询码：<strong class=\"code\">", "<").unwrap();
+    assert!(receipt.starts_with(&format!("{A}-")), "{receipt}");
+
+    // The back office accepts it in the console (the applicant masked there).
+    let (s, list) = ad.page(&format!("/sites/{}/applications", a.0)).await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains(&receipt) && list.contains("王*") && !list.contains("王小明"),
+        "{list}"
+    );
+    let app_id = between(&list, "action=\"/applications/", "/move").unwrap();
+    let (s, page) = ad
+        .form(
+            &format!("/applications/{app_id}/move"),
+            &[("to", "done"), ("note", "已登记")],
+        )
+        .await;
+    assert_eq!(s, 409, "done before accepted: {page}");
+    let (s, page) = ad
+        .form(
+            &format!("/applications/{app_id}/move"),
+            &[("to", "accepted")],
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("申请现为“已受理，办理中”"));
+    // Another site's administrator: not there.
+    assert_eq!(
+        mz.form(
+            &format!("/applications/{app_id}/move"),
+            &[("to", "refused"), ("note", "越权")]
+        )
+        .await
+        .0,
+        404
+    );
+    assert!(
+        !mz.page(&format!("/sites/{}/applications", b.0))
+            .await
+            .1
+            .contains(&receipt)
+    );
+
+    // Tokens: 佳县's administrator makes one (shown once); 米脂's makes theirs.
+    let (s, page) = ad
+        .form(
+            &format!("/sites/{}/service-tokens", a.0),
+            &[("name", "县民政业务系统")],
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    let token_a = between(&page, "<code class=\"token\">", "<").unwrap();
+    let (_, again) = ad.page(&format!("/sites/{}/service-tokens", a.0)).await;
+    assert!(!again.contains(&token_a), "a token is shown once");
+    assert_eq!(
+        mz.page(&format!("/sites/{}/service-tokens", a.0)).await.0,
+        404
+    );
+    let (_, page) = mz
+        .form(
+            &format!("/sites/{}/service-tokens", b.0),
+            &[("name", "米脂县业务系统")],
+        )
+        .await;
+    let token_b = between(&page, "<code class=\"token\">", "<").unwrap();
+
+    // Another site's token, a made-up token, no token: refused.
+    let done = json!({"state": "done", "note": "准予登记，已颁发结婚证"});
+    assert_eq!(push(&t, &token_b, &receipt, done.clone()).await.0, 404);
+    assert_eq!(push(&t, "zqs_nope", &receipt, done.clone()).await.0, 401);
+    let res = t
+        .client
+        .post(format!(
+            "http://{}/api/v1/service-applications/{receipt}/status",
+            t.manage
+        ))
+        .json(&done)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    // A bad body is said so.
+    let (s, body) = push(&t, &token_a, &receipt, json!({"state": "approved"})).await;
+    assert_eq!(s, 400, "{body}");
+    let (s, body) = push(&t, &token_a, &receipt, json!({"state": "done"})).await;
+    assert_eq!(s, 400, "a result is needed: {body}");
+    // The site's own token finishes it.
+    let (s, body) = push(&t, &token_a, &receipt, done.clone()).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["state"], "done");
+
+    // The applicant: 状态查询 with the 受理编号 and 查询码; a wrong code is not enough.
+    let (s, status) = post(
+        &t,
+        HOST,
+        "/banshi/chaxun",
+        &[("receipt", &receipt), ("code", &code)],
+    )
+    .await;
+    assert_eq!(s, 200, "{status}");
+    assert!(
+        status.contains("已办结") && status.contains("准予登记，已颁发结婚证"),
+        "{status}"
+    );
+    assert!(status.contains("王*") && !status.contains("王小明"));
+    let (s, _) = post(
+        &t,
+        HOST,
+        "/banshi/chaxun",
+        &[("receipt", &receipt), ("code", "AAAA-BBBB-CCCC")],
+    )
+    .await;
+    assert!(s == 400 || s == 404, "{s}");
+    // 结果公示: on the site, masked; not on another site.
+    let results = t.page(HOST, "/banshi/gongshi", 200).await;
+    assert!(
+        results.contains(&receipt) && results.contains("准予登记"),
+        "{results}"
+    );
+    assert!(!results.contains("王小明") && !results.contains("13812345678"));
+    let mizhi = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
+    assert!(
+        !t.page(&mizhi, "/banshi/gongshi", 200)
+            .await
+            .contains(&receipt)
+    );
+
+    // A revoked token no longer works.
+    let tokens = t
+        .store
+        .service_tokens(&ad_actor(&t, admin).await, a)
+        .await
+        .unwrap();
+    let (s, _) = ad
+        .form(&format!("/service-tokens/{}/revoke", tokens[0].id), &[])
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(push(&t, &token_a, &receipt, done).await.0, 401);
+    // The OpenAPI document names the route and its token.
+    let doc: serde_json::Value = t
+        .client
+        .get(format!("http://{}/api/openapi.json", t.manage))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let op = &doc["paths"]["/api/v1/service-applications/{receipt}/status"]["post"];
+    assert_eq!(op["security"][0]["service_token"], json!([]));
+}
+
+async fn ad_actor(t: &TestApp, account: zhanqun_core::AccountId) -> zhanqun_store::Actor {
+    let acc = t.store.account(account).await.unwrap().unwrap();
+    zhanqun_store::Actor {
+        principal: t.store.principal(acc).await.unwrap(),
+        client: None,
+        request_id: None,
+    }
+}
