@@ -62,6 +62,19 @@ shot survey-results-desktop "http://$H:$P/hudong/zhengji/1.html" 1366,1100
 shot survey-form-phone "http://$H:$P/hudong/zhengji/2.html" 390,1500
 shot interview-transcript-desktop "http://$H:$P/hudong/fangtan/1.html" 1366,1200
 shot faq-desktop "http://$H:$P/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" 1366,900
+# 办事服务, 依申请公开, 在线办理 and 数据开放.
+ITEM=$(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | sed -n 1p)
+shot services-desktop "http://$H:$P/banshi/" 1366,1300
+shot services-province-desktop "http://6100000001.localhost:$P/banshi/" 1366,1300
+shot service-item-desktop "http://$H:$P$ITEM" 1366,2200
+shot service-item-phone "http://$H:$P$ITEM" 390,3200
+shot apply-form-desktop "http://$H:$P/banshi/shenqing/${ITEM//[^0-9]/}" 1366,1200
+shot apply-results-desktop "http://$H:$P/banshi/gongshi" 1366,800
+shot apply-status-desktop "http://$H:$P/banshi/chaxun" 1366,800
+shot ysqgk-form-desktop "http://$H:$P/ysqgk/" 1366,1600
+shot datasets-desktop "http://$H:$P/data/" 1366,800
+DATASET=$(curl -s -H "Host: $H" "http://$PUB/data/" | grep -o '/art/[0-9]*\.html' | sed -n 1p)
+shot dataset-desktop "http://$H:$P$DATASET" 1366,1200
 
 # The console: puppeteer-core (npm) drives the same chromium; the demo passwords come from the log.
 command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }

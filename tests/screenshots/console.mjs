@@ -205,6 +205,26 @@ const surveyHref = await jxAdmin.$eval("table.list a[href^='/surveys/']", (a) =>
 await jxAdmin.goto(base + surveyHref);
 await jxAdmin.screenshot({ path: `${out}/console-survey-results.png`, fullPage: true });
 
+// 办事服务, 依申请公开, 在线办理 and 数据开放 in the console: 佳县's 依申请公开 list, one application
+// and the year's table; the online applications; a service item's guide editor and a data set's.
+await jxAdmin.goto(`${base}/sites/${siteId}/ysqgk`);
+await jxAdmin.screenshot({ path: `${out}/console-ysqgk.png`, fullPage: true });
+const reqHref = await jxAdmin.$eval("table.list a[href^='/ysqgk/']", (a) => a.getAttribute("href"));
+await jxAdmin.goto(base + reqHref);
+await jxAdmin.screenshot({ path: `${out}/console-ysqgk-request.png`, fullPage: true });
+await jxAdmin.goto(`${base}/sites/${siteId}/ysqgk/report`);
+await jxAdmin.screenshot({ path: `${out}/console-ysqgk-report.png`, fullPage: true });
+await jxAdmin.goto(`${base}/sites/${siteId}/applications`);
+await jxAdmin.screenshot({ path: `${out}/console-applications.png`, fullPage: true });
+await jxAdmin.goto(`${base}/sites`);
+const bszn = await jxAdmin.$$eval("a[href^='/columns/']", (as) => {
+  for (const a of as) if (a.textContent.trim() === "办事指南") return a.getAttribute("href");
+});
+await jxAdmin.goto(`${base}${bszn}/new-service`);
+await jxAdmin.screenshot({ path: `${out}/console-service-editor.png`, fullPage: true });
+await jxAdmin.goto(`${base}${bszn}/new-dataset`);
+await jxAdmin.screenshot({ path: `${out}/console-dataset-editor.png`, fullPage: true });
+
 // The public letter form as a writer fills it in: a mistake first (the form comes back with the
 // message and what was typed), then the letter sent and its 查询码.
 if (publicBase) {
@@ -228,5 +248,14 @@ if (publicBase) {
   await w.screenshot({ path: `${out}/letter-form-error.png`, fullPage: true });
   await fill("13912345678");
   await w.screenshot({ path: `${out}/letter-sent.png`, fullPage: true });
+  // A service item's guide as printed (print styles), from the catalogue's first item.
+  await w.goto(`${publicBase}/banshi/`);
+  const item = await w.$eval("table.services a[href^='/art/']", (a) => a.getAttribute("href"));
+  await w.goto(publicBase + item);
+  await w.emulateMediaType("print");
+  await w.setViewport({ width: 800, height: 1100 });
+  await w.screenshot({ path: `${out}/service-item-print.png`, fullPage: true });
+  await w.emulateMediaType("screen");
+}
 }
 await browser.close();

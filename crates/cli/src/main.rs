@@ -92,6 +92,7 @@ async fn run(cli: Cli) -> Res {
             )?;
             let letters =
                 zhanqun_sites::demo_letters::load(&store, desk.keys(), &c.calendar()).await?;
+            zhanqun_sites::demo_data::load(&store, &c.data_dir.join("media")).await?;
             println!(
                 "已载入演示省份：{} 个网站，{} 篇信息，{letters} 封公众留言。",
                 s.sites, s.articles
@@ -517,6 +518,8 @@ async fn run(cli: Cli) -> Res {
                 let cal = app.config().calendar();
                 let n =
                     zhanqun_sites::demo_letters::load(&store, app.letters().keys(), &cal).await?;
+                zhanqun_sites::demo_data::load(&store, &app.config().data_dir.join("media"))
+                    .await?;
                 tracing::info!(letters = n, "demo letters loaded");
             }
             tracing::info!(%public, %manage, backend = ?store.backend(), "zhanqun serving");

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod beijing;
 pub mod checks;
+pub mod dataset;
 pub mod delivery;
 pub mod disclosure;
 pub mod error;

@@ -48,9 +48,13 @@ pub fn detect(head: &[u8], original_name: &str) -> Result<MediaType> {
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     let found = infer::get(head).map(|t| t.mime_type());
+    // Data files (数据开放) are text: UTF-8 without NUL, and JSON opening as JSON does.
+    if found.is_none() && matches!(ext.as_str(), "csv" | "json") {
+        return text_data(head, &ext, original_name);
+    }
     let Some(mime) = found else {
         return Err(Error::invalid(format!(
-            "无法识别“{original_name}”的文件类型：只能上传图片（PNG、JPEG、GIF、WebP）、PDF、Office 文档和 OFD"
+            "无法识别“{original_name}”的文件类型：只能上传图片（PNG、JPEG、GIF、WebP）、PDF、Office 文档、OFD 和数据文件（CSV、JSON）"
         )));
     };
     // Office 2007+ files are zip containers: infer names them when it can, else "zip".
@@ -62,7 +66,7 @@ pub fn detect(head: &[u8], original_name: &str) -> Result<MediaType> {
         .collect();
     if candidates.is_empty() {
         return Err(Error::invalid(format!(
-            "不支持上传该类型的文件（{mime}）：只能上传图片（PNG、JPEG、GIF、WebP）、PDF、Office 文档和 OFD"
+            "不支持上传该类型的文件（{mime}）：只能上传图片（PNG、JPEG、GIF、WebP）、PDF、Office 文档、OFD 和数据文件（CSV、JSON）"
         )));
     }
     for (m, exts, inline) in &candidates {
@@ -77,6 +81,37 @@ pub fn detect(head: &[u8], original_name: &str) -> Result<MediaType> {
     Err(Error::invalid(format!(
         "“{original_name}”的内容（{mime}）与扩展名不符，请检查文件"
     )))
+}
+
+/// A CSV or JSON data file: its first bytes are UTF-8 text (a character cut at the end of the
+/// sample allowed), without NUL; JSON starts (after a BOM and blanks) with `{` or `[`.
+fn text_data(head: &[u8], ext: &str, original_name: &str) -> Result<MediaType> {
+    let text_ok = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    } && !head.contains(&0);
+    let json_ok = ext != "json"
+        || head
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(head)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{' || *b == b'[');
+    if !(text_ok && json_ok) {
+        return Err(Error::invalid(format!(
+            "“{original_name}”不是 UTF-8 编码的 {} 文本文件，请另存为 UTF-8 后再上传",
+            ext.to_ascii_uppercase()
+        )));
+    }
+    Ok(MediaType {
+        mime: if ext == "csv" {
+            "text/csv"
+        } else {
+            "application/json"
+        },
+        ext: if ext == "csv" { "csv" } else { "json" },
+        inline: false,
+    })
 }
 
 /// A file name safe to show and to send in `Content-Disposition`: no path, no control
@@ -376,6 +411,28 @@ mod tests {
         );
         assert!(detect(b"<html><script>alert(1)</script>", "a.png").is_err());
         assert!(detect(b"MZ\x90\0\x03\0\0\0", "setup.pdf").is_err());
+    }
+
+    #[test]
+    fn data_files_are_utf8_text_and_json_looks_like_json() {
+        let csv = "\u{feff}月份,数量\n2026-01,3\n".as_bytes();
+        assert_eq!(
+            detect(csv, "统计.csv").map(|t| t.mime).ok(),
+            Some("text/csv")
+        );
+        // A sample cut in the middle of a character is still text.
+        let cut = &"发布".as_bytes()[..4];
+        assert!(detect(cut, "x.csv").is_ok());
+        assert!(detect(b"[{\"a\": 1}]", "d.json").is_ok());
+        assert!(detect(b"  {\"a\": 1}", "d.json").is_ok());
+        assert!(detect(b"a,b\n", "d.json").is_err(), "not JSON");
+        assert!(detect(b"a\0b", "d.csv").is_err(), "NUL");
+        assert!(detect(b"\xff\xfe\x00a", "d.csv").is_err(), "not UTF-8");
+        // Text under another name is not taken; HTML is recognised as HTML and refused even
+        // when it is called .csv.
+        assert!(detect(b"<html><script>alert(1)</script>", "a.txt").is_err());
+        assert!(detect(b"<html><script>alert(1)</script>", "a.csv").is_err());
+        assert_eq!(detect(csv, "a.csv").map(|t| t.inline).ok(), Some(false));
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct ArticleBody {
     /// A service item's guide (办事指南): the article is then a service item.
     #[serde(default)]
     pub service: Option<zhanqun_core::service::ServiceGuide>,
+    /// A data set's description (数据开放): the article is then a data set.
+    #[serde(default)]
+    pub dataset: Option<zhanqun_core::dataset::DatasetMeta>,
 }
 
 fn opt(s: Option<String>) -> Option<String> {
@@ -132,6 +135,7 @@ impl ArticleBody {
             interprets: self.interprets.map(ArticleId),
             unit: None,
             service: self.service.map(|g| g.cleaned()).transpose()?,
+            dataset: self.dataset.map(|d| d.cleaned()).transpose()?,
         })
     }
 }

@@ -41,6 +41,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "column.html",
     "editor.html",
     "service_editor.html",
+    "dataset_editor.html",
     "disclosure_list.html",
     "disclosure_request.html",
     "disclosure_report.html",

@@ -153,7 +153,7 @@ fn demo() -> Vec<Demo> {
     ]
 }
 
-async fn actor(store: &Store, username: &str) -> Result<Actor> {
+pub(crate) async fn actor(store: &Store, username: &str) -> Result<Actor> {
     let account = store
         .accounts()
         .await?

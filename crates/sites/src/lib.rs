@@ -7,6 +7,7 @@
 //! same TOML text and goes through the same parser.
 
 pub mod demo;
+pub mod demo_data;
 pub mod demo_letters;
 pub mod demo_services;
 mod plan;

@@ -25,6 +25,8 @@ pub struct ArticleInput {
     pub unit: Option<UnitId>,
     /// A service item's guide (办事指南): the article is then a service item.
     pub service: Option<zhanqun_core::service::ServiceGuide>,
+    /// A data set's description for machines (数据开放): the article is then a data set.
+    pub dataset: Option<zhanqun_core::dataset::DatasetMeta>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,6 +61,12 @@ impl ArticleInput {
         if let Some(g) = &self.service {
             g.clone().cleaned()?;
         }
+        if let Some(d) = &self.dataset {
+            d.clone().cleaned()?;
+            if self.service.is_some() {
+                return Err(Error::invalid("一条信息不能同时是办事事项和数据集"));
+            }
+        }
         Ok(())
     }
 }
@@ -86,6 +94,9 @@ pub(crate) fn revision_fields(input: &ArticleInput) -> String {
     }
     if let Some(g) = &input.service {
         lines.push(g.revision_text());
+    }
+    if let Some(d) = &input.dataset {
+        lines.push(d.revision_text());
     }
     lines.join("\n")
 }

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 mod content;
+mod datasets;
 pub mod editorial;
 mod faq;
 pub mod figures;
@@ -60,6 +61,7 @@ pub use applications::{
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
 pub use content::{CatalogueFilter, Facets};
+pub use datasets::DatasetEntry;
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use faq::{Faq, NewFaq};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};

@@ -212,6 +212,32 @@ pub async fn serve(app: &App, site: SiteId, name: &str, headers: &HeaderMap) -> 
     respond(app, site, &record, headers, "public, max-age=86400").await
 }
 
+/// Serves the `n`th file of data set `dataset` of `site` (published there) at its stable
+/// address: the media library's file, byte for byte.
+pub async fn serve_dataset_file(
+    app: &App,
+    site: SiteId,
+    dataset: zhanqun_core::ArticleId,
+    n: usize,
+    headers: &HeaderMap,
+) -> Result<Response> {
+    let missing = || Error::not_found("没有这个数据集或文件");
+    let (a, _) = app
+        .store()
+        .article_on_site(dataset, site)
+        .await?
+        .ok_or_else(missing)?;
+    if a.site_id != site || a.status != zhanqun_core::ArticleStatus::Published {
+        return Err(missing());
+    }
+    let meta = app.store().dataset(dataset).await?.ok_or_else(missing)?;
+    let file = n
+        .checked_sub(1)
+        .and_then(|i| meta.files.get(i))
+        .ok_or_else(missing)?;
+    serve(app, site, file.stored_name(), headers).await
+}
+
 /// Serves a file, published or not, to the console (preview before publication).
 pub async fn preview(
     app: &App,

@@ -393,6 +393,13 @@ async fn serve_site(
         }
     }
     let kind = route.kind();
+    if let Route::DataFile { dataset, n } = &route {
+        return match crate::media::serve_dataset_file(app, ctx.site.id, *dataset, *n, headers).await
+        {
+            Ok(res) => (kind, res),
+            Err(e) => ("error", error_page(app, &ctx, &path, &e)),
+        };
+    }
     if let Route::Media(name) = &route {
         return match crate::media::serve(app, ctx.site.id, name, headers).await {
             Ok(res) => (kind, res),

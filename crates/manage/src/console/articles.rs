@@ -75,6 +75,7 @@ impl ArticleForm {
             disclosure,
             interprets,
             service: None,
+            dataset: None,
         }
         .into_input()
     }
@@ -275,7 +276,12 @@ async fn article_page(
         let gaps = zhanqun_core::service::missing(&title, &g, app.store().service_elements());
         json!({ "missing": gaps.iter().map(|e| e.label()).collect::<Vec<_>>() })
     });
-    let ctx = json!({ "service": service, "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url, "submit_targets": submit_targets });
+    let dataset = app
+        .store()
+        .dataset(id)
+        .await?
+        .map(|m| json!({ "missing": m.publishable().err().map(|e| e.public_message()) }));
+    let ctx = json!({ "service": service, "dataset": dataset, "a": &article, "w": &workflow, "column": &column, "events": events, "revisions": revisions, "can": can, "pinned": pinned, "headline": headline, "public_url": public_url, "submit_targets": submit_targets });
     Ok(render("article.html", page(Some(&a), "work", &title, ctx)))
 }
 

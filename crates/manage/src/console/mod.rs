@@ -19,6 +19,7 @@ mod admin;
 mod applications;
 mod articles;
 mod dashboards;
+mod datasets;
 mod disclosure;
 mod faq;
 mod interviews;
@@ -390,7 +391,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
         faq::routes(surveys::routes(interviews::routes(services::routes(
-            disclosure::routes(applications::routes(r)),
+            disclosure::routes(applications::routes(datasets::routes(r))),
         )))),
     ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));

@@ -129,6 +129,7 @@ macro_rules! insert_articles {
                         .map_err(db_err)?;
                     }
                     crate::services::save_guide!(tx, id, input);
+                    crate::datasets::save_dataset!(tx, id, input);
                     if let Some((account, _)) = by {
                         crate::history::record_revision!(tx, id, 1_i64, account, input, ts);
                         crate::history::record_event!(
@@ -195,6 +196,9 @@ impl Store {
             if let Some(g) = input.service.as_ref().filter(|_| input.published) {
                 zhanqun_core::service::publishable(&input.title, g, &self.service_elements)?;
             }
+            if let Some(d) = input.dataset.as_ref().filter(|_| input.published) {
+                d.publishable()?;
+            }
             if cols.is_empty() {
                 return Err(Error::invalid(format!("信息“{}”没有指定栏目", input.title)));
             }
@@ -205,11 +209,15 @@ impl Store {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let ids = insert_articles!(tx, site, &items, by, ts, changes);
             for (input, _) in items.iter().filter(|(i, _)| i.published) {
-                let guide = input
+                let mut guide = input
                     .service
                     .as_ref()
                     .map(|g| g.media_links().join(" "))
                     .unwrap_or_default();
+                if let Some(d) = &input.dataset {
+                    guide.push(' ');
+                    guide.push_str(&d.media_links().join(" "));
+                }
                 crate::media::publish_media!(
                     tx,
                     site.0,
@@ -303,6 +311,7 @@ impl Store {
             .await
             .map_err(db_err)?;
             crate::services::save_guide!(tx, id.0, input);
+            crate::datasets::save_dataset!(tx, id.0, input);
             sqlx::query("UPDATE placements SET sort_at = $1 WHERE article_id = $2")
                 .bind(published_at)
                 .bind(id.0)
@@ -445,6 +454,7 @@ impl Store {
                 "DELETE FROM column_counts",
                 "UPDATE articles SET interprets_id = NULL",
                 "DELETE FROM service_items",
+                "DELETE FROM datasets",
                 "DELETE FROM articles",
                 "DELETE FROM index_counters",
                 "UPDATE columns SET parent_id = NULL",

@@ -185,10 +185,12 @@ macro_rules! publish_now {
         let ts: DateTime<Utc> = $ts;
         // The files the article uses become public with it.
         // A service item's guide links its forms and samples: they become public too.
+        // So do a data set's files.
         let (site, body, cover, guide): (i64, String, Option<String>, Option<String>) =
             sqlx::query_as(
-                "SELECT a.site_id, a.body_html, a.cover_url, g.guide FROM articles a \
-                 LEFT JOIN service_items g ON g.article_id = a.id WHERE a.id = $1",
+                "SELECT a.site_id, a.body_html, a.cover_url, COALESCE(g.guide, d.meta) FROM articles a \
+                 LEFT JOIN service_items g ON g.article_id = a.id \
+                 LEFT JOIN datasets d ON d.article_id = a.id WHERE a.id = $1",
             )
             .bind($id)
             .fetch_one(&mut *$tx)

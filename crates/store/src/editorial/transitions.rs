@@ -217,6 +217,14 @@ impl Store {
             let title = self.article(id).await?.map(|a| a.title).unwrap_or_default();
             zhanqun_core::service::publishable(&title, &guide, &self.service_elements)?;
         }
+        // A data set, only with its licence, its fields and a file.
+        if matches!(
+            step,
+            Transition::Submit { .. } | Transition::Approve { .. } | Transition::Sign { .. }
+        ) && let Some(meta) = self.dataset(id).await?
+        {
+            meta.publishable()?;
+        }
         Ok((loc, role, to))
     }
 

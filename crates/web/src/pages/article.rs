@@ -96,14 +96,22 @@ impl App {
                 "interpretations": interpretations,
             },
         });
-        // A service item shows its guide (办事指南) in place of an article body.
+        // A service item shows its guide (办事指南) in place of an article body, a data set its
+        // description and files.
         let (template, page) = match self.store().service_guide(a.id).await? {
-            None => ("article.html", page),
             Some(g) => {
                 let mut page = page;
                 page["guide"] = super::services::guide_view(&g);
                 ("service.html", page)
             }
+            None => match self.store().dataset(a.id).await? {
+                Some(m) => {
+                    let mut page = page;
+                    page["dataset"] = super::datasets::dataset_view(a.id, &m, a.updated_at);
+                    ("dataset.html", page)
+                }
+                None => ("article.html", page),
+            },
         };
         Ok(Rendered {
             status: StatusCode::OK,

@@ -16,6 +16,7 @@ use zhanqun_store::{CatalogueFilter, ServiceFilter};
 
 mod article;
 mod catalogue;
+mod datasets;
 mod feed;
 mod home;
 mod list;
@@ -28,6 +29,8 @@ use crate::cache::{ColumnTop, Dep};
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use view::{Item, Link, Pager, SiteView, crumbs};
+
+pub use datasets::DataPage;
 
 /// The page a request names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,14 @@ pub enum Route {
     Services {
         filter: ServiceFilter,
         before: Option<ArticleId>,
+    },
+    /// `/data/`, `/data/catalog.json`, `/data/catalog.csv`: the site's open data sets.
+    Data(DataPage),
+    /// `/data/<id>/<n>`: the `n`th file of data set `id`, as uploaded (never cached here: the
+    /// media library serves it).
+    DataFile {
+        dataset: ArticleId,
+        n: usize,
     },
     /// `/sitemap.xml`: every URL of a site of up to [`SITEMAP_SMALL`] articles, else an index
     /// of the parts below.
@@ -129,6 +140,10 @@ impl Route {
             "ysqgk" => return Err(Error::not_found("您访问的页面不存在")),
             p if p.starts_with("ysqgk/") => Route::Letters(LetterPage::parse_disclosure(&p[6..])?),
             "banshi" | "banshi/" => services::parse(query)?,
+            "data" => Route::Data(DataPage::Html),
+            p if p.starts_with("data/") => {
+                DataPage::parse(&p[5..]).ok_or_else(|| Error::not_found("没有这个数据集或文件"))?
+            }
             p if p.starts_with("banshi/") => Route::Letters(LetterPage::parse_services(&p[7..])?),
             "xxgkml" | "xxgkml/" => {
                 let topic = query
@@ -235,6 +250,7 @@ impl Route {
             Route::Article(_) => "article",
             Route::Catalogue { .. } => "catalogue",
             Route::Services { .. } => "services",
+            Route::Data(_) | Route::DataFile { .. } => "data",
             Route::Sitemap | Route::SitemapPart(_) => "sitemap",
             Route::Robots => "robots",
             Route::Search => "search",
@@ -259,6 +275,7 @@ impl Route {
                 page.number()
             ),
             Route::Services { filter, before } => services::cache_key(filter, *before),
+            Route::Data(page) => page.cache_key(host),
             Route::ColumnFeed { path } => format!("{host}|/{path}/rss.xml"),
             Route::Sitemap => format!("{host}|/sitemap.xml"),
             Route::SitemapPart(part) => format!("{host}|/{}", part.file()),
@@ -268,6 +285,7 @@ impl Route {
             | Route::Search
             | Route::Letters(_)
             | Route::Static { .. }
+            | Route::DataFile { .. }
             | Route::Media(_) => return None,
         })
     }
@@ -369,6 +387,7 @@ impl App {
             Route::Article(id) => self.render_article(ctx, *id).await,
             Route::Catalogue { filter, page } => self.render_catalogue(ctx, filter, *page).await,
             Route::Services { filter, before } => self.render_services(ctx, filter, *before).await,
+            Route::Data(page) => self.render_data(ctx, *page, host).await,
             Route::Sitemap => self.render_sitemap(ctx, host).await,
             Route::SitemapPart(part) => self.render_sitemap_part(ctx, host, part).await,
             Route::SiteFeed => self.render_site_feed(ctx, host).await,
@@ -378,6 +397,7 @@ impl App {
             | Route::Search
             | Route::Letters(_)
             | Route::Static { .. }
+            | Route::DataFile { .. }
             | Route::Media(_) => Err(Error::internal("route is not rendered")),
         }
     }

@@ -1,0 +1,134 @@
+//! 数据开放 on the store: a data set is an article with its description for machines in
+//! `datasets`, written in the article's own transaction (so review, revisions and audit are the
+//! article's), and the reads of the public catalogue.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhanqun_core::dataset::DatasetMeta;
+use zhanqun_core::{ArticleId, Error, Result, SiteId};
+
+use crate::{Store, fetch};
+
+/// Writes (or replaces) the data set description of article `$id` inside the caller's
+/// transaction, when the input carries one.
+macro_rules! save_dataset {
+    ($tx:expr, $id:expr, $input:expr) => {{
+        if let Some(m) = &$input.dataset {
+            let json = serde_json::to_string(m)
+                .map_err(|e| zhanqun_core::Error::internal(format!("dataset: {e}")))?;
+            sqlx::query(
+                "INSERT INTO datasets (article_id, site_id, frequency, meta) \
+                 VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3) \
+                 ON CONFLICT (article_id) DO UPDATE SET frequency = excluded.frequency, meta = excluded.meta",
+            )
+            .bind($id)
+            .bind(m.frequency.as_str())
+            .bind(json)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?;
+        }
+    }};
+}
+pub(crate) use save_dataset;
+
+/// A published data set of a site, as the catalogue lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetEntry {
+    pub id: ArticleId,
+    pub title: String,
+    pub description: Option<String>,
+    pub index_number: String,
+    pub publisher: Option<String>,
+    pub issued: DateTime<Utc>,
+    pub modified: DateTime<Utc>,
+    pub meta: DatasetMeta,
+}
+
+type Row = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    String,
+);
+
+fn parse(json: &str, id: i64) -> Result<DatasetMeta> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::internal(format!("data set {id}: stored description: {e}")))
+}
+
+impl Store {
+    /// The description of article `id`, if it is a data set.
+    pub async fn dataset(&self, id: ArticleId) -> Result<Option<DatasetMeta>> {
+        let json: Option<String> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT meta FROM datasets WHERE article_id = $1").bind(id.0)
+        )?;
+        json.map(|j| parse(&j, id.0)).transpose()
+    }
+
+    /// How many articles `site` published in each of the last `months` Beijing months (oldest
+    /// first, `YYYY-MM`): the platform's own figures a data set can offer.
+    pub async fn monthly_publication_counts(
+        &self,
+        site: SiteId,
+        months: u32,
+    ) -> Result<Vec<(String, i64)>> {
+        let now = crate::now();
+        let since = now
+            .checked_sub_months(chrono::Months::new(months))
+            .unwrap_or(now);
+        let times: Vec<DateTime<Utc>> = fetch!(
+            self,
+            all,
+            sqlx::query_scalar(
+                "SELECT published_at FROM articles WHERE site_id = $1 AND status = 'published' \
+                 AND published_at >= $2 AND published_at <= $3"
+            )
+            .bind(site.0)
+            .bind(since)
+            .bind(now)
+        )?;
+        let month = |t: DateTime<Utc>| zhanqun_core::beijing::at(t).format("%Y-%m").to_string();
+        let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        for t in times {
+            *counts.entry(month(t)).or_default() += 1;
+        }
+        Ok(counts.into_iter().collect())
+    }
+
+    /// The published data sets of `site`, newest update first (at most 500: a site's catalogue).
+    pub async fn site_datasets(&self, site: SiteId) -> Result<Vec<DatasetEntry>> {
+        let rows: Vec<Row> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT a.id, a.title, a.summary, a.index_number, u.name, a.published_at, a.updated_at, d.meta \
+                 FROM datasets d JOIN articles a ON a.id = d.article_id LEFT JOIN units u ON u.id = a.unit_id \
+                 WHERE d.site_id = $1 AND a.status = 'published' ORDER BY a.updated_at DESC, a.id DESC LIMIT 500"
+            )
+            .bind(site.0)
+        )?;
+        rows.into_iter()
+            .map(
+                |(id, title, description, index_number, publisher, issued, modified, meta)| {
+                    Ok(DatasetEntry {
+                        id: ArticleId(id),
+                        title,
+                        description,
+                        index_number,
+                        publisher,
+                        issued,
+                        modified,
+                        meta: parse(&meta, id)?,
+                    })
+                },
+            )
+            .collect()
+    }
+}

@@ -1,0 +1,160 @@
+//! 数据开放 over HTTP, on SQLite and PostgreSQL: a department uploads a CSV file to the media
+//! library and describes a data set through the API; it cannot be sent for review without its
+//! licence; once approved, the site's machine-readable catalogue lists it in JSON and CSV, and
+//! its stable download address gives back the uploaded bytes exactly. Before approval, and on
+//! another site, neither the entry nor the file is there.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::multipart::{Form, Part};
+use serde_json::json;
+use zhanqun_core::SiteRole;
+use zhanqun_tests::{TestApp, User};
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const HOST: &str = "www.jiaxian.gov.cn";
+
+async fn upload(u: &User, site: i64, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let res = u
+        .client
+        .post(format!("{}/api/v1/sites/{site}/media", u.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn a_data_set_is_reviewed_then_catalogued_and_its_file_downloads_byte_for_byte() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let col = f.column(&format!("{A}/zwgk/czzj"));
+    let editor = t.account("cz-editor", None).await;
+    t.grant(editor, SiteRole::Editor, a, Some(col)).await;
+    let reviewer = t.account("jx-reviewer", None).await;
+    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
+    let ed = t.login("cz-editor").await;
+    let rv = t.login("jx-reviewer").await;
+
+    // A data file: CSV in UTF-8 (with a BOM, Chinese, a quoted comma); a binary file named .csv
+    // is refused.
+    let csv_bytes = "\u{feff}功能分类,预算数（万元）\n教育支出,52310\n\"社会保障,就业\",41280\n"
+        .as_bytes()
+        .to_vec();
+    let (s, body) = upload(&ed, a.0, "bad.csv", vec![0, 1, 2, 3, 0xff, 0xfe]).await;
+    assert_eq!(s, 400, "{body}");
+    let (s, up) = upload(&ed, a.0, "2026年预算支出.csv", csv_bytes.clone()).await;
+    assert_eq!(s, 201, "{up}");
+    let file = up["url"].as_str().unwrap().to_string();
+
+    let meta = json!({
+        "frequency": "yearly",
+        "licence": "",
+        "keywords": ["财政、预算"],
+        "fields": [{"name": "功能分类", "kind": "文本"}, {"name": "预算数（万元）", "kind": "数值"}],
+        "files": [{"title": "2026年预算支出", "file": file}]
+    });
+    let id = ed
+        .draft(
+            col.0,
+            json!({"title": "佳县2026年一般公共预算支出", "summary": "按功能分类", "dataset": meta}),
+        )
+        .await;
+    let r = ed.submit(id).await;
+    assert_eq!(r.status, 400, "{}", r.json);
+    assert!(
+        r.json.to_string().contains("数据集缺少开放许可"),
+        "{}",
+        r.json
+    );
+    // Not public before release: neither the catalogue entry nor the file.
+    assert!(
+        !t.page(HOST, "/data/catalog.json", 200)
+            .await
+            .contains("佳县2026年一般公共预算支出")
+    );
+    assert_eq!(t.get(HOST, &format!("/data/{id}/1")).await.status(), 404);
+
+    let mut meta2 = meta.clone();
+    meta2["licence"] = json!("CC BY 4.0");
+    let r = ed
+        .put(
+            &format!("/api/v1/articles/{id}"),
+            json!({"title": "佳县2026年一般公共预算支出", "summary": "按功能分类", "dataset": meta2}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(ed.submit(id).await.status, 200);
+    assert_eq!(rv.act(id, json!({"action": "approve"})).await.status, 200);
+
+    // The JSON catalogue parses and carries the entry, DCAT-like, with absolute addresses.
+    let text = t.page(HOST, "/data/catalog.json", 200).await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["@type"], "dcat:Catalog");
+    let set = doc["dataset"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["title"] == "佳县2026年一般公共预算支出")
+        .expect("the data set is catalogued");
+    assert_eq!(set["accrualPeriodicity"], "R/P1Y");
+    assert_eq!(set["license"], "CC BY 4.0");
+    assert_eq!(set["keyword"], json!(["财政", "预算"]));
+    assert_eq!(set["outOfDate"], false);
+    let url = set["distribution"][0]["downloadURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(set["distribution"][0]["format"], "CSV");
+    let path = url.split_once(HOST).map(|(_, p)| p.to_string()).unwrap();
+    assert_eq!(path, format!("/data/{id}/1"));
+    let res = t.get(HOST, "/data/catalog.json").await;
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+
+    // The CSV catalogue parses, one row per file, with the same download address.
+    let csv_text = t.page(HOST, "/data/catalog.csv", 200).await;
+    let mut rdr = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[0], "identifier");
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let row = rows
+        .iter()
+        .find(|r| &r[1] == "佳县2026年一般公共预算支出")
+        .expect("a CSV row");
+    assert_eq!(&row[7], url.as_str());
+    assert_eq!(&row[8], "false");
+
+    // The download is the upload, byte for byte, as an attachment that is not sniffed.
+    let res = t.get(HOST, &path).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), csv_bytes);
+    assert_eq!(t.get(HOST, &format!("/data/{id}/2")).await.status(), 404);
+
+    // The people's page and the data set page.
+    let list = t.page(HOST, "/data/", 200).await;
+    assert!(list.contains("佳县2026年一般公共预算支出"), "{list}");
+    let page = t.page(HOST, &format!("/art/{id}.html"), 200).await;
+    assert!(
+        page.contains("数据项说明") && page.contains(&path),
+        "{page}"
+    );
+
+    // Another site: no entry, no file.
+    let mizhi = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
+    assert!(
+        !t.page(&mizhi, "/data/catalog.json", 200)
+            .await
+            .contains("佳县2026年")
+    );
+    assert_eq!(t.get(&mizhi, &path).await.status(), 404);
+}
