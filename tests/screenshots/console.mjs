@@ -217,8 +217,8 @@ await jxAdmin.screenshot({ path: `${out}/console-ysqgk-report.png`, fullPage: tr
 await jxAdmin.goto(`${base}/sites/${siteId}/applications`);
 await jxAdmin.screenshot({ path: `${out}/console-applications.png`, fullPage: true });
 await jxAdmin.goto(`${base}/sites`);
-const bszn = await jxAdmin.$$eval("a[href^='/columns/']", (as) => {
-  for (const a of as) if (a.textContent.trim() === "办事指南") return a.getAttribute("href");
+const bszn = await jxAdmin.$$eval("tr", (rows) => {
+  for (const r of rows) if (r.textContent.includes("办事指南")) return r.querySelector("a[href^='/columns/']").getAttribute("href");
 });
 await jxAdmin.goto(`${base}${bszn}/new-service`);
 await jxAdmin.screenshot({ path: `${out}/console-service-editor.png`, fullPage: true });
@@ -256,6 +256,5 @@ if (publicBase) {
   await w.setViewport({ width: 800, height: 1100 });
   await w.screenshot({ path: `${out}/service-item-print.png`, fullPage: true });
   await w.emulateMediaType("screen");
-}
 }
 await browser.close();

@@ -227,6 +227,16 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
             .contains(&receipt)
     );
 
+    // The annual report counts the item and the application (政务服务事项数量, 办件量).
+    let year = zhanqun_core::beijing::year(chrono::Utc::now());
+    let report = t
+        .store
+        .annual_report(a, year, &t.app.config().deadlines())
+        .await
+        .unwrap();
+    assert_eq!(report.count("政务服务事项数量（项）"), Some(1));
+    assert_eq!(report.count("办件量（件）"), Some(1));
+
     // A revoked token no longer works.
     let tokens = t
         .store

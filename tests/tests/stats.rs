@@ -171,11 +171,14 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     assert_eq!(text(&after, "政府网站标识码"), JIAXIAN);
     assert_eq!(text(&after, "网站名称"), "佳县人民政府");
     assert_eq!(text(&after, "首页网址"), JIA);
-    // No letter yet: counted as none, not 不适用 (every site takes letters now).
+    // No letter, no service yet: counted as none, not 不适用 (every site takes letters and
+    // online applications now).
     assert_eq!(count(&after, "收到留言数量（条）"), 0);
     assert_eq!(count(&after, "征集调查期数（期）"), 0);
     assert_eq!(count(&after, "在线访谈期数（期）"), 0);
-    assert!(text(&after, "办件量（件）").starts_with("不适用"));
+    assert_eq!(count(&after, "政务服务事项数量（项）"), 0);
+    assert_eq!(count(&after, "办件量（件）"), 0);
+    assert!(text(&after, "回应公众关注热点或重大舆情数量（次）").starts_with("不适用"));
 
     // The API's figures by period count the same articles.
     let r = admin

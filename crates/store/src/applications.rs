@@ -463,6 +463,26 @@ impl Store {
         })
     }
 
+    /// How many online applications `site` received in `[from, to)` (the annual report's 办件量).
+    pub async fn application_count(
+        &self,
+        site: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64> {
+        fetch!(
+            self,
+            one,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM service_applications WHERE site_id = $1 \
+                 AND submitted_at >= $2 AND submitted_at < $3"
+            )
+            .bind(site.0)
+            .bind(from)
+            .bind(to)
+        )
+    }
+
     /// The site of application `id`, if there is one.
     pub async fn application_site(&self, id: i64) -> Result<Option<i64>> {
         fetch!(

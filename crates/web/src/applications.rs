@@ -11,7 +11,6 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zhanqun_core::form::FormTicket;
 use zhanqun_core::letters::QueryCode;
 use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{ArticleId, Error, Result};
@@ -20,7 +19,7 @@ use zhanqun_store::{ApplicationView, NewApplication};
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{own_in, read_form, with_ticket};
+use crate::forms::{APPLICATION, admit_write, own_in, read_form, with_ticket};
 
 const NAV: &str = "zwfw";
 
@@ -138,25 +137,18 @@ async fn apply(
     client: IpAddr,
 ) -> Result<Response> {
     let title = item_title(app, ctx, item).await?;
-    let limits = &app.config().letters;
-    let desk = app.letters();
-    let (addr_key, site_key) = (format!("b:{client}"), format!("bs:{}", ctx.site.id));
-    let attempts = desk.hit(&format!("ba:{client}"));
-    let now = Utc::now();
-    let checked = if attempts > limits.per_address_per_hour.saturating_mul(6)
-        || desk.hits(&addr_key) >= limits.per_address_per_hour
-    {
-        Err(Error::Locked("您提交得太频繁，请一小时后再试".into()))
-    } else if desk.hits(&site_key) >= limits.per_site_per_hour {
-        Err(Error::Locked("本网站此刻收到的申请太多，请稍后再试".into()))
-    } else {
-        FormTicket::open(desk.keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
-            t.check_answer(&form.answer)?;
-            Ok(t)
-        })
-    };
+    let (desk, now) = (app.letters(), Utc::now());
+    let checked = admit_write(
+        app,
+        ctx,
+        &APPLICATION,
+        client,
+        &form.ticket,
+        &form.answer,
+        now,
+    );
     let result = match checked {
-        Ok(ticket) => {
+        Ok((ticket, keys)) => {
             let a = NewApplication {
                 item,
                 organisation: form.organisation.clone(),
@@ -169,14 +161,14 @@ async fn apply(
             app.store()
                 .submit_application(ctx.site.id, &a, desk.keys(), now)
                 .await
+                .map(|r| (r, keys))
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(r) => {
+        Ok((r, keys)) => {
             if !r.again {
-                desk.hit(&addr_key);
-                desk.hit(&site_key);
+                keys.made(app);
             }
             own_in(
                 app,

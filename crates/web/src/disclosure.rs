@@ -13,7 +13,6 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zhanqun_core::disclosure::{Applicant, Delivery, RequestState};
-use zhanqun_core::form::FormTicket;
 use zhanqun_core::letters::QueryCode;
 use zhanqun_core::{Error, Result};
 use zhanqun_store::NewInfoRequest;
@@ -21,7 +20,7 @@ use zhanqun_store::NewInfoRequest;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{own_in, read_form, with_ticket};
+use crate::forms::{INFO_REQUEST, admit_write, own_in, read_form, with_ticket};
 
 /// The application form as posted.
 #[derive(Debug, Default, Deserialize)]
@@ -135,30 +134,19 @@ fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Res
 }
 
 async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> Result<Response> {
-    let limits = &app.config().letters;
-    let desk = app.letters();
-    let (addr_key, site_key) = (format!("d:{client}"), format!("ds:{}", ctx.site.id));
-    let attempts = desk.hit(&format!("da:{client}"));
-    let refused = if attempts > limits.per_address_per_hour.saturating_mul(6)
-        || desk.hits(&addr_key) >= limits.per_address_per_hour
-    {
-        Some("您提交得太频繁，请一小时后再试")
-    } else if desk.hits(&site_key) >= limits.per_site_per_hour {
-        Some("本网站此刻收到的申请太多，请稍后再试")
-    } else {
-        None
-    };
-    let now = Utc::now();
-    let checked = match refused {
-        Some(why) => Err(Error::Locked(why.into())),
-        None => FormTicket::open(desk.keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
-            t.check_answer(&form.answer)?;
-            Ok(t)
-        }),
-    };
+    let (desk, now) = (app.letters(), Utc::now());
+    let checked = admit_write(
+        app,
+        ctx,
+        &INFO_REQUEST,
+        client,
+        &form.ticket,
+        &form.answer,
+        now,
+    );
     let mut request = form.request();
     let result = match checked {
-        Ok(ticket) => {
+        Ok((ticket, keys)) => {
             request.form_nonce = Some(ticket.nonce);
             app.store()
                 .submit_info_request(
@@ -169,14 +157,14 @@ async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> R
                     now,
                 )
                 .await
+                .map(|sent| (sent, keys))
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(sent) => {
+        Ok((sent, keys)) => {
             if !sent.again {
-                desk.hit(&addr_key);
-                desk.hit(&site_key);
+                keys.made(app);
             }
             own_in(
                 app,

@@ -48,6 +48,77 @@ pub(crate) fn admit(
     Ok(t)
 }
 
+/// The hourly counters of one kind of public write (letters, 依申请公开, online applications)
+/// for one client and one site, counted once the write is made.
+pub(crate) struct WriteKeys {
+    addr: String,
+    site: String,
+}
+
+impl WriteKeys {
+    /// Counts a write that was made (not one the same form had made before).
+    pub(crate) fn made(&self, app: &App) {
+        app.letters().hit(&self.addr);
+        app.letters().hit(&self.site);
+    }
+}
+
+/// A kind of public write, with its own hourly counters: a short tag, and what to say when the
+/// site's limit is reached.
+pub(crate) struct WriteKind {
+    tag: &'static str,
+    busy: &'static str,
+}
+
+pub(crate) const LETTER: WriteKind = WriteKind {
+    tag: "w",
+    busy: "本网站此刻收到的留言太多，请稍后再试",
+};
+pub(crate) const INFO_REQUEST: WriteKind = WriteKind {
+    tag: "d",
+    busy: "本网站此刻收到的申请太多，请稍后再试",
+};
+pub(crate) const APPLICATION: WriteKind = WriteKind {
+    tag: "b",
+    busy: "本网站此刻收到的申请太多，请稍后再试",
+};
+
+/// Admits a write of `kind` on a public form (a letter, an 依申请公开 application, an online
+/// application) from `client` to `ctx`'s site: every attempt counts toward six times the hourly
+/// limit per address (guessing the human check is no way in), made writes toward the limits per
+/// address and per site (`[letters]`), then the ticket of this site and its answer.
+pub(crate) fn admit_write(
+    app: &App,
+    ctx: &SiteCtx,
+    kind: &WriteKind,
+    client: std::net::IpAddr,
+    ticket: &str,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<(FormTicket, WriteKeys)> {
+    let (kind, busy) = (kind.tag, kind.busy);
+    let limits = &app.config().letters;
+    let desk = app.letters();
+    let keys = WriteKeys {
+        addr: format!("{kind}:{client}"),
+        site: format!("{kind}s:{}", ctx.site.id),
+    };
+    let attempts = desk.hit(&format!("{kind}a:{client}"));
+    if attempts > limits.per_address_per_hour.saturating_mul(6)
+        || desk.hits(&keys.addr) >= limits.per_address_per_hour
+    {
+        return Err(Error::Locked(
+            "您提交得太频繁，请一小时后再试。如有急事，请拨打页面下方的联系电话".into(),
+        ));
+    }
+    if desk.hits(&keys.site) >= limits.per_site_per_hour {
+        return Err(Error::Locked(busy.into()));
+    }
+    let t = FormTicket::open(desk.keys(), ctx.site.id, ticket, now)?;
+    t.check_answer(answer)?;
+    Ok((t, keys))
+}
+
 /// Largest form body taken, in bytes (a letter of 5,000 characters is about 45 KB encoded).
 pub const MAX_BODY: usize = 64 * 1024;
 

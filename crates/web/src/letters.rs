@@ -19,7 +19,6 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zhanqun_core::form::FormTicket;
 use zhanqun_core::letter_flow::LetterState;
 use zhanqun_core::letters::{LetterKind, QueryCode};
 use zhanqun_core::{Error, LetterId, Page, Result};
@@ -28,7 +27,7 @@ use zhanqun_store::NewLetter;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{own, read_form, with_ticket};
+use crate::forms::{LETTER, admit_write, own, read_form, with_ticket};
 
 /// The letter form as posted. Every field optional here: what is missing is said by the checks.
 #[derive(Debug, Default, Deserialize)]
@@ -149,31 +148,11 @@ fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Res
 }
 
 async fn write(app: &App, ctx: &SiteCtx, form: LetterForm, client: IpAddr) -> Result<Response> {
-    let limits = &app.config().letters;
-    let desk = app.letters();
-    let (addr_key, site_key) = (format!("w:{client}"), format!("s:{}", ctx.site.id));
-    // Every attempt counts toward a wider bound, so that guessing the question is no way in.
-    let attempts = desk.hit(&format!("a:{client}"));
-    let refused = if attempts > limits.per_address_per_hour.saturating_mul(6)
-        || desk.hits(&addr_key) >= limits.per_address_per_hour
-    {
-        Some("您提交得太频繁，请一小时后再试。如有急事，请拨打页面下方的联系电话")
-    } else if desk.hits(&site_key) >= limits.per_site_per_hour {
-        Some("本网站此刻收到的留言太多，请稍后再试")
-    } else {
-        None
-    };
-    let now = Utc::now();
-    let checked = match refused {
-        Some(why) => Err(Error::Locked(why.into())),
-        None => FormTicket::open(desk.keys(), ctx.site.id, &form.ticket, now).and_then(|t| {
-            t.check_answer(&form.answer)?;
-            Ok(t)
-        }),
-    };
+    let (limits, desk, now) = (&app.config().letters, app.letters(), Utc::now());
+    let checked = admit_write(app, ctx, &LETTER, client, &form.ticket, &form.answer, now);
     let mut letter = form.letter();
     let result = match checked {
-        Ok(ticket) => {
+        Ok((ticket, keys)) => {
             letter.form_nonce = Some(ticket.nonce);
             let kind = letter.kind.unwrap_or(LetterKind::Consultation);
             app.store()
@@ -186,14 +165,14 @@ async fn write(app: &App, ctx: &SiteCtx, form: LetterForm, client: IpAddr) -> Re
                     now,
                 )
                 .await
+                .map(|sent| (sent, keys))
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(sent) => {
+        Ok((sent, keys)) => {
             if !sent.again {
-                desk.hit(&addr_key);
-                desk.hit(&site_key);
+                keys.made(app);
                 app.metrics().letters_received.inc();
             }
             own(

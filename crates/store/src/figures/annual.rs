@@ -150,6 +150,7 @@ impl Store {
         let (submitted, adopted) = (subs.submitted, subs.adopted);
         let letters = self.letter_figures(site, from, to).await?;
         let service_items = self.service_item_count(site, to).await?;
+        let applications = self.application_count(site, from, to).await?;
         let surveys = self
             .surveys(site)
             .await?
@@ -268,7 +269,7 @@ impl Store {
             ReportRow {
                 section: "办事服务",
                 item: "办件量（件）",
-                value: NotApplicable,
+                value: Count(applications),
             },
             ReportRow {
                 section: "互动交流",
