@@ -542,6 +542,10 @@ notice_months = 6
 personnel_months = 12
 overdue_veto = 5
 blank_veto = 5
+# 服务不实用: what a service item's guide must have before it is sent for review or published,
+# and whose lack fails the site. Default: the national check's ten key elements (the words are
+# in docs/SERVICES.md).
+service_elements = ["name", "basis", "conditions", "materials", "place", "agency", "fee", "hours", "consult_phone", "process"]
 
 [log]
 # text or json
