@@ -43,9 +43,11 @@ async fn list_with(
         .into_iter()
         .map(|v| {
             let state = AppState::parse(&v.state).unwrap_or(AppState::Submitted);
-            let moves: Vec<Value> = AppState::ALL
+            // The usual next move first (受理, then 办结); the applicant's 补充 is not the office's.
+            let order = [AppState::Accepted, AppState::Done, AppState::MoreNeeded, AppState::Refused];
+            let moves: Vec<Value> = order
                 .iter()
-                .filter(|to| **to != AppState::Submitted && service_flow::check_move(state, **to).is_ok())
+                .filter(|to| service_flow::check_move(state, **to).is_ok())
                 .map(|to| json!({ "value": to.as_str(), "label": to.label(), "note": service_flow::needs_note(*to) }))
                 .collect();
             json!({
