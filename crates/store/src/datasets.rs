@@ -61,7 +61,37 @@ fn parse(json: &str, id: i64) -> Result<DatasetMeta> {
         .map_err(|e| Error::internal(format!("data set {id}: stored description: {e}")))
 }
 
+/// What an article carries besides its body: a service item's guide or a data set's description.
+#[derive(Debug, Clone)]
+pub enum Structured {
+    Guide(Box<zhanqun_core::service::ServiceGuide>),
+    Dataset(DatasetMeta),
+}
+
 impl Store {
+    /// The guide or data set description of article `id`, if any, in one read (the article page
+    /// asks on every render).
+    pub async fn structured(&self, id: ArticleId) -> Result<Option<Structured>> {
+        let row: Option<(Option<String>, Option<String>)> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(
+                "SELECT g.guide, d.meta FROM articles a LEFT JOIN service_items g ON g.article_id = a.id \
+                 LEFT JOIN datasets d ON d.article_id = a.id WHERE a.id = $1"
+            )
+            .bind(id.0)
+        )?;
+        Ok(match row {
+            Some((Some(g), _)) => {
+                Some(Structured::Guide(serde_json::from_str(&g).map_err(
+                    |e| Error::internal(format!("service item {id}: stored guide: {e}")),
+                )?))
+            }
+            Some((None, Some(m))) => Some(Structured::Dataset(parse(&m, id.0)?)),
+            _ => None,
+        })
+    }
+
     /// The description of article `id`, if it is a data set.
     pub async fn dataset(&self, id: ArticleId) -> Result<Option<DatasetMeta>> {
         let json: Option<String> = fetch!(

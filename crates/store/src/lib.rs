@@ -61,7 +61,7 @@ pub use applications::{
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
 pub use content::{CatalogueFilter, Facets};
-pub use datasets::DatasetEntry;
+pub use datasets::{DatasetEntry, Structured};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use faq::{Faq, NewFaq};
 pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};

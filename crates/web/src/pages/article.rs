@@ -98,20 +98,17 @@ impl App {
         });
         // A service item shows its guide (办事指南) in place of an article body, a data set its
         // description and files.
-        let (template, page) = match self.store().service_guide(a.id).await? {
-            Some(g) => {
-                let mut page = page;
+        let mut page = page;
+        let template = match self.store().structured(a.id).await? {
+            Some(zhanqun_store::Structured::Guide(g)) => {
                 page["guide"] = super::services::guide_view(&g);
-                ("service.html", page)
+                "service.html"
             }
-            None => match self.store().dataset(a.id).await? {
-                Some(m) => {
-                    let mut page = page;
-                    page["dataset"] = super::datasets::dataset_view(a.id, &m, a.updated_at);
-                    ("dataset.html", page)
-                }
-                None => ("article.html", page),
-            },
+            Some(zhanqun_store::Structured::Dataset(m)) => {
+                page["dataset"] = super::datasets::dataset_view(a.id, &m, a.updated_at);
+                "dataset.html"
+            }
+            None => "article.html",
         };
         Ok(Rendered {
             status: StatusCode::OK,
