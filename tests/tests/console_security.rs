@@ -774,6 +774,18 @@ async fn bad_path_and_query_parameters_are_answered_in_our_own_words() {
     let (status, html) = u.page("/sites/abc/media").await;
     assert_eq!(status, 400);
     assert!(html.contains("地址中的参数"), "{html}");
+    // A posted form that does not fit (letters in a number field, a field left out): the same
+    // Chinese page naming what to fix, not axum's English 422.
+    let backfill = format!("/reprint/sites/{}/backfill", f.site(JIAXIAN).0);
+    for fields in [
+        vec![("subscription", "1"), ("days", "七天")],
+        vec![("subscription", "1")],
+    ] {
+        let (status, html) = u.form(&backfill, &fields).await;
+        assert_eq!(status, 400, "{fields:?}: {html}");
+        assert!(html.contains("表单内容有误"), "{fields:?}: {html}");
+        assert!(!html.contains("Failed to deserialize"), "{html}");
+    }
 }
 
 /// Issue 19: account creation had two rule sets — the console required a name, the API did not.

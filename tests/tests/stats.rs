@@ -312,6 +312,16 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     // The province list shows who has published.
     let (_, html) = auditor.page(&format!("/stats/reports?year={year}")).await;
     assert!(html.contains("已发布") && html.contains("米脂县人民政府") && html.contains("未发布"));
+    // The list is paged (a province has thousands of sites): a page past the end is not found,
+    // a page that is not a number is refused in Chinese.
+    let (status, _) = auditor
+        .page(&format!("/stats/reports?year={year}&page=99"))
+        .await;
+    assert_eq!(status, 404);
+    let (status, html) = auditor
+        .page(&format!("/stats/reports?year={year}&page=x"))
+        .await;
+    assert_eq!(status, 400, "{html}");
 
     // Another site's administrator can neither read nor publish 佳县's report.
     let other = t.account("mz-admin", None).await;

@@ -6,7 +6,7 @@
 //! written, not guessed from the request's path.
 
 use axum::extract::path::ErrorKind;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use zhanqun_core::Error;
 
 /// Why a path parameter was refused. The value itself is not repeated (it is the caller's).
@@ -40,6 +40,32 @@ pub(crate) fn query_error(e: &QueryRejection) -> Error {
     } else {
         Error::invalid(format!(
             "查询参数有误（{detail}），请检查地址中 ? 之后的部分"
+        ))
+    }
+}
+
+/// Why a posted form was refused. Each console form is made by our own pages, so this is a
+/// hand-edited or truncated request, or a number field given letters: the field is named where
+/// serde says which one it was, and the visitor is told to go back and send it again.
+pub(crate) fn form_error(e: &FormRejection) -> Error {
+    let detail = match e {
+        FormRejection::FailedToDeserializeForm(d) => std::error::Error::source(d)
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        FormRejection::FailedToDeserializeFormBody(d) => std::error::Error::source(d)
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        FormRejection::InvalidFormContentType(_) => {
+            return Error::invalid("表单提交方式不对：请从控制台页面上的表单提交");
+        }
+        _ => String::new(),
+    };
+    let detail: String = detail.chars().take(160).collect();
+    if detail.is_empty() {
+        Error::invalid("表单内容有误，请返回上一页检查后重新提交")
+    } else {
+        Error::invalid(format!(
+            "表单内容有误（{detail}），请返回上一页检查各项，数字栏只填数字，然后重新提交"
         ))
     }
 }

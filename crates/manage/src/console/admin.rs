@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use zhanqun_core::{AccountId, GrantId};
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 

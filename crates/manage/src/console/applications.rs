@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};

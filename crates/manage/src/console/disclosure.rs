@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::NaiveDate;

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use chrono::{NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use serde_json::json;

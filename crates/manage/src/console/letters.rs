@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::letter_flow::{LetterStep, MAX_EXTENSION_DAYS};

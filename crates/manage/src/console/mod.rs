@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Form, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -94,6 +94,26 @@ impl IntoResponse for PageError {
 type PageResult = Result<Response, PageError>;
 
 crate::extract::edge_extractors!(PageError);
+
+/// A posted console form, parsed at the edge: a body that does not fit the form (a number field
+/// given letters, a field left out by a hand-made request) gets the Chinese error page that
+/// names the field, not axum's English 422.
+pub struct Form<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for Form<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| Form(f.0))
+            .map_err(|e| PageError::from(crate::extract::form_error(&e)))
+    }
+}
 
 /// Security headers of every management response: no caching of back-office pages, no
 /// framing, a CSP that allows only our own scripts and styles.

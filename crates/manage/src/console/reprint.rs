@@ -8,7 +8,8 @@ use std::sync::Arc;
 use zhanqun_core::SubscriptionId;
 use zhanqun_core::{DeliveryId, SourceId, SubmissionId};
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 

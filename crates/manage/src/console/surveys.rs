@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use super::Form;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;

@@ -15,8 +15,11 @@
 //! Then the console and the JSON API (module `console`): the auditor's, a site office's and the
 //! system administrator's pages, logged in over HTTP, server CPU and size per answer.
 //!
+//! Then, with `--parts …,search`, the search page (module `search`): a second server on the same
+//! store with search on, once its index is complete.
+//!
 //! `page-bench [--articles N] [--divisions DIR] [--dir DIR] [--per-kind N] [--seconds S]
-//! [--parts public,console] [--console-reps N]` prints Markdown; `tests/bench/pages.sh` runs it on both backends and writes
+//! [--parts public,console,search] [--console-reps N]` prints Markdown; `tests/bench/pages.sh` runs it on both backends and writes
 //! docs/BENCHMARKS.md.
 
 use std::path::{Path, PathBuf};
@@ -31,6 +34,7 @@ use zhanqun_tests::process::Process;
 use zhanqun_tests::words::Rng;
 
 mod console;
+mod search;
 
 fn fail(msg: String) -> ! {
     eprintln!("page-bench: {msg}");
@@ -43,7 +47,8 @@ struct Args {
     dir: PathBuf,
     per_kind: usize,
     seconds: u64,
-    /// Which parts run: `public` (the page kinds), `console` (console and API), or both.
+    /// Which parts run: `public` (the page kinds), `console` (console and API), `search` (the
+    /// search page, on a server with search on), comma-separated.
     parts: String,
     /// How many times each console URL is asked for.
     console_reps: usize,
@@ -56,7 +61,7 @@ fn args() -> Args {
         dir: "target/bench/pages".into(),
         per_kind: 300,
         seconds: 20,
-        parts: "public,console".into(),
+        parts: "public,console,search".into(),
         console_reps: 5,
     };
     let mut it = std::env::args().skip(1);
@@ -579,6 +584,11 @@ async fn main() {
         let sites = store.site_count().await.unwrap_or(0);
         let (series, every_home) = series(&store, a.per_kind).await;
         let plan = console::prepare(&store).await;
+        let searches = if a.parts.contains("search") {
+            search::series(&store, a.per_kind).await
+        } else {
+            Vec::new()
+        };
         store.close().await;
         let public = a.parts.contains("public");
         let data = a.dir.join(format!("{name}.serve"));
@@ -632,6 +642,25 @@ async fn main() {
             }
         }
         drop(server);
+        if !searches.is_empty() {
+            // A second server on the same store with search on: the index is built from the
+            // store (or reused), then the search pages are measured like the others.
+            let (server, ready, indexed) = search::start(&bin, &data, &env).await;
+            let idle = settle(&server).await;
+            for s in &searches {
+                let m = measure(&server, s, a.per_kind, Duration::from_secs(a.seconds), idle).await;
+                eprintln!(
+                    "page-bench: {label} {}: {} requests, {:.3} ms CPU, p50 {:.2} ms, p99 {:.2} ms ({})",
+                    m.kind, m.n, m.cpu_ms, m.p50, m.p99, m.status
+                );
+                rows.push((label, sites, total, m));
+            }
+            eprintln!(
+                "page-bench: {label}: with search on, ready in {ready:.2} s, index complete after {indexed:.0} s, RSS {:.0} MB after the search series",
+                rss_mb(server.pid())
+            );
+            drop(server);
+        }
         // PAGE_BENCH_HOLD=<seconds>: keep the store (and a throwaway cluster) for a while after
         // the series, to look at query plans by hand.
         if let Some(hold) = std::env::var("PAGE_BENCH_HOLD")

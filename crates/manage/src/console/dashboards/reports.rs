@@ -8,6 +8,8 @@ use super::*;
 #[derive(Debug, Deserialize)]
 pub(super) struct YearQuery {
     year: Option<i32>,
+    /// The page of the list of reports (50 sites a page).
+    page: Option<String>,
 }
 
 fn year_of(q: &YearQuery) -> i32 {
@@ -29,9 +31,14 @@ pub(super) async fn reports_page(
         .into_iter()
         .map(|(s, a)| (s, a.0))
         .collect();
-    let sites: Vec<JsonValue> = visible_sites(&app, &a)
-        .await?
-        .into_iter()
+    let visible = visible_sites(&app, &a).await?;
+    let (shown, paging) = paged(
+        &visible,
+        q.page.as_deref(),
+        &format!("/stats/reports?year={year}"),
+    )?;
+    let sites: Vec<JsonValue> = shown
+        .iter()
         .map(|s| {
             json!({
                 "id": s.id.0, "code": s.code.as_str(), "name": s.name, "kind": kind_label(&s),
@@ -49,7 +56,7 @@ pub(super) async fn reports_page(
             "网站工作年度报表",
             json!({
                 "year": year, "years": [this, this - 1, this - 2], "sites": sites,
-                "published": published.len(),
+                "published": published.len(), "total": visible.len(), "paging": paging,
             }),
         ),
     ))
@@ -177,7 +184,10 @@ pub(super) async fn report_publish(
             &app,
             &a,
             id,
-            year_of(&YearQuery { year: None }),
+            year_of(&YearQuery {
+                year: None,
+                page: None,
+            }),
             None,
             Some("年份无效，请选择要发布的年度".into()),
         )
