@@ -626,8 +626,8 @@ async fn main() {
             };
             let m = measure(&server, &homes, usize::MAX, Duration::from_secs(600), idle).await;
             eprintln!(
-                "page-bench: {label}: ready in {:.2} s, RSS {rss0:.0} MB after start, {rss1:.0} MB after the series, \
-                 {:.0} MB after every site's home page ({} sites in {:.1} s, {:.3} ms CPU each, {})",
+                "page-bench: {label}: ready in {:.2} s, RSS {rss0} after start, {rss1} after the series, \
+                 {} after every site's home page ({} sites in {:.1} s, {:.3} ms CPU each, {})",
                 ready.as_secs_f64(),
                 rss_mb(server.pid()),
                 m.n,
@@ -656,7 +656,7 @@ async fn main() {
                 rows.push((label, sites, total, m));
             }
             eprintln!(
-                "page-bench: {label}: with search on, ready in {ready:.2} s, index complete after {indexed:.0} s, RSS {:.0} MB after the search series",
+                "page-bench: {label}: with search on, ready in {ready:.2} s, index complete after {indexed:.0} s, RSS {} after the search series",
                 rss_mb(server.pid())
             );
             drop(server);
@@ -701,13 +701,23 @@ async fn main() {
     }
 }
 
-/// Resident memory of a process in MB.
-fn rss_mb(pid: u32) -> f64 {
+/// Resident memory of a process: the whole, and the part that is the process's own (anonymous)
+/// memory rather than file pages mapped from the store (SQLite reads through a memory map, whose
+/// pages the kernel counts as resident while they are cached and drops under pressure).
+fn rss_mb(pid: u32) -> String {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+    let mb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    };
+    format!(
+        "{:.0} MB ({:.0} MB its own, {:.0} MB mapped files)",
+        mb("VmRSS:"),
+        mb("RssAnon:"),
+        mb("RssFile:") + mb("RssShmem:")
+    )
 }
