@@ -8,6 +8,7 @@
 #   tests/bench/pages.sh                  # 1,000,000 articles, both backends
 #   ARTICLES=100000 tests/bench/pages.sh  # a quicker run (say so if you commit it)
 #   BACKENDS=sqlite tests/bench/pages.sh  # one backend
+#   KEEP=1 tests/bench/pages.sh           # only the backends the last run did not finish
 #
 # The SQLite fixture is kept under target/bench/pages and reused by the next run (delete the
 # directory after changing the generator); the PostgreSQL one lives as long as its cluster.
@@ -19,7 +20,10 @@ PER_KIND=${PER_KIND:-300}
 SECONDS_PER_KIND=${SECONDS_PER_KIND:-20}
 CONSOLE_REPS=${CONSOLE_REPS:-5}
 OUT=tests/bench/out-pages
-rm -rf "$OUT"; mkdir -p "$OUT"
+# KEEP=1: keep the results of an earlier run and measure only the backends without one (a run
+# interrupted after SQLite goes on with PostgreSQL).
+if [ -z "${KEEP:-}" ]; then rm -rf "$OUT"; fi
+mkdir -p "$OUT"
 cargo build --release --quiet
 cargo build --release --quiet -p zhanqun-tests --bin page-bench
 run() { # backend
@@ -29,6 +33,10 @@ run() { # backend
   cat "$OUT/$1.md"
 }
 for b in $BACKENDS; do
+  if [ -n "${KEEP:-}" ] && [ -s "$OUT/$b.md" ]; then
+    echo "pages.sh: keeping $OUT/$b.md from the earlier run" >&2
+    continue
+  fi
   case $b in
     sqlite) env -u ZHANQUN_TEST_DATABASE_URL bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND CONSOLE_REPS=$CONSOLE_REPS run sqlite" ;;
     postgres) tests/with-postgres.sh bash -c "$(declare -f run); OUT=$OUT ARTICLES=$ARTICLES PER_KIND=$PER_KIND SECONDS_PER_KIND=$SECONDS_PER_KIND CONSOLE_REPS=$CONSOLE_REPS run postgres" ;;

@@ -326,6 +326,19 @@ async fn an_upload_cut_by_the_time_limit_leaves_no_temporary_file() {
             .unwrap_or(0)
     };
     // The upload is under way (its temporary file exists), then the time limit answers 408.
+    // Seen first, so that the test cannot pass on an upload that never wrote its file.
+    let mut seen = false;
+    for _ in 0..80 {
+        if temporary() == 1 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        seen,
+        "the stalled upload's temporary file was never written"
+    );
     let mut buf = vec![0u8; 4096];
     let n = tokio::time::timeout(std::time::Duration::from_secs(30), conn.read(&mut buf))
         .await

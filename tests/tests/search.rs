@@ -549,6 +549,54 @@ async fn a_node_that_was_down_catches_up_from_the_change_log() {
     assert_eq!(found(&c, "秋收工作"), 0);
 }
 
+/// A node that starts just after a bulk load (which logs "everything changed") rebuilds its
+/// index once. The indexer re-reads the last ids of the change log on every poll; it used to
+/// take that same "everything changed" for a new one and rebuild a second time (five minutes of
+/// both cores on the national fixture).
+#[tokio::test]
+async fn a_rebuild_is_not_repeated_for_the_load_it_already_read() {
+    let t = TestApp::spawn().await;
+    let f = province(&t).await;
+    let jia = f.site("6108280001");
+    let col = f.column("6108280001/xwzx/zwyw");
+    let loaded = t
+        .store
+        .bulk_load(&[zhanqun_store::BulkArticle {
+            site: jia,
+            input: article("佳县历史档案批量载入", "档案。"),
+            columns: vec![col],
+            elsewhere: Vec::new(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(loaded, 1);
+    let mut config = t.app.config().clone();
+    config.search.dir = t.app.config().data_dir.join("search-after-load");
+    let store = zhanqun_store::Store::connect(&t.url).await.unwrap();
+    let node = zhanqun_web::App::new(config, store).await.unwrap();
+    assert!(matches!(
+        node.search_catch_up().await.unwrap(),
+        CatchUp::Rebuilt(_)
+    ));
+    let indexed = node.metrics().search_updates.get();
+    // The next rounds find nothing new: no second rebuild.
+    for _ in 0..3 {
+        assert_eq!(node.search_step().await.unwrap(), 0);
+    }
+    assert_eq!(node.metrics().search_updates.get(), indexed);
+    // A load after the rebuild is still taken in.
+    t.store
+        .bulk_load(&[zhanqun_store::BulkArticle {
+            site: jia,
+            input: article("佳县第二批档案载入", "档案。"),
+            columns: vec![col],
+            elsewhere: Vec::new(),
+        }])
+        .await
+        .unwrap();
+    assert!(node.search_step().await.unwrap() > 0);
+}
+
 #[tokio::test]
 async fn editors_search_within_their_grants() {
     let t = TestApp::spawn().await;

@@ -36,6 +36,11 @@ pub(crate) struct Pending {
 pub(crate) struct Cursor {
     /// Change-log id read up to.
     pub(crate) last: i64,
+    /// The change-log id of the last rebuild: a "rebuild everything" at or below it is already
+    /// in the index. (The indexer re-reads the last `OVERLAP` ids on every poll; without this,
+    /// a rebuild just after a bulk load, whose loads log "everything changed", started a
+    /// second one: five more minutes of both cores on a million articles.)
+    pub(crate) rebuilt_at: i64,
     pub(crate) seen: HashSet<i64>,
     /// The id recorded in the index with its last commit, and when.
     pub(crate) marked: i64,

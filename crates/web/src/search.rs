@@ -180,7 +180,7 @@ impl App {
                     Change::Article { article, .. } => {
                         articles.insert(article);
                     }
-                    Change::All => rebuild = true,
+                    Change::All => rebuild |= id > cur.rebuilt_at,
                     Change::Site(_) => {}
                 }
             }
@@ -198,6 +198,7 @@ impl App {
         cur.seen.retain(|id| *id > keep);
         if rebuild || articles.len() > REBUILD_OVER {
             let mark = cur.last;
+            cur.rebuilt_at = mark;
             drop(cur);
             return self.rebuild_to(&index, mark, |_, _| {}).await;
         }
@@ -239,6 +240,7 @@ impl App {
         cur.last = self.store().last_change_id().await?;
         cur.seen.clear();
         let mark = cur.last;
+        cur.rebuilt_at = mark;
         let n = self.rebuild_to(&index, mark, progress).await?;
         cur.marked = mark;
         cur.marked_at = Some(Instant::now());

@@ -150,6 +150,23 @@ impl Store {
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
 
+    /// How many published articles `site` shows, counted up to `cap` only: the entries of the
+    /// covering `site_articles_live` index, no article row (the sitemap asks whether a site is
+    /// over its one-file size before it reads any).
+    pub async fn shown_up_to(&self, site: SiteId, cap: u64) -> Result<u64> {
+        let n: i64 = fetch!(
+            self,
+            one,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT article_id FROM site_articles \
+                 WHERE site_id = $1 AND live ORDER BY sort_at DESC LIMIT $2) s"
+            )
+            .bind(site.0)
+            .bind(cap as i64)
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
     /// Published articles shown on `site` with their last change, newest first, at most
     /// `limit` (the sitemap), from the `site_articles_live` index.
     pub async fn sitemap_entries(

@@ -59,11 +59,10 @@ impl App {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
         let origin = format!("{}://{}", self.config().public_scheme, host);
-        let small = self
-            .store()
-            .sitemap_entries(site.id, SITEMAP_SMALL + 1)
-            .await?;
-        let body = if small.len() as u64 <= SITEMAP_SMALL {
+        // Counted in the index first: a large site's articles are not read for its index.
+        let shown = self.store().shown_up_to(site.id, SITEMAP_SMALL + 1).await?;
+        let body = if shown <= SITEMAP_SMALL {
+            let small = self.store().sitemap_entries(site.id, SITEMAP_SMALL).await?;
             let mut xml = Urlset::new(&origin);
             site_pages(&mut xml, ctx);
             for (id, updated) in small {
