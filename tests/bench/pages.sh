@@ -24,8 +24,9 @@ OUT=tests/bench/out-pages
 # interrupted after SQLite goes on with PostgreSQL).
 if [ -z "${KEEP:-}" ]; then rm -rf "$OUT"; fi
 mkdir -p "$OUT"
-cargo build --release --quiet
-cargo build --release --quiet -p zhanqun-tests --bin page-bench
+# One cargo run for both binaries: built apart, each build's feature set undid the other's and
+# every run recompiled half the workspace twice.
+cargo build --release --quiet --bin zhanqun --bin page-bench
 run() { # backend
   target/release/page-bench --articles "$ARTICLES" --dir target/bench/pages \
     --per-kind "$PER_KIND" --seconds "$SECONDS_PER_KIND" --console-reps "$CONSOLE_REPS" >"$OUT/$1.md" 2>"$OUT/$1.log" \
@@ -62,8 +63,8 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
   echo "with $ARTICLES generated articles on top of it (see that module for the spread)."
   echo
   echo "Then the console and the JSON API on the same running server: the bench's own accounts"
-  echo "(the province auditor, the province portal's and 佳县's site administrators, the system"
-  echo "administrator) log in over HTTP and ask for each URL $CONSOLE_REPS times in a row (console"
+  echo "(the province auditor, the province portal's and 佳县's site administrators, the system and"
+  echo "audit administrators) log in over HTTP and ask for each URL $CONSOLE_REPS times in a row (console"
   echo "pages are not cached); server CPU per request as above, and the size of the answer."
   echo "Issue 17's target for these is 100 ms and 500 KB each."
   echo

@@ -119,7 +119,7 @@ async fn site_figures(
     let by = Granularity::parse(q.by.as_deref().unwrap_or("day"))?;
     let start = zhanqun_core::beijing::start_of;
     let (t0, t1) = (start(from), start(to + Duration::days(1)));
-    let pubs = app.store().publications(Some(site), t0, t1).await?;
+    let pubs = app.store().publications(site, None, t0, t1).await?;
     let chosen: Vec<&Publication> = pubs
         .iter()
         .filter(|x| q.column.is_none_or(|c| x.column_id.0 == c))

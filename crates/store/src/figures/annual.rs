@@ -99,7 +99,7 @@ impl Store {
                 day(to - chrono::Duration::seconds(1)),
             )
             .await?;
-        let pubs = self.publications(Some(site), from, to).await?;
+        let pubs = self.publications(site, None, from, to).await?;
         let distinct = |f: &dyn Fn(&Publication) -> bool| {
             pubs.iter()
                 .filter(|p| f(p))
@@ -114,7 +114,7 @@ impl Store {
         let mut topics_opened = 0;
         if let Some(root) = topic_root {
             let all = self
-                .publications(Some(site), beijing_year(2000)?.0, to)
+                .publications(site, None, beijing_year(2000)?.0, to)
                 .await?;
             let mut first: HashMap<(bool, i64), DateTime<Utc>> = HashMap::new();
             for p in &all {

@@ -78,18 +78,20 @@ impl Store {
             .collect())
     }
 
-    /// The published articles that appeared on a site (or every site) in `[from, to)`, one row
-    /// per column they are placed in.
+    /// The published articles that appeared on `site` in `[from, to)` (or only in its column
+    /// `column`), one row per column they are placed in.
     pub async fn publications(
         &self,
-        site: Option<SiteId>,
+        site: SiteId,
+        column: Option<ColumnId>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Publication>> {
         // A site's own articles count at their publish time (`sort_at`), reprints and adopted
         // ones at their placement time (`placed_at`, migration 0018): two ranges, each on its
-        // index (migration 0019). One site: its own placements by (site_id, sort_at), its
-        // reprints per column by `placements_reprint_column`; every site: the two time indexes.
+        // index (migration 0019). The site: its own placements by (site_id, sort_at), its
+        // reprints per column by `placements_reprint_column`; one column: that column's
+        // placements only (a column's statistics page read the whole site's year before).
         macro_rules! publications_sql {
             ($own:literal, $reprint:literal) => {
                 concat!(
@@ -106,20 +108,24 @@ impl Store {
                 )
             };
         }
-        let sql = match site {
-            Some(_) => publications_sql!(
-                "p.site_id = $1",
-                "p.column_id IN (SELECT id FROM columns WHERE site_id = $1)"
+        let sql = match column {
+            None => publications_sql!(
+                "p.site_id = $1 AND $4 = 0",
+                "p.column_id IN (SELECT id FROM columns WHERE site_id = $1) AND $4 = 0"
             ),
-            None => publications_sql!("$1 = 0", "$1 = 0"),
+            Some(_) => publications_sql!(
+                "p.site_id = $1 AND p.column_id = $4",
+                "p.column_id = $4 AND p.site_id = $1"
+            ),
         };
         let rows: Vec<PublicationRow> = fetch!(
             self,
             all,
             sqlx::query_as(sql)
-                .bind(site.map(|s| s.0).unwrap_or(0))
+                .bind(site.0)
                 .bind(from)
                 .bind(to)
+                .bind(column.map(|c| c.0).unwrap_or(0))
         )?;
         rows.into_iter()
             .map(

@@ -16,11 +16,12 @@ use zhanqun_tests::process::Process;
 use crate::{fail, server_cpu};
 
 /// The bench's own accounts (password `zhanqun_tests::TEST_PASSWORD`), created when missing:
-/// the province auditor, the system administrator, and the site administrators of the province
-/// portal (the largest site) and of 佳县 (a county with a decade of archives).
-const ACCOUNTS: [(&str, Option<PlatformRole>, Option<&str>); 4] = [
+/// the province auditor, the system and audit administrators, and the site administrators of the
+/// province portal (the largest site) and of 佳县 (a county with a decade of archives).
+const ACCOUNTS: [(&str, Option<PlatformRole>, Option<&str>); 5] = [
     ("bench-auditor", Some(PlatformRole::ProvinceAuditor), None),
     ("bench-sysadmin", Some(PlatformRole::SystemAdmin), None),
+    ("bench-auditadmin", Some(PlatformRole::AuditAdmin), None),
     ("bench-office", None, Some("6100000001")),
     ("bench-jx-admin", None, Some("6108280001")),
 ];
@@ -131,14 +132,12 @@ fn urls(p: &Plan) -> Vec<(&'static str, String)> {
     ] {
         v.push(("bench-jx-admin", path));
     }
-    for path in [
-        "/sites",
-        "/accounts",
-        "/audit",
-        "/api/v1/accounts",
-        "/api/v1/audit",
-    ] {
+    for path in ["/sites", "/accounts", "/api/v1/accounts"] {
         v.push(("bench-sysadmin", path.to_string()));
+    }
+    // The audit log is the audit administrator's alone (三权分立).
+    for path in ["/audit", "/api/v1/audit"] {
+        v.push(("bench-auditadmin", path.to_string()));
     }
     v
 }

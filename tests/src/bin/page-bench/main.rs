@@ -193,22 +193,22 @@ struct Measured {
     status: String,
 }
 
+/// The server's metrics (Prometheus text), or nothing while it does not answer.
+async fn metrics(server: &Process) -> String {
+    match reqwest::get(format!("http://{}/metrics", server.manage)).await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 /// Waits until the server's start-up run of the national check is over (it reads every column
 /// of the store once, seconds of CPU at full size), then measures the process's CPU while no
 /// request comes: the background jobs' share (reprint gauges every 15 s, the change log every
 /// second), in CPU seconds a wall second, which `measure` takes off each series.
 async fn settle(server: &Process) -> f64 {
-    let client = reqwest::Client::new();
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(120) {
-        let text = match client
-            .get(format!("http://{}/metrics", server.manage))
-            .send()
-            .await
-        {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+        let text = metrics(server).await;
         if text
             .lines()
             .any(|l| l.starts_with("zhanqun_job_runs_total{job=\"checks_report\""))
@@ -591,7 +591,15 @@ async fn main() {
         };
         store.close().await;
         let public = a.parts.contains("public");
-        let data = a.dir.join(format!("{name}.serve"));
+        // A data directory per backend: the search index built from one store is not the
+        // other's (both hold the same generated articles, and a reused index would hide the
+        // rebuild being measured).
+        let backend = if url.starts_with("postgres") {
+            "pg"
+        } else {
+            "sqlite"
+        };
+        let data = a.dir.join(format!("{name}.{backend}.serve"));
         std::fs::create_dir_all(&data).unwrap_or_else(|e| fail(format!("{e:?}")));
         let mut env = vec![("ZHANQUN_SEARCH__ENABLED", "false")];
         if url.starts_with("postgres") {

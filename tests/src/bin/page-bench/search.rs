@@ -12,7 +12,7 @@ use zhanqun_store::Store;
 use zhanqun_tests::process::Process;
 use zhanqun_tests::words::Rng;
 
-use crate::{Series, fail, urlencode};
+use crate::{Series, fail, metrics, urlencode};
 
 /// Terms in a large share of the fixture's articles (its topics and its commonest words).
 const COMMON: [&str; 4] = ["安全生产", "乡村振兴", "工作会议", "通知"];
@@ -91,19 +91,11 @@ pub async fn start(bin: &Path, data: &Path, env: &[(&str, &str)]) -> (Process, f
     let t0 = Instant::now();
     let server = Process::start(bin, data, &env).await;
     let ready = t0.elapsed().as_secs_f64();
-    let client = reqwest::Client::new();
     loop {
         if t0.elapsed() > Duration::from_secs(1800) {
             fail("the search index was not ready within 30 minutes".into());
         }
-        let text = match client
-            .get(format!("http://{}/metrics", server.manage))
-            .send()
-            .await
-        {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+        let text = metrics(&server).await;
         // The indexer's first step runs once the catch-up (or rebuild) is over.
         if text
             .lines()

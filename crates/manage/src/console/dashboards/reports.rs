@@ -41,7 +41,7 @@ pub(super) async fn reports_page(
         .iter()
         .map(|s| {
             json!({
-                "id": s.id.0, "code": s.code.as_str(), "name": s.name, "kind": kind_label(&s),
+                "id": s.id.0, "code": s.code.as_str(), "name": s.name, "kind": kind_label(s),
                 "host": s.hosts.first(), "article": published.get(&s.id),
                 "can_publish": is_site_admin(&a, s.id),
             })

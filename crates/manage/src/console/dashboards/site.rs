@@ -58,7 +58,7 @@ pub(super) async fn site_data(
     let months = last_twelve_months();
     let (first_month, _) = months.first().copied().unwrap_or((today.year(), 1));
     let since = month_start(first_month, months.first().map(|m| m.1).unwrap_or(1));
-    let pubs = store.publications(Some(site.id), since, to).await?;
+    let pubs = store.publications(site.id, None, since, to).await?;
     let all: Vec<&Publication> = pubs.iter().collect();
     let monthly = per_month(&all, &months);
     let (year_start, _) = beijing_year(today.year())?;
@@ -336,7 +336,7 @@ pub(super) async fn column_data(
     let (y0, m0) = months.first().copied().unwrap_or((2000, 1));
     let (_, to) = period.instants();
     let pubs = store
-        .publications(Some(site.id), month_start(y0, m0), to)
+        .publications(site.id, Some(col.id), month_start(y0, m0), to)
         .await?;
     let mine: Vec<&Publication> = pubs.iter().filter(|p| p.column_id == col.id).collect();
     let monthly = per_month(&mine, &months);
