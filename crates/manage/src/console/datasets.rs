@@ -9,13 +9,13 @@ use std::sync::Arc;
 use super::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use serde_json::json;
 use zhanqun_core::dataset::{DatasetMeta, Distribution, Field, Frequency};
-use zhanqun_core::{ArticleId, ArticleStatus, ColumnId, Error};
+use zhanqun_core::{ArticleId, ColumnId, Error};
 use zhanqun_store::ArticleInput;
 
-use super::{PageError, PageResult, Path, column_of, page, render, with_status};
+use super::structured::{self, Draft};
+use super::{PageResult, Path, page, render, with_status};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -136,12 +136,44 @@ async fn editor(
 }
 
 async fn new_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ColumnId>) -> PageResult {
-    let (column, can_edit) = column_of(&app, &a, id).await?;
-    if !can_edit {
-        return Err(PageError(Error::forbidden("您没有在该栏目“编辑”的权限")));
+    let column = structured::new_in(&app, &a, id).await?;
+    editor(
+        &app,
+        &a,
+        &column,
+        None,
+        to_form("", None, &DatasetMeta::default()),
+        None,
+    )
+    .await
+}
+
+async fn edit_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<ArticleId>,
+) -> PageResult {
+    let (article, column) =
+        structured::draft_of(&app, &a, id, "只有草稿可以修改：该数据集已提交审核或已发布").await?;
+    let meta = app.store().dataset(id).await?.unwrap_or_default();
+    let form = to_form(&article.title, article.summary.as_deref(), &meta);
+    editor(&app, &a, &column, Some(id), form, None).await
+}
+
+/// A posted form saved as a draft, or the editor again with the form as posted and what to fix.
+async fn submit(app: &App, a: &Authed, to: Draft, f: &Fields) -> PageResult {
+    // The column first: another site's column or draft is not found, whatever was posted.
+    let column = structured::column_for(app, a, &to).await?;
+    match structured::save(app, a, &to, from_form(f)).await? {
+        Ok(page) => Ok(page),
+        Err(message) => {
+            let article = match to {
+                Draft::Edit(id) => Some(id),
+                Draft::New(_) => None,
+            };
+            editor(app, a, &column, article, refill(f), Some(message)).await
+        }
     }
-    let blank = to_form("", None, &DatasetMeta::default());
-    editor(&app, &a, &column, None, blank, None).await
 }
 
 async fn new_submit(
@@ -150,46 +182,7 @@ async fn new_submit(
     Path(id): Path<ColumnId>,
     Form(f): Form<Fields>,
 ) -> PageResult {
-    let (column, _) = column_of(&app, &a, id).await?;
-    let res = match from_form(&f) {
-        Ok(input) => app.store().create_draft(&a.actor, id, input).await,
-        Err(e) => Err(e),
-    };
-    match res {
-        Ok(article) => Ok(Redirect::to(&format!("/articles/{}", article.0)).into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            editor(
-                &app,
-                &a,
-                &column,
-                None,
-                refill(&f),
-                Some(e.public_message()),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn edit_page(
-    State(app): State<Arc<App>>,
-    a: Authed,
-    Path(id): Path<ArticleId>,
-) -> PageResult {
-    let (article, _, col) = app.store().editorial_article(&a.actor, id).await?;
-    let (column, can_edit) = column_of(&app, &a, col).await?;
-    if !can_edit {
-        return Err(PageError(Error::forbidden("您没有在该栏目“编辑”的权限")));
-    }
-    if article.status != ArticleStatus::Draft {
-        return Err(PageError(Error::conflict(
-            "只有草稿可以修改：该数据集已提交审核或已发布",
-        )));
-    }
-    let meta = app.store().dataset(id).await?.unwrap_or_default();
-    let form = to_form(&article.title, article.summary.as_deref(), &meta);
-    editor(&app, &a, &column, Some(id), form, None).await
+    submit(&app, &a, Draft::New(id), &f).await
 }
 
 async fn edit_submit(
@@ -198,27 +191,7 @@ async fn edit_submit(
     Path(id): Path<ArticleId>,
     Form(f): Form<Fields>,
 ) -> PageResult {
-    let (_, _, col) = app.store().editorial_article(&a.actor, id).await?;
-    let (column, _) = column_of(&app, &a, col).await?;
-    let res = match from_form(&f) {
-        Ok(input) => app.store().edit_draft(&a.actor, id, input).await,
-        Err(e) => Err(e),
-    };
-    match res {
-        Ok(()) => Ok(Redirect::to(&format!("/articles/{id}")).into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            editor(
-                &app,
-                &a,
-                &column,
-                Some(id),
-                refill(&f),
-                Some(e.public_message()),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    submit(&app, &a, Draft::Edit(id), &f).await
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

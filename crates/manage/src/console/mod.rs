@@ -29,6 +29,7 @@ mod reprint;
 mod services;
 mod session;
 mod stats;
+mod structured;
 mod surveys;
 
 use crate::auth::{self, Access, Authed, Routes};
