@@ -33,6 +33,16 @@ async fn storage_story() {
             "SQLite must run with WAL, synchronous=FULL, foreign keys"
         );
     }
+    if let Some(options) = store.sqlite_compile_options().await.unwrap() {
+        // .cargo/config.toml: without the planner's stability guarantee every statement with a
+        // bound LIMIT is parsed and planned again each time it runs.
+        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "SQLite built without {wanted} (is .cargo/config.toml in force?): {options:?}"
+            );
+        }
+    }
     let changes = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Change>::new()));
     {
         let c = changes.clone();

@@ -68,6 +68,21 @@ pub enum Structured {
     Dataset(DatasetMeta),
 }
 
+/// The guide or data set description stored beside article `id` (a guide wins).
+pub(crate) fn structured_of(
+    id: ArticleId,
+    guide: Option<String>,
+    meta: Option<String>,
+) -> Result<Option<Structured>> {
+    Ok(match (guide, meta) {
+        (Some(g), _) => Some(Structured::Guide(serde_json::from_str(&g).map_err(
+            |e| Error::internal(format!("service item {id}: stored guide: {e}")),
+        )?)),
+        (None, Some(m)) => Some(Structured::Dataset(parse(&m, id.0)?)),
+        (None, None) => None,
+    })
+}
+
 impl Store {
     /// The guide or data set description of article `id`, if any, in one read (the article page
     /// asks on every render).
@@ -81,15 +96,10 @@ impl Store {
             )
             .bind(id.0)
         )?;
-        Ok(match row {
-            Some((Some(g), _)) => {
-                Some(Structured::Guide(serde_json::from_str(&g).map_err(
-                    |e| Error::internal(format!("service item {id}: stored guide: {e}")),
-                )?))
-            }
-            Some((None, Some(m))) => Some(Structured::Dataset(parse(&m, id.0)?)),
-            _ => None,
-        })
+        match row {
+            Some((guide, meta)) => structured_of(id, guide, meta),
+            None => Ok(None),
+        }
     }
 
     /// The description of article `id`, if it is a data set.

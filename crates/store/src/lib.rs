@@ -60,7 +60,7 @@ pub use applications::{
 };
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
-pub use content::{CatalogueFilter, Facets};
+pub use content::{ArticlePage, CatalogueFilter, Facets};
 pub use datasets::{DatasetEntry, Structured};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use faq::{Faq, NewFaq};
@@ -360,6 +360,19 @@ impl Store {
             .await
             .map_err(db_err)?;
         Ok(Some((mode, sync, fk)))
+    }
+
+    /// The options the SQLite library was built with (`PRAGMA compile_options`); `None` on
+    /// PostgreSQL. `.cargo/config.toml` adds some to the bundled build.
+    pub async fn sqlite_compile_options(&self) -> Result<Option<Vec<String>>> {
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(None);
+        };
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(p)
+            .await
+            .map_err(db_err)?;
+        Ok(Some(options))
     }
 
     /// Whether the store can answer queries (for `/readyz`).

@@ -26,7 +26,8 @@ pub struct App {
     shown: std::sync::Mutex<Vec<Shown>>,
     /// This node's name in job leases (a fresh UUID each start).
     node: String,
-    /// Until when this node holds the jobs lease, as far as it knows (renewed every second).
+    /// Until when this node holds the jobs lease, as far as it knows (renewed when a third of
+    /// it has run).
     jobs_until: std::sync::Mutex<Option<std::time::Instant>>,
     /// Up to when placed deliveries were observed in the delay histogram.
     delays_until: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
@@ -224,11 +225,25 @@ impl App {
         &self.node
     }
 
-    /// Takes or renews the jobs lease (every second, from the housekeeping loop). True when
-    /// this node holds it and should run the once-across-nodes jobs.
+    /// Takes or renews the jobs lease (asked every second, from the housekeeping loop). True
+    /// when this node holds it and should run the once-across-nodes jobs.
+    ///
+    /// A node that holds the lease renews it once a third of it has run, not every second:
+    /// every write to a SQLite store makes each pooled connection drop its page cache and
+    /// memory map at its next read, so a write a second cost every page rendered after it.
+    /// A node that does not hold it asks every second, so a hand-over still takes at most the
+    /// lease's length.
     pub async fn hold_jobs_lease(&self) -> bool {
         let ttl = std::time::Duration::from_secs(self.config.jobs.lease_seconds);
         let asked = std::time::Instant::now();
+        let fresh = self
+            .jobs_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|u| u > asked + ttl * 2 / 3);
+        if fresh {
+            return true;
+        }
         let held = match self
             .store
             .hold_lease(

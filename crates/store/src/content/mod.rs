@@ -8,6 +8,17 @@ use crate::input::ArticleInput;
 use crate::rows::{ArticleRow, ListRow, article_cols, list_cols};
 use crate::{Change, Store, db_err, fetch, log_change, now, on_pool};
 
+/// What an article page shows: [`Store::article_page`].
+#[derive(Debug, Clone)]
+pub struct ArticlePage {
+    pub article: Article,
+    /// The column of the site the article is shown in (its first placement there).
+    pub column: ColumnId,
+    pub structured: Option<crate::Structured>,
+    /// Whether a published interpretation points at this article (only then are they read).
+    pub interpreted: bool,
+}
+
 /// The columns of a list read from [`Store::catalogue`], [`Store::latest_on_site`]: rows of
 /// `site_articles` (`s`, bound site `$1`) joined to their article (`a`); the column is the
 /// article's first on the site.

@@ -6,9 +6,14 @@ impl App {
     pub(super) async fn render_article(&self, ctx: &SiteCtx, id: ArticleId) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
-        let (a, col_id) = self
+        let zhanqun_store::ArticlePage {
+            article: a,
+            column: col_id,
+            structured,
+            interpreted,
+        } = self
             .store()
-            .article_on_site(id, site.id)
+            .article_page(id, site.id)
             .await?
             .ok_or_else(|| Error::not_found("您访问的信息不存在"))?;
         match a.status {
@@ -41,7 +46,12 @@ impl App {
             deps.push(Dep::Article(pid));
         }
         let mut interpretations = Vec::new();
-        for (iid, title) in self.store().interpretations_of(a.id).await? {
+        let read = if interpreted {
+            self.store().interpretations_of(a.id).await?
+        } else {
+            Vec::new()
+        };
+        for (iid, title) in read {
             deps.push(Dep::Article(iid));
             if self.store().article_on_site(iid, site.id).await?.is_some() {
                 interpretations.push(json!({ "title": title, "url": format!("/art/{iid}.html") }));
@@ -64,14 +74,15 @@ impl App {
         let (mut source, mut source_url) = (a.source.clone(), a.source_url.clone());
         if a.site_id != site.id
             && source.as_deref().is_none_or(|s| s.trim().is_empty())
-            && let Some(origin) = self.store().site(a.site_id).await?
+            && let Some(origin) = self.directory().ctx(a.site_id).await?
         {
-            deps.push(Dep::Site(origin.id));
+            deps.push(Dep::Site(origin.site.id));
             source_url = origin
+                .site
                 .hosts
                 .first()
                 .map(|h| format!("{}://{h}/art/{}.html", self.config().public_scheme, a.id));
-            source = Some(origin.name);
+            source = Some(origin.site.name.clone());
         }
         let page = json!({
             "site": SiteView::of(ctx),
@@ -99,7 +110,7 @@ impl App {
         // A service item shows its guide (办事指南) in place of an article body, a data set its
         // description and files.
         let mut page = page;
-        let template = match self.store().structured(a.id).await? {
+        let template = match structured {
             Some(zhanqun_store::Structured::Guide(g)) => {
                 page["guide"] = super::services::guide_view(&g);
                 "service.html"
