@@ -31,6 +31,8 @@ run() { # backend
   target/release/page-bench --articles "$ARTICLES" --dir target/bench/pages \
     --per-kind "$PER_KIND" --seconds "$SECONDS_PER_KIND" --console-reps "$CONSOLE_REPS" >"$OUT/$1.md" 2>"$OUT/$1.log" \
     || { tail -n 30 "$OUT/$1.log" >&2; exit 1; }
+  # A backend kept from an earlier run (KEEP=1) says which commit it measured.
+  echo "$(git rev-parse --short HEAD) on $(date -u +%Y-%m-%d)" >"$OUT/$1.at"
   cat "$OUT/$1.md"
 }
 for b in $BACKENDS; do
@@ -49,7 +51,7 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
   echo "$MARK"
   echo "## Public pages at volume: cache misses at demo size and on the national fixture"
   echo
-  echo "Measured by \`tests/bench/pages.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD)),"
+  echo "Measured by \`tests/bench/pages.sh\`, written on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD); each backend below names the commit it measured),"
   echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), release build, search off except for the search rows."
   echo "Each row requests distinct URLs of one page kind, one at a time and each once (every one a"
   echo "cache miss), from a \`zhanqun serve\` process; server CPU is that process's user + system time"
@@ -77,6 +79,10 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
     echo
     echo "### $b"
     echo
+    if [ -s "$OUT/$b.at" ]; then
+      echo "Measured at commit $(cat "$OUT/$b.at")."
+      echo
+    fi
     cat "$OUT/$b.md"
     echo
     grep -E "ready in|fixture built|background jobs|index complete" "$OUT/$b.log" | sed 's/^page-bench: /- /'

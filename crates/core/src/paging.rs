@@ -53,6 +53,31 @@ impl Page {
     }
 }
 
+/// How to read the rows `[offset, offset + limit)` of a list of `total` kept newest first: skip
+/// `offset` rows from the newest end, or, for a page in the older half, `offset` rows from the
+/// oldest end in ascending order (the caller puts the rows back newest first). No read skips
+/// more than half the list, so the last page costs what the first does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u64,
+    pub oldest_first: bool,
+}
+
+/// The [`Window`] of a page, or `None` when it holds no rows.
+pub fn window(total: u64, offset: u64, limit: u64) -> Option<Window> {
+    if limit == 0 || offset >= total {
+        return None;
+    }
+    let end = offset.saturating_add(limit).min(total);
+    let from_oldest = total - end;
+    Some(Window {
+        offset: from_oldest.min(offset),
+        limit: end - offset,
+        oldest_first: from_oldest < offset,
+    })
+}
+
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
@@ -60,6 +85,56 @@ fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_reads_the_same_rows_from_the_nearer_end() {
+        assert_eq!(window(100, 0, 20).map(|w| w.oldest_first), Some(false));
+        assert_eq!(
+            window(100, 80, 20),
+            Some(Window {
+                offset: 0,
+                limit: 20,
+                oldest_first: true
+            })
+        );
+        assert_eq!(
+            window(45, 40, 20),
+            Some(Window {
+                offset: 0,
+                limit: 5,
+                oldest_first: true
+            })
+        );
+        assert_eq!(window(45, 45, 20), None);
+        assert_eq!(window(45, 0, 0), None);
+        assert_eq!(window(0, 0, 20), None);
+        assert_eq!(window(u64::MAX, u64::MAX - 1, 20).map(|w| w.limit), Some(1));
+        // Every page of every small list: the same rows as reading from the newest end, and
+        // never more than half the list skipped.
+        for total in 0..70u64 {
+            for limit in 1..25u64 {
+                for offset in 0..total + 3 {
+                    let newest: Vec<u64> = (offset..(offset + limit).min(total)).collect();
+                    let Some(w) = window(total, offset, limit) else {
+                        assert!(newest.is_empty(), "{total} {offset} {limit}");
+                        continue;
+                    };
+                    assert!(w.offset <= total / 2, "{total} {offset} {limit}: {w:?}");
+                    let mut read: Vec<u64> = if w.oldest_first {
+                        // Ascending position k from the oldest end is newest-first position
+                        // total - 1 - k.
+                        (w.offset..w.offset + w.limit)
+                            .map(|k| total - 1 - k)
+                            .collect()
+                    } else {
+                        (w.offset..w.offset + w.limit).collect()
+                    };
+                    read.sort_unstable();
+                    assert_eq!(read, newest, "{total} {offset} {limit}: {w:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn pages() {

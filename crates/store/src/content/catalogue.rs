@@ -69,17 +69,38 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<ListItem>> {
-        if limit == 0 || offset >= total {
+        let Some(w) = zhanqun_core::paging::window(total, offset, limit) else {
             return Ok(Vec::new());
-        }
+        };
         let topic = f.topic.clone().unwrap_or_default();
         let organ = f.organ.clone().unwrap_or_default();
         let (from, to) = year_range(f.year);
-        let rows_sql = match (topic.is_empty(), organ.is_empty()) {
-            (true, true) => catalogue_sql!("AND $2 = '' AND $3 = '' "),
-            (false, true) => catalogue_sql!("AND topic = $2 AND $3 = '' "),
-            (true, false) => catalogue_sql!("AND $2 = '' AND organ = $3 "),
-            (false, false) => catalogue_sql!("AND topic = $2 AND organ = $3 "),
+        let rows_sql = match (topic.is_empty(), organ.is_empty(), w.oldest_first) {
+            (true, true, false) => {
+                catalogue_sql!("AND $2 = '' AND $3 = '' ", "sort_at DESC, article_id DESC")
+            }
+            (false, true, false) => catalogue_sql!(
+                "AND topic = $2 AND $3 = '' ",
+                "sort_at DESC, article_id DESC"
+            ),
+            (true, false, false) => catalogue_sql!(
+                "AND $2 = '' AND organ = $3 ",
+                "sort_at DESC, article_id DESC"
+            ),
+            (false, false, false) => catalogue_sql!(
+                "AND topic = $2 AND organ = $3 ",
+                "sort_at DESC, article_id DESC"
+            ),
+            (true, true, true) => catalogue_sql!("AND $2 = '' AND $3 = '' ", "sort_at, article_id"),
+            (false, true, true) => {
+                catalogue_sql!("AND topic = $2 AND $3 = '' ", "sort_at, article_id")
+            }
+            (true, false, true) => {
+                catalogue_sql!("AND $2 = '' AND organ = $3 ", "sort_at, article_id")
+            }
+            (false, false, true) => {
+                catalogue_sql!("AND topic = $2 AND organ = $3 ", "sort_at, article_id")
+            }
         };
         let rows: Vec<ListRow> = fetch!(
             self,
@@ -90,8 +111,8 @@ impl Store {
                 .bind(&organ)
                 .bind(from)
                 .bind(to)
-                .bind(limit as i64)
-                .bind(offset as i64)
+                .bind(w.limit as i64)
+                .bind(w.offset as i64)
         )?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }

@@ -31,13 +31,19 @@ macro_rules! shown_cols {
 }
 
 /// One page of the catalogue: `$1` site, `$2` topic, `$3` organ, `[$4, $5)` publish time,
-/// `$6` limit, `$7` offset; `$filter` names the index (each variant mentions every parameter).
+/// `$6` limit, `$7` offset; `$filter` names the index (each variant mentions every parameter),
+/// `$order` the end the offset counts from ([`zhanqun_core::paging::window`]).
 macro_rules! catalogue_sql {
-    ($filter:literal) => {
+    ($filter:literal, $order:literal) => {
         concat!(
-            "SELECT ", shown_cols!(), " FROM (SELECT article_id, sort_at FROM site_articles ",
-            "WHERE site_id = $1 AND live AND disclosure ", $filter,
-            "AND sort_at >= $4 AND sort_at < $5 ORDER BY sort_at DESC, article_id DESC LIMIT $6 OFFSET $7) s ",
+            "SELECT ",
+            shown_cols!(),
+            " FROM (SELECT article_id, sort_at FROM site_articles ",
+            "WHERE site_id = $1 AND live AND disclosure ",
+            $filter,
+            "AND sort_at >= $4 AND sort_at < $5 ORDER BY ",
+            $order,
+            " LIMIT $6 OFFSET $7) s ",
             "JOIN articles a ON a.id = s.article_id ORDER BY s.sort_at DESC, s.article_id DESC"
         )
     };

@@ -88,7 +88,9 @@ impl Store {
     /// newest first; and how many there are in all.
     ///
     /// One range of the `list_entries_live` index (each placement is filed under its column and
-    /// every ancestor), the total kept in `list_counts`; a page past the end reads no rows.
+    /// every ancestor), the total kept in `list_counts`; a page past the end reads no rows. A
+    /// page in the older half is read from the oldest end ([`zhanqun_core::paging::window`]), so
+    /// the last page costs what the first does and no page skips more than half the list.
     pub async fn list_column(
         &self,
         site: SiteId,
@@ -108,22 +110,37 @@ impl Store {
             .await
             .map_err(db_err)?;
             let total = total.unwrap_or(0);
-            let rows = if limit == 0 || offset >= total.max(0) as u64 {
-                Vec::new()
-            } else {
-                sqlx::query_as(concat!(
-                    "SELECT ", list_cols!(), " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
-                    "WHERE list_id = $2 AND site_id = $1 AND live ",
-                    "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
-                    "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
-                ))
-                .bind(site.0)
-                .bind(column.0)
-                .bind(limit as i64)
-                .bind(offset as i64)
-                .fetch_all(p)
-                .await
-                .map_err(db_err)?
+            let rows = match zhanqun_core::paging::window(total.max(0) as u64, offset, limit) {
+                None => Vec::new(),
+                Some(w) => {
+                    let sql = if w.oldest_first {
+                        concat!(
+                            "SELECT ",
+                            list_cols!(),
+                            " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+                            "WHERE list_id = $2 AND site_id = $1 AND live ",
+                            "ORDER BY pinned, sort_at, article_id LIMIT $3 OFFSET $4) p ",
+                            "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                        )
+                    } else {
+                        concat!(
+                            "SELECT ",
+                            list_cols!(),
+                            " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+                            "WHERE list_id = $2 AND site_id = $1 AND live ",
+                            "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
+                            "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                        )
+                    };
+                    sqlx::query_as(sql)
+                        .bind(site.0)
+                        .bind(column.0)
+                        .bind(w.limit as i64)
+                        .bind(w.offset as i64)
+                        .fetch_all(p)
+                        .await
+                        .map_err(db_err)?
+                }
             };
             Ok::<_, Error>((rows, total))
         })?;
