@@ -26,7 +26,7 @@ if [ -z "${KEEP:-}" ]; then rm -rf "$OUT"; fi
 mkdir -p "$OUT"
 # One cargo run for both binaries: built apart, each build's feature set undid the other's and
 # every run recompiled half the workspace twice.
-cargo build --release --quiet --bin zhanqun --bin page-bench
+cargo build --release --quiet -p zhanqun -p zhanqun-tests --bin zhanqun --bin page-bench
 run() { # backend
   target/release/page-bench --articles "$ARTICLES" --dir target/bench/pages \
     --per-kind "$PER_KIND" --seconds "$SECONDS_PER_KIND" --console-reps "$CONSOLE_REPS" >"$OUT/$1.md" 2>"$OUT/$1.log" \

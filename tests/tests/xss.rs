@@ -1,5 +1,6 @@
 //! XSS: payloads posted straight to the API (no editor in between) into every text field of an
-//! article, and written into every field of the public letter form and into a reply; the stored
+//! article, written into every field of the public letter form and into a reply, and into the
+//! other public forms (survey, interview, 依申请公开); the stored
 //! and rendered HTML (public pages, the writer's status page, the console) carry nothing that runs, and
 //! headless Chromium, opening what was rendered, sees no dialog. A control page with one
 //! unsanitised payload proves the browser check can fail.
@@ -319,6 +320,179 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         rendered.push(status);
     }
     browser_sees_no_dialog(&rendered, "您好：");
+}
+
+/// The other public forms: a survey's text answer, a question to an online interview (and the
+/// office's answer to it), a 依申请公开 application; each shown where it is read (the office's
+/// results, the interview page, the console's request and its full view, the applicant's status
+/// page), and the office's own survey and interview texts on the public pages.
+#[tokio::test]
+async fn payloads_written_into_surveys_interviews_and_disclosure_requests_are_shown_inert() {
+    use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let site = f.site("6108280001");
+    let host = "www.jiaxian.gov.cn";
+    let office = t.account("office", None).await;
+    t.grant(office, SiteRole::SiteAdmin, site, None).await;
+    let o = t.login("office").await;
+    let p = |i: usize, n: usize| cut(PAYLOADS[i % PAYLOADS.len()], n);
+    let all: String = PAYLOADS.join("\n");
+    let mut rendered = Vec::new();
+
+    // A survey whose title and intro carry payloads, answered with payloads in its text question.
+    let today = zhanqun_core::beijing::day_text(chrono::Utc::now());
+    let later = zhanqun_core::beijing::day_text(chrono::Utc::now() + chrono::Duration::days(7));
+    let questions = "单选：您对服务是否满意？\n满意\n不满意\n\n填空：其他意见和建议";
+    let (s, html) = o
+        .form(
+            &format!("/sites/{}/surveys", site.0),
+            &[
+                ("title", &format!("满意度调查{}", p(1, 60))),
+                ("intro", &p(2, 200)),
+                ("opens", &today),
+                ("closes", &later),
+                ("questions", questions),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    let survey = between(&html, "<a href=\"/surveys/", "\"").unwrap();
+    let path = format!("/hudong/zhengji/{survey}.html");
+    let forms = [
+        open_form_at(&t, host, &path).await,
+        open_form_at(&t, host, &path).await,
+    ];
+    // The interview and the application forms are opened now, so that one wait covers them all.
+    let at = |h: i64| {
+        (chrono::Utc::now() + chrono::Duration::hours(h))
+            .with_timezone(&zhanqun_core::beijing::OFFSET)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let (s, html) = o
+        .form(
+            &format!("/sites/{}/interviews", site.0),
+            &[
+                ("title", &format!("政策解读{}", p(5, 60))),
+                ("guests", &p(6, 80)),
+                ("intro", &p(7, 200)),
+                ("starts", &at(1)),
+                ("ends", &at(2)),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    let interview = between(&html, "<a href=\"/interviews/", "\"").unwrap();
+    let ipath = format!("/hudong/fangtan/{interview}.html");
+    let asks = [
+        open_form_at(&t, host, &ipath).await,
+        open_form_at(&t, host, &ipath).await,
+    ];
+    let apply = open_form_at(&t, host, "/ysqgk/").await;
+    fill_time().await;
+    for (n, form) in forms.iter().enumerate() {
+        let (s, html) = post(
+            &t,
+            host,
+            &path,
+            &[
+                ("ticket", &form.ticket),
+                ("answer", &form.answer),
+                ("q0", "0"),
+                (
+                    "q1",
+                    &all.chars().skip(n * 300).take(500).collect::<String>(),
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(s, 200, "{html}");
+        assert_inert(&html, "the survey answered");
+    }
+    let public = t.page(host, &path, 200).await;
+    assert_inert(&public, "the survey on the site");
+    rendered.push(public);
+    let (_, results) = o.page(&format!("/surveys/{survey}")).await;
+    assert!(results.contains("共 2 份问卷"), "{results}");
+    assert_inert(&results, "the survey's results with the texts");
+    rendered.push(results);
+
+    // Questions to the interview, one published with an answer full of payloads.
+    for (n, form) in asks.iter().enumerate() {
+        let (s, html) = post(
+            &t,
+            host,
+            &ipath,
+            &[
+                ("nickname", &p(n + 9, 20)),
+                ("question", &format!("请问{}", p(n * 13 + 4, 300))),
+                ("ticket", &form.ticket),
+                ("answer", &form.answer),
+            ],
+        )
+        .await;
+        assert_eq!(s, 200, "{html}");
+        assert_inert(&html, "the question sent");
+    }
+    let (_, moderation) = o.page(&format!("/interviews/{interview}")).await;
+    assert_inert(&moderation, "the questions waiting");
+    let question = between(&moderation, "name=\"question\" value=\"", "\"").unwrap();
+    let (s, html) = o
+        .form(
+            &format!("/interviews/{interview}"),
+            &[
+                ("question", &question),
+                ("action", "publish"),
+                ("answer", &format!("答复：{}", cut(&all, 2000))),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert_inert(&html, "the interview after publishing");
+    rendered.push(moderation);
+    let shown = t.page(host, &ipath, 200).await;
+    assert!(shown.contains("答复："), "the answer is published: {shown}");
+    assert_inert(&shown, "the interview on the site");
+    rendered.push(shown);
+    let listed = t.page(host, "/hudong/fangtan/", 200).await;
+    assert_inert(&listed, "the interviews on the site");
+    rendered.push(listed);
+
+    // A 依申请公开 application with payloads in every free-text field.
+    let (s, html) = post(
+        &t,
+        host,
+        "/ysqgk/",
+        &[
+            ("applicant", "company"),
+            ("organisation", &p(15, 100)),
+            ("name", &p(16, 50)),
+            ("phone", "13812345678"),
+            ("address", &p(17, 200)),
+            ("content", &format!("申请公开以下信息：{}", cut(&all, 2900))),
+            ("delivery", "paper"),
+            ("ticket", &apply.ticket),
+            ("answer", &apply.answer),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{html}");
+    assert_inert(&html, "the application sent");
+    let code = between(&html, "class=\"code\">", "<").unwrap();
+    let (_, list) = o.page(&format!("/sites/{}/ysqgk", site.0)).await;
+    assert_inert(&list, "the office's applications");
+    let id = between(&list, "<a href=\"/ysqgk/", "\"").unwrap();
+    let (_, request) = o.page(&format!("/ysqgk/{id}")).await;
+    assert_inert(&request, "an application");
+    let (s, full) = o.form(&format!("/ysqgk/{id}/personal"), &[]).await;
+    assert_eq!(s, 200, "{full}");
+    assert_inert(&full, "an application with the applicant's data");
+    let (_, status) = post(&t, host, "/ysqgk/chaxun", &[("code", &code)]).await;
+    assert!(status.contains("申请公开以下信息"), "{status}");
+    assert_inert(&status, "the applicant's status page");
+    rendered.extend([list, request, full, status]);
+    browser_sees_no_dialog(&rendered, "答复：");
 }
 
 /// Opens the rendered pages in headless Chromium with the dialog functions replaced by a marker

@@ -156,18 +156,9 @@ impl Store {
                 .bind(site.0)
                 .bind(nonce)
             )?;
-            row.map(|(receipt, code)| {
-                Ok(Received {
-                    receipt,
-                    code: QueryCode::parse(&code)?,
-                    again: true,
-                })
-            })
-            .transpose()
+            row.map(|(receipt, code)| Ok((receipt, QueryCode::parse(&code)?)))
+                .transpose()
         };
-        if let Some(r) = earlier().await? {
-            return Ok(r);
-        }
         let day = zhanqun_core::beijing::day(now);
         let entry = AuditEntry {
             actor: "public".into(),
@@ -180,7 +171,7 @@ impl Store {
             request_id: None,
             detail: None,
         };
-        for _ in 0..3 {
+        let write = || async {
             let qc = QueryCode::new_random();
             let at = record(qc.as_str());
             let sealed_name = keys.seal("name", &at, &name)?;
@@ -231,23 +222,14 @@ impl Store {
                 commit_audited!(tx, &entry);
                 Ok(receipt)
             });
-            match res {
-                Ok(receipt) => {
-                    return Ok(Received {
-                        receipt,
-                        code: qc,
-                        again: false,
-                    });
-                }
-                Err(Error::Conflict(_)) => {
-                    if let Some(r) = earlier().await? {
-                        return Ok(r);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::internal("no free query code"))
+            res.map(|receipt| (receipt, qc))
+        };
+        let ((receipt, code), again) = crate::letters::write_once(earlier, write).await?;
+        Ok(Received {
+            receipt,
+            code,
+            again,
+        })
     }
 
     /// 状态查询: the application of `site` with this 受理编号 and 查询码 (both needed).

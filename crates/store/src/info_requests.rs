@@ -252,12 +252,9 @@ impl Store {
             )?;
             code.map(|c| QueryCode::parse(&c)).transpose()
         };
-        if let Some(code) = earlier().await? {
-            return Ok(Submitted { code, again: true });
-        }
         let today = zhanqun_core::beijing::day(now);
         let due = disclosure::due_day(cal, today, 0);
-        for _ in 0..3 {
+        let write = || async {
             let qc = QueryCode::new_random();
             let at = record(qc.as_str());
             let seal = |f: &str, v: &Option<String>| -> Result<Option<String>> {
@@ -310,22 +307,10 @@ impl Store {
                 commit_audited!(tx, &entry);
                 Ok(())
             });
-            match res {
-                Ok(()) => {
-                    return Ok(Submitted {
-                        code: qc,
-                        again: false,
-                    });
-                }
-                Err(Error::Conflict(_)) => {
-                    if let Some(code) = earlier().await? {
-                        return Ok(Submitted { code, again: true });
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::internal("no free query code"))
+            res.map(|()| qc)
+        };
+        let (code, again) = crate::letters::write_once(earlier, write).await?;
+        Ok(Submitted { code, again })
     }
 
     /// The application of `site` with query code `code`, as its applicant reads it.

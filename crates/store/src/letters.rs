@@ -175,6 +175,36 @@ pub(crate) fn first_or_again(written: Result<()>) -> Result<bool> {
     }
 }
 
+/// Writes what a public form makes, once. `earlier()` finds what an earlier send of the same
+/// form made (a double click, a reload: answered again, nothing written); `write()` writes it
+/// with a freshly drawn code. A unique-key conflict is either the same form sent twice at once
+/// (what the other send made) or a drawn code already taken (one chance in 10^16: drawn again,
+/// three times at most). Answers what was made and whether it was made before.
+pub(crate) async fn write_once<T, E, W>(
+    earlier: impl Fn() -> E,
+    write: impl Fn() -> W,
+) -> Result<(T, bool)>
+where
+    E: std::future::Future<Output = Result<Option<T>>>,
+    W: std::future::Future<Output = Result<T>>,
+{
+    if let Some(t) = earlier().await? {
+        return Ok((t, true));
+    }
+    for _ in 0..3 {
+        match write().await {
+            Ok(t) => return Ok((t, false)),
+            Err(Error::Conflict(_)) => {
+                if let Some(t) = earlier().await? {
+                    return Ok((t, true));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::internal("no free query code"))
+}
+
 impl Store {
     /// The audit record of a step the site's office takes (知识库, surveys, interviews).
     pub(crate) async fn office_entry(
@@ -260,12 +290,8 @@ impl Store {
             )?;
             code.map(|c| QueryCode::parse(&c)).transpose()
         };
-        if let Some(code) = earlier().await? {
-            return Ok(Submitted { code, again: true });
-        }
         let due_at = letter_flow::due(cal, now, days);
-        // A code that is already taken (one chance in 10^16) is drawn again.
-        for _ in 0..3 {
+        let write = || async {
             let qc = QueryCode::new_random();
             let at = record(qc.as_str());
             let seal = |field: &str, v: &Option<String>| -> Result<Option<String>> {
@@ -326,24 +352,10 @@ impl Store {
                 commit_audited!(tx, &entry);
                 Ok(())
             });
-            match res {
-                Ok(()) => {
-                    return Ok(Submitted {
-                        code: qc,
-                        again: false,
-                    });
-                }
-                // The form's mark taken meanwhile (two POSTs at once), else the code: draw again.
-                Err(Error::Conflict(_)) => {
-                    if let Some(code) = earlier().await? {
-                        return Ok(Submitted { code, again: true });
-                    }
-                    continue;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::internal("no free query code"))
+            res.map(|()| qc)
+        };
+        let (code, again) = write_once(earlier, write).await?;
+        Ok(Submitted { code, again })
     }
 
     /// The letter of `site` with query code `code`, as its writer reads it.

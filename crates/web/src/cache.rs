@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
 use zhanqun_core::{ArticleId, ColumnId, ListItem, SiteId};
+use zhanqun_store::Facets;
 
 /// Something a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,6 +151,15 @@ impl ColumnTop {
     }
 }
 
+/// A site's catalogue facets (the values its filters offer and the kept counts behind them):
+/// the catalogue and the search page read them on every render, so they are kept until any
+/// article of the site changes, as the catalogue page itself is.
+struct KeptFacets {
+    facets: Arc<Facets>,
+    deps: [Dep; 1],
+    generation: u64,
+}
+
 fn builder(status: StatusCode, cache_control: &str) -> axum::http::response::Builder {
     Response::builder()
         .status(status)
@@ -272,6 +282,7 @@ pub struct PageCache {
     /// The newest articles of a column as the home page lists them, under the same versions as
     /// pages (see [`ColumnTop`]).
     tops: moka::sync::Cache<ColumnId, Arc<ColumnTop>>,
+    facets: moka::sync::Cache<SiteId, Arc<KeptFacets>>,
     versions: RwLock<HashMap<Dep, u64>>,
     clock: AtomicU64,
     /// Pages rendered before this generation are all stale (a bulk change).
@@ -290,6 +301,12 @@ impl PageCache {
             tops: moka::sync::Cache::builder()
                 .max_capacity(max_bytes / 4)
                 .weigher(|_: &ColumnId, v: &Arc<ColumnTop>| v.weight())
+                .build(),
+            facets: moka::sync::Cache::builder()
+                .max_capacity(max_bytes / 8)
+                .weigher(|_: &SiteId, v: &Arc<KeptFacets>| {
+                    u32::try_from(v.facets.bytes()).unwrap_or(u32::MAX)
+                })
                 .build(),
             versions: RwLock::new(HashMap::new()),
             clock: AtomicU64::new(1),
@@ -358,6 +375,37 @@ impl PageCache {
         top
     }
 
+    /// The kept catalogue facets of `site`, unless an article of the site changed since they
+    /// were read.
+    pub fn catalogue_facets(&self, site: SiteId) -> Option<Arc<Facets>> {
+        let kept = self.facets.get(&site)?;
+        if self.unchanged_since(&kept.deps, kept.generation) {
+            Some(kept.facets.clone())
+        } else {
+            self.facets.invalidate(&site);
+            None
+        }
+    }
+
+    /// Keeps the catalogue facets of `site`, read after `generation` was taken.
+    pub fn keep_catalogue_facets(
+        &self,
+        site: SiteId,
+        facets: Facets,
+        generation: u64,
+    ) -> Arc<Facets> {
+        let facets = Arc::new(facets);
+        self.facets.insert(
+            site,
+            Arc::new(KeptFacets {
+                facets: facets.clone(),
+                deps: [Dep::SiteContent(site)],
+                generation,
+            }),
+        );
+        facets
+    }
+
     pub fn insert(&self, key: PageKey, page: Arc<CachedPage>) {
         self.pages.insert(key, page);
     }
@@ -378,6 +426,7 @@ impl PageCache {
         self.epoch.store(v, Ordering::Release);
         self.pages.invalidate_all();
         self.tops.invalidate_all();
+        self.facets.invalidate_all();
     }
 
     pub fn entry_count(&self) -> u64 {
@@ -459,6 +508,28 @@ mod tests {
         keep(c.generation());
         c.bump_all();
         assert!(c.column_top(other).is_none(), "a bulk change");
+    }
+
+    #[test]
+    fn catalogue_facets_last_until_an_article_of_their_site_changes() {
+        let c = PageCache::new(1 << 20);
+        let (a, b) = (SiteId(1), SiteId(2));
+        c.keep_catalogue_facets(a, Facets::default(), c.generation());
+        c.keep_catalogue_facets(b, Facets::default(), c.generation());
+        c.bump([Dep::SiteContent(a), Dep::Column(ColumnId(7))]);
+        assert!(
+            c.catalogue_facets(a).is_none(),
+            "its site's content changed"
+        );
+        assert!(c.catalogue_facets(b).is_some(), "another site's did not");
+        // Read before a change, kept after it: stale at once.
+        let g = c.generation();
+        c.bump([Dep::SiteContent(b)]);
+        c.keep_catalogue_facets(b, Facets::default(), g);
+        assert!(c.catalogue_facets(b).is_none());
+        c.keep_catalogue_facets(a, Facets::default(), c.generation());
+        c.bump_all();
+        assert!(c.catalogue_facets(a).is_none(), "a bulk change");
     }
 
     #[test]

@@ -417,10 +417,9 @@ pub async fn page(
         }
     }
     let topics = app
-        .store()
         .catalogue_facets(ctx.site.id)
         .await
-        .map(|f| f.topics)
+        .map(|f| f.topics.clone())
         .unwrap_or_default();
     let this_year = zhanqun_core::beijing::year(chrono::Utc::now());
     let years: Vec<i32> = (this_year - 9..=this_year).rev().collect();

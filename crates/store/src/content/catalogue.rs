@@ -24,6 +24,20 @@ pub struct Facets {
 }
 
 impl Facets {
+    /// Roughly the memory the facets take (for a cache's weigher).
+    pub fn bytes(&self) -> usize {
+        let text = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
+        text(&self.topics)
+            + text(&self.organs)
+            + self.years.len() * 4
+            + self
+                .counts
+                .iter()
+                .map(|(t, o, _, _)| t.len() + o.len() + 64)
+                .sum::<usize>()
+            + 128
+    }
+
     /// How many published documents match `f` (from the counts read with the facets, so a
     /// catalogue page needs no second count).
     pub fn total(&self, f: &CatalogueFilter) -> u64 {

@@ -13,7 +13,7 @@ impl App {
         let base = [Dep::Site(site.id)];
         // A filter value no document of this site has is a 404, never rendered or
         // cached: the cache holds one entry per value that exists, not per request.
-        let facets = self.store().catalogue_facets(site.id).await?;
+        let facets = self.catalogue_facets(site.id).await?;
         if let Some(t) = filter.topic.as_ref().filter(|t| !facets.topics.contains(t)) {
             return Err(Error::not_found(format!("本站没有主题为“{t}”的公开信息")));
         }
@@ -56,7 +56,7 @@ impl App {
             "nav_current": "xxgkml",
             "crumbs": [{ "name": "信息公开目录", "url": "/xxgkml/" }],
             "items": Item::all(&items),
-            "facets": facets,
+            "facets": &*facets,
             "filter": { "topic": filter.topic, "year": filter.year, "organ": filter.organ },
             "paging": Pager::new(page, total, "/xxgkml/", &extra),
         });
@@ -67,5 +67,19 @@ impl App {
             deps: vec![base[0], Dep::SiteContent(site.id)],
             shown: Vec::new(),
         })
+    }
+
+    /// A site's catalogue facets, kept in the page cache until an article of the site changes
+    /// (the catalogue and the search page read them on every render).
+    pub(crate) async fn catalogue_facets(
+        &self,
+        site: SiteId,
+    ) -> Result<Arc<zhanqun_store::Facets>> {
+        if let Some(f) = self.pages().catalogue_facets(site) {
+            return Ok(f);
+        }
+        let generation = self.pages().generation();
+        let facets = self.store().catalogue_facets(site).await?;
+        Ok(self.pages().keep_catalogue_facets(site, facets, generation))
     }
 }
