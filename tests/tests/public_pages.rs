@@ -308,6 +308,56 @@ async fn pages_of_a_site() {
     t.page(JIA, "/static/default/site.css", 200).await;
 }
 
+/// The catalogue's filter values are kept beside the page cache (issue 17): a value that a newly
+/// published document brings is offered at once, though the answer without it was read first.
+#[tokio::test]
+async fn a_filter_value_a_new_document_brings_is_offered_at_once() {
+    let f = fixture().await;
+    let t = &f.t;
+    let topic = "/xxgkml/?topic=%E5%9F%8E%E4%B9%A1%E5%BB%BA%E8%AE%BE";
+    t.page(JIA, "/xxgkml/?year=2025", 404).await;
+    t.page(JIA, topic, 404).await;
+    let jia = t
+        .store
+        .site_by_code(&SiteCode::parse("6108280001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let files = t
+        .store
+        .column_by_path(jia.id, "zwgk/zcwj")
+        .await
+        .unwrap()
+        .unwrap();
+    t.store
+        .create_article(
+            jia.id,
+            ArticleInput {
+                title: "佳县2025年城乡建设规划".into(),
+                body_html: "<p>规划正文</p>".into(),
+                published: true,
+                published_at: Some(Utc.with_ymd_and_hms(2025, 3, 1, 2, 0, 0).unwrap()),
+                disclosure: Some(zhanqun_store::DisclosureInput {
+                    topic: Some("城乡建设".into()),
+                    issuing_organ: Some("佳县住建局".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            &[files],
+        )
+        .await
+        .unwrap();
+    for path in ["/xxgkml/?year=2025", topic] {
+        assert!(
+            t.page(JIA, path, 200)
+                .await
+                .contains("佳县2025年城乡建设规划"),
+            "{path}"
+        );
+    }
+}
+
 /// Issue 17: what a visitor cannot use to fill the page cache. Filter values no document has,
 /// pages past the end and query parameters a page does not read are answered without a new
 /// cache entry; the values that exist are cached once each.

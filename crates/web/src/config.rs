@@ -156,8 +156,8 @@ pub struct MetricsConfig {
 #[serde(deny_unknown_fields)]
 pub struct JobsConfig {
     /// Background jobs that run once across nodes (scheduled publishing, reprint alerts) run on
-    /// the node holding their lease, renewed every second; when the holder dies another node
-    /// takes over after at most this many seconds.
+    /// the node holding their lease, renewed once a third of it has run (other nodes ask every
+    /// second); when the holder dies another node takes over after at most this many seconds.
     pub lease_seconds: u64,
     /// How often the change log is read (milliseconds). On PostgreSQL every commit also wakes
     /// the other nodes at once (LISTEN/NOTIFY); the poll is the fallback.
@@ -448,8 +448,8 @@ flush_seconds = 5
 
 [jobs]
 # Jobs that must run once across nodes (scheduled publishing, reprint alerts) run on the node
-# holding their lease in the store, renewed every second. When that node dies, another takes
-# over within this many seconds.
+# holding their lease in the store, renewed once a third of it has run (the others ask every
+# second). When that node dies, another takes over within this many seconds.
 lease_seconds = 15
 # How often the change log (what other nodes and the CLI changed) is read, in milliseconds. On
 # PostgreSQL every commit also wakes the other nodes at once (LISTEN/NOTIFY).
@@ -606,7 +606,7 @@ impl Config {
         }
         if self.jobs.lease_seconds < 3 || self.jobs.lease_seconds > 3600 {
             return Err(Error::invalid(
-                "配置错误：jobs.lease_seconds 须在 3 到 3600 秒之间（租约每秒续一次，至少留两次续约的余量）",
+                "配置错误：jobs.lease_seconds 须在 3 到 3600 秒之间（租约过三分之一即续，至少留两次续约的余量）",
             ));
         }
         let c = &self.connections;

@@ -120,7 +120,8 @@ impl Store {
                             " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
                             "WHERE list_id = $2 AND site_id = $1 AND live ",
                             "ORDER BY pinned, sort_at, article_id LIMIT $3 OFFSET $4) p ",
-                            "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                            "JOIN articles a ON a.id = p.article_id ",
+                            "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
                         )
                     } else {
                         concat!(
@@ -129,7 +130,8 @@ impl Store {
                             " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
                             "WHERE list_id = $2 AND site_id = $1 AND live ",
                             "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
-                            "JOIN articles a ON a.id = p.article_id ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                            "JOIN articles a ON a.id = p.article_id ",
+                            "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
                         )
                     };
                     sqlx::query_as(sql)
