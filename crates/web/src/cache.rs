@@ -151,6 +151,29 @@ impl ColumnTop {
     }
 }
 
+/// What the cache keeps with the deps it showed and the generation it was read at.
+trait Stamped {
+    fn stamp(&self) -> (&[Dep], u64);
+}
+
+impl Stamped for CachedPage {
+    fn stamp(&self) -> (&[Dep], u64) {
+        (&self.deps, self.generation)
+    }
+}
+
+impl Stamped for ColumnTop {
+    fn stamp(&self) -> (&[Dep], u64) {
+        (&self.deps, self.generation)
+    }
+}
+
+impl Stamped for KeptFacets {
+    fn stamp(&self) -> (&[Dep], u64) {
+        (&self.deps, self.generation)
+    }
+}
+
 /// A site's catalogue facets (the values its filters offer and the kept counts behind them):
 /// the catalogue and the search page read them on every render, so they are kept until any
 /// article of the site changes, as the catalogue page itself is.
@@ -321,17 +344,24 @@ impl PageCache {
 
     /// A valid cached page, or `None` (a stale page is dropped).
     pub fn get(&self, key: &PageKey) -> Option<Arc<CachedPage>> {
-        let page = self.pages.get(key)?;
-        if self.is_fresh(&page) {
-            Some(page)
-        } else {
-            self.pages.invalidate(key);
-            None
-        }
+        self.fresh(&self.pages, key)
     }
 
-    fn is_fresh(&self, page: &CachedPage) -> bool {
-        self.unchanged_since(&page.deps, page.generation)
+    /// What `cache` keeps under `key` while none of its deps was bumped after it was read; a
+    /// stale entry is dropped.
+    fn fresh<K, V>(&self, cache: &moka::sync::Cache<K, Arc<V>>, key: &K) -> Option<Arc<V>>
+    where
+        K: std::hash::Hash + Eq + Send + Sync + 'static,
+        V: Stamped + Send + Sync + 'static,
+    {
+        let kept = cache.get(key)?;
+        let (deps, generation) = kept.stamp();
+        if self.unchanged_since(deps, generation) {
+            Some(kept)
+        } else {
+            cache.invalidate(key);
+            None
+        }
     }
 
     /// Whether none of `deps` was bumped after `generation`.
@@ -349,13 +379,7 @@ impl PageCache {
     /// The kept newest articles of `column`, unless its articles or its site's columns changed
     /// since they were read.
     pub fn column_top(&self, column: ColumnId) -> Option<Arc<ColumnTop>> {
-        let top = self.tops.get(&column)?;
-        if self.unchanged_since(&top.deps, top.generation) {
-            Some(top)
-        } else {
-            self.tops.invalidate(&column);
-            None
-        }
+        self.fresh(&self.tops, &column)
     }
 
     /// Keeps the newest articles of `column` of `site`, read after `generation` was taken.
@@ -378,13 +402,7 @@ impl PageCache {
     /// The kept catalogue facets of `site`, unless an article of the site changed since they
     /// were read.
     pub fn catalogue_facets(&self, site: SiteId) -> Option<Arc<Facets>> {
-        let kept = self.facets.get(&site)?;
-        if self.unchanged_since(&kept.deps, kept.generation) {
-            Some(kept.facets.clone())
-        } else {
-            self.facets.invalidate(&site);
-            None
-        }
+        self.fresh(&self.facets, &site).map(|k| k.facets.clone())
     }
 
     /// Keeps the catalogue facets of `site`, read after `generation` was taken.
