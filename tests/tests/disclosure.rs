@@ -315,7 +315,7 @@ async fn id_of(
 ) -> i64 {
     let cal = calendar();
     let rows = store
-        .site_info_requests(actor, site, keys, Utc::now())
+        .site_info_requests(actor, site, keys, &cal, Utc::now())
         .await
         .unwrap();
     for r in rows {

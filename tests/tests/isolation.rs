@@ -199,6 +199,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
             &actor_of(&t, rb).await,
             site_b,
             t.app.letters().keys(),
+            &t.app.config().calendar(),
             chrono::Utc::now(),
         )
         .await

@@ -163,6 +163,51 @@ pub fn due_day(cal: &WorkCalendar, clock_start: NaiveDate, extension: u32) -> Na
     cal.working_days_after(clock_start, ANSWER_DAYS + extension.min(MAX_EXTENSION))
 }
 
+/// How many working days before its deadline an open application is flagged 即将到期.
+pub const WARN_WORKING_DAYS: u32 = 3;
+
+/// Where an open application stands against its statutory deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    InTime,
+    /// The deadline is within [`WARN_WORKING_DAYS`] working days: the warning before it.
+    DueSoon,
+    Overdue,
+    /// 补正: the applicant is completing the application and the clock does not run.
+    Paused,
+}
+
+impl Standing {
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::InTime => "期限内",
+            Standing::DueSoon => "即将到期",
+            Standing::Overdue => "已超期",
+            Standing::Paused => "补正中，暂停计时",
+        }
+    }
+}
+
+/// Where an application in `state`, due on `due_on` (none while the clock is paused), stands on
+/// `today`; `None` once it is answered.
+pub fn standing(
+    cal: &WorkCalendar,
+    state: RequestState,
+    due_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<Standing> {
+    if state == RequestState::Answered {
+        return None;
+    }
+    Some(match due_on {
+        None => Standing::Paused,
+        Some(due) if today > due => Standing::Overdue,
+        Some(due) if cal.working_days_after(today, WARN_WORKING_DAYS) >= due => Standing::DueSoon,
+        Some(_) => Standing::InTime,
+    })
+}
+
 /// The last day to ask for 补正 of an application received on `received`.
 pub fn correction_by(cal: &WorkCalendar, received: NaiveDate) -> NaiveDate {
     cal.working_days_after(received, CORRECTION_DAYS)
@@ -268,6 +313,50 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_open_application_is_flagged_three_working_days_before_its_deadline() {
+        let c = cal();
+        let open = RequestState::Received;
+        // Due Friday 2026-10-16: Tuesday the 13th is three working days before it.
+        let due = Some(d(2026, 10, 16));
+        assert_eq!(
+            standing(&c, open, due, d(2026, 10, 12)),
+            Some(Standing::InTime)
+        );
+        assert_eq!(
+            standing(&c, open, due, d(2026, 10, 13)),
+            Some(Standing::DueSoon)
+        );
+        assert_eq!(
+            standing(&c, open, due, d(2026, 10, 16)),
+            Some(Standing::DueSoon)
+        );
+        assert_eq!(
+            standing(&c, open, due, d(2026, 10, 17)),
+            Some(Standing::Overdue)
+        );
+        // Across the National Day holiday: due Friday 10-09, the warning starts on Monday 09-28
+        // (09-29, 09-30 and, after the break, 10-09 are the three working days after it); the
+        // worked Sunday 09-27 is still in time.
+        let due = Some(d(2026, 10, 9));
+        assert_eq!(
+            standing(&c, open, due, d(2026, 9, 27)),
+            Some(Standing::InTime)
+        );
+        assert_eq!(
+            standing(&c, open, due, d(2026, 9, 28)),
+            Some(Standing::DueSoon)
+        );
+        assert_eq!(
+            standing(&c, open, None, d(2026, 9, 29)),
+            Some(Standing::Paused)
+        );
+        assert_eq!(
+            standing(&c, RequestState::Answered, due, d(2026, 12, 1)),
+            None
+        );
     }
 
     /// 2026: National Day and Mid-Autumn 10-01..10-08 off, 09-27 and 10-10 (Saturdays) worked.

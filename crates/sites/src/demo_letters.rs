@@ -392,7 +392,7 @@ async fn info_requests(
             .submit_info_request(site, &r, keys, cal, received)
             .await?;
         let id = store
-            .site_info_requests(office, site, keys, now)
+            .site_info_requests(office, site, keys, cal, now)
             .await?
             .iter()
             .find(|l| l.content == content)

@@ -123,7 +123,8 @@ pub struct InfoRequestLine {
     pub state: RequestState,
     pub received_at: DateTime<Utc>,
     pub due_on: Option<NaiveDate>,
-    pub overdue: bool,
+    /// Against its deadline (`None` once answered): in time, due soon, overdue, paused.
+    pub standing: Option<disclosure::Standing>,
 }
 
 /// An application with the applicant's data opened, its history and the steps it allows.
@@ -373,6 +374,7 @@ impl Store {
         actor: &Actor,
         site: SiteId,
         keys: &Keyring,
+        cal: &WorkCalendar,
         now: DateTime<Utc>,
     ) -> Result<Vec<InfoRequestLine>> {
         if !is_office(actor, site) {
@@ -399,7 +401,7 @@ impl Store {
                     state,
                     received_at: r.received_at,
                     due_on: r.due_on,
-                    overdue: state != RequestState::Answered && r.due_on.is_some_and(|d| today > d),
+                    standing: disclosure::standing(cal, state, r.due_on, today),
                 })
             })
             .collect()

@@ -12,7 +12,9 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zhanqun_core::disclosure::{Applicant, MAX_EXTENSION, Outcome, RequestStep, YearTable};
+use zhanqun_core::disclosure::{
+    Applicant, MAX_EXTENSION, Outcome, RequestStep, Standing, YearTable,
+};
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{InfoRequestInFull, RequestStepInput};
 
@@ -38,9 +40,10 @@ async fn office_site(app: &App, a: &Authed, id: SiteId) -> Result<zhanqun_core::
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
     let site = office_site(&app, &a, id).await?;
     let now = zhanqun_store::now();
+    let cal = app.config().calendar();
     let rows: Vec<Value> = app
         .store()
-        .site_info_requests(&a.actor, id, app.letters().keys(), now)
+        .site_info_requests(&a.actor, id, app.letters().keys(), &cal, now)
         .await?
         .into_iter()
         .map(|r| {
@@ -48,7 +51,9 @@ async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) ->
                 "id": r.id, "applicant": r.applicant.label(), "name": r.name,
                 "content": r.content.chars().take(60).collect::<String>(),
                 "state": r.state.label(), "received": at(r.received_at),
-                "due": r.due_on.map(|d| d.to_string()), "overdue": r.overdue,
+                "due": r.due_on.map(|d| d.to_string()),
+                "standing": r.standing.map(|s| s.label()),
+                "late": r.standing.is_some_and(|s| matches!(s, Standing::DueSoon | Standing::Overdue)),
             })
         })
         .collect();
