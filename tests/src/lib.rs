@@ -159,6 +159,12 @@ impl TestApp {
 
     /// Another node on the same database (its own store connection, so its own origin in the
     /// change log, its own caches and listeners), sharing the data directory.
+    /// Takes the database (and data directory) from this node, so that it outlives the node:
+    /// a test that stops the first node of several keeps it.
+    pub fn take_database(&mut self) -> Option<TestStore> {
+        self._db.take()
+    }
+
     pub async fn another_node(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let store = Store::connect(&self.url)
             .await
