@@ -203,7 +203,7 @@ pub fn standing(
     Some(match due_on {
         None => Standing::Paused,
         Some(due) if today > due => Standing::Overdue,
-        Some(due) if cal.working_days_after(today, WARN_WORKING_DAYS) >= due => Standing::DueSoon,
+        Some(due) if cal.due_within(today, WARN_WORKING_DAYS, due) => Standing::DueSoon,
         Some(_) => Standing::InTime,
     })
 }

@@ -302,7 +302,7 @@ pub fn standing(
         Standing::Veto
     } else if now > due_at {
         Standing::Overdue
-    } else if cal.working_days_after(crate::beijing::day(now), 1) >= crate::beijing::day(due_at) {
+    } else if cal.due_within(crate::beijing::day(now), 1, crate::beijing::day(due_at)) {
         Standing::DueSoon
     } else {
         Standing::InTime

@@ -55,6 +55,12 @@ impl WorkCalendar {
         d
     }
 
+    /// Whether a deadline on `due` falls within `n` working days after `today` (or on it): the
+    /// warning before a deadline (letters: one day; 依申请公开: three).
+    pub fn due_within(&self, today: NaiveDate, n: u32, due: NaiveDate) -> bool {
+        self.working_days_after(today, n) >= due
+    }
+
     /// One working day after `t`: the same Beijing time of day on the next working day; from a
     /// day off, the end of the next working day.
     pub fn add_working_day(&self, t: DateTime<Utc>) -> DateTime<Utc> {
