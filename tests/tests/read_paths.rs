@@ -162,7 +162,7 @@ async fn every_page_of_a_list_reads_the_same_rows_from_either_end() {
     // Eleven documents over six years; two share a publish time (broken by id).
     let items = (0..11)
         .map(|i| {
-            let year = 2020 + (i / 2) as i32;
+            let year = 2020 + i / 2;
             let topic = if i % 3 == 0 {
                 "城乡建设"
             } else {
