@@ -2,6 +2,7 @@
 // violation; exits 1 when there is any. Usage: node axe.mjs <public base> <url path>...
 // Pages are asked for with the site's host mapped to the local listener, in desktop, phone and
 // 适老化 (#elder) form; a path may carry "POST:" to submit the letter form empty (its error page).
+// A page the server answers with 5xx fails too.
 import puppeteer from "puppeteer-core";
 import { createRequire } from "module";
 import fs from "fs";
@@ -20,11 +21,16 @@ for (const raw of paths) {
     await page.setViewport({ width, height: 900 });
     await page.setBypassCSP(true); // axe is injected as an inline script; the pages forbid those
     let url = base + raw.replace(/^POST:/, "") + suffix;
-    await page.goto(url, { waitUntil: "load" });
+    let resp = await page.goto(url, { waitUntil: "load" });
     if (raw.startsWith("POST:")) {
       // Submit the form as it is (the browser's own checks off): the page of messages.
       await page.evaluate(() => { const f = document.querySelector("form.letterform:not(.compact)") || document.querySelector("form.letterform"); f.noValidate = true; f.submit(); });
-      await page.waitForNavigation({ waitUntil: "load" });
+      resp = await page.waitForNavigation({ waitUntil: "load" });
+    }
+    // An accessible error page is still an error: a page that failed on the server fails here.
+    if (resp && resp.status() >= 500) {
+      failures++;
+      console.log(`FAIL ${label.padEnd(7)} ${raw}: the server answered ${resp.status()}`);
     }
     await page.addScriptTag({ content: axeSource });
     const result = await page.evaluate(async () =>

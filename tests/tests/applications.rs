@@ -191,7 +191,10 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["state"], "done");
 
-    // The applicant: 状态查询 with the 受理编号 and 查询码; a wrong code is not enough.
+    // The applicant: 状态查询 with the 受理编号 and 查询码; a wrong code is not enough. The
+    // form itself first (it answered 500 once: its template read a form that GET never gave).
+    let form = t.page(HOST, "/banshi/chaxun", 200).await;
+    assert!(form.contains("name=\"receipt\"") && form.contains("name=\"code\""));
     let (s, status) = post(
         &t,
         HOST,

@@ -82,7 +82,7 @@ pub async fn serve(
             "apply_status.html",
             "办件状态查询",
             NAV,
-            json!({}),
+            json!({ "form": { "receipt": "", "code": "" } }),
         ),
         LetterPage::ApplyLookup => {
             let form: LookupForm = read_form(body).await?;
