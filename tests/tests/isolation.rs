@@ -321,6 +321,25 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap()
         .0;
+    // A visitor's question to it, waiting for site B's office.
+    t.store
+        .ask_interview(
+            site_b,
+            zhanqun_core::InterviewId(b_interview),
+            "米脂网友",
+            "米脂县的问题什么时候回答？",
+            "isolation-nonce",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let b_question = t
+        .store
+        .interview_questions(zhanqun_core::InterviewId(b_interview), true)
+        .await
+        .unwrap()[0]
+        .id
+        .0;
     let before = (
         t.store.article(ArticleId(draft)).await.unwrap().unwrap(),
         t.store.article(ArticleId(live)).await.unwrap().unwrap(),
@@ -455,6 +474,10 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         json!({"days": 7})
                     } else if s.path.ends_with("/letters/{id}/steps") {
                         json!({"step": "mark_invalid", "note": "越权"})
+                    } else if s.path.ends_with("/moderation") {
+                        json!({"question": b_question, "action": "publish", "answer": "越权发布的回答"})
+                    } else if s.path.ends_with("/faq") {
+                        json!({"question": "越权加入的问题", "answer": "越权加入的答案"})
                     } else {
                         json!({})
                     };
@@ -525,6 +548,16 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap();
     assert_eq!(faqs.len(), 1, "site B's 知识库 untouched");
+    let questions = t
+        .store
+        .interview_questions(zhanqun_core::InterviewId(b_interview), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (questions.len(), questions[0].state.as_str()),
+        (1, "pending"),
+        "site B's interview question untouched"
+    );
     let letter = t.store.letter_status(site_b, &b_letter).await.unwrap();
     assert_eq!(letter.state.label(), "待分办", "site B's letter untouched");
     assert_eq!(t.store.grants_of(eb).await.unwrap().len(), 1);

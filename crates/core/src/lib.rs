@@ -13,6 +13,7 @@ pub mod error;
 pub mod form;
 pub mod ids;
 pub mod index_number;
+pub mod interview;
 pub mod letter_flow;
 pub mod letters;
 pub mod media;

@@ -90,12 +90,12 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Cleans editor HTML for storage and display.
 /// Plain text made safe to put inside HTML (every markup character escaped; ammonia's).
 pub fn escape_text(text: &str) -> String {
     ammonia::clean_text(text)
 }
 
+/// Cleans editor HTML for storage and display.
 pub fn clean_html(html: &str) -> String {
     BUILDER.clean(html).to_string()
 }

@@ -176,3 +176,45 @@ pub fn upload_limit(app: &App) -> usize {
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024)
 }
+
+/// The site whose 互动交流 the actor handles (its letter office: administrators and
+/// reviewers); any other site, or none, is "not found" — the console's pages and the API's
+/// answers for surveys, interviews and the 知识库 start here.
+pub async fn letter_office_site(
+    app: &App,
+    principal: &zhanqun_core::Principal,
+    site: zhanqun_core::SiteId,
+) -> Result<zhanqun_core::Site, Error> {
+    app.store()
+        .site(site)
+        .await?
+        .filter(|_| principal.is_letter_office(site))
+        .ok_or_else(|| Error::not_found("网站不存在"))
+}
+
+/// The site of survey `id` when the actor is its letter office (else "not found").
+pub async fn office_survey_site(
+    app: &App,
+    principal: &zhanqun_core::Principal,
+    id: zhanqun_core::SurveyId,
+) -> Result<zhanqun_core::SiteId, Error> {
+    app.store()
+        .survey_site(id)
+        .await?
+        .filter(|s| principal.is_letter_office(*s))
+        .ok_or_else(|| Error::not_found("没有这个调查"))
+}
+
+/// Interview `id` when the actor is its site's letter office (else "not found").
+pub async fn office_interview(
+    app: &App,
+    principal: &zhanqun_core::Principal,
+    id: zhanqun_core::InterviewId,
+) -> Result<zhanqun_store::Interview, Error> {
+    let i = app.store().interview(None, id).await?;
+    if principal.is_letter_office(i.site_id) {
+        Ok(i)
+    } else {
+        Err(Error::not_found("没有这个访谈"))
+    }
+}

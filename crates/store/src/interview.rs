@@ -5,13 +5,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use zhanqun_core::{Error, InterviewId, QuestionId, Result, SiteId};
+use zhanqun_core::interview::{Exchange, transcript_html, transcript_title};
+use zhanqun_core::{ArticleId, ColumnId, Error, InterviewId, QuestionId, Result, SiteId};
 
 use zhanqun_core::letters::text_field as text;
 
 use crate::audit::commit_audited;
 use crate::letters::{first_or_again, is_office};
-use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
+use crate::{Actor, ArticleInput, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// An interview as the office announces it.
 #[derive(Debug, Clone)]
@@ -249,5 +250,48 @@ impl Store {
             commit_audited!(tx, &entry);
             Ok(i.site_id)
         })
+    }
+
+    /// The transcript (文字实录) of interview `id`, once it has ended, as a draft article in
+    /// `column` of the interview's site (`zhanqun_core::interview::transcript_html`): the
+    /// office writes it, and it is published through the column's review and sign-off like any
+    /// article. The column must be one the actor may edit.
+    pub async fn transcript_draft(
+        &self,
+        actor: &Actor,
+        id: InterviewId,
+        column: ColumnId,
+        now: DateTime<Utc>,
+    ) -> Result<ArticleId> {
+        let i = self.interview(None, id).await?;
+        if !is_office(actor, i.site_id) {
+            return Err(Error::not_found("没有这个访谈"));
+        }
+        if i.takes_questions(now) {
+            return Err(Error::invalid("访谈结束后才能生成文字实录"));
+        }
+        match self.column_ancestry(column).await? {
+            Some((site, _, _)) if site == i.site_id => {}
+            _ => return Err(Error::invalid("请选择本网站的栏目")),
+        }
+        let published = self.interview_questions(id, false).await?;
+        if published.is_empty() {
+            return Err(Error::invalid("这场访谈没有发布的问答，无法生成文字实录"));
+        }
+        let exchanges: Vec<Exchange<'_>> = published
+            .iter()
+            .map(|q| Exchange {
+                nickname: &q.nickname,
+                question: &q.question,
+                answer: q.answer.as_deref().unwrap_or_default(),
+            })
+            .collect();
+        let input = ArticleInput {
+            title: transcript_title(&i.title),
+            summary: Some(format!("访谈嘉宾：{}", i.guests.trim())),
+            body_html: transcript_html(&i.guests, &i.intro, &exchanges),
+            ..Default::default()
+        };
+        self.create_draft(actor, column, input).await
     }
 }

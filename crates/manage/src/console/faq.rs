@@ -29,13 +29,7 @@ async fn faq_page_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let p = &a.actor.principal;
-    let s = app
-        .store()
-        .site(site)
-        .await?
-        .filter(|_| p.is_letter_office(site))
-        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let s = crate::service::letter_office_site(app, &a.actor.principal, site).await?;
     let (rows, total) = app.store().faqs(site, None, page_no).await?;
     let last = Page::last_page(total);
     let n = page_no.number();

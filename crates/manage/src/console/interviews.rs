@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
 use chrono::{NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
-use zhanqun_core::{Error, InterviewId, QuestionId, SiteId};
+use zhanqun_core::{ColumnId, Error, InterviewId, QuestionId, SiteId};
 use zhanqun_store::NewInterview;
 
 use super::{PageError, PageResult, Path, page, render, with_status};
@@ -29,12 +30,7 @@ async fn list_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let s = app
-        .store()
-        .site(site)
-        .await?
-        .filter(|_| a.actor.principal.is_letter_office(site))
-        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let s = crate::service::letter_office_site(app, &a.actor.principal, site).await?;
     let items: Vec<_> = app
         .store()
         .interviews(site)
@@ -119,10 +115,7 @@ async fn moderate_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let i = app.store().interview(None, id).await?;
-    if !a.actor.principal.is_letter_office(i.site_id) {
-        return Err(Error::not_found("没有这个访谈").into());
-    }
+    let i = crate::service::office_interview(app, &a.actor.principal, id).await?;
     let questions: Vec<_> = app
         .store()
         .interview_questions(id, true)
@@ -133,6 +126,19 @@ async fn moderate_with(
                          "asked": minute(q.asked_at), "state": q.state, "answer": q.answer })
         })
         .collect();
+    // After the end, the transcript can become a draft of one of the site's list columns.
+    let ended = !i.takes_questions(zhanqun_store::now());
+    let columns: Vec<_> = if ended {
+        app.store()
+            .columns(i.site_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind == zhanqun_core::ColumnKind::List)
+            .map(|c| json!({ "id": c.id, "name": c.name, "path": c.path }))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         "interview.html",
         page(
@@ -143,6 +149,7 @@ async fn moderate_with(
                 "interview": { "id": i.id, "site_id": i.site_id, "title": i.title, "guests": i.guests,
                                "starts": minute(i.starts_at), "ends": minute(i.ends_at) },
                 "questions": questions, "flash": flash, "error": error,
+                "ended": ended, "columns": columns,
             }),
         ),
     ))
@@ -154,6 +161,36 @@ async fn moderate(
     Path(id): Path<InterviewId>,
 ) -> PageResult {
     moderate_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct TranscriptForm {
+    #[serde(default)]
+    column: String,
+}
+
+/// The ended interview's transcript as a draft of the chosen column; on to the draft.
+async fn transcript(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<InterviewId>,
+    Form(f): Form<TranscriptForm>,
+) -> PageResult {
+    let column = ColumnId(f.column.trim().parse::<i64>().unwrap_or(0));
+    match app
+        .store()
+        .transcript_draft(&a.actor, id, column, zhanqun_store::now())
+        .await
+    {
+        Ok(article) => Ok(Redirect::to(&format!("/articles/{}", article.0)).into_response()),
+        Err(e @ (Error::InvalidInput(_) | Error::Forbidden(_))) => {
+            let status = axum::http::StatusCode::from_u16(e.code().http_status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let page = moderate_with(&app, &a, id, None, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -214,5 +251,11 @@ pub(super) fn routes(r: Routes) -> Routes {
             Session,
             "发布或不予选用网友提问",
             moderate_post,
+        )
+        .post(
+            "/interviews/{id}/transcript",
+            Session,
+            "把访谈文字实录生成为栏目稿件（访谈结束后）",
+            transcript,
         )
 }

@@ -24,12 +24,7 @@ async fn list_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let s = app
-        .store()
-        .site(site)
-        .await?
-        .filter(|_| a.actor.principal.is_letter_office(site))
-        .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let s = crate::service::letter_office_site(app, &a.actor.principal, site).await?;
     let now = zhanqun_store::now();
     let surveys: Vec<_> = app
         .store()
@@ -117,12 +112,7 @@ async fn results(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SurveyId
 }
 
 async fn results_with(app: &App, a: &Authed, id: SurveyId, error: Option<String>) -> PageResult {
-    let site = app
-        .store()
-        .survey_site(id)
-        .await?
-        .filter(|s| a.actor.principal.is_letter_office(*s))
-        .ok_or_else(|| Error::not_found("没有这个调查"))?;
+    let site = crate::service::office_survey_site(app, &a.actor.principal, id).await?;
     let (s, results) = app.store().survey_results(site, id, true).await?;
     let closed = zhanqun_store::now() >= s.closes_at;
     Ok(render(
