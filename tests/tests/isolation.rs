@@ -244,6 +244,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 id_number: "110101199003078515".into(),
                 phone: "13987654321".into(),
                 note: format!("{B_LETTER}：网上申请"),
+                slot: None,
                 form_nonce: None,
             },
             t.app.letters().keys(),
@@ -474,6 +475,9 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         json!({"days": 7})
                     } else if s.path.ends_with("/letters/{id}/steps") {
                         json!({"step": "mark_invalid", "note": "越权"})
+                    } else if s.path.ends_with("/slots") {
+                        let at = chrono::Utc::now() + chrono::Duration::days(2);
+                        json!({"starts_at": at, "ends_at": at + chrono::Duration::hours(1), "place": "越权开放的窗口", "capacity": 5})
                     } else if s.path.ends_with("/moderation") {
                         json!({"question": b_question, "action": "publish", "answer": "越权发布的回答"})
                     } else if s.path.ends_with("/faq") {

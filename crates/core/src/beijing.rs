@@ -25,6 +25,11 @@ pub fn day_text(t: DateTime<Utc>) -> String {
     at(t).format("%Y-%m-%d").to_string()
 }
 
+/// An instant as Beijing wall-clock time to the minute, `YYYY-MM-DD HH:MM`.
+pub fn minute_text(t: DateTime<Utc>) -> String {
+    at(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// The Beijing year of an instant.
 pub fn year(t: DateTime<Utc>) -> i32 {
     at(t).year()

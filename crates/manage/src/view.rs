@@ -47,6 +47,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "disclosure_request.html",
     "disclosure_report.html",
     "applications.html",
+    "appointments.html",
     "service_tokens.html",
     "article.html",
     "diff.html",
@@ -106,7 +107,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env.add_filter("dt", |v: String| -> String {
         DateTime::parse_from_rfc3339(&v)
-            .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string())
+            .map(|t| zhanqun_core::beijing::minute_text(t.with_timezone(&chrono::Utc)))
             .unwrap_or(v)
     });
     // 1234567 → 1,234,567

@@ -4,7 +4,7 @@
 //! past its deadline. Written through the store's own functions (sealed personal data, history,
 //! audit), dated back from now. The writers and their details are invented.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use zhanqun_core::letter_flow::LetterStep;
 use zhanqun_core::letters::LetterKind;
 use zhanqun_core::pii::Keyring;
@@ -299,6 +299,40 @@ async fn applications(
         ),
         ("生育登记", "高志强", "第二个子女生育登记。", 1, None),
     ];
+    // 预约办理: the next weekdays' mornings at the service centre for two items; the waiting
+    // 生育登记 application has booked the first of them.
+    let mut first_slot = None;
+    for (title, window) in [("结婚登记", 2), ("生育登记", 5)] {
+        let Some(item) = item(title) else { continue };
+        let mut day = zhanqun_core::beijing::day(now);
+        let mut opened = 0;
+        while opened < 3 {
+            day = day.succ_opt().unwrap_or(day);
+            if day.weekday().number_from_monday() > 5 {
+                continue;
+            }
+            for hour in [9, 10] {
+                let starts = zhanqun_core::beijing::start_of(day) + Duration::hours(hour);
+                let id = store
+                    .open_slot(
+                        office,
+                        item,
+                        &zhanqun_store::NewSlot {
+                            starts_at: starts,
+                            ends_at: starts + Duration::hours(1),
+                            place: format!("县政务服务中心 {window} 号窗口"),
+                            capacity: 5,
+                        },
+                        now,
+                    )
+                    .await?;
+                if title == "生育登记" && first_slot.is_none() {
+                    first_slot = Some(id);
+                }
+            }
+            opened += 1;
+        }
+    }
     let mut n = 0;
     for (title, name, note, days_ago, moved) in specs {
         let Some(item) = item(title) else { continue };
@@ -310,6 +344,11 @@ async fn applications(
             id_number: "610828198805120019".into(),
             phone: "13909121234".into(),
             note: note.into(),
+            slot: if title == "生育登记" {
+                first_slot
+            } else {
+                None
+            },
             form_nonce: None,
         };
         let r = store.submit_application(site, &a, keys, at).await?;

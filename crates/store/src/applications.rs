@@ -12,6 +12,7 @@ use zhanqun_core::pii::Keyring;
 use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
+use crate::appointments::{book_slot, release_slot};
 use crate::audit::{Outcome as Audited, commit_audited};
 use crate::letters::is_office;
 use crate::sessions::token_hash;
@@ -28,6 +29,8 @@ pub struct NewApplication {
     pub phone: String,
     /// 申请说明: what is applied for, in the applicant's words.
     pub note: String,
+    /// The appointment slot booked with the application (预约办理), if any.
+    pub slot: Option<i64>,
     pub form_nonce: Option<String>,
 }
 
@@ -59,6 +62,10 @@ pub struct ApplicationView {
     pub finished_at: Option<DateTime<Utc>>,
     pub reply: Option<String>,
     pub result: Option<String>,
+    /// The booked appointment (预约办理): when it begins and ends, and where.
+    pub slot_starts_at: Option<DateTime<Utc>>,
+    pub slot_ends_at: Option<DateTime<Utc>>,
+    pub slot_place: Option<String>,
 }
 
 /// Who moves an application: a person in the console, or a business system by its token.
@@ -91,8 +98,9 @@ fn record(code: &str) -> String {
 
 const VIEW: &str = "SELECT sa.id, sa.receipt_no, sa.article_id AS item_id, a.title AS item, u.name AS unit, \
      sa.organisation, sa.name_sealed, sa.note, sa.state, sa.submitted_at, sa.accepted_at, sa.finished_at, \
-     sa.reply, sa.result, sa.query_code FROM service_applications sa JOIN articles a ON a.id = sa.article_id \
-     LEFT JOIN units u ON u.id = a.unit_id";
+     sa.reply, sa.result, sa.query_code, sl.starts_at AS slot_starts_at, sl.ends_at AS slot_ends_at, \
+     sl.place AS slot_place FROM service_applications sa JOIN articles a ON a.id = sa.article_id \
+     LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN appointment_slots sl ON sl.id = sa.slot_id";
 
 /// Opens and masks the applicant's name of each row (the code binds the sealed value).
 fn masked(rows: Vec<(ApplicationView, String)>, keys: &Keyring) -> Result<Vec<ApplicationView>> {
@@ -144,6 +152,11 @@ impl Store {
             .transpose()?;
         let note = text(&a.note, "申请说明", 5, 2000)?;
         let site_code = self.site_code_of(site).await?;
+        if let Some(slot) = a.slot {
+            // Said at once when the slot is full or not this item's; the booking itself (in the
+            // write below) is what holds when two applicants press at the same moment.
+            self.check_slot(slot, a.item, now).await?;
+        }
         let nonce = a.form_nonce.as_deref();
         let earlier = || async {
             let Some(nonce) = nonce else { return Ok(None) };
@@ -190,10 +203,13 @@ impl Store {
                 .await
                 .map_err(db_err)?;
                 let receipt = service_flow::receipt_number(&site_code, day, serial);
+                if let Some(slot) = a.slot {
+                    book_slot!(tx, slot, a.item.0, now);
+                }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO service_applications (site_id, article_id, receipt_no, query_code, organisation, \
-                     name_sealed, phone_sealed, id_number_sealed, note, state, submitted_at, form_nonce) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                     name_sealed, phone_sealed, id_number_sealed, note, state, submitted_at, form_nonce, slot_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                 )
                 .bind(site.0)
                 .bind(a.item.0)
@@ -207,6 +223,7 @@ impl Store {
                 .bind(AppState::Submitted.as_str())
                 .bind(now)
                 .bind(nonce)
+                .bind(a.slot)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -399,6 +416,10 @@ impl Store {
         };
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
+            if to == AppState::Refused {
+                // A refused application's appointment is free for someone else.
+                release_slot!(tx, id);
+            }
             let n = sqlx::query(
                 "UPDATE service_applications SET state = $1, \
                  accepted_at = CASE WHEN $1 = 'accepted' THEN $2 ELSE accepted_at END, \

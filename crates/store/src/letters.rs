@@ -179,7 +179,8 @@ pub(crate) fn first_or_again(written: Result<()>) -> Result<bool> {
 /// form made (a double click, a reload: answered again, nothing written); `write()` writes it
 /// with a freshly drawn code. A unique-key conflict is either the same form sent twice at once
 /// (what the other send made) or a drawn code already taken (one chance in 10^16: drawn again,
-/// three times at most). Answers what was made and whether it was made before.
+/// three times at most; a conflict that remains is answered as it is). Answers what was made
+/// and whether it was made before.
 pub(crate) async fn write_once<T, E, W>(
     earlier: impl Fn() -> E,
     write: impl Fn() -> W,
@@ -191,18 +192,22 @@ where
     if let Some(t) = earlier().await? {
         return Ok((t, true));
     }
+    let mut last = Error::internal("no free query code");
     for _ in 0..3 {
         match write().await {
             Ok(t) => return Ok((t, false)),
-            Err(Error::Conflict(_)) => {
+            Err(e @ Error::Conflict(_)) => {
                 if let Some(t) = earlier().await? {
                     return Ok((t, true));
                 }
+                last = e;
             }
             Err(e) => return Err(e),
         }
     }
-    Err(Error::internal("no free query code"))
+    // Still a conflict that no earlier send explains: what the write said (an appointment slot
+    // taken meanwhile, say).
+    Err(last)
 }
 
 impl Store {

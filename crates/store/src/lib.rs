@@ -13,6 +13,7 @@
 mod accounts;
 mod actor;
 mod applications;
+mod appointments;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
@@ -58,6 +59,7 @@ pub use actor::Actor;
 pub use applications::{
     ApplicationView, Mover, NewApplication, Received, ServiceCaller, ServiceToken, Which,
 };
+pub use appointments::{NewSlot, Slot};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
 pub use content::{ArticlePage, CatalogueFilter, Facets};

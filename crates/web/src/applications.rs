@@ -31,6 +31,8 @@ struct ApplyForm {
     id_number: String,
     phone: String,
     note: String,
+    /// The appointment slot chosen (预约办理), empty for none.
+    slot: String,
     answer: String,
     ticket: String,
 }
@@ -38,8 +40,40 @@ struct ApplyForm {
 impl ApplyForm {
     fn refill(&self) -> Value {
         json!({ "organisation": self.organisation, "name": self.name, "id_number": self.id_number,
-                "phone": self.phone, "note": self.note })
+                "phone": self.phone, "note": self.note, "slot": self.slot.trim() })
     }
+
+    /// The slot chosen, if any; a value that is not a slot number is refused.
+    fn slot(&self) -> Result<Option<i64>> {
+        match self.slot.trim() {
+            "" => Ok(None),
+            v => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Some)
+                .ok_or_else(|| Error::invalid("请从列表中选择预约时段")),
+        }
+    }
+}
+
+/// A slot as the form and the receipt show it: `12月8日（周二）09:00—10:00，县政务服务中心 3 号窗口`.
+fn slot_text(starts: chrono::DateTime<Utc>, ends: chrono::DateTime<Utc>, place: &str) -> String {
+    use chrono::Datelike;
+    let (s, e) = (
+        zhanqun_core::beijing::at(starts),
+        zhanqun_core::beijing::at(ends),
+    );
+    const WEEK: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!(
+        "{}月{}日（周{}）{}—{}，{}",
+        s.month(),
+        s.day(),
+        WEEK[s.weekday().num_days_from_monday() as usize],
+        s.format("%H:%M"),
+        e.format("%H:%M"),
+        place
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +104,7 @@ pub async fn serve(
                 StatusCode::OK,
                 &mut json!({ "form": {} }),
             )
+            .await
         }
         LetterPage::Apply(item) => {
             let form: ApplyForm = read_form(body).await?;
@@ -108,7 +143,7 @@ async fn item_title(app: &App, ctx: &SiteCtx, item: ArticleId) -> Result<String>
     Ok(a.title)
 }
 
-fn form_page(
+async fn form_page(
     app: &App,
     ctx: &SiteCtx,
     item: ArticleId,
@@ -116,8 +151,16 @@ fn form_page(
     status: StatusCode,
     v: &mut Value,
 ) -> Result<Response> {
-    with_ticket(app, ctx, v, Utc::now())?;
+    let now = Utc::now();
+    with_ticket(app, ctx, v, now)?;
     v["item"] = json!({ "id": item.0, "title": title });
+    v["slots"] = app
+        .store()
+        .item_slots(item, now, true)
+        .await?
+        .iter()
+        .map(|s| json!({ "id": s.id.to_string(), "text": slot_text(s.starts_at, s.ends_at, &s.place), "left": s.left() }))
+        .collect();
     own_in(
         app,
         ctx,
@@ -147,8 +190,8 @@ async fn apply(
         &form.answer,
         now,
     );
-    let result = match checked {
-        Ok((ticket, keys)) => {
+    let result = match checked.and_then(|ok| Ok((ok, form.slot()?))) {
+        Ok(((ticket, keys), slot)) => {
             let a = NewApplication {
                 item,
                 organisation: form.organisation.clone(),
@@ -156,6 +199,7 @@ async fn apply(
                 id_number: form.id_number.clone(),
                 phone: form.phone.clone(),
                 note: form.note.clone(),
+                slot,
                 form_nonce: Some(ticket.nonce),
             };
             app.store()
@@ -170,6 +214,14 @@ async fn apply(
             if !r.again {
                 keys.made(app);
             }
+            let booked = app
+                .store()
+                .application_status(ctx.site.id, &r.receipt, &r.code, app.letters().keys())
+                .await?;
+            let slot = booked
+                .slot_starts_at
+                .zip(booked.slot_ends_at)
+                .map(|(s, e)| slot_text(s, e, booked.slot_place.as_deref().unwrap_or_default()));
             own_in(
                 app,
                 ctx,
@@ -178,14 +230,19 @@ async fn apply(
                 "申请已提交",
                 NAV,
                 json!({ "done": { "receipt": r.receipt, "code": r.code.display(),
-                                   "again": r.again, "item": title } }),
+                                   "again": r.again, "item": title, "slot": slot } }),
             )
         }
-        Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
+        Err(
+            e @ (Error::InvalidInput(_)
+            | Error::Locked(_)
+            | Error::TooLarge(_)
+            | Error::Conflict(_)),
+        ) => {
             let status =
                 StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             let mut v = json!({ "form": form.refill(), "error": e.public_message() });
-            form_page(app, ctx, item, &title, status, &mut v)
+            form_page(app, ctx, item, &title, status, &mut v).await
         }
         Err(e) => Err(e),
     }
@@ -204,6 +261,8 @@ fn view(a: &ApplicationView) -> Value {
         "accepted": day(a.accepted_at), "finished": day(a.finished_at),
         "reply": a.reply, "result": a.result,
         "done": state == Some(AppState::Done),
+        "slot": a.slot_starts_at.zip(a.slot_ends_at)
+            .map(|(s, e)| slot_text(s, e, a.slot_place.as_deref().unwrap_or_default())),
     })
 }
 

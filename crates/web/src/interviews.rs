@@ -47,9 +47,7 @@ pub async fn serve(
 }
 
 fn minute(t: chrono::DateTime<Utc>) -> String {
-    t.with_timezone(&zhanqun_core::beijing::OFFSET)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    zhanqun_core::beijing::minute_text(t)
 }
 
 /// Where an interview is at `now`, in words.

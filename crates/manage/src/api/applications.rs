@@ -9,11 +9,12 @@ use axum::Extension;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
+use zhanqun_core::ArticleId;
 use zhanqun_core::service_flow::parse_receipt;
-use zhanqun_store::{Mover, ServiceCaller, Which};
+use zhanqun_store::{Mover, NewSlot, ServiceCaller, Which};
 
 use crate::api::{ApiResult, Body, Path, ok};
-use crate::auth::{Access, Routes};
+use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +49,60 @@ async fn push_status(
     ))
 }
 
+/// A service item's appointment slots still to come (the site's office).
+async fn slots(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ArticleId>) -> ApiResult {
+    let (site, title, slots) = app
+        .store()
+        .office_slots(&a.actor, id, zhanqun_store::now())
+        .await?;
+    Ok(ok(
+        json!({ "item": id, "title": title, "site_id": site, "slots": slots }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotBody {
+    starts_at: chrono::DateTime<chrono::Utc>,
+    ends_at: chrono::DateTime<chrono::Utc>,
+    place: String,
+    capacity: i64,
+}
+
+async fn open_slot(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<ArticleId>,
+    Body(b): Body<SlotBody>,
+) -> ApiResult {
+    let slot = NewSlot {
+        starts_at: b.starts_at,
+        ends_at: b.ends_at,
+        place: b.place,
+        capacity: b.capacity,
+    };
+    let created = app
+        .store()
+        .open_slot(&a.actor, id, &slot, zhanqun_store::now())
+        .await?;
+    Ok(ok(json!({ "id": created })))
+}
+
 pub fn routes(r: Routes) -> Routes {
+    let r = r
+        .answering(crate::auth::Shape::Json)
+        .get(
+            "/api/v1/articles/{id}/slots",
+            Access::Session,
+            "办事事项今后的预约时段及已预约人数（网站办公室）",
+            slots,
+        )
+        .post(
+            "/api/v1/articles/{id}/slots",
+            Access::Session,
+            "为办事事项开放一个预约时段（开始、结束时间，办理地点，可预约人数）",
+            open_slot,
+        );
     r.post(
         "/api/v1/service-applications/{receipt}/status",
         Access::ServiceToken,

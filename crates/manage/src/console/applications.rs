@@ -19,9 +19,7 @@ use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
 fn at(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&super::cst())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    zhanqun_core::beijing::minute_text(t)
 }
 
 async fn list_with(
@@ -56,8 +54,22 @@ async fn list_with(
                 "applicant": v.organisation.clone().unwrap_or(v.applicant.clone()),
                 "note": v.note, "state": state.label(), "submitted": at(v.submitted_at),
                 "reply": v.reply, "result": v.result, "moves": moves,
+                "slot": v.slot_starts_at.map(at), "place": v.slot_place,
             })
         })
+        .collect();
+    // The site's published service items, each with its appointment slots (预约办理).
+    let items: Vec<Value> = app
+        .store()
+        .service_lines(
+            Some(site),
+            &zhanqun_store::ServiceFilter::default(),
+            None,
+            200,
+        )
+        .await?
+        .into_iter()
+        .map(|l| json!({ "id": l.id, "title": l.title }))
         .collect();
     Ok(render(
         "applications.html",
@@ -65,8 +77,9 @@ async fn list_with(
             Some(a),
             "letters",
             &format!("{} · 在线办理", s.name),
-            json!({ "site": s, "rows": rows, "flash": flash, "error": error,
-                    "admin": a.actor.principal.is_site_admin(site) }),
+            json!({ "site": s, "rows": rows, "flash": flash, "error": error, "items": items,
+                    "admin": a.actor.principal.is_site_admin(site),
+                    "office": a.actor.principal.is_letter_office(site) }),
         ),
     ))
 }

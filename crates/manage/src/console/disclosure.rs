@@ -23,9 +23,7 @@ use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
 fn at(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&super::cst())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    zhanqun_core::beijing::minute_text(t)
 }
 
 /// The site, for its office only (anyone else: not there).

@@ -19,9 +19,7 @@ use zhanqun_web::App;
 
 /// Beijing date and minute of a time, as the lists show it.
 fn at(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&super::cst())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    zhanqun_core::beijing::minute_text(t)
 }
 
 fn line_view(l: &LetterLine) -> JsonValue {

@@ -17,6 +17,7 @@ use zhanqun_store::{Transition, WorkItem};
 
 mod admin;
 mod applications;
+mod appointments;
 mod articles;
 mod dashboards;
 mod datasets;
@@ -412,7 +413,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
         faq::routes(surveys::routes(interviews::routes(services::routes(
-            disclosure::routes(applications::routes(datasets::routes(r))),
+            disclosure::routes(applications::routes(datasets::routes(
+                appointments::routes(r),
+            ))),
         )))),
     ))));
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::service::upload_limit(r.app()));

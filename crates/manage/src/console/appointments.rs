@@ -1,0 +1,123 @@
+//! Console page of 预约办理: a service item's appointment slots still to come (booked of
+//! capacity) and the form that opens one. The site's office only (the store decides).
+
+use std::sync::Arc;
+
+use super::Form;
+use axum::extract::State;
+use chrono::{NaiveDateTime, TimeZone};
+use serde::Deserialize;
+use serde_json::json;
+use zhanqun_core::{ArticleId, Error};
+use zhanqun_store::NewSlot;
+
+use super::{PageError, PageResult, Path, page, render, with_status};
+use crate::auth::{Access, Authed, Routes};
+use zhanqun_web::App;
+
+async fn slots_with(
+    app: &App,
+    a: &Authed,
+    item: ArticleId,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let (site, title, slots) = app
+        .store()
+        .office_slots(&a.actor, item, zhanqun_store::now())
+        .await?;
+    let rows: Vec<_> = slots
+        .iter()
+        .map(|s| {
+            json!({ "starts": zhanqun_core::beijing::minute_text(s.starts_at),
+                    "ends": zhanqun_core::beijing::minute_text(s.ends_at),
+                    "place": s.place, "capacity": s.capacity, "booked": s.booked, "left": s.left() })
+        })
+        .collect();
+    Ok(render(
+        "appointments.html",
+        page(
+            Some(a),
+            "letters",
+            &format!("{title} · 预约时段"),
+            json!({ "item": { "id": item.0, "title": title }, "site_id": site, "slots": rows,
+                    "flash": flash, "error": error }),
+        ),
+    ))
+}
+
+async fn slots(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ArticleId>) -> PageResult {
+    slots_with(&app, &a, id, None, None).await
+}
+
+#[derive(Deserialize)]
+struct SlotForm {
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    capacity: String,
+}
+
+/// A Beijing time as a browser's `datetime-local` sends it (`2026-12-08T09:00`).
+fn at(v: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    let t = NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
+        .map_err(|_| Error::invalid(format!("{what}应为日期和时间，例如 2026-12-08 09:00")))?;
+    zhanqun_core::beijing::OFFSET
+        .from_local_datetime(&t)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| Error::invalid(format!("{what}无效")))
+}
+
+impl SlotForm {
+    fn slot(&self) -> Result<NewSlot, Error> {
+        Ok(NewSlot {
+            starts_at: at(&self.starts, "开始时间")?,
+            ends_at: at(&self.ends, "结束时间")?,
+            place: self.place.clone(),
+            capacity: self
+                .capacity
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| Error::invalid("可预约人数应为整数"))?,
+        })
+    }
+}
+
+async fn open(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<ArticleId>,
+    Form(f): Form<SlotForm>,
+) -> PageResult {
+    // Another site's item is "not found" whatever the form holds.
+    app.store()
+        .office_slots(&a.actor, id, zhanqun_store::now())
+        .await?;
+    let opened = match f.slot() {
+        Ok(slot) => {
+            app.store()
+                .open_slot(&a.actor, id, &slot, zhanqun_store::now())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match opened {
+        Ok(_) => slots_with(&app, &a, id, Some("已开放预约时段".into()), None).await,
+        Err(e @ Error::InvalidInput(_)) => {
+            let page = slots_with(&app, &a, id, None, Some(e.public_message())).await?;
+            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/articles/{id}/slots", Session, "办事事项的预约时段", slots)
+        .post("/articles/{id}/slots", Session, "开放一个预约时段", open)
+}

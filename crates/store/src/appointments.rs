@@ -1,0 +1,256 @@
+//! 预约办理: the appointment slots of a service item (a time, a place, a capacity) that the
+//! site's office opens, and the booking of one by an online application. A slot never takes
+//! more bookings than its capacity, however many applicants press at once: the booking is a
+//! conditional `UPDATE … WHERE booked < capacity` in the application's own transaction (and a
+//! CHECK behind it); a refused application gives its place back.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhanqun_core::letters::text_field as text;
+use zhanqun_core::{ArticleId, Error, Result, SiteId};
+
+use crate::audit::commit_audited;
+use crate::letters::is_office;
+use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
+
+/// A slot as the office opens it.
+#[derive(Debug, Clone)]
+pub struct NewSlot {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// 办理地点, e.g. the service hall's window.
+    pub place: String,
+    pub capacity: i64,
+}
+
+/// A slot with what is booked of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Slot {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place: String,
+    pub capacity: i64,
+    pub booked: i64,
+}
+
+impl Slot {
+    /// Places left.
+    pub fn left(&self) -> i64 {
+        (self.capacity - self.booked).max(0)
+    }
+}
+
+/// A slot as stored (PostgreSQL's INTEGER is 32 bits).
+#[derive(sqlx::FromRow)]
+struct SlotRow {
+    id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    place: String,
+    capacity: i32,
+    booked: i32,
+}
+
+/// What an applicant is told when the slot chosen cannot be booked.
+pub(crate) const SLOT_TAKEN: &str =
+    "您选的预约时段已约满或已过期，请重新选择时段（您填写的内容已保留）";
+
+/// The most bookings one slot may take (a whole service hall's morning).
+const MAX_CAPACITY: i64 = 500;
+
+/// How far ahead a slot may be opened.
+const MAX_DAYS_AHEAD: i64 = 120;
+
+const COLS: &str = "id, starts_at, ends_at, place, capacity, booked";
+
+impl Store {
+    /// Opens an appointment slot of service item `item` (published or not, a service item of
+    /// the site): the site's office only. Answers the slot's id.
+    pub async fn open_slot(
+        &self,
+        actor: &Actor,
+        item: ArticleId,
+        slot: &NewSlot,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let site = self.service_item_site(item).await?;
+        if !is_office(actor, site) {
+            return Err(Error::not_found("没有这个办事事项"));
+        }
+        if slot.ends_at <= slot.starts_at {
+            return Err(Error::invalid("预约时段的结束时间应晚于开始时间"));
+        }
+        if slot.starts_at <= now {
+            return Err(Error::invalid("只能开放今后的预约时段"));
+        }
+        if slot.starts_at - now > chrono::Duration::days(MAX_DAYS_AHEAD) {
+            return Err(Error::invalid(format!(
+                "最多提前 {MAX_DAYS_AHEAD} 天开放预约时段"
+            )));
+        }
+        if !(1..=MAX_CAPACITY).contains(&slot.capacity) {
+            return Err(Error::invalid(format!(
+                "可预约人数应为 1 至 {MAX_CAPACITY}"
+            )));
+        }
+        let place = text(&slot.place, "办理地点", 2, 100)?;
+        let entry = self
+            .office_entry(
+                actor,
+                site,
+                "appointment.open",
+                format!("article:{}", item.0),
+                Some(format!(
+                    "{} 起，{} 人",
+                    zhanqun_core::beijing::minute_text(slot.starts_at),
+                    slot.capacity
+                )),
+            )
+            .await?;
+        on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO appointment_slots (site_id, article_id, starts_at, ends_at, place, capacity, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(site.0)
+            .bind(item.0)
+            .bind(slot.starts_at)
+            .bind(slot.ends_at)
+            .bind(&place)
+            .bind(slot.capacity as i32)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            commit_audited!(tx, &entry);
+            Ok(id)
+        })
+    }
+
+    /// The slots of service item `item` still to come at `now`, soonest first: with `open`,
+    /// only those with a place left (what the application form offers).
+    pub async fn item_slots(
+        &self,
+        item: ArticleId,
+        now: DateTime<Utc>,
+        open: bool,
+    ) -> Result<Vec<Slot>> {
+        let left = if open { "AND booked < capacity" } else { "" };
+        let rows: Vec<SlotRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM appointment_slots WHERE article_id = $1 AND starts_at > $2 {left} \
+                 ORDER BY starts_at, id LIMIT 200"
+            )))
+            .bind(item.0)
+            .bind(now)
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Slot {
+                id: r.id,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                place: r.place,
+                capacity: i64::from(r.capacity),
+                booked: i64::from(r.booked),
+            })
+            .collect())
+    }
+
+    /// The office's view of service item `item`'s slots still to come, full ones included,
+    /// with the item's site and title (not the site's office: "not found").
+    pub async fn office_slots(
+        &self,
+        actor: &Actor,
+        item: ArticleId,
+        now: DateTime<Utc>,
+    ) -> Result<(SiteId, String, Vec<Slot>)> {
+        let site = self.service_item_site(item).await?;
+        if !is_office(actor, site) {
+            return Err(Error::not_found("没有这个办事事项"));
+        }
+        let title: String = fetch!(
+            self,
+            one,
+            sqlx::query_scalar("SELECT title FROM articles WHERE id = $1").bind(item.0)
+        )?;
+        Ok((site, title, self.item_slots(item, now, false).await?))
+    }
+
+    /// Whether `slot` is one of `item`'s still to come with a place left (else the conflict
+    /// the booking would meet).
+    pub(crate) async fn check_slot(
+        &self,
+        slot: i64,
+        item: ArticleId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let free: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar(
+                "SELECT id FROM appointment_slots \
+                 WHERE id = $1 AND article_id = $2 AND starts_at > $3 AND booked < capacity"
+            )
+            .bind(slot)
+            .bind(item.0)
+            .bind(now)
+        )?;
+        free.map(|_| ()).ok_or_else(|| Error::conflict(SLOT_TAKEN))
+    }
+
+    /// The site of service item `item` (a service item, whatever its state).
+    pub(crate) async fn service_item_site(&self, item: ArticleId) -> Result<SiteId> {
+        let site: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar(
+                "SELECT a.site_id FROM articles a JOIN service_items si ON si.article_id = a.id WHERE a.id = $1"
+            )
+            .bind(item.0)
+        )?;
+        site.map(SiteId)
+            .ok_or_else(|| Error::not_found("没有这个办事事项"))
+    }
+}
+
+/// Books a place of `slot` for an application of `item` in transaction `$tx`, or refuses: the
+/// slot is not this item's, has begun, or is full.
+macro_rules! book_slot {
+    ($tx:expr, $slot:expr, $item:expr, $now:expr) => {{
+        let n = sqlx::query(
+            "UPDATE appointment_slots SET booked = booked + 1 \
+             WHERE id = $1 AND article_id = $2 AND starts_at > $3 AND booked < capacity",
+        )
+        .bind($slot)
+        .bind($item)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n != 1 {
+            return Err(Error::conflict($crate::appointments::SLOT_TAKEN));
+        }
+    }};
+}
+pub(crate) use book_slot;
+
+/// Gives back the place application `$id` booked, if any (in transaction `$tx`).
+macro_rules! release_slot {
+    ($tx:expr, $id:expr) => {{
+        sqlx::query(
+            "UPDATE appointment_slots SET booked = booked - 1 \
+             WHERE id = (SELECT slot_id FROM service_applications WHERE id = $1) AND booked > 0",
+        )
+        .bind($id)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+    }};
+}
+pub(crate) use release_slot;

@@ -1,0 +1,271 @@
+//! 预约办理 over HTTP, on SQLite and PostgreSQL: the site's office opens appointment slots of a
+//! service item (console and API; bad input said in Chinese; not another site's office), the
+//! application form offers the slots with a place left, a booking shows on the receipt and in
+//! 状态查询, a full slot is refused with the form kept, six applicants pressing at once for a
+//! slot of two get exactly two places, and a refused application gives its place back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use zhanqun_core::SiteRole;
+use zhanqun_tests::TestApp;
+use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+
+const A: &str = "6108280001";
+const B: &str = "6108270001";
+const HOST: &str = "www.jiaxian.gov.cn";
+
+fn guide() -> serde_json::Value {
+    json!({
+        "item_type": "行政确认", "audience": "person", "theme": "婚姻登记",
+        "basis": "《婚姻登记条例》", "conditions": "双方自愿", "agency": "佳县民政局",
+        "fee": "不收费", "process": "申请\n受理\n登记", "place": "佳县民政局婚姻登记处",
+        "hours": "工作日", "consult_phone": "0912-6722699",
+        "materials": [{"name": "居民身份证"}]
+    })
+}
+
+/// `days` days from today (Beijing) at `hour`:00, as a `datetime-local` field sends it.
+fn local(days: i64, hour: u32) -> String {
+    let day = zhanqun_core::beijing::day(chrono::Utc::now()) + chrono::Duration::days(days);
+    format!("{day}T{hour:02}:00")
+}
+
+#[tokio::test]
+async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let col = f.column(&format!("{A}/zwfw/bszn"));
+    let admin = t.account("jx-admin", None).await;
+    t.grant(admin, SiteRole::SiteAdmin, a, None).await;
+    let reviewer = t.account("jx-reviewer", None).await;
+    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
+    let stranger = t.account("mz-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
+    let ad = t.login("jx-admin").await;
+    let rv = t.login("jx-reviewer").await;
+    let mz = t.login("mz-admin").await;
+    let item = ad
+        .draft(col.0, json!({"title": "结婚登记", "service": guide()}))
+        .await;
+    assert_eq!(ad.submit(item).await.status, 200);
+    assert_eq!(rv.act(item, json!({"action": "approve"})).await.status, 200);
+
+    // The office opens a slot of one place in the console; bad input is said, not stored.
+    let slots = format!("/articles/{item}/slots");
+    let (s, html) = ad
+        .form(
+            &slots,
+            &[
+                ("starts", &local(2, 10)),
+                ("ends", &local(2, 9)),
+                ("place", "县政务服务中心 2 号窗口"),
+                ("capacity", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400, "{html}");
+    assert!(html.contains("结束时间应晚于开始时间"), "{html}");
+    let (s, html) = ad
+        .form(
+            &slots,
+            &[
+                ("starts", &local(2, 9)),
+                ("ends", &local(2, 10)),
+                ("place", "县政务服务中心 2 号窗口"),
+                ("capacity", "一个"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400, "{html}");
+    assert!(html.contains("可预约人数应为整数"), "{html}");
+    let (s, html) = ad
+        .form(
+            &slots,
+            &[
+                ("starts", &local(2, 9)),
+                ("ends", &local(2, 10)),
+                ("place", "县政务服务中心 2 号窗口"),
+                ("capacity", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("已开放预约时段") && html.contains("0 / 1"),
+        "{html}"
+    );
+    // Another site's administrator finds no such item, in the console or the API.
+    assert_eq!(mz.page(&slots).await.0, 404);
+    assert_eq!(
+        mz.form(
+            &slots,
+            &[
+                ("starts", &local(3, 9)),
+                ("ends", &local(3, 10)),
+                ("place", "越权"),
+                ("capacity", "9")
+            ]
+        )
+        .await
+        .0,
+        404
+    );
+    let api = format!("/api/v1/articles/{item}/slots");
+    assert_eq!(mz.get(&api).await.status, 404);
+    // A second slot of two places through the API.
+    let at = zhanqun_core::beijing::start_of(
+        zhanqun_core::beijing::day(chrono::Utc::now()) + chrono::Duration::days(3),
+    ) + chrono::Duration::hours(9);
+    let r = ad
+        .post(
+            &api,
+            json!({"starts_at": at, "ends_at": at + chrono::Duration::hours(1),
+                   "place": "县政务服务中心 2 号窗口", "capacity": 2}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let second = r.json["id"].as_i64().unwrap();
+    let r = ad
+        .post(
+            &api,
+            json!({"starts_at": at, "ends_at": at, "place": "窗口", "capacity": 2}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.json);
+    let r = ad.get(&api).await;
+    assert_eq!(r.status, 200);
+    let first = r.json["slots"][0]["id"].as_i64().unwrap();
+    assert_eq!(r.json["slots"].as_array().unwrap().len(), 2);
+
+    // The form offers both; the first applicant books the first.
+    let path = format!("/banshi/shenqing/{item}");
+    let page = t.page(HOST, &path, 200).await;
+    assert!(
+        page.contains("余 1 个名额") && page.contains("余 2 个名额"),
+        "{page}"
+    );
+    let apply = |form: zhanqun_tests::letters::OpenForm, slot: String, note: String| {
+        let (t, path) = (&t, path.clone());
+        async move {
+            post(
+                t,
+                HOST,
+                &path,
+                &[
+                    ("name", "王小明"),
+                    ("id_number", "110101199003078515"),
+                    ("phone", "13812345678"),
+                    ("note", &note),
+                    ("slot", &slot),
+                    ("ticket", &form.ticket),
+                    ("answer", &form.answer),
+                ],
+            )
+            .await
+        }
+    };
+    let f1 = open_form_at(&t, HOST, &path).await;
+    let f2 = open_form_at(&t, HOST, &path).await;
+    let f3 = open_form_at(&t, HOST, &path).await;
+    fill_time().await;
+    let (s, page) = apply(f1, first.to_string(), "第一位申请人".into()).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        page.contains("预约时段：") && page.contains("县政务服务中心 2 号窗口"),
+        "{page}"
+    );
+    let receipt = between(&page, "受理编号：<strong class=\"code\">", "<").unwrap();
+    let code = between(&page, "查询码：<strong class=\"code\">", "<").unwrap();
+    // The slot is full: the second applicant is told so, and keeps what was typed.
+    let (s, page) = apply(f2, first.to_string(), "第二位申请人的说明".into()).await;
+    assert_eq!(s, 409, "{page}");
+    assert!(
+        page.contains("已约满") && page.contains("第二位申请人的说明"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("余 1 个名额"),
+        "a full slot is not offered: {page}"
+    );
+    let (s, page) = apply(f3, "abc".into(), "第三位申请人".into()).await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("请从列表中选择预约时段"), "{page}");
+
+    // 状态查询 shows the booking.
+    let (s, status) = post(
+        &t,
+        HOST,
+        "/banshi/chaxun",
+        &[("receipt", &receipt), ("code", &code)],
+    )
+    .await;
+    assert_eq!(s, 200, "{status}");
+    assert!(
+        status.contains("预约时段") && status.contains("2 号窗口"),
+        "{status}"
+    );
+
+    // Six applicants press at once for the slot of two: exactly two get it.
+    let mut forms = Vec::new();
+    for _ in 0..6 {
+        forms.push(open_form_at(&t, HOST, &path).await);
+    }
+    fill_time().await;
+    let mut forms = forms.into_iter();
+    let mut next = |i: usize| {
+        apply(
+            forms.next().unwrap(),
+            second.to_string(),
+            format!("同时申请的第 {i} 位"),
+        )
+    };
+    let (r0, r1, r2, r3, r4, r5) =
+        tokio::join!(next(0), next(1), next(2), next(3), next(4), next(5));
+    let answers = [r0, r1, r2, r3, r4, r5];
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    let full = answers.iter().filter(|(s, _)| *s == 409).count();
+    assert_eq!(
+        (ok, full),
+        (2, 4),
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    let r = ad.get(&api).await;
+    let booked = |r: &zhanqun_tests::Answer, id: i64| {
+        r.json["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| {
+                (
+                    s["booked"].as_i64().unwrap(),
+                    s["capacity"].as_i64().unwrap(),
+                )
+            })
+    };
+    assert_eq!(booked(&r, second), Some((2, 2)));
+    assert_eq!(booked(&r, first), Some((1, 1)));
+
+    // One of them refused in the console: its place is free again.
+    let won = answers.iter().find(|(s, _)| *s == 200).unwrap();
+    let won_receipt = between(&won.1, "受理编号：<strong class=\"code\">", "<").unwrap();
+    let (_, list) = ad.page(&format!("/sites/{}/applications", a.0)).await;
+    assert!(
+        list.contains("预约：") && list.contains(&format!("/articles/{item}/slots")),
+        "{list}"
+    );
+    let row = &list[list.find(&won_receipt).unwrap()..];
+    let id = between(row, "action=\"/applications/", "/move").unwrap();
+    let (s, html) = ad
+        .form(
+            &format!("/applications/{id}/move"),
+            &[("to", "refused"), ("note", "材料不符合要求")],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert_eq!(booked(&ad.get(&api).await, second), Some((1, 2)));
+    let page = t.page(HOST, &path, 200).await;
+    assert!(page.contains("余 1 个名额"), "{page}");
+}
