@@ -69,6 +69,13 @@ shot services-province-desktop "http://6100000001.localhost:$P/banshi/" 1366,130
 shot service-item-desktop "http://$H:$P$ITEM" 1366,2200
 shot service-item-phone "http://$H:$P$ITEM" 390,3200
 shot apply-form-desktop "http://$H:$P/banshi/shenqing/${ITEM//[^0-9]/}" 1366,1200
+# The form of an item with appointment slots (the demo opens some for 生育登记).
+for i in $(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | tr -dc '0-9\n'); do
+  if curl -s -H "Host: $H" "http://$PUB/banshi/shenqing/$i" | grep -q 'name="slot"'; then
+    shot apply-form-slots-phone "http://$H:$P/banshi/shenqing/$i" 390,2200
+    break
+  fi
+done
 shot apply-results-desktop "http://$H:$P/banshi/gongshi" 1366,800
 shot apply-status-desktop "http://$H:$P/banshi/chaxun" 1366,800
 shot ysqgk-form-desktop "http://$H:$P/ysqgk/" 1366,1600

@@ -216,6 +216,16 @@ await jxAdmin.goto(`${base}/sites/${siteId}/ysqgk/report`);
 await jxAdmin.screenshot({ path: `${out}/console-ysqgk-report.png`, fullPage: true });
 await jxAdmin.goto(`${base}/sites/${siteId}/applications`);
 await jxAdmin.screenshot({ path: `${out}/console-applications.png`, fullPage: true });
+// 预约办理: the slots of the first item the applications page links (the demo opens some).
+const slotsHref = await jxAdmin.$eval("a[href$='/slots']", (a) => a.getAttribute("href"));
+await jxAdmin.goto(base + slotsHref);
+await jxAdmin.screenshot({ path: `${out}/console-appointment-slots.png`, fullPage: true });
+// 在线访谈: an interview's questions as the office moderates them.
+await jxAdmin.goto(`${base}/sites/${siteId}/interviews`);
+// The oldest, ended one: its page offers the transcript as a draft.
+const interviewHref = await jxAdmin.$$eval("a[href^='/interviews/']", (as) => as[as.length - 1].getAttribute("href"));
+await jxAdmin.goto(base + interviewHref);
+await jxAdmin.screenshot({ path: `${out}/console-interview.png`, fullPage: true });
 await jxAdmin.goto(`${base}/sites`);
 const bszn = await jxAdmin.$$eval("tr", (rows) => {
   for (const r of rows) if (r.textContent.includes("办事指南")) return r.querySelector("a[href^='/columns/']").getAttribute("href");
