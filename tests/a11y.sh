@@ -5,7 +5,8 @@
 # Covers the home page, a column list and its second page, an article, the disclosure catalogue,
 # search, a 404, the 互动交流 pages (the channels, the letter form, the form sent empty with its
 # messages, the 查询码 lookup and a published reply), and 办事服务, 在线办理, 依申请公开 and 数据开放
-# (the catalogue, a service item, the application form and its errors, 状态查询, 结果公示, the
+# (the catalogue, a service item, the application form and its errors — with appointment slots
+# too —, 状态查询, 结果公示, the
 # 依申请公开 form and its errors, the data sets and one of them). Exits 1 on any violation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,13 +30,18 @@ ART=$(curl -s -H "Host: $H" "http://$PUB/zwgk/zcwj/" | grep -o '/art/[0-9]*\.htm
 REPLY=$(curl -s -H "Host: $H" "http://$PUB/hudong/" | grep -o '/hudong/huifu/[0-9]*\.html' | sed -n 1p)
 ITEM=$(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | sed -n 1p)
 DATASET=$(curl -s -H "Host: $H" "http://$PUB/data/" | grep -o '/art/[0-9]*\.html' | sed -n 1p)
+# A service item whose form offers appointment slots (the demo opens some for 生育登记).
+SLOTITEM=$ITEM
+for i in $(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | tr -dc '0-9\n'); do
+  if curl -s -H "Host: $H" "http://$PUB/banshi/shenqing/$i" | grep -q 'name="slot"'; then SLOTITEM=$i; break; fi
+done
 Q=%E5%AE%89%E5%85%A8%E7%94%9F%E4%BA%A7 # 安全生产
 status=0
 node "$NODE_DIR/axe.mjs" "http://$H:$P" / /xwzx/zwyw/ "/xwzx/zwyw/?page=2" "$ART" /xxgkml/ "/search?q=$Q" /no-such-page/ \
   /hudong/ /hudong/xiexin "POST:/hudong/xiexin" /hudong/chaxun "$REPLY" /hudong/zhishiku/ \
   "/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" /hudong/zhengji/ /hudong/zhengji/1.html /hudong/zhengji/2.html \
   /hudong/fangtan/ /hudong/fangtan/1.html /hudong/fangtan/2.html \
-  /banshi/ "$ITEM" "/banshi/shenqing/${ITEM//[^0-9]/}" "POST:/banshi/shenqing/${ITEM//[^0-9]/}" /banshi/chaxun /banshi/gongshi \
+  /banshi/ "$ITEM" "/banshi/shenqing/${ITEM//[^0-9]/}" "POST:/banshi/shenqing/${ITEM//[^0-9]/}" "/banshi/shenqing/${SLOTITEM//[^0-9]/}" "POST:/banshi/shenqing/${SLOTITEM//[^0-9]/}" /banshi/chaxun /banshi/gongshi \
   /ysqgk/ "POST:/ysqgk/" /ysqgk/chaxun /data/ "$DATASET" || status=1
 node "$NODE_DIR/axe.mjs" "http://6100000001.localhost:$P" / /hudong/ "/search?q=$Q&scope=all" /banshi/ /data/ || status=1
 node "$NODE_DIR/axe.mjs" "http://6100000003.localhost:$P" / /hudong/xiexin || status=1
