@@ -216,8 +216,10 @@ await jxAdmin.goto(`${base}/sites/${siteId}/ysqgk/report`);
 await jxAdmin.screenshot({ path: `${out}/console-ysqgk-report.png`, fullPage: true });
 await jxAdmin.goto(`${base}/sites/${siteId}/applications`);
 await jxAdmin.screenshot({ path: `${out}/console-applications.png`, fullPage: true });
-// 预约办理: the slots of the first item the applications page links (the demo opens some).
-const slotsHref = await jxAdmin.$eval("a[href$='/slots']", (a) => a.getAttribute("href"));
+// 预约办理: the slots of 生育登记 (the demo opens some, and one application booked one).
+const slotsHref = await jxAdmin.$$eval("li", (items) => {
+  for (const li of items) if (li.textContent.includes("生育登记")) return li.querySelector("a[href$='/slots']").getAttribute("href");
+});
 await jxAdmin.goto(base + slotsHref);
 await jxAdmin.screenshot({ path: `${out}/console-appointment-slots.png`, fullPage: true });
 // 在线访谈: an interview's questions as the office moderates them.
