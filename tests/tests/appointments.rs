@@ -2,7 +2,8 @@
 //! service item (console and API; bad input said in Chinese; not another site's office), the
 //! application form offers the slots with a place left, a booking shows on the receipt and in
 //! 状态查询, a full slot is refused with the form kept, six applicants pressing at once for a
-//! slot of two get exactly two places, and a refused application gives its place back.
+//! slot of two get exactly two places, a refused application gives its place back, and the
+//! applicant can give a booking up from 状态查询 with the 查询码.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
@@ -268,4 +269,61 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
     assert_eq!(booked(&ad.get(&api).await, second), Some((1, 2)));
     let page = t.page(HOST, &path, 200).await;
     assert!(page.contains("余 1 个名额"), "{page}");
+
+    // The first applicant gives the appointment up from 状态查询: the place is free, the
+    // application goes on; a second click changes nothing; a wrong 查询码 cancels nothing.
+    assert!(status.contains("取消预约"), "{status}");
+    let cancel = |code: String| {
+        let (t, receipt) = (&t, receipt.clone());
+        async move {
+            post(
+                t,
+                HOST,
+                "/banshi/chaxun",
+                &[("receipt", &receipt), ("code", &code), ("cancel", "slot")],
+            )
+            .await
+        }
+    };
+    let (s, page) = cancel("AAAA-BBBB-CCCC".into()).await;
+    assert!(s == 400 || s == 404, "{s} {page}");
+    assert_eq!(booked(&ad.get(&api).await, first), Some((1, 1)));
+    let (s, page) = cancel(code.clone()).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        page.contains("已取消预约") && !page.contains("预约时段</th>"),
+        "{page}"
+    );
+    assert_eq!(booked(&ad.get(&api).await, first), Some((0, 1)));
+    let (s, page) = cancel(code.clone()).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        !page.contains("已取消预约"),
+        "nothing left to cancel: {page}"
+    );
+    assert_eq!(booked(&ad.get(&api).await, first), Some((0, 1)));
+    // Once the slot has begun it is not given up online (the store's clock moved on).
+    let kept = answers
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, page)| {
+            (
+                between(page, "受理编号：<strong class=\"code\">", "<").unwrap(),
+                between(page, "查询码：<strong class=\"code\">", "<").unwrap(),
+            )
+        })
+        .find(|(r, _)| *r != won_receipt)
+        .unwrap();
+    let e = t
+        .store
+        .cancel_booking(
+            a,
+            &kept.0,
+            &zhanqun_core::letters::QueryCode::parse(&kept.1).unwrap(),
+            chrono::Utc::now() + chrono::Duration::days(10),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已经开始"), "{e}");
+    assert_eq!(booked(&ad.get(&api).await, second), Some((1, 2)));
 }

@@ -9,9 +9,9 @@ use serde::Serialize;
 use zhanqun_core::letters::text_field as text;
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
-use crate::audit::commit_audited;
+use crate::audit::{Outcome, commit_audited};
 use crate::letters::is_office;
-use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
+use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// A slot as the office opens it.
 #[derive(Debug, Clone)]
@@ -201,6 +201,82 @@ impl Store {
             .bind(now)
         )?;
         free.map(|_| ()).ok_or_else(|| Error::conflict(SLOT_TAKEN))
+    }
+
+    /// The applicant gives up the appointment booked with application `receipt` of `site`
+    /// (its 查询码 `code` needed): the place is free again, the application goes on without
+    /// one. Answers whether there was one to give up; a slot that has begun, or an application
+    /// already finished, keeps it.
+    pub async fn cancel_booking(
+        &self,
+        site: SiteId,
+        receipt: &str,
+        code: &zhanqun_core::letters::QueryCode,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let row: Option<(i64, Option<i64>, String, Option<DateTime<Utc>>)> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(
+                "SELECT sa.id, sa.slot_id, sa.state, sl.starts_at FROM service_applications sa \
+                 LEFT JOIN appointment_slots sl ON sl.id = sa.slot_id \
+                 WHERE sa.site_id = $1 AND sa.receipt_no = $2 AND sa.query_code = $3"
+            )
+            .bind(site.0)
+            .bind(receipt)
+            .bind(code.as_str())
+        )?;
+        let (id, slot, state, starts) =
+            row.ok_or_else(|| Error::not_found("没有找到这份申请：请核对受理编号和查询码"))?;
+        let Some(slot) = slot else { return Ok(false) };
+        if matches!(state.as_str(), "refused" | "done") {
+            return Err(Error::invalid("这份申请已经办结，无需取消预约"));
+        }
+        if starts.is_none_or(|s| s <= now) {
+            return Err(Error::invalid(
+                "预约时段已经开始，不能在网上取消；如不能前往，请致电办理部门",
+            ));
+        }
+        let entry = AuditEntry {
+            actor: "public".into(),
+            role: "public".into(),
+            site_code: Some(self.site_code_of(site).await?),
+            client: None,
+            action: "appointment.cancel".into(),
+            object: Some(format!("service_application:{id} slot:{slot}")),
+            outcome: Outcome::Success,
+            request_id: None,
+            detail: None,
+        };
+        on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            release_slot!(tx, id);
+            let n = sqlx::query(
+                "UPDATE service_applications SET slot_id = NULL WHERE id = $1 AND slot_id = $2",
+            )
+            .bind(id)
+            .bind(slot)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n != 1 {
+                // Cancelled meanwhile (a second click): the first one gave the place back.
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO service_application_events (application_id, at, state, note) \
+                 VALUES ($1, $2, $3, '申请人取消预约')",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(&state)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            commit_audited!(tx, &entry);
+            Ok(true)
+        })
     }
 
     /// The site of service item `item` (a service item, whatever its state).

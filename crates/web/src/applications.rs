@@ -81,6 +81,8 @@ fn slot_text(starts: chrono::DateTime<Utc>, ends: chrono::DateTime<Utc>, place: 
 struct LookupForm {
     receipt: String,
     code: String,
+    /// `slot`: give up the appointment booked with the application.
+    cancel: String,
 }
 
 /// Answers a page under `/banshi/` that is not the catalogue.
@@ -263,6 +265,9 @@ fn view(a: &ApplicationView) -> Value {
         "done": state == Some(AppState::Done),
         "slot": a.slot_starts_at.zip(a.slot_ends_at)
             .map(|(s, e)| slot_text(s, e, a.slot_place.as_deref().unwrap_or_default())),
+        // Given up online until the slot begins, while the application is still open.
+        "may_cancel": a.slot_starts_at.is_some_and(|s| s > Utc::now())
+            && !matches!(state, Some(AppState::Done | AppState::Refused)),
     })
 }
 
@@ -295,6 +300,25 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> R
         Ok(p) => p,
         Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
     };
+    let (mut status, mut flash, mut error) = (StatusCode::OK, None, None);
+    if form.cancel.trim() == "slot" {
+        match app
+            .store()
+            .cancel_booking(ctx.site.id, &receipt, &code, Utc::now())
+            .await
+        {
+            Ok(true) => flash = Some("已取消预约，这个时段的名额已释放。申请仍在办理中。"),
+            Ok(false) => {}
+            Err(e @ Error::InvalidInput(_)) => {
+                status = StatusCode::BAD_REQUEST;
+                error = Some(e.public_message());
+            }
+            Err(e @ Error::NotFound(_)) => {
+                return again(StatusCode::NOT_FOUND, e.public_message());
+            }
+            Err(e) => return Err(e),
+        }
+    }
     match app
         .store()
         .application_status(ctx.site.id, &receipt, &code, desk.keys())
@@ -303,11 +327,11 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> R
         Ok(a) => own_in(
             app,
             ctx,
-            StatusCode::OK,
+            status,
             "apply_status.html",
             "办件状态查询",
             NAV,
-            json!({ "form": shown, "application": view(&a) }),
+            json!({ "form": shown, "application": view(&a), "flash": flash, "error": error }),
         ),
         Err(e @ Error::NotFound(_)) => again(StatusCode::NOT_FOUND, e.public_message()),
         Err(e) => Err(e),
