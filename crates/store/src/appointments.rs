@@ -52,6 +52,9 @@ struct SlotRow {
     booked: i32,
 }
 
+/// An application as 取消预约 reads it: its id, its slot, its state and when the slot begins.
+type Booked = (i64, Option<i64>, String, Option<DateTime<Utc>>);
+
 /// What an applicant is told when the slot chosen cannot be booked.
 pub(crate) const SLOT_TAKEN: &str =
     "您选的预约时段已约满或已过期，请重新选择时段（您填写的内容已保留）";
@@ -214,7 +217,7 @@ impl Store {
         code: &zhanqun_core::letters::QueryCode,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let row: Option<(i64, Option<i64>, String, Option<DateTime<Utc>>)> = fetch!(
+        let row: Option<Booked> = fetch!(
             self,
             optional,
             sqlx::query_as(
