@@ -448,3 +448,73 @@ async fn an_application_from_the_public_form_to_the_answer_and_no_other_site_see
         404
     );
 }
+
+/// The deadline gauges the jobs node sets every minute: an application in time, one past its
+/// statutory deadline, one whose clock 补正 pauses; an answered one is not counted.
+#[tokio::test]
+async fn open_applications_are_counted_by_where_they_stand_against_the_deadline() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::SiteAdmin, a, None).await;
+    let actor = {
+        let acc = t.store.account(office).await.unwrap().unwrap();
+        zhanqun_store::Actor {
+            principal: t.store.principal(acc).await.unwrap(),
+            client: None,
+            request_id: None,
+        }
+    };
+    let keys = t.app.letters().keys();
+    let cal = t.app.config().calendar();
+    let now = zhanqun_store::now();
+    let mut ids = Vec::new();
+    for (days_ago, what) in [
+        (0, "佳县2025年度财政预算执行情况"),
+        (60, "佳县2024年度城区道路改造项目招标文件"),
+        (60, "佳县2024年度农村饮水安全工程验收报告"),
+        (1, "佳县2025年度政府采购目录"),
+    ] {
+        let at = now - chrono::Duration::days(days_ago);
+        let sent = t
+            .store
+            .submit_info_request(a, &request(Applicant::Person, what), keys, &cal, at)
+            .await
+            .unwrap();
+        ids.push((
+            id_of(&t.store, &actor, a, sent.code.as_str().to_string(), keys).await,
+            at,
+        ));
+    }
+    // The third: 补正 asked the day after it came (the clock stops); the fourth: answered.
+    let (third, at) = ids[2];
+    let mut ask = step(RequestStep::AskCorrection);
+    ask.note = "请写明所需信息的文号或形成时间".into();
+    t.store
+        .info_request_step(&actor, third, &ask, &cal, at + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    let (fourth, at) = ids[3];
+    let mut ans = step(RequestStep::Answer);
+    ans.outcome = Some(Outcome::Disclosed);
+    ans.answer = "已通过电子邮件提供。".into();
+    t.store
+        .info_request_step(&actor, fourth, &ans, &cal, at + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    // What the jobs node runs every minute, run now (not waited for).
+    t.app.report_letters().await.unwrap();
+    let mut seen = Vec::new();
+    for s in ["in_time", "due_soon", "overdue", "paused"] {
+        seen.push(
+            t.metric(&format!("zhanqun_info_requests_open{{standing=\"{s}\"}}"))
+                .await,
+        );
+    }
+    assert_eq!(
+        seen,
+        [1.0, 0.0, 1.0, 1.0],
+        "in time, due soon, overdue, paused"
+    );
+}

@@ -407,6 +407,23 @@ impl Store {
             .collect()
     }
 
+    /// Every application of every site still to be answered: its state and the day it is due
+    /// (none while 补正 pauses the clock), for the deadline gauges.
+    pub async fn open_info_request_deadlines(
+        &self,
+    ) -> Result<Vec<(RequestState, Option<NaiveDate>)>> {
+        let rows: Vec<(String, Option<NaiveDate>)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT state, due_on FROM info_requests WHERE state <> 'answered' LIMIT 1000000"
+            )
+        )?;
+        rows.into_iter()
+            .map(|(state, due)| Ok((RequestState::parse(&state)?, due)))
+            .collect()
+    }
+
     /// Application `id` for the site's office: with `full`, the applicant's data opened (every
     /// such view, and every refusal, audited); otherwise masked as the lists show it.
     pub async fn info_request(

@@ -315,7 +315,8 @@ impl App {
     }
 
     /// Open letters by standing for the metrics (run by the jobs node every minute): the
-    /// warnings (due by the end of the next working day), the overdue, the vetoes.
+    /// warnings (due by the end of the next working day), the overdue, the vetoes; and the open
+    /// 依申请公开 applications by standing (`info_requests_open`).
     pub async fn report_letters(&self) -> Result<()> {
         use zhanqun_core::letter_flow::{Standing, standing};
         let (now, cal) = (zhanqun_store::now(), self.config.calendar());
@@ -333,6 +334,30 @@ impl App {
             .zip(counts)
         {
             self.metrics.letters_open.with_label_values(&[label]).set(n);
+        }
+        // 依申请公开 the same way: the warning three working days before the statutory
+        // deadline, the overdue, and those whose clock 补正 pauses.
+        use zhanqun_core::disclosure::{Standing as Due, standing as due};
+        let today = zhanqun_core::beijing::day(now);
+        let mut counts = [0i64; 4];
+        for (state, due_on) in self.store.open_info_request_deadlines().await? {
+            if let Some(s) = due(&cal, state, due_on, today) {
+                counts[match s {
+                    Due::InTime => 0,
+                    Due::DueSoon => 1,
+                    Due::Overdue => 2,
+                    Due::Paused => 3,
+                }] += 1;
+            }
+        }
+        for (label, n) in ["in_time", "due_soon", "overdue", "paused"]
+            .iter()
+            .zip(counts)
+        {
+            self.metrics
+                .info_requests_open
+                .with_label_values(&[label])
+                .set(n);
         }
         Ok(())
     }

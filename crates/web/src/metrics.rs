@@ -53,6 +53,9 @@ pub struct Metrics {
     /// Open letters from the public by where they stand against their deadline (in_time,
     /// due_soon, overdue, veto: unanswered for more than three months).
     pub letters_open: IntGaugeVec,
+    /// Open 依申请公开 applications by where they stand against their statutory deadline
+    /// (in_time, due_soon: within three working days, overdue, paused: 补正).
+    pub info_requests_open: IntGaugeVec,
     /// Sites failing a veto indicator of the national check (set by the jobs node).
     pub sites_failing_veto: IntGauge,
     /// Certificate reloads by outcome (ok, error).
@@ -211,6 +214,14 @@ impl Metrics {
                 &["standing"],
             )
             .map_err(fail)?,
+            info_requests_open: IntGaugeVec::new(
+                Opts::new(
+                    "info_requests_open",
+                    "Open 依申请公开 applications by standing against their statutory deadline",
+                ),
+                &["standing"],
+            )
+            .map_err(fail)?,
             sites_failing_veto: IntGauge::new(
                 "sites_failing_veto",
                 "Sites failing a veto indicator of the national check",
@@ -339,6 +350,9 @@ impl Metrics {
             .map_err(fail)?;
         m.registry
             .register(Box::new(m.letters_open.clone()))
+            .map_err(fail)?;
+        m.registry
+            .register(Box::new(m.info_requests_open.clone()))
             .map_err(fail)?;
         #[cfg(target_os = "linux")]
         m.registry
