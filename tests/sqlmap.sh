@@ -36,14 +36,19 @@ TPID=$!
 trap 'kill $PID $TPID 2>/dev/null; rm -rf "$DATA" "$OUT"' EXIT
 for _ in $(seq 1 600); do curl -sf "http://$MAN/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 H=6108280001.localhost
-# A service item with appointment slots (the demo opens some for 生育登记), and one of them.
-ITEM=""; SLOT=""
-for i in $(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | tr -dc '0-9\n'); do
-  SLOT=$(curl -s -H "Host: $H" "http://$PUB/banshi/shenqing/$i" | { grep -o 'name="slot" value="[0-9][0-9]*"' || true; } | head -1 | tr -dc 0-9)
-  if [ -n "$SLOT" ]; then ITEM=$i; break; fi
+# A service item with appointment slots (the demo opens some for 生育登记), and one of them; an
+# open survey and interview. Asked again for a while: the demo may still be filling in.
+ITEM=""; SLOT=""; SURVEY=""; INTERVIEW=""
+for _ in $(seq 1 30); do
+  for i in $(curl -s -H "Host: $H" "http://$PUB/banshi/" | { grep -o '/art/[0-9]*\.html' || true; } | tr -dc '0-9\n'); do
+    SLOT=$(curl -s -H "Host: $H" "http://$PUB/banshi/shenqing/$i" | { grep -o 'name="slot" value="[0-9][0-9]*"' || true; } | head -1 | tr -dc 0-9)
+    if [ -n "$SLOT" ]; then ITEM=$i; break; fi
+  done
+  SURVEY=$(curl -s -H "Host: $H" "http://$PUB/hudong/zhengji/2.html" | grep -q 'name="ticket"' && echo 2 || true)
+  INTERVIEW=$(curl -s -H "Host: $H" "http://$PUB/hudong/fangtan/2.html" | grep -q 'name="ticket"' && echo 2 || true)
+  [ -n "$ITEM" ] && [ -n "$SURVEY" ] && [ -n "$INTERVIEW" ] && break
+  sleep 1
 done
-SURVEY=$(curl -s -H "Host: $H" "http://$PUB/hudong/zhengji/2.html" | grep -q 'name="ticket"' && echo 2 || true)
-INTERVIEW=$(curl -s -H "Host: $H" "http://$PUB/hudong/fangtan/2.html" | grep -q 'name="ticket"' && echo 2 || true)
 [ -n "$ITEM" ] && [ -n "$SLOT" ] && [ -n "$SURVEY" ] && [ -n "$INTERVIEW" ] || { echo "sqlmap.sh: the demo lacks an open form" >&2; exit 1; }
 
 # name|path|POST data ('' for GET)|parameters sqlmap must leave alone
