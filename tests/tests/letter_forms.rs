@@ -299,6 +299,52 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
         !elsewhere.contains("新生儿医保在哪里办理"),
         "another site's 知识库"
     );
+    // While a visitor writes a title in other words, the letter form's script is offered the
+    // entry (JSON, never cached); not on another site, not for question words alone.
+    let similar = |host: String, q: &'static str| {
+        let t = &t;
+        async move {
+            let res = t
+                .client
+                .get(
+                    reqwest::Url::parse_with_params(
+                        &format!("http://{}/hudong/zhishiku/xiangsi", t.public),
+                        &[("q", q)],
+                    )
+                    .unwrap(),
+                )
+                .header("host", host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(res.headers()["cache-control"].to_str().unwrap(), "no-store");
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let j = similar(HOST_A.into(), "新生儿的医保去哪里办").await;
+    assert_eq!(j["similar"][0]["question"], "新生儿医保在哪里办理？", "{j}");
+    assert!(
+        j["similar"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/hudong/zhishiku/?q="),
+        "{j}"
+    );
+    assert_eq!(
+        similar(host_b.clone(), "新生儿的医保去哪里办").await["similar"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        similar(HOST_A.into(), "请问在哪里办理").await["similar"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        similar(HOST_A.into(), "医").await["similar"],
+        serde_json::json!([])
+    );
+    let form = t.page(HOST_A, "/hudong/xiexin", 200).await;
+    assert!(form.contains("id=\"faq-similar\""), "{form}");
     let (_, faq_page) = o.page(&format!("/sites/{}/faq", a.0)).await;
     let faq_id = between(&faq_page, "action=\"/faq/", "/delete").expect("an entry");
     assert_eq!(w.form(&format!("/faq/{faq_id}/delete"), &[]).await.0, 404);

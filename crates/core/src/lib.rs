@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod delivery;
 pub mod disclosure;
 pub mod error;
+pub mod faq;
 pub mod form;
 pub mod ids;
 pub mod index_number;

@@ -170,6 +170,30 @@ impl Store {
         )?;
         Ok((rows, total))
     }
+
+    /// The entries of `site`'s 知识库 whose question is most like `text` (at most `max`, most
+    /// alike first; `zhanqun_core::faq::similar`): what the letter form suggests while a
+    /// visitor writes. The site's questions are read whole (a few hundred at most).
+    pub async fn similar_faqs(&self, site: SiteId, text: &str, max: usize) -> Result<Vec<Faq>> {
+        let rows: Vec<Faq> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT id, question, answer_html, created_at FROM faqs WHERE site_id = $1 \
+                 ORDER BY id DESC LIMIT 2000"
+            )
+            .bind(site.0)
+        )?;
+        let ids = zhanqun_core::faq::similar(
+            text,
+            rows.iter().map(|f| (f.id.0, f.question.as_str())),
+            max,
+        );
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| rows.iter().find(|f| f.id.0 == id).cloned())
+            .collect())
+    }
 }
 
 #[cfg(test)]

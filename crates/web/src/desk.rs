@@ -63,6 +63,9 @@ pub enum LetterPage {
     Reply(LetterId),
     /// `/hudong/zhishiku/`: the 知识库, searched by `q` (at most 50 characters).
     Faq { q: Option<String>, page: Page },
+    /// `/hudong/zhishiku/xiangsi?q=`: the answered questions most like `q` (what a visitor is
+    /// writing), as JSON for the letter form's script; never cached.
+    FaqSimilar { q: String },
     /// `/hudong/zhengji/`: the site's surveys (征集调查).
     Surveys,
     /// `/hudong/zhengji/<id>.html`: a survey — its form while open (POST: an answer), its
@@ -117,6 +120,12 @@ impl LetterPage {
                     .ok_or_else(missing)?;
                 LetterPage::Survey(SurveyId(id))
             }
+            "zhishiku/xiangsi" => LetterPage::FaqSimilar {
+                q: query
+                    .get("q")
+                    .map(|q| q.trim().chars().take(100).collect())
+                    .unwrap_or_default(),
+            },
             "zhishiku/" | "zhishiku" => {
                 let q = query
                     .get("q")

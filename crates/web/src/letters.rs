@@ -101,6 +101,7 @@ pub async fn serve(
         LetterPage::Index { page } => index(app, ctx, *page).await,
         LetterPage::Reply(id) => reply(app, ctx, *id).await,
         LetterPage::Faq { q, page } => faq(app, ctx, q.as_deref(), *page).await,
+        LetterPage::FaqSimilar { q } => faq_similar(app, ctx, q).await,
         LetterPage::Surveys
         | LetterPage::Survey(_)
         | LetterPage::Interviews
@@ -340,6 +341,36 @@ async fn faq(app: &App, ctx: &SiteCtx, q: Option<&str>, page: Page) -> Result<Re
                         "next": (n < last).then(|| url(n + 1)) },
         }),
     )
+}
+
+/// The answered questions most like what a visitor is writing (at most five), as JSON: each
+/// question with the 知识库 search that shows its answer. Never cached: every text is new.
+async fn faq_similar(app: &App, ctx: &SiteCtx, q: &str) -> Result<Response> {
+    let found = if q.chars().count() < 2 {
+        Vec::new()
+    } else {
+        app.store().similar_faqs(ctx.site.id, q, 5).await?
+    };
+    let items: Vec<Value> = found
+        .iter()
+        .map(|f| {
+            let search = percent_encoding::utf8_percent_encode(
+                &f.question,
+                percent_encoding::NON_ALPHANUMERIC,
+            );
+            json!({ "question": f.question, "url": format!("/hudong/zhishiku/?q={search}") })
+        })
+        .collect();
+    let body = serde_json::to_string(&json!({ "similar": items })).map_err(Error::internal)?;
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .header(axum::http::header::CACHE_CONTROL, "no-store")
+        .body(axum::body::Body::from(body))
+        .map_err(Error::internal)
 }
 
 async fn reply(app: &App, ctx: &SiteCtx, id: LetterId) -> Result<Response> {
