@@ -4,6 +4,7 @@
 use crate::TestApp;
 
 /// A letter form as handed out: its ticket and the answer to its question.
+#[derive(Clone)]
 pub struct OpenForm {
     pub ticket: String,
     pub answer: String,

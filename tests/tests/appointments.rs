@@ -85,6 +85,19 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
             &slots,
             &[
                 ("starts", &local(2, 9)),
+                ("ends", &local(3, 10)),
+                ("place", "县政务服务中心 2 号窗口"),
+                ("capacity", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400, "{html}");
+    assert!(html.contains("同一天之内"), "{html}");
+    let (s, html) = ad
+        .form(
+            &slots,
+            &[
+                ("starts", &local(2, 9)),
                 ("ends", &local(2, 10)),
                 ("place", "县政务服务中心 2 号窗口"),
                 ("capacity", "1"),
@@ -267,6 +280,32 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
         .await;
     assert_eq!(s, 200, "{html}");
     assert_eq!(booked(&ad.get(&api).await, second), Some((1, 2)));
+    // The refused application no longer holds it: not shown to its applicant, nothing left
+    // for a 取消预约 to give back a second time.
+    let won_code = between(&won.1, "查询码：<strong class=\"code\">", "<").unwrap();
+    let (_, refused) = post(
+        &t,
+        HOST,
+        "/banshi/chaxun",
+        &[("receipt", &won_receipt), ("code", &won_code)],
+    )
+    .await;
+    assert!(
+        refused.contains("不予受理") && !refused.contains("预约时段</th>"),
+        "{refused}"
+    );
+    assert!(
+        !t.store
+            .cancel_booking(
+                a,
+                &won_receipt,
+                &zhanqun_core::letters::QueryCode::parse(&won_code).unwrap(),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(booked(&ad.get(&api).await, second), Some((1, 2)));
     let page = t.page(HOST, &path, 200).await;
     assert!(page.contains("余 1 个名额"), "{page}");
 
@@ -326,4 +365,32 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
         .unwrap_err();
     assert!(e.to_string().contains("已经开始"), "{e}");
     assert_eq!(booked(&ad.get(&api).await, second), Some((1, 2)));
+
+    // A double click that took the last place is answered with the same receipt, not "full".
+    let r = ad
+        .post(
+            &api,
+            json!({"starts_at": at + chrono::Duration::days(1), "ends_at": at + chrono::Duration::days(1) + chrono::Duration::hours(1),
+                   "place": "县政务服务中心 2 号窗口", "capacity": 1}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let last = r.json["id"].as_i64().unwrap();
+    let form = open_form_at(&t, HOST, &path).await;
+    fill_time().await;
+    let (s, once) = apply(
+        form.clone(),
+        last.to_string(),
+        "双击提交的同一份申请".into(),
+    )
+    .await;
+    assert_eq!(s, 200, "{once}");
+    let (s, twice) = apply(form, last.to_string(), "双击提交的同一份申请".into()).await;
+    assert_eq!(s, 200, "{twice}");
+    assert!(twice.contains("已经提交过"), "{twice}");
+    assert_eq!(
+        between(&once, "受理编号：<strong class=\"code\">", "<"),
+        between(&twice, "受理编号：<strong class=\"code\">", "<")
+    );
+    assert_eq!(booked(&ad.get(&api).await, last), Some((1, 1)));
 }

@@ -12,7 +12,7 @@ use zhanqun_core::pii::Keyring;
 use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
-use crate::appointments::{book_slot, release_slot};
+use crate::appointments::{book_slot, give_back};
 use crate::audit::{Outcome as Audited, commit_audited};
 use crate::letters::is_office;
 use crate::sessions::token_hash;
@@ -152,11 +152,6 @@ impl Store {
             .transpose()?;
         let note = text(&a.note, "申请说明", 5, 2000)?;
         let site_code = self.site_code_of(site).await?;
-        if let Some(slot) = a.slot {
-            // Said at once when the slot is full or not this item's; the booking itself (in the
-            // write below) is what holds when two applicants press at the same moment.
-            self.check_slot(slot, a.item, now).await?;
-        }
         let nonce = a.form_nonce.as_deref();
         let earlier = || async {
             let Some(nonce) = nonce else { return Ok(None) };
@@ -241,6 +236,14 @@ impl Store {
             });
             res.map(|receipt| (receipt, qc))
         };
+        if let Some(slot) = a.slot
+            && earlier().await?.is_none()
+        {
+            // Said at once when the slot is full or not this item's (unless this form was sent
+            // before: that send may hold the last place, and is answered again below); the
+            // booking itself, in the write, is what holds when two applicants press at once.
+            self.check_slot(slot, a.item, now).await?;
+        }
         let ((receipt, code), again) = crate::letters::write_once(earlier, write).await?;
         Ok(Received {
             receipt,
@@ -416,29 +419,39 @@ impl Store {
         };
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
-            if to == AppState::Refused {
-                // A refused application's appointment is free for someone else.
-                release_slot!(tx, id);
-            }
+            // A refused application gives its appointment back (预约办理), once: the slot it
+            // held is read here and the update below only succeeds while it still holds it, so
+            // an applicant's 取消预约 at the same moment gives nothing back twice.
+            let slot: Option<i64> =
+                sqlx::query_scalar("SELECT slot_id FROM service_applications WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
             let n = sqlx::query(
                 "UPDATE service_applications SET state = $1, \
                  accepted_at = CASE WHEN $1 = 'accepted' THEN $2 ELSE accepted_at END, \
                  finished_at = CASE WHEN $1 IN ('done', 'refused') THEN $2 ELSE finished_at END, \
                  reply = CASE WHEN $1 IN ('more_needed', 'refused') THEN $3 ELSE reply END, \
-                 result = CASE WHEN $1 = 'done' THEN $3 ELSE result END \
-                 WHERE id = $4 AND state = $5",
+                 result = CASE WHEN $1 = 'done' THEN $3 ELSE result END, \
+                 slot_id = CASE WHEN $1 = 'refused' THEN NULL ELSE slot_id END \
+                 WHERE id = $4 AND state = $5 AND ($1 <> 'refused' OR COALESCE(slot_id, 0) = $6)",
             )
             .bind(to.as_str())
             .bind(now)
             .bind(&note)
             .bind(id)
             .bind(from.as_str())
+            .bind(slot.unwrap_or(0))
             .execute(&mut *tx)
             .await
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
                 return Err(Error::conflict("该申请刚刚已被办理，请刷新后再试"));
+            }
+            if let (AppState::Refused, Some(slot)) = (to, slot) {
+                give_back!(tx, slot);
             }
             sqlx::query(
                 "INSERT INTO service_application_events (application_id, at, account_id, token_id, state, note) \

@@ -84,6 +84,12 @@ impl Store {
         if slot.ends_at <= slot.starts_at {
             return Err(Error::invalid("预约时段的结束时间应晚于开始时间"));
         }
+        if slot.ends_at - slot.starts_at > chrono::Duration::hours(12)
+            || zhanqun_core::beijing::day(slot.starts_at)
+                != zhanqun_core::beijing::day(slot.ends_at - chrono::Duration::seconds(1))
+        {
+            return Err(Error::invalid("预约时段应在同一天之内，且不超过 12 小时"));
+        }
         if slot.starts_at <= now {
             return Err(Error::invalid("只能开放今后的预约时段"));
         }
@@ -253,9 +259,12 @@ impl Store {
         };
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
-            release_slot!(tx, id);
+            // The application lets the slot go first, and only while it still holds it and is
+            // open: a second click, or the office's 不予受理 at the same moment (which gives the
+            // place back itself), finds nothing to let go, and nothing is given back twice.
             let n = sqlx::query(
-                "UPDATE service_applications SET slot_id = NULL WHERE id = $1 AND slot_id = $2",
+                "UPDATE service_applications SET slot_id = NULL \
+                 WHERE id = $1 AND slot_id = $2 AND state NOT IN ('refused', 'done')",
             )
             .bind(id)
             .bind(slot)
@@ -264,9 +273,9 @@ impl Store {
             .map_err(db_err)?
             .rows_affected();
             if n != 1 {
-                // Cancelled meanwhile (a second click): the first one gave the place back.
                 return Ok(false);
             }
+            give_back!(tx, slot);
             sqlx::query(
                 "INSERT INTO service_application_events (application_id, at, state, note) \
                  VALUES ($1, $2, $3, '申请人取消预约')",
@@ -319,17 +328,17 @@ macro_rules! book_slot {
 }
 pub(crate) use book_slot;
 
-/// Gives back the place application `$id` booked, if any (in transaction `$tx`).
-macro_rules! release_slot {
-    ($tx:expr, $id:expr) => {{
+/// Gives a place of `$slot` back (in transaction `$tx`), after the application that held it
+/// let it go in the same transaction.
+macro_rules! give_back {
+    ($tx:expr, $slot:expr) => {{
         sqlx::query(
-            "UPDATE appointment_slots SET booked = booked - 1 \
-             WHERE id = (SELECT slot_id FROM service_applications WHERE id = $1) AND booked > 0",
+            "UPDATE appointment_slots SET booked = booked - 1 WHERE id = $1 AND booked > 0",
         )
-        .bind($id)
+        .bind($slot)
         .execute(&mut *$tx)
         .await
         .map_err(db_err)?;
     }};
 }
-pub(crate) use release_slot;
+pub(crate) use give_back;

@@ -65,8 +65,14 @@ fn slot_text(starts: chrono::DateTime<Utc>, ends: chrono::DateTime<Utc>, place: 
         zhanqun_core::beijing::at(ends),
     );
     const WEEK: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    // The year only when it is not this one (a slot after New Year).
+    let year = if s.year() == zhanqun_core::beijing::year(Utc::now()) {
+        String::new()
+    } else {
+        format!("{}年", s.year())
+    };
     format!(
-        "{}月{}日（周{}）{}—{}，{}",
+        "{year}{}月{}日（周{}）{}—{}，{}",
         s.month(),
         s.day(),
         WEEK[s.weekday().num_days_from_monday() as usize],
@@ -243,7 +249,12 @@ async fn apply(
         ) => {
             let status =
                 StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let mut v = json!({ "form": form.refill(), "error": e.public_message() });
+            let mut refill = form.refill();
+            if matches!(e, Error::Conflict(_)) {
+                // The slot chosen is gone: none is ticked, so the applicant chooses again.
+                refill["slot"] = json!("");
+            }
+            let mut v = json!({ "form": refill, "error": e.public_message() });
             form_page(app, ctx, item, &title, status, &mut v).await
         }
         Err(e) => Err(e),

@@ -101,7 +101,20 @@ pub async fn serve(
         LetterPage::Index { page } => index(app, ctx, *page).await,
         LetterPage::Reply(id) => reply(app, ctx, *id).await,
         LetterPage::Faq { q, page } => faq(app, ctx, q.as_deref(), *page).await,
-        LetterPage::FaqSimilar { q } => faq_similar(app, ctx, q).await,
+        LetterPage::FaqSimilar { q } => {
+            // Asked as a visitor types (one request per pause): a generous hourly limit per
+            // address, past which the list is simply empty.
+            let limit = app
+                .config()
+                .letters
+                .lookups_per_address_per_hour
+                .saturating_mul(20);
+            if app.letters().hit(&format!("x:{client}")) > limit {
+                faq_similar(app, ctx, "").await
+            } else {
+                faq_similar(app, ctx, q).await
+            }
+        }
         LetterPage::Surveys
         | LetterPage::Survey(_)
         | LetterPage::Interviews
