@@ -13,6 +13,7 @@ LEVEL=${LEVEL:-3}
 RISK=${RISK:-2}
 command -v sqlmap >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq sqlmap >/dev/null; }
 cargo build --release --quiet -p zhanqun
+AT=$(git rev-parse --short HEAD)
 DATA=$(mktemp -d)
 OUT=$(mktemp -d)
 PUB=127.0.0.1:18580
@@ -68,6 +69,7 @@ TARGETS=(
   "栏目列表|/xwzx/zwyw/?page=2||"
   "互动交流|/hudong/?page=1||"
   "留言写信 kind|/hudong/xiexin?kind=consultation||"
+  "知识库 suggestions while writing|/hudong/zhishiku/xiangsi?q=新生儿医保怎么办||"
 )
 ROWS=""
 found=0
@@ -103,7 +105,7 @@ done
 cat > docs/SQLMAP.md <<MD
 # sqlmap against the public forms
 
-Run by \`tests/sqlmap.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD)), sqlmap $(sqlmap --version 2>/dev/null | grep -oE '^[0-9]+\.[0-9.]+' | head -1) (Debian),
+Run by \`tests/sqlmap.sh\` on $(date -u +%Y-%m-%d) (its binary built at commit $AT), sqlmap $(sqlmap --version 2>/dev/null | grep -oE '^[0-9]+\.[0-9.]+' | head -1) (Debian),
 \`--level $LEVEL --risk $RISK\` (every technique, \`--time-sec 2\`, answers 400, 404 and 409 compared
 rather than taken as the end: a refused payload is still an answer), against the demo province on
 $BACKEND, served by the release binary on localhost. The host is 佳县 (\`$H\`). Each form's
