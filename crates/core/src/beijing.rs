@@ -30,6 +30,16 @@ pub fn minute_text(t: DateTime<Utc>) -> String {
     at(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A Beijing wall-clock time to the minute as a form sends it — a browser's `datetime-local`
+/// (`2026-12-08T09:00`) or typed with a space (`2026-12-08 09:00`) — as an instant.
+pub fn from_local_minute(v: &str) -> Option<DateTime<Utc>> {
+    let v = v.trim();
+    let t = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M"))
+        .ok()?;
+    Some((t - chrono::Duration::hours(8)).and_utc())
+}
+
 /// The Beijing year of an instant.
 pub fn year(t: DateTime<Utc>) -> i32 {
     at(t).year()
@@ -58,5 +68,25 @@ mod tests {
         assert_eq!((year(before), year(after)), (2026, 2027));
         assert_eq!(start_of(day(after)), after);
         assert_eq!(at(after).format("%H:%M").to_string(), "00:00");
+    }
+
+    #[test]
+    fn a_form_s_local_minute_is_beijing_time() {
+        let want = Utc.with_ymd_and_hms(2026, 12, 8, 1, 0, 0).single();
+        assert_eq!(from_local_minute("2026-12-08T09:00"), want);
+        assert_eq!(from_local_minute(" 2026-12-08 09:00 "), want);
+        assert_eq!(
+            from_local_minute("2027-01-01T00:30").map(minute_text),
+            Some("2027-01-01 00:30".into())
+        );
+        for bad in [
+            "",
+            "2026-12-08",
+            "2026-13-01T09:00",
+            "明天上午",
+            "2026-12-08T25:00",
+        ] {
+            assert_eq!(from_local_minute(bad), None, "{bad}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use minijinja::Environment;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::{ArticleStatus, ErrorCode, Principal};
@@ -91,11 +91,6 @@ pub(crate) static ASSETS: &[Asset] = &[
         include_bytes!("../console/static/squire.LICENSE"),
     ),
 ];
-
-/// China Standard Time (UTC+8), what people read and type.
-pub(crate) fn cst() -> FixedOffset {
-    zhanqun_core::beijing::OFFSET
-}
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
-use chrono::{NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{ArticleId, Error};
@@ -64,13 +63,8 @@ struct SlotForm {
 
 /// A Beijing time as a browser's `datetime-local` sends it (`2026-12-08T09:00`).
 fn at(v: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    let t = NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| Error::invalid(format!("{what}应为日期和时间，例如 2026-12-08 09:00")))?;
-    zhanqun_core::beijing::OFFSET
-        .from_local_datetime(&t)
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or_else(|| Error::invalid(format!("{what}无效")))
+    zhanqun_core::beijing::from_local_minute(v)
+        .ok_or_else(|| Error::invalid(format!("{what}应为日期和时间，例如 2026-12-08 09:00")))
 }
 
 impl SlotForm {

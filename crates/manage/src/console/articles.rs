@@ -302,12 +302,9 @@ fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, Error> {
     if s.is_empty() {
         return Ok(None);
     }
-    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .map_err(|_| Error::invalid(format!("发布时间“{s}”格式不正确")))?;
-    Ok(cst()
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc)))
+    zhanqun_core::beijing::from_local_minute(s)
+        .map(Some)
+        .ok_or_else(|| Error::invalid(format!("发布时间“{s}”格式不正确")))
 }
 
 async fn transition_submit(

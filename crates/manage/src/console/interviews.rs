@@ -7,7 +7,6 @@ use std::sync::Arc;
 use super::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
-use chrono::{NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{ColumnId, Error, InterviewId, QuestionId, SiteId};
@@ -70,10 +69,7 @@ struct InterviewForm {
 
 /// A Beijing time as a `datetime-local` input sends it (`2026-12-05T10:00`).
 fn at(v: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
-        .ok()
-        .and_then(|t| super::cst().from_local_datetime(&t).single())
-        .map(|t| t.with_timezone(&chrono::Utc))
+    zhanqun_core::beijing::from_local_minute(v)
         .ok_or_else(|| Error::invalid(format!("{what}应为日期和时间，例如 2026-12-20 10:00")))
 }
 

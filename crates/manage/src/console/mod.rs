@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::{Act, ArticleId, ArticleStatus, ColumnId, Error, ErrorCode, SiteId, Validity};
@@ -36,7 +36,7 @@ mod surveys;
 use crate::auth::{self, Access, Authed, Routes};
 use crate::service::{ArticleBody, DisclosureBody, login_with, next_step, qr_svg, revision_diff};
 use crate::view::ASSETS;
-pub(crate) use crate::view::{cst, error_page, render, with_status};
+pub(crate) use crate::view::{error_page, render, with_status};
 use zhanqun_web::App;
 
 /// The common values of a page (the signed-in account, navigation) merged with `extra`.
