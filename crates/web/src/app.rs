@@ -340,14 +340,14 @@ impl App {
         use zhanqun_core::disclosure::{Standing as Due, standing as due};
         let today = zhanqun_core::beijing::day(now);
         let mut counts = [0i64; 4];
-        for (state, due_on) in self.store.open_info_request_deadlines().await? {
+        for (state, due_on, n) in self.store.open_info_request_deadlines().await? {
             if let Some(s) = due(&cal, state, due_on, today) {
                 counts[match s {
                     Due::InTime => 0,
                     Due::DueSoon => 1,
                     Due::Overdue => 2,
                     Due::Paused => 3,
-                }] += 1;
+                }] += n;
             }
         }
         for (label, n) in ["in_time", "due_soon", "overdue", "paused"]
