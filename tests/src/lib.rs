@@ -549,6 +549,22 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Account `account` as the store's functions take a person: its principal with its
+    /// grants, no client address or request id (what a story test calls the store with).
+    pub async fn actor(&self, account: zhanqun_core::AccountId) -> zhanqun_store::Actor {
+        let acc = self
+            .store
+            .account(account)
+            .await
+            .unwrap()
+            .expect("the account exists");
+        zhanqun_store::Actor {
+            principal: self.store.principal(acc).await.unwrap(),
+            client: None,
+            request_id: None,
+        }
+    }
+
     /// Logs in over HTTP with a cookie jar: password, then TOTP enrolment with a code computed
     /// from the secret the enrolment shows (as an authenticator app would).
     pub async fn login(&self, username: &str) -> User {

@@ -458,14 +458,7 @@ async fn open_applications_are_counted_by_where_they_stand_against_the_deadline(
     let a = f.site(A);
     let office = t.account("jx-office", None).await;
     t.grant(office, SiteRole::SiteAdmin, a, None).await;
-    let actor = {
-        let acc = t.store.account(office).await.unwrap().unwrap();
-        zhanqun_store::Actor {
-            principal: t.store.principal(acc).await.unwrap(),
-            client: None,
-            request_id: None,
-        }
-    };
+    let actor = t.actor(office).await;
     let keys = t.app.letters().keys();
     let cal = t.app.config().calendar();
     let now = zhanqun_store::now();

@@ -27,15 +27,7 @@ async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
     let now = chrono::Utc::now();
 
     // A survey, answered on the store's side (the public form has its own tests).
-    let actor = zhanqun_store::Actor {
-        principal: t
-            .store
-            .principal(t.store.account(office).await.unwrap().unwrap())
-            .await
-            .unwrap(),
-        client: None,
-        request_id: None,
-    };
+    let actor = t.actor(office).await;
     let survey = t
         .store
         .create_survey(
@@ -181,15 +173,7 @@ async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
     assert!(html.contains("访谈结束后才能生成文字实录"), "{html}");
     let admin = t.account("jx-admin", None).await;
     t.grant(admin, SiteRole::SiteAdmin, a, None).await;
-    let admin = zhanqun_store::Actor {
-        principal: t
-            .store
-            .principal(t.store.account(admin).await.unwrap().unwrap())
-            .await
-            .unwrap(),
-        client: None,
-        request_id: None,
-    };
+    let admin = t.actor(admin).await;
     let later = now + chrono::Duration::hours(3);
     let other = t
         .store
