@@ -192,6 +192,15 @@ async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
         .transcript_draft(&admin, interview, column, later)
         .await
         .unwrap();
+    let again = t
+        .store
+        .transcript_draft(&admin, interview, column, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        again, draft,
+        "a second click finds the draft the first made"
+    );
     let article = t.store.article(draft).await.unwrap().unwrap();
     assert_eq!(article.status, zhanqun_core::ArticleStatus::Draft);
     assert_eq!(article.title, "“就业创业政策解读”在线访谈文字实录");

@@ -286,8 +286,23 @@ impl Store {
                 answer: q.answer.as_deref().unwrap_or_default(),
             })
             .collect();
+        // Made once a column: a second click (or a second office member) finds the draft the
+        // first one made there, whatever became of it since.
+        let title = transcript_title(&i.title);
+        let made: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar(
+                "SELECT id FROM articles WHERE home_column_id = $1 AND title = $2 ORDER BY id LIMIT 1"
+            )
+            .bind(column.0)
+            .bind(&title)
+        )?;
+        if let Some(id) = made {
+            return Ok(ArticleId(id));
+        }
         let input = ArticleInput {
-            title: transcript_title(&i.title),
+            title,
             summary: Some(format!("访谈嘉宾：{}", i.guests.trim())),
             body_html: transcript_html(&i.guests, &i.intro, &exchanges),
             ..Default::default()
