@@ -12,6 +12,7 @@ pub mod feed;
 pub mod letters;
 pub mod national;
 pub mod process;
+pub mod services;
 pub mod words;
 
 use sqlx::Connection;

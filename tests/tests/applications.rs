@@ -9,33 +9,11 @@ use serde_json::json;
 use zhanqun_core::SiteRole;
 use zhanqun_tests::TestApp;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+use zhanqun_tests::services::published_marriage_item;
 
 const A: &str = "6108280001";
 const B: &str = "6108270001";
 const HOST: &str = "www.jiaxian.gov.cn";
-
-fn guide() -> serde_json::Value {
-    json!({
-        "item_type": "行政确认", "audience": "person", "theme": "婚姻登记",
-        "basis": "《婚姻登记条例》", "conditions": "双方自愿", "agency": "佳县民政局",
-        "fee": "不收费", "process": "申请\n受理\n登记", "place": "佳县民政局婚姻登记处",
-        "hours": "工作日", "consult_phone": "0912-6722699",
-        "materials": [{"name": "居民身份证"}]
-    })
-}
-
-/// A published service item of `column` (by the site's administrator and reviewer).
-async fn item(admin: &zhanqun_tests::User, reviewer: &zhanqun_tests::User, column: i64) -> i64 {
-    let id = admin
-        .draft(column, json!({"title": "结婚登记", "service": guide()}))
-        .await;
-    assert_eq!(admin.submit(id).await.status, 200);
-    assert_eq!(
-        reviewer.act(id, json!({"action": "approve"})).await.status,
-        200
-    );
-    id
-}
 
 /// Pushes a status with a bearer token: status and JSON.
 async fn push(
@@ -74,7 +52,7 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     let ad = t.login("jx-admin").await;
     let rv = t.login("jx-reviewer").await;
     let mz = t.login("mz-admin").await;
-    let item = item(&ad, &rv, col.0).await;
+    let item = published_marriage_item(&ad, &rv, col.0).await;
 
     // The item page offers the application; a draft or another site's item does not exist here.
     let page = t.page(HOST, &format!("/art/{item}.html"), 200).await;

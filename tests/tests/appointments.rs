@@ -10,20 +10,11 @@ use serde_json::json;
 use zhanqun_core::SiteRole;
 use zhanqun_tests::TestApp;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+use zhanqun_tests::services::published_marriage_item;
 
 const A: &str = "6108280001";
 const B: &str = "6108270001";
 const HOST: &str = "www.jiaxian.gov.cn";
-
-fn guide() -> serde_json::Value {
-    json!({
-        "item_type": "行政确认", "audience": "person", "theme": "婚姻登记",
-        "basis": "《婚姻登记条例》", "conditions": "双方自愿", "agency": "佳县民政局",
-        "fee": "不收费", "process": "申请\n受理\n登记", "place": "佳县民政局婚姻登记处",
-        "hours": "工作日", "consult_phone": "0912-6722699",
-        "materials": [{"name": "居民身份证"}]
-    })
-}
 
 /// `days` days from today (Beijing) at `hour`:00, as a `datetime-local` field sends it.
 fn local(days: i64, hour: u32) -> String {
@@ -46,64 +37,35 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
     let ad = t.login("jx-admin").await;
     let rv = t.login("jx-reviewer").await;
     let mz = t.login("mz-admin").await;
-    let item = ad
-        .draft(col.0, json!({"title": "结婚登记", "service": guide()}))
-        .await;
-    assert_eq!(ad.submit(item).await.status, 200);
-    assert_eq!(rv.act(item, json!({"action": "approve"})).await.status, 200);
+    let item = published_marriage_item(&ad, &rv, col.0).await;
 
     // The office opens a slot of one place in the console; bad input is said, not stored.
     let slots = format!("/articles/{item}/slots");
-    let (s, html) = ad
-        .form(
-            &slots,
-            &[
-                ("starts", &local(2, 10)),
-                ("ends", &local(2, 9)),
-                ("place", "县政务服务中心 2 号窗口"),
-                ("capacity", "1"),
-            ],
-        )
-        .await;
-    assert_eq!(s, 400, "{html}");
-    assert!(html.contains("结束时间应晚于开始时间"), "{html}");
-    let (s, html) = ad
-        .form(
-            &slots,
-            &[
-                ("starts", &local(2, 9)),
-                ("ends", &local(2, 10)),
-                ("place", "县政务服务中心 2 号窗口"),
-                ("capacity", "一个"),
-            ],
-        )
-        .await;
-    assert_eq!(s, 400, "{html}");
-    assert!(html.contains("可预约人数应为整数"), "{html}");
-    let (s, html) = ad
-        .form(
-            &slots,
-            &[
-                ("starts", &local(2, 9)),
-                ("ends", &local(3, 10)),
-                ("place", "县政务服务中心 2 号窗口"),
-                ("capacity", "1"),
-            ],
-        )
-        .await;
-    assert_eq!(s, 400, "{html}");
-    assert!(html.contains("同一天之内"), "{html}");
-    let (s, html) = ad
-        .form(
-            &slots,
-            &[
-                ("starts", &local(2, 9)),
-                ("ends", &local(2, 10)),
-                ("place", "县政务服务中心 2 号窗口"),
-                ("capacity", "1"),
-            ],
-        )
-        .await;
+    let open = |who: &'static str, from: (i64, u32), to: (i64, u32), capacity: &'static str| {
+        let (user, slots) = (if who == "mz" { &mz } else { &ad }, slots.clone());
+        async move {
+            user.form(
+                &slots,
+                &[
+                    ("starts", &local(from.0, from.1)),
+                    ("ends", &local(to.0, to.1)),
+                    ("place", "县政务服务中心 2 号窗口"),
+                    ("capacity", capacity),
+                ],
+            )
+            .await
+        }
+    };
+    for (from, to, capacity, said) in [
+        ((2, 10), (2, 9), "1", "结束时间应晚于开始时间"),
+        ((2, 9), (2, 10), "一个", "可预约人数应为整数"),
+        ((2, 9), (3, 10), "1", "同一天之内"),
+    ] {
+        let (s, html) = open("jx", from, to, capacity).await;
+        assert_eq!(s, 400, "{html}");
+        assert!(html.contains(said), "{said}: {html}");
+    }
+    let (s, html) = open("jx", (2, 9), (2, 10), "1").await;
     assert_eq!(s, 200, "{html}");
     assert!(
         html.contains("已开放预约时段") && html.contains("0 / 1"),
@@ -111,20 +73,7 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
     );
     // Another site's administrator finds no such item, in the console or the API.
     assert_eq!(mz.page(&slots).await.0, 404);
-    assert_eq!(
-        mz.form(
-            &slots,
-            &[
-                ("starts", &local(3, 9)),
-                ("ends", &local(3, 10)),
-                ("place", "越权"),
-                ("capacity", "9")
-            ]
-        )
-        .await
-        .0,
-        404
-    );
+    assert_eq!(open("mz", (3, 9), (3, 10), "9").await.0, 404);
     let api = format!("/api/v1/articles/{item}/slots");
     assert_eq!(mz.get(&api).await.status, 404);
     // A second slot of two places through the API.
