@@ -28,6 +28,7 @@ async fn actor(t: &TestApp, account: AccountId) -> Actor {
 fn letter() -> NewLetter {
     NewLetter {
         kind: Some(LetterKind::Consultation),
+        to: None,
         subject: "咨询新生儿医保办理".into(),
         body: "请问新生儿医保在哪里办理，需要带哪些材料？".into(),
         public: true,

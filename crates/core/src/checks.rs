@@ -111,15 +111,34 @@ pub struct Unanswered {
     pub oldest: DateTime<Utc>,
 }
 
+/// What a site's interaction with the public brings to 互动回应差 (国办秘函〔2019〕19号): whether it
+/// has a 咨询建言 channel at all (`LetterSettings::has_consultation_channel`), and its letters
+/// left unanswered for more than three months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interaction {
+    pub channel: bool,
+    pub unanswered: Option<Unanswered>,
+}
+
+impl Default for Interaction {
+    fn default() -> Interaction {
+        Interaction {
+            channel: true,
+            unanswered: None,
+        }
+    }
+}
+
 /// Evaluates a site's indicators at `now`. `activity(column)` is the activity of the column's
 /// own placements; a column's figure is its whole subtree's. `late_reprints` is how many
-/// reprints of the period missed their deadline; `unanswered`, the site's letters that fail 互动回应差;
+/// reprints of the period missed their deadline; `interaction`, its channel and the letters that
+/// fail 互动回应差;
 /// `services`, its published service items (服务不实用).
 pub fn evaluate(
     columns: &[Column],
     activity: &dyn Fn(ColumnId) -> Activity,
     late_reprints: usize,
-    unanswered: Option<Unanswered>,
+    interaction: Interaction,
     services: &ServiceStanding,
     now: DateTime<Utc>,
     th: &Thresholds,
@@ -248,7 +267,18 @@ pub fn evaluate(
             message: format!("{late_reprints} 条上级政策转载超过时限"),
         });
     }
-    if let Some(u) = unanswered.filter(|u| u.letters > 0) {
+    if !interaction.channel {
+        findings.push(Finding {
+            indicator: Indicator::InteractionPoor,
+            veto: true,
+            column_id: None,
+            column: None,
+            last_update: None,
+            since: None,
+            message: "网站未提供咨询、建议等互动渠道（互动回应差，单项否决）".into(),
+        });
+    }
+    if let Some(u) = interaction.unanswered.filter(|u| u.letters > 0) {
         findings.push(Finding {
             indicator: Indicator::InteractionPoor,
             veto: true,
@@ -388,7 +418,7 @@ mod tests {
                     _ => Activity::default(),
                 },
                 0,
-                None,
+                Interaction::default(),
                 &ServiceStanding::default(),
                 now,
                 &th,
@@ -440,10 +470,13 @@ mod tests {
             &[],
             &|_| Activity::default(),
             0,
-            Some(Unanswered {
-                letters: 2,
-                oldest: now - Duration::days(120),
-            }),
+            Interaction {
+                channel: true,
+                unanswered: Some(Unanswered {
+                    letters: 2,
+                    oldest: now - Duration::days(120),
+                }),
+            },
             &ServiceStanding::default(),
             now,
             &Thresholds::default(),
@@ -458,13 +491,44 @@ mod tests {
             &[],
             &|_| Activity::default(),
             0,
-            None,
+            Interaction::default(),
             &ServiceStanding::default(),
             now,
             &Thresholds::default(),
         );
         assert!(
             !none
+                .iter()
+                .any(|x| x.indicator == Indicator::InteractionPoor)
+        );
+    }
+
+    #[test]
+    fn a_site_without_a_consultation_channel_fails() {
+        let now = Utc::now();
+        let run = |channel: bool| {
+            evaluate(
+                &[],
+                &|_| Activity::default(),
+                0,
+                Interaction {
+                    channel,
+                    unanswered: None,
+                },
+                &ServiceStanding::default(),
+                now,
+                &Thresholds::default(),
+            )
+        };
+        let f = run(false);
+        assert!(
+            f.iter().any(|x| x.indicator == Indicator::InteractionPoor
+                && x.veto
+                && x.message.contains("未提供咨询、建议等互动渠道")),
+            "{f:?}"
+        );
+        assert!(
+            !run(true)
                 .iter()
                 .any(|x| x.indicator == Indicator::InteractionPoor)
         );
@@ -478,7 +542,7 @@ mod tests {
                 &[],
                 &|_| Activity::default(),
                 0,
-                None,
+                Interaction::default(),
                 s,
                 now,
                 &Thresholds::default(),
@@ -538,7 +602,15 @@ mod tests {
                 Activity::default()
             }
         };
-        let f = evaluate(&cols, &act, 0, None, &ServiceStanding::default(), now, &th);
+        let f = evaluate(
+            &cols,
+            &act,
+            0,
+            Interaction::default(),
+            &ServiceStanding::default(),
+            now,
+            &th,
+        );
         assert_eq!(
             f.iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)
@@ -553,7 +625,15 @@ mod tests {
             UpdateCategory::Static,
             None,
         ));
-        let f = evaluate(&cols, &act, 2, None, &ServiceStanding::default(), now, &th);
+        let f = evaluate(
+            &cols,
+            &act,
+            2,
+            Interaction::default(),
+            &ServiceStanding::default(),
+            now,
+            &th,
+        );
         assert_eq!(
             f.iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)

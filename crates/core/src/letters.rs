@@ -69,6 +69,119 @@ impl LetterKind {
     }
 }
 
+/// What a site takes from the public (its tenants file's `[letters]`): the kinds of letter its
+/// form offers, and the leaders a 领导信箱 letter can be written to. Without leaders a 领导信箱
+/// letter goes to the site's office, as every other letter does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterSettings {
+    pub kinds: Vec<LetterKind>,
+    /// "县长 王建国": a post and a name, as the 领导之窗 column shows them.
+    pub leaders: Vec<String>,
+}
+
+impl Default for LetterSettings {
+    fn default() -> LetterSettings {
+        LetterSettings {
+            kinds: LetterKind::ALL.to_vec(),
+            leaders: Vec::new(),
+        }
+    }
+}
+
+/// At most this many leaders a site lists for its 领导信箱.
+pub const MAX_LEADERS: usize = 30;
+
+impl LetterSettings {
+    /// Settings as declared: the kinds in their usual order without repeats, each leader trimmed
+    /// (2 to 40 characters, one line, not listed twice). An empty `kinds` is allowed: such a site
+    /// takes no letters (and fails 互动回应差 for want of a channel).
+    pub fn new(kinds: &[LetterKind], leaders: &[String]) -> Result<LetterSettings, Error> {
+        let kinds = LetterKind::ALL
+            .into_iter()
+            .filter(|k| kinds.contains(k))
+            .collect();
+        if leaders.len() > MAX_LEADERS {
+            return Err(Error::invalid(format!(
+                "领导信箱最多列 {MAX_LEADERS} 位领导"
+            )));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(leaders.len());
+        for l in leaders {
+            let l = text_field(l, "领导的职务和姓名", 2, 40)?;
+            if l.contains(['\n', '\r', '\t']) {
+                return Err(Error::invalid(format!("领导“{l}”须写在一行内")));
+            }
+            if out.contains(&l) {
+                return Err(Error::invalid(format!("领导“{l}”列了两次")));
+            }
+            out.push(l);
+        }
+        Ok(LetterSettings {
+            kinds,
+            leaders: out,
+        })
+    }
+
+    /// As the store keeps them: kinds comma-separated, leaders one a line.
+    pub fn from_stored(kinds: &str, leaders: &str) -> Result<LetterSettings, Error> {
+        let kinds = kinds
+            .split(',')
+            .filter(|k| !k.is_empty())
+            .map(LetterKind::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        let leaders: Vec<String> = leaders
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        LetterSettings::new(&kinds, &leaders)
+    }
+
+    pub fn kinds_stored(&self) -> String {
+        self.kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn leaders_stored(&self) -> String {
+        self.leaders.join("\n")
+    }
+
+    pub fn offers(&self, kind: LetterKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// Whether the site has a 咨询建言 channel at all (国办秘函〔2019〕19号: a site without one
+    /// fails 互动回应差).
+    pub fn has_consultation_channel(&self) -> bool {
+        self.kinds.iter().any(|k| k.is_consultation_channel())
+    }
+
+    /// Whether the site takes letters of `kind`, and whom such a letter is written to: for a
+    /// 领导信箱 letter one of the listed leaders, or nobody named (`to` empty: the leaders as a
+    /// whole, through the office); other kinds go to the office and `to` is ignored.
+    pub fn admit(&self, kind: LetterKind, to: Option<&str>) -> Result<Option<String>, Error> {
+        if !self.offers(kind) {
+            return Err(Error::invalid(format!(
+                "本网站不受理“{}”，请选择其他留言类型",
+                kind.label()
+            )));
+        }
+        let to = to.map(str::trim).filter(|t| !t.is_empty());
+        match (kind, to) {
+            (LetterKind::Mailbox, Some(to)) => self
+                .leaders
+                .iter()
+                .find(|l| l.as_str() == to)
+                .map(|l| Some(l.clone()))
+                .ok_or_else(|| Error::invalid("请从列表中选择收信的领导")),
+            _ => Ok(None),
+        }
+    }
+}
+
 /// A text field of a public form or of the office's own (a subject, a name, a question, an
 /// answer): trimmed, between `min` and `max` characters, without invisible control characters
 /// (line breaks and tabs allowed); or a message that says what to fix.
@@ -322,6 +435,54 @@ mod tests {
         assert!(LetterKind::parse("letter").is_err());
         assert!(LetterKind::Consultation.is_consultation_channel());
         assert!(!LetterKind::SiteError.is_consultation_channel());
+    }
+
+    #[test]
+    fn a_site_offers_its_kinds_and_a_mailbox_letter_goes_to_a_listed_leader() {
+        let s = LetterSettings::new(
+            &[
+                LetterKind::SiteError,
+                LetterKind::Mailbox,
+                LetterKind::Mailbox,
+            ],
+            &[" 县长 王建国 ".to_string(), "副县长 李明".to_string()],
+        )
+        .unwrap();
+        assert_eq!(s.kinds, [LetterKind::Mailbox, LetterKind::SiteError]);
+        assert_eq!(s.leaders, ["县长 王建国", "副县长 李明"]);
+        assert_eq!(
+            LetterSettings::from_stored(&s.kinds_stored(), &s.leaders_stored()).unwrap(),
+            s
+        );
+        assert_eq!(
+            s.admit(LetterKind::Mailbox, Some("县长 王建国")).unwrap(),
+            Some("县长 王建国".to_string())
+        );
+        assert_eq!(s.admit(LetterKind::Mailbox, Some(" ")).unwrap(), None);
+        assert!(s.admit(LetterKind::Mailbox, Some("县委书记 张三")).is_err());
+        // Only a 领导信箱 letter names its addressee.
+        assert_eq!(
+            s.admit(LetterKind::SiteError, Some("县长 王建国")).unwrap(),
+            None
+        );
+        let refused = s.admit(LetterKind::Complaint, None).unwrap_err();
+        assert!(refused.to_string().contains("不受理“投诉”"), "{refused}");
+        assert!(s.has_consultation_channel());
+        let errors_only = LetterSettings::new(&[LetterKind::SiteError], &[]).unwrap();
+        assert!(!errors_only.has_consultation_channel());
+        assert!(LetterSettings::default().has_consultation_channel());
+    }
+
+    #[test]
+    fn leaders_are_one_line_each_and_listed_once() {
+        let one = |l: &str| LetterSettings::new(&[], &[l.to_string()]);
+        assert!(one("县长").is_ok());
+        assert!(one("县").is_err());
+        assert!(one("县长\n王建国").is_err());
+        assert!(one(&"长".repeat(41)).is_err());
+        assert!(LetterSettings::new(&[], &["县长 王建国".into(), "县长 王建国".into()]).is_err());
+        assert!(LetterSettings::new(&[], &vec!["县长 王建国".to_string(); 31]).is_err());
+        assert!(LetterSettings::from_stored("mailbox,letter", "").is_err());
     }
 
     #[test]

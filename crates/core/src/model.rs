@@ -163,6 +163,8 @@ pub struct Site {
     pub hosts: Vec<String>,
     #[serde(skip_serializing_if = "TlsFiles::is_empty")]
     pub tls: TlsFiles,
+    /// What the site takes from the public: the kinds of letter, the leaders of its 领导信箱.
+    pub letters: crate::letters::LetterSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

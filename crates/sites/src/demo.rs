@@ -237,6 +237,42 @@ fn list(items: &[String]) -> String {
     )
 }
 
+/// The leaders a demo site's 领导信箱 is written to: three posts of its level, made-up names.
+fn demo_leaders(s: &DemoSite) -> Vec<String> {
+    const SURNAMES: [&str; 16] = [
+        "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "胡", "郭",
+        "高",
+    ];
+    const GIVEN: [&str; 16] = [
+        "建国", "志强", "海燕", "文华", "立新", "晓明", "秀英", "国庆", "卫东", "丽娟", "建军",
+        "红梅", "永刚", "学勤", "宏伟", "玉兰",
+    ];
+    let head = if s.kind == SiteKind::Department {
+        if s.name.ends_with("委员会") {
+            "主任"
+        } else {
+            "厅长"
+        }
+        .to_string()
+    } else {
+        format!("{}长", s.level)
+    };
+    let posts = if s.kind == SiteKind::Department {
+        vec![head.clone(), format!("副{head}")]
+    } else {
+        vec![head.clone(), format!("常务副{head}"), format!("副{head}")]
+    };
+    let mut rng = Rng::new(&format!("{}/leaders", s.code));
+    posts
+        .into_iter()
+        .map(|post| {
+            let surname = SURNAMES[rng.below(SURNAMES.len() as u64) as usize];
+            let given = GIVEN[rng.below(GIVEN.len() as u64) as usize];
+            format!("{post} {surname}{given}")
+        })
+        .collect()
+}
+
 /// The tenants file of a demo site.
 pub fn tenant_toml(s: &DemoSite) -> String {
     let mut rng = Rng::new(&s.code);
@@ -291,6 +327,10 @@ pub fn tenant_toml(s: &DemoSite) -> String {
         ));
         t.push_str(&format!("unit = {}\n", q(&s.units[0])));
     }
+    t.push_str(&format!(
+        "\n[letters]\nleaders = {}\n",
+        list(&demo_leaders(s))
+    ));
     t.push_str("\n[footer]\n");
     t.push_str(&format!("organiser = {}\n", q(&organiser)));
     t.push_str(&format!("operator = {}\n", q(&operator)));

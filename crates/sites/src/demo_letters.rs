@@ -196,8 +196,15 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
             continue;
         };
         let received: DateTime<Utc> = now - Duration::days(d.days_ago) - Duration::hours(3);
+        // A 领导信箱 letter is written to the head of the site (the first leader listed).
+        let to = sites
+            .iter()
+            .find(|s| s.id == site_id)
+            .and_then(|s| s.letters.leaders.first().cloned())
+            .filter(|_| d.kind == LetterKind::Mailbox);
         let letter = NewLetter {
             kind: Some(d.kind),
+            to,
             subject: d.subject.into(),
             body: d.body.into(),
             public: d.public,

@@ -134,6 +134,19 @@ fn diff_site(want: &SiteInput, have: &SiteRecord) -> Vec<String> {
     field("footer.psb", s.footer.psb.clone(), want.footer.psb.clone());
     field("tls.cert", s.tls.cert.clone(), want.tls.cert.clone());
     field("tls.key", s.tls.key.clone(), want.tls.key.clone());
+    let kinds = |l: &letters::LetterSettings| {
+        l.kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    field("letters.kinds", kinds(&s.letters), kinds(&want.letters));
+    field(
+        "letters.leaders",
+        s.letters.leaders.join(", "),
+        want.letters.leaders.join(", "),
+    );
     let want_hosts: Vec<String> = want.hosts.iter().map(ToString::to_string).collect();
     field("hosts", s.hosts.join(", "), want_hosts.join(", "));
     let have_units: HashSet<&str> = have.units.iter().map(|(_, n)| n.as_str()).collect();

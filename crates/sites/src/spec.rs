@@ -78,12 +78,27 @@ struct TenantFile {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     footer: Footer,
+    /// What the site takes from the public: the kinds of letter, the leaders of its 领导信箱.
+    #[serde(default)]
+    letters: Option<Spanned<LettersSpec>>,
     /// The site's HTTPS certificate files.
     #[serde(default)]
     tls: Option<Spanned<TlsFiles>>,
     /// Columns of the site beyond its template (or overriding a template column's fields).
     #[serde(default)]
     columns: Vec<Spanned<ColumnSpec>>,
+}
+
+/// `[letters]` of a tenants file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LettersSpec {
+    /// The kinds of letter the site's form offers (`LetterKind::as_str`); all when not given.
+    #[serde(default)]
+    kinds: Option<Vec<String>>,
+    /// The leaders a 领导信箱 letter can be written to: "县长 王建国".
+    #[serde(default)]
+    leaders: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -359,6 +374,21 @@ pub fn parse_sources(
                 };
             }
         }
+        let mut letter_settings = letters::LetterSettings::default();
+        if let Some(l) = &f.letters {
+            let spec = l.get_ref();
+            let kinds = match &spec.kinds {
+                None => Ok(letters::LetterKind::ALL.to_vec()),
+                Some(k) => k
+                    .iter()
+                    .map(|k| letters::LetterKind::parse(k.trim()))
+                    .collect(),
+            };
+            match kinds.and_then(|k| letters::LetterSettings::new(&k, &spec.leaders)) {
+                Ok(settings) => letter_settings = settings,
+                Err(e) => cx.err(l.span(), "letters", e.to_string()),
+            }
+        }
         if f.footer.organiser.trim().is_empty() {
             cx.err(
                 f.code.span(),
@@ -478,6 +508,7 @@ pub fn parse_sources(
                 tls,
                 hosts: site_hosts,
                 units: f.units,
+                letters: letter_settings,
                 columns,
             },
             src.clone(),

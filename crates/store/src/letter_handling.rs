@@ -28,6 +28,8 @@ pub struct LetterCase {
     pub site_id: SiteId,
     pub kind: LetterKind,
     pub kind_label: &'static str,
+    /// The leader a 领导信箱 letter was written to (none: the office).
+    pub addressee: Option<String>,
     pub subject: String,
     pub body: String,
     pub public: bool,
@@ -100,6 +102,7 @@ struct CaseRow {
     #[sqlx(try_from = "i64")]
     site_id: SiteId,
     kind: String,
+    addressee: Option<String>,
     query_code: String,
     subject: String,
     body: String,
@@ -120,7 +123,7 @@ struct CaseRow {
     merged_into: Option<i64>,
 }
 
-const CASE: &str = "SELECT l.id, l.site_id, l.kind, l.query_code, l.subject, l.body, l.public, l.state, \
+const CASE: &str = "SELECT l.id, l.site_id, l.kind, l.addressee, l.query_code, l.subject, l.body, l.public, l.state, \
      l.name_sealed, l.phone_sealed, l.received_at, l.due_at, l.unit_id, u.name AS unit, \
      l.reply_draft, l.drafted_by, a.username AS drafter, l.reply_html, l.replied_at, l.rating, \
      l.merged_into \
@@ -195,6 +198,7 @@ impl Store {
             site_id: r.site_id,
             kind,
             kind_label: kind.label(),
+            addressee: r.addressee,
             subject: r.subject,
             body: r.body,
             public: r.public,

@@ -18,6 +18,9 @@ use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 #[derive(Debug, Clone, Default)]
 pub struct NewLetter {
     pub kind: Option<LetterKind>,
+    /// For a 领导信箱 letter, the leader it is written to (one of the site's `[letters]
+    /// leaders`); none: the office.
+    pub to: Option<String>,
     pub subject: String,
     pub body: String,
     /// The writer agrees that the letter and its reply are published (without their data).
@@ -36,6 +39,7 @@ pub struct NewLetter {
 #[derive(Debug, Clone)]
 pub struct CheckedLetter {
     kind: LetterKind,
+    addressee: Option<String>,
     subject: String,
     body: String,
     public: bool,
@@ -47,10 +51,12 @@ pub struct CheckedLetter {
 }
 
 impl NewLetter {
-    /// Checks every field and says in Chinese what to fix. A writer gives a phone number or an
-    /// e-mail address (or both), so that the reply can reach them.
-    pub fn check(&self) -> Result<CheckedLetter> {
+    /// Checks every field against the site's `settings` and says in Chinese what to fix. A
+    /// writer gives a phone number or an e-mail address (or both), so that the reply can reach
+    /// them.
+    pub fn check(&self, settings: &letters::LetterSettings) -> Result<CheckedLetter> {
         let kind = self.kind.ok_or_else(|| Error::invalid("请选择留言类型"))?;
+        let addressee = settings.admit(kind, self.to.as_deref())?;
         let text = letters::text_field;
         fn given(v: &Option<String>) -> Option<&str> {
             v.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -64,6 +70,7 @@ impl NewLetter {
         }
         Ok(CheckedLetter {
             kind,
+            addressee,
             subject: text(&self.subject, "标题", 1, 100)?,
             body: text(&self.body, "留言内容", 5, 5000)?,
             public: self.public,
@@ -90,6 +97,8 @@ pub struct Submitted {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LetterStatus {
     pub kind: LetterKind,
+    /// The leader a 领导信箱 letter was written to.
+    pub addressee: Option<String>,
     pub subject: String,
     pub body: String,
     pub state: LetterState,
@@ -276,9 +285,15 @@ impl Store {
         days: u32,
         now: DateTime<Utc>,
     ) -> Result<Submitted> {
-        let l = letter.check()?;
+        let (code, kinds, leaders): (String, String, String) = fetch!(
+            self,
+            optional,
+            sqlx::query_as("SELECT code, letter_kinds, leaders FROM sites WHERE id = $1")
+                .bind(site.0)
+        )?
+        .ok_or_else(|| Error::not_found(format!("网站 {site} 不存在")))?;
+        let l = letter.check(&letters::LetterSettings::from_stored(&kinds, &leaders)?)?;
         let form_nonce = letter.form_nonce.as_deref();
-        let code = self.site_code_of(site).await?;
         // The same form sent again (a double click, a reload): the letter it already made.
         let earlier = || async {
             let Some(nonce) = form_nonce else {
@@ -324,7 +339,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO letters (site_id, kind, query_code, subject, body, public, state, name_sealed, \
                      phone_sealed, email_sealed, id_number_sealed, address_sealed, received_at, due_at, \
-                     form_nonce) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                     form_nonce, addressee) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
                      RETURNING id",
                 )
                 .bind(site.0)
@@ -342,6 +357,7 @@ impl Store {
                 .bind(now)
                 .bind(due_at)
                 .bind(form_nonce)
+                .bind(&l.addressee)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -375,18 +391,20 @@ impl Store {
             Option<String>,
             Option<DateTime<Utc>>,
             Option<i64>,
+            Option<String>,
         );
         let row: Option<Full> =
             fetch!(self, optional, sqlx::query_as(sqlx::AssertSqlSafe(
-                "SELECT kind, subject, body, state, received_at, due_at, reply_html, replied_at, rating \
-                 FROM letters WHERE site_id = $1 AND query_code = $2",
+                "SELECT kind, subject, body, state, received_at, due_at, reply_html, replied_at, rating, \
+                 addressee FROM letters WHERE site_id = $1 AND query_code = $2",
             ))
             .bind(site.0)
             .bind(code.as_str()))?;
-        let (kind, subject, body, state, received_at, due_at, reply_html, replied_at, rating) =
+        let (kind, subject, body, state, received_at, due_at, reply_html, replied_at, rating, to) =
             row.ok_or_else(|| Error::not_found("没有找到这个查询码对应的留言，请核对查询码"))?;
         Ok(LetterStatus {
             kind: LetterKind::parse(&kind)?,
+            addressee: to,
             subject,
             body,
             state: LetterState::parse(&state)?,

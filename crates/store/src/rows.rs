@@ -26,11 +26,13 @@ pub(crate) struct SiteRow {
     pub psb: String,
     pub tls_cert: String,
     pub tls_key: String,
+    pub letter_kinds: String,
+    pub leaders: String,
 }
 
 macro_rules! site_cols {
     () => {
-        "id, code, name, kind, parent_id, region_code, status, theme, index_pattern, organiser, operator, contact, icp, psb, tls_cert, tls_key"
+        "id, code, name, kind, parent_id, region_code, status, theme, index_pattern, organiser, operator, contact, icp, psb, tls_cert, tls_key, letter_kinds, leaders"
     };
 }
 pub(crate) use site_cols;
@@ -59,6 +61,8 @@ impl SiteRow {
                 cert: self.tls_cert,
                 key: self.tls_key,
             },
+            letters: letters::LetterSettings::from_stored(&self.letter_kinds, &self.leaders)
+                .map_err(|e| bad("site letters", e))?,
         })
     }
 }

@@ -25,6 +25,8 @@ pub struct SiteInput {
     /// Host names, primary first. `<code>.localhost` is implicit and not listed here.
     pub hosts: Vec<Host>,
     pub units: Vec<String>,
+    /// The kinds of letter the site takes and the leaders of its 领导信箱.
+    pub letters: letters::LetterSettings,
     /// Columns, every parent before its children.
     pub columns: Vec<ColumnInput>,
 }
@@ -229,13 +231,14 @@ impl Store {
                 };
                 let site_id: i64 = sqlx::query_scalar(
                     "INSERT INTO sites (code, name, kind, parent_id, region_code, status, theme, index_pattern, \
-                     organiser, operator, contact, icp, psb, tls_cert, tls_key, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $14, $14) \
+                     organiser, operator, contact, icp, psb, tls_cert, tls_key, letter_kinds, leaders, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $17, $18, $14, $14) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
                      parent_id = excluded.parent_id, region_code = excluded.region_code, status = excluded.status, \
                      theme = excluded.theme, index_pattern = excluded.index_pattern, organiser = excluded.organiser, \
                      operator = excluded.operator, contact = excluded.contact, icp = excluded.icp, psb = excluded.psb, \
-                     tls_cert = excluded.tls_cert, tls_key = excluded.tls_key, updated_at = excluded.updated_at \
+                     tls_cert = excluded.tls_cert, tls_key = excluded.tls_key, letter_kinds = excluded.letter_kinds, \
+                     leaders = excluded.leaders, updated_at = excluded.updated_at \
                      RETURNING id",
                 )
                 .bind(s.code.as_str())
@@ -254,6 +257,8 @@ impl Store {
                 .bind(ts)
                 .bind(&s.tls.cert)
                 .bind(&s.tls.key)
+                .bind(s.letters.kinds_stored())
+                .bind(s.letters.leaders_stored())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;

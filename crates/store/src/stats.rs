@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use zhanqun_core::checks::{Activity, Finding, Thresholds, evaluate};
+use zhanqun_core::checks::{Activity, Finding, Interaction, Thresholds, evaluate};
 use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::*;
 
@@ -144,7 +144,10 @@ impl Store {
                 &cols,
                 &|c| activity.get(&c).copied().unwrap_or_default(),
                 late.get(&s.id.0).copied().unwrap_or(0),
-                unanswered.get(&s.id).copied(),
+                Interaction {
+                    channel: s.letters.has_consultation_channel(),
+                    unanswered: unanswered.get(&s.id).copied(),
+                },
                 &standing,
                 now,
                 th,

@@ -34,6 +34,7 @@ use crate::forms::{LETTER, admit_write, own, read_form, with_ticket};
 #[serde(default)]
 struct LetterForm {
     kind: String,
+    to: String,
     subject: String,
     body: String,
     name: String,
@@ -62,6 +63,7 @@ impl LetterForm {
     fn letter(&self) -> NewLetter {
         NewLetter {
             kind: LetterKind::parse(self.kind.trim()).ok(),
+            to: some(&self.to),
             subject: self.subject.clone(),
             body: self.body.clone(),
             public: self.public.is_some(),
@@ -77,7 +79,7 @@ impl LetterForm {
     /// What the form shows again after an error: what was typed, never the answer or ticket.
     fn refill(&self) -> Value {
         json!({
-            "kind": self.kind, "subject": self.subject, "body": self.body, "name": self.name,
+            "kind": self.kind, "to": self.to, "subject": self.subject, "body": self.body, "name": self.name,
             "phone": self.phone, "email": self.email, "id_number": self.id_number,
             "address": self.address, "public": self.public.is_some(),
         })
@@ -152,12 +154,15 @@ pub async fn serve(
 /// The letter form with a fresh ticket; `v` holds what to show again and the error, if any.
 fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Result<Response> {
     with_ticket(app, ctx, v, Utc::now())?;
+    let offered = &ctx.site.letters;
     v["kinds"] = json!(
-        LetterKind::ALL
+        offered
+            .kinds
             .iter()
             .map(|k| json!({ "value": k.as_str(), "label": k.label() }))
             .collect::<Vec<_>>()
     );
+    v["leaders"] = json!(offered.leaders);
     own(app, ctx, status, "letter_form.html", "我要写信", v.take())
 }
 
@@ -269,7 +274,8 @@ async fn lookup(
             "code": code.display(),
             "notice": notice,
             "letter": {
-                "kind": status.kind.label(), "subject": status.subject, "body": status.body,
+                "kind": status.kind.label(), "to": status.addressee,
+                "subject": status.subject, "body": status.body,
                 "state": if status.state.is_open() { "办理中" } else { status.state.label() },
                 "received": zhanqun_core::beijing::day_text(status.received_at),
                 "due": zhanqun_core::beijing::day_text(status.due_at),
@@ -298,7 +304,10 @@ async fn index(app: &App, ctx: &SiteCtx, page: Page) -> Result<Response> {
             })
         })
         .collect();
-    let kinds: Vec<Value> = LetterKind::ALL
+    let kinds: Vec<Value> = ctx
+        .site
+        .letters
+        .kinds
         .iter()
         .map(
             |k| json!({ "label": k.label(), "url": format!("/hudong/xiexin?kind={}", k.as_str()) }),

@@ -156,7 +156,7 @@ async fn letter_page_with(
         .collect();
     let view = json!({
         "letter": {
-            "id": c.id, "kind": c.kind_label, "subject": c.subject, "body": c.body,
+            "id": c.id, "kind": c.kind_label, "to": c.addressee, "subject": c.subject, "body": c.body,
             "public": c.public, "state": c.state_label, "standing": c.standing.map(|s| s.label()),
             "received": at(c.received_at), "due": at(c.due_at), "unit": c.unit,
             "name": c.name, "phone": c.phone, "reply_draft": c.reply_draft,
