@@ -151,6 +151,11 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 public: false,
                 name: "李四".into(),
                 phone: Some("13987654321".into()),
+                attachments: vec![zhanqun_store::NewAttachment {
+                    name: "路灯.pdf".into(),
+                    mime: "application/pdf".into(),
+                    bytes: format!("%PDF-1.4\n{B_LETTER}\n%%EOF\n").into_bytes(),
+                }],
                 ..Default::default()
             },
             t.app.letters().keys(),
@@ -429,7 +434,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                     .path
                     .replace("{id}", &id.to_string())
                     .replace("{column}", &col_b.0.to_string())
-                    .replace("{name}", b_media);
+                    .replace("{name}", b_media)
+                    .replace("{n}", "1");
                 if path.ends_with("/diff") {
                     path.push_str("?from=1&to=1");
                 }

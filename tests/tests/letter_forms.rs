@@ -481,3 +481,172 @@ async fn the_database_holds_no_personal_data_in_clear_and_a_flood_is_refused() {
         );
     }
 }
+
+/// Posts the letter form as a browser does with files chosen (`multipart/form-data`).
+async fn send_with_files(
+    t: &TestApp,
+    form: &OpenForm,
+    fields: &[(&'static str, &'static str)],
+    files: &[(&str, Vec<u8>)],
+) -> (u16, String) {
+    let mut body = reqwest::multipart::Form::new()
+        .text("ticket", form.ticket.clone())
+        .text("answer", form.answer.clone());
+    for (k, v) in fields {
+        body = body.text(*k, *v);
+    }
+    for (name, bytes) in files {
+        body = body.part(
+            "attachments",
+            reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    let res = t
+        .client
+        .post(format!("http://{}/hudong/xiexin", t.public))
+        .header("host", HOST_A)
+        .multipart(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn files_go_with_a_letter_sealed_and_open_only_to_its_handlers() {
+    let t = TestApp::spawn_with(|c| c.letters.attachment_max_bytes = 4096).await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    const MARK: &str = "FUJIAN-MIMI-7731";
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    let pdf = format!("%PDF-1.4\n1 0 obj << /Title ({MARK}) >> endobj\n%%EOF\n").into_bytes();
+
+    let page = t.page(HOST_A, "/hudong/xiexin", 200).await;
+    assert!(
+        page.contains("enctype=\"multipart/form-data\"")
+            && page.contains("type=\"file\"")
+            && page.contains("每个不超过 1 MB"),
+        "{page}"
+    );
+    let form = open_form(&t, HOST_A).await;
+    fill_time().await;
+    // What is refused, with what to fix; nothing is stored.
+    let html_as_pdf = b"<html><script>alert(1)</script></html>".to_vec();
+    let pdf_with_script = b"%PDF-1.4\n<< /JavaScript (app.alert(1)) >>\n%%EOF\n".to_vec();
+    for (files, status, why) in [
+        (vec![("a.png", png.clone()); 4], 400, "最多附 3 个文件"),
+        (
+            vec![("说明.pdf", html_as_pdf)],
+            400,
+            "附件“说明.pdf”不能随留言提交",
+        ),
+        (vec![("说明.pdf", pdf_with_script)], 400, "PDF 中含有脚本"),
+        (
+            vec![("大图.png", vec![0x89; 5000])],
+            413,
+            "附件“大图.png”过大",
+        ),
+        (
+            vec![(
+                "压缩包.zip",
+                b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec(),
+            )],
+            400,
+            "只能附图片（JPG、PNG）、PDF 或 Word 文档",
+        ),
+    ] {
+        let (s, html) = send_with_files(&t, &form, &consultation(), &files).await;
+        assert_eq!(s, status, "{why}: {html}");
+        assert!(html.contains(why), "{why}: {html}");
+    }
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::Reviewer, a, None).await;
+    let o = t.login("jx-office").await;
+    let (s, list) = o.page(&format!("/sites/{}/letters", a.0)).await;
+    assert_eq!(s, 200);
+    assert!(
+        !list.contains("<a href=\"/letters/"),
+        "nothing stored: {list}"
+    );
+
+    let (s, html) = send_with_files(
+        &t,
+        &form,
+        &consultation(),
+        &[("现场照片.png", png.clone()), ("情况说明.pdf", pdf.clone())],
+    )
+    .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(between(&html, "class=\"code\">", "<").is_some(), "{html}");
+
+    // The office sees two files, opens one, and the opening is audited.
+    let (s, list) = o.page(&format!("/sites/{}/letters", a.0)).await;
+    let id = between(&list, "<a href=\"/letters/", "\"").unwrap_or_else(|| panic!("{s} {list}"));
+    let (_, case) = o.page(&format!("/letters/{id}")).await;
+    assert!(
+        case.contains("附件1（图片，1 KB）") && case.contains("附件2（PDF，1 KB）"),
+        "{case}"
+    );
+    assert!(!case.contains("情况说明"), "no file name on the page");
+    let res = o
+        .client
+        .get(format!("{}/letters/{id}/attachments/2", o.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let h = res.headers().clone();
+    assert_eq!(h["content-type"], "application/pdf");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+    let api = o
+        .client
+        .get(format!("{}/api/v1/letters/{id}/attachments/1", o.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 200);
+    assert_eq!(api.bytes().await.unwrap().to_vec(), png);
+    let one = o.get(&format!("/api/v1/letters/{id}")).await;
+    assert_eq!(one.json["attachments"][1]["mime"], "application/pdf");
+    assert_eq!(
+        o.client
+            .get(format!("{}/letters/{id}/attachments/3", o.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+
+    // Another site's administrator: not there; the attempt is audited too.
+    let stranger = t.account("wb-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
+    let w = t.login("wb-admin").await;
+    let res = w
+        .client
+        .get(format!("{}/letters/{id}/attachments/2", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let log = t.store.audit_records(100, 0).await.unwrap();
+    let opened: Vec<_> = log
+        .iter()
+        .filter(|r| r.action == "letter.view_attachment")
+        .collect();
+    assert_eq!(opened.len(), 3, "{opened:?}");
+
+    // At rest the file is sealed: its contents are nowhere in a dump of the database.
+    let dump = dump(&t.url);
+    assert!(dump.contains("letter_attachments"), "the table is dumped");
+    assert!(!dump.contains(MARK), "the file's text in clear");
+    assert!(!dump.contains("情况说明"), "the file's name in clear");
+}

@@ -38,6 +38,7 @@ fn letter() -> NewLetter {
         id_number: Some("11010519491231002x".into()),
         address: Some("佳县佳芦镇".into()),
         form_nonce: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -227,15 +228,36 @@ async fn a_new_key_reseals_old_letters_and_a_lost_key_file_stops_the_server() {
     let old = Keyring::parse(&old_line).unwrap();
     let cal = WorkCalendar::default();
     let now = zhanqun_store::now();
-    for _ in 0..3 {
+    for _ in 0..2 {
         t.store
             .submit_letter(a, &letter(), &old, &cal, 5, now)
             .await
             .unwrap();
     }
-    // The new key on top, the old one below: everything opens, three letters are re-sealed.
+    // One with a file: the file is re-sealed too.
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
+    t.store
+        .submit_letter(
+            a,
+            &NewLetter {
+                attachments: vec![zhanqun_store::NewAttachment {
+                    name: "现场情况.pdf".into(),
+                    mime: "application/pdf".into(),
+                    bytes: pdf.clone(),
+                }],
+                ..letter()
+            },
+            &old,
+            &cal,
+            5,
+            now,
+        )
+        .await
+        .unwrap();
+    // The new key on top, the old one below: everything opens, three letters and one file are
+    // re-sealed.
     let both = Keyring::parse(&format!("{}\n{old_line}", Keyring::new_key_line("k2"))).unwrap();
-    assert_eq!(t.store.reseal_letters(&both, i64::MAX).await.unwrap(), 3);
+    assert_eq!(t.store.reseal_letters(&both, i64::MAX).await.unwrap(), 4);
     assert_eq!(t.store.reseal_letters(&both, i64::MAX).await.unwrap(), 0);
     // Without the old key now.
     let office = t.account("a-office", None).await;
@@ -250,6 +272,19 @@ async fn a_new_key_reseals_old_letters_and_a_lost_key_file_stops_the_server() {
         let full = t.store.letter_in_full(&office, l.id, &both).await.unwrap();
         assert_eq!(full.name, "张三");
     }
+    let with_file = list.iter().map(|l| l.id).max().unwrap();
+    let file = t
+        .store
+        .letter_attachment(&office, with_file, 1, &both)
+        .await
+        .unwrap();
+    assert_eq!((file.name.as_str(), file.bytes), ("现场情况.pdf", pdf));
+    assert!(
+        t.store
+            .letter_attachment(&office, with_file, 1, &old)
+            .await
+            .is_err()
+    );
     // The old key alone no longer opens them.
     assert!(
         t.store

@@ -182,6 +182,26 @@ impl LetterSettings {
     }
 }
 
+/// At most this many files go with a letter.
+pub const MAX_ATTACHMENTS: usize = 3;
+
+/// What a file sent with a letter is, recognised by its first bytes (`media::detect`: the
+/// content, not the name, decides): a photo (PNG, JPEG) or a document (PDF, Word). Anything else,
+/// or a content its name belies, is refused with the file named and what is accepted.
+pub fn attachment_type(head: &[u8], name: &str) -> Result<crate::media::MediaType, Error> {
+    let refused = || {
+        Error::invalid(format!(
+            "附件“{name}”不能随留言提交：只能附图片（JPG、PNG）、PDF 或 Word 文档，且扩展名与文件内容相符"
+        ))
+    };
+    let t = crate::media::detect(head, name).map_err(|_| refused())?;
+    if matches!(t.ext, "png" | "jpg" | "jpeg" | "pdf" | "doc" | "docx") {
+        Ok(t)
+    } else {
+        Err(refused())
+    }
+}
+
 /// A text field of a public form or of the office's own (a subject, a name, a question, an
 /// answer): trimmed, between `min` and `max` characters, without invisible control characters
 /// (line breaks and tabs allowed); or a message that says what to fix.
@@ -471,6 +491,26 @@ mod tests {
         let errors_only = LetterSettings::new(&[LetterKind::SiteError], &[]).unwrap();
         assert!(!errors_only.has_consultation_channel());
         assert!(LetterSettings::default().has_consultation_channel());
+    }
+
+    #[test]
+    fn a_letter_takes_photos_pdfs_and_word_files_only() {
+        let t = attachment_type;
+        assert!(t(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "现场.png").is_ok());
+        assert!(t(b"%PDF-1.4\n", "材料.pdf").is_ok());
+        let zip = b"PK\x03\x04\x14\0\0\0\0\0";
+        assert!(
+            t(zip, "材料.zip")
+                .unwrap_err()
+                .to_string()
+                .contains("附件“材料.zip”不能")
+        );
+        assert!(
+            t(b"%PDF-1.4\n", "照片.png").is_err(),
+            "a name its content belies"
+        );
+        assert!(t(b"GIF89a\x01\0\x01\0", "动图.gif").is_err());
+        assert!(t(b"<html><script>", "x.html").is_err());
     }
 
     #[test]

@@ -87,6 +87,18 @@ impl Keyring {
 
     /// Seals `plain` for field `field` of record `record` with the newest key.
     pub fn seal(&self, field: &str, record: &str, plain: &str) -> Result<String, Error> {
+        self.seal_bytes(field, record, plain.as_bytes())
+    }
+
+    /// Opens a value sealed for field `field` of record `record`. A value moved to another
+    /// place, altered, or sealed with a key no longer in the file does not open.
+    pub fn open(&self, field: &str, record: &str, sealed: &str) -> Result<String, Error> {
+        String::from_utf8(self.open_bytes(field, record, sealed)?)
+            .map_err(|_| Error::internal(format!("sealed {field} of {record} does not open")))
+    }
+
+    /// As [`Keyring::seal`], for bytes (a letter's attachment).
+    pub fn seal_bytes(&self, field: &str, record: &str, plain: &[u8]) -> Result<String, Error> {
         let key = &self.keys[0];
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = associated(field, record);
@@ -95,7 +107,7 @@ impl Keyring {
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plain.as_bytes(),
+                    msg: plain,
                     aad: aad.as_bytes(),
                 },
             )
@@ -105,9 +117,8 @@ impl Keyring {
         Ok(format!("v1.{}.{}", key.id, hex::encode(out)))
     }
 
-    /// Opens a value sealed for field `field` of record `record`. A value moved to another
-    /// place, altered, or sealed with a key no longer in the file does not open.
-    pub fn open(&self, field: &str, record: &str, sealed: &str) -> Result<String, Error> {
+    /// As [`Keyring::open`], for bytes.
+    pub fn open_bytes(&self, field: &str, record: &str, sealed: &str) -> Result<Vec<u8>, Error> {
         let broken = || Error::internal(format!("sealed {field} of {record} does not open"));
         let mut parts = sealed.splitn(3, '.');
         let (Some("v1"), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
@@ -135,7 +146,7 @@ impl Keyring {
                 },
             )
             .map_err(|_| broken())?;
-        String::from_utf8(plain).map_err(|_| broken())
+        Ok(plain)
     }
 
     /// Whether a sealed value is under the newest key (else re-seal it).

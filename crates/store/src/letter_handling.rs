@@ -17,7 +17,7 @@ use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, Page, Result, SiteId, UnitId};
 
 use crate::audit::{Outcome, commit_audited};
-use crate::letters::{is_office, record};
+use crate::letters::{AttachmentFile, AttachmentLine, attachment_fields, is_office, record};
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// A letter as its handlers see it: the writer's name and phone masked (the full view is
@@ -48,6 +48,8 @@ pub struct LetterCase {
     pub replied_at: Option<DateTime<Utc>>,
     pub rating: Option<i64>,
     pub merged_into: Option<LetterId>,
+    /// The files sent with it (their names and contents open one at a time, audited).
+    pub attachments: Vec<AttachmentLine>,
     pub events: Vec<LetterEvent>,
     /// What the viewer may do now.
     pub steps: Vec<LetterStep>,
@@ -192,6 +194,15 @@ impl Store {
             )
             .bind(id.0)
         )?;
+        let attachments: Vec<AttachmentLine> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT position, mime, size FROM letter_attachments WHERE letter_id = $1 \
+                 ORDER BY position"
+            )
+            .bind(id.0)
+        )?;
         let at = record(&r.query_code);
         Ok(LetterCase {
             id: r.id,
@@ -223,6 +234,7 @@ impl Store {
             replied_at: r.replied_at,
             rating: r.rating,
             merged_into: r.merged_into.map(LetterId),
+            attachments,
             events: events
                 .into_iter()
                 .map(|mut e| {
@@ -237,6 +249,59 @@ impl Store {
                 .collect(),
             steps: hand.map_or_else(Vec::new, |h| letter_flow::steps_for(state, h, mine)),
             office: hand == Some(LetterHand::Office),
+        })
+    }
+
+    /// File `position` of letter `id`, opened for one of its handlers (the site's office, the
+    /// unit it is assigned to). Every opening, allowed or refused, is audited; for anyone who
+    /// cannot see the site the letter is not there.
+    pub async fn letter_attachment(
+        &self,
+        actor: &Actor,
+        id: LetterId,
+        position: i64,
+        keys: &Keyring,
+    ) -> Result<AttachmentFile> {
+        let r = self.case_row(id).await?;
+        let allowed = hand_of(actor, r.site_id, r.unit_id).is_some();
+        let site_code = self.site_code_of(r.site_id).await?;
+        let audit = |outcome| {
+            let entry = actor.entry(
+                "letter_handler",
+                Some(site_code.as_str()),
+                "letter.view_attachment",
+                format!("letter:{id} attachment:{position}"),
+                outcome,
+                None,
+            );
+            async move { self.audit(&entry).await }
+        };
+        if !allowed {
+            audit(Outcome::Failure).await?;
+            return Err(if actor.principal.sees_site(r.site_id) {
+                Error::forbidden("只有这件留言的办理人员可以打开附件")
+            } else {
+                Error::not_found("留言不存在")
+            });
+        }
+        let row: Option<(String, String, String)> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(
+                "SELECT mime, name_sealed, data_sealed FROM letter_attachments \
+                 WHERE letter_id = $1 AND position = $2"
+            )
+            .bind(id.0)
+            .bind(position)
+        )?;
+        let (mime, name, data) = row.ok_or_else(|| Error::not_found("没有这个附件"))?;
+        audit(Outcome::Success).await?;
+        let at = record(&r.query_code);
+        let (name_field, data_field) = attachment_fields(position);
+        Ok(AttachmentFile {
+            name: keys.open(&name_field, &at, &name)?,
+            mime,
+            bytes: keys.open_bytes(&data_field, &at, &data)?,
         })
     }
 

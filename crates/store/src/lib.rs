@@ -74,7 +74,10 @@ pub use info_requests::{
 pub use input::{ArticleInput, DisclosureInput};
 pub use interview::{Interview, InterviewQuestion, NewInterview};
 pub use letter_handling::{LetterCase, LetterEvent, PublicReply, StepInput};
-pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter, Submitted};
+pub use letters::{
+    AttachmentFile, AttachmentLine, LetterInFull, LetterLine, LetterStatus, NewAttachment,
+    NewLetter, Submitted,
+};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
 pub use reprint::{

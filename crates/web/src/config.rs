@@ -283,6 +283,7 @@ impl Default for Config {
                 per_address_per_hour: 5,
                 per_site_per_hour: 300,
                 lookups_per_address_per_hour: 60,
+                attachment_max_bytes: 2 * 1024 * 1024,
             },
             metrics: MetricsConfig {
                 token: String::new(),
@@ -530,6 +531,9 @@ days_site_error = 3
 per_address_per_hour = 5
 per_site_per_hour = 300
 lookups_per_address_per_hour = 60
+# The largest photo or document (JPG, PNG, PDF, Word) a writer may send with a letter, in bytes;
+# at most three go with one letter. They are sealed like the personal data.
+attachment_max_bytes = 2097152
 
 [checks]
 # The national check indicators (国办秘函〔2019〕19号). The home page must change within this many

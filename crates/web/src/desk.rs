@@ -32,6 +32,8 @@ pub struct LettersConfig {
     pub per_site_per_hour: u32,
     /// 查询码 lookups and ratings one client address may make in an hour.
     pub lookups_per_address_per_hour: u32,
+    /// The largest file a writer may send with a letter (at most three go with one).
+    pub attachment_max_bytes: u64,
 }
 
 impl LettersConfig {

@@ -130,6 +130,90 @@ pub(crate) async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> Res
     serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::invalid("提交的表单无效，请重新填写"))
 }
 
+/// A file of a multipart form as sent: the name the browser gave it, its bytes.
+pub(crate) struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A form that may carry files (`multipart/form-data`; an urlencoded one is read as by
+/// [`read_form`]): its text fields, deserialized as [`read_form`] does, and the files of field
+/// `files` that were chosen (at most `max_files`, each at most `max_file` bytes, refused with a
+/// message that names the file). The whole body is bounded before it is read.
+pub(crate) async fn read_form_with_files<T: serde::de::DeserializeOwned>(
+    content_type: Option<&str>,
+    body: Body,
+    files: &str,
+    max_files: usize,
+    max_file: u64,
+) -> Result<(T, Vec<Upload>)> {
+    let Some(boundary) = content_type
+        .filter(|ct| ct.starts_with("multipart/form-data"))
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+    else {
+        return Ok((read_form(body).await?, Vec::new()));
+    };
+    let mb = max_file.div_ceil(1024 * 1024);
+    let too_large = || {
+        Error::TooLarge(format!(
+            "提交的内容过大：每个附件不超过 {mb} MB，最多 {max_files} 个，正文不超过 64 KB"
+        ))
+    };
+    let whole = MAX_BODY as u64 + max_file.saturating_add(4096) * max_files as u64;
+    let limits = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(whole)
+            .per_field(max_file.max(MAX_BODY as u64) + 1),
+    );
+    let mut form = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
+    let unreadable = |e: multer::Error| match e {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            too_large()
+        }
+        _ => Error::invalid("提交的表单无效，请重新填写"),
+    };
+    let (mut text, mut uploads) = (Vec::<(String, String)>::new(), Vec::<Upload>::new());
+    let mut text_bytes = 0usize;
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == files {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            if file_name.is_empty() && bytes.is_empty() {
+                continue; // the file input left empty
+            }
+            if uploads.len() == max_files {
+                return Err(Error::invalid(format!("最多附 {max_files} 个文件")));
+            }
+            let shown = zhanqun_core::media::clean_name(&file_name);
+            if bytes.len() as u64 > max_file {
+                return Err(Error::TooLarge(format!(
+                    "附件“{shown}”过大：每个附件不超过 {mb} MB"
+                )));
+            }
+            if bytes.is_empty() {
+                return Err(Error::invalid(format!("附件“{shown}”是空的")));
+            }
+            uploads.push(Upload {
+                name: shown,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            let value = field.text().await.map_err(unreadable)?;
+            text_bytes += name.len() + value.len();
+            if text_bytes > MAX_BODY {
+                return Err(too_large());
+            }
+            text.push((name, value));
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&text)
+        .map_err(|_| Error::invalid("提交的表单无效，请重新填写"))?;
+    let fields = serde_urlencoded::from_str(&encoded)
+        .map_err(|_| Error::invalid("提交的表单无效，请重新填写"))?;
+    Ok((fields, uploads))
+}
+
 /// A page of the site under 互动交流 (`template` with `view`), answered `no-store`.
 pub(crate) fn own(
     app: &App,

@@ -20,14 +20,16 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zhanqun_core::letter_flow::LetterState;
-use zhanqun_core::letters::{LetterKind, QueryCode};
+use zhanqun_core::letters::{self, LetterKind, QueryCode};
 use zhanqun_core::{Error, LetterId, Page, Result};
-use zhanqun_store::NewLetter;
+use zhanqun_store::{NewAttachment, NewLetter};
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{LETTER, admit_write, own, read_form, with_ticket};
+use crate::forms::{
+    LETTER, Upload, admit_write, own, read_form, read_form_with_files, with_ticket,
+};
 
 /// The letter form as posted. Every field optional here: what is missing is said by the checks.
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +75,7 @@ impl LetterForm {
             id_number: some(&self.id_number),
             address: some(&self.address),
             form_nonce: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -94,6 +97,7 @@ pub async fn serve(
     method: &Method,
     body: Body,
     client: IpAddr,
+    content_type: Option<&str>,
 ) -> Result<Response> {
     let post = method == Method::POST;
     if post && !page.takes_post() {
@@ -133,8 +137,15 @@ pub async fn serve(
             form_page(app, ctx, StatusCode::OK, &mut v)
         }
         LetterPage::Write { .. } => {
-            let form: LetterForm = read_form(body).await?;
-            write(app, ctx, form, client).await
+            let (form, files): (LetterForm, _) = read_form_with_files(
+                content_type,
+                body,
+                "attachments",
+                letters::MAX_ATTACHMENTS,
+                app.config().letters.attachment_max_bytes,
+            )
+            .await?;
+            write(app, ctx, form, files, client).await
         }
         LetterPage::Lookup if !post => own(
             app,
@@ -163,16 +174,46 @@ fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Res
             .collect::<Vec<_>>()
     );
     v["leaders"] = json!(offered.leaders);
+    v["attachments"] = json!({
+        "count": letters::MAX_ATTACHMENTS,
+        "mb": app.config().letters.attachment_max_bytes.div_ceil(1024 * 1024),
+    });
     own(app, ctx, status, "letter_form.html", "我要写信", v.take())
 }
 
-async fn write(app: &App, ctx: &SiteCtx, form: LetterForm, client: IpAddr) -> Result<Response> {
+/// The files sent with a letter, each recognised by its content: a photo or a document
+/// (`letters::attachment_type`), a PDF without scripts, a Word file that is one.
+fn attachments(files: Vec<Upload>) -> Result<Vec<NewAttachment>> {
+    files
+        .into_iter()
+        .map(|f| {
+            let head = &f.bytes[..f.bytes.len().min(8192)];
+            let kind = letters::attachment_type(head, &f.name)?;
+            crate::media::check_bytes(&f.bytes, kind)?;
+            Ok(NewAttachment {
+                name: f.name,
+                mime: kind.mime.to_string(),
+                bytes: f.bytes,
+            })
+        })
+        .collect()
+}
+
+async fn write(
+    app: &App,
+    ctx: &SiteCtx,
+    form: LetterForm,
+    files: Vec<Upload>,
+    client: IpAddr,
+) -> Result<Response> {
     let (limits, desk, now) = (&app.config().letters, app.letters(), Utc::now());
     let checked = admit_write(app, ctx, &LETTER, client, &form.ticket, &form.answer, now);
     let mut letter = form.letter();
-    let result = match checked {
-        Ok((ticket, keys)) => {
+    let with_files = !files.is_empty();
+    let result = match checked.and_then(|c| Ok((c, attachments(files)?))) {
+        Ok(((ticket, keys), files)) => {
             letter.form_nonce = Some(ticket.nonce);
+            letter.attachments = files;
             let kind = letter.kind.unwrap_or(LetterKind::Consultation);
             app.store()
                 .submit_letter(
@@ -210,7 +251,12 @@ async fn write(app: &App, ctx: &SiteCtx, form: LetterForm, client: IpAddr) -> Re
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
             let status =
                 StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let mut v = json!({ "form": form.refill(), "error": e.public_message() });
+            let mut error = e.public_message();
+            if with_files {
+                // A browser cannot fill a file field in again.
+                error.push_str("（附件需重新选择）");
+            }
+            let mut v = json!({ "form": form.refill(), "error": error });
             form_page(app, ctx, status, &mut v)
         }
         Err(e) => Err(e),

@@ -73,36 +73,46 @@ impl Drop for TempUpload {
 /// What the container of an upload holds, checked against its type (zip parts, PDF names).
 async fn check_content(path: &Path, kind: zhanqun_core::media::MediaType) -> Result<()> {
     let path = path.to_path_buf();
-    let (mime, ext) = (kind.mime, kind.ext);
     let checked = tokio::task::spawn_blocking(move || -> Result<()> {
-        if mime == "application/pdf" {
-            let bytes = std::fs::read(&path).map_err(|e| Error::internal(format!("read upload: {e}")))?;
-            if let Some(name) = zhanqun_core::media::pdf_active_content(&bytes)? {
-                return Err(Error::invalid(format!(
-                    "PDF 中含有脚本或可执行内容（/{name}），不能上传：请另存为普通 PDF（如“打印为 PDF”）后重试"
-                )));
-            }
-        } else if mime.contains("openxmlformats") || mime == "application/zip" {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| Error::internal(format!("read upload: {e}")))?;
-            let zip = zip::ZipArchive::new(file).map_err(|_| {
-                Error::invalid(format!(
-                    "文件不是有效的 .{ext} 文件（压缩结构损坏），请检查后重新上传"
-                ))
-            })?;
-            let names: Vec<String> = zip
-                .file_names()
-                .map(|n| n.map(|n| n.into_owned()))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|_| {
-                    Error::invalid(format!("文件不是有效的 .{ext} 文件（文件名编码损坏）"))
-                })?;
-            zhanqun_core::media::check_container(mime, ext, &names)?;
+        if kind.mime == "application/pdf" || is_zip(kind) {
+            let bytes =
+                std::fs::read(&path).map_err(|e| Error::internal(format!("read upload: {e}")))?;
+            check_bytes(&bytes, kind)?;
         }
         Ok(())
     })
     .await;
     checked.map_err(|e| Error::internal(format!("content check: {e}")))?
+}
+
+fn is_zip(kind: zhanqun_core::media::MediaType) -> bool {
+    kind.mime.contains("openxmlformats") || kind.mime == "application/zip"
+}
+
+/// [`check_content`] on a file in memory (a letter's attachment): a PDF without scripts, a zip
+/// container whose parts are those of its type. Blocking: small files only.
+pub(crate) fn check_bytes(bytes: &[u8], kind: zhanqun_core::media::MediaType) -> Result<()> {
+    let (mime, ext) = (kind.mime, kind.ext);
+    if mime == "application/pdf" {
+        if let Some(name) = zhanqun_core::media::pdf_active_content(bytes)? {
+            return Err(Error::invalid(format!(
+                "PDF 中含有脚本或可执行内容（/{name}），不能上传：请另存为普通 PDF（如“打印为 PDF”）后重试"
+            )));
+        }
+    } else if is_zip(kind) {
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| {
+            Error::invalid(format!(
+                "文件不是有效的 .{ext} 文件（压缩结构损坏），请检查后重新上传"
+            ))
+        })?;
+        let names: Vec<String> = zip
+            .file_names()
+            .map(|n| n.map(|n| n.into_owned()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::invalid(format!("文件不是有效的 .{ext} 文件（文件名编码损坏）")))?;
+        zhanqun_core::media::check_container(mime, ext, &names)?;
+    }
+    Ok(())
 }
 
 fn multipart_err(e: axum::extract::multipart::MultipartError, max: u64) -> Error {
@@ -290,22 +300,7 @@ async fn respond(
     }
     let mut res = served.map(Body::new);
     let inline = record.content_type.starts_with("image/");
-    let ascii: String = record
-        .original_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        utf8_percent_encode(&record.original_name, NON_ALPHANUMERIC)
-    );
+    let disposition = disposition(&record.original_name, inline);
     let h = res.headers_mut();
     h.remove(header::LAST_MODIFIED);
     let mut set = |k: header::HeaderName, v: &str| {
@@ -323,4 +318,44 @@ async fn respond(
         "default-src 'none'; img-src 'self'; style-src 'none'; sandbox",
     );
     Ok(res)
+}
+
+/// `Content-Disposition` for a file named `name`: an ASCII fallback and the UTF-8 name.
+fn disposition(name: &str, inline: bool) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        utf8_percent_encode(name, NON_ALPHANUMERIC)
+    )
+}
+
+/// A private file (a letter's attachment) as a download: never shown inline, never cached,
+/// never sniffed into something that runs.
+pub fn private_download(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
+    let mut res = Response::new(Body::from(bytes));
+    let h = res.headers_mut();
+    let mut set = |k: header::HeaderName, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    };
+    set(header::CONTENT_TYPE, mime);
+    set(header::CONTENT_DISPOSITION, &disposition(name, false));
+    set(header::CACHE_CONTROL, "no-store");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; sandbox",
+    );
+    res
 }

@@ -449,7 +449,12 @@ async fn serve_site(
                 | crate::desk::LetterPage::ApplyResults => {
                     crate::applications::serve(app, &ctx, page, method, body, client).await
                 }
-                _ => crate::letters::serve(app, &ctx, page, method, body, client).await,
+                _ => {
+                    let content_type = headers
+                        .get(axum::http::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok());
+                    crate::letters::serve(app, &ctx, page, method, body, client, content_type).await
+                }
             };
             return match answered {
                 Ok(r) => (kind, r),

@@ -72,6 +72,22 @@ async fn personal(State(app): State<Arc<App>>, a: Authed, Path(id): Path<LetterI
     Ok(ok(json!(full)))
 }
 
+/// A file sent with the letter, for its handlers (every opening audited): its bytes, as a
+/// download.
+async fn attachment(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path((id, position)): Path<(LetterId, i64)>,
+) -> ApiResult {
+    let f = app
+        .store()
+        .letter_attachment(&a.actor, id, position, app.letters().keys())
+        .await?;
+    Ok(zhanqun_web::media::private_download(
+        &f.name, &f.mime, f.bytes,
+    ))
+}
+
 /// A step as the API takes it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +153,12 @@ pub fn routes(r: Routes) -> Routes {
         Session,
         "写信人完整信息（仅本网站办公室；每次查看记入审计日志）",
         personal,
+    )
+    .get(
+        "/api/v1/letters/{id}/attachments/{n}",
+        Session,
+        "留言附件（仅这件留言的办理人员；每次打开记入审计日志）",
+        attachment,
     )
     .post(
         "/api/v1/letters/{id}/steps",

@@ -22,6 +22,23 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
     zhanqun_core::beijing::minute_text(t)
 }
 
+/// What a file is, as the letter page names it.
+fn attachment_kind(mime: &str) -> &'static str {
+    match mime {
+        "image/png" | "image/jpeg" => "图片",
+        "application/pdf" => "PDF",
+        _ => "Word 文档",
+    }
+}
+
+fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
 fn line_view(l: &LetterLine) -> JsonValue {
     json!({
         "id": l.id, "kind": l.kind.label(), "subject": l.subject, "state": l.state.label(),
@@ -162,6 +179,12 @@ async fn letter_page_with(
             "name": c.name, "phone": c.phone, "reply_draft": c.reply_draft,
             "drafted_by": c.drafted_by, "reply_html": c.reply_html,
             "replied": c.replied_at.map(at), "rating": c.rating, "merged_into": c.merged_into,
+            "attachments": c.attachments.iter().map(|f| json!({
+                "url": format!("/letters/{}/attachments/{}", c.id, f.position),
+                "n": f.position,
+                "kind": attachment_kind(&f.mime),
+                "size": size_text(f.size),
+            })).collect::<Vec<_>>(),
         },
         "site": site, "events": events, "steps": steps, "units": units,
         "office": c.office, "full": full, "max_days": MAX_EXTENSION_DAYS,
@@ -193,6 +216,21 @@ async fn letter_personal(
         .await?;
     let note = "已显示写信人的完整信息，本次查看已记入审计日志".to_string();
     letter_page_with(&app, &a, id, Some(full), Some(note), None).await
+}
+
+/// A file sent with the letter, for its handlers: every opening is audited.
+async fn letter_attachment(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path((id, position)): Path<(LetterId, i64)>,
+) -> Result<axum::response::Response, PageError> {
+    let f = app
+        .store()
+        .letter_attachment(&a.actor, id, position, app.letters().keys())
+        .await?;
+    Ok(zhanqun_web::media::private_download(
+        &f.name, &f.mime, f.bytes,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -274,4 +312,10 @@ pub(super) fn routes(r: Routes) -> Routes {
             letter_personal,
         )
         .post("/letters/{id}/step", Session, "办理留言", letter_step)
+        .get(
+            "/letters/{id}/attachments/{n}",
+            Session,
+            "下载留言附件（记入审计日志）",
+            letter_attachment,
+        )
 }
