@@ -34,6 +34,7 @@ async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
             &actor,
             a,
             &zhanqun_store::NewSurvey {
+                document: None,
                 title: "政务服务满意度调查".into(),
                 intro: String::new(),
                 questions: "单选：您对服务是否满意？\n满意\n不满意\n\n填空：其他建议".into(),

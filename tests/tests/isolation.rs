@@ -298,6 +298,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
             &actor_of(&t, rb).await,
             site_b,
             &zhanqun_store::NewSurvey {
+                document: None,
                 title: "米脂县调查".into(),
                 intro: String::new(),
                 questions: "单选：米脂县的问题\n甲\n乙".into(),

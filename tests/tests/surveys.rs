@@ -42,6 +42,21 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
         .await;
     assert_eq!(s, 400);
     assert!(html.contains("第 1 题应以"), "{html}");
+    // 意见征集 on a draft: the draft's address is on the site, never elsewhere.
+    let (s, html) = o
+        .form(
+            &new,
+            &[
+                ("title", "政务服务满意度调查"),
+                ("opens", &today),
+                ("closes", &later),
+                ("questions", QUESTIONS),
+                ("document", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(html.contains("应为本网站内的地址"), "{html}");
     let (s, html) = o
         .form(
             &new,
@@ -51,11 +66,15 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
                 ("opens", &today),
                 ("closes", &later),
                 ("questions", QUESTIONS),
+                ("document", "/art/1.html"),
             ],
         )
         .await;
     assert_eq!(s, 200, "{html}");
-    assert!(html.contains("调查已发布"));
+    assert!(
+        html.contains("调查已发布") && html.contains("意见征集"),
+        "{html}"
+    );
     let id = between(&html, "<a href=\"/surveys/", "\"").unwrap();
     assert_eq!(
         w.form(
@@ -74,8 +93,16 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
 
     // On the site: listed, answered once per form, every choice question required.
     let list = t.page(HOST_A, "/hudong/zhengji/", 200).await;
-    assert!(list.contains("【进行中】政务服务满意度调查"), "{list}");
+    assert!(
+        list.contains("【进行中】【意见征集】政务服务满意度调查"),
+        "{list}"
+    );
     let path = format!("/hudong/zhengji/{id}.html");
+    let page = t.page(HOST_A, &path, 200).await;
+    assert!(
+        page.contains("征求意见稿：<a href=\"/art/1.html\">阅读征求意见稿全文</a>"),
+        "{page}"
+    );
     let form = open_form_at(&t, HOST_A, &path).await;
     let form2 = open_form_at(&t, HOST_A, &path).await;
     fill_time().await;
@@ -143,6 +170,7 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
             &office_actor,
             a,
             &zhanqun_store::NewSurvey {
+                document: None,
                 title: "去年的调查".into(),
                 intro: String::new(),
                 questions: QUESTIONS.into(),

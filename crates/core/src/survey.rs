@@ -195,6 +195,29 @@ pub fn check_answers(
     Ok(out)
 }
 
+/// The draft document a 意见征集 asks comments on, as the office gives it: an address on the
+/// site itself (`/art/123.html`, `/uploads/…/草案.pdf`), so that the link can neither leave the
+/// site nor run script. Empty: none.
+pub fn document_path(v: &str) -> Result<Option<String>, Error> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ok = v.starts_with('/')
+        && !v.starts_with("//")
+        && v.chars().count() <= 300
+        && !v
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '\\' | '"' | '<' | '>'));
+    if ok {
+        Ok(Some(v.to_string()))
+    } else {
+        Err(Error::invalid(
+            "征求意见稿地址应为本网站内的地址，以“/”开头，如 /art/123.html",
+        ))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -249,5 +272,25 @@ mod tests {
         }
         let long = "长".repeat(MAX_TEXT + 1);
         assert!(check_answers(&q, &f(&[("q0", "0"), ("q1", "0"), ("q2", &long)])).is_err());
+    }
+
+    #[test]
+    fn a_draft_document_is_an_address_on_the_site() {
+        assert_eq!(document_path(" ").unwrap(), None);
+        assert_eq!(
+            document_path(" /art/12.html ").unwrap().as_deref(),
+            Some("/art/12.html")
+        );
+        assert!(document_path("/uploads/6108280001/草案.pdf").is_ok());
+        for bad in [
+            "https://evil.example/x",
+            "//evil.example/x",
+            "javascript:alert(1)",
+            "/a b",
+            "/a\"onmouseover=\"x",
+            "/\\evil",
+        ] {
+            assert!(document_path(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -510,6 +510,7 @@ async fn surveys(store: &Store, office: &Actor, site: SiteId, now: DateTime<Utc>
         let s = zhanqun_store::NewSurvey {
             title: title.into(),
             intro: intro.into(),
+            document: None,
             questions: questions.into(),
             opens_at,
             closes_at: now + Duration::days(to),

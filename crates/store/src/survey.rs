@@ -16,6 +16,9 @@ use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 pub struct NewSurvey {
     pub title: String,
     pub intro: String,
+    /// 意见征集: the address on the site of the draft it asks comments on
+    /// (`survey::document_path`).
+    pub document: Option<String>,
     /// The questions as written (`zhanqun_core::survey::parse_questions`).
     pub questions: String,
     pub opens_at: DateTime<Utc>,
@@ -29,6 +32,8 @@ pub struct Survey {
     pub site_id: SiteId,
     pub title: String,
     pub intro: String,
+    /// 意见征集: the draft document's address on the site.
+    pub document: Option<String>,
     pub questions: Vec<Question>,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
@@ -61,6 +66,7 @@ struct SurveyRow {
     site_id: i64,
     title: String,
     intro: String,
+    document: Option<String>,
     questions: String,
     opens_at: DateTime<Utc>,
     closes_at: DateTime<Utc>,
@@ -75,6 +81,7 @@ impl SurveyRow {
             site_id: SiteId(self.site_id),
             title: self.title,
             intro: self.intro,
+            document: self.document,
             questions: serde_json::from_str(&self.questions)
                 .map_err(|e| Error::internal(format!("survey {} questions: {e}", self.id)))?,
             opens_at: self.opens_at,
@@ -85,7 +92,7 @@ impl SurveyRow {
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.site_id, s.title, s.intro, s.questions, s.opens_at, s.closes_at, s.feedback, \
+const SELECT: &str = "SELECT s.id, s.site_id, s.title, s.intro, s.document, s.questions, s.opens_at, s.closes_at, s.feedback, \
      (SELECT COUNT(*) FROM survey_answers a WHERE a.survey_id = s.id) AS answers FROM surveys s";
 
 impl Store {
@@ -107,6 +114,7 @@ impl Store {
         if s.intro.chars().count() > 2000 {
             return Err(Error::invalid("调查说明不能超过 2000 个字"));
         }
+        let document = survey::document_path(s.document.as_deref().unwrap_or(""))?;
         if s.closes_at <= s.opens_at {
             return Err(Error::invalid("结束时间应晚于开始时间"));
         }
@@ -124,8 +132,8 @@ impl Store {
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO surveys (site_id, title, intro, questions, opens_at, closes_at, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO surveys (site_id, title, intro, questions, opens_at, closes_at, created_at, created_by, \
+                 document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(site.0)
             .bind(title)
@@ -135,6 +143,7 @@ impl Store {
             .bind(s.closes_at)
             .bind(now)
             .bind(actor.principal.id())
+            .bind(&document)
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;

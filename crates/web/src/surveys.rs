@@ -53,6 +53,7 @@ async fn list(app: &App, ctx: &SiteCtx) -> Result<Response> {
             json!({
                 "url": format!("/hudong/zhengji/{}.html", s.id), "title": s.title,
                 "open": s.is_open(now), "opens": day(s.opens_at), "closes": day(s.closes_at),
+                "draft": s.document.is_some(),
             })
         })
         .collect();
@@ -80,7 +81,8 @@ async fn show(
         return Err(Error::not_found("没有这个调查"));
     }
     let mut view = json!({
-        "survey": { "id": s.id, "title": s.title, "intro": s.intro, "opens": day(s.opens_at),
+        "survey": { "id": s.id, "title": s.title, "intro": s.intro, "document": s.document,
+                    "opens": day(s.opens_at),
                     "closes": day(s.closes_at), "answers": s.answers, "feedback_html": s.feedback_html },
         "open": s.is_open(now),
     });

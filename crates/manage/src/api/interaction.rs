@@ -27,7 +27,7 @@ async fn surveys(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>)
         .into_iter()
         .map(|s| {
             json!({ "id": s.id, "title": s.title, "open": s.is_open(now), "answers": s.answers,
-                    "opens_at": s.opens_at, "closes_at": s.closes_at,
+                    "opens_at": s.opens_at, "closes_at": s.closes_at, "document": s.document,
                     "feedback_published": s.feedback_html.is_some() })
         })
         .collect();

@@ -33,6 +33,7 @@ async fn list_with(
         .into_iter()
         .map(|v| {
             json!({ "id": v.id, "title": v.title, "open": v.is_open(now), "answers": v.answers,
+                         "document": v.document,
                          "opens": zhanqun_core::beijing::day_text(v.opens_at),
                          "closes": zhanqun_core::beijing::day_text(v.closes_at) })
         })
@@ -58,6 +59,8 @@ struct SurveyForm {
     title: String,
     #[serde(default)]
     intro: String,
+    #[serde(default)]
+    document: String,
     #[serde(default)]
     questions: String,
     #[serde(default)]
@@ -88,6 +91,7 @@ async fn create(
         let s = NewSurvey {
             title: f.title,
             intro: f.intro,
+            document: Some(f.document),
             questions: f.questions,
             opens_at: date(&f.opens, "开始日期", false)?,
             closes_at: date(&f.closes, "结束日期", true)?,
