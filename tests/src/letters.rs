@@ -65,6 +65,37 @@ pub async fn post(app: &TestApp, host: &str, path: &str, fields: &[(&str, &str)]
     (res.status().as_u16(), res.text().await.unwrap_or_default())
 }
 
+/// A form POST with files, as a browser sends it when files are chosen
+/// (`multipart/form-data`; every file under the field `file_field`): status and HTML.
+pub async fn post_files(
+    app: &TestApp,
+    host: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    file_field: &str,
+    files: &[(&str, Vec<u8>)],
+) -> (u16, String) {
+    let mut body = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        body = body.text(k.to_string(), v.to_string());
+    }
+    for (name, bytes) in files {
+        body = body.part(
+            file_field.to_string(),
+            reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    let res = app
+        .client
+        .post(format!("http://{}{path}", app.public))
+        .header("host", host)
+        .multipart(body)
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
 /// The text between `start` and the next `end`.
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
     let from = s.find(start)? + start.len();

@@ -8,7 +8,7 @@
 use serde_json::json;
 use zhanqun_core::SiteRole;
 use zhanqun_tests::TestApp;
-use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+use zhanqun_tests::letters::{between, fill_time, open_form_at, post, post_files};
 use zhanqun_tests::services::published_marriage_item;
 
 const A: &str = "6108280001";
@@ -75,7 +75,18 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     assert!(page.contains("身份证号"), "{page}");
     assert!(page.contains("申请预约12月10日上午办理结婚登记"), "kept");
     fields[1] = ("id_number", "110101199003078515");
-    let (s, page) = post(&t, HOST, &path, &fields).await;
+    // 申请材料 go with it: a scanned form (PDF) and a photo.
+    let pdf = b"%PDF-1.4\n1 0 obj << /Title (CAILIAO-7731) >> endobj\n%%EOF\n".to_vec();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    let (s, page) = post_files(
+        &t,
+        HOST,
+        &path,
+        &fields,
+        "materials",
+        &[("结婚登记申请表.pdf", pdf.clone()), ("合影.png", png)],
+    )
+    .await;
     assert_eq!(s, 200, "{page}");
     let receipt = between(&page, "受理编号：<strong class=\"code\">", "<").unwrap();
     let code = between(&page, "查询码：<strong class=\"code\">", "<").unwrap();
@@ -89,6 +100,44 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
         "{list}"
     );
     let app_id = between(&list, "action=\"/applications/", "/move").unwrap();
+    assert!(
+        list.contains("材料1（PDF，1 KB）") && list.contains("材料2（图片，1 KB）"),
+        "{list}"
+    );
+    let res = ad
+        .client
+        .get(format!("{}/applications/{app_id}/materials/1", ad.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+    let other = mz
+        .client
+        .get(format!("{}/applications/{app_id}/materials/1", mz.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 404, "another site's administrator");
+    let opened: Vec<_> = t
+        .store
+        .audit_records(200, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "service_application.view_material")
+        .collect();
+    assert_eq!(
+        opened.len(),
+        2,
+        "the opening and the refused attempt: {opened:?}"
+    );
     let (s, page) = ad
         .form(
             &format!("/applications/{app_id}/move"),

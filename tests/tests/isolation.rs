@@ -251,6 +251,11 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 note: format!("{B_LETTER}：网上申请"),
                 slot: None,
                 form_nonce: None,
+                materials: vec![zhanqun_store::NewAttachment {
+                    name: "申请表.pdf".into(),
+                    mime: "application/pdf".into(),
+                    bytes: format!("%PDF-1.4\n{B_LETTER}\n%%EOF\n").into_bytes(),
+                }],
             },
             t.app.letters().keys(),
             chrono::Utc::now(),

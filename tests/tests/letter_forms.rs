@@ -7,7 +7,9 @@
 
 use zhanqun_core::SiteRole;
 use zhanqun_tests::TestApp;
-use zhanqun_tests::letters::{OpenForm, between, consultation, fill_time, open_form, post, send};
+use zhanqun_tests::letters::{
+    OpenForm, between, consultation, fill_time, open_form, post, post_files, send,
+};
 
 const A: &str = "6108280001";
 const B: &str = "6108270001";
@@ -489,27 +491,10 @@ async fn send_with_files(
     fields: &[(&'static str, &'static str)],
     files: &[(&str, Vec<u8>)],
 ) -> (u16, String) {
-    let mut body = reqwest::multipart::Form::new()
-        .text("ticket", form.ticket.clone())
-        .text("answer", form.answer.clone());
-    for (k, v) in fields {
-        body = body.text(*k, *v);
-    }
-    for (name, bytes) in files {
-        body = body.part(
-            "attachments",
-            reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
-        );
-    }
-    let res = t
-        .client
-        .post(format!("http://{}/hudong/xiexin", t.public))
-        .header("host", HOST_A)
-        .multipart(body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    all.push(("ticket", &form.ticket));
+    all.push(("answer", &form.answer));
+    post_files(t, HOST_A, "/hudong/xiexin", &all, "attachments", files).await
 }
 
 #[tokio::test]
@@ -538,13 +523,13 @@ async fn files_go_with_a_letter_sealed_and_open_only_to_its_handlers() {
         (
             vec![("说明.pdf", html_as_pdf)],
             400,
-            "附件“说明.pdf”不能随留言提交",
+            "文件“说明.pdf”不能提交",
         ),
         (vec![("说明.pdf", pdf_with_script)], 400, "PDF 中含有脚本"),
         (
             vec![("大图.png", vec![0x89; 5000])],
             413,
-            "附件“大图.png”过大",
+            "文件“大图.png”过大",
         ),
         (
             vec![(
@@ -552,12 +537,17 @@ async fn files_go_with_a_letter_sealed_and_open_only_to_its_handlers() {
                 b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec(),
             )],
             400,
-            "只能附图片（JPG、PNG）、PDF 或 Word 文档",
+            "只能附图片（JPG、PNG）、PDF 或 Word 文档（.docx）",
         ),
     ] {
         let (s, html) = send_with_files(&t, &form, &consultation(), &files).await;
         assert_eq!(s, status, "{why}: {html}");
         assert!(html.contains(why), "{why}: {html}");
+        // The form comes back filled in, asking for the files again.
+        assert!(
+            html.contains("value=\"咨询新生儿医保办理\"") && html.contains("附件需重新选择"),
+            "{why}: {html}"
+        );
     }
     let office = t.account("jx-office", None).await;
     t.grant(office, SiteRole::Reviewer, a, None).await;

@@ -139,7 +139,7 @@ async fn run(cli: Cli) -> Res {
             let desk = zhanqun_web::desk::Desk::open(&path, false)?;
             let n = store.reseal_letters(desk.keys(), i64::MAX).await?;
             println!(
-                "已用最新密钥重新加密 {n} 封留言的个人信息（密钥文件 {}）",
+                "已用最新密钥重新加密 {n} 项（留言、依申请公开和网上申请的个人信息，留言附件和申请材料；密钥文件 {}）",
                 path.display()
             );
             store.close().await;

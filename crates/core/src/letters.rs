@@ -185,17 +185,18 @@ impl LetterSettings {
 /// At most this many files go with a letter.
 pub const MAX_ATTACHMENTS: usize = 3;
 
-/// What a file sent with a letter is, recognised by its first bytes (`media::detect`: the
-/// content, not the name, decides): a photo (PNG, JPEG) or a document (PDF, Word). Anything else,
+/// What a file sent with a letter or an application is, recognised by its first bytes
+/// (`media::detect`: the content, not the name, decides): a photo (PNG, JPEG) or a document (PDF,
+/// Word .docx — not the old .doc, whose macros no check here can see). Anything else,
 /// or a content its name belies, is refused with the file named and what is accepted.
 pub fn attachment_type(head: &[u8], name: &str) -> Result<crate::media::MediaType, Error> {
     let refused = || {
         Error::invalid(format!(
-            "附件“{name}”不能随留言提交：只能附图片（JPG、PNG）、PDF 或 Word 文档，且扩展名与文件内容相符"
+            "文件“{name}”不能提交：只能附图片（JPG、PNG）、PDF 或 Word 文档（.docx），且扩展名与文件内容相符"
         ))
     };
     let t = crate::media::detect(head, name).map_err(|_| refused())?;
-    if matches!(t.ext, "png" | "jpg" | "jpeg" | "pdf" | "doc" | "docx") {
+    if matches!(t.ext, "png" | "jpg" | "jpeg" | "pdf" | "docx") {
         Ok(t)
     } else {
         Err(refused())
@@ -503,7 +504,12 @@ mod tests {
             t(zip, "材料.zip")
                 .unwrap_err()
                 .to_string()
-                .contains("附件“材料.zip”不能")
+                .contains("文件“材料.zip”不能")
+        );
+        let ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0\0\0\0\0";
+        assert!(
+            t(ole, "旧文档.doc").is_err(),
+            "an old .doc may carry macros"
         );
         assert!(
             t(b"%PDF-1.4\n", "照片.png").is_err(),

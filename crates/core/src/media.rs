@@ -33,6 +33,14 @@ const ACCEPTED: &[(&str, &[&str], bool)] = &[
     ("application/zip", &["zip", "ofd"], false),
 ];
 
+/// The usual extension of an accepted type (`bin` for any other).
+pub fn ext_of(mime: &str) -> &'static str {
+    ACCEPTED
+        .iter()
+        .find(|(m, _, _)| *m == mime)
+        .map_or("bin", |(_, exts, _)| exts[0])
+}
+
 /// What an upload turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaType {

@@ -105,6 +105,9 @@ pub fn needs_note(to: AppState) -> Option<&'static str> {
 /// The 受理编号 of the `serial`th application of a site's day: the site's code, the Beijing day,
 /// four digits (`6108280001-20261205-0007`). Public (结果公示 lists it); following an
 /// application needs its 查询码 as well.
+/// At most this many files (申请材料) go with an online application.
+pub const MAX_MATERIALS: usize = 5;
+
 pub fn receipt_number(site_code: &str, day: NaiveDate, serial: i64) -> String {
     format!("{site_code}-{}-{serial:04}", day.format("%Y%m%d"))
 }

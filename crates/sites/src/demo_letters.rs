@@ -357,6 +357,12 @@ async fn applications(
                 None
             },
             form_nonce: None,
+            // Each demo application comes with its 申请表 as a one-page PDF.
+            materials: vec![zhanqun_store::NewAttachment {
+                name: format!("{title}申请表.pdf"),
+                mime: "application/pdf".into(),
+                bytes: demo_pdf(&format!("{title} application form")),
+            }],
         };
         let r = store.submit_application(site, &a, keys, at).await?;
         n += 1;
@@ -621,4 +627,42 @@ async fn letter_id(
         .find(|l| l.subject == subject)
         .map(|l| l.id)
         .ok_or_else(|| Error::internal("demo letter not listed"))
+}
+
+/// A one-page PDF showing `text` (ASCII): the demo's stand-in for a scanned form.
+fn demo_pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
 }

@@ -15,6 +15,7 @@ use zhanqun_core::{ArticleId, Error, Result, SiteId};
 use crate::appointments::{book_slot, give_back};
 use crate::audit::{Outcome as Audited, commit_audited};
 use crate::letters::is_office;
+use crate::sealed_files::{self, Files, insert_files};
 use crate::sessions::token_hash;
 use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -32,6 +33,9 @@ pub struct NewApplication {
     /// The appointment slot booked with the application (预约办理), if any.
     pub slot: Option<i64>,
     pub form_nonce: Option<String>,
+    /// 申请材料: files sent with it, recognised by their content
+    /// (`letters::attachment_type`), at most `service_flow::MAX_MATERIALS`.
+    pub materials: Vec<crate::NewAttachment>,
 }
 
 /// An application received: its 受理编号 and 查询码, and whether the same form sent it before.
@@ -151,6 +155,12 @@ impl Store {
             .map(|o| text(&o, "单位名称", 2, 100))
             .transpose()?;
         let note = text(&a.note, "申请说明", 5, 2000)?;
+        if a.materials.len() > service_flow::MAX_MATERIALS {
+            return Err(Error::invalid(format!(
+                "最多附 {} 个申请材料文件",
+                service_flow::MAX_MATERIALS
+            )));
+        }
         let site_code = self.site_code_of(site).await?;
         let nonce = a.form_nonce.as_deref();
         let earlier = || async {
@@ -185,6 +195,7 @@ impl Store {
             let sealed_name = keys.seal("name", &at, &name)?;
             let sealed_phone = keys.seal("phone", &at, &phone)?;
             let sealed_id = keys.seal("id_number", &at, &id_number)?;
+            let materials = sealed_files::seal(keys, &at, &a.materials)?;
             let res: Result<String> = on_pool!(self, |p| {
                 let mut tx = p.begin_write().await.map_err(db_err)?;
                 let serial: i64 = sqlx::query_scalar(
@@ -222,6 +233,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
+                insert_files!(tx, Files::Application, id, &materials);
                 sqlx::query(
                     "INSERT INTO service_application_events (application_id, at, state, note) VALUES ($1, $2, $3, '网上提交申请')",
                 )
@@ -340,6 +352,92 @@ impl Store {
             .map(|r| (r.view, r.query_code))
             .collect();
         masked(mine, keys)
+    }
+
+    /// The files (申请材料) of the site's newest 500 applications (the back office's list),
+    /// by application, without their names.
+    pub async fn site_application_materials(
+        &self,
+        site: SiteId,
+    ) -> Result<std::collections::HashMap<i64, Vec<crate::AttachmentLine>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            application_id: i64,
+            #[sqlx(flatten)]
+            line: crate::AttachmentLine,
+        }
+        let rows: Vec<Row> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT m.application_id, m.position, m.mime, m.size FROM application_materials m \
+                 WHERE m.application_id IN (SELECT id FROM service_applications WHERE site_id = $1 \
+                 ORDER BY id DESC LIMIT 500) ORDER BY m.application_id, m.position"
+            )
+            .bind(site.0)
+        )?;
+        let mut out: std::collections::HashMap<i64, Vec<crate::AttachmentLine>> =
+            std::collections::HashMap::new();
+        for r in rows {
+            out.entry(r.application_id).or_default().push(r.line);
+        }
+        Ok(out)
+    }
+
+    /// File `position` of application `id`'s 申请材料, opened for its back office (the site's
+    /// office, the unit that carries the item). Every opening, and every refused attempt, is
+    /// audited; for anyone who cannot see the site it is not there.
+    pub async fn application_material(
+        &self,
+        actor: &Actor,
+        id: i64,
+        position: i64,
+        keys: &Keyring,
+    ) -> Result<crate::AttachmentFile> {
+        let row: Option<(i64, Option<i64>, String)> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(
+                "SELECT sa.site_id, a.unit_id, sa.query_code FROM service_applications sa \
+                 JOIN articles a ON a.id = sa.article_id WHERE sa.id = $1"
+            )
+            .bind(id)
+        )?;
+        let (site, unit, code) = row.ok_or_else(|| Error::not_found("没有这件申请"))?;
+        let site = SiteId(site);
+        let allowed = Self::handles(actor, site, unit);
+        let site_code = self.site_code_of(site).await?;
+        let audit = |outcome| {
+            let entry = actor.entry(
+                "service_back_office",
+                Some(site_code.as_str()),
+                "service_application.view_material",
+                format!("service_application:{id} material:{position}"),
+                outcome,
+                None,
+            );
+            async move { self.audit(&entry).await }
+        };
+        if !allowed {
+            audit(Audited::Failure).await?;
+            return Err(if actor.principal.sees_site(site) {
+                Error::forbidden("只有这件申请的受理人员可以打开申请材料")
+            } else {
+                Error::not_found("没有这件申请")
+            });
+        }
+        if !self
+            .file_lines(Files::Application, id)
+            .await?
+            .iter()
+            .any(|f| f.position == position)
+        {
+            return Err(sealed_files::no_such_file());
+        }
+        audit(Audited::Success).await?;
+        self.open_file(Files::Application, id, position, &record(&code), keys)
+            .await?
+            .ok_or_else(sealed_files::no_such_file)
     }
 
     /// Moves application `id` (console) or the one with 受理编号 `receipt` (API) to state `to`

@@ -17,7 +17,8 @@ use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, Page, Result, SiteId, UnitId};
 
 use crate::audit::{Outcome, commit_audited};
-use crate::letters::{AttachmentFile, AttachmentLine, attachment_fields, is_office, record};
+use crate::letters::{is_office, record};
+use crate::sealed_files::{AttachmentFile, AttachmentLine, Files, no_such_file};
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// A letter as its handlers see it: the writer's name and phone masked (the full view is
@@ -55,6 +56,8 @@ pub struct LetterCase {
     pub steps: Vec<LetterStep>,
     /// The viewer is the site's office (sees the writer's data in full on request).
     pub office: bool,
+    /// The viewer handles the letter (the office or its unit): may open its files.
+    pub handler: bool,
 }
 
 /// One step in a letter's history.
@@ -194,15 +197,7 @@ impl Store {
             )
             .bind(id.0)
         )?;
-        let attachments: Vec<AttachmentLine> = fetch!(
-            self,
-            all,
-            sqlx::query_as(
-                "SELECT position, mime, size FROM letter_attachments WHERE letter_id = $1 \
-                 ORDER BY position"
-            )
-            .bind(id.0)
-        )?;
+        let attachments = self.file_lines(Files::Letter, id.0).await?;
         let at = record(&r.query_code);
         Ok(LetterCase {
             id: r.id,
@@ -249,6 +244,7 @@ impl Store {
                 .collect(),
             steps: hand.map_or_else(Vec::new, |h| letter_flow::steps_for(state, h, mine)),
             office: hand == Some(LetterHand::Office),
+            handler: hand.is_some(),
         })
     }
 
@@ -263,7 +259,8 @@ impl Store {
         keys: &Keyring,
     ) -> Result<AttachmentFile> {
         let r = self.case_row(id).await?;
-        let allowed = hand_of(actor, r.site_id, r.unit_id).is_some();
+        let hand = hand_of(actor, r.site_id, r.unit_id);
+        let allowed = hand.is_some();
         let site_code = self.site_code_of(r.site_id).await?;
         let audit = |outcome| {
             let entry = actor.entry(
@@ -284,25 +281,28 @@ impl Store {
                 Error::not_found("留言不存在")
             });
         }
-        let row: Option<(String, String, String)> = fetch!(
-            self,
-            optional,
-            sqlx::query_as(
-                "SELECT mime, name_sealed, data_sealed FROM letter_attachments \
-                 WHERE letter_id = $1 AND position = $2"
-            )
-            .bind(id.0)
-            .bind(position)
-        )?;
-        let (mime, name, data) = row.ok_or_else(|| Error::not_found("没有这个附件"))?;
+        // Whether it is there before the opening is audited: asking for a file a letter does not
+        // have opens nothing.
+        if !self
+            .file_lines(Files::Letter, id.0)
+            .await?
+            .iter()
+            .any(|f| f.position == position)
+        {
+            return Err(no_such_file());
+        }
         audit(Outcome::Success).await?;
-        let at = record(&r.query_code);
-        let (name_field, data_field) = attachment_fields(position);
-        Ok(AttachmentFile {
-            name: keys.open(&name_field, &at, &name)?,
-            mime,
-            bytes: keys.open_bytes(&data_field, &at, &data)?,
-        })
+        let mut file = self
+            .open_file(Files::Letter, id.0, position, &record(&r.query_code), keys)
+            .await?
+            .ok_or_else(no_such_file)?;
+        if hand != Some(LetterHand::Office) {
+            // The unit handles the matter, not the writer's data: the file's own name (which
+            // may name the writer) stays with the office.
+            let ext = zhanqun_core::media::ext_of(&file.mime);
+            file.name = format!("附件{position}.{ext}");
+        }
+        Ok(file)
     }
 
     /// Takes a step on letter `id`: allowed by `letter_flow::next` for the actor's hand, taken

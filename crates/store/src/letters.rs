@@ -12,6 +12,7 @@ use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, Result, SiteId};
 
 use crate::audit::{Outcome, commit_audited};
+use crate::sealed_files::{self, Files, insert_files};
 use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 
 /// A letter as the writer sends it, checked by [`NewLetter::check`] before anything is stored.
@@ -34,41 +35,7 @@ pub struct NewLetter {
     /// again finds this letter instead of making another.
     pub form_nonce: Option<String>,
     /// Files sent with it, already recognised by their content (`letters::attachment_type`).
-    pub attachments: Vec<NewAttachment>,
-}
-
-/// A file sent with a letter: its name as the writer's computer gave it (cleaned), its type as
-/// its content showed, its bytes.
-#[derive(Debug, Clone, Default)]
-pub struct NewAttachment {
-    pub name: String,
-    pub mime: String,
-    pub bytes: Vec<u8>,
-}
-
-/// A file of a letter as its handlers' list shows it: no name (it may say who wrote), its type
-/// and size; the name comes with the file, whose every opening is audited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct AttachmentLine {
-    pub position: i64,
-    pub mime: String,
-    pub size: i64,
-}
-
-/// A letter's file, opened for one of its handlers.
-#[derive(Debug, Clone)]
-pub struct AttachmentFile {
-    pub name: String,
-    pub mime: String,
-    pub bytes: Vec<u8>,
-}
-
-/// The sealed fields of attachment `position`: its name and its bytes, bound to the letter.
-pub(crate) fn attachment_fields(position: i64) -> (String, String) {
-    (
-        format!("attachment{position}_name"),
-        format!("attachment{position}"),
-    )
+    pub attachments: Vec<crate::NewAttachment>,
 }
 
 /// A checked letter: every field within its limits, contact details in their normal form.
@@ -365,18 +332,7 @@ impl Store {
                 seal("id_number", &l.id_number)?,
                 seal("address", &l.address)?,
             );
-            let mut files: Vec<(i64, &str, i64, String, String)> = Vec::new();
-            for (i, f) in letter.attachments.iter().enumerate() {
-                let position = i as i64 + 1;
-                let (name_field, data_field) = attachment_fields(position);
-                files.push((
-                    position,
-                    f.mime.as_str(),
-                    f.bytes.len() as i64,
-                    keys.seal(&name_field, &at, &f.name)?,
-                    keys.seal_bytes(&data_field, &at, &f.bytes)?,
-                ));
-            }
+            let files = sealed_files::seal(keys, &at, &letter.attachments)?;
             let entry = AuditEntry {
                 actor: "public".into(),
                 role: "public".into(),
@@ -424,21 +380,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                for (position, mime, size, name, data) in &files {
-                    sqlx::query(
-                        "INSERT INTO letter_attachments (letter_id, position, mime, size, name_sealed, \
-                         data_sealed) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id)
-                    .bind(position)
-                    .bind(mime)
-                    .bind(size)
-                    .bind(name)
-                    .bind(data)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                }
+                insert_files!(tx, Files::Letter, id, &files);
                 commit_audited!(tx, &entry);
                 Ok(())
             });
@@ -648,65 +590,17 @@ impl Store {
         };
         let left = left - applications as i64;
         let files = if left > 0 {
-            self.reseal_attachments(keys, left).await?
+            self.reseal_files(Files::Letter, keys, left).await?
         } else {
             0
         };
-        Ok(letters + requests + applications + files)
-    }
-
-    /// [`Store::reseal_letters`] on the letters' files: up to `batch`, each in its own UPDATE.
-    async fn reseal_attachments(&self, keys: &Keyring, batch: i64) -> Result<usize> {
-        // Names first (a file's name and bytes are always sealed together, under one key);
-        // the bytes only of the files to re-seal.
-        let rows: Vec<(i64, i64, String, String)> = fetch!(
-            self,
-            all,
-            sqlx::query_as(
-                "SELECT a.letter_id, a.position, l.query_code, a.name_sealed \
-                 FROM letter_attachments a JOIN letters l ON l.id = a.letter_id \
-                 ORDER BY a.letter_id, a.position"
-            )
-        )?;
-        let mut done = 0;
-        for (letter, position, code, name) in rows {
-            if done as i64 >= batch {
-                break;
-            }
-            if keys.is_current(&name) {
-                continue;
-            }
-            let data: String = fetch!(
-                self,
-                one,
-                sqlx::query_scalar(
-                    "SELECT data_sealed FROM letter_attachments WHERE letter_id = $1 AND position = $2"
-                )
-                .bind(letter)
-                .bind(position)
-            )?;
-            let at = record(&code);
-            let (name_field, data_field) = attachment_fields(position);
-            let name = keys.seal(&name_field, &at, &keys.open(&name_field, &at, &name)?)?;
-            let data =
-                keys.seal_bytes(&data_field, &at, &keys.open_bytes(&data_field, &at, &data)?)?;
-            on_pool!(self, |p| {
-                sqlx::query(
-                    "UPDATE letter_attachments SET name_sealed = $1, data_sealed = $2 \
-                     WHERE letter_id = $3 AND position = $4",
-                )
-                .bind(&name)
-                .bind(&data)
-                .bind(letter)
-                .bind(position)
-                .execute(p)
-                .await
-                .map(|_| ())
-                .map_err(db_err)
-            })?;
-            done += 1;
-        }
-        Ok(done)
+        let left = left - files as i64;
+        let materials = if left > 0 {
+            self.reseal_files(Files::Application, keys, left).await?
+        } else {
+            0
+        };
+        Ok(letters + requests + applications + files + materials)
     }
 
     /// [`Store::reseal_letters`] on one table whose sealed values are bound to `{prefix}:{query code}`.

@@ -33,6 +33,7 @@ pub mod ops;
 mod read_paths;
 pub mod reprint;
 mod rows;
+mod sealed_files;
 mod search;
 mod services;
 mod sessions;
@@ -74,16 +75,14 @@ pub use info_requests::{
 pub use input::{ArticleInput, DisclosureInput};
 pub use interview::{Interview, InterviewQuestion, NewInterview};
 pub use letter_handling::{LetterCase, LetterEvent, PublicReply, StepInput};
-pub use letters::{
-    AttachmentFile, AttachmentLine, LetterInFull, LetterLine, LetterStatus, NewAttachment,
-    NewLetter, Submitted,
-};
+pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter, Submitted};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
 pub use reprint::{
     Alert, Delivery, DeliveryTime, HandItem, Ingested, NewItem, NewSource, PollOutcome,
     ReprintMode, Source, Subscription,
 };
+pub use sealed_files::{AttachmentFile, AttachmentLine, NewAttachment};
 pub use search::Searchable;
 pub use services::{ServiceFacets, ServiceFilter, ServiceLine};
 pub use sessions::{LoginError, LoginLock, LoginPolicy};

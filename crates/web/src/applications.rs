@@ -19,7 +19,10 @@ use zhanqun_store::{ApplicationView, NewApplication};
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{APPLICATION, admit_write, own_in, read_form, with_ticket};
+use crate::forms::{
+    APPLICATION, Upload, admit_write, checked_files, own_in, read_form, read_form_with_files,
+    with_ticket,
+};
 
 const NAV: &str = "zwfw";
 
@@ -99,6 +102,7 @@ pub async fn serve(
     method: &Method,
     body: Body,
     client: IpAddr,
+    content_type: Option<&str>,
 ) -> Result<Response> {
     let post = method == Method::POST;
     match page {
@@ -115,8 +119,15 @@ pub async fn serve(
             .await
         }
         LetterPage::Apply(item) => {
-            let form: ApplyForm = read_form(body).await?;
-            apply(app, ctx, *item, form, client).await
+            let (form, files): (ApplyForm, _) = read_form_with_files(
+                content_type,
+                body,
+                "materials",
+                zhanqun_core::service_flow::MAX_MATERIALS,
+                app.config().letters.attachment_max_bytes,
+            )
+            .await?;
+            apply(app, ctx, *item, form, files, client).await
         }
         LetterPage::ApplyLookup if !post => own_in(
             app,
@@ -162,6 +173,10 @@ async fn form_page(
     let now = Utc::now();
     with_ticket(app, ctx, v, now)?;
     v["item"] = json!({ "id": item.0, "title": title });
+    v["materials"] = json!({
+        "count": zhanqun_core::service_flow::MAX_MATERIALS,
+        "mb": app.config().letters.attachment_max_bytes.div_ceil(1024 * 1024),
+    });
     v["slots"] = app
         .store()
         .item_slots(item, now, true)
@@ -185,6 +200,7 @@ async fn apply(
     ctx: &SiteCtx,
     item: ArticleId,
     form: ApplyForm,
+    files: Result<Vec<Upload>>,
     client: IpAddr,
 ) -> Result<Response> {
     let title = item_title(app, ctx, item).await?;
@@ -198,8 +214,14 @@ async fn apply(
         &form.answer,
         now,
     );
-    let result = match checked.and_then(|ok| Ok((ok, form.slot()?))) {
-        Ok(((ticket, keys), slot)) => {
+    let with_files = files.as_ref().map_or(true, |f| !f.is_empty());
+    // The files are looked into only once the form is admitted.
+    let checked = match checked.and_then(|ok| Ok((ok, form.slot()?))) {
+        Ok((ok, slot)) => checked_files(files).await.map(|f| (ok, slot, f)),
+        Err(e) => Err(e),
+    };
+    let result = match checked {
+        Ok(((ticket, keys), slot, materials)) => {
             let a = NewApplication {
                 item,
                 organisation: form.organisation.clone(),
@@ -209,6 +231,7 @@ async fn apply(
                 note: form.note.clone(),
                 slot,
                 form_nonce: Some(ticket.nonce),
+                materials,
             };
             app.store()
                 .submit_application(ctx.site.id, &a, desk.keys(), now)
@@ -254,7 +277,12 @@ async fn apply(
                 // The slot chosen is gone: none is ticked, so the applicant chooses again.
                 refill["slot"] = json!("");
             }
-            let mut v = json!({ "form": refill, "error": e.public_message() });
+            let mut error = e.public_message();
+            if with_files {
+                // A browser cannot fill a file field in again.
+                error.push_str("（申请材料需重新选择）");
+            }
+            let mut v = json!({ "form": refill, "error": error });
             form_page(app, ctx, item, &title, status, &mut v).await
         }
         Err(e) => Err(e),

@@ -668,6 +668,11 @@ impl Config {
         {
             return Err(Error::invalid("配置错误：letters 的每小时限额须大于 0"));
         }
+        if !(1024..=20 * 1024 * 1024).contains(&l.attachment_max_bytes) {
+            return Err(Error::invalid(
+                "配置错误：letters.attachment_max_bytes 应在 1024（1 KB）至 20971520（20 MB）之间",
+            ));
+        }
         Ok(())
     }
 

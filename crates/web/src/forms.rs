@@ -136,34 +136,44 @@ pub(crate) struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// Multipart posts read at once on this node: each may hold a few MB until it is sealed.
+static MULTIPART: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+
 /// A form that may carry files (`multipart/form-data`; an urlencoded one is read as by
 /// [`read_form`]): its text fields, deserialized as [`read_form`] does, and the files of field
-/// `files` that were chosen (at most `max_files`, each at most `max_file` bytes, refused with a
-/// message that names the file). The whole body is bounded before it is read.
+/// `files` that were chosen — or what is wrong with them (more than `max_files`, one over
+/// `max_file` bytes, empty), said on the form, which comes back filled in, rather than lost with
+/// it: a file too large is read to its end and dropped. Text fields are at most 64 KB in all; the
+/// whole body is bounded (64 KB and `max_files` files) and at most eight such bodies are read at
+/// once on a node.
 pub(crate) async fn read_form_with_files<T: serde::de::DeserializeOwned>(
     content_type: Option<&str>,
     body: Body,
     files: &str,
     max_files: usize,
     max_file: u64,
-) -> Result<(T, Vec<Upload>)> {
+) -> Result<(T, Result<Vec<Upload>>)> {
     let Some(boundary) = content_type
         .filter(|ct| ct.starts_with("multipart/form-data"))
         .and_then(|ct| multer::parse_boundary(ct).ok())
     else {
-        return Ok((read_form(body).await?, Vec::new()));
+        return Ok((read_form(body).await?, Ok(Vec::new())));
     };
+    let _permit = MULTIPART
+        .try_acquire()
+        .map_err(|_| Error::Locked("此刻提交的附件太多，请稍后再试".into()))?;
     let mb = max_file.div_ceil(1024 * 1024);
     let too_large = || {
         Error::TooLarge(format!(
-            "提交的内容过大：每个附件不超过 {mb} MB，最多 {max_files} 个，正文不超过 64 KB"
+            "提交的内容过大：每个文件不超过 {mb} MB，最多 {max_files} 个，文字不超过 64 KB"
         ))
     };
-    let whole = MAX_BODY as u64 + max_file.saturating_add(4096) * max_files as u64;
+    let whole = MAX_BODY as u64 + max_file.saturating_add(4096) * (max_files as u64 + 1);
     let limits = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(whole)
-            .per_field(max_file.max(MAX_BODY as u64) + 1),
+            .per_field(MAX_BODY as u64)
+            .for_field(files.to_string(), whole),
     );
     let mut form = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
     let unreadable = |e: multer::Error| match e {
@@ -173,45 +183,84 @@ pub(crate) async fn read_form_with_files<T: serde::de::DeserializeOwned>(
         _ => Error::invalid("提交的表单无效，请重新填写"),
     };
     let (mut text, mut uploads) = (Vec::<(String, String)>::new(), Vec::<Upload>::new());
+    let mut problem: Option<Error> = None;
     let mut text_bytes = 0usize;
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
-        if name == files {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            if file_name.is_empty() && bytes.is_empty() {
-                continue; // the file input left empty
-            }
-            if uploads.len() == max_files {
-                return Err(Error::invalid(format!("最多附 {max_files} 个文件")));
-            }
-            let shown = zhanqun_core::media::clean_name(&file_name);
-            if bytes.len() as u64 > max_file {
-                return Err(Error::TooLarge(format!(
-                    "附件“{shown}”过大：每个附件不超过 {mb} MB"
-                )));
-            }
-            if bytes.is_empty() {
-                return Err(Error::invalid(format!("附件“{shown}”是空的")));
-            }
-            uploads.push(Upload {
-                name: shown,
-                bytes: bytes.to_vec(),
-            });
-        } else {
+        if name != files {
             let value = field.text().await.map_err(unreadable)?;
             text_bytes += name.len() + value.len();
             if text_bytes > MAX_BODY {
                 return Err(too_large());
             }
             text.push((name, value));
+            continue;
         }
+        let shown = zhanqun_core::media::clean_name(field.file_name().unwrap_or_default());
+        let chosen = field.file_name().is_some_and(|n| !n.is_empty());
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+            if over || (bytes.len() + chunk.len()) as u64 > max_file {
+                over = true; // read on to the end, keep nothing
+                bytes = Vec::new();
+            } else {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if !chosen && bytes.is_empty() && !over {
+            continue; // the file input left empty
+        }
+        if problem.is_some() {
+            continue;
+        }
+        problem = if uploads.len() == max_files {
+            Some(Error::invalid(format!("最多附 {max_files} 个文件")))
+        } else if over {
+            Some(Error::TooLarge(format!(
+                "文件“{shown}”过大：每个文件不超过 {mb} MB"
+            )))
+        } else if bytes.is_empty() {
+            Some(Error::invalid(format!("文件“{shown}”是空的")))
+        } else {
+            uploads.push(Upload { name: shown, bytes });
+            None
+        };
     }
     let encoded = serde_urlencoded::to_string(&text)
         .map_err(|_| Error::invalid("提交的表单无效，请重新填写"))?;
     let fields = serde_urlencoded::from_str(&encoded)
         .map_err(|_| Error::invalid("提交的表单无效，请重新填写"))?;
-    Ok((fields, uploads))
+    Ok((fields, problem.map_or(Ok(uploads), Err)))
+}
+
+/// Files sent with a letter or an application, each recognised by its content: a photo or a
+/// document (`letters::attachment_type`), a PDF without scripts, a Word file that is one.
+/// Checked off the async threads (a PDF's streams are inflated to look inside).
+pub(crate) async fn checked_files(
+    files: Result<Vec<Upload>>,
+) -> Result<Vec<zhanqun_store::NewAttachment>> {
+    let files = files?;
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|f| {
+                let head = &f.bytes[..f.bytes.len().min(8192)];
+                let kind = zhanqun_core::letters::attachment_type(head, &f.name)?;
+                crate::media::check_bytes(&f.bytes, kind)?;
+                Ok(zhanqun_store::NewAttachment {
+                    name: f.name,
+                    mime: kind.mime.to_string(),
+                    bytes: f.bytes,
+                })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| Error::internal(format!("file check: {e}")))?
 }
 
 /// A page of the site under 互动交流 (`template` with `view`), answered `no-store`.

@@ -22,13 +22,13 @@ use serde_json::{Value, json};
 use zhanqun_core::letter_flow::LetterState;
 use zhanqun_core::letters::{self, LetterKind, QueryCode};
 use zhanqun_core::{Error, LetterId, Page, Result};
-use zhanqun_store::{NewAttachment, NewLetter};
+use zhanqun_store::NewLetter;
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use crate::forms::{
-    LETTER, Upload, admit_write, own, read_form, read_form_with_files, with_ticket,
+    LETTER, Upload, admit_write, checked_files, own, read_form, read_form_with_files, with_ticket,
 };
 
 /// The letter form as posted. Every field optional here: what is missing is said by the checks.
@@ -181,36 +181,23 @@ fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Res
     own(app, ctx, status, "letter_form.html", "我要写信", v.take())
 }
 
-/// The files sent with a letter, each recognised by its content: a photo or a document
-/// (`letters::attachment_type`), a PDF without scripts, a Word file that is one.
-fn attachments(files: Vec<Upload>) -> Result<Vec<NewAttachment>> {
-    files
-        .into_iter()
-        .map(|f| {
-            let head = &f.bytes[..f.bytes.len().min(8192)];
-            let kind = letters::attachment_type(head, &f.name)?;
-            crate::media::check_bytes(&f.bytes, kind)?;
-            Ok(NewAttachment {
-                name: f.name,
-                mime: kind.mime.to_string(),
-                bytes: f.bytes,
-            })
-        })
-        .collect()
-}
-
 async fn write(
     app: &App,
     ctx: &SiteCtx,
     form: LetterForm,
-    files: Vec<Upload>,
+    files: Result<Vec<Upload>>,
     client: IpAddr,
 ) -> Result<Response> {
     let (limits, desk, now) = (&app.config().letters, app.letters(), Utc::now());
     let checked = admit_write(app, ctx, &LETTER, client, &form.ticket, &form.answer, now);
     let mut letter = form.letter();
-    let with_files = !files.is_empty();
-    let result = match checked.and_then(|c| Ok((c, attachments(files)?))) {
+    let with_files = files.as_ref().map_or(true, |f| !f.is_empty());
+    // The files are looked into only once the form is admitted.
+    let checked = match checked {
+        Ok(c) => checked_files(files).await.map(|f| (c, f)),
+        Err(e) => Err(e),
+    };
+    let result = match checked {
         Ok(((ticket, keys), files)) => {
             letter.form_nonce = Some(ticket.nonce);
             letter.attachments = files;

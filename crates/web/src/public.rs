@@ -434,6 +434,10 @@ async fn serve_site(
         }
         Route::Letters(page) => {
             let client = app.client_ip(peer, headers);
+            // The letter and application forms may come with files (multipart).
+            let content_type = headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
             let answered = match page {
                 crate::desk::LetterPage::Surveys | crate::desk::LetterPage::Survey(_) => {
                     crate::surveys::serve(app, &ctx, page, method, body, client).await
@@ -447,12 +451,10 @@ async fn serve_site(
                 crate::desk::LetterPage::Apply(_)
                 | crate::desk::LetterPage::ApplyLookup
                 | crate::desk::LetterPage::ApplyResults => {
-                    crate::applications::serve(app, &ctx, page, method, body, client).await
+                    crate::applications::serve(app, &ctx, page, method, body, client, content_type)
+                        .await
                 }
                 _ => {
-                    let content_type = headers
-                        .get(axum::http::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok());
                     crate::letters::serve(app, &ctx, page, method, body, client, content_type).await
                 }
             };

@@ -35,6 +35,7 @@ async fn list_with(
         .await?
         .filter(|_| a.actor.principal.sees_site(site))
         .ok_or_else(|| Error::not_found("网站不存在"))?;
+    let mut materials = app.store().site_application_materials(site).await?;
     let rows: Vec<Value> = app
         .store()
         .site_applications(&a.actor, site, app.letters().keys())
@@ -55,6 +56,10 @@ async fn list_with(
                 "note": v.note, "state": state.label(), "submitted": at(v.submitted_at),
                 "reply": v.reply, "result": v.result, "moves": moves,
                 "slot": v.slot_starts_at.map(at), "place": v.slot_place,
+                "materials": super::letters::file_links(
+                    &format!("/applications/{}/materials", v.id),
+                    &materials.remove(&v.id).unwrap_or_default(),
+                ),
             })
         })
         .collect();
@@ -200,6 +205,21 @@ async fn token_revoke(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
     tokens_with(&app, &a, site, None, None).await
 }
 
+/// A file of an application's 申请材料, for its back office: every opening is audited.
+async fn material(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path((id, position)): Path<(i64, i64)>,
+) -> Result<axum::response::Response, PageError> {
+    let f = app
+        .store()
+        .application_material(&a.actor, id, position, app.letters().keys())
+        .await?;
+    Ok(zhanqun_web::media::private_download(
+        &f.name, &f.mime, f.bytes,
+    ))
+}
+
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::Session;
     r.get(
@@ -209,6 +229,12 @@ pub(super) fn routes(r: Routes) -> Routes {
         list,
     )
     .post("/applications/{id}/move", Session, "办理网上申请", move_one)
+    .get(
+        "/applications/{id}/materials/{n}",
+        Session,
+        "下载申请材料（记入审计日志）",
+        material,
+    )
     .get(
         "/sites/{id}/service-tokens",
         Session,

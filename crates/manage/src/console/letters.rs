@@ -22,7 +22,23 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
     zhanqun_core::beijing::minute_text(t)
 }
 
-/// What a file is, as the letter page names it.
+/// The files of a letter or an application as their handlers' pages list them: no names, the
+/// kind and size, each a link `{base}/{position}` (opened there, audited).
+pub(super) fn file_links(base: &str, files: &[zhanqun_store::AttachmentLine]) -> Vec<JsonValue> {
+    files
+        .iter()
+        .map(|f| {
+            json!({
+                "url": format!("{base}/{}", f.position),
+                "n": f.position,
+                "kind": attachment_kind(&f.mime),
+                "size": size_text(f.size),
+            })
+        })
+        .collect()
+}
+
+/// What a file is, as the pages name it.
 fn attachment_kind(mime: &str) -> &'static str {
     match mime {
         "image/png" | "image/jpeg" => "图片",
@@ -179,15 +195,10 @@ async fn letter_page_with(
             "name": c.name, "phone": c.phone, "reply_draft": c.reply_draft,
             "drafted_by": c.drafted_by, "reply_html": c.reply_html,
             "replied": c.replied_at.map(at), "rating": c.rating, "merged_into": c.merged_into,
-            "attachments": c.attachments.iter().map(|f| json!({
-                "url": format!("/letters/{}/attachments/{}", c.id, f.position),
-                "n": f.position,
-                "kind": attachment_kind(&f.mime),
-                "size": size_text(f.size),
-            })).collect::<Vec<_>>(),
+            "attachments": file_links(&format!("/letters/{}/attachments", c.id), &c.attachments),
         },
         "site": site, "events": events, "steps": steps, "units": units,
-        "office": c.office, "full": full, "max_days": MAX_EXTENSION_DAYS,
+        "office": c.office, "handler": c.handler, "full": full, "max_days": MAX_EXTENSION_DAYS,
         "flash": flash, "error": error,
     });
     Ok(render(
