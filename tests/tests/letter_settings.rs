@@ -159,6 +159,16 @@ async fn a_mailbox_letter_goes_to_a_listed_leader_and_a_site_takes_only_its_kind
             .any(|x| x.message.contains("未提供咨询、建议等互动渠道"))
     );
 
+    // A site that takes no letter says so instead of an empty form.
+    zhanqun_sites::apply(&t.store, &with_mizhi_letters("kinds = []"))
+        .await
+        .unwrap();
+    let page = t.page(HOST_B, "/hudong/xiexin", 200).await;
+    assert!(
+        page.contains("本网站暂不受理网上留言") && !page.contains("提交留言"),
+        "{page}"
+    );
+
     // A bad file is refused with the field named.
     for (bad, why) in [
         ("kinds = [\"letter\"]", "请选择留言类型"),
