@@ -342,4 +342,69 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
         between(&twice, "受理编号：<strong class=\"code\">", "<")
     );
     assert_eq!(booked(&ad.get(&api).await, last), Some((1, 1)));
+
+    // The office sees who booked, changes a slot's places (never below those booked), stops
+    // its bookings; another site's administrator can do none of it.
+    let (_, page) = ad.page(&slots).await;
+    assert!(
+        page.contains(&kept.0),
+        "the booking of the second slot: {page}"
+    );
+    let (s, html) = ad
+        .form(&format!("/slots/{second}/capacity"), &[("capacity", "0")])
+        .await;
+    assert_eq!(s, 400, "{html}");
+    assert!(html.contains("已有 1 人预约"), "{html}");
+    for (path, fields) in [
+        (format!("/slots/{second}/capacity"), vec![("capacity", "9")]),
+        (format!("/slots/{second}/close"), vec![]),
+    ] {
+        assert_eq!(mz.form(&path, &fields).await.0, 404, "{path}");
+    }
+    assert_eq!(
+        mz.get(&format!("/api/v1/slots/{second}/bookings"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        mz.post(&format!("/api/v1/slots/{second}"), json!({}))
+            .await
+            .status,
+        404
+    );
+    let b = ad.get(&format!("/api/v1/slots/{second}/bookings")).await;
+    assert_eq!(b.status, 200, "{}", b.json);
+    assert_eq!(b.json["bookings"][0]["receipt"], kept.0.as_str());
+    assert!(
+        b.json["bookings"][0]["applicant"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+    let (s, html) = ad.form(&format!("/slots/{second}/close"), &[]).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("已停止这个时段的预约"), "{html}");
+    assert_eq!(
+        booked(&ad.get(&api).await, second),
+        Some((1, 1)),
+        "kept, no more"
+    );
+    let r = ad
+        .post(&format!("/api/v1/slots/{first}"), json!({"capacity": 3}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(booked(&ad.get(&api).await, first).map(|b| b.1), Some(3));
+    // A slot nobody booked is removed when its bookings stop.
+    let r = ad
+        .post(
+            &api,
+            json!({"starts_at": at + chrono::Duration::days(2), "ends_at": at + chrono::Duration::days(2) + chrono::Duration::hours(1),
+                   "place": "县政务服务中心 2 号窗口", "capacity": 4}),
+        )
+        .await;
+    let empty = r.json["id"].as_i64().unwrap();
+    let r = ad.post(&format!("/api/v1/slots/{empty}"), json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(booked(&ad.get(&api).await, empty), None);
 }

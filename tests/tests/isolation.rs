@@ -268,6 +268,23 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .await
         .unwrap()[0]
         .id;
+    // An appointment slot of site B's service item.
+    let in_two_days = chrono::Utc::now() + chrono::Duration::days(2);
+    let b_slot = t
+        .store
+        .open_slot(
+            &actor_of(&t, rb).await,
+            b_item,
+            &zhanqun_store::NewSlot {
+                starts_at: in_two_days,
+                ends_at: in_two_days + chrono::Duration::hours(1),
+                place: "米脂县政务服务中心 1 号窗口".into(),
+                capacity: 3,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     let mb = t.account("mz-admin", None).await;
     t.grant(mb, SiteRole::SiteAdmin, site_b, None).await;
     let (b_token, _) = t
@@ -409,6 +426,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 vec![b_application]
             } else if s.path.starts_with("/service-tokens/{id}") {
                 vec![b_token]
+            } else if s.path.contains("/slots/{id}") {
+                vec![b_slot]
             } else {
                 vec![]
             };
@@ -521,6 +540,8 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         vec![("step", "mark_invalid"), ("note", "越权")]
                     } else if s.path.ends_with("/faq") {
                         vec![("question", "越权加入的问题"), ("answer", "越权加入的答案")]
+                    } else if s.path.ends_with("/capacity") {
+                        vec![("capacity", "9")]
                     } else {
                         vec![
                             ("title", "被篡改"),
@@ -573,6 +594,19 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         (questions.len(), questions[0].state.as_str()),
         (1, "pending"),
         "site B's interview question untouched"
+    );
+    let (_, _, b_slots) = t
+        .store
+        .office_slots(&actor_of(&t, rb).await, b_item, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        b_slots
+            .iter()
+            .map(|s| (s.id, s.capacity))
+            .collect::<Vec<_>>(),
+        vec![(b_slot, 3)],
+        "site B's slot untouched"
     );
     let letter = t.store.letter_status(site_b, &b_letter).await.unwrap();
     assert_eq!(letter.state.label(), "待分办", "site B's letter untouched");

@@ -190,6 +190,141 @@ impl Store {
         Ok((site, title, self.item_slots(item, now, false).await?))
     }
 
+    /// The office changes slot `slot`'s capacity (调整名额) to `capacity`, never below what is
+    /// booked; `None` stops its bookings (停止预约): a slot nobody booked is removed, one with
+    /// bookings keeps them and takes no more. Guarded against a booking made meanwhile (the
+    /// UPDATE holds only while the booked count allows it). Answers the item it belongs to.
+    pub async fn change_slot(
+        &self,
+        actor: &Actor,
+        slot: i64,
+        capacity: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<ArticleId> {
+        let row: Option<(i64, i64, DateTime<Utc>, i32)> = fetch!(
+            self,
+            optional,
+            sqlx::query_as(
+                "SELECT site_id, article_id, starts_at, booked FROM appointment_slots WHERE id = $1"
+            )
+            .bind(slot)
+        )?;
+        let Some((site, item, starts_at, booked)) = row else {
+            return Err(Error::not_found("没有这个预约时段"));
+        };
+        let (site, item, booked) = (SiteId(site), ArticleId(item), i64::from(booked));
+        if !is_office(actor, site) {
+            return Err(Error::not_found("没有这个预约时段"));
+        }
+        if starts_at <= now {
+            return Err(Error::invalid("这个预约时段已经开始，不能再调整"));
+        }
+        if let Some(c) = capacity
+            && !(booked.max(1)..=MAX_CAPACITY).contains(&c)
+        {
+            return Err(Error::invalid(format!(
+                "已有 {booked} 人预约：可预约人数应为 {} 至 {MAX_CAPACITY}",
+                booked.max(1)
+            )));
+        }
+        let (action, detail) = match capacity {
+            Some(c) => ("appointment.capacity", format!("{c} 人")),
+            None => ("appointment.close", "停止预约".to_string()),
+        };
+        let entry = self
+            .office_entry(actor, site, action, format!("slot:{slot}"), Some(detail))
+            .await?;
+        on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            let n = match capacity {
+                Some(c) => sqlx::query(
+                    "UPDATE appointment_slots SET capacity = $1 WHERE id = $2 AND booked <= $1",
+                )
+                .bind(c as i32)
+                .bind(slot)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+                None => {
+                    let removed = sqlx::query(
+                        "DELETE FROM appointment_slots WHERE id = $1 AND booked = 0 \
+                         AND NOT EXISTS (SELECT 1 FROM service_applications WHERE slot_id = $1)",
+                    )
+                    .bind(slot)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if removed == 1 {
+                        1
+                    } else {
+                        sqlx::query(
+                            "UPDATE appointment_slots SET capacity = booked WHERE id = $1 AND booked > 0",
+                        )
+                        .bind(slot)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected()
+                    }
+                }
+            };
+            if n != 1 {
+                return Err(Error::conflict(
+                    "刚有申请人预约了这个时段，请刷新页面后再调整",
+                ));
+            }
+            commit_audited!(tx, &entry);
+            Ok(item)
+        })
+    }
+
+    /// The service item slot `slot` belongs to (not there: "not found").
+    pub async fn slot_item(&self, slot: i64) -> Result<ArticleId> {
+        let item: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT article_id FROM appointment_slots WHERE id = $1").bind(slot)
+        )?;
+        item.map(ArticleId)
+            .ok_or_else(|| Error::not_found("没有这个预约时段"))
+    }
+
+    /// Who booked slot `slot` (the office only): each application's 受理编号, the applicant's
+    /// name masked, its state.
+    pub async fn slot_bookings(
+        &self,
+        actor: &Actor,
+        slot: i64,
+        keys: &zhanqun_core::pii::Keyring,
+    ) -> Result<Vec<(String, String, String)>> {
+        let site: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar("SELECT site_id FROM appointment_slots WHERE id = $1").bind(slot)
+        )?;
+        match site {
+            Some(s) if is_office(actor, SiteId(s)) => {}
+            _ => return Err(Error::not_found("没有这个预约时段")),
+        }
+        let rows: Vec<(String, String, String, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT receipt_no, query_code, name_sealed, state FROM service_applications \
+                 WHERE slot_id = $1 ORDER BY id"
+            )
+            .bind(slot)
+        )?;
+        rows.into_iter()
+            .map(|(receipt, code, name, state)| {
+                let name = keys.open("name", &format!("service_application:{code}"), &name)?;
+                Ok((receipt, zhanqun_core::letters::mask_name(&name), state))
+            })
+            .collect()
+    }
+
     /// Whether `slot` is one of `item`'s still to come with a place left (else the conflict
     /// the booking would meet).
     pub(crate) async fn check_slot(

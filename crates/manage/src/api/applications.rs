@@ -88,6 +88,41 @@ async fn open_slot(
     Ok(ok(json!({ "id": created })))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotChange {
+    /// The new number of places (not below those booked); absent: stop taking bookings.
+    capacity: Option<i64>,
+}
+
+/// 调整名额 (`{"capacity": n}`) or 停止预约 (`{}`) of one slot, for the site's office.
+async fn change_slot(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<SlotChange>,
+) -> ApiResult {
+    let item = app
+        .store()
+        .change_slot(&a.actor, id, b.capacity, zhanqun_store::now())
+        .await?;
+    Ok(ok(
+        json!({ "slot": id, "item": item, "capacity": b.capacity, "closed": b.capacity.is_none() }),
+    ))
+}
+
+/// Who booked a slot: 受理编号, the applicant masked, the state (the site's office).
+async fn slot_bookings(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> ApiResult {
+    let rows: Vec<_> = app
+        .store()
+        .slot_bookings(&a.actor, id, app.letters().keys())
+        .await?
+        .into_iter()
+        .map(|(receipt, name, state)| json!({ "receipt": receipt, "applicant": name, "state": state }))
+        .collect();
+    Ok(ok(json!({ "slot": id, "bookings": rows })))
+}
+
 pub fn routes(r: Routes) -> Routes {
     let r = r
         .answering(crate::auth::Shape::Json)
@@ -102,6 +137,18 @@ pub fn routes(r: Routes) -> Routes {
             Access::Session,
             "为办事事项开放一个预约时段（开始、结束时间，办理地点，可预约人数）",
             open_slot,
+        )
+        .post(
+            "/api/v1/slots/{id}",
+            Access::Session,
+            "调整预约时段的人数（{\"capacity\": n}，不少于已预约人数）或停止预约（{}）",
+            change_slot,
+        )
+        .get(
+            "/api/v1/slots/{id}/bookings",
+            Access::Session,
+            "预约时段的预约人：受理编号、申请人（脱敏）、办理状态（网站办公室）",
+            slot_bookings,
         );
     r.post(
         "/api/v1/service-applications/{receipt}/status",

@@ -25,14 +25,30 @@ async fn slots_with(
         .store()
         .office_slots(&a.actor, item, zhanqun_store::now())
         .await?;
-    let rows: Vec<_> = slots
-        .iter()
-        .map(|s| {
-            json!({ "starts": zhanqun_core::beijing::minute_text(s.starts_at),
-                    "ends": zhanqun_core::beijing::minute_text(s.ends_at),
-                    "place": s.place, "capacity": s.capacity, "booked": s.booked, "left": s.left() })
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(slots.len());
+    for s in &slots {
+        let booked: Vec<_> = if s.booked > 0 {
+            app.store()
+                .slot_bookings(&a.actor, s.id, app.letters().keys())
+                .await?
+                .into_iter()
+                .map(|(receipt, name, state)| {
+                    let state = zhanqun_core::service_flow::AppState::parse(&state)
+                        .map(|s| s.label())
+                        .unwrap_or("");
+                    json!({ "receipt": receipt, "name": name, "state": state })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        rows.push(
+            json!({ "id": s.id, "starts": zhanqun_core::beijing::minute_text(s.starts_at),
+                "ends": zhanqun_core::beijing::minute_text(s.ends_at),
+                "place": s.place, "capacity": s.capacity, "booked": s.booked, "left": s.left(),
+                "bookings": booked }),
+        );
+    }
     Ok(render(
         "appointments.html",
         page(
@@ -110,8 +126,75 @@ async fn open(
     }
 }
 
+#[derive(Deserialize)]
+struct CapacityForm {
+    #[serde(default)]
+    capacity: String,
+}
+
+/// 调整名额 or 停止预约 of one slot; back to its item's slots with what happened.
+async fn change(app: &App, a: &Authed, slot: i64, capacity: Option<&str>) -> PageResult {
+    let capacity = capacity
+        .map(|c| {
+            c.trim()
+                .parse::<i64>()
+                .map_err(|_| Error::invalid("可预约人数应为整数"))
+        })
+        .transpose();
+    let changed = match capacity {
+        Ok(c) => app
+            .store()
+            .change_slot(&a.actor, slot, c, zhanqun_store::now())
+            .await
+            .map(|item| (item, c)),
+        Err(e) => Err(e),
+    };
+    match changed {
+        Ok((item, c)) => {
+            let note = match c {
+                Some(c) => format!("已将可预约人数调整为 {c}"),
+                None => "已停止这个时段的预约（已预约的保留）".to_string(),
+            };
+            slots_with(app, a, item, Some(note), None).await
+        }
+        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
+            let item = app.store().slot_item(slot).await?;
+            let status = axum::http::StatusCode::from_u16(e.code().http_status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let page = slots_with(app, a, item, None, Some(e.public_message())).await?;
+            Ok(with_status(page, status))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn capacity(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<CapacityForm>,
+) -> PageResult {
+    change(&app, &a, id, Some(&f.capacity)).await
+}
+
+async fn close(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
+    change(&app, &a, id, None).await
+}
+
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     r.get("/articles/{id}/slots", Session, "办事事项的预约时段", slots)
         .post("/articles/{id}/slots", Session, "开放一个预约时段", open)
+        .post(
+            "/slots/{id}/capacity",
+            Session,
+            "调整预约时段的人数",
+            capacity,
+        )
+        .post(
+            "/slots/{id}/close",
+            Session,
+            "停止一个预约时段的预约",
+            close,
+        )
 }
