@@ -11,7 +11,7 @@ pub fn marriage_guide() -> serde_json::Value {
         "item_type": "行政确认", "audience": "person", "theme": "婚姻登记",
         "basis": "《婚姻登记条例》", "conditions": "双方自愿", "agency": "佳县民政局",
         "fee": "不收费", "process": "申请\n受理\n登记", "place": "佳县民政局婚姻登记处",
-        "hours": "工作日", "consult_phone": "0912-6722699",
+        "hours": "工作日", "consult_phone": "0912-6722699", "promised_limit": "5个工作日",
         "materials": [{"name": "居民身份证"}]
     })
 }

@@ -267,6 +267,47 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     assert_eq!(report.count("政务服务事项数量（项）"), Some(1));
     assert_eq!(report.count("办件量（件）"), Some(1));
 
+    // 网上办事统计: the site's office and the province auditor see it, per site and per unit;
+    // another site's administrator does not see this site.
+    let row = |html: &str| {
+        let from = html.find("<tbody>").unwrap();
+        let cells: Vec<String> = html[from..]
+            .split("<td>")
+            .skip(1)
+            .map(|c| c.split('<').next().unwrap_or_default().to_string())
+            .collect();
+        cells
+    };
+    let (s, html) = ad.page(&format!("/stats/applications?year={year}")).await;
+    assert_eq!(s, 200, "{html}");
+    // 收到, 受理, 不予受理, 办结, 承诺时限内办结 (5 working days), 未办结, 超过承诺时限.
+    assert_eq!(
+        row(&html)[1..8],
+        ["1", "1", "0", "1", "1", "0", "0"],
+        "{html}"
+    );
+    let (s, html) = ad
+        .page(&format!("/stats/applications?year={year}&site={}", a.0))
+        .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("按办理部门"), "{html}");
+    let (s, csv) = ad
+        .page(&format!("/stats/applications.csv?year={year}"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        csv.starts_with("\u{feff}年度,网站标识码") || csv.starts_with("年度,网站标识码"),
+        "{csv}"
+    );
+    assert!(csv.contains(&format!("{year},{A},")), "{csv}");
+    assert_eq!(
+        mz.page(&format!("/stats/applications?year={year}&site={}", a.0))
+            .await
+            .0,
+        404
+    );
+    assert!(!mz.page("/stats/applications").await.1.contains("佳县"));
+
     // A revoked token no longer works.
     let tokens = t
         .store

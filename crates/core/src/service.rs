@@ -487,6 +487,59 @@ impl ServiceStanding {
     }
 }
 
+/// A 办结时限 as a guide writes it: `即时办结` (the same day), `5个工作日` (working days on the
+/// platform's calendar), `30日` or `30天` (calendar days). Other wordings are not measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeLimit {
+    Immediate,
+    WorkingDays(u32),
+    Days(u32),
+}
+
+impl TimeLimit {
+    pub fn parse(text: &str) -> Option<TimeLimit> {
+        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if [
+            "即时办结",
+            "即办",
+            "当场办结",
+            "即办件",
+            "当日办结",
+            "立即办结",
+        ]
+        .contains(&t.as_str())
+        {
+            return Some(TimeLimit::Immediate);
+        }
+        let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+        let n: u32 = digits.parse().ok().filter(|n| (1..=365).contains(n))?;
+        match &t[digits.len()..] {
+            "个工作日" | "工作日" => Some(TimeLimit::WorkingDays(n)),
+            "日" | "天" | "个自然日" | "自然日" => Some(TimeLimit::Days(n)),
+            _ => None,
+        }
+    }
+
+    /// The end of the last day allowed when the clock starts at `from` (Beijing days).
+    pub fn due(
+        self,
+        cal: &crate::timeliness::WorkCalendar,
+        from: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let day = crate::beijing::day(from);
+        let last = match self {
+            TimeLimit::Immediate => day,
+            TimeLimit::WorkingDays(n) => cal.working_days_after(day, n),
+            TimeLimit::Days(n) => day + chrono::Duration::days(i64::from(n)),
+        };
+        use chrono::TimeZone;
+        crate::beijing::OFFSET
+            .from_local_datetime(&last.and_hms_opt(23, 59, 59).unwrap_or_default())
+            .single()
+            .map_or(from, |t| t.with_timezone(&chrono::Utc))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -606,5 +659,28 @@ mod tests {
         assert!(!Audience::Legal.serves(Audience::Person));
         assert_eq!(Audience::parse("legal").unwrap(), Audience::Legal);
         assert!(Audience::parse("x").is_err());
+    }
+
+    #[test]
+    fn time_limits_are_read_as_guides_write_them() {
+        use chrono::TimeZone;
+        assert_eq!(TimeLimit::parse("即时办结"), Some(TimeLimit::Immediate));
+        assert_eq!(
+            TimeLimit::parse(" 5 个工作日"),
+            Some(TimeLimit::WorkingDays(5))
+        );
+        assert_eq!(TimeLimit::parse("30日"), Some(TimeLimit::Days(30)));
+        assert_eq!(TimeLimit::parse("视情况而定"), None);
+        assert_eq!(TimeLimit::parse("0个工作日"), None);
+        let cal = crate::timeliness::WorkCalendar::default();
+        // Friday 2026-12-04 10:00 Beijing: 1 working day ends Monday night; 1 day, Saturday.
+        let fri = crate::beijing::OFFSET
+            .with_ymd_and_hms(2026, 12, 4, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let day = |t: chrono::DateTime<chrono::Utc>| crate::beijing::day(t).to_string();
+        assert_eq!(day(TimeLimit::WorkingDays(1).due(&cal, fri)), "2026-12-07");
+        assert_eq!(day(TimeLimit::Days(1).due(&cal, fri)), "2026-12-05");
+        assert_eq!(day(TimeLimit::Immediate.due(&cal, fri)), "2026-12-04");
     }
 }

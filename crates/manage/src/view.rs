@@ -26,6 +26,7 @@ static TEMPLATES: &[(&str, &str)] = templates!(
     "site_letters.html",
     "letter.html",
     "letter_stats.html",
+    "application_stats.html",
     "faq.html",
     "surveys.html",
     "interviews.html",

@@ -1,6 +1,8 @@
-//! 留言统计: letters per site (the province auditor sees every site, a site's office its own)
-//! and per unit within one site, for a year: received, answered, on time, open and overdue now,
-//! the mean working time and the writers' satisfaction; the same table as CSV.
+//! 留言统计 and 网上办事统计, for a year, per site (the province auditor sees every site, a
+//! site's office its own) and per unit within one site, each also as CSV. Letters: received,
+//! answered, on time, open and overdue now, the mean time and the writers' satisfaction. Online
+//! applications: received, accepted, refused, finished and finished within the guide's promised
+//! limit, open and past it now, the mean time from acceptance to the result.
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{Error, SiteId};
-use zhanqun_store::figures::{LetterStat, beijing_year};
+use zhanqun_store::figures::{ApplicationStat, LetterStat, beijing_year};
 
 use super::{PageError, PageResult, Query, page, render};
 use crate::auth::{Access, Authed, Routes};
@@ -22,12 +24,59 @@ struct StatsQuery {
     year: Option<String>,
 }
 
-/// The rows the caller may see for the query, the year and the site picked (if any).
+/// What the caller may see for the query: the sites (`None`: every site), the year with its
+/// bounds, and the site picked (if any).
+struct Scope {
+    sites: Option<Vec<SiteId>>,
+    year: i32,
+    period: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    site: Option<SiteId>,
+}
+
+/// The letters' rows the caller may see for the query, the year and the site picked (if any).
 async fn visible(
     app: &App,
     a: &Authed,
     q: &StatsQuery,
 ) -> Result<(Vec<LetterStat>, i32, Option<SiteId>), PageError> {
+    let sc = scope(a, q, "留言统计")?;
+    let (from, to) = sc.period;
+    let rows = app
+        .store()
+        .letter_stats(
+            sc.sites.as_deref(),
+            sc.site.is_some(),
+            from,
+            to,
+            zhanqun_store::now(),
+        )
+        .await?;
+    Ok((rows, sc.year, sc.site))
+}
+
+/// The applications' rows the caller may see for the query, with the scope.
+async fn visible_applications(
+    app: &App,
+    a: &Authed,
+    q: &StatsQuery,
+) -> Result<(Vec<ApplicationStat>, Scope), PageError> {
+    let sc = scope(a, q, "网上办事统计")?;
+    let rows = app
+        .store()
+        .application_stats(
+            sc.sites.as_deref(),
+            sc.site.is_some(),
+            sc.period,
+            zhanqun_store::now(),
+            &app.config().calendar(),
+        )
+        .await?;
+    Ok((rows, sc))
+}
+
+/// Who sees what: the province auditor every site, a site's office (its administrators and
+/// reviewers) its own sites; a year and a site as the query asks.
+fn scope(a: &Authed, q: &StatsQuery, what: &str) -> Result<Scope, PageError> {
     let p = &a.actor.principal;
     let now = zhanqun_store::now();
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
@@ -46,25 +95,27 @@ async fn visible(
     };
     let office = p.letter_office_sites();
     if !p.sees_every_site() && office.is_empty() {
-        return Err(
-            Error::forbidden("留言统计供网站办公室（网站管理员、审核员）和省级监管员查看").into(),
-        );
+        return Err(Error::forbidden(format!(
+            "{what}供网站办公室（网站管理员、审核员）和省级监管员查看"
+        ))
+        .into());
     }
     if let Some(s) = site
         && !(p.sees_every_site() || office.contains(&s))
     {
         return Err(Error::not_found("网站不存在").into());
     }
-    let scope: Option<Vec<SiteId>> = match site {
+    let sites: Option<Vec<SiteId>> = match site {
         Some(s) => Some(vec![s]),
         None if p.sees_every_site() => None,
         None => Some(office),
     };
-    let rows = app
-        .store()
-        .letter_stats(scope.as_deref(), site.is_some(), from, to, now)
-        .await?;
-    Ok((rows, year, site))
+    Ok(Scope {
+        sites,
+        year,
+        period: (from, to),
+        site,
+    })
 }
 
 fn days(v: Option<f64>) -> String {
@@ -156,6 +207,94 @@ async fn stats_csv(
         .into_response())
 }
 
+async fn applications_page(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<StatsQuery>,
+) -> PageResult {
+    let (rows, sc) = visible_applications(&app, &a, &q).await?;
+    let view: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "site_id": r.site_id, "site": r.site,
+                "unit": r.unit.as_deref().unwrap_or("未指定办理部门"),
+                "received": r.received, "accepted": r.accepted, "refused": r.refused,
+                "done": r.done, "on_time": r.on_time, "open": r.open, "overdue": r.overdue,
+                "mean_days": days(r.mean_days),
+            })
+        })
+        .collect();
+    let query = format!(
+        "year={}{}",
+        sc.year,
+        sc.site
+            .map(|s| format!("&site={}", s.0))
+            .unwrap_or_default()
+    );
+    Ok(render(
+        "application_stats.html",
+        page(
+            Some(&a),
+            "letters",
+            "网上办事统计",
+            json!({ "rows": view, "year": sc.year, "by_unit": sc.site.is_some(),
+                    "site_name": rows.first().map(|r| r.site.clone()), "query": query }),
+        ),
+    ))
+}
+
+async fn applications_csv(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, PageError> {
+    let (rows, sc) = visible_applications(&app, &a, &q).await?;
+    let mut w = zhanqun_report::csv::Csv::new();
+    w.row([
+        "年度",
+        "网站标识码",
+        "网站名称",
+        "办理部门",
+        "收到申请",
+        "受理",
+        "不予受理",
+        "办结",
+        "承诺时限内办结",
+        "未办结",
+        "超过承诺时限",
+        "平均办理天数",
+    ])?;
+    for r in &rows {
+        let cells = [
+            sc.year.to_string(),
+            r.code.clone(),
+            r.site.clone(),
+            r.unit.clone().unwrap_or_default(),
+            r.received.to_string(),
+            r.accepted.to_string(),
+            r.refused.to_string(),
+            r.done.to_string(),
+            r.on_time.to_string(),
+            r.open.to_string(),
+            r.overdue.to_string(),
+            days(r.mean_days),
+        ];
+        w.row(cells.iter().map(String::as_str))?;
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"applications.csv\"",
+            ),
+        ],
+        w.finish()?,
+    )
+        .into_response())
+}
+
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
     r.get(
@@ -169,5 +308,17 @@ pub(super) fn routes(r: Routes) -> Routes {
         Session,
         "导出留言统计（CSV）",
         stats_csv,
+    )
+    .get(
+        "/stats/applications",
+        Session,
+        "网上办事统计（按网站、按办理部门）",
+        applications_page,
+    )
+    .get(
+        "/stats/applications.csv",
+        Session,
+        "导出网上办事统计（CSV）",
+        applications_csv,
     )
 }

@@ -14,9 +14,11 @@ use zhanqun_core::*;
 use crate::{ArticleInput, Change, Store, db_err, fetch, on_pool};
 
 mod annual;
+mod applications;
 mod letters;
 
 pub use annual::{AnnualReport, ReportRow, ReportValue, beijing_year};
+pub use applications::ApplicationStat;
 pub use letters::{LetterFigures, LetterStat};
 
 /// One article placed in one column of a site, with what the figures group by.
