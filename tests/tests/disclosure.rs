@@ -306,6 +306,77 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
 }
 
 /// The id of `site`'s application with query code `code` (as its office finds it).
+/// 条例 第三十二、三十三条: asking a third party stops the clock; the working days it took
+/// (the golden week not among them) move the deadline on.
+#[tokio::test]
+async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let office = t.account("jx-office", None).await;
+    t.grant(office, SiteRole::SiteAdmin, a, None).await;
+    let actor = t.actor(office).await;
+    let (keys, cal, store) = (t.app.letters().keys(), calendar(), &t.store);
+    let sent = store
+        .submit_info_request(
+            a,
+            &request(Applicant::Company, "佳县2026年道路养护项目中标合同"),
+            keys,
+            &cal,
+            at(2026, 9, 25),
+        )
+        .await
+        .unwrap();
+    let r = id_of(store, &actor, a, sent.code.as_str().to_string(), keys).await;
+    let run = |s: RequestStepInput, on: chrono::DateTime<Utc>| {
+        let actor = &actor;
+        let cal = &cal;
+        async move { store.info_request_step(actor, r, &s, cal, on).await }
+    };
+    run(step(RequestStep::Accept), at(2026, 9, 28))
+        .await
+        .unwrap();
+    // Not before it is accepted, and with the third party named.
+    assert!(
+        run(step(RequestStep::Consult), at(2026, 9, 29))
+            .await
+            .is_err()
+    );
+    let mut ask = step(RequestStep::Consult);
+    ask.note = "佳县某建设有限公司：合同中的报价明细".into();
+    assert_eq!(
+        run(ask, at(2026, 9, 29)).await.unwrap(),
+        RequestState::Consulting
+    );
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, None, "the clock stops");
+    let mut early = step(RequestStep::Answer);
+    early.outcome = Some(Outcome::Disclosed);
+    early.answer = "现予以公开。".into();
+    assert!(
+        run(early, at(2026, 10, 9)).await.is_err(),
+        "not while asking"
+    );
+    // The reply dated before the question is refused.
+    let mut back = step(RequestStep::Consulted);
+    back.on = Some(d(2026, 9, 28));
+    assert!(run(back.clone(), at(2026, 10, 12)).await.is_err());
+    // Replied on Monday 10-12: 09-30, 10-09, 10-10 (a worked Saturday) and 10-12 are four working
+    // days, so the 20 working days that ended on 10-29 end on 11-04.
+    back.on = Some(d(2026, 10, 12));
+    back.note = "不同意公开报价明细".into();
+    assert_eq!(
+        run(back, at(2026, 10, 12)).await.unwrap(),
+        RequestState::Handling
+    );
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, Some(d(2026, 11, 4)));
+    assert_eq!(
+        status.due_on,
+        Some(cal.working_days_after(d(2026, 10, 29), 4))
+    );
+}
+
 async fn id_of(
     store: &zhanqun_store::Store,
     actor: &zhanqun_store::Actor,

@@ -88,6 +88,7 @@ words!(
         Received => "received" / "待受理",
         Handling => "handling" / "办理中",
         Correcting => "correcting" / "待补正",
+        Consulting => "consulting" / "征求第三方意见中",
         Answered => "answered" / "已答复",
     }
 );
@@ -126,6 +127,8 @@ words!(
         AskCorrection => "ask_correction" / "告知补正",
         Corrected => "corrected" / "收到补正",
         Extend => "extend" / "延期答复",
+        Consult => "consult" / "征求第三方意见",
+        Consulted => "consulted" / "第三方已回复或逾期未回复",
         Answer => "answer" / "答复",
     }
 );
@@ -141,6 +144,9 @@ pub fn next(state: RequestState, step: RequestStep, extended: bool) -> Result<Re
         (Corrected, Correcting) => Ok(Handling),
         (Extend, Handling) if extended => refuse("答复期限只能延长一次"),
         (Extend, Handling) => Ok(Handling),
+        // 条例 第三十二条: the time asking a third party does not count (第三十三条).
+        (Consult, Handling) => Ok(Consulting),
+        (Consulted, Consulting) => Ok(Handling),
         (Answer, Received | Handling) => Ok(Answered),
         // Not completed in time: answered as 逾期不补正 (the outcome says so).
         (Answer, Correcting) => Ok(Answered),
@@ -160,7 +166,31 @@ pub fn steps_for(state: RequestState, extended: bool) -> Vec<RequestStep> {
 /// The day an application's answer is due: [`ANSWER_DAYS`] plus `extension` working days after
 /// the day the clock started (receipt, or the day the completed application arrived).
 pub fn due_day(cal: &WorkCalendar, clock_start: NaiveDate, extension: u32) -> NaiveDate {
-    cal.working_days_after(clock_start, ANSWER_DAYS + extension.min(MAX_EXTENSION))
+    answer_due(cal, clock_start, extension, 0)
+}
+
+/// [`due_day`], moved on by the `paused` working days spent asking third parties for their
+/// opinion (条例 第三十三条: 征求第三方意见所需时间不计算在前款规定的期限内).
+pub fn answer_due(
+    cal: &WorkCalendar,
+    clock_start: NaiveDate,
+    extension: u32,
+    paused: u32,
+) -> NaiveDate {
+    cal.working_days_after(
+        clock_start,
+        ANSWER_DAYS + extension.min(MAX_EXTENSION) + paused,
+    )
+}
+
+/// The working days a consultation sent on `from` and answered on `to` kept the clock stopped:
+/// those after `from` up to and including `to`.
+pub fn paused_working_days(cal: &WorkCalendar, from: NaiveDate, to: NaiveDate) -> u32 {
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| cal.is_working_day(*d))
+        .count() as u32
 }
 
 /// How many working days before its deadline an open application is flagged 即将到期.
@@ -174,7 +204,7 @@ pub enum Standing {
     /// The deadline is within [`WARN_WORKING_DAYS`] working days: the warning before it.
     DueSoon,
     Overdue,
-    /// 补正: the applicant is completing the application and the clock does not run.
+    /// 补正 or 征求第三方意见: the clock does not run.
     Paused,
 }
 
@@ -184,7 +214,7 @@ impl Standing {
             Standing::InTime => "期限内",
             Standing::DueSoon => "即将到期",
             Standing::Overdue => "已超期",
-            Standing::Paused => "补正中，暂停计时",
+            Standing::Paused => "暂停计时（补正或征求第三方意见）",
         }
     }
 }
@@ -449,6 +479,30 @@ mod tests {
         assert_eq!(
             t.received.total + t.carried_in.total,
             t.answered.total + t.carried_out.total
+        );
+    }
+
+    #[test]
+    fn asking_a_third_party_stops_the_clock_for_its_working_days() {
+        let c = cal();
+        assert_eq!(
+            next(RequestState::Handling, RequestStep::Consult, false).unwrap(),
+            RequestState::Consulting
+        );
+        assert!(next(RequestState::Consulting, RequestStep::Answer, false).is_err());
+        assert!(next(RequestState::Received, RequestStep::Consult, false).is_err());
+        assert_eq!(
+            next(RequestState::Consulting, RequestStep::Consulted, false).unwrap(),
+            RequestState::Handling
+        );
+        // Sent on Friday 2026-12-04, answered on Friday 2026-12-11: five working days.
+        let paused = paused_working_days(&c, d(2026, 12, 4), d(2026, 12, 11));
+        assert_eq!(paused, 5);
+        assert_eq!(paused_working_days(&c, d(2026, 12, 4), d(2026, 12, 4)), 0);
+        let start = d(2026, 12, 1);
+        assert_eq!(
+            answer_due(&c, start, 0, paused),
+            c.working_days_after(due_day(&c, start, 0), 5)
         );
     }
 }

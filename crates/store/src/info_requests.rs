@@ -146,6 +146,8 @@ pub struct InfoRequestInFull {
     pub received_at: DateTime<Utc>,
     pub clock_start: NaiveDate,
     pub extension_days: i64,
+    /// Working days consultations of third parties kept the clock stopped.
+    pub paused_days: i64,
     pub due_on: Option<NaiveDate>,
     pub correction_by: NaiveDate,
     pub outcome: Option<Outcome>,
@@ -202,6 +204,7 @@ struct Row {
     received_at: DateTime<Utc>,
     clock_start: NaiveDate,
     extension_days: i64,
+    paused_days: i64,
     due_on: Option<NaiveDate>,
     outcome: Option<String>,
     answer_html: Option<String>,
@@ -210,7 +213,7 @@ struct Row {
 
 const COLS: &str = "id, site_id, query_code, applicant, organisation, name_sealed, id_number_sealed, \
      phone_sealed, email_sealed, address_sealed, content, delivery, state, received_at, clock_start, \
-     extension_days, due_on, outcome, answer_html, answered_at";
+     extension_days, paused_days, due_on, outcome, answer_html, answered_at";
 
 fn public_entry(site_code: &str, action: &str) -> AuditEntry {
     AuditEntry {
@@ -511,6 +514,7 @@ impl Store {
             received_at: r.received_at,
             clock_start: r.clock_start,
             extension_days: r.extension_days,
+            paused_days: r.paused_days,
             due_on: r.due_on,
             correction_by: disclosure::correction_by(cal, received_day),
             outcome: r.outcome.as_deref().map(Outcome::parse).transpose()?,
@@ -533,16 +537,17 @@ impl Store {
         cal: &WorkCalendar,
         now: DateTime<Utc>,
     ) -> Result<RequestState> {
-        type Cur = (i64, String, NaiveDate, i64);
+        type Cur = (i64, String, NaiveDate, i64, i64, Option<NaiveDate>);
         let cur: Option<Cur> = fetch!(
             self,
             optional,
             sqlx::query_as(
-                "SELECT site_id, state, clock_start, extension_days FROM info_requests WHERE id = $1"
+                "SELECT site_id, state, clock_start, extension_days, paused_days, paused_from \
+                 FROM info_requests WHERE id = $1"
             )
             .bind(id)
         )?;
-        let (site, state, clock_start, extension) =
+        let (site, state, clock_start, extension, paused_days, paused_from) =
             cur.ok_or_else(|| Error::not_found("申请不存在"))?;
         let site = SiteId(site);
         if !is_office(actor, site) {
@@ -559,6 +564,7 @@ impl Store {
         // What the step changes besides the state: (clock start, extension, due, note, answer).
         let mut start = clock_start;
         let mut ext = extension;
+        let (mut paused, mut pause_from) = (paused_days, paused_from);
         let mut note: Option<String> = None;
         let mut answer: Option<(Outcome, String)> = None;
         match step {
@@ -574,6 +580,32 @@ impl Store {
                 }
                 start = on;
                 note = Some(format!("答复期限自 {on} 起重新计算"));
+            }
+            RequestStep::Consult => {
+                let what = text(&input.note, "征求意见的第三方和事项", 5, 1000)?;
+                pause_from = Some(today);
+                note = Some(format!("{what}（征求第三方意见期间暂停计时）"));
+            }
+            RequestStep::Consulted => {
+                let since = pause_from.unwrap_or(today);
+                let on = input.on.unwrap_or(today);
+                if on > today || on < since {
+                    return Err(Error::invalid(format!(
+                        "第三方回复的日期应在 {since} 至今天之间"
+                    )));
+                }
+                let n = disclosure::paused_working_days(cal, since, on);
+                paused += i64::from(n);
+                pause_from = None;
+                let said = input.note.trim();
+                note = Some(format!(
+                    "{on} 第三方{}；征求意见的 {n} 个工作日不计入答复期限",
+                    if said.is_empty() {
+                        "已回复或逾期未回复"
+                    } else {
+                        said
+                    }
+                ));
             }
             RequestStep::Extend => {
                 disclosure::check_extension(input.days, &input.approver)?;
@@ -605,11 +637,12 @@ impl Store {
             }
         }
         let due: Option<NaiveDate> = match to {
-            RequestState::Correcting => None,
-            _ => Some(disclosure::due_day(
+            RequestState::Correcting | RequestState::Consulting => None,
+            _ => Some(disclosure::answer_due(
                 cal,
                 start,
                 u32::try_from(ext).unwrap_or(0),
+                u32::try_from(paused).unwrap_or(0),
             )),
         };
         let entry = self
@@ -627,7 +660,8 @@ impl Store {
             let n = sqlx::query(
                 "UPDATE info_requests SET state = $1, clock_start = $2, extension_days = $3, due_on = $4, \
                  outcome = COALESCE($5, outcome), answer_html = COALESCE($6, answer_html), \
-                 answered_at = CASE WHEN $7 THEN $8 ELSE answered_at END \
+                 answered_at = CASE WHEN $7 THEN $8 ELSE answered_at END, paused_days = $12, \
+                 paused_from = $13 \
                  WHERE id = $9 AND state = $10 AND extension_days = $11",
             )
             .bind(to.as_str())
@@ -641,6 +675,8 @@ impl Store {
             .bind(id)
             .bind(from.as_str())
             .bind(extension)
+            .bind(paused)
+            .bind(pause_from)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?

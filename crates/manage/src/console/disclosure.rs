@@ -108,6 +108,7 @@ async fn request_page_with(
             "phone": r.phone, "email": r.email, "address": r.address, "content": r.content,
             "delivery": r.delivery.label(), "state": r.state.label(), "received": at(r.received_at),
             "clock_start": r.clock_start.to_string(), "extension": r.extension_days,
+            "paused": r.paused_days,
             "due": r.due_on.map(|d| d.to_string()), "correction_by": r.correction_by.to_string(),
             "outcome": r.outcome.map(|o| o.label()), "answer_html": r.answer_html,
             "answered": r.answered_at.map(at),
