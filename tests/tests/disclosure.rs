@@ -303,6 +303,54 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
         csv.contains("四、结转下年度继续办理,1,0,0,0,0,0,1"),
         "{csv}"
     );
+
+    // Table 四 (行政复议、行政诉讼) is entered by the office, totalled and exported with it.
+    let reviews = format!("/sites/{}/ysqgk/reviews?year=2026", a.0);
+    let (s, page) = o.form(&reviews, &[("r0", "2"), ("r1", "-1")]).await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("件数应为 0 至 100000 的整数"), "{page}");
+    let (s, page) = o
+        .form(
+            &reviews,
+            &[("r0", "2"), ("r1", "1"), ("r3", "1"), ("d0", "1")],
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        page.contains("已保存2026年行政复议、行政诉讼情况"),
+        "{page}"
+    );
+    assert_eq!(
+        t.store.info_request_reviews(a, 2026).await.unwrap().review,
+        [2, 1, 0, 1]
+    );
+    let csv = o
+        .client
+        .get(format!(
+            "{}/sites/{}/ysqgk/report.csv?year=2026",
+            o.base, a.0
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("行政复议,2,1,0,1,4"), "{csv}");
+    assert!(
+        csv.contains("行政诉讼（未经复议直接起诉）,1,0,0,0,1"),
+        "{csv}"
+    );
+    // Another site's administrator cannot enter it.
+    let stranger = t.account("wb-admin", None).await;
+    t.grant(stranger, SiteRole::SiteAdmin, f.site(B), None)
+        .await;
+    let w = t.login("wb-admin").await;
+    assert_eq!(w.form(&reviews, &[("r0", "9")]).await.0, 404);
+    assert_eq!(
+        t.store.info_request_reviews(a, 2026).await.unwrap().review,
+        [2, 1, 0, 1]
+    );
 }
 
 /// The id of `site`'s application with query code `code` (as its office finds it).

@@ -258,6 +258,46 @@ pub fn check_extension(days: u32, approver: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The columns of table 四 (政府信息公开行政复议、行政诉讼情况), before the total.
+pub const REVIEW_COLUMNS: [&str; 4] = ["结果维持", "结果纠正", "其他结果", "尚未审结"];
+
+/// Table 四 of the yearly report, entered by the office (the cases are decided elsewhere): for
+/// 行政复议, 行政诉讼 未经复议直接起诉 and 行政诉讼 复议后起诉, the cases by [`REVIEW_COLUMNS`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Reviews {
+    pub review: [i64; 4],
+    pub direct_suit: [i64; 4],
+    pub suit_after_review: [i64; 4],
+}
+
+impl Reviews {
+    /// The three rows with their labels and totals.
+    pub fn rows(&self) -> [(&'static str, [i64; 4], i64); 3] {
+        let row = |label, r: [i64; 4]| (label, r, r.iter().sum());
+        [
+            row("行政复议", self.review),
+            row("行政诉讼（未经复议直接起诉）", self.direct_suit),
+            row("行政诉讼（复议后起诉）", self.suit_after_review),
+        ]
+    }
+
+    /// Every figure a count of cases: 0 to 100,000.
+    pub fn check(&self) -> Result<(), Error> {
+        let all = self
+            .review
+            .iter()
+            .chain(&self.direct_suit)
+            .chain(&self.suit_after_review);
+        if all.into_iter().all(|n| (0..=100_000).contains(n)) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "行政复议、行政诉讼的件数应为 0 至 100000 的整数",
+            ))
+        }
+    }
+}
+
 /// What the yearly report reads of one application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestFacts {
@@ -504,5 +544,23 @@ mod tests {
             answer_due(&c, start, 0, paused),
             c.working_days_after(due_day(&c, start, 0), 5)
         );
+    }
+
+    #[test]
+    fn table_four_totals_its_rows_and_takes_counts_only() {
+        let r = Reviews {
+            review: [2, 1, 0, 1],
+            direct_suit: [1, 0, 0, 0],
+            suit_after_review: [0, 0, 0, 0],
+        };
+        let rows = r.rows();
+        assert_eq!((rows[0].0, rows[0].2), ("行政复议", 4));
+        assert_eq!(rows[1].2, 1);
+        assert!(r.check().is_ok());
+        let bad = Reviews {
+            review: [-1, 0, 0, 0],
+            ..r
+        };
+        assert!(bad.check().is_err());
     }
 }

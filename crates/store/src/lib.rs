@@ -24,6 +24,7 @@ mod faq;
 pub mod figures;
 mod history;
 mod info_requests;
+mod info_reviews;
 mod input;
 mod interview;
 mod letter_handling;

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zhanqun_core::disclosure::{
-    Applicant, MAX_EXTENSION, Outcome, RequestStep, Standing, YearTable,
+    Applicant, MAX_EXTENSION, Outcome, REVIEW_COLUMNS, RequestStep, Reviews, Standing, YearTable,
 };
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{InfoRequestInFull, RequestStepInput};
@@ -232,23 +232,110 @@ async fn report(
     Path(id): Path<SiteId>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let site = office_site(&app, &a, id).await?;
     let year = year_of(&q)?;
+    report_with(&app, &a, id, year, None, None).await
+}
+
+async fn report_with(
+    app: &App,
+    a: &Authed,
+    id: SiteId,
+    year: i32,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let site = office_site(app, a, id).await?;
     let t = app.store().info_request_year(id, year).await?;
+    let reviews = app.store().info_request_reviews(id, year).await?;
     let heads: Vec<&str> = Applicant::ALL.iter().map(|a| a.label()).collect();
+    let four: Vec<Value> = reviews
+        .rows()
+        .iter()
+        .zip(["r", "d", "s"])
+        .map(|((label, figures, total), key)| {
+            json!({ "label": label, "key": key, "figures": figures, "total": total })
+        })
+        .collect();
     Ok(render(
         "disclosure_report.html",
         page(
-            Some(&a),
+            Some(a),
             "letters",
             &format!("{} · {year}年依申请公开情况", site.name),
-            json!({ "site": site, "year": year, "t": t, "heads": heads }),
+            json!({ "site": site, "year": year, "t": t, "heads": heads, "four": four,
+                    "four_heads": REVIEW_COLUMNS, "flash": flash, "error": error }),
         ),
     ))
 }
 
-/// Table 三 as CSV (the one CSV writer: UTF-8 with a BOM, every cell neutralised).
-fn csv(t: &YearTable) -> Result<Vec<u8>, Error> {
+/// Table 四 as the office types it: `r0`..`r3` (行政复议), `d0`..`d3` (直接起诉), `s0`..`s3`
+/// (复议后起诉); an empty box is 0.
+#[derive(Deserialize)]
+struct ReviewsForm {
+    #[serde(flatten)]
+    boxes: std::collections::HashMap<String, String>,
+}
+
+impl ReviewsForm {
+    fn reviews(&self) -> Result<Reviews, Error> {
+        let row = |key: &str| -> Result<[i64; 4], Error> {
+            let mut r = [0i64; 4];
+            for (i, n) in r.iter_mut().enumerate() {
+                let v = self
+                    .boxes
+                    .get(&format!("{key}{i}"))
+                    .map(|v| v.trim())
+                    .unwrap_or("");
+                *n = if v.is_empty() {
+                    0
+                } else {
+                    v.parse().map_err(|_| {
+                        Error::invalid("行政复议、行政诉讼的件数应为 0 至 100000 的整数")
+                    })?
+                };
+            }
+            Ok(r)
+        };
+        Ok(Reviews {
+            review: row("r")?,
+            direct_suit: row("d")?,
+            suit_after_review: row("s")?,
+        })
+    }
+}
+
+async fn save_reviews(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Query(q): Query<YearQuery>,
+    Form(f): Form<ReviewsForm>,
+) -> PageResult {
+    office_site(&app, &a, id).await?;
+    let year = year_of(&q)?;
+    let saved = match f.reviews() {
+        Ok(r) => {
+            app.store()
+                .set_info_request_reviews(&a.actor, id, year, &r, zhanqun_store::now())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => {
+            let note = format!("已保存{year}年行政复议、行政诉讼情况");
+            report_with(&app, &a, id, year, Some(note), None).await
+        }
+        Err(e @ Error::InvalidInput(_)) => {
+            let page = report_with(&app, &a, id, year, None, Some(e.public_message())).await?;
+            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// Tables 三 and 四 as CSV (the one CSV writer: UTF-8 with a BOM, every cell neutralised).
+fn csv(t: &YearTable, reviews: &Reviews) -> Result<Vec<u8>, Error> {
     let mut out = zhanqun_report::csv::Csv::new();
     let mut head = vec!["项目".to_string()];
     head.extend(Applicant::ALL.iter().map(|a| a.label().to_string()));
@@ -264,6 +351,17 @@ fn csv(t: &YearTable) -> Result<Vec<u8>, Error> {
         cells.push(r.total.to_string());
         out.row(cells)?;
     }
+    out.row(["四、政府信息公开行政复议、行政诉讼情况"])?;
+    let mut head = vec!["项目".to_string()];
+    head.extend(REVIEW_COLUMNS.iter().map(|c| c.to_string()));
+    head.push("总计".into());
+    out.row(head)?;
+    for (label, figures, total) in reviews.rows() {
+        let mut cells = vec![label.to_string()];
+        cells.extend(figures.iter().map(|n| n.to_string()));
+        cells.push(total.to_string());
+        out.row(cells)?;
+    }
     out.finish()
 }
 
@@ -276,6 +374,7 @@ async fn report_csv(
     let site = office_site(&app, &a, id).await?;
     let year = year_of(&q)?;
     let t = app.store().info_request_year(id, year).await?;
+    let reviews = app.store().info_request_reviews(id, year).await?;
     let name = format!("{}-{year}-ysqgk.csv", site.code);
     Ok((
         [
@@ -285,7 +384,7 @@ async fn report_csv(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        csv(&t)?,
+        csv(&t, &reviews)?,
     )
         .into_response())
 }
@@ -298,6 +397,12 @@ pub(super) fn routes(r: Routes) -> Routes {
             Session,
             "政府信息公开工作年度报告（依申请公开）",
             report,
+        )
+        .post(
+            "/sites/{id}/ysqgk/reviews",
+            Session,
+            "填报行政复议、行政诉讼情况（年度报告表四）",
+            save_reviews,
         )
         .get(
             "/sites/{id}/ysqgk/report.csv",
