@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+# Without a CJK font Chinese renders as boxes (a machine may have chromium and not the font).
+fc-list 2>/dev/null | grep -qi "CJK" || { [ "$(id -u)" = 0 ] && apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
 DATA=$(mktemp -d)
 NODE_DIR=$(mktemp -d)

@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+# Without a CJK font Chinese renders as boxes (a machine may have chromium and not the font).
+fc-list 2>/dev/null | grep -qi "CJK" || { [ "$(id -u)" = 0 ] && apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 OUT=docs/screenshots
 DATA=$(mktemp -d)
 PUB=127.0.0.1:18280

@@ -222,6 +222,8 @@ const slotsHref = await jxAdmin.$$eval("li", (items) => {
 });
 await jxAdmin.goto(base + slotsHref);
 await jxAdmin.screenshot({ path: `${out}/console-appointment-slots.png`, fullPage: true });
+await jxAdmin.goto(`${base}/stats/applications?site=${siteId}`);
+await jxAdmin.screenshot({ path: `${out}/console-application-stats.png`, fullPage: true });
 // 在线访谈: an interview's questions as the office moderates them.
 await jxAdmin.goto(`${base}/sites/${siteId}/interviews`);
 // The oldest, ended one: its page offers the transcript as a draft.

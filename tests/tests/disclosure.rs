@@ -278,23 +278,13 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
 
     // The console shows the same figures, and exports them.
     let o = t.login("jx-office").await;
+    let csv_path = format!("/sites/{}/ysqgk/report.csv?year=2026", a.0);
     let (s, page) = o
         .page(&format!("/sites/{}/ysqgk/report?year=2026", a.0))
         .await;
     assert_eq!(s, 200);
     assert!(page.contains("一、本年新收政府信息公开申请数量"), "{page}");
-    let csv = o
-        .client
-        .get(format!(
-            "{}/sites/{}/ysqgk/report.csv?year=2026",
-            o.base, a.0
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = o.page(&csv_path).await.1;
     assert!(
         csv.contains("一、本年新收政府信息公开申请数量,2,1,0,0,0,0,3"),
         "{csv}"
@@ -324,18 +314,7 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
         t.store.info_request_reviews(a, 2026).await.unwrap().review,
         [2, 1, 0, 1]
     );
-    let csv = o
-        .client
-        .get(format!(
-            "{}/sites/{}/ysqgk/report.csv?year=2026",
-            o.base, a.0
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = o.page(&csv_path).await.1;
     assert!(csv.contains("行政复议,2,1,0,1,4"), "{csv}");
     assert!(
         csv.contains("行政诉讼（未经复议直接起诉）,1,0,0,0,1"),

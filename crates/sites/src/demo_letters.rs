@@ -202,9 +202,20 @@ pub async fn load(store: &Store, keys: &Keyring, cal: &WorkCalendar) -> Result<u
             .find(|s| s.id == site_id)
             .and_then(|s| s.letters.leaders.first().cloned())
             .filter(|_| d.kind == LetterKind::Mailbox);
+        // The 领导信箱 letter comes with a file, as the writer's photos and papers do.
+        let attachments = if d.kind == LetterKind::Mailbox {
+            vec![zhanqun_store::NewAttachment {
+                name: "沿河村防汛物资现状.pdf".into(),
+                mime: "application/pdf".into(),
+                bytes: demo_pdf("Flood supplies along the Jialu river"),
+            }]
+        } else {
+            Vec::new()
+        };
         let letter = NewLetter {
             kind: Some(d.kind),
             to,
+            attachments,
             subject: d.subject.into(),
             body: d.body.into(),
             public: d.public,
