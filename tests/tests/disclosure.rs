@@ -402,6 +402,33 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
         status.due_on,
         Some(cal.working_days_after(d(2026, 10, 29), 4))
     );
+
+    // A fee notice (信息处理费) stops the clock too, until the fee is paid: sent Tuesday 10-13,
+    // paid Thursday 10-15, two more working days.
+    let mut fee = step(RequestStep::Charge);
+    fee.note = "本月第 12 件申请，按件计收".into();
+    assert!(
+        run(fee.clone(), at(2026, 10, 13)).await.is_err(),
+        "no amount"
+    );
+    fee.amount = 100;
+    assert_eq!(
+        run(fee, at(2026, 10, 13)).await.unwrap(),
+        RequestState::Charging
+    );
+    let mut early = step(RequestStep::Answer);
+    early.outcome = Some(Outcome::Disclosed);
+    early.answer = "现予以公开。".into();
+    let e = run(early, at(2026, 10, 14)).await.unwrap_err();
+    assert!(e.to_string().contains("尚未缴费"), "{e}");
+    let mut paid = step(RequestStep::Paid);
+    paid.on = Some(d(2026, 10, 15));
+    assert_eq!(
+        run(paid, at(2026, 10, 15)).await.unwrap(),
+        RequestState::Handling
+    );
+    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    assert_eq!(status.due_on, Some(d(2026, 11, 6)));
 }
 
 async fn id_of(

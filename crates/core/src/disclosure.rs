@@ -89,6 +89,7 @@ words!(
         Handling => "handling" / "办理中",
         Correcting => "correcting" / "待补正",
         Consulting => "consulting" / "征求第三方意见中",
+        Charging => "charging" / "待缴纳信息处理费",
         Answered => "answered" / "已答复",
     }
 );
@@ -129,6 +130,8 @@ words!(
         Extend => "extend" / "延期答复",
         Consult => "consult" / "征求第三方意见",
         Consulted => "consulted" / "第三方已回复或逾期未回复",
+        Charge => "charge" / "发出收费通知",
+        Paid => "paid" / "申请人已缴费",
         Answer => "answer" / "答复",
     }
 );
@@ -147,6 +150,11 @@ pub fn next(state: RequestState, step: RequestStep, extended: bool) -> Result<Re
         // 条例 第三十二条: the time asking a third party does not count (第三十三条).
         (Consult, Handling) => Ok(Consulting),
         (Consulted, Consulting) => Ok(Handling),
+        // 《政府信息公开信息处理费管理办法》(国办函〔2020〕109号) 第九条: from the fee notice to
+        // the payment the clock stops; unpaid in time, the answer is 逾期未缴费.
+        (Charge, Handling) => Ok(Charging),
+        (Paid, Charging) => Ok(Handling),
+        (Answer, Charging) => Ok(Answered),
         (Answer, Received | Handling) => Ok(Answered),
         // Not completed in time: answered as 逾期不补正 (the outcome says so).
         (Answer, Correcting) => Ok(Answered),
@@ -562,5 +570,21 @@ mod tests {
             ..r
         };
         assert!(bad.check().is_err());
+    }
+
+    #[test]
+    fn a_fee_notice_stops_the_clock_until_the_fee_is_paid() {
+        use RequestState::*;
+        assert_eq!(
+            next(Handling, RequestStep::Charge, false).unwrap(),
+            Charging
+        );
+        assert_eq!(next(Charging, RequestStep::Paid, false).unwrap(), Handling);
+        assert!(next(Received, RequestStep::Charge, false).is_err());
+        assert!(next(Charging, RequestStep::Extend, false).is_err());
+        assert_eq!(
+            steps_for(Charging, false),
+            [RequestStep::Paid, RequestStep::Answer]
+        );
     }
 }

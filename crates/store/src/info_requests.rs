@@ -176,6 +176,8 @@ pub struct RequestStepInput {
     pub on: Option<NaiveDate>,
     /// 延期: working days, and who approved.
     pub days: u32,
+    /// 收费通知: the 信息处理费 in yuan.
+    pub amount: u32,
     pub approver: String,
     /// 答复: the statutory type and the answer's text.
     pub outcome: Option<Outcome>,
@@ -607,6 +609,30 @@ impl Store {
                     }
                 ));
             }
+            RequestStep::Charge => {
+                let amount = input.amount;
+                if !(1..=100_000).contains(&amount) {
+                    return Err(Error::invalid("信息处理费金额应为 1 至 100000 元"));
+                }
+                let basis = text(&input.note, "收费依据和计算方式", 5, 500)?;
+                pause_from = Some(today);
+                note = Some(format!(
+                    "收费通知：信息处理费 {amount} 元（{basis}）；自发出通知至缴费完毕暂停计时"
+                ));
+            }
+            RequestStep::Paid => {
+                let since = pause_from.unwrap_or(today);
+                let on = input.on.unwrap_or(today);
+                if on > today || on < since {
+                    return Err(Error::invalid(format!("缴费日期应在 {since} 至今天之间")));
+                }
+                let n = disclosure::paused_working_days(cal, since, on);
+                paused += i64::from(n);
+                pause_from = None;
+                note = Some(format!(
+                    "{on} 申请人缴费完毕；等待缴费的 {n} 个工作日不计入答复期限"
+                ));
+            }
             RequestStep::Extend => {
                 disclosure::check_extension(input.days, &input.approver)?;
                 ext = i64::from(input.days);
@@ -626,6 +652,11 @@ impl Store {
                         "申请尚在补正中：只能以“申请人无正当理由逾期不补正”答复，或先登记收到补正",
                     ));
                 }
+                if from == RequestState::Charging && outcome != Outcome::NotPaid {
+                    return Err(Error::invalid(
+                        "申请人尚未缴费：只能以“申请人逾期未按收费通知要求缴纳费用”答复，或先登记已缴费",
+                    ));
+                }
                 let html = zhanqun_core::letter_flow::reply_html(&text(
                     &input.answer,
                     "答复内容",
@@ -637,7 +668,7 @@ impl Store {
             }
         }
         let due: Option<NaiveDate> = match to {
-            RequestState::Correcting | RequestState::Consulting => None,
+            RequestState::Correcting | RequestState::Consulting | RequestState::Charging => None,
             _ => Some(disclosure::answer_due(
                 cal,
                 start,

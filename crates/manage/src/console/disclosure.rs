@@ -141,6 +141,8 @@ struct StepForm {
     #[serde(default)]
     days: String,
     #[serde(default)]
+    amount: String,
+    #[serde(default)]
     approver: String,
     #[serde(default)]
     outcome: String,
@@ -163,6 +165,12 @@ impl StepForm {
                 .parse::<u32>()
                 .map_err(|_| Error::invalid("延期天数应为数字"))?,
         };
+        let amount = match self.amount.trim() {
+            "" => 0,
+            a => a
+                .parse::<u32>()
+                .map_err(|_| Error::invalid("信息处理费金额应为整数（元）"))?,
+        };
         let outcome = match self.outcome.trim() {
             "" => None,
             o => Some(Outcome::parse(o)?),
@@ -172,6 +180,7 @@ impl StepForm {
             note: self.note.clone(),
             on,
             days,
+            amount,
             approver: self.approver.clone(),
             outcome,
             answer: self.answer.clone(),
