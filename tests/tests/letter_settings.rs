@@ -131,6 +131,14 @@ async fn a_mailbox_letter_goes_to_a_listed_leader_and_a_site_takes_only_its_kind
     let page = t.page(HOST_B, "/hudong/xiexin", 200).await;
     assert!(page.contains("我为政府网站找错") && !page.contains("value=\"complaint\""));
     assert!(!page.contains("name=\"to\""), "米脂 lists no leader");
+    // No page of the site sends a visitor to a kind it does not take.
+    let faq = t.page(HOST_B, "/hudong/zhishiku/", 200).await;
+    assert!(!faq.contains("kind=consultation"), "{faq}");
+    let faq_a = t.page(HOST_A, "/hudong/zhishiku/", 200).await;
+    assert!(
+        faq_a.contains("kind=consultation"),
+        "佳县 takes consultations"
+    );
     let form = open_form(&t, HOST_B).await;
     fill_time().await;
     let complaint: Vec<(&str, &str)> = consultation()
