@@ -44,8 +44,9 @@ pub(crate) struct SiteView<'a> {
     pub nav: Vec<Link<'a>>,
     #[serde(rename = "static")]
     pub static_root: String,
-    /// The kinds of letter the site takes (`LetterKind::as_str`): pages link only to these.
-    pub takes: Vec<&'static str>,
+    /// The kinds of letter the site takes (serialized as `LetterKind::as_str`): pages link only
+    /// to these. Borrowed: every page render builds a SiteView.
+    pub takes: &'a [zhanqun_core::letters::LetterKind],
 }
 
 impl<'a> SiteView<'a> {
@@ -58,7 +59,7 @@ impl<'a> SiteView<'a> {
             kind_label: s.kind.label(),
             host: s.hosts.first().map(String::as_str).unwrap_or_default(),
             footer: &s.footer,
-            takes: s.letters.kinds.iter().map(|k| k.as_str()).collect(),
+            takes: &s.letters.kinds,
             nav: ctx
                 .children(None)
                 .filter(|c| c.in_nav)
