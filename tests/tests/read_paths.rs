@@ -208,3 +208,117 @@ async fn every_page_of_a_list_reads_the_same_rows_from_either_end() {
         }
     }
 }
+
+/// Deep pages of long lists are sought in their period — a column list's month
+/// (`list_months`), the catalogue's year — instead of stepping over every entry before them.
+/// On a list of 1,300 documents over 40 months, some pinned, some at a month's last second
+/// and some sharing a month's first instant, every page of a parent column's list and of the catalogue (with and without a
+/// topic) equals the whole list read at once, and the kept months stay right after pins and
+/// unpins.
+#[tokio::test]
+async fn deep_pages_are_sought_in_their_month_or_year() {
+    let db = fresh_store().await;
+    let store = &db.store;
+    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
+    let jia = site_id(store, "6108280001").await;
+    let (files, zwgk) = (
+        store
+            .column_by_path(jia, "zwgk/zcwj")
+            .await
+            .unwrap()
+            .unwrap(),
+        store.column_by_path(jia, "zwgk").await.unwrap().unwrap(),
+    );
+    let n = 1300_usize;
+    let items = (0..n)
+        .map(|i| {
+            let month = i % 40;
+            let (year, m) = (2021 + (month / 12) as i32, (month % 12) as u32 + 1);
+            // Most on day 1..28 at their own minute; every 97th at the month's last second;
+            // every 89th at the month's first instant (several of a month share it, so their
+            // order is the id's).
+            let at = if i % 89 == 0 {
+                Utc.with_ymd_and_hms(year, m, 1, 0, 0, 0).unwrap()
+            } else if i % 97 == 0 {
+                let next = if m == 12 {
+                    Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0)
+                } else {
+                    Utc.with_ymd_and_hms(year, m + 1, 1, 0, 0, 0)
+                };
+                next.unwrap() - chrono::Duration::seconds(1)
+            } else {
+                Utc.with_ymd_and_hms(year, m, (i % 28) as u32 + 1, (i % 24) as u32, 0, 0)
+                    .unwrap()
+                    + chrono::Duration::minutes((i / 40) as i64)
+            };
+            let topic = if i % 3 == 0 {
+                "城乡建设"
+            } else {
+                "综合政务"
+            };
+            let mut d = doc(&format!("文件{i}"), year, topic, "县政府办", true);
+            d.published_at = Some(at);
+            (d, vec![files])
+        })
+        .collect();
+    let ids = store.create_articles(jia, items).await.unwrap();
+    // Three pinned, then one of them unpinned.
+    let admin = zhanqun_tests::create_account(store, "jia-pager", None).await;
+    let sec = zhanqun_tests::security_admin(store).await;
+    store
+        .grant(&sec, admin, SiteRole::SiteAdmin, jia, None)
+        .await
+        .unwrap();
+    let acc = store.account(admin).await.unwrap().unwrap();
+    let actor = zhanqun_store::Actor {
+        principal: store.principal(acc).await.unwrap(),
+        client: None,
+        request_id: None,
+    };
+    for i in [5, 700, 1290] {
+        store.pin(&actor, ids[i], true).await.unwrap();
+    }
+    store.pin(&actor, ids[700], false).await.unwrap();
+    assert!(store.read_path_drift().await.unwrap().is_clean());
+
+    let titles = |rows: Vec<ListItem>| rows.into_iter().map(|r| r.title).collect::<Vec<_>>();
+    for list in [files, zwgk] {
+        let (all, total) = store.list_column(jia, list, 0, 5000).await.unwrap();
+        assert_eq!(total, n as u64);
+        let all = titles(all);
+        assert_eq!(
+            &all[..2],
+            ["文件1290", "文件5"],
+            "pinned first, newest first"
+        );
+        for size in [20, 33] {
+            let mut paged = Vec::new();
+            for offset in (0..total).step_by(size) {
+                let (rows, _) = store
+                    .list_column(jia, list, offset, size as u64)
+                    .await
+                    .unwrap();
+                paged.extend(titles(rows));
+            }
+            assert_eq!(paged, all, "list {list:?}, pages of {size}");
+        }
+    }
+    for f in [CatalogueFilter::default(), filter("综合政务", None, "")] {
+        let (all, total) = store.catalogue(jia, &f, 0, 5000).await.unwrap();
+        assert!(total > 800, "{f:?}");
+        let all = titles(all);
+        for size in [20, 33] {
+            let mut paged = Vec::new();
+            for offset in (0..total).step_by(size) {
+                paged.extend(titles(
+                    store
+                        .catalogue(jia, &f, offset, size as u64)
+                        .await
+                        .unwrap()
+                        .0,
+                ));
+            }
+            assert_eq!(paged, all, "catalogue {f:?}, pages of {size}");
+        }
+    }
+}

@@ -36,7 +36,11 @@ async fn storage_story() {
     if let Some(options) = store.sqlite_compile_options().await.unwrap() {
         // .cargo/config.toml: without the planner's stability guarantee every statement with a
         // bound LIMIT is parsed and planned again each time it runs.
-        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+        for wanted in [
+            "ENABLE_QPSG",
+            "DEFAULT_MEMSTATUS=0",
+            "MAX_MMAP_SIZE=1099511627776",
+        ] {
             assert!(
                 options.iter().any(|o| o == wanted),
                 "SQLite built without {wanted} (is .cargo/config.toml in force?): {options:?}"

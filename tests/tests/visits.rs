@@ -36,6 +36,17 @@ async fn stored_sketches(url: &str) -> Vec<Vec<u8>> {
     rows.into_iter().map(|r| r.0).collect()
 }
 
+/// Unique visitors are a HyperLogLog++ estimate of salted keys, and the salt is drawn afresh
+/// for each day (so each run): at a few hundred visitors the sparse sketch is exact unless two
+/// keys collide in its 25 bits, about one run in 500 (seen once). Two either way is still far
+/// from counting a merged visitor twice (50 here).
+fn near(visitors: i64, want: i64) {
+    assert!(
+        visitors.abs_diff(want) <= 2,
+        "{visitors} unique visitors, expected {want}"
+    );
+}
+
 #[tokio::test]
 async fn page_views_are_exact_and_visitors_merge() {
     let t = TestApp::spawn_with(|c| {
@@ -145,7 +156,7 @@ async fn page_views_are_exact_and_visitors_merge() {
     t.app.visits().flush(&t.store).await.unwrap();
     let day = t.store.visit_days(Some(jx), today, today).await.unwrap()[0];
     assert_eq!(day.views, 6 + 200 + 201);
-    assert_eq!(day.visitors, 301);
+    near(day.visitors, 301);
 
     // A second node on the same store counts some of the same people and some new ones: its
     // flush merges into the same day.
@@ -170,15 +181,15 @@ async fn page_views_are_exact_and_visitors_merge() {
     node2.visits().flush(&t.store).await.unwrap();
     let day = t.store.visit_days(Some(jx), today, today).await.unwrap()[0];
     assert_eq!(day.views, 407 + 100);
-    assert_eq!(
-        day.visitors, 351,
-        "50 of node 2's 100 visitors were already counted"
-    );
+    // 50 of node 2's 100 visitors were already counted.
+    near(day.visitors, 351);
     // The province's day is the same merge (one site visited), and the period total too.
     let province = t.store.visit_days(None, today, today).await.unwrap();
-    assert_eq!((province[0].views, province[0].visitors), (507, 351));
+    assert_eq!(province[0].views, 507);
+    near(province[0].visitors, 351);
     let totals = t.store.visit_totals(Some(jx), today, today).await.unwrap();
-    assert_eq!((totals.views, totals.visitors), (507, 351));
+    assert_eq!(totals.views, 507);
+    near(totals.visitors, 351);
 
     // Nothing identifying is stored: not the address, not the user agent, not a per-visitor
     // hash — a sketch, page counters and the day's salt.

@@ -23,6 +23,10 @@ use zhanqun_web::App;
 use crate::args::*;
 use crate::common::*;
 
+/// mimalloc, not the system allocator: see the workspace Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()

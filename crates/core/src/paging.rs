@@ -78,6 +78,71 @@ pub fn window(total: u64, offset: u64, limit: u64) -> Option<Window> {
     })
 }
 
+/// A window that skips at most this many entries is read as it is; a longer skip is worth the
+/// small read of a list's kept per-period counts first ([`in_period`]).
+pub const DIRECT_SKIP: u64 = 400;
+
+/// How to read a page of a long list whose length is kept per period (a column list's
+/// months, the catalogue's years), once the period holding the page's first entry is known:
+/// `before` entries are newer than the period, `n` are in it, and the page's first entry is
+/// the list's `offset`-th (newest first).
+///
+/// The returned [`Window`] is relative to the period: newest first, it skips `offset` entries
+/// from the period's newer end and may run on into older periods (the read is bounded above
+/// only); oldest first, the whole page lies in the period and it is read from the period's
+/// older end (bounded on both sides). Either way no read skips a whole period, and a page
+/// that lies in its period skips at most half of it.
+/// `None` when `offset` is not in the period (the counts moved under the caller: read the
+/// plain [`window`] instead).
+pub fn in_period(offset: u64, limit: u64, before: u64, n: u64) -> Option<Window> {
+    let within = offset.checked_sub(before).filter(|w| *w < n)?;
+    let end = within.saturating_add(limit);
+    if end <= n && n - end < within {
+        return Some(Window {
+            offset: n - end,
+            limit,
+            oldest_first: true,
+        });
+    }
+    Some(Window {
+        offset: within,
+        limit,
+        oldest_first: false,
+    })
+}
+
+/// The period (newest first) that holds the list's `offset`-th entry, with how many entries
+/// are newer than it: from kept per-period counts, newest period first.
+pub fn period_of(counts: impl IntoIterator<Item = u64>, offset: u64) -> Option<(usize, u64)> {
+    let mut before = 0_u64;
+    for (i, n) in counts.into_iter().enumerate() {
+        if offset < before.saturating_add(n) {
+            return Some((i, before));
+        }
+        before = before.saturating_add(n);
+    }
+    None
+}
+
+/// The first instant (UTC) after the month `YYYY-MM` (a column list's kept month): the
+/// exclusive upper bound of its entries.
+pub fn month_end(month: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    chrono::NaiveDate::from_ymd_opt(y, m, 1)?
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+}
+
+/// The first instant (UTC) of the month `YYYY-MM`.
+pub fn month_start(month: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let (y, m) = month.split_once('-')?;
+    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+}
+
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
@@ -171,5 +236,62 @@ mod tests {
         assert_eq!(p("18446744073709551615").rows(3346, 50), None);
         assert_eq!(Page::count(3346, 50), 67);
         assert_eq!(Page::count(0, 50), 1);
+    }
+
+    #[test]
+    fn a_page_of_a_long_list_is_read_within_its_period() {
+        // Periods of 7, 0, 5 and 9 entries, newest first: every page of every size is the same
+        // rows read through its period as read from the newest end, and no read skips more
+        // than half a period.
+        let periods = [7_u64, 0, 5, 9];
+        let total: u64 = periods.iter().sum();
+        let starts: Vec<u64> = periods
+            .iter()
+            .scan(0, |acc, n| {
+                let s = *acc;
+                *acc += n;
+                Some(s)
+            })
+            .collect();
+        for limit in 1..8 {
+            for offset in 0..total {
+                let Some((i, before)) = period_of(periods, offset) else {
+                    panic!("{offset} is in the list")
+                };
+                assert_eq!(before, starts[i]);
+                assert!(periods[i] > 0);
+                let Some(w) = in_period(offset, limit, before, periods[i]) else {
+                    panic!("{offset} is in period {i}")
+                };
+                assert!(w.offset < periods[i], "{offset} {limit}: {w:?}");
+                if offset - before + limit <= periods[i] {
+                    assert!(w.offset <= periods[i] / 2, "{offset} {limit}: {w:?}");
+                }
+                // Entries of the list the read returns, as positions newest first.
+                let mut read: Vec<u64> = if w.oldest_first {
+                    let last = before + periods[i] - 1;
+                    (w.offset..w.offset + w.limit).map(|k| last - k).collect()
+                } else {
+                    (before + w.offset..(before + w.offset + w.limit).min(total)).collect()
+                };
+                read.sort_unstable();
+                let want: Vec<u64> = (offset..(offset + limit).min(total)).collect();
+                assert_eq!(read, want, "{offset} {limit}: {w:?}");
+            }
+        }
+        assert_eq!(period_of(periods, total), None);
+        assert_eq!(in_period(3, 20, 5, 4), None);
+        assert_eq!(in_period(9, 20, 5, 4), None);
+    }
+
+    #[test]
+    fn month_bounds() {
+        let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().ok();
+        assert_eq!(month_end("2024-12"), t("2025-01-01T00:00:00Z"));
+        assert_eq!(month_end("2024-02"), t("2024-03-01T00:00:00Z"));
+        assert_eq!(month_start("2024-02"), t("2024-02-01T00:00:00Z"));
+        assert_eq!(month_end("2024-13"), None);
+        assert_eq!(month_end("2024"), None);
+        assert_eq!(month_start("x-01"), None);
     }
 }

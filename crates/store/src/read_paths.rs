@@ -1,8 +1,8 @@
 //! The public pages' read paths (migrations 0014–0016): checking that what the triggers keep
 //! agrees with the rows it is derived from.
 //!
-//! `placements.live`, `column_counts`, `site_articles`, `catalogue_counts`, `list_entries` and
-//! `list_counts` are kept by triggers on every write, so that a page reads one index range and
+//! `placements.live`, `column_counts`, `site_articles`, `catalogue_counts`, `list_entries`,
+//! `list_counts` and `list_months` (0040) are kept by triggers on every write, so that a page reads one index range and
 //! never counts. This
 //! module recomputes each of them from `articles` and `placements` the slow way and reports
 //! every row that differs: the story tests run it after every kind of write, and an operator
@@ -27,6 +27,8 @@ pub struct ReadPathDrift {
     pub list_entries: i64,
     /// Lists whose kept count of published entries is wrong.
     pub list_counts: i64,
+    /// (list, pinned, month) groups whose kept count of published entries is wrong.
+    pub list_months: i64,
 }
 
 impl ReadPathDrift {
@@ -47,8 +49,8 @@ const LIVE: &str = "SELECT COUNT(*) FROM placements p JOIN articles a ON a.id = 
 const COLUMNS_KEPT: &str = "SELECT column_id, n FROM column_counts WHERE n <> 0";
 const COLUMNS_SOURCE: &str =
     "SELECT column_id, COUNT(*) FROM placements WHERE live GROUP BY column_id";
-const SHOWN_KEPT: &str =
-    "SELECT site_id, article_id, live, disclosure, sort_at, topic, organ, year FROM site_articles";
+const SHOWN_KEPT: &str = "SELECT site_id, article_id, live, disclosure, sort_at, topic, organ, year, \
+                          updated_at FROM site_articles";
 const LIST_KEPT: &str = "SELECT list_id, placement_id, column_id, site_id, article_id, pinned, sort_at, live FROM list_entries";
 /// Each placement under its column and every ancestor, walked with a recursive query (the
 /// kept table uses the four-level `column_lineage` view).
@@ -60,6 +62,14 @@ const LIST_SOURCE: &str = "SELECT l.list_id, p.id, p.column_id, p.site_id, p.art
 const LIST_COUNTS_KEPT: &str = "SELECT list_id, n FROM list_counts WHERE n <> 0";
 const LIST_COUNTS_SOURCE: &str =
     "SELECT list_id, COUNT(*) FROM list_entries WHERE live GROUP BY list_id";
+const LIST_MONTHS_KEPT: &str = "SELECT list_id, pinned, month, n FROM list_months WHERE n <> 0";
+/// The rows `list_months` should hold; `month` is the backend's `YYYY-MM` of `sort_at`.
+fn list_months_source(month: &str) -> String {
+    format!(
+        "SELECT list_id, pinned, {month}, COUNT(*) FROM list_entries WHERE live \
+         GROUP BY list_id, pinned, {month}"
+    )
+}
 const CATALOGUE_KEPT: &str =
     "SELECT site_id, topic, organ, year, n FROM catalogue_counts WHERE n <> 0";
 const CATALOGUE_SOURCE: &str = "SELECT site_id, topic, organ, year, COUNT(*) FROM site_articles \
@@ -69,7 +79,7 @@ const CATALOGUE_SOURCE: &str = "SELECT site_id, topic, organ, year, COUNT(*) FRO
 fn shown_source(year: &str) -> String {
     format!(
         "SELECT DISTINCT p.site_id, a.id, a.status = 'published', a.is_disclosure, a.published_at, \
-         COALESCE(a.topic, ''), COALESCE(a.issuing_organ, ''), {year} \
+         COALESCE(a.topic, ''), COALESCE(a.issuing_organ, ''), {year}, a.updated_at \
          FROM placements p JOIN articles a ON a.id = p.article_id"
     )
 }
@@ -78,9 +88,15 @@ impl Store {
     /// Recomputes the kept read paths from their sources and counts the rows that differ.
     /// Reads whole tables: for tests and operators, never for a page.
     pub async fn read_path_drift(&self) -> Result<ReadPathDrift> {
-        let year = match &self.pool {
-            Pool::Sqlite(_) => "CAST(substr(a.publish_date, 1, 4) AS INTEGER)",
-            Pool::Pg(_) => "EXTRACT(YEAR FROM a.publish_date)::INTEGER",
+        let (year, month) = match &self.pool {
+            Pool::Sqlite(_) => (
+                "CAST(substr(a.publish_date, 1, 4) AS INTEGER)",
+                "substr(sort_at, 1, 7)",
+            ),
+            Pool::Pg(_) => (
+                "EXTRACT(YEAR FROM a.publish_date)::INTEGER",
+                "to_char(sort_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+            ),
         };
         let queries = [
             LIVE.to_string(),
@@ -89,8 +105,9 @@ impl Store {
             symmetric(CATALOGUE_KEPT, CATALOGUE_SOURCE),
             symmetric(LIST_KEPT, LIST_SOURCE),
             symmetric(LIST_COUNTS_KEPT, LIST_COUNTS_SOURCE),
+            symmetric(LIST_MONTHS_KEPT, &list_months_source(month)),
         ];
-        let mut n = [0_i64; 6];
+        let mut n = [0_i64; 7];
         for (slot, sql) in n.iter_mut().zip(queries) {
             *slot = crate::fetch!(self, one, sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))?;
         }
@@ -101,6 +118,7 @@ impl Store {
             catalogue_counts: n[3],
             list_entries: n[4],
             list_counts: n[5],
+            list_months: n[6],
         })
     }
 }

@@ -51,6 +51,21 @@ impl Facets {
             .map(|c| c.3.max(0) as u64)
             .sum()
     }
+
+    /// How many published documents match `f` in each year, newest year first (the periods a
+    /// deep catalogue page is sought in).
+    pub fn per_year(&self, f: &CatalogueFilter) -> Vec<(i32, u64)> {
+        let mut years = std::collections::BTreeMap::<i32, u64>::new();
+        for (t, o, y, n) in &self.counts {
+            if f.topic.as_ref().is_none_or(|x| x == t)
+                && f.organ.as_ref().is_none_or(|x| x == o)
+                && f.year.is_none_or(|x| x == *y)
+            {
+                *years.entry(*y).or_default() += (*n).max(0) as u64;
+            }
+        }
+        years.into_iter().rev().filter(|(_, n)| *n > 0).collect()
+    }
 }
 
 impl Store {
@@ -66,29 +81,53 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<ListItem>, u64)> {
-        let total = self.catalogue_facets(site).await?.total(f);
+        let facets = self.catalogue_facets(site).await?;
         Ok((
-            self.catalogue_rows(site, f, total, offset, limit).await?,
-            total,
+            self.catalogue_rows(site, f, &facets, offset, limit).await?,
+            facets.total(f),
         ))
     }
 
-    /// One page of [`Store::catalogue`] when the caller knows how many match
-    /// ([`Facets::total`]): no row is read past `total`.
+    /// One page of [`Store::catalogue`] when the caller holds the site's facets (their counts
+    /// say how many match, [`Facets::total`]): no row is read past the total, and a deep page
+    /// is sought within its year ([`zhanqun_core::paging::in_period`]), so it steps over at
+    /// most one year's documents.
     pub async fn catalogue_rows(
         &self,
         site: SiteId,
         f: &CatalogueFilter,
-        total: u64,
+        facets: &Facets,
         offset: u64,
         limit: u64,
     ) -> Result<Vec<ListItem>> {
-        let Some(w) = zhanqun_core::paging::window(total, offset, limit) else {
+        let Some(mut w) = zhanqun_core::paging::window(facets.total(f), offset, limit) else {
             return Ok(Vec::new());
         };
         let topic = f.topic.clone().unwrap_or_default();
         let organ = f.organ.clone().unwrap_or_default();
-        let (from, to) = year_range(f.year);
+        let (mut from, mut to) = year_range(f.year);
+        if w.offset > zhanqun_core::paging::DIRECT_SKIP && f.year.is_none() {
+            let years = facets.per_year(f);
+            let seek = zhanqun_core::paging::period_of(years.iter().map(|y| y.1), offset).and_then(
+                |(i, before)| {
+                    let (year, n) = years[i];
+                    // year_range knows years 1000–9999 only (others read all time).
+                    if !(1000..9999).contains(&year) {
+                        return None;
+                    }
+                    let m = zhanqun_core::paging::in_period(offset, w.limit, before, n)?;
+                    (m.offset < w.offset).then_some((year, m))
+                },
+            );
+            if let Some((year, m)) = seek {
+                let (start, end) = year_range(Some(year));
+                if m.oldest_first {
+                    from = start;
+                }
+                to = end;
+                w = m;
+            }
+        }
         let rows_sql = match (topic.is_empty(), organ.is_empty(), w.oldest_first) {
             (true, true, false) => {
                 catalogue_sql!("AND $2 = '' AND $3 = '' ", "sort_at DESC, article_id DESC")

@@ -465,6 +465,7 @@ impl Store {
                 "DELETE FROM annual_reports",
                 "DELETE FROM list_entries",
                 "DELETE FROM list_counts",
+                "DELETE FROM list_months",
                 "DELETE FROM placements",
                 "DELETE FROM site_articles",
                 "DELETE FROM catalogue_counts",

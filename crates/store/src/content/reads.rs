@@ -113,35 +113,85 @@ impl Store {
             let rows = match zhanqun_core::paging::window(total.max(0) as u64, offset, limit) {
                 None => Vec::new(),
                 Some(w) => {
-                    let sql = if w.oldest_first {
-                        concat!(
-                            "SELECT ",
-                            list_cols!(),
-                            " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
-                            "WHERE list_id = $2 AND site_id = $1 AND live ",
-                            "ORDER BY pinned, sort_at, article_id LIMIT $3 OFFSET $4) p ",
-                            "JOIN articles a ON a.id = p.article_id ",
-                            "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
-                        )
-                    } else {
-                        concat!(
-                            "SELECT ",
-                            list_cols!(),
-                            " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
-                            "WHERE list_id = $2 AND site_id = $1 AND live ",
-                            "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
-                            "JOIN articles a ON a.id = p.article_id ",
-                            "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
-                        )
-                    };
-                    sqlx::query_as(sql)
-                        .bind(site.0)
-                        .bind(column.0)
-                        .bind(w.limit as i64)
-                        .bind(w.offset as i64)
-                        .fetch_all(p)
-                        .await
-                        .map_err(db_err)?
+                    // A long skip: find the month that holds the page (list_months), then
+                    // seek to it, when that skips less.
+                    let mut seek = None;
+                    if w.offset > zhanqun_core::paging::DIRECT_SKIP {
+                        let at: Option<(String, i64, i64)> = sqlx::query_as(LIST_MONTH_OF)
+                            .bind(column.0)
+                            .bind(true)
+                            .bind(false)
+                            .bind(offset as i64)
+                            .fetch_optional(p)
+                            .await
+                            .map_err(db_err)?;
+                        seek = at.and_then(|(month, before, n)| {
+                            let m = zhanqun_core::paging::in_period(
+                                offset,
+                                w.limit,
+                                before.max(0) as u64,
+                                n.max(0) as u64,
+                            )?;
+                            let bounds = (
+                                zhanqun_core::paging::month_start(&month)?,
+                                zhanqun_core::paging::month_end(&month)?,
+                            );
+                            (m.offset < w.offset).then_some((m, bounds))
+                        });
+                    }
+                    match seek {
+                        Some((m, (start, end))) => {
+                            let q = if m.oldest_first {
+                                sqlx::query_as(LIST_IN_MONTH_OLDEST_FIRST)
+                                    .bind(site.0)
+                                    .bind(column.0)
+                                    .bind(false)
+                                    .bind(start)
+                            } else {
+                                sqlx::query_as(LIST_FROM_MONTH)
+                                    .bind(site.0)
+                                    .bind(column.0)
+                                    .bind(false)
+                            };
+                            q.bind(end)
+                                .bind(m.limit as i64)
+                                .bind(m.offset as i64)
+                                .fetch_all(p)
+                                .await
+                                .map_err(db_err)?
+                        }
+                        None => {
+                            let sql = if w.oldest_first {
+                                concat!(
+                                    "SELECT ",
+                                    list_cols!(),
+                                    " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+                                    "WHERE list_id = $2 AND site_id = $1 AND live ",
+                                    "ORDER BY pinned, sort_at, article_id LIMIT $3 OFFSET $4) p ",
+                                    "JOIN articles a ON a.id = p.article_id ",
+                                    "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                                )
+                            } else {
+                                concat!(
+                                    "SELECT ",
+                                    list_cols!(),
+                                    " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+                                    "WHERE list_id = $2 AND site_id = $1 AND live ",
+                                    "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $3 OFFSET $4) p ",
+                                    "JOIN articles a ON a.id = p.article_id ",
+                                    "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+                                )
+                            };
+                            sqlx::query_as(sql)
+                                .bind(site.0)
+                                .bind(column.0)
+                                .bind(w.limit as i64)
+                                .bind(w.offset as i64)
+                                .fetch_all(p)
+                                .await
+                                .map_err(db_err)?
+                        }
+                    }
                 }
             };
             Ok::<_, Error>((rows, total))
@@ -246,16 +296,20 @@ impl Store {
         to: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<(ArticleId, DateTime<Utc>)>> {
-        let rows: Vec<(i64, DateTime<Utc>)> = fetch!(self, all, sqlx::query_as(
-            "SELECT a.id, a.updated_at FROM (SELECT article_id, sort_at FROM site_articles \
+        // `updated_at` is kept in site_articles (0041): the index alone, no article row.
+        let rows: Vec<(i64, DateTime<Utc>)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT article_id, updated_at FROM site_articles \
              WHERE site_id = $1 AND live AND sort_at >= $2 AND sort_at < $3 \
-             ORDER BY sort_at DESC, article_id DESC LIMIT $4) s JOIN articles a ON a.id = s.article_id \
-             ORDER BY s.sort_at DESC, s.article_id DESC"
-        )
-        .bind(site.0)
-        .bind(from)
-        .bind(to)
-        .bind(limit as i64))?;
+             ORDER BY sort_at DESC, article_id DESC LIMIT $4"
+            )
+            .bind(site.0)
+            .bind(from)
+            .bind(to)
+            .bind(limit as i64)
+        )?;
         Ok(rows.into_iter().map(|(id, t)| (ArticleId(id), t)).collect())
     }
 
@@ -276,6 +330,42 @@ impl Store {
         Ok(first.zip(last))
     }
 }
+
+/// The month of a list's unpinned entries that holds the list's `$4`-th entry (newest first,
+/// pinned entries first): the month, how many entries are newer than it (the pinned ones
+/// included) and how many it has. `$1` the list, `$2` true, `$3` false. A few rows of
+/// `list_months` (one a month the list has entries in), summed newest first.
+const LIST_MONTH_OF: &str = "WITH pin AS (SELECT COALESCE(SUM(n), 0) AS n FROM list_months \
+     WHERE list_id = $1 AND pinned = $2) \
+     SELECT m.month, CAST(m.upto - m.n + pin.n AS BIGINT), CAST(m.n AS BIGINT) FROM pin, \
+     (SELECT month, n, SUM(n) OVER (ORDER BY month DESC) AS upto FROM list_months \
+      WHERE list_id = $1 AND pinned = $3 AND n > 0) m \
+     WHERE m.upto + pin.n > $4 ORDER BY m.month DESC LIMIT 1";
+
+/// A page of a list's unpinned entries from the newer end of a month on (it may run on into
+/// older months): `$3` false, `$4` the month's end, `$5` limit, `$6` entries to skip. One seek
+/// into `list_entries_live`.
+const LIST_FROM_MONTH: &str = concat!(
+    "SELECT ",
+    list_cols!(),
+    " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+    "WHERE list_id = $2 AND site_id = $1 AND live AND pinned = $3 AND sort_at < $4 ",
+    "ORDER BY pinned DESC, sort_at DESC, article_id DESC LIMIT $5 OFFSET $6) p ",
+    "JOIN articles a ON a.id = p.article_id ",
+    "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+);
+
+/// A page that lies within one month, read from the month's older end (`$4` its start, `$5` its
+/// end, `$7` entries to skip from the start).
+const LIST_IN_MONTH_OLDEST_FIRST: &str = concat!(
+    "SELECT ",
+    list_cols!(),
+    " FROM (SELECT column_id, article_id, pinned, sort_at FROM list_entries ",
+    "WHERE list_id = $2 AND site_id = $1 AND live AND pinned = $3 AND sort_at >= $4 AND sort_at < $5 ",
+    "ORDER BY pinned, sort_at, article_id LIMIT $6 OFFSET $7) p ",
+    "JOIN articles a ON a.id = p.article_id ",
+    "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+);
 
 /// The newest live placements of each of `n` columns (`$1` site, `$2` a column's limit,
 /// columns from `$3`), one range of `placements_live` a column, column by column.

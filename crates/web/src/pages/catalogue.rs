@@ -29,7 +29,7 @@ impl App {
         let total = facets.total(filter);
         let items = self
             .store()
-            .catalogue_rows(site.id, filter, total, offset, PAGE_SIZE)
+            .catalogue_rows(site.id, filter, &facets, offset, PAGE_SIZE)
             .await?;
         if page.offset_within(total).is_none() {
             return Err(Error::not_found(format!(
