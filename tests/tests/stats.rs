@@ -415,6 +415,47 @@ async fn dashboards_show_the_province_a_site_and_a_column() {
         .await;
     assert_eq!(status, 200);
     assert!(html.contains("统计看板测试要闻"));
+    // The overview's counts (summed in the store): one more article on 佳县 today is one more
+    // on its line and on today's, for the auditor (the province at once) and the site's
+    // administrator (their own sites one by one) alike; 米脂 is unchanged.
+    let today = china_day(zhanqun_store::now()).to_string();
+    let figures = |csv: &str, code: &str| -> (i64, i64) {
+        let field = |prefix: &str, i: usize| {
+            csv.lines()
+                .find(|l| l.trim_start_matches('\u{feff}').starts_with(prefix))
+                .and_then(|l| l.split(',').nth(i))
+                .map(|v| v.trim_matches('"').parse::<i64>().unwrap())
+                .unwrap_or(0)
+        };
+        (field(code, 4), field(&today, 3))
+    };
+    let (_, before) = auditor.page("/stats/sites.csv").await;
+    let (_, mine_before) = admin.page("/stats/sites.csv").await;
+    t.store
+        .create_article(
+            jx,
+            ArticleInput {
+                title: "统计看板测试要闻二".into(),
+                body_html: "<p>正文</p>".into(),
+                published: true,
+                ..Default::default()
+            },
+            &[news],
+        )
+        .await
+        .unwrap();
+    let (_, after) = auditor.page("/stats/sites.csv").await;
+    let (_, mine_after) = admin.page("/stats/sites.csv").await;
+    let (jx_before, day_before) = figures(&before, JIAXIAN);
+    assert!(jx_before >= 1 && day_before >= 1, "{before}");
+    assert_eq!(figures(&after, JIAXIAN), (jx_before + 1, day_before + 1));
+    assert_eq!(figures(&after, MIZHI).0, figures(&before, MIZHI).0);
+    assert_eq!(figures(&mine_before, JIAXIAN).0, jx_before);
+    assert_eq!(
+        figures(&mine_after, JIAXIAN),
+        (jx_before + 1, figures(&mine_before, JIAXIAN).1 + 1)
+    );
+
     // A column of another site through this site's URL: not found.
     let mz_news = f.column(&format!("{MIZHI}/xwzx/zwyw"));
     let (status, _) = auditor
