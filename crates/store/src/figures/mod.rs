@@ -67,8 +67,9 @@ impl Store {
     /// distinct articles. On `site` only, or on every site. What the province overview shows;
     /// the two covering time indexes of migration 0019, and a few thousand rows back at most
     /// instead of every appearance (about 11,000 for 30 days on the national fixture). The
-    /// overview's CPU did not drop with it (118 ms before, 128 ms after, within the bench's
-    /// run-to-run spread): its time is elsewhere, see docs/BENCHMARKS.md.
+    /// overview's CPU did not drop with it (118 ms before, 128 ms after on the national
+    /// fixture; the DISTINCT sorts here may cost what the rows did): its time is elsewhere, see
+    /// docs/BENCHMARKS.md.
     pub async fn appearance_tallies(
         &self,
         from: DateTime<Utc>,
