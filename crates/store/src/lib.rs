@@ -68,7 +68,7 @@ pub use content::{ArticlePage, CatalogueFilter, Facets};
 pub use datasets::{DatasetEntry, Structured};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use faq::{Faq, NewFaq};
-pub use figures::{AnnualReport, AppearanceTallies, Publication, ReportRow, ReportValue};
+pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
 pub use info_requests::{
     InfoRequestEvent, InfoRequestInFull, InfoRequestLine, InfoRequestStatus, NewInfoRequest,
     RequestStepInput,

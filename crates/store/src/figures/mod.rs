@@ -39,15 +39,6 @@ pub struct Publication {
     pub at: DateTime<Utc>,
 }
 
-/// What [`Store::appearance_tallies`] counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AppearanceTallies {
-    /// (site, article) pairs that appeared on each China day.
-    pub per_day: std::collections::BTreeMap<chrono::NaiveDate, i64>,
-    /// Distinct articles that appeared on each site.
-    pub per_site: std::collections::HashMap<SiteId, i64>,
-}
-
 type PublicationRow = (
     i64,
     i64,
@@ -61,79 +52,32 @@ type PublicationRow = (
 );
 
 impl Store {
-    /// What appeared in `[from, to)`, counted in the store: each site's own articles at their
-    /// publish time, the others (reprints, adopted submissions) at their placement time. Per
-    /// China day, how many (site, article) pairs appeared that day; per site, how many
-    /// distinct articles. On `site` only, or on every site. What the province overview shows;
-    /// the two covering time indexes of migration 0019, and a few thousand rows back at most
-    /// instead of every appearance (about 11,000 for 30 days on the national fixture). The
-    /// overview's CPU did not drop with it (118 ms before, 128 ms after on the national
-    /// fixture; the DISTINCT sorts here may cost what the rows did): its time is elsewhere, see
-    /// docs/BENCHMARKS.md.
-    pub async fn appearance_tallies(
+    /// Every site's appearances of articles in `[from, to)`: (site, article, when) for each
+    /// placement, a site's own articles at their publish time and the others at their placement
+    /// time. What the province overview counts; read from the two covering time indexes of
+    /// migration 0019 alone, no table visited.
+    pub async fn appearances(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        site: Option<SiteId>,
-    ) -> Result<AppearanceTallies> {
-        // The China (UTC+8) day of a time, as text, on each backend.
-        let day = |col: &str| match &self.pool {
-            crate::Pool::Sqlite(_) => format!("date({col}, '+8 hours')"),
-            crate::Pool::Pg(_) => {
-                format!("to_char(({col} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM-DD')")
-            }
-        };
-        let only = if site.is_some() {
-            "AND site_id = $3 "
-        } else {
-            "AND $3 = 0 "
-        };
-        let both = |own: &str, reprint: &str| {
-            format!(
-                "SELECT {own} FROM placements WHERE live AND own AND sort_at >= $1 AND sort_at < $2 {only}\
-                 UNION ALL SELECT {reprint} FROM placements \
-                 WHERE live AND NOT own AND placed_at >= $1 AND placed_at < $2 {only}"
-            )
-        };
-        let per_day = format!(
-            "SELECT day, COUNT(*) FROM (SELECT DISTINCT site_id, article_id, day FROM ({}) u) x \
-             GROUP BY day",
-            both(
-                &format!("site_id, article_id, {} AS day", day("sort_at")),
-                &format!("site_id, article_id, {}", day("placed_at"))
-            )
-        );
-        let per_site = format!(
-            "SELECT site_id, COUNT(DISTINCT article_id) FROM ({}) u GROUP BY site_id",
-            both("site_id, article_id", "site_id, article_id")
-        );
-        let key = site.map(|s| s.0).unwrap_or(0);
-        let days: Vec<(String, i64)> = fetch!(
+    ) -> Result<Vec<(SiteId, ArticleId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, i64, DateTime<Utc>)> = fetch!(
             self,
             all,
-            sqlx::query_as(sqlx::AssertSqlSafe(per_day))
-                .bind(from)
-                .bind(to)
-                .bind(key)
+            sqlx::query_as(
+                "SELECT site_id, article_id, sort_at FROM placements \
+                 WHERE live AND own AND sort_at >= $1 AND sort_at < $2 \
+                 UNION ALL \
+                 SELECT site_id, article_id, placed_at FROM placements \
+                 WHERE live AND NOT own AND placed_at >= $1 AND placed_at < $2",
+            )
+            .bind(from)
+            .bind(to)
         )?;
-        let sites: Vec<(i64, i64)> = fetch!(
-            self,
-            all,
-            sqlx::query_as(sqlx::AssertSqlSafe(per_site))
-                .bind(from)
-                .bind(to)
-                .bind(key)
-        )?;
-        let mut per_day = std::collections::BTreeMap::new();
-        for (d, n) in days {
-            let d = chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                .map_err(|e| Error::internal(format!("appearance day {d}: {e}")))?;
-            per_day.insert(d, n);
-        }
-        Ok(AppearanceTallies {
-            per_day,
-            per_site: sites.into_iter().map(|(s, n)| (SiteId(s), n)).collect(),
-        })
+        Ok(rows
+            .into_iter()
+            .map(|(s, a, at)| (SiteId(s), ArticleId(a), at))
+            .collect())
     }
 
     /// The published articles that appeared on `site` in `[from, to)` (or only in its column

@@ -122,6 +122,23 @@ impl Period {
     }
 }
 
+/// Distinct (site, article) per Beijing day, of (site, article, when) appearances.
+fn per_day_of(
+    appearances: impl Iterator<Item = (SiteId, ArticleId, DateTime<Utc>)>,
+    dates: &[NaiveDate],
+) -> Vec<i64> {
+    let mut seen: BTreeMap<NaiveDate, BTreeSet<(SiteId, i64)>> = BTreeMap::new();
+    for (site, article, at) in appearances {
+        seen.entry(china_day(at))
+            .or_default()
+            .insert((site, article.0));
+    }
+    dates
+        .iter()
+        .map(|d| seen.get(d).map(|s| s.len() as i64).unwrap_or(0))
+        .collect()
+}
+
 /// The twelve months up to this one, as (year, month).
 fn last_twelve_months() -> Vec<(i32, u32)> {
     let today = china_day(zhanqun_store::now());

@@ -92,23 +92,13 @@ pub(super) async fn overview_data(
         (v, u, "各网站访客数之和")
     };
     let site_views = app.store().views_by_site(period.from, period.to).await?;
-    // Counted in the store: the province at once for the auditor, each own site otherwise.
-    let mut seen = zhanqun_store::AppearanceTallies::default();
-    if sees_all(a) {
-        seen = app.store().appearance_tallies(from, to, None).await?;
-    } else {
-        for s in &ids {
-            let t = app.store().appearance_tallies(from, to, Some(*s)).await?;
-            for (d, n) in t.per_day {
-                *seen.per_day.entry(d).or_default() += n;
-            }
-            seen.per_site.extend(t.per_site);
-        }
+    let seen = app.store().appearances(from, to).await?;
+    let mine = || seen.iter().filter(|p| ids.contains(&p.0)).copied();
+    let published = per_day_of(mine(), &dates);
+    let mut articles: HashMap<SiteId, BTreeSet<i64>> = HashMap::new();
+    for (site, article, _) in mine() {
+        articles.entry(site).or_default().insert(article.0);
     }
-    let published: Vec<i64> = dates
-        .iter()
-        .map(|d| seen.per_day.get(d).copied().unwrap_or(0))
-        .collect();
     let deadlines = app.config().deadlines();
     let now = zhanqun_store::now();
     let mut reprints: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -142,7 +132,7 @@ pub(super) async fn overview_data(
                 name: s.name.clone(),
                 kind: kind_label(s),
                 views: site_views.get(&s.id).copied().unwrap_or(0),
-                articles: seen.per_site.get(&s.id).copied().unwrap_or(0),
+                articles: articles.get(&s.id).map(|a| a.len() as i64).unwrap_or(0),
                 reprints: r.0,
                 late: r.1,
                 verdict: zhanqun_core::checks::Verdict::of(checks.get(&s.id).copied()),
