@@ -360,19 +360,26 @@ async fn dashboards_show_the_province_a_site_and_a_column() {
     let f = t.fixture().await;
     let jx = f.site(JIAXIAN);
     let news = f.column(&format!("{JIAXIAN}/xwzx/zwyw"));
-    t.store
-        .create_article(
-            jx,
-            ArticleInput {
-                title: "统计看板测试要闻".into(),
-                body_html: "<p>正文</p>".into(),
-                published: true,
-                ..Default::default()
-            },
-            &[news],
-        )
-        .await
-        .unwrap();
+    // A published article on 佳县's 政务要闻, now.
+    let publish = |title: &'static str| {
+        let store = t.store.clone();
+        async move {
+            store
+                .create_article(
+                    jx,
+                    ArticleInput {
+                        title: title.into(),
+                        body_html: "<p>正文</p>".into(),
+                        published: true,
+                        ..Default::default()
+                    },
+                    &[news],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    publish("统计看板测试要闻").await;
     for _ in 0..3 {
         t.get_with(JIA, "/xwzx/zwyw/", &[("user-agent", BROWSER)])
             .await;
@@ -431,19 +438,7 @@ async fn dashboards_show_the_province_a_site_and_a_column() {
     };
     let (_, before) = auditor.page("/stats/sites.csv").await;
     let (_, mine_before) = admin.page("/stats/sites.csv").await;
-    t.store
-        .create_article(
-            jx,
-            ArticleInput {
-                title: "统计看板测试要闻二".into(),
-                body_html: "<p>正文</p>".into(),
-                published: true,
-                ..Default::default()
-            },
-            &[news],
-        )
-        .await
-        .unwrap();
+    publish("统计看板测试要闻二").await;
     let (_, after) = auditor.page("/stats/sites.csv").await;
     let (_, mine_after) = admin.page("/stats/sites.csv").await;
     let (jx_before, day_before) = figures(&before, JIAXIAN);
