@@ -61,7 +61,7 @@ pub use actor::Actor;
 pub use applications::{
     ApplicationView, Mover, NewApplication, Received, ServiceCaller, ServiceToken, Which,
 };
-pub use appointments::{NewSlot, Slot};
+pub use appointments::{Booking, NewSlot, Slot};
 pub use audit::{AuditEntry, AuditRecord, AuditReport, Outcome};
 pub use bulk::BulkArticle;
 pub use content::{ArticlePage, CatalogueFilter, Facets};

@@ -118,7 +118,7 @@ async fn slot_bookings(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i6
         .slot_bookings(&a.actor, id, app.letters().keys())
         .await?
         .into_iter()
-        .map(|(receipt, name, state)| json!({ "receipt": receipt, "applicant": name, "state": state }))
+        .map(|b| json!({ "receipt": b.receipt, "applicant": b.name, "state": b.state }))
         .collect();
     Ok(ok(json!({ "slot": id, "bookings": rows })))
 }

@@ -21,34 +21,32 @@ async fn slots_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let (site, title, slots) = app
+    let now = zhanqun_store::now();
+    let (site, title, slots) = app.store().office_slots(&a.actor, item, now).await?;
+    let mut bookings = app
         .store()
-        .office_slots(&a.actor, item, zhanqun_store::now())
+        .item_bookings(&a.actor, item, now, app.letters().keys())
         .await?;
-    let mut rows = Vec::with_capacity(slots.len());
-    for s in &slots {
-        let booked: Vec<_> = if s.booked > 0 {
-            app.store()
-                .slot_bookings(&a.actor, s.id, app.letters().keys())
-                .await?
+    let rows: Vec<_> = slots
+        .iter()
+        .map(|s| {
+            let booked: Vec<_> = bookings
+                .remove(&s.id)
+                .unwrap_or_default()
                 .into_iter()
-                .map(|(receipt, name, state)| {
-                    let state = zhanqun_core::service_flow::AppState::parse(&state)
+                .map(|b| {
+                    let state = zhanqun_core::service_flow::AppState::parse(&b.state)
                         .map(|s| s.label())
                         .unwrap_or("");
-                    json!({ "receipt": receipt, "name": name, "state": state })
+                    json!({ "receipt": b.receipt, "name": b.name, "state": state })
                 })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        rows.push(
+                .collect();
             json!({ "id": s.id, "starts": zhanqun_core::beijing::minute_text(s.starts_at),
                 "ends": zhanqun_core::beijing::minute_text(s.ends_at),
                 "place": s.place, "capacity": s.capacity, "booked": s.booked, "left": s.left(),
-                "bookings": booked }),
-        );
-    }
+                "bookings": booked })
+        })
+        .collect();
     Ok(render(
         "appointments.html",
         page(

@@ -1,7 +1,8 @@
 //! Online applications (在线办理) in numbers: per site, and per unit within a site (the unit that
 //! carries the item), for a period — received, accepted, refused, finished and finished within
 //! the guide's 承诺办结时限, still open and past that limit now, and the mean time from
-//! acceptance to the result. Aggregated in Rust over one read of the period's applications.
+//! acceptance to the result. Aggregated in Rust over one read of the period's applications
+//! (each item's guide coming once, with its first application).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -46,6 +47,8 @@ struct Row {
     submitted_at: DateTime<Utc>,
     accepted_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
+    /// The item's guide, on the first of its applications only.
+    guide: Option<String>,
 }
 
 impl Store {
@@ -65,9 +68,13 @@ impl Store {
             all,
             sqlx::query_as(
                 "SELECT sa.site_id, s.code, s.name AS site, u.name AS unit, sa.article_id, sa.state, \
-                 sa.submitted_at, sa.accepted_at, sa.finished_at FROM service_applications sa \
+                 sa.submitted_at, sa.accepted_at, sa.finished_at, \
+                 CASE WHEN ROW_NUMBER() OVER (PARTITION BY sa.article_id ORDER BY sa.id) = 1 \
+                 THEN si.guide END AS guide \
+                 FROM service_applications sa \
                  JOIN sites s ON s.id = sa.site_id JOIN articles a ON a.id = sa.article_id \
                  LEFT JOIN units u ON u.id = a.unit_id \
+                 LEFT JOIN service_items si ON si.article_id = sa.article_id \
                  WHERE sa.state IN ('submitted', 'more_needed', 'accepted') \
                  OR (sa.submitted_at >= $1 AND sa.submitted_at < $2) \
                  OR (sa.finished_at >= $1 AND sa.finished_at < $2) \
@@ -76,30 +83,27 @@ impl Store {
             .bind(from)
             .bind(to)
         )?;
-        // Each item's promised limit, read once from its guide.
-        let mut limits: HashMap<i64, Option<TimeLimit>> = HashMap::new();
+        // Each item's promised limit, read from its guide (which comes with the item's first
+        // application of the read).
+        let limits: HashMap<i64, Option<TimeLimit>> = rows
+            .iter()
+            .filter(|r| r.guide.is_some())
+            .map(|r| {
+                let limit = r
+                    .guide
+                    .as_deref()
+                    .and_then(|g| serde_json::from_str::<ServiceGuide>(g).ok())
+                    .and_then(|g| TimeLimit::parse(&g.promised_limit));
+                (r.article_id, limit)
+            })
+            .collect();
         let mut out: BTreeMap<(String, Option<String>), (ApplicationStat, f64)> = BTreeMap::new();
         let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t >= from && t < to);
         for r in rows {
             if sites.is_some_and(|s| !s.contains(&SiteId(r.site_id))) {
                 continue;
             }
-            let limit = match limits.get(&r.article_id) {
-                Some(l) => *l,
-                None => {
-                    let guide: Option<String> = fetch!(
-                        self,
-                        optional,
-                        sqlx::query_scalar("SELECT guide FROM service_items WHERE article_id = $1")
-                            .bind(r.article_id)
-                    )?;
-                    let l = guide
-                        .and_then(|g| serde_json::from_str::<ServiceGuide>(&g).ok())
-                        .and_then(|g| TimeLimit::parse(&g.promised_limit));
-                    limits.insert(r.article_id, l);
-                    l
-                }
-            };
+            let limit = limits.get(&r.article_id).copied().flatten();
             let unit = if by_unit { r.unit.clone() } else { None };
             let (stat, days) = out
                 .entry((r.code.clone(), unit.clone()))
