@@ -288,6 +288,7 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await
                 .map_err(|e| Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")))?;
