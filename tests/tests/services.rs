@@ -287,3 +287,78 @@ async fn another_sites_editor_cannot_open_or_write_a_service_item() {
     assert_eq!(s, 200);
     assert!(page.contains("关键要素（事项名称、设定依据"), "{page}");
 }
+
+/// The demo's service items on 佳县 offer their blank forms: every material that is a form to
+/// fill in links an .xlsx of the site's media library, the public page links it, the download is
+/// the file written, and 服务不实用 finds no form missing. Loading again writes nothing more.
+#[tokio::test]
+async fn the_demo_service_items_offer_their_blank_forms() {
+    let db = zhanqun_tests::fresh_store().await;
+    zhanqun_sites::demo::load(
+        &db.store,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    zhanqun_sites::demo::accounts(&db.store).await.unwrap();
+    let t = TestApp::spawn_on(db).await;
+    let media = t.app.config().data_dir.join("media");
+    zhanqun_sites::demo_data::load(&t.store, &media)
+        .await
+        .unwrap();
+    let jx = zhanqun_tests::site_id(&t.store, JIAXIAN).await;
+    let lines = t
+        .store
+        .service_lines(Some(jx), &Default::default(), None, 200)
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 13, "佳县's demo items");
+    let mut forms = 0;
+    for line in &lines {
+        let guide = t.store.service_guide(line.id).await.unwrap().unwrap();
+        let html = t.page(HOST, &format!("/art/{}.html", line.id.0), 200).await;
+        for m in &guide.materials {
+            assert_eq!(
+                m.form.is_some(),
+                zhanqun_sites::demo_forms::is_form(&m.name),
+                "{}: {}",
+                line.title,
+                m.name
+            );
+            let Some(link) = &m.form else { continue };
+            assert!(
+                html.contains(&format!("href=\"{link}\"")),
+                "{}: the page links {link}",
+                line.title
+            );
+            let r = t.get(HOST, link).await;
+            assert_eq!(r.status(), 200, "{link}");
+            let bytes = r.bytes().await.unwrap();
+            let name = link.trim_start_matches("/media/");
+            let written = std::fs::read(media.join(jx.0.to_string()).join(name)).unwrap();
+            assert_eq!(
+                bytes.as_ref(),
+                written.as_slice(),
+                "{link} is the file written"
+            );
+            assert!(bytes.starts_with(b"PK"), "{link} is an .xlsx");
+            forms += 1;
+        }
+    }
+    assert!(forms >= 10, "{forms} forms");
+    let standing = t
+        .store
+        .service_standings(Some(jx), &zhanqun_core::service::Element::NATIONAL)
+        .await
+        .unwrap();
+    assert_eq!(standing[&jx].broken_links, 0);
+    assert_eq!(standing[&jx].items, 13);
+    assert_eq!(
+        zhanqun_sites::demo_forms::load(&t.store, &media)
+            .await
+            .unwrap(),
+        0,
+        "loaded once"
+    );
+}

@@ -1,6 +1,7 @@
 //! The demo's 数据开放: two data sets on 佳县 (its budget by function, and the platform's own
 //! publishing figures of the site by month) and one on the province portal, each a CSV file
-//! written into the media library and published through the article workflow's store path.
+//! written into the media library and published through the article workflow's store path;
+//! then the service items' blank forms ([`crate::demo_forms`]).
 
 use std::path::Path;
 
@@ -171,5 +172,7 @@ pub async fn load(store: &Store, media_root: &Path) -> Result<usize> {
         store.create_article(site_id, stats, &[col]).await?;
         n += 1;
     }
+    // The service items' blank forms go into the same media library.
+    crate::demo_forms::load(store, media_root).await?;
     Ok(n)
 }

@@ -8,6 +8,7 @@
 
 pub mod demo;
 pub mod demo_data;
+pub mod demo_forms;
 pub mod demo_letters;
 pub mod demo_services;
 mod plan;

@@ -226,19 +226,10 @@ impl Store {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let ids = insert_articles!(tx, site, &items, by, ts, changes);
             for (input, _) in items.iter().filter(|(i, _)| i.published) {
-                let mut guide = input
-                    .service
-                    .as_ref()
-                    .map(|g| g.media_links().join(" "))
-                    .unwrap_or_default();
-                if let Some(d) = &input.dataset {
-                    guide.push(' ');
-                    guide.push_str(&d.media_links().join(" "));
-                }
                 crate::media::publish_media!(
                     tx,
                     site.0,
-                    &format!("{} {guide}", input.body_html),
+                    &format!("{} {}", input.body_html, linked_files(input)),
                     input.cover_url.as_deref(),
                     ts
                 );
@@ -276,13 +267,14 @@ impl Store {
         let d = input.disclosure.clone().unwrap_or_default();
         let change = on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
-            let current: Option<(DateTime<Utc>, Option<i64>)> =
-                sqlx::query_as("SELECT published_at, interprets_id FROM articles WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            let (current, old_policy) =
+            let current: Option<(DateTime<Utc>, Option<i64>, i64, String)> = sqlx::query_as(
+                "SELECT published_at, interprets_id, site_id, status FROM articles WHERE id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let (current, old_policy, owner, status) =
                 current.ok_or_else(|| Error::not_found(format!("信息 {id} 不存在")))?;
             if let Some((account, entry)) = by {
                 let rev: Option<i64> = sqlx::query_scalar(
@@ -329,6 +321,17 @@ impl Store {
             .map_err(db_err)?;
             crate::services::save_guide!(tx, id.0, input);
             crate::datasets::save_dataset!(tx, id.0, input);
+            if status == ArticleStatus::Published.as_str() {
+                // A published article edited in place (imports, the demo): the files it now
+                // links become public with it, as they would have on publication.
+                crate::media::publish_media!(
+                    tx,
+                    owner,
+                    &format!("{} {}", input.body_html, linked_files(&input)),
+                    input.cover_url.as_deref(),
+                    ts
+                );
+            }
             sqlx::query("UPDATE placements SET sort_at = $1 WHERE article_id = $2")
                 .bind(published_at)
                 .bind(id.0)
@@ -521,3 +524,16 @@ mod reads;
 
 pub(crate) use catalogue::year_range;
 pub use catalogue::{CatalogueFilter, Facets};
+
+/// The `/media/…` links of an article's guide (forms, samples) and data set (its files), as
+/// one text for `publish_media!`.
+fn linked_files(input: &ArticleInput) -> String {
+    let mut links: Vec<&str> = Vec::new();
+    if let Some(g) = &input.service {
+        links.extend(g.media_links());
+    }
+    if let Some(d) = &input.dataset {
+        links.extend(d.media_links());
+    }
+    links.join(" ")
+}
