@@ -347,13 +347,38 @@ async fn the_demo_service_items_offer_their_blank_forms() {
         }
     }
     assert!(forms >= 10, "{forms} forms");
-    let standing = t
-        .store
-        .service_standings(Some(jx), &zhanqun_core::service::Element::NATIONAL)
-        .await
-        .unwrap();
-    assert_eq!(standing[&jx].broken_links, 0);
-    assert_eq!(standing[&jx].items, 13);
+    // The server's store knows the media folder: a form whose file is gone from the disk is a
+    // broken link for 服务不实用, though its record says it is published.
+    let standing = |store: zhanqun_store::Store| async move {
+        store
+            .service_standings(Some(jx), &zhanqun_core::service::Element::NATIONAL)
+            .await
+            .unwrap()
+            .remove(&jx)
+            .unwrap()
+    };
+    let s = standing(t.app.store().clone()).await;
+    assert_eq!((s.items, s.broken_links), (13, 0));
+    assert_eq!(s.failure(), None);
+    let mut gone = None;
+    for line in &lines {
+        let guide = t.store.service_guide(line.id).await.unwrap().unwrap();
+        gone = gone.or(guide.materials.into_iter().find_map(|m| m.form));
+    }
+    let gone = gone.unwrap();
+    std::fs::remove_file(
+        media
+            .join(jx.0.to_string())
+            .join(gone.trim_start_matches("/media/")),
+    )
+    .unwrap();
+    let s = standing(t.app.store().clone()).await;
+    assert_eq!(s.broken_links, 1);
+    assert!(
+        s.failure().unwrap().contains("1 个表格或样本无法下载"),
+        "{:?}",
+        s.failure()
+    );
     assert_eq!(
         zhanqun_sites::demo_forms::load(&t.store, &media)
             .await

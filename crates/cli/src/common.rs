@@ -58,7 +58,9 @@ pub(crate) fn init_logging(c: &Config) {
 pub(crate) async fn open_store(c: &Config) -> Res<Store> {
     let store = Store::connect(&c.database_url()).await?;
     store.migrate().await?;
-    Ok(store.with_service_elements(&c.checks.service_elements))
+    Ok(store
+        .with_service_elements(&c.checks.service_elements)
+        .with_media_root(&c.data_dir.join("media")))
 }
 
 pub(crate) fn progress_bar(what: &str) -> indicatif::ProgressBar {

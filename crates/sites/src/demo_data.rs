@@ -6,10 +6,9 @@
 use std::path::Path;
 
 use chrono::{Datelike, Utc};
-use sha2::{Digest, Sha256};
 use zhanqun_core::dataset::{DatasetMeta, Distribution, Field, Frequency};
-use zhanqun_core::{Error, Result, SiteId};
-use zhanqun_store::{Actor, ArticleInput, NewMedia, Store};
+use zhanqun_core::{Result, SiteId};
+use zhanqun_store::{Actor, ArticleInput, Store};
 
 use crate::demo::DEMO_COUNTY;
 
@@ -34,32 +33,19 @@ async fn upload(
     csv: &str,
 ) -> Result<String> {
     let bytes = format!("\u{feff}{csv}").into_bytes();
-    let sha = hex::encode(Sha256::digest(&bytes));
-    // Stored names are unique across sites: the same table on two sites is two files.
-    let named = hex::encode(Sha256::digest(format!("{}:{sha}", site.0).as_bytes()));
-    let name = format!("{}.csv", &named[..32]);
-    let dir = media_root.join(site.0.to_string());
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(dir.join(&name), &bytes))
-        .map_err(|e| Error::internal(format!("demo data file: {e}")))?;
-    store
-        .add_media(
-            actor,
-            site,
-            &NewMedia {
-                storage_name: name.clone(),
-                original_name: original.into(),
-                content_type: "text/csv".into(),
-                bytes: bytes.len() as i64,
-                sha256: sha,
-            },
-        )
-        .await?;
-    Ok(format!("/media/{name}"))
+    crate::demo_media::upload_file(store, actor, media_root, site, original, &bytes, "text/csv")
+        .await
 }
 
-/// Loads the demo data sets (once: nothing when 佳县 has any).
+/// Loads the demo data sets (once: nothing when 佳县 has any), then the service items' blank
+/// forms ([`crate::demo_forms`], also once). Answers how many data sets were written.
 pub async fn load(store: &Store, media_root: &Path) -> Result<usize> {
+    let n = datasets(store, media_root).await?;
+    crate::demo_forms::load(store, media_root).await?;
+    Ok(n)
+}
+
+async fn datasets(store: &Store, media_root: &Path) -> Result<usize> {
     let sites = store.list_sites().await?;
     let site = |code: &str| sites.iter().find(|s| s.code.as_str() == code).map(|s| s.id);
     let (Some(jx), Some(sx)) = (site(DEMO_COUNTY), site(PROVINCE)) else {
@@ -172,7 +158,5 @@ pub async fn load(store: &Store, media_root: &Path) -> Result<usize> {
         store.create_article(site_id, stats, &[col]).await?;
         n += 1;
     }
-    // The service items' blank forms go into the same media library.
-    crate::demo_forms::load(store, media_root).await?;
     Ok(n)
 }

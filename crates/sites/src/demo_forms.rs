@@ -1,5 +1,5 @@
 //! The demo's 表格下载: on 佳县 and the province portal, every material of a service item that is
-//! a form to fill in (a name ending in 表, 申请书, 声明书 or 承诺书) gets a blank form, an .xlsx
+//! a form to fill in ([`is_form`]) gets a blank form, an .xlsx
 //! written into the site's media library by the site's administrator and linked as the
 //! material's 电子表单. The item is updated in place, and its forms become public with it, so the
 //! public page offers them for download and 服务不实用 finds every link answered.
@@ -7,20 +7,30 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
-use sha2::{Digest, Sha256};
 use zhanqun_core::service::ServiceGuide;
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
-use zhanqun_store::{Actor, ArticleInput, NewMedia, ServiceFilter, Store};
+use zhanqun_store::{Actor, ArticleInput, DisclosureInput, ServiceFilter, Store};
 
 use crate::demo::DEMO_COUNTY;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Whether a material is a form the applicant fills in (rather than a document they bring).
+/// Whether a material is a form the applicant fills in on paper (rather than a document they
+/// bring): an application, registration or review sheet, a written application, statement or
+/// pledge. Not a 报告表 (an assessment report written by a qualified body) nor a 信息表 filled in
+/// online.
 pub fn is_form(material: &str) -> bool {
-    ["表", "申请书", "声明书", "承诺书"]
-        .iter()
-        .any(|end| material.ends_with(end))
+    [
+        "申请表",
+        "审核表",
+        "登记表",
+        "申请书",
+        "声明书",
+        "声明",
+        "承诺书",
+    ]
+    .iter()
+    .any(|end| material.ends_with(end))
 }
 
 /// A blank form for `material` of service item `item`: the applicant's particulars, the
@@ -91,41 +101,6 @@ pub fn blank_form(item: &str, material: &str, guide: &ServiceGuide) -> Result<Ve
     wb.save_to_buffer().map_err(x)
 }
 
-/// Writes `bytes` into the site's media folder and records it as `actor`; answers the file's
-/// `/media/…` address.
-async fn upload(
-    store: &Store,
-    actor: &Actor,
-    media_root: &Path,
-    site: SiteId,
-    original: &str,
-    bytes: &[u8],
-) -> Result<String> {
-    let sha = hex::encode(Sha256::digest(bytes));
-    let named = hex::encode(Sha256::digest(
-        format!("{}:{original}:{sha}", site.0).as_bytes(),
-    ));
-    let name = format!("{}.xlsx", &named[..32]);
-    let dir = media_root.join(site.0.to_string());
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(dir.join(&name), bytes))
-        .map_err(|e| Error::internal(format!("demo form file: {e}")))?;
-    store
-        .add_media(
-            actor,
-            site,
-            &NewMedia {
-                storage_name: name.clone(),
-                original_name: original.into(),
-                content_type: XLSX.into(),
-                bytes: bytes.len() as i64,
-                sha256: sha,
-            },
-        )
-        .await?;
-    Ok(format!("/media/{name}"))
-}
-
 /// Gives the service items of one site their forms (those without one yet). Answers how many
 /// forms were written.
 async fn site_forms(
@@ -152,13 +127,14 @@ async fn site_forms(
                 continue;
             }
             let bytes = blank_form(&line.title, &m.name, &guide)?;
-            let link = upload(
+            let link = crate::demo_media::upload_file(
                 store,
                 actor,
                 media_root,
                 site,
                 &format!("{}.xlsx", m.name),
                 &bytes,
+                XLSX,
             )
             .await?;
             guide.materials[i].form = Some(link);
@@ -189,6 +165,13 @@ async fn update(
         body_html: a.body_html,
         published: true,
         published_at: Some(a.published_at),
+        disclosure: a.disclosure.map(|d| DisclosureInput {
+            doc_number: d.doc_number,
+            written_date: d.written_date,
+            issuing_organ: d.issuing_organ,
+            validity: d.validity,
+            topic: d.topic,
+        }),
         interprets: a.interprets,
         service: Some(guide),
         ..ArticleInput::default()
@@ -220,10 +203,11 @@ mod tests {
     fn forms_are_the_materials_to_fill_in() {
         for name in [
             "公共租赁住房申请表",
+            "医师执业注册申请审核表",
             "建设项目环境影响报告表审批申请书",
             "申请结婚登记声明书",
+            "家庭收入和住房情况声明",
             "农村宅基地使用承诺书",
-            "企业投资项目备案信息表",
         ] {
             assert!(is_form(name), "{name}");
         }
@@ -231,7 +215,8 @@ mod tests {
             "居民身份证",
             "公司章程",
             "结婚证",
-            "建设项目环境影响报告表附件",
+            "建设项目环境影响报告表",
+            "企业投资项目备案信息表",
         ] {
             assert!(!is_form(name), "{name}");
         }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod demo_forms;
 pub mod demo_letters;
+mod demo_media;
 pub mod demo_services;
 mod plan;
 mod spec;

@@ -322,8 +322,9 @@ impl Store {
         rows.into_iter().map(|r| Ok(r.open(keys)?.1)).collect()
     }
 
-    /// Who booked each of service item `item`'s slots still to come (the office only), by
-    /// slot: what [`Store::slot_bookings`] gives for one slot, for the whole page in one query.
+    /// Who booked each of service item `item`'s slots still to come (the office only; the
+    /// first 200, as the slots page lists them), by slot: what [`Store::slot_bookings`] gives
+    /// for one slot, for the whole page in one query.
     pub async fn item_bookings(
         &self,
         actor: &Actor,
@@ -340,8 +341,9 @@ impl Store {
             all,
             sqlx::query_as(
                 "SELECT a.slot_id, a.receipt_no, a.query_code, a.name_sealed, a.state \
-                 FROM appointment_slots s JOIN service_applications a ON a.slot_id = s.id \
-                 WHERE s.article_id = $1 AND s.starts_at > $2 ORDER BY a.id"
+                 FROM (SELECT id FROM appointment_slots WHERE article_id = $1 AND starts_at > $2 \
+                 ORDER BY starts_at, id LIMIT 200) s \
+                 JOIN service_applications a ON a.slot_id = s.id ORDER BY a.id"
             )
             .bind(item.0)
             .bind(now)

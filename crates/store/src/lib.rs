@@ -216,6 +216,9 @@ pub struct Store {
     origin: Arc<str>,
     /// The key elements a service item's guide needs before review and publication.
     service_elements: Arc<[zhanqun_core::service::Element]>,
+    /// Where the media library keeps its files (`<root>/<site id>/<stored name>`), when known:
+    /// the check indicators then count a linked file missing there as broken.
+    media_root: Option<Arc<Path>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -313,6 +316,7 @@ impl Store {
             listeners: Arc::new(RwLock::new(Vec::new())),
             origin: Arc::from(uuid::Uuid::now_v7().to_string()),
             service_elements: Arc::from(zhanqun_core::service::Element::NATIONAL.as_slice()),
+            media_root: None,
         };
         store.check_durability().await?;
         Ok(store)

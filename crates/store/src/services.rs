@@ -118,6 +118,13 @@ impl Store {
         self
     }
 
+    /// The store knowing where the media library keeps its files (the data directory's
+    /// `media`), so that 服务不实用 counts a linked file missing on disk as broken.
+    pub fn with_media_root(mut self, root: &std::path::Path) -> Store {
+        self.media_root = Some(std::sync::Arc::from(root));
+        self
+    }
+
     /// The themes and departments of the published items of `site` (every site: `None`).
     pub async fn service_facets(&self, site: Option<SiteId>) -> Result<ServiceFacets> {
         let scope = site.map(|s| s.0).unwrap_or(0);
@@ -220,7 +227,8 @@ impl Store {
 
     /// What 服务不实用 reads of each site (of `site`, or of every site): its published items,
     /// those lacking a key element of `required`, and their links to files the site does not
-    /// serve (missing, or never published). `expected` is left to the caller (it depends on the
+    /// serve (not in its media library, never published, or, when the store knows the media
+    /// folder, missing on disk). `expected` is left to the caller (it depends on the
     /// site's kind).
     pub async fn service_standings(
         &self,
@@ -249,6 +257,7 @@ impl Store {
         )?;
         let served: HashSet<(i64, String)> = served.into_iter().collect();
         let mut out: HashMap<SiteId, ServiceStanding> = HashMap::new();
+        let mut published_links: Vec<(i64, String)> = Vec::new();
         for (site, title, json) in items {
             let s = out.entry(SiteId(site)).or_default();
             s.items += 1;
@@ -259,14 +268,30 @@ impl Store {
             if !missing(&title, &guide, required).is_empty() {
                 s.incomplete.push(title.clone());
             }
-            s.broken_links += guide
-                .media_links()
-                .iter()
-                .filter(|l| {
-                    let name = l.trim_start_matches("/media/").to_string();
-                    !served.contains(&(site, name))
-                })
-                .count();
+            for l in guide.media_links() {
+                let name = l.trim_start_matches("/media/").to_string();
+                if served.contains(&(site, name.clone())) {
+                    published_links.push((site, name));
+                } else {
+                    s.broken_links += 1;
+                }
+            }
+        }
+        // Published files whose file is not on disk (when the store knows the media folder),
+        // looked for off the async threads, all in one go.
+        if let Some(root) = self.media_root.clone() {
+            let gone = tokio::task::spawn_blocking(move || {
+                published_links
+                    .into_iter()
+                    .filter(|(site, name)| !root.join(site.to_string()).join(name).is_file())
+                    .map(|(site, _)| site)
+                    .collect::<Vec<i64>>()
+            })
+            .await
+            .map_err(|e| Error::internal(format!("media check: {e}")))?;
+            for site in gone {
+                out.entry(SiteId(site)).or_default().broken_links += 1;
+            }
         }
         Ok(out)
     }

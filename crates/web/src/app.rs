@@ -120,7 +120,9 @@ impl App {
         // again is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
         config.check()?;
-        let store = store.with_service_elements(&config.checks.service_elements);
+        let store = store
+            .with_service_elements(&config.checks.service_elements)
+            .with_media_root(&config.data_dir.join("media"));
         let themes_dir =
             (!config.themes_dir.as_os_str().is_empty()).then_some(config.themes_dir.as_path());
         let themes = Themes::load(themes_dir, config.cache.render_fuel)?;

@@ -322,7 +322,7 @@ impl Store {
             crate::services::save_guide!(tx, id.0, input);
             crate::datasets::save_dataset!(tx, id.0, input);
             if status == ArticleStatus::Published.as_str() {
-                // A published article edited in place (imports, the demo): the files it now
+                // A published article edited in place (the demo's forms): the files it now
                 // links become public with it, as they would have on publication.
                 crate::media::publish_media!(
                     tx,

@@ -685,6 +685,10 @@ async fn main() {
             // store (or reused), then the search pages are measured like the others.
             let (server, ready, indexed) = search::start(&bin, &data, &env).await;
             let idle = settle(&server).await;
+            // This server reads each site's context afresh too: every site first, unmeasured.
+            if let Some(first) = series.first() {
+                measure(&server, first, usize::MAX, Duration::from_secs(600), idle).await;
+            }
             for s in &searches {
                 let m = measure(&server, s, a.per_kind, Duration::from_secs(a.seconds), idle).await;
                 eprintln!(
