@@ -321,7 +321,7 @@ impl Store {
             .map_err(db_err)?;
             crate::services::save_guide!(tx, id.0, input);
             crate::datasets::save_dataset!(tx, id.0, input);
-            if status == ArticleStatus::Published.as_str() {
+            if ArticleStatus::parse(&status)? == ArticleStatus::Published {
                 // A published article edited in place (the demo's forms): the files it now
                 // links become public with it, as they would have on publication.
                 crate::media::publish_media!(
