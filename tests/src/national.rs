@@ -8,7 +8,8 @@
 //!   elsewhere) hold about an eighth of all articles each; 200 county portals hold a few
 //!   thousand each; every other site shares the rest;
 //! - a third are disclosure documents (信息公开: document number, issuing organ, topic, validity)
-//!   in the 政务公开 columns; the rest are news and notices;
+//!   in the 政务公开 columns; 3 % are service items in 办事指南 (one of the demo's guides,
+//!   carried by one of the site's units); the rest are news and notices;
 //! - one in 5,000 is a State Council policy owned by the province portal and placed in 政策文件
 //!   on every site, as a reprint places it; and three items go through the real reprint path
 //!   (source, subscriptions of every site, ingest), so that deliveries exist.
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use zhanqun_core::{ColumnId, Error, Result, SiteId, Validity};
+use zhanqun_core::{ColumnId, Error, Result, SiteId, UnitId, Validity};
 use zhanqun_store::{
     ArticleInput, BulkArticle, DisclosureInput, NewItem, NewSource, ReprintMode, Store,
 };
@@ -270,6 +271,14 @@ pub async fn build(
         (k % portals.len() as u64) as usize
     };
 
+    let mut units: HashMap<SiteId, Vec<UnitId>> = HashMap::new();
+    for p in &portals {
+        units.insert(
+            p.0,
+            store.units(p.0).await?.into_iter().map(|u| u.0).collect(),
+        );
+    }
+
     let start = Utc.from_utc_datetime(
         &(anchor - Duration::days(3650))
             .and_hms_opt(0, 0, 0)
@@ -347,7 +356,24 @@ pub async fn build(
             else {
                 continue;
             };
-            let title = fill(rng.pick(TITLES), place, topic, year, &mut rng);
+            let mut title = fill(rng.pick(TITLES), place, topic, year, &mut rng);
+            // 办事指南 holds service items: one of the demo's guides, carried by one of the
+            // site's units.
+            let mut service = None;
+            let mut unit = None;
+            if path == "zwfw/bszn" && column.contains_key(&(*site, path)) {
+                let level = if *site == portals[province].0 {
+                    "省"
+                } else {
+                    "县"
+                };
+                let mut guides = zhanqun_sites::demo_services::items(place, level, true);
+                let g = guides.swap_remove((rng.next() % guides.len() as u64) as usize);
+                let site_units = units.get(site).map(Vec::as_slice).unwrap_or_default();
+                unit = site_units.get(g.unit % site_units.len().max(1)).copied();
+                title = g.title;
+                service = Some(g.guide);
+            }
             let disclosure = disclosure.then(|| {
                 let short: String = place.chars().take(2).collect();
                 DisclosureInput {
@@ -372,6 +398,8 @@ pub async fn build(
                     published: true,
                     published_at: Some(at),
                     disclosure,
+                    unit,
+                    service,
                     ..ArticleInput::default()
                 },
                 columns: vec![col],

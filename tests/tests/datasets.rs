@@ -2,7 +2,8 @@
 //! library and describes a data set through the API; it cannot be sent for review without its
 //! licence; once approved, the site's machine-readable catalogue lists it in JSON and CSV, and
 //! its stable download address gives back the uploaded bytes exactly. Before approval, and on
-//! another site, neither the entry nor the file is there.
+//! another site, neither the entry nor the file is there. A data set the platform generates gets
+//! its file written by the platform, and a new one each month.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::multipart::{Form, Part};
@@ -157,4 +158,123 @@ async fn a_data_set_is_reviewed_then_catalogued_and_its_file_downloads_byte_for_
             .contains("佳县2026年")
     );
     assert_eq!(t.get(&mizhi, &path).await.status(), 404);
+}
+
+/// The `YYYY-MM,n` rows of a generated publishing file.
+fn rows_of(csv: &[u8]) -> Vec<(String, i64)> {
+    let text = String::from_utf8(csv.to_vec()).unwrap();
+    let text = text.strip_prefix('\u{feff}').expect("a byte order mark");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("月份,发布信息数（条）"));
+    lines
+        .map(|l| {
+            let (m, n) = l.split_once(',').unwrap();
+            (m.to_string(), n.parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each_month() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let a = f.site(A);
+    let col = f.column(&format!("{A}/zwgk/czzj"));
+    let editor = t.account("cz-editor", None).await;
+    t.grant(editor, SiteRole::Editor, a, Some(col)).await;
+    let reviewer = t.account("jx-reviewer", None).await;
+    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
+    let ed = t.login("cz-editor").await;
+    let rv = t.login("jx-reviewer").await;
+    let media = t.app.config().data_dir.join("media");
+
+    // Chosen as generated, with a licence and nothing else: it goes through review like any
+    // data set, and needs no file of its own.
+    let id = ed
+        .draft(
+            col.0,
+            json!({"title": "佳县政府网站信息发布月度统计", "dataset": {
+                "generated": "publishing", "frequency": "yearly", "licence": "CC BY 4.0"}}),
+        )
+        .await;
+    assert_eq!(ed.submit(id).await.status, 200);
+    assert_eq!(rv.act(id, json!({"action": "approve"})).await.status, 200);
+
+    // The platform writes its file: the twelve whole months before the run's month, the
+    // site's publishing counted. Run next month, this month is the last row.
+    let next_month = chrono::Utc::now() + chrono::Duration::days(35);
+    let written = t
+        .store
+        .regenerate_datasets(&media, next_month)
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
+    let doc: serde_json::Value =
+        serde_json::from_str(&t.page(HOST, "/data/catalog.json", 200).await).unwrap();
+    let set = doc["dataset"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["title"] == "佳县政府网站信息发布月度统计")
+        .expect("catalogued")
+        .clone();
+    assert_eq!(
+        set["accrualPeriodicity"], "R/P1M",
+        "generated sets are monthly"
+    );
+    assert_eq!(set["fields"][1]["name"], "发布信息数（条）");
+    let first = t.get(HOST, &format!("/data/{id}/1")).await;
+    assert_eq!(first.status(), 200);
+    let rows = rows_of(&first.bytes().await.unwrap());
+    assert_eq!(rows.len(), 12);
+    let this_month = zhanqun_core::beijing::at(chrono::Utc::now())
+        .format("%Y-%m")
+        .to_string();
+    let (month, before) = rows.last().unwrap().clone();
+    assert_eq!(month, this_month);
+    assert!(before >= 1, "the data set itself came out this month");
+
+    // Again in the same month: nothing to write.
+    assert_eq!(
+        t.store
+            .regenerate_datasets(&media, next_month)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // One more article this month; the next month's file counts it, at the same address.
+    let news = f.column(&format!("{A}/xwzx/zwyw"));
+    t.grant(editor, SiteRole::Editor, a, Some(news)).await;
+    let art = ed
+        .draft(news.0, json!({"title": "县政府召开常务会议"}))
+        .await;
+    assert_eq!(ed.submit(art).await.status, 200);
+    assert_eq!(rv.act(art, json!({"action": "approve"})).await.status, 200);
+    let later = next_month + chrono::Duration::days(31);
+    assert_eq!(t.store.regenerate_datasets(&media, later).await.unwrap(), 1);
+    let second = t.get(HOST, &format!("/data/{id}/1")).await;
+    let rows = rows_of(&second.bytes().await.unwrap());
+    let counted = rows
+        .iter()
+        .find(|(m, _)| *m == this_month)
+        .expect("this month is still within the twelve")
+        .1;
+    assert_eq!(counted, before + 1);
+    let page = t.page(HOST, &format!("/art/{id}.html"), 200).await;
+    assert!(
+        page.contains("由站群平台每月初根据本网站信息发布月度统计自动生成"),
+        "{page}"
+    );
+
+    // Written by the system, audited; the earlier file stays in the media library.
+    let audit = t
+        .store
+        .audit_records(50, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "dataset.generate" && e.actor == "system")
+        .count();
+    assert_eq!(audit, 2);
 }

@@ -322,3 +322,91 @@ async fn deep_pages_are_sought_in_their_month_or_year() {
         }
     }
 }
+
+/// The service catalogue reads `live` and `unit_name` kept on each item: they follow
+/// publication, withdrawal and the site's status, and the facets and pages follow them.
+#[tokio::test]
+async fn service_items_follow_their_article_and_site() {
+    let db = fresh_store().await;
+    let store = &db.store;
+    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
+    let jia = site_id(store, "6108280001").await;
+    let col = store
+        .column_by_path(jia, "zwfw/bszn")
+        .await
+        .unwrap()
+        .unwrap();
+    let unit = store.units(jia).await.unwrap()[0].clone();
+    let demo = zhanqun_sites::demo_services::items("佳县", "县", false);
+    let item = |i: usize, published: bool| ArticleInput {
+        title: demo[i].title.clone(),
+        body_html: "<p>说明</p>".into(),
+        published,
+        unit: Some(unit.0),
+        service: Some(demo[i].guide.clone()),
+        ..Default::default()
+    };
+    let ids = store
+        .create_articles(
+            jia,
+            vec![(item(0, true), vec![col]), (item(1, false), vec![col])],
+        )
+        .await
+        .unwrap();
+    let shown = || async {
+        let drift = store.read_path_drift().await.unwrap();
+        assert!(drift.is_clean(), "{drift:?}");
+        let f = store.service_facets(Some(jia), 1000).await.unwrap();
+        let all = store.service_facets(None, 100).await.unwrap();
+        let lines = store
+            .service_lines(Some(jia), &Default::default(), None, 20)
+            .await
+            .unwrap();
+        assert_eq!(f.total as usize, lines.len());
+        assert_eq!(
+            all.total, f.total,
+            "the fixture's other sites have no items"
+        );
+        (f, lines)
+    };
+    let (f, lines) = shown().await;
+    assert_eq!(f.total, 1, "the draft is not shown");
+    assert_eq!(f.units, vec![(unit.1.clone(), 1)]);
+    assert_eq!(lines[0].unit.as_deref(), Some(unit.1.as_str()));
+    let by_unit = zhanqun_store::ServiceFilter {
+        unit: Some(unit.1.clone()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .service_lines(None, &by_unit, None, 20)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    store
+        .set_article_status(ids[1], ArticleStatus::Published)
+        .await
+        .unwrap();
+    assert_eq!(shown().await.0.total, 2);
+    store
+        .set_article_status(ids[0], ArticleStatus::Withdrawn)
+        .await
+        .unwrap();
+    let (f, lines) = shown().await;
+    assert_eq!(f.total, 1);
+    assert_eq!(lines[0].id, ids[1]);
+    // A suspended site's items leave the catalogues, and come back with it.
+    store
+        .set_site_status(jia, SiteStatus::Suspended)
+        .await
+        .unwrap();
+    assert_eq!(shown().await.0.total, 0);
+    store
+        .set_site_status(jia, SiteStatus::Active)
+        .await
+        .unwrap();
+    assert_eq!(shown().await.0.total, 1);
+}

@@ -124,10 +124,105 @@ impl Distribution {
     }
 }
 
+/// A data set the platform writes from its own figures (seed 003 第十七条's data "generated from
+/// the platform"), its file written again at the start of every month, Beijing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Generator {
+    /// 信息发布月度统计: the articles published on the site, per month of the past 12.
+    Publishing,
+    /// 群众来信月度统计: the letters the site received and replied to, per month of the past 12.
+    Letters,
+}
+
+impl Generator {
+    pub const ALL: [Generator; 2] = [Generator::Publishing, Generator::Letters];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Generator::Publishing => "publishing",
+            Generator::Letters => "letters",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Generator::Publishing => "本网站信息发布月度统计",
+            Generator::Letters => "本网站群众来信月度统计",
+        }
+    }
+
+    /// `""` is no generator (a data set of uploaded files).
+    pub fn parse(s: &str) -> Result<Option<Generator>> {
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        Generator::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s.trim())
+            .map(Some)
+            .ok_or_else(|| Error::invalid("数据来源只能是上传文件或平台生成的统计"))
+    }
+
+    /// The columns of the file it writes, as the data set describes them.
+    pub fn fields(self) -> Vec<Field> {
+        let f = |name: &str, kind: &str, description: &str| Field {
+            name: name.into(),
+            kind: kind.into(),
+            description: description.into(),
+        };
+        let month = f("月份", "日期", "统计月份（YYYY-MM，北京时间）");
+        match self {
+            Generator::Publishing => vec![
+                month,
+                f("发布信息数（条）", "数值", "当月发布到本网站的信息条数"),
+            ],
+            Generator::Letters => vec![
+                month,
+                f("收到来信（件）", "数值", "当月本网站收到的群众来信件数"),
+                f("答复来信（件）", "数值", "当月答复的群众来信件数"),
+            ],
+        }
+    }
+
+    /// The file's name as the media library and a download show it, for the month of `now`.
+    pub fn file_name(self, now: DateTime<Utc>) -> String {
+        format!(
+            "{}（截至{}）.csv",
+            self.label().trim_start_matches("本网站"),
+            crate::beijing::at(now).format("%Y-%m")
+        )
+    }
+
+    /// The CSV text of `rows` (a month, then the figures in the order of [`Generator::fields`]).
+    pub fn csv(self, rows: &[(String, Vec<i64>)]) -> String {
+        let header: Vec<String> = self.fields().into_iter().map(|f| f.name).collect();
+        let mut out = header.join(",");
+        out.push('\n');
+        for (month, figures) in rows {
+            out.push_str(month);
+            for n in figures {
+                out.push_str(&format!(",{n}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Whether a generated data set last written at `last` (never: `None`) is written again at
+/// `now`: once in every month, Beijing time.
+pub fn regeneration_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    let month = |t: DateTime<Utc>| crate::beijing::at(t).format("%Y%m").to_string();
+    last.is_none_or(|l| month(l) < month(now))
+}
+
 /// What a data set says of itself besides its title, description and publishing unit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatasetMeta {
+    /// Set when the platform writes its file ([`Generator`]); `None` for uploaded files.
+    pub generated: Option<Generator>,
     pub frequency: Frequency,
     /// 开放许可, e.g. "CC BY 4.0" or "政府数据开放许可（署名）".
     pub licence: String,
@@ -154,8 +249,15 @@ fn media_link(v: &str, what: &str) -> Result<String> {
 }
 
 impl DatasetMeta {
-    /// Checks and trims what a department wrote; blank field and file rows are dropped.
+    /// Checks and trims what a department wrote; blank field and file rows are dropped. A
+    /// generated data set is monthly and describes the generator's columns when it names none.
     pub fn cleaned(mut self) -> Result<DatasetMeta> {
+        if let Some(g) = self.generated {
+            self.frequency = Frequency::Monthly;
+            if self.fields.iter().all(|f| f.name.trim().is_empty()) {
+                self.fields = g.fields();
+            }
+        }
         self.licence = text_field(&self.licence, "开放许可", 0, 100)?;
         let mut keywords = Vec::new();
         for k in &self.keywords {
@@ -216,7 +318,8 @@ impl DatasetMeta {
         if self.fields.is_empty() {
             gaps.push("数据项（字段）说明");
         }
-        if self.files.is_empty() {
+        // A generated data set gets its file from the platform once it is published.
+        if self.files.is_empty() && self.generated.is_none() {
             gaps.push("数据文件");
         }
         if gaps.is_empty() {
@@ -237,6 +340,10 @@ impl DatasetMeta {
     /// The data set as readable lines (a revision keeps them).
     pub fn revision_text(&self) -> String {
         let mut lines = vec![
+            format!(
+                "数据来源：{}",
+                self.generated.map_or("上传文件", |g| g.label())
+            ),
             format!("更新频率：{}", self.frequency.label()),
             format!("开放许可：{}", self.licence),
         ];
@@ -265,6 +372,7 @@ mod tests {
 
     fn meta() -> DatasetMeta {
         DatasetMeta {
+            generated: None,
             frequency: Frequency::Monthly,
             licence: "CC BY 4.0".into(),
             keywords: vec!["财政, 预算、 决算".into()],
@@ -306,6 +414,47 @@ mod tests {
         );
         assert_eq!(m.files[0].format(), "CSV");
         assert_eq!(m.files[0].stored_name(), "abc.csv");
+    }
+
+    #[test]
+    fn generated_data_sets() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Beijing months: 2026-11-30 16:30 UTC is already 2026-12-01 00:30 in Beijing.
+        let last = at("2026-11-30T15:00:00Z");
+        assert!(!regeneration_due(Some(last), at("2026-11-30T15:59:00Z")));
+        assert!(regeneration_due(Some(last), at("2026-11-30T16:30:00Z")));
+        assert!(regeneration_due(None, last));
+        assert!(!regeneration_due(Some(at("2027-01-01T00:00:00Z")), last));
+        assert_eq!(
+            Generator::Letters.file_name(at("2026-11-30T16:30:00Z")),
+            "群众来信月度统计（截至2026-12）.csv"
+        );
+        assert_eq!(
+            Generator::Letters.csv(&[("2026-11".into(), vec![3, 2])]),
+            "月份,收到来信（件）,答复来信（件）\n2026-11,3,2\n"
+        );
+        assert_eq!(Generator::parse("").unwrap(), None);
+        assert_eq!(
+            Generator::parse("publishing").unwrap(),
+            Some(Generator::Publishing)
+        );
+        assert!(Generator::parse("weather").is_err());
+        // Chosen with no fields and no file: monthly, its columns described, publishable.
+        let m = DatasetMeta {
+            generated: Some(Generator::Publishing),
+            frequency: Frequency::Yearly,
+            licence: "CC BY 4.0".into(),
+            ..DatasetMeta::default()
+        }
+        .cleaned()
+        .unwrap();
+        assert_eq!(m.frequency, Frequency::Monthly);
+        assert_eq!(m.fields, Generator::Publishing.fields());
+        assert!(m.publishable().is_ok());
+        // A stored description from before generators still reads.
+        let old: DatasetMeta =
+            serde_json::from_str(r#"{"frequency":"monthly","licence":"x"}"#).unwrap();
+        assert_eq!(old.generated, None);
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! The demo's 数据开放: two data sets on 佳县 (its budget by function, and the platform's own
-//! publishing figures of the site by month) and one on the province portal, each a CSV file
-//! written into the media library and published through the article workflow's store path;
+//! The demo's 数据开放: three data sets on 佳县 (its budget by function, and two the platform
+//! generates from its own figures: the site's publishing and its letters by month) and one on
+//! the province portal, each a CSV file in the media library, published through the article
+//! workflow's store path;
 //! then the service items' blank forms ([`crate::demo_forms`]).
 
 use std::path::Path;
 
 use chrono::{Datelike, Utc};
-use zhanqun_core::dataset::{DatasetMeta, Distribution, Field, Frequency};
+use zhanqun_core::dataset::{DatasetMeta, Distribution, Field, Frequency, Generator};
 use zhanqun_core::{Result, SiteId};
 use zhanqun_store::{Actor, ArticleInput, Store};
 
@@ -42,6 +43,8 @@ async fn upload(
 pub async fn load(store: &Store, media_root: &Path) -> Result<usize> {
     let n = datasets(store, media_root).await?;
     crate::demo_forms::load(store, media_root).await?;
+    // The generated data sets' first files (the server's monthly job writes the next ones).
+    store.regenerate_datasets(media_root, Utc::now()).await?;
     Ok(n)
 }
 
@@ -91,6 +94,7 @@ async fn datasets(store: &Store, media_root: &Path) -> Result<usize> {
             ),
             published: true,
             dataset: Some(DatasetMeta {
+                generated: None,
                 frequency: Frequency::Yearly,
                 licence: "CC BY 4.0（署名）".into(),
                 keywords: vec!["财政".into(), "预算".into(), "支出".into()],
@@ -119,44 +123,39 @@ async fn datasets(store: &Store, media_root: &Path) -> Result<usize> {
         if site_id != jx {
             continue;
         }
-        // The platform's own figures: the site's publishing by month of the past year.
-        let figures = store.monthly_publication_counts(site_id, 12).await?;
-        let mut csv = String::from("月份,发布信息数（条）\n");
-        for (month, count) in figures {
-            csv.push_str(&format!("{month},{count}\n"));
+        // The platform's own figures, written by the platform and again every month
+        // (zhanqun_store::generated): the site's publishing and its letters, by month.
+        for (generator, title, summary) in [
+            (
+                Generator::Publishing,
+                "佳县人民政府网站信息发布月度统计",
+                "本网站近 12 个月每月发布的信息数量，由站群平台每月初统计生成。",
+            ),
+            (
+                Generator::Letters,
+                "佳县人民政府网站群众来信月度统计",
+                "本网站近 12 个月每月收到和答复的群众来信件数，由站群平台每月初统计生成。",
+            ),
+        ] {
+            let set = ArticleInput {
+                title: title.into(),
+                summary: Some(summary.into()),
+                body_html: format!("<p>{summary}</p>"),
+                published: true,
+                dataset: Some(
+                    DatasetMeta {
+                        generated: Some(generator),
+                        licence: "CC BY 4.0（署名）".into(),
+                        keywords: vec!["政府网站".into(), "统计".into()],
+                        ..DatasetMeta::default()
+                    }
+                    .cleaned()?,
+                ),
+                ..ArticleInput::default()
+            };
+            store.create_article(site_id, set, &[col]).await?;
+            n += 1;
         }
-        let file = upload(
-            store,
-            &actor,
-            media_root,
-            site_id,
-            "佳县政府网站信息发布统计.csv",
-            &csv,
-        )
-        .await?;
-        let stats = ArticleInput {
-            title: "佳县人民政府网站信息发布月度统计".into(),
-            summary: Some("本网站近 12 个月每月发布的信息数量，由站群平台按月统计。".into()),
-            body_html: "<p>本网站近 12 个月每月发布的信息数量，由站群平台的发布记录统计生成。</p>"
-                .into(),
-            published: true,
-            dataset: Some(DatasetMeta {
-                frequency: Frequency::Monthly,
-                licence: "CC BY 4.0（署名）".into(),
-                keywords: vec!["政府网站".into(), "信息发布".into()],
-                fields: vec![
-                    field("月份", "日期", "统计月份（YYYY-MM，北京时间）"),
-                    field("发布信息数（条）", "数值", "当月发布到本网站的信息条数"),
-                ],
-                files: vec![Distribution {
-                    title: "信息发布月度统计（CSV）".into(),
-                    file,
-                }],
-            }),
-            ..ArticleInput::default()
-        };
-        store.create_article(site_id, stats, &[col]).await?;
-        n += 1;
     }
     Ok(n)
 }

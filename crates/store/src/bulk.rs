@@ -4,7 +4,7 @@
 //! (a few hundred rows each) instead of five statements an article: index numbers are taken from
 //! each site's counter once per load, and the change log gets one [`Change::All`] for the whole
 //! load instead of one row an article. What it writes is exactly what editors' publishing writes
-//! (an article row, its placements), so every page reads it the same way.
+//! (an article row, its placements, a service item's guide), so every page reads it the same way.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -196,6 +196,36 @@ impl Store {
                         // statistics and the check count a reprint from when it was placed.
                         .push_bind(*at);
                 });
+                q.build().execute(&mut *tx).await.map_err(db_err)?;
+            }
+
+            // Service items' guides, as an editor's save writes them (`save_guide`).
+            let mut guides: Vec<(i64, i64, &zhanqun_core::service::ServiceGuide)> = Vec::new();
+            for (it, r) in items.iter().zip(&rows) {
+                if let Some(g) = &it.input.service {
+                    guides.push((ids[&r.index_number], it.site.0, g));
+                }
+            }
+            for chunk in guides.chunks(ROWS) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO service_items (article_id, site_id, theme, audience, item_type, guide) ",
+                );
+                let mut bad = None;
+                q.push_values(chunk, |mut b, (article, site, g)| {
+                    let json = serde_json::to_string(g).unwrap_or_else(|e| {
+                        bad = Some(e.to_string());
+                        String::new()
+                    });
+                    b.push_bind(*article)
+                        .push_bind(*site)
+                        .push_bind(g.theme.clone())
+                        .push_bind(g.audience.as_str())
+                        .push_bind(g.item_type.clone())
+                        .push_bind(json);
+                });
+                if let Some(e) = bad {
+                    return Err(Error::internal(format!("bulk load: guide: {e}")));
+                }
                 q.build().execute(&mut *tx).await.map_err(db_err)?;
             }
 

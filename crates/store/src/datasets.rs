@@ -17,13 +17,15 @@ macro_rules! save_dataset {
             let json = serde_json::to_string(m)
                 .map_err(|e| zhanqun_core::Error::internal(format!("dataset: {e}")))?;
             sqlx::query(
-                "INSERT INTO datasets (article_id, site_id, frequency, meta) \
-                 VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3) \
-                 ON CONFLICT (article_id) DO UPDATE SET frequency = excluded.frequency, meta = excluded.meta",
+                "INSERT INTO datasets (article_id, site_id, frequency, meta, generator) \
+                 VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3, $4) \
+                 ON CONFLICT (article_id) DO UPDATE SET frequency = excluded.frequency, meta = excluded.meta, \
+                 generator = excluded.generator",
             )
             .bind($id)
             .bind(m.frequency.as_str())
             .bind(json)
+            .bind(m.generated.map(|g| g.as_str()))
             .execute(&mut *$tx)
             .await
             .map_err($crate::db_err)?;
@@ -110,36 +112,6 @@ impl Store {
             sqlx::query_scalar("SELECT meta FROM datasets WHERE article_id = $1").bind(id.0)
         )?;
         json.map(|j| parse(&j, id.0)).transpose()
-    }
-
-    /// How many articles `site` published in each of the last `months` Beijing months (oldest
-    /// first, `YYYY-MM`): the platform's own figures a data set can offer.
-    pub async fn monthly_publication_counts(
-        &self,
-        site: SiteId,
-        months: u32,
-    ) -> Result<Vec<(String, i64)>> {
-        let now = crate::now();
-        let since = now
-            .checked_sub_months(chrono::Months::new(months))
-            .unwrap_or(now);
-        let times: Vec<DateTime<Utc>> = fetch!(
-            self,
-            all,
-            sqlx::query_scalar(
-                "SELECT published_at FROM articles WHERE site_id = $1 AND status = 'published' \
-                 AND published_at >= $2 AND published_at <= $3"
-            )
-            .bind(site.0)
-            .bind(since)
-            .bind(now)
-        )?;
-        let month = |t: DateTime<Utc>| zhanqun_core::beijing::at(t).format("%Y-%m").to_string();
-        let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-        for t in times {
-            *counts.entry(month(t)).or_default() += 1;
-        }
-        Ok(counts.into_iter().collect())
     }
 
     /// The published data sets of `site`, newest update first (at most 500: a site's catalogue).

@@ -22,6 +22,7 @@ mod datasets;
 pub mod editorial;
 mod faq;
 pub mod figures;
+mod generated;
 mod history;
 mod info_requests;
 mod info_reviews;

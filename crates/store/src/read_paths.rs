@@ -29,6 +29,9 @@ pub struct ReadPathDrift {
     pub list_counts: i64,
     /// (list, pinned, month) groups whose kept count of published entries is wrong.
     pub list_months: i64,
+    /// Service items whose `live` is not "article published and site active", or whose
+    /// `unit_name` is not their article's unit's.
+    pub service_items: i64,
 }
 
 impl ReadPathDrift {
@@ -46,6 +49,9 @@ fn symmetric(a: &str, b: &str) -> String {
 
 const LIVE: &str = "SELECT COUNT(*) FROM placements p JOIN articles a ON a.id = p.article_id \
                     WHERE p.live <> (a.status = 'published') OR p.own <> (a.site_id = p.site_id)";
+const SERVICE_ITEMS: &str = "SELECT COUNT(*) FROM service_items si JOIN articles a ON a.id = si.article_id \
+     JOIN sites s ON s.id = si.site_id LEFT JOIN units u ON u.id = a.unit_id \
+     WHERE si.live <> (a.status = 'published' AND s.status = 'active') OR si.unit_name <> COALESCE(u.name, '')";
 const COLUMNS_KEPT: &str = "SELECT column_id, n FROM column_counts WHERE n <> 0";
 const COLUMNS_SOURCE: &str =
     "SELECT column_id, COUNT(*) FROM placements WHERE live GROUP BY column_id";
@@ -106,8 +112,9 @@ impl Store {
             symmetric(LIST_KEPT, LIST_SOURCE),
             symmetric(LIST_COUNTS_KEPT, LIST_COUNTS_SOURCE),
             symmetric(LIST_MONTHS_KEPT, &list_months_source(month)),
+            SERVICE_ITEMS.to_string(),
         ];
-        let mut n = [0_i64; 7];
+        let mut n = [0_i64; 8];
         for (slot, sql) in n.iter_mut().zip(queries) {
             *slot = crate::fetch!(self, one, sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))?;
         }
@@ -119,6 +126,7 @@ impl Store {
             list_entries: n[4],
             list_counts: n[5],
             list_months: n[6],
+            service_items: n[7],
         })
     }
 }

@@ -37,6 +37,9 @@ pub struct App {
     letters: crate::desk::Desk,
     /// The last run of the national check over every site (see [`App::checks`]).
     checks: tokio::sync::Mutex<Option<Arc<CheckRun>>>,
+    /// The province-wide service catalogue's facets, recounted at most once a minute (see
+    /// [`App::province_service_facets`]).
+    province_services: moka::sync::Cache<(), Arc<zhanqun_store::ServiceFacets>>,
 }
 
 /// One run of the national check over every active site: when, and each site's findings
@@ -46,6 +49,9 @@ pub struct CheckRun {
     pub at: chrono::DateTime<chrono::Utc>,
     pub sites: Vec<zhanqun_store::SiteCheck>,
 }
+
+/// How long a node keeps the province-wide service catalogue's counts.
+pub const PROVINCE_FACETS_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The lease under which the once-across-nodes jobs run.
 pub const JOBS_LEASE: &str = "jobs";
@@ -189,6 +195,10 @@ impl App {
             shown: std::sync::Mutex::new(Vec::new()),
             search,
             checks: tokio::sync::Mutex::new(None),
+            province_services: moka::sync::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(PROVINCE_FACETS_FOR)
+                .build(),
             sync,
             config,
             store,
@@ -462,6 +472,22 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The facets of every active site's service items (the province portal's catalogue), with
+    /// the departments that have the most items. They count every item in the province (6 ms
+    /// for the national fixture's 30,000), so a node recounts them at most once every
+    /// [`PROVINCE_FACETS_FOR`]; the catalogue's lines are always read afresh.
+    pub async fn province_service_facets(
+        &self,
+        units: i64,
+    ) -> Result<Arc<zhanqun_store::ServiceFacets>> {
+        if let Some(f) = self.province_services.get(&()) {
+            return Ok(f);
+        }
+        let f = Arc::new(self.store.service_facets(None, units).await?);
+        self.province_services.insert((), f.clone());
+        Ok(f)
     }
 
     pub fn store(&self) -> &Store {

@@ -1,10 +1,11 @@
 //! The console's data set editor (数据开放): an article of its column with its description for
 //! machines — update frequency, licence, keywords, fields as rows, files picked from the media
-//! library. Saving makes or edits a draft; the article page carries it through review like any
+//! library, or a file the platform writes every month from its own figures (数据来源). Saving
+//! makes or edits a draft; the article page carries it through review like any
 //! article, and the store refuses to send it on without a licence, its fields and a file.
 
 use serde_json::json;
-use zhanqun_core::dataset::{DatasetMeta, Distribution, Field, Frequency};
+use zhanqun_core::dataset::{DatasetMeta, Distribution, Field, Frequency, Generator};
 use zhanqun_core::{Article, Error};
 use zhanqun_store::ArticleInput;
 
@@ -27,6 +28,7 @@ fn rows(f: &Fields, k: &str) -> usize {
 fn to_form(title: &str, summary: Option<&str>, m: &DatasetMeta) -> serde_json::Value {
     json!({
         "title": title, "summary": summary.unwrap_or(""), "frequency": m.frequency.as_str(),
+        "generated": m.generated.map_or("", |g| g.as_str()),
         "licence": m.licence, "keywords": m.keywords.join("、"),
         "fields": m.fields, "files": m.files,
     })
@@ -62,6 +64,7 @@ impl Editor for This {
             })
             .collect();
         let meta = DatasetMeta {
+            generated: Generator::parse(&field(f, "generated"))?,
             frequency: Frequency::parse(field(f, "frequency").trim())?,
             licence: field(f, "licence"),
             keywords: vec![field(f, "keywords")],
@@ -105,7 +108,12 @@ impl Editor for This {
             .iter()
             .map(|x| json!({ "value": x.as_str(), "label": x.label() }))
             .collect();
-        json!({ "field_rows": n("fields"), "file_rows": n("files"), "frequencies": frequencies })
+        let generators: Vec<_> = Generator::ALL
+            .iter()
+            .map(|g| json!({ "value": g.as_str(), "label": g.label() }))
+            .collect();
+        json!({ "field_rows": n("fields"), "file_rows": n("files"), "frequencies": frequencies,
+                "generators": generators })
     }
 }
 

@@ -3,7 +3,8 @@
 //! - **change sync**: changes made by other processes (the CLI, other nodes) read from the
 //!   store's change log, so that this node's page cache, directory and search follow;
 //! - **housekeeping**, every second: this node's buffers (reprint shown times, visit counts), and
-//!   on the node holding the jobs lease, scheduled publishing and the job gauges;
+//!   on the node holding the jobs lease, scheduled publishing, the job gauges and the monthly
+//!   files of generated data sets;
 //! - **reprint** ([`reprint`]): feed polling and approval deadline alerts;
 //! - **search**: this node's index brought up to date, then fed.
 //!
@@ -210,6 +211,18 @@ async fn housekeeping(app: &App, ticks: u64) {
     // Letters by standing every minute (first three seconds after the start).
     if leads && (ticks % 60 == 3) {
         outcome(app.report_letters().await, "letters_report");
+    }
+    // Generated data sets: their monthly file, looked for every 10 minutes (first at 7 s).
+    if leads && (ticks % 600 == 7) {
+        let media = app.config().data_dir.join("media");
+        let written = app
+            .store()
+            .regenerate_datasets(&media, zhanqun_store::now())
+            .await;
+        if let Ok(n @ 1..) = written {
+            tracing::info!(datasets = n, "generated data sets written");
+        }
+        outcome(written.map(|_| ()), "datasets");
     }
     if leads && ticks.is_multiple_of(5) {
         match app.store().run_due(zhanqun_store::now()).await {

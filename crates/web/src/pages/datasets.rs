@@ -74,6 +74,7 @@ fn entry(e: &DatasetEntry, base: &str, now: DateTime<Utc>) -> Value {
 pub(super) fn dataset_view(id: ArticleId, m: &DatasetMeta, modified: DateTime<Utc>) -> Value {
     json!({
         "frequency": m.frequency.label(),
+        "generated": m.generated.map(|g| g.label()),
         "licence": m.licence,
         "keywords": m.keywords,
         "fields": m.fields,

@@ -8,6 +8,9 @@ use super::*;
 
 /// Items on a catalogue page.
 const SERVICE_PAGE: i64 = 20;
+/// Departments the province-wide catalogue lists (those with the most items), and a site's.
+const PROVINCE_UNITS: i64 = 100;
+const SITE_UNITS: i64 = 1000;
 
 /// A filter value as a visitor sends it: trimmed, at most 100 characters.
 fn value(query: &HashMap<String, String>, key: &str) -> Result<Option<String>> {
@@ -70,8 +73,16 @@ impl App {
         let site = &ctx.site;
         let province = site.kind == SiteKind::ProvincePortal;
         let scope = (!province).then_some(site.id);
-        // A value no published item has is a 404, never rendered or cached.
-        let facets = self.store().service_facets(scope).await?;
+        // A value no published item has is a 404, never rendered or cached. The province-wide
+        // catalogue lists the departments with the most items (a province has thousands);
+        // one not listed is still a filter, and a 404 when no item has it.
+        let cap = if province { PROVINCE_UNITS } else { SITE_UNITS };
+        let facets = match scope {
+            Some(site) => Arc::new(self.store().service_facets(Some(site), cap).await?),
+            None => self.province_service_facets(cap).await?,
+        };
+        let listed = |u: &String| facets.units.iter().any(|f| &f.0 == u);
+        let capped = facets.units.len() as i64 >= cap;
         if let Some(t) = filter
             .theme
             .as_ref()
@@ -79,17 +90,18 @@ impl App {
         {
             return Err(Error::not_found(format!("没有主题为“{t}”的办事事项")));
         }
-        if let Some(u) = filter
-            .unit
-            .as_ref()
-            .filter(|u| !facets.units.iter().any(|f| &f.0 == *u))
-        {
+        if let Some(u) = filter.unit.as_ref().filter(|u| !listed(u) && !capped) {
             return Err(Error::not_found(format!("没有“{u}”的办事事项")));
         }
         let mut lines = self
             .store()
             .service_lines(scope, filter, before, SERVICE_PAGE + 1)
             .await?;
+        if let Some(u) = filter.unit.as_ref().filter(|u| !listed(u))
+            && lines.is_empty()
+        {
+            return Err(Error::not_found(format!("没有“{u}”的办事事项")));
+        }
         if before.is_some() && lines.is_empty() {
             return Err(Error::not_found("页码超出范围"));
         }
@@ -150,6 +162,7 @@ impl App {
             "province": province,
             "items": items,
             "facets": facets,
+            "units_capped": capped,
             "audiences": audiences,
             "filter": { "theme": filter.theme, "dept": filter.unit, "audience": filter.audience.map(Audience::as_str) },
             "first": before.is_some().then(|| format!("/banshi/?{}", base.trim_end_matches('&'))),

@@ -38,6 +38,7 @@ use zhanqun_tests::words::Rng;
 
 mod console;
 mod search;
+mod services;
 
 fn fail(msg: String) -> ! {
     eprintln!("page-bench: {msg}");
@@ -602,7 +603,8 @@ async fn main() {
         let store = prepare(&url, articles, &a.divisions, &done).await;
         let total = store.article_count().await.unwrap_or(0);
         let sites = store.site_count().await.unwrap_or(0);
-        let (series, every_home) = series(&store, a.per_kind).await;
+        let (mut series, every_home) = series(&store, a.per_kind).await;
+        series.extend(services::series(&store, a.per_kind).await);
         let plan = console::prepare(&store).await;
         let searches = if a.parts.contains("search") {
             search::series(&store, a.per_kind).await

@@ -1,0 +1,269 @@
+//! Generated data sets (数据开放 from the platform's own figures): a published data set whose
+//! description names a [`Generator`] gets its file written by the platform, and written again
+//! once every month (Beijing time), so that it is never 待更新. The job of the node holding the
+//! jobs lease calls [`Store::regenerate_datasets`]; the demo calls it once after loading.
+//!
+//! The data set went through review when it was released with its generator; a monthly file is
+//! the platform's own published figures recounted, so it is written without a second review, as
+//! the system, audited (`dataset.generate`), and the data set's 更新时间 moves to it. The earlier
+//! files stay in the media library (links to them keep working).
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Months, Utc};
+use sha2::{Digest, Sha256};
+use zhanqun_core::dataset::{DatasetMeta, Distribution, Generator, regeneration_due};
+use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
+
+use crate::audit::{AuditEntry, Outcome};
+use crate::{BeginWrite, Change, Store, db_err, fetch, log_change, on_pool};
+
+/// A generated data set as the job reads it: article, site, site code, description, when its
+/// file was last written.
+type DueRow = (i64, i64, String, String, Option<DateTime<Utc>>);
+
+/// The twelve whole months (Beijing time) before the month of `now`, oldest first, as
+/// `YYYY-MM`, with the instant each starts and the instant after the last one ends.
+fn last_twelve_months(now: DateTime<Utc>) -> (Vec<String>, DateTime<Utc>, DateTime<Utc>) {
+    let local = zhanqun_core::beijing::day(now);
+    let this_month = local.with_day(1).unwrap_or(local);
+    let first = this_month
+        .checked_sub_months(Months::new(12))
+        .unwrap_or(this_month);
+    let months = (0..12)
+        .filter_map(|i| first.checked_add_months(Months::new(i)))
+        .map(|d| d.format("%Y-%m").to_string())
+        .collect();
+    (
+        months,
+        zhanqun_core::beijing::start_of(first),
+        zhanqun_core::beijing::start_of(this_month),
+    )
+}
+
+/// `times` counted per Beijing month of `months` (zero where none).
+fn per_month(months: &[String], times: &[DateTime<Utc>]) -> Vec<i64> {
+    let mut counts = vec![0_i64; months.len()];
+    for t in times {
+        let m = zhanqun_core::beijing::at(*t).format("%Y-%m").to_string();
+        if let Some(i) = months.iter().position(|x| *x == m) {
+            counts[i] += 1;
+        }
+    }
+    counts
+}
+
+impl Store {
+    /// The rows of `generator`'s file for `site`: the twelve whole months before `now`'s, each
+    /// with its figures.
+    pub async fn generated_figures(
+        &self,
+        site: SiteId,
+        generator: Generator,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, Vec<i64>)>> {
+        let (months, from, to) = last_twelve_months(now);
+        let months = &months;
+        let column = |sql: &'static str| async move {
+            let times: Vec<DateTime<Utc>> = fetch!(
+                self,
+                all,
+                sqlx::query_scalar(sql).bind(site.0).bind(from).bind(to)
+            )?;
+            Ok::<_, Error>(per_month(months, &times))
+        };
+        let columns = match generator {
+            Generator::Publishing => vec![
+                column(
+                    "SELECT published_at FROM articles WHERE site_id = $1 AND status = 'published' \
+                     AND published_at >= $2 AND published_at < $3",
+                )
+                .await?,
+            ],
+            Generator::Letters => vec![
+                column(
+                    "SELECT received_at FROM letters WHERE site_id = $1 \
+                     AND received_at >= $2 AND received_at < $3",
+                )
+                .await?,
+                column(
+                    "SELECT replied_at FROM letters WHERE site_id = $1 \
+                     AND replied_at >= $2 AND replied_at < $3",
+                )
+                .await?,
+            ],
+        };
+        Ok(months
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), columns.iter().map(|c| c[i]).collect()))
+            .collect())
+    }
+
+    /// Writes the file of every published generated data set that has none yet or none of
+    /// `now`'s month, into the media library under `media_root`; answers how many were written.
+    /// One data set that fails is logged and the others are still written.
+    pub async fn regenerate_datasets(
+        &self,
+        media_root: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let rows: Vec<DueRow> = fetch!(
+            self,
+            all,
+            sqlx::query_as(
+                "SELECT d.article_id, d.site_id, s.code, d.meta, d.generated_at \
+                 FROM datasets d JOIN articles a ON a.id = d.article_id JOIN sites s ON s.id = d.site_id \
+                 WHERE d.generator IS NOT NULL AND a.status = 'published' ORDER BY d.article_id"
+            )
+        )?;
+        let mut written = 0;
+        for (id, site, code, meta, last) in rows {
+            if !regeneration_due(last, now) {
+                continue;
+            }
+            let (id, site) = (ArticleId(id), SiteId(site));
+            match self
+                .regenerate(media_root, id, site, &code, &meta, now)
+                .await
+            {
+                Ok(()) => written += 1,
+                Err(e) => {
+                    tracing::warn!(dataset = %id, site.code = %code, error = %e, "generated data set not written")
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    async fn regenerate(
+        &self,
+        media_root: &Path,
+        id: ArticleId,
+        site: SiteId,
+        code: &str,
+        meta: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut meta: DatasetMeta = serde_json::from_str(meta)
+            .map_err(|e| Error::internal(format!("data set {id}: stored description: {e}")))?;
+        let Some(generator) = meta.generated else {
+            return Ok(());
+        };
+        let csv = generator.csv(&self.generated_figures(site, generator, now).await?);
+        // With a byte order mark, as spreadsheet programs need to read UTF-8 as such.
+        let bytes = format!("\u{feff}{csv}").into_bytes();
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let storage_name = format!("{}.csv", uuid::Uuid::now_v7().simple());
+        let dir = media_root.join(site.0.to_string());
+        let path = dir.join(&storage_name);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .and(tokio::fs::write(&path, &bytes).await)
+            .map_err(|e| {
+                Error::internal(format!("data set {id}: write {}: {e}", path.display()))
+            })?;
+        let original = generator.file_name(now);
+        meta.files = vec![Distribution {
+            title: original.trim_end_matches(".csv").to_string(),
+            file: format!("/media/{storage_name}"),
+        }];
+        let json = serde_json::to_string(&meta)
+            .map_err(|e| Error::internal(format!("data set {id}: {e}")))?;
+        let entry = AuditEntry {
+            actor: "system".into(),
+            role: "system".into(),
+            site_code: Some(code.to_string()),
+            client: None,
+            action: "dataset.generate".into(),
+            object: Some(format!("article:{id}")),
+            outcome: Outcome::Success,
+            request_id: None,
+            detail: Some(format!(
+                "{} {storage_name} {} bytes sha256 {sha}",
+                generator.label(),
+                bytes.len()
+            )),
+        };
+        let written = on_pool!(self, |p| {
+            let mut tx = p.begin_write().await.map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO media (site_id, storage_name, original_name, content_type, bytes, sha256, uploaded_by, at, published_at) \
+                 VALUES ($1, $2, $3, 'text/csv', $4, $5, NULL, $6, $6)",
+            )
+            .bind(site.0)
+            .bind(&storage_name)
+            .bind(&original)
+            .bind(bytes.len() as i64)
+            .bind(&sha)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query("UPDATE datasets SET meta = $1, generated_at = $2 WHERE article_id = $3")
+                .bind(&json)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let placements: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
+                    .bind(id.0)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            let change = Change::Article {
+                article: id,
+                placements: placements
+                    .into_iter()
+                    .map(|(s, c)| (SiteId(s), ColumnId(c)))
+                    .collect(),
+                related: Vec::new(),
+            };
+            log_change!(self, tx, &change);
+            crate::audit::commit_audited!(tx, &entry);
+            Ok::<_, Error>(change)
+        });
+        match written {
+            Ok(change) => {
+                self.notify(change);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&path).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twelve_whole_beijing_months() {
+        // 2026-12-31 17:00 UTC is 2027-01-01 01:00 in Beijing: the months are those of 2026.
+        let now = DateTime::parse_from_rfc3339("2026-12-31T17:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let (months, from, to) = last_twelve_months(now);
+        assert_eq!(months.first().unwrap(), "2026-01");
+        assert_eq!(months.last().unwrap(), "2026-12");
+        assert_eq!(months.len(), 12);
+        assert_eq!(from.to_rfc3339(), "2025-12-31T16:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-12-31T16:00:00+00:00");
+        let inside = DateTime::parse_from_rfc3339("2026-03-31T16:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(per_month(&months, &[inside])[3], 1, "April in Beijing");
+    }
+}
