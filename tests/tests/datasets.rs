@@ -6,6 +6,7 @@
 //! its file written by the platform, and a new one each month.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use chrono::Datelike;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 use zhanqun_core::SiteRole;
@@ -202,7 +203,13 @@ async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each
 
     // The platform writes its file: the twelve whole months before the run's month, the
     // site's publishing counted. Run next month, this month is the last row.
-    let next_month = chrono::Utc::now() + chrono::Duration::days(35);
+    // The first day of next month and of the one after, Beijing time (whatever today is).
+    let month_after = |n: u32| {
+        let today = zhanqun_core::beijing::day(chrono::Utc::now());
+        let first = today.with_day(1).unwrap() + chrono::Months::new(n);
+        zhanqun_core::beijing::start_of(first) + chrono::Duration::hours(1)
+    };
+    let next_month = month_after(1);
     let written = t
         .store
         .regenerate_datasets(&media, next_month)
@@ -251,7 +258,7 @@ async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each
         .await;
     assert_eq!(ed.submit(art).await.status, 200);
     assert_eq!(rv.act(art, json!({"action": "approve"})).await.status, 200);
-    let later = next_month + chrono::Duration::days(31);
+    let later = month_after(2);
     assert_eq!(t.store.regenerate_datasets(&media, later).await.unwrap(), 1);
     let second = t.get(HOST, &format!("/data/{id}/1")).await;
     let rows = rows_of(&second.bytes().await.unwrap());

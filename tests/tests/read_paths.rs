@@ -385,6 +385,15 @@ async fn service_items_follow_their_article_and_site() {
             .len(),
         1
     );
+    // A department looked up on its own (the province lists only its largest).
+    assert!(store.service_unit_exists(None, &unit.1).await.unwrap());
+    assert!(store.service_unit_exists(Some(jia), &unit.1).await.unwrap());
+    assert!(
+        !store
+            .service_unit_exists(None, "不存在的部门")
+            .await
+            .unwrap()
+    );
 
     store
         .set_article_status(ids[1], ArticleStatus::Published)

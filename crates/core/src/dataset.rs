@@ -185,12 +185,12 @@ impl Generator {
         }
     }
 
-    /// The file's name as the media library and a download show it, for the month of `now`.
-    pub fn file_name(self, now: DateTime<Utc>) -> String {
+    /// The file's name as the media library and a download show it: its figures run to
+    /// `last_month` (`YYYY-MM`).
+    pub fn file_name(self, last_month: &str) -> String {
         format!(
-            "{}（截至{}）.csv",
-            self.label().trim_start_matches("本网站"),
-            crate::beijing::at(now).format("%Y-%m")
+            "{}（截至{last_month}）.csv",
+            self.label().trim_start_matches("本网站")
         )
     }
 
@@ -426,8 +426,8 @@ mod tests {
         assert!(regeneration_due(None, last));
         assert!(!regeneration_due(Some(at("2027-01-01T00:00:00Z")), last));
         assert_eq!(
-            Generator::Letters.file_name(at("2026-11-30T16:30:00Z")),
-            "群众来信月度统计（截至2026-12）.csv"
+            Generator::Letters.file_name("2026-11"),
+            "群众来信月度统计（截至2026-11）.csv"
         );
         assert_eq!(
             Generator::Letters.csv(&[("2026-11".into(), vec![3, 2])]),

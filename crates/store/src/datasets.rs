@@ -20,7 +20,9 @@ macro_rules! save_dataset {
                 "INSERT INTO datasets (article_id, site_id, frequency, meta, generator) \
                  VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3, $4) \
                  ON CONFLICT (article_id) DO UPDATE SET frequency = excluded.frequency, meta = excluded.meta, \
-                 generator = excluded.generator",
+                 generator = excluded.generator, \
+                 generated_at = CASE WHEN COALESCE(datasets.generator, '') = COALESCE(excluded.generator, '') \
+                 THEN datasets.generated_at END",
             )
             .bind($id)
             .bind(m.frequency.as_str())

@@ -13,10 +13,10 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Months, Utc};
 use sha2::{Digest, Sha256};
 use zhanqun_core::dataset::{DatasetMeta, Distribution, Generator, regeneration_due};
-use zhanqun_core::{ArticleId, ColumnId, Error, Result, SiteId};
+use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
 use crate::audit::{AuditEntry, Outcome};
-use crate::{BeginWrite, Change, Store, db_err, fetch, log_change, on_pool};
+use crate::{BeginWrite, Store, db_err, fetch, log_change, on_pool};
 
 /// A generated data set as the job reads it: article, site, site code, description, when its
 /// file was last written.
@@ -83,12 +83,12 @@ impl Store {
             Generator::Letters => vec![
                 column(
                     "SELECT received_at FROM letters WHERE site_id = $1 \
-                     AND received_at >= $2 AND received_at < $3",
+                     AND state NOT IN ('merged', 'invalid') AND received_at >= $2 AND received_at < $3",
                 )
                 .await?,
                 column(
                     "SELECT replied_at FROM letters WHERE site_id = $1 \
-                     AND replied_at >= $2 AND replied_at < $3",
+                     AND state NOT IN ('merged', 'invalid') AND replied_at >= $2 AND replied_at < $3",
                 )
                 .await?,
             ],
@@ -100,9 +100,10 @@ impl Store {
             .collect())
     }
 
-    /// Writes the file of every published generated data set that has none yet or none of
-    /// `now`'s month, into the media library under `media_root`; answers how many were written.
-    /// One data set that fails is logged and the others are still written.
+    /// Writes the file of every published generated data set of an active site that has none
+    /// yet or none of `now`'s month, into the media library under `media_root`; answers how
+    /// many were written. One that fails is logged and the others are still written; the run
+    /// is then an error that says how many failed.
     pub async fn regenerate_datasets(
         &self,
         media_root: &Path,
@@ -114,10 +115,11 @@ impl Store {
             sqlx::query_as(
                 "SELECT d.article_id, d.site_id, s.code, d.meta, d.generated_at \
                  FROM datasets d JOIN articles a ON a.id = d.article_id JOIN sites s ON s.id = d.site_id \
-                 WHERE d.generator IS NOT NULL AND a.status = 'published' ORDER BY d.article_id"
+                 WHERE d.generator IS NOT NULL AND a.status = 'published' AND s.status = 'active' \
+                 ORDER BY d.article_id"
             )
         )?;
-        let mut written = 0;
+        let (mut written, mut failed) = (0, 0);
         for (id, site, code, meta, last) in rows {
             if !regeneration_due(last, now) {
                 continue;
@@ -127,43 +129,50 @@ impl Store {
                 .regenerate(media_root, id, site, &code, &meta, now)
                 .await
             {
-                Ok(()) => written += 1,
+                Ok(true) => written += 1,
+                Ok(false) => {}
                 Err(e) => {
-                    tracing::warn!(dataset = %id, site.code = %code, error = %e, "generated data set not written")
+                    failed += 1;
+                    tracing::warn!(dataset = %id, site.code = %code, error = %e, "generated data set not written");
                 }
             }
+        }
+        if failed > 0 {
+            return Err(Error::internal(format!(
+                "{failed} generated data set(s) not written ({written} written)"
+            )));
         }
         Ok(written)
     }
 
+    /// Writes one data set's file and records it; `false` when the data set changed since
+    /// `stored` was read (an editor took it back): nothing is then kept.
     async fn regenerate(
         &self,
         media_root: &Path,
         id: ArticleId,
         site: SiteId,
         code: &str,
-        meta: &str,
+        stored: &str,
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut meta: DatasetMeta = serde_json::from_str(meta)
+    ) -> Result<bool> {
+        let mut meta: DatasetMeta = serde_json::from_str(stored)
             .map_err(|e| Error::internal(format!("data set {id}: stored description: {e}")))?;
         let Some(generator) = meta.generated else {
-            return Ok(());
+            return Ok(false);
         };
-        let csv = generator.csv(&self.generated_figures(site, generator, now).await?);
+        let rows = self.generated_figures(site, generator, now).await?;
+        let last_month = rows.last().map(|r| r.0.clone()).unwrap_or_default();
         // With a byte order mark, as spreadsheet programs need to read UTF-8 as such.
-        let bytes = format!("\u{feff}{csv}").into_bytes();
+        let bytes = format!("\u{feff}{}", generator.csv(&rows)).into_bytes();
         let sha = hex::encode(Sha256::digest(&bytes));
         let storage_name = format!("{}.csv", uuid::Uuid::now_v7().simple());
         let dir = media_root.join(site.0.to_string());
         let path = dir.join(&storage_name);
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .and(tokio::fs::write(&path, &bytes).await)
-            .map_err(|e| {
-                Error::internal(format!("data set {id}: write {}: {e}", path.display()))
-            })?;
-        let original = generator.file_name(now);
+        write_durably(&dir, &path, &bytes).await.map_err(|e| {
+            Error::internal(format!("data set {id}: write {}: {e}", path.display()))
+        })?;
+        let original = generator.file_name(&last_month);
         meta.files = vec![Distribution {
             title: original.trim_end_matches(".csv").to_string(),
             file: format!("/media/{storage_name}"),
@@ -185,56 +194,62 @@ impl Store {
                 bytes.len()
             )),
         };
-        let written = on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            sqlx::query(
-                "INSERT INTO media (site_id, storage_name, original_name, content_type, bytes, sha256, uploaded_by, at, published_at) \
-                 VALUES ($1, $2, $3, 'text/csv', $4, $5, NULL, $6, $6)",
-            )
-            .bind(site.0)
-            .bind(&storage_name)
-            .bind(&original)
-            .bind(bytes.len() as i64)
-            .bind(&sha)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            sqlx::query("UPDATE datasets SET meta = $1, generated_at = $2 WHERE article_id = $3")
+        // The transaction in its own future: a `?` inside ends it, not this function, so the
+        // file is removed whatever went wrong.
+        let written = async {
+            on_pool!(self, |p| {
+                let mut tx = p.begin_write().await.map_err(db_err)?;
+                // Only the description read above, of a data set still published: an editor
+                // who took it back in the meantime keeps their draft.
+                let kept = sqlx::query(
+                    "UPDATE datasets SET meta = $1, generated_at = $2 WHERE article_id = $3 AND meta = $4 \
+                     AND EXISTS (SELECT 1 FROM articles a WHERE a.id = $3 AND a.status = 'published')",
+                )
                 .bind(&json)
                 .bind(now)
                 .bind(id.0)
+                .bind(stored)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?;
-            sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
+                .map_err(db_err)?
+                .rows_affected();
+                if kept == 0 {
+                    return Ok(None);
+                }
+                sqlx::query(
+                    "INSERT INTO media (site_id, storage_name, original_name, content_type, bytes, sha256, uploaded_by, at, published_at) \
+                     VALUES ($1, $2, $3, 'text/csv', $4, $5, NULL, $6, $6)",
+                )
+                .bind(site.0)
+                .bind(&storage_name)
+                .bind(&original)
+                .bind(bytes.len() as i64)
+                .bind(&sha)
                 .bind(now)
-                .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            let placements: Vec<(i64, i64)> =
-                sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
+                sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
+                    .bind(now)
                     .bind(id.0)
-                    .fetch_all(&mut *tx)
+                    .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
-            let change = Change::Article {
-                article: id,
-                placements: placements
-                    .into_iter()
-                    .map(|(s, c)| (SiteId(s), ColumnId(c)))
-                    .collect(),
-                related: Vec::new(),
-            };
-            log_change!(self, tx, &change);
-            crate::audit::commit_audited!(tx, &entry);
-            Ok::<_, Error>(change)
-        });
+                let change = crate::history::article_change!(tx, id.0);
+                log_change!(self, tx, &change);
+                crate::audit::commit_audited!(tx, &entry);
+                Ok::<_, Error>(Some(change))
+            })
+        }
+        .await;
         match written {
-            Ok(change) => {
+            Ok(Some(change)) => {
                 self.notify(change);
-                Ok(())
+                Ok(true)
+            }
+            Ok(None) => {
+                let _ = tokio::fs::remove_file(&path).await;
+                Ok(false)
             }
             Err(e) => {
                 let _ = tokio::fs::remove_file(&path).await;
@@ -242,6 +257,26 @@ impl Store {
             }
         }
     }
+}
+
+/// Writes `bytes` to `path` in `dir` as an upload is kept: a temporary file, synced, then
+/// renamed into place, so that a crash never leaves a recorded file empty or cut short.
+async fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    tokio::fs::create_dir_all(dir).await?;
+    let tmp = dir.join(format!(".generated-{}", uuid::Uuid::now_v7().simple()));
+    let written = async {
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        f.write_all(bytes).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&tmp, path).await
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written
 }
 
 #[cfg(test)]

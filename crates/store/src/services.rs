@@ -155,6 +155,22 @@ impl Store {
         })
     }
 
+    /// Whether a published item of `site` (every site: `None`) is carried by the department
+    /// named `unit` (one index probe).
+    pub async fn service_unit_exists(&self, site: Option<SiteId>, unit: &str) -> Result<bool> {
+        let found: Option<i64> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT si.article_id {} AND si.unit_name = $2 LIMIT 1",
+                published(site)
+            )))
+            .bind(site.map(|s| s.0).unwrap_or(0))
+            .bind(unit)
+        )?;
+        Ok(found.is_some())
+    }
+
     /// One page of the catalogue, newest first: `limit` items published before item `before`
     /// (keyset: a deep page costs what the first does). The items are found in
     /// `service_items` alone (by the index of the theme or the department when one is asked

@@ -37,9 +37,6 @@ pub struct App {
     letters: crate::desk::Desk,
     /// The last run of the national check over every site (see [`App::checks`]).
     checks: tokio::sync::Mutex<Option<Arc<CheckRun>>>,
-    /// The province-wide service catalogue's facets, recounted at most once a minute (see
-    /// [`App::province_service_facets`]).
-    province_services: moka::sync::Cache<(), Arc<zhanqun_store::ServiceFacets>>,
 }
 
 /// One run of the national check over every active site: when, and each site's findings
@@ -49,9 +46,6 @@ pub struct CheckRun {
     pub at: chrono::DateTime<chrono::Utc>,
     pub sites: Vec<zhanqun_store::SiteCheck>,
 }
-
-/// How long a node keeps the province-wide service catalogue's counts.
-pub const PROVINCE_FACETS_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The lease under which the once-across-nodes jobs run.
 pub const JOBS_LEASE: &str = "jobs";
@@ -96,7 +90,9 @@ fn apply_change(pages: &PageCache, directory: &Directory, metrics: &Metrics, cha
     match change {
         Change::Site(id) => {
             directory.invalidate(Some(*id));
-            pages.bump([Dep::Site(*id), Dep::SiteContent(*id)]);
+            // AnyContent too: a site suspended or back takes its items out of, or back into,
+            // the province-wide service catalogue.
+            pages.bump([Dep::Site(*id), Dep::SiteContent(*id), Dep::AnyContent]);
         }
         Change::Article {
             article,
@@ -195,10 +191,7 @@ impl App {
             shown: std::sync::Mutex::new(Vec::new()),
             search,
             checks: tokio::sync::Mutex::new(None),
-            province_services: moka::sync::Cache::builder()
-                .max_capacity(1)
-                .time_to_live(PROVINCE_FACETS_FOR)
-                .build(),
+
             sync,
             config,
             store,
@@ -474,20 +467,22 @@ impl App {
         &self.config
     }
 
-    /// The facets of every active site's service items (the province portal's catalogue), with
-    /// the departments that have the most items. They count every item in the province (6 ms
-    /// for the national fixture's 30,000), so a node recounts them at most once every
-    /// [`PROVINCE_FACETS_FOR`]; the catalogue's lines are always read afresh.
+    /// The facets of every active site's service items (the province portal's catalogue),
+    /// listing `units` departments. They count every item of the province, so the page cache
+    /// keeps them until an article or a site changes, as it keeps the page: the catalogue's
+    /// other filters and pages read them once between two changes.
     pub async fn province_service_facets(
         &self,
         units: i64,
     ) -> Result<Arc<zhanqun_store::ServiceFacets>> {
-        if let Some(f) = self.province_services.get(&()) {
+        if let Some(f) = self.pages.province_service_facets(units) {
             return Ok(f);
         }
-        let f = Arc::new(self.store.service_facets(None, units).await?);
-        self.province_services.insert((), f.clone());
-        Ok(f)
+        let generation = self.pages.generation();
+        let f = self.store.service_facets(None, units).await?;
+        Ok(self
+            .pages
+            .keep_province_service_facets(units, f, generation))
     }
 
     pub fn store(&self) -> &Store {

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
 use zhanqun_core::{ArticleId, ColumnId, ListItem, SiteId};
-use zhanqun_store::Facets;
+use zhanqun_store::{Facets, ServiceFacets};
 
 /// Something a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,7 +32,7 @@ pub enum Dep {
     Column(ColumnId),
     /// One article.
     Article(ArticleId),
-    /// Any article of any site (the province-wide service catalogue).
+    /// Any article of any site, or any site's status (the province-wide service catalogue).
     AnyContent,
 }
 
@@ -174,6 +174,20 @@ impl Stamped for KeptFacets {
     }
 }
 
+impl Stamped for KeptServiceFacets {
+    fn stamp(&self) -> (&[Dep], u64) {
+        (&self.deps, self.generation)
+    }
+}
+
+/// The province-wide service catalogue's facets (every item of the province counted: 6 ms on
+/// the national fixture's 30,000), kept until any article or site changes, as the page is.
+struct KeptServiceFacets {
+    facets: Arc<ServiceFacets>,
+    deps: [Dep; 1],
+    generation: u64,
+}
+
 /// A site's catalogue facets (the values its filters offer and the kept counts behind them):
 /// the catalogue and the search page read them on every render, so they are kept until any
 /// article of the site changes, as the catalogue page itself is.
@@ -306,6 +320,8 @@ pub struct PageCache {
     /// pages (see [`ColumnTop`]).
     tops: moka::sync::Cache<ColumnId, Arc<ColumnTop>>,
     facets: moka::sync::Cache<SiteId, Arc<KeptFacets>>,
+    /// Keyed by how many departments they list.
+    services: moka::sync::Cache<i64, Arc<KeptServiceFacets>>,
     versions: RwLock<HashMap<Dep, u64>>,
     clock: AtomicU64,
     /// Pages rendered before this generation are all stale (a bulk change).
@@ -331,6 +347,7 @@ impl PageCache {
                     u32::try_from(v.facets.bytes()).unwrap_or(u32::MAX)
                 })
                 .build(),
+            services: moka::sync::Cache::builder().max_capacity(4).build(),
             versions: RwLock::new(HashMap::new()),
             clock: AtomicU64::new(1),
             epoch: AtomicU64::new(0),
@@ -418,6 +435,31 @@ impl PageCache {
             Arc::new(KeptFacets {
                 facets: facets.clone(),
                 deps: [Dep::SiteContent(site)],
+                generation,
+            }),
+        );
+        facets
+    }
+
+    /// The kept province-wide service facets listing `units` departments, unless an article or
+    /// a site changed since they were read.
+    pub fn province_service_facets(&self, units: i64) -> Option<Arc<ServiceFacets>> {
+        self.fresh(&self.services, &units).map(|k| k.facets.clone())
+    }
+
+    /// Keeps the province-wide service facets, read after `generation` was taken.
+    pub fn keep_province_service_facets(
+        &self,
+        units: i64,
+        facets: ServiceFacets,
+        generation: u64,
+    ) -> Arc<ServiceFacets> {
+        let facets = Arc::new(facets);
+        self.services.insert(
+            units,
+            Arc::new(KeptServiceFacets {
+                facets: facets.clone(),
+                deps: [Dep::AnyContent],
                 generation,
             }),
         );

@@ -3,8 +3,9 @@
 //! - **change sync**: changes made by other processes (the CLI, other nodes) read from the
 //!   store's change log, so that this node's page cache, directory and search follow;
 //! - **housekeeping**, every second: this node's buffers (reprint shown times, visit counts), and
-//!   on the node holding the jobs lease, scheduled publishing, the job gauges and the monthly
-//!   files of generated data sets;
+//!   on the node holding the jobs lease, scheduled publishing and the job gauges;
+//! - **generated data sets**, every minute on the node holding the jobs lease: their monthly
+//!   files;
 //! - **reprint** ([`reprint`]): feed polling and approval deadline alerts;
 //! - **search**: this node's index brought up to date, then fed.
 //!
@@ -97,6 +98,46 @@ pub(crate) fn spawn(
             let (app, fetcher) = (app.clone(), fetcher.clone());
             async move { reprint::tick(&app, &fetcher).await }
         });
+    }
+    // Generated data sets: each one's monthly file, looked for every minute on the node holding
+    // the jobs lease, in a task of its own (the first of a month writes every set of the
+    // cluster; housekeeping's second-by-second work does not wait for it).
+    {
+        let app = app.clone();
+        every(
+            tasks,
+            Duration::from_secs(60),
+            wait(rx.clone()),
+            move || {
+                let app = app.clone();
+                async move {
+                    if !app.leads_jobs() {
+                        return;
+                    }
+                    let media = app.config().data_dir.join("media");
+                    let written = app
+                        .store()
+                        .regenerate_datasets(&media, zhanqun_store::now())
+                        .await;
+                    let outcome = match written {
+                        Ok(n) => {
+                            if n > 0 {
+                                tracing::info!(datasets = n, "generated data sets written");
+                            }
+                            "ok"
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "generated data sets not written");
+                            "error"
+                        }
+                    };
+                    app.metrics()
+                        .job_runs
+                        .with_label_values(&["datasets", outcome])
+                        .inc();
+                }
+            },
+        );
     }
     // Search: this node's index, brought up to date (or rebuilt) in the background while the
     // sites are served, then fed: at once when this node changes an article, and from the
@@ -211,18 +252,6 @@ async fn housekeeping(app: &App, ticks: u64) {
     // Letters by standing every minute (first three seconds after the start).
     if leads && (ticks % 60 == 3) {
         outcome(app.report_letters().await, "letters_report");
-    }
-    // Generated data sets: their monthly file, looked for every 10 minutes (first at 7 s).
-    if leads && (ticks % 600 == 7) {
-        let media = app.config().data_dir.join("media");
-        let written = app
-            .store()
-            .regenerate_datasets(&media, zhanqun_store::now())
-            .await;
-        if let Ok(n @ 1..) = written {
-            tracing::info!(datasets = n, "generated data sets written");
-        }
-        outcome(written.map(|_| ()), "datasets");
     }
     if leads && ticks.is_multiple_of(5) {
         match app.store().run_due(zhanqun_store::now()).await {

@@ -377,26 +377,7 @@ impl Store {
             if n == 0 {
                 return Err(Error::not_found(format!("信息 {id} 不存在")));
             }
-            let placements: Vec<(i64, i64)> =
-                sqlx::query_as("SELECT site_id, column_id FROM placements WHERE article_id = $1")
-                    .bind(id.0)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            let policy: Option<i64> =
-                sqlx::query_scalar("SELECT interprets_id FROM articles WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            let change = Change::Article {
-                article: id,
-                placements: placements
-                    .into_iter()
-                    .map(|(s, c)| (SiteId(s), ColumnId(c)))
-                    .collect(),
-                related: policy.map(ArticleId).into_iter().collect(),
-            };
+            let change = crate::history::article_change!(tx, id.0);
             log_change!(self, tx, &change);
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(change)

@@ -74,15 +74,16 @@ impl App {
         let province = site.kind == SiteKind::ProvincePortal;
         let scope = (!province).then_some(site.id);
         // A value no published item has is a 404, never rendered or cached. The province-wide
-        // catalogue lists the departments with the most items (a province has thousands);
-        // one not listed is still a filter, and a 404 when no item has it.
+        // catalogue lists the departments with the most items (a province has thousands): one
+        // more is read to know whether the list is cut, and a department not listed is looked
+        // up on its own.
         let cap = if province { PROVINCE_UNITS } else { SITE_UNITS };
         let facets = match scope {
-            Some(site) => Arc::new(self.store().service_facets(Some(site), cap).await?),
-            None => self.province_service_facets(cap).await?,
+            Some(site) => Arc::new(self.store().service_facets(Some(site), cap + 1).await?),
+            None => self.province_service_facets(cap + 1).await?,
         };
-        let listed = |u: &String| facets.units.iter().any(|f| &f.0 == u);
-        let capped = facets.units.len() as i64 >= cap;
+        let capped = facets.units.len() as i64 > cap;
+        let units: Vec<&(String, i64)> = facets.units.iter().take(cap as usize).collect();
         if let Some(t) = filter
             .theme
             .as_ref()
@@ -90,18 +91,19 @@ impl App {
         {
             return Err(Error::not_found(format!("没有主题为“{t}”的办事事项")));
         }
-        if let Some(u) = filter.unit.as_ref().filter(|u| !listed(u) && !capped) {
+        let unlisted = filter
+            .unit
+            .as_ref()
+            .filter(|u| !units.iter().any(|f| &f.0 == *u));
+        if let Some(u) = unlisted
+            && !(capped && self.store().service_unit_exists(scope, u).await?)
+        {
             return Err(Error::not_found(format!("没有“{u}”的办事事项")));
         }
         let mut lines = self
             .store()
             .service_lines(scope, filter, before, SERVICE_PAGE + 1)
             .await?;
-        if let Some(u) = filter.unit.as_ref().filter(|u| !listed(u))
-            && lines.is_empty()
-        {
-            return Err(Error::not_found(format!("没有“{u}”的办事事项")));
-        }
         if before.is_some() && lines.is_empty() {
             return Err(Error::not_found("页码超出范围"));
         }
@@ -161,8 +163,9 @@ impl App {
             "crumbs": [{ "name": title, "url": "/banshi/" }],
             "province": province,
             "items": items,
-            "facets": facets,
+            "facets": { "themes": facets.themes, "units": units, "total": facets.total },
             "units_capped": capped,
+            "dept_unlisted": unlisted,
             "audiences": audiences,
             "filter": { "theme": filter.theme, "dept": filter.unit, "audience": filter.audience.map(Audience::as_str) },
             "first": before.is_some().then(|| format!("/banshi/?{}", base.trim_end_matches('&'))),
