@@ -119,22 +119,10 @@ pub(crate) fn spawn(
                         .store()
                         .regenerate_datasets(&media, zhanqun_store::now())
                         .await;
-                    let outcome = match written {
-                        Ok(n) => {
-                            if n > 0 {
-                                tracing::info!(datasets = n, "generated data sets written");
-                            }
-                            "ok"
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "generated data sets not written");
-                            "error"
-                        }
-                    };
-                    app.metrics()
-                        .job_runs
-                        .with_label_values(&["datasets", outcome])
-                        .inc();
+                    if let Ok(n @ 1..) = written {
+                        tracing::info!(datasets = n, "generated data sets written");
+                    }
+                    record_run(&app, "datasets", written);
                 }
             },
         );
@@ -214,6 +202,21 @@ pub(crate) fn every<F, Fut>(
     });
 }
 
+/// Counts a run of `job` in the job gauge, ok or error; a failure is logged with the job's name.
+pub(crate) fn record_run<T>(app: &App, job: &str, r: Result<T>) {
+    let outcome = match r {
+        Ok(_) => "ok",
+        Err(e) => {
+            tracing::warn!(error = %e, job, "job failed");
+            "error"
+        }
+    };
+    app.metrics()
+        .job_runs
+        .with_label_values(&[job, outcome])
+        .inc();
+}
+
 /// One second of housekeeping (`ticks` counts the seconds since the start).
 async fn housekeeping(app: &App, ticks: u64) {
     if let Err(e) = app.flush_shown().await {
@@ -234,13 +237,7 @@ async fn housekeeping(app: &App, ticks: u64) {
     // store, so a restart (or another node) picks it up.
     let leads = app.hold_jobs_lease().await;
     let runs = &app.metrics().job_runs;
-    let outcome = |r: zhanqun_core::Result<()>, job: &str| match r {
-        Ok(()) => runs.with_label_values(&[job, "ok"]).inc(),
-        Err(e) => {
-            runs.with_label_values(&[job, "error"]).inc();
-            tracing::warn!(error = %e, job, "job failed");
-        }
-    };
+    let outcome = |r: zhanqun_core::Result<()>, job: &str| record_run(app, job, r);
     // The gauges of reprint timeliness every 15 s, the national check's
     // veto count every 5 minutes (first two seconds after the start).
     if leads && ticks.is_multiple_of(15) {

@@ -26,17 +26,7 @@ pub(crate) async fn tick(app: &App, fetcher: &Fetcher) {
         tracing::warn!(error = %e, "reprint polling failed");
     }
     if app.leads_jobs() {
-        let outcome = match raise_alerts(app).await {
-            Ok(_) => "ok",
-            Err(e) => {
-                tracing::warn!(error = %e, "reprint alerts failed");
-                "error"
-            }
-        };
-        app.metrics()
-            .job_runs
-            .with_label_values(&["reprint_alerts", outcome])
-            .inc();
+        super::record_run(app, "reprint_alerts", raise_alerts(app).await);
     }
 }
 
