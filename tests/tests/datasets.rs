@@ -189,6 +189,35 @@ async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each
     let rv = t.login("jx-reviewer").await;
     let media = t.app.config().data_dir.join("media");
 
+    // A generator that does not exist is refused, through the API and the console's form,
+    // and nothing is written.
+    let r = ed
+        .post(
+            &format!("/api/v1/columns/{}/articles", col.0),
+            json!({"title": "天气统计", "dataset": {"generated": "weather", "licence": "CC BY 4.0"}}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.json);
+    let (status, page) = ed
+        .form(
+            &format!("/columns/{}/new-dataset", col.0),
+            &[
+                ("title", "天气统计"),
+                ("generated", "weather"),
+                ("frequency", "monthly"),
+                ("licence", "CC BY 4.0"),
+                ("field_rows", "0"),
+                ("file_rows", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("数据来源只能是上传文件或平台生成的统计"),
+        "{page}"
+    );
+    assert!(!t.page(HOST, "/data/", 200).await.contains("天气统计"));
+
     // Chosen as generated, with a licence and nothing else: it goes through review like any
     // data set, and needs no file of its own.
     let id = ed
