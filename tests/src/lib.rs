@@ -50,6 +50,22 @@ impl TestStore {
     }
 }
 
+/// Runs `sql` on the database at `url` over a connection of its own: what a test does behind
+/// the store's back (an operator's edit, a store from before a migration).
+pub async fn raw_sql(url: &str, sql: &str) -> Result<(), sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    if url.starts_with("sqlite:") {
+        let p = sqlx::SqlitePool::connect(url).await?;
+        sqlx::raw_sql(sql).execute(&p).await?;
+        p.close().await;
+    } else {
+        let p = sqlx::PgPool::connect(url).await?;
+        sqlx::raw_sql(sql).execute(&p).await?;
+        p.close().await;
+    }
+    Ok(())
+}
+
 pub async fn fresh_store() -> TestStore {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = match std::env::var("ZHANQUN_TEST_DATABASE_URL") {

@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use zhanqun_store::{AuditEntry, Outcome};
-use zhanqun_tests::{backend_name, fresh_store};
+use zhanqun_tests::{backend_name, fresh_store, raw_sql};
 
 fn entry(i: usize) -> AuditEntry {
     AuditEntry {
@@ -22,21 +22,6 @@ fn entry(i: usize) -> AuditEntry {
         request_id: Some(format!("req-{i}")),
         detail: Some("含换行\r\n的说明".into()),
     }
-}
-
-/// Runs SQL straight against the database, as someone with database access would.
-async fn raw(url: &str, sql: &str) -> Result<(), sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(sql.to_string());
-    if url.starts_with("sqlite:") {
-        let p = sqlx::SqlitePool::connect(url).await?;
-        sqlx::raw_sql(sql).execute(&p).await?;
-        p.close().await;
-    } else {
-        let p = sqlx::PgPool::connect(url).await?;
-        sqlx::raw_sql(sql).execute(&p).await?;
-        p.close().await;
-    }
-    Ok(())
 }
 
 fn drop_trigger() -> &'static str {
@@ -79,7 +64,7 @@ async fn audit_chain_detects_edits_and_deletions() {
 
     // The trigger refuses updates outright.
     assert!(
-        raw(
+        raw_sql(
             &db.url,
             "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"
         )
@@ -88,8 +73,8 @@ async fn audit_chain_detects_edits_and_deletions() {
         "append-only"
     );
     // Someone who drops the trigger and edits a row is still caught.
-    raw(&db.url, drop_trigger()).await.unwrap();
-    raw(
+    raw_sql(&db.url, drop_trigger()).await.unwrap();
+    raw_sql(
         &db.url,
         "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3",
     )
@@ -104,7 +89,7 @@ async fn audit_chain_detects_edits_and_deletions() {
         "{:?}",
         r.problems
     );
-    raw(
+    raw_sql(
         &db.url,
         "UPDATE audit_log SET actor = 'editor3' WHERE seq = 3",
     )
@@ -115,7 +100,7 @@ async fn audit_chain_detects_edits_and_deletions() {
         "restored row verifies again"
     );
     // Deleting a row in the middle, and the newest row, both show.
-    raw(&db.url, "DELETE FROM audit_log WHERE seq = 4")
+    raw_sql(&db.url, "DELETE FROM audit_log WHERE seq = 4")
         .await
         .unwrap();
     let r = store.audit_verify().await.unwrap();
@@ -128,7 +113,7 @@ async fn audit_chain_detects_edits_and_deletions() {
     for i in 1..=3 {
         db2.store.audit(&entry(i)).await.unwrap();
     }
-    raw(&db2.url, "DELETE FROM audit_log WHERE seq = 3")
+    raw_sql(&db2.url, "DELETE FROM audit_log WHERE seq = 3")
         .await
         .unwrap();
     let r = db2.store.audit_verify().await.unwrap();

@@ -9,7 +9,8 @@ use chrono::Utc;
 use serde_json::json;
 use zhanqun_core::SiteRole;
 use zhanqun_core::checks::{Indicator, Thresholds};
-use zhanqun_tests::TestApp;
+use zhanqun_core::service::Element;
+use zhanqun_tests::{TestApp, raw_sql};
 
 const JIAXIAN: &str = "6108280001";
 const MIZHI: &str = "6108270001";
@@ -239,6 +240,40 @@ async fn service_useless_turns_on_and_off_with_the_sites_items() {
     assert_eq!(rv.act(id2, json!({"action": "approve"})).await.status, 200);
     let (_, why) = useless().await.expect("a dead form link: 服务不实用");
     assert!(why.contains("1 个表格或样本无法下载"), "{why}");
+
+    // A key element made required after publishing: the items lack it. The check reads what
+    // is kept beside each guide (migration 0045); kept values wiped, as in a store from before
+    // it, are filled from the guides again when the store is migrated, and read the same.
+    let stricter = Thresholds {
+        service_elements: [Element::NATIONAL.as_slice(), &[Element::ComplaintPhone]].concat(),
+        ..Thresholds::default()
+    };
+    let lacking = || async {
+        let c = t
+            .store
+            .site_checks(Some(a), Utc::now(), &stricter, &deadlines)
+            .await
+            .unwrap();
+        c[0].findings
+            .iter()
+            .find(|x| x.indicator == Indicator::ServiceUseless)
+            .map(|x| x.message.clone())
+            .unwrap_or_default()
+    };
+    let why = lacking().await;
+    assert!(why.contains("2 个事项的办事指南缺少关键要素"), "{why}");
+    assert!(why.contains("1 个表格或样本无法下载"), "{why}");
+    raw_sql(
+        &t.url,
+        "UPDATE service_items SET elements = NULL, media_links = ''",
+    )
+    .await
+    .unwrap();
+    t.store.migrate().await.unwrap();
+    let again = lacking().await;
+    assert!(again.contains("2 个事项的办事指南缺少关键要素"), "{again}");
+    assert!(again.contains("1 个表格或样本无法下载"), "{again}");
+    assert!(useless().await.is_some(), "the dead link is found again");
     // Withdrawn, it no longer counts.
     let r = ad
         .act(id2, json!({"action": "withdraw", "reason": "表格待更新"}))

@@ -436,11 +436,28 @@ async fn dashboards_show_the_province_a_site_and_a_column() {
         };
         (field(code, 4), field(&today, 3))
     };
+    // The site's columns, counted by the database (`Store::site_counts`): in the period and
+    // since January.
+    let columns_csv = format!("/stats/sites/{}/columns.csv", jx.0);
+    let news_line = |csv: &str| -> (i64, i64) {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with("政务要闻,xwzx/zwyw,"))
+            .unwrap_or_else(|| panic!("{csv}"))
+            .to_string();
+        let field = |i: usize| line.split(',').nth(i).unwrap().parse::<i64>().unwrap();
+        (field(3), field(4))
+    };
     let (_, before) = auditor.page("/stats/sites.csv").await;
     let (_, mine_before) = admin.page("/stats/sites.csv").await;
+    let (_, columns_before) = auditor.page(&columns_csv).await;
     publish("统计看板测试要闻二").await;
     let (_, after) = auditor.page("/stats/sites.csv").await;
     let (_, mine_after) = admin.page("/stats/sites.csv").await;
+    let (_, columns_after) = auditor.page(&columns_csv).await;
+    let (period, year) = news_line(&columns_before);
+    assert!(period >= 1 && year >= 1, "{columns_before}");
+    assert_eq!(news_line(&columns_after), (period + 1, year + 1));
     let (jx_before, day_before) = figures(&before, JIAXIAN);
     assert!(jx_before >= 1 && day_before >= 1, "{before}");
     assert_eq!(figures(&after, JIAXIAN), (jx_before + 1, day_before + 1));

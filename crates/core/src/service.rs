@@ -211,6 +211,57 @@ impl Element {
         Element::Process,
     ];
 
+    /// Every element, in the order of the guide.
+    pub const ALL: [Element; 20] = [
+        Element::Name,
+        Element::ItemType,
+        Element::Basis,
+        Element::Conditions,
+        Element::Agency,
+        Element::LegalLimit,
+        Element::PromisedLimit,
+        Element::ResultName,
+        Element::Fee,
+        Element::FeeBasis,
+        Element::Materials,
+        Element::Process,
+        Element::Channels,
+        Element::ReviewStandard,
+        Element::Scope,
+        Element::Appointment,
+        Element::Place,
+        Element::Hours,
+        Element::ConsultPhone,
+        Element::ComplaintPhone,
+    ];
+
+    /// The element's bit in the masks the store keeps (`service_items.elements`). Stored
+    /// values: a new element takes a new bit, an existing one never changes.
+    pub fn bit(self) -> i64 {
+        1 << match self {
+            Element::Name => 0,
+            Element::ItemType => 1,
+            Element::Basis => 2,
+            Element::Conditions => 3,
+            Element::Agency => 4,
+            Element::LegalLimit => 5,
+            Element::PromisedLimit => 6,
+            Element::ResultName => 7,
+            Element::Fee => 8,
+            Element::FeeBasis => 9,
+            Element::Materials => 10,
+            Element::Process => 11,
+            Element::Channels => 12,
+            Element::ReviewStandard => 13,
+            Element::Scope => 14,
+            Element::Appointment => 15,
+            Element::Place => 16,
+            Element::Hours => 17,
+            Element::ConsultPhone => 18,
+            Element::ComplaintPhone => 19,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Element::Name => "事项名称",
@@ -264,6 +315,20 @@ impl Element {
         };
         !text.trim().is_empty()
     }
+}
+
+/// The elements a guide has, as bits ([`Element::bit`]): what the store keeps beside each item
+/// so that the check indicator reads a number per item instead of parsing every guide.
+pub fn present_mask(title: &str, g: &ServiceGuide) -> i64 {
+    Element::ALL
+        .iter()
+        .filter(|e| e.present(title, g))
+        .fold(0, |m, e| m | e.bit())
+}
+
+/// The bits of `elements`: a guide has them all when `present_mask & mask == mask`.
+pub fn required_mask(elements: &[Element]) -> i64 {
+    elements.iter().fold(0, |m, e| m | e.bit())
 }
 
 /// The key elements the guide lacks, in the order of `required`.
@@ -616,6 +681,30 @@ mod tests {
         let mut g = complete();
         g.materials.push(Material::default());
         assert_eq!(g.cleaned().unwrap().materials.len(), 1);
+    }
+
+    #[test]
+    fn the_kept_mask_says_what_missing_says() {
+        let mut g = complete();
+        let all = required_mask(&Element::ALL);
+        assert_eq!(all, (1 << 20) - 1, "every element has its own bit");
+        let national = required_mask(&Element::NATIONAL);
+        assert_eq!(present_mask("企业开办", &g) & national, national);
+        assert_eq!(
+            present_mask("企业开办", &g) & Element::ComplaintPhone.bit(),
+            0
+        );
+        g.basis = " ".into();
+        g.materials.clear();
+        let mask = present_mask("企业开办", &g);
+        assert_ne!(mask & national, national);
+        assert_eq!(
+            missing("企业开办", &g, &Element::NATIONAL),
+            vec![Element::Basis, Element::Materials]
+        );
+        assert_eq!(mask & Element::Basis.bit(), 0);
+        assert_eq!(mask & Element::Materials.bit(), 0);
+        assert_eq!(present_mask("", &g) & Element::Name.bit(), 0);
     }
 
     #[test]

@@ -200,18 +200,25 @@ impl Store {
             }
 
             // Service items' guides, as an editor's save writes them (`save_guide`).
-            let mut guides: Vec<(i64, i64, &zhanqun_core::service::ServiceGuide)> = Vec::new();
+            type Guide<'g> = (
+                i64,
+                i64,
+                &'g zhanqun_core::service::ServiceGuide,
+                (i64, String),
+            );
+            let mut guides: Vec<Guide> = Vec::new();
             for (it, r) in items.iter().zip(&rows) {
                 if let Some(g) = &it.input.service {
-                    guides.push((ids[&r.index_number], it.site.0, g));
+                    let kept = crate::services::kept(&it.input.title, g);
+                    guides.push((ids[&r.index_number], it.site.0, g, kept));
                 }
             }
             for chunk in guides.chunks(ROWS) {
                 let mut q = QueryBuilder::new(
-                    "INSERT INTO service_items (article_id, site_id, theme, audience, item_type, guide) ",
+                    "INSERT INTO service_items (article_id, site_id, theme, audience, item_type, guide, elements, media_links) ",
                 );
                 let mut bad = None;
-                q.push_values(chunk, |mut b, (article, site, g)| {
+                q.push_values(chunk, |mut b, (article, site, g, (elements, links))| {
                     let json = serde_json::to_string(g).unwrap_or_else(|e| {
                         bad = Some(e.to_string());
                         String::new()
@@ -221,7 +228,9 @@ impl Store {
                         .push_bind(g.theme.clone())
                         .push_bind(g.audience.as_str())
                         .push_bind(g.item_type.clone())
-                        .push_bind(json);
+                        .push_bind(json)
+                        .push_bind(*elements)
+                        .push_bind(links.clone());
                 });
                 if let Some(e) = bad {
                     return Err(Error::internal(format!("bulk load: guide: {e}")));

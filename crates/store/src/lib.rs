@@ -69,7 +69,9 @@ pub use content::{ArticlePage, CatalogueFilter, Facets};
 pub use datasets::{DatasetEntry, Structured};
 pub use editorial::{ArticleEvent, MyWork, Revision, Transition, WorkItem, Workflow};
 pub use faq::{Faq, NewFaq};
-pub use figures::{AnnualReport, Publication, ReportRow, ReportValue};
+pub use figures::{
+    AnnualReport, AppearanceCounts, Publication, ReportRow, ReportValue, SiteCounts,
+};
 pub use info_requests::{
     InfoRequestEvent, InfoRequestInFull, InfoRequestLine, InfoRequestStatus, NewInfoRequest,
     RequestStepInput,
@@ -264,6 +266,11 @@ pub(crate) fn failpoint(name: &str) {
 /// the map is asked for up to 256 GiB (SQLite maps no more than the file's size).
 pub const SQLITE_MMAP_BYTES: u64 = 256 << 30;
 
+/// Rows a SQLite connection's thread reads ahead of the task that takes them (sqlx's default is
+/// 50): a statistics page reads some 12,000 rows, and each time the buffer fills the thread waits
+/// for the task to be woken and drain it.
+pub const SQLITE_ROW_BUFFER: usize = 1024;
+
 /// Current time, truncated to microseconds so both backends store the same value.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
@@ -282,7 +289,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                .row_buffer_size(SQLITE_ROW_BUFFER);
             if let Some(dir) = opts.get_filename().parent()
                 && !dir.as_os_str().is_empty()
             {
@@ -341,7 +349,8 @@ impl Store {
             Pool::Sqlite(p) => sqlx::migrate!("../../migrations/sqlite").run(p).await,
             Pool::Pg(p) => sqlx::migrate!("../../migrations/postgres").run(p).await,
         };
-        res.map_err(|e| Error::internal(format!("migration failed: {e}")))
+        res.map_err(|e| Error::internal(format!("migration failed: {e}")))?;
+        self.fill_service_elements().await
     }
 
     async fn check_durability(&self) -> Result<()> {

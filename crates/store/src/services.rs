@@ -6,10 +6,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use zhanqun_core::service::{Audience, Element, ServiceGuide, ServiceStanding, missing};
+use zhanqun_core::service::{
+    Audience, Element, ServiceGuide, ServiceStanding, present_mask, required_mask,
+};
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
-use crate::{Store, fetch};
+use crate::{BeginWrite, Store, db_err, fetch, on_pool};
 
 /// Writes (or replaces) the guide of article `$id` inside the caller's transaction, when the
 /// input carries one.
@@ -18,17 +20,20 @@ macro_rules! save_guide {
         if let Some(g) = &$input.service {
             let json = serde_json::to_string(g)
                 .map_err(|e| zhanqun_core::Error::internal(format!("guide: {e}")))?;
+            let (elements, links) = $crate::services::kept(&$input.title, g);
             sqlx::query(
-                "INSERT INTO service_items (article_id, site_id, theme, audience, item_type, guide) \
-                 VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3, $4, $5) ON CONFLICT (article_id) DO UPDATE SET \
+                "INSERT INTO service_items (article_id, site_id, theme, audience, item_type, guide, elements, media_links) \
+                 VALUES ($1, (SELECT site_id FROM articles WHERE id = $1), $2, $3, $4, $5, $6, $7) ON CONFLICT (article_id) DO UPDATE SET \
                  theme = excluded.theme, audience = excluded.audience, item_type = excluded.item_type, \
-                 guide = excluded.guide",
+                 guide = excluded.guide, elements = excluded.elements, media_links = excluded.media_links",
             )
             .bind($id)
             .bind(&g.theme)
             .bind(g.audience.as_str())
             .bind(&g.item_type)
             .bind(json)
+            .bind(elements)
+            .bind(links)
             .execute(&mut *$tx)
             .await
             .map_err($crate::db_err)?;
@@ -36,6 +41,12 @@ macro_rules! save_guide {
     }};
 }
 pub(crate) use save_guide;
+
+/// What is kept beside a guide for the check indicator (migration 0045): the elements it has
+/// ([`present_mask`]) and its media links, one per line.
+pub(crate) fn kept(title: &str, g: &ServiceGuide) -> (i64, String) {
+    (present_mask(title, g), g.media_links().join("\n"))
+}
 
 /// A line of the service catalogue.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -83,6 +94,52 @@ fn published(site: Option<SiteId>) -> &'static str {
 }
 
 impl Store {
+    /// Fills what migration 0045 keeps beside each guide, for the items saved before it (run by
+    /// [`Store::migrate`]; a store migrated once has none left). A guide the store cannot read
+    /// counts as lacking every element, as the check read it before.
+    pub(crate) async fn fill_service_elements(&self) -> Result<()> {
+        loop {
+            let rows: Vec<(i64, String, String)> = fetch!(
+                self,
+                all,
+                sqlx::query_as(
+                    "SELECT si.article_id, COALESCE((SELECT a.title FROM articles a WHERE a.id = si.article_id), ''), \
+                     si.guide FROM service_items si WHERE si.elements IS NULL LIMIT 2000"
+                )
+            )?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let kept: Vec<(i64, i64, String)> = rows
+                .into_iter()
+                .map(
+                    |(id, title, json)| match serde_json::from_str::<ServiceGuide>(&json) {
+                        Ok(g) => {
+                            let (mask, links) = kept(&title, &g);
+                            (id, mask, links)
+                        }
+                        Err(_) => (id, 0, String::new()),
+                    },
+                )
+                .collect();
+            on_pool!(self, |p| {
+                let mut tx = p.begin_write().await.map_err(db_err)?;
+                for (id, mask, links) in &kept {
+                    sqlx::query(
+                        "UPDATE service_items SET elements = $1, media_links = $2 WHERE article_id = $3",
+                    )
+                    .bind(mask)
+                    .bind(links)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)?;
+            });
+        }
+    }
+
     /// The guide of article `id`, if it is a service item.
     pub async fn service_guide(&self, id: ArticleId) -> Result<Option<ServiceGuide>> {
         let json: Option<String> = fetch!(
@@ -262,15 +319,29 @@ impl Store {
         required: &[Element],
     ) -> Result<HashMap<SiteId, ServiceStanding>> {
         let scope = site.map(|s| s.0).unwrap_or(0);
-        let items: Vec<(i64, String, String)> = fetch!(
+        let mask = required_mask(required);
+        // Items per site by the covering index; then only the items that lack an element or
+        // carry a link, by what is kept beside each guide (migration 0045): no guide is parsed.
+        let counts: Vec<(i64, i64)> = fetch!(
             self,
             all,
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT si.site_id, COALESCE((SELECT a.title FROM articles a WHERE a.id = si.article_id), ''), \
-                 si.guide {}",
+                "SELECT si.site_id, COUNT(*) {} GROUP BY si.site_id",
                 published(site)
             )))
             .bind(scope)
+        )?;
+        let items: Vec<(i64, Option<String>, String)> = fetch!(
+            self,
+            all,
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT si.site_id, CASE WHEN (si.elements & $2) <> $2 THEN \
+                 COALESCE((SELECT a.title FROM articles a WHERE a.id = si.article_id), '') END, \
+                 si.media_links {} AND ((si.elements & $2) <> $2 OR si.media_links <> '')",
+                published(site)
+            )))
+            .bind(scope)
+            .bind(mask)
         )?;
         let served: Vec<(i64, String)> = fetch!(
             self,
@@ -285,17 +356,15 @@ impl Store {
         let served: HashSet<(i64, String)> = served.into_iter().collect();
         let mut out: HashMap<SiteId, ServiceStanding> = HashMap::new();
         let mut published_links: Vec<(i64, String)> = Vec::new();
-        for (site, title, json) in items {
+        for (site, n) in counts {
+            out.entry(SiteId(site)).or_default().items = n as usize;
+        }
+        for (site, incomplete, links) in items {
             let s = out.entry(SiteId(site)).or_default();
-            s.items += 1;
-            let Ok(guide) = serde_json::from_str::<ServiceGuide>(&json) else {
+            if let Some(title) = incomplete {
                 s.incomplete.push(title);
-                continue;
-            };
-            if !missing(&title, &guide, required).is_empty() {
-                s.incomplete.push(title.clone());
             }
-            for l in guide.media_links() {
+            for l in links.lines() {
                 let name = l.trim_start_matches("/media/").to_string();
                 if served.contains(&(site, name.clone())) {
                     published_links.push((site, name));

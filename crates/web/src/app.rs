@@ -493,6 +493,11 @@ impl App {
         &self.directory
     }
 
+    /// Every site, ordered by code, kept by the directory until a site changes.
+    pub async fn sites(&self) -> Result<Arc<Vec<zhanqun_core::Site>>> {
+        self.directory.sites().await
+    }
+
     pub fn themes(&self) -> &Themes {
         &self.themes
     }

@@ -158,13 +158,13 @@ struct PageQuery {
 }
 
 async fn sites(State(app): State<Arc<App>>, a: Authed, Query(q): Query<PageQuery>) -> ApiResult {
-    let all = app.store().list_sites().await?;
+    let all = app.sites().await?;
     let p = &a.actor.principal;
-    let visible: Vec<_> = if p.lists_every_site() {
-        all
+    let visible: Vec<&zhanqun_core::Site> = if p.lists_every_site() {
+        all.iter().collect()
     } else {
         let mine = p.sites();
-        all.into_iter().filter(|s| mine.contains(&s.id)).collect()
+        all.iter().filter(|s| mine.contains(&s.id)).collect()
     };
     let page = zhanqun_core::Page::parse(q.page.as_deref())?;
     let rows = page

@@ -235,7 +235,7 @@ async fn article_page(
         "submit_to": st == S::Published && p.may(Act::Edit, site, &anc),
     });
     // 信息报送: the parent portals first (upward), then every other site (sideways).
-    let all_sites = app.store().list_sites().await?;
+    let all_sites = app.sites().await?;
     let mut submit_targets = Vec::new();
     let mut up = all_sites
         .iter()
@@ -251,7 +251,7 @@ async fn article_page(
             break;
         }
     }
-    for s in &all_sites {
+    for s in all_sites.iter() {
         if s.id != site && !submit_targets.iter().any(|t| t["id"] == s.id.0) {
             submit_targets.push(json!({ "id": s.id.0, "name": s.name, "up": false }));
         }
@@ -260,10 +260,8 @@ async fn article_page(
     let headline = app.store().in_home_slot(id, site).await?;
     let host = app
         .store()
-        .list_sites()
+        .site(article.site_id)
         .await?
-        .into_iter()
-        .find(|x| x.id == article.site_id)
         .and_then(|s| s.hosts.first().cloned())
         .unwrap_or_default();
     let public_url = format!(

@@ -27,6 +27,7 @@ mod interviews;
 mod letter_stats;
 mod letters;
 mod reprint;
+mod reprint_board;
 mod services;
 mod session;
 mod stats;
@@ -165,10 +166,8 @@ async fn media_page_with(
     let files = app.store().media_of_site(&a.actor, site).await?;
     let s = app
         .store()
-        .list_sites()
+        .site(site)
         .await?
-        .into_iter()
-        .find(|s| s.id == site)
         .ok_or_else(|| Error::not_found("网站不存在"))?;
     let base_url = format!(
         "{}://{}",
@@ -303,11 +302,9 @@ async fn sites(State(app): State<Arc<App>>, a: Authed, Query(q): Query<SitesQuer
     let mine = p.sites();
     let wanted: String = q.q.trim().chars().take(50).collect();
     let wanted = wanted.as_str();
-    let visible: Vec<zhanqun_core::Site> = app
-        .store()
-        .list_sites()
-        .await?
-        .into_iter()
+    let sites = app.sites().await?;
+    let visible: Vec<&zhanqun_core::Site> = sites
+        .iter()
         .filter(|s| all_sites || mine.contains(&s.id))
         .filter(|s| {
             wanted.is_empty() || s.name.contains(wanted) || s.code.as_str().contains(wanted)
@@ -410,7 +407,8 @@ async fn column_of(
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(crate::auth::Shape::Page);
     use Access::*;
-    let r = dashboards::routes(stats::routes(reprint::routes(admin::routes(r))));
+    let r = reprint_board::routes(reprint::routes(admin::routes(r)));
+    let r = dashboards::routes(stats::routes(r));
     let r = session::routes(articles::routes(letters::routes(letter_stats::routes(
         faq::routes(surveys::routes(interviews::routes(services::routes(
             disclosure::routes(applications::routes(datasets::routes(

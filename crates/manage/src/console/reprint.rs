@@ -3,7 +3,6 @@
 //! approval, detach and backfill; the timeliness board with the overdue list; the submissions
 //! inbox with adopt and decline, and what the signed-in editor submitted.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use zhanqun_core::SubscriptionId;
 use zhanqun_core::{DeliveryId, SourceId, SubmissionId};
@@ -16,11 +15,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
-use zhanqun_core::timeliness::{Deadlines, Standing};
+use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, HandItem, NewItem, NewSource, ReprintMode};
 
-use super::{PageError, PageResult, Path, Query, page, render, with_status};
+use super::{PageError, PageResult, Path, page, render, with_status};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -95,7 +94,7 @@ where
 }
 
 /// Sites where the actor is site administrator.
-fn admin_sites(a: &Authed) -> Vec<SiteId> {
+pub(super) fn admin_sites(a: &Authed) -> Vec<SiteId> {
     a.actor.principal.admin_sites()
 }
 
@@ -123,7 +122,7 @@ async fn sources_page_with(
     error: Option<String>,
 ) -> PageResult {
     let sources = app.store().sources_for(&a.actor).await?;
-    let sites = app.store().list_sites().await?;
+    let sites = app.sites().await?;
     let admin = admin_sites(a);
     let p = &a.actor.principal;
     let mut rows: Vec<JsonValue> = Vec::with_capacity(sources.len());
@@ -457,111 +456,6 @@ async fn detach_submit(
     back_to_site(&app, &a, site, res).await
 }
 
-// ---- the timeliness board -----------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct BoardQuery {
-    #[serde(default)]
-    days: Option<i64>,
-    /// The page of the list of sites.
-    page: Option<String>,
-}
-
-/// Late and overdue reprints the board lists (the count is of all of them; each site's page
-/// lists its own in full).
-const BOARD_LATE_SHOWN: usize = 100;
-
-async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuery>) -> PageResult {
-    let p = &a.actor.principal;
-    let days = q.days.unwrap_or(7).clamp(1, 90);
-    let now = zhanqun_store::now();
-    let deadlines = app.config().deadlines();
-    // The province auditor and the offices that own a source see every site; others their own.
-    let owners: Vec<i64> = app
-        .store()
-        .sources()
-        .await?
-        .iter()
-        .map(|s| s.owner_site_id)
-        .collect();
-    let sees_all = p.sees_every_site() || admin_sites(&a).iter().any(|s| owners.contains(&s.0));
-    let all = app
-        .store()
-        .deliveries_since(now - chrono::Duration::days(days))
-        .await?;
-    let mut per_site: Vec<(String, JsonValue)> = Vec::new();
-    let mut index: HashMap<SiteId, usize> = HashMap::new();
-    let mut late = Vec::new();
-    let mut late_count = 0usize;
-    for d in &all {
-        if !sees_all && !p.may_on_site(zhanqun_core::Act::Read, d.site_id) {
-            continue;
-        }
-        let i = *index.entry(d.site_id).or_insert_with(|| {
-            per_site.push((
-                d.site_code.clone(),
-                json!({
-                    "site_id": d.site_id, "code": d.site_code, "name": d.site_name,
-                    "total": 0, "pending": 0, "late": 0, "overdue": 0, "on_time": 0,
-                    "last_delay": null, "last_title": null,
-                }),
-            ));
-            per_site.len() - 1
-        });
-        let row = &mut per_site[i].1;
-        let bump = |row: &mut JsonValue, k: &str| {
-            row[k] = json!(row[k].as_i64().unwrap_or(0) + 1);
-        };
-        bump(row, "total");
-        let standing = deadlines.standing(d.source_published_at, d.placed_at, now);
-        match standing {
-            Standing::OnTime => bump(row, "on_time"),
-            Standing::Pending => bump(row, "pending"),
-            Standing::Late => bump(row, "late"),
-            Standing::Overdue => bump(row, "overdue"),
-        }
-        if d.placed_at.is_none() && standing != Standing::Pending {
-            bump(row, "pending");
-        }
-        if row["last_delay"].is_null() && d.placed_at.is_some() {
-            row["last_delay"] = delivery_view(d, &deadlines, now)["delay"].clone();
-            row["last_title"] = json!(d.title);
-        }
-        if standing.is_late() {
-            late_count += 1;
-            if late.len() < BOARD_LATE_SHOWN {
-                late.push(delivery_view(d, &deadlines, now));
-            }
-        }
-    }
-    per_site.sort_by(|a, b| a.0.cmp(&b.0));
-    let rows: Vec<JsonValue> = per_site.into_iter().map(|(_, v)| v).collect();
-    let totals = json!({
-        "sites": rows.len(),
-        "deliveries": rows.iter().map(|r| r["total"].as_i64().unwrap_or(0)).sum::<i64>(),
-        "on_time": rows.iter().map(|r| r["on_time"].as_i64().unwrap_or(0)).sum::<i64>(),
-        "late": late_count,
-    });
-    let (shown, paging) = super::paged(
-        &rows,
-        q.page.as_deref(),
-        &format!("/reprint/board?days={days}"),
-    )?;
-    Ok(render(
-        "reprint_board.html",
-        page(
-            Some(&a),
-            "reprint",
-            "转载时效看板",
-            json!({
-                "rows": shown, "late": late, "days": days, "totals": totals, "paging": paging,
-                "deadline_minutes": app.config().reprint.deadline_minutes,
-                "alert_minutes": app.config().reprint.alert_minutes,
-            }),
-        ),
-    ))
-}
-
 // ---- submissions --------------------------------------------------------------------------
 
 async fn submissions_page_with(
@@ -571,7 +465,7 @@ async fn submissions_page_with(
     error: Option<String>,
 ) -> PageResult {
     let p = &a.actor.principal;
-    let sites = app.store().list_sites().await?;
+    let sites = app.sites().await?;
     let now = zhanqun_store::now();
     let month_start = now - chrono::Duration::days(30);
     let mut inboxes = Vec::new();
@@ -723,7 +617,6 @@ pub(super) fn routes(r: Routes) -> Routes {
             "手工录入转载信息",
             source_item,
         )
-        .get("/reprint/board", Session, "转载时效看板", board)
         .get(
             "/reprint/sites/{id}",
             Session,

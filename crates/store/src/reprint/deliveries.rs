@@ -96,12 +96,28 @@ impl Store {
             self,
             all,
             sqlx::query_as(
-                "SELECT d.site_id, d.state, i.source_published_at, d.placed_at \
+                "SELECT d.id, d.site_id, d.state, i.source_published_at, d.placed_at \
                  FROM reprint_items i JOIN reprint_deliveries d ON d.item_id = i.id \
                  WHERE i.ingested_at >= $1",
             )
             .bind(since)
         )
+    }
+
+    /// The deliveries `ids` (those that exist), in no particular order.
+    pub async fn deliveries_by_id(&self, ids: &[i64]) -> Result<Vec<Delivery>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{DELIVERY_COLS} WHERE d.id IN ({})", marks.join(", "));
+        on_pool!(self, |p| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await.map_err(db_err)
+        })
     }
 
     /// One site's deliveries of items ingested since `since`, newest first.

@@ -242,6 +242,7 @@ const DELIVERY_COLS: &str = "SELECT d.id, d.site_id, st.code AS site_code, st.na
 /// A delivery's timeliness facts ([`Store::delivery_times_since`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeliveryTime {
+    pub id: i64,
     pub site_id: i64,
     #[sqlx(try_from = "String")]
     pub state: DeliveryState,

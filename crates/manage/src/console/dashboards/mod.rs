@@ -28,7 +28,7 @@ use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::checks::Verdict;
 use zhanqun_core::visits::{PageKind, china_day};
-use zhanqun_core::{ArticleId, ColumnId, ColumnKind, Error, Site, SiteId};
+use zhanqun_core::{ColumnId, ColumnKind, Error, Site, SiteId};
 use zhanqun_store::Publication;
 use zhanqun_store::figures::{
     PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
@@ -58,11 +58,11 @@ fn is_site_admin(a: &Authed, site: SiteId) -> bool {
 
 async fn visible_sites(app: &App, a: &Authed) -> zhanqun_core::Result<Vec<Site>> {
     Ok(app
-        .store()
-        .list_sites()
+        .sites()
         .await?
-        .into_iter()
+        .iter()
         .filter(|s| may_see(a, s.id))
+        .cloned()
         .collect())
 }
 
@@ -120,23 +120,6 @@ impl Period {
             .map(|d| d.format("%m-%d").to_string())
             .collect()
     }
-}
-
-/// Distinct (site, article) per Beijing day, of (site, article, when) appearances.
-fn per_day_of(
-    appearances: impl Iterator<Item = (SiteId, ArticleId, DateTime<Utc>)>,
-    dates: &[NaiveDate],
-) -> Vec<i64> {
-    let mut seen: BTreeMap<NaiveDate, BTreeSet<(SiteId, i64)>> = BTreeMap::new();
-    for (site, article, at) in appearances {
-        seen.entry(china_day(at))
-            .or_default()
-            .insert((site, article.0));
-    }
-    dates
-        .iter()
-        .map(|d| seen.get(d).map(|s| s.len() as i64).unwrap_or(0))
-        .collect()
 }
 
 /// The twelve months up to this one, as (year, month).

@@ -56,12 +56,15 @@ pub(super) async fn site_data(
     let jan1 = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
     let year = store.visit_totals(Some(site.id), jan1, today).await?;
     let months = last_twelve_months();
-    let (first_month, _) = months.first().copied().unwrap_or((today.year(), 1));
-    let since = month_start(first_month, months.first().map(|m| m.1).unwrap_or(1));
-    let pubs = store.publications(site.id, None, since, to).await?;
-    let all: Vec<&Publication> = pubs.iter().collect();
-    let monthly = per_month(&all, &months);
+    let mut edges: Vec<DateTime<Utc>> = months.iter().map(|(y, m)| month_start(*y, *m)).collect();
+    edges.push(to);
     let (year_start, _) = beijing_year(today.year())?;
+    // Distinct articles per month, and per column and unit in the period and since January,
+    // counted by the database (a county shows some 12,000 a year).
+    let counts = store
+        .site_counts(site.id, &edges, (from, year_start))
+        .await?;
+    let monthly = counts.periods.clone();
     let activity = store
         .column_activity(Some(site.id), zhanqun_store::now())
         .await?;
@@ -77,36 +80,13 @@ pub(super) async fn site_data(
         .into_iter()
         .map(|p| (p.target_id, p.views))
         .collect();
-    // Distinct articles per column and per unit, in the period and since January: one pass
-    // over the publications (a county has some 12,000 a year), not one per column and unit.
-    type Seen = (BTreeSet<ArticleId>, BTreeSet<ArticleId>);
-    let mut by_column: HashMap<ColumnId, Seen> = HashMap::new();
-    let mut by_unit: HashMap<zhanqun_core::UnitId, Seen> = HashMap::new();
-    for p in &pubs {
-        let note = |seen: &mut Seen| {
-            if p.at >= from {
-                seen.0.insert(p.article_id);
-            }
-            if p.at >= year_start {
-                seen.1.insert(p.article_id);
-            }
-        };
-        note(by_column.entry(p.column_id).or_default());
-        if let Some(u) = p.unit_id {
-            note(by_unit.entry(u).or_default());
-        }
-    }
-    let counted = |seen: Option<&Seen>| {
-        seen.map(|s| (s.0.len() as i64, s.1.len() as i64))
-            .unwrap_or((0, 0))
-    };
     let columns = store
         .columns(site.id)
         .await?
         .into_iter()
         .filter(|c| c.kind != ColumnKind::Link)
         .map(|c| {
-            let (articles, year) = counted(by_column.get(&c.id));
+            let (articles, year) = counts.columns.get(&c.id).copied().unwrap_or((0, 0));
             ColumnLine {
                 id: c.id.0,
                 articles,
@@ -124,11 +104,12 @@ pub(super) async fn site_data(
         .await?
         .into_iter()
         .map(|(id, name)| {
-            let (period, year) = counted(by_unit.get(&id));
+            let (period, year) = counts.units.get(&id).copied().unwrap_or((0, 0));
             (name, period, year)
         })
         .collect();
-    let in_period: Vec<&Publication> = pubs.iter().filter(|p| p.at >= from).collect();
+    let pubs = store.publications(site.id, None, from, to).await?;
+    let in_period: Vec<&Publication> = pubs.iter().collect();
     let figures = publishing_total(&in_period);
     let reprints = store
         .reprint_figures(
