@@ -242,8 +242,8 @@ async fn service_useless_turns_on_and_off_with_the_sites_items() {
     assert!(why.contains("1 个表格或样本无法下载"), "{why}");
 
     // A key element made required after publishing: the items lack it. The check reads what
-    // is kept beside each guide (migration 0045); kept values wiped, as in a store from before
-    // it, are filled from the guides again when the store is migrated, and read the same.
+    // is kept beside each guide (migration 0045); with the kept values wiped, as an older binary
+    // leaves them, it reads the guides, and migrating the store fills them again.
     let stricter = Thresholds {
         service_elements: [Element::NATIONAL.as_slice(), &[Element::ComplaintPhone]].concat(),
         ..Thresholds::default()
@@ -269,6 +269,12 @@ async fn service_useless_turns_on_and_off_with_the_sites_items() {
     )
     .await
     .unwrap();
+    let unfilled = lacking().await;
+    assert!(
+        unfilled.contains("2 个事项的办事指南缺少关键要素"),
+        "read from the guides: {unfilled}"
+    );
+    assert!(unfilled.contains("1 个表格或样本无法下载"), "{unfilled}");
     t.store.migrate().await.unwrap();
     let again = lacking().await;
     assert!(again.contains("2 个事项的办事指南缺少关键要素"), "{again}");

@@ -211,7 +211,8 @@ impl Element {
         Element::Process,
     ];
 
-    /// Every element, in the order of the guide.
+    /// Every element, in the order of the guide (the test `the_kept_mask_says_what_missing_says`
+    /// checks that their bits cover 0–19 without a gap).
     pub const ALL: [Element; 20] = [
         Element::Name,
         Element::ItemType,
@@ -236,7 +237,10 @@ impl Element {
     ];
 
     /// The element's bit in the masks the store keeps (`service_items.elements`). Stored
-    /// values: a new element takes a new bit, an existing one never changes.
+    /// values: a new element takes a new bit (and a place in [`Element::ALL`]), an existing one
+    /// never changes. Items saved before a new element, or before a change to
+    /// [`Element::present`], keep their old bits until a migration sets `elements` to NULL
+    /// (the store then computes them again from the guides at start).
     pub fn bit(self) -> i64 {
         1 << match self {
             Element::Name => 0,

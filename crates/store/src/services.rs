@@ -95,8 +95,11 @@ fn published(site: Option<SiteId>) -> &'static str {
 
 impl Store {
     /// Fills what migration 0045 keeps beside each guide, for the items saved before it (run by
-    /// [`Store::migrate`]; a store migrated once has none left). A guide the store cannot read
-    /// counts as lacking every element, as the check read it before.
+    /// [`Store::migrate`] on the partial index of migration 0046; a store migrated once has none
+    /// left). A guide the store cannot read counts as lacking every element, as the check read
+    /// it before. Only a value still missing is written: a save in between keeps its own.
+    /// A change to what `Element::present` reads needs a migration that sets `elements` back to
+    /// NULL, so that the next start computes every item again.
     pub(crate) async fn fill_service_elements(&self) -> Result<()> {
         loop {
             let rows: Vec<(i64, String, String)> = fetch!(
@@ -126,7 +129,8 @@ impl Store {
                 let mut tx = p.begin_write().await.map_err(db_err)?;
                 for (id, mask, links) in &kept {
                     sqlx::query(
-                        "UPDATE service_items SET elements = $1, media_links = $2 WHERE article_id = $3",
+                        "UPDATE service_items SET elements = $1, media_links = $2 \
+                         WHERE article_id = $3 AND elements IS NULL",
                     )
                     .bind(mask)
                     .bind(links)
@@ -331,13 +335,18 @@ impl Store {
             )))
             .bind(scope)
         )?;
-        let items: Vec<(i64, Option<String>, String)> = fetch!(
+        // An item whose kept values are missing (saved by an older binary after the
+        // migration) is read from its guide, as before.
+        type Row = (i64, Option<i64>, String, Option<String>, Option<String>);
+        let items: Vec<Row> = fetch!(
             self,
             all,
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT si.site_id, CASE WHEN (si.elements & $2) <> $2 THEN \
+                "SELECT si.site_id, si.elements, si.media_links, \
+                 CASE WHEN si.elements IS NULL OR (si.elements & $2) <> $2 THEN \
                  COALESCE((SELECT a.title FROM articles a WHERE a.id = si.article_id), '') END, \
-                 si.media_links {} AND ((si.elements & $2) <> $2 OR si.media_links <> '')",
+                 CASE WHEN si.elements IS NULL THEN si.guide END \
+                 {} AND (si.elements IS NULL OR (si.elements & $2) <> $2 OR si.media_links <> '')",
                 published(site)
             )))
             .bind(scope)
@@ -359,9 +368,17 @@ impl Store {
         for (site, n) in counts {
             out.entry(SiteId(site)).or_default().items = n as usize;
         }
-        for (site, incomplete, links) in items {
+        for (site, elements, links, title, guide) in items {
             let s = out.entry(SiteId(site)).or_default();
-            if let Some(title) = incomplete {
+            let title = title.unwrap_or_default();
+            let (elements, links) = match (elements, guide) {
+                (Some(e), _) => (e, links),
+                (None, guide) => guide
+                    .and_then(|j| serde_json::from_str::<ServiceGuide>(&j).ok())
+                    .map(|g| kept(&title, &g))
+                    .unwrap_or_default(),
+            };
+            if elements & mask != mask {
                 s.incomplete.push(title);
             }
             for l in links.lines() {

@@ -128,18 +128,20 @@ async fn board(State(app): State<Arc<App>>, a: Authed, Query(q): Query<BoardQuer
         &format!("/reprint/board?days={days}"),
     )?;
     let mut shown = shown.to_vec();
+    let ids: Vec<SiteId> = shown.iter().map(|l| SiteId(l.site_id)).collect();
+    let last: HashMap<SiteId, zhanqun_store::Delivery> = app
+        .store()
+        .last_placed(&ids, since)
+        .await?
+        .into_iter()
+        .map(|d| (d.site_id, d))
+        .collect();
     for line in &mut shown {
-        let last = app
-            .store()
-            .site_deliveries_since(SiteId(line.site_id), since)
-            .await?
-            .into_iter()
-            .find(|d| d.placed_at.is_some());
-        if let Some(d) = last {
-            line.last_delay = delivery_view(&d, &deadlines, now)["delay"]
+        if let Some(d) = last.get(&SiteId(line.site_id)) {
+            line.last_delay = delivery_view(d, &deadlines, now)["delay"]
                 .as_str()
                 .map(str::to_string);
-            line.last_title = Some(d.title);
+            line.last_title = Some(d.title.clone());
         }
     }
     Ok(render(

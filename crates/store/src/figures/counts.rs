@@ -10,8 +10,8 @@ use zhanqun_core::*;
 use crate::{Pool, Store, db_err, fetch, on_pool};
 
 /// A site's appearances in `[$2, $3)`, as [`Store::publications`] counts them: its own
-/// articles at their publish time, the others' at their placement on the site. Both ranges on
-/// their index (migration 0019).
+/// articles at their publish time, the others' at their placement on the site: the own ones by
+/// `placements_site (site_id, sort_at, …)`, the others per column by `placements_reprint_column`.
 const APPEARANCES: &str = "SELECT p.article_id, p.column_id, p.sort_at AS at FROM placements p \
      WHERE p.site_id = $1 AND p.live AND p.own AND p.sort_at >= $2 AND p.sort_at < $3 \
      UNION ALL \

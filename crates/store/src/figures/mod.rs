@@ -4,7 +4,9 @@
 //! An article counts on a site when the site shows it: the site's own articles from their
 //! publish time, other sites' articles (reprints, adopted submissions) from their placement on
 //! the site. Aggregation by period, column, unit and category is plain Rust over these rows
-//! ([`Publication`]), so every view counts the same way.
+//! ([`Publication`]), so every view counts the same way; where a page would read a year of a
+//! busy site's rows only to count them, the database counts them on the same terms
+//! (`counts.rs`: the site's statistics page, the province overview).
 
 use std::collections::HashMap;
 
@@ -90,15 +92,6 @@ impl Store {
                 "p.column_id = $4 AND p.site_id = $1"
             ),
         };
-        // Every row is a placement in a column of the site: the column's category is looked up
-        // here, not joined and carried on each of a year's rows (12,000 on a busy county's
-        // statistics page, where the rows' count is the page's cost).
-        let categories: HashMap<i64, UpdateCategory> = self
-            .columns(site)
-            .await?
-            .into_iter()
-            .map(|c| (c.id.0, c.update_category))
-            .collect();
         let rows: Vec<PublicationRow> = fetch!(
             self,
             all,
@@ -108,6 +101,15 @@ impl Store {
                 .bind(to)
                 .bind(column.map(|c| c.0).unwrap_or(0))
         )?;
+        // Every row is a placement in a column of the site: the column's category is looked up
+        // here, not joined and carried on each row. Read after the rows, so a column made in
+        // between is there too (a column with placements cannot be deleted).
+        let categories: HashMap<i64, UpdateCategory> = self
+            .columns(site)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0, c.update_category))
+            .collect();
         rows.into_iter()
             .map(
                 |(article, column, unit, disclosure, own, interpretation, at)| {

@@ -77,8 +77,8 @@ impl Store {
         )
     }
 
-    /// Every site's deliveries of items ingested since `since`, by site, newest first: what the
-    /// timeliness board is computed from.
+    /// Every site's deliveries of items ingested since `since`, by site, newest first (the
+    /// CLI's report; the board tallies `delivery_times_since`).
     pub async fn deliveries_since(&self, since: DateTime<Utc>) -> Result<Vec<Delivery>> {
         let sql = format!("{DELIVERY_COLS} WHERE i.ingested_at >= $1 ORDER BY st.code, d.id DESC");
         fetch!(
@@ -115,6 +115,32 @@ impl Store {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for id in ids {
                 q = q.bind(*id);
+            }
+            q.fetch_all(p).await.map_err(db_err)
+        })
+    }
+
+    /// The newest delivery placed on each of `sites` among the items ingested since `since`
+    /// (a site with none is left out).
+    pub async fn last_placed(
+        &self,
+        sites: &[SiteId],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>> {
+        if sites.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (2..sites.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{DELIVERY_COLS} WHERE d.id IN (SELECT MAX(d2.id) FROM reprint_deliveries d2 \
+             JOIN reprint_items i2 ON i2.id = d2.item_id WHERE d2.site_id IN ({}) \
+             AND d2.placed_at IS NOT NULL AND i2.ingested_at >= $1 GROUP BY d2.site_id)",
+            marks.join(", ")
+        );
+        on_pool!(self, |p| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(since);
+            for s in sites {
+                q = q.bind(s.0);
             }
             q.fetch_all(p).await.map_err(db_err)
         })
