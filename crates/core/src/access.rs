@@ -249,6 +249,16 @@ impl Principal {
         self.sees_every_site() || self.grants.iter().any(|g| g.site_id == site)
     }
 
+    /// What an account without the right to something of `site` is told: `forbidden` when it
+    /// sees the site, else `missing` (another site's things are not there at all for it).
+    pub fn refusal(&self, site: SiteId, forbidden: &str, missing: &str) -> Error {
+        if self.sees_site(site) {
+            Error::forbidden(forbidden)
+        } else {
+            Error::not_found(missing)
+        }
+    }
+
     /// Whether the actor lists every site (not their content): the province auditor, and the
     /// system and security administrators, who manage sites, accounts and grants.
     pub fn lists_every_site(&self) -> bool {
@@ -326,6 +336,25 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_refusal_hides_another_sites_things() {
+        let p = principal(None, vec![(SiteRole::Editor, 1, None)]);
+        let own = p.refusal(SiteId(1), "只有办公室可以办理", "留言不存在");
+        assert_eq!(own.code().http_status(), 403);
+        assert_eq!(own.public_message(), "只有办公室可以办理");
+        let other = p.refusal(SiteId(2), "只有办公室可以办理", "留言不存在");
+        assert_eq!(other.code().http_status(), 404);
+        assert_eq!(other.public_message(), "留言不存在");
+        let auditor = principal(Some(PlatformRole::ProvinceAuditor), vec![]);
+        assert_eq!(
+            auditor
+                .refusal(SiteId(2), "只读", "不存在")
+                .code()
+                .http_status(),
+            403
+        );
     }
 
     #[test]

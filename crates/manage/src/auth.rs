@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{self, MethodRouter};
@@ -336,8 +336,7 @@ pub fn fail_code(shape: Shape, code: ErrorCode, err: &Error) -> Response {
         }
         return crate::view::error_page(code, &err.public_message());
     }
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = zhanqun_web::status_of(code);
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],

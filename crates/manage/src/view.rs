@@ -194,8 +194,7 @@ pub fn page_of(p: Option<&Principal>, nav: &str, title: &str, extra: JsonValue) 
 
 /// A console error page (used by the guard and handlers).
 pub fn error_page(code: ErrorCode, message: &str) -> Response {
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = zhanqun_web::status_of(code);
     with_status(
         render(
             "error.html",

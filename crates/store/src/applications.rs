@@ -420,11 +420,11 @@ impl Store {
         };
         if !allowed {
             audit(Audited::Failure).await?;
-            return Err(if actor.principal.sees_site(site) {
-                Error::forbidden("只有这件申请的受理人员可以打开申请材料")
-            } else {
-                Error::not_found("没有这件申请")
-            });
+            return Err(actor.principal.refusal(
+                site,
+                "只有这件申请的受理人员可以打开申请材料",
+                "没有这件申请",
+            ));
         }
         if !self
             .file_lines(Files::Application, id)
@@ -473,11 +473,11 @@ impl Store {
         let (entry, account, token) = match &by {
             Mover::Person(actor) => {
                 if !Self::handles(actor, site, unit) {
-                    return Err(if actor.principal.sees_site(site) {
-                        Error::forbidden("只有本网站办公室或该事项的办理部门可以办理")
-                    } else {
-                        missing()
-                    });
+                    return Err(actor.principal.refusal(
+                        site,
+                        "只有本网站办公室或该事项的办理部门可以办理",
+                        "没有这份办事申请",
+                    ));
                 }
                 let entry = self
                     .office_entry(
@@ -656,10 +656,12 @@ impl Store {
     fn token_admin(&self, actor: &Actor, site: SiteId) -> Result<()> {
         if actor.principal.is_site_admin(site) {
             Ok(())
-        } else if actor.principal.sees_site(site) {
-            Err(Error::forbidden("只有本网站的管理员可以管理业务系统令牌"))
         } else {
-            Err(Error::not_found("网站不存在"))
+            Err(actor.principal.refusal(
+                site,
+                "只有本网站的管理员可以管理业务系统令牌",
+                "网站不存在",
+            ))
         }
     }
 

@@ -59,11 +59,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<FaqId> {
         if !is_office(actor, site) {
-            return Err(if actor.principal.sees_site(site) {
-                Error::forbidden("只有本网站的办公室可以维护知识库")
-            } else {
-                Error::not_found("网站不存在")
-            });
+            return Err(actor.principal.refusal(
+                site,
+                "只有本网站的办公室可以维护知识库",
+                "网站不存在",
+            ));
         }
         let question = text(&faq.question, "问题", 5, 200)?;
         let answer = letter_flow::reply_html(&text(&faq.answer, "答案", 5, 5000)?);

@@ -468,11 +468,11 @@ impl Store {
             self.audit(&entry).await?;
         }
         if !allowed {
-            return Err(if actor.principal.sees_site(site) {
-                Error::forbidden("只有本网站的办理人员可以查看申请人的个人信息")
-            } else {
-                Error::not_found("申请不存在")
-            });
+            return Err(actor.principal.refusal(
+                site,
+                "只有本网站的办理人员可以查看申请人的个人信息",
+                "申请不存在",
+            ));
         }
         let at = record(&r.query_code);
         let shown = |f: &str, v: String| -> String {
@@ -553,11 +553,11 @@ impl Store {
             cur.ok_or_else(|| Error::not_found("申请不存在"))?;
         let site = SiteId(site);
         if !is_office(actor, site) {
-            return Err(if actor.principal.sees_site(site) {
-                Error::forbidden("只有本网站的办理人员可以办理依申请公开")
-            } else {
-                Error::not_found("申请不存在")
-            });
+            return Err(actor.principal.refusal(
+                site,
+                "只有本网站的办理人员可以办理依申请公开",
+                "申请不存在",
+            ));
         }
         let step = input.step.ok_or_else(|| Error::invalid("请选择办理步骤"))?;
         let from = RequestState::parse(&state)?;

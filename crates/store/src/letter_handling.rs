@@ -275,11 +275,11 @@ impl Store {
         };
         if !allowed {
             audit(Outcome::Failure).await?;
-            return Err(if actor.principal.sees_site(r.site_id) {
-                Error::forbidden("只有这件留言的办理人员可以打开附件")
-            } else {
-                Error::not_found("留言不存在")
-            });
+            return Err(actor.principal.refusal(
+                r.site_id,
+                "只有这件留言的办理人员可以打开附件",
+                "留言不存在",
+            ));
         }
         // Whether it is there before the opening is audited: asking for a file a letter does not
         // have opens nothing.

@@ -439,11 +439,7 @@ impl Store {
     ) -> Result<Vec<LetterLine>> {
         let p = &actor.principal;
         if !(is_office(actor, site) || p.sees_every_site()) {
-            return Err(if p.sees_site(site) {
-                Error::forbidden("只有本网站的办理人员可以查看留言")
-            } else {
-                Error::not_found("网站不存在")
-            });
+            return Err(p.refusal(site, "只有本网站的办理人员可以查看留言", "网站不存在"));
         }
         let rows: Vec<Row> = fetch!(self, all, sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLS} FROM letters WHERE site_id = $1 ORDER BY received_at DESC, id DESC LIMIT 500"
@@ -512,11 +508,11 @@ impl Store {
         self.audit(&entry).await?;
         if !allowed {
             // Another site's letter is not there at all for this account.
-            return Err(if actor.principal.sees_site(site) {
-                Error::forbidden("只有本网站的办理人员可以查看写信人的个人信息")
-            } else {
-                Error::not_found("留言不存在")
-            });
+            return Err(actor.principal.refusal(
+                site,
+                "只有本网站的办理人员可以查看写信人的个人信息",
+                "留言不存在",
+            ));
         }
         let at = record(&r.3);
         let open = |field: &str, v: &Option<String>| -> Result<Option<String>> {

@@ -89,6 +89,14 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| password::hash("zhanqun-dummy-password").unwrap_or_default())
 }
 
+/// Why an account or an address is locked after repeated failures.
+const REASON: &str = "密码或动态口令连续错误";
+
+/// The throttle's key of an account (its name folded as logins compare it).
+fn account_key(username: &str) -> String {
+    format!("user:{}", fold_username(username))
+}
+
 impl Store {
     /// Takes an attempt on `key` before any secret is checked: the attempt is counted as a
     /// failure in the same statement that reads the lock, so concurrent attempts cannot get
@@ -186,7 +194,7 @@ impl Store {
         now: DateTime<Utc>,
         policy: &LoginPolicy,
     ) -> Result<i64> {
-        let key = format!("user:{}", fold_username(username));
+        let key = account_key(username);
         match self
             .throttle_take(&key, now, policy, "修改密码时当前密码错误次数过多")
             .await?
@@ -205,7 +213,7 @@ impl Store {
         now: DateTime<Utc>,
         policy: &LoginPolicy,
     ) -> Result<()> {
-        let key = format!("user:{}", fold_username(username));
+        let key = account_key(username);
         if ok {
             self.throttle_passed(&key, false).await
         } else {
@@ -213,6 +221,31 @@ impl Store {
                 .await
                 .map(|_| ())
         }
+    }
+
+    /// Audits a failed login step `action` (`why`) and, when it locked the account or the
+    /// address, the lockout.
+    async fn audit_login_failed(
+        &self,
+        user: &str,
+        client: &str,
+        action: &str,
+        why: &str,
+        locked: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.audit_login(user, client, action, Outcome::Failure, Some(why.into()))
+            .await?;
+        if let Some(until) = locked {
+            self.audit_login(
+                user,
+                client,
+                "login.lockout",
+                Outcome::Success,
+                Some(format!("until {until}")),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn audit_login(
@@ -250,18 +283,11 @@ impl Store {
         now: DateTime<Utc>,
         policy: &LoginPolicy,
     ) -> Result<(Account, String), LoginError> {
-        let user_key = format!("user:{}", fold_username(username));
+        let user_key = account_key(username);
         let client_key = format!("client:{client}");
-        const REASON: &str = "密码或动态口令连续错误";
         let refused = |until| async move {
-            self.audit_login(
-                username,
-                client,
-                "login",
-                Outcome::Failure,
-                Some("locked".into()),
-            )
-            .await?;
+            self.audit_login_failed(username, client, "login", "locked", None)
+                .await?;
             Err::<(Account, String), LoginError>(LoginError::Locked(until))
         };
         let user_attempt = match self.throttle_take(&user_key, now, policy, REASON).await? {
@@ -296,24 +322,8 @@ impl Store {
                         locked = Some(until);
                     }
                 }
-                self.audit_login(
-                    username,
-                    client,
-                    "login",
-                    Outcome::Failure,
-                    Some("bad credentials".into()),
-                )
-                .await?;
-                if let Some(until) = locked {
-                    self.audit_login(
-                        username,
-                        client,
-                        "login.lockout",
-                        Outcome::Success,
-                        Some(format!("until {until}")),
-                    )
+                self.audit_login_failed(username, client, "login", "bad credentials", locked)
                     .await?;
-                }
                 return Err(LoginError::BadCredentials);
             }
         };
@@ -577,19 +587,12 @@ impl Store {
         now: DateTime<Utc>,
         policy: &LoginPolicy,
     ) -> Result<bool, LoginError> {
-        let user_key = format!("user:{}", fold_username(&account.username));
-        const REASON: &str = "密码或动态口令连续错误";
+        let user_key = account_key(&account.username);
         let attempt = match self.throttle_take(&user_key, now, policy, REASON).await? {
             Ok(n) => n,
             Err(until) => {
-                self.audit_login(
-                    &account.username,
-                    client,
-                    "login.totp",
-                    Outcome::Failure,
-                    Some("locked".into()),
-                )
-                .await?;
+                self.audit_login_failed(&account.username, client, "login.totp", "locked", None)
+                    .await?;
                 return Err(LoginError::Locked(until));
             }
         };
@@ -620,24 +623,14 @@ impl Store {
             let locked = self
                 .throttle_failed(&user_key, attempt, now, policy, REASON)
                 .await?;
-            self.audit_login(
+            self.audit_login_failed(
                 &account.username,
                 client,
                 "login.totp",
-                Outcome::Failure,
-                Some("bad or reused code".into()),
+                "bad or reused code",
+                locked,
             )
             .await?;
-            if let Some(until) = locked {
-                self.audit_login(
-                    &account.username,
-                    client,
-                    "login.lockout",
-                    Outcome::Success,
-                    Some(format!("until {until}")),
-                )
-                .await?;
-            }
         }
         Ok(ok)
     }

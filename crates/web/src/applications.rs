@@ -270,8 +270,7 @@ async fn apply(
             | Error::TooLarge(_)
             | Error::Conflict(_)),
         ) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::status_of(e.code());
             let mut refill = form.refill();
             if matches!(e, Error::Conflict(_)) {
                 // The slot chosen is gone: none is ticked, so the applicant chooses again.
@@ -327,10 +326,10 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> R
             json!({ "form": shown, "error": msg }),
         )
     };
-    if desk.hit(&format!("q:{client}")) > app.config().letters.lookups_per_address_per_hour {
+    if crate::forms::too_many_lookups(app, client) {
         return again(
             StatusCode::TOO_MANY_REQUESTS,
-            "查询过于频繁，请一小时后再试".into(),
+            crate::forms::TOO_MANY_LOOKUPS.into(),
         );
     }
     let parsed = service_flow::parse_receipt(&form.receipt)

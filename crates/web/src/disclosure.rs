@@ -178,8 +178,7 @@ async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> R
             )
         }
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::status_of(e.code());
             let mut v = json!({ "form": form.refill(), "error": e.public_message() });
             form_page(app, ctx, status, &mut v)
         }
@@ -188,7 +187,6 @@ async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> R
 }
 
 async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Result<Response> {
-    let desk = app.letters();
     let shown = form.code.trim().chars().take(20).collect::<String>();
     let again = |status: StatusCode, msg: String| {
         own_in(
@@ -201,10 +199,10 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Res
             json!({ "code": shown, "error": msg }),
         )
     };
-    if desk.hit(&format!("q:{client}")) > app.config().letters.lookups_per_address_per_hour {
+    if crate::forms::too_many_lookups(app, client) {
         return again(
             StatusCode::TOO_MANY_REQUESTS,
-            "查询过于频繁，请一小时后再试".into(),
+            crate::forms::TOO_MANY_LOOKUPS.into(),
         );
     }
     let code = match QueryCode::parse(&form.code) {

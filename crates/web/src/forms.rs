@@ -28,6 +28,32 @@ pub(crate) fn with_ticket(
     Ok(())
 }
 
+/// A form let in by [`admit`] was stored (`again`: the same one had been before): a first one
+/// counts against `key`'s hourly limit. Gives the thank-you to show.
+pub(crate) fn counted<'a>(
+    app: &App,
+    key: &str,
+    again: bool,
+    first: &'a str,
+    repeat: &'a str,
+) -> &'a str {
+    if again {
+        repeat
+    } else {
+        app.letters().hit(key);
+        first
+    }
+}
+
+/// Counts a status look-up from `client` (留言, 依申请公开 and 办件 share one count per address)
+/// and says whether it is past `[letters] lookups_per_address_per_hour`.
+pub(crate) fn too_many_lookups(app: &App, client: std::net::IpAddr) -> bool {
+    app.letters().hit(&format!("q:{client}")) > app.config().letters.lookups_per_address_per_hour
+}
+
+/// What a visitor past [`too_many_lookups`] is told.
+pub(crate) const TOO_MANY_LOOKUPS: &str = "查询过于频繁，请一小时后再试";
+
 /// Admits a form sent to `ctx`'s site: under the hourly limit of `key` (`[letters]
 /// per_address_per_hour`), with a good ticket of this site and the right answer to its human
 /// check. A survey's answer and an interview's question come through here; the letter form has

@@ -148,19 +148,17 @@ async fn ask(
     };
     match result {
         Ok(again) => {
-            if !again {
-                app.letters().hit(&key);
-            }
-            let text = if again {
-                "这个问题已经提交过，无需重复提交。"
-            } else {
-                "问题已提交，经主持人选用后将与嘉宾的回答一起显示在本页。"
-            };
+            let text = crate::forms::counted(
+                app,
+                &key,
+                again,
+                "问题已提交，经主持人选用后将与嘉宾的回答一起显示在本页。",
+                "这个问题已经提交过，无需重复提交。",
+            );
             show(app, ctx, id, StatusCode::OK, Some(text), None).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::status_of(e.code());
             show(
                 app,
                 ctx,

@@ -236,8 +236,7 @@ async fn write(
             )
         }
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::status_of(e.code());
             let mut error = e.public_message();
             if with_files {
                 // A browser cannot fill a file field in again.
@@ -257,8 +256,6 @@ async fn lookup(
     client: IpAddr,
     rate: bool,
 ) -> Result<Response> {
-    let limit = app.config().letters.lookups_per_address_per_hour;
-    let desk = app.letters();
     let shown_code = form.code.trim().chars().take(20).collect::<String>();
     let again = |status: StatusCode, msg: String| {
         own(
@@ -270,10 +267,10 @@ async fn lookup(
             json!({ "code": shown_code, "error": msg }),
         )
     };
-    if desk.hit(&format!("q:{client}")) > limit {
+    if crate::forms::too_many_lookups(app, client) {
         return again(
             StatusCode::TOO_MANY_REQUESTS,
-            "查询过于频繁，请一小时后再试".into(),
+            crate::forms::TOO_MANY_LOOKUPS.into(),
         );
     }
     let code = match QueryCode::parse(&form.code) {

@@ -32,3 +32,9 @@ pub mod visits;
 
 pub use app::App;
 pub use config::Config;
+
+/// The HTTP status an error answers with ([`zhanqun_core::ErrorCode::http_status`], 400–503).
+pub fn status_of(code: zhanqun_core::ErrorCode) -> axum::http::StatusCode {
+    axum::http::StatusCode::from_u16(code.http_status())
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+}

@@ -179,8 +179,7 @@ fn error_page(app: &App, ctx: &SiteCtx, path: &str, err: &Error) -> Response {
     if let Error::Internal(detail) = err {
         tracing::error!(site.code = %ctx.site.code, path, error = %detail, "public page failed");
     }
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = crate::status_of(code);
     themed(app, ctx, status, code.title(), &err.public_message())
 }
 

@@ -147,19 +147,17 @@ async fn answer(
     };
     match result {
         Ok(again) => {
-            if !again {
-                app.letters().hit(&key);
-            }
-            let text = if again {
-                "这份问卷已经提交过，无需重复提交。"
-            } else {
-                "提交成功，感谢您参与！调查结束后将在本页公布结果。"
-            };
+            let text = crate::forms::counted(
+                app,
+                &key,
+                again,
+                "提交成功，感谢您参与！调查结束后将在本页公布结果。",
+                "这份问卷已经提交过，无需重复提交。",
+            );
             show(app, ctx, id, StatusCode::OK, Some((true, text.into()))).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::status_of(e.code());
             show(app, ctx, id, status, Some((false, e.public_message()))).await
         }
         Err(e) => Err(e),

@@ -98,8 +98,7 @@ async fn after(app: &App, a: &Authed, res: Result<(), Error>) -> PageResult {
     match res {
         Ok(()) => Ok(Redirect::to("/accounts").into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::NotFound(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let res = accounts_page_with(app, a, None, Some(e.public_message())).await?;
             Ok(with_status(res, status))
         }

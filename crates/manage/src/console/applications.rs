@@ -131,8 +131,7 @@ async fn move_one(
             .await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = list_with(&app, &a, site, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }

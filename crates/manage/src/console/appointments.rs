@@ -157,8 +157,7 @@ async fn change(app: &App, a: &Authed, slot: i64, capacity: Option<&str>) -> Pag
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
             let item = app.store().slot_item(slot).await?;
-            let status = axum::http::StatusCode::from_u16(e.code().http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = slots_with(app, a, item, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }

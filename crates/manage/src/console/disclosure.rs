@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -209,8 +209,7 @@ async fn step(
             request_page_with(&app, &a, id, false, Some(msg), None).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page =
                 request_page_with(&app, &a, id, false, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))

@@ -85,8 +85,7 @@ async fn faq_add(
     {
         Ok(_) => faq_page_with(&app, &a, id, Page::FIRST, Some("已加入知识库".into()), None).await,
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = axum::http::StatusCode::from_u16(e.code().http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let res =
                 faq_page_with(&app, &a, id, Page::FIRST, None, Some(e.public_message())).await?;
             Ok(with_status(res, status))

@@ -178,8 +178,7 @@ async fn transcript(
     {
         Ok(article) => Ok(Redirect::to(&format!("/articles/{}", article.0)).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Forbidden(_))) => {
-            let status = axum::http::StatusCode::from_u16(e.code().http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = moderate_with(&app, &a, id, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }
@@ -221,8 +220,7 @@ async fn moderate_post(
             moderate_with(&app, &a, id, Some(msg.into()), None).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = axum::http::StatusCode::from_u16(e.code().http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = moderate_with(&app, &a, id, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }

@@ -302,8 +302,7 @@ async fn letter_step(
             letter_page_with(&app, &a, id, None, Some(msg), None).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            let status = axum::http::StatusCode::from_u16(e.code().http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = letter_page_with(&app, &a, id, None, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }

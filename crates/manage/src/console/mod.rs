@@ -209,8 +209,7 @@ async fn media_upload(
             media_page_with(&app, &a, id, Some(msg), None).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::TooLarge(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let res = media_page_with(&app, &a, id, None, Some(e.public_message())).await?;
             Ok(with_status(res, status))
         }

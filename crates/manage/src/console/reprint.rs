@@ -9,7 +9,6 @@ use zhanqun_core::{DeliveryId, SourceId, SubmissionId};
 
 use super::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use chrono::{DateTime, Utc};
@@ -84,8 +83,7 @@ where
             | Error::Forbidden(_)
             | Error::TooLarge(_)),
         ) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = ok_to(None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }
@@ -593,8 +591,7 @@ async fn submit_article(
         Ok(_) => Ok(Redirect::to("/submissions").into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
             let page = submissions_page_with(&app, &a, None, Some(e.public_message())).await?;
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             Ok(with_status(page, status))
         }
         Err(e) => Err(PageError(e)),

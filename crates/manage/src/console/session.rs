@@ -34,8 +34,7 @@ async fn login_submit(
             ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
         }
         Err(e) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            let status = zhanqun_web::status_of(e.code());
             let ctx = json!({ "error": e.public_message(), "username": f.username });
             with_status(render("login.html", page(None, "", "登录", ctx)), status)
         }

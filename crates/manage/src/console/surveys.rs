@@ -150,8 +150,7 @@ async fn feedback(
     {
         Ok(_) => Ok(Redirect::to(&format!("/surveys/{}", id.0)).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = axum::http::StatusCode::from_u16(e.code().http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = results_with(&app, &a, id, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }

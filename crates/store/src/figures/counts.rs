@@ -150,43 +150,38 @@ impl Store {
                 *slot = n;
             }
         }
-        let by_column: Vec<(i64, i64, i64)> = fetch!(
-            self,
-            all,
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT x.column_id, COUNT(DISTINCT CASE WHEN x.at >= $4 THEN x.article_id END), \
+        // Per column, and per unit (of the article): since each of `since`.
+        let grouped = |key: &'static str, from: &'static str| {
+            let sql = format!(
+                "SELECT {key}, COUNT(DISTINCT CASE WHEN x.at >= $4 THEN x.article_id END), \
                  COUNT(DISTINCT CASE WHEN x.at >= $5 THEN x.article_id END) \
-                 FROM ({APPEARANCES}) x GROUP BY x.column_id"
-            )))
-            .bind(site.0)
-            .bind(lo)
-            .bind(*last)
-            .bind(since.0)
-            .bind(since.1)
-        )?;
-        out.columns = by_column
-            .into_iter()
-            .map(|(c, a, b)| (ColumnId(c), (a, b)))
+                 FROM ({APPEARANCES}) x {from} GROUP BY {key}"
+            );
+            async move {
+                let rows: Vec<(i64, i64, i64)> = fetch!(
+                    self,
+                    all,
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(site.0)
+                        .bind(lo)
+                        .bind(*last)
+                        .bind(since.0)
+                        .bind(since.1)
+                )?;
+                Ok::<_, Error>(rows.into_iter().map(|(k, a, b)| (k, (a, b))))
+            }
+        };
+        out.columns = grouped("x.column_id", "")
+            .await?
+            .map(|(c, n)| (ColumnId(c), n))
             .collect();
-        let by_unit: Vec<(i64, i64, i64)> = fetch!(
-            self,
-            all,
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT a.unit_id, COUNT(DISTINCT CASE WHEN x.at >= $4 THEN x.article_id END), \
-                 COUNT(DISTINCT CASE WHEN x.at >= $5 THEN x.article_id END) \
-                 FROM ({APPEARANCES}) x JOIN articles a ON a.id = x.article_id \
-                 WHERE a.unit_id IS NOT NULL GROUP BY a.unit_id"
-            )))
-            .bind(site.0)
-            .bind(lo)
-            .bind(*last)
-            .bind(since.0)
-            .bind(since.1)
-        )?;
-        out.units = by_unit
-            .into_iter()
-            .map(|(u, a, b)| (UnitId(u), (a, b)))
-            .collect();
+        out.units = grouped(
+            "a.unit_id",
+            "JOIN articles a ON a.id = x.article_id WHERE a.unit_id IS NOT NULL",
+        )
+        .await?
+        .map(|(u, n)| (UnitId(u), n))
+        .collect();
         Ok(out)
     }
 }

@@ -208,8 +208,7 @@ pub(super) async fn report_publish(
     match res {
         Ok(_) => Ok(Redirect::to(&format!("/stats/sites/{id}/report?year={year}")).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            let status =
-                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = zhanqun_web::status_of(e.code());
             let page = report_page_with(&app, &a, id, year, None, Some(e.public_message())).await?;
             Ok(with_status(page, status))
         }
