@@ -169,6 +169,24 @@ async fn a_service_item_needs_its_key_elements_before_review_and_is_shown_once_a
     assert!(revs.json.to_string().contains("设定依据"), "{}", revs.json);
 }
 
+/// The site's 服务不实用 finding under `th`, if any: (veto, message).
+async fn service_useless(
+    t: &TestApp,
+    site: zhanqun_core::SiteId,
+    th: &Thresholds,
+) -> Option<(bool, String)> {
+    let deadlines = t.app.config().deadlines();
+    let c = t
+        .store
+        .site_checks(Some(site), Utc::now(), th, &deadlines)
+        .await
+        .unwrap();
+    c[0].findings
+        .iter()
+        .find(|x| x.indicator == Indicator::ServiceUseless)
+        .map(|x| (x.veto, x.message.clone()))
+}
+
 #[tokio::test]
 async fn service_useless_turns_on_and_off_with_the_sites_items() {
     let t = TestApp::spawn().await;
@@ -183,17 +201,7 @@ async fn service_useless_turns_on_and_off_with_the_sites_items() {
     let rv = t.login("jx-reviewer").await;
     let th = Thresholds::default();
     let deadlines = t.app.config().deadlines();
-    let useless = || async {
-        let c = t
-            .store
-            .site_checks(Some(a), Utc::now(), &th, &deadlines)
-            .await
-            .unwrap();
-        c[0].findings
-            .iter()
-            .find(|x| x.indicator == Indicator::ServiceUseless)
-            .map(|x| (x.veto, x.message.clone()))
-    };
+    let useless = || service_useless(&t, a, &th);
     // A county portal with no service item fails.
     let (veto, why) = useless().await.expect("no services: 服务不实用");
     assert!(veto);
@@ -249,15 +257,9 @@ async fn service_useless_turns_on_and_off_with_the_sites_items() {
         ..Thresholds::default()
     };
     let lacking = || async {
-        let c = t
-            .store
-            .site_checks(Some(a), Utc::now(), &stricter, &deadlines)
+        service_useless(&t, a, &stricter)
             .await
-            .unwrap();
-        c[0].findings
-            .iter()
-            .find(|x| x.indicator == Indicator::ServiceUseless)
-            .map(|x| x.message.clone())
+            .map(|(_, why)| why)
             .unwrap_or_default()
     };
     let why = lacking().await;
