@@ -16,7 +16,7 @@ use zhanqun_web::App;
 
 /// The checks the signed-in account may see: every site for the province auditor, otherwise
 /// the sites it has a role on.
-async fn visible_checks(app: &App, a: &Authed) -> zhanqun_core::Result<Vec<SiteCheck>> {
+async fn visible_checks(app: &App, a: &Authed) -> zhanqun_core::Result<Arc<Vec<SiteCheck>>> {
     Ok(app.checks_for(&a.actor.principal).await?.1)
 }
 
@@ -63,7 +63,7 @@ async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, 
         "最后更新",
         "问题",
     ])?;
-    for s in &checks {
+    for s in checks.iter() {
         let verdict = zhanqun_core::checks::Verdict::of(Some((s.fails, s.findings.len()))).label();
         if s.findings.is_empty() {
             w.row([

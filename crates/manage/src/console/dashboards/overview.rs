@@ -50,7 +50,7 @@ pub(super) async fn overview_data(
         .checks_for(&a.actor.principal)
         .await?
         .1
-        .into_iter()
+        .iter()
         .filter(|c| ids.contains(&c.site_id))
         .map(|c| (c.site_id, (c.fails, c.findings.len())))
         .collect();
