@@ -13,6 +13,7 @@ pub mod letters;
 pub mod national;
 pub mod process;
 pub mod services;
+pub mod steps;
 pub mod words;
 
 use sqlx::Connection;
@@ -284,17 +285,27 @@ impl TestApp {
         res.text().await.expect("body")
     }
 
-    /// A metric's value from `/metrics` on the management listener (0 when absent).
-    pub async fn metric(&self, name: &str) -> f64 {
-        let text = self
-            .client
-            .get(format!("http://{}/metrics", self.manage))
+    /// GET `path` on the management listener, with no session.
+    pub async fn manage_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("http://{}{path}", self.manage))
             .send()
             .await
-            .unwrap()
-            .text()
+            .expect("request")
+    }
+
+    /// The OpenAPI document the management listener serves to anyone.
+    pub async fn openapi(&self) -> serde_json::Value {
+        self.manage_get("/api/openapi.json")
             .await
-            .unwrap();
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A metric's value from `/metrics` on the management listener (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.manage_get("/metrics").await.text().await.unwrap();
         text.lines()
             .find_map(|l| {
                 l.strip_prefix(name)

@@ -5,6 +5,7 @@
 use zhanqun_core::{Error, PlatformRole, password};
 use zhanqun_store::NewAccount;
 use zhanqun_tests::fresh_store;
+use zhanqun_tests::steps::has_outcome;
 
 #[tokio::test]
 async fn accounts_story() {
@@ -237,10 +238,7 @@ async fn login_lockout_and_session_timeouts() {
     // Every attempt is in the audit log, and the chain verifies.
     let log = store.audit_records(200, 0).await.unwrap();
     assert!(log.iter().any(|r| r.action == "login.lockout"));
-    assert!(
-        log.iter()
-            .any(|r| r.action == "login" && r.outcome == "success")
-    );
+    assert!(has_outcome(&log, "login", "success"));
     assert!(
         log.iter().any(|r| r.action == "login"
             && r.outcome == "failure"

@@ -6,13 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use zhanqun_core::SiteRole;
+use zhanqun_core::AccountId;
 use zhanqun_tests::TestApp;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post, post_files};
-use zhanqun_tests::services::published_marriage_item;
+use zhanqun_tests::services::{ServiceOffice, status_query};
 
 const A: &str = "6108280001";
-const B: &str = "6108270001";
 const HOST: &str = "www.jiaxian.gov.cn";
 
 /// Pushes a status with a bearer token: status and JSON.
@@ -39,20 +38,15 @@ async fn push(
 
 #[tokio::test]
 async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_business_system() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let (a, b) = (f.site(A), f.site(B));
-    let col = f.column(&format!("{A}/zwfw/bszn"));
-    let admin = t.account("jx-admin", None).await;
-    t.grant(admin, SiteRole::SiteAdmin, a, None).await;
-    let reviewer = t.account("jx-reviewer", None).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let stranger = t.account("mz-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let ad = t.login("jx-admin").await;
-    let rv = t.login("jx-reviewer").await;
-    let mz = t.login("mz-admin").await;
-    let item = published_marriage_item(&ad, &rv, col.0).await;
+    let ServiceOffice {
+        t,
+        a,
+        b,
+        ad,
+        rv: _,
+        mz,
+        item,
+    } = ServiceOffice::start().await;
 
     // The item page offers the application; a draft or another site's item does not exist here.
     let page = t.page(HOST, &format!("/art/{item}.html"), 200).await;
@@ -222,26 +216,14 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     // form itself first (it answered 500 once: its template read a form that GET never gave).
     let form = t.page(HOST, "/banshi/chaxun", 200).await;
     assert!(form.contains("name=\"receipt\"") && form.contains("name=\"code\""));
-    let (s, status) = post(
-        &t,
-        HOST,
-        "/banshi/chaxun",
-        &[("receipt", &receipt), ("code", &code)],
-    )
-    .await;
+    let (s, status) = status_query(&t, &receipt, &code).await;
     assert_eq!(s, 200, "{status}");
     assert!(
         status.contains("已办结") && status.contains("准予登记，已颁发结婚证"),
         "{status}"
     );
     assert!(status.contains("王*") && !status.contains("王小明"));
-    let (s, _) = post(
-        &t,
-        HOST,
-        "/banshi/chaxun",
-        &[("receipt", &receipt), ("code", "AAAA-BBBB-CCCC")],
-    )
-    .await;
+    let (s, _) = status_query(&t, &receipt, "AAAA-BBBB-CCCC").await;
     assert!(s == 400 || s == 404, "{s}");
     // 结果公示: on the site, masked; not on another site.
     let results = t.page(HOST, "/banshi/gongshi", 200).await;
@@ -311,7 +293,7 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     // A revoked token no longer works.
     let tokens = t
         .store
-        .service_tokens(&ad_actor(&t, admin).await, a)
+        .service_tokens(&t.actor(AccountId(ad.id)).await, a)
         .await
         .unwrap();
     let (s, _) = ad
@@ -320,24 +302,7 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     assert_eq!(s, 200);
     assert_eq!(push(&t, &token_a, &receipt, done).await.0, 401);
     // The OpenAPI document names the route and its token.
-    let doc: serde_json::Value = t
-        .client
-        .get(format!("http://{}/api/openapi.json", t.manage))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = t.openapi().await;
     let op = &doc["paths"]["/api/v1/service-applications/{receipt}/status"]["post"];
     assert_eq!(op["security"][0]["service_token"], json!([]));
-}
-
-async fn ad_actor(t: &TestApp, account: zhanqun_core::AccountId) -> zhanqun_store::Actor {
-    let acc = t.store.account(account).await.unwrap().unwrap();
-    zhanqun_store::Actor {
-        principal: t.store.principal(acc).await.unwrap(),
-        client: None,
-        request_id: None,
-    }
 }

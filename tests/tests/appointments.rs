@@ -7,13 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use zhanqun_core::SiteRole;
-use zhanqun_tests::TestApp;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
-use zhanqun_tests::services::published_marriage_item;
+use zhanqun_tests::services::{ServiceOffice, status_query};
 
-const A: &str = "6108280001";
-const B: &str = "6108270001";
 const HOST: &str = "www.jiaxian.gov.cn";
 
 /// `days` days from today (Beijing) at `hour`:00, as a `datetime-local` field sends it.
@@ -24,20 +20,15 @@ fn local(days: i64, hour: u32) -> String {
 
 #[tokio::test]
 async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let (a, b) = (f.site(A), f.site(B));
-    let col = f.column(&format!("{A}/zwfw/bszn"));
-    let admin = t.account("jx-admin", None).await;
-    t.grant(admin, SiteRole::SiteAdmin, a, None).await;
-    let reviewer = t.account("jx-reviewer", None).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let stranger = t.account("mz-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let ad = t.login("jx-admin").await;
-    let rv = t.login("jx-reviewer").await;
-    let mz = t.login("mz-admin").await;
-    let item = published_marriage_item(&ad, &rv, col.0).await;
+    let ServiceOffice {
+        t,
+        a,
+        b: _,
+        ad,
+        rv: _,
+        mz,
+        item,
+    } = ServiceOffice::start().await;
 
     // The office opens a slot of one place in the console; bad input is said, not stored.
     let slots = format!("/articles/{item}/slots");
@@ -156,13 +147,7 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
     assert!(page.contains("请从列表中选择预约时段"), "{page}");
 
     // 状态查询 shows the booking.
-    let (s, status) = post(
-        &t,
-        HOST,
-        "/banshi/chaxun",
-        &[("receipt", &receipt), ("code", &code)],
-    )
-    .await;
+    let (s, status) = status_query(&t, &receipt, &code).await;
     assert_eq!(s, 200, "{status}");
     assert!(
         status.contains("预约时段") && status.contains("2 号窗口"),
@@ -232,13 +217,7 @@ async fn slots_are_booked_up_to_their_capacity_and_never_past_it() {
     // The refused application no longer holds it: not shown to its applicant, nothing left
     // for a 取消预约 to give back a second time.
     let won_code = between(&won.1, "查询码：<strong class=\"code\">", "<").unwrap();
-    let (_, refused) = post(
-        &t,
-        HOST,
-        "/banshi/chaxun",
-        &[("receipt", &won_receipt), ("code", &won_code)],
-    )
-    .await;
+    let (_, refused) = status_query(&t, &won_receipt, &won_code).await;
     assert!(
         refused.contains("不予受理") && !refused.contains("预约时段</th>"),
         "{refused}"

@@ -6,7 +6,7 @@
 use chrono::{TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, BulkArticle, CatalogueFilter, DisclosureInput};
-use zhanqun_tests::{fixture_sites, fresh_store, site_id};
+use zhanqun_tests::steps::{column_id, fixture_store};
 
 fn input(title: &str, day: u32, disclosure: bool) -> ArticleInput {
     ArticleInput {
@@ -24,28 +24,11 @@ fn input(title: &str, day: u32, disclosure: bool) -> ArticleInput {
 
 #[tokio::test]
 async fn bulk_loaded_articles_read_like_published_ones() {
-    let db = fresh_store().await;
+    let (db, jia, mi) = fixture_store().await;
     let store = &db.store;
-    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let (jia, mi) = (
-        site_id(store, "6108280001").await,
-        site_id(store, "6108270001").await,
-    );
-    let news = store
-        .column_by_path(jia, "xwzx/zwyw")
-        .await
-        .unwrap()
-        .unwrap();
-    let files = store
-        .column_by_path(jia, "zwgk/zcwj")
-        .await
-        .unwrap()
-        .unwrap();
-    let mi_files = store
-        .column_by_path(mi, "zwgk/zcwj")
-        .await
-        .unwrap()
-        .unwrap();
+    let news = column_id(store, jia, "xwzx/zwyw").await;
+    let files = column_id(store, jia, "zwgk/zcwj").await;
+    let mi_files = column_id(store, mi, "zwgk/zcwj").await;
 
     // One article the ordinary way first: the bulk load continues its index-number series.
     let first = store

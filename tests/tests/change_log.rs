@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use zhanqun_core::*;
-use zhanqun_store::{ArticleInput, Store};
+use zhanqun_store::Store;
+use zhanqun_tests::steps::{column_at, published, site_by_code};
 use zhanqun_tests::{TestApp, fixture_sites};
 
 const JIA: &str = "6108280001.localhost";
@@ -17,29 +18,10 @@ async fn another_process_changes_reach_the_server() {
     // "The CLI": its own connection, so its own origin in the change log.
     let cli = Store::connect(&t.url).await.unwrap();
     zhanqun_sites::apply(&cli, &fixture_sites()).await.unwrap();
-    let jia = cli
-        .site_by_code(&SiteCode::parse("6108280001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let col = cli
-        .columns(jia.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.path.as_str() == "xwzx/zwyw")
-        .unwrap();
+    let jia = site_by_code(&cli, "6108280001").await;
+    let col = column_at(&cli, jia.id, "xwzx/zwyw").await;
     let id = cli
-        .create_article(
-            jia.id,
-            ArticleInput {
-                title: "原标题".into(),
-                body_html: "<p>x</p>".into(),
-                published: true,
-                ..Default::default()
-            },
-            &[col.id],
-        )
+        .create_article(jia.id, published("原标题", "<p>x</p>"), &[col.id])
         .await
         .unwrap();
     t.app.sync_changes().await.unwrap();
@@ -48,17 +30,9 @@ async fn another_process_changes_reach_the_server() {
     assert!(t.page(JIA, "/", 200).await.contains("原标题"));
 
     // An edit elsewhere: the cached pages stay until the log is read, then refresh.
-    cli.update_article(
-        id,
-        ArticleInput {
-            title: "新标题".into(),
-            body_html: "<p>x</p>".into(),
-            published: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    cli.update_article(id, published("新标题", "<p>x</p>"))
+        .await
+        .unwrap();
     if !notified {
         assert!(
             t.page(JIA, &path, 200).await.contains("原标题"),
@@ -85,15 +59,7 @@ async fn another_process_changes_reach_the_server() {
 
     // The server's own writes are not applied twice, and reading again applies nothing new.
     t.store
-        .update_article(
-            id,
-            ArticleInput {
-                title: "本进程修改".into(),
-                body_html: "<p>x</p>".into(),
-                published: true,
-                ..Default::default()
-            },
-        )
+        .update_article(id, published("本进程修改", "<p>x</p>"))
         .await
         .unwrap();
     assert_eq!(t.app.sync_changes().await.unwrap(), 0);
@@ -104,17 +70,9 @@ async fn another_process_changes_reach_the_server() {
     // 100 ms.
     let t = t.another_node(|c| c.jobs.change_poll_ms = 100).await;
     assert!(t.page(JIA, &path, 200).await.contains("本进程修改"));
-    cli.update_article(
-        id,
-        ArticleInput {
-            title: "轮询可见".into(),
-            body_html: "<p>x</p>".into(),
-            published: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    cli.update_article(id, published("轮询可见", "<p>x</p>"))
+        .await
+        .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         if t.page(JIA, &path, 200).await.contains("轮询可见") {

@@ -6,6 +6,7 @@
 use serde_json::json;
 use zhanqun_core::{PlatformRole, SiteRole};
 use zhanqun_manage::auth::Access;
+use zhanqun_tests::steps::{has_actor, has_outcome};
 use zhanqun_tests::{TEST_PASSWORD, TestApp};
 
 const JIAXIAN: &str = "6108280001";
@@ -63,14 +64,7 @@ async fn every_route_declares_its_access_and_refuses_anonymous_callers() {
     assert_eq!(res.status(), 404);
 
     // The OpenAPI document lists exactly the declared API routes.
-    let doc: serde_json::Value = anon
-        .get(format!("http://{}/api/openapi.json", t.manage))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = t.openapi().await;
     assert_eq!(doc["openapi"], "3.1.0");
     for s in specs.iter().filter(|s| s.path.starts_with("/api/v1/")) {
         let op = &doc["paths"][s.path][s.method.to_lowercase()];
@@ -339,16 +333,8 @@ async fn lockout_second_factor_and_session_endings_over_http() {
     assert_eq!(j["code"], "locked");
     let records = t.store.audit_records(1000, 0).await.unwrap();
     assert!(records.iter().any(|r| r.action == "login.lockout"));
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "login.totp" && r.outcome == "failure")
-    );
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "totp.enrol" && r.outcome == "success")
-    );
+    assert!(has_outcome(&records, "login.totp", "failure"));
+    assert!(has_outcome(&records, "totp.enrol", "success"));
 }
 
 #[tokio::test]
@@ -523,21 +509,9 @@ async fn administrators_pages_follow_the_separation_of_duties() {
             .starts_with("seq,at,actor")
     );
     let records = t.store.audit_records(500, 0).await.unwrap();
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "audit.read" && r.actor == "user:aud")
-    );
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "audit.export" && r.actor == "user:aud")
-    );
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "account.create" && r.actor == "user:sys")
-    );
+    assert!(has_actor(&records, "audit.read", "user:aud"));
+    assert!(has_actor(&records, "audit.export", "user:aud"));
+    assert!(has_actor(&records, "account.create", "user:sys"));
 }
 
 /// Issue 18, rows 15 and 16: a site administrator's grant scoped to a column acted on the whole
@@ -616,11 +590,7 @@ async fn site_wide_grants_take_no_column_and_no_administrator_removes_another() 
         .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let records = t.store.audit_records(200, 0).await.unwrap();
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "account.disable" && r.outcome == "failure")
-    );
+    assert!(has_outcome(&records, "account.disable", "failure"));
 }
 
 /// Issue 18, row 12: a client's `X-Request-Id` went verbatim into the audit log, and the audit

@@ -313,4 +313,45 @@ async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each
         .filter(|e| e.action == "dataset.generate" && e.actor == "system")
         .count();
     assert_eq!(audit, 2);
+
+    // The history shows both files as the platform's revisions and events, by no account;
+    // the newest revision names the newest file only, and the one before it the first.
+    let revs = ed.get(&format!("/api/v1/articles/{id}/revisions")).await;
+    assert_eq!(revs.status, 200);
+    let revs = revs.json["revisions"].as_array().unwrap().clone();
+    let files = |r: &serde_json::Value| -> Vec<String> {
+        let fields = r["fields"].as_str().unwrap_or_default();
+        fields
+            .lines()
+            .filter(|l| l.starts_with("数据文件："))
+            .map(str::to_string)
+            .collect()
+    };
+    let (newest, before) = (&revs[0], &revs[1]);
+    assert!(newest["account"].is_null(), "{newest}");
+    assert!(before["account"].is_null(), "{before}");
+    assert_eq!(
+        newest["rev"].as_i64(),
+        before["rev"].as_i64().map(|r| r + 1)
+    );
+    let (new_files, old_files) = (files(newest), files(before));
+    assert_eq!(new_files.len(), 1, "{newest}");
+    assert_eq!(old_files.len(), 1, "{before}");
+    assert_ne!(new_files, old_files, "each revision names its own file");
+    assert!(
+        files(&revs[2]).is_empty(),
+        "the reviewed revision had no file yet: {}",
+        revs[2]
+    );
+    let events = ed.get(&format!("/api/v1/articles/{id}/events")).await;
+    let generated: Vec<&serde_json::Value> = events.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "dataset.generate")
+        .collect();
+    assert_eq!(generated.len(), 2, "{}", events.json);
+    assert!(generated.iter().all(|e| e["account"].is_null()
+        && e["to_status"] == "published"
+        && e["reason"].as_str().is_some_and(|r| r.contains(".csv"))));
 }

@@ -6,11 +6,11 @@
 //! another site's office sees none of it, and the applicant's data is sealed in the store.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use zhanqun_core::SiteRole;
 use zhanqun_core::disclosure::{Applicant, Delivery, Outcome, RequestState, RequestStep};
 use zhanqun_core::timeliness::WorkCalendar;
-use zhanqun_store::{NewInfoRequest, RequestStepInput};
+use zhanqun_store::{NewInfoRequest, RequestStepInput, Submitted};
 use zhanqun_tests::TestApp;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
 
@@ -53,6 +53,63 @@ fn request(applicant: Applicant, content: &str) -> NewInfoRequest {
     }
 }
 
+/// A site's 依申请公开 office as the store sees it: the site, its administrator `jx-office` as
+/// an actor, the letters' keys and the work calendar its deadlines are counted with.
+struct Desk<'a> {
+    store: &'a zhanqun_store::Store,
+    site: zhanqun_core::SiteId,
+    actor: zhanqun_store::Actor,
+    keys: &'a zhanqun_core::pii::Keyring,
+    cal: WorkCalendar,
+}
+
+impl<'a> Desk<'a> {
+    /// Creates the office of `site` (account `jx-office`, the site's administrator).
+    async fn open(t: &'a TestApp, site: zhanqun_core::SiteId, cal: WorkCalendar) -> Desk<'a> {
+        let office = t.account("jx-office", None).await;
+        t.grant(office, SiteRole::SiteAdmin, site, None).await;
+        Desk {
+            store: &t.store,
+            site,
+            actor: t.actor(office).await,
+            keys: t.app.letters().keys(),
+            cal,
+        }
+    }
+
+    /// An application about `content` from an `applicant`, received at `on`.
+    async fn submit(&self, applicant: Applicant, content: &str, on: DateTime<Utc>) -> Submitted {
+        self.store
+            .submit_info_request(
+                self.site,
+                &request(applicant, content),
+                self.keys,
+                &self.cal,
+                on,
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The id of the application `sent`, as the office finds it in its list.
+    async fn id(&self, sent: &Submitted) -> i64 {
+        let code = sent.code.as_str().to_string();
+        id_of(self.store, &self.actor, self.site, code, self.keys).await
+    }
+
+    /// The office's step `input` on application `id`, taken at `on`.
+    async fn step(
+        &self,
+        id: i64,
+        input: &RequestStepInput,
+        on: DateTime<Utc>,
+    ) -> zhanqun_core::Result<RequestState> {
+        self.store
+            .info_request_step(&self.actor, id, input, &self.cal, on)
+            .await
+    }
+}
+
 fn step(s: RequestStep) -> RequestStepInput {
     RequestStepInput {
         step: Some(s),
@@ -65,80 +122,46 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
     let a = f.site(A);
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::SiteAdmin, a, None).await;
-    let actor = {
-        let acc = t.store.account(office).await.unwrap().unwrap();
-        zhanqun_store::Actor {
-            principal: t.store.principal(acc).await.unwrap(),
-            client: None,
-            request_id: None,
-        }
-    };
-    let keys = t.app.letters().keys();
-    let cal = calendar();
+    let desk = Desk::open(&t, a, calendar()).await;
     let store = &t.store;
 
     // Received Friday 2026-09-25: 20 working days, skipping the golden week, end on 10-29.
-    let sent = store
-        .submit_info_request(
-            a,
-            &request(
-                Applicant::Person,
-                "佳县2025年度城乡居民基本养老保险基金收支情况",
-            ),
-            keys,
-            &cal,
+    let sent = desk
+        .submit(
+            Applicant::Person,
+            "佳县2025年度城乡居民基本养老保险基金收支情况",
             at(2026, 9, 25),
         )
-        .await
-        .unwrap();
-    let id = |code: String| id_of(store, &actor, a, code, keys);
-    let r1 = id(sent.code.as_str().to_string()).await;
+        .await;
+    let r1 = desk.id(&sent).await;
     let status = store.info_request_status(a, &sent.code).await.unwrap();
     assert_eq!(status.due_on, Some(d(2026, 10, 29)));
 
     // Unclear: 补正 asked on 09-28 (the clock stops: no deadline while the applicant completes).
     let mut ask = step(RequestStep::AskCorrection);
     ask.note = "请说明所需信息的年度和范围（基金收入、支出还是结余）".into();
-    let st = store
-        .info_request_step(&actor, r1, &ask, &cal, at(2026, 9, 28))
-        .await
-        .unwrap();
+    let st = desk.step(r1, &ask, at(2026, 9, 28)).await.unwrap();
     assert_eq!(st, RequestState::Correcting);
     let status = store.info_request_status(a, &sent.code).await.unwrap();
     assert_eq!(status.due_on, None);
     assert!(status.correction.unwrap().contains("年度和范围"));
     // No extension while the clock stops; no answer but 逾期不补正.
     assert!(
-        store
-            .info_request_step(
-                &actor,
-                r1,
-                &step(RequestStep::Extend),
-                &cal,
-                at(2026, 9, 29)
-            )
+        desk.step(r1, &step(RequestStep::Extend), at(2026, 9, 29))
             .await
             .is_err()
     );
     let mut early = step(RequestStep::Answer);
     early.outcome = Some(Outcome::Disclosed);
     early.answer = "现予以公开。".into();
-    let err = store
-        .info_request_step(&actor, r1, &early, &cal, at(2026, 9, 29))
-        .await
-        .unwrap_err();
+    let err = desk.step(r1, &early, at(2026, 9, 29)).await.unwrap_err();
     assert!(err.to_string().contains("尚在补正中"), "{err}");
 
     // Completed application received on Friday 10-09 (during the make-up week): 20 working
     // days from then: 10-10 (Saturday, worked) counts; the deadline is 11-05.
     let mut got = step(RequestStep::Corrected);
     got.on = Some(d(2026, 10, 9));
-    store
-        .info_request_step(&actor, r1, &got, &cal, at(2026, 10, 9))
-        .await
-        .unwrap();
+    desk.step(r1, &got, at(2026, 10, 9)).await.unwrap();
     let status = store.info_request_status(a, &sent.code).await.unwrap();
     assert_eq!(status.due_on, Some(d(2026, 11, 5)));
 
@@ -148,8 +171,7 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     ext.approver = "李主任".into();
     ext.note = "需要征求第三方意见".into();
     assert!(
-        store
-            .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 20))
+        desk.step(r1, &ext, at(2026, 10, 20))
             .await
             .unwrap_err()
             .to_string()
@@ -157,22 +179,13 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     );
     ext.days = 20;
     ext.approver = " ".into();
-    assert!(
-        store
-            .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 20))
-            .await
-            .is_err()
-    );
+    assert!(desk.step(r1, &ext, at(2026, 10, 20)).await.is_err());
     ext.approver = "李主任".into();
-    store
-        .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 20))
-        .await
-        .unwrap();
+    desk.step(r1, &ext, at(2026, 10, 20)).await.unwrap();
     let status = store.info_request_status(a, &sent.code).await.unwrap();
     assert_eq!(status.due_on, Some(d(2026, 12, 3)));
     assert!(
-        store
-            .info_request_step(&actor, r1, &ext, &cal, at(2026, 10, 21))
+        desk.step(r1, &ext, at(2026, 10, 21))
             .await
             .unwrap_err()
             .to_string()
@@ -183,72 +196,46 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     let mut ans = step(RequestStep::Answer);
     ans.outcome = Some(Outcome::Partly);
     ans.answer = "经查，现提供基金收支总表；其中涉及个人信息的部分不予公开。".into();
-    store
-        .info_request_step(&actor, r1, &ans, &cal, at(2026, 12, 1))
-        .await
-        .unwrap();
+    desk.step(r1, &ans, at(2026, 12, 1)).await.unwrap();
     let status = store.info_request_status(a, &sent.code).await.unwrap();
     assert_eq!(status.state, RequestState::Answered);
     assert_eq!(status.outcome, Some(Outcome::Partly));
 
     // Two more: a company's, answered 不掌握; one received late in the year, still open; and
     // one of last year answered this January (carried in).
-    let s2 = store
-        .submit_info_request(
-            a,
-            &request(Applicant::Company, "佳县2026年招商引资项目清单及投资额"),
-            keys,
-            &cal,
+    let s2 = desk
+        .submit(
+            Applicant::Company,
+            "佳县2026年招商引资项目清单及投资额",
             at(2026, 3, 2),
         )
-        .await
-        .unwrap();
-    let r2 = id(s2.code.as_str().to_string()).await;
+        .await;
+    let r2 = desk.id(&s2).await;
     let mut no = step(RequestStep::Answer);
     no.outcome = Some(Outcome::NotHeld);
     no.answer = "经检索，本机关未制作或获取该信息。".into();
-    store
-        .info_request_step(&actor, r2, &no, &cal, at(2026, 3, 10))
-        .await
-        .unwrap();
-    store
-        .submit_info_request(
-            a,
-            &request(Applicant::Person, "佳县2026年老旧小区改造项目名单"),
-            keys,
-            &cal,
-            at(2026, 12, 28),
-        )
-        .await
-        .unwrap();
-    let s4 = store
-        .submit_info_request(
-            a,
-            &request(Applicant::Research, "佳县2025年空气质量监测月报原始数据"),
-            keys,
-            &cal,
+    desk.step(r2, &no, at(2026, 3, 10)).await.unwrap();
+    desk.submit(
+        Applicant::Person,
+        "佳县2026年老旧小区改造项目名单",
+        at(2026, 12, 28),
+    )
+    .await;
+    let s4 = desk
+        .submit(
+            Applicant::Research,
+            "佳县2025年空气质量监测月报原始数据",
             at(2025, 12, 22),
         )
-        .await
-        .unwrap();
-    let r4 = id(s4.code.as_str().to_string()).await;
-    store
-        .info_request_step(
-            &actor,
-            r4,
-            &step(RequestStep::Accept),
-            &cal,
-            at(2025, 12, 23),
-        )
+        .await;
+    let r4 = desk.id(&s4).await;
+    desk.step(r4, &step(RequestStep::Accept), at(2025, 12, 23))
         .await
         .unwrap();
     let mut yes = step(RequestStep::Answer);
     yes.outcome = Some(Outcome::Disclosed);
     yes.answer = "现予以公开，见附件。".into();
-    store
-        .info_request_step(&actor, r4, &yes, &cal, at(2026, 1, 12))
-        .await
-        .unwrap();
+    desk.step(r4, &yes, at(2026, 1, 12)).await.unwrap();
 
     let t26 = store.info_request_year(a, 2026).await.unwrap();
     assert_eq!(t26.received.total, 3);
@@ -340,39 +327,29 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
     let a = f.site(A);
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::SiteAdmin, a, None).await;
-    let actor = t.actor(office).await;
-    let (keys, cal, store) = (t.app.letters().keys(), calendar(), &t.store);
-    let sent = store
-        .submit_info_request(
-            a,
-            &request(Applicant::Company, "佳县2026年道路养护项目中标合同"),
-            keys,
-            &cal,
+    let desk = Desk::open(&t, a, calendar()).await;
+    let store = &t.store;
+    let sent = desk
+        .submit(
+            Applicant::Company,
+            "佳县2026年道路养护项目中标合同",
             at(2026, 9, 25),
         )
-        .await
-        .unwrap();
-    let r = id_of(store, &actor, a, sent.code.as_str().to_string(), keys).await;
-    let run = |s: RequestStepInput, on: chrono::DateTime<Utc>| {
-        let actor = &actor;
-        let cal = &cal;
-        async move { store.info_request_step(actor, r, &s, cal, on).await }
-    };
-    run(step(RequestStep::Accept), at(2026, 9, 28))
+        .await;
+    let r = desk.id(&sent).await;
+    desk.step(r, &step(RequestStep::Accept), at(2026, 9, 28))
         .await
         .unwrap();
     // Not before it is accepted, and with the third party named.
     assert!(
-        run(step(RequestStep::Consult), at(2026, 9, 29))
+        desk.step(r, &step(RequestStep::Consult), at(2026, 9, 29))
             .await
             .is_err()
     );
     let mut ask = step(RequestStep::Consult);
     ask.note = "佳县某建设有限公司：合同中的报价明细".into();
     assert_eq!(
-        run(ask, at(2026, 9, 29)).await.unwrap(),
+        desk.step(r, &ask, at(2026, 9, 29)).await.unwrap(),
         RequestState::Consulting
     );
     let status = store.info_request_status(a, &sent.code).await.unwrap();
@@ -381,26 +358,26 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
     early.outcome = Some(Outcome::Disclosed);
     early.answer = "现予以公开。".into();
     assert!(
-        run(early, at(2026, 10, 9)).await.is_err(),
+        desk.step(r, &early, at(2026, 10, 9)).await.is_err(),
         "not while asking"
     );
     // The reply dated before the question is refused.
     let mut back = step(RequestStep::Consulted);
     back.on = Some(d(2026, 9, 28));
-    assert!(run(back.clone(), at(2026, 10, 12)).await.is_err());
+    assert!(desk.step(r, &back, at(2026, 10, 12)).await.is_err());
     // Replied on Monday 10-12: 09-30, 10-09, 10-10 (a worked Saturday) and 10-12 are four working
     // days, so the 20 working days that ended on 10-29 end on 11-04.
     back.on = Some(d(2026, 10, 12));
     back.note = "不同意公开报价明细".into();
     assert_eq!(
-        run(back, at(2026, 10, 12)).await.unwrap(),
+        desk.step(r, &back, at(2026, 10, 12)).await.unwrap(),
         RequestState::Handling
     );
     let status = store.info_request_status(a, &sent.code).await.unwrap();
     assert_eq!(status.due_on, Some(d(2026, 11, 4)));
     assert_eq!(
         status.due_on,
-        Some(cal.working_days_after(d(2026, 10, 29), 4))
+        Some(desk.cal.working_days_after(d(2026, 10, 29), 4))
     );
 
     // A fee notice (信息处理费) stops the clock too, until the fee is paid: sent Tuesday 10-13,
@@ -408,23 +385,23 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
     let mut fee = step(RequestStep::Charge);
     fee.note = "本月第 12 件申请，按件计收".into();
     assert!(
-        run(fee.clone(), at(2026, 10, 13)).await.is_err(),
+        desk.step(r, &fee, at(2026, 10, 13)).await.is_err(),
         "no amount"
     );
     fee.amount = 100;
     assert_eq!(
-        run(fee, at(2026, 10, 13)).await.unwrap(),
+        desk.step(r, &fee, at(2026, 10, 13)).await.unwrap(),
         RequestState::Charging
     );
     let mut early = step(RequestStep::Answer);
     early.outcome = Some(Outcome::Disclosed);
     early.answer = "现予以公开。".into();
-    let e = run(early, at(2026, 10, 14)).await.unwrap_err();
+    let e = desk.step(r, &early, at(2026, 10, 14)).await.unwrap_err();
     assert!(e.to_string().contains("尚未缴费"), "{e}");
     let mut paid = step(RequestStep::Paid);
     paid.on = Some(d(2026, 10, 15));
     assert_eq!(
-        run(paid, at(2026, 10, 15)).await.unwrap(),
+        desk.step(r, &paid, at(2026, 10, 15)).await.unwrap(),
         RequestState::Handling
     );
     let status = store.info_request_status(a, &sent.code).await.unwrap();
@@ -460,12 +437,12 @@ async fn an_application_from_the_public_form_to_the_answer_and_no_other_site_see
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
     let (a, b) = (f.site(A), f.site(B));
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::SiteAdmin, a, None).await;
-    let stranger = t.account("mz-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let o = t.login("jx-office").await;
-    let mz = t.login("mz-admin").await;
+    let [o, mz] = t
+        .staff([
+            ("jx-office", SiteRole::SiteAdmin, a),
+            ("mz-admin", SiteRole::SiteAdmin, b),
+        ])
+        .await;
 
     let form = open_form_at(&t, HOST, "/ysqgk/").await;
     fill_time().await;
@@ -581,11 +558,7 @@ async fn open_applications_are_counted_by_where_they_stand_against_the_deadline(
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
     let a = f.site(A);
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::SiteAdmin, a, None).await;
-    let actor = t.actor(office).await;
-    let keys = t.app.letters().keys();
-    let cal = t.app.config().calendar();
+    let desk = Desk::open(&t, a, t.app.config().calendar()).await;
     let now = zhanqun_store::now();
     let mut ids = Vec::new();
     for (days_ago, what) in [
@@ -595,30 +568,21 @@ async fn open_applications_are_counted_by_where_they_stand_against_the_deadline(
         (1, "佳县2025年度政府采购目录"),
     ] {
         let at = now - chrono::Duration::days(days_ago);
-        let sent = t
-            .store
-            .submit_info_request(a, &request(Applicant::Person, what), keys, &cal, at)
-            .await
-            .unwrap();
-        ids.push((
-            id_of(&t.store, &actor, a, sent.code.as_str().to_string(), keys).await,
-            at,
-        ));
+        let sent = desk.submit(Applicant::Person, what, at).await;
+        ids.push((desk.id(&sent).await, at));
     }
     // The third: 补正 asked the day after it came (the clock stops); the fourth: answered.
     let (third, at) = ids[2];
     let mut ask = step(RequestStep::AskCorrection);
     ask.note = "请写明所需信息的文号或形成时间".into();
-    t.store
-        .info_request_step(&actor, third, &ask, &cal, at + chrono::Duration::days(1))
+    desk.step(third, &ask, at + chrono::Duration::days(1))
         .await
         .unwrap();
     let (fourth, at) = ids[3];
     let mut ans = step(RequestStep::Answer);
     ans.outcome = Some(Outcome::Disclosed);
     ans.answer = "已通过电子邮件提供。".into();
-    t.store
-        .info_request_step(&actor, fourth, &ans, &cal, at + chrono::Duration::hours(2))
+    desk.step(fourth, &ans, at + chrono::Duration::hours(2))
         .await
         .unwrap();
     // What the jobs node runs every minute, run now (not waited for).

@@ -6,6 +6,7 @@
 use serde_json::json;
 use zhanqun_core::{ArticleId, PlatformRole, SiteRole};
 use zhanqun_tests::TestApp;
+use zhanqun_tests::steps::has_outcome;
 
 const JIAXIAN: &str = "6108280001";
 const MIZHI: &str = "6108270001";
@@ -201,11 +202,7 @@ async fn bureau_editor_to_public_site_through_review_and_sign_off() {
             Some(true)
         );
     }
-    assert!(
-        records
-            .iter()
-            .any(|r| r.action == "article.approve" && r.outcome == "failure")
-    );
+    assert!(has_outcome(&records, "article.approve", "failure"));
     assert!(t.store.audit_verify().await.unwrap().ok());
 
     // Withdraw (撤稿) with a reason takes it off the site.
@@ -368,12 +365,7 @@ async fn scheduled_publishing_is_done_by_the_job_and_survives_a_restart() {
     let f = t.fixture().await;
     let a = f.site(JIAXIAN);
     let notices = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
-    let ed = t.account("ed", None).await;
-    let rv = t.account("rv", None).await;
-    t.grant(ed, SiteRole::Editor, a, Some(notices)).await;
-    t.grant(rv, SiteRole::Reviewer, a, None).await;
-    let ed = t.login("ed").await;
-    let rv = t.login("rv").await;
+    let (ed, rv) = t.editor_and_reviewer("ed", "rv", a, notices).await;
     let id = ed
         .draft(
             notices.0,
@@ -576,12 +568,9 @@ async fn api_answers_snapshots() {
     let f = t.fixture().await;
     let a = f.site(JIAXIAN);
     let notices = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
-    let editor = t.account("snap-editor", None).await;
-    let reviewer = t.account("snap-reviewer", None).await;
-    t.grant(editor, SiteRole::Editor, a, Some(notices)).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let ed = t.login("snap-editor").await;
-    let rv = t.login("snap-reviewer").await;
+    let (ed, rv) = t
+        .editor_and_reviewer("snap-editor", "snap-reviewer", a, notices)
+        .await;
     let created = ed
         .post(
             &format!("/api/v1/columns/{}/articles", notices.0),

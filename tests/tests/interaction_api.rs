@@ -6,28 +6,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use zhanqun_core::{InterviewId, SiteRole};
-use zhanqun_tests::TestApp;
+use zhanqun_core::{AccountId, InterviewId, SiteRole};
+use zhanqun_tests::steps::{Offices, column_id};
 
-const A: &str = "6108280001";
-const B: &str = "6108270001";
 const HOST_A: &str = "www.jiaxian.gov.cn";
 
 #[tokio::test]
 async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let (a, b) = (f.site(A), f.site(B));
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::Reviewer, a, None).await;
-    let stranger = t.account("wb-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let o = t.login("jx-office").await;
-    let w = t.login("wb-admin").await;
+    let Offices { t, a, b, o, w } = Offices::start().await;
     let now = chrono::Utc::now();
 
     // A survey, answered on the store's side (the public form has its own tests).
-    let actor = t.actor(office).await;
+    let actor = t.actor(AccountId(o.id)).await;
     let survey = t
         .store
         .create_survey(
@@ -158,12 +148,7 @@ async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
 
     // Its transcript (文字实录) becomes a draft article once the interview has ended: not
     // before, not in another site's column; the published exchange in it, not the rejected one.
-    let column = t
-        .store
-        .column_by_path(a, "xwzx/tzgg")
-        .await
-        .unwrap()
-        .unwrap();
+    let column = column_id(&t.store, a, "xwzx/tzgg").await;
     let (s, html) = o
         .form(
             &format!("/interviews/{}/transcript", interview.0),
@@ -176,12 +161,7 @@ async fn the_office_reads_and_moderates_its_interaction_through_the_api() {
     t.grant(admin, SiteRole::SiteAdmin, a, None).await;
     let admin = t.actor(admin).await;
     let later = now + chrono::Duration::hours(3);
-    let other = t
-        .store
-        .column_by_path(b, "xwzx/tzgg")
-        .await
-        .unwrap()
-        .unwrap();
+    let other = column_id(&t.store, b, "xwzx/tzgg").await;
     let e = t
         .store
         .transcript_draft(&admin, interview, other, later)

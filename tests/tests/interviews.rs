@@ -4,26 +4,15 @@
 //! site.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use zhanqun_core::SiteRole;
-use zhanqun_tests::TestApp;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+use zhanqun_tests::steps::Offices;
 
-const A: &str = "6108280001";
-const B: &str = "6108270001";
 const HOST_A: &str = "www.jiaxian.gov.cn";
 
 #[tokio::test]
 async fn visitors_ask_the_office_publishes_answers_and_the_page_keeps_them() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let (a, b) = (f.site(A), f.site(B));
+    let Offices { t, a, b, o, w } = Offices::start().await;
     let host_b = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::Reviewer, a, None).await;
-    let stranger = t.account("wb-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let o = t.login("jx-office").await;
-    let w = t.login("wb-admin").await;
 
     let cst = |d: chrono::Duration| {
         (chrono::Utc::now() + d)

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use zhanqun_core::{ArticleId, SiteRole};
+use zhanqun_core::{AccountId, ArticleId, SiteRole};
 use zhanqun_manage::auth::Access;
 use zhanqun_tests::TestApp;
 
@@ -14,19 +14,6 @@ const B: &str = "6108270001";
 const B_DRAFT: &str = "米脂县尚未发布的草稿XYZ";
 const B_LIVE: &str = "米脂县已发布信息QRS";
 const B_LETTER: &str = "米脂县来信路灯损坏LMN";
-
-/// An actor for `account` (to read site B's letter id as its office does).
-async fn actor_of(t: &TestApp, account: zhanqun_core::AccountId) -> zhanqun_store::Actor {
-    zhanqun_store::Actor {
-        principal: t
-            .store
-            .principal(t.store.account(account).await.unwrap().unwrap())
-            .await
-            .unwrap(),
-        client: None,
-        request_id: None,
-    }
-}
 
 #[tokio::test]
 async fn site_a_accounts_cannot_reach_anything_of_site_b() {
@@ -37,12 +24,10 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let col_b = f.column(&format!("{B}/xwzx/tzgg"));
 
     // Site B: an editor's draft and a published article.
-    let eb = t.account("mz-editor", None).await;
-    let rb = t.account("mz-reviewer", None).await;
-    t.grant(eb, SiteRole::Editor, site_b, Some(col_b)).await;
-    t.grant(rb, SiteRole::Reviewer, site_b, None).await;
-    let ebu = t.login("mz-editor").await;
-    let rbu = t.login("mz-reviewer").await;
+    let (ebu, rbu) = t
+        .editor_and_reviewer("mz-editor", "mz-reviewer", site_b, col_b)
+        .await;
+    let (eb, rb) = (AccountId(ebu.id), AccountId(rbu.id));
     let new = |title: &str| json!({"title": title, "body_html": "<p>米脂</p>"});
     // The draft is a service item: its guide is site B's as much as its title.
     let mut b_draft = new(B_DRAFT);
@@ -102,14 +87,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .unwrap();
     let b_delivery = t.store.deliveries(site_b).await.unwrap()[0].id;
     let b_sub = t.store.subscriptions(Some(b_source.0), None).await.unwrap()[0].id;
-    let ebu_actor = {
-        let account = t.store.account(eb).await.unwrap().unwrap();
-        zhanqun_store::Actor {
-            principal: t.store.principal(account).await.unwrap(),
-            client: None,
-            request_id: None,
-        }
-    };
+    let ebu_actor = t.actor(eb).await;
     let b_submission = t
         .store
         .submit_article(&ebu_actor, ArticleId(live), f.site("6100000003"), None)
@@ -169,7 +147,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let b_letter_id: i64 = t
         .store
         .site_letters(
-            &actor_of(&t, rb).await,
+            &t.actor(rb).await,
             site_b,
             t.app.letters().keys(),
             &t.app.config().calendar(),
@@ -201,7 +179,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let b_request = t
         .store
         .site_info_requests(
-            &actor_of(&t, rb).await,
+            &t.actor(rb).await,
             site_b,
             t.app.letters().keys(),
             &t.app.config().calendar(),
@@ -264,7 +242,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .unwrap();
     let b_application = t
         .store
-        .site_applications(&actor_of(&t, rb).await, site_b, t.app.letters().keys())
+        .site_applications(&t.actor(rb).await, site_b, t.app.letters().keys())
         .await
         .unwrap()[0]
         .id;
@@ -273,7 +251,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let b_slot = t
         .store
         .open_slot(
-            &actor_of(&t, rb).await,
+            &t.actor(rb).await,
             b_item,
             &zhanqun_store::NewSlot {
                 starts_at: in_two_days,
@@ -290,7 +268,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let (b_token, _) = t
         .store
         .create_service_token(
-            &actor_of(&t, mb).await,
+            &t.actor(mb).await,
             site_b,
             "米脂县业务系统",
             chrono::Utc::now(),
@@ -301,7 +279,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let b_faq = t
         .store
         .add_faq(
-            &actor_of(&t, rb).await,
+            &t.actor(rb).await,
             site_b,
             &zhanqun_store::NewFaq {
                 question: "米脂县知识库问题".into(),
@@ -317,7 +295,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let b_survey = t
         .store
         .create_survey(
-            &actor_of(&t, rb).await,
+            &t.actor(rb).await,
             site_b,
             &zhanqun_store::NewSurvey {
                 document: None,
@@ -336,7 +314,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     let b_interview = t
         .store
         .create_interview(
-            &actor_of(&t, rb).await,
+            &t.actor(rb).await,
             site_b,
             &zhanqun_store::NewInterview {
                 title: "米脂县访谈".into(),
@@ -387,6 +365,27 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         users.push(t.login(name).await);
     }
 
+    // Which of site B's ids a route with an id is tried with: the first of these parts its
+    // path has (`true`: only at the start of the path).
+    let b_ids: Vec<(&str, bool, Vec<i64>)> = vec![
+        ("/articles/{id}", false, vec![draft, live]),
+        ("/columns/{id}", false, vec![col_b.0]),
+        ("/sites/{id}", false, vec![site_b.0]),
+        ("/accounts/{id}", false, vec![eb.0, rb.0]),
+        ("/grants/{id}", false, vec![b_grant.0]),
+        ("/sources/{id}", false, vec![b_source.0]),
+        ("/deliveries/{id}", false, vec![b_delivery.0]),
+        ("/subscriptions/{id}", false, vec![b_sub]),
+        ("/submissions/{id}", false, vec![b_submission]),
+        ("/letters/{id}", false, vec![b_letter_id]),
+        ("/faq/{id}", false, vec![b_faq]),
+        ("/surveys/{id}", false, vec![b_survey]),
+        ("/interviews/{id}", false, vec![b_interview]),
+        ("/ysqgk/{id}", true, vec![b_request]),
+        ("/applications/{id}", true, vec![b_application]),
+        ("/service-tokens/{id}", true, vec![b_token]),
+        ("/slots/{id}", false, vec![b_slot]),
+    ];
     let (_, specs) = zhanqun_manage::route_table(t.app.clone());
     let mut tried = 0;
     for user in &users {
@@ -394,43 +393,17 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
             if matches!(s.access, Access::Public | Access::Password) {
                 continue;
             }
-            let ids: Vec<i64> = if s.path.contains("/articles/{id}") {
-                vec![draft, live]
-            } else if s.path.contains("/columns/{id}") {
-                vec![col_b.0]
-            } else if s.path.contains("/sites/{id}") {
-                vec![site_b.0]
-            } else if s.path.contains("/accounts/{id}") {
-                vec![eb.0, rb.0]
-            } else if s.path.contains("/grants/{id}") {
-                vec![b_grant.0]
-            } else if s.path.contains("/sources/{id}") {
-                vec![b_source.0]
-            } else if s.path.contains("/deliveries/{id}") {
-                vec![b_delivery.0]
-            } else if s.path.contains("/subscriptions/{id}") {
-                vec![b_sub]
-            } else if s.path.contains("/submissions/{id}") {
-                vec![b_submission]
-            } else if s.path.contains("/letters/{id}") {
-                vec![b_letter_id]
-            } else if s.path.contains("/faq/{id}") {
-                vec![b_faq]
-            } else if s.path.contains("/surveys/{id}") {
-                vec![b_survey]
-            } else if s.path.contains("/interviews/{id}") {
-                vec![b_interview]
-            } else if s.path.starts_with("/ysqgk/{id}") {
-                vec![b_request]
-            } else if s.path.starts_with("/applications/{id}") {
-                vec![b_application]
-            } else if s.path.starts_with("/service-tokens/{id}") {
-                vec![b_token]
-            } else if s.path.contains("/slots/{id}") {
-                vec![b_slot]
-            } else {
-                vec![]
-            };
+            let ids: Vec<i64> = b_ids
+                .iter()
+                .find(|(part, at_start, _)| {
+                    if *at_start {
+                        s.path.starts_with(*part)
+                    } else {
+                        s.path.contains(*part)
+                    }
+                })
+                .map(|(_, _, ids)| ids.clone())
+                .unwrap_or_default();
             // A new route with an id must say here which of site B's ids it is tried with.
             assert!(
                 !s.path.contains("{id}") || !ids.is_empty(),
@@ -597,7 +570,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
     );
     let (_, _, b_slots) = t
         .store
-        .office_slots(&actor_of(&t, rb).await, b_item, chrono::Utc::now())
+        .office_slots(&t.actor(rb).await, b_item, chrono::Utc::now())
         .await
         .unwrap();
     assert_eq!(

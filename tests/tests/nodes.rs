@@ -5,8 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use zhanqun_core::*;
-use zhanqun_store::ArticleInput;
+use zhanqun_tests::steps::{column_at, published, site_by_code};
 use zhanqun_tests::{TestApp, backend_name, fixture_sites};
 
 const JIA: &str = "6108280001.localhost";
@@ -22,20 +21,8 @@ async fn a_publish_on_one_node_shows_on_the_other() {
         .await
         .unwrap();
     b.app.sync_changes().await.unwrap();
-    let jia = a
-        .store
-        .site_by_code(&SiteCode::parse("6108280001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let col = a
-        .store
-        .columns(jia.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.path.as_str() == "xwzx/zwyw")
-        .unwrap();
+    let jia = site_by_code(&a.store, "6108280001").await;
+    let col = column_at(&a.store, jia.id, "xwzx/zwyw").await;
 
     let mut delays = Vec::new();
     for i in 0..10 {
@@ -45,16 +32,7 @@ async fn a_publish_on_one_node_shows_on_the_other() {
         assert!(!before.contains(&title));
         let t0 = Instant::now();
         a.store
-            .create_article(
-                jia.id,
-                ArticleInput {
-                    title: title.clone(),
-                    body_html: "<p>正文</p>".into(),
-                    published: true,
-                    ..Default::default()
-                },
-                &[col.id],
-            )
+            .create_article(jia.id, published(title.clone(), "<p>正文</p>"), &[col.id])
             .await
             .unwrap();
         loop {
@@ -87,13 +65,7 @@ async fn jobs_run_on_one_node_and_move_when_it_dies() {
 
     // Within a couple of renewals one node holds the lease, never both.
     let t0 = Instant::now();
-    while !(a.app.leads_jobs() || b.app.leads_jobs()) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "nobody took the jobs lease"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_one_leads(&a, &b, t0).await;
     for _ in 0..50 {
         assert!(
             !(a.app.leads_jobs() && b.app.leads_jobs()),
@@ -157,13 +129,7 @@ async fn a_graceful_stop_gives_the_lease_up() {
     let _db = a.take_database();
     let b = a.another_node(|c| c.jobs.lease_seconds = lease).await;
     let t0 = Instant::now();
-    while !(a.app.leads_jobs() || b.app.leads_jobs()) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "nobody took the jobs lease"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_one_leads(&a, &b, t0).await;
     let (holder, other) = if a.app.leads_jobs() { (a, b) } else { (b, a) };
     let held = holder.store.job_leases().await.unwrap()[0].clone();
     drop(holder);
@@ -205,5 +171,17 @@ async fn a_postgres_that_may_lose_commits_is_refused() {
     } else {
         assert!(unsafe_settings.is_empty());
         assert!(started.is_ok());
+    }
+}
+
+/// Waits until node `a` or node `b` holds the jobs lease: within 10 s of `t0`, or the test
+/// fails.
+async fn until_one_leads(a: &TestApp, b: &TestApp, t0: Instant) {
+    while !(a.app.leads_jobs() || b.app.leads_jobs()) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "nobody took the jobs lease"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::ArticleInput;
+use zhanqun_tests::steps::{column_at, column_id, published, site_by_code};
 use zhanqun_tests::{TestApp, fixture_sites, fresh_store};
 
 const JIA: &str = "6108280001.localhost";
@@ -26,12 +27,8 @@ async fn fixture() -> Fixture {
     zhanqun_sites::apply(&store, &fixture_sites())
         .await
         .unwrap();
-    let site = |code: &str| {
-        let store = store.clone();
-        let code = SiteCode::parse(code).unwrap();
-        async move { store.site_by_code(&code).await.unwrap().unwrap() }
-    };
-    let (jia, mi) = (site("6108280001").await, site("6108270001").await);
+    let jia = site_by_code(&store, "6108280001").await;
+    let mi = site_by_code(&store, "6108270001").await;
     let cols = store.columns(jia.id).await.unwrap();
     let col = |p: &str| cols.iter().find(|c| c.path.as_str() == p).unwrap().id;
     let art = |title: &str, day: u32| ArticleInput {
@@ -107,12 +104,7 @@ async fn fixture() -> Fixture {
         )
         .await
         .unwrap();
-    let mi_cols = store.columns(mi.id).await.unwrap();
-    let mi_news = mi_cols
-        .iter()
-        .find(|c| c.path.as_str() == "xwzx/zwyw")
-        .unwrap()
-        .id;
+    let mi_news = column_at(&store, mi.id, "xwzx/zwyw").await.id;
     let mi_only = store
         .create_article(mi.id, art("米脂县独有信息", 15), &[mi_news])
         .await
@@ -317,18 +309,8 @@ async fn a_filter_value_a_new_document_brings_is_offered_at_once() {
     let topic = "/xxgkml/?topic=%E5%9F%8E%E4%B9%A1%E5%BB%BA%E8%AE%BE";
     t.page(JIA, "/xxgkml/?year=2025", 404).await;
     t.page(JIA, topic, 404).await;
-    let jia = t
-        .store
-        .site_by_code(&SiteCode::parse("6108280001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let files = t
-        .store
-        .column_by_path(jia.id, "zwgk/zcwj")
-        .await
-        .unwrap()
-        .unwrap();
+    let jia = site_by_code(&t.store, "6108280001").await;
+    let files = column_id(&t.store, jia.id, "zwgk/zcwj").await;
     t.store
         .create_article(
             jia.id,
@@ -466,12 +448,7 @@ async fn tenant_isolation_on_public_pages() {
 async fn site_status_suspended_and_archived() {
     let f = fixture().await;
     let t = &f.t;
-    let mi = t
-        .store
-        .site_by_code(&SiteCode::parse("6108270001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let mi = site_by_code(&t.store, "6108270001").await;
     t.page(MI, "/", 200).await;
     t.store
         .set_site_status(mi.id, SiteStatus::Suspended)
@@ -501,20 +478,8 @@ async fn editing_an_article_refreshes_exactly_its_pages() {
     let a_path = format!("/art/{}.html", f.a);
     let b_path = format!("/art/{}.html", f.b);
     // Reprint A onto 米脂 too: its pages there must follow the edit.
-    let mi = t
-        .store
-        .site_by_code(&SiteCode::parse("6108270001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let mi_news = t
-        .store
-        .columns(mi.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.path.as_str() == "xwzx/zwyw")
-        .unwrap();
+    let mi = site_by_code(&t.store, "6108270001").await;
+    let mi_news = column_at(&t.store, mi.id, "xwzx/zwyw").await;
     t.store.place_article(f.a, mi.id, mi_news.id).await.unwrap();
     let pages = [
         (JIA, a_path.as_str()),
@@ -541,12 +506,7 @@ async fn editing_an_article_refreshes_exactly_its_pages() {
     assert_eq!(t.metric("zhanqun_page_cache_misses_total").await, misses0);
 
     // Edit A through the store.
-    let mut edited = ArticleInput {
-        title: "佳县召开安全生产工作会议（更正稿）".into(),
-        body_html: "<p>更正后的正文</p>".into(),
-        published: true,
-        ..Default::default()
-    };
+    let mut edited = published("佳县召开安全生产工作会议（更正稿）", "<p>更正后的正文</p>");
     edited.published_at = Some(t.store.article(f.a).await.unwrap().unwrap().published_at);
     t.store.update_article(f.a, edited).await.unwrap();
 
@@ -687,18 +647,8 @@ fn assert_valid_sitemap(name: &str, body: &str) {
 async fn a_large_site_serves_a_sitemap_index() {
     let f = fixture().await;
     let t = &f.t;
-    let jia = t
-        .store
-        .site_by_code(&SiteCode::parse("6108280001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let news = t
-        .store
-        .column_by_path(jia.id, "xwzx/zwyw")
-        .await
-        .unwrap()
-        .unwrap();
+    let jia = site_by_code(&t.store, "6108280001").await;
+    let news = column_id(&t.store, jia.id, "xwzx/zwyw").await;
     let items: Vec<zhanqun_store::BulkArticle> = (0..1_050)
         .map(|i| zhanqun_store::BulkArticle {
             site: jia.id,
@@ -822,30 +772,13 @@ async fn themes_per_site_and_overrides() {
     // Department theme falls back to default assets.
     t.page(EDU, "/static/department/emblem.svg", 200).await;
     // Index numbers follow the site's own pattern.
-    let edu_site = t
-        .store
-        .site_by_code(&SiteCode::parse("6100000003").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let col = t
-        .store
-        .columns(edu_site.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.path.as_str() == "xwdt")
-        .unwrap();
+    let edu_site = site_by_code(&t.store, "6100000003").await;
+    let col = column_at(&t.store, edu_site.id, "xwdt").await;
     let id = t
         .store
         .create_article(
             edu_site.id,
-            ArticleInput {
-                title: "教育厅召开会议".into(),
-                body_html: "<p>x</p>".into(),
-                published: true,
-                ..Default::default()
-            },
+            published("教育厅召开会议", "<p>x</p>"),
             &[col.id],
         )
         .await

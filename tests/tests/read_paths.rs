@@ -8,7 +8,7 @@
 use chrono::{TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, CatalogueFilter, DisclosureInput};
-use zhanqun_tests::{fixture_sites, fresh_store, site_id};
+use zhanqun_tests::steps::{column_id, fixture_store};
 
 fn doc(title: &str, year: i32, topic: &str, organ: &str, published: bool) -> ArticleInput {
     ArticleInput {
@@ -35,13 +35,8 @@ fn filter(topic: &str, year: Option<i32>, organ: &str) -> CatalogueFilter {
 
 #[tokio::test]
 async fn kept_read_paths_follow_every_write() {
-    let db = fresh_store().await;
+    let (db, jia, mi) = fixture_store().await;
     let store = &db.store;
-    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let (jia, mi) = (
-        site_id(store, "6108280001").await,
-        site_id(store, "6108270001").await,
-    );
     let col = |s: SiteId, path: &'static str| async move {
         store.column_by_path(s, path).await.unwrap().unwrap()
     };
@@ -150,15 +145,9 @@ async fn kept_read_paths_follow_every_write() {
 /// catalogue alike.
 #[tokio::test]
 async fn every_page_of_a_list_reads_the_same_rows_from_either_end() {
-    let db = fresh_store().await;
+    let (db, jia, _) = fixture_store().await;
     let store = &db.store;
-    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let jia = site_id(store, "6108280001").await;
-    let files = store
-        .column_by_path(jia, "zwgk/zcwj")
-        .await
-        .unwrap()
-        .unwrap();
+    let files = column_id(store, jia, "zwgk/zcwj").await;
     // Eleven documents over six years; two share a publish time (broken by id).
     let items = (0..11)
         .map(|i| {
@@ -217,17 +206,11 @@ async fn every_page_of_a_list_reads_the_same_rows_from_either_end() {
 /// unpins.
 #[tokio::test]
 async fn deep_pages_are_sought_in_their_month_or_year() {
-    let db = fresh_store().await;
+    let (db, jia, _) = fixture_store().await;
     let store = &db.store;
-    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let jia = site_id(store, "6108280001").await;
     let (files, zwgk) = (
-        store
-            .column_by_path(jia, "zwgk/zcwj")
-            .await
-            .unwrap()
-            .unwrap(),
-        store.column_by_path(jia, "zwgk").await.unwrap().unwrap(),
+        column_id(store, jia, "zwgk/zcwj").await,
+        column_id(store, jia, "zwgk").await,
     );
     let n = 1300_usize;
     let items = (0..n)
@@ -327,15 +310,9 @@ async fn deep_pages_are_sought_in_their_month_or_year() {
 /// publication, withdrawal and the site's status, and the facets and pages follow them.
 #[tokio::test]
 async fn service_items_follow_their_article_and_site() {
-    let db = fresh_store().await;
+    let (db, jia, _) = fixture_store().await;
     let store = &db.store;
-    zhanqun_sites::apply(store, &fixture_sites()).await.unwrap();
-    let jia = site_id(store, "6108280001").await;
-    let col = store
-        .column_by_path(jia, "zwfw/bszn")
-        .await
-        .unwrap()
-        .unwrap();
+    let col = column_id(store, jia, "zwfw/bszn").await;
     let unit = store.units(jia).await.unwrap()[0].clone();
     let demo = zhanqun_sites::demo_services::items("佳县", "县", false);
     let item = |i: usize, published: bool| ArticleInput {

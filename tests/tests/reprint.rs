@@ -6,7 +6,7 @@
 use serde_json::json;
 use zhanqun_core::SubmissionId;
 use zhanqun_core::SubscriptionId;
-use zhanqun_core::{ArticleId, ArticleStatus, SiteRole};
+use zhanqun_core::{ArticleId, ArticleStatus, ColumnId, SiteRole, SourceId};
 use zhanqun_store::{Actor, NewItem, NewSource, ReprintMode};
 use zhanqun_tests::TestApp;
 
@@ -31,6 +31,91 @@ async fn actor(
     }
 }
 
+/// A source owned by the office's 通知公告 column, attributed to 中国政府网, with no poll
+/// interval or extraction selector of its own.
+fn new_source(
+    f: &zhanqun_tests::Fixture,
+    name: impl Into<String>,
+    kind: &str,
+    url: Option<String>,
+) -> NewSource {
+    NewSource {
+        name: name.into(),
+        kind: kind.into(),
+        url,
+        attribution: "中国政府网".into(),
+        owner: f.site(OWNER),
+        owner_column: f.column(&format!("{OWNER}/tzgg")),
+        poll_seconds: None,
+        extract_selector: None,
+    }
+}
+
+/// Subscribes `column` to `source` as `by`: the subscription's id (the test fails when it is
+/// refused).
+async fn subscribe(
+    t: &TestApp,
+    by: Option<&Actor>,
+    source: SourceId,
+    column: ColumnId,
+    mode: ReprintMode,
+    home_slot: bool,
+) -> i64 {
+    t.store
+        .subscribe(by, source, column, mode, home_slot)
+        .await
+        .unwrap()
+}
+
+/// An item as a feed brings it: no summary and no link to an original page.
+fn item(
+    guid: impl Into<String>,
+    title: impl Into<String>,
+    body_html: &str,
+    published_at: chrono::DateTime<chrono::Utc>,
+    hash: Option<String>,
+) -> NewItem {
+    NewItem {
+        guid: guid.into(),
+        title: title.into(),
+        summary: None,
+        body_html: body_html.into(),
+        link: None,
+        published_at,
+        hash,
+    }
+}
+
+/// Whether `title` is in the home page's headline slot (within `within` bytes of its start).
+fn in_headline(home: &str, title: &str, within: usize) -> bool {
+    let headline = &home[home.find(r#"class="headline""#).unwrap()..];
+    headline[..within.min(headline.len())].contains(title)
+}
+
+/// Waits until the last poll of `source` has a status `done` accepts.
+async fn until_polled(t: &TestApp, source: SourceId, what: &str, done: fn(Option<&str>) -> bool) {
+    eventually(what, || async {
+        t.store
+            .source(source)
+            .await
+            .unwrap()
+            .is_some_and(|s| done(s.last_status.as_deref()))
+    })
+    .await;
+}
+
+/// Article `id` answers 410 on both counties' sites and `list` there no longer shows `text`.
+async fn gone_everywhere(t: &TestApp, id: i64, list: &str, text: &str) {
+    for host in ["www.jiaxian.gov.cn", "www.mizhi.gov.cn"] {
+        assert_eq!(
+            t.get(host, &format!("/art/{id}.html")).await.status(),
+            410,
+            "{host}"
+        );
+        assert!(!t.page(host, list, 200).await.contains(text), "{host}");
+    }
+}
+
 /// Issue 18, row 1: an editor whose one grant was a column of the source's site posted an item
 /// over the API and it went live at once on every subscribing site. Entering by hand is now for
 /// the column's reviewers and the site's administrators, and the item is a draft of the
@@ -44,31 +129,11 @@ async fn an_item_entered_by_hand_waits_for_its_own_sites_review_and_sign_off() {
     let fed = f.column(&format!("{OWNER}/tzgg"));
     let source = t
         .store
-        .create_source(
-            Some(&owner),
-            &NewSource {
-                name: "国务院文件".into(),
-                kind: "manual".into(),
-                url: None,
-                attribution: "中国政府网".into(),
-                owner: f.site(OWNER),
-                owner_column: fed,
-                poll_seconds: None,
-                extract_selector: None,
-            },
-        )
+        .create_source(Some(&owner), &new_source(&f, "国务院文件", "manual", None))
         .await
         .unwrap();
-    t.store
-        .subscribe(
-            Some(&jx),
-            source,
-            f.column(&format!("{JIAXIAN}/xwzx/tzgg")),
-            ReprintMode::Publish,
-            true,
-        )
-        .await
-        .unwrap();
+    let jx_col = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
+    subscribe(&t, Some(&jx), source, jx_col, ReprintMode::Publish, true).await;
     for (name, role, column) in [
         ("tz-editor", SiteRole::Editor, Some(fed)),
         ("tz-reviewer", SiteRole::Reviewer, Some(fed)),
@@ -154,9 +219,7 @@ async fn an_item_entered_by_hand_waits_for_its_own_sites_review_and_sign_off() {
             "published"
         );
     }
-    let home = jx_home().await;
-    let headline = &home[home.find(r#"class="headline""#).unwrap()..];
-    assert!(headline[..600.min(headline.len())].contains(title));
+    assert!(in_headline(&jx_home().await, title, 600));
     let delivered = t.store.deliveries(f.site(JIAXIAN)).await.unwrap();
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].state.as_str(), "placed");
@@ -187,65 +250,34 @@ async fn one_item_reaches_every_subscribed_site_once() {
 
     let source = t
         .store
-        .create_source(
-            Some(&owner),
-            &NewSource {
-                name: "国务院文件".into(),
-                kind: "manual".into(),
-                url: None,
-                attribution: "中国政府网".into(),
-                owner: f.site(OWNER),
-                owner_column: f.column(&format!("{OWNER}/tzgg")),
-                poll_seconds: None,
-                extract_selector: None,
-            },
-        )
+        .create_source(Some(&owner), &new_source(&f, "国务院文件", "manual", None))
         .await
         .unwrap();
     // Only a site's own administrator subscribes it.
+    let jx_col = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
+    let mz_col = f.column(&format!("{MIZHI}/xwzx/tzgg"));
     let refused = t
         .store
-        .subscribe(
-            Some(&jx),
-            source,
-            f.column(&format!("{MIZHI}/xwzx/tzgg")),
-            ReprintMode::Publish,
-            false,
-        )
+        .subscribe(Some(&jx), source, mz_col, ReprintMode::Publish, false)
         .await;
     assert!(
         matches!(refused, Err(zhanqun_core::Error::Forbidden(_))),
         "{refused:?}"
     );
-    t.store
-        .subscribe(
-            Some(&jx),
-            source,
-            f.column(&format!("{JIAXIAN}/xwzx/tzgg")),
-            ReprintMode::Publish,
-            true,
-        )
-        .await
-        .unwrap();
-    t.store
-        .subscribe(
-            Some(&mz),
-            source,
-            f.column(&format!("{MIZHI}/xwzx/tzgg")),
-            ReprintMode::Review,
-            false,
-        )
-        .await
-        .unwrap();
+    subscribe(&t, Some(&jx), source, jx_col, ReprintMode::Publish, true).await;
+    subscribe(&t, Some(&mz), source, mz_col, ReprintMode::Review, false).await;
 
+    let link = "https://www.gov.cn/zhengce/2026-11/22/content_0001.htm";
     let item = NewItem {
-        guid: "https://www.gov.cn/zhengce/2026-11/22/content_0001.htm".into(),
-        title: "国务院办公厅关于做好今冬明春能源保供工作的通知".into(),
         summary: Some("做好能源保供".into()),
-        body_html: "<p>各省、自治区、直辖市人民政府：</p><script>alert(1)</script>".into(),
-        link: Some("https://www.gov.cn/zhengce/2026-11/22/content_0001.htm".into()),
-        published_at: chrono::Utc::now() - chrono::Duration::minutes(5),
-        hash: None,
+        link: Some(link.into()),
+        ..item(
+            link,
+            "国务院办公厅关于做好今冬明春能源保供工作的通知",
+            "<p>各省、自治区、直辖市人民政府：</p><script>alert(1)</script>",
+            chrono::Utc::now() - chrono::Duration::minutes(5),
+            None,
+        )
     };
     // As a feed delivers it (by hand, an item waits for review: see the next test).
     let first = t.store.ingest(None, source, &item).await.unwrap();
@@ -260,8 +292,7 @@ async fn one_item_reaches_every_subscribed_site_once() {
 
     // 佳县: in the column and the home-page slot; attribution kept; body sanitised.
     let home = t.page("www.jiaxian.gov.cn", "/", 200).await;
-    let headline = &home[home.find(r#"class="headline""#).unwrap()..];
-    assert!(headline[..600.min(headline.len())].contains(title));
+    assert!(in_headline(&home, title, 600));
     assert!(
         t.page("www.jiaxian.gov.cn", "/xwzx/tzgg/", 200)
             .await
@@ -340,26 +371,12 @@ async fn one_item_reaches_every_subscribed_site_once() {
         .set_article_status(ArticleId(id), ArticleStatus::Withdrawn)
         .await
         .unwrap();
-    for host in ["www.jiaxian.gov.cn", "www.mizhi.gov.cn"] {
-        assert_eq!(
-            t.get(host, &format!("/art/{id}.html")).await.status(),
-            410,
-            "{host}"
-        );
-        assert!(
-            !t.page(host, "/xwzx/tzgg/", 200).await.contains("（更正）"),
-            "{host}"
-        );
-    }
-    let records = t.store.audit_records(200, 0).await.unwrap();
-    for action in [
-        "reprint.source.create",
-        "reprint.subscribe",
-        "reprint.ingest",
-        "reprint.approve",
-    ] {
-        assert!(records.iter().any(|r| r.action == action), "{action}");
-    }
+    gone_everywhere(&t, id, "/xwzx/tzgg/", "（更正）").await;
+    t.audited(
+        200,
+        "reprint.source.create reprint.subscribe reprint.ingest reprint.approve",
+    )
+    .await;
 }
 
 /// Waits (up to 30 s) until `check` holds; the poll loop ticks every 2 s.
@@ -378,22 +395,12 @@ where
 }
 
 async fn feed_source(t: &TestApp, f: &zhanqun_tests::Fixture, url: &str) -> zhanqun_core::SourceId {
-    t.store
-        .create_source(
-            None,
-            &NewSource {
-                name: "国务院最新政策".into(),
-                kind: "feed".into(),
-                url: Some(url.into()),
-                attribution: "中国政府网".into(),
-                owner: f.site(OWNER),
-                owner_column: f.column(&format!("{OWNER}/tzgg")),
-                poll_seconds: Some(600),
-                extract_selector: Some("#UCAP-CONTENT".into()),
-            },
-        )
-        .await
-        .unwrap()
+    let source = NewSource {
+        poll_seconds: Some(600),
+        extract_selector: Some("#UCAP-CONTENT".into()),
+        ..new_source(f, "国务院最新政策", "feed", Some(url.into()))
+    };
+    t.store.create_source(None, &source).await.unwrap()
 }
 
 #[tokio::test]
@@ -409,26 +416,10 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
     let office = actor(&t, "office", SiteRole::SiteAdmin, OWNER, &f).await;
     let mz_reviewer = actor(&t, "mz-reviewer", SiteRole::Reviewer, MIZHI, &f).await;
     let source = feed_source(&t, &f, &feed.url).await;
-    t.store
-        .subscribe(
-            None,
-            source,
-            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
-            ReprintMode::Publish,
-            true,
-        )
-        .await
-        .unwrap();
-    t.store
-        .subscribe(
-            None,
-            source,
-            f.column(&format!("{MIZHI}/zwgk/zcwj")),
-            ReprintMode::Review,
-            false,
-        )
-        .await
-        .unwrap();
+    let jx_col = f.column(&format!("{JIAXIAN}/zwgk/zcwj"));
+    subscribe(&t, None, source, jx_col, ReprintMode::Publish, true).await;
+    let mz_col = f.column(&format!("{MIZHI}/zwgk/zcwj"));
+    subscribe(&t, None, source, mz_col, ReprintMode::Review, false).await;
 
     // One poll brings all three items to 佳县 (the newest in the home-page slot); 米脂 waits.
     eventually("three items at 佳县", || async {
@@ -438,8 +429,7 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
     let items = feed.items();
     let newest = &items[0].title;
     let home = t.page("www.jiaxian.gov.cn", "/", 200).await;
-    let headline = &home[home.find(r#"class="headline""#).unwrap()..];
-    assert!(headline[..800.min(headline.len())].contains(newest.as_str()));
+    assert!(in_headline(&home, newest.as_str(), 800));
     let list = t.page("www.jiaxian.gov.cn", "/zwgk/zcwj/", 200).await;
     for it in &items {
         assert!(list.contains(&it.title), "{}", it.title);
@@ -557,14 +547,7 @@ async fn a_feed_reaches_every_site_within_one_poll_and_follows_corrections() {
         )
         .await
         .unwrap();
-    for host in ["www.jiaxian.gov.cn", "www.mizhi.gov.cn"] {
-        assert_eq!(
-            t.get(host, &format!("/art/{article}.html")).await.status(),
-            410,
-            "{host}"
-        );
-        assert!(!t.page(host, "/zwgk/zcwj/", 200).await.contains(&fixed));
-    }
+    gone_everywhere(&t, article, "/zwgk/zcwj/", &fixed).await;
     let records = t.store.audit_records(500, 0).await.unwrap();
     assert!(records.iter().any(|r| r.action == "reprint.update"));
 }
@@ -577,14 +560,7 @@ async fn plain_http_feeds_need_an_explicit_opt_in() {
     let t = TestApp::spawn_with(|c| c.reprint.allow_private = true).await;
     let f = t.fixture().await;
     let source = feed_source(&t, &f, &feed.url).await;
-    eventually("the poll refused", || async {
-        t.store
-            .source(source)
-            .await
-            .unwrap()
-            .is_some_and(|s| s.last_status.as_deref() == Some("error"))
-    })
-    .await;
+    until_polled(&t, source, "the poll refused", |s| s == Some("error")).await;
     let err = t.store.source(source).await.unwrap().unwrap().last_error;
     assert!(
         err.as_deref().unwrap_or("").contains("只允许 https"),
@@ -601,32 +577,17 @@ async fn feeds_on_internal_addresses_are_refused() {
     let f = t.fixture().await;
     let port = feed.base.rsplit(':').next().unwrap().to_string();
     let literal = feed_source(&t, &f, &feed.url).await;
+    let url = format!("http://localhost:{port}/rss.xml");
     let named = t
         .store
         .create_source(
             None,
-            &NewSource {
-                name: "经由域名的内网地址".into(),
-                kind: "feed".into(),
-                url: Some(format!("http://localhost:{port}/rss.xml")),
-                attribution: "中国政府网".into(),
-                owner: f.site(OWNER),
-                owner_column: f.column(&format!("{OWNER}/tzgg")),
-                poll_seconds: None,
-                extract_selector: None,
-            },
+            &new_source(&f, "经由域名的内网地址", "feed", Some(url)),
         )
         .await
         .unwrap();
     for (source, why) in [(literal, "127.0.0.1"), (named, "localhost")] {
-        eventually("the poll refused", || async {
-            t.store
-                .source(source)
-                .await
-                .unwrap()
-                .is_some_and(|s| s.last_status.as_deref() == Some("error"))
-        })
-        .await;
+        until_polled(&t, source, "the poll refused", |s| s == Some("error")).await;
         let s = t.store.source(source).await.unwrap().unwrap();
         let err = s.last_error.unwrap_or_default();
         assert!(err.contains("内网"), "{why}: {err}");
@@ -641,22 +602,16 @@ async fn feeds_on_internal_addresses_are_refused() {
         ("rss", Some("https://www.gov.cn/rss.xml"), None),
         ("feed", Some("https://www.gov.cn/rss.xml"), Some(1)),
     ] {
-        let r = t
-            .store
-            .create_source(
-                None,
-                &NewSource {
-                    name: format!("坏来源 {kind} {url:?} {poll:?}"),
-                    kind: kind.into(),
-                    url: url.map(str::to_string),
-                    attribution: "中国政府网".into(),
-                    owner: f.site(OWNER),
-                    owner_column: f.column(&format!("{OWNER}/tzgg")),
-                    poll_seconds: poll,
-                    extract_selector: None,
-                },
+        let bad = NewSource {
+            poll_seconds: poll,
+            ..new_source(
+                &f,
+                format!("坏来源 {kind} {url:?} {poll:?}"),
+                kind,
+                url.map(str::to_string),
             )
-            .await;
+        };
+        let r = t.store.create_source(None, &bad).await;
         assert!(
             matches!(r, Err(zhanqun_core::Error::InvalidInput(_))),
             "{kind} {url:?}: {r:?}"
@@ -697,20 +652,8 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
     let province = f2.site("6100000001");
 
     // A 佳县 editor (应急管理局, delegated 部门动态) writes and publishes two articles.
-    let units = t.store.units(f.site(JIAXIAN)).await.unwrap();
-    let unit = units.iter().find(|(_, n)| n == "佳县应急管理局").unwrap().0;
-    let editor_id = t
-        .store
-        .create_account(&zhanqun_store::NewAccount {
-            username: "jx-yjj".into(),
-            display_name: "佳县应急管理局编辑".into(),
-            password_hash: zhanqun_core::password::hash(zhanqun_tests::TEST_PASSWORD).unwrap(),
-            platform_role: None,
-            must_change_password: false,
-            unit: Some(unit),
-        })
-        .await
-        .unwrap();
+    let unit = t.unit(f.site(JIAXIAN), "佳县应急管理局").await;
+    let editor_id = t.unit_account("jx-yjj", "佳县应急管理局编辑", unit).await;
     t.grant(
         editor_id,
         SiteRole::Editor,
@@ -718,14 +661,7 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
         Some(f.column(&format!("{JIAXIAN}/xwzx/bmdt"))),
     )
     .await;
-    let editor = {
-        let account = t.store.account(editor_id).await.unwrap().unwrap();
-        Actor {
-            principal: t.store.principal(account).await.unwrap(),
-            client: None,
-            request_id: None,
-        }
-    };
+    let editor = t.actor(editor_id).await;
     let mut ids = Vec::new();
     for title in ["佳县开展冬季消防安全大检查", "佳县举行防汛应急演练"] {
         let id = t
@@ -877,15 +813,11 @@ async fn a_county_submits_upward_and_the_province_adopts_or_declines() {
         .await
         .unwrap();
     assert_eq!(all[0].submitted, 3);
-    let records = t.store.audit_records(200, 0).await.unwrap();
-    for action in [
-        "submission.submit",
-        "submission.offer",
-        "submission.adopt",
-        "submission.decline",
-    ] {
-        assert!(records.iter().any(|r| r.action == action), "{action}");
-    }
+    t.audited(
+        200,
+        "submission.submit submission.offer submission.adopt submission.decline",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -896,38 +828,21 @@ async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
     let jx_editor = actor(&t, "jx-editor", SiteRole::Editor, JIAXIAN, &f).await;
     let mz = actor(&t, "mz-admin", SiteRole::SiteAdmin, MIZHI, &f).await;
     let source = feed_source(&t, &f, "https://www.gov.cn/rss.xml").await;
-    t.store
-        .subscribe(
-            Some(&jx),
-            source,
-            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
-            ReprintMode::Publish,
-            true,
-        )
-        .await
-        .unwrap();
+    let jx_col = f.column(&format!("{JIAXIAN}/zwgk/zcwj"));
+    subscribe(&t, Some(&jx), source, jx_col, ReprintMode::Publish, true).await;
     let mut articles = Vec::new();
     for (n, title) in ["国务院关于甲的通知", "国务院关于乙的通知"]
         .iter()
         .enumerate()
     {
-        let done = t
-            .store
-            .ingest(
-                None,
-                source,
-                &NewItem {
-                    guid: format!("item-{n}"),
-                    title: title.to_string(),
-                    summary: None,
-                    body_html: "<p>原文</p>".into(),
-                    link: None,
-                    published_at: chrono::Utc::now(),
-                    hash: Some(format!("h{n}")),
-                },
-            )
-            .await
-            .unwrap();
+        let new = item(
+            format!("item-{n}"),
+            *title,
+            "<p>原文</p>",
+            chrono::Utc::now(),
+            Some(format!("h{n}")),
+        );
+        let done = t.store.ingest(None, source, &new).await.unwrap();
         articles.push(done.article);
     }
     // Detaching needs the site administrator.
@@ -940,22 +855,14 @@ async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
     let copy = t.store.detach(&jx, first.id).await.unwrap();
     assert_ne!(copy, articles[0]);
     // A correction at the source no longer reaches 佳县's copy; the canonical one moves on.
-    t.store
-        .ingest(
-            None,
-            source,
-            &NewItem {
-                guid: "item-0".into(),
-                title: "国务院关于甲的通知（更正）".into(),
-                summary: None,
-                body_html: "<p>更正</p>".into(),
-                link: None,
-                published_at: chrono::Utc::now(),
-                hash: Some("h0-fixed".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let fixed = item(
+        "item-0",
+        "国务院关于甲的通知（更正）",
+        "<p>更正</p>",
+        chrono::Utc::now(),
+        Some("h0-fixed".into()),
+    );
+    t.store.ingest(None, source, &fixed).await.unwrap();
     let list = t.page("www.jiaxian.gov.cn", "/zwgk/zcwj/", 200).await;
     assert!(list.contains("国务院关于甲的通知") && !list.contains("（更正）"));
     assert_eq!(
@@ -980,17 +887,8 @@ async fn a_site_detaches_its_copy_and_a_late_subscriber_backfills() {
     );
 
     // 米脂 subscribes late and backfills the last week: both items, once.
-    let sub = t
-        .store
-        .subscribe(
-            Some(&mz),
-            source,
-            f.column(&format!("{MIZHI}/zwgk/zcwj")),
-            ReprintMode::Publish,
-            false,
-        )
-        .await
-        .unwrap();
+    let mz_col = f.column(&format!("{MIZHI}/zwgk/zcwj"));
+    let sub = subscribe(&t, Some(&mz), source, mz_col, ReprintMode::Publish, false).await;
     assert_eq!(
         t.store
             .backfill(Some(&mz), SubscriptionId(sub), 7)
@@ -1114,16 +1012,7 @@ async fn redirects_to_internal_addresses_are_refused() {
             .store
             .create_source(
                 None,
-                &NewSource {
-                    name: format!("重定向 {n}"),
-                    kind: "feed".into(),
-                    url: Some(url),
-                    attribution: "中国政府网".into(),
-                    owner: f.site(OWNER),
-                    owner_column: f.column(&format!("{OWNER}/tzgg")),
-                    poll_seconds: None,
-                    extract_selector: None,
-                },
+                &new_source(&f, format!("重定向 {n}"), "feed", Some(url)),
             )
             .await
             .unwrap();
@@ -1131,23 +1020,9 @@ async fn redirects_to_internal_addresses_are_refused() {
     }
     // The exempt address itself works.
     let good = feed_source(&t, &f, &feed.url).await;
-    eventually("the exempt feed polled", || async {
-        t.store
-            .source(good)
-            .await
-            .unwrap()
-            .is_some_and(|s| s.last_status.as_deref() == Some("ok"))
-    })
-    .await;
+    until_polled(&t, good, "the exempt feed polled", |s| s == Some("ok")).await;
     for (id, target) in sources {
-        eventually("the redirect refused", || async {
-            t.store
-                .source(id)
-                .await
-                .unwrap()
-                .is_some_and(|s| s.last_status.is_some())
-        })
-        .await;
+        until_polled(&t, id, "the redirect refused", |s| s.is_some()).await;
         let s = t.store.source(id).await.unwrap().unwrap();
         assert_eq!(s.last_status.as_deref(), Some("error"), "{target}");
         let err = s.last_error.unwrap_or_default();
@@ -1165,33 +1040,12 @@ async fn the_console_pages_work_for_their_roles() {
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
     let source = feed_source(&t, &f, "https://www.gov.cn/rss.xml").await;
-    t.store
-        .subscribe(
-            None,
-            source,
-            f.column(&format!("{JIAXIAN}/zwgk/zcwj")),
-            ReprintMode::Review,
-            true,
-        )
-        .await
-        .unwrap();
+    let jx_col = f.column(&format!("{JIAXIAN}/zwgk/zcwj"));
+    subscribe(&t, None, source, jx_col, ReprintMode::Review, true).await;
     let title = "国务院关于做好岁末年初根治欠薪工作的通知";
-    t.store
-        .ingest(
-            None,
-            source,
-            &NewItem {
-                guid: "console-1".into(),
-                title: title.into(),
-                summary: None,
-                body_html: "<p>正文</p>".into(),
-                link: None,
-                published_at: chrono::Utc::now() - chrono::Duration::minutes(70),
-                hash: None,
-            },
-        )
-        .await
-        .unwrap();
+    let late = chrono::Utc::now() - chrono::Duration::minutes(70);
+    let new = item("console-1", title, "<p>正文</p>", late, None);
+    t.store.ingest(None, source, &new).await.unwrap();
     for (name, role) in [
         ("jx-admin", SiteRole::SiteAdmin),
         ("jx-reviewer", SiteRole::Reviewer),
@@ -1274,23 +1128,12 @@ async fn the_console_pages_work_for_their_roles() {
 async fn a_source_s_address_and_errors_are_for_its_own_site() {
     let t = TestApp::spawn_with(|c| c.reprint.poll = false).await;
     let f = t.fixture().await;
-    let source = t
-        .store
-        .create_source(
-            None,
-            &NewSource {
-                name: "国务院最新政策".into(),
-                kind: "feed".into(),
-                url: Some("https://feeds.internal.example/gov/rss.xml".into()),
-                attribution: "中国政府网".into(),
-                owner: f.site(OWNER),
-                owner_column: f.column(&format!("{OWNER}/tzgg")),
-                poll_seconds: None,
-                extract_selector: Some("#UCAP-CONTENT".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let url = "https://feeds.internal.example/gov/rss.xml";
+    let source = NewSource {
+        extract_selector: Some("#UCAP-CONTENT".into()),
+        ..new_source(&f, "国务院最新政策", "feed", Some(url.into()))
+    };
+    let source = t.store.create_source(None, &source).await.unwrap();
     let owner_editor = t.account("owner-editor", None).await;
     t.grant(owner_editor, SiteRole::Editor, f.site(OWNER), None)
         .await;

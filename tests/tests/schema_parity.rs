@@ -117,16 +117,8 @@ async fn both_backends_have_the_same_migrations_tables_columns_and_indexes() {
             })
             .collect()
     };
-    assert_eq!(
-        only(&sqlite, &pg),
-        Vec::<String>::new(),
-        "columns only in SQLite"
-    );
-    assert_eq!(
-        only(&pg, &sqlite),
-        Vec::<String>::new(),
-        "columns only in PostgreSQL"
-    );
+    assert_none(only(&sqlite, &pg), "columns only in SQLite");
+    assert_none(only(&pg, &sqlite), "columns only in PostgreSQL");
     let missing = |a: &Schema, b: &Schema| -> Vec<String> {
         a.indexes
             .iter()
@@ -134,14 +126,11 @@ async fn both_backends_have_the_same_migrations_tables_columns_and_indexes() {
             .cloned()
             .collect()
     };
-    assert_eq!(
-        missing(&sqlite, &pg),
-        Vec::<String>::new(),
-        "indexes only in SQLite"
-    );
-    assert_eq!(
-        missing(&pg, &sqlite),
-        Vec::<String>::new(),
-        "indexes only in PostgreSQL"
-    );
+    assert_none(missing(&sqlite, &pg), "indexes only in SQLite");
+    assert_none(missing(&pg, &sqlite), "indexes only in PostgreSQL");
+}
+
+/// Asserts that `found` is empty: `what` names what it would list.
+fn assert_none(found: Vec<String>, what: &str) {
+    assert_eq!(found, Vec::<String>::new(), "{what}");
 }

@@ -9,6 +9,7 @@ use chrono::Datelike;
 use zhanqun_core::visits::{PageKind, china_day};
 use zhanqun_core::{PlatformRole, SiteRole};
 use zhanqun_store::{ArticleInput, DisclosureInput};
+use zhanqun_tests::steps::has_actor;
 use zhanqun_tests::{TestApp, User};
 
 const JIA: &str = "www.jiaxian.gov.cn";
@@ -68,11 +69,7 @@ fn text<'a>(report: &'a [(String, Data)], item: &str) -> &'a str {
 
 #[tokio::test]
 async fn the_annual_report_is_filled_from_the_data_and_published_once() {
-    let t = TestApp::spawn_with(|c| {
-        c.visits.flush_seconds = 3600;
-        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-    })
-    .await;
+    let t = TestApp::spawn_counting_visits().await;
     let f = t.fixture().await;
     let jx = f.site(JIAXIAN);
     let admin = t.account("jx-admin", None).await;
@@ -304,11 +301,7 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     assert_eq!(status, 409);
     assert!(html.contains("不能重复发布"));
     let audit = t.store.audit_records(100, 0).await.unwrap();
-    assert!(
-        audit
-            .iter()
-            .any(|r| r.action == "report.publish" && r.actor == "user:jx-admin")
-    );
+    assert!(has_actor(&audit, "report.publish", "user:jx-admin"));
     // The province list shows who has published.
     let (_, html) = auditor.page(&format!("/stats/reports?year={year}")).await;
     assert!(html.contains("已发布") && html.contains("米脂县人民政府") && html.contains("未发布"));

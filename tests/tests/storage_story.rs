@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, CatalogueFilter, Change, DisclosureInput};
+use zhanqun_tests::steps::{column_at, site_by_code};
 use zhanqun_tests::{backend_name, fixture_sites, fresh_store, parse};
 
 fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
@@ -62,23 +63,11 @@ async fn storage_story() {
     assert!(again.is_empty(), "second plan must be empty:\n{again}");
     let listed = store.list_sites().await.unwrap();
     assert_eq!(listed.len(), 3);
-    let jia = store
-        .site_by_code(&SiteCode::parse("6108280001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let jia = site_by_code(store, "6108280001").await;
     assert_eq!(jia.hosts, vec!["www.jiaxian.gov.cn", "jiaxian.gov.cn"]);
     assert_eq!(jia.footer.icp, "陕ICP备05001234号");
-    let mi = store
-        .site_by_code(&SiteCode::parse("6108270001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let edu = store
-        .site_by_code(&SiteCode::parse("6100000003").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let mi = site_by_code(store, "6108270001").await;
+    let edu = site_by_code(store, "6100000003").await;
     assert_eq!(edu.theme, "department");
 
     // The column tree came from the template plus the site's own column.
@@ -130,13 +119,7 @@ async fn storage_story() {
         store.article(april).await.unwrap().unwrap().index_number,
         "6108280001/202504-00001"
     );
-    let edu_col = store
-        .columns(edu.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.path.as_str() == "xwdt")
-        .unwrap();
+    let edu_col = column_at(store, edu.id, "xwdt").await;
     let e1 = store
         .create_article(edu.id, article("教育厅动态", at(2025, 4, 2)), &[edu_col.id])
         .await
@@ -268,13 +251,7 @@ async fn storage_story() {
     );
 
     // A reprint is a placement on another site, not a copy; an edit shows everywhere.
-    let mi_news = store
-        .columns(mi.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.path.as_str() == "xwzx/zwyw")
-        .unwrap();
+    let mi_news = column_at(store, mi.id, "xwzx/zwyw").await;
     changes.lock().unwrap().clear();
     store
         .place_article(ids[0], mi.id, mi_news.id)

@@ -4,27 +4,17 @@
 //! without the texts. Another site sees none of it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use zhanqun_core::SiteRole;
-use zhanqun_tests::TestApp;
+use zhanqun_core::AccountId;
 use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+use zhanqun_tests::steps::Offices;
 
-const A: &str = "6108280001";
-const B: &str = "6108270001";
 const HOST_A: &str = "www.jiaxian.gov.cn";
 const QUESTIONS: &str = "单选：您对政务服务中心的服务是否满意？\n满意\n基本满意\n不满意\n\n多选：您希望增加哪些网上办事事项？\n社保\n医保\n不动产登记\n\n填空：其他意见和建议";
 
 #[tokio::test]
 async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let (a, b) = (f.site(A), f.site(B));
+    let Offices { t, a, b, o, w } = Offices::start().await;
     let host_b = t.store.site(b).await.unwrap().unwrap().hosts[0].clone();
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::Reviewer, a, None).await;
-    let stranger = t.account("wb-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let o = t.login("jx-office").await;
-    let w = t.login("wb-admin").await;
 
     let today = zhanqun_core::beijing::day_text(chrono::Utc::now());
     let later = zhanqun_core::beijing::day_text(chrono::Utc::now() + chrono::Duration::days(7));
@@ -154,15 +144,7 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
     assert_eq!(w.page(&format!("/surveys/{id}")).await.0, 404);
 
     // A survey that has closed shows its results on the site, without the texts.
-    let office_actor = zhanqun_store::Actor {
-        principal: t
-            .store
-            .principal(t.store.account(office).await.unwrap().unwrap())
-            .await
-            .unwrap(),
-        client: None,
-        request_id: None,
-    };
+    let office_actor = t.actor(AccountId(o.id)).await;
     let now = chrono::Utc::now();
     let closed = t
         .store

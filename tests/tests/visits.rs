@@ -49,13 +49,9 @@ fn near(visitors: i64, want: i64) {
 
 #[tokio::test]
 async fn page_views_are_exact_and_visitors_merge() {
-    let t = TestApp::spawn_with(|c| {
-        // The test flushes by hand; requests come "through" a trusted proxy on loopback so
-        // each can carry its own client address.
-        c.visits.flush_seconds = 3600;
-        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-    })
-    .await;
+    // The test flushes by hand; requests come "through" a trusted proxy on loopback so each
+    // can carry its own client address.
+    let t = TestApp::spawn_counting_visits().await;
     let f = t.fixture().await;
     let jx = f.site(JIAXIAN);
     let column = f.column(&format!("{JIAXIAN}/xwzx/zwyw"));

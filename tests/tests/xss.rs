@@ -147,12 +147,7 @@ async fn payloads_posted_to_the_api_are_stored_and_rendered_inert() {
     let f = t.fixture().await;
     let site = f.site("6108280001");
     let column = f.column("6108280001/xwzx/tzgg");
-    let ed = t.account("ed", None).await;
-    let rv = t.account("rv", None).await;
-    t.grant(ed, SiteRole::Editor, site, Some(column)).await;
-    t.grant(rv, SiteRole::Reviewer, site, None).await;
-    let ed = t.login("ed").await;
-    let rv = t.login("rv").await;
+    let (ed, rv) = t.editor_and_reviewer("ed", "rv", site, column).await;
 
     let mut rendered = Vec::new();
     for (i, p) in PAYLOADS.iter().enumerate() {
@@ -219,12 +214,12 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
     let f = t.fixture().await;
     let site = f.site("6108280001");
     let host = "www.jiaxian.gov.cn";
-    let office = t.account("office", None).await;
-    t.grant(office, SiteRole::Reviewer, site, None).await;
-    let office2 = t.account("office2", None).await;
-    t.grant(office2, SiteRole::SiteAdmin, site, None).await;
-    let o = t.login("office").await;
-    let o2 = t.login("office2").await;
+    let [o, o2] = t
+        .staff([
+            ("office", SiteRole::Reviewer, site),
+            ("office2", SiteRole::SiteAdmin, site),
+        ])
+        .await;
 
     // Every field of the public form carries payloads (each within the field's length).
     let all: String = PAYLOADS.join("\n");

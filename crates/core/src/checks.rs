@@ -88,6 +88,41 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A finding about the whole site, on no column.
+    fn site(indicator: Indicator, veto: bool, message: String) -> Finding {
+        Finding {
+            indicator,
+            veto,
+            column_id: None,
+            column: None,
+            last_update: None,
+            since: None,
+            message,
+        }
+    }
+
+    /// A finding about column `c` (never a veto on its own), last updated at `last_update`,
+    /// failing since `since`.
+    fn column(
+        indicator: Indicator,
+        c: &Column,
+        last_update: Option<DateTime<Utc>>,
+        since: Option<DateTime<Utc>>,
+        message: String,
+    ) -> Finding {
+        Finding {
+            indicator,
+            veto: false,
+            column_id: Some(c.id),
+            column: Some(c.name.clone()),
+            last_update,
+            since,
+            message,
+        }
+    }
+}
+
 /// When a column of `category` last updated at `last` becomes overdue (`None`: never).
 pub fn due(
     category: UpdateCategory,
@@ -170,15 +205,13 @@ pub fn evaluate(
         let has_body = c.body_html.as_deref().is_some_and(|b| !b.trim().is_empty());
         if a.articles == 0 && !(c.kind == ColumnKind::Page && has_body) {
             blank += 1;
-            findings.push(Finding {
-                indicator: Indicator::BlankColumn,
-                veto: false,
-                column_id: Some(c.id),
-                column: Some(c.name.clone()),
-                last_update: None,
-                since: None,
-                message: format!("栏目“{}”（{}）没有任何内容", c.name, c.path),
-            });
+            findings.push(Finding::column(
+                Indicator::BlankColumn,
+                c,
+                None,
+                None,
+                format!("栏目“{}”（{}）没有任何内容", c.name, c.path),
+            ));
             continue;
         }
         if c.kind == ColumnKind::Page {
@@ -189,120 +222,89 @@ pub fn evaluate(
             && now > due
         {
             overdue += 1;
-            findings.push(Finding {
-                indicator: Indicator::ColumnNotUpdated,
-                veto: false,
-                column_id: Some(c.id),
-                column: Some(c.name.clone()),
-                last_update: Some(last),
-                since: Some(due),
-                message: format!(
+            findings.push(Finding::column(
+                Indicator::ColumnNotUpdated,
+                c,
+                Some(last),
+                Some(due),
+                format!(
                     "栏目“{}”（{}）自 {} 起未更新，超过{}的更新要求",
                     c.name,
                     c.path,
                     china_date(last),
                     c.update_category.label()
                 ),
-            });
+            ));
         }
     }
     match home_last {
         Some(last) if now - last > Duration::days(th.home_days) => findings.push(Finding {
-            indicator: Indicator::HomeNotUpdated,
-            veto: true,
-            column_id: None,
-            column: None,
             last_update: Some(last),
             since: Some(last + Duration::days(th.home_days)),
-            message: format!(
-                "首页自 {} 起未更新，超过 {} 天（单项否决）",
-                china_date(last),
-                th.home_days
-            ),
+            ..Finding::site(
+                Indicator::HomeNotUpdated,
+                true,
+                format!(
+                    "首页自 {} 起未更新，超过 {} 天（单项否决）",
+                    china_date(last),
+                    th.home_days
+                ),
+            )
         }),
-        None => findings.push(Finding {
-            indicator: Indicator::HomeNotUpdated,
-            veto: true,
-            column_id: None,
-            column: None,
-            last_update: None,
-            since: None,
-            message: "首页没有任何信息（单项否决）".into(),
-        }),
+        None => findings.push(Finding::site(
+            Indicator::HomeNotUpdated,
+            true,
+            "首页没有任何信息（单项否决）".into(),
+        )),
         _ => {}
     }
     if overdue >= th.overdue_veto {
-        findings.push(Finding {
-            indicator: Indicator::TooManyOverdue,
-            veto: true,
-            column_id: None,
-            column: None,
-            last_update: None,
-            since: None,
-            message: format!(
+        findings.push(Finding::site(
+            Indicator::TooManyOverdue,
+            true,
+            format!(
                 "{overdue} 个栏目未按要求更新（达到 {} 个即单项否决）",
                 th.overdue_veto
             ),
-        });
+        ));
     }
     if blank >= th.blank_veto {
-        findings.push(Finding {
-            indicator: Indicator::TooManyBlank,
-            veto: true,
-            column_id: None,
-            column: None,
-            last_update: None,
-            since: None,
-            message: format!("{blank} 个空白栏目（达到 {} 个即单项否决）", th.blank_veto),
-        });
+        findings.push(Finding::site(
+            Indicator::TooManyBlank,
+            true,
+            format!("{blank} 个空白栏目（达到 {} 个即单项否决）", th.blank_veto),
+        ));
     }
     if late_reprints > 0 {
-        findings.push(Finding {
-            indicator: Indicator::ReprintLate,
-            veto: false,
-            column_id: None,
-            column: None,
-            last_update: None,
-            since: None,
-            message: format!("{late_reprints} 条上级政策转载超过时限"),
-        });
+        findings.push(Finding::site(
+            Indicator::ReprintLate,
+            false,
+            format!("{late_reprints} 条上级政策转载超过时限"),
+        ));
     }
     if !interaction.channel {
-        findings.push(Finding {
-            indicator: Indicator::InteractionPoor,
-            veto: true,
-            column_id: None,
-            column: None,
-            last_update: None,
-            since: None,
-            message: "网站未提供咨询、建议等互动渠道（互动回应差，单项否决）".into(),
-        });
+        findings.push(Finding::site(
+            Indicator::InteractionPoor,
+            true,
+            "网站未提供咨询、建议等互动渠道（互动回应差，单项否决）".into(),
+        ));
     }
     if let Some(u) = interaction.unanswered.filter(|u| u.letters > 0) {
         findings.push(Finding {
-            indicator: Indicator::InteractionPoor,
-            veto: true,
-            column_id: None,
-            column: None,
-            last_update: None,
             since: u.oldest.checked_add_months(Months::new(3)),
-            message: format!(
-                "{} 件公众留言超过三个月未答复（最早的于 {} 收到；互动回应差，单项否决）",
-                u.letters,
-                china_date(u.oldest)
-            ),
+            ..Finding::site(
+                Indicator::InteractionPoor,
+                true,
+                format!(
+                    "{} 件公众留言超过三个月未答复（最早的于 {} 收到；互动回应差，单项否决）",
+                    u.letters,
+                    china_date(u.oldest)
+                ),
+            )
         });
     }
     if let Some(message) = services.failure() {
-        findings.push(Finding {
-            indicator: Indicator::ServiceUseless,
-            veto: true,
-            column_id: None,
-            column: None,
-            last_update: None,
-            since: None,
-            message,
-        });
+        findings.push(Finding::site(Indicator::ServiceUseless, true, message));
     }
     // Vetoes first, then by how long it has failed.
     findings.sort_by(|a, b| b.veto.cmp(&a.veto).then(a.since.cmp(&b.since)));
@@ -602,21 +604,25 @@ mod tests {
                 Activity::default()
             }
         };
-        let f = evaluate(
-            &cols,
-            &act,
-            0,
-            Interaction::default(),
-            &ServiceStanding::default(),
-            now,
-            &th,
-        );
-        assert_eq!(
-            f.iter()
+        // The findings for `cols` with `late` reprints, and how many of them are blank columns.
+        let check = |cols: &[Column], late: usize| {
+            let f = evaluate(
+                cols,
+                &act,
+                late,
+                Interaction::default(),
+                &ServiceStanding::default(),
+                now,
+                &th,
+            );
+            let blank = f
+                .iter()
                 .filter(|x| x.indicator == Indicator::BlankColumn)
-                .count(),
-            4
-        );
+                .count();
+            (f, blank)
+        };
+        let (f, blank) = check(&cols, 0);
+        assert_eq!(blank, 4);
         assert!(!f.iter().any(|x| x.veto), "four blank columns: no veto yet");
         cols.push(col(
             40,
@@ -625,21 +631,8 @@ mod tests {
             UpdateCategory::Static,
             None,
         ));
-        let f = evaluate(
-            &cols,
-            &act,
-            2,
-            Interaction::default(),
-            &ServiceStanding::default(),
-            now,
-            &th,
-        );
-        assert_eq!(
-            f.iter()
-                .filter(|x| x.indicator == Indicator::BlankColumn)
-                .count(),
-            5
-        );
+        let (f, blank) = check(&cols, 2);
+        assert_eq!(blank, 5);
         assert_eq!(f[0].indicator, Indicator::TooManyBlank, "vetoes first");
         assert!(f.iter().any(|x| x.indicator == Indicator::ReprintLate));
     }

@@ -386,16 +386,7 @@ mod tests {
         }
         assert!(next(Assigned, HandBack, Office, false).is_err());
         for state in [Replied, Merged, Invalid] {
-            for step in [
-                Assign,
-                HandBack,
-                Draft,
-                Approve,
-                Return,
-                Extend,
-                Merge,
-                MarkInvalid,
-            ] {
+            for step in LetterStep::ALL {
                 assert!(
                     next(state, step, Office, false).is_err(),
                     "{state:?} {step:?}"
@@ -454,25 +445,14 @@ mod tests {
         let cal = WorkCalendar::default();
         let received = at("2026-11-02 09:00"); // a Monday
         let due_at = due(&cal, received, 5); // end of Monday 11-09
-        assert_eq!(
-            standing(&cal, received, due_at, at("2026-11-03 10:00")),
-            Standing::InTime
-        );
-        assert_eq!(
-            standing(&cal, received, due_at, at("2026-11-06 10:00")),
-            Standing::DueSoon
-        );
-        assert_eq!(
-            standing(&cal, received, due_at, at("2026-11-10 08:00")),
-            Standing::Overdue
-        );
-        assert_eq!(
-            standing(&cal, received, due_at, at("2027-02-03 08:00")),
-            Standing::Veto
-        );
-        assert_eq!(
-            standing(&cal, received, due_at, at("2027-02-01 08:00")),
-            Standing::Overdue
-        );
+        for (now, expected) in [
+            ("2026-11-03 10:00", Standing::InTime),
+            ("2026-11-06 10:00", Standing::DueSoon),
+            ("2026-11-10 08:00", Standing::Overdue),
+            ("2027-02-03 08:00", Standing::Veto),
+            ("2027-02-01 08:00", Standing::Overdue),
+        ] {
+            assert_eq!(standing(&cal, received, due_at, at(now)), expected, "{now}");
+        }
     }
 }

@@ -218,3 +218,51 @@ pub async fn office_interview(
         Err(Error::not_found("没有这个访谈"))
     }
 }
+
+/// A file sent with letter `id`, as a download for its handlers; every opening is audited.
+pub async fn letter_attachment(
+    app: &App,
+    actor: &zhanqun_store::Actor,
+    id: zhanqun_core::LetterId,
+    position: i64,
+) -> Result<axum::response::Response, Error> {
+    let f = app
+        .store()
+        .letter_attachment(actor, id, position, app.letters().keys())
+        .await?;
+    Ok(zhanqun_web::media::private_download(
+        &f.name, &f.mime, f.bytes,
+    ))
+}
+
+/// Writes to the audit log that the audit administrator read the log (`audit.read`) or exported
+/// it (`audit.export`); `object` says which records.
+pub async fn audit_reading(
+    app: &App,
+    actor: &zhanqun_store::Actor,
+    action: &str,
+    object: String,
+) -> Result<(), Error> {
+    let entry = actor.entry(
+        "audit_admin",
+        None,
+        action,
+        object,
+        zhanqun_store::Outcome::Success,
+        None,
+    );
+    app.store().audit(&entry).await?;
+    Ok(())
+}
+
+/// The column at `path` of `site`, as a reprint form or body names it (none there: bad input).
+pub async fn column_by_path(
+    app: &App,
+    site: zhanqun_core::SiteId,
+    path: &str,
+) -> Result<zhanqun_core::ColumnId, Error> {
+    app.store()
+        .column_by_path(site, path)
+        .await?
+        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
+}

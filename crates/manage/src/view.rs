@@ -133,6 +133,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "withdraw" => "撤稿",
             "article.publish_scheduled" => "定时发布",
             "article.unpublish_scheduled" => "定时下线",
+            "dataset.generate" => "自动更新数据文件",
             other => other,
         }
         .to_string()

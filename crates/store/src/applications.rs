@@ -178,17 +178,11 @@ impl Store {
                 .transpose()
         };
         let day = zhanqun_core::beijing::day(now);
-        let entry = AuditEntry {
-            actor: "public".into(),
-            role: "public".into(),
-            site_code: Some(site_code.clone()),
-            client: None,
-            action: "service_application.receive".into(),
-            object: Some(format!("article:{}", a.item.0)),
-            outcome: Audited::Success,
-            request_id: None,
-            detail: None,
-        };
+        let entry = AuditEntry::public(
+            site_code.as_str(),
+            "service_application.receive",
+            format!("article:{}", a.item.0),
+        );
         let write = || async {
             let qc = QueryCode::new_random();
             let at = record(qc.as_str());

@@ -11,7 +11,7 @@ use serde::Serialize;
 use zhanqun_core::letters::text_field as text;
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
-use crate::audit::{Outcome, commit_audited};
+use crate::audit::{commit_audited, insert_audited};
 use crate::letters::is_office;
 use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -119,9 +119,9 @@ impl Store {
                 )),
             )
             .await?;
-        on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            let id: i64 = sqlx::query_scalar(
+        insert_audited!(
+            self,
+            sqlx::query_scalar(
                 "INSERT INTO appointment_slots (site_id, article_id, starts_at, ends_at, place, capacity, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
@@ -131,13 +131,9 @@ impl Store {
             .bind(slot.ends_at)
             .bind(&place)
             .bind(slot.capacity as i32)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            commit_audited!(tx, &entry);
-            Ok(id)
-        })
+            .bind(now),
+            &entry
+        )
     }
 
     /// The slots of service item `item` still to come at `now`, soonest first: with `open`,
@@ -412,17 +408,11 @@ impl Store {
                 "预约时段已经开始，不能在网上取消；如不能前往，请致电办理部门",
             ));
         }
-        let entry = AuditEntry {
-            actor: "public".into(),
-            role: "public".into(),
-            site_code: Some(self.site_code_of(site).await?),
-            client: None,
-            action: "appointment.cancel".into(),
-            object: Some(format!("service_application:{id} slot:{slot}")),
-            outcome: Outcome::Success,
-            request_id: None,
-            detail: None,
-        };
+        let entry = AuditEntry::public(
+            self.site_code_of(site).await?,
+            "appointment.cancel",
+            format!("service_application:{id} slot:{slot}"),
+        );
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             // The application lets the slot go first, and only while it still holds it and is

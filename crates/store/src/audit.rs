@@ -32,6 +32,15 @@ impl Outcome {
             Outcome::Failure => "failure",
         }
     }
+
+    /// The outcome of an action that was allowed (`Success`) or refused (`Failure`).
+    pub fn of(ok: bool) -> Outcome {
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        }
+    }
 }
 
 /// One back-office action, as the caller describes it.
@@ -46,6 +55,28 @@ pub struct AuditEntry {
     pub outcome: Outcome,
     pub request_id: Option<String>,
     pub detail: Option<String>,
+}
+
+impl AuditEntry {
+    /// The audit record of what the public does through a form of the site `site_code`:
+    /// `action` on `object`, successful, with no account, client address or request id.
+    pub fn public(
+        site_code: impl Into<String>,
+        action: &str,
+        object: impl Into<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: "public".into(),
+            role: "public".into(),
+            site_code: Some(site_code.into()),
+            client: None,
+            action: action.into(),
+            object: Some(object.into()),
+            outcome: Outcome::Success,
+            request_id: None,
+            detail: None,
+        }
+    }
 }
 
 /// A stored audit record.
@@ -139,6 +170,27 @@ macro_rules! commit_audited {
     }};
 }
 pub(crate) use commit_audited;
+
+/// Runs `$insert` (an `INSERT … RETURNING id` query, not yet fetched) and appends `$entry` to
+/// the audit log, in one write transaction: the row and its audit record land together or not
+/// at all. Evaluates to the new row's id or the error, for the caller to map (a unique-key
+/// conflict, say).
+macro_rules! insert_audited {
+    ($store:expr, $insert:expr, $entry:expr) => {
+        async {
+            $crate::on_pool!($store, |p| {
+                let mut tx = $crate::BeginWrite::begin_write(p)
+                    .await
+                    .map_err($crate::db_err)?;
+                let id: i64 = $insert.fetch_one(&mut *tx).await.map_err($crate::db_err)?;
+                $crate::audit::commit_audited!(tx, $entry);
+                Ok::<i64, zhanqun_core::Error>(id)
+            })
+        }
+        .await
+    };
+}
+pub(crate) use insert_audited;
 
 /// SHA-256 (hex) over the previous hash and the row's fields, in a fixed, unambiguous encoding.
 pub(crate) fn chain_hash(

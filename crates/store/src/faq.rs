@@ -12,7 +12,7 @@ use zhanqun_core::{Error, FaqId, LetterId, Page, Result, SiteId};
 
 use zhanqun_core::letters::text_field as text;
 
-use crate::audit::commit_audited;
+use crate::audit::{commit_audited, insert_audited};
 use crate::letters::is_office;
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -91,9 +91,9 @@ impl Store {
                 faq.letter.map(|l| format!("letter:{}", l.0)),
             )
             .await?;
-        on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            let id: i64 = sqlx::query_scalar(
+        insert_audited!(
+            self,
+            sqlx::query_scalar(
                 "INSERT INTO faqs (site_id, question, answer_html, letter_id, created_at, created_by) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
@@ -102,13 +102,10 @@ impl Store {
             .bind(&answer)
             .bind(faq.letter.map(|l| l.0))
             .bind(now)
-            .bind(actor.principal.id())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            commit_audited!(tx, &entry);
-            Ok(FaqId(id))
-        })
+            .bind(actor.principal.id()),
+            &entry
+        )
+        .map(FaqId)
     }
 
     /// Removes entry `id` (its site's office only; for anyone else it is not there).

@@ -229,12 +229,45 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                // A revision and an event, as an editor's change leaves: the history shows
+                // which file the platform put in and when.
+                let rev: i64 = sqlx::query_scalar(
+                    "UPDATE articles SET updated_at = $1, revision = revision + 1 WHERE id = $2 \
+                     RETURNING revision",
+                )
+                .bind(now)
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let last: Option<String> = sqlx::query_scalar(
+                    "SELECT fields FROM revisions WHERE article_id = $1 ORDER BY rev DESC LIMIT 1",
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                sqlx::query(
+                    "INSERT INTO revisions (article_id, rev, at, account_id, title, body_html, fields) \
+                     SELECT id, $2, $3, NULL, title, body_html, $4 FROM articles WHERE id = $1",
+                )
+                .bind(id.0)
+                .bind(rev)
+                .bind(now)
+                .bind(with_files(last.as_deref().unwrap_or_default(), &meta))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                crate::history::record_event!(
+                    tx,
+                    id.0,
+                    None::<i64>,
+                    "dataset.generate",
+                    "published",
+                    "published",
+                    Some(format!("{}：{original}", generator.label())),
+                    now
+                );
                 let change = crate::history::article_change!(tx, id.0);
                 log_change!(self, tx, &change);
                 crate::audit::commit_audited!(tx, &entry);
@@ -257,6 +290,17 @@ impl Store {
             }
         }
     }
+}
+
+/// A revision's fields with the data set's files replaced by `meta`'s: the lines of the last
+/// revision but its `数据文件：` lines, then the new files' (the data set's text ends the fields,
+/// [`DatasetMeta::revision_text`] ends with its files).
+fn with_files(last: &str, meta: &DatasetMeta) -> String {
+    const FILE: &str = "数据文件：";
+    let kept = last.lines().filter(|l| !l.starts_with(FILE));
+    let files = meta.revision_text();
+    let files = files.lines().filter(|l| l.starts_with(FILE));
+    kept.chain(files).collect::<Vec<_>>().join("\n")
 }
 
 /// Writes `bytes` to `path` in `dir` as an upload is kept: a temporary file, synced, then
@@ -300,5 +344,26 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(per_month(&months, &[inside])[3], 1, "April in Beijing");
+    }
+
+    #[test]
+    fn a_new_file_replaces_the_files_of_the_last_revision() {
+        let mut meta = DatasetMeta {
+            files: vec![Distribution {
+                title: "2026-11".into(),
+                file: "/media/new.csv".into(),
+            }],
+            ..DatasetMeta::default()
+        };
+        let last = "摘要：月度发布量\n数据来源：发布统计\n数据文件：2026-10 /media/old.csv";
+        assert_eq!(
+            with_files(last, &meta),
+            "摘要：月度发布量\n数据来源：发布统计\n数据文件：2026-11 /media/new.csv"
+        );
+        meta.files.clear();
+        assert_eq!(
+            with_files(last, &meta),
+            "摘要：月度发布量\n数据来源：发布统计"
+        );
     }
 }

@@ -69,3 +69,24 @@ macro_rules! article_change {
     }};
 }
 pub(crate) use article_change;
+
+/// Logs `$change` in the change log and commits `$tx`; evaluates to the change, for the
+/// listeners to hear after the commit.
+macro_rules! commit_change {
+    ($store:expr, $tx:expr, $change:expr) => {{
+        let change = $change;
+        $crate::log_change!($store, $tx, &change);
+        $tx.commit().await.map_err($crate::db_err)?;
+        change
+    }};
+}
+pub(crate) use commit_change;
+
+/// Logs the change of article `$id` (every place it is shown, its policy) and commits `$tx`;
+/// evaluates to the change, for the listeners to hear after the commit.
+macro_rules! commit_article_change {
+    ($store:expr, $tx:expr, $id:expr) => {
+        $crate::history::commit_change!($store, $tx, $crate::history::article_change!($tx, $id))
+    };
+}
+pub(crate) use commit_article_change;

@@ -13,7 +13,7 @@ use zhanqun_core::pii::Keyring;
 use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, Result, SiteId};
 
-use crate::audit::{Outcome as Audited, commit_audited};
+use crate::audit::commit_audited;
 use crate::letters::{Submitted, is_office};
 use crate::{Actor, AuditEntry, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -217,20 +217,6 @@ const COLS: &str = "id, site_id, query_code, applicant, organisation, name_seale
      phone_sealed, email_sealed, address_sealed, content, delivery, state, received_at, clock_start, \
      extension_days, paused_days, due_on, outcome, answer_html, answered_at";
 
-fn public_entry(site_code: &str, action: &str) -> AuditEntry {
-    AuditEntry {
-        actor: "public".into(),
-        role: "public".into(),
-        site_code: Some(site_code.to_string()),
-        client: None,
-        action: action.into(),
-        object: Some("info_request".into()),
-        outcome: Audited::Success,
-        request_id: None,
-        detail: None,
-    }
-}
-
 impl Store {
     /// Receives an application for `site`: checked, personal data sealed, the clock started on
     /// today (Beijing) with its statutory deadline on `cal`. Answers the 查询码.
@@ -245,19 +231,7 @@ impl Store {
         let c = r.check()?;
         let nonce = r.form_nonce.as_deref();
         let site_code = self.site_code_of(site).await?;
-        let earlier = || async {
-            let Some(nonce) = nonce else { return Ok(None) };
-            let code: Option<String> = fetch!(
-                self,
-                optional,
-                sqlx::query_scalar(
-                    "SELECT query_code FROM info_requests WHERE site_id = $1 AND form_nonce = $2"
-                )
-                .bind(site.0)
-                .bind(nonce)
-            )?;
-            code.map(|c| QueryCode::parse(&c)).transpose()
-        };
+        let earlier = || self.code_of_form("info_requests", site, nonce);
         let today = zhanqun_core::beijing::day(now);
         let due = disclosure::due_day(cal, today, 0);
         let write = || async {
@@ -273,7 +247,8 @@ impl Store {
                 seal("email", &c.email)?,
                 seal("address", &c.address)?,
             );
-            let entry = public_entry(&site_code, "info_request.receive");
+            let entry =
+                AuditEntry::public(site_code.as_str(), "info_request.receive", "info_request");
             let res: Result<()> = on_pool!(self, |p| {
                 let mut tx = p.begin_write().await.map_err(db_err)?;
                 let id: i64 = sqlx::query_scalar(
@@ -451,28 +426,16 @@ impl Store {
         )?;
         let r = row.ok_or_else(|| Error::not_found("申请不存在"))?;
         let site = SiteId(r.site_id);
-        let allowed = is_office(actor, site);
-        if full || !allowed {
-            let entry = actor.entry(
-                "letter_office",
-                Some(self.site_code_of(site).await?.as_str()),
+        if full || !is_office(actor, site) {
+            self.audit_personal_view(
+                actor,
+                site,
                 "info_request.view_personal",
                 format!("info_request:{id}"),
-                if allowed {
-                    Audited::Success
-                } else {
-                    Audited::Failure
-                },
-                None,
-            );
-            self.audit(&entry).await?;
-        }
-        if !allowed {
-            return Err(actor.principal.refusal(
-                site,
                 "只有本网站的办理人员可以查看申请人的个人信息",
                 "申请不存在",
-            ));
+            )
+            .await?;
         }
         let at = record(&r.query_code);
         let shown = |f: &str, v: String| -> String {

@@ -10,7 +10,7 @@ use zhanqun_core::{ArticleId, ColumnId, Error, InterviewId, QuestionId, Result, 
 
 use zhanqun_core::letters::text_field as text;
 
-use crate::audit::commit_audited;
+use crate::audit::{commit_audited, insert_audited};
 use crate::letters::{first_or_again, is_office};
 use crate::{Actor, ArticleInput, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -91,9 +91,9 @@ impl Store {
                 Some(title.clone()),
             )
             .await?;
-        on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            let id: i64 = sqlx::query_scalar(
+        insert_audited!(
+            self,
+            sqlx::query_scalar(
                 "INSERT INTO interviews (site_id, title, guests, intro, starts_at, ends_at, created_at, created_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -104,13 +104,10 @@ impl Store {
             .bind(i.starts_at)
             .bind(i.ends_at)
             .bind(now)
-            .bind(actor.principal.id())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            commit_audited!(tx, &entry);
-            Ok(InterviewId(id))
-        })
+            .bind(actor.principal.id()),
+            &entry
+        )
+        .map(InterviewId)
     }
 
     /// The interviews of `site`, newest first (at most 200).

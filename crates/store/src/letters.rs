@@ -248,6 +248,59 @@ impl Store {
             detail,
         ))
     }
+
+    /// The query code of what an earlier send of the same public form (its once-only mark
+    /// `nonce`) made in `table` (`letters`, `info_requests`) for `site`: none without a mark, or
+    /// when that form made nothing yet.
+    pub(crate) async fn code_of_form(
+        &self,
+        table: &'static str,
+        site: SiteId,
+        nonce: Option<&str>,
+    ) -> Result<Option<QueryCode>> {
+        let Some(nonce) = nonce else {
+            return Ok(None);
+        };
+        let code: Option<String> = fetch!(
+            self,
+            optional,
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT query_code FROM {table} WHERE site_id = $1 AND form_nonce = $2"
+            )))
+            .bind(site.0)
+            .bind(nonce)
+        )?;
+        code.map(|c| QueryCode::parse(&c)).transpose()
+    }
+
+    /// Audits a look at the personal data of a letter or application of `site` (`action` on
+    /// `object`): a success for the site's office; for anyone else a failure, and the refusal
+    /// (`forbidden` to those who see the site, `missing` to those who do not).
+    pub(crate) async fn audit_personal_view(
+        &self,
+        actor: &Actor,
+        site: SiteId,
+        action: &str,
+        object: String,
+        forbidden: &str,
+        missing: &str,
+    ) -> Result<()> {
+        let site_code = self.site_code_of(site).await?;
+        let allowed = is_office(actor, site);
+        let entry = actor.entry(
+            "letter_office",
+            Some(site_code.as_str()),
+            action,
+            object,
+            Outcome::of(allowed),
+            None,
+        );
+        self.audit(&entry).await?;
+        if !allowed {
+            return Err(actor.principal.refusal(site, forbidden, missing));
+        }
+        Ok(())
+    }
 }
 
 /// Rows as the lists show them: name and phone masked, open letters with their standing.
@@ -304,21 +357,7 @@ impl Store {
         let l = letter.check(&letters::LetterSettings::from_stored(&kinds, &leaders)?)?;
         let form_nonce = letter.form_nonce.as_deref();
         // The same form sent again (a double click, a reload): the letter it already made.
-        let earlier = || async {
-            let Some(nonce) = form_nonce else {
-                return Ok(None);
-            };
-            let code: Option<String> = fetch!(
-                self,
-                optional,
-                sqlx::query_scalar(
-                    "SELECT query_code FROM letters WHERE site_id = $1 AND form_nonce = $2"
-                )
-                .bind(site.0)
-                .bind(nonce)
-            )?;
-            code.map(|c| QueryCode::parse(&c)).transpose()
-        };
+        let earlier = || self.code_of_form("letters", site, form_nonce);
         let due_at = letter_flow::due(cal, now, days);
         let write = || async {
             let qc = QueryCode::new_random();
@@ -333,17 +372,11 @@ impl Store {
                 seal("address", &l.address)?,
             );
             let files = sealed_files::seal(keys, &at, &letter.attachments)?;
-            let entry = AuditEntry {
-                actor: "public".into(),
-                role: "public".into(),
-                site_code: Some(code.to_string()),
-                client: None,
-                action: "letter.receive".into(),
-                object: Some(format!("letter {}", l.kind.as_str())),
-                outcome: Outcome::Success,
-                request_id: None,
-                detail: None,
-            };
+            let entry = AuditEntry::public(
+                code.as_str(),
+                "letter.receive",
+                format!("letter {}", l.kind.as_str()),
+            );
             let res: Result<()> = on_pool!(self, |p| {
                 let mut tx = p.begin_write().await.map_err(db_err)?;
                 let id: i64 = sqlx::query_scalar(
@@ -491,29 +524,16 @@ impl Store {
             return Err(Error::not_found("留言不存在"));
         };
         let site = SiteId(r.1);
-        let site_code = self.site_code_of(site).await?;
-        let allowed = is_office(actor, site);
-        let entry = actor.entry(
-            "letter_office",
-            Some(site_code.as_str()),
+        // Another site's letter is not there at all for this account.
+        self.audit_personal_view(
+            actor,
+            site,
             "letter.view_personal",
             format!("letter:{id}"),
-            if allowed {
-                Outcome::Success
-            } else {
-                Outcome::Failure
-            },
-            None,
-        );
-        self.audit(&entry).await?;
-        if !allowed {
-            // Another site's letter is not there at all for this account.
-            return Err(actor.principal.refusal(
-                site,
-                "只有本网站的办理人员可以查看写信人的个人信息",
-                "留言不存在",
-            ));
-        }
+            "只有本网站的办理人员可以查看写信人的个人信息",
+            "留言不存在",
+        )
+        .await?;
         let at = record(&r.3);
         let open = |field: &str, v: &Option<String>| -> Result<Option<String>> {
             v.as_deref().map(|v| keys.open(field, &at, v)).transpose()

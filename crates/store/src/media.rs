@@ -1,13 +1,12 @@
 //! The media library of a site: records of uploaded files (the bytes live on disk under a
 //! generated name). Uploading needs an editing role somewhere on the site.
 
-use crate::BeginWrite;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
 
-use crate::audit::commit_audited;
-use crate::{Actor, Outcome, Store, db_err, fetch, now, on_pool};
+use crate::audit::insert_audited;
+use crate::{Actor, Outcome, Store, fetch, now};
 
 /// A stored file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -89,9 +88,9 @@ impl Store {
             Some(format!("sha256 {}", m.sha256)),
         );
         let ts = now();
-        on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            let id: i64 = sqlx::query_scalar(
+        insert_audited!(
+            self,
+            sqlx::query_scalar(
                 "INSERT INTO media (site_id, storage_name, original_name, content_type, bytes, sha256, uploaded_by, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -102,13 +101,9 @@ impl Store {
             .bind(m.bytes)
             .bind(&m.sha256)
             .bind(actor.principal.id())
-            .bind(ts)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            commit_audited!(tx, &entry);
-            Ok(id)
-        })
+            .bind(ts),
+            &entry
+        )
     }
 
     /// A site's media library, newest first (readers of the site).

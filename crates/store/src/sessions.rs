@@ -566,13 +566,14 @@ impl Store {
             }
             None => false,
         };
-        let outcome = if ok {
-            Outcome::Success
-        } else {
-            Outcome::Failure
-        };
-        self.audit_login(&account.username, client, "totp.enrol", outcome, None)
-            .await?;
+        self.audit_login(
+            &account.username,
+            client,
+            "totp.enrol",
+            Outcome::of(ok),
+            None,
+        )
+        .await?;
         Ok(ok)
     }
 

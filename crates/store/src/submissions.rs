@@ -9,8 +9,28 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
 
-use crate::audit::commit_audited;
+use crate::audit::{commit_audited, insert_audited};
 use crate::{Actor, Change, Outcome, Store, db_err, fetch, log_change, now, on_pool};
+
+/// Decides the pending submission `$id` inside `$tx`: `$sql` sets its state, who decided
+/// (`$1`), when (`$2`) and what the decision keeps (`$3`: the column, the reason). One decided
+/// meanwhile is a conflict, and the enclosing function answers it.
+macro_rules! decide {
+    ($tx:expr, $sql:expr, $by:expr, $ts:expr, $kept:expr, $id:expr) => {{
+        let n = sqlx::query($sql)
+            .bind($by)
+            .bind($ts)
+            .bind($kept)
+            .bind($id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::conflict("该报送已处理"));
+        }
+    }};
+}
 
 /// One submission, as the inbox, the submitter and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -117,29 +137,22 @@ impl Store {
         );
         let ts = now();
         let unit = actor.principal.account.unit_id.map(|u| u.0);
-        let res: Result<i64> = async {
-            on_pool!(self, |p| {
-                let mut tx = p.begin_write().await.map_err(db_err)?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO submissions (article_id, from_site_id, to_site_id, kind, unit_id, submitted_by, submitted_at, note) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                )
-                .bind(article.0)
-                .bind(loc.site.0)
-                .bind(to.0)
-                .bind(kind)
-                .bind(unit)
-                .bind(actor.principal.id())
-                .bind(ts)
-                .bind(note)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                commit_audited!(tx, &entry);
-                Ok(id)
-            })
-        }
-        .await;
+        let res = insert_audited!(
+            self,
+            sqlx::query_scalar(
+                "INSERT INTO submissions (article_id, from_site_id, to_site_id, kind, unit_id, submitted_by, submitted_at, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(article.0)
+            .bind(loc.site.0)
+            .bind(to.0)
+            .bind(kind)
+            .bind(unit)
+            .bind(actor.principal.id())
+            .bind(ts)
+            .bind(note),
+            &entry
+        );
         res.map_err(|e| e.conflict_as(format!("该信息已报送给{}", target.name)))
     }
 
@@ -173,14 +186,21 @@ impl Store {
         )
     }
 
-    async fn submission(&self, id: i64) -> Result<Submission> {
+    /// Submission `id` and the site it was sent to, for one with a role on that site: for
+    /// anyone else it is not there.
+    async fn received_submission(&self, actor: &Actor, id: i64) -> Result<(Submission, SiteId)> {
         let sql = format!("{SUBMISSION_COLS} WHERE x.id = $1");
         let row: Option<Submission> = fetch!(
             self,
             optional,
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id)
         )?;
-        row.ok_or_else(|| Error::not_found(format!("报送 {id} 不存在")))
+        let sub = row.ok_or_else(|| Error::not_found(format!("报送 {id} 不存在")))?;
+        let to = SiteId(sub.to_site_id);
+        if !actor.principal.grants.iter().any(|g| g.site_id == to) {
+            return Err(Error::not_found(format!("报送 {id} 不存在")));
+        }
+        Ok((sub, to))
     }
 
     /// The receiving site's reviewer adopts a submission into one of the site's columns: the
@@ -192,11 +212,7 @@ impl Store {
         column: ColumnId,
     ) -> Result<()> {
         let id = id.0;
-        let sub = self.submission(id).await?;
-        let to = SiteId(sub.to_site_id);
-        if !actor.principal.grants.iter().any(|g| g.site_id == to) {
-            return Err(Error::not_found(format!("报送 {id} 不存在")));
-        }
+        let (sub, to) = self.received_submission(actor, id).await?;
         let (site, ancestry, _) = self
             .column_ancestry(column)
             .await?
@@ -225,21 +241,15 @@ impl Store {
         };
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
-            let n = sqlx::query(
+            decide!(
+                tx,
                 "UPDATE submissions SET state = 'adopted', decided_by = $1, decided_at = $2, column_id = $3 \
                  WHERE id = $4 AND state = 'pending'",
-            )
-            .bind(actor.principal.id())
-            .bind(ts)
-            .bind(column.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::conflict("该报送已处理"));
-            }
+                actor.principal.id(),
+                ts,
+                column.0,
+                id
+            );
             sqlx::query(
                 "INSERT INTO placements (article_id, site_id, column_id, pinned, sort_at, placed_at, home_slot) \
                  VALUES ($1, $2, $3, FALSE, $4, $4, FALSE) ON CONFLICT (article_id, site_id, column_id) DO NOTHING",
@@ -267,11 +277,7 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let id = id.0;
-        let sub = self.submission(id).await?;
-        let to = SiteId(sub.to_site_id);
-        if !actor.principal.grants.iter().any(|g| g.site_id == to) {
-            return Err(Error::not_found(format!("报送 {id} 不存在")));
-        }
+        let (sub, to) = self.received_submission(actor, id).await?;
         if !actor.principal.may_on_site(Act::Review, to) {
             return Err(Error::forbidden("只有接收网站的审核人员可以处理报送"));
         }
@@ -297,21 +303,15 @@ impl Store {
         let ts = now();
         on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
-            let n = sqlx::query(
+            decide!(
+                tx,
                 "UPDATE submissions SET state = 'declined', decided_by = $1, decided_at = $2, reason = $3 \
                  WHERE id = $4 AND state = 'pending'",
-            )
-            .bind(actor.principal.id())
-            .bind(ts)
-            .bind(reason)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::conflict("该报送已处理"));
-            }
+                actor.principal.id(),
+                ts,
+                reason,
+                id
+            );
             commit_audited!(tx, &entry);
             Ok::<_, Error>(())
         })

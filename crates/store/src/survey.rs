@@ -7,7 +7,7 @@ use serde::Serialize;
 use zhanqun_core::survey::{self, Answer, Question, QuestionKind};
 use zhanqun_core::{Error, Result, SiteId, SurveyId};
 
-use crate::audit::commit_audited;
+use crate::audit::{commit_audited, insert_audited};
 use crate::letters::{first_or_again, is_office};
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -129,9 +129,9 @@ impl Store {
                 Some(title.to_string()),
             )
             .await?;
-        on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            let id: i64 = sqlx::query_scalar(
+        insert_audited!(
+            self,
+            sqlx::query_scalar(
                 "INSERT INTO surveys (site_id, title, intro, questions, opens_at, closes_at, created_at, created_by, \
                  document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
@@ -143,13 +143,10 @@ impl Store {
             .bind(s.closes_at)
             .bind(now)
             .bind(actor.principal.id())
-            .bind(&document)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            commit_audited!(tx, &entry);
-            Ok(SurveyId(id))
-        })
+            .bind(&document),
+            &entry
+        )
+        .map(SurveyId)
     }
 
     /// The surveys of `site`, newest first (at most 200).

@@ -129,13 +129,10 @@ pub async fn serve(
             .await?;
             apply(app, ctx, *item, form, files, client).await
         }
-        LetterPage::ApplyLookup if !post => own_in(
+        LetterPage::ApplyLookup if !post => status_page(
             app,
             ctx,
             StatusCode::OK,
-            "apply_status.html",
-            "办件状态查询",
-            NAV,
             json!({ "form": { "receipt": "", "code": "" } }),
         ),
         LetterPage::ApplyLookup => {
@@ -309,6 +306,19 @@ fn view(a: &ApplicationView) -> Value {
     })
 }
 
+/// The 办件状态查询 page (the form to type a 受理编号 and 查询码, what was found, or what to fix).
+fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Result<Response> {
+    own_in(
+        app,
+        ctx,
+        status,
+        "apply_status.html",
+        "办件状态查询",
+        NAV,
+        view,
+    )
+}
+
 async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> Result<Response> {
     let desk = app.letters();
     let shown = json!({
@@ -316,27 +326,15 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> R
         "code": form.code.trim().chars().take(20).collect::<String>(),
     });
     let again = |status: StatusCode, msg: String| {
-        own_in(
-            app,
-            ctx,
-            status,
-            "apply_status.html",
-            "办件状态查询",
-            NAV,
-            json!({ "form": shown, "error": msg }),
-        )
+        status_page(app, ctx, status, json!({ "form": shown, "error": msg }))
     };
-    if crate::forms::too_many_lookups(app, client) {
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            crate::forms::TOO_MANY_LOOKUPS.into(),
-        );
-    }
-    let parsed = service_flow::parse_receipt(&form.receipt)
-        .and_then(|r| Ok((r, QueryCode::parse(&form.code)?)));
+    let parsed = crate::forms::lookup_checked(app, client, || {
+        service_flow::parse_receipt(&form.receipt)
+            .and_then(|r| Ok((r, QueryCode::parse(&form.code)?)))
+    });
     let (receipt, code) = match parsed {
         Ok(p) => p,
-        Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
+        Err((status, msg)) => return again(status, msg),
     };
     let (mut status, mut flash, mut error) = (StatusCode::OK, None, None);
     if form.cancel.trim() == "slot" {
@@ -362,13 +360,10 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> R
         .application_status(ctx.site.id, &receipt, &code, desk.keys())
         .await
     {
-        Ok(a) => own_in(
+        Ok(a) => status_page(
             app,
             ctx,
             status,
-            "apply_status.html",
-            "办件状态查询",
-            NAV,
             json!({ "form": shown, "application": view(&a), "flash": flash, "error": error }),
         ),
         Err(e @ Error::NotFound(_)) => again(StatusCode::NOT_FOUND, e.public_message()),

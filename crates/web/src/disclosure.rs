@@ -91,15 +91,7 @@ pub async fn serve(
             let form: RequestForm = read_form(body).await?;
             apply(app, ctx, form, client).await
         }
-        LetterPage::DisclosureLookup if !post => own_in(
-            app,
-            ctx,
-            StatusCode::OK,
-            "disclosure_status.html",
-            "依申请公开查询",
-            NAV,
-            json!({}),
-        ),
+        LetterPage::DisclosureLookup if !post => status_page(app, ctx, StatusCode::OK, json!({})),
         LetterPage::DisclosureLookup => {
             let form: CodeForm = read_form(body).await?;
             lookup(app, ctx, form, client).await
@@ -186,28 +178,27 @@ async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> R
     }
 }
 
+/// The 依申请公开查询 page (the form to type a 查询码, what was found, or what to fix).
+fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Result<Response> {
+    own_in(
+        app,
+        ctx,
+        status,
+        "disclosure_status.html",
+        "依申请公开查询",
+        NAV,
+        view,
+    )
+}
+
 async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Result<Response> {
     let shown = form.code.trim().chars().take(20).collect::<String>();
     let again = |status: StatusCode, msg: String| {
-        own_in(
-            app,
-            ctx,
-            status,
-            "disclosure_status.html",
-            "依申请公开查询",
-            NAV,
-            json!({ "code": shown, "error": msg }),
-        )
+        status_page(app, ctx, status, json!({ "code": shown, "error": msg }))
     };
-    if crate::forms::too_many_lookups(app, client) {
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            crate::forms::TOO_MANY_LOOKUPS.into(),
-        );
-    }
-    let code = match QueryCode::parse(&form.code) {
+    let code = match crate::forms::lookup_checked(app, client, || QueryCode::parse(&form.code)) {
         Ok(c) => c,
-        Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
+        Err((status, msg)) => return again(status, msg),
     };
     let s = match app.store().info_request_status(ctx.site.id, &code).await {
         Ok(s) => s,
@@ -215,13 +206,10 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Res
         Err(e) => return Err(e),
     };
     let answered = s.state == RequestState::Answered;
-    own_in(
+    status_page(
         app,
         ctx,
         StatusCode::OK,
-        "disclosure_status.html",
-        "依申请公开查询",
-        NAV,
         json!({
             "code": code.display(),
             "request": {

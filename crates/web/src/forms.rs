@@ -54,6 +54,20 @@ pub(crate) fn too_many_lookups(app: &App, client: std::net::IpAddr) -> bool {
 /// What a visitor past [`too_many_lookups`] is told.
 pub(crate) const TOO_MANY_LOOKUPS: &str = "查询过于频繁，请一小时后再试";
 
+/// The first checks of a status look-up from `client`: counted against the address's hourly
+/// limit (past it: 429), then what was typed read by `parse` (not read: 400). Answers what was
+/// read, or the status and message the look-up page shows again.
+pub(crate) fn lookup_checked<T>(
+    app: &App,
+    client: std::net::IpAddr,
+    parse: impl FnOnce() -> Result<T>,
+) -> std::result::Result<T, (StatusCode, String)> {
+    if too_many_lookups(app, client) {
+        return Err((StatusCode::TOO_MANY_REQUESTS, TOO_MANY_LOOKUPS.into()));
+    }
+    parse().map_err(|e| (StatusCode::BAD_REQUEST, e.public_message()))
+}
+
 /// Admits a form sent to `ctx`'s site: under the hourly limit of `key` (`[letters]
 /// per_address_per_hour`), with a good ticket of this site and the right answer to its human
 /// check. A survey's answer and an interview's question come through here; the letter form has

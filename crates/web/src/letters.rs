@@ -147,14 +147,7 @@ pub async fn serve(
             .await?;
             write(app, ctx, form, files, client).await
         }
-        LetterPage::Lookup if !post => own(
-            app,
-            ctx,
-            StatusCode::OK,
-            "letter_status.html",
-            "留言查询",
-            json!({}),
-        ),
+        LetterPage::Lookup if !post => status_page(app, ctx, StatusCode::OK, json!({})),
         LetterPage::Lookup | LetterPage::Rate => {
             let form: CodeForm = read_form(body).await?;
             lookup(app, ctx, form, client, matches!(page, LetterPage::Rate)).await
@@ -249,6 +242,11 @@ async fn write(
     }
 }
 
+/// The 留言查询 page (the form to type a 查询码, what was found, or what to fix).
+fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Result<Response> {
+    own(app, ctx, status, "letter_status.html", "留言查询", view)
+}
+
 async fn lookup(
     app: &App,
     ctx: &SiteCtx,
@@ -258,24 +256,16 @@ async fn lookup(
 ) -> Result<Response> {
     let shown_code = form.code.trim().chars().take(20).collect::<String>();
     let again = |status: StatusCode, msg: String| {
-        own(
+        status_page(
             app,
             ctx,
             status,
-            "letter_status.html",
-            "留言查询",
             json!({ "code": shown_code, "error": msg }),
         )
     };
-    if crate::forms::too_many_lookups(app, client) {
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            crate::forms::TOO_MANY_LOOKUPS.into(),
-        );
-    }
-    let code = match QueryCode::parse(&form.code) {
+    let code = match crate::forms::lookup_checked(app, client, || QueryCode::parse(&form.code)) {
         Ok(c) => c,
-        Err(e) => return again(StatusCode::BAD_REQUEST, e.public_message()),
+        Err((status, msg)) => return again(status, msg),
     };
     let mut notice = None;
     if rate {
@@ -294,12 +284,10 @@ async fn lookup(
         Err(e) => return Err(e),
     };
     let replied = status.state == LetterState::Replied;
-    own(
+    status_page(
         app,
         ctx,
         StatusCode::OK,
-        "letter_status.html",
-        "留言查询",
         json!({
             "code": code.display(),
             "notice": notice,

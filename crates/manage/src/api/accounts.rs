@@ -149,31 +149,15 @@ async fn audit_list(
         .store()
         .audit_records(limit, q.offset.unwrap_or(0))
         .await?;
-    app.store()
-        .audit(&a.actor.entry(
-            "audit_admin",
-            None,
-            "audit.read",
-            format!("records {}", records.len()),
-            zhanqun_store::Outcome::Success,
-            None,
-        ))
-        .await?;
+    let read = format!("records {}", records.len());
+    crate::service::audit_reading(&app, &a.actor, "audit.read", read).await?;
     Ok(ok(json!({ "records": records })))
 }
 
 async fn audit_export(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
     let records = app.store().audit_records(1_000_000, 0).await?;
-    app.store()
-        .audit(&a.actor.entry(
-            "audit_admin",
-            None,
-            "audit.export",
-            format!("records {}", records.len()),
-            zhanqun_store::Outcome::Success,
-            None,
-        ))
-        .await?;
+    let read = format!("records {}", records.len());
+    crate::service::audit_reading(&app, &a.actor, "audit.export", read).await?;
     let mut w = zhanqun_report::csv::Csv::new();
     w.row([
         "seq",

@@ -79,13 +79,7 @@ async fn attachment(
     a: Authed,
     Path((id, position)): Path<(LetterId, i64)>,
 ) -> ApiResult {
-    let f = app
-        .store()
-        .letter_attachment(&a.actor, id, position, app.letters().keys())
-        .await?;
-    Ok(zhanqun_web::media::private_download(
-        &f.name, &f.mime, f.bytes,
-    ))
+    Ok(crate::service::letter_attachment(&app, &a.actor, id, position).await?)
 }
 
 /// A step as the API takes it.

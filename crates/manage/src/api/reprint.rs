@@ -9,11 +9,12 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use zhanqun_core::{ArticleId, ColumnId, Error, SiteCode, SiteId};
+use zhanqun_core::{ArticleId, Error, SiteCode, SiteId};
 use zhanqun_store::{HandItem, NewItem, NewSource, ReprintMode};
 
 use crate::api::{ApiResult, Body, Path, Query, ok};
 use crate::auth::{Access, Authed, Routes};
+use crate::service::column_by_path;
 use zhanqun_web::App;
 
 async fn site_by_code(app: &App, code: &str) -> Result<SiteId, Error> {
@@ -24,13 +25,6 @@ async fn site_by_code(app: &App, code: &str) -> Result<SiteId, Error> {
         .await?
         .ok_or_else(|| Error::not_found(format!("网站 {code} 不存在")))?
         .id)
-}
-
-async fn column_of(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Error> {
-    app.store()
-        .column_by_path(site, path)
-        .await?
-        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
 }
 
 async fn sources(State(app): State<Arc<App>>, a: Authed) -> ApiResult {
@@ -63,7 +57,7 @@ async fn create_source(
     Body(b): Body<SourceBody>,
 ) -> ApiResult {
     let owner = site_by_code(&app, &b.site).await?;
-    let column = column_of(&app, owner, &b.column).await?;
+    let column = column_by_path(&app, owner, &b.column).await?;
     let id = app
         .store()
         .create_source(
@@ -131,11 +125,12 @@ struct SiteQuery {
     site: String,
 }
 
-/// Only someone with a role on the site (or the province auditor) reads its reprint records.
-fn check_on_site(a: &Authed, site: SiteId) -> Result<(), Error> {
-    let p = &a.actor.principal;
-    if p.sees_site(site) {
-        Ok(())
+/// The site of `code` when its reprint records are the actor's to read: only someone with a
+/// role on the site (or the province auditor) reads them.
+async fn readable_site(app: &App, a: &Authed, code: &str) -> Result<SiteId, Error> {
+    let site = site_by_code(app, code).await?;
+    if a.actor.principal.sees_site(site) {
+        Ok(site)
     } else {
         Err(Error::not_found("网站不存在"))
     }
@@ -146,8 +141,7 @@ async fn subscriptions(
     a: Authed,
     Query(q): Query<SiteQuery>,
 ) -> ApiResult {
-    let site = site_by_code(&app, &q.site).await?;
-    check_on_site(&a, site)?;
+    let site = readable_site(&app, &a, &q.site).await?;
     Ok(ok(
         json!({ "subscriptions": app.store().subscriptions(None, Some(site)).await? }),
     ))
@@ -170,7 +164,7 @@ async fn subscribe(
     Body(b): Body<SubscribeBody>,
 ) -> ApiResult {
     let site = site_by_code(&app, &b.site).await?;
-    let column = column_of(&app, site, &b.column).await?;
+    let column = column_by_path(&app, site, &b.column).await?;
     let id = app
         .store()
         .subscribe(Some(&a.actor), b.source, column, b.mode, b.home_slot)
@@ -199,8 +193,7 @@ async fn deliveries(
     a: Authed,
     Query(q): Query<SiteQuery>,
 ) -> ApiResult {
-    let site = site_by_code(&app, &q.site).await?;
-    check_on_site(&a, site)?;
+    let site = readable_site(&app, &a, &q.site).await?;
     let deadlines = app.config().deadlines();
     let now = zhanqun_store::now();
     let list: Vec<serde_json::Value> = app
@@ -280,7 +273,7 @@ async fn adopt(
     // the receiving site.
     let mut column = None;
     for g in &a.actor.principal.grants {
-        if let Ok(c) = column_of(&app, g.site_id, &b.column).await {
+        if let Ok(c) = column_by_path(&app, g.site_id, &b.column).await {
             let subs = app.store().submissions_to(&a.actor, g.site_id).await?;
             if subs.iter().any(|s| s.id == id) {
                 column = Some(c);
@@ -320,8 +313,7 @@ struct CountsQuery {
 }
 
 async fn counts(State(app): State<Arc<App>>, a: Authed, Query(q): Query<CountsQuery>) -> ApiResult {
-    let site = site_by_code(&app, &q.site).await?;
-    check_on_site(&a, site)?;
+    let site = readable_site(&app, &a, &q.site).await?;
     if q.to < q.from {
         return Err(Error::invalid("结束日期不能早于开始日期").into());
     }

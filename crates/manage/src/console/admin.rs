@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zhanqun_core::{Error, PlatformRole, SiteRole};
 
-use super::{PageResult, Path, Query, page, render, with_status};
+use super::{PageResult, Path, Query, page, refused, render, with_status};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -98,9 +98,7 @@ async fn after(app: &App, a: &Authed, res: Result<(), Error>) -> PageResult {
     match res {
         Ok(()) => Ok(Redirect::to("/accounts").into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::NotFound(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let res = accounts_page_with(app, a, None, Some(e.public_message())).await?;
-            Ok(with_status(res, status))
+            refused(e, |msg| accounts_page_with(app, a, None, Some(msg))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -251,15 +249,8 @@ async fn audit_page(
     let more = records.len() as u64 > PAGE;
     let records: Vec<_> = records.into_iter().take(PAGE as usize).collect();
     let report = app.store().audit_verify().await?;
-    let entry = a.actor.entry(
-        "audit_admin",
-        None,
-        "audit.read",
-        format!("offset {} records {}", q.offset, records.len()),
-        zhanqun_store::Outcome::Success,
-        None,
-    );
-    app.store().audit(&entry).await?;
+    let read = format!("offset {} records {}", q.offset, records.len());
+    crate::service::audit_reading(&app, &a.actor, "audit.read", read).await?;
     let ctx = json!({
         "records": records, "more": more, "offset": q.offset,
         "prev": q.offset.saturating_sub(PAGE), "next": q.offset + PAGE,

@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{Mover, Which};
 
-use super::{PageError, PageResult, Path, page, render, with_status};
+use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -76,16 +75,13 @@ async fn list_with(
         .into_iter()
         .map(|l| json!({ "id": l.id, "title": l.title }))
         .collect();
-    Ok(render(
+    Ok(letters_page(
+        a,
         "applications.html",
-        page(
-            Some(a),
-            "letters",
-            &format!("{} · 在线办理", s.name),
-            json!({ "site": s, "rows": rows, "flash": flash, "error": error, "items": items,
-                    "admin": a.actor.principal.is_site_admin(site),
-                    "office": a.actor.principal.is_letter_office(site) }),
-        ),
+        &format!("{} · 在线办理", s.name),
+        json!({ "site": s, "rows": rows, "flash": flash, "error": error, "items": items,
+                "admin": a.actor.principal.is_site_admin(site),
+                "office": a.actor.principal.is_letter_office(site) }),
     ))
 }
 
@@ -118,25 +114,19 @@ async fn move_one(
             &f.note,
             zhanqun_store::now(),
         )
-        .await;
-    match res {
-        Ok(state) => {
-            list_with(
-                &app,
-                &a,
-                site,
-                Some(format!("已办理，申请现为“{}”", state.label())),
-                None,
+        .await
+        .map(|state| format!("已办理，申请现为“{}”", state.label()));
+    outcome_page(
+        res,
+        |e| {
+            matches!(
+                e,
+                Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_)
             )
-            .await
-        }
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = list_with(&app, &a, site, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+        },
+        |flash, error| list_with(&app, &a, site, flash, error),
+    )
+    .await
 }
 
 async fn tokens_with(
@@ -155,14 +145,11 @@ async fn tokens_with(
                     "revoked": t.revoked_at.map(at), "used": t.last_used_at.map(at) })
         })
         .collect();
-    Ok(render(
+    Ok(letters_page(
+        a,
         "service_tokens.html",
-        page(
-            Some(a),
-            "letters",
-            "业务系统令牌",
-            json!({ "site": s, "rows": rows, "fresh": fresh, "error": error }),
-        ),
+        "业务系统令牌",
+        json!({ "site": s, "rows": rows, "fresh": fresh, "error": error }),
     ))
 }
 
@@ -189,8 +176,7 @@ async fn token_create(
     {
         Ok((_, token)) => tokens_with(&app, &a, id, Some(token), None).await,
         Err(e @ Error::InvalidInput(_)) => {
-            let page = tokens_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(page, StatusCode::BAD_REQUEST))
+            refused(e, |msg| tokens_with(&app, &a, id, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use zhanqun_core::{ArticleId, Error};
 use zhanqun_store::NewSlot;
 
-use super::{PageError, PageResult, Path, page, render, with_status};
+use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -47,15 +47,12 @@ async fn slots_with(
                 "bookings": booked })
         })
         .collect();
-    Ok(render(
+    Ok(letters_page(
+        a,
         "appointments.html",
-        page(
-            Some(a),
-            "letters",
-            &format!("{title} · 预约时段"),
-            json!({ "item": { "id": item.0, "title": title }, "site_id": site, "slots": rows,
-                    "flash": flash, "error": error }),
-        ),
+        &format!("{title} · 预约时段"),
+        json!({ "item": { "id": item.0, "title": title }, "site_id": site, "slots": rows,
+                "flash": flash, "error": error }),
     ))
 }
 
@@ -114,14 +111,12 @@ async fn open(
         }
         Err(e) => Err(e),
     };
-    match opened {
-        Ok(_) => slots_with(&app, &a, id, Some("已开放预约时段".into()), None).await,
-        Err(e @ Error::InvalidInput(_)) => {
-            let page = slots_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    outcome_page(
+        opened.map(|_| "已开放预约时段".to_string()),
+        |e| matches!(e, Error::InvalidInput(_)),
+        |flash, error| slots_with(&app, &a, id, flash, error),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -157,9 +152,7 @@ async fn change(app: &App, a: &Authed, slot: i64, capacity: Option<&str>) -> Pag
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
             let item = app.store().slot_item(slot).await?;
-            let status = zhanqun_web::status_of(e.code());
-            let page = slots_with(app, a, item, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
+            refused(e, |msg| slots_with(app, a, item, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,7 +16,7 @@ use zhanqun_core::disclosure::{
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{InfoRequestInFull, RequestStepInput};
 
-use super::{PageError, PageResult, Path, Query, page, render, with_status};
+use super::{PageError, PageResult, Path, Query, csv_download, letters_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -56,14 +54,11 @@ async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) ->
         })
         .collect();
     let year = zhanqun_core::beijing::year(now);
-    Ok(render(
+    Ok(letters_page(
+        &a,
         "disclosure_list.html",
-        page(
-            Some(&a),
-            "letters",
-            &format!("{} · 依申请公开", site.name),
-            json!({ "site": site, "rows": rows, "year": year }),
-        ),
+        &format!("{} · 依申请公开", site.name),
+        json!({ "site": site, "rows": rows, "year": year }),
     ))
 }
 
@@ -116,9 +111,11 @@ async fn request_page_with(
         "site": site, "steps": steps, "outcomes": outcomes, "events": events, "full": full,
         "max_days": MAX_EXTENSION, "flash": flash, "error": error,
     });
-    Ok(render(
+    Ok(letters_page(
+        a,
         "disclosure_request.html",
-        page(Some(a), "letters", "依申请公开办理", view),
+        "依申请公开办理",
+        view,
     ))
 }
 
@@ -203,19 +200,12 @@ async fn step(
         }
         Err(e) => Err(e),
     };
-    match res {
-        Ok(state) => {
-            let msg = format!("已办理，申请现为“{}”", state.label());
-            request_page_with(&app, &a, id, false, Some(msg), None).await
-        }
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page =
-                request_page_with(&app, &a, id, false, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    outcome_page(
+        res.map(|state| format!("已办理，申请现为“{}”", state.label())),
+        |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
+        |flash, error| request_page_with(&app, &a, id, false, flash, error),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -264,15 +254,12 @@ async fn report_with(
             json!({ "label": label, "key": key, "figures": figures, "total": total })
         })
         .collect();
-    Ok(render(
+    Ok(letters_page(
+        a,
         "disclosure_report.html",
-        page(
-            Some(a),
-            "letters",
-            &format!("{} · {year}年依申请公开情况", site.name),
-            json!({ "site": site, "year": year, "t": t, "heads": heads, "four": four,
-                    "four_heads": REVIEW_COLUMNS, "flash": flash, "error": error }),
-        ),
+        &format!("{} · {year}年依申请公开情况", site.name),
+        json!({ "site": site, "year": year, "t": t, "heads": heads, "four": four,
+                "four_heads": REVIEW_COLUMNS, "flash": flash, "error": error }),
     ))
 }
 
@@ -329,17 +316,12 @@ async fn save_reviews(
         }
         Err(e) => Err(e),
     };
-    match saved {
-        Ok(()) => {
-            let note = format!("已保存{year}年行政复议、行政诉讼情况");
-            report_with(&app, &a, id, year, Some(note), None).await
-        }
-        Err(e @ Error::InvalidInput(_)) => {
-            let page = report_with(&app, &a, id, year, None, Some(e.public_message())).await?;
-            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    outcome_page(
+        saved.map(|()| format!("已保存{year}年行政复议、行政诉讼情况")),
+        |e| matches!(e, Error::InvalidInput(_)),
+        |flash, error| report_with(&app, &a, id, year, flash, error),
+    )
+    .await
 }
 
 /// Tables 三 and 四 as CSV (the one CSV writer: UTF-8 with a BOM, every cell neutralised).
@@ -384,17 +366,7 @@ async fn report_csv(
     let t = app.store().info_request_year(id, year).await?;
     let reviews = app.store().info_request_reviews(id, year).await?;
     let name = format!("{}-{year}-ysqgk.csv", site.code);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        csv(&t, &reviews)?,
-    )
-        .into_response())
+    Ok(csv_download(&name, csv(&t, &reviews)?))
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

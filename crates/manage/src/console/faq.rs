@@ -12,7 +12,7 @@ use serde_json::json;
 use zhanqun_core::{Error, FaqId, LetterId, Page, SiteId};
 use zhanqun_store::NewFaq;
 
-use super::{PageError, PageResult, Path, Query, page, render, with_status};
+use super::{PageResult, Path, Query, letters_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -34,18 +34,15 @@ async fn faq_page_with(
     let last = Page::last_page(total);
     let n = page_no.number();
     let url = |p: u64| format!("/sites/{}/faq?page={p}", site.0);
-    Ok(render(
+    Ok(letters_page(
+        a,
         "faq.html",
-        page(
-            Some(a),
-            "letters",
-            &format!("{} · 知识库", s.name),
-            json!({
-                "site": s, "faqs": rows, "flash": flash, "error": error,
-                "paging": { "page": n, "last": last, "total": total,
-                            "prev": (n > 1).then(|| url(n - 1)), "next": (n < last).then(|| url(n + 1)) },
-            }),
-        ),
+        &format!("{} · 知识库", s.name),
+        json!({
+            "site": s, "faqs": rows, "flash": flash, "error": error,
+            "paging": { "page": n, "last": last, "total": total,
+                        "prev": (n > 1).then(|| url(n - 1)), "next": (n < last).then(|| url(n + 1)) },
+        }),
     ))
 }
 
@@ -78,20 +75,17 @@ async fn faq_add(
         answer: f.answer,
         letter: None,
     };
-    match app
+    let res = app
         .store()
         .add_faq(&a.actor, id, &faq, zhanqun_store::now())
         .await
-    {
-        Ok(_) => faq_page_with(&app, &a, id, Page::FIRST, Some("已加入知识库".into()), None).await,
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let res =
-                faq_page_with(&app, &a, id, Page::FIRST, None, Some(e.public_message())).await?;
-            Ok(with_status(res, status))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+        .map(|_| "已加入知识库".to_string());
+    outcome_page(
+        res,
+        |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
+        |flash, error| faq_page_with(&app, &a, id, Page::FIRST, flash, error),
+    )
+    .await
 }
 
 /// An answered letter into the 知识库, in the office's words; back to the site's 知识库.

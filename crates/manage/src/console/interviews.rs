@@ -12,7 +12,7 @@ use serde_json::json;
 use zhanqun_core::{ColumnId, Error, InterviewId, QuestionId, SiteId};
 use zhanqun_store::NewInterview;
 
-use super::{PageError, PageResult, Path, page, render, with_status};
+use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -38,14 +38,11 @@ async fn list_with(
                          "starts": minute(i.starts_at), "ends": minute(i.ends_at) })
         })
         .collect();
-    Ok(render(
+    Ok(letters_page(
+        a,
         "interviews.html",
-        page(
-            Some(a),
-            "letters",
-            &format!("{} · 在线访谈", s.name),
-            json!({ "site": s, "interviews": items, "flash": flash, "error": error }),
-        ),
+        &format!("{} · 在线访谈", s.name),
+        json!({ "site": s, "interviews": items, "flash": flash, "error": error }),
     ))
 }
 
@@ -91,15 +88,14 @@ async fn create(
             .create_interview(&a.actor, id, &i, zhanqun_store::now())
             .await
     }
-    .await;
-    match res {
-        Ok(_) => list_with(&app, &a, id, Some("访谈已发布".into()), None).await,
-        Err(e @ Error::InvalidInput(_)) => {
-            let page = list_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    .await
+    .map(|_| "访谈已发布".to_string());
+    outcome_page(
+        res,
+        |e| matches!(e, Error::InvalidInput(_)),
+        |flash, error| list_with(&app, &a, id, flash, error),
+    )
+    .await
 }
 
 async fn moderate_with(
@@ -133,19 +129,16 @@ async fn moderate_with(
     } else {
         Vec::new()
     };
-    Ok(render(
+    Ok(letters_page(
+        a,
         "interview.html",
-        page(
-            Some(a),
-            "letters",
-            &i.title,
-            json!({
-                "interview": { "id": i.id, "site_id": i.site_id, "title": i.title, "guests": i.guests,
-                               "starts": minute(i.starts_at), "ends": minute(i.ends_at) },
-                "questions": questions, "flash": flash, "error": error,
-                "ended": ended, "columns": columns,
-            }),
-        ),
+        &i.title,
+        json!({
+            "interview": { "id": i.id, "site_id": i.site_id, "title": i.title, "guests": i.guests,
+                           "starts": minute(i.starts_at), "ends": minute(i.ends_at) },
+            "questions": questions, "flash": flash, "error": error,
+            "ended": ended, "columns": columns,
+        }),
     ))
 }
 
@@ -178,9 +171,7 @@ async fn transcript(
     {
         Ok(article) => Ok(Redirect::to(&format!("/articles/{}", article.0)).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Forbidden(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = moderate_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
+            refused(e, |msg| moderate_with(&app, &a, id, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }
@@ -209,23 +200,21 @@ async fn moderate_post(
     let res = app
         .store()
         .moderate_question(&a.actor, id, question, answer, zhanqun_store::now())
-        .await;
-    match res {
-        Ok(_) => {
+        .await
+        .map(|_| {
             let msg = if answer.is_some() {
                 "已发布问题和回答"
             } else {
                 "已不予选用"
             };
-            moderate_with(&app, &a, id, Some(msg.into()), None).await
-        }
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = moderate_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+            msg.to_string()
+        });
+    outcome_page(
+        res,
+        |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
+        |flash, error| moderate_with(&app, &a, id, flash, error),
+    )
+    .await
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

@@ -7,14 +7,13 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::figures::{ApplicationStat, LetterStat, beijing_year};
 
-use super::{PageError, PageResult, Query, page, render};
+use super::{PageError, PageResult, Query, csv_download, letters_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -144,15 +143,12 @@ async fn stats_page(
         "year={year}{}",
         site.map(|s| format!("&site={}", s.0)).unwrap_or_default()
     );
-    Ok(render(
+    Ok(letters_page(
+        &a,
         "letter_stats.html",
-        page(
-            Some(&a),
-            "letters",
-            "留言统计",
-            json!({ "rows": view, "year": year, "by_unit": site.is_some(),
-                    "site_name": rows.first().map(|r| r.site.clone()), "query": query }),
-        ),
+        "留言统计",
+        json!({ "rows": view, "year": year, "by_unit": site.is_some(),
+                "site_name": rows.first().map(|r| r.site.clone()), "query": query }),
     ))
 }
 
@@ -194,17 +190,7 @@ async fn stats_csv(
         ];
         w.row(cells.iter().map(String::as_str))?;
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"letters.csv\"",
-            ),
-        ],
-        w.finish()?,
-    )
-        .into_response())
+    Ok(csv_download("letters.csv", w.finish()?))
 }
 
 async fn applications_page(
@@ -232,15 +218,12 @@ async fn applications_page(
             .map(|s| format!("&site={}", s.0))
             .unwrap_or_default()
     );
-    Ok(render(
+    Ok(letters_page(
+        &a,
         "application_stats.html",
-        page(
-            Some(&a),
-            "letters",
-            "网上办事统计",
-            json!({ "rows": view, "year": sc.year, "by_unit": sc.site.is_some(),
-                    "site_name": rows.first().map(|r| r.site.clone()), "query": query }),
-        ),
+        "网上办事统计",
+        json!({ "rows": view, "year": sc.year, "by_unit": sc.site.is_some(),
+                "site_name": rows.first().map(|r| r.site.clone()), "query": query }),
     ))
 }
 
@@ -282,17 +265,7 @@ async fn applications_csv(
         ];
         w.row(cells.iter().map(String::as_str))?;
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"applications.csv\"",
-            ),
-        ],
-        w.finish()?,
-    )
-        .into_response())
+    Ok(csv_download("applications.csv", w.finish()?))
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

@@ -10,10 +10,12 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 use zhanqun_core::letter_flow::{LetterStep, MAX_EXTENSION_DAYS};
+use zhanqun_core::pii::Keyring;
+use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, SiteId, UnitId};
 use zhanqun_store::{LetterInFull, LetterLine, StepInput};
 
-use super::{PageError, PageResult, Path, Query, page, paged, render, with_status};
+use super::{PageResult, Path, Query, letters_page, outcome_page, paged};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -55,6 +57,16 @@ fn size_text(bytes: i64) -> String {
     }
 }
 
+/// What the store's letter functions take: the keys personal data is sealed with, the working
+/// days' calendar and the time now.
+fn letter_context(app: &App) -> (&Keyring, WorkCalendar, chrono::DateTime<chrono::Utc>) {
+    (
+        app.letters().keys(),
+        app.config().calendar(),
+        zhanqun_store::now(),
+    )
+}
+
 fn line_view(l: &LetterLine) -> JsonValue {
     json!({
         "id": l.id, "kind": l.kind.label(), "subject": l.subject, "state": l.state.label(),
@@ -73,11 +85,7 @@ struct ListQuery {
 
 /// 留言办理: the letters of the sites whose office the account is, and those of its unit.
 async fn my_letters(State(app): State<Arc<App>>, a: Authed) -> PageResult {
-    let (keys, cal, now) = (
-        app.letters().keys(),
-        app.config().calendar(),
-        zhanqun_store::now(),
-    );
+    let (keys, cal, now) = letter_context(&app);
     let unit: Vec<JsonValue> = app
         .store()
         .unit_letters(&a.actor, keys, &cal, now)
@@ -91,15 +99,12 @@ async fn my_letters(State(app): State<Arc<App>>, a: Authed) -> PageResult {
             sites.push(json!({ "id": s.id, "name": s.name, "code": s.code }));
         }
     }
-    Ok(render(
+    Ok(letters_page(
+        &a,
         "letters.html",
-        page(
-            Some(&a),
-            "letters",
-            "留言办理",
-            json!({ "unit": unit, "sites": sites,
-                    "auditor": a.actor.principal.sees_every_site() }),
-        ),
+        "留言办理",
+        json!({ "unit": unit, "sites": sites,
+                "auditor": a.actor.principal.sees_every_site() }),
     ))
 }
 
@@ -110,11 +115,7 @@ async fn site_letters(
     Path(id): Path<SiteId>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let (keys, cal, now) = (
-        app.letters().keys(),
-        app.config().calendar(),
-        zhanqun_store::now(),
-    );
+    let (keys, cal, now) = letter_context(&app);
     let site = app
         .store()
         .site(id)
@@ -136,14 +137,11 @@ async fn site_letters(
     );
     let (rows, paging) = paged(&lines, q.page.as_deref(), &base)?;
     let rows: Vec<JsonValue> = rows.iter().map(line_view).collect();
-    Ok(render(
+    Ok(letters_page(
+        &a,
         "site_letters.html",
-        page(
-            Some(&a),
-            "letters",
-            &format!("{} · 留言", site.name),
-            json!({ "site": site, "rows": rows, "paging": paging, "all": all }),
-        ),
+        &format!("{} · 留言", site.name),
+        json!({ "site": site, "rows": rows, "paging": paging, "all": all }),
     ))
 }
 
@@ -157,11 +155,7 @@ async fn letter_page_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let (keys, cal, now) = (
-        app.letters().keys(),
-        app.config().calendar(),
-        zhanqun_store::now(),
-    );
+    let (keys, cal, now) = letter_context(app);
     let c = app
         .store()
         .letter_case(&a.actor, id, keys, &cal, now)
@@ -201,9 +195,11 @@ async fn letter_page_with(
         "office": c.office, "handler": c.handler, "full": full, "max_days": MAX_EXTENSION_DAYS,
         "flash": flash, "error": error,
     });
-    Ok(render(
+    Ok(letters_page(
+        a,
         "letter.html",
-        page(Some(a), "letters", &format!("留言：{}", c.subject), view),
+        &format!("留言：{}", c.subject),
+        view,
     ))
 }
 
@@ -234,14 +230,8 @@ async fn letter_attachment(
     State(app): State<Arc<App>>,
     a: Authed,
     Path((id, position)): Path<(LetterId, i64)>,
-) -> Result<axum::response::Response, PageError> {
-    let f = app
-        .store()
-        .letter_attachment(&a.actor, id, position, app.letters().keys())
-        .await?;
-    Ok(zhanqun_web::media::private_download(
-        &f.name, &f.mime, f.bytes,
-    ))
+) -> PageResult {
+    Ok(crate::service::letter_attachment(&app, &a.actor, id, position).await?)
 }
 
 #[derive(Deserialize)]
@@ -296,18 +286,17 @@ async fn letter_step(
         }
         Err(e) => Err(e),
     };
-    match res {
-        Ok(state) => {
-            let msg = format!("已办理，留言现为“{}”", state.label());
-            letter_page_with(&app, &a, id, None, Some(msg), None).await
-        }
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = letter_page_with(&app, &a, id, None, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    outcome_page(
+        res.map(|state| format!("已办理，留言现为“{}”", state.label())),
+        |e| {
+            matches!(
+                e,
+                Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_)
+            )
+        },
+        |flash, error| letter_page_with(&app, &a, id, None, flash, error),
+    )
+    .await
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

@@ -96,6 +96,55 @@ impl IntoResponse for PageError {
 
 type PageResult = Result<Response, PageError>;
 
+/// A form the domain refused: its page again, drawn by `again` with the refusal's message, and
+/// answered with the refusal's status (400, 403, 409…).
+async fn refused<Fut>(e: Error, again: impl FnOnce(String) -> Fut) -> PageResult
+where
+    Fut: std::future::Future<Output = PageResult>,
+{
+    let status = zhanqun_web::status_of(e.code());
+    let page = again(e.public_message()).await?;
+    Ok(with_status(page, status))
+}
+
+/// A form's outcome on its own page, drawn by `page_with(flash, error)`: success as the notice,
+/// a refusal that `shown` picks as the error with its status (see `refused`), any other error
+/// as the error page.
+async fn outcome_page<Fut>(
+    res: Result<String, Error>,
+    shown: impl Fn(&Error) -> bool,
+    page_with: impl FnOnce(Option<String>, Option<String>) -> Fut,
+) -> PageResult
+where
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match res {
+        Ok(flash) => page_with(Some(flash), None).await,
+        Err(e) if shown(&e) => refused(e, |msg| page_with(None, Some(msg))).await,
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// A page of the 互动交流 section (letters, interviews, surveys, applications…).
+fn letters_page(a: &Authed, template: &str, title: &str, ctx: JsonValue) -> Response {
+    render(template, page(Some(a), "letters", title, ctx))
+}
+
+/// A CSV file that the browser saves as `name`.
+fn csv_download(name: &str, body: impl IntoResponse) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 crate::extract::edge_extractors!(PageError);
 
 /// A posted console form, parsed at the edge: a body that does not fit the form (a number field
@@ -203,18 +252,15 @@ async fn media_upload(
     Path(id): Path<SiteId>,
     multipart: axum::extract::Multipart,
 ) -> PageResult {
-    match zhanqun_web::media::receive(&app, &a.actor, id, multipart).await {
-        Ok(up) => {
-            let msg = format!("已上传“{}”，正文中可引用地址 {}", up.name, up.url);
-            media_page_with(&app, &a, id, Some(msg), None).await
-        }
-        Err(e @ (Error::InvalidInput(_) | Error::TooLarge(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let res = media_page_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(res, status))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let res = zhanqun_web::media::receive(&app, &a.actor, id, multipart)
+        .await
+        .map(|up| format!("已上传“{}”，正文中可引用地址 {}", up.name, up.url));
+    outcome_page(
+        res,
+        |e| matches!(e, Error::InvalidInput(_) | Error::TooLarge(_)),
+        |flash, error| media_page_with(&app, &a, id, flash, error),
+    )
+    .await
 }
 
 // ---- work ---------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, HandItem, NewItem, NewSource, ReprintMode};
 
-use super::{PageError, PageResult, Path, page, render, with_status};
+use super::{PageError, PageResult, Path, outcome_page, page, refused, render};
 use crate::auth::{Access, Authed, Routes};
+use crate::service::column_by_path;
 use zhanqun_web::App;
 
 /// A delivery as the pages show it: its delay and where it stands against the deadlines.
@@ -50,8 +51,6 @@ fn minutes_text(secs: i64) -> String {
     }
 }
 
-/// A POST that failed on bad input re-renders its page with the message (400/403/409);
-/// anything else is an error page.
 /// A step on a site's reprint page, answered with that page (its outcome as a notice).
 async fn back_to_site(
     app: &App,
@@ -70,25 +69,20 @@ async fn back_to_sources(app: &App, a: &Authed, res: Result<String, Error>) -> P
     or_page(res, |flash, error| sources_page_with(app, a, flash, error)).await
 }
 
+/// A POST that failed on bad input re-renders its page with the message (400/403/409/413);
+/// anything else is an error page.
 async fn or_page<F, Fut>(res: Result<String, Error>, ok_to: F) -> PageResult
 where
     F: FnOnce(Option<String>, Option<String>) -> Fut,
     Fut: std::future::Future<Output = PageResult>,
 {
-    match res {
-        Ok(flash) => ok_to(Some(flash), None).await,
-        Err(
-            e @ (Error::InvalidInput(_)
-            | Error::Conflict(_)
-            | Error::Forbidden(_)
-            | Error::TooLarge(_)),
-        ) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = ok_to(None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    let shown = |e: &Error| {
+        matches!(
+            e,
+            Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_) | Error::TooLarge(_)
+        )
+    };
+    outcome_page(res, shown, ok_to).await
 }
 
 /// Sites where the actor is site administrator.
@@ -175,11 +169,28 @@ struct SourceForm {
     selector: String,
 }
 
-async fn column_by_path(app: &App, site: SiteId, path: &str) -> Result<ColumnId, Error> {
-    app.store()
-        .column_by_path(site, path)
-        .await?
-        .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
+impl SourceForm {
+    /// The source the form describes, feeding `column` of site `owner`.
+    fn source(&self, owner: SiteId, column: ColumnId) -> Result<NewSource, Error> {
+        let poll = match self.poll_seconds.trim() {
+            "" => None,
+            v => Some(
+                v.parse::<i64>()
+                    .map_err(|_| Error::invalid("抓取间隔须是秒数，例如 60"))?,
+            ),
+        };
+        let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        Ok(NewSource {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            url: blank(&self.url),
+            attribution: self.attribution.clone(),
+            owner,
+            owner_column: column,
+            poll_seconds: poll,
+            extract_selector: blank(&self.selector),
+        })
+    }
 }
 
 async fn source_create(
@@ -190,29 +201,8 @@ async fn source_create(
     let res = async {
         let owner = SiteId(f.owner);
         let column = column_by_path(&app, owner, &f.column).await?;
-        let poll = match f.poll_seconds.trim() {
-            "" => None,
-            v => Some(
-                v.parse::<i64>()
-                    .map_err(|_| Error::invalid("抓取间隔须是秒数，例如 60"))?,
-            ),
-        };
-        let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-        app.store()
-            .create_source(
-                Some(&a.actor),
-                &NewSource {
-                    name: f.name.clone(),
-                    kind: f.kind.clone(),
-                    url: blank(&f.url),
-                    attribution: f.attribution.clone(),
-                    owner,
-                    owner_column: column,
-                    poll_seconds: poll,
-                    extract_selector: blank(&f.selector),
-                },
-            )
-            .await?;
+        let source = f.source(owner, column)?;
+        app.store().create_source(Some(&a.actor), &source).await?;
         Ok(format!("已创建转载来源“{}”", f.name.trim()))
     }
     .await;
@@ -424,19 +414,30 @@ async fn backfill_submit(
     back_to_site(&app, &a, site, res).await
 }
 
+/// Approves delivery `id` or, when `detach`, makes it the site's own copy; answered with the
+/// reprint page of the site it went to.
+async fn delivery_step(app: &App, a: &Authed, id: DeliveryId, detach: bool) -> PageResult {
+    let d = app.store().delivery(&a.actor, id).await?;
+    let res = if detach {
+        app.store()
+            .detach(&a.actor, id)
+            .await
+            .map(|copy| format!("已转为本站副本（信息 {copy}），此后不再随来源更正或撤回"))
+    } else {
+        app.store()
+            .approve_delivery(&a.actor, id)
+            .await
+            .map(|()| format!("“{}”已在本站发布", d.title))
+    };
+    back_to_site(app, a, d.site_id, res).await
+}
+
 async fn approve_submit(
     State(app): State<Arc<App>>,
     a: Authed,
     Path(id): Path<DeliveryId>,
 ) -> PageResult {
-    let d = app.store().delivery(&a.actor, id).await?;
-    let site = d.site_id;
-    let res = app
-        .store()
-        .approve_delivery(&a.actor, id)
-        .await
-        .map(|()| format!("“{}”已在本站发布", d.title));
-    back_to_site(&app, &a, site, res).await
+    delivery_step(&app, &a, id, false).await
 }
 
 async fn detach_submit(
@@ -444,14 +445,7 @@ async fn detach_submit(
     a: Authed,
     Path(id): Path<DeliveryId>,
 ) -> PageResult {
-    let d = app.store().delivery(&a.actor, id).await?;
-    let site = d.site_id;
-    let res = app
-        .store()
-        .detach(&a.actor, id)
-        .await
-        .map(|copy| format!("已转为本站副本（信息 {copy}），此后不再随来源更正或撤回"));
-    back_to_site(&app, &a, site, res).await
+    delivery_step(&app, &a, id, true).await
 }
 
 // ---- submissions --------------------------------------------------------------------------
@@ -590,9 +584,7 @@ async fn submit_article(
     {
         Ok(_) => Ok(Redirect::to("/submissions").into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let page = submissions_page_with(&app, &a, None, Some(e.public_message())).await?;
-            let status = zhanqun_web::status_of(e.code());
-            Ok(with_status(page, status))
+            refused(e, |msg| submissions_page_with(&app, &a, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use serde_json::json;
 use zhanqun_store::SiteCheck;
 
-use super::{PageResult, Query, page, paged, render};
+use super::{PageResult, Query, csv_download, page, paged, render};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -98,18 +97,7 @@ async fn checks_csv(State(app): State<Arc<App>>, a: Authed) -> Result<Response, 
             ])?;
         }
     }
-    let body = w.finish()?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"checks.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(csv_download("checks.csv", w.finish()?))
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

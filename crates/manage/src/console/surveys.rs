@@ -13,7 +13,7 @@ use serde_json::json;
 use zhanqun_core::{Error, SiteId, SurveyId};
 use zhanqun_store::NewSurvey;
 
-use super::{PageError, PageResult, Path, page, render, with_status};
+use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -38,14 +38,11 @@ async fn list_with(
                          "closes": zhanqun_core::beijing::day_text(v.closes_at) })
         })
         .collect();
-    Ok(render(
+    Ok(letters_page(
+        a,
         "surveys.html",
-        page(
-            Some(a),
-            "letters",
-            &format!("{} · 征集调查", s.name),
-            json!({ "site": s, "surveys": surveys, "flash": flash, "error": error }),
-        ),
+        &format!("{} · 征集调查", s.name),
+        json!({ "site": s, "surveys": surveys, "flash": flash, "error": error }),
     ))
 }
 
@@ -100,15 +97,14 @@ async fn create(
             .create_survey(&a.actor, id, &s, zhanqun_store::now())
             .await
     }
-    .await;
-    match res {
-        Ok(_) => list_with(&app, &a, id, Some("调查已发布".into()), None).await,
-        Err(e @ Error::InvalidInput(_)) => {
-            let page = list_with(&app, &a, id, None, Some(e.public_message())).await?;
-            Ok(with_status(page, axum::http::StatusCode::BAD_REQUEST))
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    .await
+    .map(|_| "调查已发布".to_string());
+    outcome_page(
+        res,
+        |e| matches!(e, Error::InvalidInput(_)),
+        |flash, error| list_with(&app, &a, id, flash, error),
+    )
+    .await
 }
 
 async fn results(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SurveyId>) -> PageResult {
@@ -119,14 +115,11 @@ async fn results_with(app: &App, a: &Authed, id: SurveyId, error: Option<String>
     let site = crate::service::office_survey_site(app, &a.actor.principal, id).await?;
     let (s, results) = app.store().survey_results(site, id, true).await?;
     let closed = zhanqun_store::now() >= s.closes_at;
-    Ok(render(
+    Ok(letters_page(
+        a,
         "survey_results.html",
-        page(
-            Some(a),
-            "letters",
-            &s.title,
-            json!({ "survey": s, "results": results, "site_id": site, "error": error, "closed": closed }),
-        ),
+        &s.title,
+        json!({ "survey": s, "results": results, "site_id": site, "error": error, "closed": closed }),
     ))
 }
 
@@ -150,9 +143,7 @@ async fn feedback(
     {
         Ok(_) => Ok(Redirect::to(&format!("/surveys/{}", id.0)).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = results_with(&app, &a, id, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
+            refused(e, |msg| results_with(&app, &a, id, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -354,9 +354,7 @@ impl Store {
                     .collect(),
                 related,
             };
-            log_change!(self, tx, &change);
-            tx.commit().await.map_err(db_err)?;
-            Ok::<_, Error>(change)
+            Ok::<_, Error>(crate::history::commit_change!(self, tx, change))
         })?;
         self.notify(change);
         Ok(())
@@ -377,10 +375,7 @@ impl Store {
             if n == 0 {
                 return Err(Error::not_found(format!("信息 {id} 不存在")));
             }
-            let change = crate::history::article_change!(tx, id.0);
-            log_change!(self, tx, &change);
-            tx.commit().await.map_err(db_err)?;
-            Ok::<_, Error>(change)
+            Ok::<_, Error>(crate::history::commit_article_change!(self, tx, id.0))
         })?;
         self.notify(change);
         Ok(())

@@ -95,23 +95,18 @@ impl Store {
             None,
         );
         let ts = now();
-        let res: Result<i64> = async { on_pool!(self, |p| {
-            let mut tx = p.begin_write().await.map_err(db_err)?;
-            let id: i64 = sqlx::query_scalar(
+        let res = insert_audited!(
+            self,
+            sqlx::query_scalar(
                 "INSERT INTO grants (account_id, role, site_id, column_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(account)
             .bind(role.as_str())
             .bind(site.0)
             .bind(column.map(|c| c.0))
-            .bind(ts)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            commit_audited!(tx, &entry);
-            Ok(id)
-        }) }
-        .await;
+            .bind(ts),
+            &entry
+        );
         res.map_err(|e| e.conflict_as("该账号已有这项授权"))
     }
 

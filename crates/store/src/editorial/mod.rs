@@ -10,8 +10,8 @@ use serde::Serialize;
 use zhanqun_core::workflow;
 use zhanqun_core::*;
 
-use crate::audit::{append_audit, commit_audited};
-use crate::history::{article_change, record_event};
+use crate::audit::{append_audit, commit_audited, insert_audited};
+use crate::history::{article_change, commit_article_change, record_event};
 use crate::media::publish_media;
 use crate::reprint::fan_out;
 use crate::{

@@ -4,24 +4,37 @@ use super::*;
 use crate::fetch;
 
 impl Store {
+    /// Article `id` located for `actor`'s step `action` on where it stands (site administrator
+    /// or reviewer of the column), with the role the step is taken in; a refusal is audited.
+    async fn locate_to_pin(
+        &self,
+        actor: &Actor,
+        id: ArticleId,
+        action: &str,
+    ) -> Result<(Located, String)> {
+        match self.locate_for(actor, id, Act::Pin).await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.refused(actor, None, action, format!("article:{id}"), e)
+                    .await
+            }
+        }
+    }
+
     /// Pins an article in its columns on its own site, or unpins it (site administrator or
     /// reviewer of the column).
     pub async fn pin(&self, actor: &Actor, id: ArticleId, pinned: bool) -> Result<()> {
-        let object = format!("article:{id}");
         let action = if pinned {
             "article.pin"
         } else {
             "article.unpin"
         };
-        let (loc, role) = match self.locate_for(actor, id, Act::Pin).await {
-            Ok(v) => v,
-            Err(e) => return self.refused(actor, None, action, object, e).await,
-        };
+        let (loc, role) = self.locate_to_pin(actor, id, action).await?;
         let entry = actor.entry(
             &role,
             Some(&loc.site_code),
             action,
-            object,
+            format!("article:{id}"),
             Outcome::Success,
             None,
         );
@@ -35,10 +48,7 @@ impl Store {
                 .await
                 .map_err(db_err)?;
             append_audit!(tx, &entry);
-            let change = article_change!(tx, id.0);
-            log_change!(self, tx, &change);
-            tx.commit().await.map_err(db_err)?;
-            Ok::<_, Error>(change)
+            Ok::<_, Error>(commit_article_change!(self, tx, id.0))
         })?;
         self.notify(change);
         Ok(())
@@ -53,10 +63,7 @@ impl Store {
         } else {
             "article.home_slot_clear"
         };
-        let (loc, role) = match self.locate_for(actor, id, Act::Pin).await {
-            Ok(v) => v,
-            Err(e) => return self.refused(actor, None, action, object, e).await,
-        };
+        let (loc, role) = self.locate_to_pin(actor, id, action).await?;
         if on && loc.status != ArticleStatus::Published {
             let e = Error::conflict("只有已发布的信息可以设为首页头条");
             return self
@@ -103,9 +110,7 @@ impl Store {
             if let Change::Article { related, .. } = &mut change {
                 related.extend(previous.into_iter().map(ArticleId));
             }
-            log_change!(self, tx, &change);
-            tx.commit().await.map_err(db_err)?;
-            Ok::<_, Error>(change)
+            Ok::<_, Error>(crate::history::commit_change!(self, tx, change))
         })?;
         self.notify(change);
         Ok(())

@@ -65,56 +65,36 @@ impl Store {
             if n == 0 {
                 return Err(Error::conflict("该信息的状态刚刚已被他人改变，请刷新后再试"));
             }
-            match &step {
-                Transition::Submit { .. } => {
-                    sqlx::query(
-                        "UPDATE articles SET submitted_by = $1, submitted_at = $2, secrecy_confirmed = TRUE, \
-                         reject_reason = NULL WHERE id = $3",
-                    )
-                    .bind(me)
-                    .bind(ts)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-                Transition::Approve { .. } => {
-                    sqlx::query("UPDATE articles SET reviewed_by = $1, reviewed_at = $2 WHERE id = $3")
-                        .bind(me)
-                        .bind(ts)
-                        .bind(id.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-                Transition::Sign { .. } => {
-                    sqlx::query("UPDATE articles SET signed_by = $1, signed_at = $2 WHERE id = $3")
-                        .bind(me)
-                        .bind(ts)
-                        .bind(id.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-                Transition::Reject { reason } => {
-                    sqlx::query(
-                        "UPDATE articles SET reject_reason = $1, reviewed_by = NULL, reviewed_at = NULL WHERE id = $2",
-                    )
-                    .bind(reason.trim())
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-                Transition::Withdraw { reason } => {
-                    sqlx::query("UPDATE articles SET withdraw_reason = $1, unpublish_at = NULL WHERE id = $2")
-                        .bind(reason.trim())
-                        .bind(id.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-            }
+            // What the step records besides the status: who took it and when, or its reason.
+            let (sql, reason) = match &step {
+                Transition::Submit { .. } => (
+                    "UPDATE articles SET submitted_by = $1, submitted_at = $2, secrecy_confirmed = TRUE, \
+                     reject_reason = NULL WHERE id = $3",
+                    None,
+                ),
+                Transition::Approve { .. } => (
+                    "UPDATE articles SET reviewed_by = $1, reviewed_at = $2 WHERE id = $3",
+                    None,
+                ),
+                Transition::Sign { .. } => (
+                    "UPDATE articles SET signed_by = $1, signed_at = $2 WHERE id = $3",
+                    None,
+                ),
+                Transition::Reject { reason } => (
+                    "UPDATE articles SET reject_reason = $1, reviewed_by = NULL, reviewed_at = NULL WHERE id = $2",
+                    Some(reason.trim()),
+                ),
+                Transition::Withdraw { reason } => (
+                    "UPDATE articles SET withdraw_reason = $1, unpublish_at = NULL WHERE id = $2",
+                    Some(reason.trim()),
+                ),
+            };
+            let q = sqlx::query(sql);
+            let q = match reason {
+                Some(reason) => q.bind(reason),
+                None => q.bind(me).bind(ts),
+            };
+            q.bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
             if to == ArticleStatus::Scheduled || to == ArticleStatus::Published {
                 sqlx::query("UPDATE articles SET publish_at = $1, unpublish_at = $2 WHERE id = $3")
                     .bind(publish_at)
@@ -297,10 +277,7 @@ impl Store {
                     }
                     record_event!(tx, *id, None::<i64>, action, from, to, None::<String>, ts);
                     append_audit!(tx, &entry);
-                    let change = article_change!(tx, *id);
-                    log_change!(self, tx, &change);
-                    tx.commit().await.map_err(db_err)?;
-                    Ok::<_, Error>(Some(change))
+                    Ok::<_, Error>(Some(commit_article_change!(self, tx, *id)))
                 }) }
                 .await?;
                 if let Some(c) = change {

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhanqun_core::*;
 
-use crate::audit::commit_audited;
+use crate::audit::{commit_audited, insert_audited};
 use crate::content::insert_articles;
 use crate::{
     Actor, ArticleInput, AuditEntry, Change, Outcome, Store, db_err, log_change, now, on_pool,

@@ -108,27 +108,20 @@ impl Store {
             format!("source:{source} column:{column} {}", mode.as_str()),
         );
         let ts = now();
-        let res: Result<i64> = async {
-            on_pool!(self, |p| {
-                let mut tx = p.begin_write().await.map_err(db_err)?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO reprint_subscriptions (source_id, site_id, column_id, mode, home_slot, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(source)
-                .bind(site.0)
-                .bind(column.0)
-                .bind(mode.as_str())
-                .bind(home_slot)
-                .bind(ts)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                commit_audited!(tx, &entry);
-                Ok(id)
-            })
-        }
-        .await;
+        let res = insert_audited!(
+            self,
+            sqlx::query_scalar(
+                "INSERT INTO reprint_subscriptions (source_id, site_id, column_id, mode, home_slot, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(source)
+            .bind(site.0)
+            .bind(column.0)
+            .bind(mode.as_str())
+            .bind(home_slot)
+            .bind(ts),
+            &entry
+        );
         res.map_err(|e| e.conflict_as("该网站已订阅这个来源"))
     }
 

@@ -34,7 +34,9 @@ use zhanqun_store::figures::{
     PublishingFigures, ReprintFigures, SubmissionFigures, beijing_year, publishing_total,
 };
 
-use super::{PageError, PageResult, Path, Query, page, paged, render, with_status};
+use super::{
+    PageError, PageResult, Path, Query, csv_download, page, paged, refused, render, with_status,
+};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_report::charts::{self, Series};
 use zhanqun_web::App;
@@ -169,18 +171,7 @@ fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, PageErro
     for r in rows {
         w.row(r)?;
     }
-    let body = w.finish()?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(csv_download(name, w.finish()?))
 }
 
 fn kind_label(s: &Site) -> &'static str {

@@ -208,9 +208,10 @@ pub(super) async fn report_publish(
     match res {
         Ok(_) => Ok(Redirect::to(&format!("/stats/sites/{id}/report?year={year}")).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            let status = zhanqun_web::status_of(e.code());
-            let page = report_page_with(&app, &a, id, year, None, Some(e.public_message())).await?;
-            Ok(with_status(page, status))
+            refused(e, |msg| {
+                report_page_with(&app, &a, id, year, None, Some(msg))
+            })
+            .await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -34,6 +34,23 @@ pub(super) struct SiteData {
     submissions: SubmissionFigures,
 }
 
+/// Views of `site`'s pages of `kind` in the period, by the page's id (the `limit` most viewed).
+async fn views_by_page(
+    app: &App,
+    site: SiteId,
+    kind: PageKind,
+    period: &Period,
+    limit: i64,
+) -> zhanqun_core::Result<HashMap<i64, i64>> {
+    Ok(app
+        .store()
+        .page_views(site, Some(kind), period.from, period.to, limit)
+        .await?
+        .into_iter()
+        .map(|p| (p.target_id, p.views))
+        .collect())
+}
+
 pub(super) async fn site_data(
     app: &App,
     site: &Site,
@@ -68,18 +85,7 @@ pub(super) async fn site_data(
     let activity = store
         .column_activity(Some(site.id), zhanqun_store::now())
         .await?;
-    let col_views: HashMap<i64, i64> = store
-        .page_views(
-            site.id,
-            Some(PageKind::Column),
-            period.from,
-            period.to,
-            10_000,
-        )
-        .await?
-        .into_iter()
-        .map(|p| (p.target_id, p.views))
-        .collect();
+    let col_views = views_by_page(app, site.id, PageKind::Column, &period, 10_000).await?;
     let columns = store
         .columns(site.id)
         .await?
@@ -331,18 +337,7 @@ pub(super) async fn column_data(
         .iter()
         .map(|d| by_day.get(d).copied().unwrap_or(0))
         .collect();
-    let article_views: HashMap<i64, i64> = store
-        .page_views(
-            site.id,
-            Some(PageKind::Article),
-            period.from,
-            period.to,
-            100_000,
-        )
-        .await?
-        .into_iter()
-        .map(|p| (p.target_id, p.views))
-        .collect();
+    let article_views = views_by_page(app, site.id, PageKind::Article, &period, 100_000).await?;
     let mut articles = Vec::new();
     for p in mine.iter().rev().take(50) {
         let title = store
