@@ -11,6 +11,7 @@ use zhanqun_core::{ArticleId, ColumnId, Error, InterviewId, QuestionId, Result, 
 use zhanqun_core::letters::text_field as text;
 
 use crate::audit::{commit_audited, insert_audited};
+use crate::exec;
 use crate::letters::{first_or_again, is_office};
 use crate::{Actor, ArticleInput, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -157,8 +158,7 @@ impl Store {
             text(nickname, "称呼", 1, 20)?
         };
         let question = text(question, "问题", 5, 500)?;
-        let done = on_pool!(self, |p| {
-            sqlx::query(
+        let done = exec!(self, sqlx::query(
                 "INSERT INTO interview_questions (interview_id, nickname, question, asked_at, form_nonce, state) \
                  VALUES ($1, $2, $3, $4, $5, 'pending')",
             )
@@ -166,12 +166,7 @@ impl Store {
             .bind(&nickname)
             .bind(&question)
             .bind(now)
-            .bind(form_nonce)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(db_err)
-        });
+            .bind(form_nonce)).map(|_| ());
         first_or_again(done)
     }
 

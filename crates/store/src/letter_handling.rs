@@ -568,7 +568,8 @@ impl Store {
         if !(1..=5).contains(&rating) {
             return Err(Error::invalid("请选择 1 至 5 的满意度"));
         }
-        let done = on_pool!(self, |p| {
+        let done = crate::exec!(
+            self,
             sqlx::query(
                 "UPDATE letters SET rating = $1 WHERE site_id = $2 AND query_code = $3 \
                  AND state = 'replied' AND rating IS NULL",
@@ -576,11 +577,7 @@ impl Store {
             .bind(i64::from(rating))
             .bind(site.0)
             .bind(code.as_str())
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db_err)
-        })?;
+        )?;
         if done == 1 {
             Ok(())
         } else {

@@ -658,7 +658,8 @@ impl Store {
                     other => other.clone(),
                 });
             }
-            on_pool!(self, |p| {
+            crate::exec!(
+                self,
                 sqlx::query(sqlx::AssertSqlSafe(update.clone()))
                     .bind(fresh[0].clone().unwrap_or_default())
                     .bind(&fresh[1])
@@ -666,11 +667,7 @@ impl Store {
                     .bind(&fresh[3])
                     .bind(&fresh[4])
                     .bind(id)
-                    .execute(p)
-                    .await
-                    .map(|_| ())
-                    .map_err(db_err)
-            })?;
+            )?;
             done += 1;
         }
         Ok(done)

@@ -139,6 +139,18 @@ macro_rules! fetch {
 }
 pub(crate) use fetch;
 
+/// Runs one statement that returns no rows on the pool: the rows it changed, or the error.
+macro_rules! exec {
+    ($store:expr, $q:expr) => {
+        $crate::on_pool!($store, |p| $q
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err($crate::db_err))
+    };
+}
+pub(crate) use exec;
+
 /// Starting a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock
 /// at once and waits for it under the busy timeout. A deferred `BEGIN` would start as a reader:
 /// if another connection commits before it writes, SQLite answers SQLITE_BUSY at once, without
@@ -470,14 +482,10 @@ impl Store {
 
     /// Deletes change-log rows older than `before`.
     pub async fn prune_changes(&self, before: DateTime<Utc>) -> Result<u64> {
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM change_log WHERE at < $1"
+        exec!(
+            self,
+            sqlx::query("DELETE FROM change_log WHERE at < $1").bind(before)
         )
-        .bind(before)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(db_err))
     }
 
     /// Closes the pool (waits for connections to be returned).

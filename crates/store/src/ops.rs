@@ -9,7 +9,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zhanqun_core::*;
 
-use crate::{Pool, Store, db_err, fetch, on_pool};
+use crate::exec;
+use crate::{Pool, Store, db_err, fetch};
 
 /// A job lease as stored: who runs the job, until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -113,8 +114,7 @@ impl Store {
         at: DateTime<Utc>,
         ttl: chrono::Duration,
     ) -> Result<bool> {
-        let n = on_pool!(self, |p| {
-            sqlx::query(
+        let n = exec!(self, sqlx::query(
                 "INSERT INTO job_leases (name, holder, expires_at, acquired_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, \
                    acquired_at = CASE WHEN job_leases.holder = excluded.holder \
@@ -124,26 +124,19 @@ impl Store {
             .bind(job)
             .bind(holder)
             .bind(at + ttl)
-            .bind(at)
-            .execute(p)
-            .await
-            .map_err(db_err)
-            .map(|r| r.rows_affected())
-        })?;
+            .bind(at))?;
         Ok(n == 1)
     }
 
     /// Gives up a lease this holder has (a graceful stop), so another node takes over at once.
     pub async fn release_lease(&self, job: &str, holder: &str) -> Result<()> {
-        on_pool!(self, |p| {
+        exec!(
+            self,
             sqlx::query("DELETE FROM job_leases WHERE name = $1 AND holder = $2")
                 .bind(job)
                 .bind(holder)
-                .execute(p)
-                .await
-                .map_err(db_err)
-                .map(|_| ())
-        })
+        )
+        .map(|_| ())
     }
 
     /// Every job lease, by name.

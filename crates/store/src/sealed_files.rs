@@ -8,7 +8,7 @@ use serde::Serialize;
 use zhanqun_core::pii::Keyring;
 use zhanqun_core::{Error, Result};
 
-use crate::{Store, db_err, fetch, on_pool};
+use crate::{Store, fetch};
 
 /// A file as sent: its name as the sender's computer gave it (cleaned), its type as its content
 /// showed (`zhanqun_core::letters::attachment_type`), its bytes.
@@ -222,17 +222,14 @@ impl Store {
                 "UPDATE {table} SET name_sealed = $1, data_sealed = $2 \
                  WHERE {owner} = $3 AND position = $4"
             );
-            on_pool!(self, |p| {
+            crate::exec!(
+                self,
                 sqlx::query(sqlx::AssertSqlSafe(update.clone()))
                     .bind(&name)
                     .bind(&data)
                     .bind(id)
                     .bind(position)
-                    .execute(p)
-                    .await
-                    .map(|_| ())
-                    .map_err(db_err)
-            })?;
+            )?;
             done += 1;
         }
         Ok(done)

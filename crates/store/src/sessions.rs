@@ -2,6 +2,7 @@
 //! lockout and timeouts are tested with an injected clock.
 
 use crate::BeginWrite;
+use crate::exec;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use zhanqun_core::password::{self, fold_username};
@@ -152,20 +153,14 @@ impl Store {
         reason: &str,
     ) -> Result<DateTime<Utc>> {
         let until = now + policy.lock;
-        on_pool!(self, |p| {
-            sqlx::query(
+        exec!(self, sqlx::query(
             "UPDATE login_throttle SET failures = 0, locked_until = $1, locked_at = $2, reason = $3 \
              WHERE key = $4"
         )
         .bind(until)
         .bind(now)
         .bind(reason)
-        .bind(key)
-        .execute(p)
-        .await
-        .map(|_| ())
-        .map_err(db_err)
-        })?;
+        .bind(key))?;
         Ok(until)
     }
 
@@ -177,12 +172,7 @@ impl Store {
         } else {
             "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
         };
-        on_pool!(self, |p| sqlx::query(sql)
-            .bind(key)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(db_err))?;
+        exec!(self, sqlx::query(sql).bind(key))?;
         Ok(())
     }
 
@@ -333,19 +323,13 @@ impl Store {
             .await?;
         self.throttle_passed(&client_key, false).await?;
         let token = new_token();
-        on_pool!(self, |p| {
-            sqlx::query(
+        exec!(self, sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, client, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)"
         )
         .bind(token_hash(&token))
         .bind(account.id.0)
         .bind(client)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|_| ())
-        .map_err(db_err)
-        })?;
+        .bind(now))?;
         self.audit_login(username, client, "login", Outcome::Success, None)
             .await?;
         Ok((account, token))
@@ -387,15 +371,12 @@ impl Store {
         let account = self.account(AccountId(account_id)).await?;
         match account {
             Some(a) if !a.disabled => {
-                on_pool!(self, |p| sqlx::query(
-                    "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"
-                )
-                .bind(now)
-                .bind(&hash)
-                .execute(p)
-                .await
-                .map(|_| ())
-                .map_err(db_err))?;
+                exec!(
+                    self,
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                        .bind(now)
+                        .bind(&hash)
+                )?;
                 Ok(Some((a, mfa_done)))
             }
             _ => Ok(None),
@@ -404,14 +385,10 @@ impl Store {
 
     /// Ends one session.
     pub async fn logout(&self, token: &str) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM sessions WHERE token_hash = $1"
-        )
-        .bind(token_hash(token))
-        .execute(p)
-        .await
-        .map(|_| ())
-        .map_err(db_err))?;
+        exec!(
+            self,
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token))
+        )?;
         Ok(())
     }
 
@@ -432,15 +409,12 @@ impl Store {
                 "三权分立：该账号持有网站角色，须先撤销其网站授权",
             ));
         }
-        let n = on_pool!(self, |p| {
+        let n = exec!(
+            self,
             sqlx::query("UPDATE accounts SET platform_role = $1 WHERE id = $2")
                 .bind(role.map(zhanqun_core::PlatformRole::as_str))
                 .bind(account_id)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected())
-                .map_err(db_err)
-        })?;
+        )?;
         if n == 0 {
             return Err(Error::not_found(format!("账号 {account_id} 不存在")));
         }
@@ -477,14 +451,12 @@ impl Store {
 impl Store {
     /// Marks a session as having passed the second factor.
     async fn complete_mfa(&self, token: &str) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "UPDATE sessions SET mfa_done = TRUE WHERE token_hash = $1"
+        exec!(
+            self,
+            sqlx::query("UPDATE sessions SET mfa_done = TRUE WHERE token_hash = $1")
+                .bind(token_hash(token))
         )
-        .bind(token_hash(token))
-        .execute(p)
-        .await
         .map(|_| ())
-        .map_err(db_err))
     }
 
     /// Starts TOTP enrolment: a new secret, kept pending until a code from it is confirmed.
@@ -496,32 +468,25 @@ impl Store {
             ));
         }
         let secret = zhanqun_core::totp::generate_secret();
-        on_pool!(self, |p| sqlx::query(
-            "UPDATE accounts SET totp_pending = $1 WHERE id = $2 AND totp_secret IS NULL"
-        )
-        .bind(&secret)
-        .bind(account.id.0)
-        .execute(p)
-        .await
-        .map(|_| ())
-        .map_err(db_err))?;
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE accounts SET totp_pending = $1 WHERE id = $2 AND totp_secret IS NULL"
+            )
+            .bind(&secret)
+            .bind(account.id.0)
+        )?;
         Ok(secret)
     }
 
     /// Records that `step` was used; false when it (or a later one) already was: each code once.
     async fn totp_use_step(&self, account: i64, step: u64) -> Result<bool> {
         let step = i64::try_from(step).map_err(Error::internal)?;
-        let n = on_pool!(self, |p| {
-            sqlx::query(
+        let n = exec!(self, sqlx::query(
             "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)"
         )
         .bind(step)
-        .bind(account)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(db_err)
-        })?;
+        .bind(account))?;
         Ok(n == 1)
     }
 
@@ -549,18 +514,12 @@ impl Store {
         let ok = match zhanqun_core::totp::check(&secret, code, now)? {
             Some(step) => {
                 let step = i64::try_from(step).map_err(Error::internal)?;
-                on_pool!(self, |p| {
-                    sqlx::query(
+                exec!(self, sqlx::query(
                     "UPDATE accounts SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 \
                      WHERE id = $2 AND totp_secret IS NULL"
                 )
                 .bind(step)
-                .bind(account.id.0)
-                .execute(p)
-                .await
-                .map(|_| ())
-                .map_err(db_err)
-                })?;
+                .bind(account.id.0))?;
                 self.complete_mfa(token).await?;
                 true
             }
@@ -709,13 +668,10 @@ impl Store {
     /// Ends every session of an account (after a password change or a TOTP reset).
     pub async fn end_sessions(&self, account: AccountId) -> Result<()> {
         let account = account.0;
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM sessions WHERE account_id = $1"
+        exec!(
+            self,
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account)
         )
-        .bind(account)
-        .execute(p)
-        .await
         .map(|_| ())
-        .map_err(db_err))
     }
 }

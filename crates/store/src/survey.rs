@@ -8,6 +8,7 @@ use zhanqun_core::survey::{self, Answer, Question, QuestionKind};
 use zhanqun_core::{Error, Result, SiteId, SurveyId};
 
 use crate::audit::{commit_audited, insert_audited};
+use crate::exec;
 use crate::letters::{first_or_again, is_office};
 use crate::{Actor, BeginWrite, Store, db_err, fetch, on_pool};
 
@@ -251,19 +252,13 @@ impl Store {
             return Err(Error::invalid("这个调查已经结束"));
         }
         let json = serde_json::to_string(answers).map_err(|e| Error::internal(e.to_string()))?;
-        let done = on_pool!(self, |p| {
-            sqlx::query(
+        let done = exec!(self, sqlx::query(
                 "INSERT INTO survey_answers (survey_id, form_nonce, at, answers) VALUES ($1, $2, $3, $4)",
             )
             .bind(id.0)
             .bind(form_nonce)
             .bind(now)
-            .bind(&json)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(db_err)
-        });
+            .bind(&json)).map(|_| ());
         first_or_again(done)
     }
 

@@ -318,17 +318,11 @@ impl Store {
         )?;
         let mut alerts = Vec::new();
         for d in rows {
-            let n = on_pool!(self, |p| {
-                sqlx::query(
+            let n = crate::exec!(self, sqlx::query(
                     "UPDATE reprint_deliveries SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL",
                 )
                 .bind(at)
-                .bind(d.id.0)
-                .execute(p)
-                .await
-                .map_err(db_err)
-                .map(|r| r.rows_affected())
-            })?;
+                .bind(d.id.0))?;
             if n == 1 {
                 alerts.push(Alert {
                     delivery: d.id.0,

@@ -250,8 +250,7 @@ impl Store {
         // One statement: the outcome, the lease given up, and the next poll — poll_seconds from
         // now, unless someone asked for a poll while this one ran (next_poll_at cleared since
         // take_lease set it), which then happens at the next tick.
-        on_pool!(self, |p| {
-            sqlx::query(
+        crate::exec!(self, sqlx::query(
                 "UPDATE reprint_sources SET etag = COALESCE($1, etag), last_modified = COALESCE($2, last_modified), \
                  last_polled_at = $3, last_status = $4, last_error = $5, lease_owner = NULL, lease_until = NULL, \
                  next_poll_at = CASE WHEN next_poll_at IS NULL THEN NULL ELSE $8 END \
@@ -264,12 +263,7 @@ impl Store {
             .bind(&outcome.error)
             .bind(source)
             .bind(node)
-            .bind(next)
-            .execute(p)
-            .await
-            .map_err(db_err)
-            .map(|_| ())
-        })?;
+            .bind(next))?;
         Ok(())
     }
 
@@ -281,14 +275,11 @@ impl Store {
             .await?
             .ok_or_else(|| Error::not_found(format!("转载来源 {source} 不存在")))?;
         require_site_admin(actor, SiteId(s.owner_site_id))?;
-        on_pool!(self, |p| {
+        crate::exec!(
+            self,
             sqlx::query("UPDATE reprint_sources SET next_poll_at = NULL WHERE id = $1")
                 .bind(source)
-                .execute(p)
-                .await
-                .map_err(db_err)
-                .map(|_| ())
-        })?;
+        )?;
         Ok(())
     }
 
