@@ -354,4 +354,45 @@ async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each
     assert!(generated.iter().all(|e| e["account"].is_null()
         && e["to_status"] == "published"
         && e["reason"].as_str().is_some_and(|r| r.contains(".csv"))));
+    assert!(
+        newest["fields"]
+            .as_str()
+            .is_some_and(|f| f.contains("数据来源：") && f.contains("开放许可：CC BY 4.0")),
+        "the revision keeps the description: {newest}"
+    );
+
+    // A set made with no revision of its own (as the demo and an import make them): its first
+    // file's revision holds the whole description too, not the file alone.
+    let meta = zhanqun_core::dataset::DatasetMeta {
+        generated: Some(zhanqun_core::dataset::Generator::Letters),
+        licence: "CC BY 4.0".into(),
+        ..Default::default()
+    }
+    .cleaned()
+    .unwrap();
+    let loaded = t
+        .store
+        .create_article(
+            a,
+            zhanqun_store::ArticleInput {
+                title: "佳县领导信箱来信月度统计".into(),
+                published: true,
+                dataset: Some(meta),
+                ..Default::default()
+            },
+            &[col],
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.store.regenerate_datasets(&media, later).await.unwrap(), 1);
+    let revs = ed
+        .get(&format!("/api/v1/articles/{}/revisions", loaded.0))
+        .await;
+    let revs = revs.json["revisions"].as_array().unwrap().clone();
+    assert_eq!(revs.len(), 1, "{revs:?}");
+    let fields = revs[0]["fields"].as_str().unwrap_or_default();
+    assert!(
+        fields.contains("开放许可：CC BY 4.0") && files(&revs[0]).len() == 1,
+        "{fields}"
+    );
 }

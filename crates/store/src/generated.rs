@@ -16,7 +16,7 @@ use zhanqun_core::dataset::{DatasetMeta, Distribution, Generator, regeneration_d
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
 
 use crate::audit::{AuditEntry, Outcome};
-use crate::{BeginWrite, Store, db_err, fetch, log_change, on_pool};
+use crate::{ArticleInput, BeginWrite, DisclosureInput, Store, db_err, fetch, log_change, on_pool};
 
 /// A generated data set as the job reads it: article, site, site code, description, when its
 /// file was last written.
@@ -179,6 +179,13 @@ impl Store {
         }];
         let json = serde_json::to_string(&meta)
             .map_err(|e| Error::internal(format!("data set {id}: {e}")))?;
+        // The revision's fields: the stored article with the new description, as an editor's
+        // save would have written them (the guarded UPDATE below keeps them true).
+        let article = self
+            .article(id)
+            .await?
+            .ok_or_else(|| Error::internal(format!("data set {id}: no article")))?;
+        let fields = crate::input::revision_fields(&as_input(article, meta.clone()));
         let entry = AuditEntry {
             actor: "system".into(),
             role: "system".into(),
@@ -231,22 +238,18 @@ impl Store {
                 .map_err(db_err)?;
                 // A revision and an event, as an editor's change leaves: the history shows
                 // which file the platform put in and when.
-                let rev: i64 = sqlx::query_scalar(
-                    "UPDATE articles SET updated_at = $1, revision = revision + 1 WHERE id = $2 \
-                     RETURNING revision",
+                let rev: Option<i64> = sqlx::query_scalar(
+                    "UPDATE articles SET updated_at = $1, revision = revision + 1 \
+                     WHERE id = $2 AND status = 'published' RETURNING revision",
                 )
                 .bind(now)
-                .bind(id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let last: Option<String> = sqlx::query_scalar(
-                    "SELECT fields FROM revisions WHERE article_id = $1 ORDER BY rev DESC LIMIT 1",
-                )
                 .bind(id.0)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_err)?;
+                // Taken back between the two statements (PostgreSQL reads each statement's
+                // own snapshot): nothing is kept.
+                let Some(rev) = rev else { return Ok(None) };
                 sqlx::query(
                     "INSERT INTO revisions (article_id, rev, at, account_id, title, body_html, fields) \
                      SELECT id, $2, $3, NULL, title, body_html, $4 FROM articles WHERE id = $1",
@@ -254,7 +257,7 @@ impl Store {
                 .bind(id.0)
                 .bind(rev)
                 .bind(now)
-                .bind(with_files(last.as_deref().unwrap_or_default(), &meta))
+                .bind(&fields)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -292,15 +295,31 @@ impl Store {
     }
 }
 
-/// A revision's fields with the data set's files replaced by `meta`'s: the lines of the last
-/// revision but its `数据文件：` lines, then the new files' (the data set's text ends the fields,
-/// [`DatasetMeta::revision_text`] ends with its files).
-fn with_files(last: &str, meta: &DatasetMeta) -> String {
-    const FILE: &str = "数据文件：";
-    let kept = last.lines().filter(|l| !l.starts_with(FILE));
-    let files = meta.revision_text();
-    let files = files.lines().filter(|l| l.starts_with(FILE));
-    kept.chain(files).collect::<Vec<_>>().join("\n")
+/// A stored data set as its writer would send it again, with the description `meta`: what its
+/// revision keeps ([`crate::input::revision_fields`]).
+fn as_input(a: zhanqun_core::Article, meta: DatasetMeta) -> ArticleInput {
+    ArticleInput {
+        title: a.title,
+        subtitle: a.subtitle,
+        summary: a.summary,
+        author: a.author,
+        source: a.source,
+        source_url: a.source_url,
+        cover_url: a.cover_url,
+        body_html: a.body_html,
+        published: true,
+        published_at: Some(a.published_at),
+        disclosure: a.disclosure.map(|d| DisclosureInput {
+            doc_number: d.doc_number,
+            written_date: d.written_date,
+            issuing_organ: d.issuing_organ,
+            validity: d.validity,
+            topic: d.topic,
+        }),
+        interprets: a.interprets,
+        dataset: Some(meta),
+        ..ArticleInput::default()
+    }
 }
 
 /// Writes `bytes` to `path` in `dir` as an upload is kept: a temporary file, synced, then
@@ -344,26 +363,5 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(per_month(&months, &[inside])[3], 1, "April in Beijing");
-    }
-
-    #[test]
-    fn a_new_file_replaces_the_files_of_the_last_revision() {
-        let mut meta = DatasetMeta {
-            files: vec![Distribution {
-                title: "2026-11".into(),
-                file: "/media/new.csv".into(),
-            }],
-            ..DatasetMeta::default()
-        };
-        let last = "摘要：月度发布量\n数据来源：发布统计\n数据文件：2026-10 /media/old.csv";
-        assert_eq!(
-            with_files(last, &meta),
-            "摘要：月度发布量\n数据来源：发布统计\n数据文件：2026-11 /media/new.csv"
-        );
-        meta.files.clear();
-        assert_eq!(
-            with_files(last, &meta),
-            "摘要：月度发布量\n数据来源：发布统计"
-        );
     }
 }

@@ -231,7 +231,7 @@ impl Store {
         let c = r.check()?;
         let nonce = r.form_nonce.as_deref();
         let site_code = self.site_code_of(site).await?;
-        let earlier = || self.code_of_form("info_requests", site, nonce);
+        let earlier = || self.code_of_form(crate::letters::FormTable::InfoRequests, site, nonce);
         let today = zhanqun_core::beijing::day(now);
         let due = disclosure::due_day(cal, today, 0);
         let write = || async {
@@ -427,7 +427,7 @@ impl Store {
         let r = row.ok_or_else(|| Error::not_found("申请不存在"))?;
         let site = SiteId(r.site_id);
         if full || !is_office(actor, site) {
-            self.audit_personal_view(
+            self.admit_personal_view(
                 actor,
                 site,
                 "info_request.view_personal",

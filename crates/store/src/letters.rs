@@ -228,6 +228,13 @@ where
     Err(last)
 }
 
+/// The tables a public form writes a row with a query code into ([`Store::code_of_form`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FormTable {
+    Letters,
+    InfoRequests,
+}
+
 impl Store {
     /// The audit record of a step the site's office takes (知识库, surveys, interviews).
     pub(crate) async fn office_entry(
@@ -250,25 +257,29 @@ impl Store {
     }
 
     /// The query code of what an earlier send of the same public form (its once-only mark
-    /// `nonce`) made in `table` (`letters`, `info_requests`) for `site`: none without a mark, or
-    /// when that form made nothing yet.
+    /// `nonce`) made in `table` for `site`: none without a mark, or when that form made
+    /// nothing yet.
     pub(crate) async fn code_of_form(
         &self,
-        table: &'static str,
+        table: FormTable,
         site: SiteId,
         nonce: Option<&str>,
     ) -> Result<Option<QueryCode>> {
         let Some(nonce) = nonce else {
             return Ok(None);
         };
+        let sql = match table {
+            FormTable::Letters => {
+                "SELECT query_code FROM letters WHERE site_id = $1 AND form_nonce = $2"
+            }
+            FormTable::InfoRequests => {
+                "SELECT query_code FROM info_requests WHERE site_id = $1 AND form_nonce = $2"
+            }
+        };
         let code: Option<String> = fetch!(
             self,
             optional,
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT query_code FROM {table} WHERE site_id = $1 AND form_nonce = $2"
-            )))
-            .bind(site.0)
-            .bind(nonce)
+            sqlx::query_scalar(sql).bind(site.0).bind(nonce)
         )?;
         code.map(|c| QueryCode::parse(&c)).transpose()
     }
@@ -276,7 +287,7 @@ impl Store {
     /// Audits a look at the personal data of a letter or application of `site` (`action` on
     /// `object`): a success for the site's office; for anyone else a failure, and the refusal
     /// (`forbidden` to those who see the site, `missing` to those who do not).
-    pub(crate) async fn audit_personal_view(
+    pub(crate) async fn admit_personal_view(
         &self,
         actor: &Actor,
         site: SiteId,
@@ -357,7 +368,7 @@ impl Store {
         let l = letter.check(&letters::LetterSettings::from_stored(&kinds, &leaders)?)?;
         let form_nonce = letter.form_nonce.as_deref();
         // The same form sent again (a double click, a reload): the letter it already made.
-        let earlier = || self.code_of_form("letters", site, form_nonce);
+        let earlier = || self.code_of_form(FormTable::Letters, site, form_nonce);
         let due_at = letter_flow::due(cal, now, days);
         let write = || async {
             let qc = QueryCode::new_random();
@@ -525,7 +536,7 @@ impl Store {
         };
         let site = SiteId(r.1);
         // Another site's letter is not there at all for this account.
-        self.audit_personal_view(
+        self.admit_personal_view(
             actor,
             site,
             "letter.view_personal",

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zhanqun_core::{Error, PlatformRole, SiteRole};
 
-use super::{PageResult, Path, Query, page, refused, render, with_status};
+use super::{PageResult, Path, Query, page, refusal_page, render, with_status};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -98,7 +98,7 @@ async fn after(app: &App, a: &Authed, res: Result<(), Error>) -> PageResult {
     match res {
         Ok(()) => Ok(Redirect::to("/accounts").into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::NotFound(_))) => {
-            refused(e, |msg| accounts_page_with(app, a, None, Some(msg))).await
+            refusal_page(e, |msg| accounts_page_with(app, a, None, Some(msg))).await
         }
         Err(e) => Err(e.into()),
     }

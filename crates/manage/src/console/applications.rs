@@ -13,7 +13,7 @@ use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{Mover, Which};
 
-use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
+use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -75,7 +75,7 @@ async fn list_with(
         .into_iter()
         .map(|l| json!({ "id": l.id, "title": l.title }))
         .collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "applications.html",
         &format!("{} · 在线办理", s.name),
@@ -145,7 +145,7 @@ async fn tokens_with(
                     "revoked": t.revoked_at.map(at), "used": t.last_used_at.map(at) })
         })
         .collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "service_tokens.html",
         "业务系统令牌",
@@ -176,7 +176,7 @@ async fn token_create(
     {
         Ok((_, token)) => tokens_with(&app, &a, id, Some(token), None).await,
         Err(e @ Error::InvalidInput(_)) => {
-            refused(e, |msg| tokens_with(&app, &a, id, None, Some(msg))).await
+            refusal_page(e, |msg| tokens_with(&app, &a, id, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

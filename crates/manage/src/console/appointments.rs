@@ -10,7 +10,7 @@ use serde_json::json;
 use zhanqun_core::{ArticleId, Error};
 use zhanqun_store::NewSlot;
 
-use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
+use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -47,7 +47,7 @@ async fn slots_with(
                 "bookings": booked })
         })
         .collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "appointments.html",
         &format!("{title} · 预约时段"),
@@ -152,7 +152,7 @@ async fn change(app: &App, a: &Authed, slot: i64, capacity: Option<&str>) -> Pag
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
             let item = app.store().slot_item(slot).await?;
-            refused(e, |msg| slots_with(app, a, item, None, Some(msg))).await
+            refusal_page(e, |msg| slots_with(app, a, item, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -16,7 +16,7 @@ use zhanqun_core::disclosure::{
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{InfoRequestInFull, RequestStepInput};
 
-use super::{PageError, PageResult, Path, Query, csv_download, letters_page, outcome_page};
+use super::{PageError, PageResult, Path, Query, csv_download, interaction_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -54,7 +54,7 @@ async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) ->
         })
         .collect();
     let year = zhanqun_core::beijing::year(now);
-    Ok(letters_page(
+    Ok(interaction_page(
         &a,
         "disclosure_list.html",
         &format!("{} · 依申请公开", site.name),
@@ -111,7 +111,7 @@ async fn request_page_with(
         "site": site, "steps": steps, "outcomes": outcomes, "events": events, "full": full,
         "max_days": MAX_EXTENSION, "flash": flash, "error": error,
     });
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "disclosure_request.html",
         "依申请公开办理",
@@ -254,7 +254,7 @@ async fn report_with(
             json!({ "label": label, "key": key, "figures": figures, "total": total })
         })
         .collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "disclosure_report.html",
         &format!("{} · {year}年依申请公开情况", site.name),

@@ -12,7 +12,7 @@ use serde_json::json;
 use zhanqun_core::{Error, FaqId, LetterId, Page, SiteId};
 use zhanqun_store::NewFaq;
 
-use super::{PageResult, Path, Query, letters_page, outcome_page};
+use super::{PageResult, Path, Query, interaction_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -34,7 +34,7 @@ async fn faq_page_with(
     let last = Page::last_page(total);
     let n = page_no.number();
     let url = |p: u64| format!("/sites/{}/faq?page={p}", site.0);
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "faq.html",
         &format!("{} · 知识库", s.name),

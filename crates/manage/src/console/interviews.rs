@@ -12,7 +12,7 @@ use serde_json::json;
 use zhanqun_core::{ColumnId, Error, InterviewId, QuestionId, SiteId};
 use zhanqun_store::NewInterview;
 
-use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
+use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -38,7 +38,7 @@ async fn list_with(
                          "starts": minute(i.starts_at), "ends": minute(i.ends_at) })
         })
         .collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "interviews.html",
         &format!("{} · 在线访谈", s.name),
@@ -129,7 +129,7 @@ async fn moderate_with(
     } else {
         Vec::new()
     };
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "interview.html",
         &i.title,
@@ -171,7 +171,7 @@ async fn transcript(
     {
         Ok(article) => Ok(Redirect::to(&format!("/articles/{}", article.0)).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Forbidden(_))) => {
-            refused(e, |msg| moderate_with(&app, &a, id, None, Some(msg))).await
+            refusal_page(e, |msg| moderate_with(&app, &a, id, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

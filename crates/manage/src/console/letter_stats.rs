@@ -13,7 +13,7 @@ use serde_json::json;
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::figures::{ApplicationStat, LetterStat, beijing_year};
 
-use super::{PageError, PageResult, Query, csv_download, letters_page};
+use super::{PageError, PageResult, Query, csv_download, interaction_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -143,7 +143,7 @@ async fn stats_page(
         "year={year}{}",
         site.map(|s| format!("&site={}", s.0)).unwrap_or_default()
     );
-    Ok(letters_page(
+    Ok(interaction_page(
         &a,
         "letter_stats.html",
         "留言统计",
@@ -218,7 +218,7 @@ async fn applications_page(
             .map(|s| format!("&site={}", s.0))
             .unwrap_or_default()
     );
-    Ok(letters_page(
+    Ok(interaction_page(
         &a,
         "application_stats.html",
         "网上办事统计",

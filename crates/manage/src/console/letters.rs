@@ -15,7 +15,7 @@ use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, SiteId, UnitId};
 use zhanqun_store::{LetterInFull, LetterLine, StepInput};
 
-use super::{PageResult, Path, Query, letters_page, outcome_page, paged};
+use super::{PageResult, Path, Query, interaction_page, outcome_page, paged};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -99,7 +99,7 @@ async fn my_letters(State(app): State<Arc<App>>, a: Authed) -> PageResult {
             sites.push(json!({ "id": s.id, "name": s.name, "code": s.code }));
         }
     }
-    Ok(letters_page(
+    Ok(interaction_page(
         &a,
         "letters.html",
         "留言办理",
@@ -137,7 +137,7 @@ async fn site_letters(
     );
     let (rows, paging) = paged(&lines, q.page.as_deref(), &base)?;
     let rows: Vec<JsonValue> = rows.iter().map(line_view).collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         &a,
         "site_letters.html",
         &format!("{} · 留言", site.name),
@@ -195,7 +195,7 @@ async fn letter_page_with(
         "office": c.office, "handler": c.handler, "full": full, "max_days": MAX_EXTENSION_DAYS,
         "flash": flash, "error": error,
     });
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "letter.html",
         &format!("留言：{}", c.subject),

@@ -98,7 +98,7 @@ type PageResult = Result<Response, PageError>;
 
 /// A form the domain refused: its page again, drawn by `again` with the refusal's message, and
 /// answered with the refusal's status (400, 403, 409…).
-async fn refused<Fut>(e: Error, again: impl FnOnce(String) -> Fut) -> PageResult
+async fn refusal_page<Fut>(e: Error, again: impl FnOnce(String) -> Fut) -> PageResult
 where
     Fut: std::future::Future<Output = PageResult>,
 {
@@ -108,7 +108,7 @@ where
 }
 
 /// A form's outcome on its own page, drawn by `page_with(flash, error)`: success as the notice,
-/// a refusal that `shown` picks as the error with its status (see `refused`), any other error
+/// a refusal that `shown` picks as the error with its status (see `refusal_page`), any other error
 /// as the error page.
 async fn outcome_page<Fut>(
     res: Result<String, Error>,
@@ -120,13 +120,13 @@ where
 {
     match res {
         Ok(flash) => page_with(Some(flash), None).await,
-        Err(e) if shown(&e) => refused(e, |msg| page_with(None, Some(msg))).await,
+        Err(e) if shown(&e) => refusal_page(e, |msg| page_with(None, Some(msg))).await,
         Err(e) => Err(PageError(e)),
     }
 }
 
 /// A page of the 互动交流 section (letters, interviews, surveys, applications…).
-fn letters_page(a: &Authed, template: &str, title: &str, ctx: JsonValue) -> Response {
+fn interaction_page(a: &Authed, template: &str, title: &str, ctx: JsonValue) -> Response {
     render(template, page(Some(a), "letters", title, ctx))
 }
 

@@ -18,7 +18,7 @@ use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, HandItem, NewItem, NewSource, ReprintMode};
 
-use super::{PageError, PageResult, Path, outcome_page, page, refused, render};
+use super::{PageError, PageResult, Path, outcome_page, page, refusal_page, render};
 use crate::auth::{Access, Authed, Routes};
 use crate::service::column_by_path;
 use zhanqun_web::App;
@@ -414,30 +414,15 @@ async fn backfill_submit(
     back_to_site(&app, &a, site, res).await
 }
 
-/// Approves delivery `id` or, when `detach`, makes it the site's own copy; answered with the
-/// reprint page of the site it went to.
-async fn delivery_step(app: &App, a: &Authed, id: DeliveryId, detach: bool) -> PageResult {
-    let d = app.store().delivery(&a.actor, id).await?;
-    let res = if detach {
-        app.store()
-            .detach(&a.actor, id)
-            .await
-            .map(|copy| format!("已转为本站副本（信息 {copy}），此后不再随来源更正或撤回"))
-    } else {
-        app.store()
-            .approve_delivery(&a.actor, id)
-            .await
-            .map(|()| format!("“{}”已在本站发布", d.title))
-    };
-    back_to_site(app, a, d.site_id, res).await
-}
-
 async fn approve_submit(
     State(app): State<Arc<App>>,
     a: Authed,
     Path(id): Path<DeliveryId>,
 ) -> PageResult {
-    delivery_step(&app, &a, id, false).await
+    let d = app.store().delivery(&a.actor, id).await?;
+    let res = app.store().approve_delivery(&a.actor, id).await;
+    let res = res.map(|()| format!("“{}”已在本站发布", d.title));
+    back_to_site(&app, &a, d.site_id, res).await
 }
 
 async fn detach_submit(
@@ -445,7 +430,10 @@ async fn detach_submit(
     a: Authed,
     Path(id): Path<DeliveryId>,
 ) -> PageResult {
-    delivery_step(&app, &a, id, true).await
+    let d = app.store().delivery(&a.actor, id).await?;
+    let res = app.store().detach(&a.actor, id).await;
+    let res = res.map(|copy| format!("已转为本站副本（信息 {copy}），此后不再随来源更正或撤回"));
+    back_to_site(&app, &a, d.site_id, res).await
 }
 
 // ---- submissions --------------------------------------------------------------------------
@@ -584,7 +572,7 @@ async fn submit_article(
     {
         Ok(_) => Ok(Redirect::to("/submissions").into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            refused(e, |msg| submissions_page_with(&app, &a, None, Some(msg))).await
+            refusal_page(e, |msg| submissions_page_with(&app, &a, None, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

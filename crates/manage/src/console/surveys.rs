@@ -13,7 +13,7 @@ use serde_json::json;
 use zhanqun_core::{Error, SiteId, SurveyId};
 use zhanqun_store::NewSurvey;
 
-use super::{PageError, PageResult, Path, letters_page, outcome_page, refused};
+use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -38,7 +38,7 @@ async fn list_with(
                          "closes": zhanqun_core::beijing::day_text(v.closes_at) })
         })
         .collect();
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "surveys.html",
         &format!("{} · 征集调查", s.name),
@@ -115,7 +115,7 @@ async fn results_with(app: &App, a: &Authed, id: SurveyId, error: Option<String>
     let site = crate::service::office_survey_site(app, &a.actor.principal, id).await?;
     let (s, results) = app.store().survey_results(site, id, true).await?;
     let closed = zhanqun_store::now() >= s.closes_at;
-    Ok(letters_page(
+    Ok(interaction_page(
         a,
         "survey_results.html",
         &s.title,
@@ -143,7 +143,7 @@ async fn feedback(
     {
         Ok(_) => Ok(Redirect::to(&format!("/surveys/{}", id.0)).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            refused(e, |msg| results_with(&app, &a, id, Some(msg))).await
+            refusal_page(e, |msg| results_with(&app, &a, id, Some(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -35,7 +35,8 @@ use zhanqun_store::figures::{
 };
 
 use super::{
-    PageError, PageResult, Path, Query, csv_download, page, paged, refused, render, with_status,
+    PageError, PageResult, Path, Query, csv_download, page, paged, refusal_page, render,
+    with_status,
 };
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_report::charts::{self, Series};

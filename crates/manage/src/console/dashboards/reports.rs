@@ -208,7 +208,7 @@ pub(super) async fn report_publish(
     match res {
         Ok(_) => Ok(Redirect::to(&format!("/stats/sites/{id}/report?year={year}")).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            refused(e, |msg| {
+            refusal_page(e, |msg| {
                 report_page_with(&app, &a, id, year, None, Some(msg))
             })
             .await
