@@ -490,6 +490,25 @@ impl User {
             .expect("request");
         (res.status().as_u16(), res.text().await.unwrap_or_default())
     }
+
+    /// POST `path` as a multipart form of one part, `file`: `bytes` under the file name `name`
+    /// (as a browser uploads a file).
+    pub async fn post_file(&self, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let file = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", file);
+        let req = self.client.post(format!("{}{path}", self.base));
+        req.multipart(form).send().await.expect("request")
+    }
+
+    /// Uploads `bytes` as `name` to the media library of site `site`: the status and the JSON
+    /// answer (null when the body is not JSON).
+    pub async fn upload(&self, site: i64, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+        let res = self
+            .post_file(&format!("/api/v1/sites/{site}/media"), name, bytes)
+            .await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }
 
 /// Installs the process's TLS crypto provider (ring), as the server does; needed before the

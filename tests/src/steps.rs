@@ -1,7 +1,7 @@
 //! Steps several stories take the same way: a site's staff set up and logged in, an account of a
 //! unit, the audit log holding a list of actions.
 
-use zhanqun_core::{AccountId, ColumnId, SiteId, SiteRole, UnitId};
+use zhanqun_core::{AccountId, ColumnId, PlatformRole, SiteId, SiteRole, UnitId};
 
 use crate::{Fixture, TEST_PASSWORD, TestApp, User};
 
@@ -37,6 +37,17 @@ impl TestApp {
         self.grant(ed, SiteRole::Editor, site, Some(column)).await;
         self.grant(rv, SiteRole::Reviewer, site, None).await;
         (self.login(editor).await, self.login(reviewer).await)
+    }
+
+    /// The administrator of `site` (account `admin`) and the province's auditor
+    /// (`sx-auditor`): created, the administrator granted the site first, then logged in in
+    /// that order.
+    pub async fn admin_and_auditor(&self, admin: &str, site: SiteId) -> (User, User) {
+        let id = self.account(admin, None).await;
+        self.grant(id, SiteRole::SiteAdmin, site, None).await;
+        self.account("sx-auditor", Some(PlatformRole::ProvinceAuditor))
+            .await;
+        (self.login(admin).await, self.login("sx-auditor").await)
     }
 
     /// The id of the unit of `site` named `name` (panics when the site has none).
@@ -109,6 +120,43 @@ impl Offices {
             ])
             .await;
         Offices { t, a, b, o, w }
+    }
+}
+
+/// Where the editorial stories start: a fresh app with the fixture sites, an editor of one
+/// column and a reviewer of its site, set up and logged in as [`TestApp::editor_and_reviewer`]
+/// does. Keep `t` bound (`t: _t` where a story does not use it): the app stops when it is
+/// dropped.
+pub struct Newsroom {
+    pub t: TestApp,
+    pub f: Fixture,
+    /// The column's site.
+    pub site: SiteId,
+    pub column: ColumnId,
+    pub ed: User,
+    pub rv: User,
+}
+
+impl Newsroom {
+    /// Spawns the app; `column` is the column's site code and path (`6108280001/xwzx/tzgg`), as
+    /// [`Fixture::column`] takes it.
+    pub async fn start(column: &str, editor: &str, reviewer: &str) -> Newsroom {
+        let t = TestApp::spawn().await;
+        let f = t.fixture().await;
+        let (code, _) = column
+            .split_once('/')
+            .unwrap_or_else(|| panic!("no site code in {column}"));
+        let site = f.site(code);
+        let column = f.column(column);
+        let (ed, rv) = t.editor_and_reviewer(editor, reviewer, site, column).await;
+        Newsroom {
+            t,
+            f,
+            site,
+            column,
+            ed,
+            rv,
+        }
     }
 }
 

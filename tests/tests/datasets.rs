@@ -7,49 +7,39 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Datelike;
-use reqwest::multipart::{Form, Part};
 use serde_json::json;
-use zhanqun_core::SiteRole;
-use zhanqun_tests::{TestApp, User};
+use zhanqun_core::{AccountId, ColumnId, SiteId, SiteRole};
+use zhanqun_tests::steps::Newsroom;
+use zhanqun_tests::{Fixture, TestApp, User};
 
 const A: &str = "6108280001";
 const B: &str = "6108270001";
 const HOST: &str = "www.jiaxian.gov.cn";
 
-async fn upload(u: &User, site: i64, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    let res = u
-        .client
-        .post(format!("{}/api/v1/sites/{site}/media", u.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+/// Where both stories start: the app, the fixture's ids, 佳县, its 财政资金 column, the column's
+/// editor (`cz-editor`) and the site's reviewer (`jx-reviewer`), logged in.
+async fn budget_office() -> (TestApp, Fixture, SiteId, ColumnId, User, User) {
+    let n = Newsroom::start(&format!("{A}/zwgk/czzj"), "cz-editor", "jx-reviewer").await;
+    (n.t, n.f, n.site, n.column, n.ed, n.rv)
 }
 
 #[tokio::test]
 async fn a_data_set_is_reviewed_then_catalogued_and_its_file_downloads_byte_for_byte() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let (a, b) = (f.site(A), f.site(B));
-    let col = f.column(&format!("{A}/zwgk/czzj"));
-    let editor = t.account("cz-editor", None).await;
-    t.grant(editor, SiteRole::Editor, a, Some(col)).await;
-    let reviewer = t.account("jx-reviewer", None).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let ed = t.login("cz-editor").await;
-    let rv = t.login("jx-reviewer").await;
+    let (t, f, a, col, ed, rv) = budget_office().await;
+    let b = f.site(B);
 
     // A data file: CSV in UTF-8 (with a BOM, Chinese, a quoted comma); a binary file named .csv
     // is refused.
     let csv_bytes = "\u{feff}功能分类,预算数（万元）\n教育支出,52310\n\"社会保障,就业\",41280\n"
         .as_bytes()
         .to_vec();
-    let (s, body) = upload(&ed, a.0, "bad.csv", vec![0, 1, 2, 3, 0xff, 0xfe]).await;
+    let (s, body) = ed
+        .upload(a.0, "bad.csv", vec![0, 1, 2, 3, 0xff, 0xfe])
+        .await;
     assert_eq!(s, 400, "{body}");
-    let (s, up) = upload(&ed, a.0, "2026年预算支出.csv", csv_bytes.clone()).await;
+    let (s, up) = ed
+        .upload(a.0, "2026年预算支出.csv", csv_bytes.clone())
+        .await;
     assert_eq!(s, 201, "{up}");
     let file = up["url"].as_str().unwrap().to_string();
 
@@ -177,16 +167,7 @@ fn rows_of(csv: &[u8]) -> Vec<(String, i64)> {
 
 #[tokio::test]
 async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each_month() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let a = f.site(A);
-    let col = f.column(&format!("{A}/zwgk/czzj"));
-    let editor = t.account("cz-editor", None).await;
-    t.grant(editor, SiteRole::Editor, a, Some(col)).await;
-    let reviewer = t.account("jx-reviewer", None).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let ed = t.login("cz-editor").await;
-    let rv = t.login("jx-reviewer").await;
+    let (t, f, a, col, ed, rv) = budget_office().await;
     let media = t.app.config().data_dir.join("media");
 
     // A generator that does not exist is refused, through the API and the console's form,
@@ -281,7 +262,8 @@ async fn a_generated_data_set_gets_its_file_from_the_platform_and_a_new_one_each
 
     // One more article this month; the next month's file counts it, at the same address.
     let news = f.column(&format!("{A}/xwzx/zwyw"));
-    t.grant(editor, SiteRole::Editor, a, Some(news)).await;
+    t.grant(AccountId(ed.id), SiteRole::Editor, a, Some(news))
+        .await;
     let art = ed
         .draft(news.0, json!({"title": "县政府召开常务会议"}))
         .await;

@@ -97,6 +97,27 @@ impl<'a> Desk<'a> {
         id_of(self.store, &self.actor, self.site, code, self.keys).await
     }
 
+    /// An application about `content` from an `applicant`, received at `on`, and its id as the
+    /// office finds it in its list.
+    async fn receive(
+        &self,
+        applicant: Applicant,
+        content: &str,
+        on: DateTime<Utc>,
+    ) -> (Submitted, i64) {
+        let sent = self.submit(applicant, content, on).await;
+        let id = self.id(&sent).await;
+        (sent, id)
+    }
+
+    /// Where the application `sent` stands, as its applicant's 查询码 shows it.
+    async fn status(&self, sent: &Submitted) -> zhanqun_store::InfoRequestStatus {
+        self.store
+            .info_request_status(self.site, &sent.code)
+            .await
+            .unwrap()
+    }
+
     /// The office's step `input` on application `id`, taken at `on`.
     async fn step(
         &self,
@@ -117,6 +138,23 @@ fn step(s: RequestStep) -> RequestStepInput {
     }
 }
 
+/// The step `s` with its `note` (the question asked, the third party consulted, the fee's basis).
+fn noted(s: RequestStep, note: &str) -> RequestStepInput {
+    RequestStepInput {
+        note: note.into(),
+        ..step(s)
+    }
+}
+
+/// The answer step: the application ends in `outcome`, the office writing `text`.
+fn answer(outcome: Outcome, text: &str) -> RequestStepInput {
+    RequestStepInput {
+        outcome: Some(outcome),
+        answer: text.into(),
+        ..step(RequestStep::Answer)
+    }
+}
+
 #[tokio::test]
 async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matches() {
     let t = TestApp::spawn().await;
@@ -126,23 +164,24 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     let store = &t.store;
 
     // Received Friday 2026-09-25: 20 working days, skipping the golden week, end on 10-29.
-    let sent = desk
-        .submit(
+    let (sent, r1) = desk
+        .receive(
             Applicant::Person,
             "佳县2025年度城乡居民基本养老保险基金收支情况",
             at(2026, 9, 25),
         )
         .await;
-    let r1 = desk.id(&sent).await;
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, Some(d(2026, 10, 29)));
 
     // Unclear: 补正 asked on 09-28 (the clock stops: no deadline while the applicant completes).
-    let mut ask = step(RequestStep::AskCorrection);
-    ask.note = "请说明所需信息的年度和范围（基金收入、支出还是结余）".into();
+    let ask = noted(
+        RequestStep::AskCorrection,
+        "请说明所需信息的年度和范围（基金收入、支出还是结余）",
+    );
     let st = desk.step(r1, &ask, at(2026, 9, 28)).await.unwrap();
     assert_eq!(st, RequestState::Correcting);
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, None);
     assert!(status.correction.unwrap().contains("年度和范围"));
     // No extension while the clock stops; no answer but 逾期不补正.
@@ -151,9 +190,7 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
             .await
             .is_err()
     );
-    let mut early = step(RequestStep::Answer);
-    early.outcome = Some(Outcome::Disclosed);
-    early.answer = "现予以公开。".into();
+    let early = answer(Outcome::Disclosed, "现予以公开。");
     let err = desk.step(r1, &early, at(2026, 9, 29)).await.unwrap_err();
     assert!(err.to_string().contains("尚在补正中"), "{err}");
 
@@ -162,7 +199,7 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     let mut got = step(RequestStep::Corrected);
     got.on = Some(d(2026, 10, 9));
     desk.step(r1, &got, at(2026, 10, 9)).await.unwrap();
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, Some(d(2026, 11, 5)));
 
     // Extension: at most 20 working days, approved by someone named; once only.
@@ -182,7 +219,7 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     assert!(desk.step(r1, &ext, at(2026, 10, 20)).await.is_err());
     ext.approver = "李主任".into();
     desk.step(r1, &ext, at(2026, 10, 20)).await.unwrap();
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, Some(d(2026, 12, 3)));
     assert!(
         desk.step(r1, &ext, at(2026, 10, 21))
@@ -193,27 +230,25 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     );
 
     // Answered on 12-01: partly disclosed.
-    let mut ans = step(RequestStep::Answer);
-    ans.outcome = Some(Outcome::Partly);
-    ans.answer = "经查，现提供基金收支总表；其中涉及个人信息的部分不予公开。".into();
+    let ans = answer(
+        Outcome::Partly,
+        "经查，现提供基金收支总表；其中涉及个人信息的部分不予公开。",
+    );
     desk.step(r1, &ans, at(2026, 12, 1)).await.unwrap();
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.state, RequestState::Answered);
     assert_eq!(status.outcome, Some(Outcome::Partly));
 
     // Two more: a company's, answered 不掌握; one received late in the year, still open; and
     // one of last year answered this January (carried in).
-    let s2 = desk
-        .submit(
+    let (_, r2) = desk
+        .receive(
             Applicant::Company,
             "佳县2026年招商引资项目清单及投资额",
             at(2026, 3, 2),
         )
         .await;
-    let r2 = desk.id(&s2).await;
-    let mut no = step(RequestStep::Answer);
-    no.outcome = Some(Outcome::NotHeld);
-    no.answer = "经检索，本机关未制作或获取该信息。".into();
+    let no = answer(Outcome::NotHeld, "经检索，本机关未制作或获取该信息。");
     desk.step(r2, &no, at(2026, 3, 10)).await.unwrap();
     desk.submit(
         Applicant::Person,
@@ -221,20 +256,17 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
         at(2026, 12, 28),
     )
     .await;
-    let s4 = desk
-        .submit(
+    let (_, r4) = desk
+        .receive(
             Applicant::Research,
             "佳县2025年空气质量监测月报原始数据",
             at(2025, 12, 22),
         )
         .await;
-    let r4 = desk.id(&s4).await;
     desk.step(r4, &step(RequestStep::Accept), at(2025, 12, 23))
         .await
         .unwrap();
-    let mut yes = step(RequestStep::Answer);
-    yes.outcome = Some(Outcome::Disclosed);
-    yes.answer = "现予以公开，见附件。".into();
+    let yes = answer(Outcome::Disclosed, "现予以公开，见附件。");
     desk.step(r4, &yes, at(2026, 1, 12)).await.unwrap();
 
     let t26 = store.info_request_year(a, 2026).await.unwrap();
@@ -319,7 +351,6 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
     );
 }
 
-/// The id of `site`'s application with query code `code` (as its office finds it).
 /// 条例 第三十二、三十三条: asking a third party stops the clock; the working days it took
 /// (the golden week not among them) move the deadline on.
 #[tokio::test]
@@ -328,15 +359,13 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
     let f = t.fixture().await;
     let a = f.site(A);
     let desk = Desk::open(&t, a, calendar()).await;
-    let store = &t.store;
-    let sent = desk
-        .submit(
+    let (sent, r) = desk
+        .receive(
             Applicant::Company,
             "佳县2026年道路养护项目中标合同",
             at(2026, 9, 25),
         )
         .await;
-    let r = desk.id(&sent).await;
     desk.step(r, &step(RequestStep::Accept), at(2026, 9, 28))
         .await
         .unwrap();
@@ -346,17 +375,14 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
             .await
             .is_err()
     );
-    let mut ask = step(RequestStep::Consult);
-    ask.note = "佳县某建设有限公司：合同中的报价明细".into();
+    let ask = noted(RequestStep::Consult, "佳县某建设有限公司：合同中的报价明细");
     assert_eq!(
         desk.step(r, &ask, at(2026, 9, 29)).await.unwrap(),
         RequestState::Consulting
     );
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, None, "the clock stops");
-    let mut early = step(RequestStep::Answer);
-    early.outcome = Some(Outcome::Disclosed);
-    early.answer = "现予以公开。".into();
+    let early = answer(Outcome::Disclosed, "现予以公开。");
     assert!(
         desk.step(r, &early, at(2026, 10, 9)).await.is_err(),
         "not while asking"
@@ -373,7 +399,7 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
         desk.step(r, &back, at(2026, 10, 12)).await.unwrap(),
         RequestState::Handling
     );
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, Some(d(2026, 11, 4)));
     assert_eq!(
         status.due_on,
@@ -382,8 +408,7 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
 
     // A fee notice (信息处理费) stops the clock too, until the fee is paid: sent Tuesday 10-13,
     // paid Thursday 10-15, two more working days.
-    let mut fee = step(RequestStep::Charge);
-    fee.note = "本月第 12 件申请，按件计收".into();
+    let mut fee = noted(RequestStep::Charge, "本月第 12 件申请，按件计收");
     assert!(
         desk.step(r, &fee, at(2026, 10, 13)).await.is_err(),
         "no amount"
@@ -393,9 +418,7 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
         desk.step(r, &fee, at(2026, 10, 13)).await.unwrap(),
         RequestState::Charging
     );
-    let mut early = step(RequestStep::Answer);
-    early.outcome = Some(Outcome::Disclosed);
-    early.answer = "现予以公开。".into();
+    let early = answer(Outcome::Disclosed, "现予以公开。");
     let e = desk.step(r, &early, at(2026, 10, 14)).await.unwrap_err();
     assert!(e.to_string().contains("尚未缴费"), "{e}");
     let mut paid = step(RequestStep::Paid);
@@ -404,10 +427,11 @@ async fn asking_a_third_party_stops_the_clock_for_its_working_days() {
         desk.step(r, &paid, at(2026, 10, 15)).await.unwrap(),
         RequestState::Handling
     );
-    let status = store.info_request_status(a, &sent.code).await.unwrap();
+    let status = desk.status(&sent).await;
     assert_eq!(status.due_on, Some(d(2026, 11, 6)));
 }
 
+/// The id of `site`'s application with query code `code` (as its office finds it).
 async fn id_of(
     store: &zhanqun_store::Store,
     actor: &zhanqun_store::Actor,
@@ -568,20 +592,17 @@ async fn open_applications_are_counted_by_where_they_stand_against_the_deadline(
         (1, "佳县2025年度政府采购目录"),
     ] {
         let at = now - chrono::Duration::days(days_ago);
-        let sent = desk.submit(Applicant::Person, what, at).await;
-        ids.push((desk.id(&sent).await, at));
+        let (_, id) = desk.receive(Applicant::Person, what, at).await;
+        ids.push((id, at));
     }
     // The third: 补正 asked the day after it came (the clock stops); the fourth: answered.
     let (third, at) = ids[2];
-    let mut ask = step(RequestStep::AskCorrection);
-    ask.note = "请写明所需信息的文号或形成时间".into();
+    let ask = noted(RequestStep::AskCorrection, "请写明所需信息的文号或形成时间");
     desk.step(third, &ask, at + chrono::Duration::days(1))
         .await
         .unwrap();
     let (fourth, at) = ids[3];
-    let mut ans = step(RequestStep::Answer);
-    ans.outcome = Some(Outcome::Disclosed);
-    ans.answer = "已通过电子邮件提供。".into();
+    let ans = answer(Outcome::Disclosed, "已通过电子邮件提供。");
     desk.step(fourth, &ans, at + chrono::Duration::hours(2))
         .await
         .unwrap();

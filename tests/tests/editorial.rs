@@ -6,7 +6,7 @@
 use serde_json::json;
 use zhanqun_core::{ArticleId, PlatformRole, SiteRole};
 use zhanqun_tests::TestApp;
-use zhanqun_tests::steps::has_outcome;
+use zhanqun_tests::steps::{Newsroom, has_outcome};
 
 const JIAXIAN: &str = "6108280001";
 const MIZHI: &str = "6108270001";
@@ -361,11 +361,13 @@ async fn nobody_approves_their_own_article_and_rejection_comes_back_with_reason(
 
 #[tokio::test]
 async fn scheduled_publishing_is_done_by_the_job_and_survives_a_restart() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let a = f.site(JIAXIAN);
-    let notices = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
-    let (ed, rv) = t.editor_and_reviewer("ed", "rv", a, notices).await;
+    let Newsroom {
+        t,
+        column: notices,
+        ed,
+        rv,
+        ..
+    } = Newsroom::start(&format!("{JIAXIAN}/xwzx/tzgg"), "ed", "rv").await;
     let id = ed
         .draft(
             notices.0,
@@ -564,13 +566,19 @@ fn redacted(v: &serde_json::Value) -> serde_json::Value {
 /// history, and the reviewer's work list.
 #[tokio::test]
 async fn api_answers_snapshots() {
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let a = f.site(JIAXIAN);
-    let notices = f.column(&format!("{JIAXIAN}/xwzx/tzgg"));
-    let (ed, rv) = t
-        .editor_and_reviewer("snap-editor", "snap-reviewer", a, notices)
-        .await;
+    // The app is kept (`_t`) while its users talk to it.
+    let Newsroom {
+        t: _t,
+        column: notices,
+        ed,
+        rv,
+        ..
+    } = Newsroom::start(
+        &format!("{JIAXIAN}/xwzx/tzgg"),
+        "snap-editor",
+        "snap-reviewer",
+    )
+    .await;
     let created = ed
         .post(
             &format!("/api/v1/columns/{}/articles", notices.0),

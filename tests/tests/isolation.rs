@@ -440,17 +440,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                 let status = if s.path.ends_with("/media") && s.method == "POST" {
                     // A real upload: only the permission can refuse it.
                     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-                    let form = reqwest::multipart::Form::new().part(
-                        "file",
-                        reqwest::multipart::Part::bytes(png).file_name("a.png"),
-                    );
-                    let res = user
-                        .client
-                        .post(format!("{}{path}", user.base))
-                        .multipart(form)
-                        .send()
-                        .await
-                        .unwrap();
+                    let res = user.post_file(&path, "a.png", png).await;
                     res.status().as_u16()
                 } else if s.path.starts_with("/api/") {
                     // A body valid for the route, so that only the permission can refuse it.
@@ -636,15 +626,7 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
 async fn the_site_list_is_paged_and_shows_only_ones_own_sites() {
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
-    let admin = t.account("a-admin", None).await;
-    t.grant(admin, SiteRole::SiteAdmin, f.site(A), None).await;
-    t.account(
-        "sx-auditor",
-        Some(zhanqun_core::PlatformRole::ProvinceAuditor),
-    )
-    .await;
-    let admin = t.login("a-admin").await;
-    let auditor = t.login("sx-auditor").await;
+    let (admin, auditor) = t.admin_and_auditor("a-admin", f.site(A)).await;
 
     let all = auditor.get("/api/v1/sites").await;
     assert_eq!(all.status, 200, "{}", all.json);

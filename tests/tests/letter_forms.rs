@@ -526,9 +526,7 @@ async fn files_go_with_a_letter_sealed_and_open_only_to_its_handlers() {
             "{why}: {html}"
         );
     }
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::Reviewer, a, None).await;
-    let o = t.login("jx-office").await;
+    let [o] = t.staff([("jx-office", SiteRole::Reviewer, a)]).await;
     let (s, list) = o.page(&format!("/sites/{}/letters", a.0)).await;
     assert_eq!(s, 200);
     assert!(
@@ -594,9 +592,7 @@ async fn files_go_with_a_letter_sealed_and_open_only_to_its_handlers() {
     );
 
     // Another site's administrator: not there; the attempt is audited too.
-    let stranger = t.account("wb-admin", None).await;
-    t.grant(stranger, SiteRole::SiteAdmin, b, None).await;
-    let w = t.login("wb-admin").await;
+    let [w] = t.staff([("wb-admin", SiteRole::SiteAdmin, b)]).await;
     let res = w
         .client
         .get(format!("{}/letters/{id}/attachments/2", w.base))

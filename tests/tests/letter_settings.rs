@@ -80,9 +80,7 @@ async fn a_mailbox_letter_goes_to_a_listed_leader_and_a_site_takes_only_its_kind
     assert_eq!(s, 200);
     assert!(html.contains("领导信箱（写给县长 王建国）"), "{html}");
 
-    let office = t.account("jx-office", None).await;
-    t.grant(office, SiteRole::Reviewer, a, None).await;
-    let o = t.login("jx-office").await;
+    let [o] = t.staff([("jx-office", SiteRole::Reviewer, a)]).await;
     let (_, list) = o.page(&format!("/sites/{}/letters", a.0)).await;
     let id = between(&list, "<a href=\"/letters/", "\"").expect("a letter link");
     let (s, case) = o.page(&format!("/letters/{id}")).await;

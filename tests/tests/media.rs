@@ -2,24 +2,10 @@
 //! generated names, served only on their own site with nosniff and a safe disposition.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use reqwest::multipart::{Form, Part};
 use zhanqun_core::{ColumnId, PlatformRole, SiteId, SiteRole};
-use zhanqun_tests::{TestApp, User};
+use zhanqun_tests::TestApp;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-
-async fn upload(u: &User, site: i64, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    let res = u
-        .client
-        .post(format!("{}/api/v1/sites/{site}/media", u.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
-}
 
 /// Publishes an article of `column` that links `url` (as an editor's article would).
 async fn publish_using(t: &TestApp, site: SiteId, column: ColumnId, url: &str) {
@@ -71,7 +57,7 @@ async fn uploads_are_checked_stored_under_generated_names_and_served_safely() {
     let ed = t.login("ed").await;
 
     // An image: stored under a generated name, served inline on its own site only.
-    let (status, up) = upload(&ed, a.0, "../../现场照片.png", PNG.to_vec()).await;
+    let (status, up) = ed.upload(a.0, "../../现场照片.png", PNG.to_vec()).await;
     assert_eq!(status, 201, "{up}");
     let url = up["url"].as_str().unwrap().to_string();
     assert!(url.starts_with("/media/") && !url.contains("现场"), "{url}");
@@ -101,13 +87,13 @@ async fn uploads_are_checked_stored_under_generated_names_and_served_safely() {
     );
 
     // A PDF is an attachment with its name encoded.
-    let (status, pdf) = upload(
-        &ed,
-        a.0,
-        "关于开展检查的通知.pdf",
-        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec(),
-    )
-    .await;
+    let (status, pdf) = ed
+        .upload(
+            a.0,
+            "关于开展检查的通知.pdf",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec(),
+        )
+        .await;
     assert_eq!(status, 201, "{pdf}");
     publish_using(
         &t,
@@ -142,7 +128,7 @@ async fn uploads_are_checked_stored_under_generated_names_and_served_safely() {
         ("photo.pdf", PNG.to_vec()),
         ("empty.png", Vec::new()),
     ] {
-        let (status, body) = upload(&ed, a.0, name, bytes).await;
+        let (status, body) = ed.upload(a.0, name, bytes).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (400, Some("invalid_input")),
@@ -152,7 +138,7 @@ async fn uploads_are_checked_stored_under_generated_names_and_served_safely() {
     // Too large: stopped while streaming, nothing left behind.
     let mut big = PNG.to_vec();
     big.resize(300 * 1024, 0);
-    let (status, body) = upload(&ed, a.0, "big.png", big).await;
+    let (status, body) = ed.upload(a.0, "big.png", big).await;
     assert_eq!(status, 413, "{body}");
     let dir = t.app.config().data_dir.join("media").join(a.0.to_string());
     let names: Vec<String> = std::fs::read_dir(&dir)
@@ -163,10 +149,10 @@ async fn uploads_are_checked_stored_under_generated_names_and_served_safely() {
     assert!(names.iter().all(|n| !n.starts_with(".upload")));
 
     // Not to another site's library, not by the auditor.
-    let (status, _) = upload(&ed, b.0, "x.png", PNG.to_vec()).await;
+    let (status, _) = ed.upload(b.0, "x.png", PNG.to_vec()).await;
     assert_eq!(status, 403);
     let au = t.login("auditor").await;
-    let (status, _) = upload(&au, a.0, "x.png", PNG.to_vec()).await;
+    let (status, _) = au.upload(a.0, "x.png", PNG.to_vec()).await;
     assert_eq!(status, 403);
     let list = ed.get(&format!("/api/v1/sites/{}/media", a.0)).await;
     assert_eq!(list.json["media"].as_array().unwrap().len(), 2);
@@ -205,7 +191,7 @@ async fn uploads_wait_for_publication_are_checked_inside_and_served_in_ranges() 
     // Not public until an article using it is published; the console previews it meanwhile.
     let mut big = PNG.to_vec();
     big.extend((0..100_000u32).map(|i| (i % 251) as u8));
-    let (status, up) = upload(&ed, a.0, "图.png", big.clone()).await;
+    let (status, up) = ed.upload(a.0, "图.png", big.clone()).await;
     assert_eq!(status, 201, "{up}");
     let url = up["url"].as_str().unwrap().to_string();
     assert_eq!(t.get("www.jiaxian.gov.cn", &url).await.status(), 404);
@@ -249,7 +235,7 @@ async fn uploads_wait_for_publication_are_checked_inside_and_served_in_ranges() 
         ("通知.pdf", script_pdf, "脚本"),
         ("通知.pdf", escaped_pdf, "脚本"),
     ] {
-        let (status, body) = upload(&ed, a.0, name, bytes).await;
+        let (status, body) = ed.upload(a.0, name, bytes).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (400, Some("invalid_input")),
@@ -264,7 +250,7 @@ async fn uploads_wait_for_publication_are_checked_inside_and_served_in_ranges() 
         ("[Content_Types].xml", b"<Types/>"),
         ("word/document.xml", b"<w:document/>"),
     ]);
-    let (status, body) = upload(&ed, a.0, "通知.docx", docx).await;
+    let (status, body) = ed.upload(a.0, "通知.docx", docx).await;
     assert_eq!(status, 201, "{body}");
 
     // Nothing temporary is left by the refusals.

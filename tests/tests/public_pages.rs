@@ -39,71 +39,52 @@ async fn fixture() -> Fixture {
         published_at: Some(Utc.with_ymd_and_hms(2026, 10, day, 2, 0, 0).unwrap()),
         ..Default::default()
     };
-    let a = store
-        .create_article(
-            jia.id,
-            art("佳县召开安全生产工作会议", 20),
-            &[col("xwzx/zwyw")],
-        )
-        .await
-        .unwrap();
-    let b = store
-        .create_article(
-            jia.id,
-            art("关于做好冬季供暖工作的通知", 10),
-            &[col("xwzx/tzgg")],
-        )
-        .await
-        .unwrap();
-    let policy = store
-        .create_article(
-            jia.id,
-            ArticleInput {
-                disclosure: Some(zhanqun_store::DisclosureInput {
-                    doc_number: Some("佳政办函〔2019〕54号".into()),
-                    written_date: NaiveDate::from_ymd_opt(2019, 9, 16),
-                    issuing_organ: Some("佳县人民政府办公室".into()),
-                    validity: Some(Validity::Valid),
-                    topic: Some("综合政务".into()),
-                }),
-                ..art(
-                    "佳县人民政府办公室关于进一步加强县政府门户网站建设和管理工作的通知",
-                    5,
-                )
-            },
-            &[col("zwgk/zcwj")],
-        )
-        .await
-        .unwrap();
-    store
-        .create_article(
-            jia.id,
-            ArticleInput {
-                interprets: Some(policy),
-                ..art(
-                    "《关于进一步加强县政府门户网站建设和管理工作的通知》解读",
-                    6,
-                )
-            },
-            &[col("zwgk/zcjd")],
-        )
-        .await
-        .unwrap();
-    store
-        .create_article(jia.id, art("佳县概况", 1), &[col("zjgk/gk")])
-        .await
-        .unwrap();
-    let draft = store
-        .create_article(
-            jia.id,
-            ArticleInput {
-                published: false,
-                ..art("绝密草稿标题XYZZY", 21)
-            },
-            &[col("xwzx/zwyw")],
-        )
-        .await
-        .unwrap();
+    // `input` as an article of 佳县 in its column at `path`.
+    let add = async |input: ArticleInput, path: &str| {
+        store
+            .create_article(jia.id, input, &[col(path)])
+            .await
+            .unwrap()
+    };
+    let a = add(art("佳县召开安全生产工作会议", 20), "xwzx/zwyw").await;
+    let b = add(art("关于做好冬季供暖工作的通知", 10), "xwzx/tzgg").await;
+    let policy = add(
+        ArticleInput {
+            disclosure: Some(zhanqun_store::DisclosureInput {
+                doc_number: Some("佳政办函〔2019〕54号".into()),
+                written_date: NaiveDate::from_ymd_opt(2019, 9, 16),
+                issuing_organ: Some("佳县人民政府办公室".into()),
+                validity: Some(Validity::Valid),
+                topic: Some("综合政务".into()),
+            }),
+            ..art(
+                "佳县人民政府办公室关于进一步加强县政府门户网站建设和管理工作的通知",
+                5,
+            )
+        },
+        "zwgk/zcwj",
+    )
+    .await;
+    add(
+        ArticleInput {
+            interprets: Some(policy),
+            ..art(
+                "《关于进一步加强县政府门户网站建设和管理工作的通知》解读",
+                6,
+            )
+        },
+        "zwgk/zcjd",
+    )
+    .await;
+    add(art("佳县概况", 1), "zjgk/gk").await;
+    let draft = add(
+        ArticleInput {
+            published: false,
+            ..art("绝密草稿标题XYZZY", 21)
+        },
+        "xwzx/zwyw",
+    )
+    .await;
     let mi_news = column_at(&store, mi.id, "xwzx/zwyw").await.id;
     let mi_only = store
         .create_article(mi.id, art("米脂县独有信息", 15), &[mi_news])

@@ -39,12 +39,9 @@ async fn a_service_item_needs_its_key_elements_before_review_and_is_shown_once_a
     let f = t.province_fixture().await;
     let a = f.site(JIAXIAN);
     let col = f.column(&format!("{JIAXIAN}/zwfw/bszn"));
-    let editor = t.account("yjj-editor", None).await;
-    let reviewer = t.account("jx-reviewer", None).await;
-    t.grant(editor, SiteRole::Editor, a, Some(col)).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let ed = t.login("yjj-editor").await;
-    let rv = t.login("jx-reviewer").await;
+    let (ed, rv) = t
+        .editor_and_reviewer("yjj-editor", "jx-reviewer", a, col)
+        .await;
 
     // A guide with an unknown item type is refused at once, with what to fix.
     let mut bad = guide();
@@ -193,12 +190,12 @@ async fn service_useless_turns_on_and_off_with_the_sites_items() {
     let f = t.fixture().await;
     let a = f.site(JIAXIAN);
     let col = f.column(&format!("{JIAXIAN}/zwfw/bszn"));
-    let admin = t.account("jx-admin", None).await;
-    t.grant(admin, SiteRole::SiteAdmin, a, None).await;
-    let reviewer = t.account("jx-reviewer", None).await;
-    t.grant(reviewer, SiteRole::Reviewer, a, None).await;
-    let ad = t.login("jx-admin").await;
-    let rv = t.login("jx-reviewer").await;
+    let [ad, rv] = t
+        .staff([
+            ("jx-admin", SiteRole::SiteAdmin, a),
+            ("jx-reviewer", SiteRole::Reviewer, a),
+        ])
+        .await;
     let th = Thresholds::default();
     let deadlines = t.app.config().deadlines();
     let useless = || service_useless(&t, a, &th);

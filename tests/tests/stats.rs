@@ -6,8 +6,8 @@
 
 use calamine::{Data, Reader, Xlsx};
 use chrono::Datelike;
+use zhanqun_core::SiteRole;
 use zhanqun_core::visits::{PageKind, china_day};
-use zhanqun_core::{PlatformRole, SiteRole};
 use zhanqun_store::{ArticleInput, DisclosureInput};
 use zhanqun_tests::steps::has_actor;
 use zhanqun_tests::{TestApp, User};
@@ -52,6 +52,16 @@ async fn xlsx_report(user: &User, site: i64, year: i32) -> Vec<(String, Data)> {
         .collect()
 }
 
+/// `user` asks to publish the annual report of `site` for the year given as `year` (the
+/// console's form): status and page.
+async fn publish_report(user: &User, site: i64, year: &str) -> (u16, String) {
+    user.form(
+        &format!("/stats/sites/{site}/report/publish"),
+        &[("year", year)],
+    )
+    .await
+}
+
 fn count(report: &[(String, Data)], item: &str) -> i64 {
     match report.iter().find(|(i, _)| i == item).map(|(_, v)| v) {
         Some(Data::Float(f)) => *f as i64,
@@ -72,12 +82,7 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     let t = TestApp::spawn_counting_visits().await;
     let f = t.fixture().await;
     let jx = f.site(JIAXIAN);
-    let admin = t.account("jx-admin", None).await;
-    t.grant(admin, SiteRole::SiteAdmin, jx, None).await;
-    t.account("sx-auditor", Some(PlatformRole::ProvinceAuditor))
-        .await;
-    let admin = t.login("jx-admin").await;
-    let auditor = t.login("sx-auditor").await;
+    let (admin, auditor) = t.admin_and_auditor("jx-admin", jx).await;
     let year = china_day(zhanqun_store::now()).year();
 
     let before = xlsx_report(&admin, jx.0, year).await;
@@ -251,12 +256,7 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
         .page(&format!("/stats/sites/{}/report?year={year}", jx.0))
         .await;
     assert!(!html.contains("发布到信息公开栏目"));
-    let (status, _) = auditor
-        .form(
-            &format!("/stats/sites/{}/report/publish", jx.0),
-            &[("year", &year.to_string())],
-        )
-        .await;
+    let (status, _) = publish_report(&auditor, jx.0, &year.to_string()).await;
     assert_eq!(status, 403);
     assert!(
         t.store
@@ -265,19 +265,9 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
             .unwrap()
             .is_none()
     );
-    let (status, _) = admin
-        .form(
-            &format!("/stats/sites/{}/report/publish", jx.0),
-            &[("year", "abc")],
-        )
-        .await;
+    let (status, _) = publish_report(&admin, jx.0, "abc").await;
     assert_eq!(status, 400);
-    let (status, _) = admin
-        .form(
-            &format!("/stats/sites/{}/report/publish", jx.0),
-            &[("year", &year.to_string())],
-        )
-        .await;
+    let (status, _) = publish_report(&admin, jx.0, &year.to_string()).await;
     assert_eq!(status, 303);
     let article = t
         .store
@@ -292,12 +282,7 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     assert!(page.contains("独立用户访问总量"));
     let list = t.page(JIA, "/zwgk/", 200).await;
     assert!(list.contains("网站工作年度报表"));
-    let (status, html) = admin
-        .form(
-            &format!("/stats/sites/{}/report/publish", jx.0),
-            &[("year", &year.to_string())],
-        )
-        .await;
+    let (status, html) = publish_report(&admin, jx.0, &year.to_string()).await;
     assert_eq!(status, 409);
     assert!(html.contains("不能重复发布"));
     let audit = t.store.audit_records(100, 0).await.unwrap();
@@ -317,10 +302,9 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
     assert_eq!(status, 400, "{html}");
 
     // Another site's administrator can neither read nor publish 佳县's report.
-    let other = t.account("mz-admin", None).await;
-    t.grant(other, SiteRole::SiteAdmin, f.site(MIZHI), None)
+    let [other] = t
+        .staff([("mz-admin", SiteRole::SiteAdmin, f.site(MIZHI))])
         .await;
-    let other = t.login("mz-admin").await;
     let (status, _) = other
         .page(&format!("/stats/sites/{}/report?year={year}", jx.0))
         .await;
@@ -335,12 +319,7 @@ async fn the_annual_report_is_filled_from_the_data_and_published_once() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let (status, _) = other
-        .form(
-            &format!("/stats/sites/{}/report/publish", jx.0),
-            &[("year", &(year - 1).to_string())],
-        )
-        .await;
+    let (status, _) = publish_report(&other, jx.0, &(year - 1).to_string()).await;
     assert_eq!(status, 404);
 }
 
@@ -378,12 +357,7 @@ async fn dashboards_show_the_province_a_site_and_a_column() {
             .await;
     }
     t.app.visits().flush(&t.store).await.unwrap();
-    let admin = t.account("jx-admin", None).await;
-    t.grant(admin, SiteRole::SiteAdmin, jx, None).await;
-    t.account("sx-auditor", Some(PlatformRole::ProvinceAuditor))
-        .await;
-    let admin = t.login("jx-admin").await;
-    let auditor = t.login("sx-auditor").await;
+    let (admin, auditor) = t.admin_and_auditor("jx-admin", jx).await;
 
     let (status, html) = auditor.page("/stats").await;
     assert_eq!(status, 200);

@@ -9,6 +9,7 @@
 use serde_json::json;
 use zhanqun_core::SiteRole;
 use zhanqun_tests::TestApp;
+use zhanqun_tests::steps::Newsroom;
 
 const PAYLOADS: &[&str] = &[
     "<script>alert(1)</script>",
@@ -143,11 +144,9 @@ fn assert_inert(html: &str, context: &str) {
 #[tokio::test]
 async fn payloads_posted_to_the_api_are_stored_and_rendered_inert() {
     assert!(PAYLOADS.len() >= 50);
-    let t = TestApp::spawn().await;
-    let f = t.fixture().await;
-    let site = f.site("6108280001");
-    let column = f.column("6108280001/xwzx/tzgg");
-    let (ed, rv) = t.editor_and_reviewer("ed", "rv", site, column).await;
+    let Newsroom {
+        t, column, ed, rv, ..
+    } = Newsroom::start("6108280001/xwzx/tzgg", "ed", "rv").await;
 
     let mut rendered = Vec::new();
     for (i, p) in PAYLOADS.iter().enumerate() {
@@ -328,9 +327,7 @@ async fn payloads_written_into_surveys_interviews_and_disclosure_requests_are_sh
     let f = t.fixture().await;
     let site = f.site("6108280001");
     let host = "www.jiaxian.gov.cn";
-    let office = t.account("office", None).await;
-    t.grant(office, SiteRole::SiteAdmin, site, None).await;
-    let o = t.login("office").await;
+    let [o] = t.staff([("office", SiteRole::SiteAdmin, site)]).await;
     let p = |i: usize, n: usize| cut(PAYLOADS[i % PAYLOADS.len()], n);
     let all: String = PAYLOADS.join("\n");
     let mut rendered = Vec::new();

@@ -118,6 +118,11 @@ fn sites_plan_apply_list() {
     );
 }
 
+/// 佳县's tenants file with `from` replaced by `to`, as the only file of a case.
+fn jiaxian_with(from: &str, to: &str) -> Vec<(&'static str, String)> {
+    vec![("6108280001.toml", GOOD_A.replace(from, to))]
+}
+
 type Case = (
     &'static str,
     Vec<(&'static str, String)>,
@@ -155,58 +160,40 @@ fn bad_tenants_files_are_refused_with_path_line_and_field() {
         ),
         (
             "unknown field",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace("hosts =", "colour = \"red\"\nhosts ="),
-            )],
+            jiaxian_with("hosts =", "colour = \"red\"\nhosts ="),
             "6108280001.toml:6: 字段 colour",
             "不认识的字段",
         ),
         (
             "unknown parent",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace(
-                    "kind = \"county\"",
-                    "kind = \"county\"\nparent = \"6108000001\"",
-                ),
-            )],
+            jiaxian_with(
+                "kind = \"county\"",
+                "kind = \"county\"\nparent = \"6108000001\"",
+            ),
             "6108280001.toml:4: 字段 parent",
             "上级网站 6108000001",
         ),
         (
             "unknown template",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace("template = \"portal\"", "template = \"portel\""),
-            )],
+            jiaxian_with("template = \"portal\"", "template = \"portel\""),
             "6108280001.toml:5: 字段 template",
             "不存在的栏目模板",
         ),
         (
             "bad code",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace("\"6108280001\"", "\"61082800\""),
-            )],
+            jiaxian_with("\"6108280001\"", "\"61082800\""),
             "6108280001.toml:1: 字段 code",
             "10 位数字",
         ),
         (
             "bad host",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace("www.jiaxian.gov.cn", "www.佳县.gov.cn"),
-            )],
+            jiaxian_with("www.jiaxian.gov.cn", "www.佳县.gov.cn"),
             "6108280001.toml:6: 字段 hosts",
             "主机名",
         ),
         (
             "mandatory column excluded",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace("hosts =", "exclude = [\"xwzx/zwyw\"]\nhosts ="),
-            )],
+            jiaxian_with("hosts =", "exclude = [\"xwzx/zwyw\"]\nhosts ="),
             "6108280001.toml:6: 字段 exclude",
             "必设栏目",
         ),
@@ -218,10 +205,7 @@ fn bad_tenants_files_are_refused_with_path_line_and_field() {
         ),
         (
             "missing field",
-            vec![(
-                "6108280001.toml",
-                GOOD_A.replace("region = \"610828\"\n", ""),
-            )],
+            jiaxian_with("region = \"610828\"\n", ""),
             "字段 region",
             "缺少必填字段",
         ),

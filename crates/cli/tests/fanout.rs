@@ -17,6 +17,28 @@ fn county(code: &str, name: &str) -> String {
     )
 }
 
+/// `zhanqun reprint subscribe` of every site's zwgk/zcwj to `source`, with `more` arguments.
+fn subscribe_all(data: &Path, source: &str, more: &[&str]) -> Output {
+    let mut args = vec![
+        "reprint",
+        "subscribe",
+        "--source",
+        source,
+        "--all",
+        "--column",
+        "zwgk/zcwj",
+    ];
+    args.extend_from_slice(more);
+    zhanqun(data, &args)
+}
+
+/// `zhanqun stats report` of 佳县 (6108280001) for `year`, with `more` arguments.
+fn jiaxian_report(data: &Path, year: &str, more: &[&str]) -> Output {
+    let mut args = vec!["stats", "report", "--site", "6108280001", "--year", year];
+    args.extend_from_slice(more);
+    zhanqun(data, &args)
+}
+
 #[test]
 fn a_fan_out_killed_half_way_leaves_nothing_and_the_retry_places_exactly_once() {
     let tmp = tempfile::tempdir().unwrap();
@@ -60,19 +82,7 @@ fn a_fan_out_killed_half_way_leaves_nothing_and_the_retry_places_exactly_once() 
         ],
     ));
     let source = source.trim();
-    let subscribed = ok(zhanqun(
-        &data,
-        &[
-            "reprint",
-            "subscribe",
-            "--source",
-            source,
-            "--all",
-            "--column",
-            "zwgk/zcwj",
-            "--home-slot",
-        ],
-    ));
+    let subscribed = ok(subscribe_all(&data, source, &["--home-slot"]));
     assert_eq!(subscribed.trim(), "7", "every site but the owner");
     let ingest = [
         "reprint",
@@ -144,20 +154,7 @@ fn a_fan_out_killed_half_way_leaves_nothing_and_the_retry_places_exactly_once() 
     assert!(per_site.iter().all(|(_, n)| *n == 1), "{per_site:?}");
 
     // Bad input: a clear message, nothing written.
-    let bad = zhanqun(
-        &data,
-        &[
-            "reprint",
-            "subscribe",
-            "--source",
-            source,
-            "--all",
-            "--column",
-            "zwgk/zcwj",
-            "--mode",
-            "later",
-        ],
-    );
+    let bad = subscribe_all(&data, source, &["--mode", "later"]);
     assert_eq!(bad.status.code(), Some(3));
     assert!(stderr(&bad).contains("publish"), "{}", stderr(&bad));
     let bad = zhanqun(
@@ -204,55 +201,27 @@ fn stats_check_exits_6_when_a_veto_indicator_fails() {
     assert_eq!(o.status.code(), Some(3), "a bad site code is invalid input");
 
     // The annual report: CSV to standard output, XLSX and HTML to files.
-    let o = zhanqun(
-        &data,
-        &["stats", "report", "--site", "6108280001", "--year", "2026"],
-    );
+    let o = jiaxian_report(&data, "2026", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = stdout(&o);
     assert!(csv.starts_with('\u{feff}'));
     assert!(csv.contains("网站基本信息,网站名称,佳县人民政府"), "{csv}");
     assert!(csv.contains("信息发布,信息发布总数（条）,0"), "{csv}");
     let xlsx = tmp.path().join("report.xlsx");
-    let o = zhanqun(
+    let o = jiaxian_report(
         &data,
-        &[
-            "stats",
-            "report",
-            "--site",
-            "6108280001",
-            "--year",
-            "2026",
-            "--format",
-            "xlsx",
-            "--output",
-            xlsx.to_str().unwrap(),
-        ],
+        "2026",
+        &["--format", "xlsx", "--output", xlsx.to_str().unwrap()],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
         "an XLSX is a zip file"
     );
-    let o = zhanqun(
-        &data,
-        &[
-            "stats",
-            "report",
-            "--site",
-            "6108280001",
-            "--year",
-            "2026",
-            "--format",
-            "html",
-        ],
-    );
+    let o = jiaxian_report(&data, "2026", &["--format", "html"]);
     assert!(stdout(&o).contains("<title>佳县人民政府网站工作年度报表（2026年度）</title>"));
     // Bad input: a year out of range, an unknown site, an unknown format.
-    let o = zhanqun(
-        &data,
-        &["stats", "report", "--site", "6108280001", "--year", "1900"],
-    );
+    let o = jiaxian_report(&data, "1900", &[]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("年份 1900 无效"), "{}", stderr(&o));
     let o = zhanqun(
@@ -260,19 +229,7 @@ fn stats_check_exits_6_when_a_veto_indicator_fails() {
         &["stats", "report", "--site", "6108270001", "--year", "2026"],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    let o = zhanqun(
-        &data,
-        &[
-            "stats",
-            "report",
-            "--site",
-            "6108280001",
-            "--year",
-            "2026",
-            "--format",
-            "pdf",
-        ],
-    );
+    let o = jiaxian_report(&data, "2026", &["--format", "pdf"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     // Visits of the day: none yet.
     let o = zhanqun(

@@ -219,6 +219,26 @@ pub async fn office_interview(
     }
 }
 
+/// Adds an entry to `site`'s 知识库 in its office's words, taken from the answered `letter` if
+/// one is named.
+pub async fn add_to_faq(
+    app: &App,
+    actor: &zhanqun_store::Actor,
+    site: zhanqun_core::SiteId,
+    question: String,
+    answer: String,
+    letter: Option<zhanqun_core::LetterId>,
+) -> Result<zhanqun_core::FaqId, Error> {
+    let faq = zhanqun_store::NewFaq {
+        question,
+        answer,
+        letter,
+    };
+    app.store()
+        .add_faq(actor, site, &faq, zhanqun_store::now())
+        .await
+}
+
 /// A file sent with letter `id`, as a download for its handlers; every opening is audited.
 pub async fn letter_attachment(
     app: &App,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use zhanqun_core::*;
 use zhanqun_store::{ArticleInput, DisclosureInput, Store};
 
-use crate::spec::{BUILTIN_TEMPLATES, Source, parse_sources};
+use crate::spec::{Source, builtin_templates, parse_sources};
 
 const AREAS: &str = include_str!("../data/shaanxi-areas.csv");
 const CITIES: &str = include_str!("../data/shaanxi-cities.csv");
@@ -395,13 +395,7 @@ pub async fn load(
     anchor: NaiveDate,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Summary> {
-    let templates: Vec<Source> = BUILTIN_TEMPLATES
-        .iter()
-        .map(|(p, t)| Source {
-            path: p.to_string(),
-            text: t.to_string(),
-        })
-        .collect();
+    let templates = builtin_templates();
     let inputs = parse_sources(&templates, &tenant_sources()).map_err(|errs| {
         Error::internal(format!(
             "demo tenants do not parse: {}",
@@ -1064,13 +1058,7 @@ mod tests {
 
     #[test]
     fn demo_tenants_parse() {
-        let templates: Vec<Source> = BUILTIN_TEMPLATES
-            .iter()
-            .map(|(p, t)| Source {
-                path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect();
+        let templates = builtin_templates();
         let parsed = parse_sources(&templates, &tenant_sources());
         assert!(parsed.is_ok(), "{:?}", parsed.err());
         assert_eq!(parsed.map(|p| p.len()).unwrap_or(0), sites().len());
@@ -1232,23 +1220,15 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
         unit: unit_name,
     } in specs
     {
-        let (id, password) = match existing.iter().find(|a| a.username == username) {
-            Some(a) => (a.id, None),
-            None => {
-                let password = zhanqun_core::password::generate();
-                let id = store
-                    .create_account(&zhanqun_store::NewAccount {
-                        username: username.into(),
-                        display_name: name.into(),
-                        password_hash: zhanqun_core::password::hash(&password)?,
-                        platform_role: role,
-                        must_change_password: false,
-                        unit: unit_name.and_then(unit),
-                    })
-                    .await?;
-                (id, Some(password))
-            }
-        };
+        let (id, password) = demo_account(
+            store,
+            &existing,
+            username,
+            name,
+            role,
+            unit_name.and_then(unit),
+        )
+        .await?;
         if let Some((r, path)) = grant {
             let col = path.map(column).transpose()?;
             store.grant_as_system(id, r, county.id, col).await?;
@@ -1276,23 +1256,7 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
                 R::Reviewer,
             ),
         ] {
-            let (id, password) = match existing.iter().find(|a| a.username == username) {
-                Some(a) => (a.id, None),
-                None => {
-                    let password = zhanqun_core::password::generate();
-                    let id = store
-                        .create_account(&zhanqun_store::NewAccount {
-                            username: username.into(),
-                            display_name: name.into(),
-                            password_hash: zhanqun_core::password::hash(&password)?,
-                            platform_role: None,
-                            must_change_password: false,
-                            unit: None,
-                        })
-                        .await?;
-                    (id, Some(password))
-                }
-            };
+            let (id, password) = demo_account(store, &existing, username, name, None, None).await?;
             store.grant_as_system(id, role, province.id, None).await?;
             out.push(DemoAccount {
                 username: username.into(),
@@ -1302,6 +1266,33 @@ pub async fn accounts(store: &Store) -> Result<Vec<DemoAccount>> {
         }
     }
     Ok(out)
+}
+
+/// Demo account `username`: the one in `existing` (its password is not shown again), or a new
+/// one with a generated password that need not be changed at first login.
+async fn demo_account(
+    store: &Store,
+    existing: &[Account],
+    username: &str,
+    name: &str,
+    role: Option<PlatformRole>,
+    unit: Option<UnitId>,
+) -> Result<(AccountId, Option<String>)> {
+    if let Some(a) = existing.iter().find(|a| a.username == username) {
+        return Ok((a.id, None));
+    }
+    let password = zhanqun_core::password::generate();
+    let id = store
+        .create_account(&zhanqun_store::NewAccount {
+            username: username.into(),
+            display_name: name.into(),
+            password_hash: zhanqun_core::password::hash(&password)?,
+            platform_role: role,
+            must_change_password: false,
+            unit,
+        })
+        .await?;
+    Ok((id, Some(password)))
 }
 
 /// The name of the demo's State Council reprint source.

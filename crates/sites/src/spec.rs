@@ -22,6 +22,17 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The templates shipped in the binary, as sources that tenants files are parsed against.
+pub(crate) fn builtin_templates() -> Vec<Source> {
+    BUILTIN_TEMPLATES
+        .iter()
+        .map(|(p, t)| Source {
+            path: p.to_string(),
+            text: t.to_string(),
+        })
+        .collect()
+}
+
 /// A file's name (as shown in errors) and its text.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -613,13 +624,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SiteInput>, Vec<SpecError>> {
     let templates = if tdir.is_dir() {
         read_toml_files(&tdir, &tdir)?
     } else {
-        BUILTIN_TEMPLATES
-            .iter()
-            .map(|(p, t)| Source {
-                path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect()
+        builtin_templates()
     };
     let tenants = read_toml_files(dir, dir)?;
     parse_sources(&templates, &tenants)

@@ -10,11 +10,10 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{Error, FaqId, InterviewId, Page, QuestionId, SiteId, SurveyId};
-use zhanqun_store::NewFaq;
 
 use crate::api::{ApiResult, Body, Path, Query, ok};
 use crate::auth::{Access, Authed, Routes};
-use crate::service::{letter_office_site, office_interview, office_survey_site};
+use crate::service::{add_to_faq, letter_office_site, office_interview, office_survey_site};
 use zhanqun_web::App;
 
 async fn surveys(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> ApiResult {
@@ -141,15 +140,7 @@ async fn add_faq(
     Path(id): Path<SiteId>,
     Body(b): Body<FaqBody>,
 ) -> ApiResult {
-    let faq = NewFaq {
-        question: b.question,
-        answer: b.answer,
-        letter: None,
-    };
-    let created = app
-        .store()
-        .add_faq(&a.actor, id, &faq, zhanqun_store::now())
-        .await?;
+    let created = add_to_faq(&app, &a.actor, id, b.question, b.answer, None).await?;
     Ok(ok(json!({ "id": created })))
 }
 

@@ -7,13 +7,12 @@ use zhanqun_core::{AccountId, GrantId};
 use super::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zhanqun_core::{Error, PlatformRole, SiteRole};
 
-use super::{PageResult, Path, Query, page, refusal_page, render, with_status};
+use super::{PageResult, Path, Query, page, redirect_outcome, render, with_status};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -95,13 +94,17 @@ async fn accounts_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
 
 /// After an administrator's form: back to the list, with the refusal shown when there was one.
 async fn after(app: &App, a: &Authed, res: Result<(), Error>) -> PageResult {
-    match res {
-        Ok(()) => Ok(Redirect::to("/accounts").into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::NotFound(_))) => {
-            refusal_page(e, |msg| accounts_page_with(app, a, None, Some(msg))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    redirect_outcome(
+        res.map(|()| "/accounts".to_string()),
+        |e| {
+            matches!(
+                e,
+                Error::InvalidInput(_) | Error::Conflict(_) | Error::NotFound(_)
+            )
+        },
+        |msg| accounts_page_with(app, a, None, Some(msg)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]

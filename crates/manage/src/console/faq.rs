@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{Error, FaqId, LetterId, Page, SiteId};
-use zhanqun_store::NewFaq;
 
 use super::{PageResult, Path, Query, interaction_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
+use crate::service::add_to_faq;
 use zhanqun_web::App;
 
 #[derive(Deserialize)]
@@ -70,14 +70,7 @@ async fn faq_add(
     Path(id): Path<SiteId>,
     Form(f): Form<FaqForm>,
 ) -> PageResult {
-    let faq = NewFaq {
-        question: f.question,
-        answer: f.answer,
-        letter: None,
-    };
-    let res = app
-        .store()
-        .add_faq(&a.actor, id, &faq, zhanqun_store::now())
+    let res = add_to_faq(&app, &a.actor, id, f.question, f.answer, None)
         .await
         .map(|_| "已加入知识库".to_string());
     outcome_page(
@@ -100,14 +93,7 @@ async fn letter_to_faq(
         .store()
         .letter_case(&a.actor, id, keys, &cal, zhanqun_store::now())
         .await?;
-    let faq = NewFaq {
-        question: f.question,
-        answer: f.answer,
-        letter: Some(id),
-    };
-    app.store()
-        .add_faq(&a.actor, case.site_id, &faq, zhanqun_store::now())
-        .await?;
+    add_to_faq(&app, &a.actor, case.site_id, f.question, f.answer, Some(id)).await?;
     Ok(Redirect::to(&format!("/sites/{}/faq", case.site_id.0)).into_response())
 }
 

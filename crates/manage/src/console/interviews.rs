@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{ColumnId, Error, InterviewId, QuestionId, SiteId};
 use zhanqun_store::NewInterview;
 
-use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
+use super::{PageResult, Path, interaction_page, outcome_page, redirect_outcome};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -164,17 +163,15 @@ async fn transcript(
     Form(f): Form<TranscriptForm>,
 ) -> PageResult {
     let column = ColumnId(f.column.trim().parse::<i64>().unwrap_or(0));
-    match app
-        .store()
-        .transcript_draft(&a.actor, id, column, zhanqun_store::now())
-        .await
-    {
-        Ok(article) => Ok(Redirect::to(&format!("/articles/{}", article.0)).into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Forbidden(_))) => {
-            refusal_page(e, |msg| moderate_with(&app, &a, id, None, Some(msg))).await
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    redirect_outcome(
+        app.store()
+            .transcript_draft(&a.actor, id, column, zhanqun_store::now())
+            .await
+            .map(|article| format!("/articles/{}", article.0)),
+        |e| matches!(e, Error::InvalidInput(_) | Error::Forbidden(_)),
+        |msg| moderate_with(&app, &a, id, None, Some(msg)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -125,6 +125,24 @@ where
     }
 }
 
+/// A form that goes on to another page: success as a redirect to the URL it answers, a refusal
+/// that `shown` picks as the form's page again drawn by `again` (see `refusal_page`), any other
+/// error as the error page.
+async fn redirect_outcome<Fut>(
+    res: Result<String, Error>,
+    shown: impl Fn(&Error) -> bool,
+    again: impl FnOnce(String) -> Fut,
+) -> PageResult
+where
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match res {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(e) if shown(&e) => refusal_page(e, again).await,
+        Err(e) => Err(PageError(e)),
+    }
+}
+
 /// A page of the 互动交流 section (letters, interviews, surveys, applications…).
 fn interaction_page(a: &Authed, template: &str, title: &str, ctx: JsonValue) -> Response {
     render(template, page(Some(a), "letters", title, ctx))

@@ -9,7 +9,7 @@ use zhanqun_core::{DeliveryId, SourceId, SubmissionId};
 
 use super::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, HandItem, NewItem, NewSource, ReprintMode};
 
-use super::{PageError, PageResult, Path, outcome_page, page, refusal_page, render};
+use super::{PageError, PageResult, Path, outcome_page, page, redirect_outcome, render};
 use crate::auth::{Access, Authed, Routes};
 use crate::service::column_by_path;
 use zhanqun_web::App;
@@ -565,17 +565,15 @@ async fn submit_article(
     Path(id): Path<ArticleId>,
     Form(f): Form<SubmitForm>,
 ) -> Result<Response, PageError> {
-    match app
-        .store()
-        .submit_article(&a.actor, id, SiteId(f.to), Some(&f.note))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/submissions").into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            refusal_page(e, |msg| submissions_page_with(&app, &a, None, Some(msg))).await
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    redirect_outcome(
+        app.store()
+            .submit_article(&a.actor, id, SiteId(f.to), Some(&f.note))
+            .await
+            .map(|_| "/submissions".to_string()),
+        |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
+        |msg| submissions_page_with(&app, &a, None, Some(msg)),
+    )
+    .await
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

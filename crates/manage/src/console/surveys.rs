@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use super::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{Error, SiteId, SurveyId};
 use zhanqun_store::NewSurvey;
 
-use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
+use super::{PageResult, Path, interaction_page, outcome_page, redirect_outcome};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -136,17 +135,15 @@ async fn feedback(
     Path(id): Path<SurveyId>,
     Form(f): Form<FeedbackForm>,
 ) -> PageResult {
-    match app
-        .store()
-        .set_survey_feedback(&a.actor, id, &f.feedback, zhanqun_store::now())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/surveys/{}", id.0)).into_response()),
-        Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
-            refusal_page(e, |msg| results_with(&app, &a, id, Some(msg))).await
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    redirect_outcome(
+        app.store()
+            .set_survey_feedback(&a.actor, id, &f.feedback, zhanqun_store::now())
+            .await
+            .map(|_| format!("/surveys/{}", id.0)),
+        |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
+        |msg| results_with(&app, &a, id, Some(msg)),
+    )
+    .await
 }
 
 pub(super) fn routes(r: Routes) -> Routes {

@@ -227,6 +227,21 @@ async fn settle(server: &Process) -> f64 {
     (server_cpu(pid) - cpu0) / w0.elapsed().as_secs_f64()
 }
 
+/// Waits (at most a minute) until the server is back to its idle CPU, give or take 10 ms a
+/// second, for two seconds running: the visit counts of the series before flushed, a check
+/// run under way finished. The console series then measures its pages, not the work before.
+async fn quiet(server: &Process, idle: f64) {
+    let pid = server.pid();
+    let t0 = Instant::now();
+    let mut calm = 0;
+    while calm < 2 && t0.elapsed() < Duration::from_secs(60) {
+        let (cpu0, w0) = (server_cpu(pid), Instant::now());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rate = (server_cpu(pid) - cpu0) / w0.elapsed().as_secs_f64();
+        calm = if rate <= idle + 0.010 { calm + 1 } else { 0 };
+    }
+}
+
 async fn measure(
     server: &Process,
     s: &Series,
@@ -677,6 +692,7 @@ async fn main() {
             );
         }
         if a.parts.contains("console") {
+            quiet(&server, idle).await;
             for m in console::measure(&server, &plan, a.console_reps, idle).await {
                 console_rows.push((label, sites, total, m));
             }
