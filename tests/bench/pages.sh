@@ -74,7 +74,7 @@ MARK='<!-- section: pages (written by tests/bench/pages.sh) -->'
   echo "depth. The demo store is the demo province; the national store is \`zhanqun_tests::national\`"
   echo "with $ARTICLES generated articles on top of it (see that module for the spread)."
   echo
-  echo "Then, once the server is back to its idle CPU (the series' visit counts flushed), the console and the JSON API on the same running server: the bench's own accounts"
+  echo "Then, once the server has been back at its idle CPU for 8 s (the series' visit counts flushed), the console and the JSON API on the same running server: the bench's own accounts"
   echo "(the province auditor, the province portal's and 佳县's site administrators, the system and"
   echo "audit administrators) log in over HTTP and ask for each URL once, timed on its own (the first"
   echo "request may read what the server then keeps: the list of sites, the national check's run),"

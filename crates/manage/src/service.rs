@@ -219,8 +219,8 @@ pub async fn office_interview(
     }
 }
 
-/// Adds an entry to `site`'s 知识库 in its office's words, taken from the answered `letter` if
-/// one is named.
+/// Adds `question` and `answer` to `site`'s 知识库 in its office's words, linked to the answered
+/// `letter` when one is named.
 pub async fn add_to_faq(
     app: &App,
     actor: &zhanqun_store::Actor,

@@ -13,9 +13,10 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Months, Utc};
 use sha2::{Digest, Sha256};
 use zhanqun_core::dataset::{DatasetMeta, Distribution, Generator, regeneration_due};
-use zhanqun_core::{ArticleId, Error, Result, SiteId};
+use zhanqun_core::{Article, ArticleId, Error, Result, SiteId};
 
 use crate::audit::{AuditEntry, Outcome};
+use crate::rows::{ArticleRow, article_cols};
 use crate::{ArticleInput, BeginWrite, DisclosureInput, Store, db_err, fetch, log_change, on_pool};
 
 /// A generated data set as the job reads it: article, site, site code, description, when its
@@ -179,13 +180,6 @@ impl Store {
         }];
         let json = serde_json::to_string(&meta)
             .map_err(|e| Error::internal(format!("data set {id}: {e}")))?;
-        // The revision's fields: the stored article with the new description, as an editor's
-        // save would have written them (the guarded UPDATE below keeps them true).
-        let article = self
-            .article(id)
-            .await?
-            .ok_or_else(|| Error::internal(format!("data set {id}: no article")))?;
-        let fields = crate::input::revision_fields(&as_input(article, meta.clone()));
         let entry = AuditEntry {
             actor: "system".into(),
             role: "system".into(),
@@ -250,14 +244,29 @@ impl Store {
                 // Taken back between the two statements (PostgreSQL reads each statement's
                 // own snapshot): nothing is kept.
                 let Some(rev) = rev else { return Ok(None) };
+                // The revision: the article as it stands, read after the row was taken (so
+                // no edit can come between), with the new description, the fields as an
+                // editor's save writes them.
+                let row: ArticleRow = sqlx::query_as(concat!(
+                    "SELECT ",
+                    article_cols!(),
+                    " FROM articles WHERE id = $1"
+                ))
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let input = as_input(Article::try_from(row)?, meta.clone());
                 sqlx::query(
                     "INSERT INTO revisions (article_id, rev, at, account_id, title, body_html, fields) \
-                     SELECT id, $2, $3, NULL, title, body_html, $4 FROM articles WHERE id = $1",
+                     VALUES ($1, $2, $3, NULL, $4, $5, $6)",
                 )
                 .bind(id.0)
                 .bind(rev)
                 .bind(now)
-                .bind(&fields)
+                .bind(&input.title)
+                .bind(&input.body_html)
+                .bind(crate::input::revision_fields(&input))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -297,7 +306,7 @@ impl Store {
 
 /// A stored data set as its writer would send it again, with the description `meta`: what its
 /// revision keeps ([`crate::input::revision_fields`]).
-fn as_input(a: zhanqun_core::Article, meta: DatasetMeta) -> ArticleInput {
+fn as_input(a: Article, meta: DatasetMeta) -> ArticleInput {
     ArticleInput {
         title: a.title,
         subtitle: a.subtitle,

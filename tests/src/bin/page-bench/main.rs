@@ -228,13 +228,19 @@ async fn settle(server: &Process) -> f64 {
 }
 
 /// Waits (at most a minute) until the server is back to its idle CPU, give or take 10 ms a
-/// second, for two seconds running: the visit counts of the series before flushed, a check
-/// run under way finished. The console series then measures its pages, not the work before.
+/// second, for eight seconds running: longer than the visit counter's flush period (5 s by
+/// default), so the counts of the series before are flushed, and a check run under way is
+/// finished. The console series then measures its pages, not the work before.
 async fn quiet(server: &Process, idle: f64) {
+    const CALM_SECONDS: u32 = 8;
     let pid = server.pid();
     let t0 = Instant::now();
     let mut calm = 0;
-    while calm < 2 && t0.elapsed() < Duration::from_secs(60) {
+    while calm < CALM_SECONDS {
+        if t0.elapsed() > Duration::from_secs(60) {
+            eprintln!("page-bench: the server did not come back to its idle CPU within 60 s");
+            return;
+        }
         let (cpu0, w0) = (server_cpu(pid), Instant::now());
         tokio::time::sleep(Duration::from_secs(1)).await;
         let rate = (server_cpu(pid) - cpu0) / w0.elapsed().as_secs_f64();
