@@ -9,7 +9,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use zhanqun_core::service::ServiceGuide;
 use zhanqun_core::{ArticleId, Error, Result, SiteId};
-use zhanqun_store::{Actor, ArticleInput, DisclosureInput, ServiceFilter, Store};
+use zhanqun_store::{Actor, ArticleInput, ServiceFilter, Store};
 
 use crate::demo::DEMO_COUNTY;
 
@@ -155,26 +155,8 @@ async fn update(
     guide: ServiceGuide,
 ) -> Result<()> {
     let input = ArticleInput {
-        title: a.title,
-        subtitle: a.subtitle,
-        summary: a.summary,
-        author: a.author,
-        source: a.source,
-        source_url: a.source_url,
-        cover_url: a.cover_url,
-        body_html: a.body_html,
-        published: true,
-        published_at: Some(a.published_at),
-        disclosure: a.disclosure.map(|d| DisclosureInput {
-            doc_number: d.doc_number,
-            written_date: d.written_date,
-            issuing_organ: d.issuing_organ,
-            validity: d.validity,
-            topic: d.topic,
-        }),
-        interprets: a.interprets,
         service: Some(guide),
-        ..ArticleInput::default()
+        ..ArticleInput::republished(a)
     };
     store.update_article(id, input).await
 }

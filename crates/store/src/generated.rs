@@ -17,7 +17,7 @@ use zhanqun_core::{Article, ArticleId, Error, Result, SiteId};
 
 use crate::audit::{AuditEntry, Outcome};
 use crate::rows::{ArticleRow, article_cols};
-use crate::{ArticleInput, BeginWrite, DisclosureInput, Store, db_err, fetch, log_change, on_pool};
+use crate::{ArticleInput, BeginWrite, Store, db_err, fetch, log_change, on_pool};
 
 /// A generated data set as the job reads it: article, site, site code, description, when its
 /// file was last written.
@@ -256,7 +256,10 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                let input = as_input(Article::try_from(row)?, meta.clone());
+                let input = ArticleInput {
+                    dataset: Some(meta.clone()),
+                    ..ArticleInput::republished(Article::try_from(row)?)
+                };
                 sqlx::query(
                     "INSERT INTO revisions (article_id, rev, at, account_id, title, body_html, fields) \
                      VALUES ($1, $2, $3, NULL, $4, $5, $6)",
@@ -301,33 +304,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-}
-
-/// A stored data set as its writer would send it again, with the description `meta`: what its
-/// revision keeps ([`crate::input::revision_fields`]).
-fn as_input(a: Article, meta: DatasetMeta) -> ArticleInput {
-    ArticleInput {
-        title: a.title,
-        subtitle: a.subtitle,
-        summary: a.summary,
-        author: a.author,
-        source: a.source,
-        source_url: a.source_url,
-        cover_url: a.cover_url,
-        body_html: a.body_html,
-        published: true,
-        published_at: Some(a.published_at),
-        disclosure: a.disclosure.map(|d| DisclosureInput {
-            doc_number: d.doc_number,
-            written_date: d.written_date,
-            issuing_organ: d.issuing_organ,
-            validity: d.validity,
-            topic: d.topic,
-        }),
-        interprets: a.interprets,
-        dataset: Some(meta),
-        ..ArticleInput::default()
     }
 }
 

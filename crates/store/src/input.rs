@@ -39,6 +39,32 @@ pub struct DisclosureInput {
 }
 
 impl ArticleInput {
+    /// A stored, published article as its writer would send it again: for a write that keeps
+    /// it as it is but for its guide or data set description, which the caller adds.
+    pub fn republished(a: Article) -> ArticleInput {
+        ArticleInput {
+            title: a.title,
+            subtitle: a.subtitle,
+            summary: a.summary,
+            author: a.author,
+            source: a.source,
+            source_url: a.source_url,
+            cover_url: a.cover_url,
+            body_html: a.body_html,
+            published: true,
+            published_at: Some(a.published_at),
+            disclosure: a.disclosure.map(|d| DisclosureInput {
+                doc_number: d.doc_number,
+                written_date: d.written_date,
+                issuing_organ: d.issuing_organ,
+                validity: d.validity,
+                topic: d.topic,
+            }),
+            interprets: a.interprets,
+            ..ArticleInput::default()
+        }
+    }
+
     pub(crate) fn check(&self) -> Result<()> {
         let title = self.title.trim();
         if title.is_empty() {
