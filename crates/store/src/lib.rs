@@ -33,6 +33,7 @@ mod letters;
 mod media;
 pub mod ops;
 mod read_paths;
+mod readers;
 pub mod reprint;
 mod rows;
 mod sealed_files;
@@ -120,21 +121,40 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// One query on whichever pool the store holds, its database error mapped:
+/// One query on whichever store, its database error mapped:
 /// `fetch!(self, all, sqlx::query_as(SQL).bind(x))` is a `Result<Vec<_>>`; `optional` and `one`
-/// fetch an `Option` and exactly one row.
+/// fetch an `Option` and exactly one row. On SQLite it runs on one of the store's reading
+/// connections ([`readers`]): a single read outside any transaction. `fetch!(self, pool all, …)`
+/// runs on the pool instead: a write with `RETURNING`, or a report that reads for long.
 macro_rules! fetch {
-    ($store:expr, all, $q:expr) => {
-        $crate::on_pool!($store, |p| $q.fetch_all(p).await.map_err($crate::db_err))
+    (@run all, $q:expr, $e:expr) => {
+        $q.fetch_all($e).await
     };
-    ($store:expr, optional, $q:expr) => {
-        $crate::on_pool!($store, |p| $q
-            .fetch_optional(p)
-            .await
+    (@run optional, $q:expr, $e:expr) => {
+        $q.fetch_optional($e).await
+    };
+    (@run one, $q:expr, $e:expr) => {
+        $q.fetch_one($e).await
+    };
+    ($store:expr, pool $how:ident, $q:expr) => {
+        $crate::on_pool!($store, |p| $crate::fetch!(@run $how, $q, p)
             .map_err($crate::db_err))
     };
-    ($store:expr, one, $q:expr) => {
-        $crate::on_pool!($store, |p| $q.fetch_one(p).await.map_err($crate::db_err))
+    ($store:expr, $how:ident, $q:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(_) => match $store.readers.get().await {
+                Some(mut reader) => match reader.conn() {
+                    Some(conn) => {
+                        let r = $crate::fetch!(@run $how, $q, conn);
+                        reader.finish(&r);
+                        r.map_err($crate::db_err)
+                    }
+                    None => Err($crate::readers::closed()),
+                },
+                None => Err($crate::readers::closed()),
+            },
+            $crate::Pool::Pg(p) => $crate::fetch!(@run $how, $q, p).map_err($crate::db_err),
+        }
     };
 }
 pub(crate) use fetch;
@@ -234,6 +254,8 @@ pub struct Store {
     /// Where the media library keeps its files (`<root>/<site id>/<stored name>`), when known:
     /// the check indicators then count a linked file missing there as broken.
     media_root: Option<Arc<Path>>,
+    /// SQLite's connections for single statements ([`fetch!`]); none on PostgreSQL.
+    readers: readers::Readers,
 }
 
 impl std::fmt::Debug for Store {
@@ -293,7 +315,7 @@ impl Store {
     /// and its directory are created when missing; WAL, `synchronous=FULL` and foreign keys are
     /// set and read back: a store that cannot guarantee them is refused.
     pub async fn connect(url: &str) -> Result<Store> {
-        let pool = if url.starts_with("sqlite:") {
+        let (pool, readers) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::invalid(format!("数据库地址“{url}”无法解析：{e}")))?
                 .create_if_missing(true)
@@ -313,10 +335,17 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .test_before_acquire(false)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")))?;
-            Pool::Sqlite(pool)
+            let readers = match readers::Readers::open(&opts, readers::SQLITE_READERS).await {
+                Ok(r) => r,
+                Err(e) => {
+                    pool.close().await;
+                    return Err(Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")));
+                }
+            };
+            (Pool::Sqlite(pool), readers)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| Error::invalid(format!("数据库地址无法解析：{e}")))?;
@@ -326,7 +355,7 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(|e| Error::invalid(format!("无法连接 PostgreSQL：{e}")))?;
-            Pool::Pg(pool)
+            (Pool::Pg(pool), readers::Readers::default())
         } else {
             return Err(Error::invalid(format!(
                 "数据库地址“{url}”不受支持：请使用 sqlite://路径 或 postgres://用户@主机/库名"
@@ -338,6 +367,7 @@ impl Store {
             origin: Arc::from(uuid::Uuid::now_v7().to_string()),
             service_elements: Arc::from(zhanqun_core::service::Element::NATIONAL.as_slice()),
             media_root: None,
+            readers,
         };
         store.check_durability().await?;
         Ok(store)
@@ -421,9 +451,11 @@ impl Store {
         .is_ok())
     }
 
-    /// Number of connections open and idle, for metrics.
+    /// Number of connections open and idle, for metrics: the pool's and SQLite's readers.
     pub fn pool_stats(&self) -> (u32, usize) {
-        on_pool!(self, |p| (p.size(), p.num_idle()))
+        let (size, idle) = on_pool!(self, |p| (p.size(), p.num_idle()));
+        let (readers, free) = self.readers.stats();
+        (size.saturating_add(readers), idle.saturating_add(free))
     }
 
     /// Registers a listener called after every committed change that public pages can show.
@@ -488,8 +520,9 @@ impl Store {
         )
     }
 
-    /// Closes the pool (waits for connections to be returned).
+    /// Closes the reading connections and the pool (waits for connections to be returned).
     pub async fn close(&self) {
+        self.readers.close().await;
         on_pool!(self, |p| p.close().await)
     }
 }

@@ -111,7 +111,7 @@ impl Store {
         policy: &LoginPolicy,
         reason: &str,
     ) -> Result<Result<i64, DateTime<Utc>>> {
-        let (failures, until): (i64, Option<DateTime<Utc>>) = fetch!(self, one, sqlx::query_as(
+        let (failures, until): (i64, Option<DateTime<Utc>>) = fetch!(self, pool one, sqlx::query_as(
                 "INSERT INTO login_throttle (key, failures, locked_until) VALUES ($1, 1, NULL) \
                  ON CONFLICT (key) DO UPDATE SET failures = CASE \
                    WHEN login_throttle.locked_until IS NOT NULL AND login_throttle.locked_until > $2 \
@@ -646,7 +646,7 @@ impl Store {
         }
         let reason: Option<Option<String>> = fetch!(
             self,
-            optional,
+            pool optional,
             sqlx::query_scalar("DELETE FROM login_throttle WHERE key = $1 RETURNING reason")
                 .bind(key)
         )?;

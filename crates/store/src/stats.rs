@@ -67,7 +67,7 @@ impl Store {
         type Row = (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64);
         let rows: Vec<Row> = fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(sql)
                 .bind(now)
                 .bind(site.map(|s| s.0).unwrap_or(0))

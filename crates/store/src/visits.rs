@@ -282,7 +282,7 @@ impl Store {
     ) -> Result<BTreeMap<SiteId, i64>> {
         let rows: Vec<(i64, i64)> = fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(
                 "SELECT site_id, CAST(SUM(views) AS BIGINT) FROM visit_days \
                  WHERE day >= $1 AND day <= $2 GROUP BY site_id",

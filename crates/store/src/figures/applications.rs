@@ -65,7 +65,7 @@ impl Store {
     ) -> Result<Vec<ApplicationStat>> {
         let rows: Vec<Row> = fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(
                 "SELECT sa.site_id, s.code, s.name AS site, u.name AS unit, sa.article_id, sa.state, \
                  sa.submitted_at, sa.accepted_at, sa.finished_at, \

@@ -60,7 +60,7 @@ impl Store {
     ) -> Result<LetterFigures> {
         let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, bool)> = fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(
                 "SELECT received_at, replied_at, public FROM letters WHERE site_id = $1 \
                  AND state NOT IN ('merged', 'invalid') \
@@ -101,7 +101,7 @@ impl Store {
     ) -> Result<Vec<LetterStat>> {
         let rows: Vec<StatRow> = fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(
                 "SELECT l.site_id, s.code, s.name AS site, u.name AS unit, l.state, l.received_at, \
                  l.due_at, l.replied_at, l.rating FROM letters l JOIN sites s ON s.id = l.site_id \

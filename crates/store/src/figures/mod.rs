@@ -94,7 +94,7 @@ impl Store {
         };
         let rows: Vec<PublicationRow> = fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(sql)
                 .bind(site.0)
                 .bind(from)

@@ -94,7 +94,7 @@ impl Store {
     pub async fn delivery_times_since(&self, since: DateTime<Utc>) -> Result<Vec<DeliveryTime>> {
         fetch!(
             self,
-            all,
+            pool all,
             sqlx::query_as(
                 "SELECT d.id, d.site_id, d.state, i.source_published_at, d.placed_at \
                  FROM reprint_items i JOIN reprint_deliveries d ON d.item_id = i.id \

@@ -57,47 +57,53 @@ pub(super) async fn overview_data(
     let dates = period.dates();
     // Visits: the province's merged days for the auditor; otherwise the own sites' days added
     // (a person visiting two of them counts twice there, and the page says so).
-    let (views, visitors, visitors_note) = if sees_all(a) {
-        let days: HashMap<NaiveDate, (i64, i64)> = app
-            .store()
-            .visit_days(None, period.from, period.to)
-            .await?
-            .into_iter()
-            .map(|d| (d.day, (d.views, d.visitors)))
-            .collect();
-        let v = dates
-            .iter()
-            .map(|d| days.get(d).map(|x| x.0).unwrap_or(0))
-            .collect();
-        let u = dates
-            .iter()
-            .map(|d| days.get(d).map(|x| x.1).unwrap_or(0))
-            .collect();
-        (v, u, "全省去重")
-    } else {
-        let mut v = vec![0; dates.len()];
-        let mut u = vec![0; dates.len()];
-        for s in &ids {
-            for d in app
+    let visits = async {
+        if sees_all(a) {
+            let days: HashMap<NaiveDate, (i64, i64)> = app
                 .store()
-                .visit_days(Some(*s), period.from, period.to)
+                .visit_days(None, period.from, period.to)
                 .await?
-            {
-                if let Some(i) = dates.iter().position(|x| *x == d.day) {
-                    v[i] += d.views;
-                    u[i] += d.visitors;
+                .into_iter()
+                .map(|d| (d.day, (d.views, d.visitors)))
+                .collect();
+            let v: Vec<i64> = dates
+                .iter()
+                .map(|d| days.get(d).map(|x| x.0).unwrap_or(0))
+                .collect();
+            let u: Vec<i64> = dates
+                .iter()
+                .map(|d| days.get(d).map(|x| x.1).unwrap_or(0))
+                .collect();
+            Ok::<_, zhanqun_core::Error>((v, u, "全省去重"))
+        } else {
+            let mut v = vec![0; dates.len()];
+            let mut u = vec![0; dates.len()];
+            for s in &ids {
+                for d in app
+                    .store()
+                    .visit_days(Some(*s), period.from, period.to)
+                    .await?
+                {
+                    if let Some(i) = dates.iter().position(|x| *x == d.day) {
+                        v[i] += d.views;
+                        u[i] += d.visitors;
+                    }
                 }
             }
+            Ok((v, u, "各网站访客数之和"))
         }
-        (v, u, "各网站访客数之和")
     };
-    let site_views = app.store().views_by_site(period.from, period.to).await?;
     // Counted by the database: the province's month is some 24,000 appearances.
     let narrow: Vec<SiteId> = ids.iter().copied().collect();
-    let seen = app
-        .store()
-        .appearance_counts(from, to, (!sees_all(a)).then_some(narrow.as_slice()))
-        .await?;
+    let narrow = (!sees_all(a)).then_some(narrow.as_slice());
+    // The four reads are independent: on separate connections at once, the page waits for the
+    // slowest (the appearance counts), not for their sum.
+    let ((views, visitors, visitors_note), site_views, seen, deliveries) = tokio::try_join!(
+        visits,
+        app.store().views_by_site(period.from, period.to),
+        app.store().appearance_counts(from, to, narrow),
+        app.store().delivery_times_since(from),
+    )?;
     let published: Vec<i64> = dates
         .iter()
         .map(|d| seen.days.get(d).copied().unwrap_or(0))
@@ -106,7 +112,7 @@ pub(super) async fn overview_data(
     let now = zhanqun_store::now();
     let mut reprints: HashMap<i64, (i64, i64)> = HashMap::new();
     let (mut total, mut late, mut pending) = (0, 0, 0);
-    for d in app.store().delivery_times_since(from).await? {
+    for d in deliveries {
         if !ids.contains(&SiteId(d.site_id)) {
             continue;
         }
