@@ -182,10 +182,12 @@ fn server_cpu(pid: u32) -> f64 {
     total
 }
 
-/// One measured series: URLs (host, path) of one page kind.
+/// One measured series: URLs (host, path) of one page kind, asked for by `clients` clients at
+/// once (each its own connection; 1 for every kind but one).
 struct Series {
     kind: &'static str,
     urls: Vec<(String, String)>,
+    clients: usize,
 }
 
 struct Measured {
@@ -263,27 +265,53 @@ async fn measure(
     let pid = server.pid();
     let cpu0 = server_cpu(pid);
     let t0 = Instant::now();
+    let clients = s.clients.max(1);
+    // Client k asks for URLs k, k + clients, …, one after the other, on its own connection.
+    let mut walkers = Vec::new();
+    for k in 0..clients {
+        let urls: Vec<(String, String)> = s
+            .urls
+            .iter()
+            .take(per_kind.saturating_mul(clients))
+            .skip(k)
+            .step_by(clients)
+            .cloned()
+            .collect();
+        let (client, base) = (client.clone(), base.clone());
+        walkers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut statuses = std::collections::BTreeMap::new();
+            for (host, path) in urls {
+                let r0 = Instant::now();
+                let status = match client
+                    .get(format!("{base}{path}"))
+                    .header("host", host)
+                    .send()
+                    .await
+                {
+                    Ok(r) => {
+                        let st = r.status().as_u16();
+                        let _ = r.bytes().await;
+                        st
+                    }
+                    Err(_) => 0,
+                };
+                lat.push(r0.elapsed().as_secs_f64() * 1000.0);
+                *statuses.entry(status).or_insert(0) += 1;
+                if t0.elapsed() > budget {
+                    break;
+                }
+            }
+            (lat, statuses)
+        }));
+    }
     let mut lat = Vec::new();
     let mut statuses = std::collections::BTreeMap::new();
-    for (host, path) in s.urls.iter().take(per_kind) {
-        let r0 = Instant::now();
-        let status = match client
-            .get(format!("{base}{path}"))
-            .header("host", host)
-            .send()
-            .await
-        {
-            Ok(r) => {
-                let st = r.status().as_u16();
-                let _ = r.bytes().await;
-                st
-            }
-            Err(_) => 0,
-        };
-        lat.push(r0.elapsed().as_secs_f64() * 1000.0);
-        *statuses.entry(status).or_insert(0) += 1;
-        if t0.elapsed() > budget {
-            break;
+    for w in walkers {
+        let (l, st) = w.await.unwrap_or_else(|e| fail(format!("{e:?}")));
+        lat.extend(l);
+        for (k, v) in st {
+            *statuses.entry(k).or_insert(0) += v;
         }
     }
     let cpu = (server_cpu(pid) - cpu0 - idle * t0.elapsed().as_secs_f64()).max(0.0);
@@ -356,6 +384,7 @@ async fn series(store: &Store, n: usize) -> (Vec<Series>, Vec<(String, String)>)
 
     let mut list = Vec::new();
     let mut articles = Vec::new();
+    let mut crowd = Vec::new();
     let mut deep = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for i in 0..n * 3 {
@@ -391,8 +420,13 @@ async fn series(store: &Store, n: usize) -> (Vec<Series>, Vec<(String, String)>)
             .list_column(site, col.id, (page - 1) * PAGE_SIZE, PAGE_SIZE)
             .await
             .unwrap_or((Vec::new(), 0));
-        if let Some(a) = items.get((rng.next() % items.len().max(1) as u64) as usize) {
+        let pick = (rng.next() % items.len().max(1) as u64) as usize;
+        if let Some(a) = items.get(pick) {
             articles.push((host(site), format!("/art/{}.html", a.article_id.0)));
+        }
+        // Four more of the same page for the series of four clients at once.
+        for a in items.iter().enumerate().filter(|(j, _)| *j != pick).take(4) {
+            crowd.push((host(site), format!("/art/{}.html", a.1.article_id.0)));
         }
     }
     // The same long columns at their first and at their last page: what depth costs.
@@ -501,46 +535,64 @@ async fn series(store: &Store, n: usize) -> (Vec<Series>, Vec<(String, String)>)
         Series {
             kind: "first request to a site after start (robots.txt, the site's context read)",
             urls: every_robots,
+            clients: 1,
         },
         Series {
             kind: "home",
             urls: home,
+            clients: 1,
         },
         Series {
             kind: "column list (any page)",
             urls: list,
+            clients: 1,
         },
         Series {
             kind: "column list, first page (columns of 20+ pages)",
             urls: first_pages,
+            clients: 1,
         },
         Series {
             kind: "column list, last page (the same columns)",
             urls: last_pages,
+            clients: 1,
         },
         Series {
             kind: "article",
             urls: articles,
+            clients: 1,
+        },
+        // What a crawler does: several pages at once. Server CPU a page here is what capacity
+        // depends on; one client at a time leaves the server's threads asleep between pages.
+        Series {
+            kind: "article, four clients at once",
+            urls: crowd,
+            clients: 4,
         },
         Series {
             kind: "信息公开目录 (any filter, any page)",
             urls: catalogue,
+            clients: 1,
         },
         Series {
             kind: "site RSS",
             urls: feeds,
+            clients: 1,
         },
         Series {
             kind: "sitemap.xml (an index above 1,000 articles)",
             urls: sitemaps,
+            clients: 1,
         },
         Series {
             kind: "sitemap, one month",
             urls: months,
+            clients: 1,
         },
         Series {
             kind: "404 (no such article)",
             urls: missing,
+            clients: 1,
         },
     ];
     (series, every_home)
@@ -684,6 +736,7 @@ async fn main() {
             let homes = Series {
                 kind: "every site's home page",
                 urls: every_home,
+                clients: 1,
             };
             let m = measure(&server, &homes, usize::MAX, Duration::from_secs(600), idle).await;
             eprintln!(

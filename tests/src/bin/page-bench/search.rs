@@ -73,7 +73,11 @@ pub async fn series(store: &Store, n: usize) -> Vec<Series> {
                 ));
             }
         }
-        out.push(Series { kind, urls });
+        out.push(Series {
+            kind,
+            urls,
+            clients: 1,
+        });
     }
     out
 }

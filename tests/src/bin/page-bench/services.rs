@@ -136,14 +136,17 @@ pub async fn series(store: &Store, n: usize) -> Vec<Series> {
         Series {
             kind: "办事服务, a site's catalogue (any filter, any page)",
             urls: site_urls,
+            clients: 1,
         },
         Series {
             kind: "全省办事服务, the province portal's (any filter, any page)",
             urls: province_urls,
+            clients: 1,
         },
         Series {
             kind: "service item (办事指南)",
             urls: items,
+            clients: 1,
         },
     ]
 }
