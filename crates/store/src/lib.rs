@@ -332,8 +332,10 @@ impl Store {
                     Error::invalid(format!("无法创建数据目录 {}：{e}", dir.display()))
                 })?;
             }
+            // Sixteen: the statistics pages read with up to five statements at once, and
+            // pages and writes must still find a connection while two of them are open.
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(16)
                 .test_before_acquire(false)
                 .connect_with(opts.clone())
                 .await

@@ -93,6 +93,8 @@ impl Drop for Reader {
         // lock: the slot is then empty and opened again if anyone asks.
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             conn.take();
+            drop(conn);
+            drop(permit);
             return;
         };
         rt.spawn(async move {
@@ -109,6 +111,28 @@ impl Drop for Reader {
     }
 }
 
+/// Opens one reading connection and reads back the durability settings the store requires of
+/// every connection.
+async fn open_one(opts: &SqliteConnectOptions) -> Result<SqliteConnection> {
+    let mut c = opts.connect().await.map_err(crate::db_err)?;
+    let (mode, sync, fk): (String, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT journal_mode FROM pragma_journal_mode), \
+         (SELECT synchronous FROM pragma_synchronous), \
+         (SELECT foreign_keys FROM pragma_foreign_keys)",
+    )
+    .fetch_one(&mut c)
+    .await
+    .map_err(crate::db_err)?;
+    if !mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 {
+        let _ = c.close_hard().await;
+        return Err(Error::internal(format!(
+            "SQLite durability settings not in force on a reading connection: \
+             journal_mode={mode} synchronous={sync} foreign_keys={fk}"
+        )));
+    }
+    Ok(c)
+}
+
 impl Readers {
     /// Opens `n` connections with `opts` (and `query_only`), each checked for the durability
     /// settings the store requires of every connection.
@@ -119,22 +143,7 @@ impl Readers {
         let opts = opts.clone().pragma("query_only", "ON");
         let mut conns = Vec::with_capacity(n);
         for _ in 0..n {
-            let mut c = opts.connect().await.map_err(crate::db_err)?;
-            let (mode, sync, fk): (String, i64, i64) = sqlx::query_as(
-                "SELECT (SELECT journal_mode FROM pragma_journal_mode), \
-                 (SELECT synchronous FROM pragma_synchronous), \
-                 (SELECT foreign_keys FROM pragma_foreign_keys)",
-            )
-            .fetch_one(&mut c)
-            .await
-            .map_err(crate::db_err)?;
-            if !mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 {
-                return Err(Error::internal(format!(
-                    "SQLite durability settings not in force on a reading connection: \
-                     journal_mode={mode} synchronous={sync} foreign_keys={fk}"
-                )));
-            }
-            conns.push(Arc::new(Mutex::new(Some(c))));
+            conns.push(Arc::new(Mutex::new(Some(open_one(&opts).await?))));
         }
         Ok(Readers(Some(Arc::new(Inner {
             opts,
@@ -150,8 +159,8 @@ impl Readers {
     pub(crate) async fn get(&self) -> Option<Reader> {
         let inner = self.0.as_ref()?;
         let permit = Arc::clone(&inner.free).acquire_owned().await.ok()?;
-        // With a permit, a lock is free unless `close` holds it: a reader gives its lock back
-        // before its permit. Start at a different connection each time so all stay warm.
+        // With a permit, a lock is free unless `close` holds it (at shutdown): a reader gives its
+        // lock back before its permit. Start at a different connection each time so all stay warm.
         let n = inner.conns.len();
         let start = inner.next.fetch_add(1, Ordering::Relaxed);
         let mut taken = None;
@@ -170,7 +179,12 @@ impl Readers {
             None => Arc::clone(inner.conns.get(start % n)?).lock_owned().await,
         };
         if conn.is_none() && !inner.closed.load(Ordering::Acquire) {
-            *conn = inner.opts.connect().await.ok();
+            match open_one(&inner.opts).await {
+                Ok(c) => *conn = Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a SQLite reading connection could not be reopened")
+                }
+            }
         }
         Some(Reader {
             conn: Some(conn),
@@ -179,16 +193,11 @@ impl Readers {
         })
     }
 
-    /// How many reading connections are open, and how many of them are not lent out.
+    /// How many reading connections there are, and how many of them are not lent out.
     pub(crate) fn stats(&self) -> (u32, usize) {
         let Some(inner) = &self.0 else { return (0, 0) };
-        let open = inner
-            .conns
-            .iter()
-            .filter(|c| c.try_lock().map(|c| c.is_some()).unwrap_or(true))
-            .count();
         (
-            u32::try_from(open).unwrap_or(u32::MAX),
+            u32::try_from(inner.conns.len()).unwrap_or(u32::MAX),
             inner.free.available_permits(),
         )
     }
@@ -215,8 +224,19 @@ mod tests {
     const SLOW: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
                         WHERE i < 3000000) SELECT COUNT(*) FROM n";
 
+    /// A store file removed (with its WAL files) when the test ends, passed or not.
+    struct TempStore(std::path::PathBuf);
+
+    impl Drop for TempStore {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
     /// A fresh store file with one reading connection.
-    async fn one_reader() -> (Readers, std::path::PathBuf) {
+    async fn one_reader() -> (Readers, TempStore) {
         let path = std::env::temp_dir().join(format!("zq-readers-{}.db", uuid::Uuid::now_v7()));
         let opts = SqliteConnectOptions::new()
             .filename(&path)
@@ -227,27 +247,25 @@ mod tests {
         // The file is made (and put in WAL mode) by a writing connection, as the pool does.
         let first = opts.connect().await.expect("create the store file");
         first.close().await.expect("close");
+        let file = TempStore(path);
         let readers = Readers::open(&opts, 1).await.expect("open a reader");
-        (readers, path)
-    }
-
-    fn remove(path: &std::path::Path) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        (readers, file)
     }
 
     #[tokio::test]
     async fn a_reader_dropped_mid_statement_is_lent_again_after_its_thread_answers() {
-        let (readers, path) = one_reader().await;
+        let (readers, _file) = one_reader().await;
         let mut r = readers.get().await.expect("a reader");
         let conn = r.conn().expect("open");
         let slow = sqlx::query_scalar::<_, i64>(SLOW).fetch_one(conn);
         let cut = tokio::time::timeout(std::time::Duration::from_millis(5), slow).await;
         assert!(cut.is_err(), "the statement was cancelled while it ran");
         drop(r);
-        // Still not free: the task that waits for the thread's answer holds it.
+        // Not lent again while its thread still counts: the task that waits for the thread's
+        // answer holds it (the count runs for a good part of a second after the cut).
         assert_eq!(readers.stats(), (1, 0));
+        let early = tokio::time::timeout(std::time::Duration::from_millis(20), readers.get()).await;
+        assert!(early.is_err(), "a busy reader was lent out");
         let mut r = readers.get().await.expect("the same reader, once free");
         let conn = r.conn().expect("still open");
         let n = sqlx::query_scalar::<_, i64>("SELECT 41 + 1")
@@ -265,12 +283,11 @@ mod tests {
         let mut r = readers.get().await.expect("a permit");
         assert!(r.conn().is_none(), "closed readers lend no connection");
         drop(r);
-        remove(&path);
     }
 
     #[tokio::test]
     async fn a_reading_connection_refuses_to_write() {
-        let (readers, path) = one_reader().await;
+        let (readers, _file) = one_reader().await;
         let mut r = readers.get().await.expect("a reader");
         let conn = r.conn().expect("open");
         let write = sqlx::query("CREATE TABLE t (x INTEGER)")
@@ -280,6 +297,5 @@ mod tests {
         assert!(write.is_err(), "query_only refuses a write");
         drop(r);
         readers.close().await;
-        remove(&path);
     }
 }

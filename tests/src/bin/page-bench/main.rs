@@ -2,8 +2,8 @@
 //! national fixture (`zhanqun_tests::national`: every division of China, a million articles and
 //! more), in the same run, through HTTP to a running `zhanqun serve` (the release binary).
 //!
-//! For each page kind it requests distinct URLs, one at a time, each once (so each is a cache
-//! miss), and reports server CPU per request (utime + stime of the server process, and of the
+//! For each page kind it requests distinct URLs, one at a time (one kind: four clients at once,
+//! `--per-kind` requests each), each once (so each is a cache miss), and reports server CPU per request (utime + stime of the server process, and of the
 //! PostgreSQL backends when the store is PostgreSQL, from
 //! `/proc/<pid>/stat`, over the whole series) and the latency p50/p99 seen by the client. A kind
 //! stops after `--per-kind` requests or `--seconds`, whichever comes first (slow kinds show
@@ -257,10 +257,12 @@ async fn measure(
     budget: Duration,
     idle: f64,
 ) -> Measured {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1)
-        .build()
-        .unwrap_or_else(|e| fail(format!("{e:?}")));
+    let connect = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap_or_else(|e| fail(format!("{e:?}")))
+    };
     let base = format!("http://{}", server.public);
     let pid = server.pid();
     let cpu0 = server_cpu(pid);
@@ -277,7 +279,9 @@ async fn measure(
             .step_by(clients)
             .cloned()
             .collect();
-        let (client, base) = (client.clone(), base.clone());
+        // A client of its own, so each keeps one connection (a shared one with a single idle
+        // slot would open and close spare connections while the others are busy).
+        let (client, base) = (connect(), base.clone());
         walkers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut statuses = std::collections::BTreeMap::new();
@@ -385,6 +389,9 @@ async fn series(store: &Store, n: usize) -> (Vec<Series>, Vec<(String, String)>)
     let mut list = Vec::new();
     let mut articles = Vec::new();
     let mut crowd = Vec::new();
+    // Each article once across both article series (a portal's section lists its children's
+    // articles too, so two sampled pages can share some).
+    let mut taken = std::collections::HashSet::new();
     let mut deep = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for i in 0..n * 3 {
@@ -421,12 +428,18 @@ async fn series(store: &Store, n: usize) -> (Vec<Series>, Vec<(String, String)>)
             .await
             .unwrap_or((Vec::new(), 0));
         let pick = (rng.next() % items.len().max(1) as u64) as usize;
-        if let Some(a) = items.get(pick) {
+        if let Some(a) = items.get(pick)
+            && taken.insert((site, a.article_id))
+        {
             articles.push((host(site), format!("/art/{}.html", a.article_id.0)));
         }
         // Four more of the same page for the series of four clients at once.
-        for a in items.iter().enumerate().filter(|(j, _)| *j != pick).take(4) {
-            crowd.push((host(site), format!("/art/{}.html", a.1.article_id.0)));
+        let more = items
+            .iter()
+            .enumerate()
+            .filter(|(j, a)| *j != pick && taken.insert((site, a.article_id)));
+        for (_, a) in more.take(4) {
+            crowd.push((host(site), format!("/art/{}.html", a.article_id.0)));
         }
     }
     // The same long columns at their first and at their last page: what depth costs.
