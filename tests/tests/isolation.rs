@@ -247,7 +247,11 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         .unwrap()[0]
         .id;
     // An appointment slot of site B's service item.
-    let in_two_days = chrono::Utc::now() + chrono::Duration::days(2);
+    // 10:00 Beijing time in two days: a slot from "now" plus two days crossed midnight when the
+    // test ran after 23:00 Beijing time, and a slot must stay within one day.
+    let in_two_days = zhanqun_core::beijing::start_of(
+        zhanqun_core::beijing::day(chrono::Utc::now()) + chrono::Duration::days(2),
+    ) + chrono::Duration::hours(10);
     let b_slot = t
         .store
         .open_slot(
