@@ -81,34 +81,28 @@ impl Store {
         );
         let ids = sites.unwrap_or_default();
         // Two connections at once: each count sorts the period's appearances on its own.
-        let by_site = async {
-            let rows: Vec<(i64, i64)> = on_pool!(self, |p| {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(per_site))
-                    .bind(from)
-                    .bind(to);
-                for id in ids {
-                    q = q.bind(id.0);
+        macro_rules! counted {
+            ($sql:expr) => {
+                async {
+                    Ok::<_, Error>(on_pool!(self, |p| {
+                        let mut q = sqlx::query_as(sqlx::AssertSqlSafe($sql))
+                            .bind(from)
+                            .bind(to);
+                        for id in ids {
+                            q = q.bind(id.0);
+                        }
+                        q.fetch_all(p).await.map_err(db_err)?
+                    }))
                 }
-                q.fetch_all(p).await.map_err(db_err)?
-            });
-            Ok::<_, Error>(rows)
-        };
-        let by_day = async {
-            let rows: Vec<(NaiveDate, i64)> = on_pool!(self, |p| {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(per_day))
-                    .bind(from)
-                    .bind(to);
-                for id in ids {
-                    q = q.bind(id.0);
-                }
-                q.fetch_all(p).await.map_err(db_err)?
-            });
-            Ok::<_, Error>(rows)
-        };
-        let (by_site, by_day) = tokio::try_join!(by_site, by_day)?;
+            };
+        }
+        let (by_site, by_day) = tokio::try_join!(counted!(per_site), counted!(per_day))?;
         Ok(AppearanceCounts {
-            sites: by_site.into_iter().map(|(s, n)| (SiteId(s), n)).collect(),
-            days: by_day.into_iter().collect(),
+            sites: by_site
+                .into_iter()
+                .map(|(s, n): (i64, i64)| (SiteId(s), n))
+                .collect(),
+            days: by_day.into_iter().collect::<HashMap<NaiveDate, i64>>(),
         })
     }
 
