@@ -340,7 +340,8 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")))?;
-            let readers = match readers::Readers::open(&opts, readers::SQLITE_READERS).await {
+            let readers = match readers::Readers::open(&opts, readers::SQLITE_READERS, &pool).await
+            {
                 Ok(r) => r,
                 Err(e) => {
                     pool.close().await;
@@ -453,7 +454,8 @@ impl Store {
         .is_ok())
     }
 
-    /// Number of connections open and idle, for metrics: the pool's and SQLite's readers.
+    /// Number of connections and idle ones, for metrics: the pool's and SQLite's readers (each
+    /// reader counted, also while its failed connection waits to be reopened).
     pub fn pool_stats(&self) -> (u32, usize) {
         let (size, idle) = on_pool!(self, |p| (p.size(), p.num_idle()));
         let (readers, free) = self.readers.stats();

@@ -16,12 +16,15 @@
 //! A reader dropped before its statement finished (its request was cancelled) is not lent out
 //! again until its thread has answered a ping: the thread may still be computing the old
 //! statement, and the next borrower would wait behind it. A reader whose thread is gone or whose
-//! connection failed is closed and opened again by the next borrower.
+//! connection failed is closed and opened again by a later borrower (at most once a second);
+//! until then its borrowers read on a connection of the pool.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{Mutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 use zhanqun_core::{Error, Result};
@@ -35,6 +38,12 @@ pub(crate) struct Readers(Option<Arc<Inner>>);
 
 struct Inner {
     opts: SqliteConnectOptions,
+    /// Where a read goes while a reader's connection cannot be reopened.
+    pool: SqlitePool,
+    /// When a failed reader was last opened again (milliseconds since `epoch`): at most once a
+    /// second, so a store that cannot be opened is not tried on every page.
+    reopened_at: AtomicU64,
+    epoch: Instant,
     conns: Vec<Arc<Mutex<Option<SqliteConnection>>>>,
     free: Arc<Semaphore>,
     next: AtomicUsize,
@@ -56,6 +65,8 @@ pub(crate) struct Reader {
     conn: Option<OwnedMutexGuard<Option<SqliteConnection>>>,
     permit: Option<OwnedSemaphorePermit>,
     state: State,
+    /// A connection of the pool, in place of a reader that could not be reopened.
+    pooled: Option<PoolConnection<Sqlite>>,
 }
 
 /// What a read answers once the store is closed or its connection cannot be opened.
@@ -64,8 +75,12 @@ pub(crate) fn closed() -> Error {
 }
 
 impl Reader {
-    /// The connection (`None` once the store is closed).
+    /// The connection: the reader's, or the pool's while the reader's cannot be reopened;
+    /// `None` once the store is closed.
     pub(crate) fn conn(&mut self) -> Option<&mut SqliteConnection> {
+        if let Some(c) = self.pooled.as_mut() {
+            return Some(&mut **c);
+        }
         self.conn.as_mut().and_then(|c| c.as_mut())
     }
 
@@ -85,9 +100,13 @@ impl Drop for Reader {
         if self.state == State::Done {
             return;
         }
+        // A pooled stand-in goes back to the pool as usual (its permit and empty slot with it).
         let (Some(mut conn), Some(permit)) = (self.conn.take(), self.permit.take()) else {
             return;
         };
+        if conn.is_none() {
+            return;
+        }
         let broken = self.state == State::Broken;
         // Without a runtime (the process is ending) the connection is simply dropped with its
         // lock: the slot is then empty and opened again if anyone asks.
@@ -133,10 +152,27 @@ async fn open_one(opts: &SqliteConnectOptions) -> Result<SqliteConnection> {
     Ok(c)
 }
 
+impl Inner {
+    /// Whether a failed reader may be opened again now (at most once a second).
+    fn may_reopen(&self) -> bool {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.reopened_at.load(Ordering::Relaxed);
+        (last == 0 || now.saturating_sub(last) >= 1000)
+            && self
+                .reopened_at
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
 impl Readers {
     /// Opens `n` connections with `opts` (and `query_only`), each checked for the durability
     /// settings the store requires of every connection.
-    pub(crate) async fn open(opts: &SqliteConnectOptions, n: usize) -> Result<Readers> {
+    pub(crate) async fn open(
+        opts: &SqliteConnectOptions,
+        n: usize,
+        pool: &SqlitePool,
+    ) -> Result<Readers> {
         if n == 0 {
             return Ok(Readers(None));
         }
@@ -147,6 +183,9 @@ impl Readers {
         }
         Ok(Readers(Some(Arc::new(Inner {
             opts,
+            pool: pool.clone(),
+            reopened_at: AtomicU64::new(0),
+            epoch: Instant::now(),
             conns,
             free: Arc::new(Semaphore::new(n)),
             next: AtomicUsize::new(0),
@@ -163,6 +202,7 @@ impl Readers {
         // lock back before its permit. Start at a different connection each time so all stay warm.
         let n = inner.conns.len();
         let start = inner.next.fetch_add(1, Ordering::Relaxed);
+        // A free slot with its connection first; else a free empty one (its connection failed).
         let mut taken = None;
         for i in 0..n {
             if let Some(Ok(guard)) = inner
@@ -170,30 +210,43 @@ impl Readers {
                 .get((start + i) % n)
                 .map(|slot| Arc::clone(slot).try_lock_owned())
             {
-                taken = Some(guard);
-                break;
+                let open = guard.is_some();
+                if open || taken.is_none() {
+                    taken = Some(guard);
+                }
+                if open {
+                    break;
+                }
             }
         }
         let mut conn = match taken {
             Some(guard) => guard,
             None => Arc::clone(inner.conns.get(start % n)?).lock_owned().await,
         };
+        let mut pooled = None;
         if conn.is_none() && !inner.closed.load(Ordering::Acquire) {
-            match open_one(&inner.opts).await {
-                Ok(c) => *conn = Some(c),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a SQLite reading connection could not be reopened")
+            if inner.may_reopen() {
+                match open_one(&inner.opts).await {
+                    Ok(c) => *conn = Some(c),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a SQLite reading connection could not be reopened");
+                    }
                 }
+            }
+            if conn.is_none() {
+                pooled = inner.pool.acquire().await.ok();
             }
         }
         Some(Reader {
             conn: Some(conn),
             permit: Some(permit),
             state: State::Running,
+            pooled,
         })
     }
 
-    /// How many reading connections there are, and how many of them are not lent out.
+    /// How many reading connections there are (slots: one whose connection failed counts until
+    /// it is reopened), and how many of them are not lent out.
     pub(crate) fn stats(&self) -> (u32, usize) {
         let Some(inner) = &self.0 else { return (0, 0) };
         (
@@ -248,7 +301,10 @@ mod tests {
         let first = opts.connect().await.expect("create the store file");
         first.close().await.expect("close");
         let file = TempStore(path);
-        let readers = Readers::open(&opts, 1).await.expect("open a reader");
+        let pool = SqlitePool::connect_with(opts.clone())
+            .await
+            .expect("the pool");
+        let readers = Readers::open(&opts, 1, &pool).await.expect("open a reader");
         (readers, file)
     }
 
@@ -296,6 +352,38 @@ mod tests {
         r.finish(&write);
         assert!(write.is_err(), "query_only refuses a write");
         drop(r);
+        readers.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_reader_is_reopened_and_meanwhile_read_through_the_pool() {
+        let (readers, _file) = one_reader().await;
+        let inner = readers.0.clone().expect("readers");
+        let lose = || async {
+            let slot = inner.conns.first().expect("one slot");
+            let _ = slot.lock().await.take();
+        };
+        let answer = |mut r: Reader| async move {
+            let conn = r.conn().expect("a connection");
+            let n = sqlx::query_scalar::<_, i64>("SELECT 6 * 7")
+                .fetch_one(conn)
+                .await;
+            r.finish(&n);
+            (n.expect("answered"), r.pooled.is_some())
+        };
+        // Lost, and no reopen tried lately: the next borrower opens it again.
+        lose().await;
+        let r = readers.get().await.expect("a permit");
+        assert_eq!(answer(r).await, (42, false));
+        // Lost again within the second after a reopen: the read goes to the pool meanwhile.
+        lose().await;
+        let r = readers.get().await.expect("a permit");
+        assert_eq!(answer(r).await, (42, true));
+        assert_eq!(
+            readers.stats(),
+            (1, 1),
+            "the slot and its permit are given back"
+        );
         readers.close().await;
     }
 }
