@@ -275,6 +275,17 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
     Error::internal(format!("database: {e}"))
 }
 
+/// The durability a SQLite connection must have, given what it read back of `journal_mode`,
+/// `synchronous` and `foreign_keys`: WAL, FULL (2) and on. The pool and every reader check it.
+pub(crate) fn durable(mode: &str, sync: i64, fk: i64) -> Result<()> {
+    if mode.eq_ignore_ascii_case("wal") && sync == 2 && fk == 1 {
+        return Ok(());
+    }
+    Err(Error::internal(format!(
+        "SQLite durability settings not in force: journal_mode={mode} synchronous={sync} foreign_keys={fk}"
+    )))
+}
+
 /// Crash-test hook: when the `ZHANQUN_FAILPOINT` variable names this point, the process aborts
 /// here — no unwinding, no cleanup, as `kill -9` or a power cut would. Read once; otherwise costs
 /// one comparison. Used by the test that kills a fan-out half-way.
@@ -401,14 +412,10 @@ impl Store {
     }
 
     async fn check_durability(&self) -> Result<()> {
-        if let Some((mode, sync, fk)) = self.sqlite_pragmas().await?
-            && (!mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1)
-        {
-            return Err(Error::internal(format!(
-                "SQLite durability settings not in force: journal_mode={mode} synchronous={sync} foreign_keys={fk}"
-            )));
+        match self.sqlite_pragmas().await? {
+            Some((mode, sync, fk)) => durable(&mode, sync, fk),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Reads back the SQLite durability pragmas (journal mode, synchronous, foreign keys).

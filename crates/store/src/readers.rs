@@ -142,12 +142,9 @@ async fn open_one(opts: &SqliteConnectOptions) -> Result<SqliteConnection> {
     .fetch_one(&mut c)
     .await
     .map_err(crate::db_err)?;
-    if !mode.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 {
+    if let Err(e) = crate::durable(&mode, sync, fk) {
         let _ = c.close_hard().await;
-        return Err(Error::internal(format!(
-            "SQLite durability settings not in force on a reading connection: \
-             journal_mode={mode} synchronous={sync} foreign_keys={fk}"
-        )));
+        return Err(e);
     }
     Ok(c)
 }
