@@ -282,6 +282,11 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
         !elsewhere.contains("新生儿医保在哪里办理"),
         "another site's 知识库"
     );
+    // Without a search, the site's own search box is empty (it once read "None").
+    assert!(
+        elsewhere.contains(r#"maxlength="100">"#) && !elsewhere.contains("None"),
+        "{elsewhere}"
+    );
     // While a visitor writes a title in other words, the letter form's script is offered the
     // entry (JSON, never cached); not on another site, not for question words alone.
     let similar = |host: String, q: &'static str| {

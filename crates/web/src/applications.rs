@@ -9,8 +9,7 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use zhanqun_core::letters::QueryCode;
 use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{ArticleId, Error, Result};
@@ -20,13 +19,15 @@ use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use crate::forms::{
-    APPLICATION, Upload, admit_write, checked_files, own_in, read_form, read_form_with_files,
-    with_ticket,
+    APPLICATION, FileLimits, Ticket, Upload, admit_write, checked_files, own_in, read_form,
+    read_form_with_files,
 };
 
 const NAV: &str = "zwfw";
 
-#[derive(Debug, Default, Deserialize)]
+/// The application form as posted, and as it is shown again after an error (never the answer or
+/// the ticket).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 struct ApplyForm {
     organisation: String,
@@ -36,14 +37,25 @@ struct ApplyForm {
     note: String,
     /// The appointment slot chosen (预约办理), empty for none.
     slot: String,
+    #[serde(skip_serializing)]
     answer: String,
+    #[serde(skip_serializing)]
     ticket: String,
 }
 
 impl ApplyForm {
-    fn refill(&self) -> Value {
-        json!({ "organisation": self.organisation, "name": self.name, "id_number": self.id_number,
-                "phone": self.phone, "note": self.note, "slot": self.slot.trim() })
+    /// What the form shows again after `error`: what was typed, and no slot when the one chosen
+    /// is gone (so the applicant chooses again).
+    fn refill(&self, error: &Error) -> ApplyForm {
+        let slot = if matches!(error, Error::Conflict(_)) {
+            String::new()
+        } else {
+            self.slot.trim().to_string()
+        };
+        ApplyForm {
+            slot,
+            ..self.clone()
+        }
     }
 
     /// The slot chosen, if any; a value that is not a slot number is refused.
@@ -85,13 +97,25 @@ fn slot_text(starts: chrono::DateTime<Utc>, ends: chrono::DateTime<Utc>, place: 
     )
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The 状态查询 form as posted, and as it is shown again (`receipt` and `code`, cut short).
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 struct LookupForm {
     receipt: String,
     code: String,
     /// `slot`: give up the appointment booked with the application.
+    #[serde(skip_serializing)]
     cancel: String,
+}
+
+impl LookupForm {
+    fn shown(&self) -> LookupForm {
+        LookupForm {
+            receipt: self.receipt.trim().chars().take(30).collect(),
+            code: self.code.trim().chars().take(20).collect(),
+            cancel: String::new(),
+        }
+    }
 }
 
 /// Answers a page under `/banshi/` that is not the catalogue.
@@ -108,15 +132,8 @@ pub async fn serve(
     match page {
         LetterPage::Apply(item) if !post => {
             let title = item_title(app, ctx, *item).await?;
-            form_page(
-                app,
-                ctx,
-                *item,
-                &title,
-                StatusCode::OK,
-                &mut json!({ "form": {} }),
-            )
-            .await
+            let form = ApplyForm::default();
+            form_page(app, ctx, *item, &title, StatusCode::OK, &form, None).await
         }
         LetterPage::Apply(item) => {
             let (form, files): (ApplyForm, _) = read_form_with_files(
@@ -129,12 +146,13 @@ pub async fn serve(
             .await?;
             apply(app, ctx, *item, form, files, client).await
         }
-        LetterPage::ApplyLookup if !post => status_page(
-            app,
-            ctx,
-            StatusCode::OK,
-            json!({ "form": { "receipt": "", "code": "" } }),
-        ),
+        LetterPage::ApplyLookup if !post => {
+            let view = Status {
+                form: LookupForm::default(),
+                ..Status::default()
+            };
+            status_page(app, ctx, StatusCode::OK, &view)
+        }
         LetterPage::ApplyLookup => {
             let form: LookupForm = read_form(body).await?;
             lookup(app, ctx, form, client).await
@@ -159,37 +177,61 @@ async fn item_title(app: &App, ctx: &SiteCtx, item: ArticleId) -> Result<String>
     Ok(a.title)
 }
 
+/// The item applied for.
+#[derive(Serialize)]
+struct ItemView<'a> {
+    id: ArticleId,
+    title: &'a str,
+}
+
+/// An appointment slot offered on the form (`id` as the radio button posts it).
+#[derive(Serialize)]
+struct SlotChoice {
+    id: String,
+    text: String,
+    left: i64,
+}
+
+/// The application form: `form` filled in as sent, `error` what to fix.
+#[derive(Serialize)]
+struct FormPage<'a> {
+    item: ItemView<'a>,
+    form: &'a ApplyForm,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(flatten)]
+    ticket: Ticket,
+    materials: FileLimits,
+    slots: Vec<SlotChoice>,
+}
+
 async fn form_page(
     app: &App,
     ctx: &SiteCtx,
     item: ArticleId,
     title: &str,
     status: StatusCode,
-    v: &mut Value,
+    form: &ApplyForm,
+    error: Option<String>,
 ) -> Result<Response> {
     let now = Utc::now();
-    with_ticket(app, ctx, v, now)?;
-    v["item"] = json!({ "id": item.0, "title": title });
-    v["materials"] = json!({
-        "count": zhanqun_core::service_flow::MAX_MATERIALS,
-        "mb": app.config().letters.attachment_max_bytes.div_ceil(1024 * 1024),
-    });
-    v["slots"] = app
-        .store()
-        .item_slots(item, now, true)
-        .await?
-        .iter()
-        .map(|s| json!({ "id": s.id.to_string(), "text": slot_text(s.starts_at, s.ends_at, &s.place), "left": s.left() }))
-        .collect();
-    own_in(
-        app,
-        ctx,
-        status,
-        "apply_form.html",
-        "在线申请",
-        NAV,
-        v.take(),
-    )
+    let slots = app.store().item_slots(item, now, true).await?;
+    let view = FormPage {
+        item: ItemView { id: item, title },
+        form,
+        error,
+        ticket: Ticket::new(app, ctx, now)?,
+        materials: FileLimits::new(app, zhanqun_core::service_flow::MAX_MATERIALS),
+        slots: slots
+            .iter()
+            .map(|s| SlotChoice {
+                id: s.id.to_string(),
+                text: slot_text(s.starts_at, s.ends_at, &s.place),
+                left: s.left(),
+            })
+            .collect(),
+    };
+    own_in(app, ctx, status, "apply_form.html", "在线申请", NAV, view)
 }
 
 async fn apply(
@@ -250,6 +292,16 @@ async fn apply(
                 .slot_starts_at
                 .zip(booked.slot_ends_at)
                 .map(|(s, e)| slot_text(s, e, booked.slot_place.as_deref().unwrap_or_default()));
+            let view = Status {
+                done: Some(Made {
+                    receipt: r.receipt,
+                    code: r.code.display(),
+                    again: r.again,
+                    item: &title,
+                    slot,
+                }),
+                ..Status::default()
+            };
             own_in(
                 app,
                 ctx,
@@ -257,8 +309,7 @@ async fn apply(
                 "apply_status.html",
                 "申请已提交",
                 NAV,
-                json!({ "done": { "receipt": r.receipt, "code": r.code.display(),
-                                   "again": r.again, "item": title, "slot": slot } }),
+                view,
             )
         }
         Err(
@@ -268,46 +319,92 @@ async fn apply(
             | Error::Conflict(_)),
         ) => {
             let status = crate::status_of(e.code());
-            let mut refill = form.refill();
-            if matches!(e, Error::Conflict(_)) {
-                // The slot chosen is gone: none is ticked, so the applicant chooses again.
-                refill["slot"] = json!("");
-            }
+            let refill = form.refill(&e);
             let mut error = e.public_message();
             if with_files {
                 // A browser cannot fill a file field in again.
                 error.push_str("（申请材料需重新选择）");
             }
-            let mut v = json!({ "form": refill, "error": error });
-            form_page(app, ctx, item, &title, status, &mut v).await
+            form_page(app, ctx, item, &title, status, &refill, Some(error)).await
         }
         Err(e) => Err(e),
     }
 }
 
 /// An application as 状态查询 and 结果公示 show it (seed 003 第二十四条(四)(五)).
-fn view(a: &ApplicationView) -> Value {
-    let day = |t: Option<chrono::DateTime<Utc>>| t.map(zhanqun_core::beijing::day_text);
-    let state = AppState::parse(&a.state).ok();
-    json!({
-        "receipt": a.receipt_no, "item": a.item,
-        "item_url": format!("/art/{}.html", a.item_id),
-        "applicant": a.organisation.clone().unwrap_or_else(|| a.applicant.clone()),
-        "unit": a.unit, "state": state.map(|s| s.label()).unwrap_or(""),
-        "submitted": zhanqun_core::beijing::day_text(a.submitted_at),
-        "accepted": day(a.accepted_at), "finished": day(a.finished_at),
-        "reply": a.reply, "result": a.result,
-        "done": state == Some(AppState::Done),
-        "slot": a.slot_starts_at.zip(a.slot_ends_at)
-            .map(|(s, e)| slot_text(s, e, a.slot_place.as_deref().unwrap_or_default())),
-        // Given up online until the slot begins, while the application is still open.
-        "may_cancel": a.slot_starts_at.is_some_and(|s| s > Utc::now())
-            && !matches!(state, Some(AppState::Done | AppState::Refused)),
-    })
+#[derive(Serialize)]
+struct Shown<'a> {
+    receipt: &'a str,
+    item: &'a str,
+    item_url: String,
+    /// The organisation that applied, or the person's masked name.
+    applicant: &'a str,
+    unit: Option<&'a str>,
+    state: &'static str,
+    submitted: String,
+    accepted: Option<String>,
+    finished: Option<String>,
+    reply: Option<&'a str>,
+    result: Option<&'a str>,
+    done: bool,
+    slot: Option<String>,
+    /// Given up online until the slot begins, while the application is still open.
+    may_cancel: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn of(a: &'a ApplicationView) -> Shown<'a> {
+        let day = |t: Option<chrono::DateTime<Utc>>| t.map(zhanqun_core::beijing::day_text);
+        let state = AppState::parse(&a.state).ok();
+        Shown {
+            receipt: &a.receipt_no,
+            item: &a.item,
+            item_url: format!("/art/{}.html", a.item_id),
+            applicant: a.organisation.as_deref().unwrap_or(&a.applicant),
+            unit: a.unit.as_deref(),
+            state: state.map(|s| s.label()).unwrap_or(""),
+            submitted: zhanqun_core::beijing::day_text(a.submitted_at),
+            accepted: day(a.accepted_at),
+            finished: day(a.finished_at),
+            reply: a.reply.as_deref(),
+            result: a.result.as_deref(),
+            done: state == Some(AppState::Done),
+            slot: a
+                .slot_starts_at
+                .zip(a.slot_ends_at)
+                .map(|(s, e)| slot_text(s, e, a.slot_place.as_deref().unwrap_or_default())),
+            may_cancel: a.slot_starts_at.is_some_and(|s| s > Utc::now())
+                && !matches!(state, Some(AppState::Done | AppState::Refused)),
+        }
+    }
+}
+
+/// An application just made: its 受理编号 and 查询码, the item, the slot booked.
+#[derive(Serialize)]
+struct Made<'a> {
+    receipt: String,
+    code: String,
+    again: bool,
+    item: &'a str,
+    slot: Option<String>,
+}
+
+/// The 办件状态查询 page: the form as typed, what was found or made, a notice or what to fix.
+#[derive(Default, Serialize)]
+struct Status<'a> {
+    form: LookupForm,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flash: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    done: Option<Made<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application: Option<Shown<'a>>,
 }
 
 /// The 办件状态查询 page (the form to type a 受理编号 and 查询码, what was found, or what to fix).
-fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Result<Response> {
+fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: &Status) -> Result<Response> {
     own_in(
         app,
         ctx,
@@ -321,12 +418,13 @@ fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Res
 
 async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> Result<Response> {
     let desk = app.letters();
-    let shown = json!({
-        "receipt": form.receipt.trim().chars().take(30).collect::<String>(),
-        "code": form.code.trim().chars().take(20).collect::<String>(),
-    });
     let again = |status: StatusCode, msg: String| {
-        status_page(app, ctx, status, json!({ "form": shown, "error": msg }))
+        let view = Status {
+            form: form.shown(),
+            error: Some(msg),
+            ..Status::default()
+        };
+        status_page(app, ctx, status, &view)
     };
     let parsed = crate::forms::lookup_checked(app, client, || {
         service_flow::parse_receipt(&form.receipt)
@@ -360,12 +458,16 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: LookupForm, client: IpAddr) -> R
         .application_status(ctx.site.id, &receipt, &code, desk.keys())
         .await
     {
-        Ok(a) => status_page(
-            app,
-            ctx,
-            status,
-            json!({ "form": shown, "application": view(&a), "flash": flash, "error": error }),
-        ),
+        Ok(a) => {
+            let view = Status {
+                form: form.shown(),
+                error,
+                flash,
+                application: Some(Shown::of(&a)),
+                ..Status::default()
+            };
+            status_page(app, ctx, status, &view)
+        }
         Err(e @ Error::NotFound(_)) => again(StatusCode::NOT_FOUND, e.public_message()),
         Err(e) => Err(e),
     }
@@ -376,7 +478,13 @@ async fn results(app: &App, ctx: &SiteCtx) -> Result<Response> {
         .store()
         .application_results(ctx.site.id, app.letters().keys(), 100)
         .await?;
-    let rows: Vec<Value> = rows.iter().map(view).collect();
+    #[derive(Serialize)]
+    struct View<'a> {
+        rows: Vec<Shown<'a>>,
+    }
+    let view = View {
+        rows: rows.iter().map(Shown::of).collect(),
+    };
     own_in(
         app,
         ctx,
@@ -384,6 +492,6 @@ async fn results(app: &App, ctx: &SiteCtx) -> Result<Response> {
         "apply_results.html",
         "办件结果公示",
         NAV,
-        json!({ "rows": rows }),
+        view,
     )
 }

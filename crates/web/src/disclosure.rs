@@ -10,8 +10,7 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use zhanqun_core::disclosure::{Applicant, Delivery, RequestState};
 use zhanqun_core::letters::QueryCode;
 use zhanqun_core::{Error, Result};
@@ -20,10 +19,11 @@ use zhanqun_store::NewInfoRequest;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{INFO_REQUEST, admit_write, own_in, read_form, with_ticket};
+use crate::forms::{Choice, INFO_REQUEST, Ticket, admit_write, own_in, read_form};
 
-/// The application form as posted.
-#[derive(Debug, Default, Deserialize)]
+/// The application form as posted, and as it is shown again after an error (never the answer or
+/// the ticket).
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 struct RequestForm {
     applicant: String,
@@ -35,7 +35,9 @@ struct RequestForm {
     address: String,
     content: String,
     delivery: String,
+    #[serde(skip_serializing)]
     answer: String,
+    #[serde(skip_serializing)]
     ticket: String,
 }
 
@@ -53,15 +55,6 @@ impl RequestForm {
             delivery: Delivery::parse(self.delivery.trim()).ok(),
             form_nonce: None,
         }
-    }
-
-    /// What the form shows again after an error (never the answer or the ticket).
-    fn refill(&self) -> Value {
-        json!({
-            "applicant": self.applicant, "organisation": self.organisation, "name": self.name,
-            "id_number": self.id_number, "phone": self.phone, "email": self.email,
-            "address": self.address, "content": self.content, "delivery": self.delivery,
-        })
     }
 }
 
@@ -85,13 +78,15 @@ pub async fn serve(
     let post = method == Method::POST;
     match page {
         LetterPage::Disclosure if !post => {
-            form_page(app, ctx, StatusCode::OK, &mut json!({ "form": {} }))
+            form_page(app, ctx, StatusCode::OK, &RequestForm::default(), None)
         }
         LetterPage::Disclosure => {
             let form: RequestForm = read_form(body).await?;
             apply(app, ctx, form, client).await
         }
-        LetterPage::DisclosureLookup if !post => status_page(app, ctx, StatusCode::OK, json!({})),
+        LetterPage::DisclosureLookup if !post => {
+            status_page(app, ctx, StatusCode::OK, &Status::default())
+        }
         LetterPage::DisclosureLookup => {
             let form: CodeForm = read_form(body).await?;
             lookup(app, ctx, form, client).await
@@ -100,20 +95,32 @@ pub async fn serve(
     }
 }
 
-fn options<T: Copy>(
-    all: &[T],
-    value: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Value {
-    all.iter()
-        .map(|x| json!({ "value": value(*x), "label": label(*x) }))
-        .collect()
+/// The application form: `form` filled in as sent, and `error` what to fix.
+#[derive(Serialize)]
+struct FormPage<'a> {
+    form: &'a RequestForm,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(flatten)]
+    ticket: Ticket,
+    applicants: Vec<Choice>,
+    deliveries: Vec<Choice>,
 }
 
-fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Result<Response> {
-    with_ticket(app, ctx, v, Utc::now())?;
-    v["applicants"] = options(Applicant::ALL, Applicant::as_str, Applicant::label);
-    v["deliveries"] = options(Delivery::ALL, Delivery::as_str, Delivery::label);
+fn form_page(
+    app: &App,
+    ctx: &SiteCtx,
+    status: StatusCode,
+    form: &RequestForm,
+    error: Option<String>,
+) -> Result<Response> {
+    let view = FormPage {
+        form,
+        error,
+        ticket: Ticket::new(app, ctx, Utc::now())?,
+        applicants: Choice::all(Applicant::ALL, Applicant::as_str, Applicant::label),
+        deliveries: Choice::all(Delivery::ALL, Delivery::as_str, Delivery::label),
+    };
     own_in(
         app,
         ctx,
@@ -121,8 +128,43 @@ fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Res
         "disclosure_form.html",
         "政府信息公开申请",
         NAV,
-        v.take(),
+        view,
     )
+}
+
+/// An application just made: its 查询码, whether the same form had made it before, and the
+/// statutory days to answer.
+#[derive(Serialize)]
+struct Made {
+    code: String,
+    again: bool,
+    days: u32,
+}
+
+/// An application found by its 查询码, as the applicant reads it.
+#[derive(Serialize)]
+struct Found<'a> {
+    content: &'a str,
+    state: &'static str,
+    received: String,
+    due: Option<String>,
+    correction: Option<&'a str>,
+    outcome: Option<&'static str>,
+    answer_html: Option<&'a str>,
+    answered: Option<String>,
+}
+
+/// The 依申请公开查询 page: the 查询码 typed (`code`), what was found or made, or what to fix.
+#[derive(Default, Serialize)]
+struct Status<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    done: Option<Made>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<Found<'a>>,
 }
 
 async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> Result<Response> {
@@ -158,6 +200,14 @@ async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> R
             if !sent.again {
                 keys.made(app);
             }
+            let view = Status {
+                done: Some(Made {
+                    code: sent.code.display(),
+                    again: sent.again,
+                    days: zhanqun_core::disclosure::ANSWER_DAYS,
+                }),
+                ..Status::default()
+            };
             own_in(
                 app,
                 ctx,
@@ -165,21 +215,19 @@ async fn apply(app: &App, ctx: &SiteCtx, form: RequestForm, client: IpAddr) -> R
                 "disclosure_status.html",
                 "申请已提交",
                 NAV,
-                json!({ "done": { "code": sent.code.display(), "again": sent.again,
-                                   "days": zhanqun_core::disclosure::ANSWER_DAYS } }),
+                view,
             )
         }
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
             let status = crate::status_of(e.code());
-            let mut v = json!({ "form": form.refill(), "error": e.public_message() });
-            form_page(app, ctx, status, &mut v)
+            form_page(app, ctx, status, &form, Some(e.public_message()))
         }
         Err(e) => Err(e),
     }
 }
 
 /// The 依申请公开查询 page (the form to type a 查询码, what was found, or what to fix).
-fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Result<Response> {
+fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: &Status) -> Result<Response> {
     own_in(
         app,
         ctx,
@@ -194,7 +242,12 @@ fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Res
 async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Result<Response> {
     let shown = form.code.trim().chars().take(20).collect::<String>();
     let again = |status: StatusCode, msg: String| {
-        status_page(app, ctx, status, json!({ "code": shown, "error": msg }))
+        let view = Status {
+            code: Some(shown.clone()),
+            error: Some(msg),
+            ..Status::default()
+        };
+        status_page(app, ctx, status, &view)
     };
     let code = match crate::forms::lookup_checked(app, client, || QueryCode::parse(&form.code)) {
         Ok(c) => c,
@@ -206,22 +259,19 @@ async fn lookup(app: &App, ctx: &SiteCtx, form: CodeForm, client: IpAddr) -> Res
         Err(e) => return Err(e),
     };
     let answered = s.state == RequestState::Answered;
-    status_page(
-        app,
-        ctx,
-        StatusCode::OK,
-        json!({
-            "code": code.display(),
-            "request": {
-                "content": s.content,
-                "state": s.state.label(),
-                "received": zhanqun_core::beijing::day_text(s.received_at),
-                "due": s.due_on.map(|d| d.to_string()),
-                "correction": s.correction,
-                "outcome": s.outcome.filter(|_| answered).map(|o| o.label()),
-                "answer_html": s.answer_html.filter(|_| answered),
-                "answered": s.answered_at.map(zhanqun_core::beijing::day_text),
-            },
+    let view = Status {
+        code: Some(code.display()),
+        request: Some(Found {
+            content: &s.content,
+            state: s.state.label(),
+            received: zhanqun_core::beijing::day_text(s.received_at),
+            due: s.due_on.map(|d| d.to_string()),
+            correction: s.correction.as_deref(),
+            outcome: s.outcome.filter(|_| answered).map(|o| o.label()),
+            answer_html: s.answer_html.as_deref().filter(|_| answered),
+            answered: s.answered_at.map(zhanqun_core::beijing::day_text),
         }),
-    )
+        ..Status::default()
+    };
+    status_page(app, ctx, StatusCode::OK, &view)
 }

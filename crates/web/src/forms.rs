@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde::Serialize;
 use zhanqun_core::{Error, Result};
 
 use chrono::{DateTime, Utc};
@@ -14,18 +14,66 @@ use crate::App;
 use crate::directory::SiteCtx;
 use crate::pages::HTML;
 
-/// Puts a fresh ticket for a form of `ctx`'s site into `view`: the sealed `ticket` for the
-/// hidden field and the human check's `question`.
-pub(crate) fn with_ticket(
-    app: &App,
-    ctx: &SiteCtx,
-    view: &mut Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let ticket = FormTicket::new(ctx.site.id, now);
-    view["ticket"] = serde_json::json!(ticket.seal(app.letters().keys())?);
-    view["question"] = serde_json::json!(ticket.question());
-    Ok(())
+/// A fresh ticket for a form of a site, as the form's template reads it: the sealed `ticket`
+/// for the hidden field and the human check's `question`. Flattened into a form page's view.
+#[derive(Debug, Serialize)]
+pub(crate) struct Ticket {
+    ticket: String,
+    question: String,
+}
+
+impl Ticket {
+    /// A new ticket for a form of `ctx`'s site.
+    pub(crate) fn new(app: &App, ctx: &SiteCtx, now: DateTime<Utc>) -> Result<Ticket> {
+        let ticket = FormTicket::new(ctx.site.id, now);
+        Ok(Ticket {
+            ticket: ticket.seal(app.letters().keys())?,
+            question: ticket.question().to_string(),
+        })
+    }
+}
+
+/// One choice of a select or radio group: the value posted and the label shown.
+#[derive(Debug, Serialize)]
+pub(crate) struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+impl Choice {
+    /// Every value of an enum, each with its label.
+    pub(crate) fn all<T: Copy>(
+        all: &[T],
+        value: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<Choice> {
+        all.iter()
+            .map(|x| Choice {
+                value: value(*x),
+                label: label(*x),
+            })
+            .collect()
+    }
+}
+
+/// How many files a form takes, and how large each may be (in MB), as the form says it.
+#[derive(Debug, Serialize)]
+pub(crate) struct FileLimits {
+    pub count: usize,
+    pub mb: u64,
+}
+
+impl FileLimits {
+    pub(crate) fn new(app: &App, count: usize) -> FileLimits {
+        FileLimits {
+            count,
+            mb: app
+                .config()
+                .letters
+                .attachment_max_bytes
+                .div_ceil(1024 * 1024),
+        }
+    }
 }
 
 /// A form let in by [`admit`] was stored (`again`: the same one had been before): a first one
@@ -310,7 +358,7 @@ pub(crate) fn own(
     status: StatusCode,
     template: &str,
     title: &str,
-    view: Value,
+    view: impl Serialize,
 ) -> Result<Response> {
     own_in(app, ctx, status, template, title, "hdjl", view)
 }
@@ -323,9 +371,9 @@ pub(crate) fn own_in(
     template: &str,
     title: &str,
     nav: &str,
-    view: Value,
+    view: impl Serialize,
 ) -> Result<Response> {
-    let html = app.render_own(ctx, template, title, nav, view)?;
+    let html = app.render_own(ctx, template, title, nav, &view)?;
     Ok((
         status,
         [

@@ -9,14 +9,13 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use zhanqun_core::{Error, InterviewId, Result};
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{admit, own, read_form, with_ticket};
+use crate::forms::{Ticket, admit, own, read_form};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -61,17 +60,33 @@ fn phase(i: &zhanqun_store::Interview, now: chrono::DateTime<Utc>) -> &'static s
     }
 }
 
+/// An interview in the list.
+#[derive(Serialize)]
+struct Listed<'a> {
+    url: String,
+    title: &'a str,
+    guests: &'a str,
+    phase: &'static str,
+    starts: String,
+    date: String,
+}
+
 async fn list(app: &App, ctx: &SiteCtx) -> Result<Response> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        interviews: Vec<Listed<'a>>,
+    }
     let now = Utc::now();
-    let items: Vec<Value> = app
-        .store()
-        .interviews(ctx.site.id)
-        .await?
+    let all = app.store().interviews(ctx.site.id).await?;
+    let interviews = all
         .iter()
-        .map(|i| {
-            json!({ "url": format!("/hudong/fangtan/{}.html", i.id), "title": i.title,
-                    "guests": i.guests, "phase": phase(i, now), "starts": minute(i.starts_at),
-                    "date": zhanqun_core::beijing::day_text(i.starts_at) })
+        .map(|i| Listed {
+            url: format!("/hudong/fangtan/{}.html", i.id),
+            title: &i.title,
+            guests: &i.guests,
+            phase: phase(i, now),
+            starts: minute(i.starts_at),
+            date: zhanqun_core::beijing::day_text(i.starts_at),
         })
         .collect();
     own(
@@ -80,8 +95,52 @@ async fn list(app: &App, ctx: &SiteCtx) -> Result<Response> {
         StatusCode::OK,
         "interviews.html",
         "在线访谈",
-        json!({ "interviews": items }),
+        View { interviews },
     )
+}
+
+/// The interview's own fields on its page.
+#[derive(Serialize)]
+struct InterviewView<'a> {
+    id: InterviewId,
+    title: &'a str,
+    guests: &'a str,
+    intro: &'a str,
+    starts: String,
+    ends: String,
+    phase: &'static str,
+}
+
+/// A published question with its answer (when given) and the minute it was answered.
+#[derive(Serialize)]
+struct Answered<'a> {
+    nickname: &'a str,
+    question: &'a str,
+    answer_html: Option<String>,
+    at: Option<String>,
+}
+
+/// What the question form shows again after an error (never the answer or the ticket).
+#[derive(Serialize)]
+struct Refill<'a> {
+    nickname: &'a str,
+    question: &'a str,
+}
+
+/// The interview page: the published questions, the form with a ticket while questions are
+/// taken, `thanks` or `error` (with what was typed) after a question.
+#[derive(Serialize)]
+struct Page<'a> {
+    interview: InterviewView<'a>,
+    qa: Vec<Answered<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thanks: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form: Option<Refill<'a>>,
+    #[serde(flatten)]
+    ticket: Option<Ticket>,
 }
 
 async fn show(
@@ -94,30 +153,47 @@ async fn show(
 ) -> Result<Response> {
     let now = Utc::now();
     let i = app.store().interview(Some(ctx.site.id), id).await?;
-    let qa: Vec<Value> = app
-        .store()
-        .interview_questions(id, false)
-        .await?
-        .iter()
-        .map(|q| {
-            json!({ "nickname": q.nickname, "question": q.question,
-                    "answer_html": q.answer.as_deref().map(zhanqun_core::letter_flow::reply_html),
-                    "at": q.answered_at.map(minute) })
-        })
-        .collect();
-    let mut view = json!({
-        "interview": { "id": i.id, "title": i.title, "guests": i.guests, "intro": i.intro,
-                       "starts": minute(i.starts_at), "ends": minute(i.ends_at),
-                       "phase": phase(&i, now) },
-        "qa": qa, "thanks": thanks,
-    });
-    if let Some((msg, form)) = error {
-        view["error"] = json!(msg);
-        view["form"] = json!({ "nickname": form.nickname, "question": form.question });
-    }
-    if i.takes_questions(now) {
-        with_ticket(app, ctx, &mut view, now)?;
-    }
+    let questions = app.store().interview_questions(id, false).await?;
+    let (error, form) = match error {
+        Some((msg, f)) => (
+            Some(msg),
+            Some(Refill {
+                nickname: &f.nickname,
+                question: &f.question,
+            }),
+        ),
+        None => (None, None),
+    };
+    let view = Page {
+        interview: InterviewView {
+            id: i.id,
+            title: &i.title,
+            guests: &i.guests,
+            intro: &i.intro,
+            starts: minute(i.starts_at),
+            ends: minute(i.ends_at),
+            phase: phase(&i, now),
+        },
+        qa: questions
+            .iter()
+            .map(|q| Answered {
+                nickname: &q.nickname,
+                question: &q.question,
+                answer_html: q
+                    .answer
+                    .as_deref()
+                    .map(zhanqun_core::letter_flow::reply_html),
+                at: q.answered_at.map(minute),
+            })
+            .collect(),
+        thanks,
+        error,
+        form,
+        ticket: i
+            .takes_questions(now)
+            .then(|| Ticket::new(app, ctx, now))
+            .transpose()?,
+    };
     own(app, ctx, status, "interview.html", &i.title, view)
 }
 

@@ -17,22 +17,25 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
 use zhanqun_core::letter_flow::LetterState;
 use zhanqun_core::letters::{self, LetterKind, QueryCode};
 use zhanqun_core::{Error, LetterId, Page, Result};
-use zhanqun_store::NewLetter;
+use zhanqun_store::{NewLetter, PublicReply};
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
 use crate::forms::{
-    LETTER, Upload, admit_write, checked_files, own, read_form, read_form_with_files, with_ticket,
+    FileLimits, LETTER, Ticket, Upload, admit_write, checked_files, own, read_form,
+    read_form_with_files,
 };
+use crate::pages::Pager;
 
-/// The letter form as posted. Every field optional here: what is missing is said by the checks.
-#[derive(Debug, Default, Deserialize)]
+/// The letter form as posted, and as it is shown again after an error (never the answer or the
+/// ticket). Every field optional here: what is missing is said by the checks.
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 struct LetterForm {
     kind: String,
@@ -45,7 +48,9 @@ struct LetterForm {
     id_number: String,
     address: String,
     public: Option<String>,
+    #[serde(skip_serializing)]
     answer: String,
+    #[serde(skip_serializing)]
     ticket: String,
 }
 
@@ -77,15 +82,6 @@ impl LetterForm {
             form_nonce: None,
             attachments: Vec::new(),
         }
-    }
-
-    /// What the form shows again after an error: what was typed, never the answer or ticket.
-    fn refill(&self) -> Value {
-        json!({
-            "kind": self.kind, "to": self.to, "subject": self.subject, "body": self.body, "name": self.name,
-            "phone": self.phone, "email": self.email, "id_number": self.id_number,
-            "address": self.address, "public": self.public.is_some(),
-        })
     }
 }
 
@@ -133,8 +129,11 @@ pub async fn serve(
             "surveys, interviews, 依申请公开 and 在线办理 are answered by their own modules",
         )),
         LetterPage::Write { kind } if !post => {
-            let mut v = json!({ "form": { "kind": kind.map(|k| k.as_str()) } });
-            form_page(app, ctx, StatusCode::OK, &mut v)
+            let form = LetterForm {
+                kind: kind.map(|k| k.as_str()).unwrap_or_default().to_string(),
+                ..LetterForm::default()
+            };
+            form_page(app, ctx, StatusCode::OK, &form, None)
         }
         LetterPage::Write { .. } => {
             let (form, files): (LetterForm, _) = read_form_with_files(
@@ -147,7 +146,7 @@ pub async fn serve(
             .await?;
             write(app, ctx, form, files, client).await
         }
-        LetterPage::Lookup if !post => status_page(app, ctx, StatusCode::OK, json!({})),
+        LetterPage::Lookup if !post => status_page(app, ctx, StatusCode::OK, &Status::default()),
         LetterPage::Lookup | LetterPage::Rate => {
             let form: CodeForm = read_form(body).await?;
             lookup(app, ctx, form, client, matches!(page, LetterPage::Rate)).await
@@ -155,23 +154,59 @@ pub async fn serve(
     }
 }
 
-/// The letter form with a fresh ticket; `v` holds what to show again and the error, if any.
-fn form_page(app: &App, ctx: &SiteCtx, status: StatusCode, v: &mut Value) -> Result<Response> {
-    with_ticket(app, ctx, v, Utc::now())?;
-    let offered = &ctx.site.letters;
-    v["kinds"] = json!(
-        offered
-            .kinds
-            .iter()
-            .map(|k| json!({ "value": k.as_str(), "label": k.label() }))
-            .collect::<Vec<_>>()
-    );
-    v["leaders"] = json!(offered.leaders);
-    v["attachments"] = json!({
-        "count": letters::MAX_ATTACHMENTS,
-        "mb": app.config().letters.attachment_max_bytes.div_ceil(1024 * 1024),
-    });
-    own(app, ctx, status, "letter_form.html", "我要写信", v.take())
+/// A kind of letter the site takes: its value on the form, its label, and (on 互动交流's index)
+/// the form's address for it.
+#[derive(Serialize)]
+struct KindChoice {
+    value: &'static str,
+    label: &'static str,
+    url: String,
+}
+
+fn kinds(ctx: &SiteCtx) -> Vec<KindChoice> {
+    ctx.site
+        .letters
+        .kinds
+        .iter()
+        .map(|k| KindChoice {
+            value: k.as_str(),
+            label: k.label(),
+            url: format!("/hudong/xiexin?kind={}", k.as_str()),
+        })
+        .collect()
+}
+
+/// The letter form: `form` filled in as sent, `error` what to fix.
+#[derive(Serialize)]
+struct FormPage<'a> {
+    form: &'a LetterForm,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(flatten)]
+    ticket: Ticket,
+    kinds: Vec<KindChoice>,
+    /// The leaders a 领导信箱 letter may be written to.
+    leaders: &'a [String],
+    attachments: FileLimits,
+}
+
+/// The letter form with a fresh ticket.
+fn form_page(
+    app: &App,
+    ctx: &SiteCtx,
+    status: StatusCode,
+    form: &LetterForm,
+    error: Option<String>,
+) -> Result<Response> {
+    let view = FormPage {
+        form,
+        error,
+        ticket: Ticket::new(app, ctx, Utc::now())?,
+        kinds: kinds(ctx),
+        leaders: &ctx.site.letters.leaders,
+        attachments: FileLimits::new(app, letters::MAX_ATTACHMENTS),
+    };
+    own(app, ctx, status, "letter_form.html", "我要写信", view)
 }
 
 async fn write(
@@ -215,17 +250,22 @@ async fn write(
                 keys.made(app);
                 app.metrics().letters_received.inc();
             }
+            let view = Status {
+                done: Some(Made {
+                    code: sent.code.display(),
+                    again: sent.again,
+                    kind: letter.kind.map(|k| k.label()),
+                    days: letter.kind.map(|k| limits.days(k)),
+                }),
+                ..Status::default()
+            };
             own(
                 app,
                 ctx,
                 StatusCode::OK,
                 "letter_status.html",
                 "留言已提交",
-                json!({
-                    "done": { "code": sent.code.display(), "again": sent.again,
-                              "kind": letter.kind.map(|k| k.label()),
-                              "days": letter.kind.map(|k| limits.days(k)) },
-                }),
+                view,
             )
         }
         Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
@@ -235,15 +275,55 @@ async fn write(
                 // A browser cannot fill a file field in again.
                 error.push_str("（附件需重新选择）");
             }
-            let mut v = json!({ "form": form.refill(), "error": error });
-            form_page(app, ctx, status, &mut v)
+            form_page(app, ctx, status, &form, Some(error))
         }
         Err(e) => Err(e),
     }
 }
 
+/// A letter just sent: its 查询码, whether the same form had sent it before, its kind and the
+/// working days to answer it.
+#[derive(Serialize)]
+struct Made {
+    code: String,
+    again: bool,
+    kind: Option<&'static str>,
+    days: Option<u32>,
+}
+
+/// A letter found by its 查询码, as the writer reads it (the reply once it is given).
+#[derive(Serialize)]
+struct Found<'a> {
+    kind: &'static str,
+    to: Option<&'a str>,
+    subject: &'a str,
+    body: &'a str,
+    state: &'static str,
+    received: String,
+    due: String,
+    reply_html: Option<&'a str>,
+    replied: Option<String>,
+    rating: Option<i64>,
+    may_rate: bool,
+}
+
+/// The 留言查询 page: the 查询码 typed (`code`), what was found or sent, a notice or what to fix.
+#[derive(Default, Serialize)]
+struct Status<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    done: Option<Made>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    letter: Option<Found<'a>>,
+}
+
 /// The 留言查询 page (the form to type a 查询码, what was found, or what to fix).
-fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: Value) -> Result<Response> {
+fn status_page(app: &App, ctx: &SiteCtx, status: StatusCode, view: &Status) -> Result<Response> {
     own(app, ctx, status, "letter_status.html", "留言查询", view)
 }
 
@@ -256,12 +336,12 @@ async fn lookup(
 ) -> Result<Response> {
     let shown_code = form.code.trim().chars().take(20).collect::<String>();
     let again = |status: StatusCode, msg: String| {
-        status_page(
-            app,
-            ctx,
-            status,
-            json!({ "code": shown_code, "error": msg }),
-        )
+        let view = Status {
+            code: Some(shown_code.clone()),
+            error: Some(msg),
+            ..Status::default()
+        };
+        status_page(app, ctx, status, &view)
     };
     let code = match crate::forms::lookup_checked(app, client, || QueryCode::parse(&form.code)) {
         Ok(c) => c,
@@ -284,152 +364,165 @@ async fn lookup(
         Err(e) => return Err(e),
     };
     let replied = status.state == LetterState::Replied;
-    status_page(
-        app,
-        ctx,
-        StatusCode::OK,
-        json!({
-            "code": code.display(),
-            "notice": notice,
-            "letter": {
-                "kind": status.kind.label(), "to": status.addressee,
-                "subject": status.subject, "body": status.body,
-                "state": if status.state.is_open() { "办理中" } else { status.state.label() },
-                "received": zhanqun_core::beijing::day_text(status.received_at),
-                "due": zhanqun_core::beijing::day_text(status.due_at),
-                "reply_html": status.reply_html.filter(|_| replied),
-                "replied": status.replied_at.map(zhanqun_core::beijing::day_text),
-                "rating": status.rating,
-                "may_rate": replied && status.rating.is_none(),
+    let view = Status {
+        code: Some(code.display()),
+        notice,
+        letter: Some(Found {
+            kind: status.kind.label(),
+            to: status.addressee.as_deref(),
+            subject: &status.subject,
+            body: &status.body,
+            state: if status.state.is_open() {
+                "办理中"
+            } else {
+                status.state.label()
             },
+            received: zhanqun_core::beijing::day_text(status.received_at),
+            due: zhanqun_core::beijing::day_text(status.due_at),
+            reply_html: status.reply_html.as_deref().filter(|_| replied),
+            replied: status.replied_at.map(zhanqun_core::beijing::day_text),
+            rating: status.rating,
+            may_rate: replied && status.rating.is_none(),
         }),
-    )
+        ..Status::default()
+    };
+    status_page(app, ctx, StatusCode::OK, &view)
+}
+
+/// A published reply, in 互动交流's list and on its own page: nothing of the writer.
+#[derive(Serialize)]
+struct Reply<'a> {
+    url: String,
+    subject: &'a str,
+    body: &'a str,
+    kind: &'static str,
+    unit: Option<&'a str>,
+    received: String,
+    replied: Option<String>,
+    reply_html: Option<&'a str>,
+}
+
+impl<'a> Reply<'a> {
+    fn of(r: &'a PublicReply) -> Reply<'a> {
+        Reply {
+            url: format!("/hudong/huifu/{}.html", r.id),
+            subject: &r.subject,
+            body: &r.body,
+            kind: LetterKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
+            unit: r.unit.as_deref(),
+            received: zhanqun_core::beijing::day_text(r.received_at),
+            replied: r.replied_at.map(zhanqun_core::beijing::day_text),
+            reply_html: r.reply_html.as_deref(),
+        }
+    }
 }
 
 async fn index(app: &App, ctx: &SiteCtx, page: Page) -> Result<Response> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        kinds: Vec<KindChoice>,
+        replies: Vec<Reply<'a>>,
+        paging: Pager,
+    }
     let (rows, total) = app.store().public_replies(ctx.site.id, page).await?;
-    let last = Page::last_page(total);
-    let n = page.number();
-    let replies: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "url": format!("/hudong/huifu/{}.html", r.id),
-                "subject": r.subject,
-                "kind": LetterKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
-                "unit": r.unit,
-                "replied": r.replied_at.map(zhanqun_core::beijing::day_text),
-            })
-        })
-        .collect();
-    let kinds: Vec<Value> = ctx
-        .site
-        .letters
-        .kinds
-        .iter()
-        .map(
-            |k| json!({ "label": k.label(), "url": format!("/hudong/xiexin?kind={}", k.as_str()) }),
-        )
-        .collect();
-    own(
-        app,
-        ctx,
-        StatusCode::OK,
-        "hudong.html",
-        "互动交流",
-        json!({
-            "kinds": kinds, "replies": replies,
-            "paging": { "page": n, "last": last, "total": total,
-                        "prev": (n > 1).then(|| format!("/hudong/?page={}", n - 1)),
-                        "next": (n < last).then(|| format!("/hudong/?page={}", n + 1)) },
-        }),
-    )
+    let view = View {
+        kinds: kinds(ctx),
+        replies: rows.iter().map(Reply::of).collect(),
+        paging: Pager::new(page, total, "/hudong/", ""),
+    };
+    own(app, ctx, StatusCode::OK, "hudong.html", "互动交流", view)
+}
+
+/// An answered question of the 知识库.
+#[derive(Serialize)]
+struct FaqView<'a> {
+    question: &'a str,
+    answer_html: &'a str,
+    date: String,
 }
 
 async fn faq(app: &App, ctx: &SiteCtx, q: Option<&str>, page: Page) -> Result<Response> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        /// What was searched for (the page's own search box; the site's box stays empty).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        q: Option<&'a str>,
+        faqs: Vec<FaqView<'a>>,
+        paging: Pager,
+    }
     let (rows, total) = app.store().faqs(ctx.site.id, q, page).await?;
-    let n = page.number();
-    let last = Page::last_page(total);
-    let url = |p: u64| {
-        let q = q
-            .map(|q| {
-                format!(
-                    "q={}&",
-                    percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
-                )
+    let extra = q
+        .map(|q| format!("q={}&", utf8_percent_encode(q, NON_ALPHANUMERIC)))
+        .unwrap_or_default();
+    let view = View {
+        q,
+        faqs: rows
+            .iter()
+            .map(|f| FaqView {
+                question: &f.question,
+                answer_html: &f.answer_html,
+                date: zhanqun_core::beijing::day_text(f.created_at),
             })
-            .unwrap_or_default();
-        format!("/hudong/zhishiku/?{q}page={p}")
+            .collect(),
+        paging: Pager::new(page, total, "/hudong/zhishiku/", &extra),
     };
-    let faqs: Vec<Value> = rows
-        .iter()
-        .map(|f| {
-            json!({ "question": f.question, "answer_html": f.answer_html,
-                    "date": zhanqun_core::beijing::day_text(f.created_at) })
-        })
-        .collect();
-    own(
-        app,
-        ctx,
-        StatusCode::OK,
-        "faq.html",
-        "知识库",
-        json!({
-            "q": q, "faqs": faqs,
-            "paging": { "page": n, "last": last, "total": total,
-                        "prev": (n > 1).then(|| url(n - 1)),
-                        "next": (n < last).then(|| url(n + 1)) },
-        }),
-    )
+    own(app, ctx, StatusCode::OK, "faq.html", "知识库", view)
 }
 
 /// The answered questions most like what a visitor is writing (at most five), as JSON: each
 /// question with the 知识库 search that shows its answer. Never cached: every text is new.
 async fn faq_similar(app: &App, ctx: &SiteCtx, q: &str) -> Result<Response> {
+    #[derive(Serialize)]
+    struct Similar<'a> {
+        question: &'a str,
+        url: String,
+    }
+    #[derive(Serialize)]
+    struct Answer<'a> {
+        similar: Vec<Similar<'a>>,
+    }
     let found = if q.chars().count() < 2 {
         Vec::new()
     } else {
         app.store().similar_faqs(ctx.site.id, q, 5).await?
     };
-    let items: Vec<Value> = found
-        .iter()
-        .map(|f| {
-            let search = percent_encoding::utf8_percent_encode(
-                &f.question,
-                percent_encoding::NON_ALPHANUMERIC,
-            );
-            json!({ "question": f.question, "url": format!("/hudong/zhishiku/?q={search}") })
-        })
-        .collect();
-    let body = serde_json::to_string(&json!({ "similar": items })).map_err(Error::internal)?;
+    let answer = Answer {
+        similar: found
+            .iter()
+            .map(|f| Similar {
+                question: &f.question,
+                url: format!(
+                    "/hudong/zhishiku/?q={}",
+                    utf8_percent_encode(&f.question, NON_ALPHANUMERIC)
+                ),
+            })
+            .collect(),
+    };
+    let body = serde_json::to_string(&answer).map_err(Error::internal)?;
     Response::builder()
         .status(StatusCode::OK)
-        .header(
-            axum::http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        )
-        .header(axum::http::header::CACHE_CONTROL, "no-store")
-        .body(axum::body::Body::from(body))
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from(body))
         .map_err(Error::internal)
 }
 
 async fn reply(app: &App, ctx: &SiteCtx, id: LetterId) -> Result<Response> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        reply: Reply<'a>,
+    }
     let r = app.store().public_reply(ctx.site.id, id).await?;
+    let view = View {
+        reply: Reply::of(&r),
+    };
     let mut res = own(
         app,
         ctx,
         StatusCode::OK,
         "letter_reply.html",
         &r.subject,
-        json!({
-            "reply": {
-                "subject": r.subject, "body": r.body, "unit": r.unit,
-                "kind": LetterKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
-                "received": zhanqun_core::beijing::day_text(r.received_at),
-                "replied": r.replied_at.map(zhanqun_core::beijing::day_text),
-                "reply_html": r.reply_html,
-            },
-        }),
+        view,
     )?;
     // Public text without the writer's data: proxies may keep it briefly.
     res.headers_mut().insert(

@@ -9,14 +9,14 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use serde_json::{Value, json};
-use zhanqun_core::survey::check_answers;
+use serde::Serialize;
+use zhanqun_core::survey::{QuestionKind, check_answers};
 use zhanqun_core::{Error, Result, SurveyId};
 
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{admit, own, read_form, with_ticket};
+use crate::forms::{Ticket, admit, own, read_form};
 
 pub async fn serve(
     app: &App,
@@ -41,20 +41,35 @@ fn day(t: chrono::DateTime<Utc>) -> String {
     zhanqun_core::beijing::day_text(t)
 }
 
+/// A survey in the list.
+#[derive(Serialize)]
+struct Listed<'a> {
+    url: String,
+    title: &'a str,
+    open: bool,
+    opens: String,
+    closes: String,
+    /// A consultation on a draft document (意见征集) rather than a questionnaire.
+    draft: bool,
+}
+
 async fn list(app: &App, ctx: &SiteCtx) -> Result<Response> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        surveys: Vec<Listed<'a>>,
+    }
     let now = Utc::now();
-    let surveys: Vec<Value> = app
-        .store()
-        .surveys(ctx.site.id)
-        .await?
-        .into_iter()
+    let all = app.store().surveys(ctx.site.id).await?;
+    let surveys = all
+        .iter()
         .filter(|s| s.opens_at <= now)
-        .map(|s| {
-            json!({
-                "url": format!("/hudong/zhengji/{}.html", s.id), "title": s.title,
-                "open": s.is_open(now), "opens": day(s.opens_at), "closes": day(s.closes_at),
-                "draft": s.document.is_some(),
-            })
+        .map(|s| Listed {
+            url: format!("/hudong/zhengji/{}.html", s.id),
+            title: &s.title,
+            open: s.is_open(now),
+            opens: day(s.opens_at),
+            closes: day(s.closes_at),
+            draft: s.document.is_some(),
         })
         .collect();
     own(
@@ -63,8 +78,64 @@ async fn list(app: &App, ctx: &SiteCtx) -> Result<Response> {
         StatusCode::OK,
         "surveys.html",
         "征集调查",
-        json!({ "surveys": surveys }),
+        View { surveys },
     )
+}
+
+/// A survey's own fields on its page.
+#[derive(Serialize)]
+struct SurveyView<'a> {
+    id: SurveyId,
+    title: &'a str,
+    intro: &'a str,
+    document: Option<&'a str>,
+    opens: String,
+    closes: String,
+    answers: i64,
+    feedback_html: Option<&'a str>,
+}
+
+/// A question of an open survey, as its form asks it (`q0`, `q1`, … posted).
+#[derive(Serialize)]
+struct Asked<'a> {
+    name: String,
+    kind: QuestionKind,
+    label: &'static str,
+    text: &'a str,
+    choices: &'a [String],
+}
+
+/// A closed survey's results for one choice question.
+#[derive(Serialize)]
+struct Tally<'a> {
+    text: &'a str,
+    label: &'static str,
+    choices: Vec<Bar<'a>>,
+}
+
+/// One choice's bar: how many chose it, its share in percent (one decimal) and the bar's width.
+#[derive(Serialize)]
+struct Bar<'a> {
+    choice: &'a str,
+    count: i64,
+    percent: String,
+    width: i64,
+}
+
+/// The survey page: `thanks` or `error` after an answer, the questions with a ticket while open,
+/// the results once closed.
+#[derive(Serialize)]
+struct Page<'a> {
+    survey: SurveyView<'a>,
+    open: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thanks: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(flatten)]
+    ticket: Option<Ticket>,
+    questions: Vec<Asked<'a>>,
+    results: Vec<Tally<'a>>,
 }
 
 /// A survey: its form with a fresh ticket while open, its results once closed.
@@ -80,40 +151,66 @@ async fn show(
     if now < s.opens_at {
         return Err(Error::not_found("没有这个调查"));
     }
-    let mut view = json!({
-        "survey": { "id": s.id, "title": s.title, "intro": s.intro, "document": s.document,
-                    "opens": day(s.opens_at),
-                    "closes": day(s.closes_at), "answers": s.answers, "feedback_html": s.feedback_html },
-        "open": s.is_open(now),
-    });
-    if let Some((ok, text)) = note {
-        view[if ok { "thanks" } else { "error" }] = json!(text);
-    }
-    if s.is_open(now) {
-        with_ticket(app, ctx, &mut view, now)?;
-        view["questions"] = json!(
+    let open = s.is_open(now);
+    let results = if open {
+        Vec::new()
+    } else {
+        app.store().survey_results(ctx.site.id, id, false).await?.1
+    };
+    let (thanks, error) = match note {
+        Some((true, text)) => (Some(text), None),
+        Some((false, text)) => (None, Some(text)),
+        None => (None, None),
+    };
+    let view = Page {
+        survey: SurveyView {
+            id: s.id,
+            title: &s.title,
+            intro: &s.intro,
+            document: s.document.as_deref(),
+            opens: day(s.opens_at),
+            closes: day(s.closes_at),
+            answers: s.answers,
+            feedback_html: s.feedback_html.as_deref(),
+        },
+        open,
+        thanks,
+        error,
+        ticket: open.then(|| Ticket::new(app, ctx, now)).transpose()?,
+        questions: if open {
             s.questions
                 .iter()
                 .enumerate()
-                .map(|(i, q)| json!({ "name": format!("q{i}"), "kind": q.kind, "label": q.kind.label(),
-                                      "text": q.text, "choices": q.choices }))
-                .collect::<Vec<_>>()
-        );
-    } else {
-        let (_, results) = app.store().survey_results(ctx.site.id, id, false).await?;
-        view["results"] = json!(
-            results
-                .iter()
-                .filter(|r| !r.choices.is_empty())
-                .map(|r| json!({
-                    "text": r.text, "label": r.kind.label(),
-                    "choices": r.choices.iter().map(|(c, n, p)| json!({
-                        "choice": c, "count": n, "percent": format!("{p:.1}"), "width": p.round() as i64,
-                    })).collect::<Vec<_>>(),
-                }))
-                .collect::<Vec<_>>()
-        );
-    }
+                .map(|(i, q)| Asked {
+                    name: format!("q{i}"),
+                    kind: q.kind,
+                    label: q.kind.label(),
+                    text: &q.text,
+                    choices: &q.choices,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        results: results
+            .iter()
+            .filter(|r| !r.choices.is_empty())
+            .map(|r| Tally {
+                text: &r.text,
+                label: r.kind.label(),
+                choices: r
+                    .choices
+                    .iter()
+                    .map(|(c, n, p)| Bar {
+                        choice: c,
+                        count: *n,
+                        percent: format!("{p:.1}"),
+                        width: p.round() as i64,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
     own(app, ctx, status, "survey.html", &s.title, view)
 }
 

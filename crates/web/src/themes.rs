@@ -68,12 +68,17 @@ fn read_dir_into(
 }
 
 /// Like minijinja's default, but strings are escaped for HTML with the five characters that
-/// matter (`& < > " '`): URLs stay readable (`/art/1.html`, not `&#x2f;art&#x2f;1.html`).
+/// matter (`& < > " '`): URLs stay readable (`/art/1.html`, not `&#x2f;art&#x2f;1.html`); and
+/// a value that is none prints nothing, as an undefined one does (minijinja prints `none`, which
+/// no visitor should read: a search box once showed it).
 fn html_formatter(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &minijinja::Value,
 ) -> Result<(), minijinja::Error> {
+    if value.is_none() {
+        return Ok(());
+    }
     if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
         && !value.is_safe()
         && let Some(s) = value.as_str()
@@ -243,5 +248,34 @@ impl Themes {
             .get(&format!("{theme}/static/{file}"))
             .or_else(|| self.assets.get(&format!("default/static/{file}")))
             .cloned()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::html_formatter;
+
+    fn render(template: &str, ctx: serde_json::Value) -> String {
+        let mut env = minijinja::Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_template("t.html", template).unwrap();
+        env.get_template("t.html")
+            .unwrap()
+            .render(minijinja::value::Serde(&ctx))
+            .unwrap()
+    }
+
+    #[test]
+    fn none_prints_nothing_and_strings_are_escaped() {
+        let ctx = serde_json::json!({ "q": null, "s": "<a href='/x'>&</a>", "n": 3 });
+        assert_eq!(
+            render("[{{ q }}][{{ missing }}][{{ n }}]", ctx.clone()),
+            "[][][3]"
+        );
+        assert_eq!(
+            render("{{ s }}", ctx),
+            "&lt;a href=&#39;/x&#39;&gt;&amp;&lt;/a&gt;"
+        );
     }
 }

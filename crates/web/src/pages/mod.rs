@@ -28,7 +28,8 @@ use crate::App;
 use crate::cache::{ColumnTop, Dep};
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use view::{Item, Link, Pager, SiteView, crumbs};
+pub(crate) use view::Pager;
+use view::{Item, Link, SiteView, crumbs};
 
 pub use datasets::DataPage;
 
@@ -370,12 +371,14 @@ impl App {
         template: &str,
         title: &str,
         nav: &str,
-        view: Value,
+        view: &impl serde::Serialize,
     ) -> Result<String> {
-        let mut page = view;
-        page["site"] = json!(SiteView::of(ctx));
-        page["page_title"] = json!(title);
-        page["nav_current"] = json!(nav);
+        let page = view::Framed {
+            site: SiteView::of(ctx),
+            page_title: title,
+            nav_current: nav,
+            view,
+        };
         self.render_html(ctx, template, &page)
     }
 

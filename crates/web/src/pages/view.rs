@@ -70,6 +70,17 @@ impl<'a> SiteView<'a> {
     }
 }
 
+/// A page's own view in the site's frame: what every template knows of the site, the page's
+/// title and the navigation entry it is under, beside the page's own fields.
+#[derive(Debug, Serialize)]
+pub(crate) struct Framed<'a, V> {
+    pub site: SiteView<'a>,
+    pub page_title: &'a str,
+    pub nav_current: &'a str,
+    #[serde(flatten)]
+    pub view: V,
+}
+
 /// An article in a list.
 #[derive(Debug, Serialize)]
 pub(crate) struct Item<'a> {
