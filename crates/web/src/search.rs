@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 use zhanqun_core::{ArticleId, ColumnKind, Error, Result, SiteKind, SiteStatus};
 use zhanqun_search::{RANKED_MAX, SearchDoc, SearchIndex, SearchQuery};
@@ -383,6 +384,80 @@ fn site_host(site: &zhanqun_core::Site) -> String {
         .unwrap_or_else(|| format!("{}.localhost", site.code))
 }
 
+/// A top column of the site, to search within.
+#[derive(Serialize)]
+struct ColumnChoice<'a> {
+    path: &'a str,
+    name: &'a str,
+}
+
+/// A result: where to read it (this site, or the site that shows it), its highlighted title and
+/// snippet, and on how many other sites it stands.
+#[derive(Serialize)]
+struct Found<'a> {
+    url: String,
+    title_html: &'a str,
+    snippet_html: &'a str,
+    date: String,
+    doc_number: &'a str,
+    site_name: String,
+    others: usize,
+}
+
+/// A site in the province-wide facet, with its count of results.
+#[derive(Serialize)]
+struct SiteCount {
+    name: String,
+    count: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Paging {
+    page: usize,
+    last: usize,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// The results of a query: the ranked page, the sites they stand on (province-wide), the links
+/// to search the whole province.
+#[derive(Serialize)]
+struct Results<'a> {
+    total: usize,
+    hits: Vec<Found<'a>>,
+    /// The words looked for (after the query was cut into words).
+    words: &'a [String],
+    facet: Vec<SiteCount>,
+    all_url: String,
+    /// The same query on this site alone.
+    site_url: String,
+    paging: Paging,
+}
+
+/// The search page: the query and its filters as chosen, the results when there are any, the
+/// notes that say what was done with the query.
+#[derive(Serialize)]
+pub(crate) struct SearchPage<'a> {
+    q: &'a str,
+    province: bool,
+    pub scope_all: bool,
+    columns: Vec<ColumnChoice<'a>>,
+    column: Option<&'a str>,
+    topics: &'a [String],
+    topic: Option<&'a str>,
+    years: Vec<i32>,
+    year: Option<i32>,
+    building: bool,
+    /// The site picked in the province-wide facet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    picked: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<Results<'a>>,
+    notes: &'a [String],
+}
+
 /// The search page of a site: `/search?q=…` (never cached: `no-store`).
 pub async fn page(
     app: &App,
@@ -399,11 +474,14 @@ pub async fn page(
     let started = Instant::now();
     let scope = if p.scope_all { "province" } else { "site" };
     // The column filter: a column of this site and every column below it.
-    let columns: Vec<Value> = ctx
+    let columns: Vec<ColumnChoice> = ctx
         .columns
         .iter()
         .filter(|c| c.parent_id.is_none() && c.kind == ColumnKind::List)
-        .map(|c| json!({ "path": c.path.as_str(), "name": c.name }))
+        .map(|c| ColumnChoice {
+            path: c.path.as_str(),
+            name: &c.name,
+        })
         .collect();
     let mut filter_columns = Vec::new();
     if let Some(path) = &p.column {
@@ -437,18 +515,6 @@ pub async fn page(
         }
     }
     let building = app.search_state().feed.building();
-    let mut view = json!({
-        "q": p.q,
-        "province": province,
-        "scope_all": p.scope_all,
-        "columns": columns,
-        "column": p.column,
-        "topics": topics,
-        "topic": p.topic,
-        "years": years,
-        "year": p.year,
-        "building": building,
-    });
     let index = app.search_state().index().cloned();
     let results = if p.q.is_empty() {
         p.notes
@@ -487,6 +553,7 @@ pub async fn page(
             .push("站内搜索暂不可用，请稍后再试，或通过栏目导航和信息公开目录查找。".to_string());
         None
     };
+    let mut shown = None;
     if let Some(r) = &results {
         if r.truncated {
             p.notes.push(format!(
@@ -541,15 +608,15 @@ pub async fn page(
                 ),
             };
             let others = h.sites.len().saturating_sub(1);
-            hits.push(json!({
-                "url": url,
-                "title_html": h.title_html,
-                "snippet_html": h.snippet_html,
-                "date": zhanqun_core::beijing::day_text(h.published_at),
-                "doc_number": h.doc_number,
-                "site_name": site_name,
-                "others": others,
-            }));
+            hits.push(Found {
+                url,
+                title_html: &h.title_html,
+                snippet_html: &h.snippet_html,
+                date: zhanqun_core::beijing::day_text(h.published_at),
+                doc_number: &h.doc_number,
+                site_name,
+                others,
+            });
         }
         let mut facet = Vec::new();
         if p.scope_all {
@@ -563,35 +630,64 @@ pub async fn page(
                         ..Default::default()
                     };
                     q.year = p.year;
-                    facet.push(json!({
-                        "name": c.site.name,
-                        "count": n,
-                        "url": link(&q, Some(c.site.code.as_str())),
-                        "current": picked.as_ref().is_some_and(|pc| pc.site.id == c.site.id),
-                    }));
+                    facet.push(SiteCount {
+                        name: c.site.name.clone(),
+                        count: *n,
+                        url: link(&q, Some(c.site.code.as_str())),
+                        current: picked.as_ref().is_some_and(|pc| pc.site.id == c.site.id),
+                    });
                 }
             }
         }
         let shown_total = r.total.min(RANKED_MAX);
         let last = shown_total.div_ceil(PER_PAGE).max(1);
         let base = link(&p, p.site.as_deref());
-        view["results"] = json!({
-            "total": r.total,
-            "hits": hits,
-            "words": r.words,
-            "facet": facet,
-            "all_url": link(&Params { q: p.q.clone(), scope_all: true, ..Default::default() }, None),
-            "site_url": link(&Params { q: p.q.clone(), ..Default::default() }, None),
-            "paging": {
-                "page": p.page,
-                "last": last,
-                "prev": (p.page > 1).then(|| format!("{base}&page={}", p.page - 1)),
-                "next": (p.page < last).then(|| format!("{base}&page={}", p.page + 1)),
+        shown = Some(Results {
+            total: r.total,
+            hits,
+            words: &r.words,
+            facet,
+            site_url: link(
+                &Params {
+                    q: p.q.clone(),
+                    ..Default::default()
+                },
+                None,
+            ),
+            all_url: link(
+                &Params {
+                    q: p.q.clone(),
+                    scope_all: true,
+                    ..Default::default()
+                },
+                None,
+            ),
+            paging: Paging {
+                page: p.page,
+                last,
+                prev: (p.page > 1).then(|| format!("{base}&page={}", p.page - 1)),
+                next: (p.page < last).then(|| format!("{base}&page={}", p.page + 1)),
             },
         });
-        view["picked"] = json!(picked.as_ref().map(|c| c.site.name.clone()));
     }
-    view["notes"] = json!(p.notes);
+    let view = SearchPage {
+        q: &p.q,
+        province,
+        scope_all: p.scope_all,
+        columns,
+        column: p.column.as_deref(),
+        topics: &topics,
+        topic: p.topic.as_deref(),
+        years,
+        year: p.year,
+        building,
+        picked: shown
+            .as_ref()
+            .and(picked.as_ref())
+            .map(|c| c.site.name.as_str()),
+        results: shown,
+        notes: &p.notes,
+    };
     let m = app.metrics();
     if !p.q.is_empty() {
         m.search_queries.with_label_values(&[scope]).inc();

@@ -1,6 +1,27 @@
 //! The 信息公开目录 (disclosure catalogue) with its filters: topic, organ, year, validity.
 
+use serde::Serialize;
+
+use super::view::Framed;
 use super::*;
+
+/// The filter applied, as the catalogue's form shows it chosen.
+#[derive(Serialize)]
+struct FilterView<'a> {
+    topic: Option<&'a str>,
+    year: Option<i32>,
+    organ: Option<&'a str>,
+}
+
+/// A page of the catalogue: its items, every filter value the site has, the one chosen.
+#[derive(Serialize)]
+struct CataloguePage<'a> {
+    crumbs: [Link<'static>; 1],
+    items: Vec<Item<'a>>,
+    facets: &'a zhanqun_store::Facets,
+    filter: FilterView<'a>,
+    paging: Pager,
+}
 
 impl App {
     pub(super) async fn render_catalogue(
@@ -50,16 +71,26 @@ impl App {
         if let Some(o) = &filter.organ {
             extra.push_str(&format!("organ={}&", enc(o)));
         }
-        let pagev = json!({
-            "site": SiteView::of(ctx),
-            "page_title": "政府信息公开目录",
-            "nav_current": "xxgkml",
-            "crumbs": [{ "name": "信息公开目录", "url": "/xxgkml/" }],
-            "items": Item::all(&items),
-            "facets": &*facets,
-            "filter": { "topic": filter.topic, "year": filter.year, "organ": filter.organ },
-            "paging": Pager::new(page, total, "/xxgkml/", &extra),
-        });
+        let pagev = Framed {
+            site: SiteView::of(ctx),
+            page_title: "政府信息公开目录",
+            nav_current: "xxgkml",
+            view: CataloguePage {
+                crumbs: [Link {
+                    name: "信息公开目录",
+                    url: "/xxgkml/".into(),
+                    path: None,
+                }],
+                items: Item::all(&items),
+                facets: &facets,
+                filter: FilterView {
+                    topic: filter.topic.as_deref(),
+                    year: filter.year,
+                    organ: filter.organ.as_deref(),
+                },
+                paging: Pager::new(page, total, "/xxgkml/", &extra),
+            },
+        };
         Ok(Rendered {
             status: StatusCode::OK,
             content_type: HTML,

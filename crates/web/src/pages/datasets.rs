@@ -3,9 +3,11 @@
 //! (the article page shows it in place of a body). Files are downloaded at the stable address
 //! `/data/<id>/<n>` — the bytes uploaded, served as the media library serves them.
 
+use serde::Serialize;
 use zhanqun_core::dataset::{DatasetMeta, out_of_date};
 use zhanqun_store::DatasetEntry;
 
+use super::view::Framed;
 use super::*;
 
 /// A page of the data catalogue.
@@ -70,19 +72,68 @@ fn entry(e: &DatasetEntry, base: &str, now: DateTime<Utc>) -> Value {
     })
 }
 
+/// A file of a data set, with its stable download address.
+#[derive(Serialize)]
+pub(super) struct FileView<'a> {
+    title: &'a str,
+    format: String,
+    url: String,
+}
+
 /// The data set part of an article page.
-pub(super) fn dataset_view(id: ArticleId, m: &DatasetMeta, modified: DateTime<Utc>) -> Value {
-    json!({
-        "frequency": m.frequency.label(),
-        "generated": m.generated.map(|g| g.label()),
-        "licence": m.licence,
-        "keywords": m.keywords,
-        "fields": m.fields,
-        "files": m.files.iter().enumerate().map(|(i, d)| json!({
-            "title": d.title, "format": d.format(), "url": format!("/data/{}/{}", id, i + 1),
-        })).collect::<Vec<_>>(),
-        "out_of_date": out_of_date(m.frequency, modified, Utc::now()),
-    })
+#[derive(Serialize)]
+pub(super) struct DatasetView<'a> {
+    frequency: &'static str,
+    generated: Option<&'static str>,
+    licence: &'a str,
+    keywords: &'a [String],
+    fields: &'a [zhanqun_core::dataset::Field],
+    files: Vec<FileView<'a>>,
+    out_of_date: bool,
+}
+
+pub(super) fn dataset_view(
+    id: ArticleId,
+    m: &DatasetMeta,
+    modified: DateTime<Utc>,
+) -> DatasetView<'_> {
+    DatasetView {
+        frequency: m.frequency.label(),
+        generated: m.generated.map(|g| g.label()),
+        licence: &m.licence,
+        keywords: &m.keywords,
+        fields: &m.fields,
+        files: m
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, d)| FileView {
+                title: &d.title,
+                format: d.format(),
+                url: format!("/data/{}/{}", id, i + 1),
+            })
+            .collect(),
+        out_of_date: out_of_date(m.frequency, modified, Utc::now()),
+    }
+}
+
+/// A data set in the site's list at `/data/`.
+#[derive(Serialize)]
+struct Listed<'a> {
+    title: &'a str,
+    url: String,
+    publisher: Option<&'a str>,
+    description: Option<&'a str>,
+    frequency: &'static str,
+    formats: String,
+    modified: String,
+    out_of_date: bool,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    crumbs: [Link<'static>; 1],
+    items: Vec<Listed<'a>>,
 }
 
 impl App {
@@ -99,26 +150,38 @@ impl App {
         let deps = vec![Dep::Site(site.id), Dep::SiteContent(site.id)];
         let (content_type, body) = match page {
             DataPage::Html => {
-                let items: Vec<Value> = sets
+                let items = sets
                     .iter()
-                    .map(|e| {
-                        json!({
-                            "title": e.title, "url": format!("/art/{}.html", e.id),
-                            "publisher": e.publisher, "description": e.description,
-                            "frequency": e.meta.frequency.label(),
-                            "formats": e.meta.files.iter().map(|d| d.format()).collect::<Vec<_>>().join("、"),
-                            "modified": china(e.modified).format("%Y-%m-%d").to_string(),
-                            "out_of_date": out_of_date(e.meta.frequency, e.modified, now),
-                        })
+                    .map(|e| Listed {
+                        title: &e.title,
+                        url: format!("/art/{}.html", e.id),
+                        publisher: e.publisher.as_deref(),
+                        description: e.description.as_deref(),
+                        frequency: e.meta.frequency.label(),
+                        formats: e
+                            .meta
+                            .files
+                            .iter()
+                            .map(|d| d.format())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        modified: china(e.modified).format("%Y-%m-%d").to_string(),
+                        out_of_date: out_of_date(e.meta.frequency, e.modified, now),
                     })
                     .collect();
-                let pagev = json!({
-                    "site": SiteView::of(ctx),
-                    "page_title": "数据开放",
-                    "nav_current": "zwgk",
-                    "crumbs": [{ "name": "数据开放", "url": "/data/" }],
-                    "items": items,
-                });
+                let pagev = Framed {
+                    site: SiteView::of(ctx),
+                    page_title: "数据开放",
+                    nav_current: "zwgk",
+                    view: ListPage {
+                        crumbs: [Link {
+                            name: "数据开放",
+                            url: "/data/".into(),
+                            path: None,
+                        }],
+                        items,
+                    },
+                };
                 (HTML, self.render_html(ctx, "datasets.html", &pagev)?)
             }
             DataPage::Json => {

@@ -1,14 +1,36 @@
 //! The home page: the newest items of every list column (from the cache's kept column tops)
 //! and the home-page headline.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::view::Framed;
 use super::*;
+
+/// A list column's block on the home page: its newest items.
+#[derive(Serialize)]
+struct Block<'a> {
+    id: ColumnId,
+    name: &'a str,
+    url: String,
+    items: Vec<Item<'a>>,
+}
+
+/// The home page: a block per list column, by its path (a theme places the ones it wants), and
+/// the headline.
+#[derive(Serialize)]
+struct HomePage<'a> {
+    blocks: BTreeMap<&'a str, Block<'a>>,
+    headline: Option<Item<'a>>,
+}
 
 impl App {
     pub(super) async fn render_home(&self, ctx: &SiteCtx) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
         let per_col = self.column_tops(ctx, 8).await?;
-        let mut blocks = serde_json::Map::new();
+        let mut blocks = BTreeMap::new();
         let mut shown: Vec<ArticleId> = Vec::new();
         for c in ctx.columns.iter().filter(|c| c.kind == ColumnKind::List) {
             let mut items: Vec<&ListItem> = ctx
@@ -31,15 +53,25 @@ impl App {
             items.truncate(8);
             shown.extend(items.iter().map(|i| i.article_id));
             blocks.insert(
-                    c.path.to_string(),
-                    json!({ "id": c.id.0, "name": c.name, "url": column_url(c), "items": items.iter().map(|i| Item::of(i)).collect::<Vec<_>>() }),
-                );
+                c.path.as_str(),
+                Block {
+                    id: c.id,
+                    name: &c.name,
+                    url: column_url(c),
+                    items: items.into_iter().map(Item::of).collect(),
+                },
+            );
         }
         let headline = self.store().home_slot(site.id).await?;
-        let page = json!({
-            "site": SiteView::of(ctx), "page_title": "", "nav_current": "", "blocks": blocks,
-            "headline": headline.as_ref().map(Item::of),
-        });
+        let page = Framed {
+            site: SiteView::of(ctx),
+            page_title: "",
+            nav_current: "",
+            view: HomePage {
+                blocks,
+                headline: headline.as_ref().map(Item::of),
+            },
+        };
         Ok(Rendered {
             status: StatusCode::OK,
             content_type: HTML,

@@ -1,6 +1,53 @@
 //! A column's list page, at any page depth (keyset over the column's own placements).
 
+use serde::Serialize;
+
+use super::view::Framed;
 use super::*;
+
+/// A column or section as the list and single pages name it.
+#[derive(Serialize)]
+struct ColumnView<'a> {
+    name: &'a str,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+}
+
+/// What a list page and a single page share: the column, the way down to it, its section and
+/// the section's columns (the side navigation).
+#[derive(Serialize)]
+struct Frame<'a> {
+    column: ColumnView<'a>,
+    crumbs: Vec<Link<'a>>,
+    section: ColumnView<'a>,
+    section_children: Vec<Link<'a>>,
+    #[serde(flatten)]
+    page: Body<'a>,
+}
+
+/// What the column shows: a single page or a page of its list.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    Single(SinglePage),
+    List(ListPage<'a>),
+}
+
+/// A single-page column: the body of its one article (or the column's own), and when it changed.
+#[derive(Serialize)]
+struct SinglePage {
+    body: Option<String>,
+    updated: Option<String>,
+}
+
+/// A list column's page of items.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    items: Vec<Item<'a>>,
+    paging: Pager,
+    feed_url: String,
+}
 
 impl App {
     pub(super) async fn render_column(
@@ -24,17 +71,25 @@ impl App {
             section_children.push(Link::column(section, true));
         }
         let mut deps: Vec<Dep> = vec![base[0]];
-        let common = json!({
-            "site": SiteView::of(ctx),
-            "page_title": col.name,
-            "nav_current": section.path.as_str(),
-            "column": { "name": col.name, "url": column_url(col), "path": col.path.as_str() },
-            "crumbs": crumbs(ctx, col.id),
-            "section": { "name": section.name, "url": column_url(section) },
-            "section_children": section_children,
-        });
-        let Value::Object(mut pagev) = common else {
-            return Err(Error::internal("view model"));
+        let framed = |page| Framed {
+            site: SiteView::of(ctx),
+            page_title: &col.name,
+            nav_current: section.path.as_str(),
+            view: Frame {
+                column: ColumnView {
+                    name: &col.name,
+                    url: column_url(col),
+                    path: Some(col.path.as_str()),
+                },
+                crumbs: crumbs(ctx, col.id),
+                section: ColumnView {
+                    name: &section.name,
+                    url: column_url(section),
+                    path: None,
+                },
+                section_children,
+                page,
+            },
         };
         match col.kind {
             ColumnKind::Page => {
@@ -53,9 +108,11 @@ impl App {
                 if let Some(it) = items.first() {
                     deps.push(Dep::Article(it.article_id));
                 }
-                pagev.insert("body".into(), json!(body));
-                pagev.insert("updated".into(), json!(updated));
-                let body = self.render_html(ctx, "page.html", &Value::Object(pagev))?;
+                let body = self.render_html(
+                    ctx,
+                    "page.html",
+                    &framed(Body::Single(SinglePage { body, updated })),
+                )?;
                 Ok(Rendered {
                     status: StatusCode::OK,
                     content_type: HTML,
@@ -82,10 +139,12 @@ impl App {
                     )));
                 }
                 let url = column_url(col);
-                pagev.insert("items".into(), json!(Item::all(&items)));
-                pagev.insert("paging".into(), json!(Pager::new(page, total, &url, "")));
-                pagev.insert("feed_url".into(), json!(format!("/{}/rss.xml", col.path)));
-                let body = self.render_html(ctx, "list.html", &Value::Object(pagev))?;
+                let view = framed(Body::List(ListPage {
+                    items: Item::all(&items),
+                    paging: Pager::new(page, total, &url, ""),
+                    feed_url: format!("/{}/rss.xml", col.path),
+                }));
+                let body = self.render_html(ctx, "list.html", &view)?;
                 Ok(Rendered {
                     status: StatusCode::OK,
                     content_type: HTML,

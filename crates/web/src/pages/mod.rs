@@ -339,28 +339,37 @@ impl App {
         title: &str,
         message: &str,
     ) -> Result<String> {
-        let page = json!({
-            "site": SiteView::of(ctx),
-            "page_title": title,
-            "nav_current": "-",
-            "status": status.as_u16(),
-            "title": title,
-            "message": message,
-        });
-        self.render_html(ctx, "error.html", &page)
+        #[derive(serde::Serialize)]
+        struct ErrorPage<'a> {
+            status: u16,
+            title: &'a str,
+            message: &'a str,
+        }
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message,
+        };
+        self.render_own(ctx, "error.html", title, "-", &page)
     }
 
-    /// The search page of a site (never cached): `view` is the page's own context.
-    pub fn render_search(&self, ctx: &SiteCtx, view: &Value) -> Result<String> {
-        let mut page = view.clone();
-        page["site"] = json!(SiteView::of(ctx));
-        page["page_title"] = json!(if page["scope_all"] == json!(true) {
-            "全省政府网站搜索"
-        } else {
-            "站内搜索"
-        });
-        page["nav_current"] = json!("-");
-        self.render_html(ctx, "search.html", &page)
+    /// The search page of a site (never cached).
+    pub(crate) fn render_search(
+        &self,
+        ctx: &SiteCtx,
+        view: &crate::search::SearchPage,
+    ) -> Result<String> {
+        self.render_own(
+            ctx,
+            "search.html",
+            if view.scope_all {
+                "全省政府网站搜索"
+            } else {
+                "站内搜索"
+            },
+            "-",
+            view,
+        )
     }
 
     /// A page of the site that is never cached (the letter forms and replies), in the site's

@@ -2,8 +2,11 @@
 //! audience; the whole province's on the province portal) and a service item's guide, which the
 //! article page shows in place of an article body, printable like the paper guide.
 
-use zhanqun_core::service::{Audience, ServiceGuide};
+use serde::Serialize;
+use zhanqun_core::service::{Audience, Material, ServiceGuide};
+use zhanqun_store::ServiceLine;
 
+use super::view::Framed;
 use super::*;
 
 /// Items on a catalogue page.
@@ -124,11 +127,7 @@ impl App {
                     None => continue,
                 }
             };
-            items.push(json!({
-                "title": l.title, "url": url, "unit": l.unit, "theme": l.theme,
-                "site": l.site_name, "audience": Audience::parse(&l.audience).map(|a| a.label()).unwrap_or(""),
-                "item_type": l.item_type,
-            }));
+            items.push(Listed::of(l, url));
         }
         let mut base = String::new();
         if let Some(t) = &filter.theme {
@@ -147,30 +146,46 @@ impl App {
                     .map(|l| format!("/banshi/?{base}before={}", l.id))
             })
             .flatten();
-        let audiences: Vec<Value> = [Audience::Person, Audience::Legal]
-            .iter()
-            .map(|a| json!({ "value": a.as_str(), "label": a.label() }))
-            .collect();
         let title = if province {
             "全省办事服务"
         } else {
             "办事服务"
         };
-        let pagev = json!({
-            "site": SiteView::of(ctx),
-            "page_title": title,
-            "nav_current": "zwfw",
-            "crumbs": [{ "name": title, "url": "/banshi/" }],
-            "province": province,
-            "items": items,
-            "facets": { "themes": facets.themes, "units": units, "total": facets.total },
-            "units_capped": capped,
-            "dept_unlisted": unlisted,
-            "audiences": audiences,
-            "filter": { "theme": filter.theme, "dept": filter.unit, "audience": filter.audience.map(Audience::as_str) },
-            "first": before.is_some().then(|| format!("/banshi/?{}", base.trim_end_matches('&'))),
-            "next": next,
-        });
+        let pagev = Framed {
+            site: SiteView::of(ctx),
+            page_title: title,
+            nav_current: "zwfw",
+            view: CataloguePage {
+                crumbs: [Link {
+                    name: title,
+                    url: "/banshi/".into(),
+                    path: None,
+                }],
+                province,
+                items,
+                facets: FacetsView {
+                    themes: &facets.themes,
+                    units,
+                    total: facets.total,
+                },
+                units_capped: capped,
+                dept_unlisted: unlisted.map(String::as_str),
+                audiences: crate::forms::Choice::all(
+                    &[Audience::Person, Audience::Legal],
+                    Audience::as_str,
+                    Audience::label,
+                ),
+                filter: FilterView {
+                    theme: filter.theme.as_deref(),
+                    dept: filter.unit.as_deref(),
+                    audience: filter.audience.map(Audience::as_str),
+                },
+                first: before
+                    .is_some()
+                    .then(|| format!("/banshi/?{}", base.trim_end_matches('&'))),
+                next,
+            },
+        };
         let mut deps = vec![Dep::Site(site.id), Dep::SiteContent(site.id)];
         if province {
             deps.push(Dep::AnyContent);
@@ -185,9 +200,86 @@ impl App {
     }
 }
 
+/// An item in the service catalogue, with the address of its page (on its own site when the
+/// province-wide catalogue lists it).
+#[derive(Serialize)]
+struct Listed<'a> {
+    title: &'a str,
+    url: String,
+    unit: Option<&'a str>,
+    theme: &'a str,
+    site: &'a str,
+    audience: &'static str,
+    item_type: &'a str,
+}
+
+impl<'a> Listed<'a> {
+    fn of(l: &'a ServiceLine, url: String) -> Listed<'a> {
+        Listed {
+            title: &l.title,
+            url,
+            unit: l.unit.as_deref(),
+            theme: &l.theme,
+            site: &l.site_name,
+            audience: Audience::parse(&l.audience)
+                .map(|a| a.label())
+                .unwrap_or(""),
+            item_type: &l.item_type,
+        }
+    }
+}
+
+/// Each theme and department with its count of items, and the items in all.
+#[derive(Serialize)]
+struct FacetsView<'a> {
+    themes: &'a [(String, i64)],
+    units: Vec<&'a (String, i64)>,
+    total: i64,
+}
+
+/// The filter applied, as the catalogue's form shows it chosen.
+#[derive(Serialize)]
+struct FilterView<'a> {
+    theme: Option<&'a str>,
+    dept: Option<&'a str>,
+    audience: Option<&'static str>,
+}
+
+/// A page of the service catalogue: keyset paging (`first`, `next`), the departments listed cut
+/// to the largest when there are too many (`units_capped`), and a department asked for that is
+/// not among them (`dept_unlisted`).
+#[derive(Serialize)]
+struct CataloguePage<'a> {
+    crumbs: [Link<'a>; 1],
+    province: bool,
+    items: Vec<Listed<'a>>,
+    facets: FacetsView<'a>,
+    units_capped: bool,
+    dept_unlisted: Option<&'a str>,
+    audiences: Vec<crate::forms::Choice>,
+    filter: FilterView<'a>,
+    first: Option<String>,
+    next: Option<String>,
+}
+
+/// An element of a guide: its label and its text, a paragraph a line (无 when empty).
+#[derive(Serialize)]
+pub(super) struct Row {
+    label: &'static str,
+    lines: Vec<String>,
+}
+
 /// A guide as the item's page shows it: the elements in the order of the paper guide, each
 /// line of a multi-line element a paragraph, and the materials as a table.
-pub(super) fn guide_view(g: &ServiceGuide) -> Value {
+#[derive(Serialize)]
+pub(super) struct GuideView<'a> {
+    rows: Vec<Row>,
+    process: Vec<String>,
+    result_sample: Option<&'a str>,
+    materials: &'a [Material],
+}
+
+pub(super) fn guide_view(g: &ServiceGuide) -> GuideView<'_> {
     let lines = |s: &str| -> Vec<String> {
         s.lines()
             .map(str::trim)
@@ -195,7 +287,7 @@ pub(super) fn guide_view(g: &ServiceGuide) -> Value {
             .map(String::from)
             .collect()
     };
-    let rows: Vec<Value> = [
+    let rows = [
         ("事项类型", g.item_type.as_str()),
         ("服务对象", g.audience.label()),
         ("实施机构", g.agency.as_str()),
@@ -218,12 +310,19 @@ pub(super) fn guide_view(g: &ServiceGuide) -> Value {
         ("监督电话", g.complaint_phone.as_str()),
     ]
     .into_iter()
-    .map(|(k, v)| json!({ "label": k, "lines": if v.trim().is_empty() { vec!["无".to_string()] } else { lines(v) } }))
-    .collect();
-    json!({
-        "rows": rows,
-        "process": lines(&g.process),
-        "result_sample": g.result_sample,
-        "materials": g.materials,
+    .map(|(label, v)| Row {
+        label,
+        lines: if v.trim().is_empty() {
+            vec!["无".to_string()]
+        } else {
+            lines(v)
+        },
     })
+    .collect();
+    GuideView {
+        rows,
+        process: lines(&g.process),
+        result_sample: g.result_sample.as_deref(),
+        materials: &g.materials,
+    }
 }
