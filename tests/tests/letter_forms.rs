@@ -43,6 +43,28 @@ async fn a_letter_from_the_form_is_assigned_answered_reviewed_and_published() {
         html.contains("value=\"咨询新生儿医保办理\""),
         "the subject is kept"
     );
+    assert!(
+        html.contains(r#"name="public" value="1" checked"#),
+        "the consent to publish is kept"
+    );
+    // Any value sent is consent (as the letter would be stored); none is not.
+    let (_, html) = send(
+        &t,
+        HOST_A,
+        &form,
+        &with(&with(&consultation(), "phone", "1"), "public", ""),
+    )
+    .await;
+    assert!(
+        html.contains(r#"name="public" value="1" checked"#),
+        "{html}"
+    );
+    let unticked: Vec<_> = with(&consultation(), "phone", "1")
+        .into_iter()
+        .filter(|(k, _)| *k != "public")
+        .collect();
+    let (_, html) = send(&t, HOST_A, &form, &unticked).await;
+    assert!(html.contains(r#"name="public" value="1">"#), "{html}");
     let wrong = OpenForm {
         ticket: form.ticket.clone(),
         answer: "99".into(),

@@ -47,11 +47,17 @@ struct LetterForm {
     email: String,
     id_number: String,
     address: String,
+    /// Ticked: any value sent (the letter is stored as public the same way); shown again as a bool.
+    #[serde(serialize_with = "ticked")]
     public: Option<String>,
     #[serde(skip_serializing)]
     answer: String,
     #[serde(skip_serializing)]
     ticket: String,
+}
+
+fn ticked<S: serde::Serializer>(v: &Option<String>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_bool(v.is_some())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -389,45 +395,49 @@ async fn lookup(
     status_page(app, ctx, StatusCode::OK, &view)
 }
 
-/// A published reply, in 互动交流's list and on its own page: nothing of the writer.
+/// A published reply in 互动交流's list: nothing of the writer.
 #[derive(Serialize)]
-struct Reply<'a> {
+struct Line<'a> {
     url: String,
     subject: &'a str,
-    body: &'a str,
     kind: &'static str,
     unit: Option<&'a str>,
-    received: String,
     replied: Option<String>,
-    reply_html: Option<&'a str>,
 }
 
-impl<'a> Reply<'a> {
-    fn of(r: &'a PublicReply) -> Reply<'a> {
-        Reply {
+impl<'a> Line<'a> {
+    fn of(r: &'a PublicReply) -> Line<'a> {
+        Line {
             url: format!("/hudong/huifu/{}.html", r.id),
             subject: &r.subject,
-            body: &r.body,
             kind: LetterKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
             unit: r.unit.as_deref(),
-            received: zhanqun_core::beijing::day_text(r.received_at),
             replied: r.replied_at.map(zhanqun_core::beijing::day_text),
-            reply_html: r.reply_html.as_deref(),
         }
     }
+}
+
+/// A published reply on its own page: the letter's text (nothing of the writer) and the reply.
+#[derive(Serialize)]
+struct Reply<'a> {
+    #[serde(flatten)]
+    line: Line<'a>,
+    body: &'a str,
+    received: String,
+    reply_html: Option<&'a str>,
 }
 
 async fn index(app: &App, ctx: &SiteCtx, page: Page) -> Result<Response> {
     #[derive(Serialize)]
     struct View<'a> {
         kinds: Vec<KindChoice>,
-        replies: Vec<Reply<'a>>,
+        replies: Vec<Line<'a>>,
         paging: Pager,
     }
     let (rows, total) = app.store().public_replies(ctx.site.id, page).await?;
     let view = View {
         kinds: kinds(ctx),
-        replies: rows.iter().map(Reply::of).collect(),
+        replies: rows.iter().map(Line::of).collect(),
         paging: Pager::new(page, total, "/hudong/", ""),
     };
     own(app, ctx, StatusCode::OK, "hudong.html", "互动交流", view)
@@ -444,7 +454,8 @@ struct FaqView<'a> {
 async fn faq(app: &App, ctx: &SiteCtx, q: Option<&str>, page: Page) -> Result<Response> {
     #[derive(Serialize)]
     struct View<'a> {
-        /// What was searched for (the page's own search box; the site's box stays empty).
+        /// What was searched for: the page's own search box shows it, and so does the site's
+        /// box in the header (base.html fills it when `q` is defined).
         #[serde(skip_serializing_if = "Option::is_none")]
         q: Option<&'a str>,
         faqs: Vec<FaqView<'a>>,
@@ -514,7 +525,12 @@ async fn reply(app: &App, ctx: &SiteCtx, id: LetterId) -> Result<Response> {
     }
     let r = app.store().public_reply(ctx.site.id, id).await?;
     let view = View {
-        reply: Reply::of(&r),
+        reply: Reply {
+            line: Line::of(&r),
+            body: &r.body,
+            received: zhanqun_core::beijing::day_text(r.received_at),
+            reply_html: r.reply_html.as_deref(),
+        },
     };
     let mut res = own(
         app,

@@ -66,7 +66,7 @@ impl App {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
         let zhanqun_store::ArticlePage {
-            article: a,
+            article: mut a,
             column: col_id,
             structured,
             interpreted,
@@ -133,7 +133,7 @@ impl App {
             .unwrap_or_default();
         // An article of another site shown here (an adopted submission, a reprint
         // without its own attribution) names its origin as 来源, with a link to it.
-        let (mut source, mut source_url) = (a.source.clone(), a.source_url.clone());
+        let (mut source, mut source_url) = (a.source.take(), a.source_url.take());
         if a.site_id != site.id
             && source.as_deref().is_none_or(|s| s.trim().is_empty())
             && let Some(origin) = self.directory().ctx(a.site_id).await?

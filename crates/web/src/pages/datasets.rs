@@ -4,6 +4,7 @@
 //! `/data/<id>/<n>` — the bytes uploaded, served as the media library serves them.
 
 use serde::Serialize;
+use serde_json::{Value, json};
 use zhanqun_core::dataset::{DatasetMeta, out_of_date};
 use zhanqun_store::DatasetEntry;
 

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
-use serde_json::{Value, json};
 use zhanqun_core::paging::PAGE_SIZE;
 use zhanqun_core::*;
 use zhanqun_store::{CatalogueFilter, ServiceFilter};
@@ -372,8 +371,9 @@ impl App {
         )
     }
 
-    /// A page of the site that is never cached (the letter forms and replies), in the site's
-    /// frame: `view` is the page's own context, `nav` the navigation entry it is under.
+    /// A page of the site in the site's frame (`view` is the page's own view, `nav` the
+    /// navigation entry it is under): the pages that are never cached (互动交流, 依申请公开,
+    /// 在线办理, search) and the error page.
     pub fn render_own(
         &self,
         ctx: &SiteCtx,

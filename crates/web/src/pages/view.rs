@@ -1,7 +1,9 @@
 //! What the themes' templates see, as typed values: the site (name, footer, navigation), a
-//! list item, a breadcrumb, a pager. Each page kind builds its own view from these; a field a
-//! template uses is a field here, so renaming one is a compile error, not an empty string on a
-//! page. The names are the templates' contract (see `themes/default/templates`).
+//! list item, a breadcrumb, a pager, and the frame every page's own view goes in. Each page kind
+//! builds its own view struct from these, so what a page gives its template is written in one
+//! place and checked by the compiler on our side; a template that names a field no view has
+//! still gets an empty value, which the page tests catch. The names are the templates' contract
+//! (each template's first line lists what it reads; see `themes/default/templates`).
 
 use serde::Serialize;
 use zhanqun_core::{Column, ColumnId, Footer, ListItem, Page};
