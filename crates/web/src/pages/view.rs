@@ -2,8 +2,9 @@
 //! list item, a breadcrumb, a pager, and the frame every page's own view goes in. Each page kind
 //! builds its own view struct from these, so what a page gives its template is written in one
 //! place and checked by the compiler on our side; a template that names a field no view has
-//! still gets an empty value, which the page tests catch. The names are the templates' contract
-//! (each template's first line lists what it reads; see `themes/default/templates`).
+//! still gets an empty value, which only a test looking for that value catches. The names are
+//! the templates' contract (each template's first line lists what it reads; see
+//! `themes/default/templates`).
 
 use serde::Serialize;
 use zhanqun_core::{Column, ColumnId, Footer, ListItem, Page};
