@@ -67,7 +67,9 @@ pub async fn raw_sql(url: &str, sql: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn fresh_store() -> TestStore {
+/// An empty database of the backend under test (a fresh PostgreSQL database, or a SQLite file
+/// in a temporary folder, kept alive by the folder returned), not migrated.
+pub async fn fresh_database() -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = match std::env::var("ZHANQUN_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
@@ -89,6 +91,34 @@ pub async fn fresh_store() -> TestStore {
         }
         _ => format!("sqlite://{}", dir.path().join("zhanqun.db").display()),
     };
+    (url, dir)
+}
+
+/// Runs the migrations up to and including `version` on the database at `url`: a store as an
+/// older release left it, for a test of what a later migration does to its rows.
+pub async fn migrate_to(url: &str, version: i64) {
+    if url.starts_with("sqlite:") {
+        let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("sqlite url");
+        let p = sqlx::SqlitePool::connect_with(opts.create_if_missing(true))
+            .await
+            .expect("connect");
+        sqlx::migrate!("../migrations/sqlite")
+            .run_to(version, &p)
+            .await
+            .expect("migrate");
+        p.close().await;
+    } else {
+        let p = sqlx::PgPool::connect(url).await.expect("connect");
+        sqlx::migrate!("../migrations/postgres")
+            .run_to(version, &p)
+            .await
+            .expect("migrate");
+        p.close().await;
+    }
+}
+
+pub async fn fresh_store() -> TestStore {
+    let (url, dir) = fresh_database().await;
     let store = Store::connect(&url).await.expect("connect store");
     store.migrate().await.expect("migrate");
     TestStore {

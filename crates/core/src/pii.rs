@@ -9,7 +9,9 @@
 //! re-sealed in the background (`Keyring::is_current`), and the old key is removed once none is
 //! left.
 //!
-//! Sealed form: `v1.<key id>.<hex of nonce ‖ ciphertext ‖ tag>`.
+//! Sealed form: `v1.<key id>.<hex of nonce ‖ ciphertext ‖ tag>`; a file (a letter's attachment,
+//! an application's material) is kept as bytes, `v1.<key id>.` and the nonce ‖ ciphertext ‖ tag
+//! themselves (`Keyring::seal_blob`), half the size.
 
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -97,8 +99,51 @@ impl Keyring {
             .map_err(|_| Error::internal(format!("sealed {field} of {record} does not open")))
     }
 
-    /// As [`Keyring::seal`], for bytes (a letter's attachment).
+    /// As [`Keyring::seal`], for bytes.
     pub fn seal_bytes(&self, field: &str, record: &str, plain: &[u8]) -> Result<String, Error> {
+        let (id, raw) = self.encrypt(field, record, plain)?;
+        Ok(format!("v1.{id}.{}", hex::encode(raw)))
+    }
+
+    /// As [`Keyring::open`], for bytes.
+    pub fn open_bytes(&self, field: &str, record: &str, sealed: &str) -> Result<Vec<u8>, Error> {
+        let broken = || Error::internal(format!("sealed {field} of {record} does not open"));
+        let mut parts = sealed.splitn(3, '.');
+        let (Some("v1"), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(broken());
+        };
+        let raw = hex::decode(body).map_err(|_| broken())?;
+        self.decrypt(field, record, id, &raw)
+    }
+
+    /// Seals a file's bytes for field `field` of record `record` with the newest key, as bytes:
+    /// `v1.<key id>.` and the nonce ‖ ciphertext ‖ tag (a BLOB or BYTEA column).
+    pub fn seal_blob(&self, field: &str, record: &str, plain: &[u8]) -> Result<Vec<u8>, Error> {
+        let (id, raw) = self.encrypt(field, record, plain)?;
+        let mut out = Vec::with_capacity(4 + id.len() + raw.len());
+        out.extend_from_slice(b"v1.");
+        out.extend_from_slice(id.as_bytes());
+        out.push(b'.');
+        out.extend_from_slice(&raw);
+        Ok(out)
+    }
+
+    /// Opens bytes sealed by [`Keyring::seal_blob`] for field `field` of record `record`.
+    pub fn open_blob(&self, field: &str, record: &str, sealed: &[u8]) -> Result<Vec<u8>, Error> {
+        let broken = || Error::internal(format!("sealed {field} of {record} does not open"));
+        let rest = sealed.strip_prefix(b"v1.").ok_or_else(broken)?;
+        // A key id is at most 16 characters: the dot after it is within the first 17 bytes.
+        let dot = rest
+            .iter()
+            .take(17)
+            .position(|b| *b == b'.')
+            .ok_or_else(broken)?;
+        let id = std::str::from_utf8(&rest[..dot]).map_err(|_| broken())?;
+        self.decrypt(field, record, id, &rest[dot + 1..])
+    }
+
+    /// Encrypts `plain` for its place with the newest key: the key's id, nonce ‖ ciphertext ‖ tag.
+    fn encrypt(&self, field: &str, record: &str, plain: &[u8]) -> Result<(&str, Vec<u8>), Error> {
         let key = &self.keys[0];
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = associated(field, record);
@@ -114,30 +159,24 @@ impl Keyring {
             .map_err(|_| Error::internal("personal data not sealed"))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
-        Ok(format!("v1.{}.{}", key.id, hex::encode(out)))
+        Ok((&key.id, out))
     }
 
-    /// As [`Keyring::open`], for bytes.
-    pub fn open_bytes(&self, field: &str, record: &str, sealed: &str) -> Result<Vec<u8>, Error> {
+    /// Decrypts nonce ‖ ciphertext ‖ tag sealed for its place with key `id`.
+    fn decrypt(&self, field: &str, record: &str, id: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
         let broken = || Error::internal(format!("sealed {field} of {record} does not open"));
-        let mut parts = sealed.splitn(3, '.');
-        let (Some("v1"), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(broken());
-        };
         let key = self
             .keys
             .iter()
             .find(|k| k.id == id)
             .ok_or_else(|| Error::internal(format!("key {id} is not in the key file")))?;
-        let bytes = hex::decode(body).map_err(|_| broken())?;
-        if bytes.len() < 24 + 16 {
+        if raw.len() < 24 + 16 {
             return Err(broken());
         }
-        let (nonce, ct) = bytes.split_at(24);
+        let (nonce, ct) = raw.split_at(24);
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| broken())?;
         let aad = associated(field, record);
-        let plain = key
-            .cipher
+        key.cipher
             .decrypt(
                 &XNonce::from(nonce),
                 Payload {
@@ -145,8 +184,7 @@ impl Keyring {
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| broken())?;
-        Ok(plain)
+            .map_err(|_| broken())
     }
 
     /// Whether a sealed value is under the newest key (else re-seal it).
@@ -195,6 +233,44 @@ mod tests {
                 .is_err()
         );
         assert!(k.open("phone", "letter:42", "13812345678").is_err());
+    }
+
+    #[test]
+    fn a_file_is_sealed_as_bytes_and_opens_as_its_hex_form_did() {
+        let k = ring(&[&Keyring::new_key_line("k2026")]);
+        let file = b"%PDF-1.7 \x00\xff binary".to_vec();
+        let blob = k.seal_blob("attachment1", "letter:A1", &file).unwrap();
+        assert!(blob.starts_with(b"v1.k2026."));
+        assert_eq!(blob.len(), "v1.k2026.".len() + 24 + file.len() + 16);
+        assert_eq!(
+            k.open_blob("attachment1", "letter:A1", &blob).unwrap(),
+            file
+        );
+        // Bound to its place, and tamper-evident, like a value.
+        assert!(k.open_blob("attachment2", "letter:A1", &blob).is_err());
+        assert!(k.open_blob("attachment1", "letter:A2", &blob).is_err());
+        let mut tampered = blob.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert!(k.open_blob("attachment1", "letter:A1", &tampered).is_err());
+        for bad in [
+            &b""[..],
+            b"v1.",
+            b"v1.k2026",
+            b"v2.k2026.abc",
+            b"v1.nokey.0123456789",
+        ] {
+            assert!(k.open_blob("attachment1", "letter:A1", bad).is_err());
+        }
+        // What migration 0047 does to a file sealed in hex: the prefix, then the hex decoded.
+        let hex_form = k.seal_bytes("attachment1", "letter:A1", &file).unwrap();
+        let (prefix, body) = hex_form.split_at("v1.k2026.".len());
+        let mut converted = prefix.as_bytes().to_vec();
+        converted.extend(hex::decode(body).unwrap());
+        assert_eq!(
+            k.open_blob("attachment1", "letter:A1", &converted).unwrap(),
+            file
+        );
     }
 
     #[test]

@@ -88,7 +88,8 @@ pub(crate) struct SealedFile {
     pub mime: String,
     pub size: i64,
     pub name: String,
-    pub data: String,
+    /// `Keyring::seal_blob`: bytes, not their hex (migration 0047).
+    pub data: Vec<u8>,
 }
 
 /// Seals `files` for the record `at` (positions from 1) with the newest key.
@@ -104,7 +105,7 @@ pub(crate) fn seal(keys: &Keyring, at: &str, files: &[NewAttachment]) -> Result<
                 mime: f.mime.clone(),
                 size: f.bytes.len() as i64,
                 name: keys.seal(&name_field, at, &f.name)?,
-                data: keys.seal_bytes(&data_field, at, &f.bytes)?,
+                data: keys.seal_blob(&data_field, at, &f.bytes)?,
             })
         })
         .collect()
@@ -155,7 +156,7 @@ impl Store {
         at: &str,
         keys: &Keyring,
     ) -> Result<Option<AttachmentFile>> {
-        let row: Option<(String, String, String)> = fetch!(
+        let row: Option<(String, String, Vec<u8>)> = fetch!(
             self,
             optional,
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -173,7 +174,7 @@ impl Store {
         Ok(Some(AttachmentFile {
             name: keys.open(&name_field, at, &name)?,
             mime,
-            bytes: keys.open_bytes(&data_field, at, &data)?,
+            bytes: keys.open_blob(&data_field, at, &data)?,
         }))
     }
 
@@ -204,7 +205,7 @@ impl Store {
             if keys.is_current(&name) {
                 continue;
             }
-            let data: String = fetch!(
+            let data: Vec<u8> = fetch!(
                 self,
                 one,
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -217,7 +218,7 @@ impl Store {
             let (name_field, data_field) = fields(position);
             let name = keys.seal(&name_field, &at, &keys.open(&name_field, &at, &name)?)?;
             let data =
-                keys.seal_bytes(&data_field, &at, &keys.open_bytes(&data_field, &at, &data)?)?;
+                keys.seal_blob(&data_field, &at, &keys.open_blob(&data_field, &at, &data)?)?;
             let update = format!(
                 "UPDATE {table} SET name_sealed = $1, data_sealed = $2 \
                  WHERE {owner} = $3 AND position = $4"
