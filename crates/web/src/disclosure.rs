@@ -19,7 +19,8 @@ use zhanqun_store::NewInfoRequest;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{Choice, INFO_REQUEST, Ticket, admit_write, own_in, read_form};
+use crate::forms::{INFO_REQUEST, Ticket, admit_write, own_in, read_form};
+use crate::pages::Choice;
 
 /// The application form as posted, and as it is shown again after an error (never the answer or
 /// the ticket).

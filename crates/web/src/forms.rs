@@ -33,29 +33,6 @@ impl Ticket {
     }
 }
 
-/// One choice of a select or radio group: the value posted and the label shown.
-#[derive(Debug, Serialize)]
-pub(crate) struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
-}
-
-impl Choice {
-    /// Every value of an enum, each with its label.
-    pub(crate) fn all<T: Copy>(
-        all: &[T],
-        value: fn(T) -> &'static str,
-        label: fn(T) -> &'static str,
-    ) -> Vec<Choice> {
-        all.iter()
-            .map(|x| Choice {
-                value: value(*x),
-                label: label(*x),
-            })
-            .collect()
-    }
-}
-
 /// How many files a form takes, and how large each may be (in MB), as the form says it.
 #[derive(Debug, Serialize)]
 pub(crate) struct FileLimits {

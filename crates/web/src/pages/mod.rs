@@ -27,7 +27,7 @@ use crate::App;
 use crate::cache::{ColumnTop, Dep};
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-pub(crate) use view::Pager;
+pub(crate) use view::{Choice, Pager};
 use view::{Item, Link, SiteView, crumbs};
 
 pub use datasets::DataPage;
@@ -350,25 +350,6 @@ impl App {
             message,
         };
         self.render_own(ctx, "error.html", title, "-", &page)
-    }
-
-    /// The search page of a site (never cached).
-    pub(crate) fn render_search(
-        &self,
-        ctx: &SiteCtx,
-        view: &crate::search::SearchPage,
-    ) -> Result<String> {
-        self.render_own(
-            ctx,
-            "search.html",
-            if view.scope_all {
-                "全省政府网站搜索"
-            } else {
-                "站内搜索"
-            },
-            "-",
-            view,
-        )
     }
 
     /// A page of the site in the site's frame (`view` is the page's own view, `nav` the

@@ -170,7 +170,7 @@ impl App {
                 },
                 units_capped: capped,
                 dept_unlisted: unlisted.map(String::as_str),
-                audiences: crate::forms::Choice::all(
+                audiences: Choice::all(
                     &[Audience::Person, Audience::Legal],
                     Audience::as_str,
                     Audience::label,
@@ -256,7 +256,7 @@ struct CataloguePage<'a> {
     facets: FacetsView<'a>,
     units_capped: bool,
     dept_unlisted: Option<&'a str>,
-    audiences: Vec<crate::forms::Choice>,
+    audiences: Vec<Choice>,
     filter: FilterView<'a>,
     first: Option<String>,
     next: Option<String>,

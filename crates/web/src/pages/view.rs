@@ -84,6 +84,29 @@ pub(crate) struct Framed<'a, V> {
     pub view: V,
 }
 
+/// One choice of a select or radio group: the value posted and the label shown.
+#[derive(Debug, Serialize)]
+pub(crate) struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+impl Choice {
+    /// Every value of an enum, each with its label.
+    pub fn all<T: Copy>(
+        all: &[T],
+        value: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<Choice> {
+        all.iter()
+            .map(|x| Choice {
+                value: value(*x),
+                label: label(*x),
+            })
+            .collect()
+    }
+}
+
 /// An article in a list.
 #[derive(Debug, Serialize)]
 pub(crate) struct Item<'a> {

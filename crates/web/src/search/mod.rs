@@ -18,7 +18,6 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
 use zhanqun_core::{ArticleId, ColumnKind, Error, Result, SiteKind, SiteStatus};
 use zhanqun_search::{RANKED_MAX, SearchDoc, SearchIndex, SearchQuery};
 use zhanqun_store::{Change, Searchable};
@@ -28,6 +27,9 @@ use crate::directory::SiteCtx;
 pub use crate::index::CatchUp;
 use crate::index::REBUILD_OVER;
 use crate::pages::HTML;
+
+mod console;
+pub use console::console;
 
 /// How often the indexer reads the change log for changes made elsewhere.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -439,10 +441,10 @@ struct Results<'a> {
 /// The search page: the query and its filters as chosen, the results when there are any, the
 /// notes that say what was done with the query.
 #[derive(Serialize)]
-pub(crate) struct SearchPage<'a> {
+struct SearchPage<'a> {
     q: &'a str,
     province: bool,
-    pub scope_all: bool,
+    scope_all: bool,
     columns: Vec<ColumnChoice<'a>>,
     column: Option<&'a str>,
     topics: &'a [String],
@@ -695,7 +697,12 @@ pub async fn page(
             .with_label_values(&[scope])
             .observe(started.elapsed().as_secs_f64());
     }
-    let body = app.render_search(ctx, &view)?;
+    let title = if view.scope_all {
+        "全省政府网站搜索"
+    } else {
+        "站内搜索"
+    };
+    let body = app.render_own(ctx, "search.html", title, "-", &view)?;
     Ok((
         StatusCode::OK,
         [
@@ -706,143 +713,4 @@ pub async fn page(
         body,
     )
         .into_response())
-}
-
-/// The console's search: published articles from the index and, by title, articles not
-/// published (drafts, in review, withdrawn) from the store — in the columns the editor may
-/// read only (the province auditor reads everything).
-pub async fn console(
-    app: &App,
-    p: &zhanqun_core::access::Principal,
-    text: &str,
-    page: Option<&str>,
-) -> Result<Value> {
-    use zhanqun_core::{Act, ColumnId, PlatformRole, SiteRole};
-    let text: String = text
-        .trim()
-        .chars()
-        .take(zhanqun_search::QUERY_MAX_CHARS)
-        .collect();
-    let mut notes: Vec<String> = Vec::new();
-    let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
-        None => 1,
-        Some(n) => match n.parse::<usize>() {
-            Ok(n) if (1..=RANKED_MAX / 20).contains(&n) => n,
-            _ => {
-                notes.push(format!(
-                    "页码“{}”无效，已显示第 1 页。",
-                    n.chars().take(20).collect::<String>()
-                ));
-                1
-            }
-        },
-    };
-    if text.is_empty() {
-        notes.push("请输入要查找的关键词：标题、正文或文号。".to_string());
-        return Ok(json!({ "q": "", "notes": notes }));
-    }
-    let started = Instant::now();
-    let auditor = p.is(PlatformRole::ProvinceAuditor);
-    // What this editor may read: whole sites, or column subtrees.
-    let within = if auditor {
-        None
-    } else {
-        let mut w = zhanqun_search::Within::default();
-        for g in &p.grants {
-            match g.column_id {
-                Some(c) if g.role != SiteRole::SiteAdmin => {
-                    if let Some(ctx) = app.directory().ctx(g.site_id).await? {
-                        w.columns.extend(ctx.subtree(c));
-                    }
-                }
-                _ => w.sites.push(g.site_id),
-            }
-        }
-        Some(w)
-    };
-    let per_page = 20;
-    let mut published = Vec::new();
-    let mut total = 0;
-    if let Some(index) = app.search_state().index().cloned() {
-        let sq = SearchQuery {
-            text: text.clone(),
-            offset: (page - 1) * per_page,
-            limit: per_page,
-            within,
-            ..Default::default()
-        };
-        let r = tokio::task::spawn_blocking(move || index.search(&sq))
-            .await
-            .map_err(|e| Error::internal(format!("search task: {e}")))??;
-        if r.partial {
-            notes.push(
-                "没有同时包含全部关键词的信息，已略去找不到的词语，以下是包含其余关键词的结果。"
-                    .to_string(),
-            );
-        }
-        total = r.total;
-        for h in &r.hits {
-            let mut sites = Vec::new();
-            for s in &h.sites {
-                if (auditor || p.may_on_site(Act::Read, *s))
-                    && let Some(c) = app.directory().ctx(*s).await?
-                {
-                    sites.push(c.site.name.clone());
-                }
-            }
-            published.push(json!({
-                "id": h.article.0,
-                "title_html": h.title_html,
-                "snippet_html": h.snippet_html,
-                "date": zhanqun_core::beijing::day_text(h.published_at),
-                "doc_number": h.doc_number,
-                "sites": sites,
-            }));
-        }
-    } else {
-        notes.push("搜索索引暂不可用（服务启动中）；下方仅列出标题匹配的未发布信息。".to_string());
-    }
-    // Not published: by title, in the columns this editor may read.
-    let sites = (!auditor).then(|| p.sites());
-    let mut unpublished = Vec::new();
-    for w in app
-        .store()
-        .unpublished_titled(&text, sites.as_deref())
-        .await?
-    {
-        let site = zhanqun_core::SiteId(w.site_id);
-        let Some(ctx) = app.directory().ctx(site).await? else {
-            continue;
-        };
-        let ancestry = match w.column_id {
-            Some(c) => zhanqun_core::ancestry(&ctx.columns, ColumnId(c)),
-            None => Vec::new(),
-        };
-        if p.may(Act::Read, site, &ancestry) {
-            unpublished.push(w);
-        }
-    }
-    let last = total.min(RANKED_MAX).div_ceil(per_page).max(1);
-    let enc = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC);
-    app.metrics()
-        .search_queries
-        .with_label_values(&["console"])
-        .inc();
-    app.metrics()
-        .search_seconds
-        .with_label_values(&["console"])
-        .observe(started.elapsed().as_secs_f64());
-    Ok(json!({
-        "q": text,
-        "notes": notes,
-        "total": total,
-        "published": published,
-        "unpublished": unpublished,
-        "paging": {
-            "page": page,
-            "last": last,
-            "prev": (page > 1).then(|| format!("/search?q={enc}&page={}", page - 1)),
-            "next": (page < last).then(|| format!("/search?q={enc}&page={}", page + 1)),
-        },
-    }))
 }
