@@ -7,7 +7,8 @@
 //! - **generated data sets**, every minute on the node holding the jobs lease: their monthly
 //!   files;
 //! - **reprint** ([`reprint`]): feed polling and approval deadline alerts;
-//! - **search**: this node's index brought up to date, then fed.
+//! - **search**: this node's index brought up to date, then fed;
+//! - **warm-up**, once: the list of sites the console reads, read at start.
 //!
 //! A new periodic job is a function here started from [`spawn`] with [`every`]; work that must
 //! happen once in the cluster checks `app.leads_jobs()` (the jobs lease).
@@ -173,6 +174,17 @@ pub(crate) fn spawn(
                     .job_runs
                     .with_label_values(&["search", outcome])
                     .inc();
+            }
+        });
+    }
+    // Once, at start: the list of sites every console list and dashboard reads (kept by the
+    // directory until a site changes; 3,346 sites and their hosts are some 20 ms to read), so
+    // that the first person in the console after a restart does not wait for it.
+    {
+        let app = app.clone();
+        tasks.spawn(async move {
+            if let Err(e) = app.sites().await {
+                tracing::warn!(error = %e, "the list of sites was not read at start; read on first use");
             }
         });
     }
