@@ -2,9 +2,10 @@
 -- kept as `v1.<key id>.<hex>` text, twice their size. Now `v1.<key id>.` and the nonce ‖
 -- ciphertext ‖ tag themselves (`Keyring::seal_blob`); the sealed names stay text. Each table is
 -- rebuilt with the column as a BLOB (same name, no default) and every file converted, so every
--- file sealed before still opens. A value that is not `v1.<id>.<hex>` stops the migration
--- (unhex gives NULL, refused by NOT NULL): find it with
---   SELECT letter_id, position FROM letter_attachments WHERE data_sealed NOT GLOB 'v1.*.*';
+-- file sealed before still opens. A value that is not `v1.<key id>.<hex>` (a key id of 1 to 16
+-- letters, digits and -, then an even number of hex digits) stops the migration: the CASE or
+-- unhex gives NULL, which NOT NULL refuses. ops/README.md ("Upgrading") gives the query that
+-- finds such rows.
 -- The file grows by the tables' size during the migration (VACUUM gives it back).
 -- Upgrade with every node of the old release stopped: it binds the files as text.
 CREATE TABLE letter_attachments_0047 (
@@ -18,8 +19,13 @@ CREATE TABLE letter_attachments_0047 (
 );
 INSERT INTO letter_attachments_0047 (letter_id, position, mime, size, name_sealed, data_sealed)
 SELECT letter_id, position, mime, size, name_sealed,
-       unhex(hex(substr(data_sealed, 1, 3 + instr(substr(data_sealed, 4), '.')))
-             || substr(data_sealed, 4 + instr(substr(data_sealed, 4), '.')))
+       CASE WHEN data_sealed GLOB 'v1.?*.?*'
+                 AND instr(substr(data_sealed, 4), '.') BETWEEN 2 AND 17
+                 AND substr(data_sealed, 4, instr(substr(data_sealed, 4), '.') - 1)
+                     NOT GLOB '*[^A-Za-z0-9-]*'
+            THEN unhex(hex(substr(data_sealed, 1, 3 + instr(substr(data_sealed, 4), '.')))
+                       || substr(data_sealed, 4 + instr(substr(data_sealed, 4), '.')))
+       END
 FROM letter_attachments;
 DROP TABLE letter_attachments;
 ALTER TABLE letter_attachments_0047 RENAME TO letter_attachments;
@@ -35,8 +41,13 @@ CREATE TABLE application_materials_0047 (
 );
 INSERT INTO application_materials_0047 (application_id, position, mime, size, name_sealed, data_sealed)
 SELECT application_id, position, mime, size, name_sealed,
-       unhex(hex(substr(data_sealed, 1, 3 + instr(substr(data_sealed, 4), '.')))
-             || substr(data_sealed, 4 + instr(substr(data_sealed, 4), '.')))
+       CASE WHEN data_sealed GLOB 'v1.?*.?*'
+                 AND instr(substr(data_sealed, 4), '.') BETWEEN 2 AND 17
+                 AND substr(data_sealed, 4, instr(substr(data_sealed, 4), '.') - 1)
+                     NOT GLOB '*[^A-Za-z0-9-]*'
+            THEN unhex(hex(substr(data_sealed, 1, 3 + instr(substr(data_sealed, 4), '.')))
+                       || substr(data_sealed, 4 + instr(substr(data_sealed, 4), '.')))
+       END
 FROM application_materials;
 DROP TABLE application_materials;
 ALTER TABLE application_materials_0047 RENAME TO application_materials;

@@ -87,7 +87,7 @@ const OVERLAP: i64 = 200;
 fn apply_change(pages: &PageCache, directory: &Directory, metrics: &Metrics, change: &Change) {
     metrics.invalidations.inc();
     // (The search index reads the change log itself, and hears this node's changes through
-    // its own listener: see `search.rs`.)
+    // its own listener: see `search/`.)
     match change {
         Change::Site(id) => {
             directory.invalidate(Some(*id));

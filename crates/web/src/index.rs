@@ -1,5 +1,5 @@
 //! This node's search index and what it still has to take in: the [`Feed`] of changed
-//! articles (filled by the store's change listener, drained by the indexer in `search.rs`) and
+//! articles (filled by the store's change listener, drained by the indexer in `search/`) and
 //! the [`SearchState`] that holds the index once it is open. A leaf: the App holds it, the
 //! indexer and the search page use it.
 
