@@ -138,7 +138,9 @@ impl Directory {
             for (host, id) in self.store.hosts().await? {
                 idx.hosts.insert(host, id);
             }
-            for s in self.store.list_sites().await? {
+            // The kept list of sites (read here if not kept), so that one read serves the
+            // index and the console's lists.
+            for s in self.sites().await?.iter() {
                 idx.codes.insert(s.code.to_string(), s.id);
             }
             Ok::<_, Error>(())
