@@ -159,6 +159,38 @@ macro_rules! fetch {
 }
 pub(crate) use fetch;
 
+/// Several reads in a row on one connection, outside any transaction: on SQLite one of the
+/// store's reading connections ([`readers`]), held until the last statement (a page that reads
+/// a count and then its rows pays no pool hand-over and no release ping per statement); on
+/// PostgreSQL one connection of the pool. `on_reader!(self, |c| async { … })`: `c` is a `&mut`
+/// connection of either backend, reborrowed for each statement (`.fetch_all(&mut *c)`), and the
+/// block answers `Result<T, sqlx::Error>`; the macro answers `Result<T>`.
+macro_rules! on_reader {
+    ($store:expr, |$c:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(_) => match $store.readers.get().await {
+                Some(mut reader) => match reader.conn() {
+                    Some($c) => {
+                        let r = $body.await;
+                        reader.finish(&r);
+                        r.map_err($crate::db_err)
+                    }
+                    None => Err($crate::readers::closed()),
+                },
+                None => Err($crate::readers::closed()),
+            },
+            $crate::Pool::Pg(pool) => match pool.acquire().await {
+                Ok(mut conn) => {
+                    let $c = &mut *conn;
+                    $body.await.map_err($crate::db_err)
+                }
+                Err(e) => Err($crate::db_err(e)),
+            },
+        }
+    };
+}
+pub(crate) use on_reader;
+
 /// Runs one statement that returns no rows on the pool: the rows it changed, or the error.
 macro_rules! exec {
     ($store:expr, $q:expr) => {
@@ -254,7 +286,7 @@ pub struct Store {
     /// Where the media library keeps its files (`<root>/<site id>/<stored name>`), when known:
     /// the check indicators then count a linked file missing there as broken.
     media_root: Option<Arc<Path>>,
-    /// SQLite's connections for single statements ([`fetch!`]); none on PostgreSQL.
+    /// SQLite's reading connections ([`fetch!`], [`on_reader!`]); none on PostgreSQL.
     readers: readers::Readers,
 }
 
@@ -311,11 +343,12 @@ pub(crate) fn failpoint(name: &str) {
 /// the map is asked for up to 256 GiB (SQLite maps no more than the file's size).
 pub const SQLITE_MMAP_BYTES: u64 = 256 << 30;
 
-/// Connections of a SQLite store's pool opened at start and kept open (sqlx opens the others
-/// when asked and closes them after ten idle minutes). The statistics overview reads with five
-/// statements at once while a background job may hold one; each connection opened for it cost 2
-/// to 9 ms before its first statement on the national fixture, and the auditor's first overview
-/// after a start opened two or three (issue 17).
+/// Connections of a SQLite store's pool opened when the store is opened (one after another:
+/// a start or a CLI command takes that much longer) and kept open: sqlx opens the others when
+/// asked, and renews an idle one after ten minutes in the background. The statistics overview
+/// reads with five statements at once while a background job may hold one; each connection
+/// opened for it cost 2 to 9 ms before its first statement on the national fixture, and the
+/// auditor's first overview after a start opened two or three (issue 17).
 pub const SQLITE_POOL_KEPT: u32 = 6;
 
 /// Rows a SQLite connection's thread reads ahead of the task that takes them (sqlx's default is

@@ -1,4 +1,4 @@
-//! SQLite connections for single-statement reads, held outside sqlx's pool.
+//! SQLite connections for short reads outside any transaction, held outside sqlx's pool.
 //!
 //! A SQLite connection in sqlx is a thread of its own: a statement is a message to that thread
 //! and its rows are messages back. sqlx's pool adds a second round trip each time a connection
@@ -9,9 +9,10 @@
 //!
 //! These few connections are opened with the pool's options plus `query_only` (a write through
 //! them fails, in tests first) and lent out behind a fair semaphore; nothing is sent when a
-//! statement finished. [`crate::fetch!`] uses them: one read, no transaction. Transactions,
-//! writes and the long reports (`fetch!(self, pool all, …)`) stay on the pool, so that a few
-//! dashboards cannot hold every reader while pages wait.
+//! statement finished. [`crate::fetch!`] uses them for one read, [`crate::on_reader!`] for a few
+//! in a row (a list's count, then its rows); neither opens a transaction. Transactions, writes
+//! and the long reports (`fetch!(self, pool all, …)`) stay on the pool, so that a few dashboards
+//! cannot hold every reader while pages wait.
 //!
 //! A reader dropped before its statement finished (its request was cancelled) is not lent out
 //! again until its thread has answered a ping: the thread may still be computing the old

@@ -2,7 +2,7 @@
 //! every column for a home page, a site's latest, sitemap entries.
 
 use super::*;
-use crate::fetch;
+use crate::{fetch, on_reader};
 
 impl Store {
     pub async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
@@ -98,7 +98,7 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<ListItem>, u64)> {
-        let (rows, total): (Vec<ListRow>, i64) = on_pool!(self, |p| {
+        let (rows, total): (Vec<ListRow>, i64) = on_reader!(self, |c| async {
             // No row: not a column of this site.
             let total: Option<i64> = sqlx::query_scalar(
                 "SELECT COALESCE(lc.n, 0) FROM columns c LEFT JOIN list_counts lc ON lc.list_id = c.id \
@@ -106,9 +106,8 @@ impl Store {
             )
             .bind(site.0)
             .bind(column.0)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err)?;
+            .fetch_optional(&mut *c)
+            .await?;
             let total = total.unwrap_or(0);
             let rows = match zhanqun_core::paging::window(total.max(0) as u64, offset, limit) {
                 None => Vec::new(),
@@ -122,9 +121,8 @@ impl Store {
                             .bind(true)
                             .bind(false)
                             .bind(offset as i64)
-                            .fetch_optional(p)
-                            .await
-                            .map_err(db_err)?;
+                            .fetch_optional(&mut *c)
+                            .await?;
                         seek = at.and_then(|(month, before, n)| {
                             let m = zhanqun_core::paging::in_period(
                                 offset,
@@ -156,9 +154,8 @@ impl Store {
                             q.bind(end)
                                 .bind(m.limit as i64)
                                 .bind(m.offset as i64)
-                                .fetch_all(p)
-                                .await
-                                .map_err(db_err)?
+                                .fetch_all(&mut *c)
+                                .await?
                         }
                         None => {
                             let sql = if w.oldest_first {
@@ -187,14 +184,13 @@ impl Store {
                                 .bind(column.0)
                                 .bind(w.limit as i64)
                                 .bind(w.offset as i64)
-                                .fetch_all(p)
-                                .await
-                                .map_err(db_err)?
+                                .fetch_all(&mut *c)
+                                .await?
                         }
                     }
                 }
             };
-            Ok::<_, Error>((rows, total))
+            Ok::<_, sqlx::Error>((rows, total))
         })?;
         Ok((
             rows.into_iter().map(ListItem::from).collect(),
@@ -227,7 +223,10 @@ impl Store {
         columns: &[ColumnId],
         n: u64,
     ) -> Result<Vec<ListItem>> {
-        let rows: Vec<ListRow> = on_pool!(self, |p| {
+        if columns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<ListRow> = on_reader!(self, |c| async {
             let mut rows = Vec::new();
             // SQLite allows 500 terms in a compound SELECT.
             for chunk in columns.chunks(200) {
@@ -235,13 +234,13 @@ impl Store {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(site.0)
                     .bind(n as i64);
-                for c in chunk {
-                    q = q.bind(c.0);
+                for col in chunk {
+                    q = q.bind(col.0);
                 }
-                let mut part: Vec<ListRow> = q.fetch_all(p).await.map_err(db_err)?;
+                let mut part: Vec<ListRow> = q.fetch_all(&mut *c).await?;
                 rows.append(&mut part);
             }
-            Ok::<_, Error>(rows)
+            Ok::<_, sqlx::Error>(rows)
         })?;
         Ok(rows.into_iter().map(ListItem::from).collect())
     }
