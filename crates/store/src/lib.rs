@@ -123,8 +123,8 @@ pub(crate) use on_pool;
 
 /// One query on whichever store, its database error mapped:
 /// `fetch!(self, all, sqlx::query_as(SQL).bind(x))` is a `Result<Vec<_>>`; `optional` and `one`
-/// fetch an `Option` and exactly one row. On SQLite it runs on one of the store's reading
-/// connections ([`readers`]): a single read outside any transaction. `fetch!(self, pool all, …)`
+/// fetch an `Option` and exactly one row. It is [`on_reader!`] with one statement: on SQLite
+/// one of the store's reading connections ([`readers`]), outside any transaction. `fetch!(self, pool all, …)`
 /// runs on the pool instead: a write with `RETURNING`, or a report that reads for long.
 macro_rules! fetch {
     (@run all, $q:expr, $e:expr) => {
@@ -141,20 +141,7 @@ macro_rules! fetch {
             .map_err($crate::db_err))
     };
     ($store:expr, $how:ident, $q:expr) => {
-        match &$store.pool {
-            $crate::Pool::Sqlite(_) => match $store.readers.get().await {
-                Some(mut reader) => match reader.conn() {
-                    Some(conn) => {
-                        let r = $crate::fetch!(@run $how, $q, conn);
-                        reader.finish(&r);
-                        r.map_err($crate::db_err)
-                    }
-                    None => Err($crate::readers::closed()),
-                },
-                None => Err($crate::readers::closed()),
-            },
-            $crate::Pool::Pg(p) => $crate::fetch!(@run $how, $q, p).map_err($crate::db_err),
-        }
+        $crate::on_reader!($store, |c| async { $crate::fetch!(@run $how, $q, &mut *c) })
     };
 }
 pub(crate) use fetch;
