@@ -372,7 +372,7 @@ const LIST_IN_MONTH_OLDEST_FIRST: &str = concat!(
 /// `site_id + 0`: the site is checked on the index entry, never sought. PostgreSQL plans a
 /// prepared statement for its values five times, then for any value (the generic plan); that
 /// plan, not knowing the column, sought `placements_column (site_id, column_id, sort_at)` and
-/// sorted every placement of each column: 80 to 94 ms the province portal's newest items
+/// sorted every placement of each column: 78 to 91 ms the province portal's newest items
 /// (37,585 placements in its largest column, national fixture) instead of 0.3 ms. With the site
 /// out of reach of that index, every plan on both backends reads `placements_live` backwards.
 fn newest_placements_sql(n: usize) -> String {
