@@ -4,8 +4,9 @@
 # disclosure catalogue, a department site, search (a site, the province) and the 互动交流 pages; then the console (login, TOTP enrolment, my work,
 # the editor, the review queue, an article under review, reprint sources, a site's subscriptions,
 # the timeliness board, the submissions inbox) driven by puppeteer-core over the same
-# chromium, logging in as the demo accounts the server printed. Look at them before calling a
-# page done.
+# chromium, logging in as the demo accounts the server printed; every console shot is also
+# checked with axe-core (WCAG 2.1 AA), and the script fails on a violation. Look at them before
+# calling a page done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
@@ -88,7 +89,7 @@ shot dataset-desktop "http://$H:$P$DATASET" 1366,1200
 # The console: puppeteer-core (npm) drives the same chromium; the demo passwords come from the log.
 command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
 NODE_DIR=$(mktemp -d)
-(cd "$NODE_DIR" && npm init -y >/dev/null 2>&1 && npm install --silent puppeteer-core@23 >/dev/null 2>&1)
+(cd "$NODE_DIR" && npm init -y >/dev/null 2>&1 && npm install --silent puppeteer-core@23 axe-core@4 >/dev/null 2>&1)
 cp tests/screenshots/console.mjs "$NODE_DIR/"
 grep -E '^  (jx|sx|sys|sec|audit)' "$DATA/log" | awk '{print $1, $2}' > "$DATA/accounts"
 node "$NODE_DIR/console.mjs" "http://$MAN" "$OUT" "$DATA/accounts" "http://$H:$P"

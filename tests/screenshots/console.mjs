@@ -2,10 +2,45 @@
 // login, TOTP enrolment, my work, the editor, the review queue, an article under review, the
 // sites page, accounts and grants, the audit log, reprint, statistics, submissions and 留言办理. Logs in as the demo
 // accounts whose passwords `zhanqun serve` printed, enrolling TOTP as an authenticator app would.
+// Every page shot is also checked with axe-core's WCAG 2.1 A and AA rules (the console's pages,
+// the letter form's answers and a service item as printed); any violation is printed and the
+// script exits 1 once every shot is taken.
 // Usage: node console.mjs <manage base URL> <out dir> <accounts file: "name password" lines>
 import puppeteer from "puppeteer-core";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const axeFailures = [];
+
+// axe on what the page shows now; `path` names the shot.
+async function audit(page, path) {
+  const name = path.split("/").pop();
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  console.log(`${result.violations.length ? "FAIL" : "ok  "} axe ${name} (${result.passes.length} rules passed)`);
+  for (const v of result.violations) {
+    axeFailures.push(`${name}: ${v.id}`);
+    console.log(`     ${v.id} [${v.impact}] ${v.help}`);
+    for (const n of v.nodes.slice(0, 3)) console.log(`       ${n.target.join(" ")}: ${n.failureSummary.split("\n").slice(1, 2).join("")}`);
+  }
+}
+
+// Every screenshot of `page` is followed by axe on the same view (inline scripts are allowed
+// for axe only: the pages' own CSP forbids them).
+async function audited(page) {
+  await page.setBypassCSP(true);
+  const shoot = page.screenshot.bind(page);
+  page.screenshot = async (o) => {
+    const r = await shoot(o);
+    await audit(page, o.path);
+    return r;
+  };
+  return page;
+}
 
 const [base, out, accountsFile, publicBase] = process.argv.slice(2);
 const passwords = Object.fromEntries(
@@ -31,7 +66,7 @@ const secrets = {};
 
 async function login(name, shot) {
   const ctx = await browser.createBrowserContext();
-  const page = await ctx.newPage();
+  const page = await audited(await ctx.newPage());
   await page.setViewport({ width: 1280, height: 860 });
   await page.goto(`${base}/login`);
   if (shot) await page.screenshot({ path: `${out}/console-login.png` });
@@ -242,7 +277,7 @@ await jxAdmin.screenshot({ path: `${out}/console-dataset-editor.png`, fullPage: 
 // The public letter form as a writer fills it in: a mistake first (the form comes back with the
 // message and what was typed), then the letter sent and its 查询码.
 if (publicBase) {
-  const w = await (await browser.createBrowserContext()).newPage();
+  const w = await audited(await (await browser.createBrowserContext()).newPage());
   await w.setViewport({ width: 1366, height: 900 });
   const fill = async (phone) => {
     await w.goto(`${publicBase}/hudong/xiexin?kind=consultation`);
@@ -272,3 +307,7 @@ if (publicBase) {
   await w.emulateMediaType("screen");
 }
 await browser.close();
+if (axeFailures.length) {
+  console.log(`axe: ${axeFailures.length} violation(s): ${axeFailures.join(", ")}`);
+  process.exit(1);
+}

@@ -306,3 +306,80 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
     let op = &doc["paths"]["/api/v1/service-applications/{receipt}/status"]["post"];
     assert_eq!(op["security"][0]["service_token"], json!([]));
 }
+
+/// The back office through the JSON API: the site's applications (the applicant masked) and a
+/// move by id with the same rules as the console's; another site's administrator gets 404.
+#[tokio::test]
+async fn the_back_office_lists_and_moves_applications_through_the_api() {
+    let ServiceOffice {
+        t, a, ad, mz, item, ..
+    } = ServiceOffice::start().await;
+    let path = format!("/banshi/shenqing/{item}");
+    let form = open_form_at(&t, HOST, &path).await;
+    fill_time().await;
+    let (s, page) = post(
+        &t,
+        HOST,
+        &path,
+        &[
+            ("name", "王小明"),
+            ("id_number", "110101199003078515"),
+            ("phone", "13812345678"),
+            ("note", "网上申请结婚登记。"),
+            ("ticket", &form.ticket),
+            ("answer", &form.answer),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    let receipt = between(&page, "受理编号：<strong class=\"code\">", "<").unwrap();
+    let code = between(&page, "查询码：<strong class=\"code\">", "<").unwrap();
+
+    let list = ad.get(&format!("/api/v1/sites/{}/applications", a.0)).await;
+    assert_eq!(list.status, 200, "{}", list.json);
+    let rows = list.json["applications"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["receipt_no"], receipt.as_str());
+    assert!(
+        rows[0]["applicant"].as_str().unwrap().starts_with("王*"),
+        "masked: {}",
+        rows[0]
+    );
+    assert!(!list.json.to_string().contains("王小明"));
+    let id = rows[0]["id"].as_i64().unwrap();
+
+    let moves = format!("/api/v1/applications/{id}/moves");
+    let bad = ad.post(&moves, json!({"state": "flying"})).await;
+    assert_eq!(bad.status, 400, "{}", bad.json);
+    let no_reason = ad.post(&moves, json!({"state": "refused"})).await;
+    assert_eq!(
+        no_reason.status, 400,
+        "a refusal needs its reason: {}",
+        no_reason.json
+    );
+    assert_eq!(
+        mz.post(&moves, json!({"state": "accepted"})).await.status,
+        404
+    );
+    assert_eq!(
+        mz.get(&format!("/api/v1/sites/{}/applications", a.0))
+            .await
+            .status,
+        404
+    );
+    let took = ad.post(&moves, json!({"state": "accepted"})).await;
+    assert_eq!(took.status, 200, "{}", took.json);
+    assert_eq!(took.json["label"], "已受理，办理中");
+    let done = ad
+        .post(
+            &moves,
+            json!({"state": "done", "note": "已登记，请携带身份证领取结婚证。"}),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.json);
+    let (_, status) = status_query(&t, &receipt, &code).await;
+    assert!(
+        status.contains("已办结") && status.contains("请携带身份证领取结婚证"),
+        "{status}"
+    );
+}

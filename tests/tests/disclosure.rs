@@ -339,6 +339,41 @@ async fn deadlines_follow_the_regulation_across_holidays_and_the_year_table_matc
         csv.contains("行政诉讼（未经复议直接起诉）,1,0,0,0,1"),
         "{csv}"
     );
+    // The same two tables as a spreadsheet, numbers as numbers.
+    let res = o
+        .client
+        .get(format!(
+            "{}/sites/{}/ysqgk/report.xlsx?year=2026",
+            o.base, a.0
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut wb: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
+        .unwrap()
+        .unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r[0].starts_with(label))
+            .unwrap_or_else(|| panic!("{label}: {rows:?}"))
+            .clone()
+    };
+    assert!(
+        rows[0][0].contains("2026年政府信息公开工作年度报告"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        row("一、本年新收政府信息公开申请数量")[1..],
+        ["2", "1", "0", "0", "0", "0", "3"]
+    );
+    assert_eq!(row("行政复议")[1..6], ["2", "1", "0", "1", "4"]);
     // Another site's administrator cannot enter it.
     let stranger = t.account("wb-admin", None).await;
     t.grant(stranger, SiteRole::SiteAdmin, f.site(B), None)
@@ -619,5 +654,134 @@ async fn open_applications_are_counted_by_where_they_stand_against_the_deadline(
         seen,
         [1.0, 0.0, 1.0, 1.0],
         "in time, due soon, overdue, paused"
+    );
+}
+
+/// The JSON API does what the console does, for the site's office only: the list (masked), one
+/// application, the applicant in full (audited), the steps with a refused one said, and the
+/// year's tables 三 and 四 (四 entered and read back); another site's office gets 404 on each.
+#[tokio::test]
+async fn the_office_handles_an_application_through_the_api() {
+    let t = TestApp::spawn().await;
+    let f = t.fixture().await;
+    let (a, b) = (f.site(A), f.site(B));
+    let desk = Desk::open(&t, a, t.app.config().calendar()).await;
+    let mz_id = t.account("mz-admin", None).await;
+    t.grant(mz_id, SiteRole::SiteAdmin, b, None).await;
+    let (sent, id) = desk
+        .receive(
+            Applicant::Person,
+            "佳县2025年度财政预算执行情况",
+            Utc::now(),
+        )
+        .await;
+    let (o, mz) = (t.login("jx-office").await, t.login("mz-admin").await);
+
+    let list = o.get(&format!("/api/v1/sites/{}/info-requests", a.0)).await;
+    assert_eq!(list.status, 200, "{}", list.json);
+    let rows = list.json["requests"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], id);
+    assert!(
+        rows[0]["name"].as_str().unwrap().starts_with("王*"),
+        "masked: {}",
+        rows[0]
+    );
+    assert!(!list.json.to_string().contains("王小明"));
+
+    let one = o.get(&format!("/api/v1/info-requests/{id}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json["code"], sent.code.as_str());
+    assert!(!one.json.to_string().contains("110101199003078515"));
+    let steps: Vec<&str> = one.json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"accept"), "{steps:?}");
+    let views = || async {
+        t.store
+            .audit_records(100, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "info_request.view_personal")
+            .count()
+    };
+    let before = views().await;
+    let full = o.get(&format!("/api/v1/info-requests/{id}/personal")).await;
+    assert_eq!(full.json["id_number"], "110101199003078515");
+    assert_eq!(views().await, before + 1, "the full view is audited");
+
+    let steps = format!("/api/v1/info-requests/{id}/steps");
+    let bad = o.post(&steps, serde_json::json!({"step": "fly"})).await;
+    assert_eq!(bad.status, 400, "{}", bad.json);
+    let early = o
+        .post(
+            &steps,
+            serde_json::json!({"step": "corrected", "on": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(early.status, 409, "no 补正 was asked for: {}", early.json);
+    let took = o.post(&steps, serde_json::json!({"step": "accept"})).await;
+    assert_eq!(took.status, 200, "{}", took.json);
+    let answered = o
+        .post(
+            &steps,
+            serde_json::json!({"step": "answer", "outcome": "disclosed", "answer": "现予以公开。"}),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.json);
+    assert_eq!(answered.json["label"], "已答复");
+    assert_eq!(desk.status(&sent).await.state, RequestState::Answered);
+
+    let year = zhanqun_core::beijing::year(Utc::now());
+    let reviews = format!("/api/v1/sites/{}/info-requests/reviews?year={year}", a.0);
+    let bad = o
+        .put(&reviews, serde_json::json!({"review": [1, 0, 0]}))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.json);
+    let saved = o
+        .put(
+            &reviews,
+            serde_json::json!({"review": [1, 0, 0, 0], "direct_suit": [0, 0, 0, 1], "suit_after_review": [0, 0, 0, 0]}),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.json);
+    let report = o
+        .get(&format!(
+            "/api/v1/sites/{}/info-requests/report?year={year}",
+            a.0
+        ))
+        .await;
+    assert_eq!(report.status, 200, "{}", report.json);
+    assert_eq!(report.json["table3"]["received"]["total"], 1);
+    assert_eq!(report.json["table4"]["review"][0], 1);
+    assert_eq!(report.json["table4"]["direct_suit"][3], 1);
+
+    // Another site's office: not there.
+    for path in [
+        format!("/api/v1/sites/{}/info-requests", a.0),
+        format!("/api/v1/sites/{}/info-requests/report", a.0),
+        format!("/api/v1/info-requests/{id}"),
+        format!("/api/v1/info-requests/{id}/personal"),
+    ] {
+        assert_eq!(mz.get(&path).await.status, 404, "{path}");
+    }
+    assert_eq!(
+        mz.post(&steps, serde_json::json!({"step": "accept"}))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        mz.put(
+            &reviews,
+            serde_json::json!({"review": [9, 0, 0, 0], "direct_suit": [0, 0, 0, 0], "suit_after_review": [0, 0, 0, 0]})
+        )
+        .await
+        .status,
+        404
     );
 }

@@ -386,7 +386,9 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
         ("/surveys/{id}", false, vec![b_survey]),
         ("/interviews/{id}", false, vec![b_interview]),
         ("/ysqgk/{id}", true, vec![b_request]),
+        ("/info-requests/{id}", false, vec![b_request]),
         ("/applications/{id}", true, vec![b_application]),
+        ("/api/v1/applications/{id}", true, vec![b_application]),
         ("/service-tokens/{id}", true, vec![b_token]),
         ("/slots/{id}", false, vec![b_slot]),
     ];
@@ -473,6 +475,12 @@ async fn site_a_accounts_cannot_reach_anything_of_site_b() {
                         json!({"days": 7})
                     } else if s.path.ends_with("/letters/{id}/steps") {
                         json!({"step": "mark_invalid", "note": "越权"})
+                    } else if s.path.ends_with("/info-requests/{id}/steps") {
+                        json!({"step": "accept"})
+                    } else if s.path.ends_with("/info-requests/reviews") {
+                        json!({"review": [9, 0, 0, 0], "direct_suit": [0, 0, 0, 0], "suit_after_review": [0, 0, 0, 0]})
+                    } else if s.path.ends_with("/moves") {
+                        json!({"state": "accepted"})
                     } else if s.path.ends_with("/slots") {
                         let at = chrono::Utc::now() + chrono::Duration::days(2);
                         json!({"starts_at": at, "ends_at": at + chrono::Duration::hours(1), "place": "越权开放的窗口", "capacity": 5})

@@ -422,7 +422,8 @@ async fn three_months_unanswered_fail_the_site_until_a_year_after_the_answer() {
 
 #[tokio::test]
 async fn a_deadline_counts_working_days_across_a_holiday_and_warns_the_day_before() {
-    use zhanqun_core::letter_flow::Standing;
+    use zhanqun_core::letter_flow::{LetterStep, Standing};
+    use zhanqun_store::StepInput;
     let t = TestApp::spawn().await;
     let f = t.fixture().await;
     let a = f.site(A);
@@ -485,6 +486,49 @@ async fn a_deadline_counts_working_days_across_a_holiday_and_warns_the_day_befor
         standing("2026-10-11T08:00:00+08:00").await.1,
         Some(Standing::Overdue)
     );
+
+    // Answered on the make-up Saturday: in time, three working days (and ten calendar days) in
+    // the statistics, counted as the deadline is.
+    let office2 = t.account("a-admin", None).await;
+    t.grant(office2, SiteRole::SiteAdmin, a, None).await;
+    let office2 = actor(&t, office2).await;
+    let id = t
+        .store
+        .site_letters(&office, a, &keys, &cal, received)
+        .await
+        .unwrap()[0]
+        .id;
+    let answered = at("2026-10-10T16:00:00+08:00");
+    for (who, s) in [
+        (&office, LetterStep::Assign),
+        (&office, LetterStep::Draft),
+        (&office2, LetterStep::Approve),
+    ] {
+        let input = StepInput {
+            step: Some(s),
+            reply: Some("您好，已办理。".into()),
+            ..Default::default()
+        };
+        t.store
+            .letter_step(who, id, &input, &cal, answered)
+            .await
+            .unwrap();
+    }
+    let stats = t
+        .store
+        .letter_stats(
+            Some(&[a]),
+            false,
+            &cal,
+            at("2026-01-01T00:00:00+08:00"),
+            at("2027-01-01T00:00:00+08:00"),
+            answered,
+        )
+        .await
+        .unwrap();
+    assert_eq!((stats[0].answered, stats[0].on_time), (1, 1), "{stats:?}");
+    assert_eq!(stats[0].mean_working_days, Some(3.0));
+    assert_eq!(stats[0].mean_days, Some(10.0));
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! 征集调查 over HTTP, on SQLite and PostgreSQL: the office opens a survey in the console, a
-//! visitor answers it on the site (once per form, every choice question required), the office
+//! visitor answers it on the site (once per form and per browser, every choice question required), the office
 //! reads the results with the texts, and a closed survey shows its results on the site as bars
 //! without the texts. Another site sees none of it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -95,6 +95,7 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
     );
     let form = open_form_at(&t, HOST_A, &path).await;
     let form2 = open_form_at(&t, HOST_A, &path).await;
+    let form3 = open_form_at(&t, HOST_A, &path).await;
     fill_time().await;
     let with = |f: &zhanqun_tests::letters::OpenForm, extra: &[(&'static str, &'static str)]| {
         let mut v: Vec<(String, String)> = vec![
@@ -128,8 +129,53 @@ async fn a_survey_is_opened_answered_once_per_form_and_its_results_published() {
     assert!(html.contains("提交成功"), "{html}");
     let (_, again) = send(with(&form, &answer)).await;
     assert!(again.contains("已经提交过"), "{again}");
-    let (s, _) = send(with(&form2, &[("q0", "2"), ("q1", "1")])).await;
-    assert_eq!(s, 200);
+    // One answer per visitor: the browser that answered keeps a cookie for this survey (only
+    // that it answered), is thanked instead of shown the form, and another form it sends is
+    // refused and not counted.
+    let url = format!("http://{}{path}", t.public);
+    let res = t
+        .client
+        .post(&url)
+        .header("host", HOST_A)
+        .form(&with(&form2, &[("q0", "2"), ("q1", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with(&format!("zq_survey_{id}=1;"))
+            && cookie.contains(&format!("Path={path};"))
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let mark = cookie.split(';').next().unwrap().to_string();
+    let shown = t
+        .client
+        .get(&url)
+        .header("host", HOST_A)
+        .header("cookie", format!("lang=zh; {mark}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shown.contains("您已参加过本次调查") && !shown.contains("name=\"ticket\""),
+        "{shown}"
+    );
+    let res = t
+        .client
+        .post(&url)
+        .header("host", HOST_A)
+        .header("cookie", &mark)
+        .form(&with(&form3, &[("q0", "1"), ("q1", "0")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    assert!(res.text().await.unwrap().contains("您已参加过本次调查"));
     // Not on another site.
     t.page(&host_b, &path, 404).await;
 

@@ -1,6 +1,6 @@
 //! XSS: payloads posted straight to the API (no editor in between) into every text field of an
-//! article, written into every field of the public letter form and into a reply, and into the
-//! other public forms (survey, interview, 依申请公开); the stored
+//! article, written into every field of the public letter form (file names too) and into a reply,
+//! and into the other public forms (survey, interview, 依申请公开, 在线办理); the stored
 //! and rendered HTML (public pages, the writer's status page, the console) carry nothing that runs, and
 //! headless Chromium, opening what was rendered, sees no dialog. A control page with one
 //! unsanitised payload proves the browser check can fail.
@@ -208,8 +208,14 @@ fn cut(s: &str, n: usize) -> String {
 
 #[tokio::test]
 async fn payloads_written_into_every_letter_field_are_shown_inert() {
-    use zhanqun_tests::letters::{between, fill_time, open_form, post, send};
-    let t = TestApp::spawn().await;
+    use zhanqun_tests::letters::{between, fill_time, open_form, post, post_files, send};
+    // The hourly limit per address is lifted: every payload goes through every field, one letter
+    // each (the flood test in letter_forms.rs holds the limit).
+    let t = TestApp::spawn_with(|c| {
+        c.letters.per_address_per_hour = 1000;
+        c.letters.lookups_per_address_per_hour = 1000;
+    })
+    .await;
     let f = t.fixture().await;
     let site = f.site("6108280001");
     let host = "www.jiaxian.gov.cn";
@@ -220,15 +226,27 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         ])
         .await;
 
-    // Every field of the public form carries payloads (each within the field's length).
+    // Letter i carries payload i in its subject, i+1 in the writer's name, i+2 in the address
+    // (each cut to the field's length) and i+3 in the body: every payload in every field that a
+    // letter keeps. The first two bodies carry the whole corpus.
+    let n = PAYLOADS.len();
     let all: String = PAYLOADS.join("\n");
-    let forms = [open_form(&t, host).await, open_form(&t, host).await];
+    let mut forms = Vec::new();
+    for _ in 0..n {
+        forms.push(open_form(&t, host).await);
+    }
+    let refused = open_form(&t, host).await;
     fill_time().await;
     let mut codes = Vec::new();
-    for (n, form) in forms.iter().enumerate() {
-        let subject = format!("来信{n}{}", cut(PAYLOADS[n * 7 % PAYLOADS.len()], 90));
-        let name = cut(PAYLOADS[(n * 5 + 3) % PAYLOADS.len()], 50);
-        let address = cut(PAYLOADS[(n * 11 + 1) % PAYLOADS.len()], 200);
+    for (i, form) in forms.iter().enumerate() {
+        let subject = format!("来信{i}{}", cut(PAYLOADS[i], 90));
+        let name = cut(PAYLOADS[(i + 1) % n], 50);
+        let address = cut(PAYLOADS[(i + 2) % n], 200);
+        let body = if i < 2 {
+            cut(&all, 5000)
+        } else {
+            format!("来信内容：{}", PAYLOADS[(i + 3) % n])
+        };
         let (status, html) = send(
             &t,
             host,
@@ -236,55 +254,106 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
             &[
                 ("kind", "consultation"),
                 ("subject", &subject),
-                ("body", &cut(&all, 5000)),
+                ("body", &body),
                 ("name", &name),
                 ("phone", "13812345678"),
+                ("email", "writer@example.com"),
                 ("address", &address),
                 ("public", "1"),
             ],
         )
         .await;
-        assert_eq!(status, 200, "{html}");
+        assert_eq!(status, 200, "payload {i}: {html}");
         assert_inert(&html, "the sent page");
         codes.push(between(&html, "class=\"code\">", "<").unwrap());
     }
-    // A form sent back with errors shows what was typed, escaped.
-    let form = open_form(&t, host).await;
-    fill_time().await;
-    let (status, refilled) = send(
-        &t,
-        host,
-        &form,
-        &[
-            ("kind", "<script>alert(1)</script>"),
-            ("subject", PAYLOADS[0]),
-            ("body", &cut(&all, 5000)),
-            ("name", PAYLOADS[3]),
-            ("phone", "\"><script>alert(1)</script>"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert_inert(&refilled, "the form sent back");
-    let mut rendered = vec![refilled];
-
-    // The office's list, each letter, its full view, and a reply full of payloads published.
-    let (_, list) = o.page(&format!("/sites/{}/letters?show=all", site.0)).await;
-    assert_inert(&list, "the office's list");
-    rendered.push(list.clone());
-    let mut ids = Vec::new();
-    let mut rest = list.as_str();
-    while let Some(i) = rest.find("<a href=\"/letters/") {
-        rest = &rest[i + 18..];
-        let id = &rest[..rest.find('"').unwrap()];
-        if !ids.iter().any(|x: &String| x == id) {
-            ids.push(id.to_string());
+    // A form sent back with errors shows what was typed, escaped: every payload in every field,
+    // the ones a kept letter cannot hold too (the leader written to, the e-mail, the phone,
+    // echoed in the error message itself).
+    let mut rendered = Vec::new();
+    for (i, p) in PAYLOADS.iter().enumerate() {
+        let (status, refilled) = send(
+            &t,
+            host,
+            &refused,
+            &[
+                ("kind", if i % 2 == 0 { "mailbox" } else { p }),
+                ("to", p),
+                ("subject", p),
+                ("body", &cut(&all, 5000)),
+                ("name", p),
+                ("phone", p),
+                ("email", p),
+                ("id_number", p),
+                ("address", p),
+            ],
+        )
+        .await;
+        assert_eq!(status, 400, "payload {i}");
+        assert_inert(&refilled, &format!("the form sent back with payload {i}"));
+        if i < 2 {
+            rendered.push(refilled);
         }
     }
-    assert_eq!(ids.len(), 2, "{ids:?}");
-    for id in &ids {
+    // File names are echoed when a file is refused (a script saved as .pdf).
+    let bad = b"<html><script>alert(1)</script></html>".to_vec();
+    for (i, p) in PAYLOADS.iter().enumerate() {
+        let name = format!("{}.pdf", cut(p, 100));
+        let (status, html) = post_files(
+            &t,
+            host,
+            "/hudong/xiexin",
+            &[
+                ("kind", "consultation"),
+                ("subject", "附件名称"),
+                ("body", "请看附件中的材料，谢谢。"),
+                ("name", "张三"),
+                ("phone", "13812345678"),
+                ("ticket", &refused.ticket),
+                ("answer", &refused.answer),
+            ],
+            "attachments",
+            &[(&name, bad.clone())],
+        )
+        .await;
+        assert_eq!(status, 400, "file name {i}: {html}");
+        assert!(html.contains("不能提交"), "{html}");
+        assert_inert(&html, &format!("the form refusing file name {i}"));
+        if i < 2 {
+            rendered.push(html);
+        }
+    }
+
+    // The office's list (every page), each letter in full, and two replies full of payloads
+    // published.
+    let mut ids: Vec<String> = Vec::new();
+    for page in 1.. {
+        let (s, list) = o
+            .page(&format!("/sites/{}/letters?show=all&page={page}", site.0))
+            .await;
+        if s == 404 && page > 1 {
+            break;
+        }
+        assert_eq!(s, 200, "{list}");
+        assert_inert(&list, "the office's list");
+        let mut rest = list.as_str();
+        while let Some(i) = rest.find("<a href=\"/letters/") {
+            rest = &rest[i + 18..];
+            let id = &rest[..rest.find('"').unwrap()];
+            if !ids.iter().any(|x| x == id) {
+                ids.push(id.to_string());
+            }
+        }
+        rendered.push(list);
+    }
+    assert_eq!(ids.len(), n, "{ids:?}");
+    for (k, id) in ids.iter().enumerate() {
         let (_, full) = o.form(&format!("/letters/{id}/personal"), &[]).await;
         assert_inert(&full, "a letter with the writer's data");
+        rendered.push(full);
+        if k >= 2 {
+            continue;
+        }
         let step = format!("/letters/{id}/step");
         assert_eq!(o.form(&step, &[("step", "assign")]).await.0, 200);
         let reply = format!("您好：{}", cut(&all, 4000));
@@ -297,7 +366,6 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         let (status, approved) = o2.form(&step, &[("step", "approve")]).await;
         assert_eq!(status, 200);
         assert_inert(&approved, "the letter with its reply");
-        rendered.push(full);
         rendered.push(approved);
     }
     let index = t.page(host, "/hudong/", 200).await;
@@ -314,6 +382,129 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         rendered.push(status);
     }
     browser_sees_no_dialog(&rendered, "您好：");
+}
+
+/// The 在线办理 form of a service item: payloads in the applicant's name, organisation and note
+/// of kept applications, and in every field of a refused one (the 身份证号 and phone echoed in
+/// their error messages), and in the back office's note; shown inert on the form sent back, the
+/// receipt, the back office's list and the applicant's status page.
+#[tokio::test]
+async fn payloads_written_into_an_online_application_are_shown_inert() {
+    use zhanqun_tests::letters::{between, fill_time, open_form_at, post};
+    use zhanqun_tests::services::{ServiceOffice, status_query};
+    let ServiceOffice { t, a, ad, item, .. } = ServiceOffice::start().await;
+    let host = "www.jiaxian.gov.cn";
+    let path = format!("/banshi/shenqing/{item}");
+    let all: String = PAYLOADS.join("\n");
+    // Five kept applications (the hourly limit per address), the payloads spread over them.
+    let forms = [
+        open_form_at(&t, host, &path).await,
+        open_form_at(&t, host, &path).await,
+        open_form_at(&t, host, &path).await,
+        open_form_at(&t, host, &path).await,
+        open_form_at(&t, host, &path).await,
+    ];
+    let refused = open_form_at(&t, host, &path).await;
+    fill_time().await;
+    // Twelve refused sends (every attempt counts toward six times the hourly limit), each field
+    // carrying every twelfth payload, rotated so that each field gets them all.
+    let mut rendered = Vec::new();
+    let mix = |k: usize| -> String {
+        PAYLOADS
+            .iter()
+            .skip(k % 12)
+            .step_by(12)
+            .copied()
+            .collect::<Vec<_>>()
+            .concat()
+    };
+    for k in 0..12 {
+        let (s, html) = post(
+            &t,
+            host,
+            &path,
+            &[
+                ("organisation", &mix(k)),
+                ("name", &mix(k + 1)),
+                ("id_number", &mix(k + 2)),
+                ("phone", &mix(k + 3)),
+                ("note", &mix(k + 4)),
+                ("slot", &mix(k + 5)),
+                ("ticket", &refused.ticket),
+                ("answer", &refused.answer),
+            ],
+        )
+        .await;
+        assert_eq!(s, 400, "send {k}: {html}");
+        assert_inert(&html, &format!("the application sent back, send {k}"));
+        if k < 2 {
+            rendered.push(html);
+        }
+    }
+    let mut lookups = Vec::new();
+    for (k, form) in forms.iter().enumerate() {
+        let names: Vec<&str> = PAYLOADS
+            .iter()
+            .skip(k)
+            .step_by(forms.len())
+            .copied()
+            .collect();
+        let (s, html) = post(
+            &t,
+            host,
+            &path,
+            &[
+                ("organisation", &cut(&names.concat(), 100)),
+                ("name", &cut(names[0], 50)),
+                ("id_number", "110101199003078515"),
+                ("phone", "13812345678"),
+                (
+                    "note",
+                    &format!("申请说明{k}：{}", cut(&names.join("\n"), 900)),
+                ),
+                ("ticket", &form.ticket),
+                ("answer", &form.answer),
+            ],
+        )
+        .await;
+        assert_eq!(s, 200, "application {k}: {html}");
+        assert_inert(&html, "the receipt");
+        let receipt = between(&html, "受理编号：<strong class=\"code\">", "<").unwrap();
+        let code = between(&html, "查询码：<strong class=\"code\">", "<").unwrap();
+        lookups.push((receipt, code));
+        rendered.push(html);
+    }
+    let (s, list) = ad.page(&format!("/sites/{}/applications", a.0)).await;
+    assert_eq!(s, 200);
+    assert_inert(&list, "the back office's list");
+    let mut rest = list.as_str();
+    let mut ids: Vec<String> = Vec::new();
+    while let Some(i) = rest.find("action=\"/applications/") {
+        rest = &rest[i + 22..];
+        let id = &rest[..rest.find('/').unwrap()];
+        if !ids.iter().any(|x| x == id) {
+            ids.push(id.to_string());
+        }
+    }
+    assert_eq!(ids.len(), forms.len(), "{ids:?}");
+    rendered.push(list);
+    // The back office asks for more with a note full of payloads; the applicant reads it.
+    let (s, moved) = ad
+        .form(
+            &format!("/applications/{}/move", ids[0]),
+            &[("to", "more_needed"), ("note", &cut(&all, 1900))],
+        )
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_inert(&moved, "the list after the step");
+    rendered.push(moved);
+    for (receipt, code) in &lookups {
+        let (s, status) = status_query(&t, receipt, code).await;
+        assert_eq!(s, 200, "{status}");
+        assert_inert(&status, "the applicant's status page");
+        rendered.push(status);
+    }
+    browser_sees_no_dialog(&rendered, "申请说明");
 }
 
 /// The other public forms: a survey's text answer, a question to an online interview (and the

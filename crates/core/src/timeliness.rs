@@ -55,6 +55,25 @@ impl WorkCalendar {
         d
     }
 
+    /// The working days from `from` to `to`: those after `from` up to `to`, `to` included, as
+    /// [`WorkCalendar::working_days_after`] counts them forward (a letter answered the day it
+    /// came took 0; on the next working day, 1). 0 when `to` is not after `from`.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut n = 0;
+        let mut d = from;
+        // Ten years at most, as `working_days_after`.
+        for _ in 0..3660 {
+            if d >= to {
+                break;
+            }
+            d = d.succ_opt().unwrap_or(to);
+            if self.is_working_day(d) {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Whether a deadline on `due` falls within `n` working days after `today` (or on it): the
     /// warning before a deadline (letters: one day; 依申请公开: three).
     pub fn due_within(&self, today: NaiveDate, n: u32, due: NaiveDate) -> bool {
@@ -240,5 +259,37 @@ mod tests {
             Standing::Late,
             "still waiting on Sunday: late, not yet overdue"
         );
+    }
+
+    #[test]
+    fn working_days_between_counts_forward_as_deadlines_do() {
+        let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+        // National Day 2026: 10-01..10-07 off (Thursday to Wednesday), Saturday 10-10 worked.
+        let cal = WorkCalendar::new((1..=7).map(|day| d(10, day)), [d(10, 10)]);
+        assert_eq!(
+            cal.working_days_between(d(9, 30), d(9, 30)),
+            0,
+            "the same day"
+        );
+        assert_eq!(cal.working_days_between(d(9, 30), d(9, 29)), 0, "backwards");
+        assert_eq!(
+            cal.working_days_between(d(9, 30), d(10, 8)),
+            1,
+            "over the holiday"
+        );
+        assert_eq!(
+            cal.working_days_between(d(9, 30), d(10, 10)),
+            3,
+            "the make-up Saturday"
+        );
+        assert_eq!(
+            cal.working_days_between(d(10, 9), d(10, 12)),
+            2,
+            "Sunday off"
+        );
+        for n in 0..20 {
+            let due = cal.working_days_after(d(9, 25), n);
+            assert_eq!(cal.working_days_between(d(9, 25), due), n, "{n}");
+        }
     }
 }

@@ -286,3 +286,65 @@ pub async fn column_by_path(
         .await?
         .ok_or_else(|| Error::invalid(format!("该网站没有路径为“{}”的栏目", path.trim())))
 }
+
+/// `?year=` of a yearly table (依申请公开's tables 三 and 四): absent, this year (Beijing time).
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    pub year: Option<String>,
+}
+
+impl YearQuery {
+    /// The year asked for, 2008 (the 条例's first year) to 2100; or what to fix.
+    pub fn year(&self) -> Result<i32, Error> {
+        match self
+            .year
+            .as_deref()
+            .map(str::trim)
+            .filter(|y| !y.is_empty())
+        {
+            None => Ok(zhanqun_core::beijing::year(zhanqun_store::now())),
+            Some(y) => y
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (2008..=2100).contains(y))
+                .ok_or_else(|| Error::invalid("年份无效：请填写四位数年份，例如 2026")),
+        }
+    }
+}
+
+/// Whether `a` is the letter office of site `id` (which also handles 依申请公开): the site, or
+/// not found for anyone else.
+pub async fn disclosure_office(
+    app: &App,
+    a: &auth::Authed,
+    id: zhanqun_core::SiteId,
+) -> Result<zhanqun_core::Site, Error> {
+    app.store()
+        .site(id)
+        .await?
+        .filter(|_| a.actor.principal.is_letter_office(id))
+        .ok_or_else(|| Error::not_found("网站不存在"))
+}
+
+/// The 依申请公开 tables of site `id` for the year `q` asks for, for its office: the site, the
+/// year, table 三 (computed) and table 四 (as entered).
+pub async fn disclosure_tables(
+    app: &App,
+    a: &auth::Authed,
+    id: zhanqun_core::SiteId,
+    q: &YearQuery,
+) -> Result<
+    (
+        zhanqun_core::Site,
+        i32,
+        zhanqun_core::disclosure::YearTable,
+        zhanqun_core::disclosure::Reviews,
+    ),
+    Error,
+> {
+    let site = disclosure_office(app, a, id).await?;
+    let year = q.year()?;
+    let t = app.store().info_request_year(id, year).await?;
+    let reviews = app.store().info_request_reviews(id, year).await?;
+    Ok((site, year, t, reviews))
+}

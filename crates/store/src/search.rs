@@ -35,7 +35,10 @@ impl Store {
                 "SELECT ",
                 article_cols!(),
                 " FROM articles a WHERE a.id > $1 AND a.status = 'published' ",
-                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id) ",
+                // `p.article_id > $1` repeats what a.id > $1 implies: without it PostgreSQL
+                // merged with the placements index read from its start, every batch (72-77 ms a
+                // batch at a million articles, the whole rebuild's reading quadratic).
+                "AND EXISTS (SELECT 1 FROM placements p WHERE p.article_id = a.id AND p.article_id > $1) ",
                 "ORDER BY a.id LIMIT $2"
             ))
             .bind(after.0)

@@ -439,7 +439,7 @@ async fn serve_site(
                 .and_then(|v| v.to_str().ok());
             let answered = match page {
                 crate::desk::LetterPage::Surveys | crate::desk::LetterPage::Survey(_) => {
-                    crate::surveys::serve(app, &ctx, page, method, body, client).await
+                    crate::surveys::serve(app, &ctx, page, method, body, client, headers).await
                 }
                 crate::desk::LetterPage::Interviews | crate::desk::LetterPage::Interview(_) => {
                     crate::interviews::serve(app, &ctx, page, method, body, client).await

@@ -2,11 +2,16 @@
 //! results once it has closed (as bars with their numbers). Answers come with a form ticket like
 //! the letters (CSRF, the human check, one answer per form) and an hourly limit per address and
 //! survey (`[letters] per_address_per_hour`); what visitors typed is never shown publicly.
+//!
+//! One answer per visitor, as far as that can be told without accounts: a browser that has
+//! answered keeps a cookie for the survey (no identifier in it, only that it answered), is shown
+//! its thanks instead of the form, and is refused if it sends the form again. A visitor who
+//! clears cookies or changes browsers can answer again, within the hourly limit of the address.
 
 use std::net::IpAddr;
 
 use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
 use serde::Serialize;
@@ -25,16 +30,55 @@ pub async fn serve(
     method: &Method,
     body: Body,
     client: IpAddr,
+    headers: &HeaderMap,
 ) -> Result<Response> {
     match page {
         LetterPage::Surveys => list(app, ctx).await,
         LetterPage::Survey(id) if method == Method::POST => {
             let form: Vec<(String, String)> = read_form(body).await?;
-            answer(app, ctx, *id, form, client).await
+            answer(app, ctx, *id, form, client, answered(headers, *id)).await
+        }
+        LetterPage::Survey(id) if answered(headers, *id) => {
+            show(app, ctx, *id, StatusCode::OK, Some((true, ANSWERED.into()))).await
         }
         LetterPage::Survey(id) => show(app, ctx, *id, StatusCode::OK, None).await,
         _ => Err(Error::internal("not a survey page")),
     }
+}
+
+/// What a browser that has answered is told instead of the form.
+const ANSWERED: &str = "您已参加过本次调查，感谢参与！调查结束后将在本页公布结果。";
+
+/// The name of the cookie that says this browser has answered survey `id`.
+fn cookie_name(id: SurveyId) -> String {
+    format!("zq_survey_{}", id.0)
+}
+
+/// Whether the request carries the cookie of survey `id`.
+fn answered(headers: &HeaderMap, id: SurveyId) -> bool {
+    let name = cookie_name(id);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.split_once('=').is_some_and(|(k, _)| k.trim() == name))
+}
+
+/// The cookie kept after answering survey `id`: for this survey's pages only, until a day after
+/// it closes, out of scripts' reach.
+fn answered_cookie(
+    id: SurveyId,
+    closes: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+) -> Option<HeaderValue> {
+    let seconds = (closes - now).num_seconds().max(0) + 86_400;
+    HeaderValue::from_str(&format!(
+        "{}=1; Path=/hudong/zhengji/{}.html; Max-Age={seconds}; HttpOnly; SameSite=Lax",
+        cookie_name(id),
+        id.0
+    ))
+    .ok()
 }
 
 fn day(t: chrono::DateTime<Utc>) -> String {
@@ -220,6 +264,7 @@ async fn answer(
     id: SurveyId,
     form: Vec<(String, String)>,
     client: IpAddr,
+    answered_before: bool,
 ) -> Result<Response> {
     let now = Utc::now();
     let field = |name: &str| {
@@ -232,8 +277,12 @@ async fn answer(
     let key = format!("v:{client}:{}", id.0);
     // As many answers to one survey from one address in an hour as letters: a family behind one
     // address may answer, a script may not flood.
-    let checked = admit(app, ctx, &key, field("ticket"), field("answer"), now)
-        .and_then(|t| Ok((t, check_answers(&survey.questions, &form)?)));
+    let checked = if answered_before {
+        Err(Error::Conflict(ANSWERED.into()))
+    } else {
+        admit(app, ctx, &key, field("ticket"), field("answer"), now)
+            .and_then(|t| Ok((t, check_answers(&survey.questions, &form)?)))
+    };
     let result = match checked {
         Ok((ticket, answers)) => {
             app.store()
@@ -251,9 +300,18 @@ async fn answer(
                 "提交成功，感谢您参与！调查结束后将在本页公布结果。",
                 "这份问卷已经提交过，无需重复提交。",
             );
-            show(app, ctx, id, StatusCode::OK, Some((true, text.into()))).await
+            let mut page = show(app, ctx, id, StatusCode::OK, Some((true, text.into()))).await?;
+            if let Some(cookie) = answered_cookie(id, survey.closes_at, now) {
+                page.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            Ok(page)
         }
-        Err(e @ (Error::InvalidInput(_) | Error::Locked(_) | Error::TooLarge(_))) => {
+        Err(
+            e @ (Error::InvalidInput(_)
+            | Error::Locked(_)
+            | Error::TooLarge(_)
+            | Error::Conflict(_)),
+        ) => {
             let status = crate::status_of(e.code());
             show(app, ctx, id, status, Some((false, e.public_message()))).await
         }

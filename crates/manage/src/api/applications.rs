@@ -1,7 +1,9 @@
-//! 在线办理 in the JSON API for business systems: a department's system, holding a service token
+//! 在线办理 in the JSON API. For business systems: a department's system, holding a service token
 //! of its site (`Authorization: Bearer zqs_…`, made in the console), pushes the status and the
 //! result of an online application by its 受理编号 — the same moves, checks and audit as the
-//! console's. A token of another site finds no such application.
+//! console's. A token of another site finds no such application. For the back office (a session):
+//! the site's applications it handles (the applicant masked) and the same moves by id; and the
+//! appointment slots of an item.
 
 use std::sync::Arc;
 
@@ -9,8 +11,8 @@ use axum::Extension;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
-use zhanqun_core::ArticleId;
 use zhanqun_core::service_flow::parse_receipt;
+use zhanqun_core::{ArticleId, SiteId};
 use zhanqun_store::{Mover, NewSlot, ServiceCaller, Which};
 
 use crate::api::{ApiResult, Body, Path, ok};
@@ -46,6 +48,38 @@ async fn push_status(
         .await?;
     Ok(ok(
         json!({ "receipt": receipt, "state": state.as_str(), "label": state.label() }),
+    ))
+}
+
+/// The site's applications the caller handles (its office: all; a unit: its items'), newest
+/// first, at most 500, the applicant masked.
+async fn site_list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> ApiResult {
+    let applications = app
+        .store()
+        .site_applications(&a.actor, id, app.letters().keys())
+        .await?;
+    Ok(ok(json!({ "applications": applications })))
+}
+
+/// A move of the back office: `state` and `note` as a business system pushes them.
+async fn move_one(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Body(b): Body<StatusBody>,
+) -> ApiResult {
+    let state = app
+        .store()
+        .move_application(
+            Mover::Person(&a.actor),
+            Which::Id(id),
+            &b.state,
+            &b.note,
+            zhanqun_store::now(),
+        )
+        .await?;
+    Ok(ok(
+        json!({ "id": id, "state": state.as_str(), "label": state.label() }),
     ))
 }
 
@@ -126,6 +160,18 @@ async fn slot_bookings(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i6
 pub fn routes(r: Routes) -> Routes {
     let r = r
         .answering(crate::auth::Shape::Json)
+        .get(
+            "/api/v1/sites/{id}/applications",
+            Access::Session,
+            "网站收到的网上申请（申请人已脱敏；网站办公室全部，业务部门本部门事项的）",
+            site_list,
+        )
+        .post(
+            "/api/v1/applications/{id}/moves",
+            Access::Session,
+            "办理网上申请：{\"state\": \"accepted\" | \"more_needed\" | \"refused\" | \"done\", \"note\": \"…\"}",
+            move_one,
+        )
         .get(
             "/api/v1/articles/{id}/slots",
             Access::Session,

@@ -5,6 +5,7 @@
 mod accounts;
 mod applications;
 mod articles;
+mod disclosure;
 mod interaction;
 mod letters;
 pub mod reprint;
@@ -197,7 +198,9 @@ use axum::routing::post;
 pub fn routes(r: Routes) -> Routes {
     let r = r.answering(auth::Shape::Json);
     use Access::*;
-    let r = applications::routes(letters::routes(articles::routes(accounts::routes(r))));
+    let r = disclosure::routes(applications::routes(letters::routes(articles::routes(
+        accounts::routes(r),
+    ))));
     let r = interaction::routes(r);
     r.post("/api/v1/session", Public, "用户名密码登录", login)
         .get("/api/v1/session", Session, "当前账号与授权", whoami)

@@ -1,7 +1,8 @@
 //! Console pages of 依申请公开 for a site's office: its applications with their deadlines, one
 //! application with its history and the statutory steps (受理, 告知补正, 收到补正, 延期答复, 答复
 //! with the answer's type), the applicant's data opened with a button (audited), and the
-//! yearly report's table 三 computed from the applications (HTML and CSV).
+//! yearly report's table 三 computed from the applications with table 四 as entered (HTML, CSV
+//! and XLSX).
 
 use std::sync::Arc;
 
@@ -18,19 +19,11 @@ use zhanqun_store::{InfoRequestInFull, RequestStepInput};
 
 use super::{PageError, PageResult, Path, Query, csv_download, interaction_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
+use crate::service::{YearQuery, disclosure_office as office_site, disclosure_tables};
 use zhanqun_web::App;
 
 fn at(t: chrono::DateTime<chrono::Utc>) -> String {
     zhanqun_core::beijing::minute_text(t)
-}
-
-/// The site, for its office only (anyone else: not there).
-async fn office_site(app: &App, a: &Authed, id: SiteId) -> Result<zhanqun_core::Site, Error> {
-    app.store()
-        .site(id)
-        .await?
-        .filter(|_| a.actor.principal.is_letter_office(id))
-        .ok_or_else(|| Error::not_found("网站不存在"))
 }
 
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
@@ -208,29 +201,13 @@ async fn step(
     .await
 }
 
-#[derive(Deserialize)]
-struct YearQuery {
-    year: Option<String>,
-}
-
-fn year_of(q: &YearQuery) -> Result<i32, Error> {
-    match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        None => Ok(zhanqun_core::beijing::year(zhanqun_store::now())),
-        Some(y) => y
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2008..=2100).contains(y))
-            .ok_or_else(|| Error::invalid("年份无效：请填写四位数年份，例如 2026")),
-    }
-}
-
 async fn report(
     State(app): State<Arc<App>>,
     a: Authed,
     Path(id): Path<SiteId>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let year = year_of(&q)?;
+    let year = q.year()?;
     report_with(&app, &a, id, year, None, None).await
 }
 
@@ -307,7 +284,7 @@ async fn save_reviews(
     Form(f): Form<ReviewsForm>,
 ) -> PageResult {
     office_site(&app, &a, id).await?;
-    let year = year_of(&q)?;
+    let year = q.year()?;
     let saved = match f.reviews() {
         Ok(r) => {
             app.store()
@@ -361,12 +338,36 @@ async fn report_csv(
     Path(id): Path<SiteId>,
     Query(q): Query<YearQuery>,
 ) -> Result<axum::response::Response, PageError> {
-    let site = office_site(&app, &a, id).await?;
-    let year = year_of(&q)?;
-    let t = app.store().info_request_year(id, year).await?;
-    let reviews = app.store().info_request_reviews(id, year).await?;
+    let (site, year, t, reviews) = disclosure_tables(&app, &a, id, &q).await?;
     let name = format!("{}-{year}-ysqgk.csv", site.code);
     Ok(csv_download(&name, csv(&t, &reviews)?))
+}
+
+/// Tables 三 and 四 as a spreadsheet.
+async fn report_xlsx(
+    State(app): State<Arc<App>>,
+    a: Authed,
+    Path(id): Path<SiteId>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let (site, year, t, reviews) = disclosure_tables(&app, &a, id, &q).await?;
+    let body =
+        zhanqun_report::disclosure::to_xlsx(&site.name, site.code.as_str(), year, &t, &reviews)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-{year}-ysqgk.xlsx\"", site.code),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -389,6 +390,12 @@ pub(super) fn routes(r: Routes) -> Routes {
             Session,
             "依申请公开年度情况（CSV）",
             report_csv,
+        )
+        .get(
+            "/sites/{id}/ysqgk/report.xlsx",
+            Session,
+            "依申请公开年度情况（XLSX）",
+            report_xlsx,
         )
         .get("/ysqgk/{id}", Session, "依申请公开办理", request_page)
         .post(

@@ -45,6 +45,7 @@ async fn visible(
         .letter_stats(
             sc.sites.as_deref(),
             sc.site.is_some(),
+            &app.config().calendar(),
             from,
             to,
             zhanqun_store::now(),
@@ -135,6 +136,7 @@ async fn stats_page(
                 "unit": r.unit.as_deref().unwrap_or("网站办公室／未转办"),
                 "received": r.received, "answered": r.answered, "on_time": r.on_time,
                 "open": r.open, "overdue": r.overdue, "mean_days": days(r.mean_days),
+                "mean_working_days": days(r.mean_working_days),
                 "rating": r.mean_rating.map(|x| format!("{x:.1}")), "rated": r.rated,
             })
         })
@@ -170,6 +172,7 @@ async fn stats_csv(
         "未办结",
         "已超期",
         "平均办理天数",
+        "平均办理工作日",
         "评价数",
         "平均满意度",
     ])?;
@@ -185,6 +188,7 @@ async fn stats_csv(
             r.open.to_string(),
             r.overdue.to_string(),
             days(r.mean_days),
+            days(r.mean_working_days),
             r.rated.to_string(),
             r.mean_rating.map(|x| format!("{x:.1}")).unwrap_or_default(),
         ];

@@ -33,6 +33,8 @@ pub struct LetterStat {
     pub open: i64,
     pub overdue: i64,
     pub mean_days: Option<f64>,
+    /// The same in working days of the platform's calendar (the days the deadlines count).
+    pub mean_working_days: Option<f64>,
     pub rated: i64,
     pub mean_rating: Option<f64>,
 }
@@ -49,6 +51,9 @@ struct StatRow {
     replied_at: Option<DateTime<Utc>>,
     rating: Option<i64>,
 }
+
+/// A row being summed: the stat, its answers' days, their working days and the ratings.
+type Summing = (LetterStat, f64, u64, i64);
 
 impl Store {
     /// The letter figures of `site` for `[from, to)`.
@@ -89,12 +94,14 @@ impl Store {
     }
 
     /// The letters' statistics of `sites` (every site: `None`) for `[from, to)`, one row a site
-    /// or, with `by_unit`, a row per unit of each site; open and overdue as of `now`. Sites
-    /// without letters have no row.
+    /// or, with `by_unit`, a row per unit of each site; open and overdue as of `now`; the mean
+    /// time to answer in calendar days and in working days of `cal`. Sites without letters have
+    /// no row.
     pub async fn letter_stats(
         &self,
         sites: Option<&[SiteId]>,
         by_unit: bool,
+        cal: &zhanqun_core::timeliness::WorkCalendar,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -112,34 +119,36 @@ impl Store {
             .bind(from)
             .bind(to)
         )?;
-        let mut out: BTreeMap<(String, Option<String>), (LetterStat, f64, i64)> = BTreeMap::new();
+        let mut out: BTreeMap<(String, Option<String>), Summing> = BTreeMap::new();
         for r in rows {
             if sites.is_some_and(|s| !s.contains(&SiteId(r.site_id))) {
                 continue;
             }
             let unit = if by_unit { r.unit.clone() } else { None };
-            let (stat, days, ratings) =
-                out.entry((r.code.clone(), unit.clone()))
-                    .or_insert_with(|| {
-                        (
-                            LetterStat {
-                                site_id: SiteId(r.site_id),
-                                code: r.code.clone(),
-                                site: r.site.clone(),
-                                unit,
-                                received: 0,
-                                answered: 0,
-                                on_time: 0,
-                                open: 0,
-                                overdue: 0,
-                                mean_days: None,
-                                rated: 0,
-                                mean_rating: None,
-                            },
-                            0.0,
-                            0,
-                        )
-                    });
+            let (stat, days, working, ratings) = out
+                .entry((r.code.clone(), unit.clone()))
+                .or_insert_with(|| {
+                    (
+                        LetterStat {
+                            site_id: SiteId(r.site_id),
+                            code: r.code.clone(),
+                            site: r.site.clone(),
+                            unit,
+                            received: 0,
+                            answered: 0,
+                            on_time: 0,
+                            open: 0,
+                            overdue: 0,
+                            mean_days: None,
+                            mean_working_days: None,
+                            rated: 0,
+                            mean_rating: None,
+                        },
+                        0.0,
+                        0,
+                        0,
+                    )
+                });
             if r.received_at >= from && r.received_at < to {
                 stat.received += 1;
             }
@@ -156,6 +165,10 @@ impl Store {
                     stat.on_time += 1;
                 }
                 *days += (at - r.received_at).num_seconds() as f64 / 86_400.0;
+                *working += u64::from(cal.working_days_between(
+                    zhanqun_core::beijing::day(r.received_at),
+                    zhanqun_core::beijing::day(at),
+                ));
                 if let Some(n) = r.rating {
                     stat.rated += 1;
                     *ratings += n;
@@ -164,8 +177,9 @@ impl Store {
         }
         Ok(out
             .into_values()
-            .map(|(mut s, days, ratings)| {
+            .map(|(mut s, days, working, ratings)| {
                 s.mean_days = (s.answered > 0).then(|| days / s.answered as f64);
+                s.mean_working_days = (s.answered > 0).then(|| working as f64 / s.answered as f64);
                 s.mean_rating = (s.rated > 0).then(|| ratings as f64 / s.rated as f64);
                 s
             })
