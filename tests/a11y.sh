@@ -4,7 +4,8 @@
 # in 适老化 mode, in headless Chromium (Debian's chromium; puppeteer-core and axe-core from npm).
 # Covers the home page, a column list and its second page, an article, the disclosure catalogue,
 # search, a 404, the 互动交流 pages (the channels, the letter form, the form sent empty with its
-# messages, the 查询码 lookup and a published reply), and 办事服务, 在线办理, 依申请公开 and 数据开放
+# messages, a letter written and sent with the page of its 查询码 and that code looked up, the
+# 查询码 lookup and a published reply), and 办事服务, 在线办理, 依申请公开 and 数据开放
 # (the catalogue, a service item, the application form and its errors — with appointment slots
 # too —, 状态查询, 结果公示, the
 # 依申请公开 form and its errors, the data sets and one of them). Exits 1 on any violation.
@@ -40,7 +41,7 @@ done
 Q=%E5%AE%89%E5%85%A8%E7%94%9F%E4%BA%A7 # 安全生产
 status=0
 node "$NODE_DIR/axe.mjs" "http://$H:$P" / /xwzx/zwyw/ "/xwzx/zwyw/?page=2" "$ART" /xxgkml/ "/search?q=$Q" /no-such-page/ \
-  /hudong/ /hudong/xiexin "POST:/hudong/xiexin" /hudong/chaxun "$REPLY" /hudong/zhishiku/ \
+  /hudong/ /hudong/xiexin "POST:/hudong/xiexin" "SEND:/hudong/xiexin?kind=consultation" /hudong/chaxun "$REPLY" /hudong/zhishiku/ \
   "/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" /hudong/zhengji/ /hudong/zhengji/1.html /hudong/zhengji/2.html \
   /hudong/fangtan/ /hudong/fangtan/1.html /hudong/fangtan/2.html \
   /banshi/ "$ITEM" "/banshi/shenqing/${ITEM//[^0-9]/}" "POST:/banshi/shenqing/${ITEM//[^0-9]/}" "/banshi/shenqing/${SLOTITEM//[^0-9]/}" "POST:/banshi/shenqing/${SLOTITEM//[^0-9]/}" /banshi/chaxun /banshi/gongshi \

@@ -1,7 +1,9 @@
 // Runs axe-core's WCAG 2.1 A and AA rules on public pages in headless Chromium and prints every
 // violation; exits 1 when there is any. Usage: node axe.mjs <public base> <url path>...
 // Pages are asked for with the site's host mapped to the local listener, in desktop, phone and
-// 适老化 (#elder) form; a path may carry "POST:" to submit the letter form empty (its error page).
+// 适老化 (#elder) form; a path may carry "POST:" to submit the letter form empty (its error page),
+// or "SEND:" to write a letter as a person does (the human check answered, after the time a
+// person takes) and check the page that gives its 查询码, then the 查询码 looked up.
 // A page the server answers with 5xx fails too.
 import puppeteer from "puppeteer-core";
 import { createRequire } from "module";
@@ -15,33 +17,65 @@ const browser = await puppeteer.launch({
   args: ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP *.localhost 127.0.0.1"],
 });
 let failures = 0;
+
+// axe on what `page` shows; `resp` is the answer it came with (a 5xx fails too).
+async function check(page, resp, label, raw) {
+  // An accessible error page is still an error: a page that failed on the server fails here.
+  if (resp && resp.status() >= 500) {
+    failures++;
+    console.log(`FAIL ${label.padEnd(7)} ${raw}: the server answered ${resp.status()}`);
+  }
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const v = result.violations;
+  console.log(`${v.length === 0 ? "ok  " : "FAIL"} ${label.padEnd(7)} ${raw} (${result.passes.length} rules passed)`);
+  for (const x of v) {
+    failures++;
+    console.log(`     ${x.id} [${x.impact}] ${x.help}`);
+    for (const n of x.nodes.slice(0, 3)) console.log(`       ${n.target.join(" ")}: ${n.failureSummary.split("\n").slice(1, 2).join("")}`);
+  }
+}
+
 for (const raw of paths) {
   for (const [label, width, suffix] of [["desktop", 1366, ""], ["phone", 390, ""], ["elder", 1366, "#elder"]]) {
     const page = await browser.newPage();
     await page.setViewport({ width, height: 900 });
     await page.setBypassCSP(true); // axe is injected as an inline script; the pages forbid those
-    let url = base + raw.replace(/^POST:/, "") + suffix;
+    const url = base + raw.replace(/^(POST|SEND):/, "") + suffix;
     let resp = await page.goto(url, { waitUntil: "load" });
+    if (raw.startsWith("SEND:")) {
+      const q = await page.$eval("label[for=answer]", (l) => l.textContent);
+      const d = "零一二三四五六七八九";
+      const m = q.match(/(.)加(.)等于几/);
+      await page.type("#subject", "咨询营业执照变更登记需要的材料");
+      await page.type("#body", "我在本县开了一家小超市，现在要变更经营地址，请问需要准备哪些材料？");
+      await page.type("#name", "陈晓峰");
+      await page.type("#phone", "13912345678");
+      await page.type("#answer", String(d.indexOf(m[1]) + d.indexOf(m[2])));
+      await new Promise((r) => setTimeout(r, 3500));
+      [resp] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.evaluate(() => document.querySelector("form.letterform:not(.compact)").submit())]);
+      await check(page, resp, label, raw + " (sent)");
+      const code = await page.$eval(".code", (e) => e.textContent.trim()).catch(() => null);
+      if (!code) {
+        failures++;
+        console.log(`FAIL ${label.padEnd(7)} ${raw}: no 查询码 on the answer: ${await page.$eval("main", (e) => e.innerText.slice(0, 300))}`);
+        await page.close();
+        continue;
+      }
+      resp = await page.goto(base + "/hudong/chaxun" + suffix, { waitUntil: "load" });
+      await page.type("#code", code);
+      [resp] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.evaluate(() => document.querySelector("form.letterform").submit())]);
+      await check(page, resp, label, "/hudong/chaxun (the letter looked up)");
+      await page.close();
+      continue;
+    }
     if (raw.startsWith("POST:")) {
       // Submit the form as it is (the browser's own checks off): the page of messages.
       await page.evaluate(() => { const f = document.querySelector("form.letterform:not(.compact)") || document.querySelector("form.letterform"); f.noValidate = true; f.submit(); });
       resp = await page.waitForNavigation({ waitUntil: "load" });
     }
-    // An accessible error page is still an error: a page that failed on the server fails here.
-    if (resp && resp.status() >= 500) {
-      failures++;
-      console.log(`FAIL ${label.padEnd(7)} ${raw}: the server answered ${resp.status()}`);
-    }
-    await page.addScriptTag({ content: axeSource });
-    const result = await page.evaluate(async () =>
-      await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-    const v = result.violations;
-    console.log(`${v.length === 0 ? "ok  " : "FAIL"} ${label.padEnd(7)} ${raw} (${result.passes.length} rules passed)`);
-    for (const x of v) {
-      failures++;
-      console.log(`     ${x.id} [${x.impact}] ${x.help}`);
-      for (const n of x.nodes.slice(0, 3)) console.log(`       ${n.target.join(" ")}: ${n.failureSummary.split("\n").slice(1, 2).join("")}`);
-    }
+    await check(page, resp, label, raw);
     await page.close();
   }
 }
