@@ -51,10 +51,13 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 [ -n "$ITEM" ] && [ -n "$SLOT" ] && [ -n "$SURVEY" ] && [ -n "$INTERVIEW" ] || { echo "sqlmap.sh: the demo lacks an open form" >&2; exit 1; }
+# A leader 佳县's 领导信箱 is written to (the demo lists three).
+LEADER=$(curl -s -H "Host: $H" "http://$PUB/hudong/xiexin?kind=mailbox" | sed -n '/name="to"/,/<\/select>/p' | grep -o '<option value="[^"]\+">' | sed -n 1p | sed -E 's/<option value="([^"]*)">/\1/')
+[ -n "$LEADER" ] || { echo "sqlmap.sh: 佳县 lists no leader" >&2; exit 1; }
 
 # name|path|POST data ('' for GET)|parameters sqlmap must leave alone
 TARGETS=(
-  "领导信箱/咨询/投诉/建议/找错 (letter form)|/hudong/xiexin|ticket=x&answer=1&kind=consultation&subject=咨询医保缴费时间&body=请问今年城乡居民医疗保险的缴费截止时间是什么时候？&public=on&name=张三&phone=13812345678&email=zs@example.cn&id_number=&address=佳县佳州街道|ticket,answer"
+  "领导信箱/咨询/投诉/建议/找错 (letter form)|/hudong/xiexin|ticket=x&answer=1&kind=mailbox&to=${LEADER// /%20}&subject=咨询医保缴费时间&body=请问今年城乡居民医疗保险的缴费截止时间是什么时候？&public=on&name=张三&phone=13812345678&email=zs@example.cn&id_number=&address=佳县佳州街道|ticket,answer"
   "留言查询 (查询码)|/hudong/chaxun|code=GKAC-DBGB-QRPX|"
   "满意度评价|/hudong/pingjia|code=GKAC-DBGB-QRPX&rating=3|"
   "征集调查 answer|/hudong/zhengji/$SURVEY.html|ticket=x&answer=1&q0=0&q1=1&q2=建议增加公交班次|ticket,answer"
@@ -89,7 +92,7 @@ for t in "${TARGETS[@]}"; do
   secs=$(( $(date +%s) - start ))
   # What sqlmap tested (the form's ticket and answer are skipped; at level 3 the User-Agent and
   # Referer headers too).
-  tested=$( (grep -oE "testing for SQL injection on ([A-Za-z-]+ )?parameter '[^']+'" "$log" || true) \
+  tested=$( (grep -oE "testing for SQL injection on .*parameter '[^']+'" "$log" || true) \
     | sed -E "s/.*parameter '([^']+)'/\1/" | sort -u | paste -sd, -)
   if grep -qE "is vulnerable|appears to be injectable|identified the following injection point" "$log"; then
     verdict="**injectable**"; found=1; grep -E "injectable|Parameter:|Payload:" "$log" | head -20
