@@ -63,7 +63,13 @@ shot letter-form-elder "http://$H:$P/hudong/xiexin?kind=consultation#elder" 1366
 shot letter-reply-desktop "http://$H:$P$REPLY" 1366,1000
 shot survey-results-desktop "http://$H:$P/hudong/zhengji/1.html" 1366,1100
 shot survey-form-phone "http://$H:$P/hudong/zhengji/2.html" 390,1500
+shot survey-form-desktop "http://$H:$P/hudong/zhengji/2.html" 1366,1300
+shot survey-form-elder "http://$H:$P/hudong/zhengji/2.html#elder" 1366,1500
 shot interview-transcript-desktop "http://$H:$P/hudong/fangtan/1.html" 1366,1200
+# The interview still to come takes questions: its form at the three widths.
+shot interview-form-desktop "http://$H:$P/hudong/fangtan/2.html" 1366,1300
+shot interview-form-phone "http://$H:$P/hudong/fangtan/2.html" 390,1700
+shot interview-form-elder "http://$H:$P/hudong/fangtan/2.html#elder" 1366,1400
 shot faq-desktop "http://$H:$P/hudong/zhishiku/?q=%E5%8C%BB%E4%BF%9D" 1366,900
 # 办事服务, 依申请公开, 在线办理 and 数据开放.
 ITEM=$(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | sed -n 1p)
@@ -72,6 +78,7 @@ shot services-province-desktop "http://6100000001.localhost:$P/banshi/" 1366,130
 shot service-item-desktop "http://$H:$P$ITEM" 1366,2200
 shot service-item-phone "http://$H:$P$ITEM" 390,3200
 shot apply-form-desktop "http://$H:$P/banshi/shenqing/${ITEM//[^0-9]/}" 1366,1200
+shot apply-form-elder "http://$H:$P/banshi/shenqing/${ITEM//[^0-9]/}#elder" 1366,1400
 # The form of an item with appointment slots (the demo opens some for 生育登记).
 for i in $(curl -s -H "Host: $H" "http://$PUB/banshi/" | grep -o '/art/[0-9]*\.html' | tr -dc '0-9\n'); do
   if curl -s -H "Host: $H" "http://$PUB/banshi/shenqing/$i" | grep -q 'name="slot"'; then
@@ -82,6 +89,8 @@ done
 shot apply-results-desktop "http://$H:$P/banshi/gongshi" 1366,800
 shot apply-status-desktop "http://$H:$P/banshi/chaxun" 1366,800
 shot ysqgk-form-desktop "http://$H:$P/ysqgk/" 1366,1600
+shot ysqgk-form-phone "http://$H:$P/ysqgk/" 390,2600
+shot ysqgk-form-elder "http://$H:$P/ysqgk/#elder" 1366,1800
 shot datasets-desktop "http://$H:$P/data/" 1366,800
 DATASET=$(curl -s -H "Host: $H" "http://$PUB/data/" | grep -o '/art/[0-9]*\.html' | sed -n 1p)
 shot dataset-desktop "http://$H:$P$DATASET" 1366,1200

@@ -247,7 +247,14 @@ async fn an_online_application_is_accepted_in_the_console_and_finished_by_a_busi
         .await
         .unwrap();
     assert_eq!(report.count("政务服务事项数量（项）"), Some(1));
+    assert_eq!(
+        report.count("可全程在线办理政务服务事项数量（项）"),
+        Some(0),
+        "its 办理形式 names no online way"
+    );
     assert_eq!(report.count("办件量（件）"), Some(1));
+    assert_eq!(report.count("办件量：自然人办件量（件）"), Some(1));
+    assert_eq!(report.count("办件量：法人办件量（件）"), Some(0));
 
     // 网上办事统计: the site's office and the province auditor see it, per site and per unit;
     // another site's administrator does not see this site.

@@ -225,6 +225,10 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
             ("office2", SiteRole::SiteAdmin, site),
         ])
         .await;
+    let unit = t.unit(site, "佳县应急管理局").await;
+    let worker = t.unit_account("jx-yingji", "应急局办理人", unit).await;
+    t.grant(worker, SiteRole::Editor, site, None).await;
+    let u = t.login("jx-yingji").await;
 
     // Letter i carries payload i in its subject, i+1 in the writer's name, i+2 in the address
     // (each cut to the field's length) and i+3 in the body: every payload in every field that a
@@ -354,11 +358,24 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         if k >= 2 {
             continue;
         }
+        // 转办 to the unit, which reads it in its own list and drafts the reply.
         let step = format!("/letters/{id}/step");
-        assert_eq!(o.form(&step, &[("step", "assign")]).await.0, 200);
+        let unit_id = unit.0.to_string();
+        assert_eq!(
+            o.form(&step, &[("step", "assign"), ("unit", &unit_id)])
+                .await
+                .0,
+            200
+        );
+        let (_, mine) = u.page("/letters").await;
+        assert!(mine.contains(&format!("/letters/{id}")), "{mine}");
+        assert_inert(&mine, "the unit's letters");
+        let (_, case) = u.page(&format!("/letters/{id}")).await;
+        assert_inert(&case, "the letter as the unit sees it");
+        rendered.extend([mine, case]);
         let reply = format!("您好：{}", cut(&all, 4000));
         assert_eq!(
-            o.form(&step, &[("step", "draft"), ("reply", &reply)])
+            u.form(&step, &[("step", "draft"), ("reply", &reply)])
                 .await
                 .0,
             200

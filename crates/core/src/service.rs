@@ -377,6 +377,25 @@ fn media_link(v: &Option<String>, what: &str) -> Result<Option<String>> {
 }
 
 impl ServiceGuide {
+    /// Whether the item can be handled entirely online (the annual report's 可全程在线办理政务服务
+    /// 事项数量), as its 办理形式 says: the department writes 全程网办 (or 全程网上办理, 全程在线办理),
+    /// or 网上办理 is the only way it names (no 窗口, 现场, 快递, 邮寄 or 自助 besides). An item whose
+    /// 办理形式 is empty is not counted.
+    pub fn fully_online(&self) -> bool {
+        let c = self.channels.as_str();
+        if ["全程网办", "全程网上办理", "全程在线办理"]
+            .iter()
+            .any(|w| c.contains(w))
+        {
+            return true;
+        }
+        let online = c.contains("网上办理") || c.contains("在线办理") || c.contains("网上申报");
+        online
+            && !["窗口", "现场", "快递", "邮寄", "自助", "上门"]
+                .iter()
+                .any(|w| c.contains(w))
+    }
+
     /// Checks and trims every field as a department writes it (lengths, control characters, the
     /// item type, media links); returns the guide as it is stored. Key elements are not asked
     /// for here: a draft may be incomplete, [`publishable`] decides publication.
@@ -775,5 +794,24 @@ mod tests {
         assert_eq!(day(TimeLimit::WorkingDays(1).due(&cal, fri)), "2026-12-07");
         assert_eq!(day(TimeLimit::Days(1).due(&cal, fri)), "2026-12-05");
         assert_eq!(day(TimeLimit::Immediate.due(&cal, fri)), "2026-12-04");
+    }
+
+    #[test]
+    fn an_item_is_fully_online_when_its_channels_say_so_and_name_no_visit() {
+        let with = |c: &str| ServiceGuide {
+            channels: c.into(),
+            ..ServiceGuide::default()
+        };
+        assert!(with("全程网办").fully_online());
+        assert!(with("网上办理（全程网上办理，无需到场）").fully_online());
+        assert!(with("网上办理").fully_online());
+        assert!(with("在线办理、网上申报").fully_online());
+        assert!(
+            !with("窗口办理、网上办理").fully_online(),
+            "a visit is still one way"
+        );
+        assert!(!with("网上办理、快递申请").fully_online());
+        assert!(!with("窗口办理").fully_online());
+        assert!(!with("").fully_online());
     }
 }

@@ -33,6 +33,9 @@ struct Place {
     scope: String,
 }
 
+/// Items a citizen or a company finishes without going anywhere, as provinces run them.
+const FULLY_ONLINE: [&str; 2] = ["企业开办“一网通办”", "城乡居民基本养老保险参保登记"];
+
 #[allow(clippy::too_many_arguments)]
 fn item(
     at: &Place,
@@ -71,7 +74,12 @@ fn item(
             },
             materials,
             process: "申请：申请人通过窗口或网上提交申请材料\n受理：窗口工作人员核对材料，材料齐全的当场受理，不齐全的一次性告知补正内容\n审查：承办机构对申请材料进行审查\n决定：作出准予或不予办理的决定\n送达：窗口领取或邮寄送达办理结果".into(),
-            channels: "窗口办理、网上办理".into(),
+            channels: if FULLY_ONLINE.contains(&title) {
+                "网上办理（全程网办）"
+            } else {
+                "窗口办理、网上办理"
+            }
+            .into(),
             review_standard: "申请材料齐全，符合法定形式，申请人符合申请条件".into(),
             scope: at.scope.clone(),
             appointment: "支持电话预约和网上预约".into(),

@@ -578,11 +578,26 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<i64> {
+        let (person, organisation) = self.application_counts(site, from, to).await?;
+        Ok(person + organisation)
+    }
+
+    /// The online applications `site` received in `[from, to)`, from natural persons and from
+    /// legal persons or other organisations (those that name one): the annual report's
+    /// 自然人办件量 and 法人办件量.
+    pub async fn application_counts(
+        &self,
+        site: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<(i64, i64)> {
         fetch!(
             self,
             one,
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM service_applications WHERE site_id = $1 \
+            sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN COALESCE(organisation, '') = '' THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN COALESCE(organisation, '') = '' THEN 0 ELSE 1 END), 0) \
+                 FROM service_applications WHERE site_id = $1 \
                  AND submitted_at >= $2 AND submitted_at < $3"
             )
             .bind(site.0)

@@ -312,6 +312,32 @@ impl Store {
         )
     }
 
+    /// How many of `site`'s items published before `before` can be handled entirely online
+    /// ([`ServiceGuide::fully_online`]; the annual report's 可全程在线办理政务服务事项数量): each
+    /// guide read once, as the report asks for it.
+    pub async fn service_items_fully_online(
+        &self,
+        site: SiteId,
+        before: DateTime<Utc>,
+    ) -> Result<i64> {
+        let guides: Vec<String> = fetch!(
+            self,
+            all,
+            sqlx::query_scalar(
+                "SELECT si.guide FROM service_items si CROSS JOIN articles a \
+                 WHERE a.id = si.article_id AND si.site_id = $1 \
+                 AND a.status = 'published' AND a.published_at < $2"
+            )
+            .bind(site.0)
+            .bind(before)
+        )?;
+        Ok(guides
+            .iter()
+            .filter_map(|j| serde_json::from_str::<ServiceGuide>(j).ok())
+            .filter(ServiceGuide::fully_online)
+            .count() as i64)
+    }
+
     /// What 服务不实用 reads of each site (of `site`, or of every site): its published items,
     /// those lacking a key element of `required`, and their links to files the site does not
     /// serve (not in its media library, never published, or, when the store knows the media

@@ -150,7 +150,8 @@ impl Store {
         let (submitted, adopted) = (subs.submitted, subs.adopted);
         let letters = self.letter_figures(site, from, to).await?;
         let service_items = self.service_item_count(site, to).await?;
-        let applications = self.application_count(site, from, to).await?;
+        let fully_online = self.service_items_fully_online(site, to).await?;
+        let (by_persons, by_organisations) = self.application_counts(site, from, to).await?;
         let surveys = self
             .surveys(site)
             .await?
@@ -263,13 +264,39 @@ impl Store {
             },
             ReportRow {
                 section: "办事服务",
+                item: "是否发布服务事项目录",
+                value: Text(if service_items > 0 { "是" } else { "否" }.into()),
+            },
+            // The public does not register to apply: no accounts, nothing to count.
+            ReportRow {
+                section: "办事服务",
+                item: "注册用户数（个）",
+                value: Text("不适用（在线办理无需注册账号）".into()),
+            },
+            ReportRow {
+                section: "办事服务",
                 item: "政务服务事项数量（项）",
                 value: Count(service_items),
             },
             ReportRow {
                 section: "办事服务",
+                item: "可全程在线办理政务服务事项数量（项）",
+                value: Count(fully_online),
+            },
+            ReportRow {
+                section: "办事服务",
                 item: "办件量（件）",
-                value: Count(applications),
+                value: Count(by_persons + by_organisations),
+            },
+            ReportRow {
+                section: "办事服务",
+                item: "办件量：自然人办件量（件）",
+                value: Count(by_persons),
+            },
+            ReportRow {
+                section: "办事服务",
+                item: "办件量：法人办件量（件）",
+                value: Count(by_organisations),
             },
             ReportRow {
                 section: "互动交流",
