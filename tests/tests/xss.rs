@@ -206,6 +206,15 @@ fn cut(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
+/// `s` as the templates print it (minijinja's HTML escaping).
+fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 #[tokio::test]
 async fn payloads_written_into_every_letter_field_are_shown_inert() {
     use zhanqun_tests::letters::{between, fill_time, open_form, post, post_files, send};
@@ -294,6 +303,10 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         )
         .await;
         assert_eq!(status, 400, "payload {i}");
+        assert!(
+            refilled.contains(&escaped(p)),
+            "payload {i} is shown back, escaped: {refilled}"
+        );
         assert_inert(&refilled, &format!("the form sent back with payload {i}"));
         if i < 2 {
             rendered.push(refilled);
@@ -322,6 +335,12 @@ async fn payloads_written_into_every_letter_field_are_shown_inert() {
         .await;
         assert_eq!(status, 400, "file name {i}: {html}");
         assert!(html.contains("不能提交"), "{html}");
+        // Named as the server keeps names: no path, no markup characters, then escaped.
+        let shown = zhanqun_core::media::clean_name(&name);
+        assert!(
+            html.contains(&escaped(&shown)),
+            "file name {i} is named, escaped: {html}"
+        );
         assert_inert(&html, &format!("the form refusing file name {i}"));
         if i < 2 {
             rendered.push(html);
@@ -453,6 +472,10 @@ async fn payloads_written_into_an_online_application_are_shown_inert() {
         )
         .await;
         assert_eq!(s, 400, "send {k}: {html}");
+        assert!(
+            html.contains(&escaped(&mix(k + 4))),
+            "the note of send {k} is shown back, escaped: {html}"
+        );
         assert_inert(&html, &format!("the application sent back, send {k}"));
         if k < 2 {
             rendered.push(html);

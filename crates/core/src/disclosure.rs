@@ -335,6 +335,17 @@ pub struct YearTable {
     pub carried_out: Row,
 }
 
+impl YearTable {
+    /// The rows of table 三 in the report's order: 本年新收, 上年结转, each answer type, 办理结果总计,
+    /// 结转下年度继续办理.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        [&self.received, &self.carried_in]
+            .into_iter()
+            .chain(self.outcomes.iter())
+            .chain([&self.answered, &self.carried_out])
+    }
+}
+
 fn row(label: &str, n: impl Fn(Applicant) -> i64) -> Row {
     let by: Vec<i64> = Applicant::ALL.iter().map(|a| n(*a)).collect();
     Row {

@@ -378,22 +378,39 @@ fn media_link(v: &Option<String>, what: &str) -> Result<Option<String>> {
 
 impl ServiceGuide {
     /// Whether the item can be handled entirely online (the annual report's 可全程在线办理政务服务
-    /// 事项数量), as its 办理形式 says: the department writes 全程网办 (or 全程网上办理, 全程在线办理),
-    /// or 网上办理 is the only way it names (no 窗口, 现场, 快递, 邮寄 or 自助 besides). An item whose
-    /// 办理形式 is empty is not counted.
+    /// 事项数量), as its 办理形式 says. The text is read clause by clause (split at 、，；/ 或 and
+    /// brackets); a clause that says what is not needed or not offered (无需到现场, 暂不支持全程网办)
+    /// names no way of handling it. The item counts when a clause says 全程网办 (全程网上办理,
+    /// 全程在线办理), or when one names 网上办理 (在线办理, 网上申报, 网上申请) and none names a
+    /// window, a visit or the post. An empty 办理形式 does not count.
     pub fn fully_online(&self) -> bool {
-        let c = self.channels.as_str();
-        if ["全程网办", "全程网上办理", "全程在线办理"]
-            .iter()
-            .any(|w| c.contains(w))
-        {
-            return true;
-        }
-        let online = c.contains("网上办理") || c.contains("在线办理") || c.contains("网上申报");
-        online
-            && !["窗口", "现场", "快递", "邮寄", "自助", "上门"]
+        let clauses: Vec<&str> = self
+            .channels
+            .split(|c: char| "、，,；;/／（）()或和及 \n".contains(c))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .filter(|c| {
+                ![
+                    "无需",
+                    "不需",
+                    "不用",
+                    "免于",
+                    "暂不",
+                    "不支持",
+                    "未开通",
+                    "不能",
+                    "不可",
+                ]
                 .iter()
-                .any(|w| c.contains(w))
+                .any(|no| c.starts_with(no))
+            })
+            .collect();
+        let says = |words: &[&str]| clauses.iter().any(|c| words.iter().any(|w| c.contains(w)));
+        says(&["全程网办", "全程网上办理", "全程在线办理"])
+            || (says(&["网上办理", "在线办理", "网上申报", "网上申请"])
+                && !says(&[
+                    "窗口", "现场", "到场", "大厅", "线下", "上门", "快递", "邮寄", "自助",
+                ]))
     }
 
     /// Checks and trims every field as a department writes it (lengths, control characters, the
@@ -802,16 +819,27 @@ mod tests {
             channels: c.into(),
             ..ServiceGuide::default()
         };
-        assert!(with("全程网办").fully_online());
-        assert!(with("网上办理（全程网上办理，无需到场）").fully_online());
-        assert!(with("网上办理").fully_online());
-        assert!(with("在线办理、网上申报").fully_online());
-        assert!(
-            !with("窗口办理、网上办理").fully_online(),
-            "a visit is still one way"
-        );
-        assert!(!with("网上办理、快递申请").fully_online());
-        assert!(!with("窗口办理").fully_online());
-        assert!(!with("").fully_online());
+        for yes in [
+            "全程网办",
+            "网上办理（全程网上办理，无需到场）",
+            "网上办理",
+            "在线办理、网上申报",
+            "网上办理（无需到现场）",
+            "网上办理，无需上门",
+        ] {
+            assert!(with(yes).fully_online(), "{yes}");
+        }
+        for no in [
+            "窗口办理、网上办理",
+            "网上办理、快递申请",
+            "网上办理、线下办理",
+            "网上办理或到政务服务大厅办理",
+            "暂不支持全程网办",
+            "不支持网上办理",
+            "窗口办理",
+            "",
+        ] {
+            assert!(!with(no).fully_online(), "{no}");
+        }
     }
 }

@@ -47,12 +47,8 @@ pub fn to_xlsx(site: &str, code: &str, year: i32, t: &YearTable, r: &Reviews) ->
             ws.set_column_width(c as u16, 12).map_err(x)?;
         }
     }
-    let rows = std::iter::once(&t.received)
-        .chain(std::iter::once(&t.carried_in))
-        .chain(t.outcomes.iter())
-        .chain([&t.answered, &t.carried_out]);
     let mut at = 4u32;
-    for row in rows {
+    for row in t.rows() {
         ws.write_string_with_format(at, 0, &row.label, &cell)
             .map_err(x)?;
         for (c, n) in row

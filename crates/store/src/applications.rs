@@ -571,17 +571,6 @@ impl Store {
         })
     }
 
-    /// How many online applications `site` received in `[from, to)` (the annual report's 办件量).
-    pub async fn application_count(
-        &self,
-        site: SiteId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<i64> {
-        let (person, organisation) = self.application_counts(site, from, to).await?;
-        Ok(person + organisation)
-    }
-
     /// The online applications `site` received in `[from, to)`, from natural persons and from
     /// legal persons or other organisations (those that name one): the annual report's
     /// 自然人办件量 and 法人办件量.

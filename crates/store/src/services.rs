@@ -331,11 +331,13 @@ impl Store {
             .bind(site.0)
             .bind(before)
         )?;
-        Ok(guides
-            .iter()
-            .filter_map(|j| serde_json::from_str::<ServiceGuide>(j).ok())
-            .filter(ServiceGuide::fully_online)
-            .count() as i64)
+        let mut n = 0;
+        for j in &guides {
+            let g: ServiceGuide = serde_json::from_str(j)
+                .map_err(|e| Error::internal(format!("service guide: {e}")))?;
+            n += i64::from(g.fully_online());
+        }
+        Ok(n)
     }
 
     /// What 服务不实用 reads of each site (of `site`, or of every site): its published items,

@@ -306,6 +306,17 @@ async fn answer(
             }
             Ok(page)
         }
+        // A browser that has answered is thanked again, without the form (409).
+        Err(Error::Conflict(_)) if answered_before => {
+            show(
+                app,
+                ctx,
+                id,
+                StatusCode::CONFLICT,
+                Some((true, ANSWERED.into())),
+            )
+            .await
+        }
         Err(
             e @ (Error::InvalidInput(_)
             | Error::Locked(_)

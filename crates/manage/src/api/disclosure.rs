@@ -1,7 +1,8 @@
 //! 依申请公开 in the JSON API, for a site's office: its applications with their deadlines, one
 //! application with its history and the steps it allows, the applicant's data in full (audited),
 //! taking a statutory step, and the yearly report's tables 三 and 四. The same store functions as
-//! the console's 依申请公开 pages; another site's office, or anyone else, gets not found.
+//! the console's 依申请公开 pages: another site's staff get not found, the site's other staff
+//! forbidden (the store's `Principal::refusal`).
 
 use std::sync::Arc;
 
@@ -58,7 +59,8 @@ async fn personal(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -
 }
 
 /// A step as the API takes it: `step` is `accept`, `ask_correction`, `corrected`, `extend`,
-/// `answer` (see the console's buttons); the other fields as the step needs them.
+/// `consult`, `consulted`, `charge`, `paid` or `answer` (the console's buttons); the other
+/// fields as the step needs them.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StepBody {
@@ -178,7 +180,7 @@ pub fn routes(r: Routes) -> Routes {
         .post(
             "/api/v1/info-requests/{id}/steps",
             Session,
-            "办理依申请公开：accept、ask_correction、corrected、extend、answer",
+            "办理依申请公开：accept、ask_correction、corrected、extend、consult、consulted、charge、paid、answer",
             step,
         )
 }

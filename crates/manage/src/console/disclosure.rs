@@ -308,11 +308,7 @@ fn csv(t: &YearTable, reviews: &Reviews) -> Result<Vec<u8>, Error> {
     head.extend(Applicant::ALL.iter().map(|a| a.label().to_string()));
     head.push("总计".into());
     out.row(head)?;
-    let rows = std::iter::once(&t.received)
-        .chain(std::iter::once(&t.carried_in))
-        .chain(t.outcomes.iter())
-        .chain([&t.answered, &t.carried_out]);
-    for r in rows {
+    for r in t.rows() {
         let mut cells = vec![r.label.clone()];
         cells.extend(r.by_applicant.iter().map(|n| n.to_string()));
         cells.push(r.total.to_string());
