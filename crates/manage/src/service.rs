@@ -312,20 +312,6 @@ impl YearQuery {
     }
 }
 
-/// Whether `a` is the letter office of site `id` (which also handles 依申请公开): the site, or
-/// not found for anyone else.
-pub async fn disclosure_office(
-    app: &App,
-    a: &auth::Authed,
-    id: zhanqun_core::SiteId,
-) -> Result<zhanqun_core::Site, Error> {
-    app.store()
-        .site(id)
-        .await?
-        .filter(|_| a.actor.principal.is_letter_office(id))
-        .ok_or_else(|| Error::not_found("网站不存在"))
-}
-
 /// The 依申请公开 tables of site `id` for the year `q` asks for, for its office: the site, the
 /// year, table 三 (computed) and table 四 (as entered).
 pub async fn disclosure_tables(
@@ -342,7 +328,7 @@ pub async fn disclosure_tables(
     ),
     Error,
 > {
-    let site = disclosure_office(app, a, id).await?;
+    let site = letter_office_site(app, &a.actor.principal, id).await?;
     let year = q.year()?;
     let t = app.store().info_request_year(id, year).await?;
     let reviews = app.store().info_request_reviews(id, year).await?;

@@ -16,11 +16,11 @@ use zhanqun_store::RequestStepInput;
 
 use crate::api::{ApiResult, Body, Path, Query, ok};
 use crate::auth::{Access, Authed, Routes};
-use crate::service::{YearQuery, disclosure_office as office_site, disclosure_tables};
+use crate::service::{YearQuery, disclosure_tables, letter_office_site};
 use zhanqun_web::App;
 
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> ApiResult {
-    office_site(&app, &a, id).await?;
+    letter_office_site(&app, &a.actor.principal, id).await?;
     let requests = app
         .store()
         .site_info_requests(
@@ -136,7 +136,7 @@ async fn save_reviews(
     Query(q): Query<YearQuery>,
     Body(r): Body<Reviews>,
 ) -> ApiResult {
-    office_site(&app, &a, id).await?;
+    letter_office_site(&app, &a.actor.principal, id).await?;
     let year = q.year()?;
     app.store()
         .set_info_request_reviews(&a.actor, id, year, &r, zhanqun_store::now())

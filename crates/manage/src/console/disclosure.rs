@@ -19,7 +19,7 @@ use zhanqun_store::{InfoRequestInFull, RequestStepInput};
 
 use super::{PageError, PageResult, Path, Query, csv_download, interaction_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
-use crate::service::{YearQuery, disclosure_office as office_site, disclosure_tables};
+use crate::service::{YearQuery, disclosure_tables, letter_office_site};
 use zhanqun_web::App;
 
 fn at(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -27,7 +27,7 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    let site = office_site(&app, &a, id).await?;
+    let site = letter_office_site(&app, &a.actor.principal, id).await?;
     let now = zhanqun_store::now();
     let cal = app.config().calendar();
     let rows: Vec<Value> = app
@@ -219,7 +219,7 @@ async fn report_with(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let site = office_site(app, a, id).await?;
+    let site = letter_office_site(app, &a.actor.principal, id).await?;
     let t = app.store().info_request_year(id, year).await?;
     let reviews = app.store().info_request_reviews(id, year).await?;
     let heads: Vec<&str> = Applicant::ALL.iter().map(|a| a.label()).collect();
@@ -283,7 +283,7 @@ async fn save_reviews(
     Query(q): Query<YearQuery>,
     Form(f): Form<ReviewsForm>,
 ) -> PageResult {
-    office_site(&app, &a, id).await?;
+    letter_office_site(&app, &a.actor.principal, id).await?;
     let year = q.year()?;
     let saved = match f.reviews() {
         Ok(r) => {
