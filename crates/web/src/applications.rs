@@ -5,8 +5,7 @@
 
 use std::net::IpAddr;
 
-use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -18,10 +17,8 @@ use zhanqun_store::{ApplicationView, NewApplication};
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{
-    APPLICATION, FileLimits, Ticket, Upload, admit_write, checked_files, own_in, read_form,
-    read_form_with_files,
-};
+use crate::forms::Incoming;
+use crate::forms::{APPLICATION, FileLimits, Ticket, Upload, admit_write, checked_files, own_in};
 
 const NAV: &str = "zwfw";
 
@@ -119,16 +116,9 @@ impl LookupForm {
 }
 
 /// Answers a page under `/banshi/` that is not the catalogue.
-pub async fn serve(
-    app: &App,
-    ctx: &SiteCtx,
-    page: &LetterPage,
-    method: &Method,
-    body: Body,
-    client: IpAddr,
-    content_type: Option<&str>,
-) -> Result<Response> {
-    let post = method == Method::POST;
+pub async fn serve(app: &App, ctx: &SiteCtx, req: Incoming<'_>) -> Result<Response> {
+    let page = req.page;
+    let (post, client) = (req.post, req.client);
     match page {
         LetterPage::Apply(item) if !post => {
             let title = item_title(app, ctx, *item).await?;
@@ -136,14 +126,8 @@ pub async fn serve(
             form_page(app, ctx, *item, &title, StatusCode::OK, &form, None).await
         }
         LetterPage::Apply(item) => {
-            let (form, files): (ApplyForm, _) = read_form_with_files(
-                content_type,
-                body,
-                "materials",
-                zhanqun_core::service_flow::MAX_MATERIALS,
-                app.config().letters.attachment_max_bytes,
-            )
-            .await?;
+            let max = zhanqun_core::service_flow::MAX_MATERIALS;
+            let (form, files): (ApplyForm, _) = req.form_with_files(app, "materials", max).await?;
             apply(app, ctx, *item, form, files, client).await
         }
         LetterPage::ApplyLookup if !post => {
@@ -153,10 +137,7 @@ pub async fn serve(
             };
             status_page(app, ctx, StatusCode::OK, &view)
         }
-        LetterPage::ApplyLookup => {
-            let form: LookupForm = read_form(body).await?;
-            lookup(app, ctx, form, client).await
-        }
+        LetterPage::ApplyLookup => lookup(app, ctx, req.form().await?, client).await,
         LetterPage::ApplyResults => results(app, ctx).await,
         _ => Err(Error::internal("not a 在线办理 page")),
     }

@@ -6,8 +6,7 @@
 
 use std::net::IpAddr;
 
-use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -19,7 +18,8 @@ use zhanqun_store::NewInfoRequest;
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{INFO_REQUEST, Ticket, admit_write, own_in, read_form};
+use crate::forms::Incoming;
+use crate::forms::{INFO_REQUEST, Ticket, admit_write, own_in};
 use crate::pages::Choice;
 
 /// The application form as posted, and as it is shown again after an error (never the answer or
@@ -68,30 +68,18 @@ struct CodeForm {
 const NAV: &str = "zwgk";
 
 /// Answers a request for a page under `/ysqgk/`.
-pub async fn serve(
-    app: &App,
-    ctx: &SiteCtx,
-    page: &LetterPage,
-    method: &Method,
-    body: Body,
-    client: IpAddr,
-) -> Result<Response> {
-    let post = method == Method::POST;
+pub async fn serve(app: &App, ctx: &SiteCtx, req: Incoming<'_>) -> Result<Response> {
+    let page = req.page;
+    let client = req.client;
     match page {
-        LetterPage::Disclosure if !post => {
+        LetterPage::Disclosure if !req.post => {
             form_page(app, ctx, StatusCode::OK, &RequestForm::default(), None)
         }
-        LetterPage::Disclosure => {
-            let form: RequestForm = read_form(body).await?;
-            apply(app, ctx, form, client).await
-        }
-        LetterPage::DisclosureLookup if !post => {
+        LetterPage::Disclosure => apply(app, ctx, req.form().await?, client).await,
+        LetterPage::DisclosureLookup if !req.post => {
             status_page(app, ctx, StatusCode::OK, &Status::default())
         }
-        LetterPage::DisclosureLookup => {
-            let form: CodeForm = read_form(body).await?;
-            lookup(app, ctx, form, client).await
-        }
+        LetterPage::DisclosureLookup => lookup(app, ctx, req.form().await?, client).await,
         _ => Err(Error::internal("not a 依申请公开 page")),
     }
 }

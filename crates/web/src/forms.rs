@@ -14,6 +14,39 @@ use crate::App;
 use crate::directory::SiteCtx;
 use crate::pages::HTML;
 
+/// What a page under `/hudong/`, `/ysqgk/` or `/banshi/` reads of its request: which page, whether
+/// it is a POST, the body a POST brings, the visitor's address (for the hourly limits) and the headers
+/// (the survey's answered-cookie, a multipart form's boundary).
+pub struct Incoming<'a> {
+    pub page: &'a crate::desk::LetterPage,
+    pub post: bool,
+    pub body: Body,
+    pub client: std::net::IpAddr,
+    pub headers: &'a axum::http::HeaderMap,
+}
+
+impl Incoming<'_> {
+    /// The posted form, parsed (see [`read_form`]).
+    pub(crate) async fn form<T: serde::de::DeserializeOwned>(self) -> Result<T> {
+        read_form(self.body).await
+    }
+
+    /// The posted form and its files under `field` (see [`read_form_with_files`]).
+    pub(crate) async fn form_with_files<T: serde::de::DeserializeOwned>(
+        self,
+        app: &App,
+        field: &str,
+        max_files: usize,
+    ) -> Result<(T, Result<Vec<Upload>>)> {
+        let content_type = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let max_file = app.config().letters.attachment_max_bytes;
+        read_form_with_files(content_type, self.body, field, max_files, max_file).await
+    }
+}
+
 /// A fresh ticket for a form of a site, as the form's template reads it: the sealed `ticket`
 /// for the hidden field and the human check's `question`. Flattened into a form page's view.
 #[derive(Debug, Serialize)]

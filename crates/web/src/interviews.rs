@@ -5,8 +5,7 @@
 
 use std::net::IpAddr;
 
-use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,8 @@ use zhanqun_core::{Error, InterviewId, Result};
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{Ticket, admit, own, read_form};
+use crate::forms::Incoming;
+use crate::forms::{Ticket, admit, own};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -26,19 +26,13 @@ struct AskForm {
     ticket: String,
 }
 
-pub async fn serve(
-    app: &App,
-    ctx: &SiteCtx,
-    page: &LetterPage,
-    method: &Method,
-    body: Body,
-    client: IpAddr,
-) -> Result<Response> {
+pub async fn serve(app: &App, ctx: &SiteCtx, req: Incoming<'_>) -> Result<Response> {
+    let page = req.page;
     match page {
         LetterPage::Interviews => list(app, ctx).await,
-        LetterPage::Interview(id) if method == Method::POST => {
-            let form: AskForm = read_form(body).await?;
-            ask(app, ctx, *id, form, client).await
+        LetterPage::Interview(id) if req.post => {
+            let client = req.client;
+            ask(app, ctx, *id, req.form().await?, client).await
         }
         LetterPage::Interview(id) => show(app, ctx, *id, StatusCode::OK, None, None).await,
         _ => Err(Error::internal("not an interview page")),

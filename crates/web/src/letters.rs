@@ -14,7 +14,7 @@
 use std::net::IpAddr;
 
 use axum::body::Body;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -27,10 +27,8 @@ use zhanqun_store::{NewLetter, PublicReply};
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{
-    FileLimits, LETTER, Ticket, Upload, admit_write, checked_files, own, read_form,
-    read_form_with_files,
-};
+use crate::forms::Incoming;
+use crate::forms::{FileLimits, LETTER, Ticket, Upload, admit_write, checked_files, own};
 use crate::pages::Pager;
 
 /// The letter form as posted, and as it is shown again after an error (never the answer or the
@@ -92,16 +90,9 @@ impl LetterForm {
 }
 
 /// Answers a request for a page under `/hudong/`.
-pub async fn serve(
-    app: &App,
-    ctx: &SiteCtx,
-    page: &LetterPage,
-    method: &Method,
-    body: Body,
-    client: IpAddr,
-    content_type: Option<&str>,
-) -> Result<Response> {
-    let post = method == Method::POST;
+pub async fn serve(app: &App, ctx: &SiteCtx, req: Incoming<'_>) -> Result<Response> {
+    let page = req.page;
+    let (post, client) = (req.post, req.client);
     if post && !page.takes_post() {
         return Err(Error::invalid("这个页面不接受提交"));
     }
@@ -142,20 +133,15 @@ pub async fn serve(
             form_page(app, ctx, StatusCode::OK, &form, None)
         }
         LetterPage::Write { .. } => {
-            let (form, files): (LetterForm, _) = read_form_with_files(
-                content_type,
-                body,
-                "attachments",
-                letters::MAX_ATTACHMENTS,
-                app.config().letters.attachment_max_bytes,
-            )
-            .await?;
+            let max = letters::MAX_ATTACHMENTS;
+            let (form, files): (LetterForm, _) =
+                req.form_with_files(app, "attachments", max).await?;
             write(app, ctx, form, files, client).await
         }
         LetterPage::Lookup if !post => status_page(app, ctx, StatusCode::OK, &Status::default()),
         LetterPage::Lookup | LetterPage::Rate => {
-            let form: CodeForm = read_form(body).await?;
-            lookup(app, ctx, form, client, matches!(page, LetterPage::Rate)).await
+            let rate = matches!(page, LetterPage::Rate);
+            lookup(app, ctx, req.form().await?, client, rate).await
         }
     }
 }

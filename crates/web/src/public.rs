@@ -432,30 +432,24 @@ async fn serve_site(
             };
         }
         Route::Letters(page) => {
-            let client = app.client_ip(peer, headers);
-            // The letter and application forms may come with files (multipart).
-            let content_type = headers
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok());
+            use crate::desk::LetterPage as P;
+            let req = crate::forms::Incoming {
+                page,
+                post: method == Method::POST,
+                body,
+                client: app.client_ip(peer, headers),
+                headers,
+            };
             let answered = match page {
-                crate::desk::LetterPage::Surveys | crate::desk::LetterPage::Survey(_) => {
-                    crate::surveys::serve(app, &ctx, page, method, body, client, headers).await
+                P::Surveys | P::Survey(_) => crate::surveys::serve(app, &ctx, req).await,
+                P::Interviews | P::Interview(_) => crate::interviews::serve(app, &ctx, req).await,
+                P::Disclosure | P::DisclosureLookup => {
+                    crate::disclosure::serve(app, &ctx, req).await
                 }
-                crate::desk::LetterPage::Interviews | crate::desk::LetterPage::Interview(_) => {
-                    crate::interviews::serve(app, &ctx, page, method, body, client).await
+                P::Apply(_) | P::ApplyLookup | P::ApplyResults => {
+                    crate::applications::serve(app, &ctx, req).await
                 }
-                crate::desk::LetterPage::Disclosure | crate::desk::LetterPage::DisclosureLookup => {
-                    crate::disclosure::serve(app, &ctx, page, method, body, client).await
-                }
-                crate::desk::LetterPage::Apply(_)
-                | crate::desk::LetterPage::ApplyLookup
-                | crate::desk::LetterPage::ApplyResults => {
-                    crate::applications::serve(app, &ctx, page, method, body, client, content_type)
-                        .await
-                }
-                _ => {
-                    crate::letters::serve(app, &ctx, page, method, body, client, content_type).await
-                }
+                _ => crate::letters::serve(app, &ctx, req).await,
             };
             return match answered {
                 Ok(r) => (kind, r),

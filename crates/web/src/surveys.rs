@@ -10,8 +10,7 @@
 
 use std::net::IpAddr;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
 use serde::Serialize;
@@ -21,24 +20,19 @@ use zhanqun_core::{Error, Result, SurveyId};
 use crate::App;
 use crate::desk::LetterPage;
 use crate::directory::SiteCtx;
-use crate::forms::{Ticket, admit, own, read_form};
+use crate::forms::Incoming;
+use crate::forms::{Ticket, admit, own};
 
-pub async fn serve(
-    app: &App,
-    ctx: &SiteCtx,
-    page: &LetterPage,
-    method: &Method,
-    body: Body,
-    client: IpAddr,
-    headers: &HeaderMap,
-) -> Result<Response> {
+pub async fn serve(app: &App, ctx: &SiteCtx, req: Incoming<'_>) -> Result<Response> {
+    let page = req.page;
     match page {
         LetterPage::Surveys => list(app, ctx).await,
-        LetterPage::Survey(id) if method == Method::POST => {
-            let form: Vec<(String, String)> = read_form(body).await?;
-            answer(app, ctx, *id, form, client, answered(headers, *id)).await
+        LetterPage::Survey(id) if req.post => {
+            let (client, before) = (req.client, answered(req.headers, *id));
+            let form: Vec<(String, String)> = req.form().await?;
+            answer(app, ctx, *id, form, client, before).await
         }
-        LetterPage::Survey(id) if answered(headers, *id) => {
+        LetterPage::Survey(id) if answered(req.headers, *id) => {
             show(app, ctx, *id, StatusCode::OK, Some((true, ANSWERED.into()))).await
         }
         LetterPage::Survey(id) => show(app, ctx, *id, StatusCode::OK, None).await,

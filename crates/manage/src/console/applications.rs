@@ -13,7 +13,7 @@ use zhanqun_core::service_flow::{self, AppState};
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{Mover, Which};
 
-use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
+use super::{Notice, PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -21,13 +21,7 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
     zhanqun_core::beijing::minute_text(t)
 }
 
-async fn list_with(
-    app: &App,
-    a: &Authed,
-    site: SiteId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn list_with(app: &App, a: &Authed, site: SiteId, n: Notice) -> PageResult {
     let s = app
         .store()
         .site(site)
@@ -79,14 +73,14 @@ async fn list_with(
         a,
         "applications.html",
         &format!("{} · 在线办理", s.name),
-        json!({ "site": s, "rows": rows, "flash": flash, "error": error, "items": items,
+        json!({ "site": s, "rows": rows, "flash": n.flash, "error": n.error, "items": items,
                 "admin": a.actor.principal.is_site_admin(site),
                 "office": a.actor.principal.is_letter_office(site) }),
     ))
 }
 
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    list_with(&app, &a, id, None, None).await
+    list_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -124,18 +118,12 @@ async fn move_one(
                 Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_)
             )
         },
-        |flash, error| list_with(&app, &a, site, flash, error),
+        |n| list_with(&app, &a, site, n),
     )
     .await
 }
 
-async fn tokens_with(
-    app: &App,
-    a: &Authed,
-    site: SiteId,
-    fresh: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn tokens_with(app: &App, a: &Authed, site: SiteId, n: Notice) -> PageResult {
     let tokens = app.store().service_tokens(&a.actor, site).await?;
     let s = app.store().site(site).await?;
     let rows: Vec<Value> = tokens
@@ -149,12 +137,12 @@ async fn tokens_with(
         a,
         "service_tokens.html",
         "业务系统令牌",
-        json!({ "site": s, "rows": rows, "fresh": fresh, "error": error }),
+        json!({ "site": s, "rows": rows, "fresh": n.flash, "error": n.error }),
     ))
 }
 
 async fn tokens(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    tokens_with(&app, &a, id, None, None).await
+    tokens_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -174,9 +162,9 @@ async fn token_create(
         .create_service_token(&a.actor, id, &f.name, zhanqun_store::now())
         .await
     {
-        Ok((_, token)) => tokens_with(&app, &a, id, Some(token), None).await,
+        Ok((_, token)) => tokens_with(&app, &a, id, Notice::done(token)).await,
         Err(e @ Error::InvalidInput(_)) => {
-            refusal_page(e, |msg| tokens_with(&app, &a, id, None, Some(msg))).await
+            refusal_page(e, |msg| tokens_with(&app, &a, id, Notice::refused(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }
@@ -187,7 +175,7 @@ async fn token_revoke(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64
         .store()
         .revoke_service_token(&a.actor, id, zhanqun_store::now())
         .await?;
-    tokens_with(&app, &a, site, None, None).await
+    tokens_with(&app, &a, site, Notice::default()).await
 }
 
 /// A file of an application's 申请材料, for its back office: every opening is audited.

@@ -10,17 +10,11 @@ use serde_json::json;
 use zhanqun_core::{ArticleId, Error};
 use zhanqun_store::NewSlot;
 
-use super::{PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
+use super::{Notice, PageError, PageResult, Path, interaction_page, outcome_page, refusal_page};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
-async fn slots_with(
-    app: &App,
-    a: &Authed,
-    item: ArticleId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn slots_with(app: &App, a: &Authed, item: ArticleId, n: Notice) -> PageResult {
     let now = zhanqun_store::now();
     let (site, title, slots) = app.store().office_slots(&a.actor, item, now).await?;
     let mut bookings = app
@@ -52,12 +46,12 @@ async fn slots_with(
         "appointments.html",
         &format!("{title} · 预约时段"),
         json!({ "item": { "id": item.0, "title": title }, "site_id": site, "slots": rows,
-                "flash": flash, "error": error }),
+                "flash": n.flash, "error": n.error }),
     ))
 }
 
 async fn slots(State(app): State<Arc<App>>, a: Authed, Path(id): Path<ArticleId>) -> PageResult {
-    slots_with(&app, &a, id, None, None).await
+    slots_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -114,7 +108,7 @@ async fn open(
     outcome_page(
         opened.map(|_| "已开放预约时段".to_string()),
         |e| matches!(e, Error::InvalidInput(_)),
-        |flash, error| slots_with(&app, &a, id, flash, error),
+        |n| slots_with(&app, &a, id, n),
     )
     .await
 }
@@ -148,11 +142,11 @@ async fn change(app: &App, a: &Authed, slot: i64, capacity: Option<&str>) -> Pag
                 Some(c) => format!("已将可预约人数调整为 {c}"),
                 None => "已停止这个时段的预约（已预约的保留）".to_string(),
             };
-            slots_with(app, a, item, Some(note), None).await
+            slots_with(app, a, item, Notice::done(note)).await
         }
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_))) => {
             let item = app.store().slot_item(slot).await?;
-            refusal_page(e, |msg| slots_with(app, a, item, None, Some(msg))).await
+            refusal_page(e, |msg| slots_with(app, a, item, Notice::refused(msg))).await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -17,7 +17,9 @@ use zhanqun_core::disclosure::{
 use zhanqun_core::{Error, SiteId};
 use zhanqun_store::{InfoRequestInFull, RequestStepInput};
 
-use super::{PageError, PageResult, Path, Query, csv_download, interaction_page, outcome_page};
+use super::{
+    Notice, PageError, PageResult, Path, Query, csv_download, interaction_page, outcome_page,
+};
 use crate::auth::{Access, Authed, Routes};
 use crate::service::{YearQuery, disclosure_tables, letter_office_site};
 use zhanqun_web::App;
@@ -55,14 +57,7 @@ async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) ->
     ))
 }
 
-async fn request_page_with(
-    app: &App,
-    a: &Authed,
-    id: i64,
-    full: bool,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn request_page_with(app: &App, a: &Authed, id: i64, full: bool, n: Notice) -> PageResult {
     let cal = app.config().calendar();
     let r: InfoRequestInFull = app
         .store()
@@ -102,7 +97,7 @@ async fn request_page_with(
             "answered": r.answered_at.map(at),
         },
         "site": site, "steps": steps, "outcomes": outcomes, "events": events, "full": full,
-        "max_days": MAX_EXTENSION, "flash": flash, "error": error,
+        "max_days": MAX_EXTENSION, "flash": n.flash, "error": n.error,
     });
     Ok(interaction_page(
         a,
@@ -113,12 +108,12 @@ async fn request_page_with(
 }
 
 async fn request_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
-    request_page_with(&app, &a, id, false, None, None).await
+    request_page_with(&app, &a, id, false, Notice::default()).await
 }
 
 async fn personal(State(app): State<Arc<App>>, a: Authed, Path(id): Path<i64>) -> PageResult {
     let note = "已显示申请人的完整信息，本次查看已记入审计日志".to_string();
-    request_page_with(&app, &a, id, true, Some(note), None).await
+    request_page_with(&app, &a, id, true, Notice::done(note)).await
 }
 
 #[derive(Deserialize)]
@@ -196,7 +191,7 @@ async fn step(
     outcome_page(
         res.map(|state| format!("已办理，申请现为“{}”", state.label())),
         |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
-        |flash, error| request_page_with(&app, &a, id, false, flash, error),
+        |n| request_page_with(&app, &a, id, false, n),
     )
     .await
 }
@@ -208,17 +203,10 @@ async fn report(
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let year = q.year()?;
-    report_with(&app, &a, id, year, None, None).await
+    report_with(&app, &a, id, year, Notice::default()).await
 }
 
-async fn report_with(
-    app: &App,
-    a: &Authed,
-    id: SiteId,
-    year: i32,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn report_with(app: &App, a: &Authed, id: SiteId, year: i32, n: Notice) -> PageResult {
     let site = letter_office_site(app, &a.actor.principal, id).await?;
     let t = app.store().info_request_year(id, year).await?;
     let reviews = app.store().info_request_reviews(id, year).await?;
@@ -236,7 +224,7 @@ async fn report_with(
         "disclosure_report.html",
         &format!("{} · {year}年依申请公开情况", site.name),
         json!({ "site": site, "year": year, "t": t, "heads": heads, "four": four,
-                "four_heads": REVIEW_COLUMNS, "flash": flash, "error": error }),
+                "four_heads": REVIEW_COLUMNS, "flash": n.flash, "error": n.error }),
     ))
 }
 
@@ -296,7 +284,7 @@ async fn save_reviews(
     outcome_page(
         saved.map(|()| format!("已保存{year}年行政复议、行政诉讼情况")),
         |e| matches!(e, Error::InvalidInput(_)),
-        |flash, error| report_with(&app, &a, id, year, flash, error),
+        |n| report_with(&app, &a, id, year, n),
     )
     .await
 }

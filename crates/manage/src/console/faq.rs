@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use zhanqun_core::{Error, FaqId, LetterId, Page, SiteId};
 
-use super::{PageResult, Path, Query, interaction_page, outcome_page};
+use super::{Notice, PageResult, Path, Query, interaction_page, outcome_page};
 use crate::auth::{Access, Authed, Routes};
 use crate::service::add_to_faq;
 use zhanqun_web::App;
@@ -26,22 +26,21 @@ async fn faq_page_with(
     a: &Authed,
     site: SiteId,
     page_no: Page,
-    flash: Option<String>,
-    error: Option<String>,
+    n: Notice,
 ) -> PageResult {
     let s = crate::service::letter_office_site(app, &a.actor.principal, site).await?;
     let (rows, total) = app.store().faqs(site, None, page_no).await?;
     let last = Page::last_page(total);
-    let n = page_no.number();
+    let no = page_no.number();
     let url = |p: u64| format!("/sites/{}/faq?page={p}", site.0);
     Ok(interaction_page(
         a,
         "faq.html",
         &format!("{} · 知识库", s.name),
         json!({
-            "site": s, "faqs": rows, "flash": flash, "error": error,
-            "paging": { "page": n, "last": last, "total": total,
-                        "prev": (n > 1).then(|| url(n - 1)), "next": (n < last).then(|| url(n + 1)) },
+            "site": s, "faqs": rows, "flash": n.flash, "error": n.error,
+            "paging": { "page": no, "last": last, "total": total,
+                        "prev": (no > 1).then(|| url(no - 1)), "next": (no < last).then(|| url(no + 1)) },
         }),
     ))
 }
@@ -53,7 +52,7 @@ async fn faq_page(
     Query(q): Query<FaqQuery>,
 ) -> PageResult {
     let page_no = Page::parse(q.page.as_deref())?;
-    faq_page_with(&app, &a, id, page_no, None, None).await
+    faq_page_with(&app, &a, id, page_no, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -76,7 +75,7 @@ async fn faq_add(
     outcome_page(
         res,
         |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
-        |flash, error| faq_page_with(&app, &a, id, Page::FIRST, flash, error),
+        |n| faq_page_with(&app, &a, id, Page::FIRST, n),
     )
     .await
 }
@@ -104,8 +103,7 @@ async fn faq_remove(State(app): State<Arc<App>>, a: Authed, Path(id): Path<FaqId
         &a,
         site,
         Page::FIRST,
-        Some("已从知识库删除".into()),
-        None,
+        Notice::done("已从知识库删除".into()),
     )
     .await
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use zhanqun_core::{ColumnId, Error, InterviewId, QuestionId, SiteId};
 use zhanqun_store::NewInterview;
 
-use super::{PageResult, Path, interaction_page, outcome_page, redirect_outcome};
+use super::{Notice, PageResult, Path, interaction_page, outcome_page, redirect_outcome};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -19,13 +19,7 @@ fn minute(t: chrono::DateTime<chrono::Utc>) -> String {
     zhanqun_core::beijing::minute_text(t)
 }
 
-async fn list_with(
-    app: &App,
-    a: &Authed,
-    site: SiteId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn list_with(app: &App, a: &Authed, site: SiteId, n: Notice) -> PageResult {
     let s = crate::service::letter_office_site(app, &a.actor.principal, site).await?;
     let items: Vec<_> = app
         .store()
@@ -41,12 +35,12 @@ async fn list_with(
         a,
         "interviews.html",
         &format!("{} · 在线访谈", s.name),
-        json!({ "site": s, "interviews": items, "flash": flash, "error": error }),
+        json!({ "site": s, "interviews": items, "flash": n.flash, "error": n.error }),
     ))
 }
 
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    list_with(&app, &a, id, None, None).await
+    list_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -92,18 +86,12 @@ async fn create(
     outcome_page(
         res,
         |e| matches!(e, Error::InvalidInput(_)),
-        |flash, error| list_with(&app, &a, id, flash, error),
+        |n| list_with(&app, &a, id, n),
     )
     .await
 }
 
-async fn moderate_with(
-    app: &App,
-    a: &Authed,
-    id: InterviewId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn moderate_with(app: &App, a: &Authed, id: InterviewId, n: Notice) -> PageResult {
     let i = crate::service::office_interview(app, &a.actor.principal, id).await?;
     let questions: Vec<_> = app
         .store()
@@ -135,7 +123,7 @@ async fn moderate_with(
         json!({
             "interview": { "id": i.id, "site_id": i.site_id, "title": i.title, "guests": i.guests,
                            "starts": minute(i.starts_at), "ends": minute(i.ends_at) },
-            "questions": questions, "flash": flash, "error": error,
+            "questions": questions, "flash": n.flash, "error": n.error,
             "ended": ended, "columns": columns,
         }),
     ))
@@ -146,7 +134,7 @@ async fn moderate(
     a: Authed,
     Path(id): Path<InterviewId>,
 ) -> PageResult {
-    moderate_with(&app, &a, id, None, None).await
+    moderate_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -169,7 +157,7 @@ async fn transcript(
             .await
             .map(|article| format!("/articles/{}", article.0)),
         |e| matches!(e, Error::InvalidInput(_) | Error::Forbidden(_)),
-        |msg| moderate_with(&app, &a, id, None, Some(msg)),
+        |msg| moderate_with(&app, &a, id, Notice::refused(msg)),
     )
     .await
 }
@@ -209,7 +197,7 @@ async fn moderate_post(
     outcome_page(
         res,
         |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
-        |flash, error| moderate_with(&app, &a, id, flash, error),
+        |n| moderate_with(&app, &a, id, n),
     )
     .await
 }

@@ -15,7 +15,7 @@ use zhanqun_core::timeliness::WorkCalendar;
 use zhanqun_core::{Error, LetterId, SiteId, UnitId};
 use zhanqun_store::{LetterInFull, LetterLine, StepInput};
 
-use super::{PageResult, Path, Query, interaction_page, outcome_page, paged};
+use super::{Notice, PageResult, Path, Query, interaction_page, outcome_page, paged};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
@@ -152,8 +152,7 @@ async fn letter_page_with(
     a: &Authed,
     id: LetterId,
     full: Option<LetterInFull>,
-    flash: Option<String>,
-    error: Option<String>,
+    n: Notice,
 ) -> PageResult {
     let (keys, cal, now) = letter_context(app);
     let c = app
@@ -193,7 +192,7 @@ async fn letter_page_with(
         },
         "site": site, "events": events, "steps": steps, "units": units,
         "office": c.office, "handler": c.handler, "full": full, "max_days": MAX_EXTENSION_DAYS,
-        "flash": flash, "error": error,
+        "flash": n.flash, "error": n.error,
     });
     Ok(interaction_page(
         a,
@@ -208,7 +207,7 @@ async fn letter_page(
     a: Authed,
     Path(id): Path<LetterId>,
 ) -> PageResult {
-    letter_page_with(&app, &a, id, None, None, None).await
+    letter_page_with(&app, &a, id, None, Notice::default()).await
 }
 
 /// The office opens the writer's personal data (a POST: it is written to the audit log).
@@ -222,7 +221,7 @@ async fn letter_personal(
         .letter_in_full(&a.actor, id, app.letters().keys())
         .await?;
     let note = "已显示写信人的完整信息，本次查看已记入审计日志".to_string();
-    letter_page_with(&app, &a, id, Some(full), Some(note), None).await
+    letter_page_with(&app, &a, id, Some(full), Notice::done(note)).await
 }
 
 /// A file sent with the letter, for its handlers: every opening is audited.
@@ -294,7 +293,7 @@ async fn letter_step(
                 Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_)
             )
         },
-        |flash, error| letter_page_with(&app, &a, id, None, flash, error),
+        |n| letter_page_with(&app, &a, id, None, n),
     )
     .await
 }

@@ -107,20 +107,44 @@ where
     Ok(with_status(page, status))
 }
 
-/// A form's outcome on its own page, drawn by `page_with(flash, error)`: success as the notice,
+/// What a console page says above its content after a form: the notice of what was done, or the
+/// refusal to show in red.
+#[derive(Debug, Default)]
+pub(crate) struct Notice {
+    pub flash: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Notice {
+    pub fn done(msg: String) -> Notice {
+        Notice {
+            flash: Some(msg),
+            error: None,
+        }
+    }
+
+    pub fn refused(msg: String) -> Notice {
+        Notice {
+            flash: None,
+            error: Some(msg),
+        }
+    }
+}
+
+/// A form's outcome on its own page, drawn by `page_with(notice)`: success as the notice,
 /// a refusal that `shown` picks as the error with its status (see `refusal_page`), any other error
 /// as the error page.
 async fn outcome_page<Fut>(
     res: Result<String, Error>,
     shown: impl Fn(&Error) -> bool,
-    page_with: impl FnOnce(Option<String>, Option<String>) -> Fut,
+    page_with: impl FnOnce(Notice) -> Fut,
 ) -> PageResult
 where
     Fut: std::future::Future<Output = PageResult>,
 {
     match res {
-        Ok(flash) => page_with(Some(flash), None).await,
-        Err(e) if shown(&e) => refusal_page(e, |msg| page_with(None, Some(msg))).await,
+        Ok(flash) => page_with(Notice::done(flash)).await,
+        Err(e) if shown(&e) => refusal_page(e, |msg| page_with(Notice::refused(msg))).await,
         Err(e) => Err(PageError(e)),
     }
 }
@@ -223,13 +247,7 @@ async fn asset(Path(name): Path<String>) -> Response {
 
 // ---- media -------------------------------------------------------------------------------
 
-async fn media_page_with(
-    app: &App,
-    a: &Authed,
-    site: SiteId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn media_page_with(app: &App, a: &Authed, site: SiteId, n: Notice) -> PageResult {
     let files = app.store().media_of_site(&a.actor, site).await?;
     let s = app
         .store()
@@ -245,13 +263,13 @@ async fn media_page_with(
     let can_upload = a.actor.principal.may_on_site(Act::Edit, site);
     let ctx = json!({
         "site": &s, "files": files, "base_url": base_url, "max_mb": max_mb,
-        "can_upload": can_upload, "flash": flash, "error": error,
+        "can_upload": can_upload, "flash": n.flash, "error": n.error,
     });
     Ok(render("media.html", page(Some(a), "sites", "媒体库", ctx)))
 }
 
 async fn media_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    media_page_with(&app, &a, id, None, None).await
+    media_page_with(&app, &a, id, Notice::default()).await
 }
 
 /// A file of the library as the console previews it, published or not.
@@ -276,7 +294,7 @@ async fn media_upload(
     outcome_page(
         res,
         |e| matches!(e, Error::InvalidInput(_) | Error::TooLarge(_)),
-        |flash, error| media_page_with(&app, &a, id, flash, error),
+        |n| media_page_with(&app, &a, id, n),
     )
     .await
 }

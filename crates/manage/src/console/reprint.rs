@@ -18,7 +18,7 @@ use zhanqun_core::timeliness::Deadlines;
 use zhanqun_core::{Act, ArticleId, ColumnId, ColumnKind, Error, SiteId};
 use zhanqun_store::{Delivery, HandItem, NewItem, NewSource, ReprintMode};
 
-use super::{PageError, PageResult, Path, outcome_page, page, redirect_outcome, render};
+use super::{Notice, PageError, PageResult, Path, outcome_page, page, redirect_outcome, render};
 use crate::auth::{Access, Authed, Routes};
 use crate::service::column_by_path;
 use zhanqun_web::App;
@@ -58,22 +58,19 @@ async fn back_to_site(
     site: SiteId,
     res: Result<String, Error>,
 ) -> PageResult {
-    or_page(res, |flash, error| {
-        site_page_with(app, a, site, flash, error)
-    })
-    .await
+    or_page(res, |n| site_page_with(app, a, site, n)).await
 }
 
 /// A step on the sources page, answered with that page.
 async fn back_to_sources(app: &App, a: &Authed, res: Result<String, Error>) -> PageResult {
-    or_page(res, |flash, error| sources_page_with(app, a, flash, error)).await
+    or_page(res, |n| sources_page_with(app, a, n)).await
 }
 
 /// A POST that failed on bad input re-renders its page with the message (400/403/409/413);
 /// anything else is an error page.
 async fn or_page<F, Fut>(res: Result<String, Error>, ok_to: F) -> PageResult
 where
-    F: FnOnce(Option<String>, Option<String>) -> Fut,
+    F: FnOnce(Notice) -> Fut,
     Fut: std::future::Future<Output = PageResult>,
 {
     let shown = |e: &Error| {
@@ -107,12 +104,7 @@ async fn may_enter(
     Ok(a.actor.principal.may(Act::EnterReprint, owner, &ancestry))
 }
 
-async fn sources_page_with(
-    app: &App,
-    a: &Authed,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn sources_page_with(app: &App, a: &Authed, n: Notice) -> PageResult {
     let sources = app.store().sources_for(&a.actor).await?;
     let sites = app.sites().await?;
     let admin = admin_sites(a);
@@ -144,14 +136,14 @@ async fn sources_page_with(
             "转载来源",
             json!({
                 "sources": rows, "owner_sites": owner_sites, "my_sites": my_sites,
-                "flash": flash, "error": error,
+                "flash": n.flash, "error": n.error,
             }),
         ),
     ))
 }
 
 async fn sources_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
-    sources_page_with(&app, &a, None, None).await
+    sources_page_with(&app, &a, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -270,13 +262,7 @@ async fn source_item(
 
 // ---- a site's subscriptions and deliveries -----------------------------------------------
 
-async fn site_page_with(
-    app: &App,
-    a: &Authed,
-    site: SiteId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn site_page_with(app: &App, a: &Authed, site: SiteId, n: Notice) -> PageResult {
     let p = &a.actor.principal;
     let on_site = p.sees_site(site);
     let s = match app.store().site(site).await? {
@@ -327,14 +313,14 @@ async fn site_page_with(
                 "site": s, "subs": subs, "sources": sources, "columns": columns,
                 "deliveries": deliveries, "is_admin": is_admin,
                 "deadline_minutes": app.config().reprint.deadline_minutes,
-                "flash": flash, "error": error,
+                "flash": n.flash, "error": n.error,
             }),
         ),
     ))
 }
 
 async fn site_page(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    site_page_with(&app, &a, id, None, None).await
+    site_page_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -438,12 +424,7 @@ async fn detach_submit(
 
 // ---- submissions --------------------------------------------------------------------------
 
-async fn submissions_page_with(
-    app: &App,
-    a: &Authed,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn submissions_page_with(app: &App, a: &Authed, n: Notice) -> PageResult {
     let p = &a.actor.principal;
     let sites = app.sites().await?;
     let now = zhanqun_store::now();
@@ -498,13 +479,13 @@ async fn submissions_page_with(
             Some(a),
             "submissions",
             "信息报送",
-            json!({ "inboxes": inboxes, "mine": mine, "flash": flash, "error": error }),
+            json!({ "inboxes": inboxes, "mine": mine, "flash": n.flash, "error": n.error }),
         ),
     ))
 }
 
 async fn submissions_page(State(app): State<Arc<App>>, a: Authed) -> PageResult {
-    submissions_page_with(&app, &a, None, None).await
+    submissions_page_with(&app, &a, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -523,10 +504,7 @@ async fn adopt_submit(
         .adopt_submission(&a.actor, id, ColumnId(f.column))
         .await
         .map(|()| "已采用，信息已在所选栏目发布并注明来源".to_string());
-    or_page(res, |flash, error| {
-        submissions_page_with(&app, &a, flash, error)
-    })
-    .await
+    or_page(res, |n| submissions_page_with(&app, &a, n)).await
 }
 
 #[derive(Deserialize)]
@@ -546,10 +524,7 @@ async fn decline_submit(
         .decline_submission(&a.actor, id, &f.reason)
         .await
         .map(|()| "已退回，报送人会看到理由".to_string());
-    or_page(res, |flash, error| {
-        submissions_page_with(&app, &a, flash, error)
-    })
-    .await
+    or_page(res, |n| submissions_page_with(&app, &a, n)).await
 }
 
 #[derive(Deserialize)]
@@ -571,7 +546,7 @@ async fn submit_article(
             .await
             .map(|_| "/submissions".to_string()),
         |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),
-        |msg| submissions_page_with(&app, &a, None, Some(msg)),
+        |msg| submissions_page_with(&app, &a, Notice::refused(msg)),
     )
     .await
 }

@@ -12,17 +12,11 @@ use serde_json::json;
 use zhanqun_core::{Error, SiteId, SurveyId};
 use zhanqun_store::NewSurvey;
 
-use super::{PageResult, Path, interaction_page, outcome_page, redirect_outcome};
+use super::{Notice, PageResult, Path, interaction_page, outcome_page, redirect_outcome};
 use crate::auth::{Access, Authed, Routes};
 use zhanqun_web::App;
 
-async fn list_with(
-    app: &App,
-    a: &Authed,
-    site: SiteId,
-    flash: Option<String>,
-    error: Option<String>,
-) -> PageResult {
+async fn list_with(app: &App, a: &Authed, site: SiteId, n: Notice) -> PageResult {
     let s = crate::service::letter_office_site(app, &a.actor.principal, site).await?;
     let now = zhanqun_store::now();
     let surveys: Vec<_> = app
@@ -41,12 +35,12 @@ async fn list_with(
         a,
         "surveys.html",
         &format!("{} · 征集调查", s.name),
-        json!({ "site": s, "surveys": surveys, "flash": flash, "error": error }),
+        json!({ "site": s, "surveys": surveys, "flash": n.flash, "error": n.error }),
     ))
 }
 
 async fn list(State(app): State<Arc<App>>, a: Authed, Path(id): Path<SiteId>) -> PageResult {
-    list_with(&app, &a, id, None, None).await
+    list_with(&app, &a, id, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -101,7 +95,7 @@ async fn create(
     outcome_page(
         res,
         |e| matches!(e, Error::InvalidInput(_)),
-        |flash, error| list_with(&app, &a, id, flash, error),
+        |n| list_with(&app, &a, id, n),
     )
     .await
 }

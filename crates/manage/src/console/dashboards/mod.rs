@@ -35,7 +35,7 @@ use zhanqun_store::figures::{
 };
 
 use super::{
-    PageError, PageResult, Path, Query, csv_download, page, paged, refusal_page, render,
+    Notice, PageError, PageResult, Path, Query, csv_download, page, paged, refusal_page, render,
     with_status,
 };
 use crate::auth::{Access, Authed, Routes};

@@ -67,8 +67,7 @@ pub(super) async fn report_page_with(
     a: &Authed,
     id: i64,
     year: i32,
-    flash: Option<String>,
-    error: Option<String>,
+    n: Notice,
 ) -> PageResult {
     let site = site_or_404(app, a, id).await?;
     let report = app
@@ -90,7 +89,7 @@ pub(super) async fn report_page_with(
                     "na": matches!(r.value, zhanqun_store::ReportValue::NotApplicable),
                 })).collect::<Vec<_>>(),
                 "article": article.map(|x| x.0), "can_publish": is_site_admin(a, site.id),
-                "host": site.hosts.first(), "flash": flash, "error": error,
+                "host": site.hosts.first(), "flash": n.flash, "error": n.error,
             }),
         ),
     ))
@@ -102,7 +101,7 @@ pub(super) async fn report_page(
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    report_page_with(&app, &a, id, year_of(&q), None, None).await
+    report_page_with(&app, &a, id, year_of(&q), Notice::default()).await
 }
 
 pub(super) async fn report_file(
@@ -188,8 +187,7 @@ pub(super) async fn report_publish(
                 year: None,
                 page: None,
             }),
-            None,
-            Some("年份无效，请选择要发布的年度".into()),
+            Notice::refused("年份无效，请选择要发布的年度".into()),
         )
         .await?;
         return Ok(with_status(page, StatusCode::BAD_REQUEST));
@@ -209,7 +207,7 @@ pub(super) async fn report_publish(
         Ok(_) => Ok(Redirect::to(&format!("/stats/sites/{id}/report?year={year}")).into_response()),
         Err(e @ (Error::InvalidInput(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
             refusal_page(e, |msg| {
-                report_page_with(&app, &a, id, year, None, Some(msg))
+                report_page_with(&app, &a, id, year, Notice::refused(msg))
             })
             .await
         }
