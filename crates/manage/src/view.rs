@@ -20,6 +20,7 @@ macro_rules! templates {
 
 static TEMPLATES: &[(&str, &str)] = templates!(
     "base.html",
+    "_draft_actions.html",
     "_pager.html",
     "login.html",
     "letters.html",

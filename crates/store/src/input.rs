@@ -126,3 +126,37 @@ pub(crate) fn revision_fields(input: &ArticleInput) -> String {
     }
     lines.join("\n")
 }
+
+/// Binds an article's written text, in the order the article columns name it: title,
+/// subtitle, summary, author, source, source_url, body_html. The INSERT of a new article and
+/// the UPDATE of a draft both write these.
+macro_rules! bind_text {
+    ($q:expr, $input:expr) => {{
+        let input: &$crate::ArticleInput = $input;
+        $q.bind(input.title.trim())
+            .bind(&input.subtitle)
+            .bind(&input.summary)
+            .bind(&input.author)
+            .bind(&input.source)
+            .bind(&input.source_url)
+            .bind(&input.body_html)
+    }};
+}
+pub(crate) use bind_text;
+
+/// Binds an article's 信息公开 metadata and the policy it interprets, in column order:
+/// is_disclosure, doc_number, written_date, issuing_organ, validity, topic, interprets_id.
+macro_rules! bind_disclosure {
+    ($q:expr, $input:expr) => {{
+        let input: &$crate::ArticleInput = $input;
+        let d = input.disclosure.clone().unwrap_or_default();
+        $q.bind(input.disclosure.is_some())
+            .bind(d.doc_number)
+            .bind(d.written_date)
+            .bind(d.issuing_organ)
+            .bind(d.validity.map(zhanqun_core::Validity::as_str))
+            .bind(d.topic)
+            .bind(input.interprets.map(|a| a.0))
+    }};
+}
+pub(crate) use bind_disclosure;

@@ -101,15 +101,10 @@ async fn step(
         outcome: b.outcome.as_deref().map(Outcome::parse).transpose()?,
         answer: b.answer,
     };
+    let (cal, now) = (app.config().calendar(), zhanqun_store::now());
     let state = app
         .store()
-        .info_request_step(
-            &a.actor,
-            id,
-            &input,
-            &app.config().calendar(),
-            zhanqun_store::now(),
-        )
+        .info_request_step(&a.actor, id, &input, &cal, now)
         .await?;
     Ok(ok(json!({ "state": state, "label": state.label() })))
 }

@@ -108,15 +108,10 @@ async fn step(
         note: b.note,
         merge_into: b.merge_into.map(LetterId),
     };
+    let (cal, now) = (app.config().calendar(), zhanqun_store::now());
     let state = app
         .store()
-        .letter_step(
-            &a.actor,
-            id,
-            &input,
-            &app.config().calendar(),
-            zhanqun_store::now(),
-        )
+        .letter_step(&a.actor, id, &input, &cal, now)
         .await?;
     Ok(ok(json!({ "state": state, "label": state.label() })))
 }

@@ -179,15 +179,13 @@ async fn step(
     Path(id): Path<i64>,
     Form(f): Form<StepForm>,
 ) -> PageResult {
-    let cal = app.config().calendar();
-    let res = match f.input() {
-        Ok(input) => {
-            app.store()
-                .info_request_step(&a.actor, id, &input, &cal, zhanqun_store::now())
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let (cal, now) = (app.config().calendar(), zhanqun_store::now());
+    let res = async {
+        app.store()
+            .info_request_step(&a.actor, id, &f.input()?, &cal, now)
+            .await
+    }
+    .await;
     outcome_page(
         res.map(|state| format!("已办理，申请现为“{}”", state.label())),
         |e| matches!(e, Error::InvalidInput(_) | Error::Conflict(_)),

@@ -276,15 +276,13 @@ async fn letter_step(
     Path(id): Path<LetterId>,
     Form(f): Form<StepForm>,
 ) -> PageResult {
-    let cal = app.config().calendar();
-    let res = match f.input() {
-        Ok(input) => {
-            app.store()
-                .letter_step(&a.actor, id, &input, &cal, zhanqun_store::now())
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let (cal, now) = (app.config().calendar(), zhanqun_store::now());
+    let res = async {
+        app.store()
+            .letter_step(&a.actor, id, &f.input()?, &cal, now)
+            .await
+    }
+    .await;
     outcome_page(
         res.map(|state| format!("已办理，留言现为“{}”", state.label())),
         |e| {

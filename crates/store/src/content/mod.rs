@@ -86,8 +86,7 @@ macro_rules! insert_articles {
                     .await
                     .map_err(db_err)?;
                     let index_number = pattern.format(&code, date, serial as u64);
-                    let d = input.disclosure.clone().unwrap_or_default();
-                    let id: i64 = sqlx::query_scalar(concat!(
+                    let q = sqlx::query_scalar(concat!(
                         "INSERT INTO articles (site_id, unit_id, index_number, title, subtitle, summary, author, source, source_url, ",
                         "body_html, status, publish_date, published_at, is_disclosure, doc_number, written_date, issuing_organ, ",
                         "validity, topic, interprets_id, created_at, updated_at, home_column_id, created_by, revision, cover_url) ",
@@ -96,24 +95,12 @@ macro_rules! insert_articles {
                     ))
                     .bind(site.0)
                     .bind(input.unit.map(|u| u.0))
-                    .bind(&index_number)
-                    .bind(input.title.trim())
-                    .bind(&input.subtitle)
-                    .bind(&input.summary)
-                    .bind(&input.author)
-                    .bind(&input.source)
-                    .bind(&input.source_url)
-                    .bind(&input.body_html)
+                    .bind(&index_number);
+                    let q = crate::input::bind_text!(q, &input)
                     .bind(if input.published { "published" } else { "draft" })
                     .bind(date)
-                    .bind(published_at)
-                    .bind(input.disclosure.is_some())
-                    .bind(&d.doc_number)
-                    .bind(d.written_date)
-                    .bind(&d.issuing_organ)
-                    .bind(d.validity.map(Validity::as_str))
-                    .bind(&d.topic)
-                    .bind(input.interprets.map(|a| a.0))
+                    .bind(published_at);
+                    let id: i64 = crate::input::bind_disclosure!(q, &input)
                     .bind(ts)
                     .bind(cols.first().map(|c| c.0))
                     .bind(by.map(|(account, _)| account))
@@ -264,7 +251,6 @@ impl Store {
     ) -> Result<()> {
         input.check()?;
         let ts = now();
-        let d = input.disclosure.clone().unwrap_or_default();
         let change = on_pool!(self, |p| {
             let mut tx = p.begin_write().await.map_err(db_err)?;
             let current: Option<(DateTime<Utc>, Option<i64>, i64, String)> = sqlx::query_as(
@@ -291,34 +277,22 @@ impl Store {
                 crate::audit::append_audit!(tx, entry);
             }
             let published_at = input.published_at.unwrap_or(current);
-            sqlx::query(
+            let q = sqlx::query(
                 "UPDATE articles SET title = $1, subtitle = $2, summary = $3, author = $4, source = $5, source_url = $6, \
                  body_html = $7, publish_date = $8, published_at = $9, is_disclosure = $10, doc_number = $11, \
                  written_date = $12, issuing_organ = $13, validity = $14, topic = $15, interprets_id = $16, updated_at = $17, \
                  cover_url = $19 WHERE id = $18",
-            )
-            .bind(input.title.trim())
-            .bind(&input.subtitle)
-            .bind(&input.summary)
-            .bind(&input.author)
-            .bind(&input.source)
-            .bind(&input.source_url)
-            .bind(&input.body_html)
-            .bind(published_at.date_naive())
-            .bind(published_at)
-            .bind(input.disclosure.is_some())
-            .bind(&d.doc_number)
-            .bind(d.written_date)
-            .bind(&d.issuing_organ)
-            .bind(d.validity.map(Validity::as_str))
-            .bind(&d.topic)
-            .bind(input.interprets.map(|a| a.0))
-            .bind(ts)
-            .bind(id.0)
-            .bind(&input.cover_url)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            );
+            let q = crate::input::bind_text!(q, &input)
+                .bind(published_at.date_naive())
+                .bind(published_at);
+            crate::input::bind_disclosure!(q, &input)
+                .bind(ts)
+                .bind(id.0)
+                .bind(&input.cover_url)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             crate::services::save_guide!(tx, id.0, input);
             crate::datasets::save_dataset!(tx, id.0, input);
             if ArticleStatus::parse(&status)? == ArticleStatus::Published {
