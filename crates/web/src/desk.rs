@@ -301,13 +301,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::pages::tests::q;
 
     #[test]
     fn pages_under_hudong() {

@@ -45,6 +45,12 @@ impl SiteCtx {
         self.by_path.get(path).map(|i| &self.columns[*i])
     }
 
+    /// The column at `path`, or the visitor's 404: 您访问的栏目不存在.
+    pub fn column_at(&self, path: &str) -> Result<&Column, Error> {
+        self.column_by_path(path)
+            .ok_or_else(|| Error::not_found("您访问的栏目不存在"))
+    }
+
     pub fn column(&self, id: ColumnId) -> Option<&Column> {
         self.by_id.get(&id).map(|i| &self.columns[*i])
     }

@@ -25,9 +25,7 @@ impl App {
     ) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
-        let col = ctx
-            .column_by_path(path)
-            .ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
+        let col = ctx.column_at(path)?;
         let (items, _) = self.store().list_column(site.id, col.id, 0, 20).await?;
         let body = self.feed(
             ctx,

@@ -58,9 +58,7 @@ impl App {
     ) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
-        let col = ctx
-            .column_by_path(path)
-            .ok_or_else(|| Error::not_found("您访问的栏目不存在"))?;
+        let col = ctx.column_at(path)?;
         let trail = ctx.trail(col.id);
         let section = trail.first().copied().unwrap_or(col);
         let mut section_children: Vec<Link> = ctx
