@@ -46,7 +46,7 @@ impl SiteCtx {
     }
 
     /// The column at `path`, or the visitor's 404: 您访问的栏目不存在.
-    pub fn column_at(&self, path: &str) -> Result<&Column, Error> {
+    pub fn column_at(&self, path: &str) -> Result<&Column> {
         self.column_by_path(path)
             .ok_or_else(|| Error::not_found("您访问的栏目不存在"))
     }

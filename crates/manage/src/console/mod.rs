@@ -108,8 +108,9 @@ where
 }
 
 /// What a console page says above its content after a form: the notice of what was done, or the
-/// refusal to show in red.
-#[derive(Debug, Default)]
+/// refusal to show in red. On the service tokens page the notice is the new token, shown once, so
+/// a `Notice` is never logged (it has no `Debug`).
+#[derive(Default)]
 pub(crate) struct Notice {
     pub flash: Option<String>,
     pub error: Option<String>,
