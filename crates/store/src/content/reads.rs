@@ -116,23 +116,15 @@ impl Store {
                     // seek to it, when that skips less.
                     let mut seek = None;
                     if w.offset > zhanqun_core::paging::DIRECT_SKIP {
-                        let at: Option<(String, i64, i64)> = sqlx::query_as(LIST_MONTH_OF)
+                        let months: Vec<(bool, String, i64)> = sqlx::query_as(LIST_MONTHS)
                             .bind(column.0)
-                            .bind(true)
-                            .bind(false)
-                            .bind(offset as i64)
-                            .fetch_optional(&mut *c)
+                            .fetch_all(&mut *c)
                             .await?;
-                        seek = at.and_then(|(month, before, n)| {
-                            let m = zhanqun_core::paging::in_period(
-                                offset,
-                                w.limit,
-                                before.max(0) as u64,
-                                n.max(0) as u64,
-                            )?;
+                        seek = month_of(&months, offset).and_then(|(month, before, n)| {
+                            let m = zhanqun_core::paging::in_period(offset, w.limit, before, n)?;
                             let bounds = (
-                                zhanqun_core::paging::month_start(&month)?,
-                                zhanqun_core::paging::month_end(&month)?,
+                                zhanqun_core::paging::month_start(month)?,
+                                zhanqun_core::paging::month_end(month)?,
                             );
                             (m.offset < w.offset).then_some((m, bounds))
                         });
@@ -330,16 +322,25 @@ impl Store {
     }
 }
 
-/// The month of a list's unpinned entries that holds the list's `$4`-th entry (newest first,
-/// pinned entries first): the month, how many entries are newer than it (the pinned ones
-/// included) and how many it has. `$1` the list, `$2` true, `$3` false. A few rows of
-/// `list_months` (one a month the list has entries in), summed newest first.
-const LIST_MONTH_OF: &str = "WITH pin AS (SELECT COALESCE(SUM(n), 0) AS n FROM list_months \
-     WHERE list_id = $1 AND pinned = $2) \
-     SELECT m.month, CAST(m.upto - m.n + pin.n AS BIGINT), CAST(m.n AS BIGINT) FROM pin, \
-     (SELECT month, n, SUM(n) OVER (ORDER BY month DESC) AS upto FROM list_months \
-      WHERE list_id = $1 AND pinned = $3 AND n > 0) m \
-     WHERE m.upto + pin.n > $4 ORDER BY m.month DESC LIMIT 1";
+/// A list's kept month counts (`$1` the list), pinned first, then newest first: one row a month
+/// the list has entries in, read off the primary key. Summed in Rust by `month_of`: the same sum
+/// as a window function (`SUM(n) OVER (ORDER BY month DESC)`) cost SQLite about 0.3 ms for a
+/// list of ten years, five times the read of its rows.
+const LIST_MONTHS: &str = "SELECT pinned, month, n FROM list_months WHERE list_id = $1 AND n > 0 \
+     ORDER BY pinned DESC, month DESC";
+
+/// The month of a list's unpinned entries that holds the list's `offset`-th entry (newest first,
+/// pinned entries first), from its `LIST_MONTHS` rows: the month, how many entries are newer than
+/// it (the pinned ones included) and how many it has.
+fn month_of(months: &[(bool, String, i64)], offset: u64) -> Option<(&str, u64, u64)> {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let pinned: u64 = months.iter().filter(|m| m.0).map(|m| count(m.2)).sum();
+    let unpinned: Vec<&(bool, String, i64)> = months.iter().filter(|m| !m.0).collect();
+    let counts = unpinned.iter().map(|m| count(m.2));
+    let (i, before) = zhanqun_core::paging::period_of(counts, offset.saturating_sub(pinned))?;
+    let m = unpinned[i];
+    Some((m.1.as_str(), before + pinned, count(m.2)))
+}
 
 /// A page of a list's unpinned entries from the newer end of a month on (it may run on into
 /// older months): `$3` false, `$4` the month's end, `$5` limit, `$6` entries to skip. One seek
@@ -392,4 +393,32 @@ fn newest_placements_sql(n: usize) -> String {
          ORDER BY p.column_id, p.pinned DESC, p.sort_at DESC, p.article_id DESC",
         list_cols!()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_of;
+
+    #[test]
+    fn the_month_that_holds_an_entry_counts_the_pinned_entries_first() {
+        let row = |pinned: bool, month: &str, n: i64| (pinned, month.to_string(), n);
+        // Three pinned entries (in two months), then 5, 4 and 6 entries newest month first.
+        let months = [
+            row(true, "2025-11", 1),
+            row(true, "2024-02", 2),
+            row(false, "2026-03", 5),
+            row(false, "2026-02", 4),
+            row(false, "2026-01", 6),
+        ];
+        // Inside the pinned entries: the newest month, which `in_period` then declines.
+        assert_eq!(month_of(&months, 0), Some(("2026-03", 3, 5)));
+        assert_eq!(month_of(&months, 3), Some(("2026-03", 3, 5)));
+        assert_eq!(month_of(&months, 7), Some(("2026-03", 3, 5)));
+        assert_eq!(month_of(&months, 8), Some(("2026-02", 8, 4)));
+        assert_eq!(month_of(&months, 12), Some(("2026-01", 12, 6)));
+        assert_eq!(month_of(&months, 17), Some(("2026-01", 12, 6)));
+        // Past the end of the list.
+        assert_eq!(month_of(&months, 18), None);
+        assert_eq!(month_of(&[], 0), None);
+    }
 }
