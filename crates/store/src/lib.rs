@@ -83,6 +83,7 @@ pub use letter_handling::{LetterCase, LetterEvent, PublicReply, StepInput};
 pub use letters::{LetterInFull, LetterLine, LetterStatus, NewLetter, Submitted};
 pub use media::{MediaRecord, NewMedia};
 pub use read_paths::ReadPathDrift;
+pub use readers::READERS;
 pub use reprint::{
     Alert, Delivery, DeliveryTime, HandItem, Ingested, NewItem, NewSource, PollOutcome,
     ReprintMode, Source, Subscription,
@@ -123,8 +124,8 @@ pub(crate) use on_pool;
 
 /// One query on whichever store, its database error mapped:
 /// `fetch!(self, all, sqlx::query_as(SQL).bind(x))` is a `Result<Vec<_>>`; `optional` and `one`
-/// fetch an `Option` and exactly one row. It is [`on_reader!`] with one statement: on SQLite
-/// one of the store's reading connections ([`readers`]), outside any transaction. `fetch!(self, pool all, …)`
+/// fetch an `Option` and exactly one row. It is [`on_reader!`] with one statement: one of the
+/// store's reading connections ([`readers`]), outside any transaction. `fetch!(self, pool all, …)`
 /// runs on the pool instead: a write with `RETURNING`, or a report that reads for long.
 macro_rules! fetch {
     (@run all, $q:expr, $e:expr) => {
@@ -146,33 +147,29 @@ macro_rules! fetch {
 }
 pub(crate) use fetch;
 
-/// Several reads in a row on one connection, outside any transaction: on SQLite one of the
-/// store's reading connections ([`readers`]), held until the last statement (a page that reads
-/// a count and then its rows pays no pool hand-over and no release ping per statement); on
-/// PostgreSQL one connection of the pool. `on_reader!(self, |c| async { … })`: `c` is a `&mut`
+/// Several reads in a row on one connection, outside any transaction: one of the store's
+/// reading connections ([`readers`]), held until the last statement (a page that reads a count
+/// and then its rows pays no pool hand-over and no ping per statement). `on_reader!(self, |c| async { … })`: `c` is a `&mut`
 /// connection of either backend, reborrowed for each statement (`.fetch_all(&mut *c)`), and the
 /// block answers `Result<T, sqlx::Error>`; the macro answers `Result<T>`.
 macro_rules! on_reader {
     ($store:expr, |$c:ident| $body:expr) => {
         match &$store.pool {
-            $crate::Pool::Sqlite(_) => match $store.readers.get().await {
-                Some(mut reader) => match reader.conn() {
-                    Some($c) => {
-                        let r = $body.await;
-                        reader.finish(&r);
-                        r.map_err($crate::db_err)
-                    }
-                    None => Err($crate::readers::closed()),
-                },
+            $crate::Pool::Sqlite(_) => $crate::on_reader!(@lent $store.readers.get().await, |$c| $body),
+            $crate::Pool::Pg(_) => $crate::on_reader!(@lent $store.pg_readers.get().await, |$c| $body),
+        }
+    };
+    (@lent $lent:expr, |$c:ident| $body:expr) => {
+        match $lent {
+            Some(mut reader) => match reader.conn() {
+                Some($c) => {
+                    let r = $body.await;
+                    reader.finish(&r);
+                    r.map_err($crate::db_err)
+                }
                 None => Err($crate::readers::closed()),
             },
-            $crate::Pool::Pg(pool) => match pool.acquire().await {
-                Ok(mut conn) => {
-                    let $c = &mut *conn;
-                    $body.await.map_err($crate::db_err)
-                }
-                Err(e) => Err($crate::db_err(e)),
-            },
+            None => Err($crate::readers::closed()),
         }
     };
 }
@@ -273,8 +270,10 @@ pub struct Store {
     /// Where the media library keeps its files (`<root>/<site id>/<stored name>`), when known:
     /// the check indicators then count a linked file missing there as broken.
     media_root: Option<Arc<Path>>,
-    /// SQLite's reading connections ([`fetch!`], [`on_reader!`]); none on PostgreSQL.
-    readers: readers::Readers,
+    /// The reading connections ([`fetch!`], [`on_reader!`]) of a SQLite store (none on
+    /// PostgreSQL) and of a PostgreSQL store (none on SQLite).
+    readers: readers::Readers<sqlx::Sqlite>,
+    pg_readers: readers::Readers<sqlx::Postgres>,
 }
 
 impl std::fmt::Debug for Store {
@@ -343,6 +342,9 @@ pub const SQLITE_POOL_KEPT: u32 = 6;
 /// time the buffer fills the thread waits for the task to be woken and drain it.
 pub const SQLITE_ROW_BUFFER: usize = 1024;
 
+/// How long a PostgreSQL pool connection may sit idle and still be lent without a ping first.
+pub const PG_PING_IDLE: Duration = Duration::from_secs(30);
+
 /// Current time, truncated to microseconds so both backends store the same value.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
@@ -353,7 +355,7 @@ impl Store {
     /// and its directory are created when missing; WAL, `synchronous=FULL` and foreign keys are
     /// set and read back: a store that cannot guarantee them is refused.
     pub async fn connect(url: &str) -> Result<Store> {
-        let (pool, readers) = if url.starts_with("sqlite:") {
+        let (pool, readers, pg_readers) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::invalid(format!("数据库地址“{url}”无法解析：{e}")))?
                 .create_if_missing(true)
@@ -379,25 +381,43 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")))?;
-            let readers = match readers::Readers::open(&opts, readers::SQLITE_READERS, &pool).await
-            {
+            let readers = match readers::Readers::open(&opts, readers::READERS, &pool).await {
                 Ok(r) => r,
                 Err(e) => {
                     pool.close().await;
                     return Err(Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")));
                 }
             };
-            (Pool::Sqlite(pool), readers)
+            (Pool::Sqlite(pool), readers, readers::Readers::default())
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| Error::invalid(format!("数据库地址无法解析：{e}")))?;
+            // An idle connection is pinged before it is lent only when it has been idle for a
+            // while (sqlx pings every one by default: a round trip to the server for each
+            // statement of a busy server, to catch the rare connection lost while idle).
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PG_PING_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
+                .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::invalid(format!("无法连接 PostgreSQL：{e}")))?;
-            (Pool::Pg(pool), readers::Readers::default())
+            let readers = match readers::Readers::open(&opts, readers::READERS, &pool).await {
+                Ok(r) => r,
+                Err(e) => {
+                    pool.close().await;
+                    return Err(Error::invalid(format!("无法连接 PostgreSQL：{e}")));
+                }
+            };
+            (Pool::Pg(pool), readers::Readers::default(), readers)
         } else {
             return Err(Error::invalid(format!(
                 "数据库地址“{url}”不受支持：请使用 sqlite://路径 或 postgres://用户@主机/库名"
@@ -410,6 +430,7 @@ impl Store {
             service_elements: Arc::from(zhanqun_core::service::Element::NATIONAL.as_slice()),
             media_root: None,
             readers,
+            pg_readers,
         };
         store.check_durability().await?;
         Ok(store)
@@ -489,12 +510,16 @@ impl Store {
         .is_ok())
     }
 
-    /// Number of connections and idle ones, for metrics: the pool's and SQLite's readers (each
+    /// Number of connections and idle ones, for metrics: the pool's and the readers (each
     /// reader counted, also while its failed connection waits to be reopened).
     pub fn pool_stats(&self) -> (u32, usize) {
         let (size, idle) = on_pool!(self, |p| (p.size(), p.num_idle()));
         let (readers, free) = self.readers.stats();
-        (size.saturating_add(readers), idle.saturating_add(free))
+        let (pg_readers, pg_free) = self.pg_readers.stats();
+        (
+            size.saturating_add(readers).saturating_add(pg_readers),
+            idle.saturating_add(free).saturating_add(pg_free),
+        )
     }
 
     /// Registers a listener called after every committed change that public pages can show.
@@ -562,6 +587,7 @@ impl Store {
     /// Closes the reading connections and the pool (waits for connections to be returned).
     pub async fn close(&self) {
         self.readers.close().await;
+        self.pg_readers.close().await;
         on_pool!(self, |p| p.close().await)
     }
 }

@@ -134,7 +134,7 @@ impl Metrics {
                 &["page"],
             )
             .map_err(fail)?,
-            db_connections: IntGauge::new("db_pool_connections", "Database connections: the pool's open ones and SQLite's readers")
+            db_connections: IntGauge::new("db_pool_connections", "Database connections: the pool's open ones and the store's readers")
                 .map_err(fail)?,
             db_idle: IntGauge::new("db_pool_idle", "Idle database connections").map_err(fail)?,
             sites: IntGauge::new("sites", "Sites known to the directory").map_err(fail)?,
