@@ -206,7 +206,10 @@ impl<DB: ReaderDb> Reader<DB> {
 impl<DB: ReaderDb> Drop for Reader<DB> {
     fn drop(&mut self) {
         if self.state == State::Done {
-            if let Some(slot) = self.conn.as_mut() {
+            // Only a backend that pings idle readers reads the time.
+            if DB::PING_IDLE.is_some()
+                && let Some(slot) = self.conn.as_mut()
+            {
                 slot.since = Instant::now();
             }
             return;
