@@ -10,8 +10,8 @@
 //! through the pool, 158–166 µs through these connections (issue 17).
 //!
 //! These few connections are opened with the pool's options, made read-only (`query_only` on
-//! SQLite, `default_transaction_read_only` on PostgreSQL: a write through them fails, in tests
-//! first), and lent out behind a fair semaphore; nothing is sent when a statement finished.
+//! SQLite, `default_transaction_read_only` on PostgreSQL: a write through them fails, on SQLite
+//! in a unit test below), and lent out behind a fair semaphore; nothing is sent when a statement finished.
 //! [`crate::fetch!`] uses them for one read, [`crate::on_reader!`] for a few in a row (a list's
 //! count, then its rows); neither opens a transaction. Transactions, writes and the long reports
 //! (`fetch!(self, pool all, …)`) stay on the pool, so that a few dashboards cannot hold every
