@@ -482,5 +482,6 @@ pub async fn build(
         summary.articles += 1;
         summary.placements += portals.len();
     }
+    store.analyze().await?;
     Ok(summary)
 }

@@ -4,20 +4,14 @@
 //! could end a session; there the test only reads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::time::Duration;
+
 use sqlx::Connection;
 use zhanqun_tests::{backend_name, fresh_store};
 
-#[tokio::test]
-async fn reads_answer_again_after_the_server_ends_every_session() {
-    let db = fresh_store().await;
-    // Every reading connection and a pool connection have read once.
-    for _ in 0..8 {
-        assert_eq!(db.store.article_count().await.unwrap(), 0);
-    }
-    if backend_name() != "postgres" {
-        return;
-    }
-    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+/// Ends every session of the store's database but the caller's; how many it ended.
+async fn end_every_session(url: &str) -> i64 {
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
     let ended: i64 = sqlx::query_scalar(
         "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
@@ -30,6 +24,20 @@ async fn reads_answer_again_after_the_server_ends_every_session() {
         ended > i64::try_from(zhanqun_store::READERS).unwrap(),
         "the store's readers and its pool had {ended} sessions"
     );
+    ended
+}
+
+#[tokio::test]
+async fn reads_answer_again_after_the_server_ends_every_session() {
+    let db = fresh_store().await;
+    // Every reading connection and a pool connection have read once.
+    for _ in 0..8 {
+        assert_eq!(db.store.article_count().await.unwrap(), 0);
+    }
+    if backend_name() != "postgres" {
+        return;
+    }
+    let ended = end_every_session(&db.url).await;
     let mut failed = 0;
     for _ in 0..60 {
         if db.store.article_count().await.is_err() {
@@ -46,6 +54,31 @@ async fn reads_answer_again_after_the_server_ends_every_session() {
             db.store.article_count().await.unwrap(),
             0,
             "reads answer again"
+        );
+    }
+}
+
+/// A connection idle for longer than the store lets one sit unchecked is pinged before it is
+/// lent, and one whose session the server ended is replaced: with that time set to nothing (every
+/// connection counts as idle), no read at all fails after the server ended every session. With
+/// the ping skipped, reads fail as in the test above (one for each ended session).
+#[tokio::test]
+async fn an_idle_connection_is_pinged_before_it_is_lent() {
+    let db = fresh_store().await;
+    for _ in 0..8 {
+        assert_eq!(db.store.article_count().await.unwrap(), 0);
+    }
+    if backend_name() != "postgres" {
+        return;
+    }
+    db.store.set_ping_idle(Duration::ZERO);
+    let ended = end_every_session(&db.url).await;
+    for i in 0..40 {
+        let read = db.store.article_count().await;
+        assert!(
+            read.is_ok(),
+            "read {i} failed after {ended} sessions were ended, though every connection is pinged \
+             before it is lent: {read:?}"
         );
     }
 }

@@ -424,6 +424,7 @@ pub async fn load(
         .filter_map(|(id, input)| demo.get(input.code.as_str()).map(|s| (*id, s.kind)))
         .collect();
     load_visits(store, &kinds, anchor, VISIT_DAYS).await?;
+    store.analyze().await?;
     Ok(Summary {
         sites: ids.len(),
         articles,

@@ -274,6 +274,8 @@ pub struct Store {
     /// PostgreSQL) and of a PostgreSQL store (none on SQLite).
     readers: readers::Readers<sqlx::Sqlite>,
     pg_readers: readers::Readers<sqlx::Postgres>,
+    /// How long a PostgreSQL connection may sit idle and still be lent without a ping.
+    ping_idle: readers::PingIdle,
 }
 
 impl std::fmt::Debug for Store {
@@ -355,6 +357,7 @@ impl Store {
     /// and its directory are created when missing; WAL, `synchronous=FULL` and foreign keys are
     /// set and read back: a store that cannot guarantee them is refused.
     pub async fn connect(url: &str) -> Result<Store> {
+        let ping_idle = readers::PingIdle::new(PG_PING_IDLE);
         let (pool, readers, pg_readers) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::invalid(format!("数据库地址“{url}”无法解析：{e}")))?
@@ -381,13 +384,14 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")))?;
-            let readers = match readers::Readers::open(&opts, readers::READERS, &pool).await {
-                Ok(r) => r,
-                Err(e) => {
-                    pool.close().await;
-                    return Err(Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")));
-                }
-            };
+            let readers =
+                match readers::Readers::open(&opts, readers::READERS, &pool, &ping_idle).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        pool.close().await;
+                        return Err(Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")));
+                    }
+                };
             (Pool::Sqlite(pool), readers, readers::Readers::default())
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
@@ -395,13 +399,15 @@ impl Store {
             // An idle connection is pinged before it is lent only when it has been idle for a
             // while (sqlx pings every one by default: a round trip to the server for each
             // statement of a busy server, to catch the rare connection lost while idle).
+            let idle = ping_idle.clone();
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .test_before_acquire(false)
-                .before_acquire(|conn, meta| {
+                .before_acquire(move |conn, meta| {
+                    let after = idle.get();
                     Box::pin(async move {
-                        if meta.idle_for >= PG_PING_IDLE {
+                        if meta.idle_for >= after {
                             sqlx::Connection::ping(conn).await?;
                         }
                         Ok(true)
@@ -410,13 +416,14 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::invalid(format!("无法连接 PostgreSQL：{e}")))?;
-            let readers = match readers::Readers::open(&opts, readers::READERS, &pool).await {
-                Ok(r) => r,
-                Err(e) => {
-                    pool.close().await;
-                    return Err(Error::invalid(format!("无法连接 PostgreSQL：{e}")));
-                }
-            };
+            let readers =
+                match readers::Readers::open(&opts, readers::READERS, &pool, &ping_idle).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        pool.close().await;
+                        return Err(Error::invalid(format!("无法连接 PostgreSQL：{e}")));
+                    }
+                };
             (Pool::Pg(pool), readers::Readers::default(), readers)
         } else {
             return Err(Error::invalid(format!(
@@ -431,6 +438,7 @@ impl Store {
             media_root: None,
             readers,
             pg_readers,
+            ping_idle,
         };
         store.check_durability().await?;
         Ok(store)
@@ -439,6 +447,14 @@ impl Store {
     /// The default SQLite URL for a data directory.
     pub fn sqlite_url(data_dir: &Path) -> String {
         format!("sqlite://{}", data_dir.join("zhanqun.db").display())
+    }
+
+    /// How long a PostgreSQL connection (a reader or one of the pool's) may sit idle and still
+    /// be lent without a ping first: [`PG_PING_IDLE`] until changed (a test sets it to nothing,
+    /// to see every connection pinged without waiting half a minute). SQLite's connections are
+    /// never pinged.
+    pub fn set_ping_idle(&self, d: Duration) {
+        self.ping_idle.set(d);
     }
 
     pub fn backend(&self) -> Backend {

@@ -20,7 +20,8 @@
 //! A reader dropped before its statement finished (its request was cancelled) is not lent out
 //! again until its connection has answered a ping: it may still be computing the old statement,
 //! and the next borrower would wait behind it. On PostgreSQL a reader idle for
-//! [`crate::PG_PING_IDLE`] is pinged before it is lent, as the pool's connections are. A reader
+//! [`crate::PG_PING_IDLE`] (the store's [`PingIdle`]) is pinged before it is lent, as the pool's
+//! connections are. A reader
 //! whose connection failed (its thread gone, its socket closed, its PostgreSQL session ended, no
 //! answer to a ping within five seconds) is closed and opened again by a later borrower (at most
 //! once a second); until then its borrowers read on a connection of the pool. A session that
@@ -46,15 +47,38 @@ pub const READERS: usize = 4;
 /// request this long, not the minutes of TCP's own timeouts, and the reader is then reopened.
 const WAIT: Duration = Duration::from_secs(5);
 
+/// How long a PostgreSQL connection (a reader or one of the pool's) may sit idle and still be
+/// lent without a ping first: [`crate::PG_PING_IDLE`] unless [`crate::Store::set_ping_idle`]
+/// changed it. One value a store shares between its readers and its pool.
+#[derive(Debug, Clone)]
+pub(crate) struct PingIdle(Arc<AtomicU64>);
+
+impl PingIdle {
+    pub(crate) fn new(d: Duration) -> Self {
+        let p = PingIdle(Arc::new(AtomicU64::new(0)));
+        p.set(d);
+        p
+    }
+
+    pub(crate) fn set(&self, d: Duration) {
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.0.store(ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Duration {
+        Duration::from_millis(self.0.load(Ordering::Relaxed))
+    }
+}
+
 /// A backend's connection options.
 type Options<DB> = <<DB as Database>::Connection as Connection>::Options;
 
 /// What differs between the backends' readers: how the pool's options are made read-only and
 /// how one connection is opened and checked.
 pub(crate) trait ReaderDb: Database {
-    /// A reader idle this long is pinged before it is lent: a server can end a connection while
-    /// it waits (a restart, a failover); a SQLite file cannot.
-    const PING_IDLE: Option<Duration>;
+    /// Whether a reader idle for the store's [`PingIdle`] is pinged before it is lent: a server
+    /// can end a connection while it waits (a restart, a failover); a SQLite file cannot.
+    const PINGS_IDLE: bool;
     /// The pool's options, with writes refused.
     fn read_only(opts: &Options<Self>) -> Options<Self>;
     /// Opens one reading connection.
@@ -62,7 +86,7 @@ pub(crate) trait ReaderDb: Database {
 }
 
 impl ReaderDb for Sqlite {
-    const PING_IDLE: Option<Duration> = None;
+    const PINGS_IDLE: bool = false;
 
     fn read_only(opts: &SqliteConnectOptions) -> SqliteConnectOptions {
         opts.clone().pragma("query_only", "ON")
@@ -89,7 +113,7 @@ impl ReaderDb for Sqlite {
 }
 
 impl ReaderDb for Postgres {
-    const PING_IDLE: Option<Duration> = Some(crate::PG_PING_IDLE);
+    const PINGS_IDLE: bool = true;
 
     fn read_only(opts: &PgConnectOptions) -> PgConnectOptions {
         opts.clone()
@@ -120,6 +144,8 @@ struct Inner<DB: ReaderDb> {
     opts: Options<DB>,
     /// Where a read goes while a reader's connection cannot be reopened.
     pool: sqlx::Pool<DB>,
+    /// How long a reader may sit idle and still be lent without a ping (PostgreSQL).
+    ping_idle: PingIdle,
     /// When a failed reader was last opened again (milliseconds since `epoch`): at most once a
     /// second, so a store that cannot be opened is not tried on every page.
     reopened_at: AtomicU64,
@@ -207,7 +233,7 @@ impl<DB: ReaderDb> Drop for Reader<DB> {
     fn drop(&mut self) {
         if self.state == State::Done {
             // Only a backend that pings idle readers reads the time.
-            if DB::PING_IDLE.is_some()
+            if DB::PINGS_IDLE
                 && let Some(slot) = self.conn.as_mut()
             {
                 slot.since = Instant::now();
@@ -262,7 +288,12 @@ impl<DB: ReaderDb> Inner<DB> {
 
 impl<DB: ReaderDb> Readers<DB> {
     /// Opens `n` connections with `opts` made read-only, each checked as the backend requires.
-    pub(crate) async fn open(opts: &Options<DB>, n: usize, pool: &sqlx::Pool<DB>) -> Result<Self> {
+    pub(crate) async fn open(
+        opts: &Options<DB>,
+        n: usize,
+        pool: &sqlx::Pool<DB>,
+        ping_idle: &PingIdle,
+    ) -> Result<Self> {
         if n == 0 {
             return Ok(Readers(None));
         }
@@ -284,6 +315,7 @@ impl<DB: ReaderDb> Readers<DB> {
         Ok(Readers(Some(Arc::new(Inner {
             opts,
             pool: pool.clone(),
+            ping_idle: ping_idle.clone(),
             reopened_at: AtomicU64::new(0),
             epoch: Instant::now(),
             conns,
@@ -326,7 +358,7 @@ impl<DB: ReaderDb> Readers<DB> {
         };
         // Idle long enough that the server may have ended it: ping first; one that does not
         // answer is closed and, below, opened again.
-        let idle = DB::PING_IDLE.is_some_and(|d| conn.since.elapsed() >= d);
+        let idle = DB::PINGS_IDLE && conn.since.elapsed() >= inner.ping_idle.get();
         if idle
             && let Some(c) = conn.conn.as_mut()
             && !matches!(tokio::time::timeout(WAIT, c.ping()).await, Ok(Ok(())))
@@ -418,7 +450,10 @@ mod tests {
         let pool = SqlitePool::connect_with(opts.clone())
             .await
             .expect("the pool");
-        let readers = Readers::open(&opts, 1, &pool).await.expect("open a reader");
+        let idle = PingIdle::new(crate::PG_PING_IDLE);
+        let readers = Readers::open(&opts, 1, &pool, &idle)
+            .await
+            .expect("open a reader");
         (readers, file)
     }
 
