@@ -61,7 +61,7 @@ async fn reads_answer_again_after_the_server_ends_every_session() {
 /// A connection idle for longer than the store lets one sit unchecked is pinged before it is
 /// lent, and one whose session the server ended is replaced: with that time set to nothing (every
 /// connection counts as idle), no read at all fails after the server ended every session. With
-/// the ping skipped, reads fail as in the test above (one for each ended session).
+/// the ping skipped, reads fail as in the test above (at most one for each ended session).
 #[tokio::test]
 async fn an_idle_connection_is_pinged_before_it_is_lent() {
     let db = fresh_store().await;

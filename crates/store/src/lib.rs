@@ -344,7 +344,8 @@ pub const SQLITE_POOL_KEPT: u32 = 6;
 /// time the buffer fills the thread waits for the task to be woken and drain it.
 pub const SQLITE_ROW_BUFFER: usize = 1024;
 
-/// How long a PostgreSQL pool connection may sit idle and still be lent without a ping first.
+/// How long a PostgreSQL connection (one of the store's readers or of its pool) may sit idle
+/// and still be lent without a ping first, unless [`Store::set_ping_idle`] changes it.
 pub const PG_PING_IDLE: Duration = Duration::from_secs(30);
 
 /// Current time, truncated to microseconds so both backends store the same value.
@@ -451,8 +452,8 @@ impl Store {
 
     /// How long a PostgreSQL connection (a reader or one of the pool's) may sit idle and still
     /// be lent without a ping first: [`PG_PING_IDLE`] until changed (a test sets it to nothing,
-    /// to see every connection pinged without waiting half a minute). SQLite's connections are
-    /// never pinged.
+    /// to see every connection pinged without waiting half a minute). No effect on SQLite, whose
+    /// connections are never pinged for having been idle.
     pub fn set_ping_idle(&self, d: Duration) {
         self.ping_idle.set(d);
     }
