@@ -16,6 +16,14 @@ pub mod services;
 pub mod steps;
 pub mod words;
 
+/// The allocator of the `zhanqun` binary (see the workspace Cargo.toml), for every binary of
+/// this package: the story tests and the benches that run the app in their own process
+/// (reprint-bench, search-bench) measure it as it runs in production. On the national fixture
+/// glibc's malloc was a quarter of reprint-bench's home-page re-render CPU (`_int_malloc`,
+/// `malloc_consolidate`, `free` under perf).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use sqlx::Connection;
 use zhanqun_server::{Listeners, serve};
 use zhanqun_sites::Source;

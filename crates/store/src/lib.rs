@@ -17,6 +17,7 @@ mod appointments;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+mod checkpoint;
 mod content;
 mod datasets;
 pub mod editorial;
@@ -276,6 +277,8 @@ pub struct Store {
     pg_readers: readers::Readers<sqlx::Postgres>,
     /// How long a PostgreSQL connection may sit idle and still be lent without a ping.
     ping_idle: readers::PingIdle,
+    /// A SQLite store's checkpoint task ([`checkpoint`]), which ends with the last clone.
+    checkpoints: Option<Arc<checkpoint::Checkpoints>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -359,6 +362,7 @@ impl Store {
     /// set and read back: a store that cannot guarantee them is refused.
     pub async fn connect(url: &str) -> Result<Store> {
         let ping_idle = readers::PingIdle::new(PG_PING_IDLE);
+        let mut checkpoints = None;
         let (pool, readers, pg_readers) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::invalid(format!("数据库地址“{url}”无法解析：{e}")))?
@@ -368,6 +372,8 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                // Commits do not checkpoint; the store's own task does ([`checkpoint`]).
+                .pragma("wal_autocheckpoint", "0")
                 .row_buffer_size(SQLITE_ROW_BUFFER);
             if let Some(dir) = opts.get_filename().parent()
                 && !dir.as_os_str().is_empty()
@@ -393,6 +399,14 @@ impl Store {
                         return Err(Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")));
                     }
                 };
+            match checkpoint::Checkpoints::start(&opts).await {
+                Ok(c) => checkpoints = Some(Arc::new(c)),
+                Err(e) => {
+                    readers.close().await;
+                    pool.close().await;
+                    return Err(Error::invalid(format!("无法打开 SQLite 数据库 {url}：{e}")));
+                }
+            }
             (Pool::Sqlite(pool), readers, readers::Readers::default())
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
@@ -440,6 +454,7 @@ impl Store {
             readers,
             pg_readers,
             ping_idle,
+            checkpoints,
         };
         store.check_durability().await?;
         Ok(store)
@@ -605,6 +620,9 @@ impl Store {
     pub async fn close(&self) {
         self.readers.close().await;
         self.pg_readers.close().await;
+        if let Some(c) = &self.checkpoints {
+            c.close().await;
+        }
         on_pool!(self, |p| p.close().await)
     }
 }
