@@ -16,11 +16,13 @@ pub mod services;
 pub mod steps;
 pub mod words;
 
-/// The allocator of the `zhanqun` binary (see the workspace Cargo.toml), for every binary of
-/// this package: the story tests and the benches that run the app in their own process
-/// (reprint-bench, search-bench) measure it as it runs in production. On the national fixture
-/// glibc's malloc was a quarter of reprint-bench's home-page re-render CPU (`_int_malloc`,
-/// `malloc_consolidate`, `free` under perf).
+/// The allocator of the `zhanqun` binary (see the workspace Cargo.toml), for every binary that
+/// links this library: the story tests and the benches that run the app in their own process
+/// (reprint-bench, search-bench) run it on the allocator it has in production (without the
+/// deployment's `MIMALLOC_ALLOW_THP=0`). On the national fixture glibc's malloc was a quarter
+/// of reprint-bench's home-page re-render CPU (`_int_malloc`, `malloc_consolidate`, `free`
+/// under perf). Code of `crates/cli/src` must not use this library: it has an allocator of its
+/// own, and a binary may have only one.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

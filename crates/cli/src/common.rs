@@ -55,12 +55,31 @@ pub(crate) fn init_logging(c: &Config) {
     }
 }
 
+/// Every store a command opened, closed by [`close_stores`] before the process exits: a SQLite
+/// store's commits leave their pages in the write-ahead log for the store's own task to copy
+/// into the database file, and the last connection to close copies what is left.
+static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
+
 pub(crate) async fn open_store(c: &Config) -> Res<Store> {
     let store = Store::connect(&c.database_url()).await?;
+    if let Ok(mut opened) = OPENED.lock() {
+        opened.push(store.clone());
+    }
     store.migrate().await?;
     Ok(store
         .with_service_elements(&c.checks.service_elements)
         .with_media_root(&c.data_dir.join("media")))
+}
+
+/// Closes every store [`open_store`] opened (closing one twice is harmless).
+pub(crate) async fn close_stores() {
+    let opened = OPENED
+        .lock()
+        .map(|mut o| std::mem::take(&mut *o))
+        .unwrap_or_default();
+    for store in opened {
+        store.close().await;
+    }
 }
 
 pub(crate) fn progress_bar(what: &str) -> indicatif::ProgressBar {

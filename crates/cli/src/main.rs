@@ -39,7 +39,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match rt.block_on(run(cli)) {
+    let result = rt.block_on(async {
+        let result = run(cli).await;
+        close_stores().await;
+        result
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(code, msg)) => {
             eprintln!("zhanqun: {}", msg.replace('\n', " "));

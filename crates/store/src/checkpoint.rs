@@ -11,13 +11,21 @@
 //!
 //! So every connection of a SQLite store has `wal_autocheckpoint = 0`, and one task of the store
 //! checkpoints on a connection of its own: once no other connection has committed for [`QUIET`],
-//! and at the latest [`LONGEST`] after the first commit it has not copied, so that the log
-//! stays bounded under a steady stream of writes. It sees commits through `PRAGMA data_version`,
-//! which changes when any other connection, of this process or another (the CLI), commits. Its
-//! checkpoints are `PASSIVE`: they never wait for a reader or a writer, and copy what no
-//! reader still needs. Durability is unchanged: a commit is durable once its log pages are
-//! synced, before and after this change. The last connection to close checkpoints what is
-//! left, as SQLite always does.
+//! and at the latest [`LONGEST`] after the first commit it has not copied, so that what waits in
+//! the log stays bounded under a steady stream of writes. It sees commits through
+//! `PRAGMA data_version`, which changes when any other connection, of this process or another
+//! (the CLI), commits. Its checkpoints are `PASSIVE`: they never wait for a reader or a writer,
+//! and copy what no reader still needs. A log that was wholly copied but is [`TRUNCATE_AT`]
+//! pages or more is then truncated (`TRUNCATE`, waiting at most [`TRUNCATE_WAIT`] for a writer
+//! or a reader to finish): SQLite writes the log from its start again only when a write begins
+//! after a complete checkpoint, which a writer busy in a long series of transactions (a bulk
+//! load, a run of migrations) would otherwise never see, and the file would grow with the whole
+//! series. Every connection also has a `journal_size_limit`, the size a log file is cut back to
+//! when it is reset. An error makes the task wait longer before it tries again (up to
+//! [`BACKOFF_MAX`]); a connection that broke is opened again. Durability is unchanged: a commit
+//! is durable once its log pages are synced, before and after this change. The last connection
+//! to close checkpoints what is left, as SQLite always does: the CLI closes every store it
+//! opened before it exits.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +42,20 @@ pub const LONGEST: Duration = Duration::from_secs(10);
 
 /// How often the task looks at `data_version`.
 const LOOK: Duration = Duration::from_millis(200);
+
+/// A wholly copied log of this many pages (16 MB) or more is truncated.
+pub const TRUNCATE_AT: i64 = 4_096;
+
+/// How long the truncating checkpoint waits for a writer or a reader to finish (it holds new
+/// writers back meanwhile).
+pub const TRUNCATE_WAIT: Duration = Duration::from_millis(100);
+
+/// The longest wait before trying again after an error or a checkpoint that could not copy
+/// everything (a reader still needed older pages).
+pub const BACKOFF_MAX: Duration = Duration::from_secs(10);
+
+/// The size (bytes) a log file is cut back to when it is reset, on every connection.
+pub const LOG_KEPT_BYTES: u64 = 64 << 20;
 
 /// When to checkpoint, from what `data_version` said at each look.
 #[derive(Debug)]
@@ -75,7 +97,7 @@ impl Pacer {
 }
 
 /// The store's handle on its checkpoint task: the task ends, closing its connection, at
-/// [`Checkpoints::close`] or once every clone of the store is gone.
+/// [`Checkpoints::close`] or when the handle is dropped (with the last clone of the store).
 #[derive(Debug)]
 pub(crate) struct Checkpoints {
     stop: watch::Sender<bool>,
@@ -85,21 +107,22 @@ pub(crate) struct Checkpoints {
 impl Checkpoints {
     /// Starts the checkpoint task of the SQLite store opened with `opts`.
     pub(crate) async fn start(opts: &SqliteConnectOptions) -> sqlx::Result<Checkpoints> {
+        let opts = opts.clone().busy_timeout(TRUNCATE_WAIT);
         let conn = opts.connect().await?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(conn, stopped));
+        let task = tokio::spawn(run(opts, conn, stopped));
         Ok(Checkpoints {
             stop,
             task: Mutex::new(Some(task)),
         })
     }
 
-    /// Stops the task and waits until its connection is closed.
+    /// Stops the task and waits until its connection is closed (a second caller waits too).
     pub(crate) async fn close(&self) {
         let _ = self.stop.send(true);
-        let task = self.task.lock().await.take();
-        if let Some(task) = task {
-            let _ = task.await;
+        let mut task = self.task.lock().await;
+        if let Some(t) = task.take() {
+            let _ = t.await;
         }
     }
 }
@@ -110,48 +133,88 @@ impl Drop for Checkpoints {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    opts: SqliteConnectOptions,
+    conn: SqliteConnection,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut conn = Some(conn);
     let mut pacer = Pacer::new();
-    let mut tick = tokio::time::interval(LOOK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut wait = LOOK;
     loop {
         tokio::select! {
             _ = stopped.wait_for(|s| *s) => break,
-            _ = tick.tick() => {}
+            _ = tokio::time::sleep(wait) => {}
         }
-        let version: i64 = match sqlx::query_scalar("PRAGMA data_version")
-            .fetch_one(&mut conn)
-            .await
-        {
-            Ok(v) => v,
+        wait = match round(&opts, &mut conn, &mut pacer).await {
+            Ok(true) => LOOK,
+            Ok(false) => (wait * 2).min(BACKOFF_MAX),
             Err(e) => {
-                tracing::warn!(error = %e, "SQLite checkpoints stopped: data_version unreadable");
-                break;
+                tracing::warn!(error = %e, "SQLite checkpoint failed; trying again later");
+                if matches!(
+                    e,
+                    sqlx::Error::WorkerCrashed | sqlx::Error::Io(_) | sqlx::Error::Protocol(_)
+                ) && let Some(c) = conn.take()
+                {
+                    let _ = c.close().await;
+                }
+                (wait * 2).min(BACKOFF_MAX)
             }
         };
-        if !pacer.look(version, Instant::now()) {
-            continue;
-        }
-        match checkpoint(&mut conn).await {
-            Ok((busy, log, copied)) => {
-                tracing::debug!(busy, log, copied, "SQLite checkpoint");
-                // Not all of it (a reader still needs older pages, or another checkpoint was
-                // running): again at the next look.
-                if busy == 0 && copied >= log {
-                    pacer.copied();
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
-        }
     }
-    let _ = conn.close().await;
+    if let Some(c) = conn {
+        let _ = c.close().await;
+    }
 }
 
-/// One `PASSIVE` checkpoint: (1 when it could not run at all, pages in the log, pages copied).
-pub(crate) async fn checkpoint(conn: &mut SqliteConnection) -> sqlx::Result<(i64, i64, i64)> {
-    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(conn)
-        .await
+/// One look at the store, and its checkpoint when one is due: false when the log could not be
+/// copied in full (a reader still needs older pages, or another checkpoint was running).
+async fn round(
+    opts: &SqliteConnectOptions,
+    conn: &mut Option<SqliteConnection>,
+    pacer: &mut Pacer,
+) -> sqlx::Result<bool> {
+    let c = match conn {
+        Some(c) => c,
+        None => conn.insert(opts.connect().await?),
+    };
+    let version: i64 = sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(&mut *c)
+        .await?;
+    if !pacer.look(version, Instant::now()) {
+        return Ok(true);
+    }
+    let (busy, log, copied) = checkpoint(c, Mode::Passive).await?;
+    tracing::debug!(busy, log, copied, "SQLite checkpoint");
+    if busy != 0 || copied < log {
+        return Ok(false);
+    }
+    if log >= TRUNCATE_AT {
+        // Not done when a writer or a reader held on past the wait: the next write restarts the
+        // log from its start anyway when nothing was committed since.
+        let (busy, log, copied) = checkpoint(c, Mode::Truncate).await?;
+        tracing::debug!(busy, log, copied, "SQLite log truncated");
+    }
+    pacer.copied();
+    Ok(true)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mode {
+    Passive,
+    Truncate,
+}
+
+/// One checkpoint: (1 when it could not run or finish, pages in the log, pages copied).
+pub(crate) async fn checkpoint(
+    conn: &mut SqliteConnection,
+    mode: Mode,
+) -> sqlx::Result<(i64, i64, i64)> {
+    let sql = match mode {
+        Mode::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+        Mode::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+    };
+    sqlx::query_as(sql).fetch_one(conn).await
 }
 
 #[cfg(test)]
@@ -181,7 +244,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn commits_leave_the_log_to_the_store_task_which_copies_it() {
+    async fn the_store_task_copies_what_another_connection_committed() {
         let (store, path, _dir) = store().await;
         let Pool::Sqlite(pool) = &store.pool else {
             unreachable!("a SQLite store")
@@ -191,32 +254,47 @@ mod tests {
             .await
             .expect("read the pragma");
         assert_eq!(every, vec![0], "a commit never checkpoints");
-        // One transaction of about 2,000 pages, twice what makes a commit checkpoint by default.
+        // The task's first look counts as a commit: let it pass, so that what follows is copied
+        // because the task saw another connection commit.
+        tokio::time::sleep(QUIET + LOOK * 3).await;
+        // Another connection that does not checkpoint either (as another process's store),
+        // writing one transaction of about 5,000 pages: five times what makes a commit
+        // checkpoint by default, and more than TRUNCATE_AT.
+        let mut other = SqliteConnectOptions::new()
+            .filename(&path)
+            .pragma("wal_autocheckpoint", "0")
+            .connect()
+            .await
+            .expect("another connection");
         sqlx::query("CREATE TABLE scratch (b BLOB)")
-            .execute(pool)
+            .execute(&mut other)
             .await
             .expect("create");
         let before = std::fs::metadata(&path).expect("the file").len();
         sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
              INSERT INTO scratch SELECT randomblob(4000) FROM n",
         )
-        .execute(pool)
+        .execute(&mut other)
         .await
         .expect("insert");
-        // The task copies the log into the file once the store has been quiet for a second.
-        let mut grown = std::fs::metadata(&path).expect("the file").len();
+        // Copied into the file once the store has been quiet for a second, and the log (over
+        // TRUNCATE_AT pages) truncated.
+        let wal = path.with_extension("db-wal");
+        let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
         for _ in 0..300 {
-            if grown > before + 1_000 * 4096 {
+            if size(&path) > before + 1_000 * 4096 && size(&wal) == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-            grown = std::fs::metadata(&path).expect("the file").len();
         }
         assert!(
-            grown > before + 1_000 * 4096,
-            "the log was copied into the file: {before} → {grown} bytes"
+            size(&path) > before + 1_000 * 4096,
+            "the log was copied into the file: {before} → {} bytes",
+            size(&path)
         );
+        assert_eq!(size(&wal), 0, "the log was truncated");
+        other.close().await.expect("close");
         store.close().await;
     }
 

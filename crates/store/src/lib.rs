@@ -277,7 +277,8 @@ pub struct Store {
     pg_readers: readers::Readers<sqlx::Postgres>,
     /// How long a PostgreSQL connection may sit idle and still be lent without a ping.
     ping_idle: readers::PingIdle,
-    /// A SQLite store's checkpoint task ([`checkpoint`]), which ends with the last clone.
+    /// A SQLite store's checkpoint task ([`checkpoint`]), stopped by [`Store::close`] or with
+    /// the last clone.
     checkpoints: Option<Arc<checkpoint::Checkpoints>>,
 }
 
@@ -374,6 +375,7 @@ impl Store {
                 .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
                 // Commits do not checkpoint; the store's own task does ([`checkpoint`]).
                 .pragma("wal_autocheckpoint", "0")
+                .pragma("journal_size_limit", checkpoint::LOG_KEPT_BYTES.to_string())
                 .row_buffer_size(SQLITE_ROW_BUFFER);
             if let Some(dir) = opts.get_filename().parent()
                 && !dir.as_os_str().is_empty()
