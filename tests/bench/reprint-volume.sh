@@ -35,24 +35,38 @@ home page showed the item, 31 ms per home render. Since then a home page keeps e
 newest articles under the page cache's dependency versions (\`ColumnTop\` in
 \`crates/web/src/cache.rs\`), so a home page invalidated by a reprint reads the one column that
 changed, not all of them; and SQLite connections read the store through a memory map
-(\`SQLITE_MMAP_BYTES\`), which took the ingest's 3,341 placements with their index and trigger
-writes from about 1 s of page copying to about 0.4 s (sqlite3 shell, same statements). The
-run at 59466e2 (AMD EPYC) took 1,397 ms to ingest and 2,447 ms until every home page showed the
-item; the run at c12d3a8 (Intel Xeon, the machine of the row below) 1,410 and 3,307 ms.
+(\`SQLITE_MMAP_BYTES\`). The run at 59466e2 (AMD EPYC) took 1,397 ms to ingest and 2,447 ms
+until every home page showed the item; at 1c225ed (Intel Xeon, the machine of the row below)
+1,530 and 2,761 ms. Two changes since (8ea970c), both measured in this script's process on this
+machine, alternating:
+- **The benchmark runs the app on the \`zhanqun\` binary's allocator** (mimalloc, from
+  \`tests/src/lib.rs\`). Under glibc's \`malloc\` a quarter of the re-render's CPU was \`malloc\`,
+  \`free\` and \`malloc_consolidate\`: from the ingest's end to the last home page took
+  1,387–1,425 ms, and 809–862 ms with mimalloc preloaded into the same binary.
+- **The commit no longer checkpoints** (\`crates/store/src/checkpoint.rs\`): the ingest's commit
+  used to copy its whole log into the database file and sync it before returning. Ingest
+  1,346–1,905 ms with that checkpoint, 1,108–1,168 ms without.
 
-Why the issue's one second is not met at this volume, from the figures of the row:
-- **The ingest** writes about 44,000 pages in its one transaction, 13 a placement: a placement
-  is a row in a table with nine indexes (\`placements_*\`), and its triggers file it under its
-  column and every ancestor (\`list_entries\`, \`list_counts\`, \`list_months\`) and as the
-  site's article (\`site_articles\`); each subscriber's earlier home-page slot is cleared
-  besides. The placements of 3,341 sites land in 3,341 different places of each index.
+Why the issue's one second is still not met at this volume, from the figures of the row:
+- **The ingest** writes 55,235 distinct pages in its one transaction (counted from the log's
+  frames on a copy of the fixture), 16.5 a placement: a placement is a row in a table with nine
+  indexes (\`placements_*\`, five of which, ordered by site or column, take a page each), and its
+  triggers file it under its column and every ancestor (\`list_entries\` and its
+  \`list_entries_live\` index: 16,848 pages; \`list_months\`: 4,843) and as the site's article
+  (\`site_articles\` and \`site_articles_live\`: 8,750). The placements of 3,341 sites land in
+  3,341 different places of each index. Each page is read (\`pread\`: a page to be changed does
+  not come from the memory map), copied to the statement journal and written to the log: under
+  \`perf\`, reading 19 %, the statement journal 17 %, writing the log 28 %. A larger page cache
+  for the writer, or the statement journal in memory, did not shorten it (sqlite3 shell, same
+  statements: 1.12–1.30 s against 1.21 s).
 - **The re-render.** Each of the 3,341 home pages is then rendered once more while the client
-  fetches them (the row's mean render time is each render's own duration with several fetches at
-  once, not CPU). The time from the ingest's end to the last home page showing the item was
-  1,050 ms at 59466e2 and 1,231 ms at 1c225ed: with the ingest free, re-rendering alone (each
-  home page reading its one changed column and its home-page slot, then the template) already
-  takes more than the second on two cores. One second needs the home page re-rendered in part
-  (the changed block only) or for far less, not only a faster ingest.
+  fetches them (the row's mean render time is each render's own duration with several fetches
+  at once, not CPU): from the ingest's end to the last home page 0.8–1.2 s on two cores, of
+  which fetching the same pages from the cache takes the reference's time. Both halves vary
+  from run to run on this machine by a factor of two and more (ingest 1.1 to 4 s within the
+  hour of 8ea970c and 7f39d3b, with the cached reference 120 to 430 ms: a shared host). One second needs
+  both halves about halved: fewer index pages a placement, and a home page re-rendered in part
+  (the changed block only).
 
 | store | sites | placed | delivery records (last hour) | ingest (one transaction) | ingest → every home page shows it | reference: the same home pages, cached | home pages re-rendered × mean render time | setup |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
