@@ -17,29 +17,38 @@ const browser = await puppeteer.launch({
   args: ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP *.localhost 127.0.0.1"],
 });
 let failures = 0;
+// Two pages at once (A11Y_PAGES_AT_ONCE): a page's load and axe's run are each one renderer
+// thread, and one at a time left a core of this machine idle. Each page's lines are printed
+// together when it is done.
+const AT_ONCE = Math.max(1, Number(process.env.A11Y_PAGES_AT_ONCE || 2));
 
-// axe on what `page` shows; `resp` is the answer it came with (a 5xx fails too).
-async function check(page, resp, label, raw) {
+// axe on what `page` shows, its lines added to `out`; `resp` is the answer it came with (a 5xx
+// fails too).
+async function check(page, resp, label, raw, out) {
   // An accessible error page is still an error: a page that failed on the server fails here.
   if (resp && resp.status() >= 500) {
     failures++;
-    console.log(`FAIL ${label.padEnd(7)} ${raw}: the server answered ${resp.status()}`);
+    out.push(`FAIL ${label.padEnd(7)} ${raw}: the server answered ${resp.status()}`);
   }
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () =>
     await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
   const v = result.violations;
-  console.log(`${v.length === 0 ? "ok  " : "FAIL"} ${label.padEnd(7)} ${raw} (${result.passes.length} rules passed)`);
+  out.push(`${v.length === 0 ? "ok  " : "FAIL"} ${label.padEnd(7)} ${raw} (${result.passes.length} rules passed)`);
   for (const x of v) {
     failures++;
-    console.log(`     ${x.id} [${x.impact}] ${x.help}`);
-    for (const n of x.nodes.slice(0, 3)) console.log(`       ${n.target.join(" ")}: ${n.failureSummary.split("\n").slice(1, 2).join("")}`);
+    out.push(`     ${x.id} [${x.impact}] ${x.help}`);
+    for (const n of x.nodes.slice(0, 3)) out.push(`       ${n.target.join(" ")}: ${n.failureSummary.split("\n").slice(1, 2).join("")}`);
   }
 }
 
-for (const raw of paths) {
-  for (const [label, width, suffix] of [["desktop", 1366, ""], ["phone", 390, ""], ["elder", 1366, "#elder"]]) {
-    const page = await browser.newPage();
+const MODES = [["desktop", 1366, ""], ["phone", 390, ""], ["elder", 1366, "#elder"]];
+const jobs = paths.flatMap((raw) => MODES.map(([label, width, suffix]) => ({ raw, label, width, suffix })));
+
+// One path in one form: load it (and, for POST: and SEND:, submit its form), then check it.
+async function runJob({ raw, label, width, suffix }, out) {
+  const page = await browser.newPage();
+  try {
     await page.setViewport({ width, height: 900 });
     await page.setBypassCSP(true); // axe is injected as an inline script; the pages forbid those
     const url = base + raw.replace(/^(POST|SEND):/, "") + suffix;
@@ -55,29 +64,41 @@ for (const raw of paths) {
       await page.type("#answer", String(d.indexOf(m[1]) + d.indexOf(m[2])));
       await new Promise((r) => setTimeout(r, 3500));
       [resp] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.evaluate(() => document.querySelector("form.letterform:not(.compact)").submit())]);
-      await check(page, resp, label, raw + " (sent)");
+      await check(page, resp, label, raw + " (sent)", out);
       const code = await page.$eval(".code", (e) => e.textContent.trim()).catch(() => null);
       if (!code) {
         failures++;
-        console.log(`FAIL ${label.padEnd(7)} ${raw}: no 查询码 on the answer: ${await page.$eval("main", (e) => e.innerText.slice(0, 300))}`);
-        await page.close();
-        continue;
+        out.push(`FAIL ${label.padEnd(7)} ${raw}: no 查询码 on the answer: ${await page.$eval("main", (e) => e.innerText.slice(0, 300))}`);
+        return;
       }
       resp = await page.goto(base + "/hudong/chaxun" + suffix, { waitUntil: "load" });
       await page.type("#code", code);
       [resp] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.evaluate(() => document.querySelector("form.letterform").submit())]);
-      await check(page, resp, label, "/hudong/chaxun (the letter looked up)");
-      await page.close();
-      continue;
+      await check(page, resp, label, "/hudong/chaxun (the letter looked up)", out);
+      return;
     }
     if (raw.startsWith("POST:")) {
       // Submit the form as it is (the browser's own checks off): the page of messages.
       await page.evaluate(() => { const f = document.querySelector("form.letterform:not(.compact)") || document.querySelector("form.letterform"); f.noValidate = true; f.submit(); });
       resp = await page.waitForNavigation({ waitUntil: "load" });
     }
-    await check(page, resp, label, raw);
+    await check(page, resp, label, raw, out);
+  } finally {
     await page.close();
   }
 }
+
+// AT_ONCE workers take the jobs in order; a job that throws (a page that did not load) fails
+// the run with its error, as before.
+await Promise.all(Array.from({ length: AT_ONCE }, async () => {
+  for (let job; (job = jobs.shift()); ) {
+    const out = [];
+    try {
+      await runJob(job, out);
+    } finally {
+      if (out.length) console.log(out.join("\n"));
+    }
+  }
+}));
 await browser.close();
 process.exit(failures ? 1 : 0);
