@@ -20,7 +20,7 @@ let failures = 0;
 // Two pages at once (A11Y_PAGES_AT_ONCE): a page's load and axe's run are each one renderer
 // thread, and one at a time left a core of this machine idle. Each page's lines are printed
 // together when it is done.
-const AT_ONCE = Math.max(1, Number(process.env.A11Y_PAGES_AT_ONCE || 2));
+const AT_ONCE = Math.max(1, Number.parseInt(process.env.A11Y_PAGES_AT_ONCE ?? "2", 10) || 2);
 
 // axe on what `page` shows, its lines added to `out`; `resp` is the answer it came with (a 5xx
 // fails too).
@@ -45,9 +45,12 @@ async function check(page, resp, label, raw, out) {
 const MODES = [["desktop", 1366, ""], ["phone", 390, ""], ["elder", 1366, "#elder"]];
 const jobs = paths.flatMap((raw) => MODES.map(([label, width, suffix]) => ({ raw, label, width, suffix })));
 
-// One path in one form: load it (and, for POST: and SEND:, submit its form), then check it.
+// One path in one form: load it (and, for POST: and SEND:, submit its form), then check it. Each
+// in a browser context of its own: a page opened with #elder keeps 适老化 on in the site's
+// localStorage, which would otherwise turn it on for the desktop and phone checks after it.
 async function runJob({ raw, label, width, suffix }, out) {
-  const page = await browser.newPage();
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
   try {
     await page.setViewport({ width, height: 900 });
     await page.setBypassCSP(true); // axe is injected as an inline script; the pages forbid those
@@ -84,21 +87,29 @@ async function runJob({ raw, label, width, suffix }, out) {
     }
     await check(page, resp, label, raw, out);
   } finally {
-    await page.close();
+    // A crashed page must not hide the error that ends the run.
+    await context.close().catch(() => {});
   }
 }
 
 // AT_ONCE workers take the jobs in order; a job that throws (a page that did not load) fails
 // the run with its error, as before.
+const total = jobs.length;
+let done = 0;
 await Promise.all(Array.from({ length: AT_ONCE }, async () => {
   for (let job; (job = jobs.shift()); ) {
     const out = [];
     try {
       await runJob(job, out);
+      done++;
     } finally {
       if (out.length) console.log(out.join("\n"));
     }
   }
 }));
+if (done !== total) {
+  failures++;
+  console.log(`FAIL only ${done} of ${total} checks ran`);
+}
 await browser.close();
 process.exit(failures ? 1 : 0);

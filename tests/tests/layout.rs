@@ -1,6 +1,6 @@
 //! The shape of the source tree, checked: module imports inside each crate run one way (no
 //! cycle, so a reader can start at the leaves), and no source file grows past what a reader can
-//! hold. Reads the files as text; needs no store.
+//! hold, and every story file is built and run. Reads the files as text; needs no store.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -193,4 +193,37 @@ fn no_source_file_is_longer_than_a_reader_can_hold() {
         "files over {MAX_LINES} lines: {}",
         long.join(", ")
     );
+}
+
+/// The stories are one test binary (`autotests = false`): a file of `tests/tests/` that
+/// `main.rs` does not name as a module would be neither built nor run, silently.
+#[test]
+fn every_story_file_is_a_module_of_the_story_binary() {
+    let dir = root().join("tests/tests");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap_or_default();
+    let named: BTreeSet<&str> = main
+        .lines()
+        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let mut files = BTreeSet::new();
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "rs")
+            && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
+            && stem != "main"
+        {
+            files.insert(stem.to_string());
+        }
+    }
+    assert!(files.len() > 30, "story files read: {}", files.len());
+    let missing: Vec<&String> = files
+        .iter()
+        .filter(|f| !named.contains(f.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "story files without `mod …;` in tests/tests/main.rs: {missing:?}"
+    );
+    let stray: Vec<&&str> = named.iter().filter(|m| !files.contains(**m)).collect();
+    assert!(stray.is_empty(), "modules without a file: {stray:?}");
 }

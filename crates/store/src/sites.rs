@@ -368,12 +368,17 @@ impl Store {
                     .collect();
                 gone.sort_by_key(|(_, p)| std::cmp::Reverse(p.matches('/').count()));
                 for (id, path) in gone {
-                    let used: i64 =
-                        sqlx::query_scalar("SELECT COUNT(*) FROM placements WHERE column_id = $1")
-                            .bind(id)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
+                    // The site's own range of `placements_site (site_id, sort_at, column_id, …)`,
+                    // index only: no index is led by the column alone for placements that are
+                    // not live, and without the site this read every placement of the store.
+                    let used: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM placements WHERE site_id = $1 AND column_id = $2",
+                    )
+                    .bind(site_id)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                     if used > 0 {
                         return Err(Error::Conflict(format!(
                             "网站 {} 的栏目 {path} 中还有 {used} 篇信息，不能删除：请先移走信息或保留该栏目",

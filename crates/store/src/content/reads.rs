@@ -375,7 +375,8 @@ const LIST_IN_MONTH_OLDEST_FIRST: &str = concat!(
 /// plan, not knowing the column, sought `placements_column (site_id, column_id, sort_at)` and
 /// sorted every placement of each column: 78 to 91 ms the province portal's newest items
 /// (37,585 placements in its largest column, national fixture) instead of 0.3 ms. With the site
-/// out of reach of that index, every plan on both backends reads `placements_live` backwards.
+/// out of reach of that index (dropped since, migration 0048), every plan on both backends reads
+/// `placements_live` backwards.
 fn newest_placements_sql(n: usize) -> String {
     let union = (0..n)
         .map(|i| {
