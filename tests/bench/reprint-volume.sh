@@ -48,17 +48,25 @@ machine, alternating:
   1,346–1,905 ms with that checkpoint, 1,108–1,168 ms without.
 
 Why the issue's one second is still not met at this volume, from the figures of the row:
-- **The ingest** writes 55,235 distinct pages in its one transaction (counted from the log's
-  frames on a copy of the fixture), 16.5 a placement: a placement is a row in a table with nine
-  indexes (\`placements_*\`, five of which, ordered by site or column, take a page each), and its
-  triggers file it under its column and every ancestor (\`list_entries\` and its
+- **The ingest** wrote 55,235 distinct pages in its one transaction at 7f39d3b (counted from the
+  log's frames on a copy of the fixture), 16.5 a placement: a placement was a row in a table with
+  nine indexes (\`placements_*\`, five of which, ordered by site or column, take a page each), and
+  its triggers file it under its column and every ancestor (\`list_entries\` and its
   \`list_entries_live\` index: 16,848 pages; \`list_months\`: 4,843) and as the site's article
   (\`site_articles\` and \`site_articles_live\`: 8,750). The placements of 3,341 sites land in
   3,341 different places of each index. Each page is read (\`pread\`: a page to be changed does
   not come from the memory map), copied to the statement journal and written to the log: under
   \`perf\`, reading 19 %, the statement journal 17 %, writing the log 28 %. A larger page cache
   for the writer, or the statement journal in memory, did not shorten it (sqlite3 shell, same
-  statements: 1.12–1.30 s against 1.21 s).
+  statements: 1.12–1.30 s against 1.21 s), nor did the triggers' work done once instead of
+  twice (a new placement's \`live\` and \`own\` set in one UPDATE, \`list_entries\` not
+  rewritten when nothing changed: 0.92–1.19 s against 0.98–1.33 s, alternating, with a build
+  running beside it: within the noise).
+  Migration 0048 dropped one of the five site-ordered indexes, \`placements_column\`, which no
+  statement read (about 4,465 of those pages). Measured here on 2026-12-07 by this script's
+  binary, the index created again and dropped again on the fixture between runs, alternating: with
+  it, ingest 1,451–1,684 ms (runs after the first since it was created; its leaves already split)
+  and every home page 2,453–2,815 ms; without it 1,228–1,366 ms and 2,189–2,358 ms.
 - **The re-render.** Each of the 3,341 home pages is then rendered once more while the client
   fetches them (the row's mean render time is each render's own duration with several fetches
   at once, not CPU): from the ingest's end to the last home page 0.8–1.2 s on two cores, of
