@@ -66,7 +66,17 @@ Why the issue's one second is still not met at this volume, from the figures of 
   statement read (about 4,465 of those pages). Measured here on 2026-12-07 by this script's
   binary, the index created again and dropped again on the fixture between runs, alternating: with
   it, ingest 1,451–1,684 ms (runs after the first since it was created; its leaves already split)
-  and every home page 2,453–2,815 ms; without it 1,228–1,366 ms and 2,189–2,358 ms.
+  and every home page 2,453–2,815 ms; without it 1,228–1,366 ms and 2,189–2,358 ms. Migration
+  0049 keeps only own placements in \`placements_activity\`, the only ones read from it, so a
+  reprint writes none of it. Pages written by the ingest's statements (sqlite3 shell on the
+  fixture, a 1 GB cache so that nothing spills, frames in the log after the commit; the first
+  run after an index is created splits its packed leaves and is left out): without either
+  change not measured; with \`placements_column\` and the new \`placements_activity\`
+  48,273–48,324; without \`placements_column\` and with the old \`placements_activity\`
+  47,944–48,291; without the one and with the new other 44,521–45,121: each costs about 3,300
+  pages. The timings of the two
+  \`placements_activity\` were taken in a slow hour of this machine (cached reference 300 to
+  590 ms) and tell nothing either way; the row below is after both.
 - **The re-render.** Each of the 3,341 home pages is then rendered once more while the client
   fetches them (the row's mean render time is each render's own duration with several fetches
   at once, not CPU): from the ingest's end to the last home page 0.8–1.2 s on two cores, of

@@ -45,14 +45,16 @@ impl Store {
     ) -> Result<HashMap<ColumnId, Activity>> {
         // A column's last update: the publish time of its site's own articles, the placement
         // time of reprints and adopted ones (`own`, migration 0018): per column one seek on
-        // each of `placements_activity` and `placements_reprint_column` (migration 0019), and
-        // the kept count (`column_counts`). No placement is read beyond the latest of each kind.
+        // each of `placements_activity` (own placements only, migration 0049: `p.own` bare, as
+        // the index's condition says it, or SQLite does not see the partial index applies) and
+        // `placements_reprint_column` (migration 0019), and the kept count (`column_counts`). No
+        // placement is read beyond the latest of each kind.
         macro_rules! activity_sql {
             ($columns:literal) => {
                 concat!(
                     "SELECT c.id, ",
                     "(SELECT MAX(p.sort_at) FROM placements p WHERE p.column_id = c.id AND p.live ",
-                    "AND p.own = TRUE AND p.sort_at <= $1), ",
+                    "AND p.own AND p.sort_at <= $1), ",
                     "(SELECT MAX(p.placed_at) FROM placements p WHERE p.column_id = c.id AND p.live ",
                     "AND NOT p.own AND p.placed_at <= $1), ",
                     "COALESCE((SELECT k.n FROM column_counts k WHERE k.column_id = c.id), 0) ",
