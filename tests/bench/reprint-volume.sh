@@ -76,7 +76,15 @@ Why the issue's one second is still not met at this volume, from the figures of 
   47,944–48,291; without the one and with the new other 44,521–45,121: each costs about 3,300
   pages. The timings of the two
   \`placements_activity\` were taken in a slow hour of this machine (cached reference 300 to
-  590 ms) and tell nothing either way; the row below is after both.
+  590 ms) and tell nothing either way.
+  Migration 0050 keys \`list_entries\` by placement and \`site_articles\` by article
+  (\`WITHOUT ROWID\`): their keys were ordered by list and by site, read by nothing, and written
+  at 3,341 places by each reprint. Pages written by the same statements: 44,686–45,401 before,
+  29,489–29,711 after. This script's binary (3c72773), on a copy of the fixture without 0050 and
+  on the fixture with it, alternating, seven rounds: ingest 1,326–1,775 ms before and
+  1,105–1,646 ms after, every home page 2,455–3,009 ms before and 2,202–2,905 ms after (in the
+  four rounds taken back to back: 1,326–1,775 against 1,105–1,253 ms, and 2,455–2,996 against
+  2,202–2,390 ms). The row below is after it.
 - **The re-render.** Each of the 3,341 home pages is then rendered once more while the client
   fetches them (the row's mean render time is each render's own duration with several fetches
   at once, not CPU): from the ingest's end to the last home page 0.8–1.2 s on two cores, of
@@ -84,7 +92,13 @@ Why the issue's one second is still not met at this volume, from the figures of 
   from run to run on this machine by a factor of two and more (ingest 1.1 to 4 s within the
   hour of 8ea970c and 7f39d3b, with the cached reference 120 to 430 ms: a shared host). One second needs
   both halves about halved: fewer index pages a placement, and a home page re-rendered in part
-  (the changed block only).
+  (the changed block only). Where a re-render's time goes (\`perf\` on this script's binary
+  from the ingest's end to the last home page, 3c72773's code before 0050, samples of both
+  cores): rendering the home page 44 % (of which the template 17 %, sqlx's side of the two
+  reads, the changed column's newest items and the home-page slot, 13 %, the page cache's
+  kept column tops 5 %, the items' fields 5 %), SQLite running those reads 22 %, the
+  benchmark's own client 12 %, the connection, routing and the page cache 14 %. No one part is
+  half of it.
 
 | store | sites | placed | delivery records (last hour) | ingest (one transaction) | ingest → every home page shows it | reference: the same home pages, cached | home pages re-rendered × mean render time | setup |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
