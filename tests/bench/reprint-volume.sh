@@ -98,7 +98,10 @@ Why the issue's one second is still not met at this volume, from the figures of 
   reads, the changed column's newest items and the home-page slot, 13 %, the page cache's
   kept column tops 5 %, the items' fields 5 %), SQLite running those reads 22 %, the
   benchmark's own client 12 %, the connection, routing and the page cache 14 %. No one part is
-  half of it.
+  half of it. Since then the two reads run on one reading connection (\`Store::home_reads\`)
+  and an item's date is written without parsing a format string: from the ingest's end to the
+  last home page 1,033–1,082 ms before and 925–1,006 ms after, each render 1.60–1.86 ms and
+  1.29–1.43 ms (the two binaries alternating on the fixture, four rounds each).
 
 | store | sites | placed | delivery records (last hour) | ingest (one transaction) | ingest → every home page shows it | reference: the same home pages, cached | home pages re-rendered × mean render time | setup |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|

@@ -218,7 +218,22 @@ impl Store {
         if columns.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<ListRow> = on_reader!(self, |c| async {
+        Ok(self.home_reads(site, columns, n, false).await?.0)
+    }
+
+    /// What a home page reads, on one reading connection: the newest `n` items of each of
+    /// `columns` (as [`Store::top_of_columns`]; the columns the page cache does not keep) and,
+    /// when `slot`, the article in the site's home-page slot (as [`Store::home_slot`]). A home
+    /// page re-rendered after a State Council reprint needs both (the reprint takes the slot
+    /// and one column), and each read of its own was one more hand-over to a reading thread.
+    pub async fn home_reads(
+        &self,
+        site: SiteId,
+        columns: &[ColumnId],
+        n: u64,
+        slot: bool,
+    ) -> Result<(Vec<ListItem>, Option<ListItem>)> {
+        let (rows, headline): (Vec<ListRow>, Option<ListRow>) = on_reader!(self, |c| async {
             let mut rows = Vec::new();
             // SQLite allows 500 terms in a compound SELECT.
             for chunk in columns.chunks(200) {
@@ -232,9 +247,20 @@ impl Store {
                 let mut part: Vec<ListRow> = q.fetch_all(&mut *c).await?;
                 rows.append(&mut part);
             }
-            Ok::<_, sqlx::Error>(rows)
+            let headline = if slot {
+                sqlx::query_as(HOME_SLOT)
+                    .bind(site.0)
+                    .fetch_optional(&mut *c)
+                    .await?
+            } else {
+                None
+            };
+            Ok::<_, sqlx::Error>((rows, headline))
         })?;
-        Ok(rows.into_iter().map(ListItem::from).collect())
+        Ok((
+            rows.into_iter().map(ListItem::from).collect(),
+            headline.map(ListItem::from),
+        ))
     }
 
     /// The newest published articles of a whole site, each once (the site feed), from the
@@ -365,6 +391,14 @@ const LIST_IN_MONTH_OLDEST_FIRST: &str = concat!(
     "ORDER BY pinned, sort_at, article_id LIMIT $6 OFFSET $7) p ",
     "JOIN articles a ON a.id = p.article_id ",
     "ORDER BY p.pinned DESC, p.sort_at DESC, p.article_id DESC"
+);
+
+/// The published article in a site's home-page slot (`$1` site), if one is there.
+const HOME_SLOT: &str = concat!(
+    "SELECT ",
+    list_cols!(),
+    " FROM placements p JOIN articles a ON a.id = p.article_id ",
+    "WHERE p.site_id = $1 AND p.home_slot AND p.live LIMIT 1"
 );
 
 /// The newest live placements of each of `n` columns (`$1` site, `$2` a column's limit,

@@ -118,18 +118,7 @@ impl Store {
 
     /// The article in a site's home-page slot, if one is there and published.
     pub async fn home_slot(&self, site: SiteId) -> Result<Option<ListItem>> {
-        let row: Option<crate::rows::ListRow> = fetch!(
-            self,
-            optional,
-            sqlx::query_as(concat!(
-                "SELECT ",
-                crate::rows::list_cols!(),
-                " FROM placements p JOIN articles a ON a.id = p.article_id ",
-                "WHERE p.site_id = $1 AND p.home_slot AND p.live LIMIT 1"
-            ))
-            .bind(site.0)
-        )?;
-        Ok(row.map(ListItem::from))
+        Ok(self.home_reads(site, &[], 0, true).await?.1)
     }
 
     /// Whether an article is in its site's home-page slot.

@@ -29,7 +29,7 @@ impl App {
     pub(super) async fn render_home(&self, ctx: &SiteCtx) -> Result<Rendered> {
         let site = &ctx.site;
         let base = [Dep::Site(site.id)];
-        let per_col = self.column_tops(ctx, 8).await?;
+        let (per_col, headline) = self.column_tops_and_slot(ctx, 8).await?;
         let mut blocks = BTreeMap::new();
         let mut shown: Vec<ArticleId> = Vec::new();
         for c in ctx.columns.iter().filter(|c| c.kind == ColumnKind::List) {
@@ -62,7 +62,6 @@ impl App {
                 },
             );
         }
-        let headline = self.store().home_slot(site.id).await?;
         let page = Framed {
             site: SiteView::of(ctx),
             page_title: "",
@@ -85,12 +84,13 @@ impl App {
     }
 
     /// The newest `n` articles of every column of the site's list sections, from the page
-    /// cache's kept column tops; the columns not kept (or changed since) are read in one query.
-    async fn column_tops(
+    /// cache's kept column tops, and the article in the home-page slot: the columns not kept (or
+    /// changed since) are read in one query, on the same reading connection as the slot.
+    async fn column_tops_and_slot(
         &self,
         ctx: &SiteCtx,
         n: u64,
-    ) -> Result<HashMap<ColumnId, Arc<ColumnTop>>> {
+    ) -> Result<(HashMap<ColumnId, Arc<ColumnTop>>, Option<ListItem>)> {
         let mut wanted: Vec<ColumnId> = ctx
             .columns
             .iter()
@@ -110,15 +110,15 @@ impl App {
             }
         }
         if missing.is_empty() {
-            return Ok(tops);
+            return Ok((tops, self.store().home_slot(ctx.site.id).await?));
         }
         let generation = self.pages().generation();
         let mut read: HashMap<ColumnId, Vec<ListItem>> = HashMap::new();
-        for it in self
+        let (items, headline) = self
             .store()
-            .top_of_columns(ctx.site.id, &missing, n)
-            .await?
-        {
+            .home_reads(ctx.site.id, &missing, n, true)
+            .await?;
+        for it in items {
             read.entry(it.column_id).or_default().push(it);
         }
         for c in missing {
@@ -128,6 +128,6 @@ impl App {
                 .keep_column_top(ctx.site.id, c, items, generation);
             tops.insert(c, top);
         }
-        Ok(tops)
+        Ok((tops, headline))
     }
 }

@@ -126,7 +126,9 @@ impl<'a> Item<'a> {
         Item {
             title: &it.title,
             url: format!("/art/{}.html", it.article_id),
-            date: it.publish_date.format("%Y-%m-%d").to_string(),
+            // `NaiveDate`'s `Display` writes what `%Y-%m-%d` does, without parsing a format
+            // string for every item of every list.
+            date: it.publish_date.to_string(),
             summary: it.summary.as_deref(),
             pinned: it.pinned,
             index_number: &it.index_number,
