@@ -209,10 +209,12 @@ impl Store {
                     .await
                     .map_err(db_err)?;
             for (table, rowid, parent) in fk.into_iter().take(20) {
-                out.problems.push(format!(
-                    "foreign key: {table} row {} points at a missing {parent}",
-                    rowid.unwrap_or(-1)
-                ));
+                // A table WITHOUT ROWID (list_entries, site_articles: migration 0050) has no
+                // row number to name.
+                out.problems.push(match rowid {
+                    Some(r) => format!("foreign key: {table} row {r} points at a missing {parent}"),
+                    None => format!("foreign key: a row of {table} points at a missing {parent}"),
+                });
             }
         }
         let count =
